@@ -1,0 +1,63 @@
+import { Type, type Static } from 'typebox';
+import { TimestampSchema } from './common.js';
+
+export const Roles = ['admin', 'operator', 'viewer'] as const;
+export type Role = (typeof Roles)[number];
+export const RoleSchema = Type.Union([Type.Literal('admin'), Type.Literal('operator'), Type.Literal('viewer')]);
+
+export const UsernameSchema = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$', description: '1..64 of letters, digits, . _ @ -' });
+export const PasswordSchema = Type.String({ minLength: 12, maxLength: 256, description: 'at least 12 characters' });
+
+export const SignInBodySchema = Type.Object(
+  { username: Type.String({ minLength: 1, maxLength: 64 }), password: Type.String({ minLength: 1, maxLength: 256 }) },
+  { additionalProperties: false },
+);
+export type SignInBody = Static<typeof SignInBodySchema>;
+
+export const SessionUserSchema = Type.Object({ username: Type.String(), role: RoleSchema });
+export type SessionUser = Static<typeof SessionUserSchema>;
+export const SessionSchema = Type.Object({ user: SessionUserSchema });
+export type Session = Static<typeof SessionSchema>;
+
+export const UserSchema = Type.Object({ username: Type.String(), role: RoleSchema, createdAt: TimestampSchema });
+export type User = Static<typeof UserSchema>;
+export const UserListSchema = Type.Object({ items: Type.Array(UserSchema) });
+export const CreateUserBodySchema = Type.Object(
+  { username: UsernameSchema, password: PasswordSchema, role: RoleSchema },
+  { additionalProperties: false },
+);
+export type CreateUserBody = Static<typeof CreateUserBodySchema>;
+
+export const TokenSchema = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  role: RoleSchema,
+  createdBy: Type.String(),
+  createdAt: TimestampSchema,
+  lastUsedAt: Type.Union([TimestampSchema, Type.Null()]),
+});
+export type Token = Static<typeof TokenSchema>;
+export const TokenListSchema = Type.Object({ items: Type.Array(TokenSchema) });
+export const CreateTokenBodySchema = Type.Object(
+  { name: Type.String({ minLength: 1, maxLength: 64 }), role: Type.Optional(RoleSchema) },
+  { additionalProperties: false },
+);
+export type CreateTokenBody = Static<typeof CreateTokenBodySchema>;
+/** The only answer that ever carries the token itself. */
+export const CreatedTokenSchema = Type.Object({ id: Type.String(), name: Type.String(), role: RoleSchema, token: Type.String() });
+export type CreatedToken = Static<typeof CreatedTokenSchema>;
+
+export const AuditEventSchema = Type.Object({
+  at: TimestampSchema,
+  actor: Type.String(),
+  action: Type.String(),
+  target: Type.String(),
+  details: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+});
+export type AuditEvent = Static<typeof AuditEventSchema>;
+export const AuditQuerySchema = Type.Object({
+  page: Type.Optional(Type.Integer({ minimum: 1, default: 1 })),
+  pageSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
+  action: Type.Optional(Type.String({ maxLength: 64 })),
+});
+export type AuditQuery = Static<typeof AuditQuerySchema>;

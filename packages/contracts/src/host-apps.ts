@@ -1,0 +1,99 @@
+import { Type, type Static } from 'typebox';
+import { TimestampSchema } from './common.js';
+
+export const WORKSPACE_ID_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$';
+/** mPaaS AppIds are upper-case alphanumerics; ours are 13 hex digits. Accept both, reject anything path-like. */
+export const APP_ID_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$';
+export const NAME_MAX = 64;
+
+export const HostAppSourceSchema = Type.Union([Type.Literal('manual'), Type.Literal('mpaas')]);
+
+export const HostAppSchema = Type.Object({
+  appId: Type.String(),
+  workspaceId: Type.String(),
+  tenantId: Type.String(),
+  name: Type.String(),
+  source: HostAppSourceSchema,
+  devConfigured: Type.Boolean(),
+  createdAt: TimestampSchema,
+  updatedAt: TimestampSchema,
+});
+export type HostApp = Static<typeof HostAppSchema>;
+
+export const HostAppListSchema = Type.Object({
+  items: Type.Array(HostAppSchema),
+  total: Type.Integer(),
+  page: Type.Integer(),
+  pageSize: Type.Integer(),
+});
+export type HostAppList = Static<typeof HostAppListSchema>;
+
+export const HostAppListQuerySchema = Type.Object({
+  query: Type.Optional(Type.String({ maxLength: 128 })),
+  workspaceId: Type.Optional(Type.String({ pattern: WORKSPACE_ID_PATTERN })),
+  page: Type.Optional(Type.Integer({ minimum: 1, default: 1 })),
+  pageSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
+});
+export type HostAppListQuery = Static<typeof HostAppListQuerySchema>;
+
+export const CreateHostAppBodySchema = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 200, description: '1..64 characters after trimming' }),
+    workspaceId: Type.String({ pattern: WORKSPACE_ID_PATTERN }),
+  },
+  { additionalProperties: false },
+);
+export type CreateHostAppBody = Static<typeof CreateHostAppBodySchema>;
+
+export const HostAppParamsSchema = Type.Object({
+  workspaceId: Type.String({ pattern: WORKSPACE_ID_PATTERN }),
+  appId: Type.String({ pattern: APP_ID_PATTERN }),
+});
+export type HostAppParams = Static<typeof HostAppParamsSchema>;
+
+export const PrivateKeyInfoSchema = Type.Object({
+  fileName: Type.String(),
+  algorithm: Type.Literal('RSA'),
+  bits: Type.Integer(),
+  format: Type.Union([Type.Literal('pkcs1'), Type.Literal('pkcs8')]),
+  fingerprintSha256: Type.String({ description: 'hex SHA-256 of the public key SPKI DER' }),
+  publicKeyPem: Type.String(),
+  uploadedAt: TimestampSchema,
+});
+export type PrivateKeyInfo = Static<typeof PrivateKeyInfoSchema>;
+
+export const DevConfigSchema = Type.Object({
+  virtualDomain: Type.String(),
+  privateKey: PrivateKeyInfoSchema,
+  updatedAt: TimestampSchema,
+});
+export type DevConfig = Static<typeof DevConfigSchema>;
+
+/** Limits of the development configuration upload. */
+export const PRIVATE_KEY_MAX_BYTES = 16 * 1024;
+export const VIRTUAL_DOMAIN_MAX = 253;
+
+export const MpaasAppSchema = Type.Object({
+  appId: Type.String(),
+  appName: Type.String(),
+  tenantId: Type.String(),
+  appDesc: Type.Optional(Type.String()),
+});
+export type MpaasApp = Static<typeof MpaasAppSchema>;
+export const MpaasAppListSchema = Type.Object({ apps: Type.Array(MpaasAppSchema) });
+export type MpaasAppList = Static<typeof MpaasAppListSchema>;
+
+export const MpaasWorkspaceSchema = Type.Object({
+  workspaceId: Type.String(),
+  displayName: Type.String(),
+  tenantId: Type.String(),
+});
+export type MpaasWorkspace = Static<typeof MpaasWorkspaceSchema>;
+export const MpaasWorkspaceListSchema = Type.Object({ workspaces: Type.Array(MpaasWorkspaceSchema) });
+export type MpaasWorkspaceList = Static<typeof MpaasWorkspaceListSchema>;
+
+export const SyncHostAppBodySchema = Type.Object(
+  { appId: Type.String({ pattern: APP_ID_PATTERN }), workspaceId: Type.String({ pattern: WORKSPACE_ID_PATTERN }) },
+  { additionalProperties: false },
+);
+export type SyncHostAppBody = Static<typeof SyncHostAppBodySchema>;

@@ -1,0 +1,5 @@
+export * from './errors.js';
+export * from './common.js';
+export * from './auth.js';
+export * from './host-apps.js';
+export * from './mini-programs.js';

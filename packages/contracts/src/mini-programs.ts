@@ -1,0 +1,87 @@
+import { Type, type Static } from 'typebox';
+import { TimestampSchema } from './common.js';
+
+export const MINI_PROGRAM_ID_PATTERN = '^[0-9]{16}$';
+export const PACKAGE_VERSION_PATTERN = '^[0-9]{1,9}(\\.[0-9]{1,9}){3}$';
+export const CLIENT_VERSION_PATTERN = '^[0-9]{1,9}(\\.[0-9]{1,9}){0,3}$';
+export const Platforms = ['android', 'ios', 'harmony'] as const;
+export type Platform = (typeof Platforms)[number];
+export const PlatformSchema = Type.Union([Type.Literal('android'), Type.Literal('ios'), Type.Literal('harmony')]);
+
+export const MiniProgramSchema = Type.Object({
+  miniProgramId: Type.String(),
+  name: Type.String(),
+  releasedVersion: Type.Union([Type.String(), Type.Null()]),
+  createdAt: TimestampSchema,
+  updatedAt: TimestampSchema,
+});
+export type MiniProgram = Static<typeof MiniProgramSchema>;
+export const MiniProgramListSchema = Type.Object({ items: Type.Array(MiniProgramSchema) });
+
+export const CreateMiniProgramBodySchema = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 200 }),
+    miniProgramId: Type.Optional(Type.String({ pattern: MINI_PROGRAM_ID_PATTERN, description: '16 digits, not starting with 666 or 20000' })),
+  },
+  { additionalProperties: false },
+);
+export type CreateMiniProgramBody = Static<typeof CreateMiniProgramBodySchema>;
+
+export const MiniProgramParamsSchema = Type.Object({ id: Type.String({ pattern: MINI_PROGRAM_ID_PATTERN }) });
+export const PackageParamsSchema = Type.Object({
+  id: Type.String({ pattern: MINI_PROGRAM_ID_PATTERN }),
+  version: Type.String({ pattern: PACKAGE_VERSION_PATTERN }),
+});
+
+export const PackageStatusSchema = Type.Union([Type.Literal('uploaded'), Type.Literal('released')]);
+export const PackageSchema = Type.Object({
+  version: Type.String(),
+  sha256: Type.String(),
+  size: Type.Integer(),
+  mainUrl: Type.String(),
+  status: PackageStatusSchema,
+  platform: Type.Union([PlatformSchema, Type.Null()]),
+  clientVersionMin: Type.Union([Type.String(), Type.Null()]),
+  clientVersionMax: Type.Union([Type.String(), Type.Null()]),
+  createdAt: TimestampSchema,
+});
+export type Package = Static<typeof PackageSchema>;
+export const PackageListSchema = Type.Object({ items: Type.Array(PackageSchema) });
+
+export const AuthorizedMiniProgramSchema = Type.Object({
+  miniProgramId: Type.String(),
+  name: Type.String(),
+  releasedVersion: Type.Union([Type.String(), Type.Null()]),
+  authorizedAt: TimestampSchema,
+});
+export const AuthorizedMiniProgramListSchema = Type.Object({ items: Type.Array(AuthorizedMiniProgramSchema) });
+export type AuthorizedMiniProgram = Static<typeof AuthorizedMiniProgramSchema>;
+
+export const ResourcesRequestSchema = Type.Object(
+  {
+    appId: Type.String({ minLength: 1, maxLength: 64 }),
+    workspaceId: Type.String({ minLength: 1, maxLength: 64 }),
+    platform: PlatformSchema,
+    clientVersion: Type.String({ pattern: CLIENT_VERSION_PATTERN }),
+    miniPrograms: Type.Record(Type.String({ pattern: MINI_PROGRAM_ID_PATTERN }), Type.String({ maxLength: 32 }), {
+      maxProperties: 500,
+    }),
+  },
+  { additionalProperties: false },
+);
+export type ResourcesRequest = Static<typeof ResourcesRequestSchema>;
+
+export const ResourceSchema = Type.Object({
+  miniProgramId: Type.String(),
+  version: Type.String(),
+  packageUrl: Type.String(),
+  sha256: Type.String(),
+  size: Type.Integer(),
+  signature: Type.String({ description: 'base64 RSASSA-PKCS1-v1_5 SHA-256 over the package bytes' }),
+  keyFingerprint: Type.String(),
+  vhost: Type.String(),
+  mainUrl: Type.String(),
+});
+export type Resource = Static<typeof ResourceSchema>;
+export const ResourcesResponseSchema = Type.Object({ resources: Type.Array(ResourceSchema) });
+export type ResourcesResponse = Static<typeof ResourcesResponseSchema>;

@@ -1,0 +1,176 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import type { Writable } from 'node:stream';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import cookie from '@fastify/cookie';
+import multipart from '@fastify/multipart';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import fastifyStatic from '@fastify/static';
+import type { Kysely } from 'kysely';
+import type { Config } from './config.js';
+import { connectDatabase, type DatabaseHandle } from './db/connect.js';
+import { migrateToLatest } from './db/migrations/index.js';
+import type { Database } from './db/schema.js';
+import { AppError } from './lib/app-error.js';
+import { ChangeBus } from './lib/change-bus.js';
+import { SecretBox } from './lib/crypto.js';
+import { resolveMasterKey } from './lib/master-key.js';
+import { AuthService } from './modules/auth/auth.service.js';
+import { HostAppService } from './modules/host-apps/host-app.service.js';
+import authPlugin from './plugins/app/auth.js';
+import problemPlugin, { sendProblem } from './plugins/app/problem.js';
+import health from './routes/health.js';
+import sessionRoutes from './routes/admin/session.js';
+import userRoutes from './routes/admin/users.js';
+import tokenRoutes from './routes/admin/tokens.js';
+import auditRoutes from './routes/admin/audit.js';
+import hostAppRoutes from './routes/admin/host-apps.js';
+
+export interface Services {
+  auth: AuthService;
+  hostApps: HostAppService;
+  changes: ChangeBus;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    config: Config;
+    db: Kysely<Database>;
+    dbHandle: DatabaseHandle;
+    services: Services;
+  }
+}
+
+export interface BuildOptions {
+  /** Where JSON log lines go (stdout by default); tests capture them to prove no secret is logged. */
+  logStream?: Writable;
+}
+
+const MULTIPART_LIMITS = { files: 1, fields: 10, parts: 12, fieldSize: 64 * 1024 };
+
+/**
+ * The one place that assembles the server: the entry point and every test use it, so tests run what users run.
+ * Opens (and migrates) the database, wires services and registers every route.
+ */
+export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
+  fs.mkdirSync(config.dataDir, { recursive: true });
+  const box = new SecretBox(resolveMasterKey(config.dataDir, config.masterKey));
+  const handle = connectDatabase(config.databaseUrl);
+  try {
+    await migrateToLatest(handle.db, handle.dialect);
+  } catch (err) {
+    await handle.db.destroy();
+    throw err;
+  }
+
+  const app = Fastify({
+    logger: {
+      level: config.logLevel,
+      ...(options.logStream ? { stream: options.logStream } : {}),
+      // Belt and braces: the default serializers log no headers, but if anyone adds them, these stay hidden.
+      redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
+    },
+    genReqId: (req) => {
+      const incoming = req.headers['x-request-id'];
+      return typeof incoming === 'string' && /^[\w.:-]{1,128}$/.test(incoming) ? incoming : randomUUID();
+    },
+    bodyLimit: 1024 * 1024,
+    forceCloseConnections: false,
+    return503OnClosing: true,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  const changes = new ChangeBus();
+  const services: Services = {
+    auth: new AuthService(handle.db, config.sessionTtlMs),
+    hostApps: new HostAppService(handle.db, box, changes),
+    changes,
+  };
+  app.decorate('config', config);
+  app.decorate('db', handle.db);
+  app.decorate('dbHandle', handle);
+  app.decorate('services', services);
+  app.addHook('onClose', async () => {
+    await changes.close();
+    await handle.db.destroy();
+  });
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+    reply.header('x-content-type-options', 'nosniff');
+  });
+
+  await app.register(problemPlugin);
+  await app.register(cookie);
+  await app.register(multipart, { limits: { ...MULTIPART_LIMITS, fileSize: config.maxPackageBytes } });
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'mpop: Mini Program Open Platform', version: '0.1.0', description: 'Admin API (/api/v1) and client API (/client/v1). Errors are RFC 9457 problem details with a stable `code`.' },
+      components: {
+        securitySchemes: {
+          session: { type: 'apiKey', in: 'cookie', name: 'mpop_session' },
+          token: { type: 'http', scheme: 'bearer' },
+        },
+      },
+      security: [{ session: [] }, { token: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/api/docs' });
+
+  await app.register(health);
+  await app.register(async (api) => {
+    await api.register(authPlugin, { auth: services.auth, publicOrigin: new URL(config.publicUrl).origin });
+    await api.register(sessionRoutes);
+    await api.register(userRoutes);
+    await api.register(tokenRoutes);
+    await api.register(auditRoutes);
+    await api.register(hostAppRoutes);
+  }, { prefix: '/api/v1' });
+
+  const consoleIndex = path.join(config.consoleDir, 'index.html');
+  const serveConsole = fs.existsSync(consoleIndex);
+  if (serveConsole) {
+    await app.register(fastifyStatic, {
+      root: config.consoleDir,
+      wildcard: false,
+      index: false,
+      setHeaders: (reply, file) => {
+        reply.header('Cache-Control', file.includes(`${path.sep}assets${path.sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache');
+      },
+    });
+  }
+
+  app.setNotFoundHandler((request, reply) => {
+    const url = request.url.split('?')[0];
+    const isApi = url.startsWith('/api/') || url.startsWith('/client/') || url === '/api';
+    // Client-side routes of the console fall back to the app; everything else is a 404 problem.
+    if (serveConsole && !isApi && (request.method === 'GET' || request.method === 'HEAD')) {
+      reply.header('Content-Security-Policy', "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'");
+      return reply.header('Cache-Control', 'no-cache').sendFile('index.html');
+    }
+    return sendProblem(reply, new AppError('NOT_FOUND', 404, `There is no ${request.method} ${url}. The API is described at /api/docs.`));
+  });
+
+  await services.changes.start();
+  await app.ready();
+  return app;
+}
+
+/** Creates the bootstrap admin if configured; otherwise tells the operator how to make the first one. */
+export async function ensureFirstAdmin(app: FastifyInstance): Promise<void> {
+  const { config, services } = app;
+  if (await services.auth.bootstrapAdmin(config.adminUsername, config.adminPassword)) {
+    app.log.info({ username: config.adminUsername }, 'created the first admin from MPOP_ADMIN_USERNAME');
+  } else if (!(await services.auth.hasUsers())) {
+    app.log.warn(
+      'No user exists yet. Create the first admin by starting once with: ' +
+        "MPOP_ADMIN_USERNAME=admin MPOP_ADMIN_PASSWORD='a-passphrase-of-12+-chars' npm start",
+    );
+  }
+}
+
+export type { Config } from './config.js';
+export { loadConfig, ConfigError } from './config.js';

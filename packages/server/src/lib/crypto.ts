@@ -1,0 +1,71 @@
+import { createCipheriv, createDecipheriv, createHash, randomBytes, randomInt, scrypt, timingSafeEqual } from 'node:crypto';
+import { promisify } from 'node:util';
+
+const scryptAsync = promisify(scrypt) as (password: string, salt: Buffer, keylen: number, options: object) => Promise<Buffer>;
+
+// OWASP-recommended scrypt cost (N=2^15, r=8, p=1): ~50-100 ms per hash, which is the point.
+const SCRYPT = { N: 1 << 15, r: 8, p: 1, maxmem: 128 * 1024 * 1024 };
+const SCRYPT_KEYLEN = 64;
+
+/** Slow salted hash for passwords: `scrypt$N$r$p$salt$hash` (base64). */
+export async function hashPassword(password: string): Promise<string> {
+  const salt = randomBytes(16);
+  const hash = await scryptAsync(password, salt, SCRYPT_KEYLEN, SCRYPT);
+  return ['scrypt', SCRYPT.N, SCRYPT.r, SCRYPT.p, salt.toString('base64'), hash.toString('base64')].join('$');
+}
+
+export async function verifyPassword(password: string, stored: string): Promise<boolean> {
+  const [scheme, n, r, p, salt, hash] = stored.split('$');
+  if (scheme !== 'scrypt' || !salt || !hash) return false;
+  const expected = Buffer.from(hash, 'base64');
+  const actual = await scryptAsync(password, Buffer.from(salt, 'base64'), expected.length, {
+    N: Number(n), r: Number(r), p: Number(p), maxmem: SCRYPT.maxmem,
+  });
+  return timingSafeEqual(expected, actual);
+}
+
+/** A hash with the same cost, so that an unknown user takes as long to refuse as a wrong password. */
+let dummyHash: Promise<string> | undefined;
+export const dummyPasswordHash = () => (dummyHash ??= hashPassword('not-a-real-password-' + randomBytes(8).toString('hex')));
+
+export const sha256Hex = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');
+
+/** An opaque secret for cookies and API tokens: 256 bits from the CSPRNG. Only its SHA-256 is stored. */
+export const newSecret = (prefix = ''): string => prefix + randomBytes(32).toString('base64url');
+
+const HEX = '0123456789ABCDEF';
+const UPPER = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
+const pick = (alphabet: string, length: number) => Array.from({ length }, () => alphabet[randomInt(alphabet.length)]).join('');
+
+/** A generated host-app APPID: 13 upper-case hex digits, as mPaaS shows them. */
+export const newAppId = () => pick(HEX, 13);
+/** A generated tenant ID: 8 upper-case letters. */
+export const newTenantId = () => pick(UPPER, 8);
+
+/**
+ * Envelope for secrets at rest: AES-256-GCM under the master key, with associated data that binds the
+ * ciphertext to its owner (a ciphertext copied to another row fails to decrypt).
+ * Format: `v1.<iv>.<tag>.<ciphertext>`, base64url parts.
+ */
+export class SecretBox {
+  constructor(private readonly key: Buffer) {
+    if (key.length !== 32) throw new Error('The master key must be 32 bytes.');
+  }
+
+  seal(plaintext: Buffer, aad: string): string {
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', this.key, iv);
+    cipher.setAAD(Buffer.from(aad, 'utf8'));
+    const ct = Buffer.concat([cipher.update(plaintext), cipher.final()]);
+    return ['v1', iv, cipher.getAuthTag(), ct].map((p) => (typeof p === 'string' ? p : p.toString('base64url'))).join('.');
+  }
+
+  open(sealed: string, aad: string): Buffer {
+    const [version, iv, tag, ct] = sealed.split('.');
+    if (version !== 'v1' || !iv || !tag || ct === undefined) throw new Error('Unknown secret envelope.');
+    const decipher = createDecipheriv('aes-256-gcm', this.key, Buffer.from(iv, 'base64url'));
+    decipher.setAAD(Buffer.from(aad, 'utf8'));
+    decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+    return Buffer.concat([decipher.update(Buffer.from(ct, 'base64url')), decipher.final()]);
+  }
+}

@@ -1,0 +1,29 @@
+import type { Executor } from '../../db/executor.js';
+
+/** Server-side sessions: they survive a restart and sign-out really ends them. */
+export class SessionRepository {
+  constructor(private readonly db: Executor) {}
+
+  async insert(s: { idHash: string; username: string; createdAt: string; expiresAt: string }) {
+    await this.db.insertInto('sessions').values(s).execute();
+  }
+
+  /** @returns the live session and its user, or undefined when unknown or expired. */
+  findLive(idHash: string, now: string) {
+    return this.db
+      .selectFrom('sessions')
+      .innerJoin('users', 'users.username', 'sessions.username')
+      .select(['sessions.username', 'users.role', 'sessions.expiresAt'])
+      .where('sessions.idHash', '=', idHash)
+      .where('sessions.expiresAt', '>', now)
+      .executeTakeFirst();
+  }
+
+  async delete(idHash: string) {
+    await this.db.deleteFrom('sessions').where('idHash', '=', idHash).execute();
+  }
+
+  async deleteExpired(now: string) {
+    await this.db.deleteFrom('sessions').where('expiresAt', '<=', now).execute();
+  }
+}

@@ -1,0 +1,42 @@
+import type { Role } from '@mpop/contracts';
+import type { Executor } from '../../db/executor.js';
+
+const PUBLIC_COLUMNS = ['id', 'name', 'role', 'createdBy', 'createdAt', 'lastUsedAt'] as const;
+
+/** API tokens; only the SHA-256 of a token is stored, and no read returns it. */
+export class TokenRepository {
+  constructor(private readonly db: Executor) {}
+
+  async insert(t: { id: string; name: string; role: Role; tokenHash: string; createdBy: string; createdAt: string }) {
+    await this.db.insertInto('apiTokens').values({ ...t, lastUsedAt: null }).execute();
+  }
+
+  list(createdBy?: string) {
+    let q = this.db.selectFrom('apiTokens').select(PUBLIC_COLUMNS).orderBy('createdAt', 'desc');
+    if (createdBy) q = q.where('createdBy', '=', createdBy);
+    return q.execute();
+  }
+
+  find(id: string) {
+    return this.db.selectFrom('apiTokens').select(PUBLIC_COLUMNS).where('id', '=', id).executeTakeFirst();
+  }
+
+  /** @returns the token's owner and role, or undefined. The role is capped by the creator's current role. */
+  findByHash(tokenHash: string) {
+    return this.db
+      .selectFrom('apiTokens')
+      .innerJoin('users', 'users.username', 'apiTokens.createdBy')
+      .select(['apiTokens.id', 'apiTokens.name', 'apiTokens.role', 'apiTokens.createdBy', 'apiTokens.lastUsedAt', 'users.role as creatorRole'])
+      .where('apiTokens.tokenHash', '=', tokenHash)
+      .executeTakeFirst();
+  }
+
+  async touch(id: string, at: string) {
+    await this.db.updateTable('apiTokens').set({ lastUsedAt: at }).where('id', '=', id).execute();
+  }
+
+  async delete(id: string): Promise<boolean> {
+    const r = await this.db.deleteFrom('apiTokens').where('id', '=', id).executeTakeFirst();
+    return Number(r.numDeletedRows) > 0;
+  }
+}

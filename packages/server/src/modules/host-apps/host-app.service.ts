@@ -1,0 +1,191 @@
+import type { Kysely } from 'kysely';
+import type { DevConfig, HostApp, HostAppList, HostAppListQuery } from '@mpop/contracts';
+import { NAME_MAX } from '@mpop/contracts';
+import type { Database } from '../../db/schema.js';
+import { isUniqueViolation } from '../../db/connect.js';
+import { AppError, notFound, validationFailed } from '../../lib/app-error.js';
+import type { ChangeBus } from '../../lib/change-bus.js';
+import { newAppId, newTenantId, type SecretBox } from '../../lib/crypto.js';
+import { nowIso } from '../../lib/time.js';
+import { AuditRepository } from '../audit/audit.repository.js';
+import type { Principal } from '../auth/auth.service.js';
+import { HostAppRepository, nameKey, toHostApp, type HostAppWithConfig } from './host-app.repository.js';
+import { inspectPrivateKey } from './private-key.js';
+import { normalizeVirtualDomain } from './virtual-domain.js';
+
+/** The associated data that binds a sealed private key to its host app. */
+export const keyAad = (workspaceId: string, appId: string) => `mpop:host-app-private-key:v1:${workspaceId}:${appId}`;
+
+export interface DevConfigUpload {
+  virtualDomain?: string;
+  privateKey?: { fileName: string; data: Buffer };
+}
+
+export class HostAppService {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly box: SecretBox,
+    private readonly changes: ChangeBus,
+  ) {}
+
+  async list(q: HostAppListQuery): Promise<HostAppList> {
+    const page = await new HostAppRepository(this.db).list({ query: q.query, workspaceId: q.workspaceId, page: q.page ?? 1, pageSize: q.pageSize ?? 20 });
+    return { ...page, items: page.items.map(toHostApp) };
+  }
+
+  async get(workspaceId: string, appId: string): Promise<HostApp> {
+    return toHostApp(await this.require(workspaceId, appId));
+  }
+
+  /** Adds a manual host app with a generated APPID and tenant ID. */
+  async create(input: { name: string; workspaceId: string }, actor: Principal): Promise<HostApp> {
+    const name = cleanName(input.name);
+    return this.insert({ name, workspaceId: input.workspaceId, source: 'manual' }, actor, 'host-app.created');
+  }
+
+  /**
+   * Inserts a host app and its audit event in one transaction. Generated IDs come from the CSPRNG and are
+   * re-drawn on the (astronomically rare) collision.
+   */
+  async insert(
+    input: { name: string; workspaceId: string; source: 'manual' | 'mpaas'; appId?: string; tenantId?: string },
+    actor: Principal,
+    action: string,
+  ): Promise<HostApp> {
+    const key = nameKey(input.name);
+    const now = nowIso();
+    try {
+      const created = await this.db.transaction().execute(async (trx) => {
+        const repo = new HostAppRepository(trx);
+        if (input.appId && (await repo.find(input.workspaceId, input.appId))) throw hostAppExists(input.workspaceId, input.appId);
+        if (await repo.nameTaken(input.workspaceId, key)) throw nameTaken(input.name, input.workspaceId);
+        let appId = input.appId;
+        for (let i = 0; !appId && i < 5; i++) {
+          const candidate = newAppId();
+          if (!(await repo.appIdExists(candidate))) appId = candidate;
+        }
+        if (!appId) throw new Error('Could not draw a free APPID.');
+        const row = await repo.insert({
+          appId, workspaceId: input.workspaceId, tenantId: input.tenantId ?? newTenantId(), name: input.name, nameKey: key,
+          source: input.source, createdAt: now, updatedAt: now,
+        });
+        await new AuditRepository(trx).record({
+          actor: actor.actor, action, target: hostAppTarget(input.workspaceId, appId), details: { name: input.name, source: input.source },
+        });
+        return row;
+      });
+      return toHostApp(created);
+    } catch (err) {
+      if (isUniqueViolation(err, 'name_key')) throw nameTaken(input.name, input.workspaceId);
+      if (isUniqueViolation(err)) throw hostAppExists(input.workspaceId, input.appId ?? '');
+      throw err;
+    }
+  }
+
+  async delete(workspaceId: string, appId: string, actor: Principal): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      const repo = new HostAppRepository(trx);
+      const app = await repo.find(workspaceId, appId);
+      if (!app) throw hostAppNotFound(workspaceId, appId);
+      await repo.delete(app.id);
+      await new AuditRepository(trx).record({ actor: actor.actor, action: 'host-app.deleted', target: hostAppTarget(workspaceId, appId), details: { name: app.name } });
+    });
+    await this.changes.publish({ kind: 'host-app', workspaceId, appId });
+  }
+
+  async getDevConfig(workspaceId: string, appId: string): Promise<DevConfig> {
+    const app = await this.require(workspaceId, appId);
+    const row = await new HostAppRepository(this.db).findDevConfig(app.id);
+    if (!row) {
+      throw new AppError('DEV_CONFIG_NOT_SET', 404, `The host app ${appId} has no development configuration yet; make one first.`);
+    }
+    return toDevConfig(row);
+  }
+
+  async getPublicKey(workspaceId: string, appId: string): Promise<string> {
+    return (await this.getDevConfig(workspaceId, appId)).privateKey.publicKeyPem;
+  }
+
+  /**
+   * Sets the development configuration. Everything is validated before anything is written, so a rejected
+   * upload leaves the previous configuration exactly as it was. The key file may be left out to keep the key.
+   */
+  async setDevConfig(workspaceId: string, appId: string, upload: DevConfigUpload, actor: Principal): Promise<DevConfig> {
+    if (upload.virtualDomain === undefined) throw validationFailed('virtualDomain', 'Enter the virtual domain, like example.com.');
+    const virtualDomain = normalizeVirtualDomain(upload.virtualDomain);
+    const key = upload.privateKey && inspectPrivateKey(upload.privateKey.data);
+    const fileName = upload.privateKey && cleanFileName(upload.privateKey.fileName);
+    const now = nowIso();
+
+    const row = await this.db.transaction().execute(async (trx) => {
+      const repo = new HostAppRepository(trx);
+      const app = await repo.find(workspaceId, appId);
+      if (!app) throw hostAppNotFound(workspaceId, appId);
+      const previous = await repo.findDevConfig(app.id);
+      if (!key && !previous) throw validationFailed('privateKey', 'Upload the RSA private key file (.pem); no key is configured yet.');
+      const next = key
+        ? {
+            hostAppId: app.id, virtualDomain, keyFileName: fileName!, keyBits: key.bits, keyFormat: key.format,
+            keyFingerprint: key.fingerprintSha256, publicKeyPem: key.publicKeyPem,
+            privateKeySealed: this.box.seal(Buffer.from(key.pkcs8Pem), keyAad(workspaceId, appId)),
+            keyUploadedAt: now, updatedAt: now,
+          }
+        : { ...previous!, virtualDomain, updatedAt: now };
+      await repo.upsertDevConfig(next);
+      await repo.touch(app.id, now);
+      await new AuditRepository(trx).record({
+        actor: actor.actor, action: 'host-app.dev-config.set', target: hostAppTarget(workspaceId, appId),
+        details: { virtualDomain, keyChanged: Boolean(key), ...(key ? { keyFingerprint: key.fingerprintSha256, bits: key.bits } : {}) },
+      });
+      return next;
+    });
+    await this.changes.publish({ kind: 'host-app', workspaceId, appId });
+    return toDevConfig(row);
+  }
+
+  private async require(workspaceId: string, appId: string): Promise<HostAppWithConfig> {
+    const app = await new HostAppRepository(this.db).find(workspaceId, appId);
+    if (!app) throw hostAppNotFound(workspaceId, appId);
+    return app;
+  }
+}
+
+export const hostAppTarget = (workspaceId: string, appId: string) => `host-app:${workspaceId}/${appId}`;
+
+export const hostAppNotFound = (workspaceId: string, appId: string) =>
+  notFound(`The host app ${appId} in workspace ${workspaceId}`);
+
+const hostAppExists = (workspaceId: string, appId: string) =>
+  new AppError('HOST_APP_EXISTS', 409, `The host app ${appId} is already registered in workspace ${workspaceId}.`);
+
+const nameTaken = (name: string, workspaceId: string) =>
+  new AppError('NAME_TAKEN', 409, `Workspace ${workspaceId} already has a host app named "${name.trim()}"; choose another name.`, [
+    { path: 'name', message: 'already taken in this workspace' },
+  ]);
+
+function cleanName(raw: string): string {
+  const name = raw.trim().normalize('NFC');
+  if (!name) throw validationFailed('name', 'Enter the App name.');
+  if ([...name].length > NAME_MAX) throw validationFailed('name', `The App name must be at most ${NAME_MAX} characters.`);
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is rejected here
+  if (/[\u0000-\u001f\u007f]/.test(name)) throw validationFailed('name', 'The App name must not contain control characters.');
+  return name;
+}
+
+/** Keeps only the base name of an uploaded file, printable, at most 255 characters. */
+function cleanFileName(raw: string): string {
+  // eslint-disable-next-line no-control-regex -- strip control characters from a client-supplied name
+  const base = raw.split(/[\\/]/).pop()!.replace(/[\u0000-\u001f\u007f]/g, '').trim();
+  return (base || 'private_key.pem').slice(0, 255);
+}
+
+function toDevConfig(row: { virtualDomain: string; keyFileName: string; keyBits: number; keyFormat: 'pkcs1' | 'pkcs8'; keyFingerprint: string; publicKeyPem: string; keyUploadedAt: string; updatedAt: string }): DevConfig {
+  return {
+    virtualDomain: row.virtualDomain,
+    privateKey: {
+      fileName: row.keyFileName, algorithm: 'RSA', bits: row.keyBits, format: row.keyFormat,
+      fingerprintSha256: row.keyFingerprint, publicKeyPem: row.publicKeyPem, uploadedAt: row.keyUploadedAt,
+    },
+    updatedAt: row.updatedAt,
+  };
+}

@@ -1,0 +1,75 @@
+import fp from 'fastify-plugin';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Role } from '@mpop/contracts';
+import { AppError } from '../../lib/app-error.js';
+import type { AuthService, Principal } from '../../modules/auth/auth.service.js';
+import { roleAtLeast } from '../../modules/auth/roles.js';
+
+export const SESSION_COOKIE = 'mpop_session';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal?: Principal;
+  }
+  interface FastifyContextConfig {
+    /** The lowest role allowed; `public` routes need no authentication. Defaults: GET → viewer, others → operator. */
+    role?: Role | 'public';
+  }
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+export interface AuthPluginOptions {
+  auth: AuthService;
+  /** The origin the console is served from (MPOP_PUBLIC_URL). */
+  publicOrigin: string;
+}
+
+/** The principal of a request: an API token (`Authorization: Bearer`) or the session cookie. */
+async function authenticate(request: FastifyRequest, auth: AuthService): Promise<Principal | undefined> {
+  const header = request.headers.authorization;
+  if (header) {
+    const [scheme, token] = header.split(' ');
+    if (scheme?.toLowerCase() !== 'bearer' || !token) return undefined;
+    return auth.principalFromToken(token);
+  }
+  const cookie = request.cookies[SESSION_COOKIE];
+  return cookie ? auth.principalFromSession(cookie) : undefined;
+}
+
+/**
+ * A cookie-authenticated state change must come from our own pages: browsers send `Origin` on such requests,
+ * and it must be the platform's origin (or the Host the request was addressed to). Tokens are not sent
+ * automatically by browsers, so they need no such check.
+ */
+function checkOrigin(request: FastifyRequest, publicOrigin: string) {
+  const origin = request.headers.origin;
+  if (origin) {
+    const own = new Set([publicOrigin, `${request.protocol}://${request.host}`]);
+    if (!own.has(origin)) throw new AppError('CSRF_REJECTED', 403, 'This request came from another site and was refused. Use the console at its own address.');
+  } else if (request.headers['sec-fetch-site'] === 'cross-site') {
+    throw new AppError('CSRF_REJECTED', 403, 'This request came from another site and was refused. Use the console at its own address.');
+  }
+}
+
+/** Authenticates and authorises every route of the scope it is registered in, by the route's `config.role`. */
+export default fp<AuthPluginOptions>(async (app, opts) => {
+  app.decorateRequest('principal', undefined);
+  app.addHook('onRequest', async (request: FastifyRequest, _reply: FastifyReply) => {
+    const need = request.routeOptions.config.role ?? (SAFE_METHODS.has(request.method) ? 'viewer' : 'operator');
+    if (need === 'public') return;
+    const principal = await authenticate(request, opts.auth);
+    if (!principal) throw new AppError('UNAUTHENTICATED', 401, 'Sign in, or send a valid API token (Authorization: Bearer …).');
+    if (principal.via === 'session' && !SAFE_METHODS.has(request.method)) checkOrigin(request, opts.publicOrigin);
+    if (!roleAtLeast(principal.role, need)) {
+      throw new AppError('FORBIDDEN', 403, `Your role (${principal.role}) may not do this; it needs the ${need} role.`);
+    }
+    request.principal = principal;
+  });
+});
+
+/** The authenticated principal; routes behind the auth hook always have one. */
+export function principalOf(request: FastifyRequest): Principal {
+  if (!request.principal) throw new AppError('UNAUTHENTICATED', 401, 'Sign in first.');
+  return request.principal;
+}
