@@ -1,0 +1,74 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createServer } from 'node:net';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const main = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/main.js');
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+
+async function waitFor(url: string, ms = 15_000): Promise<void> {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      /* not up yet */
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} did not come up`);
+}
+
+describe('the built server process (packages/server/dist/main.js)', () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mpop-proc-'));
+  afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+
+  it('tells how to create the first admin when there is none, and refuses a bad configuration clearly', async () => {
+    const bad = spawn(process.execPath, [main], { env: { ...process.env, PORT: 'x', MPOP_DATA_DIR: dataDir } });
+    let err = '';
+    bad.stderr.on('data', (c) => (err += c));
+    const code = await new Promise((r) => bad.on('exit', r));
+    expect(code).toBe(2);
+    expect(err).toMatch(/PORT must be a whole number/);
+  });
+
+  it('starts, creates the bootstrap admin, serves, and exits 0 on SIGTERM', async () => {
+    const port = await freePort();
+    const env = { ...process.env, PORT: String(port), HOST: '127.0.0.1', MPOP_DATA_DIR: dataDir, DATABASE_URL: '', MPOP_ADMIN_USERNAME: 'root', MPOP_ADMIN_PASSWORD: 'root-password-123' };
+    const child = spawn(process.execPath, [main], { env });
+    let out = '';
+    child.stdout.on('data', (c) => (out += c));
+    await waitFor(`http://127.0.0.1:${port}/readyz`);
+    const res = await fetch(`http://127.0.0.1:${port}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'root', password: 'root-password-123' }) });
+    expect(res.status).toBe(200);
+    child.kill('SIGTERM');
+    const code = await new Promise((r) => child.on('exit', r));
+    expect(code).toBe(0);
+    expect(out).toMatch(/created the first admin/);
+    expect(out).toMatch(/shutting down/);
+    expect(fs.existsSync(path.join(dataDir, 'mpop.db'))).toBe(true);
+  });
+
+  it('prints a one-line command to create the first admin when no user exists', async () => {
+    const fresh = fs.mkdtempSync(path.join(os.tmpdir(), 'mpop-proc-'));
+    const port = await freePort();
+    const child = spawn(process.execPath, [main], { env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', MPOP_DATA_DIR: fresh, DATABASE_URL: '', MPOP_ADMIN_USERNAME: '', MPOP_ADMIN_PASSWORD: '' } });
+    let out = '';
+    child.stdout.on('data', (c) => (out += c));
+    await waitFor(`http://127.0.0.1:${port}/healthz`);
+    child.kill('SIGINT');
+    expect(await new Promise((r) => child.on('exit', r))).toBe(0);
+    expect(out).toMatch(/MPOP_ADMIN_USERNAME=admin MPOP_ADMIN_PASSWORD=.* npm start/);
+    fs.rmSync(fresh, { recursive: true, force: true });
+  });
+});
