@@ -1,0 +1,71 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { ADMIN, startApp, type TestApp } from '../packages/server/test/helpers/app.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const screenshotsDir = path.join(root, 'docs/screenshots');
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+
+/** Whether the browser suites run: Chromium must exist; with MPOP_REQUIRE_BROWSER=1 its absence is an error. */
+export const browserAvailable = (() => {
+  if (fs.existsSync(CHROMIUM)) return true;
+  if (process.env.MPOP_REQUIRE_BROWSER === '1') throw new Error(`MPOP_REQUIRE_BROWSER=1 but no Chromium at ${CHROMIUM} (apt-get install -y chromium).`);
+  console.warn(`\n!!! No Chromium at ${CHROMIUM}: the browser end-to-end suites are SKIPPED.\n!!! Install it with: apt-get install -y chromium (or set CHROMIUM_PATH).\n`);
+  return false;
+})();
+
+export interface E2E {
+  server: TestApp;
+  baseUrl: string;
+  browser: Browser;
+  context: BrowserContext;
+  page: Page;
+  close: () => Promise<void>;
+}
+
+/** The real server on a fresh data dir, serving the built console, and a headless Chromium pointed at it. */
+export async function startE2E(env: Record<string, string> = {}): Promise<E2E> {
+  const consoleDir = path.join(root, 'packages/console/dist');
+  if (!fs.existsSync(path.join(consoleDir, 'index.html'))) throw new Error('The console is not built: run npm run build first.');
+  const server = await startApp('sqlite', { MPOP_CONSOLE_DIR: consoleDir, LOG_LEVEL: 'warn', ...env });
+  await server.app.listen({ port: 0, host: '127.0.0.1' });
+  const { port } = server.app.server.address() as { port: number };
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run'],
+  });
+  const context = await browser.newContext({ baseURL: baseUrl, locale: 'en-US', viewport: { width: 1440, height: 900 }, acceptDownloads: true });
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: baseUrl });
+  const page = await context.newPage();
+  page.setDefaultTimeout(10_000);
+  return {
+    server, baseUrl, browser, context, page,
+    close: async () => {
+      await browser.close();
+      await server.destroy();
+    },
+  };
+}
+
+export async function signIn(page: Page, username = ADMIN.username, password = ADMIN.password) {
+  await page.goto('/host-apps');
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Add App' }).waitFor();
+}
+
+export const shot = (page: Page, name: string) => page.screenshot({ path: path.join(screenshotsDir, name), fullPage: false });
+
+import { expect } from 'vitest';
+import type { Locator } from 'playwright-core';
+
+/** Web-first assertions on top of vitest (playwright-core has no `expect`): each waits until true or times out. */
+export const visible = (l: Locator) => l.first().waitFor({ state: 'visible', timeout: 10_000 });
+export const absent = (l: Locator) => expect.poll(() => l.count(), { timeout: 10_000 }).toBe(0);
+export const hasText = (l: Locator, text: string | RegExp) =>
+  expect.poll(async () => (await l.first().textContent()) ?? '', { timeout: 10_000 }).toMatch(text);
+export const hasValue = (l: Locator, value: RegExp) => expect.poll(() => l.first().inputValue(), { timeout: 10_000 }).toMatch(value);

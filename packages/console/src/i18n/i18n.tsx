@@ -1,0 +1,42 @@
+import { createContext, useCallback, useContext, useMemo, useState, type ReactNode } from 'react';
+import { en, zh, type MessageKey } from './messages';
+
+export type Lang = 'en' | 'zh';
+const STORAGE_KEY = 'mpop.lang';
+
+/** The browser's language at first (Chinese for zh-*), then whatever the user picked. */
+export function initialLang(): Lang {
+  const saved = typeof localStorage !== 'undefined' ? localStorage.getItem(STORAGE_KEY) : null;
+  if (saved === 'en' || saved === 'zh') return saved;
+  return typeof navigator !== 'undefined' && navigator.language?.toLowerCase().startsWith('zh') ? 'zh' : 'en';
+}
+
+type T = (key: MessageKey, vars?: Record<string, string | number>) => string;
+interface I18n {
+  lang: Lang;
+  setLang: (lang: Lang) => void;
+  t: T;
+}
+
+const I18nContext = createContext<I18n | null>(null);
+
+export function I18nProvider({ children, lang: fixed }: { children: ReactNode; lang?: Lang }) {
+  const [lang, setLangState] = useState<Lang>(fixed ?? initialLang());
+  const setLang = useCallback((l: Lang) => {
+    localStorage.setItem(STORAGE_KEY, l);
+    document.documentElement.lang = l === 'zh' ? 'zh-CN' : 'en';
+    setLangState(l);
+  }, []);
+  const t = useCallback<T>((key, vars) => {
+    const text: string = (lang === 'zh' ? zh : en)[key];
+    return vars ? text.replace(/\{(\w+)\}/g, (_, k: string) => String(vars[k] ?? '')) : text;
+  }, [lang]);
+  const value = useMemo(() => ({ lang, setLang, t }), [lang, setLang, t]);
+  return <I18nContext.Provider value={value}>{children}</I18nContext.Provider>;
+}
+
+export function useI18n(): I18n {
+  const ctx = useContext(I18nContext);
+  if (!ctx) throw new Error('useI18n outside I18nProvider');
+  return ctx;
+}

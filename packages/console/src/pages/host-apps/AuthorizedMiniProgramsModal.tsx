@@ -1,0 +1,62 @@
+import { useCallback, useEffect, useState } from 'react';
+import { Alert, App, Button, Modal, Select, Space, Table } from 'antd';
+import type { AuthorizedMiniProgram, HostApp, MiniProgram } from '@mpop/contracts';
+import { api } from '../../api/endpoints';
+import { ApiError } from '../../api/client';
+import { useI18n } from '../../i18n/i18n';
+
+/** The mini programs a host app may load: authorise and revoke. */
+export function AuthorizedMiniProgramsModal({ app, onClose }: { app?: HostApp; onClose: () => void }) {
+  const { t } = useI18n();
+  const { message } = App.useApp();
+  const [items, setItems] = useState<AuthorizedMiniProgram[]>();
+  const [all, setAll] = useState<MiniProgram[]>([]);
+  const [choice, setChoice] = useState<string>();
+  const [error, setError] = useState<string>();
+
+  const load = useCallback(async () => {
+    if (!app) return;
+    setError(undefined);
+    try {
+      const [auth, programs] = await Promise.all([api.authorizedMiniPrograms(app.workspaceId, app.appId), api.listMiniPrograms()]);
+      setItems(auth.items);
+      setAll(programs.items);
+    } catch (err) {
+      setError(err instanceof ApiError ? err.problem.detail : String(err));
+    }
+  }, [app]);
+  useEffect(() => {
+    setItems(undefined);
+    setChoice(undefined);
+    void load();
+  }, [load]);
+
+  const act = async (fn: () => Promise<unknown>) => {
+    try {
+      await fn();
+      await load();
+    } catch (err) {
+      void message.error(err instanceof ApiError ? err.problem.detail : String(err));
+    }
+  };
+
+  const authorised = new Set(items?.map((i) => i.miniProgramId));
+  return (
+    <Modal open={Boolean(app)} width={720} title={`${t('authorizedMiniPrograms')}${app ? ` · ${app.name}` : ''}`} onCancel={onClose} destroyOnHidden
+      footer={<Button onClick={onClose}>{t('close')}</Button>}>
+      {error && <Alert type="error" showIcon role="alert" message={error} style={{ marginBottom: 16 }} />}
+      <Space style={{ marginBottom: 16 }}>
+        <Select aria-label="Mini program to authorise" style={{ width: 360 }} showSearch optionFilterProp="label" value={choice} onChange={setChoice}
+          placeholder="Mini program" options={all.filter((m) => !authorised.has(m.miniProgramId)).map((m) => ({ value: m.miniProgramId, label: `${m.name} (${m.miniProgramId})` }))} />
+        <Button type="primary" disabled={!choice || !app} onClick={() => app && choice && act(() => api.authorize(app.workspaceId, app.appId, choice)).then(() => setChoice(undefined))}>Authorise</Button>
+      </Space>
+      <Table<AuthorizedMiniProgram> rowKey="miniProgramId" loading={!items && !error} dataSource={items ?? []} pagination={false} size="small"
+        columns={[
+          { title: 'Mini program', dataIndex: 'name' },
+          { title: 'ID', dataIndex: 'miniProgramId' },
+          { title: 'Released version', dataIndex: 'releasedVersion', render: (v: string | null) => v ?? '—' },
+          { title: t('operation'), key: 'op', render: (_, m) => <Button type="link" danger size="small" onClick={() => app && act(() => api.revoke(app.workspaceId, app.appId, m.miniProgramId))}>Revoke</Button> },
+        ]} />
+    </Modal>
+  );
+}
