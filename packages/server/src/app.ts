@@ -20,6 +20,10 @@ import { SecretBox } from './lib/crypto.js';
 import { resolveMasterKey } from './lib/master-key.js';
 import { AuthService } from './modules/auth/auth.service.js';
 import { HostAppService } from './modules/host-apps/host-app.service.js';
+import { FileDirectory } from './modules/mpaas/file-directory.js';
+import { UnconfiguredDirectory, type MpaasDirectory } from './modules/mpaas/mpaas-directory.js';
+import { MpaasSyncService } from './modules/mpaas/mpaas-sync.service.js';
+import { OpenApiDirectory } from './modules/mpaas/openapi-directory.js';
 import authPlugin from './plugins/app/auth.js';
 import problemPlugin, { sendProblem } from './plugins/app/problem.js';
 import health from './routes/health.js';
@@ -28,11 +32,20 @@ import userRoutes from './routes/admin/users.js';
 import tokenRoutes from './routes/admin/tokens.js';
 import auditRoutes from './routes/admin/audit.js';
 import hostAppRoutes from './routes/admin/host-apps.js';
+import mpaasRoutes from './routes/admin/mpaas.js';
 
 export interface Services {
   auth: AuthService;
   hostApps: HostAppService;
+  mpaasSync: MpaasSyncService;
   changes: ChangeBus;
+}
+
+/** A live mPaaS backend when configured, else the offline directory file, else a directory that explains what to set. */
+function mpaasDirectory(config: Config): MpaasDirectory {
+  if (config.mpaas) return new OpenApiDirectory({ ...config.mpaas, timeoutMs: config.mpaasTimeoutMs });
+  if (config.mpaasDirectoryFile) return new FileDirectory(config.mpaasDirectoryFile);
+  return new UnconfiguredDirectory();
 }
 
 declare module 'fastify' {
@@ -84,9 +97,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const changes = new ChangeBus();
+  const hostApps = new HostAppService(handle.db, box, changes);
   const services: Services = {
     auth: new AuthService(handle.db, config.sessionTtlMs),
-    hostApps: new HostAppService(handle.db, box, changes),
+    hostApps,
+    mpaasSync: new MpaasSyncService(handle.db, mpaasDirectory(config), hostApps),
     changes,
   };
   app.decorate('config', config);
@@ -128,6 +143,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     await api.register(tokenRoutes);
     await api.register(auditRoutes);
     await api.register(hostAppRoutes);
+    await api.register(mpaasRoutes);
   }, { prefix: '/api/v1' });
 
   const consoleIndex = path.join(config.consoleDir, 'index.html');
