@@ -63,8 +63,11 @@ export const ResourcesRequestSchema = Type.Object(
     workspaceId: Type.String({ minLength: 1, maxLength: 64 }),
     platform: PlatformSchema,
     clientVersion: Type.String({ pattern: CLIENT_VERSION_PATTERN }),
+    // Keys must be mini program IDs: without additionalProperties:false a pattern record lets any key through.
     miniPrograms: Type.Record(Type.String({ pattern: MINI_PROGRAM_ID_PATTERN }), Type.String({ maxLength: 32 }), {
       maxProperties: 500,
+      additionalProperties: false,
+      description: 'mini program ID → the version the client has, or "*"; an empty object asks for every authorised mini program',
     }),
   },
   { additionalProperties: false },

@@ -24,6 +24,11 @@ import { FileDirectory } from './modules/mpaas/file-directory.js';
 import { UnconfiguredDirectory, type MpaasDirectory } from './modules/mpaas/mpaas-directory.js';
 import { MpaasSyncService } from './modules/mpaas/mpaas-sync.service.js';
 import { OpenApiDirectory } from './modules/mpaas/openapi-directory.js';
+import { GateService } from './modules/gate/gate.service.js';
+import { PackageSigner } from './modules/gate/package-signer.js';
+import { MiniProgramService } from './modules/mini-programs/mini-program.service.js';
+import { PackageStore } from './modules/mini-programs/package-store.js';
+import { PgNotifyTransport } from './lib/pg-notify-transport.js';
 import authPlugin from './plugins/app/auth.js';
 import problemPlugin, { sendProblem } from './plugins/app/problem.js';
 import health from './routes/health.js';
@@ -33,11 +38,16 @@ import tokenRoutes from './routes/admin/tokens.js';
 import auditRoutes from './routes/admin/audit.js';
 import hostAppRoutes from './routes/admin/host-apps.js';
 import mpaasRoutes from './routes/admin/mpaas.js';
+import miniProgramRoutes from './routes/admin/mini-programs.js';
+import clientRoutes from './routes/client/resources.js';
 
 export interface Services {
   auth: AuthService;
   hostApps: HostAppService;
   mpaasSync: MpaasSyncService;
+  miniPrograms: MiniProgramService;
+  signer: PackageSigner;
+  gate: GateService;
   changes: ChangeBus;
 }
 
@@ -54,6 +64,7 @@ declare module 'fastify' {
     db: Kysely<Database>;
     dbHandle: DatabaseHandle;
     services: Services;
+    packageStore: PackageStore;
   }
 }
 
@@ -96,14 +107,21 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  const changes = new ChangeBus();
-  const hostApps = new HostAppService(handle.db, box, changes);
+  // Several instances may share one PostgreSQL: changes reach the others' caches through LISTEN/NOTIFY.
+  const changes = new ChangeBus(handle.pool ? new PgNotifyTransport(handle.pool, config.databaseUrl, app.log) : undefined);
+  const packageStore = new PackageStore(config.dataDir);
+  const signer = new PackageSigner(handle.db, box, packageStore, changes, app.log);
+  const hostApps = new HostAppService(handle.db, box, changes, (hostAppId) => signer.reconcile({ hostAppId }, 'key uploaded'));
   const services: Services = {
     auth: new AuthService(handle.db, config.sessionTtlMs),
     hostApps,
     mpaasSync: new MpaasSyncService(handle.db, mpaasDirectory(config), hostApps),
+    miniPrograms: new MiniProgramService(handle.db, packageStore, signer, changes),
+    signer,
+    gate: new GateService(handle.db, changes, config.publicUrl),
     changes,
   };
+  app.decorate('packageStore', packageStore);
   app.decorate('config', config);
   app.decorate('db', handle.db);
   app.decorate('dbHandle', handle);
@@ -144,20 +162,23 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     await api.register(auditRoutes);
     await api.register(hostAppRoutes);
     await api.register(mpaasRoutes);
+    await api.register(miniProgramRoutes);
   }, { prefix: '/api/v1' });
+  await app.register(clientRoutes, { prefix: '/client/v1' });
 
   const consoleIndex = path.join(config.consoleDir, 'index.html');
   const serveConsole = fs.existsSync(consoleIndex);
-  if (serveConsole) {
-    await app.register(fastifyStatic, {
-      root: config.consoleDir,
-      wildcard: false,
-      index: false,
-      setHeaders: (reply, file) => {
-        reply.header('Cache-Control', file.includes(`${path.sep}assets${path.sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache');
-      },
-    });
-  }
+  // Also used without the console: package downloads are sent with reply.sendFile from the package store.
+  await app.register(fastifyStatic, {
+    root: serveConsole ? config.consoleDir : packageStore.root,
+    serve: serveConsole,
+    wildcard: false,
+    index: false,
+    setHeaders: (reply, file) => {
+      if (file.startsWith(packageStore.root)) return; // package downloads set their own (immutable) caching
+      reply.header('Cache-Control', file.includes(`${path.sep}assets${path.sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache');
+    },
+  });
 
   app.setNotFoundHandler((request, reply) => {
     const url = request.url.split('?')[0];

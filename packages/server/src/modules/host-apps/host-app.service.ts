@@ -26,6 +26,8 @@ export class HostAppService {
     private readonly db: Kysely<Database>,
     private readonly box: SecretBox,
     private readonly changes: ChangeBus,
+    /** Signs the host app's released mini programs with a newly uploaded key (see PackageSigner). */
+    private readonly onKeyChanged: (hostAppId: number) => Promise<unknown> = async () => undefined,
   ) {}
 
   async list(q: HostAppListQuery): Promise<HostAppList> {
@@ -139,6 +141,7 @@ export class HostAppService {
       });
       return next;
     });
+    if (key) await this.onKeyChanged(row.hostAppId);
     await this.changes.publish({ kind: 'host-app', workspaceId, appId });
     return toDevConfig(row);
   }

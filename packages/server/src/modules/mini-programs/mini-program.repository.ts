@@ -1,0 +1,58 @@
+import type { Executor } from '../../db/executor.js';
+
+/** Mini programs, their package versions and their authorisations for host apps. */
+export class MiniProgramRepository {
+  constructor(private readonly db: Executor) {}
+
+  find(id: string) {
+    return this.db.selectFrom('miniPrograms').selectAll().where('miniProgramId', '=', id).executeTakeFirst();
+  }
+
+  list() {
+    return this.db.selectFrom('miniPrograms').selectAll().orderBy('createdAt', 'desc').orderBy('miniProgramId').execute();
+  }
+
+  async insert(row: { miniProgramId: string; name: string; createdAt: string }) {
+    await this.db.insertInto('miniPrograms').values({ ...row, releasedVersion: null, updatedAt: row.createdAt }).execute();
+  }
+
+  findPackage(id: string, version: string) {
+    return this.db.selectFrom('miniProgramPackages').selectAll().where('miniProgramId', '=', id).where('version', '=', version).executeTakeFirst();
+  }
+
+  listPackages(id: string) {
+    return this.db.selectFrom('miniProgramPackages').selectAll().where('miniProgramId', '=', id).orderBy('createdAt', 'desc').execute();
+  }
+
+  async insertPackage(row: {
+    miniProgramId: string; version: string; sha256: string; size: number; mainUrl: string;
+    platform: string | null; clientVersionMin: string | null; clientVersionMax: string | null; createdAt: string;
+  }) {
+    await this.db.insertInto('miniProgramPackages').values(row).execute();
+  }
+
+  /** @returns whether any package row still points at this content (the file is shared by identical uploads). */
+  async setReleased(id: string, version: string, at: string) {
+    await this.db.updateTable('miniPrograms').set({ releasedVersion: version, updatedAt: at }).where('miniProgramId', '=', id).execute();
+  }
+
+  async authorize(hostAppId: number, id: string, at: string): Promise<boolean> {
+    const r = await this.db.insertInto('hostAppMiniPrograms').values({ hostAppId, miniProgramId: id, createdAt: at })
+      .onConflict((oc) => oc.columns(['hostAppId', 'miniProgramId']).doNothing()).executeTakeFirst();
+    return Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
+  }
+
+  async revoke(hostAppId: number, id: string): Promise<boolean> {
+    const r = await this.db.deleteFrom('hostAppMiniPrograms').where('hostAppId', '=', hostAppId).where('miniProgramId', '=', id).executeTakeFirst();
+    return Number(r.numDeletedRows) > 0;
+  }
+
+  listAuthorized(hostAppId: number) {
+    return this.db.selectFrom('hostAppMiniPrograms')
+      .innerJoin('miniPrograms', 'miniPrograms.miniProgramId', 'hostAppMiniPrograms.miniProgramId')
+      .select(['miniPrograms.miniProgramId', 'miniPrograms.name', 'miniPrograms.releasedVersion', 'hostAppMiniPrograms.createdAt as authorizedAt'])
+      .where('hostAppMiniPrograms.hostAppId', '=', hostAppId)
+      .orderBy('hostAppMiniPrograms.createdAt', 'desc')
+      .execute();
+  }
+}

@@ -1,0 +1,165 @@
+import { randomInt } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { AuthorizedMiniProgram, MiniProgram, Package } from '@mpop/contracts';
+import type { Database } from '../../db/schema.js';
+import { isUniqueViolation } from '../../db/connect.js';
+import { AppError, notFound, validationFailed } from '../../lib/app-error.js';
+import type { ChangeBus } from '../../lib/change-bus.js';
+import { nowIso } from '../../lib/time.js';
+import { AuditRepository } from '../audit/audit.repository.js';
+import type { Principal } from '../auth/auth.service.js';
+import { HostAppRepository } from '../host-apps/host-app.repository.js';
+import { hostAppNotFound, hostAppTarget } from '../host-apps/host-app.service.js';
+import type { PackageSigner, SigningJob } from '../gate/package-signer.js';
+import type { PackageStore, ReceivedFile } from './package-store.js';
+import { MiniProgramRepository } from './mini-program.repository.js';
+import { inspectPackage } from './zip-inspect.js';
+
+/** IDs with these prefixes are reserved by mPaaS for its own mini programs. */
+const RESERVED_PREFIXES = ['666', '20000'];
+
+export interface PackageUpload {
+  version: string;
+  platform?: string;
+  clientVersionMin?: string;
+  clientVersionMax?: string;
+  file: ReceivedFile;
+}
+
+type PackageRow = NonNullable<Awaited<ReturnType<MiniProgramRepository['findPackage']>>>;
+
+export class MiniProgramService {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly store: PackageStore,
+    private readonly signer: PackageSigner,
+    private readonly changes: ChangeBus,
+  ) {}
+
+  async list(): Promise<MiniProgram[]> {
+    return new MiniProgramRepository(this.db).list();
+  }
+
+  async create(input: { name: string; miniProgramId?: string }, actor: Principal): Promise<MiniProgram> {
+    const name = input.name.trim();
+    if (!name || [...name].length > 64) throw validationFailed('name', 'Enter a name of 1 to 64 characters.');
+    if (input.miniProgramId && RESERVED_PREFIXES.some((p) => input.miniProgramId!.startsWith(p))) {
+      throw validationFailed('miniProgramId', 'IDs starting with 666 or 20000 are reserved; choose another or leave it out.');
+    }
+    const now = nowIso();
+    try {
+      return await this.db.transaction().execute(async (trx) => {
+        const repo = new MiniProgramRepository(trx);
+        let id = input.miniProgramId;
+        if (id && (await repo.find(id))) throw exists(id);
+        for (let i = 0; !id && i < 10; i++) {
+          const candidate = String(randomInt(1, 10)) + Array.from({ length: 15 }, () => randomInt(10)).join('');
+          if (!RESERVED_PREFIXES.some((p) => candidate.startsWith(p)) && !(await repo.find(candidate))) id = candidate;
+        }
+        await repo.insert({ miniProgramId: id!, name, createdAt: now });
+        await new AuditRepository(trx).record({ actor: actor.actor, action: 'mini-program.created', target: `mini-program:${id}`, details: { name } });
+        return { miniProgramId: id!, name, releasedVersion: null, createdAt: now, updatedAt: now };
+      });
+    } catch (err) {
+      throw isUniqueViolation(err) ? exists(input.miniProgramId ?? '') : err;
+    }
+  }
+
+  async listPackages(id: string): Promise<Package[]> {
+    const repo = new MiniProgramRepository(this.db);
+    const mp = await repo.find(id);
+    if (!mp) throw notFound(`The mini program ${id}`);
+    return (await repo.listPackages(id)).map((p) => toPackage(p, mp.releasedVersion));
+  }
+
+  /**
+   * Adds a package version. Checked in full (the mini program exists, the version is new, the zip has an app.json)
+   * before the file enters the store and the row is written; on any failure the upload is discarded.
+   */
+  async addPackage(id: string, upload: PackageUpload, actor: Principal): Promise<Package> {
+    try {
+      const repo = new MiniProgramRepository(this.db);
+      const mp = await repo.find(id);
+      if (!mp) throw notFound(`The mini program ${id}`);
+      if (await repo.findPackage(id, upload.version)) throw versionExists(id, upload.version);
+      if (upload.file.size === 0) throw new AppError('INVALID_PACKAGE', 400, 'The package file is empty.');
+      const { mainUrl } = await inspectPackage(upload.file.tmpPath);
+      await this.store.commit(upload.file);
+      const row = {
+        miniProgramId: id, version: upload.version, sha256: upload.file.sha256, size: upload.file.size, mainUrl,
+        platform: upload.platform ?? null, clientVersionMin: upload.clientVersionMin ?? null, clientVersionMax: upload.clientVersionMax ?? null,
+        createdAt: nowIso(),
+      };
+      await this.db.transaction().execute(async (trx) => {
+        await new MiniProgramRepository(trx).insertPackage(row);
+        await new AuditRepository(trx).record({ actor: actor.actor, action: 'mini-program.package.uploaded', target: `mini-program:${id}`, details: { version: upload.version, sha256: row.sha256, size: row.size } });
+      });
+      return toPackage(row, mp.releasedVersion);
+    } catch (err) {
+      await this.store.discard(upload.file.tmpPath);
+      throw isUniqueViolation(err) ? versionExists(id, upload.version) : err;
+    }
+  }
+
+  /** Makes a version the one host apps get, and signs it for every authorised, configured host app. */
+  async release(id: string, version: string, actor: Principal): Promise<Package & { signing: SigningJob }> {
+    const pkg = await this.db.transaction().execute(async (trx) => {
+      const repo = new MiniProgramRepository(trx);
+      if (!(await repo.find(id))) throw notFound(`The mini program ${id}`);
+      const p = await repo.findPackage(id, version);
+      if (!p) throw notFound(`Version ${version} of the mini program ${id}`);
+      await repo.setReleased(id, version, nowIso());
+      await new AuditRepository(trx).record({ actor: actor.actor, action: 'mini-program.released', target: `mini-program:${id}`, details: { version } });
+      return p;
+    });
+    const signing = await this.signer.reconcile({ miniProgramId: id }, `release ${id} ${version}`);
+    await this.changes.publish({ kind: 'mini-programs' });
+    return { ...toPackage(pkg, version), signing };
+  }
+
+  async listAuthorized(workspaceId: string, appId: string): Promise<AuthorizedMiniProgram[]> {
+    const app = await new HostAppRepository(this.db).find(workspaceId, appId);
+    if (!app) throw hostAppNotFound(workspaceId, appId);
+    return new MiniProgramRepository(this.db).listAuthorized(app.id);
+  }
+
+  async authorize(workspaceId: string, appId: string, id: string, actor: Principal): Promise<AuthorizedMiniProgram & { signing: SigningJob }> {
+    const { app, mp } = await this.db.transaction().execute(async (trx) => {
+      const app = await new HostAppRepository(trx).find(workspaceId, appId);
+      if (!app) throw hostAppNotFound(workspaceId, appId);
+      const repo = new MiniProgramRepository(trx);
+      const mp = await repo.find(id);
+      if (!mp) throw notFound(`The mini program ${id}`);
+      if (await repo.authorize(app.id, id, nowIso())) {
+        await new AuditRepository(trx).record({ actor: actor.actor, action: 'mini-program.authorized', target: hostAppTarget(workspaceId, appId), details: { miniProgramId: id } });
+      }
+      return { app, mp };
+    });
+    const signing = await this.signer.reconcile({ hostAppId: app.id, miniProgramId: id }, `authorise ${id} for ${appId}`);
+    await this.changes.publish({ kind: 'host-app', workspaceId, appId });
+    const authorized = (await new MiniProgramRepository(this.db).listAuthorized(app.id)).find((a) => a.miniProgramId === mp.miniProgramId)!;
+    return { ...authorized, signing };
+  }
+
+  async revoke(workspaceId: string, appId: string, id: string, actor: Principal): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      const app = await new HostAppRepository(trx).find(workspaceId, appId);
+      if (!app) throw hostAppNotFound(workspaceId, appId);
+      if (!(await new MiniProgramRepository(trx).revoke(app.id, id))) throw notFound(`An authorisation of the mini program ${id} for ${appId}`);
+      await new AuditRepository(trx).record({ actor: actor.actor, action: 'mini-program.revoked', target: hostAppTarget(workspaceId, appId), details: { miniProgramId: id } });
+    });
+    await this.changes.publish({ kind: 'host-app', workspaceId, appId });
+  }
+}
+
+const exists = (id: string) => new AppError('MINI_PROGRAM_EXISTS', 409, `A mini program with the ID ${id} already exists.`);
+const versionExists = (id: string, version: string) =>
+  new AppError('VERSION_EXISTS', 409, `Version ${version} of the mini program ${id} already exists; upload a higher version.`);
+
+function toPackage(p: Omit<PackageRow, 'platform'> & { platform: string | null }, releasedVersion: string | null): Package {
+  return {
+    version: p.version, sha256: p.sha256, size: Number(p.size), mainUrl: p.mainUrl,
+    status: p.version === releasedVersion ? 'released' : 'uploaded',
+    platform: (p.platform as Package['platform']) ?? null, clientVersionMin: p.clientVersionMin, clientVersionMax: p.clientVersionMax, createdAt: p.createdAt,
+  };
+}
