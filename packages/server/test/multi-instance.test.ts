@@ -1,0 +1,97 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Client, devConfigForm, dialects, startApp, type TestApp } from './helpers/app.js';
+import { rsaKey } from './helpers/keys.js';
+import { releasedMiniProgram } from './helpers/packages.js';
+
+const main = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/main.js');
+
+const freePort = () => new Promise<number>((resolve) => {
+  const s = createServer().listen(0, '127.0.0.1', () => {
+    const { port } = s.address() as { port: number };
+    s.close(() => resolve(port));
+  });
+});
+
+/** Within `ms`, polls until `check` holds; @returns how long it took. */
+async function within(ms: number, check: () => Promise<boolean>): Promise<number> {
+  const start = Date.now();
+  while (Date.now() - start < ms) {
+    if (await check()) return Date.now() - start;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`not within ${ms} ms`);
+}
+
+describe.runIf(dialects.includes('postgres'))('two server processes on one PostgreSQL', () => {
+  const masterKey = randomBytes(32).toString('base64');
+  let a: TestApp;
+  let admin: Client;
+  let b: ChildProcess;
+  let bUrl: string;
+  const otherDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mpop-b-'));
+
+  beforeAll(async () => {
+    a = await startApp('postgres', { MPOP_MASTER_KEY: masterKey });
+    admin = await Client.signIn(a.app);
+    const port = await freePort();
+    bUrl = `http://127.0.0.1:${port}`;
+    b = spawn(process.execPath, [main], {
+      env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: a.config.databaseUrl, MPOP_MASTER_KEY: masterKey, MPOP_DATA_DIR: otherDataDir, MPOP_PUBLIC_URL: bUrl, LOG_LEVEL: 'warn', MPOP_ADMIN_USERNAME: '', MPOP_ADMIN_PASSWORD: '' },
+      stdio: 'ignore',
+    });
+    await within(15_000, async () => (await fetch(`${bUrl}/readyz`).catch(() => undefined))?.ok === true);
+  });
+  afterAll(async () => {
+    b?.kill('SIGTERM');
+    await new Promise((r) => b?.once('exit', r));
+    await a.destroy();
+    fs.rmSync(otherDataDir, { recursive: true, force: true });
+  });
+
+  const askB = (appId: string) =>
+    fetch(`${bUrl}/client/v1/resources`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ appId, workspaceId: 'multi', platform: 'android', clientVersion: '10.0', miniPrograms: {} }) });
+
+  it('honours a revoke and a delete made on the other process within one second', async () => {
+    const appId = (await admin.post('/api/v1/host-apps', { name: 'Shared', workspaceId: 'multi' })).json().appId;
+    await admin.put(`/api/v1/host-apps/multi/${appId}/dev-config`, devConfigForm('shared.example.com', rsaKey().pkcs8));
+    // Package files live in each instance's data dir; the answer (a lookup) needs only the shared database.
+    const { id } = await releasedMiniProgram(admin, 'Shared MP');
+    await admin.put(`/api/v1/host-apps/multi/${appId}/mini-programs/${id}`);
+
+    const first = await askB(appId);
+    expect(first.status).toBe(200);
+    expect((await first.json()).resources.map((r: { miniProgramId: string }) => r.miniProgramId)).toEqual([id]);
+    // Asked again: served from B's cache.
+    expect((await (await askB(appId)).json()).resources).toHaveLength(1);
+
+    await admin.delete(`/api/v1/host-apps/multi/${appId}/mini-programs/${id}`);
+    const revokeMs = await within(1000, async () => (await (await askB(appId)).json()).resources.length === 0);
+
+    await admin.delete(`/api/v1/host-apps/multi/${appId}`);
+    const deleteMs = await within(1000, async () => (await askB(appId)).status === 403);
+    const refused = await (await askB(appId)).json();
+    expect(refused.code).toBe('HOST_APP_NOT_REGISTERED');
+    expect(revokeMs).toBeLessThan(1000);
+    expect(deleteMs).toBeLessThan(1000);
+  });
+
+  it('honours a key rotated on the other process within one second', async () => {
+    const appId = (await admin.post('/api/v1/host-apps', { name: 'Rotating', workspaceId: 'multi' })).json().appId;
+    const k1 = rsaKey();
+    const k2 = rsaKey();
+    await admin.put(`/api/v1/host-apps/multi/${appId}/dev-config`, devConfigForm('rot.example.com', k1.pkcs8));
+    const { id } = await releasedMiniProgram(admin, 'Rotating MP');
+    await admin.put(`/api/v1/host-apps/multi/${appId}/mini-programs/${id}`);
+    const before = (await (await askB(appId)).json()).resources[0].keyFingerprint;
+    const rotated = (await admin.put(`/api/v1/host-apps/multi/${appId}/dev-config`, devConfigForm('rot.example.com', k2.pkcs8))).json().privateKey.fingerprintSha256;
+    expect(rotated).not.toBe(before);
+    await within(1000, async () => (await (await askB(appId)).json()).resources[0]?.keyFingerprint === rotated);
+  });
+});
