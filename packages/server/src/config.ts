@@ -20,8 +20,6 @@ export interface Config {
   /** Where the built console lives; not served when the folder has no index.html. */
   consoleDir: string;
   logLevel: string;
-  /** Optional Redis URL for cross-instance invalidation; PostgreSQL LISTEN/NOTIFY is used otherwise. */
-  redisUrl?: string;
   /** Client API rate limit: requests per minute per host app and per address. */
   clientRateLimitPerMinute: number;
   /** Upstream timeout of mPaaS OpenAPI calls. */
@@ -115,7 +113,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionTtlMs: int(env, 'MPOP_SESSION_TTL_HOURS', 12, 1, 24 * 30) * 3600_000,
     consoleDir: env.MPOP_CONSOLE_DIR ? path.resolve(env.MPOP_CONSOLE_DIR) : DEFAULT_CONSOLE_DIR,
     logLevel: env.LOG_LEVEL || 'info',
-    redisUrl: env.REDIS_URL || undefined,
     clientRateLimitPerMinute: int(env, 'MPOP_CLIENT_RATE_LIMIT', 600, 1, 1_000_000),
     mpaasTimeoutMs: int(env, 'MPAAS_TIMEOUT_MS', 10_000, 100, 10_000),
   };
