@@ -20,7 +20,8 @@ function newest(p) {
   return Math.max(0, ...fs.readdirSync(p).map((f) => newest(path.join(p, f))));
 }
 
-let upstreamRebuilt = false;
+// `--all` (npm run build) builds everything; otherwise only what is stale.
+let upstreamRebuilt = process.argv.includes('--all');
 for (const pkg of packages) {
   const stamp = path.join(root, pkg.dir, 'dist', '.build-stamp');
   const built = fs.existsSync(stamp) ? fs.statSync(stamp).mtimeMs : 0;

@@ -4,6 +4,15 @@ import type {
 } from '@mpop/contracts';
 import { request } from './client';
 
+/** Progress of signing a release or authorisation for host apps (GET /api/v1/signing-jobs). */
+export interface SigningJob {
+  id: string;
+  status: 'running' | 'done' | 'failed';
+  total: number;
+  done: number;
+  error: string | null;
+}
+
 /** One typed function per endpoint; shapes come from @mpop/contracts, never copied by hand. */
 const hostAppPath = (workspaceId: string, appId: string) => `/api/v1/host-apps/${encodeURIComponent(workspaceId)}/${encodeURIComponent(appId)}`;
 
@@ -36,7 +45,8 @@ export const api = {
   listMiniPrograms: () => request<{ items: MiniProgram[] }>('GET', '/api/v1/mini-programs'),
   createMiniProgram: (body: { name: string; miniProgramId?: string }) => request<MiniProgram>('POST', '/api/v1/mini-programs', body),
   listPackages: (id: string) => request<{ items: Package[] }>('GET', `/api/v1/mini-programs/${id}/packages`),
-  releasePackage: (id: string, version: string) => request<unknown>('POST', `/api/v1/mini-programs/${id}/packages/${encodeURIComponent(version)}/release`),
+  releasePackage: (id: string, version: string) => request<Package & { signing: SigningJob }>('POST', `/api/v1/mini-programs/${id}/packages/${encodeURIComponent(version)}/release`),
+  signingJobs: () => request<{ items: SigningJob[] }>('GET', '/api/v1/signing-jobs'),
   authorizedMiniPrograms: (workspaceId: string, appId: string) => request<{ items: AuthorizedMiniProgram[] }>('GET', `${hostAppPath(workspaceId, appId)}/mini-programs`),
   authorize: (workspaceId: string, appId: string, id: string) => request<unknown>('PUT', `${hostAppPath(workspaceId, appId)}/mini-programs/${id}`),
   revoke: (workspaceId: string, appId: string, id: string) => request<void>('DELETE', `${hostAppPath(workspaceId, appId)}/mini-programs/${id}`),

@@ -46,16 +46,16 @@ export function AuthorizedMiniProgramsModal({ app, onClose }: { app?: HostApp; o
       footer={<Button onClick={onClose}>{t('close')}</Button>}>
       {error && <Alert type="error" showIcon role="alert" message={error} style={{ marginBottom: 16 }} />}
       <Space style={{ marginBottom: 16 }}>
-        <Select aria-label="Mini program to authorise" style={{ width: 360 }} showSearch optionFilterProp="label" value={choice} onChange={setChoice}
-          placeholder="Mini program" options={all.filter((m) => !authorised.has(m.miniProgramId)).map((m) => ({ value: m.miniProgramId, label: `${m.name} (${m.miniProgramId})` }))} />
-        <Button type="primary" disabled={!choice || !app} onClick={() => app && choice && act(() => api.authorize(app.workspaceId, app.appId, choice)).then(() => setChoice(undefined))}>Authorise</Button>
+        <Select aria-label={t('miniProgramToAuthorize')} style={{ width: 360 }} showSearch optionFilterProp="label" value={choice} onChange={setChoice}
+          placeholder={t('miniProgram')} options={all.filter((m) => !authorised.has(m.miniProgramId)).map((m) => ({ value: m.miniProgramId, label: `${m.name} (${m.miniProgramId})` }))} />
+        <Button type="primary" disabled={!choice || !app} onClick={() => app && choice && act(() => api.authorize(app.workspaceId, app.appId, choice)).then(() => setChoice(undefined))}>{t('authorize')}</Button>
       </Space>
       <Table<AuthorizedMiniProgram> rowKey="miniProgramId" loading={!items && !error} dataSource={items ?? []} pagination={false} size="small"
         columns={[
-          { title: 'Mini program', dataIndex: 'name' },
-          { title: 'ID', dataIndex: 'miniProgramId' },
-          { title: 'Released version', dataIndex: 'releasedVersion', render: (v: string | null) => v ?? '—' },
-          { title: t('operation'), key: 'op', render: (_, m) => <Button type="link" danger size="small" onClick={() => app && act(() => api.revoke(app.workspaceId, app.appId, m.miniProgramId))}>Revoke</Button> },
+          { title: t('miniProgram'), dataIndex: 'name' },
+          { title: t('miniProgramId'), dataIndex: 'miniProgramId' },
+          { title: t('releasedVersion'), dataIndex: 'releasedVersion', render: (v: string | null) => v ?? '—' },
+          { title: t('operation'), key: 'op', render: (_, m) => <Button type="link" danger size="small" onClick={() => app && act(() => api.revoke(app.workspaceId, app.appId, m.miniProgramId))}>{t('revoke')}</Button> },
         ]} />
     </Modal>
   );

@@ -3,7 +3,7 @@ import { Alert, App, Button, Card, Form, Input, Modal, Progress, Select, Space, 
 import { PlusOutlined, UploadOutlined } from '@ant-design/icons';
 import type { MiniProgram, Package } from '@mpop/contracts';
 import { PACKAGE_VERSION_PATTERN } from '@mpop/contracts';
-import { api } from '../../api/endpoints';
+import { api, type SigningJob } from '../../api/endpoints';
 import { ApiError } from '../../api/client';
 import { useI18n } from '../../i18n/i18n';
 import { uploadPackage } from './upload';
@@ -31,26 +31,26 @@ export function MiniProgramsPage() {
   useEffect(() => void load(), [load]);
 
   return (
-    <Card title={t('miniPrograms')} extra={<Button type="primary" icon={<PlusOutlined />} onClick={() => setRegistering(true)}>Register mini program</Button>}>
+    <Card title={t('miniPrograms')} extra={<Button type="primary" icon={<PlusOutlined />} onClick={() => setRegistering(true)}>{t('registerMiniProgram')}</Button>}>
       {error && <Alert type="error" showIcon role="alert" message={error} style={{ marginBottom: 16 }} action={<Button size="small" onClick={() => void load()}>{t('retry')}</Button>} />}
       <Table<MiniProgram> rowKey="miniProgramId" loading={!items && !error} dataSource={items ?? []}
-        locale={{ emptyText: 'No mini programs yet. Register one, then upload and release a package.' }}
+        locale={{ emptyText: t('miniProgramsEmpty') }}
         columns={[
-          { title: 'Name', dataIndex: 'name' },
-          { title: 'Mini program ID', dataIndex: 'miniProgramId', render: (v: string) => <code>{v}</code> },
-          { title: 'Released version', dataIndex: 'releasedVersion', render: (v: string | null) => (v ? <Tag color="green">{v}</Tag> : <Tag>none</Tag>) },
+          { title: t('name'), dataIndex: 'name' },
+          { title: t('miniProgramId'), dataIndex: 'miniProgramId', render: (v: string) => <code>{v}</code> },
+          { title: t('releasedVersion'), dataIndex: 'releasedVersion', render: (v: string | null) => (v ? <Tag color="green">{v}</Tag> : <Tag>{t('none')}</Tag>) },
           { title: t('createdAt'), dataIndex: 'createdAt', render: (v: string) => new Date(v).toLocaleString() },
           {
             title: t('operation'), key: 'op', render: (_, m) => (
               <Space size={0}>
-                <Button type="link" size="small" onClick={() => setUploadingFor(m)}>Upload package</Button>
-                <Button type="link" size="small" onClick={() => setVersionsOf(m)}>Versions</Button>
+                <Button type="link" size="small" onClick={() => setUploadingFor(m)}>{t('uploadPackage')}</Button>
+                <Button type="link" size="small" onClick={() => setVersionsOf(m)}>{t('versions')}</Button>
               </Space>
             ),
           },
         ]} />
-      <RegisterModal open={registering} onClose={() => setRegistering(false)} onDone={(m) => { setRegistering(false); void message.success(`Registered ${m.name} (${m.miniProgramId}).`); void load(); }} />
-      <UploadModal program={uploadingFor} onClose={() => setUploadingFor(undefined)} onDone={() => { const m = uploadingFor; setUploadingFor(undefined); void message.success('Package uploaded.'); setVersionsOf(m); }} />
+      <RegisterModal open={registering} onClose={() => setRegistering(false)} onDone={(m) => { setRegistering(false); void message.success(t('registered', { name: m.name, id: m.miniProgramId })); void load(); }} />
+      <UploadModal program={uploadingFor} onClose={() => setUploadingFor(undefined)} onDone={() => { const m = uploadingFor; setUploadingFor(undefined); void message.success(t('packageUploaded')); setVersionsOf(m); }} />
       <VersionsModal program={versionsOf} onClose={() => { setVersionsOf(undefined); void load(); }} />
     </Card>
   );
@@ -72,12 +72,12 @@ function RegisterModal({ open, onClose, onDone }: { open: boolean; onClose: () =
     }
   };
   return (
-    <Modal open={open} title="Register mini program" onCancel={onClose} onOk={submit} okText={t('confirm')} cancelText={t('cancel')} destroyOnHidden>
+    <Modal open={open} title={t('registerMiniProgram')} onCancel={onClose} onOk={submit} okText={t('confirm')} cancelText={t('cancel')} destroyOnHidden>
       {error && <Alert type="error" showIcon role="alert" message={error} style={{ marginBottom: 16 }} />}
       <Form form={form} layout="vertical">
-        <Form.Item label="Mini program name" name="name" rules={[{ required: true, whitespace: true, message: 'Enter the name.' }]}><Input /></Form.Item>
-        <Form.Item label="Mini program ID (optional)" name="miniProgramId" extra="16 digits; generated when left empty. IDs starting with 666 or 20000 are reserved."
-          rules={[{ pattern: /^[0-9]{16}$/, message: 'Enter exactly 16 digits.' }]}><Input /></Form.Item>
+        <Form.Item label={t('miniProgramName')} name="name" rules={[{ required: true, whitespace: true, message: t('miniProgramNameRequired') }]}><Input /></Form.Item>
+        <Form.Item label={t('miniProgramIdOptional')} name="miniProgramId" extra={t('miniProgramIdHelp')}
+          rules={[{ pattern: /^[0-9]{16}$/, message: t('miniProgramIdInvalid') }]}><Input /></Form.Item>
       </Form>
     </Modal>
   );
@@ -95,7 +95,7 @@ function UploadModal({ program, onClose, onDone }: { program?: MiniProgram; onCl
     const v = await form.validateFields().catch(() => undefined); // field errors are shown by the form
     if (!v) return;
     const file = files[0]?.originFileObj as File | undefined;
-    if (!file) { setError('Choose the package file (.zip).'); return; }
+    if (!file) { setError(t('packageFileRequired')); return; }
     const data = new FormData();
     data.append('version', v.version.trim());
     for (const k of ['platform', 'clientVersionMin', 'clientVersionMax'] as const) if (v[k]) data.append(k, String(v[k]).trim());
@@ -111,31 +111,41 @@ function UploadModal({ program, onClose, onDone }: { program?: MiniProgram; onCl
     }
   };
   return (
-    <Modal open={Boolean(program)} title={`Upload package · ${program?.name ?? ''}`} onCancel={onClose} onOk={submit} okText={t('confirm')} cancelText={t('cancel')}
+    <Modal open={Boolean(program)} title={`${t('uploadPackage')} · ${program?.name ?? ''}`} onCancel={onClose} onOk={submit} okText={t('confirm')} cancelText={t('cancel')}
       confirmLoading={progress !== undefined} destroyOnHidden>
       {error && <Alert type="error" showIcon role="alert" message={error} style={{ marginBottom: 16 }} />}
       <Form form={form} layout="vertical">
-        <Form.Item label="Version" name="version" extra="Four numbers, like 1.0.0.1" rules={[{ required: true, message: 'Enter the version.' }, { pattern: new RegExp(PACKAGE_VERSION_PATTERN), message: 'Use four numbers, like 1.0.0.1.' }]}><Input /></Form.Item>
-        <Form.Item label="Platform" name="platform"><Select allowClear placeholder="all platforms" options={['android', 'ios', 'harmony'].map((p) => ({ value: p, label: p }))} /></Form.Item>
+        <Form.Item label={t('version')} name="version" extra={t('versionHelp')} rules={[{ required: true, message: t('versionRequired') }, { pattern: new RegExp(PACKAGE_VERSION_PATTERN), message: t('versionInvalid') }]}><Input /></Form.Item>
+        <Form.Item label={t('platform')} name="platform"><Select allowClear placeholder={t('allPlatforms')} options={['android', 'ios', 'harmony'].map((p) => ({ value: p, label: p }))} /></Form.Item>
         <Space>
-          <Form.Item label="Lowest client version" name="clientVersionMin"><Input placeholder="10.1.0" /></Form.Item>
-          <Form.Item label="Highest client version" name="clientVersionMax"><Input placeholder="10.9.9" /></Form.Item>
+          <Form.Item label={t('clientVersionMin')} name="clientVersionMin"><Input placeholder="10.1.0" /></Form.Item>
+          <Form.Item label={t('clientVersionMax')} name="clientVersionMax"><Input placeholder="10.9.9" /></Form.Item>
         </Space>
-        <Form.Item label="Package file">
+        <Form.Item label={t('packageFile')}>
           <Upload accept=".zip,.amr" maxCount={1} fileList={files} beforeUpload={(f) => { setFiles([{ uid: f.uid, name: f.name, originFileObj: f, status: 'done' }]); return false; }} onRemove={() => setFiles([])}>
             <Button icon={<UploadOutlined />}>{t('selectFile')}</Button>
           </Upload>
         </Form.Item>
-        {progress !== undefined && <Progress percent={progress} aria-label="Upload progress" />}
+        {progress !== undefined && <Progress percent={progress} aria-label={t('uploadProgress')} />}
       </Form>
     </Modal>
   );
 }
 
 function VersionsModal({ program, onClose }: { program?: MiniProgram; onClose: () => void }) {
+  const { t } = useI18n();
   const { message } = App.useApp();
   const [items, setItems] = useState<Package[]>();
   const [error, setError] = useState<string>();
+  const [job, setJob] = useState<SigningJob>();
+  // Large fan-outs are signed in the background: follow the job until it ends.
+  useEffect(() => {
+    if (job?.status !== 'running') return;
+    const timer = setTimeout(() => {
+      api.signingJobs().then((r) => setJob(r.items.find((j) => j.id === job.id) ?? { ...job, status: 'done' }), () => undefined);
+    }, 1000);
+    return () => clearTimeout(timer);
+  }, [job]);
   const load = useCallback(async () => {
     if (!program) return;
     try {
@@ -144,28 +154,34 @@ function VersionsModal({ program, onClose }: { program?: MiniProgram; onClose: (
       setError(detail(err));
     }
   }, [program]);
-  useEffect(() => { setItems(undefined); setError(undefined); void load(); }, [load]);
+  useEffect(() => { setItems(undefined); setError(undefined); setJob(undefined); void load(); }, [load]);
   return (
-    <Modal open={Boolean(program)} width={860} title={`Versions · ${program?.name ?? ''}`} onCancel={onClose} footer={<Button onClick={onClose}>Close</Button>} destroyOnHidden>
+    <Modal open={Boolean(program)} width={860} title={`${t('versions')} · ${program?.name ?? ''}`} onCancel={onClose} footer={<Button onClick={onClose}>{t('close')}</Button>} destroyOnHidden>
       {error && <Alert type="error" showIcon role="alert" message={error} />}
+      {job && job.total > 0 && (
+        <Alert style={{ marginBottom: 12 }} showIcon type={job.status === 'failed' ? 'error' : job.status === 'done' ? 'success' : 'info'}
+          message={job.error ?? t('signingProgress', { done: job.done, total: job.total })}
+          description={<Progress percent={Math.round((job.done / job.total) * 100)} status={job.status === 'failed' ? 'exception' : undefined} aria-label={t('signingProgress', { done: job.done, total: job.total })} />} />
+      )}
       <Table<Package> rowKey="version" size="small" loading={!items && !error} dataSource={items ?? []} pagination={false}
         columns={[
-          { title: 'Version', dataIndex: 'version' },
-          { title: 'Status', dataIndex: 'status', render: (s: string) => <Tag color={s === 'released' ? 'green' : undefined}>{s}</Tag> },
-          { title: 'Size', dataIndex: 'size', render: (n: number) => `${(n / 1024).toFixed(1)} KiB` },
-          { title: 'Main URL', dataIndex: 'mainUrl' },
+          { title: t('version'), dataIndex: 'version' },
+          { title: t('status'), dataIndex: 'status', render: (s: string) => <Tag color={s === 'released' ? 'green' : undefined}>{s}</Tag> },
+          { title: t('size'), dataIndex: 'size', render: (n: number) => `${(n / 1024).toFixed(1)} KiB` },
+          { title: t('mainUrl'), dataIndex: 'mainUrl' },
           { title: 'SHA-256', dataIndex: 'sha256', render: (s: string) => <code title={s}>{s.slice(0, 12)}…</code> },
           {
-            title: 'Operation', key: 'op', render: (_, p) => (
+            title: t('operation'), key: 'op', render: (_, p) => (
               <Button type="link" size="small" disabled={p.status === 'released'} onClick={async () => {
                 try {
-                  await api.releasePackage(program!.miniProgramId, p.version);
-                  void message.success(`Released ${p.version}.`);
+                  const released = await api.releasePackage(program!.miniProgramId, p.version);
+                  setJob(released.signing);
+                  void message.success(t('released', { version: p.version }));
                   await load();
                 } catch (err) {
                   void message.error(detail(err));
                 }
-              }}>Release</Button>
+              }}>{t('release')}</Button>
             ),
           },
         ]} />
