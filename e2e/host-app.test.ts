@@ -166,4 +166,14 @@ describe.runIf(browserAvailable)('Host App page in Chromium', () => {
     await page.waitForURL(/\/host-apps/);
     await visible(page.getByRole('button', { name: 'Add App' }));
   });
+
+  it('signs out: the cookie stops working and the sign-in page shows', async () => {
+    const { page, context } = e;
+    const cookie = (await context.cookies()).find((c) => c.name === 'mpop_session')!;
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL(/\/sign-in/);
+    await visible(page.getByRole('button', { name: 'Sign in' }));
+    const after = await e.server.app.inject({ method: 'GET', url: '/api/v1/session', headers: { cookie: `mpop_session=${cookie.value}` } });
+    expect(after.statusCode).toBe(401);
+  });
 });

@@ -102,6 +102,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       return typeof incoming === 'string' && /^[\w.:-]{1,128}$/.test(incoming) ? incoming : randomUUID();
     },
     bodyLimit: 1024 * 1024,
+    // Fastify accepts a hop count at run time (documented), but its type overloads leave `number` out.
+    trustProxy: config.trustProxy as boolean | string[],
     forceCloseConnections: false,
     return503OnClosing: true,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } },

@@ -24,6 +24,11 @@ export interface Config {
   clientRateLimitPerMinute: number;
   /** Upstream timeout of mPaaS OpenAPI calls. */
   mpaasTimeoutMs: number;
+  /**
+   * Whom to believe about the client address (X-Forwarded-For), for throttling and rate limits behind a load
+   * balancer: false (default), true, a hop count, or a comma-separated list of proxy addresses/CIDRs.
+   */
+  trustProxy: boolean | number | string[];
 }
 
 export class ConfigError extends Error {
@@ -52,6 +57,13 @@ function url(name: string, raw: string): URL {
   } catch {
     throw new ConfigError(`${name} must be an absolute URL such as http://localhost:8080; it is "${raw}".`);
   }
+}
+
+function parseTrustProxy(raw: string | undefined): boolean | number | string[] {
+  if (!raw || raw === 'false') return false;
+  if (raw === 'true') return true;
+  if (/^\d+$/.test(raw)) return Number(raw);
+  return raw.split(',').map((s) => s.trim()).filter(Boolean);
 }
 
 /** Reads and validates the configuration; throws a ConfigError whose message says what to fix. */
@@ -115,5 +127,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: env.LOG_LEVEL || 'info',
     clientRateLimitPerMinute: int(env, 'MPOP_CLIENT_RATE_LIMIT', 600, 1, 1_000_000),
     mpaasTimeoutMs: int(env, 'MPAAS_TIMEOUT_MS', 10_000, 100, 10_000),
+    trustProxy: parseTrustProxy(env.MPOP_TRUST_PROXY),
   };
 }

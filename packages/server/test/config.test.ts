@@ -8,6 +8,13 @@ describe('loadConfig', () => {
     expect(c.databaseUrl).toMatch(/^sqlite:.*data[/\\]mpop\.db$/);
   });
 
+  it('reads MPOP_TRUST_PROXY as a flag, a hop count or a list of proxies', () => {
+    expect(loadConfig({}).trustProxy).toBe(false);
+    expect(loadConfig({ MPOP_TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+    expect(loadConfig({ MPOP_TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(loadConfig({ MPOP_TRUST_PROXY: '10.0.0.0/8, 127.0.0.1' }).trustProxy).toEqual(['10.0.0.0/8', '127.0.0.1']);
+  });
+
   it.each([
     [{ PORT: 'eighty' }, /PORT/],
     [{ PORT: '70000' }, /PORT/],

@@ -253,6 +253,14 @@ describe('client API limits', () => {
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
   });
 
+  it('limits each host app too, whatever address it calls from', async () => {
+    const ask = (i: number) => t.app.inject({ method: 'POST', url: '/client/v1/resources', remoteAddress: `10.8.0.${i}`, payload: { appId: 'FEDCBA9876543', workspaceId: 'w', platform: 'ios', clientVersion: '1.0', miniPrograms: {} } });
+    for (let i = 0; i < 5; i++) expect((await ask(i)).statusCode).toBe(403);
+    const limited = await ask(99);
+    expect(limited.statusCode).toBe(429);
+    expect(limited.json().code).toBe('RATE_LIMITED');
+  });
+
   it('answers 413 to a package over MPOP_MAX_PACKAGE_BYTES and stores nothing', async () => {
     const admin = await Client.signIn(t.app);
     const id = (await admin.post('/api/v1/mini-programs', { name: 'Big' })).json().miniProgramId;
