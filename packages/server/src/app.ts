@@ -11,7 +11,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import fastifyStatic from '@fastify/static';
 import type { Kysely } from 'kysely';
 import type { Config } from './config.js';
-import { connectDatabase, type DatabaseHandle } from './db/connect.js';
+import { connectDatabase } from './db/connect.js';
 import { migrateToLatest } from './db/migrations/index.js';
 import type { Database } from './db/schema.js';
 import { AppError } from './lib/app-error.js';
@@ -62,7 +62,6 @@ declare module 'fastify' {
   interface FastifyInstance {
     config: Config;
     db: Kysely<Database>;
-    dbHandle: DatabaseHandle;
     services: Services;
     packageStore: PackageStore;
   }
@@ -110,7 +109,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // Several instances may share one PostgreSQL: changes reach the others' caches through LISTEN/NOTIFY.
-  const changes = new ChangeBus(handle.pool ? new PgNotifyTransport(handle.pool, config.databaseUrl, app.log) : undefined);
+  const changes = new ChangeBus(
+    handle.pool ? new PgNotifyTransport(handle.pool, config.databaseUrl, app.log) : undefined,
+    (err) => app.log.error({ err: { message: (err as Error).message } }, 'could not tell other instances about a change'),
+  );
   const packageStore = new PackageStore(config.dataDir);
   const signer = new PackageSigner(handle.db, box, packageStore, changes, app.log);
   const hostApps = new HostAppService(handle.db, box, changes, (hostAppId) => signer.reconcile({ hostAppId }, 'key uploaded'));
@@ -126,7 +128,6 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   app.decorate('packageStore', packageStore);
   app.decorate('config', config);
   app.decorate('db', handle.db);
-  app.decorate('dbHandle', handle);
   app.decorate('services', services);
   app.addHook('onClose', async () => {
     await changes.close();
@@ -193,8 +194,13 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     return sendProblem(reply, new AppError('NOT_FOUND', 404, `There is no ${request.method} ${url}. The API is described at /api/docs.`));
   });
 
-  await services.changes.start();
-  await app.ready();
+  try {
+    await services.changes.start();
+    await app.ready();
+  } catch (err) {
+    await app.close().catch(() => {}); // closes the database too (onClose)
+    throw err;
+  }
   return app;
 }
 

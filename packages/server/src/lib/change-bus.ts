@@ -19,7 +19,11 @@ export interface ChangeTransport {
 export class ChangeBus {
   private readonly local = new EventEmitter();
 
-  constructor(private readonly transport?: ChangeTransport) {}
+  constructor(
+    private readonly transport?: ChangeTransport,
+    /** Transport failures are reported here, not to the caller: the change itself has already been committed. */
+    private readonly onTransportError: (err: unknown) => void = () => {},
+  ) {}
 
   async start(): Promise<void> {
     await this.transport?.subscribe((c) => this.local.emit('change', c));
@@ -27,8 +31,12 @@ export class ChangeBus {
 
   async publish(change: Change): Promise<void> {
     this.local.emit('change', change);
-    // A lost notification would leave other instances serving stale answers: failures are logged by the caller.
-    await this.transport?.publish(change);
+    try {
+      await this.transport?.publish(change);
+    } catch (err) {
+      // Other instances miss this one; their listeners drop every cache when they reconnect.
+      this.onTransportError(err);
+    }
   }
 
   onChange(listener: (change: Change) => void): void {

@@ -1,21 +1,12 @@
 import type { Kysely } from 'kysely';
 import type { Resource, ResourcesRequest } from '@mpop/contracts';
-import type { Database } from '../../db/schema.js';
+import type { Database, MiniProgramPackagesTable } from '../../db/schema.js';
 import { AppError } from '../../lib/app-error.js';
 import type { ChangeBus } from '../../lib/change-bus.js';
 import { inRange } from '../mini-programs/versions.js';
 
-interface Candidate {
-  miniProgramId: string;
-  version: string;
-  sha256: string;
-  size: number;
-  mainUrl: string;
-  platform: string | null;
-  clientVersionMin: string | null;
-  clientVersionMax: string | null;
-  signature: string;
-}
+/** A released package of an authorised mini program, with its signature under the host app's key. */
+type Candidate = Omit<MiniProgramPackagesTable, 'createdAt'> & { signature: string };
 
 /** What the gate knows about one host app: built from the database on a miss, then served from memory. */
 type HostAppView =

@@ -84,7 +84,7 @@ export class PackageSigner {
       job.finishedAt = nowIso();
       keys.clear();
       // Answers cached before the signatures existed left these packages out: rebuild them everywhere.
-      if (job.total > 0) await this.changes.publish({ kind: 'mini-programs' }).catch((err) => this.log.error({ err }, 'publishing a change failed'));
+      if (job.total > 0) await this.changes.publish({ kind: 'mini-programs' });
     }
   }
 

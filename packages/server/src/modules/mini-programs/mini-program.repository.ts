@@ -31,7 +31,7 @@ export class MiniProgramRepository {
     await this.db.insertInto('miniProgramPackages').values(row).execute();
   }
 
-  /** @returns whether any package row still points at this content (the file is shared by identical uploads). */
+  /** Makes `version` the released one: the version host apps get. */
   async setReleased(id: string, version: string, at: string) {
     await this.db.updateTable('miniPrograms').set({ releasedVersion: version, updatedAt: at }).where('miniProgramId', '=', id).execute();
   }
