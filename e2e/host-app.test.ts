@@ -96,6 +96,18 @@ describe.runIf(browserAvailable)('Host App page in Chromium', () => {
     await visible(page.getByRole('row', { name: /Retail Super App/ }).getByText('Configured'));
   });
 
+  it('works from the keyboard: Enter in the Add App dialog confirms it', async () => {
+    const { page } = e;
+    await page.getByRole('button', { name: 'Add App' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Add App' });
+    await dialog.getByLabel('App name').fill('Keyboard App');
+    await dialog.getByLabel('workspaceId').press('Enter');
+    await visible(dialog.getByText('The app has been added'));
+    await page.keyboard.press('Escape');
+    await absent(page.getByRole('dialog', { name: 'Add App' }));
+    await visible(page.getByRole('row', { name: /Keyboard App/ }));
+  });
+
   it('shows the basic information with copy buttons', async () => {
     const { page } = e;
     await page.getByRole('row', { name: /Retail Super App/ }).getByRole('button', { name: 'View Basic Information' }).click();

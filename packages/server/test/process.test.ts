@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createServer } from 'node:net';
+import http from 'node:http';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const main = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/main.js');
@@ -57,6 +58,43 @@ describe('the built server process (packages/server/dist/main.js)', () => {
     expect(out).toMatch(/created the first admin/);
     expect(out).toMatch(/shutting down/);
     expect(fs.existsSync(path.join(dataDir, 'mpop.db'))).toBe(true);
+  });
+
+  it('finishes a request in flight across SIGTERM, saves it, then exits 0', async () => {
+    const port = await freePort();
+    const env = { ...process.env, PORT: String(port), HOST: '127.0.0.1', MPOP_DATA_DIR: dataDir, DATABASE_URL: '', MPOP_ADMIN_USERNAME: 'root', MPOP_ADMIN_PASSWORD: 'root-password-123' };
+    const child = spawn(process.execPath, [main], { env, stdio: 'ignore' });
+    const exited = new Promise((r) => child.on('exit', r));
+    await waitFor(`http://127.0.0.1:${port}/readyz`);
+    const body = JSON.stringify({ name: 'Created During Shutdown', workspaceId: 'shutdown' });
+    const signIn = await fetch(`http://127.0.0.1:${port}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'root', password: 'root-password-123' }) });
+    const cookie = signIn.headers.get('set-cookie')!.split(';')[0];
+    // Send the headers and half the body, then SIGTERM, then the rest: the request is in flight across the signal.
+    const answer = new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const req = http.request({ host: '127.0.0.1', port, path: '/api/v1/host-apps', method: 'POST', headers: { cookie, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+        let text = '';
+        res.on('data', (c) => (text += c));
+        res.on('end', () => resolve({ status: res.statusCode!, text }));
+      });
+      req.on('error', reject);
+      req.write(body.slice(0, 10));
+      setTimeout(() => {
+        child.kill('SIGTERM');
+        setTimeout(() => req.end(body.slice(10)), 300);
+      }, 200);
+    });
+    const res = await answer;
+    expect(res.status).toBe(201);
+    expect(JSON.parse(res.text).name).toBe('Created During Shutdown');
+    expect(await exited).toBe(0);
+    // Nothing half-written: the app is there after a restart.
+    const again = spawn(process.execPath, [main], { env, stdio: 'ignore' });
+    await waitFor(`http://127.0.0.1:${port}/readyz`);
+    const s2 = await fetch(`http://127.0.0.1:${port}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'root', password: 'root-password-123' }) });
+    const list = await (await fetch(`http://127.0.0.1:${port}/api/v1/host-apps?workspaceId=shutdown`, { headers: { cookie: s2.headers.get('set-cookie')!.split(';')[0] } })).json();
+    expect(list.items.map((a: { name: string }) => a.name)).toEqual(['Created During Shutdown']);
+    again.kill('SIGTERM');
+    expect(await new Promise((r) => again.on('exit', r))).toBe(0);
   });
 
   it('prints a one-line command to create the first admin when no user exists', async () => {
