@@ -55,6 +55,8 @@ describe.runIf(browserAvailable)('Mini programs in the console, through to the c
     await hasText(versions.getByRole('row', { name: /1\.0\.0\.1/ }), /uploaded.*\/index\.html#pages\/coupons\/list/);
     await versions.getByRole('row', { name: /1\.0\.0\.1/ }).getByRole('button', { name: 'Release' }).click();
     await hasText(versions.getByRole('row', { name: /1\.0\.0\.1/ }), /released/);
+    // The released version cannot be released again.
+    await expect.poll(() => versions.getByRole('row', { name: /1\.0\.0\.1/ }).getByRole('button', { name: 'Release' }).isDisabled()).toBe(true);
     await shot(page, 'mini-program-versions.png');
     await versions.getByRole('button', { name: 'Close' }).first().click();
     await hasText(page.getByRole('row', { name: /Coupons/ }), /1\.0\.0\.1/);
