@@ -30,7 +30,8 @@ export type HostAppList = Static<typeof HostAppListSchema>;
 
 export const HostAppListQuerySchema = Type.Object({
   query: Type.Optional(Type.String({ maxLength: 128 })),
-  workspaceId: Type.Optional(Type.String({ pattern: WORKSPACE_ID_PATTERN })),
+  // Empty means "every workspace", as in `?query=&workspaceId=&page=1`.
+  workspaceId: Type.Optional(Type.String({ pattern: '^([A-Za-z0-9][A-Za-z0-9_-]{0,63})?$' })),
   page: Type.Optional(Type.Integer({ minimum: 1, default: 1 })),
   pageSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
 });

@@ -155,7 +155,8 @@ describe.each(dialects)('the run-time gate on %s', (dialect) => {
     it.each([
       ['not a zip', () => Promise.resolve(Buffer.from('this is not a zip file at all')), 'INVALID_PACKAGE', /not a zip/],
       ['a zip without app.json', () => makeZip({ 'index.html': '<p>' }), 'INVALID_PACKAGE', /no app.json/],
-      ['an app.json without pages', () => makeZip({ 'app.json': '{"window":{}}' }), 'INVALID_PACKAGE', /must list its pages/],
+      ['an app.json whose pages are not a list of paths', () => makeZip({ 'app.json': '{"pages":"index"}' }), 'INVALID_PACKAGE', /must be a list of page paths/],
+      ['an app.json that is not an object', () => makeZip({ 'app.json': '["pages/index"]' }), 'INVALID_PACKAGE', /JSON object/],
       ['an app.json that is not JSON', () => makeZip({ 'app.json': '{pages' }), 'INVALID_PACKAGE', /not valid JSON/],
       ['an empty file', () => Promise.resolve(Buffer.alloc(0)), 'INVALID_PACKAGE', /empty/],
     ])('rejects %s with 400 and stores nothing', async (_label, zip, code, detail) => {
@@ -180,6 +181,12 @@ describe.each(dialects)('the run-time gate on %s', (dialect) => {
       expect(tmpFiles()).toBe(0);
     });
 
+    it('opens a package whose app.json lists no pages at its index.html', async () => {
+      const res = await admin.post(`/api/v1/mini-programs/${id}/packages`, packageForm({ version: '0.0.0.1' }, await makeZip({ 'app.json': '{"window":{}}', 'index.html': '<p>' })));
+      expect(res.statusCode).toBe(201);
+      expect(res.json().mainUrl).toBe('/index.html');
+    });
+
     it('rejects a duplicate version with 409 VERSION_EXISTS and keeps the first', async () => {
       const first = await admin.post(`/api/v1/mini-programs/${id}/packages`, packageForm({ version: '3.0.0.1' }, await miniProgramZip()));
       expect(first.statusCode).toBe(201);
@@ -188,8 +195,9 @@ describe.each(dialects)('the run-time gate on %s', (dialect) => {
       expect(dup.statusCode).toBe(409);
       expect(dup.json().code).toBe('VERSION_EXISTS');
       const versions = (await admin.get(`/api/v1/mini-programs/${id}/packages`)).json().items;
-      expect(versions).toHaveLength(1);
-      expect(versions[0].sha256).toBe(first.json().sha256);
+      const kept = versions.filter((v: { version: string }) => v.version === '3.0.0.1');
+      expect(kept).toHaveLength(1);
+      expect(kept[0].sha256).toBe(first.json().sha256);
       expect(tmpFiles()).toBe(0);
     });
 

@@ -109,6 +109,13 @@ describe.each(dialects)('host apps on %s', (dialect) => {
       expect(res.json().items.map((a: { appId: string }) => a.appId)).toEqual([zeta.appId]);
     });
 
+    it('treats empty query and workspaceId parameters as no filter (the contract\'s own example)', async () => {
+      const all = (await admin.get('/api/v1/host-apps?pageSize=100')).json();
+      const res = await admin.get('/api/v1/host-apps?query=&workspaceId=&page=1&pageSize=100');
+      expect(res.statusCode).toBe(200);
+      expect(res.json().total).toBe(all.total);
+    });
+
     it('pages', async () => {
       const p1 = (await admin.get('/api/v1/host-apps?workspaceId=ws-query&page=1&pageSize=4')).json();
       const p2 = (await admin.get('/api/v1/host-apps?workspaceId=ws-query&page=2&pageSize=4')).json();

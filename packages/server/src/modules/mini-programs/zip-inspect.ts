@@ -23,7 +23,8 @@ function readEntry(zip: ZipFile, entry: Entry): Promise<Buffer> {
 
 /**
  * Checks that a file is a zip (yauzl also rejects absolute and `..` entry names) with an `app.json` at its root
- * (or in its single top folder) listing pages. @returns the mini program's main URL: `/index.html#<first page>`.
+ * (or in its single top folder). @returns the mini program's main URL: `/index.html#<first page>`, or `/index.html`
+ * when app.json lists no pages.
  */
 export async function inspectPackage(file: string): Promise<{ mainUrl: string }> {
   let zip: ZipFile;
@@ -62,9 +63,12 @@ export async function inspectPackage(file: string): Promise<{ mainUrl: string }>
   } finally {
     reopened.close();
   }
-  const pages = (parsed as { pages?: unknown })?.pages;
-  if (!Array.isArray(pages) || pages.length === 0 || typeof pages[0] !== 'string' || !pages[0].trim()) {
-    throw invalid('app.json must list its pages, like { "pages": ["pages/index/index"] }.');
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw invalid('app.json must hold a JSON object.');
+  const pages = (parsed as { pages?: unknown }).pages;
+  if (pages !== undefined && (!Array.isArray(pages) || pages.some((p) => typeof p !== 'string'))) {
+    throw invalid('"pages" in app.json must be a list of page paths, like ["pages/index/index"].');
   }
-  return { mainUrl: `/index.html#${pages[0].trim().replace(/^\/+/, '')}` };
+  // The first page is the entry; a package whose app.json lists none opens at its index.html.
+  const first = (pages as string[] | undefined)?.find((p) => p.trim());
+  return { mainUrl: first ? `/index.html#${first.trim().replace(/^\/+/, '')}` : '/index.html' };
 }
