@@ -201,6 +201,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     await app.close().catch(() => {}); // closes the database too (onClose)
     throw err;
   }
+  // A process that stopped mid-job (crash, deploy) may have left signatures unmade: make them now, in the background.
+  void signer.reconcile({}, 'start-up check').catch((err) => app.log.error({ err: { message: (err as Error).message } }, 'start-up signing check failed'));
   return app;
 }
 

@@ -230,6 +230,19 @@ describe.each(dialects)('the run-time gate on %s', (dialect) => {
     });
   });
 
+  it('makes missing signatures at start-up (a process that died mid-job leaves none unmade)', async () => {
+    const appId = await configuredHostApp('Gate Restart Sweep');
+    const { id } = await releasedMiniProgram(admin, 'Sweep');
+    await admin.put(`/api/v1/host-apps/gate/${appId}/mini-programs/${id}`);
+    expect((await ask(appId)).json().resources).toHaveLength(1);
+    await t.app.db.deleteFrom('packageSignatures').execute(); // as if the signing had never finished
+    t = await t.restart();
+    admin = new Client(t.app, admin.cookie);
+    await expect.poll(async () => (await ask(appId)).json().resources.length, { timeout: 10_000 }).toBe(1);
+    const jobs = (await admin.get('/api/v1/signing-jobs')).json().items;
+    expect(jobs.some((j: { reason: string; done: number }) => j.reason === 'start-up check' && j.done >= 1)).toBe(true);
+  });
+
   it('signs large fan-outs in the background with progress, then serves every host app', async () => {
     const appIds: string[] = [];
     for (let i = 0; i < 24; i++) appIds.push(await configuredHostApp(`Fan ${i}`, rsaKey(2048).pkcs8, `fan${i}.example.com`));
