@@ -31,8 +31,11 @@ export function connectDatabase(databaseUrl: string): DatabaseHandle {
     return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }), plugins }), dialect: 'sqlite' };
   }
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 10, connectionTimeoutMillis: 5000 });
-  // An idle client losing its server must not crash the process; the next query reports it.
+  // A client losing its server emits 'error'. pg-pool listens only while a client is idle, so a connection dying
+  // during a query would be an unheard 'error' event, which crashes the process. The query itself still fails
+  // (and is answered 503 DATABASE_UNAVAILABLE); these listeners only keep the process alive.
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins }), dialect: 'postgres', pool };
 }
 

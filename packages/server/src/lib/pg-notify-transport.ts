@@ -4,16 +4,20 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Change, ChangeTransport } from './change-bus.js';
 
 const CHANNEL = 'mpop_changes';
+const RECONNECT_MS = 1000;
 
 /**
  * Carries changes between mpop processes that share one PostgreSQL, with LISTEN/NOTIFY: a deleted host app, a
  * revoked mini program or a rotated key is honoured by every instance within a notification's latency.
- * The listener reconnects on its own; after a reconnect every cache is dropped, since notifications may have been missed.
+ * The listening connection is re-established until it succeeds; after a reconnect every cache is dropped, since
+ * notifications may have been missed meanwhile.
  */
 export class PgNotifyTransport implements ChangeTransport {
   private readonly origin = randomUUID();
   private client?: pg.Client;
+  private timer?: NodeJS.Timeout;
   private closed = false;
+  private onChange: (change: Change) => void = () => {};
 
   constructor(
     private readonly pool: pg.Pool,
@@ -25,38 +29,65 @@ export class PgNotifyTransport implements ChangeTransport {
     await this.pool.query('select pg_notify($1, $2)', [CHANNEL, JSON.stringify({ origin: this.origin, change })]);
   }
 
+  /** The first connection must succeed (start-up fails loudly otherwise); later losses are repaired in the background. */
   async subscribe(onChange: (change: Change) => void): Promise<void> {
-    const connect = async (isReconnect: boolean) => {
-      if (this.closed) return;
-      const client = new pg.Client({ connectionString: this.connectionString });
-      client.on('notification', (msg) => {
-        try {
-          const { origin, change } = JSON.parse(msg.payload ?? '{}') as { origin: string; change: Change };
-          if (origin !== this.origin) onChange(change);
-        } catch {
-          onChange({ kind: 'mini-programs' });
-        }
-      });
-      const retry = () => {
-        if (this.closed) return;
-        client.removeAllListeners();
-        client.end().catch(() => {});
-        setTimeout(() => void connect(true).catch(() => retry()), 1000).unref();
-      };
-      client.on('error', (err) => {
-        this.log.warn({ err: { message: err.message } }, 'change listener lost its PostgreSQL connection; reconnecting');
-        retry();
-      });
-      await client.connect();
-      await client.query(`LISTEN ${CHANNEL}`);
-      this.client = client;
-      if (isReconnect) onChange({ kind: 'mini-programs' });
-    };
-    await connect(false);
+    this.onChange = onChange;
+    await this.connect();
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    await this.client?.end().catch(() => {});
+    clearTimeout(this.timer);
+    const client = this.client;
+    this.client = undefined;
+    await client?.end().catch(() => {});
+  }
+
+  private async connect(): Promise<void> {
+    const client = new pg.Client({ connectionString: this.connectionString });
+    // Every client keeps an error listener for life: pg emits 'error' on an unexpected end, and an unheard
+    // 'error' event would crash the process.
+    client.on('error', (err) => this.lost(client, err));
+    client.on('end', () => this.lost(client));
+    client.on('notification', (msg) => {
+      try {
+        const { origin, change } = JSON.parse(msg.payload ?? '{}') as { origin: string; change: Change };
+        if (origin !== this.origin) this.onChange(change);
+      } catch {
+        this.onChange({ kind: 'mini-programs' });
+      }
+    });
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${CHANNEL}`);
+    } catch (err) {
+      await client.end().catch(() => {});
+      throw err;
+    }
+    if (this.closed) {
+      await client.end().catch(() => {});
+      return;
+    }
+    this.client = client;
+  }
+
+  private lost(client: pg.Client, err?: Error) {
+    if (client !== this.client || this.closed) return; // a client already given up, or shutting down
+    this.client = undefined;
+    this.log.warn({ err: err && { message: err.message } }, 'change listener lost its PostgreSQL connection; reconnecting');
+    client.end().catch(() => {});
+    this.scheduleReconnect();
+  }
+
+  private scheduleReconnect() {
+    if (this.closed || this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.connect().then(
+        () => this.onChange({ kind: 'mini-programs' }),
+        () => this.scheduleReconnect(),
+      );
+    }, RECONNECT_MS);
+    this.timer.unref();
   }
 }
