@@ -5,7 +5,8 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { ADMIN, startApp, type TestApp } from '../packages/server/test/helpers/app.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-export const screenshotsDir = path.join(root, 'docs/screenshots');
+/** Screenshots go to an ignored folder; MPOP_UPDATE_SCREENSHOTS=1 writes the README's copies in docs/screenshots. */
+export const screenshotsDir = process.env.MPOP_UPDATE_SCREENSHOTS === '1' ? path.join(root, 'docs/screenshots') : path.join(root, '.e2e-artifacts');
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 
 /** Whether the browser suites run: Chromium must exist; with MPOP_REQUIRE_BROWSER=1 its absence is an error. */
@@ -58,7 +59,10 @@ export async function signIn(page: Page, username = ADMIN.username, password = A
   await page.getByRole('button', { name: 'Add App' }).waitFor();
 }
 
-export const shot = (page: Page, name: string) => page.screenshot({ path: path.join(screenshotsDir, name), fullPage: false });
+export const shot = (page: Page, name: string) => {
+  fs.mkdirSync(screenshotsDir, { recursive: true });
+  return page.screenshot({ path: path.join(screenshotsDir, name), fullPage: false });
+};
 
 import { expect } from 'vitest';
 import type { Locator } from 'playwright-core';

@@ -124,7 +124,8 @@ describe.runIf(browserAvailable)('Host App page in Chromium', () => {
     for (const name of ['Travel Companion', 'Bank of Tomorrow']) await api.post('/api/v1/host-apps', { name, workspaceId: 'retail-prod' });
     await page.reload();
     await visible(page.getByRole('row', { name: /Travel Companion/ }));
-    await absent(page.locator('.ant-spin-spinning'));
+    await absent(page.locator('.ant-spin-spinning, .ant-spin-blur'));
+    await page.waitForTimeout(500); // let the table's fade-in finish, for a picture as a person sees it
     await shot(page, 'host-app-page.png');
     const search = page.getByPlaceholder('Enter the App name');
     await search.fill('travel');

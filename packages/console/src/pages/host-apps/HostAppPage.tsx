@@ -92,19 +92,19 @@ export function HostAppPage() {
             setPageSize(s);
           },
         }}
-        scroll={{ x: 1400 }}
+        scroll={{ x: 1080 }}
         columns={[
-          { title: t('appNameCol'), dataIndex: 'name', render: (name: string) => <Typography.Text strong>{name}</Typography.Text> },
-          { title: t('appId'), dataIndex: 'appId', width: 170, render: (v: string) => <Typography.Text code style={{ whiteSpace: 'nowrap' }}>{v}</Typography.Text> },
-          { title: t('workspaceId'), dataIndex: 'workspaceId' },
-          { title: t('tenantId'), dataIndex: 'tenantId' },
-          { title: t('source'), dataIndex: 'source', render: (s: string) => (s === 'mpaas' ? <Tag color="blue">{t('sourceMpaas')}</Tag> : <Tag>{t('sourceManual')}</Tag>) },
-          { title: t('devConfigStatus'), dataIndex: 'devConfigured', render: (c: boolean) => (c ? <Tag color="green">{t('configured')}</Tag> : <Tag color="orange">{t('notConfigured')}</Tag>) },
-          { title: t('createdAt'), dataIndex: 'createdAt', width: 180, render: (v: string) => new Date(v).toLocaleString() },
+          { title: t('appNameCol'), dataIndex: 'name', width: 150, render: (name: string) => <Typography.Text strong>{name}</Typography.Text> },
+          { title: t('appId'), dataIndex: 'appId', width: 150, render: (v: string) => <Typography.Text code style={{ whiteSpace: 'nowrap' }}>{v}</Typography.Text> },
+          { title: t('workspaceId'), dataIndex: 'workspaceId', width: 120 },
+          { title: t('tenantId'), dataIndex: 'tenantId', width: 100 },
+          { title: t('source'), dataIndex: 'source', width: 80, render: (s: string) => (s === 'mpaas' ? <Tag color="blue">{t('sourceMpaas')}</Tag> : <Tag>{t('sourceManual')}</Tag>) },
+          { title: t('devConfigStatus'), dataIndex: 'devConfigured', width: 120, render: (c: boolean) => (c ? <Tag color="green">{t('configured')}</Tag> : <Tag color="orange">{t('notConfigured')}</Tag>) },
+          { title: t('createdAt'), dataIndex: 'createdAt', width: 120, render: (v: string) => new Date(v).toLocaleString() },
           {
-            title: t('operation'), key: 'operation', fixed: 'right', width: 330,
+            title: t('operation'), key: 'operation', width: 240,
             render: (_, app) => (
-              <Space size={0} wrap>
+              <Space direction="vertical" size={0} align="start">
                 <Button type="link" size="small" onClick={() => setInfo(app)}>{t('viewBasicInfo')}</Button>
                 <Button type="link" size="small" onClick={() => setConfiguring(app)}>{t('makeDevConfig')}</Button>
                 <Button type="link" size="small" disabled={!app.devConfigured} onClick={() => setViewing(app)}>{t('viewDevConfig')}</Button>
