@@ -116,6 +116,6 @@ export async function userWithRole(admin: Client, role: 'admin' | 'operator' | '
 export function devConfigForm(virtualDomain: string | undefined, key?: string | Buffer, fileName = 'private_key.pem'): FormData {
   const form = new FormData();
   if (virtualDomain !== undefined) form.append('virtualDomain', virtualDomain);
-  if (key !== undefined) form.append('privateKey', new Blob([key]), fileName);
+  if (key !== undefined) form.append('privateKey', new Blob([typeof key === 'string' ? key : new Uint8Array(key)]), fileName);
   return form;
 }

@@ -20,7 +20,7 @@ export const miniProgramZip = (page = 'pages/index/index', extra: Record<string,
 export function packageForm(fields: Record<string, string>, zip?: Buffer, fileName = 'mini.zip'): FormData {
   const form = new FormData();
   for (const [k, v] of Object.entries(fields)) form.append(k, v);
-  if (zip) form.append('package', new Blob([zip]), fileName);
+  if (zip) form.append('package', new Blob([new Uint8Array(zip)]), fileName);
   return form;
 }
 
