@@ -3,7 +3,7 @@ import { Alert, Button, Descriptions, Form, Input, Modal, Result } from 'antd';
 import type { HostApp } from '@mpop/contracts';
 import { WORKSPACE_ID_PATTERN } from '@mpop/contracts';
 import { api } from '../../api/endpoints';
-import { ApiError } from '../../api/client';
+import { useFormSubmit } from '../../api/use-form-submit';
 import { useI18n } from '../../i18n/i18n';
 import { CopyField } from './CopyField';
 
@@ -19,34 +19,21 @@ export function AddAppModal({ open, onClose, onCreated, onGoToDevConfig }: Props
   const { t } = useI18n();
   const [form] = Form.useForm<{ name: string; workspaceId: string }>();
   const [created, setCreated] = useState<HostApp>();
-  const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
+  const { submit, busy, error, setError } = useFormSubmit(form, async (values) => {
+    const app = await api.createHostApp({ name: values.name.trim(), workspaceId: values.workspaceId.trim() });
+    setCreated(app);
+    onCreated(app);
+  }, (err) => {
+    const fields = (['name', 'workspaceId'] as const).filter((f) => err.fieldMessage(f));
+    form.setFields(fields.map((f) => ({ name: f, errors: [err.code === 'NAME_TAKEN' ? err.problem.detail : `${err.fieldMessage(f)}`] })));
+    return fields.length > 0;
+  });
 
   const close = () => {
     setCreated(undefined);
     setError(undefined);
     form.resetFields();
     onClose();
-  };
-
-  const submit = async () => {
-    const values = await form.validateFields().catch(() => undefined); // field errors are shown by the form
-    if (!values) return;
-    setBusy(true);
-    setError(undefined);
-    try {
-      const app = await api.createHostApp({ name: values.name.trim(), workspaceId: values.workspaceId.trim() });
-      setCreated(app);
-      onCreated(app);
-    } catch (err) {
-      if (err instanceof ApiError) {
-        const fields = (['name', 'workspaceId'] as const).filter((f) => err.fieldMessage(f));
-        if (fields.length > 0) form.setFields(fields.map((f) => ({ name: f, errors: [err.code === 'NAME_TAKEN' ? err.problem.detail : `${err.fieldMessage(f)}`] })));
-        else setError(err.problem.detail);
-      } else setError(String(err));
-    } finally {
-      setBusy(false);
-    }
   };
 
   if (created) {

@@ -4,6 +4,7 @@ import type { HostApp, MpaasApp, MpaasWorkspace } from '@mpop/contracts';
 import { api } from '../../api/endpoints';
 import { ApiError } from '../../api/client';
 import { useI18n } from '../../i18n/i18n';
+import { useFormSubmit } from '../../api/use-form-submit';
 
 interface Props {
   open: boolean;
@@ -19,8 +20,11 @@ export function SyncModal({ open, onClose, onSynced }: Props) {
   const [workspaces, setWorkspaces] = useState<MpaasWorkspace[]>();
   const [synced, setSynced] = useState<Set<string>>(new Set());
   const [loadError, setLoadError] = useState<string>();
-  const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
+  const { submit, busy, error, setError } = useFormSubmit(form, async (values) => {
+    const app = await api.syncHostApp(values);
+    form.resetFields();
+    onSynced(app);
+  });
   const selectedApp = Form.useWatch('appId', form);
 
   useEffect(() => {
@@ -48,22 +52,6 @@ export function SyncModal({ open, onClose, onSynced }: Props) {
       () => undefined,
     );
   }, [selectedApp]);
-
-  const submit = async () => {
-    const values = await form.validateFields().catch(() => undefined); // field errors are shown by the form
-    if (!values) return;
-    setBusy(true);
-    setError(undefined);
-    try {
-      const app = await api.syncHostApp(values);
-      form.resetFields();
-      onSynced(app);
-    } catch (err) {
-      setError(err instanceof ApiError ? err.problem.detail : String(err));
-    } finally {
-      setBusy(false);
-    }
-  };
 
   const loading = !apps && !loadError;
   return (

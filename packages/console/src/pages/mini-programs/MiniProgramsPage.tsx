@@ -7,6 +7,7 @@ import { api, type SigningJob } from '../../api/endpoints';
 import { ApiError } from '../../api/client';
 import { useI18n } from '../../i18n/i18n';
 import { uploadPackage } from './upload';
+import { useFormSubmit } from '../../api/use-form-submit';
 
 const detail = (err: unknown) => (err instanceof ApiError ? err.problem.detail : String(err));
 
@@ -59,18 +60,10 @@ export function MiniProgramsPage() {
 function RegisterModal({ open, onClose, onDone }: { open: boolean; onClose: () => void; onDone: (m: MiniProgram) => void }) {
   const { t } = useI18n();
   const [form] = Form.useForm<{ name: string; miniProgramId?: string }>();
-  const [error, setError] = useState<string>();
-  const submit = async () => {
-    const v = await form.validateFields().catch(() => undefined); // field errors are shown by the form
-    if (!v) return;
-    setError(undefined);
-    try {
-      onDone(await api.createMiniProgram({ name: v.name.trim(), ...(v.miniProgramId ? { miniProgramId: v.miniProgramId.trim() } : {}) }));
-      form.resetFields();
-    } catch (err) {
-      setError(detail(err));
-    }
-  };
+  const { submit, error } = useFormSubmit(form, async (v) => {
+    onDone(await api.createMiniProgram({ name: v.name.trim(), ...(v.miniProgramId ? { miniProgramId: v.miniProgramId.trim() } : {}) }));
+    form.resetFields();
+  });
   return (
     <Modal open={open} title={t('registerMiniProgram')} onCancel={onClose} onOk={submit} okText={t('confirm')} cancelText={t('cancel')} destroyOnHidden>
       {error && <Alert type="error" showIcon role="alert" message={error} style={{ marginBottom: 16 }} />}
