@@ -42,6 +42,16 @@ describe.each(dialects)('signing in, users and tokens on %s', (dialect) => {
       expect(after.json().code).toBe('UNAUTHENTICATED');
     });
 
+    it('refuses an expired session, and clears expired sessions at the next sign-in', async () => {
+      const c = await Client.signIn(t.app);
+      await t.app.db.updateTable('sessions').set({ expiresAt: '2000-01-01T00:00:00.000Z' }).where('expiresAt', '>', '2001-01-01').where('username', '=', 'admin').execute();
+      expect((await c.get('/api/v1/session')).statusCode).toBe(401);
+      await Client.signIn(t.app);
+      const expired = await t.app.db.selectFrom('sessions').select('idHash').where('expiresAt', '<=', new Date().toISOString()).execute();
+      expect(expired).toEqual([]);
+      admin = await Client.signIn(t.app);
+    });
+
     it('answers 429 TOO_MANY_ATTEMPTS with Retry-After after repeated failures for one user', async () => {
       await admin.post('/api/v1/users', { username: 'victim', password: 'victim-password-123', role: 'viewer' });
       const attempt = (password: string, ip: string) =>

@@ -62,7 +62,9 @@ export class AuthService {
     const now = new Date();
     const expiresAt = new Date(now.getTime() + this.sessionTtlMs);
     await this.db.transaction().execute(async (trx) => {
-      await new SessionRepository(trx).insert({ idHash: sha256Hex(cookie), username: user.username, createdAt: now.toISOString(), expiresAt: expiresAt.toISOString() });
+      const sessions = new SessionRepository(trx);
+      await sessions.deleteExpired(now.toISOString()); // housekeeping: sign-ins are rare enough to carry it
+      await sessions.insert({ idHash: sha256Hex(cookie), username: user.username, createdAt: now.toISOString(), expiresAt: expiresAt.toISOString() });
       await new AuditRepository(trx).record({ actor: user.username, action: 'session.created', target: `user:${user.username}` });
     });
     return { cookie, user: { username: user.username, role: user.role }, expiresAt };
