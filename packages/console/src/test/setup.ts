@@ -8,6 +8,5 @@ Object.defineProperty(window, 'matchMedia', {
 });
 class ResizeObserverStub { observe() {} unobserve() {} disconnect() {} }
 (globalThis as { ResizeObserver?: unknown }).ResizeObserver ??= ResizeObserverStub;
-window.getComputedStyle = ((orig) => (el: Element) => orig(el))(window.getComputedStyle);
 
 afterEach(() => cleanup());

@@ -48,11 +48,18 @@ export class MiniProgramRepository {
   }
 
   listAuthorized(hostAppId: number) {
+    return this.authorized(hostAppId).orderBy('hostAppMiniPrograms.createdAt', 'desc').execute();
+  }
+
+  /** @returns the authorisation of one mini program for a host app, or undefined. */
+  findAuthorized(hostAppId: number, id: string) {
+    return this.authorized(hostAppId).where('hostAppMiniPrograms.miniProgramId', '=', id).executeTakeFirst();
+  }
+
+  private authorized(hostAppId: number) {
     return this.db.selectFrom('hostAppMiniPrograms')
       .innerJoin('miniPrograms', 'miniPrograms.miniProgramId', 'hostAppMiniPrograms.miniProgramId')
       .select(['miniPrograms.miniProgramId', 'miniPrograms.name', 'miniPrograms.releasedVersion', 'hostAppMiniPrograms.createdAt as authorizedAt'])
-      .where('hostAppMiniPrograms.hostAppId', '=', hostAppId)
-      .orderBy('hostAppMiniPrograms.createdAt', 'desc')
-      .execute();
+      .where('hostAppMiniPrograms.hostAppId', '=', hostAppId);
   }
 }

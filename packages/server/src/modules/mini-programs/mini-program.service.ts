@@ -137,7 +137,7 @@ export class MiniProgramService {
     });
     const signing = await this.signer.reconcile({ hostAppId: app.id, miniProgramId: id }, `authorise ${id} for ${appId}`);
     await this.changes.publish({ kind: 'host-app', workspaceId, appId });
-    const authorized = (await new MiniProgramRepository(this.db).listAuthorized(app.id)).find((a) => a.miniProgramId === mp.miniProgramId)!;
+    const authorized = (await new MiniProgramRepository(this.db).findAuthorized(app.id, mp.miniProgramId))!;
     return { ...authorized, signing };
   }
 

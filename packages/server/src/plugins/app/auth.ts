@@ -1,5 +1,5 @@
 import fp from 'fastify-plugin';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import type { Role } from '@mpop/contracts';
 import { AppError } from '../../lib/app-error.js';
 import type { AuthService, Principal } from '../../modules/auth/auth.service.js';
@@ -55,7 +55,7 @@ function checkOrigin(request: FastifyRequest, publicOrigin: string) {
 /** Authenticates and authorises every route of the scope it is registered in, by the route's `config.role`. */
 export default fp<AuthPluginOptions>(async (app, opts) => {
   app.decorateRequest('principal', undefined);
-  app.addHook('onRequest', async (request: FastifyRequest, _reply: FastifyReply) => {
+  app.addHook('onRequest', async (request: FastifyRequest) => {
     const need = request.routeOptions.config.role ?? (SAFE_METHODS.has(request.method) ? 'viewer' : 'operator');
     if (need === 'public') return;
     const principal = await authenticate(request, opts.auth);

@@ -69,13 +69,13 @@ export function toAppError(err: FastifyError & { validationContext?: string }, r
   const status = err.statusCode ?? 500;
   if (status >= 400 && status < 500) {
     const code = status === 404 ? 'NOT_FOUND' : status === 413 ? 'PAYLOAD_TOO_LARGE' : status === 415 ? 'UNSUPPORTED_MEDIA_TYPE' : status === 429 ? 'RATE_LIMITED' : 'MALFORMED_REQUEST';
-    return new AppError(code, status === 405 ? 405 : status, status === 404 ? 'Not found.' : 'The request could not be processed as sent.');
+    return new AppError(code, status, status === 404 ? 'Not found.' : 'The request could not be processed as sent.');
   }
   request.log.error({ err }, 'unhandled error');
   return new AppError('INTERNAL_ERROR', 500, 'Something went wrong on the server. The error has been logged; try again, and tell the operator if it persists.');
 }
 
-/** One error handler and one not-found handler for the whole API: every error is an RFC 9457 problem. */
+/** The one error handler of the server: every error becomes an RFC 9457 problem (unknown routes: see app.ts). */
 export default fp(async (app) => {
   app.setErrorHandler((err: FastifyError, request, reply) => sendProblem(reply, toAppError(err, request)));
 });
