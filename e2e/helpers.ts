@@ -6,14 +6,18 @@ import { ADMIN, startApp, type TestApp } from '../packages/server/test/helpers/a
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** Screenshots go to an ignored folder; MPOP_UPDATE_SCREENSHOTS=1 writes the README's copies in docs/screenshots. */
-export const screenshotsDir = process.env.MPOP_UPDATE_SCREENSHOTS === '1' ? path.join(root, 'docs/screenshots') : path.join(root, '.e2e-artifacts');
+export const screenshotsDir =
+  process.env.MPOP_UPDATE_SCREENSHOTS === '1' ? path.join(root, 'docs/screenshots') : path.join(root, '.e2e-artifacts');
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 
 /** Whether the browser suites run: Chromium must exist; with MPOP_REQUIRE_BROWSER=1 its absence is an error. */
 export const browserAvailable = (() => {
   if (fs.existsSync(CHROMIUM)) return true;
-  if (process.env.MPOP_REQUIRE_BROWSER === '1') throw new Error(`MPOP_REQUIRE_BROWSER=1 but no Chromium at ${CHROMIUM} (apt-get install -y chromium).`);
-  console.warn(`\n!!! No Chromium at ${CHROMIUM}: the browser end-to-end suites are SKIPPED.\n!!! Install it with: apt-get install -y chromium (or set CHROMIUM_PATH).\n`);
+  if (process.env.MPOP_REQUIRE_BROWSER === '1')
+    throw new Error(`MPOP_REQUIRE_BROWSER=1 but no Chromium at ${CHROMIUM} (apt-get install -y chromium).`);
+  console.warn(
+    `\n!!! No Chromium at ${CHROMIUM}: the browser end-to-end suites are SKIPPED.\n!!! Install it with: apt-get install -y chromium (or set CHROMIUM_PATH).\n`,
+  );
   return false;
 })();
 
@@ -36,14 +40,32 @@ export async function startE2E(env: Record<string, string> = {}): Promise<E2E> {
   const baseUrl = `http://127.0.0.1:${port}`;
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-quic',
+      '--no-first-run',
+    ],
   });
-  const context = await browser.newContext({ baseURL: baseUrl, locale: 'en-US', viewport: { width: 1440, height: 900 }, acceptDownloads: true });
+  const context = await browser.newContext({
+    baseURL: baseUrl,
+    locale: 'en-US',
+    viewport: { width: 1440, height: 900 },
+    acceptDownloads: true,
+  });
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: baseUrl });
   const page = await context.newPage();
   page.setDefaultTimeout(10_000);
   return {
-    server, baseUrl, browser, context, page,
+    server,
+    baseUrl,
+    browser,
+    context,
+    page,
     close: async () => {
       await browser.close();
       await server.destroy();

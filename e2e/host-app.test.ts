@@ -67,7 +67,7 @@ describe.runIf(browserAvailable)('Host App page in Chromium', () => {
     expect(fromApi).toMatchObject({ name: 'Retail Super App', tenantId, devConfigured: false });
   });
 
-  it('goes on to the development configuration, where a bad key shows the API\'s message and changes nothing', async () => {
+  it("goes on to the development configuration, where a bad key shows the API's message and changes nothing", async () => {
     const { page } = e;
     await page.getByRole('button', { name: 'Go to Development Configuration' }).click();
     const dialog = page.getByRole('dialog', { name: /Make development configuration/ });
@@ -81,7 +81,9 @@ describe.runIf(browserAvailable)('Host App page in Chromium', () => {
     await dialog.getByRole('button', { name: 'Confirm' }).click();
     const view = page.getByRole('dialog', { name: /View Development Configuration/ });
     await visible(view.getByText('mini.retail.example.com'));
-    const fingerprint = createHash('sha256').update(createPublicKey(rsaPem).export({ type: 'spki', format: 'der' })).digest('hex');
+    const fingerprint = createHash('sha256')
+      .update(createPublicKey(rsaPem).export({ type: 'spki', format: 'der' }))
+      .digest('hex');
     await hasText(view.getByTestId('key-fingerprint'), fingerprint);
     await hasValue(view.getByLabel('Public key'), /^-----BEGIN PUBLIC KEY-----/);
     expect(await view.textContent()).not.toContain('PRIVATE KEY');
@@ -91,7 +93,9 @@ describe.runIf(browserAvailable)('Host App page in Chromium', () => {
     const download = page.waitForEvent('download');
     await view.getByRole('link', { name: 'Download public key' }).click();
     const file = await (await download).path();
-    expect(createPublicKey(fs.readFileSync(file!, 'utf8')).export({ type: 'spki', format: 'pem' })).toBe(createPublicKey(rsaPem).export({ type: 'spki', format: 'pem' }));
+    expect(createPublicKey(fs.readFileSync(file!, 'utf8')).export({ type: 'spki', format: 'pem' })).toBe(
+      createPublicKey(rsaPem).export({ type: 'spki', format: 'pem' }),
+    );
     await view.getByRole('button', { name: 'Close' }).first().click();
     await visible(page.getByRole('row', { name: /Retail Super App/ }).getByText('Configured'));
   });
@@ -110,7 +114,10 @@ describe.runIf(browserAvailable)('Host App page in Chromium', () => {
 
   it('shows the basic information with copy buttons', async () => {
     const { page } = e;
-    await page.getByRole('row', { name: /Retail Super App/ }).getByRole('button', { name: 'View Basic Information' }).click();
+    await page
+      .getByRole('row', { name: /Retail Super App/ })
+      .getByRole('button', { name: 'View Basic Information' })
+      .click();
     const dialog = page.getByRole('dialog', { name: 'Basic Information' });
     await hasText(dialog.getByTestId('info-app-id'), created.appId);
     await hasText(dialog.getByTestId('info-tenant-id'), created.tenantId);
@@ -149,7 +156,11 @@ describe.runIf(browserAvailable)('Host App page in Chromium', () => {
     await confirm.getByRole('button', { name: 'Cancel' }).click();
     await visible(row());
     await row().getByRole('button', { name: 'Delete' }).click();
-    await page.getByRole('dialog').filter({ hasText: 'Delete the app "Bank of Tomorrow"?' }).getByRole('button', { name: 'Confirm' }).click();
+    await page
+      .getByRole('dialog')
+      .filter({ hasText: 'Delete the app "Bank of Tomorrow"?' })
+      .getByRole('button', { name: 'Confirm' })
+      .click();
     await visible(page.getByText('The app "Bank of Tomorrow" has been deleted.'));
     await absent(row());
     const left = (await api.get('/api/v1/host-apps?query=Bank')).json();

@@ -53,10 +53,20 @@ describe.runIf(browserAvailable)('Mini programs in the console, through to the c
     const versions = page.getByRole('dialog', { name: /Versions/ });
     await visible(versions.getByRole('row', { name: /1\.0\.0\.1/ }));
     await hasText(versions.getByRole('row', { name: /1\.0\.0\.1/ }), /uploaded.*\/index\.html#pages\/coupons\/list/);
-    await versions.getByRole('row', { name: /1\.0\.0\.1/ }).getByRole('button', { name: 'Release' }).click();
+    await versions
+      .getByRole('row', { name: /1\.0\.0\.1/ })
+      .getByRole('button', { name: 'Release' })
+      .click();
     await hasText(versions.getByRole('row', { name: /1\.0\.0\.1/ }), /released/);
     // The released version cannot be released again.
-    await expect.poll(() => versions.getByRole('row', { name: /1\.0\.0\.1/ }).getByRole('button', { name: 'Release' }).isDisabled()).toBe(true);
+    await expect
+      .poll(() =>
+        versions
+          .getByRole('row', { name: /1\.0\.0\.1/ })
+          .getByRole('button', { name: 'Release' })
+          .isDisabled(),
+      )
+      .toBe(true);
     await shot(page, 'mini-program-versions.png');
     await versions.getByRole('button', { name: 'Close' }).first().click();
     await hasText(page.getByRole('row', { name: /Coupons/ }), /1\.0\.0\.1/);
@@ -65,23 +75,45 @@ describe.runIf(browserAvailable)('Mini programs in the console, through to the c
   it('authorises it for a host app from the Host App page; the host app then gets a package it can verify', async () => {
     const { page } = e;
     await page.getByRole('menuitem', { name: 'Host App' }).click();
-    await page.getByRole('row', { name: /Wallet/ }).getByRole('button', { name: 'Mini programs' }).click();
+    await page
+      .getByRole('row', { name: /Wallet/ })
+      .getByRole('button', { name: 'Mini programs' })
+      .click();
     const dialog = page.getByRole('dialog', { name: /Mini programs · Wallet/ });
     await dialog.getByLabel('Mini program to authorise').click();
     await page.locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: 'Coupons' }).click();
     await dialog.getByRole('button', { name: 'Authorise' }).click();
     await visible(dialog.getByRole('row', { name: /Coupons/ }));
 
-    const res = await fetch(`${e.baseUrl}/client/v1/resources`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ appId, workspaceId: 'default', platform: 'ios', clientVersion: '10.0.0', miniPrograms: { [miniProgramId]: '*' } }) });
+    const res = await fetch(`${e.baseUrl}/client/v1/resources`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        appId,
+        workspaceId: 'default',
+        platform: 'ios',
+        clientVersion: '10.0.0',
+        miniPrograms: { [miniProgramId]: '*' },
+      }),
+    });
     const [r] = (await res.json()).resources;
     const bytes = Buffer.from(await (await fetch(`${e.baseUrl}${new URL(r.packageUrl).pathname}`)).arrayBuffer());
     expect(createHash('sha256').update(bytes).digest('hex')).toBe(r.sha256);
-    const publicKey = await (await fetch(`${e.baseUrl}/api/v1/host-apps/default/${appId}/dev-config/public-key`, { headers: { cookie: api.cookie! } })).text();
+    const publicKey = await (
+      await fetch(`${e.baseUrl}/api/v1/host-apps/default/${appId}/dev-config/public-key`, { headers: { cookie: api.cookie! } })
+    ).text();
     expect(verify('sha256', bytes, publicKey, Buffer.from(r.signature, 'base64'))).toBe(true);
 
-    await dialog.getByRole('row', { name: /Coupons/ }).getByRole('button', { name: 'Revoke' }).click();
+    await dialog
+      .getByRole('row', { name: /Coupons/ })
+      .getByRole('button', { name: 'Revoke' })
+      .click();
     await absent(dialog.getByRole('row', { name: /Coupons/ }));
-    const after = await fetch(`${e.baseUrl}/client/v1/resources`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ appId, workspaceId: 'default', platform: 'ios', clientVersion: '10.0.0', miniPrograms: {} }) });
+    const after = await fetch(`${e.baseUrl}/client/v1/resources`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ appId, workspaceId: 'default', platform: 'ios', clientVersion: '10.0.0', miniPrograms: {} }),
+    });
     expect((await after.json()).resources).toEqual([]);
   });
 });

@@ -9,7 +9,12 @@ describe.runIf(browserAvailable)('Sync mPaaS Backend Apps with One Click, in Chr
   let api: Client;
   beforeAll(async () => {
     fake = await startFakeMpaas('LTAI5tE2E', 'e2e-secret-value');
-    e = await startE2E({ MPAAS_ENDPOINT: fake.endpoint, MPAAS_ACCESS_KEY_ID: 'LTAI5tE2E', MPAAS_ACCESS_KEY_SECRET: 'e2e-secret-value', MPAAS_TIMEOUT_MS: '2000' });
+    e = await startE2E({
+      MPAAS_ENDPOINT: fake.endpoint,
+      MPAAS_ACCESS_KEY_ID: 'LTAI5tE2E',
+      MPAAS_ACCESS_KEY_SECRET: 'e2e-secret-value',
+      MPAAS_TIMEOUT_MS: '2000',
+    });
     api = await Client.signIn(e.server.app);
     await signIn(e.page);
   });
@@ -54,7 +59,7 @@ describe.runIf(browserAvailable)('Sync mPaaS Backend Apps with One Click, in Chr
     await absent(page.getByRole('dialog'));
   });
 
-  it('shows the backend\'s failure in the dialog and creates nothing', async () => {
+  it("shows the backend's failure in the dialog and creates nothing", async () => {
     const { page } = e;
     fake.mode = 'error';
     await page.getByRole('button', { name: 'Sync mPaaS Backend Apps with One Click' }).click();

@@ -1,51 +1,62 @@
-import { Type, type Static } from 'typebox';
+import { type Static, Type } from 'typebox';
 
 /**
- * The closed list of problem codes the API answers with. Clients switch on `code`, never on `detail`.
- * Adding a code is a contract change: add it here, in API.md-derived docs and in the console's messages.
+ * The closed catalogue of problem codes the API answers with: each code's HTTP status and default title.
+ * Clients switch on `code`, never on `detail`. Adding a code is a contract change: add it here, in the docs
+ * (docs/api.md) and in the console's messages (the console's type check fails until it has a message for it).
+ * `otherStatuses` lists the few codes that may also be answered with another status (an upstream timeout).
  */
-export const ErrorCodes = [
-  'VALIDATION_FAILED',
-  'MALFORMED_REQUEST',
-  'INVALID_PRIVATE_KEY',
-  'NOT_A_PRIVATE_KEY',
-  'ENCRYPTED_PRIVATE_KEY',
-  'UNSUPPORTED_KEY_TYPE',
-  'KEY_TOO_WEAK',
-  'INVALID_VIRTUAL_DOMAIN',
-  'INVALID_PACKAGE',
-  'UNAUTHENTICATED',
-  'FORBIDDEN',
-  'CSRF_REJECTED',
-  'NOT_FOUND',
-  'DEV_CONFIG_NOT_SET',
-  'HOST_APP_EXISTS',
-  'NAME_TAKEN',
-  'USER_EXISTS',
-  'MINI_PROGRAM_EXISTS',
-  'VERSION_EXISTS',
-  'PAYLOAD_TOO_LARGE',
-  'UNSUPPORTED_MEDIA_TYPE',
-  'TOO_MANY_ATTEMPTS',
-  'RATE_LIMITED',
-  'HOST_APP_NOT_REGISTERED',
-  'HOST_APP_NOT_CONFIGURED',
-  'MPAAS_UNAVAILABLE',
-  'MPAAS_NOT_CONFIGURED',
-  'DATABASE_UNAVAILABLE',
-  'INTERNAL_ERROR',
-] as const;
+export const ErrorCatalogue = {
+  VALIDATION_FAILED: { status: 400, title: 'Validation failed' },
+  MALFORMED_REQUEST: { status: 400, title: 'Malformed request' },
+  INVALID_PRIVATE_KEY: { status: 400, title: 'Invalid private key' },
+  NOT_A_PRIVATE_KEY: { status: 400, title: 'Not a private key' },
+  ENCRYPTED_PRIVATE_KEY: { status: 400, title: 'Encrypted private key' },
+  UNSUPPORTED_KEY_TYPE: { status: 400, title: 'Unsupported key type' },
+  KEY_TOO_WEAK: { status: 400, title: 'Key too weak' },
+  INVALID_VIRTUAL_DOMAIN: { status: 400, title: 'Invalid virtual domain' },
+  INVALID_PACKAGE: { status: 400, title: 'Invalid package' },
+  UNAUTHENTICATED: { status: 401, title: 'Unauthenticated' },
+  FORBIDDEN: { status: 403, title: 'Forbidden' },
+  CSRF_REJECTED: { status: 403, title: 'Cross-site request rejected' },
+  HOST_APP_NOT_REGISTERED: { status: 403, title: 'Host app not registered' },
+  HOST_APP_NOT_CONFIGURED: { status: 403, title: 'Host app not configured' },
+  NOT_FOUND: { status: 404, title: 'Not found' },
+  DEV_CONFIG_NOT_SET: { status: 404, title: 'Development configuration not set' },
+  HOST_APP_EXISTS: { status: 409, title: 'Host app exists' },
+  NAME_TAKEN: { status: 409, title: 'Name taken' },
+  USER_EXISTS: { status: 409, title: 'User exists' },
+  MINI_PROGRAM_EXISTS: { status: 409, title: 'Mini program exists' },
+  VERSION_EXISTS: { status: 409, title: 'Version exists' },
+  PAYLOAD_TOO_LARGE: { status: 413, title: 'Payload too large' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type' },
+  TOO_MANY_ATTEMPTS: { status: 429, title: 'Too many attempts' },
+  RATE_LIMITED: { status: 429, title: 'Rate limited' },
+  INTERNAL_ERROR: { status: 500, title: 'Internal server error' },
+  MPAAS_UNAVAILABLE: { status: 502, title: 'mPaaS backend unavailable', otherStatuses: [504] },
+  MPAAS_NOT_CONFIGURED: { status: 503, title: 'mPaaS backend not configured' },
+  DATABASE_UNAVAILABLE: { status: 503, title: 'Database unavailable' },
+} as const satisfies Record<string, { status: number; title: string; otherStatuses?: readonly number[] }>;
 
-export type ErrorCode = (typeof ErrorCodes)[number];
+export type ErrorCode = keyof typeof ErrorCatalogue;
+
+/** Every code, in catalogue order. */
+export const ErrorCodes = Object.keys(ErrorCatalogue) as ErrorCode[];
+
+/** The HTTP status a code is answered with (its usual one). */
+export const statusOf = (code: ErrorCode): number => ErrorCatalogue[code].status;
 
 /** RFC 9457 problem details, the one error envelope of the API. */
 export const ProblemSchema = Type.Object(
   {
-    type: Type.String(),
+    type: Type.String({ description: 'urn:mpop:problem:<code>' }),
     title: Type.String(),
     status: Type.Integer(),
-    detail: Type.String(),
-    code: Type.String(),
+    detail: Type.String({ description: 'A sentence a person can act on.' }),
+    code: Type.Union(
+      ErrorCodes.map((c) => Type.Literal(c)),
+      { description: 'Stable, machine-readable code from the closed catalogue.' },
+    ),
     errors: Type.Optional(Type.Array(Type.Object({ path: Type.String(), message: Type.String() }))),
   },
   { description: 'RFC 9457 problem details' },

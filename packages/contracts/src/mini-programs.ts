@@ -21,7 +21,9 @@ export const MiniProgramListSchema = Type.Object({ items: Type.Array(MiniProgram
 export const CreateMiniProgramBodySchema = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 200 }),
-    miniProgramId: Type.Optional(Type.String({ pattern: MINI_PROGRAM_ID_PATTERN, description: '16 digits, not starting with 666 or 20000' })),
+    miniProgramId: Type.Optional(
+      Type.String({ pattern: MINI_PROGRAM_ID_PATTERN, description: '16 digits, not starting with 666 or 20000' }),
+    ),
   },
   { additionalProperties: false },
 );

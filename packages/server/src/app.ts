@@ -109,9 +109,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // Several instances may share one PostgreSQL: changes reach the others' caches through LISTEN/NOTIFY.
-  const changes = new ChangeBus(
-    handle.pool ? new PgNotifyTransport(handle.pool, config.databaseUrl, app.log) : undefined,
-    (err) => app.log.error({ err: { message: (err as Error).message } }, 'could not tell other instances about a change'),
+  const changes = new ChangeBus(handle.pool ? new PgNotifyTransport(handle.pool, config.databaseUrl, app.log) : undefined, (err) =>
+    app.log.error({ err: { message: (err as Error).message } }, 'could not tell other instances about a change'),
   );
   const packageStore = new PackageStore(config.dataDir);
   const signer = new PackageSigner(handle.db, box, packageStore, changes, app.log);
@@ -144,7 +143,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
-      info: { title: 'mpop: Mini Program Open Platform', version: '0.1.0', description: 'Admin API (/api/v1) and client API (/client/v1). Errors are RFC 9457 problem details with a stable `code`.' },
+      info: {
+        title: 'mpop: Mini Program Open Platform',
+        version: '0.1.0',
+        description: 'Admin API (/api/v1) and client API (/client/v1). Errors are RFC 9457 problem details with a stable `code`.',
+      },
       components: {
         securitySchemes: {
           session: { type: 'apiKey', in: 'cookie', name: 'mpop_session' },
@@ -157,16 +160,19 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(swaggerUi, { routePrefix: '/api/docs' });
 
   await app.register(health);
-  await app.register(async (api) => {
-    await api.register(authPlugin, { auth: services.auth, publicOrigin: new URL(config.publicUrl).origin });
-    await api.register(sessionRoutes);
-    await api.register(userRoutes);
-    await api.register(tokenRoutes);
-    await api.register(auditRoutes);
-    await api.register(hostAppRoutes);
-    await api.register(mpaasRoutes);
-    await api.register(miniProgramRoutes);
-  }, { prefix: '/api/v1' });
+  await app.register(
+    async (api) => {
+      await api.register(authPlugin, { auth: services.auth, publicOrigin: new URL(config.publicUrl).origin });
+      await api.register(sessionRoutes);
+      await api.register(userRoutes);
+      await api.register(tokenRoutes);
+      await api.register(auditRoutes);
+      await api.register(hostAppRoutes);
+      await api.register(mpaasRoutes);
+      await api.register(miniProgramRoutes);
+    },
+    { prefix: '/api/v1' },
+  );
   await app.register(clientRoutes, { prefix: '/client/v1' });
 
   const consoleIndex = path.join(config.consoleDir, 'index.html');
@@ -188,10 +194,13 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     const isApi = url.startsWith('/api/') || url.startsWith('/client/') || url === '/api';
     // Client-side routes of the console fall back to the app; everything else is a 404 problem.
     if (serveConsole && !isApi && (request.method === 'GET' || request.method === 'HEAD')) {
-      reply.header('Content-Security-Policy', "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'");
+      reply.header(
+        'Content-Security-Policy',
+        "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'",
+      );
       return reply.header('Cache-Control', 'no-cache').sendFile('index.html');
     }
-    return sendProblem(reply, new AppError('NOT_FOUND', 404, `There is no ${request.method} ${url}. The API is described at /api/docs.`));
+    return sendProblem(reply, new AppError('NOT_FOUND', `There is no ${request.method} ${url}. The API is described at /api/docs.`));
   });
 
   try {
@@ -202,7 +211,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     throw err;
   }
   // A process that stopped mid-job (crash, deploy) may have left signatures unmade: make them now, in the background.
-  void signer.reconcile({}, 'start-up check').catch((err) => app.log.error({ err: { message: (err as Error).message } }, 'start-up signing check failed'));
+  void signer
+    .reconcile({}, 'start-up check')
+    .catch((err) => app.log.error({ err: { message: (err as Error).message } }, 'start-up signing check failed'));
   return app;
 }
 

@@ -63,7 +63,10 @@ function parseTrustProxy(raw: string | undefined): boolean | number | string[] {
   if (!raw || raw === 'false') return false;
   if (raw === 'true') return true;
   if (/^\d+$/.test(raw)) return Number(raw);
-  return raw.split(',').map((s) => s.trim()).filter(Boolean);
+  return raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 /** Reads and validates the configuration; throws a ConfigError whose message says what to fix. */

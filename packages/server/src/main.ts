@@ -1,9 +1,9 @@
 import { buildApp, ensureFirstAdmin } from './app.js';
-import { ConfigError, loadConfig } from './config.js';
+import { type Config, ConfigError, loadConfig } from './config.js';
 
 /** Entry point: configuration from the environment, graceful shutdown on SIGTERM/SIGINT. */
 async function main() {
-  let config;
+  let config: Config;
   try {
     config = loadConfig();
   } catch (err) {
@@ -29,10 +29,13 @@ async function main() {
       process.exit(1);
     }, 15_000);
     force.unref();
-    app.close().then(() => process.exit(0), (err) => {
-      app.log.error({ err }, 'error while shutting down');
-      process.exit(1);
-    });
+    app.close().then(
+      () => process.exit(0),
+      (err) => {
+        app.log.error({ err }, 'error while shutting down');
+        process.exit(1);
+      },
+    );
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));

@@ -25,8 +25,18 @@ describe.each(dialects)('signing in, users and tokens on %s', (dialect) => {
     });
 
     it('gives the same 401 for an unknown user and a wrong password', async () => {
-      const wrong = await t.app.inject({ method: 'POST', url: '/api/v1/session', payload: { username: 'admin', password: 'not-the-password' }, remoteAddress: '10.1.1.1' });
-      const unknown = await t.app.inject({ method: 'POST', url: '/api/v1/session', payload: { username: 'nobody-here', password: 'not-the-password' }, remoteAddress: '10.1.1.1' });
+      const wrong = await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/session',
+        payload: { username: 'admin', password: 'not-the-password' },
+        remoteAddress: '10.1.1.1',
+      });
+      const unknown = await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/session',
+        payload: { username: 'nobody-here', password: 'not-the-password' },
+        remoteAddress: '10.1.1.1',
+      });
       expect(wrong.statusCode).toBe(401);
       expect(unknown.statusCode).toBe(401);
       const strip = (b: string) => JSON.parse(b);
@@ -44,7 +54,12 @@ describe.each(dialects)('signing in, users and tokens on %s', (dialect) => {
 
     it('refuses an expired session, and clears expired sessions at the next sign-in', async () => {
       const c = await Client.signIn(t.app);
-      await t.app.db.updateTable('sessions').set({ expiresAt: '2000-01-01T00:00:00.000Z' }).where('expiresAt', '>', '2001-01-01').where('username', '=', 'admin').execute();
+      await t.app.db
+        .updateTable('sessions')
+        .set({ expiresAt: '2000-01-01T00:00:00.000Z' })
+        .where('expiresAt', '>', '2001-01-01')
+        .where('username', '=', 'admin')
+        .execute();
       expect((await c.get('/api/v1/session')).statusCode).toBe(401);
       await Client.signIn(t.app);
       const expired = await t.app.db.selectFrom('sessions').select('idHash').where('expiresAt', '<=', new Date().toISOString()).execute();
@@ -72,20 +87,48 @@ describe.each(dialects)('signing in, users and tokens on %s', (dialect) => {
 
   describe('CSRF origin check', () => {
     it('refuses a cookie-authenticated change from another origin with 403 CSRF_REJECTED, and changes nothing', async () => {
-      const res = await admin.request({ method: 'POST', url: '/api/v1/host-apps', headers: { origin: 'https://evil.example' }, payload: { name: 'CSRF', workspaceId: 'ws-csrf' } });
+      const res = await admin.request({
+        method: 'POST',
+        url: '/api/v1/host-apps',
+        headers: { origin: 'https://evil.example' },
+        payload: { name: 'CSRF', workspaceId: 'ws-csrf' },
+      });
       expect(res.statusCode).toBe(403);
       expect(res.json().code).toBe('CSRF_REJECTED');
       expect((await admin.get('/api/v1/host-apps?workspaceId=ws-csrf')).json().total).toBe(0);
     });
 
     it('accepts the platform origin and the origin of the Host addressed', async () => {
-      expect((await admin.request({ method: 'POST', url: '/api/v1/host-apps', headers: { origin: 'http://mpop.test' }, payload: { name: 'Own', workspaceId: 'ws-csrf' } })).statusCode).toBe(201);
-      expect((await admin.request({ method: 'POST', url: '/api/v1/host-apps', headers: { origin: 'http://localhost:80', host: 'localhost:80' }, payload: { name: 'Host', workspaceId: 'ws-csrf' } })).statusCode).toBe(201);
+      expect(
+        (
+          await admin.request({
+            method: 'POST',
+            url: '/api/v1/host-apps',
+            headers: { origin: 'http://mpop.test' },
+            payload: { name: 'Own', workspaceId: 'ws-csrf' },
+          })
+        ).statusCode,
+      ).toBe(201);
+      expect(
+        (
+          await admin.request({
+            method: 'POST',
+            url: '/api/v1/host-apps',
+            headers: { origin: 'http://localhost:80', host: 'localhost:80' },
+            payload: { name: 'Host', workspaceId: 'ws-csrf' },
+          })
+        ).statusCode,
+      ).toBe(201);
     });
 
     it('does not apply to bearer tokens (browsers never send them on their own)', async () => {
       const token = (await admin.post('/api/v1/tokens', { name: 'csrf-check' })).json().token;
-      const res = await new Client(t.app, undefined, token).request({ method: 'POST', url: '/api/v1/host-apps', headers: { origin: 'https://elsewhere.example' }, payload: { name: 'Token', workspaceId: 'ws-csrf' } });
+      const res = await new Client(t.app, undefined, token).request({
+        method: 'POST',
+        url: '/api/v1/host-apps',
+        headers: { origin: 'https://elsewhere.example' },
+        payload: { name: 'Token', workspaceId: 'ws-csrf' },
+      });
       expect(res.statusCode).toBe(201);
     });
   });
@@ -102,7 +145,11 @@ describe.each(dialects)('signing in, users and tokens on %s', (dialect) => {
       const olivia = await Client.signIn(t.app, 'olivia', 'olivia-password-1');
       expect((await admin.delete('/api/v1/users/olivia')).statusCode).toBe(204);
       expect((await olivia.get('/api/v1/session')).statusCode).toBe(401);
-      const again = await t.app.inject({ method: 'POST', url: '/api/v1/session', payload: { username: 'olivia', password: 'olivia-password-1' } });
+      const again = await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/session',
+        payload: { username: 'olivia', password: 'olivia-password-1' },
+      });
       expect(again.statusCode).toBe(401);
     });
 
@@ -144,7 +191,11 @@ describe.each(dialects)('signing in, users and tokens on %s', (dialect) => {
 
       const list = await admin.get('/api/v1/tokens');
       expect(list.body).not.toContain(token);
-      expect(list.json().items.find((x: { id: string }) => x.id === id)).toMatchObject({ name: 'ci-deploy', role: 'operator', createdBy: 'admin' });
+      expect(list.json().items.find((x: { id: string }) => x.id === id)).toMatchObject({
+        name: 'ci-deploy',
+        role: 'operator',
+        createdBy: 'admin',
+      });
 
       expect((await admin.delete(`/api/v1/tokens/${id}`)).statusCode).toBe(204);
       const after = await bearer.get('/api/v1/host-apps');
@@ -160,7 +211,7 @@ describe.each(dialects)('signing in, users and tokens on %s', (dialect) => {
       expect(own.json().role).toBe('viewer');
     });
 
-    it('hides other users\' tokens from non-admins (404 on revoke)', async () => {
+    it("hides other users' tokens from non-admins (404 on revoke)", async () => {
       const adminToken = (await admin.post('/api/v1/tokens', { name: 'admins' })).json();
       const operator = await userWithRole(admin, 'operator');
       expect((await operator.get('/api/v1/tokens')).json().items).toEqual([]);
@@ -203,7 +254,12 @@ describe.each(dialects)('signing in, users and tokens on %s', (dialect) => {
     it('does not record a rejected change', async () => {
       const before = (await admin.get('/api/v1/audit-events?action=host-app.created')).json().total;
       await admin.post('/api/v1/host-apps', { name: '', workspaceId: 'ws-audit' });
-      await admin.request({ method: 'POST', url: '/api/v1/host-apps', headers: { origin: 'https://evil.example' }, payload: { name: 'X', workspaceId: 'ws-audit' } });
+      await admin.request({
+        method: 'POST',
+        url: '/api/v1/host-apps',
+        headers: { origin: 'https://evil.example' },
+        payload: { name: 'X', workspaceId: 'ws-audit' },
+      });
       expect((await admin.get('/api/v1/audit-events?action=host-app.created')).json().total).toBe(before);
     });
   });

@@ -41,7 +41,11 @@ describe.each(dialects)('development configuration on %s', (dialect) => {
         virtualDomain: 'mini.example.com',
         privateKey: { fileName: 'my_key.pem', algorithm: 'RSA', bits, format },
       });
-      expect(cfg.privateKey.fingerprintSha256).toBe(createHash('sha256').update(expectedPublic.export({ type: 'spki', format: 'der' })).digest('hex'));
+      expect(cfg.privateKey.fingerprintSha256).toBe(
+        createHash('sha256')
+          .update(expectedPublic.export({ type: 'spki', format: 'der' }))
+          .digest('hex'),
+      );
       expect(cfg.privateKey.publicKeyPem).toBe(expectedPublic.export({ type: 'spki', format: 'pem' }));
       expect(res.body).not.toContain('PRIVATE KEY');
       expect((await admin.get(app.path)).json().devConfigured).toBe(true);
@@ -88,8 +92,22 @@ describe.each(dialects)('development configuration on %s', (dialect) => {
     });
 
     it.each([
-      'https://x.com', 'x.com/p', 'x.com:80', 'localhost', '10.0.0.1', '*.x.com', '-a.x.com', 'a-.x.com', 'a..b.com', 'x.com?q', 'user@x.com',
-      '[::1]', 'under_score.com', `${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(62)}`, `${'a'.repeat(64)}.com`, '',
+      'https://x.com',
+      'x.com/p',
+      'x.com:80',
+      'localhost',
+      '10.0.0.1',
+      '*.x.com',
+      '-a.x.com',
+      'a-.x.com',
+      'a..b.com',
+      'x.com?q',
+      'user@x.com',
+      '[::1]',
+      'under_score.com',
+      `${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(62)}`,
+      `${'a'.repeat(64)}.com`,
+      '',
     ])('rejects the virtual domain %j with INVALID_VIRTUAL_DOMAIN and changes nothing', async (domain) => {
       const app = await newApp();
       const first = (await put(app.path, devConfigForm('keep.example.com', sharedKey().pkcs8))).json();

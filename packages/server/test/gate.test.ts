@@ -27,29 +27,47 @@ describe.each(dialects)('the run-time gate on %s', (dialect) => {
     return app.appId as string;
   }
   const ask = (appId: string, body: Record<string, unknown> = {}, workspaceId = 'gate') =>
-    t.app.inject({ method: 'POST', url: '/client/v1/resources', payload: { appId, workspaceId, platform: 'android', clientVersion: '10.2.3', miniPrograms: {}, ...body } });
-  const download = (url: string, headers: Record<string, string> = {}) => t.app.inject({ method: 'GET', url: new URL(url).pathname, headers });
+    t.app.inject({
+      method: 'POST',
+      url: '/client/v1/resources',
+      payload: { appId, workspaceId, platform: 'android', clientVersion: '10.2.3', miniPrograms: {}, ...body },
+    });
+  const download = (url: string, headers: Record<string, string> = {}) =>
+    t.app.inject({ method: 'GET', url: new URL(url).pathname, headers });
 
-  it('hands an authorised host app its released package, signed with its key, verifiable with the console\'s public key', async () => {
+  it("hands an authorised host app its released package, signed with its key, verifiable with the console's public key", async () => {
     const appId = await configuredHostApp('Gate Full Path');
     const { id, zip } = await releasedMiniProgram(admin, 'Coupons');
     expect((await ask(appId)).json()).toEqual({ resources: [] }); // released but not authorised
     const auth = await admin.put(`/api/v1/host-apps/gate/${appId}/mini-programs/${id}`);
     expect(auth.statusCode).toBe(200);
-    expect(auth.json()).toMatchObject({ miniProgramId: id, name: 'Coupons', releasedVersion: '1.0.0.1', signing: { status: 'done', total: 1, done: 1 } });
+    expect(auth.json()).toMatchObject({
+      miniProgramId: id,
+      name: 'Coupons',
+      releasedVersion: '1.0.0.1',
+      signing: { status: 'done', total: 1, done: 1 },
+    });
 
     const res = await ask(appId, { miniPrograms: { [id]: '*' } });
     expect(res.statusCode).toBe(200);
     const [r] = res.json().resources;
     const config = (await admin.get(`/api/v1/host-apps/gate/${appId}/dev-config`)).json();
-    expect(r).toMatchObject({ miniProgramId: id, version: '1.0.0.1', sha256: sha256(zip), size: zip.length, keyFingerprint: config.privateKey.fingerprintSha256, vhost: 'mini.example.com', mainUrl: '/index.html#pages/index/index' });
+    expect(r).toMatchObject({
+      miniProgramId: id,
+      version: '1.0.0.1',
+      sha256: sha256(zip),
+      size: zip.length,
+      keyFingerprint: config.privateKey.fingerprintSha256,
+      vhost: 'mini.example.com',
+      mainUrl: '/index.html#pages/index/index',
+    });
     expect(r.packageUrl).toBe(`http://mpop.test/client/v1/packages/${sha256(zip)}.zip`);
 
     const file = await download(r.packageUrl);
     expect(file.statusCode).toBe(200);
     expect(file.rawPayload.equals(zip)).toBe(true);
     expect(sha256(file.rawPayload)).toBe(r.sha256);
-    expect(file.headers['etag']).toBe(`"${r.sha256}"`);
+    expect(file.headers.etag).toBe(`"${r.sha256}"`);
     expect(file.headers['content-length']).toBe(String(zip.length));
     expect(file.headers['cache-control']).toBe('public, max-age=31536000, immutable');
     const publicKey = (await admin.get(`/api/v1/host-apps/gate/${appId}/dev-config/public-key`)).body;
@@ -98,7 +116,10 @@ describe.each(dialects)('the run-time gate on %s', (dialect) => {
     const [r] = (await ask(appId)).json().resources;
     expect(r).toMatchObject({ version: '1.0.0.2', sha256: sha256(zip2), mainUrl: '/index.html#pages/home/home' });
     const versions = (await admin.get(`/api/v1/mini-programs/${id}/packages`)).json().items;
-    expect(versions.map((v: { version: string; status: string }) => [v.version, v.status])).toEqual([['1.0.0.2', 'released'], ['1.0.0.1', 'uploaded']]);
+    expect(versions.map((v: { version: string; status: string }) => [v.version, v.status])).toEqual([
+      ['1.0.0.2', 'released'],
+      ['1.0.0.1', 'uploaded'],
+    ]);
   });
 
   it('leaves out packages outside the client version range or for another platform', async () => {
@@ -106,7 +127,11 @@ describe.each(dialects)('the run-time gate on %s', (dialect) => {
     const ranged = await releasedMiniProgram(admin, 'Ranged', '2.0.0.0', { clientVersionMin: '10.2', clientVersionMax: '10.5.0' });
     const iosOnly = await releasedMiniProgram(admin, 'iOS only', '1.0.0.0', { platform: 'ios' });
     for (const id of [ranged.id, iosOnly.id]) await admin.put(`/api/v1/host-apps/gate/${appId}/mini-programs/${id}`);
-    const ids = async (body: Record<string, unknown>) => (await ask(appId, body)).json().resources.map((r: { miniProgramId: string }) => r.miniProgramId).sort();
+    const ids = async (body: Record<string, unknown>) =>
+      (await ask(appId, body))
+        .json()
+        .resources.map((r: { miniProgramId: string }) => r.miniProgramId)
+        .sort();
     expect(await ids({ clientVersion: '10.2.3', platform: 'android' })).toEqual([ranged.id]);
     expect(await ids({ clientVersion: '10.1.9', platform: 'android' })).toEqual([]);
     expect(await ids({ clientVersion: '10.5.1', platform: 'ios' })).toEqual([iosOnly.id]);
@@ -132,7 +157,10 @@ describe.each(dialects)('the run-time gate on %s', (dialect) => {
     ['an unknown platform', { platform: 'windows' }],
     ['a malformed client version', { clientVersion: '10.x' }],
     ['a malformed mini program ID', { miniPrograms: { abc: '*' } }],
-    ['10,000 IDs', { miniPrograms: Object.fromEntries(Array.from({ length: 10_000 }, (_, i) => [String(1_000_000_000_000_000 + i), '*'])) }],
+    [
+      '10,000 IDs',
+      { miniPrograms: Object.fromEntries(Array.from({ length: 10_000 }, (_, i) => [String(1_000_000_000_000_000 + i), '*'])) },
+    ],
     ['an unknown field', { extra: true }],
   ])('answers 400 to %s', async (_label, body) => {
     const appId = await configuredHostApp(`Gate Bad ${_label}`);
@@ -155,7 +183,12 @@ describe.each(dialects)('the run-time gate on %s', (dialect) => {
     it.each([
       ['not a zip', () => Promise.resolve(Buffer.from('this is not a zip file at all')), 'INVALID_PACKAGE', /not a zip/],
       ['a zip without app.json', () => makeZip({ 'index.html': '<p>' }), 'INVALID_PACKAGE', /no app.json/],
-      ['an app.json whose pages are not a list of paths', () => makeZip({ 'app.json': '{"pages":"index"}' }), 'INVALID_PACKAGE', /must be a list of page paths/],
+      [
+        'an app.json whose pages are not a list of paths',
+        () => makeZip({ 'app.json': '{"pages":"index"}' }),
+        'INVALID_PACKAGE',
+        /must be a list of page paths/,
+      ],
       ['an app.json that is not an object', () => makeZip({ 'app.json': '["pages/index"]' }), 'INVALID_PACKAGE', /JSON object/],
       ['an app.json that is not JSON', () => makeZip({ 'app.json': '{pages' }), 'INVALID_PACKAGE', /not valid JSON/],
       ['an empty file', () => Promise.resolve(Buffer.alloc(0)), 'INVALID_PACKAGE', /empty/],
@@ -182,7 +215,10 @@ describe.each(dialects)('the run-time gate on %s', (dialect) => {
     });
 
     it('opens a package whose app.json lists no pages at its index.html', async () => {
-      const res = await admin.post(`/api/v1/mini-programs/${id}/packages`, packageForm({ version: '0.0.0.1' }, await makeZip({ 'app.json': '{"window":{}}', 'index.html': '<p>' })));
+      const res = await admin.post(
+        `/api/v1/mini-programs/${id}/packages`,
+        packageForm({ version: '0.0.0.1' }, await makeZip({ 'app.json': '{"window":{}}', 'index.html': '<p>' })),
+      );
       expect(res.statusCode).toBe(201);
       expect(res.json().mainUrl).toBe('/index.html');
     });
@@ -191,7 +227,10 @@ describe.each(dialects)('the run-time gate on %s', (dialect) => {
       const first = await admin.post(`/api/v1/mini-programs/${id}/packages`, packageForm({ version: '3.0.0.1' }, await miniProgramZip()));
       expect(first.statusCode).toBe(201);
       expect(first.json()).toMatchObject({ version: '3.0.0.1', status: 'uploaded', mainUrl: '/index.html#pages/index/index' });
-      const dup = await admin.post(`/api/v1/mini-programs/${id}/packages`, packageForm({ version: '3.0.0.1' }, await miniProgramZip('pages/other/other')));
+      const dup = await admin.post(
+        `/api/v1/mini-programs/${id}/packages`,
+        packageForm({ version: '3.0.0.1' }, await miniProgramZip('pages/other/other')),
+      );
       expect(dup.statusCode).toBe(409);
       expect(dup.json().code).toBe('VERSION_EXISTS');
       const versions = (await admin.get(`/api/v1/mini-programs/${id}/packages`)).json().items;
@@ -202,7 +241,10 @@ describe.each(dialects)('the run-time gate on %s', (dialect) => {
     });
 
     it('answers 404 for an unknown mini program and version', async () => {
-      expect((await admin.post('/api/v1/mini-programs/1234567890123456/packages', packageForm({ version: '1.0.0.1' }, await miniProgramZip()))).statusCode).toBe(404);
+      expect(
+        (await admin.post('/api/v1/mini-programs/1234567890123456/packages', packageForm({ version: '1.0.0.1' }, await miniProgramZip())))
+          .statusCode,
+      ).toBe(404);
       expect((await admin.post(`/api/v1/mini-programs/${id}/packages/7.7.7.7/release`)).statusCode).toBe(404);
     });
   });
@@ -251,7 +293,12 @@ describe.each(dialects)('the run-time gate on %s', (dialect) => {
     for (const appId of appIds) await admin.put(`/api/v1/host-apps/gate/${appId}/mini-programs/${mp.miniProgramId}`);
     const rel = (await admin.post(`/api/v1/mini-programs/${mp.miniProgramId}/packages/1.0.0.0/release`)).json();
     expect(rel.signing.total).toBe(24);
-    await expect.poll(async () => (await admin.get('/api/v1/signing-jobs')).json().items.find((j: { id: string }) => j.id === rel.signing.id)?.status, { timeout: 20_000 }).toBe('done');
+    await expect
+      .poll(
+        async () => (await admin.get('/api/v1/signing-jobs')).json().items.find((j: { id: string }) => j.id === rel.signing.id)?.status,
+        { timeout: 20_000 },
+      )
+      .toBe('done');
     const job = (await admin.get('/api/v1/signing-jobs')).json().items.find((j: { id: string }) => j.id === rel.signing.id);
     expect(job).toMatchObject({ total: 24, done: 24 });
     for (const appId of appIds) expect((await ask(appId)).json().resources).toHaveLength(1);
@@ -266,7 +313,13 @@ describe('client API limits', () => {
   afterAll(() => t.destroy());
 
   it('answers 429 RATE_LIMITED with Retry-After past the per-address limit', async () => {
-    const ask = () => t.app.inject({ method: 'POST', url: '/client/v1/resources', remoteAddress: '10.9.9.9', payload: { appId: 'ABCDEF0123456', workspaceId: 'w', platform: 'ios', clientVersion: '1.0', miniPrograms: {} } });
+    const ask = () =>
+      t.app.inject({
+        method: 'POST',
+        url: '/client/v1/resources',
+        remoteAddress: '10.9.9.9',
+        payload: { appId: 'ABCDEF0123456', workspaceId: 'w', platform: 'ios', clientVersion: '1.0', miniPrograms: {} },
+      });
     for (let i = 0; i < 5; i++) expect((await ask()).statusCode).toBe(403);
     const limited = await ask();
     expect(limited.statusCode).toBe(429);
@@ -275,7 +328,13 @@ describe('client API limits', () => {
   });
 
   it('limits each host app too, whatever address it calls from', async () => {
-    const ask = (i: number) => t.app.inject({ method: 'POST', url: '/client/v1/resources', remoteAddress: `10.8.0.${i}`, payload: { appId: 'FEDCBA9876543', workspaceId: 'w', platform: 'ios', clientVersion: '1.0', miniPrograms: {} } });
+    const ask = (i: number) =>
+      t.app.inject({
+        method: 'POST',
+        url: '/client/v1/resources',
+        remoteAddress: `10.8.0.${i}`,
+        payload: { appId: 'FEDCBA9876543', workspaceId: 'w', platform: 'ios', clientVersion: '1.0', miniPrograms: {} },
+      });
     for (let i = 0; i < 5; i++) expect((await ask(i)).statusCode).toBe(403);
     const limited = await ask(99);
     expect(limited.statusCode).toBe(429);
@@ -296,7 +355,20 @@ describe('client API limits', () => {
   });
 
   it('answers 413 to a client request body over 512 KiB', async () => {
-    const res = await t.app.inject({ method: 'POST', url: '/client/v1/resources', remoteAddress: '10.9.9.10', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ appId: 'A', workspaceId: 'w', platform: 'ios', clientVersion: '1', miniPrograms: {}, pad: 'x'.repeat(600_000) }) });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/client/v1/resources',
+      remoteAddress: '10.9.9.10',
+      headers: { 'content-type': 'application/json' },
+      payload: JSON.stringify({
+        appId: 'A',
+        workspaceId: 'w',
+        platform: 'ios',
+        clientVersion: '1',
+        miniPrograms: {},
+        pad: 'x'.repeat(600_000),
+      }),
+    });
     expect(res.statusCode).toBe(413);
     expect(res.json().code).toBe('PAYLOAD_TOO_LARGE');
   });

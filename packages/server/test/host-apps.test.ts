@@ -73,7 +73,12 @@ describe.each(dialects)('host apps on %s', (dialect) => {
     });
 
     it('answers MALFORMED_REQUEST for a body that is not JSON', async () => {
-      const res = await admin.request({ method: 'POST', url: '/api/v1/host-apps', headers: { 'content-type': 'application/json' }, payload: '{"name":' });
+      const res = await admin.request({
+        method: 'POST',
+        url: '/api/v1/host-apps',
+        headers: { 'content-type': 'application/json' },
+        payload: '{"name":',
+      });
       expect(res.statusCode).toBe(400);
       expect(res.json().code).toBe('MALFORMED_REQUEST');
     });
@@ -89,16 +94,32 @@ describe.each(dialects)('host apps on %s', (dialect) => {
       expect(res.statusCode).toBe(200);
       const body = res.json();
       expect(body).toMatchObject({ total: 6, page: 1, pageSize: 20 });
-      expect(body.items.map((a: { name: string }) => a.name)).toEqual(['Zeta', '50 off', '50%_off', 'alpha travel', 'Beta Bank', 'Alpha Mall']);
+      expect(body.items.map((a: { name: string }) => a.name)).toEqual([
+        'Zeta',
+        '50 off',
+        '50%_off',
+        'alpha travel',
+        'Beta Bank',
+        'Alpha Mall',
+      ]);
     });
 
     it('matches the name as a case-insensitive substring', async () => {
       const res = await admin.get('/api/v1/host-apps?workspaceId=ws-query&query=ALPHA');
-      expect(res.json().items.map((a: { name: string }) => a.name).sort()).toEqual(['Alpha Mall', 'alpha travel']);
+      expect(
+        res
+          .json()
+          .items.map((a: { name: string }) => a.name)
+          .sort(),
+      ).toEqual(['Alpha Mall', 'alpha travel']);
     });
 
     it('treats % and _ in the query literally', async () => {
-      expect((await admin.get(`/api/v1/host-apps?workspaceId=ws-query&query=${encodeURIComponent('%_')}`)).json().items.map((a: { name: string }) => a.name)).toEqual(['50%_off']);
+      expect(
+        (await admin.get(`/api/v1/host-apps?workspaceId=ws-query&query=${encodeURIComponent('%_')}`))
+          .json()
+          .items.map((a: { name: string }) => a.name),
+      ).toEqual(['50%_off']);
       expect((await admin.get(`/api/v1/host-apps?workspaceId=ws-query&query=${encodeURIComponent('_')}`)).json().total).toBe(1);
       expect((await admin.get(`/api/v1/host-apps?workspaceId=ws-query&query=${encodeURIComponent('%')}`)).json().total).toBe(1);
     });
@@ -109,7 +130,7 @@ describe.each(dialects)('host apps on %s', (dialect) => {
       expect(res.json().items.map((a: { appId: string }) => a.appId)).toEqual([zeta.appId]);
     });
 
-    it('treats empty query and workspaceId parameters as no filter (the contract\'s own example)', async () => {
+    it("treats empty query and workspaceId parameters as no filter (the contract's own example)", async () => {
       const all = (await admin.get('/api/v1/host-apps?pageSize=100')).json();
       const res = await admin.get('/api/v1/host-apps?query=&workspaceId=&page=1&pageSize=100');
       expect(res.statusCode).toBe(200);
@@ -187,7 +208,15 @@ describe.each(dialects)('host apps on %s', (dialect) => {
 
     it('refuses every host-app route without authentication (401 UNAUTHENTICATED)', async () => {
       const anon = new Client(t.app);
-      for (const [method, url] of [['GET', '/api/v1/host-apps'], ['POST', '/api/v1/host-apps'], ['GET', '/api/v1/host-apps/w/A'], ['DELETE', '/api/v1/host-apps/w/A'], ['GET', '/api/v1/host-apps/w/A/dev-config'], ['PUT', '/api/v1/host-apps/w/A/dev-config'], ['GET', '/api/v1/host-apps/w/A/dev-config/public-key']] as const) {
+      for (const [method, url] of [
+        ['GET', '/api/v1/host-apps'],
+        ['POST', '/api/v1/host-apps'],
+        ['GET', '/api/v1/host-apps/w/A'],
+        ['DELETE', '/api/v1/host-apps/w/A'],
+        ['GET', '/api/v1/host-apps/w/A/dev-config'],
+        ['PUT', '/api/v1/host-apps/w/A/dev-config'],
+        ['GET', '/api/v1/host-apps/w/A/dev-config/public-key'],
+      ] as const) {
         const res = await anon.request({ method, url, payload: method === 'POST' ? { name: 'x', workspaceId: 'w' } : undefined });
         expect(res.statusCode, `${method} ${url}`).toBe(401);
         expect(res.json().code).toBe('UNAUTHENTICATED');

@@ -15,7 +15,13 @@ describe.each(dialects)('mPaaS sync against an OpenAPI server on %s', (dialect) 
   let admin: Client;
   beforeAll(async () => {
     fake = await startFakeMpaas(AK, SECRET);
-    t = await startApp(dialect, { MPAAS_ENDPOINT: fake.endpoint, MPAAS_ACCESS_KEY_ID: AK, MPAAS_ACCESS_KEY_SECRET: SECRET, MPAAS_REGION: 'cn-hangzhou', MPAAS_TIMEOUT_MS: '1000' });
+    t = await startApp(dialect, {
+      MPAAS_ENDPOINT: fake.endpoint,
+      MPAAS_ACCESS_KEY_ID: AK,
+      MPAAS_ACCESS_KEY_SECRET: SECRET,
+      MPAAS_REGION: 'cn-hangzhou',
+      MPAAS_TIMEOUT_MS: '1000',
+    });
     admin = await Client.signIn(t.app);
   });
   beforeEach(() => {
@@ -30,25 +36,36 @@ describe.each(dialects)('mPaaS sync against an OpenAPI server on %s', (dialect) 
   it('lists the mPaaS apps and workspaces through signed OpenAPI calls', async () => {
     const apps = await admin.get('/api/v1/mpaas/apps');
     expect(apps.statusCode).toBe(200);
-    expect(apps.json()).toEqual({ apps: [
-      { appId: 'ALIPUB059F038311550', appName: 'Retail Super App', tenantId: 'TENANTAB', appDesc: 'production' },
-      { appId: 'ONEX3A7B5C9D1E2F3', appName: 'Travel Companion', tenantId: 'TENANTAB' },
-    ] });
+    expect(apps.json()).toEqual({
+      apps: [
+        { appId: 'ALIPUB059F038311550', appName: 'Retail Super App', tenantId: 'TENANTAB', appDesc: 'production' },
+        { appId: 'ONEX3A7B5C9D1E2F3', appName: 'Travel Companion', tenantId: 'TENANTAB' },
+      ],
+    });
     const ws = await admin.get('/api/v1/mpaas/workspaces');
-    expect(ws.json()).toEqual({ workspaces: [
-      { workspaceId: 'default', displayName: 'Default', tenantId: 'TENANTAB' },
-      { workspaceId: 'prod', displayName: 'Production', tenantId: 'TENANTAB' },
-    ] });
+    expect(ws.json()).toEqual({
+      workspaces: [
+        { workspaceId: 'default', displayName: 'Default', tenantId: 'TENANTAB' },
+        { workspaceId: 'prod', displayName: 'Production', tenantId: 'TENANTAB' },
+      ],
+    });
     expect(fake.requests).toEqual([
       { action: 'ListMappCenterApps', signatureValid: true },
       { action: 'ListMappCenterWorkspaces', signatureValid: true },
     ]);
   });
 
-  it('syncs an app with mPaaS\'s APPID, tenant ID and name, audited; a second sync is HOST_APP_EXISTS', async () => {
+  it("syncs an app with mPaaS's APPID, tenant ID and name, audited; a second sync is HOST_APP_EXISTS", async () => {
     const res = await admin.post('/api/v1/host-apps/sync', { appId: 'ALIPUB059F038311550', workspaceId: 'prod' });
     expect(res.statusCode).toBe(201);
-    expect(res.json()).toMatchObject({ appId: 'ALIPUB059F038311550', workspaceId: 'prod', tenantId: 'TENANTAB', name: 'Retail Super App', source: 'mpaas', devConfigured: false });
+    expect(res.json()).toMatchObject({
+      appId: 'ALIPUB059F038311550',
+      workspaceId: 'prod',
+      tenantId: 'TENANTAB',
+      name: 'Retail Super App',
+      source: 'mpaas',
+      devConfigured: false,
+    });
     expect((await admin.get('/api/v1/host-apps/prod/ALIPUB059F038311550')).statusCode).toBe(200);
     const audit = (await admin.get('/api/v1/audit-events?action=host-app.synced')).json();
     expect(audit.items[0]).toMatchObject({ actor: 'admin', target: 'host-app:prod/ALIPUB059F038311550' });
@@ -71,7 +88,7 @@ describe.each(dialects)('mPaaS sync against an OpenAPI server on %s', (dialect) 
     expect((await admin.get(`/api/v1/host-apps?query=${body.appId}`)).json().total).toBe(0);
   });
 
-  it('answers 502 MPAAS_UNAVAILABLE with mPaaS\'s own message on an upstream error, creating nothing', async () => {
+  it("answers 502 MPAAS_UNAVAILABLE with mPaaS's own message on an upstream error, creating nothing", async () => {
     fake.mode = 'error';
     const res = await admin.post('/api/v1/host-apps/sync', { appId: 'ONEX3A7B5C9D1E2F3', workspaceId: 'prod' });
     expect(res.statusCode).toBe(502);
@@ -140,7 +157,10 @@ describe('mPaaS sync: other backends', () => {
 
   it('answers 503 MPAAS_NOT_CONFIGURED naming the variables to set', async () => {
     const { admin } = await start({});
-    for (const res of [await admin.get('/api/v1/mpaas/apps'), await admin.post('/api/v1/host-apps/sync', { appId: 'X1', workspaceId: 'default' })]) {
+    for (const res of [
+      await admin.get('/api/v1/mpaas/apps'),
+      await admin.post('/api/v1/host-apps/sync', { appId: 'X1', workspaceId: 'default' }),
+    ]) {
       expect(res.statusCode).toBe(503);
       expect(res.json().code).toBe('MPAAS_NOT_CONFIGURED');
       expect(res.json().detail).toMatch(/MPAAS_ENDPOINT.*MPAAS_ACCESS_KEY_ID.*MPAAS_DIRECTORY_FILE/);

@@ -12,12 +12,13 @@ import { releasedMiniProgram } from './helpers/packages.js';
 
 const main = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/main.js');
 
-const freePort = () => new Promise<number>((resolve) => {
-  const s = createServer().listen(0, '127.0.0.1', () => {
-    const { port } = s.address() as { port: number };
-    s.close(() => resolve(port));
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
   });
-});
 
 /** Within `ms`, polls until `check` holds; @returns how long it took. */
 async function within(ms: number, check: () => Promise<boolean>): Promise<number> {
@@ -43,7 +44,18 @@ describe.runIf(dialects.includes('postgres'))('two server processes on one Postg
     const port = await freePort();
     bUrl = `http://127.0.0.1:${port}`;
     b = spawn(process.execPath, [main], {
-      env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: a.config.databaseUrl, MPOP_MASTER_KEY: masterKey, MPOP_DATA_DIR: otherDataDir, MPOP_PUBLIC_URL: bUrl, LOG_LEVEL: 'warn', MPOP_ADMIN_USERNAME: '', MPOP_ADMIN_PASSWORD: '' },
+      env: {
+        ...process.env,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        DATABASE_URL: a.config.databaseUrl,
+        MPOP_MASTER_KEY: masterKey,
+        MPOP_DATA_DIR: otherDataDir,
+        MPOP_PUBLIC_URL: bUrl,
+        LOG_LEVEL: 'warn',
+        MPOP_ADMIN_USERNAME: '',
+        MPOP_ADMIN_PASSWORD: '',
+      },
       stdio: 'ignore',
     });
     await within(15_000, async () => (await fetch(`${bUrl}/readyz`).catch(() => undefined))?.ok === true);
@@ -56,7 +68,11 @@ describe.runIf(dialects.includes('postgres'))('two server processes on one Postg
   });
 
   const askB = (appId: string) =>
-    fetch(`${bUrl}/client/v1/resources`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ appId, workspaceId: 'multi', platform: 'android', clientVersion: '10.0', miniPrograms: {} }) });
+    fetch(`${bUrl}/client/v1/resources`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ appId, workspaceId: 'multi', platform: 'android', clientVersion: '10.0', miniPrograms: {} }),
+    });
 
   it('honours a revoke and a delete made on the other process within one second', async () => {
     const appId = (await admin.post('/api/v1/host-apps', { name: 'Shared', workspaceId: 'multi' })).json().appId;
@@ -90,7 +106,8 @@ describe.runIf(dialects.includes('postgres'))('two server processes on one Postg
     const { id } = await releasedMiniProgram(admin, 'Rotating MP');
     await admin.put(`/api/v1/host-apps/multi/${appId}/mini-programs/${id}`);
     const before = (await (await askB(appId)).json()).resources[0].keyFingerprint;
-    const rotated = (await admin.put(`/api/v1/host-apps/multi/${appId}/dev-config`, devConfigForm('rot.example.com', k2.pkcs8))).json().privateKey.fingerprintSha256;
+    const rotated = (await admin.put(`/api/v1/host-apps/multi/${appId}/dev-config`, devConfigForm('rot.example.com', k2.pkcs8))).json()
+      .privateKey.fingerprintSha256;
     expect(rotated).not.toBe(before);
     await within(1000, async () => (await (await askB(appId)).json()).resources[0]?.keyFingerprint === rotated);
   });

@@ -38,7 +38,9 @@ describe.runIf(dialects.includes('postgres'))('PostgreSQL outage', () => {
     t = await startApp('postgres');
     // A second app on the same schema, reaching PostgreSQL only through the proxy.
     await t.app.close();
-    t = await startApp('postgres', { DATABASE_URL: `${viaProxy}${t.config.databaseUrl.includes('?') ? t.config.databaseUrl.slice(t.config.databaseUrl.indexOf('?')) : ''}` });
+    t = await startApp('postgres', {
+      DATABASE_URL: `${viaProxy}${t.config.databaseUrl.includes('?') ? t.config.databaseUrl.slice(t.config.databaseUrl.indexOf('?')) : ''}`,
+    });
   });
   afterAll(() => t.destroy());
 
@@ -53,7 +55,11 @@ describe.runIf(dialects.includes('postgres'))('PostgreSQL outage', () => {
     expect(res.body).not.toMatch(/select|ECONNREFUSED|stack/i);
     const ready = await t.app.inject({ method: 'GET', url: '/readyz' });
     expect(ready.statusCode).toBe(503);
-    const client = await t.app.inject({ method: 'POST', url: '/client/v1/resources', payload: { appId: 'ABCDEF0123456', workspaceId: 'w', platform: 'ios', clientVersion: '1', miniPrograms: {} } });
+    const client = await t.app.inject({
+      method: 'POST',
+      url: '/client/v1/resources',
+      payload: { appId: 'ABCDEF0123456', workspaceId: 'w', platform: 'ios', clientVersion: '1', miniPrograms: {} },
+    });
     expect(client.statusCode).toBe(503);
   });
 });

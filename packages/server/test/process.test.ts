@@ -45,12 +45,24 @@ describe('the built server process (packages/server/dist/main.js)', () => {
 
   it('starts, creates the bootstrap admin, serves, and exits 0 on SIGTERM', async () => {
     const port = await freePort();
-    const env = { ...process.env, PORT: String(port), HOST: '127.0.0.1', MPOP_DATA_DIR: dataDir, DATABASE_URL: '', MPOP_ADMIN_USERNAME: 'root', MPOP_ADMIN_PASSWORD: 'root-password-123' };
+    const env = {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      MPOP_DATA_DIR: dataDir,
+      DATABASE_URL: '',
+      MPOP_ADMIN_USERNAME: 'root',
+      MPOP_ADMIN_PASSWORD: 'root-password-123',
+    };
     const child = spawn(process.execPath, [main], { env });
     let out = '';
     child.stdout.on('data', (c) => (out += c));
     await waitFor(`http://127.0.0.1:${port}/readyz`);
-    const res = await fetch(`http://127.0.0.1:${port}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'root', password: 'root-password-123' }) });
+    const res = await fetch(`http://127.0.0.1:${port}/api/v1/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'root', password: 'root-password-123' }),
+    });
     expect(res.status).toBe(200);
     child.kill('SIGTERM');
     const code = await new Promise((r) => child.on('exit', r));
@@ -62,20 +74,41 @@ describe('the built server process (packages/server/dist/main.js)', () => {
 
   it('finishes a request in flight across SIGTERM, saves it, then exits 0', async () => {
     const port = await freePort();
-    const env = { ...process.env, PORT: String(port), HOST: '127.0.0.1', MPOP_DATA_DIR: dataDir, DATABASE_URL: '', MPOP_ADMIN_USERNAME: 'root', MPOP_ADMIN_PASSWORD: 'root-password-123' };
+    const env = {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      MPOP_DATA_DIR: dataDir,
+      DATABASE_URL: '',
+      MPOP_ADMIN_USERNAME: 'root',
+      MPOP_ADMIN_PASSWORD: 'root-password-123',
+    };
     const child = spawn(process.execPath, [main], { env, stdio: 'ignore' });
     const exited = new Promise((r) => child.on('exit', r));
     await waitFor(`http://127.0.0.1:${port}/readyz`);
     const body = JSON.stringify({ name: 'Created During Shutdown', workspaceId: 'shutdown' });
-    const signIn = await fetch(`http://127.0.0.1:${port}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'root', password: 'root-password-123' }) });
+    const signIn = await fetch(`http://127.0.0.1:${port}/api/v1/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'root', password: 'root-password-123' }),
+    });
     const cookie = signIn.headers.get('set-cookie')!.split(';')[0];
     // Send the headers and half the body, then SIGTERM, then the rest: the request is in flight across the signal.
     const answer = new Promise<{ status: number; text: string }>((resolve, reject) => {
-      const req = http.request({ host: '127.0.0.1', port, path: '/api/v1/host-apps', method: 'POST', headers: { cookie, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-        let text = '';
-        res.on('data', (c) => (text += c));
-        res.on('end', () => resolve({ status: res.statusCode!, text }));
-      });
+      const req = http.request(
+        {
+          host: '127.0.0.1',
+          port,
+          path: '/api/v1/host-apps',
+          method: 'POST',
+          headers: { cookie, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        },
+        (res) => {
+          let text = '';
+          res.on('data', (c) => (text += c));
+          res.on('end', () => resolve({ status: res.statusCode!, text }));
+        },
+      );
       req.on('error', reject);
       req.write(body.slice(0, 10));
       setTimeout(() => {
@@ -90,8 +123,16 @@ describe('the built server process (packages/server/dist/main.js)', () => {
     // Nothing half-written: the app is there after a restart.
     const again = spawn(process.execPath, [main], { env, stdio: 'ignore' });
     await waitFor(`http://127.0.0.1:${port}/readyz`);
-    const s2 = await fetch(`http://127.0.0.1:${port}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'root', password: 'root-password-123' }) });
-    const list = await (await fetch(`http://127.0.0.1:${port}/api/v1/host-apps?workspaceId=shutdown`, { headers: { cookie: s2.headers.get('set-cookie')!.split(';')[0] } })).json();
+    const s2 = await fetch(`http://127.0.0.1:${port}/api/v1/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'root', password: 'root-password-123' }),
+    });
+    const list = await (
+      await fetch(`http://127.0.0.1:${port}/api/v1/host-apps?workspaceId=shutdown`, {
+        headers: { cookie: s2.headers.get('set-cookie')!.split(';')[0] },
+      })
+    ).json();
     expect(list.items.map((a: { name: string }) => a.name)).toEqual(['Created During Shutdown']);
     again.kill('SIGTERM');
     expect(await new Promise((r) => again.on('exit', r))).toBe(0);
@@ -100,7 +141,17 @@ describe('the built server process (packages/server/dist/main.js)', () => {
   it('prints a one-line command to create the first admin when no user exists', async () => {
     const fresh = fs.mkdtempSync(path.join(os.tmpdir(), 'mpop-proc-'));
     const port = await freePort();
-    const child = spawn(process.execPath, [main], { env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', MPOP_DATA_DIR: fresh, DATABASE_URL: '', MPOP_ADMIN_USERNAME: '', MPOP_ADMIN_PASSWORD: '' } });
+    const child = spawn(process.execPath, [main], {
+      env: {
+        ...process.env,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        MPOP_DATA_DIR: fresh,
+        DATABASE_URL: '',
+        MPOP_ADMIN_USERNAME: '',
+        MPOP_ADMIN_PASSWORD: '',
+      },
+    });
     let out = '';
     child.stdout.on('data', (c) => (out += c));
     await waitFor(`http://127.0.0.1:${port}/healthz`);

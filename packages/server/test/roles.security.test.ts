@@ -56,16 +56,35 @@ describe('role matrix: every admin route is authenticated and role-checked', () 
       if (!p.startsWith('/api/v1/') || p === '/api/v1/session') continue;
       for (const m of Object.keys(methods)) registered.add(`${m.toUpperCase()} ${p}`);
     }
-    const covered = new Set(ROUTES.map(([m, url]) => `${m} ${url.replace(/ABCDEF0123456/g, '{appId}').replace('/ws/', '/{workspaceId}/').replace(/1234567890123456/g, '{id}').replace('/nobody', '/{username}').replace('/none', '/{id}').replace('/1.0.0.0/', '/{version}/')}`));
+    const covered = new Set(
+      ROUTES.map(
+        ([m, url]) =>
+          `${m} ${url
+            .replace(/ABCDEF0123456/g, '{appId}')
+            .replace('/ws/', '/{workspaceId}/')
+            .replace(/1234567890123456/g, '{id}')
+            .replace('/nobody', '/{username}')
+            .replace('/none', '/{id}')
+            .replace('/1.0.0.0/', '/{version}/')}`,
+      ),
+    );
     for (const r of registered) expect(covered, `no role-matrix row for ${r}`).toContain(r);
   });
 
   for (const [method, url, need] of ROUTES) {
     it(`${method} ${url} needs ${need}`, async () => {
-      const anon = await clients.anonymous.request({ method: method as 'GET', url, payload: method === 'GET' || method === 'DELETE' ? undefined : {} });
+      const anon = await clients.anonymous.request({
+        method: method as 'GET',
+        url,
+        payload: method === 'GET' || method === 'DELETE' ? undefined : {},
+      });
       expect(anon.statusCode).toBe(401);
       for (const role of ['viewer', 'operator', 'admin'] as Role[]) {
-        const res = await clients[role].request({ method: method as 'GET', url, payload: method === 'GET' || method === 'DELETE' ? undefined : {} });
+        const res = await clients[role].request({
+          method: method as 'GET',
+          url,
+          payload: method === 'GET' || method === 'DELETE' ? undefined : {},
+        });
         if (RANK[role] < RANK[need]) {
           expect(res.statusCode, `${role} → ${res.body}`).toBe(403);
           expect(res.json().code).toBe('FORBIDDEN');

@@ -32,12 +32,25 @@ describe.each(dialects)('key material at rest and restarts on %s', (dialect) => 
     let haystack: string;
     if (dialect === 'sqlite') {
       await t.app.db.destroy().catch(() => {}); // flush the WAL into the file; the app is closed below anyway
-      haystack = fs.readdirSync(t.dataDir).filter((f) => f.startsWith('mpop.db')).map((f) => fs.readFileSync(path.join(t.dataDir, f)).toString('latin1')).join('\n');
+      haystack = fs
+        .readdirSync(t.dataDir)
+        .filter((f) => f.startsWith('mpop.db'))
+        .map((f) => fs.readFileSync(path.join(t.dataDir, f)).toString('latin1'))
+        .join('\n');
       t = await t.restart();
       admin = await Client.signIn(t.app);
     } else {
       const url = new URL(process.env.MPOP_TEST_PG_RUN_URL!);
-      haystack = execFileSync('pg_dump', ['--no-owner', '-h', url.hostname, '-p', url.port || '5432', '-U', url.username || 'postgres', url.pathname.slice(1)]).toString();
+      haystack = execFileSync('pg_dump', [
+        '--no-owner',
+        '-h',
+        url.hostname,
+        '-p',
+        url.port || '5432',
+        '-U',
+        url.username || 'postgres',
+        url.pathname.slice(1),
+      ]).toString();
     }
     expect(haystack).toContain('secret.example.com'); // the dump does hold this app's rows
     for (const line of needles()) expect(haystack).not.toContain(line);
@@ -50,7 +63,7 @@ describe.each(dialects)('key material at rest and restarts on %s', (dialect) => 
     expect(logs).not.toMatch(/PRIVATE KEY|mpop_session=/);
   });
 
-  it('seals keys to their host app: a sealed key does not open under another app\'s associated data', async () => {
+  it("seals keys to their host app: a sealed key does not open under another app's associated data", async () => {
     const row = await t.app.db.selectFrom('devConfigs').select('privateKeySealed').executeTakeFirstOrThrow();
     const master = Buffer.from(fs.readFileSync(path.join(t.dataDir, 'master.key'), 'utf8').trim(), 'base64');
     const box = new SecretBox(master);
@@ -89,7 +102,11 @@ describe('health and readiness', () => {
     const ready = await t.app.inject({ method: 'GET', url: '/readyz' });
     expect(ready.statusCode).toBe(503);
     expect(ready.headers['retry-after']).toBe('5');
-    const api = await t.app.inject({ method: 'POST', url: '/api/v1/session', payload: { username: 'admin', password: 'whatever-password' } });
+    const api = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/session',
+      payload: { username: 'admin', password: 'whatever-password' },
+    });
     expect(api.statusCode).toBe(503);
     expect(api.json().code).toBe('DATABASE_UNAVAILABLE');
     expect(api.headers['retry-after']).toBe('5');
@@ -98,7 +115,9 @@ describe('health and readiness', () => {
   it('serves the OpenAPI document at /api/docs/json with the host-app paths', async () => {
     const doc = (await t.app.inject({ method: 'GET', url: '/api/docs/json' })).json();
     expect(doc.openapi).toMatch(/^3\./);
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/v1/host-apps', '/api/v1/host-apps/{workspaceId}/{appId}/dev-config', '/api/v1/session']));
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/api/v1/host-apps', '/api/v1/host-apps/{workspaceId}/{appId}/dev-config', '/api/v1/session']),
+    );
     expect((await t.app.inject({ method: 'GET', url: '/api/docs' })).statusCode).toBeLessThan(400);
   });
 });

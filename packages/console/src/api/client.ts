@@ -2,7 +2,10 @@ import type { Problem } from '@mpop/contracts';
 
 /** An API answer that was a problem (RFC 9457): the console shows `detail`, and switches on `code`. */
 export class ApiError extends Error {
-  constructor(readonly status: number, readonly problem: Problem) {
+  constructor(
+    readonly status: number,
+    readonly problem: Problem,
+  ) {
     super(problem.detail);
     this.name = 'ApiError';
   }
@@ -35,16 +38,29 @@ export async function request<T>(method: string, url: string, body?: unknown): P
   try {
     res = await fetch(url, init);
   } catch {
-    throw new ApiError(0, { type: 'about:blank', title: 'Network error', status: 0, code: 'NETWORK_ERROR', detail: 'The server could not be reached. Check your connection and try again.' });
+    throw new ApiError(0, {
+      type: 'about:blank',
+      title: 'Network error',
+      status: 0,
+      code: 'NETWORK_ERROR',
+      detail: 'The server could not be reached. Check your connection and try again.',
+    });
   }
   if (res.status === 204) return undefined as T;
   const text = await res.text();
   const data = text ? safeJson(text) : undefined;
   if (!res.ok) {
-    const problem: Problem = data && typeof data === 'object' && 'code' in data
-      ? (data as Problem)
-      : { type: 'about:blank', title: res.statusText, status: res.status, code: 'HTTP_' + res.status, detail: `The server answered ${res.status} ${res.statusText}.` };
-    if (res.status === 401 && url !== '/api/v1/session') unauthenticatedListeners.forEach((l) => l());
+    const problem: Problem =
+      data && typeof data === 'object' && 'code' in data
+        ? (data as Problem)
+        : {
+            type: 'about:blank',
+            title: res.statusText,
+            status: res.status,
+            code: `HTTP_${res.status}`,
+            detail: `The server answered ${res.status} ${res.statusText}.`,
+          };
+    if (res.status === 401 && url !== '/api/v1/session') for (const l of unauthenticatedListeners) l();
     throw new ApiError(res.status, problem);
   }
   return data as T;

@@ -1,6 +1,17 @@
 import type {
-  CreateHostAppBody, DevConfig, HostApp, HostAppList, HostAppListQuery, MpaasAppList, MpaasWorkspaceList, Session,
-  SignInBody, SyncHostAppBody, MiniProgram, Package, AuthorizedMiniProgram,
+  CreateHostAppBody,
+  DevConfig,
+  HostApp,
+  HostAppList,
+  HostAppListQuery,
+  MpaasAppList,
+  MpaasWorkspaceList,
+  Session,
+  SignInBody,
+  SyncHostAppBody,
+  MiniProgram,
+  Package,
+  AuthorizedMiniProgram,
 } from '@mpop/contracts';
 import { request } from './client';
 
@@ -14,7 +25,8 @@ export interface SigningJob {
 }
 
 /** One typed function per endpoint; shapes come from @mpop/contracts, never copied by hand. */
-const hostAppPath = (workspaceId: string, appId: string) => `/api/v1/host-apps/${encodeURIComponent(workspaceId)}/${encodeURIComponent(appId)}`;
+const hostAppPath = (workspaceId: string, appId: string) =>
+  `/api/v1/host-apps/${encodeURIComponent(workspaceId)}/${encodeURIComponent(appId)}`;
 
 export const api = {
   signIn: (body: SignInBody) => request<Session>('POST', '/api/v1/session', body),
@@ -45,9 +57,13 @@ export const api = {
   listMiniPrograms: () => request<{ items: MiniProgram[] }>('GET', '/api/v1/mini-programs'),
   createMiniProgram: (body: { name: string; miniProgramId?: string }) => request<MiniProgram>('POST', '/api/v1/mini-programs', body),
   listPackages: (id: string) => request<{ items: Package[] }>('GET', `/api/v1/mini-programs/${id}/packages`),
-  releasePackage: (id: string, version: string) => request<Package & { signing: SigningJob }>('POST', `/api/v1/mini-programs/${id}/packages/${encodeURIComponent(version)}/release`),
+  releasePackage: (id: string, version: string) =>
+    request<Package & { signing: SigningJob }>('POST', `/api/v1/mini-programs/${id}/packages/${encodeURIComponent(version)}/release`),
   signingJobs: () => request<{ items: SigningJob[] }>('GET', '/api/v1/signing-jobs'),
-  authorizedMiniPrograms: (workspaceId: string, appId: string) => request<{ items: AuthorizedMiniProgram[] }>('GET', `${hostAppPath(workspaceId, appId)}/mini-programs`),
-  authorize: (workspaceId: string, appId: string, id: string) => request<unknown>('PUT', `${hostAppPath(workspaceId, appId)}/mini-programs/${id}`),
-  revoke: (workspaceId: string, appId: string, id: string) => request<void>('DELETE', `${hostAppPath(workspaceId, appId)}/mini-programs/${id}`),
+  authorizedMiniPrograms: (workspaceId: string, appId: string) =>
+    request<{ items: AuthorizedMiniProgram[] }>('GET', `${hostAppPath(workspaceId, appId)}/mini-programs`),
+  authorize: (workspaceId: string, appId: string, id: string) =>
+    request<unknown>('PUT', `${hostAppPath(workspaceId, appId)}/mini-programs/${id}`),
+  revoke: (workspaceId: string, appId: string, id: string) =>
+    request<void>('DELETE', `${hostAppPath(workspaceId, appId)}/mini-programs/${id}`),
 };

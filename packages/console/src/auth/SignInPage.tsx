@@ -14,7 +14,7 @@ export function SignInPage() {
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
   const next = params.get('next');
-  const target = next && next.startsWith('/') && !next.startsWith('//') ? next : '/host-apps';
+  const target = next?.startsWith('/') && !next.startsWith('//') ? next : '/host-apps';
   if (user) return <Navigate to={target} replace />;
 
   const submit = async (values: { username: string; password: string }) => {
@@ -33,7 +33,9 @@ export function SignInPage() {
     <div style={{ minHeight: '100vh', display: 'grid', placeItems: 'center', background: '#f0f2f5' }}>
       <Card style={{ width: 380 }}>
         <div style={{ display: 'flex', justifyContent: 'space-between', alignItems: 'center' }}>
-          <Typography.Title level={3} style={{ margin: 0 }}>{t('signInTitle')}</Typography.Title>
+          <Typography.Title level={3} style={{ margin: 0 }}>
+            {t('signInTitle')}
+          </Typography.Title>
           <LanguageSwitch />
         </div>
         <Typography.Paragraph type="secondary">{t('appTitle')}</Typography.Paragraph>
@@ -46,7 +48,9 @@ export function SignInPage() {
           <Form.Item label={t('password')} name="password" rules={[{ required: true, message: t('password') }]}>
             <Input.Password autoComplete="current-password" />
           </Form.Item>
-          <Button type="primary" htmlType="submit" block loading={busy}>{t('signIn')}</Button>
+          <Button type="primary" htmlType="submit" block loading={busy}>
+            {t('signIn')}
+          </Button>
         </Form>
       </Card>
     </div>

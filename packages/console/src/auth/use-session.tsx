@@ -19,14 +19,21 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const [expired, setExpired] = useState(false);
 
   useEffect(() => {
-    api.session().then((s) => setUser(s.user), () => setUser(null));
+    api.session().then(
+      (s) => setUser(s.user),
+      () => setUser(null),
+    );
   }, []);
-  useEffect(() => onUnauthenticated(() => {
-    setUser((current) => {
-      if (current) setExpired(true);
-      return null;
-    });
-  }), []);
+  useEffect(
+    () =>
+      onUnauthenticated(() => {
+        setUser((current) => {
+          if (current) setExpired(true);
+          return null;
+        });
+      }),
+    [],
+  );
 
   const signIn = useCallback(async (username: string, password: string) => {
     const s = await api.signIn({ username, password });

@@ -27,10 +27,13 @@ export function I18nProvider({ children, lang: fixed }: { children: ReactNode; l
     document.documentElement.lang = l === 'zh' ? 'zh-CN' : 'en';
     setLangState(l);
   }, []);
-  const t = useCallback<T>((key, vars) => {
-    const text: string = (lang === 'zh' ? zh : en)[key];
-    return vars ? text.replace(/\{(\w+)\}/g, (_, k: string) => String(vars[k] ?? '')) : text;
-  }, [lang]);
+  const t = useCallback<T>(
+    (key, vars) => {
+      const text: string = (lang === 'zh' ? zh : en)[key];
+      return vars ? text.replace(/\{(\w+)\}/g, (_, k: string) => String(vars[k] ?? '')) : text;
+    },
+    [lang],
+  );
   const value = useMemo(() => ({ lang, setLang, t }), [lang, setLang, t]);
   return <I18nContext.Provider value={value}>{children}</I18nContext.Provider>;
 }

@@ -70,7 +70,8 @@ export const en = {
   keyUploadedAt: 'Key uploaded at',
   updatedAt: 'Updated at',
   deleteTitle: 'Delete the app "{name}"?',
-  deleteContent: 'The app ({appId}, workspace {workspaceId}), its development configuration and its private key are removed. Host apps with this APPID can no longer load mini programs.',
+  deleteContent:
+    'The app ({appId}, workspace {workspaceId}), its development configuration and its private key are removed. Host apps with this APPID can no longer load mini programs.',
   deleted: 'The app "{name}" has been deleted.',
   emptyList: 'No host apps yet. Add one, or sync it from the mPaaS backend.',
   emptySearch: 'No app matches "{query}".',

@@ -24,21 +24,37 @@ export function AppLayout() {
           mode="inline"
           selectedKeys={[selected]}
           defaultOpenKeys={['app-management']}
-          items={[{
-            key: 'app-management', icon: <AppstoreOutlined />, label: t('appManagement'),
-            children: [
-              { key: 'host-apps', label: t('hostApp'), onClick: () => navigate('/host-apps') },
-              { key: 'mini-programs', label: t('miniPrograms'), onClick: () => navigate('/mini-programs') },
-            ],
-          }]}
+          items={[
+            {
+              key: 'app-management',
+              icon: <AppstoreOutlined />,
+              label: t('appManagement'),
+              children: [
+                { key: 'host-apps', label: t('hostApp'), onClick: () => navigate('/host-apps') },
+                { key: 'mini-programs', label: t('miniPrograms'), onClick: () => navigate('/mini-programs') },
+              ],
+            },
+          ]}
         />
       </Layout.Sider>
       <Layout>
-        <Layout.Header style={{ background: '#fff', display: 'flex', justifyContent: 'flex-end', alignItems: 'center', borderBottom: '1px solid #f0f0f0' }}>
+        <Layout.Header
+          style={{
+            background: '#fff',
+            display: 'flex',
+            justifyContent: 'flex-end',
+            alignItems: 'center',
+            borderBottom: '1px solid #f0f0f0',
+          }}
+        >
           <Space>
             <LanguageSwitch />
-            <Typography.Text>{user.username} ({user.role})</Typography.Text>
-            <Button icon={<LogoutOutlined />} onClick={() => void signOut()}>{t('signOut')}</Button>
+            <Typography.Text>
+              {user.username} ({user.role})
+            </Typography.Text>
+            <Button icon={<LogoutOutlined />} onClick={() => void signOut()}>
+              {t('signOut')}
+            </Button>
           </Space>
         </Layout.Header>
         <Layout.Content style={{ padding: 24 }}>

@@ -9,7 +9,10 @@ export function LanguageSwitch() {
       size="small"
       value={lang}
       onChange={setLang}
-      options={[{ label: 'EN', value: 'en' }, { label: '中文', value: 'zh' }]}
+      options={[
+        { label: 'EN', value: 'en' },
+        { label: '中文', value: 'zh' },
+      ]}
     />
   );
 }

@@ -16,6 +16,9 @@ export interface DatabaseHandle {
 
 // Counts come back from PostgreSQL as bigint strings; our counts fit in a double.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+// Timestamps are `timestamptz` in PostgreSQL; the API (and SQLite) speak ISO 8601 UTC strings with milliseconds.
+const parseTimestamptz = pg.types.getTypeParser(pg.types.builtins.TIMESTAMPTZ);
+pg.types.setTypeParser(pg.types.builtins.TIMESTAMPTZ, (v) => (parseTimestamptz(v) as Date).toISOString());
 
 /** Opens the database named by a `DATABASE_URL`: `sqlite:<path>` or `postgres://…`. */
 export function connectDatabase(databaseUrl: string): DatabaseHandle {
@@ -43,9 +46,27 @@ export function connectDatabase(databaseUrl: string): DatabaseHandle {
 export function isDatabaseUnavailable(err: unknown): boolean {
   if (!err || typeof err !== 'object') return false;
   const e = err as { code?: string; message?: string };
-  const codes = ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006', 'SQLITE_BUSY', 'SQLITE_CANTOPEN', 'SQLITE_IOERR'];
+  const codes = [
+    'ECONNREFUSED',
+    'ECONNRESET',
+    'ETIMEDOUT',
+    'ENOTFOUND',
+    'EHOSTUNREACH',
+    '57P01',
+    '57P02',
+    '57P03',
+    '08000',
+    '08001',
+    '08003',
+    '08006',
+    'SQLITE_BUSY',
+    'SQLITE_CANTOPEN',
+    'SQLITE_IOERR',
+  ];
   if (e.code && codes.includes(e.code)) return true;
-  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Cannot use a pool after calling end|driver has already been destroyed|database connection is not open/i.test(e.message ?? '');
+  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Cannot use a pool after calling end|driver has already been destroyed|database connection is not open/i.test(
+    e.message ?? '',
+  );
 }
 
 /** Whether an error is a unique-constraint violation, optionally on a given column. */

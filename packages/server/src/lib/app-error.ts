@@ -1,27 +1,44 @@
-import type { ErrorCode } from '@mpop/contracts';
+import { ErrorCatalogue, type ErrorCode } from '@mpop/contracts';
 
 export interface FieldError {
   path: string;
   message: string;
 }
 
+export interface AppErrorOptions {
+  errors?: FieldError[];
+  headers?: Record<string, string>;
+  /** Only for the codes whose catalogue entry lists it in `otherStatuses` (an upstream timeout: 504). */
+  status?: number;
+}
+
 /**
- * The one error type services throw. The error handler turns it into an RFC 9457 problem;
- * `detail` must be a sentence a person can act on and must never contain secrets.
+ * The one error type services throw. The status comes from the error catalogue (`@mpop/contracts`); the error
+ * handler turns it into an RFC 9457 problem. `detail` must be a sentence a person can act on and must never
+ * contain secrets.
  */
 export class AppError extends Error {
+  readonly status: number;
+  readonly errors?: FieldError[];
+  readonly headers?: Record<string, string>;
+
   constructor(
     readonly code: ErrorCode,
-    readonly status: number,
     readonly detail: string,
-    readonly errors?: FieldError[],
-    readonly headers?: Record<string, string>,
+    options: AppErrorOptions = {},
   ) {
     super(detail);
     this.name = 'AppError';
+    const entry: { status: number; otherStatuses?: readonly number[] } = ErrorCatalogue[code];
+    if (options.status !== undefined && options.status !== entry.status && !entry.otherStatuses?.includes(options.status)) {
+      throw new Error(`AppError: ${code} is never answered with ${options.status}`);
+    }
+    this.status = options.status ?? entry.status;
+    this.errors = options.errors;
+    this.headers = options.headers;
   }
 }
 
-export const notFound = (what: string) => new AppError('NOT_FOUND', 404, `${what} does not exist or has been deleted.`);
+export const notFound = (what: string) => new AppError('NOT_FOUND', `${what} does not exist or has been deleted.`);
 export const validationFailed = (path: string, message: string) =>
-  new AppError('VALIDATION_FAILED', 400, `${path}: ${message}`, [{ path, message }]);
+  new AppError('VALIDATION_FAILED', `${path}: ${message}`, { errors: [{ path, message }] });

@@ -1,9 +1,7 @@
 import { EventEmitter } from 'node:events';
 
 /** What changed, as far as caches of other parts (and other processes) care. */
-export type Change =
-  | { kind: 'host-app'; workspaceId: string; appId: string }
-  | { kind: 'mini-programs' };
+export type Change = { kind: 'host-app'; workspaceId: string; appId: string } | { kind: 'mini-programs' };
 
 /** Carries changes to other processes sharing the database (PostgreSQL NOTIFY, Redis pub/sub). */
 export interface ChangeTransport {

@@ -19,14 +19,17 @@ export async function verifyPassword(password: string, stored: string): Promise<
   if (scheme !== 'scrypt' || !salt || !hash) return false;
   const expected = Buffer.from(hash, 'base64');
   const actual = await scryptAsync(password, Buffer.from(salt, 'base64'), expected.length, {
-    N: Number(n), r: Number(r), p: Number(p), maxmem: SCRYPT.maxmem,
+    N: Number(n),
+    r: Number(r),
+    p: Number(p),
+    maxmem: SCRYPT.maxmem,
   });
   return timingSafeEqual(expected, actual);
 }
 
 /** A hash with the same cost, so that an unknown user takes as long to refuse as a wrong password. */
 let dummyHash: Promise<string> | undefined;
-export const dummyPasswordHash = () => (dummyHash ??= hashPassword('not-a-real-password-' + randomBytes(8).toString('hex')));
+export const dummyPasswordHash = () => (dummyHash ??= hashPassword(`not-a-real-password-${randomBytes(8).toString('hex')}`));
 
 export const sha256Hex = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');
 

@@ -11,7 +11,7 @@ export function resolveMasterKey(dataDir: string, fromEnv?: string): Buffer {
   const file = path.join(dataDir, 'master.key');
   fs.mkdirSync(dataDir, { recursive: true });
   try {
-    fs.writeFileSync(file, randomBytes(32).toString('base64') + '\n', { flag: 'wx', mode: 0o600 });
+    fs.writeFileSync(file, `${randomBytes(32).toString('base64')}\n`, { flag: 'wx', mode: 0o600 });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
   }

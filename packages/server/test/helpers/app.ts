@@ -58,7 +58,9 @@ async function launch(config: Config, dataDir: string, schema?: string): Promise
   const app = await buildApp(config, { logStream: stream });
   await ensureFirstAdmin(app);
   const t: TestApp = {
-    app, config, dataDir,
+    app,
+    config,
+    dataDir,
     logs: () => captured,
     close: () => app.close(),
     restart: async () => {

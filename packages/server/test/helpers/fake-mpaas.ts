@@ -16,7 +16,8 @@ export interface FakeMpaas {
   close: () => Promise<void>;
 }
 
-const encode = (s: string) => encodeURIComponent(s).replace(/!/g, '%21').replace(/'/g, '%27').replace(/\(/g, '%28').replace(/\)/g, '%29').replace(/\*/g, '%2A');
+const encode = (s: string) =>
+  encodeURIComponent(s).replace(/!/g, '%21').replace(/'/g, '%27').replace(/\(/g, '%28').replace(/\)/g, '%29').replace(/\*/g, '%2A');
 const sha256 = (b: string | Buffer) => createHash('sha256').update(b).digest('hex');
 
 function verify(req: http.IncomingMessage, body: Buffer, accessKeyId: string, secret: string): boolean {
@@ -27,10 +28,15 @@ function verify(req: http.IncomingMessage, body: Buffer, accessKeyId: string, se
   if (!signed.includes('host') || !signed.includes('x-acs-action') || !signed.includes('x-acs-date')) return false;
   if (req.headers['x-acs-content-sha256'] !== sha256(body)) return false;
   const url = new URL(req.url!, 'http://x');
-  const query = [...url.searchParams.keys()].sort().map((k) => `${k}=${encode(url.searchParams.get(k)!)}`).join('&');
+  const query = [...url.searchParams.keys()]
+    .sort()
+    .map((k) => `${k}=${encode(url.searchParams.get(k)!)}`)
+    .join('&');
   const headers = signed.map((h) => `${h}:${String(req.headers[h] ?? '').trim()}\n`).join('');
   const canonical = [req.method, url.pathname, query, headers, signed.join(';'), sha256(body)].join('\n');
-  const expected = createHmac('sha256', secret).update(`ACS3-HMAC-SHA256\n${sha256(canonical)}`).digest('hex');
+  const expected = createHmac('sha256', secret)
+    .update(`ACS3-HMAC-SHA256\n${sha256(canonical)}`)
+    .digest('hex');
   return timingSafeEqual(Buffer.from(expected), Buffer.from(m[3].padEnd(expected.length, '0').slice(0, expected.length)));
 }
 
@@ -66,14 +72,32 @@ export async function startFakeMpaas(accessKeyId: string, secret: string): Promi
         hanging.add(res);
         return;
       }
-      if (!signatureValid) return send(400, { RequestId: 'req-sig', Code: 'SignatureDoesNotMatch', Message: 'The request signature does not conform to Aliyun standards.' });
-      if (req.headers['x-acs-version'] !== '2020-10-28') return send(400, { RequestId: 'req-ver', Code: 'InvalidVersion', Message: 'Specified version is not valid.' });
-      if (fake.mode === 'error') return send(500, { RequestId: 'req-err', Code: 'ServiceUnavailable', Message: 'The mPaaS console is under maintenance.' });
+      if (!signatureValid)
+        return send(400, {
+          RequestId: 'req-sig',
+          Code: 'SignatureDoesNotMatch',
+          Message: 'The request signature does not conform to Aliyun standards.',
+        });
+      if (req.headers['x-acs-version'] !== '2020-10-28')
+        return send(400, { RequestId: 'req-ver', Code: 'InvalidVersion', Message: 'Specified version is not valid.' });
+      if (fake.mode === 'error')
+        return send(500, { RequestId: 'req-err', Code: 'ServiceUnavailable', Message: 'The mPaaS console is under maintenance.' });
       if (action === 'ListMappCenterApps') {
-        return send(200, { RequestId: 'req-apps', ResultCode: 'OK', ListMappCenterAppResult: { Success: true, MappCenterAppList: fake.apps.map((a) => ({ ...a, Status: 1, CreateTime: '2026-01-01' })) } });
+        return send(200, {
+          RequestId: 'req-apps',
+          ResultCode: 'OK',
+          ListMappCenterAppResult: {
+            Success: true,
+            MappCenterAppList: fake.apps.map((a) => ({ ...a, Status: 1, CreateTime: '2026-01-01' })),
+          },
+        });
       }
       if (action === 'ListMappCenterWorkspaces') {
-        return send(200, { RequestId: 'req-ws', ResultCode: 'OK', ListMappCenterWorkspaceResult: { Success: true, MappCenterWorkspaceList: fake.workspaces.map((w) => ({ ...w, Type: 'ONLINE' })) } });
+        return send(200, {
+          RequestId: 'req-ws',
+          ResultCode: 'OK',
+          ListMappCenterWorkspaceResult: { Success: true, MappCenterWorkspaceList: fake.workspaces.map((w) => ({ ...w, Type: 'ONLINE' })) },
+        });
       }
       return send(404, { RequestId: 'req-404', Code: 'InvalidAction.NotFound', Message: `Specified api ${action} is not found.` });
     });

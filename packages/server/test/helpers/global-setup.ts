@@ -8,8 +8,11 @@ import { ADMIN_URL, adminQuery, postgresReachable, REQUIRE_POSTGRES } from './po
 export default async function setup() {
   if (process.env.MPOP_TEST_PG_RUN_URL) return;
   if (!(await postgresReachable())) {
-    if (REQUIRE_POSTGRES) throw new Error(`MPOP_REQUIRE_POSTGRES=1 but PostgreSQL at ${ADMIN_URL} is unreachable; start it (pg_ctlcluster ... start).`);
-    console.warn(`\n!!! PostgreSQL at ${ADMIN_URL} is unreachable: the PostgreSQL variants of the suites are SKIPPED.\n!!! Set MPOP_TEST_POSTGRES_URL, or MPOP_REQUIRE_POSTGRES=1 to make this an error.\n`);
+    if (REQUIRE_POSTGRES)
+      throw new Error(`MPOP_REQUIRE_POSTGRES=1 but PostgreSQL at ${ADMIN_URL} is unreachable; start it (pg_ctlcluster ... start).`);
+    console.warn(
+      `\n!!! PostgreSQL at ${ADMIN_URL} is unreachable: the PostgreSQL variants of the suites are SKIPPED.\n!!! Set MPOP_TEST_POSTGRES_URL, or MPOP_REQUIRE_POSTGRES=1 to make this an error.\n`,
+    );
     return;
   }
   const name = `mpop_test_${Date.now()}_${randomBytes(3).toString('hex')}`;

@@ -55,11 +55,15 @@ export function opensslFixtures() {
 export function nonKeys(validPem: string) {
   const lines = validPem.trim().split('\n');
   return {
-    truncated: lines.slice(0, Math.floor(lines.length / 2)).join('\n') + '\n' + lines[lines.length - 1] + '\n',
+    truncated: `${lines.slice(0, Math.floor(lines.length / 2)).join('\n')}\n${lines[lines.length - 1]}\n`,
     randomBytes: randomBytes(1200),
     oversized: Buffer.alloc(17 * 1024, 'A'),
   };
 }
 
 /** The base64 body lines of a PEM: what must never appear in a database file, dump or log. */
-export const pemBody = (pem: string) => pem.split('\n').filter((l) => l && !l.startsWith('-----')).slice(1, -1);
+export const pemBody = (pem: string) =>
+  pem
+    .split('\n')
+    .filter((l) => l && !l.startsWith('-----'))
+    .slice(1, -1);

@@ -15,7 +15,12 @@ export function makeZip(files: Record<string, string | Buffer>): Promise<Buffer>
 }
 
 export const miniProgramZip = (page = 'pages/index/index', extra: Record<string, string> = {}) =>
-  makeZip({ 'app.json': JSON.stringify({ pages: [page, 'pages/about/about'] }), 'index.html': '<!doctype html><p>mini</p>', 'app.js': 'App({});', ...extra });
+  makeZip({
+    'app.json': JSON.stringify({ pages: [page, 'pages/about/about'] }),
+    'index.html': '<!doctype html><p>mini</p>',
+    'app.js': 'App({});',
+    ...extra,
+  });
 
 export function packageForm(fields: Record<string, string>, zip?: Buffer, fileName = 'mini.zip'): FormData {
   const form = new FormData();

@@ -4,7 +4,16 @@ import userEvent from '@testing-library/user-event';
 import { AddAppModal } from './AddAppModal';
 import { fakeFetch, renderWithProviders } from '../../test/render';
 
-const app = { appId: 'ABCDEF0123456', workspaceId: 'default', tenantId: 'ABCDEFGH', name: 'Shop', source: 'manual', devConfigured: false, createdAt: '2026-11-25T00:00:00.000Z', updatedAt: '2026-11-25T00:00:00.000Z' };
+const app = {
+  appId: 'ABCDEF0123456',
+  workspaceId: 'default',
+  tenantId: 'ABCDEFGH',
+  name: 'Shop',
+  source: 'manual',
+  devConfigured: false,
+  createdAt: '2026-11-25T00:00:00.000Z',
+  updatedAt: '2026-11-25T00:00:00.000Z',
+};
 
 describe('AddAppModal', () => {
   it('requires the App name and checks the workspaceId before calling the API', async () => {
@@ -20,7 +29,19 @@ describe('AddAppModal', () => {
   });
 
   it('shows the API problem next to the name field (NAME_TAKEN) and creates nothing', async () => {
-    fakeFetch([{ status: 409, body: { type: 'x', title: 'Conflict', status: 409, code: 'NAME_TAKEN', detail: 'Workspace default already has a host app named "Shop"; choose another name.', errors: [{ path: 'name', message: 'already taken in this workspace' }] } }]);
+    fakeFetch([
+      {
+        status: 409,
+        body: {
+          type: 'x',
+          title: 'Conflict',
+          status: 409,
+          code: 'NAME_TAKEN',
+          detail: 'Workspace default already has a host app named "Shop"; choose another name.',
+          errors: [{ path: 'name', message: 'already taken in this workspace' }],
+        },
+      },
+    ]);
     const onCreated = vi.fn();
     renderWithProviders(<AddAppModal open onClose={() => {}} onCreated={onCreated} onGoToDevConfig={() => {}} />);
     const user = userEvent.setup();

@@ -19,15 +19,19 @@ export function AddAppModal({ open, onClose, onCreated, onGoToDevConfig }: Props
   const { t } = useI18n();
   const [form] = Form.useForm<{ name: string; workspaceId: string }>();
   const [created, setCreated] = useState<HostApp>();
-  const { submit, busy, error, setError } = useFormSubmit(form, async (values) => {
-    const app = await api.createHostApp({ name: values.name.trim(), workspaceId: values.workspaceId.trim() });
-    setCreated(app);
-    onCreated(app);
-  }, (err) => {
-    const fields = (['name', 'workspaceId'] as const).filter((f) => err.fieldMessage(f));
-    form.setFields(fields.map((f) => ({ name: f, errors: [err.code === 'NAME_TAKEN' ? err.problem.detail : `${err.fieldMessage(f)}`] })));
-    return fields.length > 0;
-  });
+  const { submit, busy, error, setError } = useFormSubmit(
+    form,
+    async (values) => {
+      const app = await api.createHostApp({ name: values.name.trim(), workspaceId: values.workspaceId.trim() });
+      setCreated(app);
+      onCreated(app);
+    },
+    (err) => {
+      const fields = (['name', 'workspaceId'] as const).filter((f) => err.fieldMessage(f));
+      form.setFields(fields.map((f) => ({ name: f, errors: [err.code === 'NAME_TAKEN' ? err.problem.detail : `${err.fieldMessage(f)}`] })));
+      return fields.length > 0;
+    },
+  );
 
   const close = () => {
     setCreated(undefined);
@@ -38,35 +42,77 @@ export function AddAppModal({ open, onClose, onCreated, onGoToDevConfig }: Props
 
   if (created) {
     return (
-      <Modal open={open} title={t('addApp')} onCancel={close} destroyOnHidden footer={[
-        <Button key="close" onClick={close}>{t('close')}</Button>,
-        <Button key="go" type="primary" onClick={() => { const app = created; close(); onGoToDevConfig(app); }}>{t('goToDevConfig')}</Button>,
-      ]}>
+      <Modal
+        open={open}
+        title={t('addApp')}
+        onCancel={close}
+        destroyOnHidden
+        footer={[
+          <Button key="close" onClick={close}>
+            {t('close')}
+          </Button>,
+          <Button
+            key="go"
+            type="primary"
+            onClick={() => {
+              const app = created;
+              close();
+              onGoToDevConfig(app);
+            }}
+          >
+            {t('goToDevConfig')}
+          </Button>,
+        ]}
+      >
         <Result status="success" title={t('appCreated')} subTitle={t('appCreatedHint')} style={{ padding: 16 }} />
         <Descriptions column={1} bordered size="small">
           <Descriptions.Item label={t('appName')}>{created.name}</Descriptions.Item>
           <Descriptions.Item label={t('workspaceId')}>{created.workspaceId}</Descriptions.Item>
-          <Descriptions.Item label={t('appId')}><CopyField value={created.appId} copyLabel={t('copyAppId')} testId="created-app-id" /></Descriptions.Item>
-          <Descriptions.Item label={t('tenantId')}><CopyField value={created.tenantId} copyLabel={t('copyTenantId')} testId="created-tenant-id" /></Descriptions.Item>
+          <Descriptions.Item label={t('appId')}>
+            <CopyField value={created.appId} copyLabel={t('copyAppId')} testId="created-app-id" />
+          </Descriptions.Item>
+          <Descriptions.Item label={t('tenantId')}>
+            <CopyField value={created.tenantId} copyLabel={t('copyTenantId')} testId="created-tenant-id" />
+          </Descriptions.Item>
         </Descriptions>
       </Modal>
     );
   }
 
   return (
-    <Modal open={open} title={t('addApp')} onCancel={close} onOk={submit} okText={t('confirm')} cancelText={t('cancel')} confirmLoading={busy} destroyOnHidden>
+    <Modal
+      open={open}
+      title={t('addApp')}
+      onCancel={close}
+      onOk={submit}
+      okText={t('confirm')}
+      cancelText={t('cancel')}
+      confirmLoading={busy}
+      destroyOnHidden
+    >
       {error && <Alert type="error" showIcon message={error} role="alert" style={{ marginBottom: 16 }} />}
       <Form form={form} layout="vertical" onFinish={submit} initialValues={{ workspaceId: 'default' }}>
-        <Form.Item label={t('appName')} name="name" rules={[
-          { required: true, whitespace: true, message: t('appNameRequired') },
-          { validator: (_, v: string) => ((v ?? '').trim().length > 64 ? Promise.reject(new Error(t('appNameTooLong'))) : Promise.resolve()) },
-        ]}>
+        <Form.Item
+          label={t('appName')}
+          name="name"
+          rules={[
+            { required: true, whitespace: true, message: t('appNameRequired') },
+            {
+              validator: (_, v: string) =>
+                (v ?? '').trim().length > 64 ? Promise.reject(new Error(t('appNameTooLong'))) : Promise.resolve(),
+            },
+          ]}
+        >
           <Input autoFocus maxLength={80} />
         </Form.Item>
-        <Form.Item label={t('workspaceId')} name="workspaceId" rules={[
-          { required: true, whitespace: true, message: t('workspaceIdRequired') },
-          { pattern: new RegExp(WORKSPACE_ID_PATTERN), message: t('workspaceIdInvalid') },
-        ]}>
+        <Form.Item
+          label={t('workspaceId')}
+          name="workspaceId"
+          rules={[
+            { required: true, whitespace: true, message: t('workspaceIdRequired') },
+            { pattern: new RegExp(WORKSPACE_ID_PATTERN), message: t('workspaceIdInvalid') },
+          ]}
+        >
           <Input />
         </Form.Item>
         <button type="submit" hidden />

@@ -42,21 +42,62 @@ export function AuthorizedMiniProgramsModal({ app, onClose }: { app?: HostApp; o
 
   const authorised = new Set(items?.map((i) => i.miniProgramId));
   return (
-    <Modal open={Boolean(app)} width={720} title={`${t('authorizedMiniPrograms')}${app ? ` · ${app.name}` : ''}`} onCancel={onClose} destroyOnHidden
-      footer={<Button onClick={onClose}>{t('close')}</Button>}>
+    <Modal
+      open={Boolean(app)}
+      width={720}
+      title={`${t('authorizedMiniPrograms')}${app ? ` · ${app.name}` : ''}`}
+      onCancel={onClose}
+      destroyOnHidden
+      footer={<Button onClick={onClose}>{t('close')}</Button>}
+    >
       {error && <Alert type="error" showIcon role="alert" message={error} style={{ marginBottom: 16 }} />}
       <Space style={{ marginBottom: 16 }}>
-        <Select aria-label={t('miniProgramToAuthorize')} style={{ width: 360 }} showSearch optionFilterProp="label" value={choice} onChange={setChoice}
-          placeholder={t('miniProgram')} options={all.filter((m) => !authorised.has(m.miniProgramId)).map((m) => ({ value: m.miniProgramId, label: `${m.name} (${m.miniProgramId})` }))} />
-        <Button type="primary" disabled={!choice || !app} onClick={() => app && choice && act(() => api.authorize(app.workspaceId, app.appId, choice)).then(() => setChoice(undefined))}>{t('authorize')}</Button>
+        <Select
+          aria-label={t('miniProgramToAuthorize')}
+          style={{ width: 360 }}
+          showSearch
+          optionFilterProp="label"
+          value={choice}
+          onChange={setChoice}
+          placeholder={t('miniProgram')}
+          options={all
+            .filter((m) => !authorised.has(m.miniProgramId))
+            .map((m) => ({ value: m.miniProgramId, label: `${m.name} (${m.miniProgramId})` }))}
+        />
+        <Button
+          type="primary"
+          disabled={!choice || !app}
+          onClick={() => app && choice && act(() => api.authorize(app.workspaceId, app.appId, choice)).then(() => setChoice(undefined))}
+        >
+          {t('authorize')}
+        </Button>
       </Space>
-      <Table<AuthorizedMiniProgram> rowKey="miniProgramId" loading={!items && !error} dataSource={items ?? []} pagination={false} size="small"
+      <Table<AuthorizedMiniProgram>
+        rowKey="miniProgramId"
+        loading={!items && !error}
+        dataSource={items ?? []}
+        pagination={false}
+        size="small"
         columns={[
           { title: t('miniProgram'), dataIndex: 'name' },
           { title: t('miniProgramId'), dataIndex: 'miniProgramId' },
           { title: t('releasedVersion'), dataIndex: 'releasedVersion', render: (v: string | null) => v ?? '—' },
-          { title: t('operation'), key: 'op', render: (_, m) => <Button type="link" danger size="small" onClick={() => app && act(() => api.revoke(app.workspaceId, app.appId, m.miniProgramId))}>{t('revoke')}</Button> },
-        ]} />
+          {
+            title: t('operation'),
+            key: 'op',
+            render: (_, m) => (
+              <Button
+                type="link"
+                danger
+                size="small"
+                onClick={() => app && act(() => api.revoke(app.workspaceId, app.appId, m.miniProgramId))}
+              >
+                {t('revoke')}
+              </Button>
+            ),
+          },
+        ]}
+      />
     </Modal>
   );
 }

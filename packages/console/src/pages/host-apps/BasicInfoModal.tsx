@@ -7,13 +7,23 @@ import { CopyField } from './CopyField';
 export function BasicInfoModal({ app, onClose }: { app?: HostApp; onClose: () => void }) {
   const { t } = useI18n();
   return (
-    <Modal open={Boolean(app)} title={t('basicInfo')} onCancel={onClose} footer={<Button onClick={onClose}>{t('close')}</Button>} destroyOnHidden>
+    <Modal
+      open={Boolean(app)}
+      title={t('basicInfo')}
+      onCancel={onClose}
+      footer={<Button onClick={onClose}>{t('close')}</Button>}
+      destroyOnHidden
+    >
       {app && (
         <Descriptions column={1} bordered size="small">
           <Descriptions.Item label={t('appNameLabel')}>{app.name}</Descriptions.Item>
           <Descriptions.Item label={t('workspaceId')}>{app.workspaceId}</Descriptions.Item>
-          <Descriptions.Item label={t('appId')}><CopyField value={app.appId} copyLabel={t('copyAppId')} testId="info-app-id" /></Descriptions.Item>
-          <Descriptions.Item label={t('tenantId')}><CopyField value={app.tenantId} copyLabel={t('copyTenantId')} testId="info-tenant-id" /></Descriptions.Item>
+          <Descriptions.Item label={t('appId')}>
+            <CopyField value={app.appId} copyLabel={t('copyAppId')} testId="info-app-id" />
+          </Descriptions.Item>
+          <Descriptions.Item label={t('tenantId')}>
+            <CopyField value={app.tenantId} copyLabel={t('copyTenantId')} testId="info-tenant-id" />
+          </Descriptions.Item>
           <Descriptions.Item label={t('source')}>{app.source === 'mpaas' ? t('sourceMpaas') : t('sourceManual')}</Descriptions.Item>
           <Descriptions.Item label={t('createdAt')}>{new Date(app.createdAt).toLocaleString()}</Descriptions.Item>
         </Descriptions>

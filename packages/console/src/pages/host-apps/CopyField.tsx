@@ -40,7 +40,9 @@ export function CopyButton({ value, label, showLabel = false }: { value: string;
 export function CopyField({ value, copyLabel, testId }: { value: string; copyLabel: string; testId?: string }) {
   return (
     <Space>
-      <Typography.Text code data-testid={testId}>{value}</Typography.Text>
+      <Typography.Text code data-testid={testId}>
+        {value}
+      </Typography.Text>
       <CopyButton value={value} label={copyLabel} />
     </Space>
   );

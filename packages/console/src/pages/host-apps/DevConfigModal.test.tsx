@@ -5,8 +5,18 @@ import type { HostApp } from '@mpop/contracts';
 import { DevConfigModal } from './DevConfigModal';
 import { fakeFetch, renderWithProviders } from '../../test/render';
 
-const app: HostApp = { appId: 'ABCDEF0123456', workspaceId: 'default', tenantId: 'ABCDEFGH', name: 'Shop', source: 'manual', devConfigured: false, createdAt: '2026-11-25T00:00:00.000Z', updatedAt: '2026-11-25T00:00:00.000Z' };
-const keyFile = () => new File(['-----BEGIN PRIVATE KEY-----\nMII\n-----END PRIVATE KEY-----\n'], 'private_key.pem', { type: 'application/x-pem-file' });
+const app: HostApp = {
+  appId: 'ABCDEF0123456',
+  workspaceId: 'default',
+  tenantId: 'ABCDEFGH',
+  name: 'Shop',
+  source: 'manual',
+  devConfigured: false,
+  createdAt: '2026-11-25T00:00:00.000Z',
+  updatedAt: '2026-11-25T00:00:00.000Z',
+};
+const keyFile = () =>
+  new File(['-----BEGIN PRIVATE KEY-----\nMII\n-----END PRIVATE KEY-----\n'], 'private_key.pem', { type: 'application/x-pem-file' });
 
 describe('DevConfigModal', () => {
   it('rejects a URL as the virtual domain and asks for the key file before calling the API', async () => {
@@ -23,9 +33,12 @@ describe('DevConfigModal', () => {
     expect(calls).toHaveLength(0);
   });
 
-  it('shows the API\'s key problem under the Private Key File field and does not report success', async () => {
-    const detail = 'The private key is protected by a passphrase. Remove it first (openssl rsa -in key.pem -out key-plain.pem) and upload the result.';
-    const calls = fakeFetch([{ status: 400, body: { type: 'x', title: 'Bad Request', status: 400, code: 'ENCRYPTED_PRIVATE_KEY', detail } }]);
+  it("shows the API's key problem under the Private Key File field and does not report success", async () => {
+    const detail =
+      'The private key is protected by a passphrase. Remove it first (openssl rsa -in key.pem -out key-plain.pem) and upload the result.';
+    const calls = fakeFetch([
+      { status: 400, body: { type: 'x', title: 'Bad Request', status: 400, code: 'ENCRYPTED_PRIVATE_KEY', detail } },
+    ]);
     const onSaved = vi.fn();
     const { container } = renderWithProviders(<DevConfigModal app={app} onClose={() => {}} onSaved={onSaved} />);
     const user = userEvent.setup();

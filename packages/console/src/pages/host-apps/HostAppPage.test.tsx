@@ -5,9 +5,18 @@ import { HostAppPage } from './HostAppPage';
 import { fakeFetch, renderWithProviders } from '../../test/render';
 
 describe('HostAppPage', () => {
-  it('shows the API\'s detail when the list cannot be loaded, and retries', async () => {
+  it("shows the API's detail when the list cannot be loaded, and retries", async () => {
     const calls = fakeFetch([
-      { status: 503, body: { type: 'x', title: 'Service Unavailable', status: 503, code: 'DATABASE_UNAVAILABLE', detail: 'The database is not answering. Try again shortly.' } },
+      {
+        status: 503,
+        body: {
+          type: 'x',
+          title: 'Service Unavailable',
+          status: 503,
+          code: 'DATABASE_UNAVAILABLE',
+          detail: 'The database is not answering. Try again shortly.',
+        },
+      },
       { status: 200, body: { items: [], total: 0, page: 1, pageSize: 10 } },
     ]);
     renderWithProviders(<HostAppPage />);

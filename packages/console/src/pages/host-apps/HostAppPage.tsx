@@ -70,22 +70,51 @@ export function HostAppPage() {
   return (
     <Card title={t('hostApp')}>
       <Space style={{ marginBottom: 16, width: '100%', justifyContent: 'space-between' }} wrap>
-        <Input.Search aria-label={t('searchPlaceholder')} placeholder={t('searchPlaceholder')} allowClear enterButton={t('search')}
-          value={query} onChange={(e) => setQuery(e.target.value)} onSearch={search} style={{ width: 360 }} />
+        <Input.Search
+          aria-label={t('searchPlaceholder')}
+          placeholder={t('searchPlaceholder')}
+          allowClear
+          enterButton={t('search')}
+          value={query}
+          onChange={(e) => setQuery(e.target.value)}
+          onSearch={search}
+          style={{ width: 360 }}
+        />
         <Space>
-          <Button icon={<SyncOutlined />} onClick={() => setSyncing(true)}>{t('syncApps')}</Button>
-          <Button type="primary" icon={<PlusOutlined />} onClick={() => setAdding(true)}>{t('addApp')}</Button>
+          <Button icon={<SyncOutlined />} onClick={() => setSyncing(true)}>
+            {t('syncApps')}
+          </Button>
+          <Button type="primary" icon={<PlusOutlined />} onClick={() => setAdding(true)}>
+            {t('addApp')}
+          </Button>
         </Space>
       </Space>
-      {error && <Alert type="error" showIcon role="alert" message={t('loadFailed')} description={error} style={{ marginBottom: 16 }}
-        action={<Button size="small" onClick={() => void load()}>{t('retry')}</Button>} />}
+      {error && (
+        <Alert
+          type="error"
+          showIcon
+          role="alert"
+          message={t('loadFailed')}
+          description={error}
+          style={{ marginBottom: 16 }}
+          action={
+            <Button size="small" onClick={() => void load()}>
+              {t('retry')}
+            </Button>
+          }
+        />
+      )}
       <Table<HostApp>
         rowKey={(a) => `${a.workspaceId}/${a.appId}`}
         loading={loading}
         dataSource={data?.items ?? []}
         locale={{ emptyText: applied ? t('emptySearch', { query: applied }) : t('emptyList') }}
         pagination={{
-          current: page, pageSize, total: data?.total ?? 0, showSizeChanger: true, pageSizeOptions: [10, 20, 50, 100],
+          current: page,
+          pageSize,
+          total: data?.total ?? 0,
+          showSizeChanger: true,
+          pageSizeOptions: [10, 20, 50, 100],
           showTotal: (total) => t('total', { total }),
           onChange: (p, s) => {
             setPage(s !== pageSize ? 1 : p);
@@ -94,42 +123,98 @@ export function HostAppPage() {
         }}
         scroll={{ x: 1080 }}
         columns={[
-          { title: t('appNameCol'), dataIndex: 'name', width: 150, render: (name: string) => <Typography.Text strong>{name}</Typography.Text> },
-          { title: t('appId'), dataIndex: 'appId', width: 150, render: (v: string) => <Typography.Text code style={{ whiteSpace: 'nowrap' }}>{v}</Typography.Text> },
+          {
+            title: t('appNameCol'),
+            dataIndex: 'name',
+            width: 150,
+            render: (name: string) => <Typography.Text strong>{name}</Typography.Text>,
+          },
+          {
+            title: t('appId'),
+            dataIndex: 'appId',
+            width: 150,
+            render: (v: string) => (
+              <Typography.Text code style={{ whiteSpace: 'nowrap' }}>
+                {v}
+              </Typography.Text>
+            ),
+          },
           { title: t('workspaceId'), dataIndex: 'workspaceId', width: 120 },
           { title: t('tenantId'), dataIndex: 'tenantId', width: 100 },
-          { title: t('source'), dataIndex: 'source', width: 80, render: (s: string) => (s === 'mpaas' ? <Tag color="blue">{t('sourceMpaas')}</Tag> : <Tag>{t('sourceManual')}</Tag>) },
-          { title: t('devConfigStatus'), dataIndex: 'devConfigured', width: 120, render: (c: boolean) => (c ? <Tag color="green">{t('configured')}</Tag> : <Tag color="orange">{t('notConfigured')}</Tag>) },
+          {
+            title: t('source'),
+            dataIndex: 'source',
+            width: 80,
+            render: (s: string) => (s === 'mpaas' ? <Tag color="blue">{t('sourceMpaas')}</Tag> : <Tag>{t('sourceManual')}</Tag>),
+          },
+          {
+            title: t('devConfigStatus'),
+            dataIndex: 'devConfigured',
+            width: 120,
+            render: (c: boolean) => (c ? <Tag color="green">{t('configured')}</Tag> : <Tag color="orange">{t('notConfigured')}</Tag>),
+          },
           { title: t('createdAt'), dataIndex: 'createdAt', width: 120, render: (v: string) => new Date(v).toLocaleString() },
           {
-            title: t('operation'), key: 'operation', width: 240,
+            title: t('operation'),
+            key: 'operation',
+            width: 240,
             render: (_, app) => (
               <Space direction="vertical" size={0} align="start">
-                <Button type="link" size="small" onClick={() => setInfo(app)}>{t('viewBasicInfo')}</Button>
-                <Button type="link" size="small" onClick={() => setConfiguring(app)}>{t('makeDevConfig')}</Button>
-                <Button type="link" size="small" disabled={!app.devConfigured} onClick={() => setViewing(app)}>{t('viewDevConfig')}</Button>
-                <Button type="link" size="small" onClick={() => setAuthorizing(app)}>{t('authorizedMiniPrograms')}</Button>
-                <Button type="link" size="small" danger onClick={() => confirmDelete(app)}>{t('delete')}</Button>
+                <Button type="link" size="small" onClick={() => setInfo(app)}>
+                  {t('viewBasicInfo')}
+                </Button>
+                <Button type="link" size="small" onClick={() => setConfiguring(app)}>
+                  {t('makeDevConfig')}
+                </Button>
+                <Button type="link" size="small" disabled={!app.devConfigured} onClick={() => setViewing(app)}>
+                  {t('viewDevConfig')}
+                </Button>
+                <Button type="link" size="small" onClick={() => setAuthorizing(app)}>
+                  {t('authorizedMiniPrograms')}
+                </Button>
+                <Button type="link" size="small" danger onClick={() => confirmDelete(app)}>
+                  {t('delete')}
+                </Button>
               </Space>
             ),
           },
         ]}
       />
-      <AddAppModal open={adding} onClose={() => setAdding(false)} onCreated={() => void load()} onGoToDevConfig={(app) => setConfiguring(app)} />
-      <SyncModal open={syncing} onClose={() => setSyncing(false)} onSynced={(app) => {
-        setSyncing(false);
-        void message.success(t('synced', { name: app.name }));
-        void load();
-      }} />
+      <AddAppModal
+        open={adding}
+        onClose={() => setAdding(false)}
+        onCreated={() => void load()}
+        onGoToDevConfig={(app) => setConfiguring(app)}
+      />
+      <SyncModal
+        open={syncing}
+        onClose={() => setSyncing(false)}
+        onSynced={(app) => {
+          setSyncing(false);
+          void message.success(t('synced', { name: app.name }));
+          void load();
+        }}
+      />
       <BasicInfoModal app={info} onClose={() => setInfo(undefined)} />
-      <DevConfigModal app={configuring} onClose={() => setConfiguring(undefined)} onSaved={() => {
-        const app = configuring;
-        setConfiguring(undefined);
-        void message.success(t('devConfigSaved'));
-        void load();
-        if (app) setViewing({ ...app, devConfigured: true });
-      }} />
-      <ViewDevConfigModal app={viewing} onClose={() => setViewing(undefined)} onMake={(app) => { setViewing(undefined); setConfiguring(app); }} />
+      <DevConfigModal
+        app={configuring}
+        onClose={() => setConfiguring(undefined)}
+        onSaved={() => {
+          const app = configuring;
+          setConfiguring(undefined);
+          void message.success(t('devConfigSaved'));
+          void load();
+          if (app) setViewing({ ...app, devConfigured: true });
+        }}
+      />
+      <ViewDevConfigModal
+        app={viewing}
+        onClose={() => setViewing(undefined)}
+        onMake={(app) => {
+          setViewing(undefined);
+          setConfiguring(app);
+        }}
+      />
       <AuthorizedMiniProgramsModal app={authorizing} onClose={() => setAuthorizing(undefined)} />
     </Card>
   );

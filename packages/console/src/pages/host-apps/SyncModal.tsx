@@ -41,7 +41,7 @@ export function SyncModal({ open, onClose, onSynced }: Props) {
       },
       (err) => setLoadError(err instanceof ApiError ? err.problem.detail : String(err)),
     );
-  }, [open, form]);
+  }, [open, form, setError]);
 
   // Which workspaces already hold the selected app: shown as "already synced" and not selectable.
   useEffect(() => {
@@ -55,23 +55,49 @@ export function SyncModal({ open, onClose, onSynced }: Props) {
 
   const loading = !apps && !loadError;
   return (
-    <Modal open={open} title={t('syncApps')} onCancel={onClose} onOk={submit} okText={t('confirm')} cancelText={t('cancel')}
-      confirmLoading={busy} okButtonProps={{ disabled: Boolean(loadError) || loading }} destroyOnHidden>
+    <Modal
+      open={open}
+      title={t('syncApps')}
+      onCancel={onClose}
+      onOk={submit}
+      okText={t('confirm')}
+      cancelText={t('cancel')}
+      confirmLoading={busy}
+      okButtonProps={{ disabled: Boolean(loadError) || loading }}
+      destroyOnHidden
+    >
       {loadError && <Alert type="error" showIcon message={loadError} role="alert" style={{ marginBottom: 16 }} />}
       {error && <Alert type="error" showIcon message={error} role="alert" style={{ marginBottom: 16 }} />}
       <Form form={form} layout="vertical">
         <Form.Item label={t('mpaasApp')} name="appId" rules={[{ required: true, message: t('mpaasAppRequired') }]}>
-          <Select showSearch loading={loading} disabled={Boolean(loadError)} optionFilterProp="label" placeholder={loading ? t('loading') : undefined}
-            options={(apps ?? []).map((a) => ({ value: a.appId, label: `${a.appName} (${a.appId})` }))} />
+          <Select
+            showSearch
+            loading={loading}
+            disabled={Boolean(loadError)}
+            optionFilterProp="label"
+            placeholder={loading ? t('loading') : undefined}
+            options={(apps ?? []).map((a) => ({ value: a.appId, label: `${a.appName} (${a.appId})` }))}
+          />
         </Form.Item>
         <Form.Item label={t('workspace')} name="workspaceId" rules={[{ required: true, message: t('workspaceRequired') }]}>
-          <Select showSearch loading={loading} disabled={Boolean(loadError)} optionFilterProp="label" placeholder={loading ? t('loading') : undefined}
+          <Select
+            showSearch
+            loading={loading}
+            disabled={Boolean(loadError)}
+            optionFilterProp="label"
+            placeholder={loading ? t('loading') : undefined}
             options={(workspaces ?? []).map((w) => ({
               value: w.workspaceId,
               disabled: synced.has(w.workspaceId),
               label: `${w.displayName} (${w.workspaceId})${synced.has(w.workspaceId) ? ` · ${t('alreadySynced')}` : ''}`,
             }))}
-            optionRender={(o) => <span>{o.label}{synced.has(String(o.value)) && <Tag style={{ marginLeft: 8 }}>{t('alreadySynced')}</Tag>}</span>} />
+            optionRender={(o) => (
+              <span>
+                {o.label}
+                {synced.has(String(o.value)) && <Tag style={{ marginLeft: 8 }}>{t('alreadySynced')}</Tag>}
+              </span>
+            )}
+          />
         </Form.Item>
       </Form>
     </Modal>

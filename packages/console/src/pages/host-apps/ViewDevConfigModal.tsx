@@ -20,27 +20,62 @@ export function ViewDevConfigModal({ app, onClose, onMake }: { app?: HostApp; on
   }, [app]);
 
   return (
-    <Modal open={Boolean(app)} width={720} title={`${t('viewDevConfig')}${app ? ` · ${app.name}` : ''}`} onCancel={onClose} destroyOnHidden
-      footer={<Button onClick={onClose}>{t('close')}</Button>}>
-      {!config && !error && <Spin tip={t('loading')}><div style={{ height: 80 }} /></Spin>}
+    <Modal
+      open={Boolean(app)}
+      width={720}
+      title={`${t('viewDevConfig')}${app ? ` · ${app.name}` : ''}`}
+      onCancel={onClose}
+      destroyOnHidden
+      footer={<Button onClick={onClose}>{t('close')}</Button>}
+    >
+      {!config && !error && (
+        <Spin tip={t('loading')}>
+          <div style={{ height: 80 }} />
+        </Spin>
+      )}
       {error && (
-        <Alert type={error.code === 'DEV_CONFIG_NOT_SET' ? 'info' : 'error'} showIcon
+        <Alert
+          type={error.code === 'DEV_CONFIG_NOT_SET' ? 'info' : 'error'}
+          showIcon
           message={error.code === 'DEV_CONFIG_NOT_SET' ? t('devConfigNotSet') : error.problem.detail}
-          action={app && error.code === 'DEV_CONFIG_NOT_SET' ? <Button size="small" onClick={() => onMake(app)}>{t('makeDevConfig')}</Button> : undefined} />
+          action={
+            app && error.code === 'DEV_CONFIG_NOT_SET' ? (
+              <Button size="small" onClick={() => onMake(app)}>
+                {t('makeDevConfig')}
+              </Button>
+            ) : undefined
+          }
+        />
       )}
       {config && app && (
         <Descriptions column={1} bordered size="small">
           <Descriptions.Item label={t('virtualDomain')}>{config.virtualDomain}</Descriptions.Item>
           <Descriptions.Item label={t('keyFileName')}>{config.privateKey.fileName}</Descriptions.Item>
-          <Descriptions.Item label={t('keyBits')}>{config.privateKey.algorithm} {config.privateKey.bits}</Descriptions.Item>
+          <Descriptions.Item label={t('keyBits')}>
+            {config.privateKey.algorithm} {config.privateKey.bits}
+          </Descriptions.Item>
           <Descriptions.Item label={t('keyFormat')}>{config.privateKey.format.toUpperCase()}</Descriptions.Item>
-          <Descriptions.Item label={t('fingerprint')}><CopyField value={config.privateKey.fingerprintSha256} copyLabel={t('copy')} testId="key-fingerprint" /></Descriptions.Item>
+          <Descriptions.Item label={t('fingerprint')}>
+            <CopyField value={config.privateKey.fingerprintSha256} copyLabel={t('copy')} testId="key-fingerprint" />
+          </Descriptions.Item>
           <Descriptions.Item label={t('publicKey')}>
             <Space direction="vertical" style={{ width: '100%' }}>
-              <Input.TextArea aria-label={t('publicKey')} value={config.privateKey.publicKeyPem} readOnly autoSize={{ minRows: 4, maxRows: 10 }} style={{ fontFamily: 'monospace', fontSize: 12 }} />
+              <Input.TextArea
+                aria-label={t('publicKey')}
+                value={config.privateKey.publicKeyPem}
+                readOnly
+                autoSize={{ minRows: 4, maxRows: 10 }}
+                style={{ fontFamily: 'monospace', fontSize: 12 }}
+              />
               <Space>
                 <CopyButton value={config.privateKey.publicKeyPem} label={t('copyPublicKey')} showLabel />
-                <Button icon={<DownloadOutlined />} href={api.publicKeyUrl(app.workspaceId, app.appId)} download={`${app.appId}_public_key.pem`}>{t('downloadPublicKey')}</Button>
+                <Button
+                  icon={<DownloadOutlined />}
+                  href={api.publicKeyUrl(app.workspaceId, app.appId)}
+                  download={`${app.appId}_public_key.pem`}
+                >
+                  {t('downloadPublicKey')}
+                </Button>
               </Space>
             </Space>
           </Descriptions.Item>

@@ -32,27 +32,84 @@ export function MiniProgramsPage() {
   useEffect(() => void load(), [load]);
 
   return (
-    <Card title={t('miniPrograms')} extra={<Button type="primary" icon={<PlusOutlined />} onClick={() => setRegistering(true)}>{t('registerMiniProgram')}</Button>}>
-      {error && <Alert type="error" showIcon role="alert" message={error} style={{ marginBottom: 16 }} action={<Button size="small" onClick={() => void load()}>{t('retry')}</Button>} />}
-      <Table<MiniProgram> rowKey="miniProgramId" loading={!items && !error} dataSource={items ?? []}
+    <Card
+      title={t('miniPrograms')}
+      extra={
+        <Button type="primary" icon={<PlusOutlined />} onClick={() => setRegistering(true)}>
+          {t('registerMiniProgram')}
+        </Button>
+      }
+    >
+      {error && (
+        <Alert
+          type="error"
+          showIcon
+          role="alert"
+          message={error}
+          style={{ marginBottom: 16 }}
+          action={
+            <Button size="small" onClick={() => void load()}>
+              {t('retry')}
+            </Button>
+          }
+        />
+      )}
+      <Table<MiniProgram>
+        rowKey="miniProgramId"
+        loading={!items && !error}
+        dataSource={items ?? []}
         locale={{ emptyText: t('miniProgramsEmpty') }}
         columns={[
           { title: t('name'), dataIndex: 'name' },
           { title: t('miniProgramId'), dataIndex: 'miniProgramId', render: (v: string) => <code>{v}</code> },
-          { title: t('releasedVersion'), dataIndex: 'releasedVersion', render: (v: string | null) => (v ? <Tag color="green">{v}</Tag> : <Tag>{t('none')}</Tag>) },
+          {
+            title: t('releasedVersion'),
+            dataIndex: 'releasedVersion',
+            render: (v: string | null) => (v ? <Tag color="green">{v}</Tag> : <Tag>{t('none')}</Tag>),
+          },
           { title: t('createdAt'), dataIndex: 'createdAt', render: (v: string) => new Date(v).toLocaleString() },
           {
-            title: t('operation'), key: 'op', render: (_, m) => (
+            title: t('operation'),
+            key: 'op',
+            render: (_, m) => (
               <Space size={0}>
-                <Button type="link" size="small" onClick={() => setUploadingFor(m)}>{t('uploadPackage')}</Button>
-                <Button type="link" size="small" onClick={() => setVersionsOf(m)}>{t('versions')}</Button>
+                <Button type="link" size="small" onClick={() => setUploadingFor(m)}>
+                  {t('uploadPackage')}
+                </Button>
+                <Button type="link" size="small" onClick={() => setVersionsOf(m)}>
+                  {t('versions')}
+                </Button>
               </Space>
             ),
           },
-        ]} />
-      <RegisterModal open={registering} onClose={() => setRegistering(false)} onDone={(m) => { setRegistering(false); void message.success(t('registered', { name: m.name, id: m.miniProgramId })); void load(); }} />
-      <UploadModal program={uploadingFor} onClose={() => setUploadingFor(undefined)} onDone={() => { const m = uploadingFor; setUploadingFor(undefined); void message.success(t('packageUploaded')); setVersionsOf(m); }} />
-      <VersionsModal program={versionsOf} onClose={() => { setVersionsOf(undefined); void load(); }} />
+        ]}
+      />
+      <RegisterModal
+        open={registering}
+        onClose={() => setRegistering(false)}
+        onDone={(m) => {
+          setRegistering(false);
+          void message.success(t('registered', { name: m.name, id: m.miniProgramId }));
+          void load();
+        }}
+      />
+      <UploadModal
+        program={uploadingFor}
+        onClose={() => setUploadingFor(undefined)}
+        onDone={() => {
+          const m = uploadingFor;
+          setUploadingFor(undefined);
+          void message.success(t('packageUploaded'));
+          setVersionsOf(m);
+        }}
+      />
+      <VersionsModal
+        program={versionsOf}
+        onClose={() => {
+          setVersionsOf(undefined);
+          void load();
+        }}
+      />
     </Card>
   );
 }
@@ -65,12 +122,32 @@ function RegisterModal({ open, onClose, onDone }: { open: boolean; onClose: () =
     form.resetFields();
   });
   return (
-    <Modal open={open} title={t('registerMiniProgram')} onCancel={onClose} onOk={submit} okText={t('confirm')} cancelText={t('cancel')} destroyOnHidden>
+    <Modal
+      open={open}
+      title={t('registerMiniProgram')}
+      onCancel={onClose}
+      onOk={submit}
+      okText={t('confirm')}
+      cancelText={t('cancel')}
+      destroyOnHidden
+    >
       {error && <Alert type="error" showIcon role="alert" message={error} style={{ marginBottom: 16 }} />}
       <Form form={form} layout="vertical">
-        <Form.Item label={t('miniProgramName')} name="name" rules={[{ required: true, whitespace: true, message: t('miniProgramNameRequired') }]}><Input /></Form.Item>
-        <Form.Item label={t('miniProgramIdOptional')} name="miniProgramId" extra={t('miniProgramIdHelp')}
-          rules={[{ pattern: /^[0-9]{16}$/, message: t('miniProgramIdInvalid') }]}><Input /></Form.Item>
+        <Form.Item
+          label={t('miniProgramName')}
+          name="name"
+          rules={[{ required: true, whitespace: true, message: t('miniProgramNameRequired') }]}
+        >
+          <Input />
+        </Form.Item>
+        <Form.Item
+          label={t('miniProgramIdOptional')}
+          name="miniProgramId"
+          extra={t('miniProgramIdHelp')}
+          rules={[{ pattern: /^[0-9]{16}$/, message: t('miniProgramIdInvalid') }]}
+        >
+          <Input />
+        </Form.Item>
       </Form>
     </Modal>
   );
@@ -82,13 +159,22 @@ function UploadModal({ program, onClose, onDone }: { program?: MiniProgram; onCl
   const [files, setFiles] = useState<UploadFile[]>([]);
   const [progress, setProgress] = useState<number>();
   const [error, setError] = useState<string>();
-  useEffect(() => { setFiles([]); setProgress(undefined); setError(undefined); form.resetFields(); }, [program, form]);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the form is reset whenever another program is picked
+  useEffect(() => {
+    setFiles([]);
+    setProgress(undefined);
+    setError(undefined);
+    form.resetFields();
+  }, [program, form]);
   const submit = async () => {
     if (!program) return;
     const v = await form.validateFields().catch(() => undefined); // field errors are shown by the form
     if (!v) return;
     const file = files[0]?.originFileObj as File | undefined;
-    if (!file) { setError(t('packageFileRequired')); return; }
+    if (!file) {
+      setError(t('packageFileRequired'));
+      return;
+    }
     const data = new FormData();
     data.append('version', v.version.trim());
     for (const k of ['platform', 'clientVersionMin', 'clientVersionMax'] as const) if (v[k]) data.append(k, String(v[k]).trim());
@@ -104,18 +190,51 @@ function UploadModal({ program, onClose, onDone }: { program?: MiniProgram; onCl
     }
   };
   return (
-    <Modal open={Boolean(program)} title={`${t('uploadPackage')} · ${program?.name ?? ''}`} onCancel={onClose} onOk={submit} okText={t('confirm')} cancelText={t('cancel')}
-      confirmLoading={progress !== undefined} destroyOnHidden>
+    <Modal
+      open={Boolean(program)}
+      title={`${t('uploadPackage')} · ${program?.name ?? ''}`}
+      onCancel={onClose}
+      onOk={submit}
+      okText={t('confirm')}
+      cancelText={t('cancel')}
+      confirmLoading={progress !== undefined}
+      destroyOnHidden
+    >
       {error && <Alert type="error" showIcon role="alert" message={error} style={{ marginBottom: 16 }} />}
       <Form form={form} layout="vertical">
-        <Form.Item label={t('version')} name="version" extra={t('versionHelp')} rules={[{ required: true, message: t('versionRequired') }, { pattern: new RegExp(PACKAGE_VERSION_PATTERN), message: t('versionInvalid') }]}><Input /></Form.Item>
-        <Form.Item label={t('platform')} name="platform"><Select allowClear placeholder={t('allPlatforms')} options={['android', 'ios', 'harmony'].map((p) => ({ value: p, label: p }))} /></Form.Item>
+        <Form.Item
+          label={t('version')}
+          name="version"
+          extra={t('versionHelp')}
+          rules={[
+            { required: true, message: t('versionRequired') },
+            { pattern: new RegExp(PACKAGE_VERSION_PATTERN), message: t('versionInvalid') },
+          ]}
+        >
+          <Input />
+        </Form.Item>
+        <Form.Item label={t('platform')} name="platform">
+          <Select allowClear placeholder={t('allPlatforms')} options={['android', 'ios', 'harmony'].map((p) => ({ value: p, label: p }))} />
+        </Form.Item>
         <Space>
-          <Form.Item label={t('clientVersionMin')} name="clientVersionMin"><Input placeholder="10.1.0" /></Form.Item>
-          <Form.Item label={t('clientVersionMax')} name="clientVersionMax"><Input placeholder="10.9.9" /></Form.Item>
+          <Form.Item label={t('clientVersionMin')} name="clientVersionMin">
+            <Input placeholder="10.1.0" />
+          </Form.Item>
+          <Form.Item label={t('clientVersionMax')} name="clientVersionMax">
+            <Input placeholder="10.9.9" />
+          </Form.Item>
         </Space>
         <Form.Item label={t('packageFile')}>
-          <Upload accept=".zip,.amr" maxCount={1} fileList={files} beforeUpload={(f) => { setFiles([{ uid: f.uid, name: f.name, originFileObj: f, status: 'done' }]); return false; }} onRemove={() => setFiles([])}>
+          <Upload
+            accept=".zip,.amr"
+            maxCount={1}
+            fileList={files}
+            beforeUpload={(f) => {
+              setFiles([{ uid: f.uid, name: f.name, originFileObj: f, status: 'done' }]);
+              return false;
+            }}
+            onRemove={() => setFiles([])}
+          >
             <Button icon={<UploadOutlined />}>{t('selectFile')}</Button>
           </Upload>
         </Form.Item>
@@ -135,7 +254,10 @@ function VersionsModal({ program, onClose }: { program?: MiniProgram; onClose: (
   useEffect(() => {
     if (job?.status !== 'running') return;
     const timer = setTimeout(() => {
-      api.signingJobs().then((r) => setJob(r.items.find((j) => j.id === job.id) ?? { ...job, status: 'done' }), () => undefined);
+      api.signingJobs().then(
+        (r) => setJob(r.items.find((j) => j.id === job.id) ?? { ...job, status: 'done' }),
+        () => undefined,
+      );
     }, 1000);
     return () => clearTimeout(timer);
   }, [job]);
@@ -147,16 +269,43 @@ function VersionsModal({ program, onClose }: { program?: MiniProgram; onClose: (
       setError(detail(err));
     }
   }, [program]);
-  useEffect(() => { setItems(undefined); setError(undefined); setJob(undefined); void load(); }, [load]);
+  useEffect(() => {
+    setItems(undefined);
+    setError(undefined);
+    setJob(undefined);
+    void load();
+  }, [load]);
   return (
-    <Modal open={Boolean(program)} width={860} title={`${t('versions')} · ${program?.name ?? ''}`} onCancel={onClose} footer={<Button onClick={onClose}>{t('close')}</Button>} destroyOnHidden>
+    <Modal
+      open={Boolean(program)}
+      width={860}
+      title={`${t('versions')} · ${program?.name ?? ''}`}
+      onCancel={onClose}
+      footer={<Button onClick={onClose}>{t('close')}</Button>}
+      destroyOnHidden
+    >
       {error && <Alert type="error" showIcon role="alert" message={error} />}
       {job && job.total > 0 && (
-        <Alert style={{ marginBottom: 12 }} showIcon type={job.status === 'failed' ? 'error' : job.status === 'done' ? 'success' : 'info'}
+        <Alert
+          style={{ marginBottom: 12 }}
+          showIcon
+          type={job.status === 'failed' ? 'error' : job.status === 'done' ? 'success' : 'info'}
           message={job.error ?? t('signingProgress', { done: job.done, total: job.total })}
-          description={<Progress percent={Math.round((job.done / job.total) * 100)} status={job.status === 'failed' ? 'exception' : undefined} aria-label={t('signingProgress', { done: job.done, total: job.total })} />} />
+          description={
+            <Progress
+              percent={Math.round((job.done / job.total) * 100)}
+              status={job.status === 'failed' ? 'exception' : undefined}
+              aria-label={t('signingProgress', { done: job.done, total: job.total })}
+            />
+          }
+        />
       )}
-      <Table<Package> rowKey="version" size="small" loading={!items && !error} dataSource={items ?? []} pagination={false}
+      <Table<Package>
+        rowKey="version"
+        size="small"
+        loading={!items && !error}
+        dataSource={items ?? []}
+        pagination={false}
         columns={[
           { title: t('version'), dataIndex: 'version' },
           { title: t('status'), dataIndex: 'status', render: (s: string) => <Tag color={s === 'released' ? 'green' : undefined}>{s}</Tag> },
@@ -164,20 +313,30 @@ function VersionsModal({ program, onClose }: { program?: MiniProgram; onClose: (
           { title: t('mainUrl'), dataIndex: 'mainUrl' },
           { title: 'SHA-256', dataIndex: 'sha256', render: (s: string) => <code title={s}>{s.slice(0, 12)}…</code> },
           {
-            title: t('operation'), key: 'op', render: (_, p) => (
-              <Button type="link" size="small" disabled={p.status === 'released'} onClick={async () => {
-                try {
-                  const released = await api.releasePackage(program!.miniProgramId, p.version);
-                  setJob(released.signing);
-                  void message.success(t('released', { version: p.version }));
-                  await load();
-                } catch (err) {
-                  void message.error(detail(err));
-                }
-              }}>{t('release')}</Button>
+            title: t('operation'),
+            key: 'op',
+            render: (_, p) => (
+              <Button
+                type="link"
+                size="small"
+                disabled={p.status === 'released'}
+                onClick={async () => {
+                  try {
+                    const released = await api.releasePackage(program!.miniProgramId, p.version);
+                    setJob(released.signing);
+                    void message.success(t('released', { version: p.version }));
+                    await load();
+                  } catch (err) {
+                    void message.error(detail(err));
+                  }
+                }}
+              >
+                {t('release')}
+              </Button>
             ),
           },
-        ]} />
+        ]}
+      />
     </Modal>
   );
 }

@@ -9,9 +9,30 @@ export function uploadPackage(miniProgramId: string, form: FormData, onProgress:
     xhr.onload = () => {
       const body = xhr.responseText ? JSON.parse(xhr.responseText) : undefined;
       if (xhr.status >= 200 && xhr.status < 300) resolve(body);
-      else reject(new ApiError(xhr.status, body ?? { type: 'about:blank', title: 'Error', status: xhr.status, code: 'HTTP_' + xhr.status, detail: `The server answered ${xhr.status}.` }));
+      else
+        reject(
+          new ApiError(
+            xhr.status,
+            body ?? {
+              type: 'about:blank',
+              title: 'Error',
+              status: xhr.status,
+              code: `HTTP_${xhr.status}`,
+              detail: `The server answered ${xhr.status}.`,
+            },
+          ),
+        );
     };
-    xhr.onerror = () => reject(new ApiError(0, { type: 'about:blank', title: 'Network error', status: 0, code: 'NETWORK_ERROR', detail: 'The upload failed: the server could not be reached.' }));
+    xhr.onerror = () =>
+      reject(
+        new ApiError(0, {
+          type: 'about:blank',
+          title: 'Network error',
+          status: 0,
+          code: 'NETWORK_ERROR',
+          detail: 'The upload failed: the server could not be reached.',
+        }),
+      );
     xhr.send(form);
   });
 }

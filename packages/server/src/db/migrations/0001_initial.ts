@@ -117,7 +117,18 @@ export function initial({ dialect }: MigrationContext) {
         .execute();
     },
     async down(db: Kysely<any>) {
-      for (const t of ['package_signatures', 'host_app_mini_programs', 'mini_program_packages', 'mini_programs', 'audit_events', 'dev_configs', 'host_apps', 'api_tokens', 'sessions', 'users']) {
+      for (const t of [
+        'package_signatures',
+        'host_app_mini_programs',
+        'mini_program_packages',
+        'mini_programs',
+        'audit_events',
+        'dev_configs',
+        'host_apps',
+        'api_tokens',
+        'sessions',
+        'users',
+      ]) {
         await db.schema.dropTable(t).ifExists().execute();
       }
     },

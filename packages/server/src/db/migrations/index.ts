@@ -1,7 +1,8 @@
-import { Kysely, Migrator, type Migration, type MigrationProvider } from 'kysely';
+import { type Kysely, Migrator, type Migration, type MigrationProvider } from 'kysely';
 import type { Dialect } from '../connect.js';
 import type { Database } from '../schema.js';
 import { initial } from './0001_initial.js';
+import { timestamptz } from './0002_timestamptz.js';
 
 export interface MigrationContext {
   dialect: Dialect;
@@ -11,6 +12,7 @@ export interface MigrationContext {
 function migrations(ctx: MigrationContext): Record<string, Migration> {
   return {
     '0001_initial': initial(ctx),
+    '0002_timestamptz': timestamptz(ctx),
   };
 }
 

@@ -17,7 +17,13 @@ export class AuditRepository {
   async record(entry: AuditEntry): Promise<void> {
     await this.db
       .insertInto('auditEvents')
-      .values({ at: nowIso(), actor: entry.actor, action: entry.action, target: entry.target, details: entry.details ? JSON.stringify(entry.details) : null })
+      .values({
+        at: nowIso(),
+        actor: entry.actor,
+        action: entry.action,
+        target: entry.target,
+        details: entry.details ? JSON.stringify(entry.details) : null,
+      })
       .execute();
   }
 
@@ -33,7 +39,13 @@ export class AuditRepository {
       .offset((opts.page - 1) * opts.pageSize)
       .execute();
     return {
-      items: rows.map((r) => ({ at: r.at, actor: r.actor, action: r.action, target: r.target, ...(r.details ? { details: JSON.parse(r.details) } : {}) })),
+      items: rows.map((r) => ({
+        at: r.at,
+        actor: r.actor,
+        action: r.action,
+        target: r.target,
+        ...(r.details ? { details: JSON.parse(r.details) } : {}),
+      })),
       total: Number(total),
       page: opts.page,
       pageSize: opts.pageSize,

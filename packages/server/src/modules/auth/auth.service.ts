@@ -48,14 +48,18 @@ export class AuthService {
   async signIn(username: string, password: string, address: string): Promise<{ cookie: string; user: SessionUser; expiresAt: Date }> {
     const wait = this.throttle.retryAfter(username, address);
     if (wait > 0) {
-      throw new AppError('TOO_MANY_ATTEMPTS', 429, `Too many failed sign-ins. Try again in ${wait} seconds.`, undefined, { 'Retry-After': String(wait) });
+      throw new AppError('TOO_MANY_ATTEMPTS', `Too many failed sign-ins. Try again in ${wait} seconds.`, {
+        headers: {
+          'Retry-After': String(wait),
+        },
+      });
     }
     const user = await new UserRepository(this.db).find(username);
     // Hash even for unknown users, so the answer time does not tell which user names exist.
     const ok = await verifyPassword(password, user?.passwordHash ?? (await dummyPasswordHash()));
     if (!user || !ok) {
       this.throttle.fail(username, address);
-      throw new AppError('UNAUTHENTICATED', 401, 'The user name or password is wrong.');
+      throw new AppError('UNAUTHENTICATED', 'The user name or password is wrong.');
     }
     this.throttle.succeed(username);
     const cookie = newSecret();
@@ -64,7 +68,12 @@ export class AuthService {
     await this.db.transaction().execute(async (trx) => {
       const sessions = new SessionRepository(trx);
       await sessions.deleteExpired(now.toISOString()); // housekeeping: sign-ins are rare enough to carry it
-      await sessions.insert({ idHash: sha256Hex(cookie), username: user.username, createdAt: now.toISOString(), expiresAt: expiresAt.toISOString() });
+      await sessions.insert({
+        idHash: sha256Hex(cookie),
+        username: user.username,
+        createdAt: now.toISOString(),
+        expiresAt: expiresAt.toISOString(),
+      });
       await new AuditRepository(trx).record({ actor: user.username, action: 'session.created', target: `user:${user.username}` });
     });
     return { cookie, user: { username: user.username, role: user.role }, expiresAt };
@@ -104,7 +113,12 @@ export class AuthService {
         const users = new UserRepository(trx);
         if (await users.find(input.username)) throw userExists(input.username);
         await users.insert(user);
-        await new AuditRepository(trx).record({ actor, action: 'user.created', target: `user:${input.username}`, details: { role: input.role } });
+        await new AuditRepository(trx).record({
+          actor,
+          action: 'user.created',
+          target: `user:${input.username}`,
+          details: { role: input.role },
+        });
       });
     } catch (err) {
       throw isUniqueViolation(err) ? userExists(input.username) : err;
@@ -118,7 +132,7 @@ export class AuthService {
       const user = await users.find(username);
       if (!user) throw notFound(`User "${username}"`);
       if (user.role === 'admin' && (await users.countAdmins()) === 1) {
-        throw new AppError('FORBIDDEN', 403, 'This is the last admin; create another admin before deleting it.');
+        throw new AppError('FORBIDDEN', 'This is the last admin; create another admin before deleting it.');
       }
       await users.delete(username);
       await new AuditRepository(trx).record({ actor: actor.actor, action: 'user.deleted', target: `user:${username}` });
@@ -129,13 +143,25 @@ export class AuthService {
   async createToken(input: { name: string; role?: Role }, principal: Principal): Promise<CreatedToken> {
     const role = input.role ?? principal.role;
     if (!roleAtLeast(principal.role, role)) {
-      throw new AppError('FORBIDDEN', 403, `A ${principal.role} cannot create a token with the ${role} role.`);
+      throw new AppError('FORBIDDEN', `A ${principal.role} cannot create a token with the ${role} role.`);
     }
     const token = newSecret(TOKEN_PREFIX);
     const id = randomUUID();
     await this.db.transaction().execute(async (trx) => {
-      await new TokenRepository(trx).insert({ id, name: input.name, role, tokenHash: sha256Hex(token), createdBy: principal.username, createdAt: nowIso() });
-      await new AuditRepository(trx).record({ actor: principal.actor, action: 'token.created', target: `token:${id}`, details: { name: input.name, role } });
+      await new TokenRepository(trx).insert({
+        id,
+        name: input.name,
+        role,
+        tokenHash: sha256Hex(token),
+        createdBy: principal.username,
+        createdAt: nowIso(),
+      });
+      await new AuditRepository(trx).record({
+        actor: principal.actor,
+        action: 'token.created',
+        target: `token:${id}`,
+        details: { name: input.name, role },
+      });
     });
     return { id, name: input.name, role, token };
   }
@@ -152,9 +178,15 @@ export class AuthService {
       // A token the caller may not see answers 404, not 403: its existence is not theirs to learn.
       if (!t || (principal.role !== 'admin' && t.createdBy !== principal.username)) throw notFound('Token');
       await tokens.delete(id);
-      await new AuditRepository(trx).record({ actor: principal.actor, action: 'token.revoked', target: `token:${id}`, details: { name: t.name } });
+      await new AuditRepository(trx).record({
+        actor: principal.actor,
+        action: 'token.revoked',
+        target: `token:${id}`,
+        details: { name: t.name },
+      });
     });
   }
 }
 
-const userExists = (username: string) => new AppError('USER_EXISTS', 409, `A user named "${username}" already exists; choose another user name.`);
+const userExists = (username: string) =>
+  new AppError('USER_EXISTS', `A user named "${username}" already exists; choose another user name.`);

@@ -8,7 +8,10 @@ export class TokenRepository {
   constructor(private readonly db: Executor) {}
 
   async insert(t: { id: string; name: string; role: Role; tokenHash: string; createdBy: string; createdAt: string }) {
-    await this.db.insertInto('apiTokens').values({ ...t, lastUsedAt: null }).execute();
+    await this.db
+      .insertInto('apiTokens')
+      .values({ ...t, lastUsedAt: null })
+      .execute();
   }
 
   list(createdBy?: string) {
@@ -26,7 +29,14 @@ export class TokenRepository {
     return this.db
       .selectFrom('apiTokens')
       .innerJoin('users', 'users.username', 'apiTokens.createdBy')
-      .select(['apiTokens.id', 'apiTokens.name', 'apiTokens.role', 'apiTokens.createdBy', 'apiTokens.lastUsedAt', 'users.role as creatorRole'])
+      .select([
+        'apiTokens.id',
+        'apiTokens.name',
+        'apiTokens.role',
+        'apiTokens.createdBy',
+        'apiTokens.lastUsedAt',
+        'users.role as creatorRole',
+      ])
       .where('apiTokens.tokenHash', '=', tokenHash)
       .executeTakeFirst();
   }

@@ -40,10 +40,16 @@ export class GateService {
   async resources(req: ResourcesRequest): Promise<Resource[]> {
     const view = await this.view(req.workspaceId, req.appId);
     if (view.state === 'unregistered') {
-      throw new AppError('HOST_APP_NOT_REGISTERED', 403, `The app ${req.appId} is not in the Host App list of workspace ${req.workspaceId}; only listed apps may load mini programs.`);
+      throw new AppError(
+        'HOST_APP_NOT_REGISTERED',
+        `The app ${req.appId} is not in the Host App list of workspace ${req.workspaceId}; only listed apps may load mini programs.`,
+      );
     }
     if (view.state === 'unconfigured') {
-      throw new AppError('HOST_APP_NOT_CONFIGURED', 403, `The host app ${req.appId} has no development configuration yet; an operator must make it in the console first.`);
+      throw new AppError(
+        'HOST_APP_NOT_CONFIGURED',
+        `The host app ${req.appId} has no development configuration yet; an operator must make it in the console first.`,
+      );
     }
     // An empty map asks for every mini program the host app may load.
     const wanted = Object.keys(req.miniPrograms);
@@ -51,10 +57,18 @@ export class GateService {
     const out: Resource[] = [];
     for (const id of ids) {
       const c = view.programs.get(id);
-      if (!c || (c.platform && c.platform !== req.platform) || !inRange(req.clientVersion, c.clientVersionMin, c.clientVersionMax)) continue;
+      if (!c || (c.platform && c.platform !== req.platform) || !inRange(req.clientVersion, c.clientVersionMin, c.clientVersionMax))
+        continue;
       out.push({
-        miniProgramId: id, version: c.version, packageUrl: `${this.publicUrl}/client/v1/packages/${c.sha256}.zip`, sha256: c.sha256,
-        size: c.size, signature: c.signature, keyFingerprint: view.keyFingerprint, vhost: view.vhost, mainUrl: c.mainUrl,
+        miniProgramId: id,
+        version: c.version,
+        packageUrl: `${this.publicUrl}/client/v1/packages/${c.sha256}.zip`,
+        sha256: c.sha256,
+        size: c.size,
+        signature: c.signature,
+        keyFingerprint: view.keyFingerprint,
+        vhost: view.vhost,
+        mainUrl: c.mainUrl,
       });
     }
     return out;
@@ -75,22 +89,39 @@ export class GateService {
   }
 
   private async load(workspaceId: string, appId: string): Promise<HostAppView> {
-    const app = await this.db.selectFrom('hostApps')
+    const app = await this.db
+      .selectFrom('hostApps')
       .leftJoin('devConfigs', 'devConfigs.hostAppId', 'hostApps.id')
       .select(['hostApps.id', 'devConfigs.virtualDomain', 'devConfigs.keyFingerprint'])
-      .where('hostApps.workspaceId', '=', workspaceId).where('hostApps.appId', '=', appId)
+      .where('hostApps.workspaceId', '=', workspaceId)
+      .where('hostApps.appId', '=', appId)
       .executeTakeFirst();
     if (!app) return { state: 'unregistered' };
     if (!app.virtualDomain || !app.keyFingerprint) return { state: 'unconfigured' };
-    const rows = await this.db.selectFrom('hostAppMiniPrograms as am')
+    const rows = await this.db
+      .selectFrom('hostAppMiniPrograms as am')
       .innerJoin('miniPrograms as mp', 'mp.miniProgramId', 'am.miniProgramId')
-      .innerJoin('miniProgramPackages as p', (j) => j.onRef('p.miniProgramId', '=', 'mp.miniProgramId').onRef('p.version', '=', 'mp.releasedVersion'))
+      .innerJoin('miniProgramPackages as p', (j) =>
+        j.onRef('p.miniProgramId', '=', 'mp.miniProgramId').onRef('p.version', '=', 'mp.releasedVersion'),
+      )
       .innerJoin('packageSignatures as s', (j) => j.onRef('s.sha256', '=', 'p.sha256').on('s.keyFingerprint', '=', app.keyFingerprint!))
-      .select(['mp.miniProgramId', 'p.version', 'p.sha256', 'p.size', 'p.mainUrl', 'p.platform', 'p.clientVersionMin', 'p.clientVersionMax', 's.signature'])
+      .select([
+        'mp.miniProgramId',
+        'p.version',
+        'p.sha256',
+        'p.size',
+        'p.mainUrl',
+        'p.platform',
+        'p.clientVersionMin',
+        'p.clientVersionMax',
+        's.signature',
+      ])
       .where('am.hostAppId', '=', app.id)
       .execute();
     return {
-      state: 'ready', vhost: app.virtualDomain, keyFingerprint: app.keyFingerprint,
+      state: 'ready',
+      vhost: app.virtualDomain,
+      keyFingerprint: app.keyFingerprint,
       programs: new Map(rows.map((r) => [r.miniProgramId, { ...r, size: Number(r.size) }])),
     };
   }

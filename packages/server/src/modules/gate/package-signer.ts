@@ -49,7 +49,16 @@ export class PackageSigner {
   async reconcile(scope: { hostAppId?: number; miniProgramId?: string }, reason: string): Promise<SigningJob> {
     await this.collectGarbage();
     const missing = await this.missing(scope);
-    const job: SigningJob = { id: randomUUID(), status: 'running', reason, total: missing.length, done: 0, startedAt: nowIso(), finishedAt: null, error: null };
+    const job: SigningJob = {
+      id: randomUUID(),
+      status: 'running',
+      reason,
+      total: missing.length,
+      done: 0,
+      startedAt: nowIso(),
+      finishedAt: null,
+      error: null,
+    };
     this.remember(job);
     const run = this.run(job, missing);
     if (missing.length <= INLINE_SIGNATURES) await run;
@@ -69,7 +78,8 @@ export class PackageSigner {
         const signer = createSign('sha256');
         await pipeline(fs.createReadStream(this.store.pathFor(pair.sha256)), signer);
         const signature = signer.sign(key, 'base64');
-        await this.db.insertInto('packageSignatures')
+        await this.db
+          .insertInto('packageSignatures')
           .values({ keyFingerprint: pair.keyFingerprint, sha256: pair.sha256, signature, createdAt: nowIso() })
           .onConflict((oc) => oc.columns(['keyFingerprint', 'sha256']).doNothing())
           .execute();
@@ -94,7 +104,9 @@ export class PackageSigner {
       .innerJoin('hostApps as ha', 'ha.id', 'am.hostAppId')
       .innerJoin('devConfigs as dc', 'dc.hostAppId', 'ha.id')
       .innerJoin('miniPrograms as mp', 'mp.miniProgramId', 'am.miniProgramId')
-      .innerJoin('miniProgramPackages as p', (j) => j.onRef('p.miniProgramId', '=', 'mp.miniProgramId').onRef('p.version', '=', 'mp.releasedVersion'))
+      .innerJoin('miniProgramPackages as p', (j) =>
+        j.onRef('p.miniProgramId', '=', 'mp.miniProgramId').onRef('p.version', '=', 'mp.releasedVersion'),
+      )
       .leftJoin('packageSignatures as s', (j) => j.onRef('s.keyFingerprint', '=', 'dc.keyFingerprint').onRef('s.sha256', '=', 'p.sha256'))
       .select(['dc.keyFingerprint', 'dc.privateKeySealed', 'ha.appId', 'ha.workspaceId', 'p.sha256'])
       .where('s.signature', 'is', null);
@@ -104,13 +116,16 @@ export class PackageSigner {
     const seen = new Set<string>();
     return rows.filter((r) => {
       const k = `${r.keyFingerprint}:${r.sha256}`;
-      return seen.has(k) ? false : (seen.add(k), true);
+      if (seen.has(k)) return false;
+      seen.add(k);
+      return true;
     });
   }
 
   /** Signatures of keys no host app uses any more (deleted, rotated) are dropped. */
   private async collectGarbage() {
-    await this.db.deleteFrom('packageSignatures')
+    await this.db
+      .deleteFrom('packageSignatures')
       .where('keyFingerprint', 'not in', this.db.selectFrom('devConfigs').select('keyFingerprint'))
       .execute();
   }

@@ -5,7 +5,10 @@
 export class RateLimiter {
   private readonly windows = new Map<string, { start: number; count: number }>();
 
-  constructor(private readonly limit: number, private readonly windowMs = 60_000) {}
+  constructor(
+    private readonly limit: number,
+    private readonly windowMs = 60_000,
+  ) {}
 
   /** Counts one request. @returns 0 when allowed, else seconds until the window resets. */
   hit(key: string, now = Date.now()): number {

@@ -49,9 +49,21 @@ export class HostAppRepository {
       const contains = sql<boolean>`${sql.ref('hostApps.nameKey')} like ${likeContains(nameKey(text))} escape ${'\\'}`;
       q = q.where((eb) => eb.or([contains, eb('hostApps.appId', '=', text)]));
     }
-    const [{ total }] = await q.clearSelect().select((eb) => eb.fn.countAll<number>().as('total')).execute();
-    const rows = await q.orderBy('hostApps.id', 'desc').limit(opts.pageSize).offset((opts.page - 1) * opts.pageSize).execute();
-    return { items: rows.map((r) => ({ ...r, devConfigured: Boolean(r.devConfigured) })), total: Number(total), page: opts.page, pageSize: opts.pageSize };
+    const [{ total }] = await q
+      .clearSelect()
+      .select((eb) => eb.fn.countAll<number>().as('total'))
+      .execute();
+    const rows = await q
+      .orderBy('hostApps.id', 'desc')
+      .limit(opts.pageSize)
+      .offset((opts.page - 1) * opts.pageSize)
+      .execute();
+    return {
+      items: rows.map((r) => ({ ...r, devConfigured: Boolean(r.devConfigured) })),
+      total: Number(total),
+      page: opts.page,
+      pageSize: opts.pageSize,
+    };
   }
 
   async appIdExists(appId: string): Promise<boolean> {
@@ -59,7 +71,14 @@ export class HostAppRepository {
   }
 
   async nameTaken(workspaceId: string, key: string): Promise<boolean> {
-    return Boolean(await this.db.selectFrom('hostApps').select('id').where('workspaceId', '=', workspaceId).where('nameKey', '=', key).executeTakeFirst());
+    return Boolean(
+      await this.db
+        .selectFrom('hostApps')
+        .select('id')
+        .where('workspaceId', '=', workspaceId)
+        .where('nameKey', '=', key)
+        .executeTakeFirst(),
+    );
   }
 
   async insert(row: NewHostAppRow): Promise<HostAppWithConfig> {
@@ -82,6 +101,10 @@ export class HostAppRepository {
 
   async upsertDevConfig(row: DevConfigRow) {
     const { hostAppId, ...rest } = row;
-    await this.db.insertInto('devConfigs').values(row).onConflict((oc) => oc.column('hostAppId').doUpdateSet(rest)).execute();
+    await this.db
+      .insertInto('devConfigs')
+      .values(row)
+      .onConflict((oc) => oc.column('hostAppId').doUpdateSet(rest))
+      .execute();
   }
 }

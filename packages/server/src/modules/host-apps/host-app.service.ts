@@ -31,7 +31,12 @@ export class HostAppService {
   ) {}
 
   async list(q: HostAppListQuery): Promise<HostAppList> {
-    const page = await new HostAppRepository(this.db).list({ query: q.query, workspaceId: q.workspaceId, page: q.page ?? 1, pageSize: q.pageSize ?? 20 });
+    const page = await new HostAppRepository(this.db).list({
+      query: q.query,
+      workspaceId: q.workspaceId,
+      page: q.page ?? 1,
+      pageSize: q.pageSize ?? 20,
+    });
     return { ...page, items: page.items.map(toHostApp) };
   }
 
@@ -68,11 +73,20 @@ export class HostAppService {
         }
         if (!appId) throw new Error('Could not draw a free APPID.');
         const row = await repo.insert({
-          appId, workspaceId: input.workspaceId, tenantId: input.tenantId ?? newTenantId(), name: input.name, nameKey: key,
-          source: input.source, createdAt: now, updatedAt: now,
+          appId,
+          workspaceId: input.workspaceId,
+          tenantId: input.tenantId ?? newTenantId(),
+          name: input.name,
+          nameKey: key,
+          source: input.source,
+          createdAt: now,
+          updatedAt: now,
         });
         await new AuditRepository(trx).record({
-          actor: actor.actor, action, target: hostAppTarget(input.workspaceId, appId), details: { name: input.name, source: input.source },
+          actor: actor.actor,
+          action,
+          target: hostAppTarget(input.workspaceId, appId),
+          details: { name: input.name, source: input.source },
         });
         return row;
       });
@@ -90,7 +104,12 @@ export class HostAppService {
       const app = await repo.find(workspaceId, appId);
       if (!app) throw hostAppNotFound(workspaceId, appId);
       await repo.delete(app.id);
-      await new AuditRepository(trx).record({ actor: actor.actor, action: 'host-app.deleted', target: hostAppTarget(workspaceId, appId), details: { name: app.name } });
+      await new AuditRepository(trx).record({
+        actor: actor.actor,
+        action: 'host-app.deleted',
+        target: hostAppTarget(workspaceId, appId),
+        details: { name: app.name },
+      });
     });
     await this.changes.publish({ kind: 'host-app', workspaceId, appId });
   }
@@ -99,7 +118,7 @@ export class HostAppService {
     const app = await this.require(workspaceId, appId);
     const row = await new HostAppRepository(this.db).findDevConfig(app.id);
     if (!row) {
-      throw new AppError('DEV_CONFIG_NOT_SET', 404, `The host app ${appId} has no development configuration yet; make one first.`);
+      throw new AppError('DEV_CONFIG_NOT_SET', `The host app ${appId} has no development configuration yet; make one first.`);
     }
     return toDevConfig(row);
   }
@@ -127,16 +146,24 @@ export class HostAppService {
       if (!key && !previous) throw validationFailed('privateKey', 'Upload the RSA private key file (.pem); no key is configured yet.');
       const next = key
         ? {
-            hostAppId: app.id, virtualDomain, keyFileName: fileName!, keyBits: key.bits, keyFormat: key.format,
-            keyFingerprint: key.fingerprintSha256, publicKeyPem: key.publicKeyPem,
+            hostAppId: app.id,
+            virtualDomain,
+            keyFileName: fileName!,
+            keyBits: key.bits,
+            keyFormat: key.format,
+            keyFingerprint: key.fingerprintSha256,
+            publicKeyPem: key.publicKeyPem,
             privateKeySealed: this.box.seal(Buffer.from(key.pkcs8Pem), keyAad(workspaceId, appId)),
-            keyUploadedAt: now, updatedAt: now,
+            keyUploadedAt: now,
+            updatedAt: now,
           }
         : { ...previous!, virtualDomain, updatedAt: now };
       await repo.upsertDevConfig(next);
       await repo.touch(app.id, now);
       await new AuditRepository(trx).record({
-        actor: actor.actor, action: 'host-app.dev-config.set', target: hostAppTarget(workspaceId, appId),
+        actor: actor.actor,
+        action: 'host-app.dev-config.set',
+        target: hostAppTarget(workspaceId, appId),
         details: { virtualDomain, keyChanged: Boolean(key), ...(key ? { keyFingerprint: key.fingerprintSha256, bits: key.bits } : {}) },
       });
       return next;
@@ -155,16 +182,15 @@ export class HostAppService {
 
 export const hostAppTarget = (workspaceId: string, appId: string) => `host-app:${workspaceId}/${appId}`;
 
-export const hostAppNotFound = (workspaceId: string, appId: string) =>
-  notFound(`The host app ${appId} in workspace ${workspaceId}`);
+export const hostAppNotFound = (workspaceId: string, appId: string) => notFound(`The host app ${appId} in workspace ${workspaceId}`);
 
 const hostAppExists = (workspaceId: string, appId: string) =>
-  new AppError('HOST_APP_EXISTS', 409, `The host app ${appId} is already registered in workspace ${workspaceId}.`);
+  new AppError('HOST_APP_EXISTS', `The host app ${appId} is already registered in workspace ${workspaceId}.`);
 
 const nameTaken = (name: string, workspaceId: string) =>
-  new AppError('NAME_TAKEN', 409, `Workspace ${workspaceId} already has a host app named "${name.trim()}"; choose another name.`, [
-    { path: 'name', message: 'already taken in this workspace' },
-  ]);
+  new AppError('NAME_TAKEN', `Workspace ${workspaceId} already has a host app named "${name.trim()}"; choose another name.`, {
+    errors: [{ path: 'name', message: 'already taken in this workspace' }],
+  });
 
 function cleanName(raw: string): string {
   const name = raw.trim().normalize('NFC');
@@ -178,16 +204,34 @@ function cleanName(raw: string): string {
 /** Keeps only the base name of an uploaded file, printable, at most 255 characters. */
 function cleanFileName(raw: string): string {
   // eslint-disable-next-line no-control-regex -- strip control characters from a client-supplied name
-  const base = raw.split(/[\\/]/).pop()!.replace(/[\u0000-\u001f\u007f]/g, '').trim();
+  const base = raw
+    .split(/[\\/]/)
+    .pop()!
+    .replace(/[\u0000-\u001f\u007f]/g, '')
+    .trim();
   return (base || 'private_key.pem').slice(0, 255);
 }
 
-function toDevConfig(row: { virtualDomain: string; keyFileName: string; keyBits: number; keyFormat: 'pkcs1' | 'pkcs8'; keyFingerprint: string; publicKeyPem: string; keyUploadedAt: string; updatedAt: string }): DevConfig {
+function toDevConfig(row: {
+  virtualDomain: string;
+  keyFileName: string;
+  keyBits: number;
+  keyFormat: 'pkcs1' | 'pkcs8';
+  keyFingerprint: string;
+  publicKeyPem: string;
+  keyUploadedAt: string;
+  updatedAt: string;
+}): DevConfig {
   return {
     virtualDomain: row.virtualDomain,
     privateKey: {
-      fileName: row.keyFileName, algorithm: 'RSA', bits: row.keyBits, format: row.keyFormat,
-      fingerprintSha256: row.keyFingerprint, publicKeyPem: row.publicKeyPem, uploadedAt: row.keyUploadedAt,
+      fileName: row.keyFileName,
+      algorithm: 'RSA',
+      bits: row.keyBits,
+      format: row.keyFormat,
+      fingerprintSha256: row.keyFingerprint,
+      publicKeyPem: row.publicKeyPem,
+      uploadedAt: row.keyUploadedAt,
     },
     updatedAt: row.updatedAt,
   };

@@ -16,7 +16,7 @@ export interface InspectedKey {
 const MIN_BITS = 2048;
 const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g;
 
-const fail = (code: ConstructorParameters<typeof AppError>[0], detail: string) => new AppError(code, 400, detail);
+const fail = (code: ConstructorParameters<typeof AppError>[0], detail: string) => new AppError(code, detail);
 const invalid = (why: string) =>
   fail('INVALID_PRIVATE_KEY', `${why} Upload the PEM file that "openssl genrsa -out private_key.pem 2048" writes.`);
 
@@ -26,7 +26,7 @@ const invalid = (why: string) =>
  */
 export function inspectPrivateKey(file: Buffer): InspectedKey {
   if (file.length > PRIVATE_KEY_MAX_BYTES) {
-    throw new AppError('PAYLOAD_TOO_LARGE', 413, 'The private key file is larger than 16 KiB; an RSA private key PEM is about 2-4 KiB.');
+    throw new AppError('PAYLOAD_TOO_LARGE', 'The private key file is larger than 16 KiB; an RSA private key PEM is about 2-4 KiB.');
   }
   if (file.length === 0) throw invalid('The private key file is empty.');
   const text = file.toString('utf8');
@@ -35,11 +35,21 @@ export function inspectPrivateKey(file: Buffer): InspectedKey {
 
   const key = blocks.find((b) => b.label.endsWith('PRIVATE KEY'));
   if (!key) {
-    const what = blocks[0].label.includes('CERTIFICATE') ? 'a certificate' : blocks[0].label.includes('PUBLIC KEY') ? 'a public key' : `a "${blocks[0].label}" block`;
-    throw fail('NOT_A_PRIVATE_KEY', `The file holds ${what}, not a private key. Upload the private key; the platform derives the public key from it.`);
+    const what = blocks[0].label.includes('CERTIFICATE')
+      ? 'a certificate'
+      : blocks[0].label.includes('PUBLIC KEY')
+        ? 'a public key'
+        : `a "${blocks[0].label}" block`;
+    throw fail(
+      'NOT_A_PRIVATE_KEY',
+      `The file holds ${what}, not a private key. Upload the private key; the platform derives the public key from it.`,
+    );
   }
   if (key.label === 'ENCRYPTED PRIVATE KEY' || /Proc-Type:\s*4,\s*ENCRYPTED/i.test(key.pem)) {
-    throw fail('ENCRYPTED_PRIVATE_KEY', 'The private key is protected by a passphrase. Remove it first (openssl rsa -in key.pem -out key-plain.pem) and upload the result.');
+    throw fail(
+      'ENCRYPTED_PRIVATE_KEY',
+      'The private key is protected by a passphrase. Remove it first (openssl rsa -in key.pem -out key-plain.pem) and upload the result.',
+    );
   }
   if (key.label === 'EC PRIVATE KEY' || key.label === 'DSA PRIVATE KEY') {
     throw unsupported(key.label.split(' ')[0]);
@@ -62,7 +72,10 @@ export function inspectPrivateKey(file: Buffer): InspectedKey {
   if (type !== 'rsa') throw unsupported(type === 'rsa-pss' ? 'RSA-PSS' : (type ?? 'unknown').toUpperCase());
   const bits = privateKey.asymmetricKeyDetails?.modulusLength ?? 0;
   if (bits < MIN_BITS) {
-    throw fail('KEY_TOO_WEAK', `The RSA key has ${bits} bits; at least ${MIN_BITS} are required. Make a new one with: openssl genrsa -out private_key.pem 2048`);
+    throw fail(
+      'KEY_TOO_WEAK',
+      `The RSA key has ${bits} bits; at least ${MIN_BITS} are required. Make a new one with: openssl genrsa -out private_key.pem 2048`,
+    );
   }
 
   const publicKey = createPublicKey(privateKey);
@@ -82,4 +95,7 @@ export function inspectPrivateKey(file: Buffer): InspectedKey {
 }
 
 const unsupported = (type: string) =>
-  fail('UNSUPPORTED_KEY_TYPE', `The key is a ${type} key; host apps verify packages with RSA. Upload an RSA private key of 2048 bits or more.`);
+  fail(
+    'UNSUPPORTED_KEY_TYPE',
+    `The key is a ${type} key; host apps verify packages with RSA. Upload an RSA private key of 2048 bits or more.`,
+  );

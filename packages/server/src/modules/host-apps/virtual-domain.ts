@@ -12,9 +12,9 @@ const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
 export function normalizeVirtualDomain(input: string): string {
   const raw = input.trim();
   const reject = (why: string) =>
-    new AppError('INVALID_VIRTUAL_DOMAIN', 400, `The virtual domain ${why}. Enter a host name only, like example.com.`, [
-      { path: 'virtualDomain', message: why },
-    ]);
+    new AppError('INVALID_VIRTUAL_DOMAIN', `The virtual domain ${why}. Enter a host name only, like example.com.`, {
+      errors: [{ path: 'virtualDomain', message: why }],
+    });
   if (!raw) throw reject('is empty');
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(raw)) throw reject('must not include a scheme such as https://');
   if (raw.includes('*')) throw reject('must not be a wildcard');
@@ -27,7 +27,9 @@ export function normalizeVirtualDomain(input: string): string {
   const labels = ascii.split('.');
   if (labels.length < 2) throw reject('needs at least two labels (like example.com); names such as "localhost" are not allowed');
   if (labels.some((l) => !LABEL.test(l))) {
-    throw reject('has a label that is empty, longer than 63 characters, has characters other than letters, digits and hyphens, or starts or ends with a hyphen');
+    throw reject(
+      'has a label that is empty, longer than 63 characters, has characters other than letters, digits and hyphens, or starts or ends with a hyphen',
+    );
   }
   if (/^[0-9]+$/.test(labels[labels.length - 1])) throw reject('must not be an IP address');
   return ascii;

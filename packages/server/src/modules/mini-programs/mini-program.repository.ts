@@ -13,11 +13,19 @@ export class MiniProgramRepository {
   }
 
   async insert(row: { miniProgramId: string; name: string; createdAt: string }) {
-    await this.db.insertInto('miniPrograms').values({ ...row, releasedVersion: null, updatedAt: row.createdAt }).execute();
+    await this.db
+      .insertInto('miniPrograms')
+      .values({ ...row, releasedVersion: null, updatedAt: row.createdAt })
+      .execute();
   }
 
   findPackage(id: string, version: string) {
-    return this.db.selectFrom('miniProgramPackages').selectAll().where('miniProgramId', '=', id).where('version', '=', version).executeTakeFirst();
+    return this.db
+      .selectFrom('miniProgramPackages')
+      .selectAll()
+      .where('miniProgramId', '=', id)
+      .where('version', '=', version)
+      .executeTakeFirst();
   }
 
   listPackages(id: string) {
@@ -25,8 +33,15 @@ export class MiniProgramRepository {
   }
 
   async insertPackage(row: {
-    miniProgramId: string; version: string; sha256: string; size: number; mainUrl: string;
-    platform: string | null; clientVersionMin: string | null; clientVersionMax: string | null; createdAt: string;
+    miniProgramId: string;
+    version: string;
+    sha256: string;
+    size: number;
+    mainUrl: string;
+    platform: string | null;
+    clientVersionMin: string | null;
+    clientVersionMax: string | null;
+    createdAt: string;
   }) {
     await this.db.insertInto('miniProgramPackages').values(row).execute();
   }
@@ -37,13 +52,20 @@ export class MiniProgramRepository {
   }
 
   async authorize(hostAppId: number, id: string, at: string): Promise<boolean> {
-    const r = await this.db.insertInto('hostAppMiniPrograms').values({ hostAppId, miniProgramId: id, createdAt: at })
-      .onConflict((oc) => oc.columns(['hostAppId', 'miniProgramId']).doNothing()).executeTakeFirst();
+    const r = await this.db
+      .insertInto('hostAppMiniPrograms')
+      .values({ hostAppId, miniProgramId: id, createdAt: at })
+      .onConflict((oc) => oc.columns(['hostAppId', 'miniProgramId']).doNothing())
+      .executeTakeFirst();
     return Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
   }
 
   async revoke(hostAppId: number, id: string): Promise<boolean> {
-    const r = await this.db.deleteFrom('hostAppMiniPrograms').where('hostAppId', '=', hostAppId).where('miniProgramId', '=', id).executeTakeFirst();
+    const r = await this.db
+      .deleteFrom('hostAppMiniPrograms')
+      .where('hostAppId', '=', hostAppId)
+      .where('miniProgramId', '=', id)
+      .executeTakeFirst();
     return Number(r.numDeletedRows) > 0;
   }
 
@@ -57,9 +79,15 @@ export class MiniProgramRepository {
   }
 
   private authorized(hostAppId: number) {
-    return this.db.selectFrom('hostAppMiniPrograms')
+    return this.db
+      .selectFrom('hostAppMiniPrograms')
       .innerJoin('miniPrograms', 'miniPrograms.miniProgramId', 'hostAppMiniPrograms.miniProgramId')
-      .select(['miniPrograms.miniProgramId', 'miniPrograms.name', 'miniPrograms.releasedVersion', 'hostAppMiniPrograms.createdAt as authorizedAt'])
+      .select([
+        'miniPrograms.miniProgramId',
+        'miniPrograms.name',
+        'miniPrograms.releasedVersion',
+        'hostAppMiniPrograms.createdAt as authorizedAt',
+      ])
       .where('hostAppMiniPrograms.hostAppId', '=', hostAppId);
   }
 }

@@ -57,7 +57,12 @@ export class MiniProgramService {
           if (!RESERVED_PREFIXES.some((p) => candidate.startsWith(p)) && !(await repo.find(candidate))) id = candidate;
         }
         await repo.insert({ miniProgramId: id!, name, createdAt: now });
-        await new AuditRepository(trx).record({ actor: actor.actor, action: 'mini-program.created', target: `mini-program:${id}`, details: { name } });
+        await new AuditRepository(trx).record({
+          actor: actor.actor,
+          action: 'mini-program.created',
+          target: `mini-program:${id}`,
+          details: { name },
+        });
         return { miniProgramId: id!, name, releasedVersion: null, createdAt: now, updatedAt: now };
       });
     } catch (err) {
@@ -82,17 +87,28 @@ export class MiniProgramService {
       const mp = await repo.find(id);
       if (!mp) throw notFound(`The mini program ${id}`);
       if (await repo.findPackage(id, upload.version)) throw versionExists(id, upload.version);
-      if (upload.file.size === 0) throw new AppError('INVALID_PACKAGE', 400, 'The package file is empty.');
+      if (upload.file.size === 0) throw new AppError('INVALID_PACKAGE', 'The package file is empty.');
       const { mainUrl } = await inspectPackage(upload.file.tmpPath);
       await this.store.commit(upload.file);
       const row = {
-        miniProgramId: id, version: upload.version, sha256: upload.file.sha256, size: upload.file.size, mainUrl,
-        platform: upload.platform ?? null, clientVersionMin: upload.clientVersionMin ?? null, clientVersionMax: upload.clientVersionMax ?? null,
+        miniProgramId: id,
+        version: upload.version,
+        sha256: upload.file.sha256,
+        size: upload.file.size,
+        mainUrl,
+        platform: upload.platform ?? null,
+        clientVersionMin: upload.clientVersionMin ?? null,
+        clientVersionMax: upload.clientVersionMax ?? null,
         createdAt: nowIso(),
       };
       await this.db.transaction().execute(async (trx) => {
         await new MiniProgramRepository(trx).insertPackage(row);
-        await new AuditRepository(trx).record({ actor: actor.actor, action: 'mini-program.package.uploaded', target: `mini-program:${id}`, details: { version: upload.version, sha256: row.sha256, size: row.size } });
+        await new AuditRepository(trx).record({
+          actor: actor.actor,
+          action: 'mini-program.package.uploaded',
+          target: `mini-program:${id}`,
+          details: { version: upload.version, sha256: row.sha256, size: row.size },
+        });
       });
       return toPackage(row, mp.releasedVersion);
     } catch (err) {
@@ -109,7 +125,12 @@ export class MiniProgramService {
       const p = await repo.findPackage(id, version);
       if (!p) throw notFound(`Version ${version} of the mini program ${id}`);
       await repo.setReleased(id, version, nowIso());
-      await new AuditRepository(trx).record({ actor: actor.actor, action: 'mini-program.released', target: `mini-program:${id}`, details: { version } });
+      await new AuditRepository(trx).record({
+        actor: actor.actor,
+        action: 'mini-program.released',
+        target: `mini-program:${id}`,
+        details: { version },
+      });
       return p;
     });
     const signing = await this.signer.reconcile({ miniProgramId: id }, `release ${id} ${version}`);
@@ -123,7 +144,12 @@ export class MiniProgramService {
     return new MiniProgramRepository(this.db).listAuthorized(app.id);
   }
 
-  async authorize(workspaceId: string, appId: string, id: string, actor: Principal): Promise<AuthorizedMiniProgram & { signing: SigningJob }> {
+  async authorize(
+    workspaceId: string,
+    appId: string,
+    id: string,
+    actor: Principal,
+  ): Promise<AuthorizedMiniProgram & { signing: SigningJob }> {
     const { app, mp } = await this.db.transaction().execute(async (trx) => {
       const app = await new HostAppRepository(trx).find(workspaceId, appId);
       if (!app) throw hostAppNotFound(workspaceId, appId);
@@ -131,7 +157,12 @@ export class MiniProgramService {
       const mp = await repo.find(id);
       if (!mp) throw notFound(`The mini program ${id}`);
       if (await repo.authorize(app.id, id, nowIso())) {
-        await new AuditRepository(trx).record({ actor: actor.actor, action: 'mini-program.authorized', target: hostAppTarget(workspaceId, appId), details: { miniProgramId: id } });
+        await new AuditRepository(trx).record({
+          actor: actor.actor,
+          action: 'mini-program.authorized',
+          target: hostAppTarget(workspaceId, appId),
+          details: { miniProgramId: id },
+        });
       }
       return { app, mp };
     });
@@ -145,21 +176,33 @@ export class MiniProgramService {
     await this.db.transaction().execute(async (trx) => {
       const app = await new HostAppRepository(trx).find(workspaceId, appId);
       if (!app) throw hostAppNotFound(workspaceId, appId);
-      if (!(await new MiniProgramRepository(trx).revoke(app.id, id))) throw notFound(`An authorisation of the mini program ${id} for ${appId}`);
-      await new AuditRepository(trx).record({ actor: actor.actor, action: 'mini-program.revoked', target: hostAppTarget(workspaceId, appId), details: { miniProgramId: id } });
+      if (!(await new MiniProgramRepository(trx).revoke(app.id, id)))
+        throw notFound(`An authorisation of the mini program ${id} for ${appId}`);
+      await new AuditRepository(trx).record({
+        actor: actor.actor,
+        action: 'mini-program.revoked',
+        target: hostAppTarget(workspaceId, appId),
+        details: { miniProgramId: id },
+      });
     });
     await this.changes.publish({ kind: 'host-app', workspaceId, appId });
   }
 }
 
-const exists = (id: string) => new AppError('MINI_PROGRAM_EXISTS', 409, `A mini program with the ID ${id} already exists.`);
+const exists = (id: string) => new AppError('MINI_PROGRAM_EXISTS', `A mini program with the ID ${id} already exists.`);
 const versionExists = (id: string, version: string) =>
-  new AppError('VERSION_EXISTS', 409, `Version ${version} of the mini program ${id} already exists; upload a higher version.`);
+  new AppError('VERSION_EXISTS', `Version ${version} of the mini program ${id} already exists; upload a higher version.`);
 
 function toPackage(p: Omit<PackageRow, 'platform'> & { platform: string | null }, releasedVersion: string | null): Package {
   return {
-    version: p.version, sha256: p.sha256, size: Number(p.size), mainUrl: p.mainUrl,
+    version: p.version,
+    sha256: p.sha256,
+    size: Number(p.size),
+    mainUrl: p.mainUrl,
     status: p.version === releasedVersion ? 'released' : 'uploaded',
-    platform: (p.platform as Package['platform']) ?? null, clientVersionMin: p.clientVersionMin, clientVersionMax: p.clientVersionMax, createdAt: p.createdAt,
+    platform: (p.platform as Package['platform']) ?? null,
+    clientVersionMin: p.clientVersionMin,
+    clientVersionMax: p.clientVersionMax,
+    createdAt: p.createdAt,
   };
 }

@@ -1,11 +1,13 @@
 import yauzl, { type Entry, type ZipFile } from 'yauzl';
 import { AppError } from '../../lib/app-error.js';
 
-const invalid = (why: string) => new AppError('INVALID_PACKAGE', 400, `The package is not a valid mini program: ${why}`);
+const invalid = (why: string) => new AppError('INVALID_PACKAGE', `The package is not a valid mini program: ${why}`);
 const APP_JSON_MAX = 1024 * 1024;
 
 function open(file: string): Promise<ZipFile> {
-  return new Promise((resolve, reject) => yauzl.open(file, { lazyEntries: true, autoClose: true, strictFileNames: true }, (err, zip) => (err ? reject(err) : resolve(zip!))));
+  return new Promise((resolve, reject) =>
+    yauzl.open(file, { lazyEntries: true, autoClose: true, strictFileNames: true }, (err, zip) => (err ? reject(err) : resolve(zip!))),
+  );
 }
 
 function readEntry(zip: ZipFile, entry: Entry): Promise<Buffer> {

@@ -30,7 +30,9 @@ export class FileDirectory implements MpaasDirectory {
     }
     if (!Value.Check(DirectorySchema, data)) {
       const first = [...Value.Errors(DirectorySchema, data)][0];
-      throw mpaasUnavailable(`The mPaaS directory file ${this.file} is not valid${first ? ` at ${first.instancePath || '/'}: ${first.message}` : ''}. See docs/mpaas-directory.example.json.`);
+      throw mpaasUnavailable(
+        `The mPaaS directory file ${this.file} is not valid${first ? ` at ${first.instancePath || '/'}: ${first.message}` : ''}. See docs/mpaas-directory.example.json.`,
+      );
     }
     return data;
   }

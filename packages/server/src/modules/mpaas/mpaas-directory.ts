@@ -10,12 +10,14 @@ export interface MpaasDirectory {
 /** Used when neither a backend nor a directory file is configured: every call explains what to set. */
 export class UnconfiguredDirectory implements MpaasDirectory {
   private fail(): never {
-    throw new AppError('MPAAS_NOT_CONFIGURED', 503,
+    throw new AppError(
+      'MPAAS_NOT_CONFIGURED',
       'No mPaaS backend is configured. Set MPAAS_ENDPOINT, MPAAS_ACCESS_KEY_ID and MPAAS_ACCESS_KEY_SECRET (and MPAAS_REGION), ' +
-      'or MPAAS_DIRECTORY_FILE for an offline directory, then restart mpop.');
+        'or MPAAS_DIRECTORY_FILE for an offline directory, then restart mpop.',
+    );
   }
   listApps = async () => this.fail();
   listWorkspaces = async () => this.fail();
 }
 
-export const mpaasUnavailable = (detail: string, status: 502 | 504 = 502) => new AppError('MPAAS_UNAVAILABLE', status, detail);
+export const mpaasUnavailable = (detail: string, status: 502 | 504 = 502) => new AppError('MPAAS_UNAVAILABLE', detail, { status });

@@ -18,13 +18,13 @@ export class MpaasSyncService {
   /** Nothing is written unless mPaaS answered and knows both the app and the workspace. */
   async sync(body: SyncHostAppBody, actor: Principal): Promise<HostApp> {
     if (await new HostAppRepository(this.db).find(body.workspaceId, body.appId)) {
-      throw new AppError('HOST_APP_EXISTS', 409, `The mPaaS app ${body.appId} is already synced to workspace ${body.workspaceId}.`);
+      throw new AppError('HOST_APP_EXISTS', `The mPaaS app ${body.appId} is already synced to workspace ${body.workspaceId}.`);
     }
     const [apps, workspaces] = await Promise.all([this.directory.listApps(), this.directory.listWorkspaces()]);
     const app = apps.find((a) => a.appId === body.appId);
-    if (!app) throw new AppError('NOT_FOUND', 404, `The mPaaS backend has no app ${body.appId}. Pick one from the list of mPaaS apps.`);
+    if (!app) throw new AppError('NOT_FOUND', `The mPaaS backend has no app ${body.appId}. Pick one from the list of mPaaS apps.`);
     if (!workspaces.some((w) => w.workspaceId === body.workspaceId)) {
-      throw new AppError('NOT_FOUND', 404, `The mPaaS backend has no workspace ${body.workspaceId}. Pick one from the list of workspaces.`);
+      throw new AppError('NOT_FOUND', `The mPaaS backend has no workspace ${body.workspaceId}. Pick one from the list of workspaces.`);
     }
     const name = [...(app.appName.trim() || app.appId)].slice(0, NAME_MAX).join('');
     return this.hostApps.insert(

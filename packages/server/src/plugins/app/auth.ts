@@ -46,9 +46,10 @@ function checkOrigin(request: FastifyRequest, publicOrigin: string) {
   const origin = request.headers.origin;
   if (origin) {
     const own = new Set([publicOrigin, `${request.protocol}://${request.host}`]);
-    if (!own.has(origin)) throw new AppError('CSRF_REJECTED', 403, 'This request came from another site and was refused. Use the console at its own address.');
+    if (!own.has(origin))
+      throw new AppError('CSRF_REJECTED', 'This request came from another site and was refused. Use the console at its own address.');
   } else if (request.headers['sec-fetch-site'] === 'cross-site') {
-    throw new AppError('CSRF_REJECTED', 403, 'This request came from another site and was refused. Use the console at its own address.');
+    throw new AppError('CSRF_REJECTED', 'This request came from another site and was refused. Use the console at its own address.');
   }
 }
 
@@ -59,10 +60,10 @@ export default fp<AuthPluginOptions>(async (app, opts) => {
     const need = request.routeOptions.config.role ?? (SAFE_METHODS.has(request.method) ? 'viewer' : 'operator');
     if (need === 'public') return;
     const principal = await authenticate(request, opts.auth);
-    if (!principal) throw new AppError('UNAUTHENTICATED', 401, 'Sign in, or send a valid API token (Authorization: Bearer …).');
+    if (!principal) throw new AppError('UNAUTHENTICATED', 'Sign in, or send a valid API token (Authorization: Bearer …).');
     if (principal.via === 'session' && !SAFE_METHODS.has(request.method)) checkOrigin(request, opts.publicOrigin);
     if (!roleAtLeast(principal.role, need)) {
-      throw new AppError('FORBIDDEN', 403, `Your role (${principal.role}) may not do this; it needs the ${need} role.`);
+      throw new AppError('FORBIDDEN', `Your role (${principal.role}) may not do this; it needs the ${need} role.`);
     }
     request.principal = principal;
   });
@@ -70,6 +71,6 @@ export default fp<AuthPluginOptions>(async (app, opts) => {
 
 /** The authenticated principal; routes behind the auth hook always have one. */
 export function principalOf(request: FastifyRequest): Principal {
-  if (!request.principal) throw new AppError('UNAUTHENTICATED', 401, 'Sign in first.');
+  if (!request.principal) throw new AppError('UNAUTHENTICATED', 'Sign in first.');
   return request.principal;
 }

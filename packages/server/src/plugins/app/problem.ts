@@ -1,12 +1,15 @@
 import fp from 'fastify-plugin';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { ErrorCatalogue, type ErrorCode } from '@mpop/contracts';
 import { AppError, type FieldError } from '../../lib/app-error.js';
 import { isDatabaseUnavailable } from '../../db/connect.js';
 
-const TITLES: Record<number, string> = {
-  400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 409: 'Conflict',
-  413: 'Content Too Large', 415: 'Unsupported Media Type', 429: 'Too Many Requests', 500: 'Internal Server Error',
-  502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout',
+/** Fastify's own 4xx errors that are not handled above, by status. */
+const STATUS_CODES: Record<number, ErrorCode> = {
+  404: 'NOT_FOUND',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  429: 'RATE_LIMITED',
 };
 
 export function sendProblem(reply: FastifyReply, e: AppError) {
@@ -16,7 +19,7 @@ export function sendProblem(reply: FastifyReply, e: AppError) {
     .type('application/problem+json')
     .send({
       type: `urn:mpop:problem:${e.code}`,
-      title: TITLES[e.status] ?? 'Error',
+      title: ErrorCatalogue[e.code].title,
       status: e.status,
       detail: e.detail,
       code: e.code,
@@ -33,7 +36,12 @@ function fieldErrors(validation: AjvError[], context: string | undefined): Field
     const segments = v.instancePath.split('/').filter(Boolean);
     if (v.keyword === 'required') segments.push(String(v.params.missingProperty));
     if (v.keyword === 'additionalProperties') segments.push(String(v.params.additionalProperty));
-    const message = v.keyword === 'additionalProperties' ? 'is not a known field' : v.keyword === 'required' ? 'is required' : (v.message ?? 'is invalid');
+    const message =
+      v.keyword === 'additionalProperties'
+        ? 'is not a known field'
+        : v.keyword === 'required'
+          ? 'is required'
+          : (v.message ?? 'is invalid');
     return { path: prefix + (segments.join('.') || '(root)'), message };
   });
 }
@@ -44,35 +52,43 @@ export function toAppError(err: FastifyError & { validationContext?: string }, r
   if (err.validation) {
     const errors = fieldErrors(err.validation as unknown as AjvError[], err.validationContext);
     const detail = errors.map((e) => `${e.path} ${e.message}`).join('; ');
-    return new AppError('VALIDATION_FAILED', 400, `The request is invalid: ${detail}.`, errors);
+    return new AppError('VALIDATION_FAILED', `The request is invalid: ${detail}.`, { errors });
   }
   switch (err.code) {
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return new AppError('MALFORMED_REQUEST', 400, 'The request body is not valid JSON.');
+      return new AppError('MALFORMED_REQUEST', 'The request body is not valid JSON.');
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return new AppError('UNSUPPORTED_MEDIA_TYPE', 415, `The content type "${request.headers['content-type'] ?? ''}" is not accepted here; send JSON or multipart/form-data as documented.`);
+      return new AppError(
+        'UNSUPPORTED_MEDIA_TYPE',
+        `The content type "${request.headers['content-type'] ?? ''}" is not accepted here; send JSON or multipart/form-data as documented.`,
+      );
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
     case 'FST_REQ_FILE_TOO_LARGE':
-      return new AppError('PAYLOAD_TOO_LARGE', 413, 'The request body is larger than this endpoint accepts.');
+      return new AppError('PAYLOAD_TOO_LARGE', 'The request body is larger than this endpoint accepts.');
     case 'FST_INVALID_MULTIPART_CONTENT_TYPE':
     case 'FST_PARTS_LIMIT':
     case 'FST_FILES_LIMIT':
     case 'FST_FIELDS_LIMIT':
     case 'FST_PROTO_VIOLATION':
-      return new AppError('MALFORMED_REQUEST', 400, 'The multipart/form-data body is malformed or has more parts than this endpoint accepts.');
+      return new AppError('MALFORMED_REQUEST', 'The multipart/form-data body is malformed or has more parts than this endpoint accepts.');
   }
   if (isDatabaseUnavailable(err)) {
     request.log.error({ err: { message: err.message, code: err.code } }, 'database unavailable');
-    return new AppError('DATABASE_UNAVAILABLE', 503, 'The database is not answering. Try again shortly.', undefined, { 'Retry-After': '5' });
+    return new AppError('DATABASE_UNAVAILABLE', 'The database is not answering. Try again shortly.', {
+      headers: { 'Retry-After': '5' },
+    });
   }
   const status = err.statusCode ?? 500;
   if (status >= 400 && status < 500) {
-    const code = status === 404 ? 'NOT_FOUND' : status === 413 ? 'PAYLOAD_TOO_LARGE' : status === 415 ? 'UNSUPPORTED_MEDIA_TYPE' : status === 429 ? 'RATE_LIMITED' : 'MALFORMED_REQUEST';
-    return new AppError(code, status, status === 404 ? 'Not found.' : 'The request could not be processed as sent.');
+    const code: ErrorCode = STATUS_CODES[status] ?? 'MALFORMED_REQUEST';
+    return new AppError(code, status === 404 ? 'Not found.' : 'The request could not be processed as sent.');
   }
   request.log.error({ err }, 'unhandled error');
-  return new AppError('INTERNAL_ERROR', 500, 'Something went wrong on the server. The error has been logged; try again, and tell the operator if it persists.');
+  return new AppError(
+    'INTERNAL_ERROR',
+    'Something went wrong on the server. The error has been logged; try again, and tell the operator if it persists.',
+  );
 }
 
 /** The one error handler of the server: every error becomes an RFC 9457 problem (unknown routes: see app.ts). */
