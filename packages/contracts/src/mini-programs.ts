@@ -65,6 +65,14 @@ export const ResourcesRequestSchema = Type.Object(
     workspaceId: Type.String({ minLength: 1, maxLength: 64 }),
     platform: PlatformSchema,
     clientVersion: Type.String({ pattern: CLIENT_VERSION_PATTERN }),
+    deviceId: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 128,
+        pattern: '^[A-Za-z0-9._:-]+$',
+        description: 'a stable ID of the device (1..128 of A-Z a-z 0-9 . _ : -): rate limits count per device',
+      }),
+    ),
     // Keys must be mini program IDs: without additionalProperties:false a pattern record lets any key through.
     miniPrograms: Type.Record(Type.String({ pattern: MINI_PROGRAM_ID_PATTERN }), Type.String({ maxLength: 32 }), {
       maxProperties: 500,

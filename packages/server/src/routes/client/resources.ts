@@ -1,23 +1,19 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { ResourcesRequestSchema, ResourcesResponseSchema } from '@mpop/contracts';
-import { AppError } from '../../lib/app-error.js';
-import { RateLimiter } from '../../modules/gate/rate-limiter.js';
+import clientRateLimit from '../../plugins/app/client-rate-limit.js';
 import { responses } from '../schemas.js';
 
 const tags = ['client API'];
 
-const rateLimited = (seconds: number) =>
-  new AppError('RATE_LIMITED', `Too many requests; try again in ${seconds} seconds.`, { headers: { 'Retry-After': String(seconds) } });
-
 /** The client API host apps call at run time: no session; the host app's identity is checked against the list. */
 const client: FastifyPluginAsyncTypebox = async (app) => {
-  const perAddress = new RateLimiter(app.config.clientRateLimitPerMinute);
-  const perHostApp = new RateLimiter(app.config.clientRateLimitPerMinute);
-
-  app.addHook('onRequest', async (request) => {
-    const wait = perAddress.hit(request.ip);
-    if (wait) throw rateLimited(wait);
+  // Every route of this scope (resources, events, package downloads) is limited per address and, where the body
+  // names one, per device.
+  await app.register(clientRateLimit, {
+    ...app.config.rateLimits,
+    redisUrl: app.config.redisUrl,
+    redisPrefix: app.config.redisPrefix,
   });
 
   app.post(
@@ -32,11 +28,7 @@ const client: FastifyPluginAsyncTypebox = async (app) => {
         response: responses({ 200: ResourcesResponseSchema }),
       },
     },
-    async (request) => {
-      const wait = perHostApp.hit(`${request.body.workspaceId}\n${request.body.appId}`);
-      if (wait) throw rateLimited(wait);
-      return { resources: await app.services.gate.resources(request.body) };
-    },
+    async (request) => ({ resources: await app.services.gate.resources(request.body) }),
   );
 
   app.get(
