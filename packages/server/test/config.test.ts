@@ -63,6 +63,7 @@ describe('loadConfig', () => {
       prefix: 'prod',
       endpoint: 'http://127.0.0.1:9000',
       region: undefined,
+      forcePathStyle: false,
     });
     expect(c.packageBaseUrl).toBe('https://mpop.example.com/client/v1/packages');
     expect(c.workers).toBe(2);
