@@ -27,7 +27,8 @@ import { OpenApiDirectory } from './modules/mpaas/openapi-directory.js';
 import { GateService } from './modules/gate/gate.service.js';
 import { PackageSigner } from './modules/gate/package-signer.js';
 import { MiniProgramService } from './modules/mini-programs/mini-program.service.js';
-import { PackageStore } from './modules/mini-programs/package-store.js';
+import { openPackageStore, type PackageStore } from './modules/mini-programs/package-store.js';
+import { SigningPool } from './modules/gate/signing-pool.js';
 import { PgNotifyTransport } from './lib/pg-notify-transport.js';
 import authPlugin from './plugins/app/auth.js';
 import problemPlugin, { sendProblem } from './plugins/app/problem.js';
@@ -112,8 +113,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const changes = new ChangeBus(handle.pool ? new PgNotifyTransport(handle.pool, config.databaseUrl, app.log) : undefined, (err) =>
     app.log.error({ err: { message: (err as Error).message } }, 'could not tell other instances about a change'),
   );
-  const packageStore = new PackageStore(config.dataDir);
-  const signer = new PackageSigner(handle.db, box, packageStore, changes, app.log);
+  const packageStore = await openPackageStore(config);
+  const signingPool = new SigningPool();
+  const signer = new PackageSigner(handle.db, box, signingPool, changes, app.log);
   const hostApps = new HostAppService(handle.db, box, changes, (hostAppId) => signer.reconcile({ hostAppId }, 'key uploaded'));
   const services: Services = {
     auth: new AuthService(handle.db, config.sessionTtlMs),
@@ -121,7 +123,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     mpaasSync: new MpaasSyncService(handle.db, mpaasDirectory(config), hostApps),
     miniPrograms: new MiniProgramService(handle.db, packageStore, signer, changes),
     signer,
-    gate: new GateService(handle.db, changes, config.publicUrl),
+    gate: new GateService(handle.db, changes, config.packageBaseUrl),
     changes,
   };
   app.decorate('packageStore', packageStore);
@@ -130,6 +132,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   app.decorate('services', services);
   app.addHook('onClose', async () => {
     await changes.close();
+    await signingPool.close();
+    await packageStore.close();
     await handle.db.destroy();
   });
   app.addHook('onSend', async (request, reply) => {
@@ -177,17 +181,15 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   const consoleIndex = path.join(config.consoleDir, 'index.html');
   const serveConsole = fs.existsSync(consoleIndex);
-  // Also used without the console: package downloads are sent with reply.sendFile from the package store.
-  await app.register(fastifyStatic, {
-    root: serveConsole ? config.consoleDir : packageStore.root,
-    serve: serveConsole,
-    wildcard: false,
-    index: false,
-    setHeaders: (reply, file) => {
-      if (file.startsWith(packageStore.root)) return; // package downloads set their own (immutable) caching
-      reply.header('Cache-Control', file.includes(`${path.sep}assets${path.sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache');
-    },
-  });
+  if (serveConsole)
+    await app.register(fastifyStatic, {
+      root: config.consoleDir,
+      wildcard: false,
+      index: false,
+      setHeaders: (reply, file) => {
+        reply.header('Cache-Control', file.includes(`${path.sep}assets${path.sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache');
+      },
+    });
 
   app.setNotFoundHandler((request, reply) => {
     const url = request.url.split('?')[0];

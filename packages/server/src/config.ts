@@ -45,7 +45,10 @@ export const EnvSchema = Type.Object({
   MPOP_PACKAGE_STORE: v('^(s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/\\S*)?|[^:]+)$', 's3://bucket/prefix, or a directory path'),
   S3_ENDPOINT: v(URL_LIKE, 'the S3-compatible endpoint URL, such as https://oss-cn-hangzhou.aliyuncs.com'),
   S3_REGION: v('^[a-z0-9-]+$', 'a region such as us-east-1'),
-  S3_FORCE_PATH_STYLE: oneOf(['true', 'false'], 'true (bucket in the path: MinIO, s3rver) or false (bucket in the host name: AWS S3, Alibaba Cloud OSS)'),
+  S3_FORCE_PATH_STYLE: oneOf(
+    ['true', 'false'],
+    'true (bucket in the path: MinIO, s3rver) or false (bucket in the host name: AWS S3, Alibaba Cloud OSS)',
+  ),
   MPOP_PACKAGE_BASE_URL: v(URL_LIKE, 'an absolute http(s) URL under which packages are served, such as https://cdn.example.com/packages'),
   MPOP_WORKERS: v('^(auto|[0-9]+)$', 'a number of processes from 1 to 64, or auto (one per core)'),
   MPOP_OIDC_ISSUER: v(URL_LIKE, 'the issuer URL of the OpenID Connect provider'),

@@ -28,7 +28,8 @@ export class GateService {
   constructor(
     private readonly db: Kysely<Database>,
     changes: ChangeBus,
-    private readonly publicUrl: string,
+    /** `MPOP_PACKAGE_BASE_URL`: the server's own download route, or a CDN in front of the store. */
+    private readonly packageBaseUrl: string,
   ) {
     changes.onChange((c) => {
       this.generation++;
@@ -62,7 +63,7 @@ export class GateService {
       out.push({
         miniProgramId: id,
         version: c.version,
-        packageUrl: `${this.publicUrl}/client/v1/packages/${c.sha256}.zip`,
+        packageUrl: `${this.packageBaseUrl}/${c.sha256}.zip`,
         sha256: c.sha256,
         size: c.size,
         signature: c.signature,

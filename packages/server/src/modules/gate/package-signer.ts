@@ -1,6 +1,4 @@
-import fs from 'node:fs';
-import { createPrivateKey, createSign, randomUUID } from 'node:crypto';
-import { pipeline } from 'node:stream/promises';
+import { createPrivateKey, randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
@@ -8,7 +6,7 @@ import type { ChangeBus } from '../../lib/change-bus.js';
 import type { SecretBox } from '../../lib/crypto.js';
 import { nowIso } from '../../lib/time.js';
 import { keyAad } from '../host-apps/host-app.service.js';
-import type { PackageStore } from '../mini-programs/package-store.js';
+import type { SigningPool } from './signing-pool.js';
 
 export interface SigningJob {
   id: string;
@@ -35,7 +33,7 @@ export class PackageSigner {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly box: SecretBox,
-    private readonly store: PackageStore,
+    private readonly pool: SigningPool,
     private readonly changes: ChangeBus,
     private readonly log: FastifyBaseLogger,
   ) {}
@@ -75,9 +73,8 @@ export class PackageSigner {
           key = createPrivateKey(this.box.open(pair.privateKeySealed, keyAad(pair.workspaceId, pair.appId)).toString('utf8'));
           keys.set(pair.keyFingerprint, key);
         }
-        const signer = createSign('sha256');
-        await pipeline(fs.createReadStream(this.store.pathFor(pair.sha256)), signer);
-        const signature = signer.sign(key, 'base64');
+        // The package's SHA-256 (from its upload) is the digest: the file is not read again.
+        const signature = await this.pool.sign(key, Buffer.from(pair.sha256, 'hex'));
         await this.db
           .insertInto('packageSignatures')
           .values({ keyFingerprint: pair.keyFingerprint, sha256: pair.sha256, signature, createdAt: nowIso() })

@@ -88,7 +88,7 @@ export class MiniProgramService {
       if (!mp) throw notFound(`The mini program ${id}`);
       if (await repo.findPackage(id, upload.version)) throw versionExists(id, upload.version);
       if (upload.file.size === 0) throw new AppError('INVALID_PACKAGE', 'The package file is empty.');
-      const { mainUrl } = await inspectPackage(upload.file.tmpPath);
+      const { mainUrl } = await inspectPackage(() => this.store.openZip(upload.file));
       await this.store.commit(upload.file);
       const row = {
         miniProgramId: id,
@@ -112,7 +112,7 @@ export class MiniProgramService {
       });
       return toPackage(row, mp.releasedVersion);
     } catch (err) {
-      await this.store.discard(upload.file.tmpPath);
+      await this.store.discard(upload.file);
       throw isUniqueViolation(err) ? versionExists(id, upload.version) : err;
     }
   }

@@ -1,14 +1,8 @@
-import yauzl, { type Entry, type ZipFile } from 'yauzl';
+import type { Entry, ZipFile } from 'yauzl';
 import { AppError } from '../../lib/app-error.js';
 
 const invalid = (why: string) => new AppError('INVALID_PACKAGE', `The package is not a valid mini program: ${why}`);
 const APP_JSON_MAX = 1024 * 1024;
-
-function open(file: string): Promise<ZipFile> {
-  return new Promise((resolve, reject) =>
-    yauzl.open(file, { lazyEntries: true, autoClose: true, strictFileNames: true }, (err, zip) => (err ? reject(err) : resolve(zip!))),
-  );
-}
 
 function readEntry(zip: ZipFile, entry: Entry): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -24,14 +18,14 @@ function readEntry(zip: ZipFile, entry: Entry): Promise<Buffer> {
 }
 
 /**
- * Checks that a file is a zip (yauzl also rejects absolute and `..` entry names) with an `app.json` at its root
+ * Checks that a file (opened by `open`, from disk or an object store) is a zip (yauzl also rejects absolute and `..` entry names) with an `app.json` at its root
  * (or in its single top folder). @returns the mini program's main URL: `/index.html#<first page>`, or `/index.html`
  * when app.json lists no pages.
  */
-export async function inspectPackage(file: string): Promise<{ mainUrl: string }> {
+export async function inspectPackage(open: () => Promise<ZipFile>): Promise<{ mainUrl: string }> {
   let zip: ZipFile;
   try {
-    zip = await open(file);
+    zip = await open();
   } catch {
     throw invalid('the file is not a zip archive.');
   }
@@ -50,7 +44,7 @@ export async function inspectPackage(file: string): Promise<{ mainUrl: string }>
     zip.close();
     throw invalid('it has no app.json at its root.');
   }
-  const reopened = await open(file);
+  const reopened = await open();
   const entry = await new Promise<Entry>((resolve, reject) => {
     reopened.on('entry', (e: Entry) => (e.fileName === appJson.fileName ? resolve(e) : reopened.readEntry()));
     reopened.on('error', reject);

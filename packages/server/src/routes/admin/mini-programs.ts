@@ -65,7 +65,7 @@ async function readPackageForm(request: FastifyRequest, store: PackageStore, max
         }
         const received = await store.receive(part.file, () => part.file.truncated);
         if (received.truncated) {
-          await store.discard(received.tmpPath);
+          await store.discard(received);
           throw new AppError(
             'PAYLOAD_TOO_LARGE',
             `The package is larger than the limit of ${Math.floor(maxBytes / 1024 / 1024)} MiB (MPOP_MAX_PACKAGE_BYTES).`,
@@ -94,7 +94,7 @@ async function readPackageForm(request: FastifyRequest, store: PackageStore, max
       });
     return { ...(fields as Omit<PackageUpload, 'file'>), file };
   } catch (err) {
-    if (file) await store.discard(file.tmpPath);
+    if (file) await store.discard(file);
     if ((err as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') {
       throw new AppError(
         'PAYLOAD_TOO_LARGE',

@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
 import { ResourcesRequestSchema, ResourcesResponseSchema } from '@mpop/contracts';
 import clientRateLimit from '../../plugins/app/client-rate-limit.js';
 import { responses } from '../schemas.js';
+import packageRoutes from './packages.js';
 
 const tags = ['client API'];
 
@@ -31,27 +31,6 @@ const client: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => ({ resources: await app.services.gate.resources(request.body) }),
   );
 
-  app.get(
-    '/packages/:file',
-    {
-      schema: {
-        tags,
-        summary: 'Download a package by its SHA-256 (immutable; ETag, Range)',
-        security: [],
-        params: Type.Object({ file: Type.String({ pattern: '^[0-9a-f]{64}\\.zip$' }) }),
-      },
-    },
-    async (request, reply) => {
-      const sha256 = request.params.file.slice(0, 64);
-      reply.header('ETag', `"${sha256}"`);
-      reply.header('Cache-Control', 'public, max-age=31536000, immutable');
-      if (request.headers['if-none-match'] === `"${sha256}"`) return reply.code(304).send();
-      return reply.sendFile(app.packageStore.relative(sha256), app.packageStore.root, {
-        cacheControl: false,
-        etag: false,
-        lastModified: false,
-      });
-    },
-  );
+  await app.register(packageRoutes);
 };
 export default client;
