@@ -29,7 +29,9 @@ const LIMITS = { MPOP_RATE_LIMIT_PER_DEVICE: '3', MPOP_RATE_LIMIT_PER_ADDRESS: '
 /** A configured host app, so that requests within the limits answer 200. */
 async function hostApp(t: TestApp): Promise<string> {
   const admin = await Client.signIn(t.app);
-  const { appId } = (await admin.post('/api/v1/host-apps', { name: `Limited ${randomBytes(3).toString('hex')}`, workspaceId: 'rl' })).json();
+  const { appId } = (
+    await admin.post('/api/v1/host-apps', { name: `Limited ${randomBytes(3).toString('hex')}`, workspaceId: 'rl' })
+  ).json();
   const res = await admin.put(`/api/v1/host-apps/rl/${appId}/dev-config`, devConfigForm('limited.example.com', rsaKey().pkcs8));
   expect(res.statusCode).toBe(200);
   return appId;
