@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -11,7 +12,9 @@ import swaggerUi from '@fastify/swagger-ui';
 import fastifyStatic from '@fastify/static';
 import type { Kysely } from 'kysely';
 import type { Config } from './config.js';
-import { connectDatabase } from './db/connect.js';
+import { connectDatabase, sqliteFile } from './db/connect.js';
+import { lockSqlite } from './db/sqlite-lock.js';
+import { ClusterIpcTransport } from './lib/cluster-ipc-transport.js';
 import { migrateToLatest } from './db/migrations/index.js';
 import type { Database } from './db/schema.js';
 import { AppError } from './lib/app-error.js';
@@ -71,6 +74,11 @@ declare module 'fastify' {
 export interface BuildOptions {
   /** Where JSON log lines go (stdout by default); tests capture them to prove no secret is logged. */
   logStream?: Writable;
+  /**
+   * Whether this process does the start-up chores (making signatures a crashed process left unmade). Of the
+   * processes of one MPOP_WORKERS cluster only the first does. Default: true.
+   */
+  startupTasks?: boolean;
 }
 
 const MULTIPART_LIMITS = { files: 1, fields: 10, parts: 12, fieldSize: 64 * 1024 };
@@ -82,11 +90,16 @@ const MULTIPART_LIMITS = { files: 1, fields: 10, parts: 12, fieldSize: 64 * 1024
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
   fs.mkdirSync(config.dataDir, { recursive: true });
   const box = new SecretBox(resolveMasterKey(config.dataDir, config.masterKey));
+  const packageStore = await openPackageStore(config);
+  // One SQLite database, one mpop (its workers share the primary's hold): a second one would serve stale answers.
+  const dbFile = sqliteFile(config.databaseUrl);
+  const unlock = dbFile && !cluster.isWorker ? lockSqlite(dbFile) : () => {};
   const handle = connectDatabase(config.databaseUrl);
   try {
     await migrateToLatest(handle.db, handle.dialect);
   } catch (err) {
     await handle.db.destroy();
+    unlock();
     throw err;
   }
 
@@ -109,11 +122,16 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  // Several instances may share one PostgreSQL: changes reach the others' caches through LISTEN/NOTIFY.
-  const changes = new ChangeBus(handle.pool ? new PgNotifyTransport(handle.pool, config.databaseUrl, app.log) : undefined, (err) =>
+  // Several instances may share one PostgreSQL: changes reach the others' caches through LISTEN/NOTIFY. The
+  // workers of one cluster on SQLite tell each other through the primary process.
+  const transport = handle.pool
+    ? new PgNotifyTransport(handle.pool, config.databaseUrl, app.log)
+    : ClusterIpcTransport.available()
+      ? new ClusterIpcTransport()
+      : undefined;
+  const changes = new ChangeBus(transport, (err) =>
     app.log.error({ err: { message: (err as Error).message } }, 'could not tell other instances about a change'),
   );
-  const packageStore = await openPackageStore(config);
   const signingPool = new SigningPool();
   const signer = new PackageSigner(handle.db, box, signingPool, changes, app.log);
   const hostApps = new HostAppService(handle.db, box, changes, (hostAppId) => signer.reconcile({ hostAppId }, 'key uploaded'));
@@ -135,6 +153,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     await signingPool.close();
     await packageStore.close();
     await handle.db.destroy();
+    unlock();
   });
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
@@ -213,9 +232,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     throw err;
   }
   // A process that stopped mid-job (crash, deploy) may have left signatures unmade: make them now, in the background.
-  void signer
-    .reconcile({}, 'start-up check')
-    .catch((err) => app.log.error({ err: { message: (err as Error).message } }, 'start-up signing check failed'));
+  if (options.startupTasks !== false)
+    void signer
+      .reconcile({}, 'start-up check')
+      .catch((err) => app.log.error({ err: { message: (err as Error).message } }, 'start-up signing check failed'));
   return app;
 }
 

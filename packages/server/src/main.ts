@@ -1,7 +1,13 @@
+import cluster, { type Worker } from 'node:cluster';
+import os from 'node:os';
 import { buildApp, ensureFirstAdmin } from './app.js';
 import { type Config, ConfigError, loadConfig } from './config.js';
+import { connectDatabase, sqliteFile } from './db/connect.js';
+import { migrateToLatest } from './db/migrations/index.js';
+import { lockSqlite } from './db/sqlite-lock.js';
+import { isChangeMessage } from './lib/cluster-ipc-transport.js';
 
-/** Entry point: configuration from the environment, graceful shutdown on SIGTERM/SIGINT. */
+/** Entry point: configuration from the environment, `MPOP_WORKERS` processes, graceful shutdown on SIGTERM/SIGINT. */
 async function main() {
   let config: Config;
   try {
@@ -13,10 +19,16 @@ async function main() {
     }
     throw err;
   }
-  const app = await buildApp(config);
-  await ensureFirstAdmin(app);
+  if (config.workers > 1 && cluster.isPrimary) return primary(config);
+  return serve(config, !cluster.isWorker || process.env.MPOP_WORKER_INDEX === '0');
+}
+
+/** One server process: the only one, or one worker of a cluster (`first` does the start-up chores). */
+async function serve(config: Config, first: boolean) {
+  const app = await buildApp(config, { startupTasks: first });
+  if (first) await ensureFirstAdmin(app);
   await app.listen({ port: config.port, host: config.host });
-  app.log.info(`mpop is ready: console ${config.publicUrl}/ , API docs ${config.publicUrl}/api/docs`);
+  if (first) app.log.info(`mpop is ready: console ${config.publicUrl}/ , API docs ${config.publicUrl}/api/docs`);
 
   let closing = false;
   const shutdown = (signal: string) => {
@@ -36,6 +48,83 @@ async function main() {
         process.exit(1);
       },
     );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+/** A JSON log line in the shape of the workers' (pino) lines. */
+function log(level: 'info' | 'warn' | 'error', msg: string, extra: Record<string, unknown> = {}) {
+  const levels = { info: 30, warn: 40, error: 50 };
+  const line = JSON.stringify({ level: levels[level], time: Date.now(), pid: process.pid, hostname: os.hostname(), ...extra, msg });
+  (level === 'info' ? process.stdout : process.stderr).write(`${line}\n`);
+}
+
+/**
+ * The primary of `MPOP_WORKERS=N`: holds the SQLite lock, migrates once, starts N workers that share the port
+ * (node:cluster hands connections round-robin), relays changes between them (SQLite), restarts a worker that
+ * crashes, and on SIGTERM/SIGINT lets every worker finish its requests before exiting.
+ */
+async function primary(config: Config) {
+  const dbFile = sqliteFile(config.databaseUrl);
+  const unlock = dbFile ? lockSqlite(dbFile) : () => {};
+  // Migrations run here once, before any worker opens the database (workers then find nothing to do).
+  const handle = connectDatabase(config.databaseUrl);
+  try {
+    await migrateToLatest(handle.db, handle.dialect);
+  } finally {
+    await handle.db.destroy();
+  }
+
+  let stopping = false;
+  const alive = new Set<Worker>();
+  const listening = new Set<Worker>();
+  const stopAll = () => {
+    for (const w of alive) w.process.kill('SIGTERM');
+  };
+  const fork = (index: number) => {
+    const worker = cluster.fork({ MPOP_WORKER_INDEX: String(index) });
+    alive.add(worker);
+    worker.on('listening', () => listening.add(worker));
+    worker.on('message', (message: unknown) => {
+      if (!isChangeMessage(message)) return;
+      for (const other of alive) if (other !== worker && other.isConnected()) other.send(message);
+    });
+    worker.on('exit', (code, signal) => {
+      alive.delete(worker);
+      const wasUp = listening.delete(worker);
+      if (stopping) {
+        if (alive.size === 0) {
+          unlock();
+          process.exit(0);
+        }
+        return;
+      }
+      if (!wasUp) {
+        // It never came up (the database is unreachable, the port taken, ...): the others will not either.
+        log('error', 'a worker failed to start; stopping (its error is above)', { worker: index, code });
+        stopping = true;
+        stopAll();
+        unlock();
+        process.exit(1);
+      }
+      log('warn', 'a worker exited; starting another', { worker: index, code, signal });
+      fork(index);
+    });
+  };
+  for (let i = 0; i < config.workers; i++) fork(i);
+  log('info', `mpop primary: ${config.workers} worker processes on port ${config.port}`);
+
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log('info', 'shutting down: the workers finish their in-flight requests', { signal });
+    stopAll();
+    setTimeout(() => {
+      log('error', 'shutdown took longer than 20 s; exiting');
+      unlock();
+      process.exit(1);
+    }, 20_000).unref();
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));

@@ -1,7 +1,7 @@
 import fp from 'fastify-plugin';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { AppError } from '../../lib/app-error.js';
 
 export interface ClientRateLimitOptions {
@@ -34,6 +34,8 @@ type ClientBody = { appId?: unknown; workspaceId?: unknown; deviceId?: unknown }
 export default fp<ClientRateLimitOptions>(async (app, opts) => {
   let redis: Redis | undefined;
   if (opts.redisUrl) {
+    // Loaded only when used: it is a noticeable part of the start-up time.
+    const { Redis } = await import('ioredis');
     redis = new Redis(opts.redisUrl, {
       // Fail fast while disconnected instead of queueing requests behind a dead Redis.
       enableOfflineQueue: false,
