@@ -6,6 +6,7 @@ import { connectDatabase, sqliteFile } from './db/connect.js';
 import { migrateToLatest } from './db/migrations/index.js';
 import { lockSqlite } from './db/sqlite-lock.js';
 import { isChangeMessage } from './lib/cluster-ipc-transport.js';
+import { AuthService } from './modules/auth/auth.service.js';
 
 /** Entry point: configuration from the environment, `MPOP_WORKERS` processes, graceful shutdown on SIGTERM/SIGINT. */
 async function main() {
@@ -68,10 +69,12 @@ function log(level: 'info' | 'warn' | 'error', msg: string, extra: Record<string
 async function primary(config: Config) {
   const dbFile = sqliteFile(config.databaseUrl);
   const unlock = dbFile ? lockSqlite(dbFile) : () => {};
-  // Migrations run here once, before any worker opens the database (workers then find nothing to do).
+  // Migrations and the first admin are done here once, before any worker opens the database.
   const handle = connectDatabase(config.databaseUrl);
   try {
     await migrateToLatest(handle.db, handle.dialect);
+    if (await new AuthService(handle.db, config.sessionTtlMs).bootstrapAdmin(config.adminUsername, config.adminPassword))
+      log('info', 'created the first admin from MPOP_ADMIN_USERNAME', { username: config.adminUsername });
   } finally {
     await handle.db.destroy();
   }
