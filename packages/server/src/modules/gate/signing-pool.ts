@@ -21,13 +21,25 @@ export function signSha256Digest(key: KeyObject | string, digest: Buffer): strin
 // The worker's code, evaluated (so the same file works from the TypeScript sources and from dist/).
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
-const { constants, privateEncrypt } = require('node:crypto');
+const { constants, createPrivateKey, privateEncrypt } = require('node:crypto');
 const PREFIX = Buffer.from('${SHA256_DIGEST_INFO.toString('hex')}', 'hex');
+// Parsing a PEM costs about half a signature, and a key signs several things in a row (package, bindings).
+const parsed = new Map();
+function keyOf(key) {
+  if (typeof key !== 'string') return key;
+  let k = parsed.get(key);
+  if (!k) {
+    k = createPrivateKey(key);
+    if (parsed.size >= 64) parsed.delete(parsed.keys().next().value);
+    parsed.set(key, k);
+  }
+  return k;
+}
 parentPort.on('message', ({ id, tasks }) => {
   const results = tasks.map(({ key, digest }) => {
     try {
       const data = Buffer.concat([PREFIX, Buffer.from(digest)]);
-      return { signature: privateEncrypt({ key, padding: constants.RSA_PKCS1_PADDING }, data).toString('base64') };
+      return { signature: privateEncrypt({ key: keyOf(key), padding: constants.RSA_PKCS1_PADDING }, data).toString('base64') };
     } catch (err) {
       return { error: String((err && err.message) || err) };
     }
