@@ -95,8 +95,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const dbFile = sqliteFile(config.databaseUrl);
   const unlock = dbFile && !cluster.isWorker ? lockSqlite(dbFile) : () => {};
   const handle = connectDatabase(config.databaseUrl);
+  const migrationWarnings: string[] = []; // logged once the logger exists
   try {
-    await migrateToLatest(handle.db, handle.dialect);
+    await migrateToLatest(handle.db, handle.dialect, (message) => migrationWarnings.push(message));
   } catch (err) {
     await handle.db.destroy();
     unlock();
@@ -121,6 +122,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     return503OnClosing: true,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
+  for (const message of migrationWarnings) app.log.warn(message);
 
   // Several instances may share one PostgreSQL: changes reach the others' caches through LISTEN/NOTIFY. The
   // workers of one cluster on SQLite tell each other through the primary process.

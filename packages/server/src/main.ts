@@ -72,7 +72,7 @@ async function primary(config: Config) {
   // Migrations and the first admin are done here once, before any worker opens the database.
   const handle = connectDatabase(config.databaseUrl);
   try {
-    await migrateToLatest(handle.db, handle.dialect);
+    await migrateToLatest(handle.db, handle.dialect, (message) => log('warn', message));
     if (await new AuthService(handle.db, config.sessionTtlMs).bootstrapAdmin(config.adminUsername, config.adminPassword))
       log('info', 'created the first admin from MPOP_ADMIN_USERNAME', { username: config.adminUsername });
   } finally {

@@ -3,9 +3,12 @@ import type { Dialect } from '../connect.js';
 import type { Database } from '../schema.js';
 import { initial } from './0001_initial.js';
 import { timestamptz } from './0002_timestamptz.js';
+import { searchIndexes } from './0006_search_indexes.js';
 
 export interface MigrationContext {
   dialect: Dialect;
+  /** Tells the operator about something a migration had to do without (a missing privilege, an extension). */
+  warn?: (message: string) => void;
 }
 
 /** Migrations in order, one file each, sortable names. Bundled statically so `dist/` needs no globbing. */
@@ -13,12 +16,13 @@ function migrations(ctx: MigrationContext): Record<string, Migration> {
   return {
     '0001_initial': initial(ctx),
     '0002_timestamptz': timestamptz(ctx),
+    '0006_search_indexes': searchIndexes(ctx),
   };
 }
 
 /** Brings the schema up to date. Kysely's migrator takes a lock, so several processes may start at once. */
-export async function migrateToLatest(db: Kysely<Database>, dialect: Dialect): Promise<void> {
-  const provider: MigrationProvider = { getMigrations: async () => migrations({ dialect }) };
+export async function migrateToLatest(db: Kysely<Database>, dialect: Dialect, warn?: (message: string) => void): Promise<void> {
+  const provider: MigrationProvider = { getMigrations: async () => migrations({ dialect, warn }) };
   // Migrations are written in snake_case: run them on a connection without the CamelCasePlugin.
   const raw = db.withoutPlugins() as unknown as Kysely<any>;
   const { error, results } = await new Migrator({ db: raw, provider }).migrateToLatest();

@@ -1,13 +1,16 @@
-import { sql } from 'kysely';
+import { type SelectQueryBuilder, sql } from 'kysely';
 import type { HostApp, PageOf } from '@mpop/contracts';
 import type { Executor } from '../../db/executor.js';
-import type { DevConfigRow, HostAppRow, NewHostAppRow } from '../../db/schema.js';
+import { dialectOf } from '../../db/executor.js';
+import type { Database, DevConfigRow, HostAppRow, NewHostAppRow } from '../../db/schema.js';
 
 /** The key of per-workspace name uniqueness and of the search: trimmed, NFC, lower-case. */
 export const nameKey = (name: string) => name.trim().normalize('NFC').toLowerCase();
 
 /** Escapes LIKE wildcards so a query for "50%_off" matches those characters literally. */
 const likeContains = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+/** The same for GLOB, whose wildcards are escaped by a character class: "[*]". */
+const globContains = (text: string) => `*${text.replace(/[*?[]/g, (c) => `[${c}]`)}*`;
 
 export type HostAppWithConfig = HostAppRow & { devConfigured: boolean };
 
@@ -39,25 +42,44 @@ export class HostAppRepository {
     return row && { ...row, devConfigured: Boolean(row.devConfigured) };
   }
 
-  /** Newest first; `query` is a case-insensitive substring of the name, or an exact APPID. */
+  /**
+   * Newest first; `query` is a case-insensitive substring of the name, or an exact APPID. Both are answered from
+   * indexes (a trigram index on the name: FTS5 on SQLite, pg_trgm on PostgreSQL; a B-tree on the APPID): the
+   * matching IDs are found and counted first, and only the page's rows are read.
+   */
   async list(opts: { query?: string; workspaceId?: string; page: number; pageSize: number }): Promise<PageOf<HostAppWithConfig>> {
-    let q = this.base();
-    if (opts.workspaceId) q = q.where('hostApps.workspaceId', '=', opts.workspaceId);
     const text = opts.query?.trim();
+    const inWorkspace = <Q extends SelectQueryBuilder<Database, 'hostApps', { id: number }>>(q: Q) =>
+      opts.workspaceId ? q.where('hostApps.workspaceId', '=', opts.workspaceId) : q;
+    let matches = inWorkspace(this.db.selectFrom('hostApps').select('hostApps.id'));
     if (text) {
-      // SQLite's LIKE has no default escape character, so it is spelled out (as a parameter) for both dialects.
-      const contains = sql<boolean>`${sql.ref('hostApps.nameKey')} like ${likeContains(nameKey(text))} escape ${'\\'}`;
-      q = q.where((eb) => eb.or([contains, eb('hostApps.appId', '=', text)]));
+      const key = nameKey(text);
+      const byName =
+        dialectOf(this.db) === 'sqlite'
+          ? // The FTS5 trigram index serves GLOB (name keys are lower-case, so GLOB's case sensitivity does not matter).
+            this.db
+              .selectFrom('hostApps')
+              .select('hostApps.id')
+              .where('hostApps.id', 'in', sql<number>`(select rowid from host_apps_fts where name_key glob ${globContains(key)})`)
+          : this.db
+              .selectFrom('hostApps')
+              .select('hostApps.id')
+              .where(sql<boolean>`${sql.ref('hostApps.nameKey')} like ${likeContains(key)} escape ${'\\'}`);
+      matches = inWorkspace(byName).union(
+        inWorkspace(this.db.selectFrom('hostApps').select('hostApps.id').where('hostApps.appId', '=', text)),
+      );
     }
-    const [{ total }] = await q
-      .clearSelect()
+    const [{ total }] = await this.db
+      .selectFrom(matches.as('m'))
       .select((eb) => eb.fn.countAll<number>().as('total'))
       .execute();
-    const rows = await q
-      .orderBy('hostApps.id', 'desc')
+    const page = this.db
+      .selectFrom(matches.as('m'))
+      .select('m.id')
+      .orderBy('m.id', 'desc')
       .limit(opts.pageSize)
-      .offset((opts.page - 1) * opts.pageSize)
-      .execute();
+      .offset((opts.page - 1) * opts.pageSize);
+    const rows = Number(total) > 0 ? await this.base().where('hostApps.id', 'in', page).orderBy('hostApps.id', 'desc').execute() : [];
     return {
       items: rows.map((r) => ({ ...r, devConfigured: Boolean(r.devConfigured) })),
       total: Number(total),
