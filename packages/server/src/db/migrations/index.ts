@@ -3,6 +3,7 @@ import type { Dialect } from '../connect.js';
 import type { Database } from '../schema.js';
 import { initial } from './0001_initial.js';
 import { timestamptz } from './0002_timestamptz.js';
+import { releases } from './0003_releases.js';
 import { searchIndexes } from './0006_search_indexes.js';
 
 export interface MigrationContext {
@@ -16,6 +17,7 @@ function migrations(ctx: MigrationContext): Record<string, Migration> {
   return {
     '0001_initial': initial(ctx),
     '0002_timestamptz': timestamptz(ctx),
+    '0003_releases': releases(ctx),
     '0006_search_indexes': searchIndexes(ctx),
   };
 }

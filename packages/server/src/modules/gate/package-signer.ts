@@ -6,6 +6,8 @@ import type { ChangeBus } from '../../lib/change-bus.js';
 import type { SecretBox } from '../../lib/crypto.js';
 import { nowIso } from '../../lib/time.js';
 import { keyAad } from '../host-apps/host-app.service.js';
+import { bindingText, rsaSha256Sign } from './rsa-sign.js';
+import { type BindingSignatureRow, type PackageSignatureRow, SignatureRepository, type SigningWork } from './signature.repository.js';
 import type { SigningPool } from './signing-pool.js';
 
 export interface SigningJob {
@@ -21,13 +23,15 @@ export interface SigningJob {
 
 /** Fan-outs up to this many signatures are made before the change answers; larger ones in the background. */
 export const INLINE_SIGNATURES = 20;
-/** Signatures requested from the pool at once (and rows written per statement). */
+/** Work items signed at once: enough to keep every worker of the pool busy; their rows are written together. */
 const SIGNING_CHUNK = 128;
 
 /**
  * Makes the RSA-SHA256 signatures the client API hands out, when something changes (a release, an authorisation,
- * a key upload), so the hot path only looks them up. Signatures are keyed by (key fingerprint, package SHA-256):
- * a signature depends only on the key and the bytes.
+ * a key upload), so the hot path only looks them up. A package signature is keyed by (key fingerprint, package
+ * SHA-256): it depends only on the key and the bytes. A binding signature is keyed by (host app, mini program,
+ * version, key): it ties the package to them. A failure is recorded with its reason (shown on the release) and the
+ * gate keeps serving what it served before; the next attempt (any change, or a restart) tries again.
  */
 export class PackageSigner {
   private readonly jobs = new Map<string, SigningJob>();
@@ -45,10 +49,11 @@ export class PackageSigner {
     return [...this.jobs.values()].reverse();
   }
 
-  /** Signs every missing (key, released authorised package) pair within the scope. */
-  async reconcile(scope: { hostAppId?: number; miniProgramId?: string }, reason: string): Promise<SigningJob> {
-    await this.collectGarbage();
-    const missing = await this.missing(scope);
+  /** Signs every missing package and binding signature the gate may need within the scope. */
+  async signMissing(scope: { hostAppId?: number; miniProgramId?: string }, reason: string): Promise<SigningJob> {
+    const repo = new SignatureRepository(this.db);
+    await repo.deleteUnusedKeys();
+    const missing = await repo.missing(scope);
     const job: SigningJob = {
       id: randomUUID(),
       status: 'running',
@@ -66,74 +71,95 @@ export class PackageSigner {
     return job;
   }
 
-  private async run(job: SigningJob, missing: Awaited<ReturnType<PackageSigner['missing']>>) {
+  private async run(job: SigningJob, missing: SigningWork[]) {
+    const repo = new SignatureRepository(this.db);
+    const signedPackages = new Set<string>();
     try {
-      // Chunks keep the signing pool busy on every core, and the rows are written one statement per chunk.
       for (let i = 0; i < missing.length; i += SIGNING_CHUNK) {
         const chunk = missing.slice(i, i + SIGNING_CHUNK);
-        const signatures = await Promise.all(
-          chunk.map((pair) => {
-            // Opened here (cheap), parsed and used in a worker thread; the package's SHA-256 from its upload is the digest.
-            const pem = this.box.open(pair.privateKeySealed, keyAad(pair.workspaceId, pair.appId)).toString('utf8');
-            return this.pool.sign(pem, Buffer.from(pair.sha256, 'hex'));
-          }),
-        );
-        const createdAt = nowIso();
-        await this.db
-          .insertInto('packageSignatures')
-          .values(
-            chunk.map((pair, j) => ({ keyFingerprint: pair.keyFingerprint, sha256: pair.sha256, signature: signatures[j], createdAt })),
-          )
-          .onConflict((oc) => oc.columns(['keyFingerprint', 'sha256']).doNothing())
-          .execute();
-        job.done += chunk.length;
+        const outcomes = await Promise.allSettled(chunk.map((work) => this.sign(work, signedPackages)));
+        const packages: PackageSignatureRow[] = [];
+        const bindings: BindingSignatureRow[] = [];
+        for (const [j, outcome] of outcomes.entries()) {
+          if (outcome.status === 'fulfilled') {
+            if (outcome.value.package) packages.push(outcome.value.package);
+            bindings.push(outcome.value.binding);
+            continue;
+          }
+          const work = chunk[j];
+          const reason = failureReason(outcome.reason, work);
+          job.status = 'failed';
+          job.error ??= reason;
+          this.log.error({ err: { message: (outcome.reason as Error).message }, job: job.id, sha256: work.sha256 }, 'signing failed');
+          await repo
+            .recordFailure({ keyFingerprint: work.keyFingerprint, sha256: work.sha256, reason, failedAt: nowIso() })
+            .catch(() => undefined);
+        }
+        await this.db.transaction().execute(async (trx) => {
+          const r = new SignatureRepository(trx);
+          await r.insertPackageSignatures(packages);
+          await r.insertBindingSignatures(bindings);
+          await r.clearFailures(bindings);
+        });
+        job.done += bindings.length;
       }
-      job.status = 'done';
+      if (job.status === 'running') job.status = 'done';
     } catch (err) {
       job.status = 'failed';
-      job.error = 'Signing failed; the details are in the server log.';
+      job.error ??= 'Signing stopped; the details are in the server log.';
       this.log.error({ err: { message: (err as Error).message }, job: job.id }, 'signing job failed');
     } finally {
       job.finishedAt = nowIso();
       // Answers cached before the signatures existed left these packages out: rebuild them everywhere.
-      if (job.total > 0) await this.changes.publish({ kind: 'mini-programs' });
+      if (job.done > 0) await this.changes.publish({ kind: 'mini-programs' });
     }
   }
 
-  private async missing(scope: { hostAppId?: number; miniProgramId?: string }) {
-    let q = this.db
-      .selectFrom('hostAppMiniPrograms as am')
-      .innerJoin('hostApps as ha', 'ha.id', 'am.hostAppId')
-      .innerJoin('devConfigs as dc', 'dc.hostAppId', 'ha.id')
-      .innerJoin('miniPrograms as mp', 'mp.miniProgramId', 'am.miniProgramId')
-      .innerJoin('miniProgramPackages as p', (j) =>
-        j.onRef('p.miniProgramId', '=', 'mp.miniProgramId').onRef('p.version', '=', 'mp.releasedVersion'),
-      )
-      .leftJoin('packageSignatures as s', (j) => j.onRef('s.keyFingerprint', '=', 'dc.keyFingerprint').onRef('s.sha256', '=', 'p.sha256'))
-      .select(['dc.keyFingerprint', 'dc.privateKeySealed', 'ha.appId', 'ha.workspaceId', 'p.sha256'])
-      .where('s.signature', 'is', null);
-    if (scope.hostAppId !== undefined) q = q.where('ha.id', '=', scope.hostAppId);
-    if (scope.miniProgramId !== undefined) q = q.where('mp.miniProgramId', '=', scope.miniProgramId);
-    const rows = await q.execute();
-    const seen = new Set<string>();
-    return rows.filter((r) => {
-      const k = `${r.keyFingerprint}:${r.sha256}`;
-      if (seen.has(k)) return false;
-      seen.add(k);
-      return true;
-    });
-  }
-
-  /** Signatures of keys no host app uses any more (deleted, rotated) are dropped. */
-  private async collectGarbage() {
-    await this.db
-      .deleteFrom('packageSignatures')
-      .where('keyFingerprint', 'not in', this.db.selectFrom('devConfigs').select('keyFingerprint'))
-      .execute();
+  /** Makes one work item's signatures (in the pool's worker threads); the caller writes them. */
+  private async sign(
+    work: SigningWork,
+    signedPackages: Set<string>,
+  ): Promise<{ package?: PackageSignatureRow; binding: BindingSignatureRow }> {
+    const pem = openKey(this.box, work);
+    const packageKey = `${work.keyFingerprint}:${work.sha256}`;
+    const needsPackage = !work.packageSigned && !signedPackages.has(packageKey);
+    if (needsPackage) signedPackages.add(packageKey);
+    const [packageSignature, binding] = await Promise.all([
+      needsPackage ? rsaSha256Sign(this.pool, pem, { sha256: work.sha256 }) : undefined,
+      rsaSha256Sign(this.pool, pem, { text: bindingText(work) }),
+    ]);
+    const createdAt = nowIso();
+    const { hostAppId, miniProgramId, version, keyFingerprint, sha256 } = work;
+    return {
+      package: packageSignature === undefined ? undefined : { keyFingerprint, sha256, signature: packageSignature, createdAt },
+      binding: { hostAppId, miniProgramId, version, keyFingerprint, sha256, signature: binding, createdAt },
+    };
   }
 
   private remember(job: SigningJob) {
     this.jobs.set(job.id, job);
     while (this.jobs.size > 50) this.jobs.delete(this.jobs.keys().next().value!);
   }
+}
+
+class KeyUnusable extends Error {}
+
+/** The host app's private key as PEM (parsed, once per key, in a worker thread). */
+function openKey(box: SecretBox, work: SigningWork): string {
+  try {
+    return box.open(work.privateKeySealed, keyAad(work.workspaceId, work.appId)).toString('utf8');
+  } catch (err) {
+    throw new KeyUnusable((err as Error).message);
+  }
+}
+
+/** A sentence an operator can act on; never key material or a stack trace. */
+function failureReason(err: unknown, work: SigningWork): string {
+  if (err instanceof KeyUnusable) {
+    return `The private key of host app ${work.appId} (workspace ${work.workspaceId}) could not be opened with the master key; upload the key again or restore MPOP_MASTER_KEY.`;
+  }
+  if (/key|PEM|decoder/i.test((err as Error).message ?? '')) {
+    return `The private key of host app ${work.appId} (workspace ${work.workspaceId}) cannot sign; upload a valid key again.`;
+  }
+  return `Signing version ${work.version} for host app ${work.appId} failed; the details are in the server log.`;
 }
