@@ -341,11 +341,14 @@ const bench = {
         }
         const secs = (performance.now() - t0) / 1000;
         const g = await during;
-        if (job.status !== 'done' || job.done !== 10_000) throw new Error(`signing job ${job.status}: ${job.done}/${job.total} ${job.error}`);
+        if (job.status !== 'done' || job.done !== 10_000)
+          throw new Error(`signing job ${job.status}: ${job.done}/${job.total} ${job.error}`);
         // Each host app gets two signatures: the package's (its key, the package) and the binding one.
         rates.push((2 * job.done) / secs);
         p99s.push(g.p99);
-        say(`signing run ${r + 1}: ${job.done} host apps in ${secs.toFixed(1)} s = ${((2 * job.done) / secs).toFixed(0)} sig/s; gate p99 ${g.p99} ms`);
+        say(
+          `signing run ${r + 1}: ${job.done} host apps in ${secs.toFixed(1)} s = ${((2 * job.done) / secs).toFixed(0)} sig/s; gate p99 ${g.p99} ms`,
+        );
       }
       results.signing = { sigPerSecond: median(rates), hostAppsPerSecond: median(rates) / 2, gateP99: median(p99s) };
     } finally {
@@ -428,7 +431,16 @@ async function seedHostApps(databaseUrl, total, configured) {
     for (let j = i; j < Math.min(total, i + 1000); j++) {
       const appId = (0x1000000000000 + j).toString(16).toUpperCase().slice(-13);
       appIds.push(appId);
-      rows.push({ appId, workspaceId: 'bench', tenantId: 'TENANTAA', name: nameOf(j), nameKey: nameKey(nameOf(j)), source: 'manual', createdAt: now, updatedAt: now });
+      rows.push({
+        appId,
+        workspaceId: 'bench',
+        tenantId: 'TENANTAA',
+        name: nameOf(j),
+        nameKey: nameKey(nameOf(j)),
+        source: 'manual',
+        createdAt: now,
+        updatedAt: now,
+      });
     }
     await h.db.insertInto('hostApps').values(rows).execute();
   }
@@ -552,7 +564,9 @@ async function searchLatencies(url, appIds) {
   for (const q of exact) ex.push(await time(q));
   const deep = [];
   for (let i = 0; i < 20; i++) deep.push(await time(`store ${i}`)); // thousands of matches: counted in full
-  say(`search: substring p95 ${pct(sub, 0.95).toFixed(1)} ms, exact p95 ${pct(ex, 0.95).toFixed(1)} ms, broad p95 ${pct(deep, 0.95).toFixed(1)} ms`);
+  say(
+    `search: substring p95 ${pct(sub, 0.95).toFixed(1)} ms, exact p95 ${pct(ex, 0.95).toFixed(1)} ms, broad p95 ${pct(deep, 0.95).toFixed(1)} ms`,
+  );
   return { substringP95: pct(sub, 0.95), exactP95: pct(ex, 0.95), broadP95: pct(deep, 0.95) };
 }
 
@@ -575,7 +589,8 @@ function writeReport() {
   const rows = [
     [
       'gate / bare node:http, one host app, 10 mini programs per answer, 64 connections',
-      r.gate && `${f(r.gate.ratio, 2)} (${f(r.gate.gate)} vs ${f(r.gate.bare)} req/s), p99 ${f(r.gate.p99)} ms (bare ${f(r.gate.bareP99)} ms)`,
+      r.gate &&
+        `${f(r.gate.ratio, 2)} (${f(r.gate.gate)} vs ${f(r.gate.bare)} req/s), p99 ${f(r.gate.p99)} ms (bare ${f(r.gate.bareP99)} ms)`,
       '≥ 0.6, p99 ≤ 10 ms',
       r.gate && r.gate.ratio >= 0.6 && r.gate.p99 <= 10,
     ],

@@ -56,16 +56,18 @@ export class HostAppRepository {
       const key = nameKey(text);
       const byName =
         dialectOf(this.db) === 'sqlite'
-          ? // The FTS5 trigram index serves GLOB (name keys are lower-case, so GLOB's case sensitivity does not matter).
+          ? // FTS5 trigram index first (CROSS JOIN fixes the order: SQLite would otherwise walk the workspace's index and
+            // filter); it serves GLOB, and name keys are lower-case, so GLOB's case sensitivity does not matter.
             this.db
-              .selectFrom('hostApps')
+              .selectFrom(sql<{ id: number }>`(select rowid as id from host_apps_fts where name_key glob ${globContains(key)})`.as('f'))
+              .crossJoin('hostApps')
               .select('hostApps.id')
-              .where('hostApps.id', 'in', sql<number>`(select rowid from host_apps_fts where name_key glob ${globContains(key)})`)
+              .whereRef('hostApps.id', '=', 'f.id')
           : this.db
               .selectFrom('hostApps')
               .select('hostApps.id')
               .where(sql<boolean>`${sql.ref('hostApps.nameKey')} like ${likeContains(key)} escape ${'\\'}`);
-      matches = inWorkspace(byName).union(
+      matches = inWorkspace(byName as unknown as SelectQueryBuilder<Database, 'hostApps', { id: number }>).union(
         inWorkspace(this.db.selectFrom('hostApps').select('hostApps.id').where('hostApps.appId', '=', text)),
       );
     }
