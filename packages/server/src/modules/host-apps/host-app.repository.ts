@@ -45,7 +45,7 @@ export class HostAppRepository {
   /**
    * Newest first; `query` is a case-insensitive substring of the name, or an exact APPID. Both are answered from
    * indexes (a trigram index on the name: FTS5 on SQLite, pg_trgm on PostgreSQL; a B-tree on the APPID): the
-   * matching IDs are found and counted first, and only the page's rows are read.
+   * matching IDs are found, counted and paged in one pass, and only the page's rows are read.
    */
   async list(opts: { query?: string; workspaceId?: string; page: number; pageSize: number }): Promise<PageOf<HostAppWithConfig>> {
     const text = opts.query?.trim();
@@ -71,20 +71,44 @@ export class HostAppRepository {
         inWorkspace(this.db.selectFrom('hostApps').select('hostApps.id').where('hostApps.appId', '=', text)),
       );
     }
-    const [{ total }] = await this.db
-      .selectFrom(matches.as('m'))
-      .select((eb) => eb.fn.countAll<number>().as('total'))
-      .execute();
-    const page = this.db
+    const count = async () => {
+      const [row] = await this.db
+        .selectFrom(matches.as('m'))
+        .select((eb) => eb.fn.countAll<number>().as('total'))
+        .execute();
+      return Number(row.total);
+    };
+    const pageOf = this.db
       .selectFrom(matches.as('m'))
       .select('m.id')
       .orderBy('m.id', 'desc')
       .limit(opts.pageSize)
       .offset((opts.page - 1) * opts.pageSize);
-    const rows = Number(total) > 0 ? await this.base().where('hostApps.id', 'in', page).orderBy('hostApps.id', 'desc').execute() : [];
+    let page: { id: number }[];
+    let total: number;
+    if (text) {
+      // A search: one pass over its matches (usually few) gives the page's IDs, each carrying the count of all.
+      const found = await pageOf.select((eb) => eb.fn.countAll<number>().over().as('total')).execute();
+      page = found;
+      total = found.length > 0 ? Number(found[0].total) : opts.page > 1 ? await count() : 0;
+    } else {
+      // A listing: the count from the (workspace, id) index, the page straight from it.
+      [total, page] = await Promise.all([count(), pageOf.execute()]);
+    }
+    const rows =
+      page.length > 0
+        ? await this.base()
+            .where(
+              'hostApps.id',
+              'in',
+              page.map((r) => r.id),
+            )
+            .orderBy('hostApps.id', 'desc')
+            .execute()
+        : [];
     return {
       items: rows.map((r) => ({ ...r, devConfigured: Boolean(r.devConfigured) })),
-      total: Number(total),
+      total,
       page: opts.page,
       pageSize: opts.pageSize,
     };
