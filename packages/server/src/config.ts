@@ -29,6 +29,8 @@ export interface Config {
    * balancer: false (default), true, a hop count, or a comma-separated list of proxy addresses/CIDRs.
    */
   trustProxy: boolean | number | string[];
+  /** How long adoption data (latest version per device, daily event counters) is kept. */
+  eventsRetentionDays: number;
 }
 
 export class ConfigError extends Error {
@@ -131,5 +133,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     clientRateLimitPerMinute: int(env, 'MPOP_CLIENT_RATE_LIMIT', 600, 1, 1_000_000),
     mpaasTimeoutMs: int(env, 'MPAAS_TIMEOUT_MS', 10_000, 100, 10_000),
     trustProxy: parseTrustProxy(env.MPOP_TRUST_PROXY),
+    eventsRetentionDays: int(env, 'MPOP_EVENTS_RETENTION_DAYS', 30, 1, 3650),
   };
 }
