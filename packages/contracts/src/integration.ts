@@ -29,7 +29,12 @@ export type ConfigFile = Static<typeof ConfigFileSchema>;
 
 export const EventTypes = ['download', 'verified', 'launch', 'failure'] as const;
 export type EventType = (typeof EventTypes)[number];
-export const EventTypeSchema = Type.Union(EventTypes.map((t) => Type.Literal(t)));
+export const EventTypeSchema = Type.Union([
+  Type.Literal('download'),
+  Type.Literal('verified'),
+  Type.Literal('launch'),
+  Type.Literal('failure'),
+]);
 
 /** Limits of one events batch. */
 export const EVENTS_MAX = 100;
