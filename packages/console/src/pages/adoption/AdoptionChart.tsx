@@ -13,6 +13,7 @@ export default function AdoptionChart({ versions, devicesLabel }: { versions: Ad
         yField="share"
         height={260}
         autoFit
+        animate={false}
         label={{ text: (d: { share: number }) => percent(d.share), position: 'inside' }}
         axis={{ y: { labelFormatter: (v: number) => percent(v) } }}
         tooltip={{ items: [{ channel: 'y', name: devicesLabel, valueFormatter: (v: number) => percent(v) }] }}
