@@ -7,7 +7,7 @@ import { bindingMessage, KeyRing, sha256Hex, verifySignature } from './verify.js
 export interface MpopClientOptions {
   /** The config file's JSON (`mpop-<appId>.json`). */
   config: MpopConfig;
-  /** A stable, anonymous ID of this installation (at most 128 printable ASCII characters). */
+  /** A stable, anonymous ID of this installation: 1..128 of letters, digits and . _ : - (rollouts pick devices by it). */
   deviceId: string;
   platform: Platform;
   /** The host app's own version, such as `10.2.3`: the gate leaves out packages made for other versions. */
@@ -53,7 +53,9 @@ export class MpopClient {
     if (!Array.isArray(c.publicKeys) || c.publicKeys.length === 0) {
       throw new MpopError('INVALID_CONFIG', 'The config file lists no public key; download it again from the console.');
     }
-    if (!options.deviceId) throw new MpopError('INVALID_CONFIG', 'Give the client a deviceId.');
+    if (!/^[A-Za-z0-9._:-]{1,128}$/.test(options.deviceId ?? '')) {
+      throw new MpopError('INVALID_CONFIG', 'The deviceId must be 1..128 characters of letters, digits and . _ : - (a UUID will do).');
+    }
     this.config = { ...c, gatewayUrl: c.gatewayUrl.replace(/\/+$/, '') };
     this.keys = new KeyRing(c.publicKeys);
     this.cache = options.cache ?? new MemoryCache();
@@ -69,7 +71,8 @@ export class MpopClient {
    */
   async resources(miniPrograms: Record<string, string> = {}): Promise<Resource[]> {
     const { appId, workspaceId, gatewayUrl } = this.config;
-    const body = { appId, workspaceId, platform: this.options.platform, clientVersion: this.options.clientVersion, miniPrograms };
+    const { platform, clientVersion, deviceId } = this.options;
+    const body = { appId, workspaceId, platform, clientVersion, deviceId, miniPrograms };
     const answer = await exchange(
       this.http,
       `${gatewayUrl}/resources`,

@@ -32,6 +32,8 @@ export interface Resource {
   keyFingerprint: string;
   vhost: string;
   mainUrl: string;
+  /** Set by the operator on a release: the host app should load this version before opening the mini program. */
+  mandatory?: boolean;
 }
 
 export type EventType = 'download' | 'verified' | 'launch' | 'failure';

@@ -1,6 +1,6 @@
 import { Type, type Static } from 'typebox';
 import { APP_ID_PATTERN, WORKSPACE_ID_PATTERN } from './host-apps.js';
-import { MINI_PROGRAM_ID_PATTERN, PACKAGE_VERSION_PATTERN } from './mini-programs.js';
+import { DEVICE_ID_PATTERN, MINI_PROGRAM_ID_PATTERN, PACKAGE_VERSION_PATTERN } from './mini-programs.js';
 
 /** How long a replaced key's public half stays in the config file after a new key is uploaded. */
 export const PREVIOUS_KEY_LISTED_DAYS = 30;
@@ -38,7 +38,6 @@ export const EventTypeSchema = Type.Union([
 
 /** Limits of one events batch. */
 export const EVENTS_MAX = 100;
-export const DEVICE_ID_MAX = 128;
 export const EVENT_DETAIL_MAX = 1024;
 
 export const ClientEventSchema = Type.Object(
@@ -61,12 +60,7 @@ export const EventsRequestSchema = Type.Object(
   {
     appId: Type.String({ pattern: APP_ID_PATTERN }),
     workspaceId: Type.String({ pattern: WORKSPACE_ID_PATTERN }),
-    deviceId: Type.String({
-      minLength: 1,
-      maxLength: DEVICE_ID_MAX,
-      pattern: '^[\\x21-\\x7e]+$',
-      description: 'printable ASCII, no spaces',
-    }),
+    deviceId: Type.String({ pattern: DEVICE_ID_PATTERN, description: '1..128 characters of letters, digits and . _ : -' }),
     events: Type.Array(ClientEventSchema, { minItems: 1, maxItems: EVENTS_MAX }),
   },
   { additionalProperties: false },
