@@ -67,7 +67,9 @@ export const ResourcesRequestSchema = Type.Object(
     workspaceId: Type.String({ minLength: 1, maxLength: 64 }),
     platform: PlatformSchema,
     clientVersion: Type.String({ pattern: CLIENT_VERSION_PATTERN }),
-    deviceId: Type.Optional(Type.String({ pattern: DEVICE_ID_PATTERN, description: 'a stable ID of the installation: rollouts pick devices by it' })),
+    deviceId: Type.Optional(
+      Type.String({ pattern: DEVICE_ID_PATTERN, description: 'a stable ID of the installation: rollouts pick devices by it' }),
+    ),
     // Keys must be mini program IDs: without additionalProperties:false a pattern record lets any key through.
     miniPrograms: Type.Record(Type.String({ pattern: MINI_PROGRAM_ID_PATTERN }), Type.String({ maxLength: 32 }), {
       maxProperties: 500,
