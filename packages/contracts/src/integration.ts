@@ -69,7 +69,7 @@ export type EventsRequest = Static<typeof EventsRequestSchema>;
 
 export const EventsAcceptedSchema = Type.Object({
   accepted: Type.Integer({ description: 'events recorded' }),
-  ignored: Type.Integer({ description: 'events naming a mini program the platform does not know' }),
+  ignored: Type.Integer({ description: 'events naming a mini program the platform does not know, or older than the retention' }),
 });
 export type EventsAccepted = Static<typeof EventsAcceptedSchema>;
 
