@@ -112,10 +112,14 @@ describe.runIf(browserAvailable)('host app integration kit in Chromium', () => {
 
     // `npm run simulate` as an operator runs it: all 1,000 devices on 1.0.0.1, then 60% of them come back after 1.0.0.2.
     const simulate = async (...args: string[]) => {
-      const { stdout } = await run(process.execPath, ['scripts/simulate.mjs', '--config', configFile, '--url', e.baseUrl, '--concurrency', '50', ...args], {
-        cwd: root,
-        timeout: 120_000,
-      });
+      const { stdout } = await run(
+        process.execPath,
+        ['scripts/simulate.mjs', '--config', configFile, '--url', e.baseUrl, '--concurrency', '50', ...args],
+        {
+          cwd: root,
+          timeout: 120_000,
+        },
+      );
       return JSON.parse(stdout.trim().split('\n').pop()!);
     };
     expect(await simulate('--devices', '1000')).toMatchObject({ devices: 1000, verified: 1000, launches: 1000, errors: 0 });

@@ -46,7 +46,7 @@ export async function startProxy(): Promise<TestProxy & { setUpstream: (url: str
           if (typeof req.headers[h] === 'string') headers[h] = req.headers[h] as string;
         }
         const answer = await fetch(`${upstream}${path}`, { method: req.method, headers, body: body.length ? body : undefined });
-        let data = Buffer.from(await answer.arrayBuffer());
+        let data: Buffer = Buffer.from(await answer.arrayBuffer());
         if (rule?.transform) data = rule.transform(data);
         const out: Record<string, string> = { 'content-length': String(data.length) };
         for (const h of ['content-type', 'retry-after', 'etag', 'content-disposition']) {
