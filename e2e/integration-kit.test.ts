@@ -146,8 +146,8 @@ describe.runIf(browserAvailable)('host app integration kit in Chromium', () => {
 
     // The same numbers for this host app alone.
     await page.getByRole('combobox', { name: 'Host App' }).click();
-    await page.getByRole('option', { name: `Kit Fleet (${app.appId})` }).click();
-    await page.locator('.ant-select-dropdown').first().waitFor({ state: 'hidden' });
+    await page.locator('.ant-select-item-option').getByText(`Kit Fleet (${app.appId})`).click();
+    await page.locator('.ant-select-item-option').first().waitFor({ state: 'hidden' });
     await hasText(table.getByRole('row', { name: /1\.0\.0\.2/ }), /600\s*60%/);
     await visible(page.getByTestId('adoption-chart').locator('canvas'));
     await shot(page, 'adoption.png');
