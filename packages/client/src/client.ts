@@ -235,17 +235,24 @@ async function readAtMost(res: Response, limit: number): Promise<Uint8Array | un
   }
   if (!res.body) return new Uint8Array(await res.arrayBuffer());
   const reader = res.body.getReader();
-  const out = new Uint8Array(limit);
+  // Chunks, not one buffer of `limit` bytes: `size` comes from the answer and is not trusted with memory.
+  const chunks: Uint8Array[] = [];
   let length = 0;
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
-    if (length + value.length > limit) {
+    length += value.length;
+    if (length > limit) {
       await reader.cancel().catch(() => {});
       return undefined;
     }
-    out.set(value, length);
-    length += value.length;
+    chunks.push(value);
   }
-  return out.subarray(0, length);
+  const out = new Uint8Array(length);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
 }
