@@ -69,7 +69,7 @@ export class ReleaseService {
           mandatory: body.mandatory ? 1 : 0,
           note: body.note?.trim() || null,
           createdAt: at,
-          createdBy: actor.actor,
+          createdBy: createdBy(actor),
           updatedAt: at,
         },
         devices,
@@ -198,7 +198,7 @@ export class ReleaseService {
           mandatory: 0,
           note: null,
           createdAt: at,
-          createdBy: actor.actor,
+          createdBy: createdBy(actor),
           updatedAt: at,
         },
         [],
@@ -325,6 +325,9 @@ function normaliseSteps(raw: readonly { percent: number; at: string }[], startBp
 
 const stepsJson = (steps: readonly Step[]) =>
   JSON.stringify(steps.map((s) => ({ percent: toPercent(s.bp), at: new Date(s.at).toISOString() })));
+
+/** Who released, as the history shows it; the column holds 128 characters (a long user name with a long token name). */
+const createdBy = (actor: Principal) => [...actor.actor].slice(0, 128).join('');
 
 const nothingToRollBackTo = (detail: string) => new AppError('NOTHING_TO_ROLL_BACK_TO', detail);
 
