@@ -111,6 +111,7 @@ export function ReleaseDialog({
     const v = await form.validateFields().catch(() => undefined);
     if (!v || !program || !version) return;
     const gray = v.audience === 'gray';
+    const devices = parseDeviceIds(`${v.whitelist ?? ''}\n${file?.ids.join('\n') ?? ''}`);
     const hostApps =
       v.scope === 'some'
         ? v.hostApps.map((k) => {
@@ -251,10 +252,12 @@ export function ReleaseDialog({
               }
               rules={[
                 {
-                  validator: async () => {
-                    const bad = devices.filter((d) => !DEVICE_ID.test(d));
+                  // From the value being checked, not the last render's list: a submit may come before the re-render.
+                  validator: async (_, value?: string) => {
+                    const ids = parseDeviceIds(`${value ?? ''}\n${file?.ids.join('\n') ?? ''}`);
+                    const bad = ids.filter((d) => !DEVICE_ID.test(d));
                     if (bad.length) throw new Error(r('whitelistInvalid', { ids: bad.slice(0, 3).join(', ') }));
-                    if (devices.length > MAX_WHITELIST_DEVICES) throw new Error(r('whitelistTooMany', { count: devices.length }));
+                    if (ids.length > MAX_WHITELIST_DEVICES) throw new Error(r('whitelistTooMany', { count: ids.length }));
                   },
                 },
               ]}
@@ -342,7 +345,7 @@ function PercentInput({ value, onChange, label }: { value?: number; onChange?: (
           max={100}
           precision={2}
           value={value}
-          onChange={(v) => onChange?.(Number(v ?? 0))}
+          onChange={(v) => v !== null && onChange?.(Number(v))}
           addonAfter="%"
           aria-label={`${label} (number)`}
         />
