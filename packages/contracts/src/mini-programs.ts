@@ -4,6 +4,8 @@ import { TimestampSchema } from './common.js';
 export const MINI_PROGRAM_ID_PATTERN = '^[0-9]{16}$';
 export const PACKAGE_VERSION_PATTERN = '^[0-9]{1,9}(\\.[0-9]{1,9}){3}$';
 export const CLIENT_VERSION_PATTERN = '^[0-9]{1,9}(\\.[0-9]{1,9}){0,3}$';
+/** A device ID as host apps send it in the client API and operators list it in a release's whitelist. */
+export const DEVICE_ID_PATTERN = '^[A-Za-z0-9._:-]{1,128}$';
 export const Platforms = ['android', 'ios', 'harmony'] as const;
 export type Platform = (typeof Platforms)[number];
 export const PlatformSchema = Type.Union([Type.Literal('android'), Type.Literal('ios'), Type.Literal('harmony')]);
@@ -67,10 +69,9 @@ export const ResourcesRequestSchema = Type.Object(
     clientVersion: Type.String({ pattern: CLIENT_VERSION_PATTERN }),
     deviceId: Type.Optional(
       Type.String({
-        minLength: 1,
-        maxLength: 128,
-        pattern: '^[A-Za-z0-9._:-]+$',
-        description: 'a stable ID of the device (1..128 of A-Z a-z 0-9 . _ : -): rate limits count per device',
+        pattern: DEVICE_ID_PATTERN,
+        description:
+          'a stable ID of the device; during a gray release it decides whether the device gets the new version; rate limits count per device',
       }),
     ),
     // Keys must be mini program IDs: without additionalProperties:false a pattern record lets any key through.
@@ -98,6 +99,7 @@ export const ResourceSchema = Type.Object({
   keyFingerprint: Type.String(),
   vhost: Type.String(),
   mainUrl: Type.String(),
+  mandatory: Type.Boolean({ description: 'the client must update to this version before opening the mini program' }),
 });
 export type Resource = Static<typeof ResourceSchema>;
 export const ResourcesResponseSchema = Type.Object({ resources: Type.Array(ResourceSchema) });

@@ -28,8 +28,10 @@ import { UnconfiguredDirectory, type MpaasDirectory } from './modules/mpaas/mpaa
 import { MpaasSyncService } from './modules/mpaas/mpaas-sync.service.js';
 import { OpenApiDirectory } from './modules/mpaas/openapi-directory.js';
 import { GateService } from './modules/gate/gate.service.js';
+import { EventsService } from './modules/events/events.service.js';
 import { PackageSigner } from './modules/gate/package-signer.js';
 import { MiniProgramService } from './modules/mini-programs/mini-program.service.js';
+import { ReleaseService } from './modules/releases/release.service.js';
 import { openPackageStore, type PackageStore } from './modules/mini-programs/package-store.js';
 import { SigningPool } from './modules/gate/signing-pool.js';
 import { PgNotifyTransport } from './lib/pg-notify-transport.js';
@@ -43,6 +45,8 @@ import auditRoutes from './routes/admin/audit.js';
 import hostAppRoutes from './routes/admin/host-apps.js';
 import mpaasRoutes from './routes/admin/mpaas.js';
 import miniProgramRoutes from './routes/admin/mini-programs.js';
+import adoptionRoutes from './routes/admin/adoption.js';
+import releaseRoutes from './routes/admin/releases.js';
 import clientRoutes from './routes/client/resources.js';
 
 export interface Services {
@@ -50,8 +54,10 @@ export interface Services {
   hostApps: HostAppService;
   mpaasSync: MpaasSyncService;
   miniPrograms: MiniProgramService;
+  releases: ReleaseService;
   signer: PackageSigner;
   gate: GateService;
+  events: EventsService;
   changes: ChangeBus;
 }
 
@@ -79,6 +85,8 @@ export interface BuildOptions {
    * processes of one MPOP_WORKERS cluster only the first does. Default: true.
    */
   startupTasks?: boolean;
+  /** The clock of release ramps (epoch milliseconds); tests move it to check scheduled steps. */
+  clock?: () => number;
 }
 
 const MULTIPART_LIMITS = { files: 1, fields: 10, parts: 12, fieldSize: 64 * 1024 };
@@ -142,8 +150,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     hostApps,
     mpaasSync: new MpaasSyncService(handle.db, mpaasDirectory(config), hostApps),
     miniPrograms: new MiniProgramService(handle.db, packageStore, signer, changes),
+    releases: new ReleaseService(handle.db, signer, changes, options.clock),
     signer,
-    gate: new GateService(handle.db, changes, config.packageBaseUrl),
+    events: new EventsService(handle.db, changes, app.log, { retentionDays: config.eventsRetentionDays }),
+    gate: new GateService(handle.db, changes, config.packageBaseUrl, options.clock),
     changes,
   };
   app.decorate('packageStore', packageStore);
@@ -151,6 +161,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   app.decorate('db', handle.db);
   app.decorate('services', services);
   app.addHook('onClose', async () => {
+    await services.events.stop(); // writes the buffered events first
     await changes.close();
     await signingPool.close();
     await packageStore.close();
@@ -195,6 +206,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       await api.register(hostAppRoutes);
       await api.register(mpaasRoutes);
       await api.register(miniProgramRoutes);
+      await api.register(adoptionRoutes);
+      await api.register(releaseRoutes);
     },
     { prefix: '/api/v1' },
   );
@@ -229,6 +242,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   try {
     await services.changes.start();
     await app.ready();
+    services.events.start();
   } catch (err) {
     await app.close().catch(() => {}); // closes the database too (onClose)
     throw err;

@@ -4,6 +4,7 @@ import type { Database } from '../schema.js';
 import { initial } from './0001_initial.js';
 import { timestamptz } from './0002_timestamptz.js';
 import { releases } from './0003_releases.js';
+import { integrationKit } from './0004_integration_kit.js';
 import { searchIndexes } from './0006_search_indexes.js';
 
 export interface MigrationContext {
@@ -18,6 +19,7 @@ function migrations(ctx: MigrationContext): Record<string, Migration> {
     '0001_initial': initial(ctx),
     '0002_timestamptz': timestamptz(ctx),
     '0003_releases': releases(ctx),
+    '0004_integration_kit': integrationKit(ctx),
     '0006_search_indexes': searchIndexes(ctx),
   };
 }

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { ResourcesRequestSchema, ResourcesResponseSchema } from '@mpop/contracts';
 import clientRateLimit from '../../plugins/app/client-rate-limit.js';
 import { responses } from '../schemas.js';
+import eventRoutes from './events.js';
 import packageRoutes from './packages.js';
 
 const tags = ['client API'];
@@ -15,6 +16,9 @@ const client: FastifyPluginAsyncTypebox = async (app) => {
     redisUrl: app.config.redisUrl,
     redisPrefix: app.config.redisPrefix,
   });
+
+  // Inside this scope, so the limits above cover it too (its body names the host app and the device).
+  await app.register(eventRoutes);
 
   app.post(
     '/resources',
