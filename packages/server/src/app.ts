@@ -143,7 +143,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     app.log.error({ err: { message: (err as Error).message } }, 'could not tell other instances about a change'),
   );
   const signingPool = new SigningPool();
-  const signer = new PackageSigner(handle.db, box, signingPool, changes, app.log);
+  const signer = new PackageSigner(handle.db, box, signingPool, packageStore, changes, app.log);
   const hostApps = new HostAppService(handle.db, box, changes, (hostAppId) => signer.signMissing({ hostAppId }, 'key uploaded'));
   const services: Services = {
     auth: new AuthService(handle.db, config.sessionTtlMs),

@@ -8,6 +8,7 @@ import { nowIso } from '../../lib/time.js';
 import { keyAad } from '../host-apps/host-app.service.js';
 import { bindingText, rsaSha256Sign } from './rsa-sign.js';
 import { type BindingSignatureRow, type PackageSignatureRow, SignatureRepository, type SigningWork } from './signature.repository.js';
+import type { PackageStore } from '../mini-programs/package-store.js';
 import type { SigningPool } from './signing-pool.js';
 
 export interface SigningJob {
@@ -40,6 +41,8 @@ export class PackageSigner {
     private readonly db: Kysely<Database>,
     private readonly box: SecretBox,
     private readonly pool: SigningPool,
+    /** Only asked whether a package is there: a signature for a file no instance can serve would be handed out. */
+    private readonly store: PackageStore,
     private readonly changes: ChangeBus,
     private readonly log: FastifyBaseLogger,
   ) {}
@@ -74,10 +77,20 @@ export class PackageSigner {
   private async run(job: SigningJob, missing: SigningWork[]) {
     const repo = new SignatureRepository(this.db);
     const signedPackages = new Set<string>();
+    // Whether each package is in the store, asked once per job.
+    const seen = new Map<string, Promise<boolean>>();
+    const present = (sha256: string) => {
+      let p = seen.get(sha256);
+      if (!p) {
+        p = this.store.size(sha256).then((size) => size !== undefined);
+        seen.set(sha256, p);
+      }
+      return p;
+    };
     try {
       for (let i = 0; i < missing.length; i += SIGNING_CHUNK) {
         const chunk = missing.slice(i, i + SIGNING_CHUNK);
-        const outcomes = await Promise.allSettled(chunk.map((work) => this.sign(work, signedPackages)));
+        const outcomes = await Promise.allSettled(chunk.map((work) => this.sign(work, signedPackages, present)));
         const packages: PackageSignatureRow[] = [];
         const bindings: BindingSignatureRow[] = [];
         for (const [j, outcome] of outcomes.entries()) {
@@ -119,7 +132,9 @@ export class PackageSigner {
   private async sign(
     work: SigningWork,
     signedPackages: Set<string>,
+    present: (sha256: string) => Promise<boolean>,
   ): Promise<{ package?: PackageSignatureRow; binding: BindingSignatureRow }> {
+    if (!(await present(work.sha256))) throw Object.assign(new Error(`package ${work.sha256} is not in the store`), { code: 'ENOENT' });
     const pem = openKey(this.box, work);
     const packageKey = `${work.keyFingerprint}:${work.sha256}`;
     const needsPackage = !work.packageSigned && !signedPackages.has(packageKey);
@@ -157,6 +172,9 @@ function openKey(box: SecretBox, work: SigningWork): string {
 function failureReason(err: unknown, work: SigningWork): string {
   if (err instanceof KeyUnusable) {
     return `The private key of host app ${work.appId} (workspace ${work.workspaceId}) could not be opened with the master key; upload the key again or restore MPOP_MASTER_KEY.`;
+  }
+  if ((err as { code?: string }).code === 'ENOENT') {
+    return `The package file of version ${work.version} is missing from the package store; put the packages on storage every instance shares (MPOP_PACKAGE_STORE), or upload the version again.`;
   }
   if (/key|PEM|decoder/i.test((err as Error).message ?? '')) {
     return `The private key of host app ${work.appId} (workspace ${work.workspaceId}) cannot sign; upload a valid key again.`;
