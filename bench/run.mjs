@@ -582,6 +582,12 @@ for (const name of ALL.filter((n) => only.includes(n))) {
 }
 const load2 = os.loadavg()[0];
 fs.rmSync(work, { recursive: true, force: true });
+// A subset run keeps the other rows of the last runs (bench/.results.json, not committed), each with its date.
+const saved = path.join(root, 'bench/.results.json');
+const previous = fs.existsSync(saved) ? JSON.parse(fs.readFileSync(saved, 'utf8')) : {};
+for (const [k, v] of Object.entries(results)) previous[k] = { ...v, at: startedAt.toISOString(), runs: RUNS, load: [load1, load2] };
+fs.writeFileSync(saved, JSON.stringify(previous, null, 2));
+Object.assign(results, Object.fromEntries(Object.entries(previous).filter(([k]) => !(k in results))));
 writeReport();
 
 function writeReport() {
