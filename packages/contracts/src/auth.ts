@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox';
-import { TimestampSchema } from './common.js';
+import { PageQuerySchema, TimestampSchema } from './common.js';
 
 export const Roles = ['admin', 'operator', 'viewer'] as const;
 export type Role = (typeof Roles)[number];
@@ -59,8 +59,7 @@ export const AuditEventSchema = Type.Object({
 });
 export type AuditEvent = Static<typeof AuditEventSchema>;
 export const AuditQuerySchema = Type.Object({
-  page: Type.Optional(Type.Integer({ minimum: 1, default: 1 })),
-  pageSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
+  ...PageQuerySchema.properties,
   action: Type.Optional(Type.String({ maxLength: 64 })),
 });
 export type AuditQuery = Static<typeof AuditQuerySchema>;

@@ -5,7 +5,6 @@ import type { Writable } from 'node:stream';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import cookie from '@fastify/cookie';
-import multipart from '@fastify/multipart';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import fastifyStatic from '@fastify/static';
@@ -30,6 +29,8 @@ import { MiniProgramService } from './modules/mini-programs/mini-program.service
 import { PackageStore } from './modules/mini-programs/package-store.js';
 import { PgNotifyTransport } from './lib/pg-notify-transport.js';
 import authPlugin from './plugins/app/auth.js';
+import finiteNumbers from './plugins/app/finite-numbers.js';
+import multipartPlugin, { fileFieldsForOpenApi, fileKeyword } from './plugins/app/multipart.js';
 import problemPlugin, { sendProblem } from './plugins/app/problem.js';
 import health from './routes/health.js';
 import sessionRoutes from './routes/admin/session.js';
@@ -72,8 +73,6 @@ export interface BuildOptions {
   logStream?: Writable;
 }
 
-const MULTIPART_LIMITS = { files: 1, fields: 10, parts: 12, fieldSize: 64 * 1024 };
-
 /**
  * The one place that assembles the server: the entry point and every test use it, so tests run what users run.
  * Opens (and migrates) the database, wires services and registers every route.
@@ -105,7 +104,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     trustProxy: config.trustProxy as boolean | string[],
     forceCloseConnections: false,
     return503OnClosing: true,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } },
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true }, plugins: [fileKeyword] },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // Several instances may share one PostgreSQL: changes reach the others' caches through LISTEN/NOTIFY.
@@ -138,8 +137,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
 
   await app.register(problemPlugin);
+  await app.register(finiteNumbers);
   await app.register(cookie);
-  await app.register(multipart, { limits: { ...MULTIPART_LIMITS, fileSize: config.maxPackageBytes } });
+  await app.register(multipartPlugin);
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -156,6 +156,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       },
       security: [{ session: [] }, { token: [] }],
     },
+    transformObject: (generated) => fileFieldsForOpenApi('openapiObject' in generated ? generated.openapiObject : generated.swaggerObject),
   });
   await app.register(swaggerUi, { routePrefix: '/api/docs' });
 
