@@ -83,6 +83,10 @@ export const ResourceSchema = Type.Object({
   sha256: Type.String(),
   size: Type.Integer(),
   signature: Type.String({ description: 'base64 RSASSA-PKCS1-v1_5 SHA-256 over the package bytes' }),
+  bindingSignature: Type.String({
+    description:
+      'base64 RSASSA-PKCS1-v1_5 SHA-256, with the same key, over the UTF-8 text "mpop-binding-v1\\n<workspaceId>\\n<appId>\\n<miniProgramId>\\n<version>\\n<sha256>" (no trailing newline)',
+  }),
   keyFingerprint: Type.String(),
   vhost: Type.String(),
   mainUrl: Type.String(),

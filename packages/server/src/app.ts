@@ -113,7 +113,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   );
   const packageStore = new PackageStore(config.dataDir);
   const signer = new PackageSigner(handle.db, box, packageStore, changes, app.log);
-  const hostApps = new HostAppService(handle.db, box, changes, (hostAppId) => signer.reconcile({ hostAppId }, 'key uploaded'));
+  const hostApps = new HostAppService(handle.db, box, changes, (hostAppId) => signer.signMissing({ hostAppId }, 'key uploaded'));
   const services: Services = {
     auth: new AuthService(handle.db, config.sessionTtlMs),
     hostApps,
@@ -213,7 +213,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   }
   // A process that stopped mid-job (crash, deploy) may have left signatures unmade: make them now, in the background.
   void signer
-    .reconcile({}, 'start-up check')
+    .signMissing({}, 'start-up check')
     .catch((err) => app.log.error({ err: { message: (err as Error).message } }, 'start-up signing check failed'));
   return app;
 }

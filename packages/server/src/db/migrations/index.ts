@@ -3,6 +3,7 @@ import type { Dialect } from '../connect.js';
 import type { Database } from '../schema.js';
 import { initial } from './0001_initial.js';
 import { timestamptz } from './0002_timestamptz.js';
+import { releases } from './0003_releases.js';
 import { auditActorWidth } from './0008_audit_actor_width.js';
 
 export interface MigrationContext {
@@ -14,6 +15,7 @@ function migrations(ctx: MigrationContext): Record<string, Migration> {
   return {
     '0001_initial': initial(ctx),
     '0002_timestamptz': timestamptz(ctx),
+    '0003_releases': releases(ctx),
     '0008_audit_actor_width': auditActorWidth(ctx),
   };
 }
