@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox';
-import { PageQuerySchema, TimestampSchema } from './common.js';
+import { TimestampSchema } from './common.js';
 
 export const Roles = ['admin', 'operator', 'viewer'] as const;
 export type Role = (typeof Roles)[number];
@@ -49,17 +49,3 @@ export type CreateTokenBody = Static<typeof CreateTokenBodySchema>;
 /** The only answer that ever carries the token itself. */
 export const CreatedTokenSchema = Type.Object({ id: Type.String(), name: Type.String(), role: RoleSchema, token: Type.String() });
 export type CreatedToken = Static<typeof CreatedTokenSchema>;
-
-export const AuditEventSchema = Type.Object({
-  at: TimestampSchema,
-  actor: Type.String(),
-  action: Type.String(),
-  target: Type.String(),
-  details: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
-});
-export type AuditEvent = Static<typeof AuditEventSchema>;
-export const AuditQuerySchema = Type.Object({
-  ...PageQuerySchema.properties,
-  action: Type.Optional(Type.String({ maxLength: 64 })),
-});
-export type AuditQuery = Static<typeof AuditQuerySchema>;

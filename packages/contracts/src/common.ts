@@ -1,4 +1,4 @@
-import { Type, type Static, type TSchema } from 'typebox';
+import { Type, type TSchema } from 'typebox';
 
 export const TimestampSchema = Type.String({ format: 'date-time', description: 'ISO 8601, UTC' });
 
@@ -11,7 +11,6 @@ export const PageQuerySchema = Type.Object({
   page: Type.Optional(Type.Integer({ minimum: 1, maximum: PAGE_MAX, default: 1 })),
   pageSize: Type.Optional(Type.Integer({ minimum: 1, maximum: PAGE_SIZE_MAX, default: 20 })),
 });
-export type PageQuery = Static<typeof PageQuerySchema>;
 
 /** `{ items, total, page, pageSize }`, the shape of every paged list. */
 export function Page<T extends TSchema>(item: T) {

@@ -49,7 +49,6 @@ export const HostAppParamsSchema = Type.Object({
   workspaceId: Type.String({ pattern: WORKSPACE_ID_PATTERN }),
   appId: Type.String({ pattern: APP_ID_PATTERN }),
 });
-export type HostAppParams = Static<typeof HostAppParamsSchema>;
 
 export const PrivateKeyInfoSchema = Type.Object({
   fileName: Type.String(),
@@ -60,7 +59,6 @@ export const PrivateKeyInfoSchema = Type.Object({
   publicKeyPem: Type.String(),
   uploadedAt: TimestampSchema,
 });
-export type PrivateKeyInfo = Static<typeof PrivateKeyInfoSchema>;
 
 export const DevConfigSchema = Type.Object({
   virtualDomain: Type.String(),

@@ -1,5 +1,6 @@
 export * from './errors.js';
 export * from './common.js';
 export * from './auth.js';
+export * from './audit.js';
 export * from './host-apps.js';
 export * from './mini-programs.js';

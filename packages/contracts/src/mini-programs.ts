@@ -4,8 +4,6 @@ import { TimestampSchema } from './common.js';
 export const MINI_PROGRAM_ID_PATTERN = '^[0-9]{16}$';
 export const PACKAGE_VERSION_PATTERN = '^[0-9]{1,9}(\\.[0-9]{1,9}){3}$';
 export const CLIENT_VERSION_PATTERN = '^[0-9]{1,9}(\\.[0-9]{1,9}){0,3}$';
-export const Platforms = ['android', 'ios', 'harmony'] as const;
-export type Platform = (typeof Platforms)[number];
 export const PlatformSchema = Type.Union([Type.Literal('android'), Type.Literal('ios'), Type.Literal('harmony')]);
 
 export const MiniProgramSchema = Type.Object({
@@ -27,7 +25,6 @@ export const CreateMiniProgramBodySchema = Type.Object(
   },
   { additionalProperties: false },
 );
-export type CreateMiniProgramBody = Static<typeof CreateMiniProgramBodySchema>;
 
 export const MiniProgramParamsSchema = Type.Object({ id: Type.String({ pattern: MINI_PROGRAM_ID_PATTERN }) });
 export const PackageParamsSchema = Type.Object({
@@ -93,4 +90,3 @@ export const ResourceSchema = Type.Object({
 });
 export type Resource = Static<typeof ResourceSchema>;
 export const ResourcesResponseSchema = Type.Object({ resources: Type.Array(ResourceSchema) });
-export type ResourcesResponse = Static<typeof ResourcesResponseSchema>;

@@ -57,7 +57,7 @@ export class HostAppService {
   async insert(
     input: { name: string; workspaceId: string; source: 'manual' | 'mpaas'; appId?: string; tenantId?: string },
     actor: Principal,
-    action: string,
+    action: 'host-app.created' | 'host-app.synced',
   ): Promise<HostApp> {
     const key = nameKey(input.name);
     const now = nowIso();
