@@ -196,14 +196,12 @@ function cleanName(raw: string): string {
   const name = raw.trim().normalize('NFC');
   if (!name) throw validationFailed('name', 'Enter the App name.');
   if ([...name].length > NAME_MAX) throw validationFailed('name', `The App name must be at most ${NAME_MAX} characters.`);
-  // eslint-disable-next-line no-control-regex -- control characters are exactly what is rejected here
   if (/[\u0000-\u001f\u007f]/.test(name)) throw validationFailed('name', 'The App name must not contain control characters.');
   return name;
 }
 
 /** Keeps only the base name of an uploaded file, printable, at most 255 characters. */
 function cleanFileName(raw: string): string {
-  // eslint-disable-next-line no-control-regex -- strip control characters from a client-supplied name
   const base = raw
     .split(/[\\/]/)
     .pop()!

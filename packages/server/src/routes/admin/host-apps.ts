@@ -133,6 +133,7 @@ const hostApps: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Download the public key (PEM) that host apps embed',
         params: HostAppParamsSchema,
         produces: ['application/x-pem-file'],
+        response: responses({ 200: Type.String({ description: 'The public key, PEM (SPKI)' }) }),
       },
     },
     async (request, reply) => {
