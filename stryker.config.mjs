@@ -1,0 +1,27 @@
+// @ts-check
+/**
+ * Mutation testing of the server's modules (`npm run mutation`; not part of `npm test`). The machine is small and
+ * shared: one test process, the SQLite half of the suites, and an incremental file so that a second run re-tests
+ * only the mutants whose code or tests changed. Run a part with `npm run mutation -- --mutate <glob>`.
+ * Scores are recorded in docs/TESTING.md.
+ * @type {import('@stryker-mutator/api/core').PartialStrykerOptions}
+ */
+export default {
+  testRunner: 'vitest',
+  vitest: { configFile: 'vitest.mutation.config.ts', related: false },
+  plugins: ['@stryker-mutator/vitest-runner'],
+  mutate: ['packages/server/src/modules/**/*.ts'],
+  coverageAnalysis: 'perTest',
+  concurrency: 1,
+  timeoutMS: 60_000,
+  timeoutFactor: 2,
+  incremental: true,
+  incrementalFile: 'reports/mutation/stryker-incremental.json',
+  reporters: ['clear-text', 'progress', 'html', 'json'],
+  htmlReporter: { fileName: 'reports/mutation/index.html' },
+  jsonReporter: { fileName: 'reports/mutation/mutation.json' },
+  tempDirName: '.stryker-tmp',
+  cleanTempDir: 'always',
+  ignorePatterns: ['.e2e-artifacts', 'data', 'reports', 'packages/console', 'e2e', 'bench', 'docs'],
+  thresholds: { high: 80, low: 60, break: null },
+};
