@@ -14,6 +14,7 @@ export default {
   coverageAnalysis: 'perTest',
   concurrency: 1,
   timeoutMS: 60_000,
+  dryRunTimeoutMinutes: 60,
   timeoutFactor: 2,
   incremental: true,
   incrementalFile: 'reports/mutation/stryker-incremental.json',

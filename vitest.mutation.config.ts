@@ -1,12 +1,15 @@
 import { defineConfig } from 'vitest/config';
 
+/** `MPOP_MUTATION_TESTS=dev-config,malformed-input`: only these suites (a quicker run for one module). */
+const only = process.env.MPOP_MUTATION_TESTS?.split(',').map((name) => `packages/server/test/${name.trim()}.test.ts`);
+
 /**
  * The server suites as StrykerJS runs them (`npm run mutation`, see docs/TESTING.md): SQLite only, and without the
  * suites that start extra processes or need PostgreSQL by design, so that each mutant's re-run stays short.
  */
 export default defineConfig({
   test: {
-    include: ['packages/server/test/**/*.test.ts'],
+    include: only ?? ['packages/server/test/**/*.test.ts'],
     exclude: [
       'packages/server/test/process.test.ts',
       'packages/server/test/multi-instance.test.ts',
