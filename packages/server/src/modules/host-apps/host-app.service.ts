@@ -111,7 +111,7 @@ export class HostAppService {
         details: { name: app.name },
       });
     });
-    await this.changes.publish({ kind: 'host-app', workspaceId, appId });
+    await this.changes.publish({ kind: 'host-app-gate', workspaceId, appId });
   }
 
   async getDevConfig(workspaceId: string, appId: string): Promise<DevConfig> {
@@ -169,7 +169,7 @@ export class HostAppService {
       return next;
     });
     if (key) await this.onKeyChanged(row.hostAppId);
-    await this.changes.publish({ kind: 'host-app', workspaceId, appId });
+    await this.changes.publish({ kind: 'host-app-gate', workspaceId, appId });
     return toDevConfig(row);
   }
 

@@ -133,7 +133,7 @@ export class MiniProgramService {
       return p;
     });
     const signing = await this.signer.signMissing({ miniProgramId: id }, `release ${id} ${version}`);
-    await this.changes.publish({ kind: 'mini-programs' });
+    await this.changes.publish({ kind: 'all-gate-views' });
     return { ...toPackage(pkg, version), signing };
   }
 
@@ -166,7 +166,7 @@ export class MiniProgramService {
       return { app, mp };
     });
     const signing = await this.signer.signMissing({ hostAppId: app.id, miniProgramId: id }, `authorise ${id} for ${appId}`);
-    await this.changes.publish({ kind: 'host-app', workspaceId, appId });
+    await this.changes.publish({ kind: 'host-app-gate', workspaceId, appId });
     const authorized = (await new MiniProgramRepository(this.db).findAuthorized(app.id, mp.miniProgramId))!;
     return { ...authorized, signing };
   }
@@ -184,7 +184,7 @@ export class MiniProgramService {
         details: { miniProgramId: id },
       });
     });
-    await this.changes.publish({ kind: 'host-app', workspaceId, appId });
+    await this.changes.publish({ kind: 'host-app-gate', workspaceId, appId });
   }
 }
 
