@@ -4,3 +4,4 @@ export * from './auth.js';
 export * from './audit.js';
 export * from './host-apps.js';
 export * from './mini-programs.js';
+export * from './integration.js';

@@ -24,6 +24,7 @@ import { UnconfiguredDirectory, type MpaasDirectory } from './modules/mpaas/mpaa
 import { MpaasSyncService } from './modules/mpaas/mpaas-sync.service.js';
 import { OpenApiDirectory } from './modules/mpaas/openapi-directory.js';
 import { GateService } from './modules/gate/gate.service.js';
+import { EventsService } from './modules/events/events.service.js';
 import { PackageSigner } from './modules/gate/package-signer.js';
 import { MiniProgramService } from './modules/mini-programs/mini-program.service.js';
 import { PackageStore } from './modules/mini-programs/package-store.js';
@@ -40,6 +41,7 @@ import auditRoutes from './routes/admin/audit.js';
 import hostAppRoutes from './routes/admin/host-apps.js';
 import mpaasRoutes from './routes/admin/mpaas.js';
 import miniProgramRoutes from './routes/admin/mini-programs.js';
+import adoptionRoutes from './routes/admin/adoption.js';
 import clientRoutes from './routes/client/resources.js';
 
 export interface Services {
@@ -49,6 +51,7 @@ export interface Services {
   miniPrograms: MiniProgramService;
   signer: PackageSigner;
   gate: GateService;
+  events: EventsService;
   changes: ChangeBus;
 }
 
@@ -121,6 +124,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     miniPrograms: new MiniProgramService(handle.db, packageStore, signer, changes),
     signer,
     gate: new GateService(handle.db, changes, config.publicUrl),
+    events: new EventsService(handle.db, changes, app.log, { retentionDays: config.eventsRetentionDays }),
     changes,
   };
   app.decorate('packageStore', packageStore);
@@ -128,6 +132,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   app.decorate('db', handle.db);
   app.decorate('services', services);
   app.addHook('onClose', async () => {
+    await services.events.stop(); // writes the buffered events first
     await changes.close();
     await handle.db.destroy();
   });
@@ -171,6 +176,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       await api.register(hostAppRoutes);
       await api.register(mpaasRoutes);
       await api.register(miniProgramRoutes);
+      await api.register(adoptionRoutes);
     },
     { prefix: '/api/v1' },
   );
@@ -207,6 +213,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   try {
     await services.changes.start();
     await app.ready();
+    services.events.start();
   } catch (err) {
     await app.close().catch(() => {}); // closes the database too (onClose)
     throw err;
