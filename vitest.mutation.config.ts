@@ -1,5 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
+// Read by the global setup, which runs in this process (a `test.env` entry would reach only the test workers).
+process.env.MPOP_TEST_SQLITE_ONLY = '1';
+
 /** `MPOP_MUTATION_TESTS=dev-config,malformed-input`: only these suites (a quicker run for one module). */
 const only = process.env.MPOP_MUTATION_TESTS?.split(',').map((name) => `packages/server/test/${name.trim()}.test.ts`);
 
@@ -17,7 +20,6 @@ export default defineConfig({
     ],
     environment: 'node',
     globalSetup: ['packages/server/test/helpers/global-setup.ts'],
-    env: { MPOP_TEST_SQLITE_ONLY: '1' },
     testTimeout: 60_000,
     hookTimeout: 120_000,
   },
