@@ -66,6 +66,21 @@ describe('the package check (zip-inspect)', () => {
   });
 
   it.each([
+    ['../', 'climbs out of the package'],
+    ['/tm', 'is absolute'],
+    ['a\\a', 'has a backslash (a folder separator to some unzip tools)'],
+  ])('refuses a zip with an entry name that %s (%s)', async (prefix) => {
+    // yazl will not write such names: write a harmless one of the same length and change it in place.
+    const zip = await makeZip({ 'app.json': appJson('pages/x'), 'aaaevil.sh': 'rm -rf /' });
+    const file = path.join(dir, `unsafe-${n++}.zip`);
+    fs.writeFileSync(file, Buffer.from(zip.toString('latin1').replaceAll('aaaevil.sh', `${prefix}evil.sh`), 'latin1'));
+    await expect(inspectPackage(file)).rejects.toMatchObject({
+      code: 'INVALID_PACKAGE',
+      detail: expect.stringMatching(/unsafe entry names/),
+    });
+  });
+
+  it.each([
     [appJson('/pages/lead/lead'), '/index.html#pages/lead/lead'],
     [appJson('  pages/space/space  '), '/index.html#pages/space/space'],
     [appJson('', '  ', 'pages/second/second'), '/index.html#pages/second/second'],
