@@ -1,4 +1,4 @@
-import { createHash, createPublicKey, generateKeyPairSync, verify, sign } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { inspectPrivateKey } from '../src/modules/host-apps/private-key.js';
 import { opensslFixtures, sharedKey } from './helpers/keys.js';
@@ -78,6 +78,13 @@ describe('inspectPrivateKey', () => {
     const err = refusal(typeof file === 'function' ? file() : file);
     expect(err).toMatchObject({ code, status: code === 'PAYLOAD_TOO_LARGE' ? 413 : 400 });
     expect(err.detail).toMatch(detail);
+  });
+
+  it('refuses a key whose parts do not belong together (it parses, but its signatures do not verify)', () => {
+    const jwk = createPrivateKey(key.pkcs8).export({ format: 'jwk' });
+    const inconsistent = createPrivateKey({ key: { ...jwk, e: Buffer.from([1, 0, 3]).toString('base64url') }, format: 'jwk' });
+    const pem = inconsistent.export({ type: 'pkcs1', format: 'pem' }) as string;
+    expect(refusal(pem)).toMatchObject({ code: 'INVALID_PRIVATE_KEY', detail: expect.stringMatching(/inconsistent/) });
   });
 
   it('refuses an RSA-PSS key as unsupported', () => {
