@@ -204,6 +204,34 @@ describe.each(dialects)('malformed input on %s', (dialect) => {
     });
   });
 
+  describe('PUT dev-config with the key as a text field (curl -F "privateKey=<private_key.pem")', () => {
+    it('reads the text as the key file, an empty one as left out, and over 16 KiB as too large', async () => {
+      const app = (await admin.post('/api/v1/host-apps', { name: 'Text Key', workspaceId: 'evil' })).json();
+      const url = `/api/v1/host-apps/evil/${app.appId}/dev-config`;
+      const send = (fields: Part[]) =>
+        admin.request({ method: 'PUT', url, headers: { 'content-type': formType() }, payload: multipart(fields) });
+      const first = await send([
+        { name: 'virtualDomain', value: ' text.example.com ' },
+        { name: 'privateKey', value: key },
+      ]);
+      expect(first.statusCode).toBe(200);
+      expect(first.json()).toMatchObject({ virtualDomain: 'text.example.com', privateKey: { fileName: 'private_key.pem', bits: 2048 } });
+      const kept = await send([
+        { name: 'virtualDomain', value: 'kept-key.example.com' },
+        { name: 'privateKey', value: '' },
+      ]);
+      expect(kept.statusCode).toBe(200);
+      expect(kept.json().privateKey).toEqual(first.json().privateKey);
+      const big = await send([
+        { name: 'virtualDomain', value: 'big.example.com' },
+        { name: 'privateKey', value: 'A'.repeat(17 * 1024) },
+      ]);
+      expect(big.statusCode).toBe(413);
+      expect(big.json()).toMatchObject({ code: 'PAYLOAD_TOO_LARGE', detail: expect.stringMatching(/16 KiB/) });
+      expect((await admin.get(url)).json().virtualDomain).toBe('kept-key.example.com');
+    });
+  });
+
   describe.each(['/api/v1/host-apps', '/api/v1/audit-events'])('GET %s paging', (list) => {
     it.each(['page=Infinity', 'page=-Infinity', 'page=NaN', 'page=1e17&pageSize=100', 'page=100001', 'page=1.5', 'pageSize=1e400'])(
       'answers 400 VALIDATION_FAILED to %s',
