@@ -5,7 +5,6 @@ import type { Writable } from 'node:stream';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import cookie from '@fastify/cookie';
-import multipart from '@fastify/multipart';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import fastifyStatic from '@fastify/static';
@@ -32,6 +31,8 @@ import { ReleaseService } from './modules/releases/release.service.js';
 import { PackageStore } from './modules/mini-programs/package-store.js';
 import { PgNotifyTransport } from './lib/pg-notify-transport.js';
 import authPlugin from './plugins/app/auth.js';
+import finiteNumbers from './plugins/app/finite-numbers.js';
+import multipartPlugin, { fileFieldsForOpenApi, fileKeyword } from './plugins/app/multipart.js';
 import problemPlugin, { sendProblem } from './plugins/app/problem.js';
 import health from './routes/health.js';
 import sessionRoutes from './routes/admin/session.js';
@@ -80,8 +81,6 @@ export interface BuildOptions {
   clock?: () => number;
 }
 
-const MULTIPART_LIMITS = { files: 1, fields: 10, parts: 12, fieldSize: 64 * 1024 };
-
 /**
  * The one place that assembles the server: the entry point and every test use it, so tests run what users run.
  * Opens (and migrates) the database, wires services and registers every route.
@@ -113,7 +112,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     trustProxy: config.trustProxy as boolean | string[],
     forceCloseConnections: false,
     return503OnClosing: true,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } },
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true }, plugins: [fileKeyword] },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // Several instances may share one PostgreSQL: changes reach the others' caches through LISTEN/NOTIFY.
@@ -149,8 +148,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
 
   await app.register(problemPlugin);
+  await app.register(finiteNumbers);
   await app.register(cookie);
-  await app.register(multipart, { limits: { ...MULTIPART_LIMITS, fileSize: config.maxPackageBytes } });
+  await app.register(multipartPlugin);
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -167,6 +167,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       },
       security: [{ session: [] }, { token: [] }],
     },
+    transformObject: (generated) => fileFieldsForOpenApi('openapiObject' in generated ? generated.openapiObject : generated.swaggerObject),
   });
   await app.register(swaggerUi, { routePrefix: '/api/docs' });
 

@@ -5,6 +5,7 @@ import { initial } from './0001_initial.js';
 import { timestamptz } from './0002_timestamptz.js';
 import { releases } from './0003_releases.js';
 import { integrationKit } from './0004_integration_kit.js';
+import { auditActorWidth } from './0008_audit_actor_width.js';
 
 export interface MigrationContext {
   dialect: Dialect;
@@ -17,6 +18,7 @@ function migrations(ctx: MigrationContext): Record<string, Migration> {
     '0002_timestamptz': timestamptz(ctx),
     '0003_releases': releases(ctx),
     '0004_integration_kit': integrationKit(ctx),
+    '0008_audit_actor_width': auditActorWidth(ctx),
   };
 }
 
