@@ -17,7 +17,7 @@ import type { Database } from './db/schema.js';
 import { AppError } from './lib/app-error.js';
 import { ChangeBus } from './lib/change-bus.js';
 import { SecretBox } from './lib/crypto.js';
-import { resolveMasterKey } from './lib/master-key.js';
+import { resolveMasterKey, verifyMasterKey } from './lib/master-key.js';
 import { AuthService } from './modules/auth/auth.service.js';
 import { HostAppService } from './modules/host-apps/host-app.service.js';
 import { FileDirectory } from './modules/mpaas/file-directory.js';
@@ -80,10 +80,12 @@ const MULTIPART_LIMITS = { files: 1, fields: 10, parts: 12, fieldSize: 64 * 1024
  */
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
   fs.mkdirSync(config.dataDir, { recursive: true });
-  const box = new SecretBox(resolveMasterKey(config.dataDir, config.masterKey));
+  const masterKey = resolveMasterKey(config.dataDir, config.masterKey);
+  const box = new SecretBox(masterKey.key);
   const handle = connectDatabase(config.databaseUrl);
   try {
     await migrateToLatest(handle.db, handle.dialect);
+    await verifyMasterKey(handle.db, masterKey, config.dataDir);
   } catch (err) {
     await handle.db.destroy();
     throw err;
@@ -107,6 +109,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     return503OnClosing: true,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
+
+  if (masterKey.generated) {
+    app.log.warn(
+      `generated the master key in ${masterKey.source}: back it up now, apart from the database backups; without it the stored private keys cannot be used (or set MPOP_MASTER_KEY)`,
+    );
+  }
 
   // Several instances may share one PostgreSQL: changes reach the others' caches through LISTEN/NOTIFY.
   const changes = new ChangeBus(handle.pool ? new PgNotifyTransport(handle.pool, config.databaseUrl, app.log) : undefined, (err) =>

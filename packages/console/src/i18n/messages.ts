@@ -123,6 +123,14 @@ export const en = {
   authorize: 'Authorise',
   revoke: 'Revoke',
   miniProgram: 'Mini program',
+  disable: 'Disable',
+  enable: 'Enable',
+  disabledTag: 'Disabled',
+  disableTitle: 'Disable the app "{name}"?',
+  disableContent:
+    'Host apps with this APPID are refused by the platform (HOST_APP_DISABLED) until you enable the app again. Its development configuration and authorisations are kept.',
+  disabledDone: 'The app "{name}" is disabled.',
+  enabledDone: 'The app "{name}" is enabled again.',
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -250,4 +258,11 @@ export const zh: Record<MessageKey, string> = {
   authorize: '授权',
   revoke: '撤销授权',
   miniProgram: '小程序',
+  disable: '停用',
+  enable: '启用',
+  disabledTag: '已停用',
+  disableTitle: '确定停用应用“{name}”？',
+  disableContent: '停用后，使用此 APPID 的宿主应用将被平台拒绝（HOST_APP_DISABLED），直到重新启用。开发配置和小程序授权会保留。',
+  disabledDone: '应用“{name}”已停用。',
+  enabledDone: '应用“{name}”已重新启用。',
 };

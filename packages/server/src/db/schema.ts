@@ -13,6 +13,7 @@ export interface Database {
   miniProgramPackages: MiniProgramPackagesTable;
   hostAppMiniPrograms: HostAppMiniProgramsTable;
   packageSignatures: PackageSignaturesTable;
+  meta: MetaTable;
 }
 
 export interface UsersTable {
@@ -52,6 +53,8 @@ export interface HostAppsTable {
   source: 'manual' | 'mpaas';
   createdAt: string;
   updatedAt: string;
+  /** When the host app was disabled (the client API refuses it); null while enabled. */
+  disabledAt: string | null;
 }
 
 export interface DevConfigsTable {
@@ -110,6 +113,13 @@ export interface PackageSignaturesTable {
   sha256: string;
   signature: string;
   createdAt: string;
+}
+
+/** Facts about the installation itself, by name (the master key's check value). */
+export interface MetaTable {
+  name: string;
+  value: string;
+  updatedAt: string;
 }
 
 export type HostAppRow = Selectable<HostAppsTable>;

@@ -12,6 +12,7 @@ type Candidate = Omit<MiniProgramPackagesTable, 'createdAt'> & { signature: stri
 type HostAppView =
   | { state: 'unregistered' }
   | { state: 'unconfigured' }
+  | { state: 'disabled' }
   | { state: 'ready'; vhost: string; keyFingerprint: string; programs: Map<string, Candidate> };
 
 const MAX_CACHED = 10_000;
@@ -43,6 +44,12 @@ export class GateService {
       throw new AppError(
         'HOST_APP_NOT_REGISTERED',
         `The app ${req.appId} is not in the Host App list of workspace ${req.workspaceId}; only listed apps may load mini programs.`,
+      );
+    }
+    if (view.state === 'disabled') {
+      throw new AppError(
+        'HOST_APP_DISABLED',
+        `The host app ${req.appId} of workspace ${req.workspaceId} is disabled; an operator can enable it again in the console.`,
       );
     }
     if (view.state === 'unconfigured') {
@@ -92,11 +99,12 @@ export class GateService {
     const app = await this.db
       .selectFrom('hostApps')
       .leftJoin('devConfigs', 'devConfigs.hostAppId', 'hostApps.id')
-      .select(['hostApps.id', 'devConfigs.virtualDomain', 'devConfigs.keyFingerprint'])
+      .select(['hostApps.id', 'hostApps.disabledAt', 'devConfigs.virtualDomain', 'devConfigs.keyFingerprint'])
       .where('hostApps.workspaceId', '=', workspaceId)
       .where('hostApps.appId', '=', appId)
       .executeTakeFirst();
     if (!app) return { state: 'unregistered' };
+    if (app.disabledAt !== null) return { state: 'disabled' };
     if (!app.virtualDomain || !app.keyFingerprint) return { state: 'unconfigured' };
     const rows = await this.db
       .selectFrom('hostAppMiniPrograms as am')
