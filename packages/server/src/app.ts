@@ -10,7 +10,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import fastifyStatic from '@fastify/static';
 import type { Kysely } from 'kysely';
-import type { Config } from './config.js';
+import { type Config, redactDatabaseUrl } from './config.js';
 import { connectDatabase } from './db/connect.js';
 import { migrateToLatest } from './db/migrations/index.js';
 import type { Database } from './db/schema.js';
@@ -231,9 +231,13 @@ export async function ensureFirstAdmin(app: FastifyInstance): Promise<void> {
   if (await services.auth.bootstrapAdmin(config.adminUsername, config.adminPassword)) {
     app.log.info({ username: config.adminUsername }, 'created the first admin from MPOP_ADMIN_USERNAME');
   } else if (!(await services.auth.hasUsers())) {
+    // The command must work as printed: with the database (and data dir) this server uses, never a password.
+    const env = [`DATABASE_URL='${redactDatabaseUrl(config.databaseUrl)}'`];
+    if (config.dataDir !== path.resolve('data')) env.push(`MPOP_DATA_DIR='${config.dataDir}'`);
     app.log.warn(
-      'No user exists yet. Create the first admin by starting once with: ' +
-        "MPOP_ADMIN_USERNAME=admin MPOP_ADMIN_PASSWORD='a-passphrase-of-12+-chars' npm start",
+      `No user exists yet. Create the first admin by starting once with: ${env.join(' ')} ` +
+        "MPOP_ADMIN_USERNAME=admin MPOP_ADMIN_PASSWORD='a-passphrase-of-12+-chars' npm start " +
+        `(or, with the server running or not: ${env.join(' ')} npx mpop admin create-user --username admin --role admin)`,
     );
   }
 }
