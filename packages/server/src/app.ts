@@ -30,6 +30,7 @@ import { MiniProgramService } from './modules/mini-programs/mini-program.service
 import { PackageStore } from './modules/mini-programs/package-store.js';
 import { PgNotifyTransport } from './lib/pg-notify-transport.js';
 import authPlugin from './plugins/app/auth.js';
+import metricsPlugin from './plugins/app/metrics.js';
 import problemPlugin, { sendProblem } from './plugins/app/problem.js';
 import health from './routes/health.js';
 import sessionRoutes from './routes/admin/session.js';
@@ -146,6 +147,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
 
   await app.register(problemPlugin);
+  await app.register(metricsPlugin, config.metrics);
   await app.register(cookie);
   await app.register(multipart, { limits: { ...MULTIPART_LIMITS, fileSize: config.maxPackageBytes } });
   await app.register(swagger, {

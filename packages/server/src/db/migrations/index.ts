@@ -1,4 +1,4 @@
-import { type Kysely, Migrator, type Migration, type MigrationProvider } from 'kysely';
+import { type Kysely, Migrator, type Migration, type MigrationProvider, sql } from 'kysely';
 import type { Dialect } from '../connect.js';
 import type { Database } from '../schema.js';
 import { initial } from './0001_initial.js';
@@ -18,12 +18,27 @@ function migrations(ctx: MigrationContext): Record<string, Migration> {
   };
 }
 
+/**
+ * PostgreSQL: the schema the tables are created in (the first of the search path). Kysely's migrator looks for its
+ * own tables in every schema unless told which one: a database with another mpop schema in it (tests, staging
+ * copies) would make it skip creating them, then fail to find them.
+ */
+export async function migrationSchema(db: Kysely<any>, dialect: Dialect): Promise<string | undefined> {
+  if (dialect !== 'postgres') return undefined;
+  const { rows } = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(db);
+  return rows[0]?.schema ?? undefined;
+}
+
 /** Brings the schema up to date. Kysely's migrator takes a lock, so several processes may start at once. */
 export async function migrateToLatest(db: Kysely<Database>, dialect: Dialect): Promise<void> {
   const provider: MigrationProvider = { getMigrations: async () => migrations({ dialect }) };
   // Migrations are written in snake_case: run them on a connection without the CamelCasePlugin.
   const raw = db.withoutPlugins() as unknown as Kysely<any>;
-  const { error, results } = await new Migrator({ db: raw, provider }).migrateToLatest();
+  const { error, results } = await new Migrator({
+    db: raw,
+    provider,
+    migrationTableSchema: await migrationSchema(raw, dialect),
+  }).migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error) {
     throw new Error(`Database migration ${failed ? `"${failed.migrationName}" ` : ''}failed: ${(error as Error).message ?? error}`, {

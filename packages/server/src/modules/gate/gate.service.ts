@@ -25,6 +25,8 @@ const MAX_CACHED = 10_000;
 export class GateService {
   private readonly cache = new Map<string, HostAppView>();
   private generation = 0;
+  /** Told about every cache lookup (metrics). */
+  onCacheLookup: (hit: boolean) => void = () => {};
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -84,6 +86,7 @@ export class GateService {
   private async view(workspaceId: string, appId: string): Promise<HostAppView> {
     const k = key(workspaceId, appId);
     const hit = this.cache.get(k);
+    this.onCacheLookup(hit !== undefined);
     if (hit) return hit;
     const generation = this.generation;
     const view = await this.load(workspaceId, appId);

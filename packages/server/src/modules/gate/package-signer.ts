@@ -31,6 +31,8 @@ export const INLINE_SIGNATURES = 20;
  */
 export class PackageSigner {
   private readonly jobs = new Map<string, SigningJob>();
+  /** Told about every signature made and every job that failed (metrics). */
+  observer: { signed(): void; failed(): void } = { signed() {}, failed() {} };
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -84,10 +86,12 @@ export class PackageSigner {
           .onConflict((oc) => oc.columns(['keyFingerprint', 'sha256']).doNothing())
           .execute();
         job.done++;
+        this.observer.signed();
       }
       job.status = 'done';
     } catch (err) {
       job.status = 'failed';
+      this.observer.failed();
       job.error = 'Signing failed; the details are in the server log.';
       this.log.error({ err: { message: (err as Error).message }, job: job.id }, 'signing job failed');
     } finally {
