@@ -46,3 +46,21 @@ export async function migrateToLatest(db: Kysely<Database>, dialect: Dialect): P
     });
   }
 }
+
+/** The names of every migration this version knows, in order. */
+export const knownMigrations = (dialect: Dialect): string[] => Object.keys(migrations({ dialect })).sort();
+
+/** Brings the schema to exactly the migration `name` (a restore first rebuilds the schema its backup was made at). */
+export async function migrateTo(db: Kysely<Database>, dialect: Dialect, name: string): Promise<void> {
+  const provider: MigrationProvider = { getMigrations: async () => migrations({ dialect }) };
+  const raw = db.withoutPlugins() as unknown as Kysely<any>;
+  const { error, results } = await new Migrator({ db: raw, provider, migrationTableSchema: await migrationSchema(raw, dialect) }).migrateTo(
+    name,
+  );
+  const failed = results?.find((r) => r.status === 'Error');
+  if (error) {
+    throw new Error(`Database migration ${failed ? `"${failed.migrationName}" ` : ''}failed: ${(error as Error).message ?? error}`, {
+      cause: error,
+    });
+  }
+}
