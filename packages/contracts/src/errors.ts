@@ -54,10 +54,11 @@ export const ProblemSchema = Type.Object(
     title: Type.String(),
     status: Type.Integer(),
     detail: Type.String({ description: 'A sentence a person can act on.' }),
-    code: Type.Union(
-      ErrorCodes.map((c) => Type.Literal(c)),
-      { description: 'Stable, machine-readable code from the closed catalogue.' },
-    ),
+    code: Type.Unsafe<ErrorCode>({
+      type: 'string',
+      enum: ErrorCodes,
+      description: 'Stable, machine-readable code from the closed catalogue.',
+    }),
     errors: Type.Optional(Type.Array(Type.Object({ path: Type.String(), message: Type.String() }))),
   },
   { description: 'RFC 9457 problem details' },

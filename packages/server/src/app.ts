@@ -25,6 +25,7 @@ import { UnconfiguredDirectory, type MpaasDirectory } from './modules/mpaas/mpaa
 import { MpaasSyncService } from './modules/mpaas/mpaas-sync.service.js';
 import { OpenApiDirectory } from './modules/mpaas/openapi-directory.js';
 import { GateService } from './modules/gate/gate.service.js';
+import { EventsService } from './modules/events/events.service.js';
 import { PackageSigner } from './modules/gate/package-signer.js';
 import { MiniProgramService } from './modules/mini-programs/mini-program.service.js';
 import { PackageStore } from './modules/mini-programs/package-store.js';
@@ -40,6 +41,7 @@ import auditRoutes from './routes/admin/audit.js';
 import hostAppRoutes from './routes/admin/host-apps.js';
 import mpaasRoutes from './routes/admin/mpaas.js';
 import miniProgramRoutes from './routes/admin/mini-programs.js';
+import adoptionRoutes from './routes/admin/adoption.js';
 import clientRoutes from './routes/client/resources.js';
 
 export interface Services {
@@ -49,6 +51,7 @@ export interface Services {
   miniPrograms: MiniProgramService;
   signer: PackageSigner;
   gate: GateService;
+  events: EventsService;
   changes: ChangeBus;
 }
 
@@ -123,7 +126,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   );
   const packageStore = new PackageStore(config.dataDir);
   const signer = new PackageSigner(handle.db, box, packageStore, changes, app.log);
-  const hostApps = new HostAppService(handle.db, box, changes, (hostAppId) => signer.reconcile({ hostAppId }, 'key uploaded'));
+  const hostApps = new HostAppService(handle.db, box, changes, (hostAppId) => signer.signMissing({ hostAppId }, 'key uploaded'));
   const services: Services = {
     auth: new AuthService(handle.db, config.sessionTtlMs),
     hostApps,
@@ -131,6 +134,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     miniPrograms: new MiniProgramService(handle.db, packageStore, signer, changes),
     signer,
     gate: new GateService(handle.db, changes, config.publicUrl),
+    events: new EventsService(handle.db, changes, app.log, { retentionDays: config.eventsRetentionDays }),
     changes,
   };
   app.decorate('packageStore', packageStore);
@@ -138,6 +142,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   app.decorate('db', handle.db);
   app.decorate('services', services);
   app.addHook('onClose', async () => {
+    await services.events.stop(); // writes the buffered events first
     await changes.close();
     await handle.db.destroy();
   });
@@ -180,6 +185,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       await api.register(hostAppRoutes);
       await api.register(mpaasRoutes);
       await api.register(miniProgramRoutes);
+      await api.register(adoptionRoutes);
     },
     { prefix: '/api/v1' },
   );
@@ -216,13 +222,14 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   try {
     await services.changes.start();
     await app.ready();
+    services.events.start();
   } catch (err) {
     await app.close().catch(() => {}); // closes the database too (onClose)
     throw err;
   }
   // A process that stopped mid-job (crash, deploy) may have left signatures unmade: make them now, in the background.
   void signer
-    .reconcile({}, 'start-up check')
+    .signMissing({}, 'start-up check')
     .catch((err) => app.log.error({ err: { message: (err as Error).message } }, 'start-up signing check failed'));
   return app;
 }

@@ -60,6 +60,23 @@ describe.each(dialects)('PATCH /api/v1/host-apps/{workspaceId}/{appId} on %s', (
     expect(mine.slice(0, 2)).toEqual(['host-app.enabled', 'host-app.disabled']);
   });
 
+  it('refuses client events of a disabled host app with 403 HOST_APP_DISABLED, and takes them again once enabled', async () => {
+    const { appId, miniProgramId } = await servedHostApp('Reporter');
+    const report = () =>
+      t.app.inject({
+        method: 'POST',
+        url: '/client/v1/events',
+        payload: { appId, workspaceId: 'ops', deviceId: 'device-1', events: [{ type: 'launch', miniProgramId, version: '1.0.0.1' }] },
+      });
+    expect((await report()).statusCode).toBe(202); // the events service now has this host app cached
+    await admin.request({ method: 'PATCH', url: `/api/v1/host-apps/ops/${appId}`, payload: { enabled: false } });
+    const refused = await report();
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json().code).toBe('HOST_APP_DISABLED');
+    await admin.request({ method: 'PATCH', url: `/api/v1/host-apps/ops/${appId}`, payload: { enabled: true } });
+    expect((await report()).statusCode).toBe(202);
+  });
+
   it('keeps a disabled host app disabled across a restart', async () => {
     const app = (await admin.post('/api/v1/host-apps', { name: 'Stays Off', workspaceId: 'ops' })).json();
     await admin.request({ method: 'PATCH', url: `/api/v1/host-apps/ops/${app.appId}`, payload: { enabled: false } });

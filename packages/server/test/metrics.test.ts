@@ -65,6 +65,21 @@ describe.each(dialects)('GET /metrics after a gate scenario on %s', (dialect) =>
     expect((await ask(unconfigured)).statusCode).toBe(403);
     expect((await ask(disabled)).statusCode).toBe(403);
     expect((await ask(configured, 'metrics', { platform: 'windows' })).statusCode).toBe(400);
+    const events = await t.app.inject({
+      method: 'POST',
+      url: '/client/v1/events',
+      payload: {
+        appId: configured,
+        workspaceId: 'metrics',
+        deviceId: 'device-9',
+        events: [
+          { type: 'download', miniProgramId: id, version: '1.0.0.1' },
+          { type: 'launch', miniProgramId: id, version: '1.0.0.1' },
+          { type: 'launch', miniProgramId: id, version: '1.0.0.1' },
+        ],
+      },
+    });
+    expect(events.statusCode).toBe(202);
     const after = await metrics();
 
     const delta = (name: string, labels: Record<string, string> = {}) =>
@@ -88,6 +103,8 @@ describe.each(dialects)('GET /metrics after a gate scenario on %s', (dialect) =>
     expect(sample(after, 'mpop_signatures_total')).toBeGreaterThanOrEqual(1);
     expect(sample(after, 'mpop_signing_job_failures_total')).toBe(0);
     expect(sample(after, 'mpop_signing_queue_signatures')).toBe(0);
+    expect(delta('mpop_client_events_total', { type: 'launch' })).toBe(2);
+    expect(delta('mpop_client_events_total', { type: 'download' })).toBe(1);
     expect(sample(after, 'process_cpu_user_seconds_total')).toBeGreaterThan(0);
   });
 

@@ -8,6 +8,7 @@ import { ApiError } from '../../api/client';
 import { useI18n } from '../../i18n/i18n';
 import { uploadPackage } from './upload';
 import { useFormSubmit } from '../../api/use-form-submit';
+import { Link } from 'react-router';
 
 const detail = (err: unknown) => (err instanceof ApiError ? err.problem.detail : String(err));
 
@@ -79,6 +80,9 @@ export function MiniProgramsPage() {
                 <Button type="link" size="small" onClick={() => setVersionsOf(m)}>
                   {t('versions')}
                 </Button>
+                <Link to={`/mini-programs/${m.miniProgramId}/adoption`} style={{ padding: '0 7px' }}>
+                  {t('adoption')}
+                </Link>
               </Space>
             ),
           },

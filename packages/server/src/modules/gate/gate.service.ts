@@ -4,9 +4,10 @@ import type { Database, MiniProgramPackagesTable } from '../../db/schema.js';
 import { AppError } from '../../lib/app-error.js';
 import type { ChangeBus } from '../../lib/change-bus.js';
 import { inRange } from '../mini-programs/versions.js';
+import { GateRepository } from './gate.repository.js';
 
 /** A released package of an authorised mini program, with its signature under the host app's key. */
-type Candidate = Omit<MiniProgramPackagesTable, 'createdAt'> & { signature: string };
+type Candidate = Omit<MiniProgramPackagesTable, 'createdAt'> & { signature: string; bindingSignature: string };
 
 /** What the gate knows about one host app: built from the database on a miss, then served from memory. */
 type HostAppView =
@@ -75,6 +76,7 @@ export class GateService {
         sha256: c.sha256,
         size: c.size,
         signature: c.signature,
+        bindingSignature: c.bindingSignature,
         keyFingerprint: view.keyFingerprint,
         vhost: view.vhost,
         mainUrl: c.mainUrl,
@@ -99,36 +101,12 @@ export class GateService {
   }
 
   private async load(workspaceId: string, appId: string): Promise<HostAppView> {
-    const app = await this.db
-      .selectFrom('hostApps')
-      .leftJoin('devConfigs', 'devConfigs.hostAppId', 'hostApps.id')
-      .select(['hostApps.id', 'hostApps.disabledAt', 'devConfigs.virtualDomain', 'devConfigs.keyFingerprint'])
-      .where('hostApps.workspaceId', '=', workspaceId)
-      .where('hostApps.appId', '=', appId)
-      .executeTakeFirst();
+    const repo = new GateRepository(this.db);
+    const app = await repo.findHostApp(workspaceId, appId);
     if (!app) return { state: 'unregistered' };
     if (app.disabledAt !== null) return { state: 'disabled' };
     if (!app.virtualDomain || !app.keyFingerprint) return { state: 'unconfigured' };
-    const rows = await this.db
-      .selectFrom('hostAppMiniPrograms as am')
-      .innerJoin('miniPrograms as mp', 'mp.miniProgramId', 'am.miniProgramId')
-      .innerJoin('miniProgramPackages as p', (j) =>
-        j.onRef('p.miniProgramId', '=', 'mp.miniProgramId').onRef('p.version', '=', 'mp.releasedVersion'),
-      )
-      .innerJoin('packageSignatures as s', (j) => j.onRef('s.sha256', '=', 'p.sha256').on('s.keyFingerprint', '=', app.keyFingerprint!))
-      .select([
-        'mp.miniProgramId',
-        'p.version',
-        'p.sha256',
-        'p.size',
-        'p.mainUrl',
-        'p.platform',
-        'p.clientVersionMin',
-        'p.clientVersionMax',
-        's.signature',
-      ])
-      .where('am.hostAppId', '=', app.id)
-      .execute();
+    const rows = await repo.servable(app.id, app.keyFingerprint);
     return {
       state: 'ready',
       vhost: app.virtualDomain,

@@ -15,7 +15,7 @@ export class MiniProgramRepository {
   async insert(row: { miniProgramId: string; name: string; createdAt: string }) {
     await this.db
       .insertInto('miniPrograms')
-      .values({ ...row, releasedVersion: null, updatedAt: row.createdAt })
+      .values({ ...row, releasedVersion: null, currentReleaseId: null, updatedAt: row.createdAt })
       .execute();
   }
 

@@ -133,7 +133,7 @@ export class MiniProgramService {
       });
       return p;
     });
-    const signing = await this.signer.reconcile({ miniProgramId: id }, `release ${id} ${version}`);
+    const signing = await this.signer.signMissing({ miniProgramId: id }, `release ${id} ${version}`);
     await this.changes.publish({ kind: 'mini-programs' });
     return { ...toPackage(pkg, version), signing };
   }
@@ -166,7 +166,7 @@ export class MiniProgramService {
       }
       return { app, mp };
     });
-    const signing = await this.signer.reconcile({ hostAppId: app.id, miniProgramId: id }, `authorise ${id} for ${appId}`);
+    const signing = await this.signer.signMissing({ hostAppId: app.id, miniProgramId: id }, `authorise ${id} for ${appId}`);
     await this.changes.publish({ kind: 'host-app', workspaceId, appId });
     const authorized = (await new MiniProgramRepository(this.db).findAuthorized(app.id, mp.miniProgramId))!;
     return { ...authorized, signing };
