@@ -15,6 +15,9 @@ export const AuditActions = [
   'host-app.created',
   'host-app.synced',
   'host-app.deleted',
+  'host-app.updated',
+  'host-app.enabled',
+  'host-app.disabled',
   'host-app.dev-config.set',
   'mini-program.created',
   'mini-program.package.uploaded',
@@ -24,6 +27,8 @@ export const AuditActions = [
   'mini-program.rollout.changed',
   'mini-program.rolled-back',
   'mini-program.taken-down',
+  'master-key.rotated',
+  'installation.restored',
 ] as const;
 export type AuditAction = (typeof AuditActions)[number];
 export const AuditActionSchema = Type.Enum([...AuditActions], { description: 'What was done (`<resource>.<verb>`).' });

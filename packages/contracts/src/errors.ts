@@ -21,6 +21,7 @@ export const ErrorCatalogue = {
   CSRF_REJECTED: { status: 403, title: 'Cross-site request rejected' },
   HOST_APP_NOT_REGISTERED: { status: 403, title: 'Host app not registered' },
   HOST_APP_NOT_CONFIGURED: { status: 403, title: 'Host app not configured' },
+  HOST_APP_DISABLED: { status: 403, title: 'Host app disabled' },
   NOT_FOUND: { status: 404, title: 'Not found' },
   DEV_CONFIG_NOT_SET: { status: 404, title: 'Development configuration not set' },
   HOST_APP_EXISTS: { status: 409, title: 'Host app exists' },

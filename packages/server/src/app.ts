@@ -9,14 +9,14 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import fastifyStatic from '@fastify/static';
 import type { Kysely } from 'kysely';
-import type { Config } from './config.js';
+import { type Config, redactDatabaseUrl } from './config.js';
 import { connectDatabase } from './db/connect.js';
 import { migrateToLatest } from './db/migrations/index.js';
 import type { Database } from './db/schema.js';
 import { AppError } from './lib/app-error.js';
 import { ChangeBus } from './lib/change-bus.js';
 import { SecretBox } from './lib/crypto.js';
-import { resolveMasterKey } from './lib/master-key.js';
+import { resolveMasterKey, verifyMasterKey } from './lib/master-key.js';
 import { AuthService } from './modules/auth/auth.service.js';
 import { HostAppService } from './modules/host-apps/host-app.service.js';
 import { FileDirectory } from './modules/mpaas/file-directory.js';
@@ -33,6 +33,7 @@ import { PgNotifyTransport } from './lib/pg-notify-transport.js';
 import authPlugin from './plugins/app/auth.js';
 import finiteNumbers from './plugins/app/finite-numbers.js';
 import multipartPlugin, { fileFieldsForOpenApi, fileKeyword } from './plugins/app/multipart.js';
+import metricsPlugin from './plugins/app/metrics.js';
 import problemPlugin, { sendProblem } from './plugins/app/problem.js';
 import health from './routes/health.js';
 import sessionRoutes from './routes/admin/session.js';
@@ -87,10 +88,12 @@ export interface BuildOptions {
  */
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
   fs.mkdirSync(config.dataDir, { recursive: true });
-  const box = new SecretBox(resolveMasterKey(config.dataDir, config.masterKey));
+  const masterKey = resolveMasterKey(config.dataDir, config.masterKey);
+  const box = new SecretBox(masterKey.key);
   const handle = connectDatabase(config.databaseUrl);
   try {
     await migrateToLatest(handle.db, handle.dialect);
+    await verifyMasterKey(handle.db, masterKey, config.dataDir);
   } catch (err) {
     await handle.db.destroy();
     throw err;
@@ -114,6 +117,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     return503OnClosing: true,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true }, plugins: [fileKeyword] },
   }).withTypeProvider<TypeBoxTypeProvider>();
+
+  if (masterKey.generated) {
+    app.log.warn(
+      `generated the master key in ${masterKey.source}: back it up now, apart from the database backups; without it the stored private keys cannot be used (or set MPOP_MASTER_KEY)`,
+    );
+  }
 
   // Several instances may share one PostgreSQL: changes reach the others' caches through LISTEN/NOTIFY.
   const changes = new ChangeBus(handle.pool ? new PgNotifyTransport(handle.pool, config.databaseUrl, app.log) : undefined, (err) =>
@@ -149,6 +158,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   await app.register(problemPlugin);
   await app.register(finiteNumbers);
+  await app.register(metricsPlugin, config.metrics);
   await app.register(cookie);
   await app.register(multipartPlugin);
   await app.register(swagger, {
@@ -238,9 +248,13 @@ export async function ensureFirstAdmin(app: FastifyInstance): Promise<void> {
   if (await services.auth.bootstrapAdmin(config.adminUsername, config.adminPassword)) {
     app.log.info({ username: config.adminUsername }, 'created the first admin from MPOP_ADMIN_USERNAME');
   } else if (!(await services.auth.hasUsers())) {
+    // The command must work as printed: with the database (and data dir) this server uses, never a password.
+    const env = [`DATABASE_URL='${redactDatabaseUrl(config.databaseUrl)}'`];
+    if (config.dataDir !== path.resolve('data')) env.push(`MPOP_DATA_DIR='${config.dataDir}'`);
     app.log.warn(
-      'No user exists yet. Create the first admin by starting once with: ' +
-        "MPOP_ADMIN_USERNAME=admin MPOP_ADMIN_PASSWORD='a-passphrase-of-12+-chars' npm start",
+      `No user exists yet. Create the first admin by starting once with: ${env.join(' ')} ` +
+        "MPOP_ADMIN_USERNAME=admin MPOP_ADMIN_PASSWORD='a-passphrase-of-12+-chars' npm start " +
+        `(or, with the server running or not: ${env.join(' ')} npx mpop admin create-user --username admin --role admin)`,
     );
   }
 }
