@@ -53,7 +53,8 @@ describe.each(dialects)('controlled releases on %s', (dialect) => {
   async function miniProgram(hosts: { workspaceId: string; appId: string }[], versions = ['1.0.0.0', '2.0.0.0', '3.0.0.0']) {
     const id = (await admin.post('/api/v1/mini-programs', { name: `MP ${++counter}` })).json().miniProgramId as string;
     for (const [i, version] of versions.entries()) {
-      const zip = await miniProgramZip(`pages/v${i}/index`);
+      // Bytes unique to this mini program: a package signature is shared by every package with the same bytes and key.
+      const zip = await miniProgramZip(`pages/v${i}/index`, { 'origin.txt': `${id} ${version}` });
       expect((await admin.post(`/api/v1/mini-programs/${id}/packages`, packageForm({ version }, zip))).statusCode).toBe(201);
     }
     for (const h of hosts)
