@@ -46,9 +46,6 @@ export type ErrorCode = keyof typeof ErrorCatalogue;
 /** Every code, in catalogue order. */
 export const ErrorCodes = Object.keys(ErrorCatalogue) as ErrorCode[];
 
-/** The HTTP status a code is answered with (its usual one). */
-export const statusOf = (code: ErrorCode): number => ErrorCatalogue[code].status;
-
 /** RFC 9457 problem details, the one error envelope of the API. */
 export const ProblemSchema = Type.Object(
   {

@@ -5,7 +5,6 @@ import type { Writable } from 'node:stream';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import cookie from '@fastify/cookie';
-import multipart from '@fastify/multipart';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import fastifyStatic from '@fastify/static';
@@ -25,12 +24,15 @@ import { UnconfiguredDirectory, type MpaasDirectory } from './modules/mpaas/mpaa
 import { MpaasSyncService } from './modules/mpaas/mpaas-sync.service.js';
 import { OpenApiDirectory } from './modules/mpaas/openapi-directory.js';
 import { GateService } from './modules/gate/gate.service.js';
+import { EventsService } from './modules/events/events.service.js';
 import { PackageSigner } from './modules/gate/package-signer.js';
 import { MiniProgramService } from './modules/mini-programs/mini-program.service.js';
 import { ReleaseService } from './modules/releases/release.service.js';
 import { PackageStore } from './modules/mini-programs/package-store.js';
 import { PgNotifyTransport } from './lib/pg-notify-transport.js';
 import authPlugin from './plugins/app/auth.js';
+import finiteNumbers from './plugins/app/finite-numbers.js';
+import multipartPlugin, { fileFieldsForOpenApi, fileKeyword } from './plugins/app/multipart.js';
 import problemPlugin, { sendProblem } from './plugins/app/problem.js';
 import health from './routes/health.js';
 import sessionRoutes from './routes/admin/session.js';
@@ -40,6 +42,7 @@ import auditRoutes from './routes/admin/audit.js';
 import hostAppRoutes from './routes/admin/host-apps.js';
 import mpaasRoutes from './routes/admin/mpaas.js';
 import miniProgramRoutes from './routes/admin/mini-programs.js';
+import adoptionRoutes from './routes/admin/adoption.js';
 import releaseRoutes from './routes/admin/releases.js';
 import clientRoutes from './routes/client/resources.js';
 
@@ -51,6 +54,7 @@ export interface Services {
   releases: ReleaseService;
   signer: PackageSigner;
   gate: GateService;
+  events: EventsService;
   changes: ChangeBus;
 }
 
@@ -76,8 +80,6 @@ export interface BuildOptions {
   /** The clock of release ramps (epoch milliseconds); tests move it to check scheduled steps. */
   clock?: () => number;
 }
-
-const MULTIPART_LIMITS = { files: 1, fields: 10, parts: 12, fieldSize: 64 * 1024 };
 
 /**
  * The one place that assembles the server: the entry point and every test use it, so tests run what users run.
@@ -110,7 +112,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     trustProxy: config.trustProxy as boolean | string[],
     forceCloseConnections: false,
     return503OnClosing: true,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } },
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true }, plugins: [fileKeyword] },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // Several instances may share one PostgreSQL: changes reach the others' caches through LISTEN/NOTIFY.
@@ -127,6 +129,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     miniPrograms: new MiniProgramService(handle.db, packageStore, signer, changes),
     releases: new ReleaseService(handle.db, signer, changes, options.clock),
     signer,
+    events: new EventsService(handle.db, changes, app.log, { retentionDays: config.eventsRetentionDays }),
     gate: new GateService(handle.db, changes, config.publicUrl, options.clock),
     changes,
   };
@@ -135,6 +138,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   app.decorate('db', handle.db);
   app.decorate('services', services);
   app.addHook('onClose', async () => {
+    await services.events.stop(); // writes the buffered events first
     await changes.close();
     await handle.db.destroy();
   });
@@ -144,8 +148,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
 
   await app.register(problemPlugin);
+  await app.register(finiteNumbers);
   await app.register(cookie);
-  await app.register(multipart, { limits: { ...MULTIPART_LIMITS, fileSize: config.maxPackageBytes } });
+  await app.register(multipartPlugin);
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -162,6 +167,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       },
       security: [{ session: [] }, { token: [] }],
     },
+    transformObject: (generated) => fileFieldsForOpenApi('openapiObject' in generated ? generated.openapiObject : generated.swaggerObject),
   });
   await app.register(swaggerUi, { routePrefix: '/api/docs' });
 
@@ -176,6 +182,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       await api.register(hostAppRoutes);
       await api.register(mpaasRoutes);
       await api.register(miniProgramRoutes);
+      await api.register(adoptionRoutes);
       await api.register(releaseRoutes);
     },
     { prefix: '/api/v1' },
@@ -213,6 +220,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   try {
     await services.changes.start();
     await app.ready();
+    services.events.start();
   } catch (err) {
     await app.close().catch(() => {}); // closes the database too (onClose)
     throw err;

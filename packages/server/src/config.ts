@@ -99,6 +99,7 @@ export interface Config {
   /** Whether username/password sign-in is offered (it may be turned off when SSO is configured). */
   localSignIn: boolean;
   metrics: { enabled: boolean; token?: string };
+  /** How long adoption data (latest version per device, daily event counters) is kept. */
   eventsRetentionDays: number;
 }
 

@@ -17,6 +17,9 @@ export interface Database {
   signingFailures: SigningFailuresTable;
   releases: ReleasesTable;
   releaseDevices: ReleaseDevicesTable;
+  hostAppPreviousKeys: HostAppPreviousKeysTable;
+  deviceVersions: DeviceVersionsTable;
+  eventCounts: EventCountsTable;
 }
 
 export interface UsersTable {
@@ -178,6 +181,34 @@ export interface ReleaseDevicesTable {
 
 export type ReleaseRow = Selectable<ReleasesTable>;
 export type NewReleaseRow = Insertable<ReleasesTable>;
+
+/** A replaced key's public half: listed in the config file for PREVIOUS_KEY_LISTED_DAYS after `retiredAt`. */
+export interface HostAppPreviousKeysTable {
+  hostAppId: number;
+  keyFingerprint: string;
+  publicKeyPem: string;
+  retiredAt: string;
+}
+
+/** The latest version each device reported, per host app and mini program: one row per device, not per event. */
+export interface DeviceVersionsTable {
+  hostAppId: number;
+  miniProgramId: string;
+  deviceId: string;
+  version: string;
+  reportedAt: string;
+}
+
+/** Daily event counters; `day` is the UTC date (YYYY-MM-DD) the event happened on. */
+export interface EventCountsTable {
+  miniProgramId: string;
+  day: string;
+  hostAppId: number;
+  version: string;
+  type: 'download' | 'verified' | 'launch' | 'failure';
+  count: number;
+}
+
 export type HostAppRow = Selectable<HostAppsTable>;
 export type NewHostAppRow = Insertable<HostAppsTable>;
 export type DevConfigRow = Selectable<DevConfigsTable>;

@@ -8,6 +8,7 @@ import { ApiError } from '../../api/client';
 import { useI18n } from '../../i18n/i18n';
 import { uploadPackage } from './upload';
 import { useFormSubmit } from '../../api/use-form-submit';
+import { Link } from 'react-router';
 import { releaseApi } from './release-api';
 import { useReleaseText } from './release-messages';
 import { ReleaseDialog } from './ReleaseDialog';
@@ -85,6 +86,9 @@ export function MiniProgramsPage() {
                 <Button type="link" size="small" onClick={() => setVersionsOf(m)}>
                   {t('versions')}
                 </Button>
+                <Link to={`/mini-programs/${m.miniProgramId}/adoption`} style={{ padding: '0 7px' }}>
+                  {t('adoption')}
+                </Link>
                 <Button type="link" size="small" onClick={() => setReleasesOf(m)}>
                   {r('releases')}
                 </Button>

@@ -4,6 +4,8 @@ import type { Database } from '../schema.js';
 import { initial } from './0001_initial.js';
 import { timestamptz } from './0002_timestamptz.js';
 import { releases } from './0003_releases.js';
+import { integrationKit } from './0004_integration_kit.js';
+import { auditActorWidth } from './0008_audit_actor_width.js';
 
 export interface MigrationContext {
   dialect: Dialect;
@@ -15,6 +17,8 @@ function migrations(ctx: MigrationContext): Record<string, Migration> {
     '0001_initial': initial(ctx),
     '0002_timestamptz': timestamptz(ctx),
     '0003_releases': releases(ctx),
+    '0004_integration_kit': integrationKit(ctx),
+    '0008_audit_actor_width': auditActorWidth(ctx),
   };
 }
 

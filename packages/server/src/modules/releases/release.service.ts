@@ -236,7 +236,7 @@ export class ReleaseService {
         details: { releaseId, version: current.version },
       });
     });
-    await this.changes.publish({ kind: 'mini-programs' });
+    await this.changes.publish({ kind: 'all-gate-views' });
     return this.get(id, releaseId);
   }
 
@@ -248,7 +248,7 @@ export class ReleaseService {
 
   /** After a commit: drop the gate's caches everywhere, make the missing signatures, answer the release as it is now. */
   private async afterChange(id: string, releaseId: string, reason: string): Promise<Release> {
-    await this.changes.publish({ kind: 'mini-programs' });
+    await this.changes.publish({ kind: 'all-gate-views' });
     await this.signer.signMissing({ miniProgramId: id }, reason);
     return this.get(id, releaseId);
   }
