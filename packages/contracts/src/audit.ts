@@ -19,6 +19,9 @@ export const AuditActions = [
   'mini-program.created',
   'mini-program.package.uploaded',
   'mini-program.released',
+  'mini-program.rollout.changed',
+  'mini-program.rolled-back',
+  'mini-program.taken-down',
   'mini-program.authorized',
   'mini-program.revoked',
 ] as const;

@@ -5,3 +5,4 @@ export * from './audit.js';
 export * from './host-apps.js';
 export * from './mini-programs.js';
 export * from './integration.js';
+export * from './releases.js';

@@ -27,6 +27,7 @@ import { GateService } from './modules/gate/gate.service.js';
 import { EventsService } from './modules/events/events.service.js';
 import { PackageSigner } from './modules/gate/package-signer.js';
 import { MiniProgramService } from './modules/mini-programs/mini-program.service.js';
+import { ReleaseService } from './modules/releases/release.service.js';
 import { PackageStore } from './modules/mini-programs/package-store.js';
 import { PgNotifyTransport } from './lib/pg-notify-transport.js';
 import authPlugin from './plugins/app/auth.js';
@@ -42,6 +43,7 @@ import hostAppRoutes from './routes/admin/host-apps.js';
 import mpaasRoutes from './routes/admin/mpaas.js';
 import miniProgramRoutes from './routes/admin/mini-programs.js';
 import adoptionRoutes from './routes/admin/adoption.js';
+import releaseRoutes from './routes/admin/releases.js';
 import clientRoutes from './routes/client/resources.js';
 
 export interface Services {
@@ -49,6 +51,7 @@ export interface Services {
   hostApps: HostAppService;
   mpaasSync: MpaasSyncService;
   miniPrograms: MiniProgramService;
+  releases: ReleaseService;
   signer: PackageSigner;
   gate: GateService;
   events: EventsService;
@@ -74,6 +77,8 @@ declare module 'fastify' {
 export interface BuildOptions {
   /** Where JSON log lines go (stdout by default); tests capture them to prove no secret is logged. */
   logStream?: Writable;
+  /** The clock of release ramps (epoch milliseconds); tests move it to check scheduled steps. */
+  clock?: () => number;
 }
 
 /**
@@ -122,9 +127,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     hostApps,
     mpaasSync: new MpaasSyncService(handle.db, mpaasDirectory(config), hostApps),
     miniPrograms: new MiniProgramService(handle.db, packageStore, signer, changes),
+    releases: new ReleaseService(handle.db, signer, changes, options.clock),
     signer,
-    gate: new GateService(handle.db, changes, config.publicUrl),
     events: new EventsService(handle.db, changes, app.log, { retentionDays: config.eventsRetentionDays }),
+    gate: new GateService(handle.db, changes, config.publicUrl, options.clock),
     changes,
   };
   app.decorate('packageStore', packageStore);
@@ -177,6 +183,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       await api.register(mpaasRoutes);
       await api.register(miniProgramRoutes);
       await api.register(adoptionRoutes);
+      await api.register(releaseRoutes);
     },
     { prefix: '/api/v1' },
   );

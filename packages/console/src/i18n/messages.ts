@@ -140,6 +140,11 @@ export const en = {
   eventLaunch: 'Launches',
   eventFailure: 'Failures',
   failureRate: 'Failure rate',
+  revokeTitle: 'Revoke {name} from {app}?',
+  revokeContent: 'Devices of this host app no longer get this mini program on their next request.',
+  ROLLOUT_CANNOT_SHRINK: 'The share of a rollout can only go up: devices that have the new version keep it. To take it back, roll back.',
+  NOTHING_TO_ROLL_BACK_TO: 'There is no earlier complete release to roll back to.',
+  RELEASE_NOT_ACTIVE: 'This release is not a rollout in progress, so it cannot be changed.',
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -284,4 +289,9 @@ export const zh: Record<MessageKey, string> = {
   eventLaunch: '启动',
   eventFailure: '失败',
   failureRate: '失败率',
+  revokeTitle: '确定从 {app} 撤销 {name} 的授权？',
+  revokeContent: '该宿主应用的设备在下次请求时将不再获得此小程序。',
+  ROLLOUT_CANNOT_SHRINK: '灰度比例只能提高：已获得新版本的设备会保留它。如需撤回，请回滚。',
+  NOTHING_TO_ROLL_BACK_TO: '没有可回滚到的更早的全量发布。',
+  RELEASE_NOT_ACTIVE: '该发布不是进行中的灰度，无法修改。',
 };

@@ -116,27 +116,6 @@ export class MiniProgramService {
     }
   }
 
-  /** Makes a version the one host apps get, and signs it for every authorised, configured host app. */
-  async release(id: string, version: string, actor: Principal): Promise<Package & { signing: SigningJob }> {
-    const pkg = await this.db.transaction().execute(async (trx) => {
-      const repo = new MiniProgramRepository(trx);
-      if (!(await repo.find(id))) throw notFound(`The mini program ${id}`);
-      const p = await repo.findPackage(id, version);
-      if (!p) throw notFound(`Version ${version} of the mini program ${id}`);
-      await repo.setReleased(id, version, nowIso());
-      await new AuditRepository(trx).record({
-        actor: actor.actor,
-        action: 'mini-program.released',
-        target: `mini-program:${id}`,
-        details: { version },
-      });
-      return p;
-    });
-    const signing = await this.signer.signMissing({ miniProgramId: id }, `release ${id} ${version}`);
-    await this.changes.publish({ kind: 'all-gate-views' });
-    return { ...toPackage(pkg, version), signing };
-  }
-
   async listAuthorized(workspaceId: string, appId: string): Promise<AuthorizedMiniProgram[]> {
     const app = await new HostAppRepository(this.db).find(workspaceId, appId);
     if (!app) throw hostAppNotFound(workspaceId, appId);
