@@ -29,6 +29,9 @@ export const ErrorCatalogue = {
   USER_EXISTS: { status: 409, title: 'User exists' },
   MINI_PROGRAM_EXISTS: { status: 409, title: 'Mini program exists' },
   VERSION_EXISTS: { status: 409, title: 'Version exists' },
+  ROLLOUT_CANNOT_SHRINK: { status: 409, title: 'Rollout cannot shrink' },
+  NOTHING_TO_ROLL_BACK_TO: { status: 409, title: 'Nothing to roll back to' },
+  RELEASE_NOT_ACTIVE: { status: 409, title: 'Release not active' },
   PAYLOAD_TOO_LARGE: { status: 413, title: 'Payload too large' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type' },
   TOO_MANY_ATTEMPTS: { status: 429, title: 'Too many attempts' },
@@ -43,9 +46,6 @@ export type ErrorCode = keyof typeof ErrorCatalogue;
 
 /** Every code, in catalogue order. */
 export const ErrorCodes = Object.keys(ErrorCatalogue) as ErrorCode[];
-
-/** The HTTP status a code is answered with (its usual one). */
-export const statusOf = (code: ErrorCode): number => ErrorCatalogue[code].status;
 
 /** RFC 9457 problem details, the one error envelope of the API. */
 export const ProblemSchema = Type.Object(

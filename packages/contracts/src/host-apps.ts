@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox';
-import { TimestampSchema } from './common.js';
+import { PageQuerySchema, TimestampSchema } from './common.js';
 
 export const WORKSPACE_ID_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$';
 /** mPaaS AppIds are upper-case alphanumerics; ours are 13 hex digits. Accept both, reject anything path-like. */
@@ -33,8 +33,7 @@ export const HostAppListQuerySchema = Type.Object({
   query: Type.Optional(Type.String({ maxLength: 128 })),
   // Empty means "every workspace", as in `?query=&workspaceId=&page=1`.
   workspaceId: Type.Optional(Type.String({ pattern: '^([A-Za-z0-9][A-Za-z0-9_-]{0,63})?$' })),
-  page: Type.Optional(Type.Integer({ minimum: 1, default: 1 })),
-  pageSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
+  ...PageQuerySchema.properties,
 });
 export type HostAppListQuery = Static<typeof HostAppListQuerySchema>;
 
@@ -62,7 +61,6 @@ export const HostAppParamsSchema = Type.Object({
   workspaceId: Type.String({ pattern: WORKSPACE_ID_PATTERN }),
   appId: Type.String({ pattern: APP_ID_PATTERN }),
 });
-export type HostAppParams = Static<typeof HostAppParamsSchema>;
 
 export const PrivateKeyInfoSchema = Type.Object({
   fileName: Type.String(),
@@ -73,7 +71,6 @@ export const PrivateKeyInfoSchema = Type.Object({
   publicKeyPem: Type.String(),
   uploadedAt: TimestampSchema,
 });
-export type PrivateKeyInfo = Static<typeof PrivateKeyInfoSchema>;
 
 export const DevConfigSchema = Type.Object({
   virtualDomain: Type.String(),

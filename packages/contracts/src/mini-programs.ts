@@ -2,10 +2,10 @@ import { Type, type Static } from 'typebox';
 import { TimestampSchema } from './common.js';
 
 export const MINI_PROGRAM_ID_PATTERN = '^[0-9]{16}$';
-/** A device ID: 1..128 characters of letters, digits and . _ : - */
-export const DEVICE_ID_PATTERN = '^[A-Za-z0-9._:-]{1,128}$';
 export const PACKAGE_VERSION_PATTERN = '^[0-9]{1,9}(\\.[0-9]{1,9}){3}$';
 export const CLIENT_VERSION_PATTERN = '^[0-9]{1,9}(\\.[0-9]{1,9}){0,3}$';
+/** A device ID as host apps send it in the client API and operators list it in a release's whitelist. */
+export const DEVICE_ID_PATTERN = '^[A-Za-z0-9._:-]{1,128}$';
 export const Platforms = ['android', 'ios', 'harmony'] as const;
 export type Platform = (typeof Platforms)[number];
 export const PlatformSchema = Type.Union([Type.Literal('android'), Type.Literal('ios'), Type.Literal('harmony')]);
@@ -29,7 +29,6 @@ export const CreateMiniProgramBodySchema = Type.Object(
   },
   { additionalProperties: false },
 );
-export type CreateMiniProgramBody = Static<typeof CreateMiniProgramBodySchema>;
 
 export const MiniProgramParamsSchema = Type.Object({ id: Type.String({ pattern: MINI_PROGRAM_ID_PATTERN }) });
 export const PackageParamsSchema = Type.Object({
@@ -68,7 +67,10 @@ export const ResourcesRequestSchema = Type.Object(
     platform: PlatformSchema,
     clientVersion: Type.String({ pattern: CLIENT_VERSION_PATTERN }),
     deviceId: Type.Optional(
-      Type.String({ pattern: DEVICE_ID_PATTERN, description: 'a stable ID of the installation: rollouts pick devices by it' }),
+      Type.String({
+        pattern: DEVICE_ID_PATTERN,
+        description: 'a stable ID of the device; during a gray release it decides whether the device gets the new version',
+      }),
     ),
     // Keys must be mini program IDs: without additionalProperties:false a pattern record lets any key through.
     miniPrograms: Type.Record(Type.String({ pattern: MINI_PROGRAM_ID_PATTERN }), Type.String({ maxLength: 32 }), {
@@ -95,7 +97,7 @@ export const ResourceSchema = Type.Object({
   keyFingerprint: Type.String(),
   vhost: Type.String(),
   mainUrl: Type.String(),
+  mandatory: Type.Boolean({ description: 'the client must update to this version before opening the mini program' }),
 });
 export type Resource = Static<typeof ResourceSchema>;
 export const ResourcesResponseSchema = Type.Object({ resources: Type.Array(ResourceSchema) });
-export type ResourcesResponse = Static<typeof ResourcesResponseSchema>;

@@ -5,7 +5,6 @@ import type { Writable } from 'node:stream';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import cookie from '@fastify/cookie';
-import multipart from '@fastify/multipart';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import fastifyStatic from '@fastify/static';
@@ -28,10 +27,13 @@ import { GateService } from './modules/gate/gate.service.js';
 import { EventsService } from './modules/events/events.service.js';
 import { PackageSigner } from './modules/gate/package-signer.js';
 import { MiniProgramService } from './modules/mini-programs/mini-program.service.js';
+import { ReleaseService } from './modules/releases/release.service.js';
 import { PackageStore } from './modules/mini-programs/package-store.js';
 import { PgNotifyTransport } from './lib/pg-notify-transport.js';
 import authPlugin from './plugins/app/auth.js';
 import metricsPlugin from './plugins/app/metrics.js';
+import finiteNumbers from './plugins/app/finite-numbers.js';
+import multipartPlugin, { fileFieldsForOpenApi, fileKeyword } from './plugins/app/multipart.js';
 import problemPlugin, { sendProblem } from './plugins/app/problem.js';
 import health from './routes/health.js';
 import sessionRoutes from './routes/admin/session.js';
@@ -42,6 +44,7 @@ import hostAppRoutes from './routes/admin/host-apps.js';
 import mpaasRoutes from './routes/admin/mpaas.js';
 import miniProgramRoutes from './routes/admin/mini-programs.js';
 import adoptionRoutes from './routes/admin/adoption.js';
+import releaseRoutes from './routes/admin/releases.js';
 import clientRoutes from './routes/client/resources.js';
 
 export interface Services {
@@ -49,6 +52,7 @@ export interface Services {
   hostApps: HostAppService;
   mpaasSync: MpaasSyncService;
   miniPrograms: MiniProgramService;
+  releases: ReleaseService;
   signer: PackageSigner;
   gate: GateService;
   events: EventsService;
@@ -74,9 +78,9 @@ declare module 'fastify' {
 export interface BuildOptions {
   /** Where JSON log lines go (stdout by default); tests capture them to prove no secret is logged. */
   logStream?: Writable;
+  /** The clock of release ramps (epoch milliseconds); tests move it to check scheduled steps. */
+  clock?: () => number;
 }
-
-const MULTIPART_LIMITS = { files: 1, fields: 10, parts: 12, fieldSize: 64 * 1024 };
 
 /**
  * The one place that assembles the server: the entry point and every test use it, so tests run what users run.
@@ -111,7 +115,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     trustProxy: config.trustProxy as boolean | string[],
     forceCloseConnections: false,
     return503OnClosing: true,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } },
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true }, plugins: [fileKeyword] },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   if (masterKey.generated) {
@@ -132,9 +136,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     hostApps,
     mpaasSync: new MpaasSyncService(handle.db, mpaasDirectory(config), hostApps),
     miniPrograms: new MiniProgramService(handle.db, packageStore, signer, changes),
+    releases: new ReleaseService(handle.db, signer, changes, options.clock),
     signer,
-    gate: new GateService(handle.db, changes, config.publicUrl),
     events: new EventsService(handle.db, changes, app.log, { retentionDays: config.eventsRetentionDays }),
+    gate: new GateService(handle.db, changes, config.publicUrl, options.clock),
     changes,
   };
   app.decorate('packageStore', packageStore);
@@ -153,8 +158,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   await app.register(problemPlugin);
   await app.register(metricsPlugin, config.metrics);
+  await app.register(finiteNumbers);
   await app.register(cookie);
-  await app.register(multipart, { limits: { ...MULTIPART_LIMITS, fileSize: config.maxPackageBytes } });
+  await app.register(multipartPlugin);
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -171,6 +177,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       },
       security: [{ session: [] }, { token: [] }],
     },
+    transformObject: (generated) => fileFieldsForOpenApi('openapiObject' in generated ? generated.openapiObject : generated.swaggerObject),
   });
   await app.register(swaggerUi, { routePrefix: '/api/docs' });
 
@@ -186,6 +193,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       await api.register(mpaasRoutes);
       await api.register(miniProgramRoutes);
       await api.register(adoptionRoutes);
+      await api.register(releaseRoutes);
     },
     { prefix: '/api/v1' },
   );

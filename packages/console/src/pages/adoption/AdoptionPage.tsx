@@ -47,7 +47,8 @@ export default function AdoptionPage() {
           )}
         </Space>
       }
-      extra={
+    >
+      <div style={{ marginBottom: 16 }}>
         <Space wrap>
           <Select
             aria-label={t('hostApp')}
@@ -72,8 +73,7 @@ export default function AdoptionPage() {
             {t('refresh')}
           </Button>
         </Space>
-      }
-    >
+      </div>
       {error && <Alert type="error" showIcon role="alert" message={error} style={{ marginBottom: 16 }} />}
       <AdoptionPanel key={refresh} miniProgramId={id} workspaceId={workspaceId} appId={appId} days={days} />
     </Card>

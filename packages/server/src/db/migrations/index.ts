@@ -6,6 +6,7 @@ import { timestamptz } from './0002_timestamptz.js';
 import { releases } from './0003_releases.js';
 import { integrationKit } from './0004_integration_kit.js';
 import { operations } from './0005_operations.js';
+import { auditActorWidth } from './0008_audit_actor_width.js';
 
 export interface MigrationContext {
   dialect: Dialect;
@@ -19,6 +20,7 @@ function migrations(ctx: MigrationContext): Record<string, Migration> {
     '0003_releases': releases(ctx),
     '0004_integration_kit': integrationKit(ctx),
     '0005_operations': operations(ctx),
+    '0008_audit_actor_width': auditActorWidth(ctx),
   };
 }
 

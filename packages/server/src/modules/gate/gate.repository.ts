@@ -15,25 +15,39 @@ export class GateRepository {
       .executeTakeFirst();
   }
 
-  /** The released packages of the mini programs authorised for a host app, with both signatures under its key. */
-  servable(hostAppId: number, keyFingerprint: string) {
+  /**
+   * The releases that decide what a host app gets, for every mini program authorised for it, newest first: each
+   * current release (whatever its signatures), every take-down (the history walk stops there), and every complete
+   * release whose package and binding signatures under this key exist (what the host app may fall back to).
+   * Signatures are null where missing.
+   */
+  releases(hostAppId: number, keyFingerprint: string) {
     return this.db
-      .selectFrom('hostAppMiniPrograms as am')
-      .innerJoin('miniPrograms as mp', 'mp.miniProgramId', 'am.miniProgramId')
-      .innerJoin('miniProgramPackages as p', (j) =>
-        j.onRef('p.miniProgramId', '=', 'mp.miniProgramId').onRef('p.version', '=', 'mp.releasedVersion'),
-      )
-      .innerJoin('packageSignatures as s', (j) => j.onRef('s.sha256', '=', 'p.sha256').on('s.keyFingerprint', '=', keyFingerprint))
-      .innerJoin('bindingSignatures as b', (j) =>
+      .selectFrom('releases as r')
+      .innerJoin('hostAppMiniPrograms as am', (j) => j.onRef('am.miniProgramId', '=', 'r.miniProgramId').on('am.hostAppId', '=', hostAppId))
+      .innerJoin('miniPrograms as mp', 'mp.miniProgramId', 'r.miniProgramId')
+      .innerJoin('miniProgramPackages as p', (j) => j.onRef('p.miniProgramId', '=', 'r.miniProgramId').onRef('p.version', '=', 'r.version'))
+      .leftJoin('packageSignatures as s', (j) => j.onRef('s.sha256', '=', 'p.sha256').on('s.keyFingerprint', '=', keyFingerprint))
+      .leftJoin('bindingSignatures as b', (j) =>
         j
           .onRef('b.hostAppId', '=', 'am.hostAppId')
-          .onRef('b.miniProgramId', '=', 'mp.miniProgramId')
-          .onRef('b.version', '=', 'p.version')
+          .onRef('b.miniProgramId', '=', 'r.miniProgramId')
+          .onRef('b.version', '=', 'r.version')
           .on('b.keyFingerprint', '=', keyFingerprint),
       )
       .select([
-        'mp.miniProgramId',
-        'p.version',
+        'r.id',
+        'r.releaseId',
+        'r.miniProgramId',
+        'r.version',
+        'r.state',
+        'r.percentBp',
+        'r.steps',
+        'r.pausedAt',
+        'r.deviceCount',
+        'r.hostApps',
+        'r.mandatory',
+        'mp.currentReleaseId',
         'p.sha256',
         'p.size',
         'p.mainUrl',
@@ -43,7 +57,22 @@ export class GateRepository {
         's.signature',
         'b.signature as bindingSignature',
       ])
-      .where('am.hostAppId', '=', hostAppId)
+      .where((eb) =>
+        eb.or([
+          eb('r.releaseId', '=', eb.ref('mp.currentReleaseId')),
+          eb('r.state', '=', 'taken-down'),
+          eb.and([eb('r.state', '=', 'complete'), eb('s.signature', 'is not', null), eb('b.signature', 'is not', null)]),
+        ]),
+      )
+      .orderBy('r.id', 'desc')
       .execute();
   }
+
+  /** The whitelisted device IDs of a release. */
+  async devices(releaseId: string): Promise<string[]> {
+    const rows = await this.db.selectFrom('releaseDevices').select('deviceId').where('releaseId', '=', releaseId).execute();
+    return rows.map((r) => r.deviceId);
+  }
 }
+
+export type GateReleaseRow = Awaited<ReturnType<GateRepository['releases']>>[number];

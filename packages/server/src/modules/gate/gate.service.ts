@@ -1,30 +1,33 @@
 import type { Kysely } from 'kysely';
 import type { Resource, ResourcesRequest } from '@mpop/contracts';
-import type { Database, MiniProgramPackagesTable } from '../../db/schema.js';
+import type { Database } from '../../db/schema.js';
 import { AppError } from '../../lib/app-error.js';
 import type { ChangeBus } from '../../lib/change-bus.js';
 import { inRange } from '../mini-programs/versions.js';
 import { GateRepository } from './gate.repository.js';
-
-/** A released package of an authorised mini program, with its signature under the host app's key. */
-type Candidate = Omit<MiniProgramPackagesTable, 'createdAt'> & { signature: string; bindingSignature: string };
+import { buildEntries, choose, type ProgramEntry } from './served.js';
 
 /** What the gate knows about one host app: built from the database on a miss, then served from memory. */
 type HostAppView =
   | { state: 'unregistered' }
   | { state: 'unconfigured' }
   | { state: 'disabled' }
-  | { state: 'ready'; vhost: string; keyFingerprint: string; programs: Map<string, Candidate> };
+  | { state: 'ready'; programs: Map<string, ProgramEntry> };
 
 const MAX_CACHED = 10_000;
+/** Whitelists kept in memory (a release's whitelist never changes; only current releases need theirs). */
+const MAX_WHITELISTS = 64;
 
 /**
  * The run-time gate: only registered, configured host apps get packages, and only those authorised, released,
- * signed and fit for the client. The hot path is a map lookup; the cache is dropped on every change, here or in
- * another process (ChangeBus).
+ * signed and fit for the client; during a gray release each device gets the new version or the previous one by its
+ * cohort. The hot path is a map lookup (and, during a rollout, one hash); the cache is dropped on every change,
+ * here or in another process (ChangeBus). The effective percent of a scheduled ramp is computed from the clock at
+ * request time, so no scheduler is needed and every instance agrees.
  */
 export class GateService {
   private readonly cache = new Map<string, HostAppView>();
+  private readonly whitelists = new Map<string, Promise<ReadonlySet<string>>>();
   private generation = 0;
   /** Told about every cache lookup (metrics). */
   onCacheLookup: (hit: boolean) => void = () => {};
@@ -33,6 +36,7 @@ export class GateService {
     private readonly db: Kysely<Database>,
     changes: ChangeBus,
     private readonly publicUrl: string,
+    private readonly clock: () => number = Date.now,
   ) {
     changes.onChange((c) => {
       this.generation++;
@@ -64,23 +68,14 @@ export class GateService {
     // An empty map asks for every mini program the host app may load.
     const wanted = Object.keys(req.miniPrograms);
     const ids = wanted.length > 0 ? wanted : [...view.programs.keys()];
+    const now = this.clock();
     const out: Resource[] = [];
     for (const id of ids) {
-      const c = view.programs.get(id);
+      const entry = view.programs.get(id);
+      const c = entry && choose(entry, req.deviceId, now);
       if (!c || (c.platform && c.platform !== req.platform) || !inRange(req.clientVersion, c.clientVersionMin, c.clientVersionMax))
         continue;
-      out.push({
-        miniProgramId: id,
-        version: c.version,
-        packageUrl: `${this.publicUrl}/client/v1/packages/${c.sha256}.zip`,
-        sha256: c.sha256,
-        size: c.size,
-        signature: c.signature,
-        bindingSignature: c.bindingSignature,
-        keyFingerprint: view.keyFingerprint,
-        vhost: view.vhost,
-        mainUrl: c.mainUrl,
-      });
+      out.push(c.resource);
     }
     return out;
   }
@@ -106,13 +101,30 @@ export class GateService {
     if (!app) return { state: 'unregistered' };
     if (app.disabledAt !== null) return { state: 'disabled' };
     if (!app.virtualDomain || !app.keyFingerprint) return { state: 'unconfigured' };
-    const rows = await repo.servable(app.id, app.keyFingerprint);
-    return {
-      state: 'ready',
+    const rows = await repo.releases(app.id, app.keyFingerprint);
+    const programs = buildEntries(rows, {
+      workspaceId,
+      appId,
       vhost: app.virtualDomain,
       keyFingerprint: app.keyFingerprint,
-      programs: new Map(rows.map((r) => [r.miniProgramId, { ...r, size: Number(r.size) }])),
-    };
+      publicUrl: this.publicUrl,
+    });
+    for (const entry of programs.values()) {
+      if (entry.next && entry.rollout && entry.rollout.devices > 0) entry.rollout.whitelist = await this.whitelist(entry.rollout.releaseId);
+    }
+    return { state: 'ready', programs };
+  }
+
+  /** A release's whitelist, loaded once and shared by every host app's view (it never changes). */
+  private whitelist(releaseId: string): Promise<ReadonlySet<string>> {
+    let set = this.whitelists.get(releaseId);
+    if (!set) {
+      set = new GateRepository(this.db).devices(releaseId).then((ids) => new Set(ids));
+      set.catch(() => this.whitelists.delete(releaseId));
+      if (this.whitelists.size >= MAX_WHITELISTS) this.whitelists.delete(this.whitelists.keys().next().value!);
+      this.whitelists.set(releaseId, set);
+    }
+    return set;
   }
 }
 

@@ -97,7 +97,7 @@ export class PackageSigner {
       job.finishedAt = nowIso();
       keys.clear();
       // Answers cached before the signatures existed left these packages out: rebuild them everywhere.
-      if (job.done > 0) await this.changes.publish({ kind: 'mini-programs' });
+      if (job.done > 0) await this.changes.publish({ kind: 'all-gate-views' });
     }
   }
 

@@ -20,7 +20,9 @@ export class SignatureRepository {
 
   /**
    * Every (host app, mini program, version) the gate may serve, within the scope, that lacks its package or its
-   * binding signature under the host app's current key.
+   * binding signature under the host app's current key: the version of each current release and the previous one
+   * (what devices outside a rollout get). Whitelisted devices may be in any authorised host app, so the scope of a
+   * release does not narrow this.
    */
   async missing(scope: { hostAppId?: number; miniProgramId?: string }): Promise<SigningWork[]> {
     let q = this.db
@@ -28,8 +30,11 @@ export class SignatureRepository {
       .innerJoin('hostApps as ha', 'ha.id', 'am.hostAppId')
       .innerJoin('devConfigs as dc', 'dc.hostAppId', 'ha.id')
       .innerJoin('miniPrograms as mp', 'mp.miniProgramId', 'am.miniProgramId')
+      .innerJoin('releases as r', 'r.releaseId', 'mp.currentReleaseId')
       .innerJoin('miniProgramPackages as p', (j) =>
-        j.onRef('p.miniProgramId', '=', 'mp.miniProgramId').onRef('p.version', '=', 'mp.releasedVersion'),
+        j
+          .onRef('p.miniProgramId', '=', 'mp.miniProgramId')
+          .on((eb) => eb.or([eb('p.version', '=', eb.ref('r.version')), eb('p.version', '=', eb.ref('r.previousVersion'))])),
       )
       .leftJoin('packageSignatures as s', (j) => j.onRef('s.keyFingerprint', '=', 'dc.keyFingerprint').onRef('s.sha256', '=', 'p.sha256'))
       .leftJoin('bindingSignatures as b', (j) =>
@@ -50,6 +55,7 @@ export class SignatureRepository {
         'p.sha256',
         's.signature as packageSignature',
       ])
+      .where('r.state', '<>', 'taken-down')
       .where((eb) => eb.or([eb('s.signature', 'is', null), eb('b.signature', 'is', null)]));
     if (scope.hostAppId !== undefined) q = q.where('ha.id', '=', scope.hostAppId);
     if (scope.miniProgramId !== undefined) q = q.where('mp.miniProgramId', '=', scope.miniProgramId);

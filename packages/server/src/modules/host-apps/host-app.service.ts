@@ -57,7 +57,7 @@ export class HostAppService {
   async insert(
     input: { name: string; workspaceId: string; source: 'manual' | 'mpaas'; appId?: string; tenantId?: string },
     actor: Principal,
-    action: string,
+    action: 'host-app.created' | 'host-app.synced',
   ): Promise<HostApp> {
     const key = nameKey(input.name);
     const now = nowIso();
@@ -153,7 +153,7 @@ export class HostAppService {
         details: { name: app.name },
       });
     });
-    await this.changes.publish({ kind: 'host-app', workspaceId, appId });
+    await this.changes.publish({ kind: 'host-app-gate', workspaceId, appId });
   }
 
   async getDevConfig(workspaceId: string, appId: string): Promise<DevConfig> {
@@ -215,7 +215,7 @@ export class HostAppService {
       return next;
     });
     if (key) await this.onKeyChanged(row.hostAppId);
-    await this.changes.publish({ kind: 'host-app', workspaceId, appId });
+    await this.changes.publish({ kind: 'host-app-gate', workspaceId, appId });
     return toDevConfig(row);
   }
 
@@ -275,14 +275,12 @@ function cleanName(raw: string): string {
   const name = raw.trim().normalize('NFC');
   if (!name) throw validationFailed('name', 'Enter the App name.');
   if ([...name].length > NAME_MAX) throw validationFailed('name', `The App name must be at most ${NAME_MAX} characters.`);
-  // eslint-disable-next-line no-control-regex -- control characters are exactly what is rejected here
   if (/[\u0000-\u001f\u007f]/.test(name)) throw validationFailed('name', 'The App name must not contain control characters.');
   return name;
 }
 
 /** Keeps only the base name of an uploaded file, printable, at most 255 characters. */
 function cleanFileName(raw: string): string {
-  // eslint-disable-next-line no-control-regex -- strip control characters from a client-supplied name
   const base = raw
     .split(/[\\/]/)
     .pop()!

@@ -46,11 +46,6 @@ export class MiniProgramRepository {
     await this.db.insertInto('miniProgramPackages').values(row).execute();
   }
 
-  /** Makes `version` the released one: the version host apps get. */
-  async setReleased(id: string, version: string, at: string) {
-    await this.db.updateTable('miniPrograms').set({ releasedVersion: version, updatedAt: at }).where('miniProgramId', '=', id).execute();
-  }
-
   async authorize(hostAppId: number, id: string, at: string): Promise<boolean> {
     const r = await this.db
       .insertInto('hostAppMiniPrograms')
