@@ -41,7 +41,9 @@ export const AuditEventSchema = Type.Object({
   actor: Type.String({ description: '`alice`, or `alice (token ci-deploy)` for a change made with an API token' }),
   // Events are kept for good: an answer may hold an action that a later version no longer records.
   action: Type.String({ description: 'One of the actions of the `action` filter.' }),
-  target: Type.String({ description: '`host-app:<workspaceId>/<appId>`, `mini-program:<id>`, `user:<name>`, `token:<id>`' }),
+  target: Type.String({
+    description: '`host-app:<workspaceId>/<appId>`, `mini-program:<id>`, `user:<name>`, `token:<id>`, `backup:<file>`, `installation`',
+  }),
   details: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
 });
 export type AuditEvent = Static<typeof AuditEventSchema>;

@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, devConfigForm, dialects, startApp, type TestApp } from './helpers/app.js';
 import { sharedKey } from './helpers/keys.js';
@@ -106,6 +108,19 @@ describe.each(dialects)('GET /metrics after a gate scenario on %s', (dialect) =>
     expect(delta('mpop_client_events_total', { type: 'launch' })).toBe(2);
     expect(delta('mpop_client_events_total', { type: 'download' })).toBe(1);
     expect(sample(after, 'process_cpu_user_seconds_total')).toBeGreaterThan(0);
+  });
+
+  it('serves every metric that the Grafana dashboard and the alert rules in docs/ use', async () => {
+    const text = await metrics();
+    const declared = new Set([...text.matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1]));
+    const docs = path.resolve(import.meta.dirname, '../../../docs');
+    for (const file of ['grafana-dashboard.json', 'prometheus-alerts.yml']) {
+      const used = new Set(
+        [...fs.readFileSync(path.join(docs, file), 'utf8').matchAll(/\b((?:mpop|nodejs|process)_[a-z0-9_]+)/g)].map((m) => m[1]),
+      );
+      expect(used.size).toBeGreaterThan(3);
+      for (const name of used) expect(declared, `${file} uses ${name}`).toContain(name.replace(/_(bucket|count|sum)$/, ''));
+    }
   });
 
   it('counts rate-limited gate answers', async () => {
