@@ -31,6 +31,7 @@ import { PackageStore } from './modules/mini-programs/package-store.js';
 import { PgNotifyTransport } from './lib/pg-notify-transport.js';
 import authPlugin from './plugins/app/auth.js';
 import problemPlugin, { sendProblem } from './plugins/app/problem.js';
+import hostileInput from './plugins/app/hostile-input.js';
 import health from './routes/health.js';
 import sessionRoutes from './routes/admin/session.js';
 import userRoutes from './routes/admin/users.js';
@@ -138,6 +139,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
 
   await app.register(problemPlugin);
+  await app.register(hostileInput);
   await app.register(cookie);
   await app.register(multipart, { limits: { ...MULTIPART_LIMITS, fileSize: config.maxPackageBytes } });
   await app.register(swagger, {

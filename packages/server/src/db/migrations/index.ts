@@ -3,6 +3,7 @@ import type { Dialect } from '../connect.js';
 import type { Database } from '../schema.js';
 import { initial } from './0001_initial.js';
 import { timestamptz } from './0002_timestamptz.js';
+import { namesSso } from './0008_names_sso.js';
 
 export interface MigrationContext {
   dialect: Dialect;
@@ -13,6 +14,7 @@ function migrations(ctx: MigrationContext): Record<string, Migration> {
   return {
     '0001_initial': initial(ctx),
     '0002_timestamptz': timestamptz(ctx),
+    '0008_names_sso': namesSso(ctx),
   };
 }
 

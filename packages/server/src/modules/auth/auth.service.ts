@@ -5,6 +5,7 @@ import type { Database } from '../../db/schema.js';
 import { isUniqueViolation } from '../../db/connect.js';
 import { AppError, notFound } from '../../lib/app-error.js';
 import { dummyPasswordHash, hashPassword, newSecret, sha256Hex, verifyPassword } from '../../lib/crypto.js';
+import { cleanName } from '../../lib/names.js';
 import { nowIso } from '../../lib/time.js';
 import { AuditRepository } from '../audit/audit.repository.js';
 import { LoginThrottle } from './login-throttle.js';
@@ -141,6 +142,7 @@ export class AuthService {
 
   /** Creates a token with the caller's role or a lower one. The token text is returned here and never again. */
   async createToken(input: { name: string; role?: Role }, principal: Principal): Promise<CreatedToken> {
+    const name = cleanName(input.name, { field: 'name', label: 'The token name', max: 64 });
     const role = input.role ?? principal.role;
     if (!roleAtLeast(principal.role, role)) {
       throw new AppError('FORBIDDEN', `A ${principal.role} cannot create a token with the ${role} role.`);
@@ -150,7 +152,7 @@ export class AuthService {
     await this.db.transaction().execute(async (trx) => {
       await new TokenRepository(trx).insert({
         id,
-        name: input.name,
+        name,
         role,
         tokenHash: sha256Hex(token),
         createdBy: principal.username,
@@ -160,10 +162,10 @@ export class AuthService {
         actor: principal.actor,
         action: 'token.created',
         target: `token:${id}`,
-        details: { name: input.name, role },
+        details: { name, role },
       });
     });
-    return { id, name: input.name, role, token };
+    return { id, name, role, token };
   }
 
   /** Admins see every token; others their own. */

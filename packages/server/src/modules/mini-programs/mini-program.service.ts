@@ -5,6 +5,7 @@ import type { Database } from '../../db/schema.js';
 import { isUniqueViolation } from '../../db/connect.js';
 import { AppError, notFound, validationFailed } from '../../lib/app-error.js';
 import type { ChangeBus } from '../../lib/change-bus.js';
+import { cleanName } from '../../lib/names.js';
 import { nowIso } from '../../lib/time.js';
 import { AuditRepository } from '../audit/audit.repository.js';
 import type { Principal } from '../auth/auth.service.js';
@@ -41,8 +42,7 @@ export class MiniProgramService {
   }
 
   async create(input: { name: string; miniProgramId?: string }, actor: Principal): Promise<MiniProgram> {
-    const name = input.name.trim();
-    if (!name || [...name].length > 64) throw validationFailed('name', 'Enter a name of 1 to 64 characters.');
+    const name = cleanName(input.name, { field: 'name', label: 'The mini program name', max: 64 });
     if (input.miniProgramId && RESERVED_PREFIXES.some((p) => input.miniProgramId!.startsWith(p))) {
       throw validationFailed('miniProgramId', 'IDs starting with 666 or 20000 are reserved; choose another or leave it out.');
     }
