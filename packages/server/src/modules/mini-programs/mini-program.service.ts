@@ -14,6 +14,7 @@ import { hostAppNotFound, hostAppTarget } from '../host-apps/host-app.service.js
 import type { PackageSigner, SigningJob } from '../gate/package-signer.js';
 import type { PackageStore, ReceivedFile } from './package-store.js';
 import { MiniProgramRepository } from './mini-program.repository.js';
+import { canonicalVersion, compareVersions } from './versions.js';
 import { inspectPackage } from './zip-inspect.js';
 
 /** IDs with these prefixes are reserved by mPaaS for its own mini programs. */
@@ -82,23 +83,32 @@ export class MiniProgramService {
    * before the file enters the store and the row is written; on any failure the upload is discarded.
    */
   async addPackage(id: string, upload: PackageUpload, actor: Principal): Promise<Package> {
+    const version = canonicalVersion(upload.version);
     try {
+      const { clientVersionMin, clientVersionMax } = upload;
+      if (clientVersionMin && clientVersionMax && compareVersions(clientVersionMin, clientVersionMax) > 0) {
+        throw validationFailed(
+          'clientVersionMin',
+          `The lowest client version (${clientVersionMin}) is above the highest (${clientVersionMax}); no client could load this package.`,
+        );
+      }
       const repo = new MiniProgramRepository(this.db);
       const mp = await repo.find(id);
       if (!mp) throw notFound(`The mini program ${id}`);
-      if (await repo.findPackage(id, upload.version)) throw versionExists(id, upload.version);
+      // Compared as numbers: 1.0.0.01 is 1.0.0.1 (rows stored before versions were made canonical included).
+      if ((await repo.listPackages(id)).some((p) => compareVersions(p.version, version) === 0)) throw versionExists(id, version);
       if (upload.file.size === 0) throw new AppError('INVALID_PACKAGE', 'The package file is empty.');
-      const { mainUrl } = await inspectPackage(upload.file.tmpPath);
+      const { mainUrl } = await inspectPackage(upload.file.tmpPath, upload.file.size);
       await this.store.commit(upload.file);
       const row = {
         miniProgramId: id,
-        version: upload.version,
+        version,
         sha256: upload.file.sha256,
         size: upload.file.size,
         mainUrl,
         platform: upload.platform ?? null,
-        clientVersionMin: upload.clientVersionMin ?? null,
-        clientVersionMax: upload.clientVersionMax ?? null,
+        clientVersionMin: clientVersionMin ?? null,
+        clientVersionMax: clientVersionMax ?? null,
         createdAt: nowIso(),
       };
       await this.db.transaction().execute(async (trx) => {
@@ -107,13 +117,13 @@ export class MiniProgramService {
           actor: actor.actor,
           action: 'mini-program.package.uploaded',
           target: `mini-program:${id}`,
-          details: { version: upload.version, sha256: row.sha256, size: row.size },
+          details: { version, sha256: row.sha256, size: row.size },
         });
       });
       return toPackage(row, mp.releasedVersion);
     } catch (err) {
       await this.store.discard(upload.file.tmpPath);
-      throw isUniqueViolation(err) ? versionExists(id, upload.version) : err;
+      throw isUniqueViolation(err) ? versionExists(id, version) : err;
     }
   }
 
@@ -122,20 +132,20 @@ export class MiniProgramService {
     const pkg = await this.db.transaction().execute(async (trx) => {
       const repo = new MiniProgramRepository(trx);
       if (!(await repo.find(id))) throw notFound(`The mini program ${id}`);
-      const p = await repo.findPackage(id, version);
+      const p = (await repo.findPackage(id, canonicalVersion(version))) ?? (await repo.findPackage(id, version));
       if (!p) throw notFound(`Version ${version} of the mini program ${id}`);
-      await repo.setReleased(id, version, nowIso());
+      await repo.setReleased(id, p.version, nowIso());
       await new AuditRepository(trx).record({
         actor: actor.actor,
         action: 'mini-program.released',
         target: `mini-program:${id}`,
-        details: { version },
+        details: { version: p.version },
       });
       return p;
     });
-    const signing = await this.signer.reconcile({ miniProgramId: id }, `release ${id} ${version}`);
+    const signing = await this.signer.reconcile({ miniProgramId: id }, `release ${id} ${pkg.version}`);
     await this.changes.publish({ kind: 'mini-programs' });
-    return { ...toPackage(pkg, version), signing };
+    return { ...toPackage(pkg, pkg.version), signing };
   }
 
   async listAuthorized(workspaceId: string, appId: string): Promise<AuthorizedMiniProgram[]> {
