@@ -32,6 +32,7 @@ import { PgNotifyTransport } from './lib/pg-notify-transport.js';
 import authPlugin from './plugins/app/auth.js';
 import problemPlugin, { sendProblem } from './plugins/app/problem.js';
 import hostileInput from './plugins/app/hostile-input.js';
+import slowClients, { serverTimeouts } from './plugins/app/slow-clients.js';
 import health from './routes/health.js';
 import sessionRoutes from './routes/admin/session.js';
 import userRoutes from './routes/admin/users.js';
@@ -102,6 +103,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       return typeof incoming === 'string' && /^[\w.:-]{1,128}$/.test(incoming) ? incoming : randomUUID();
     },
     bodyLimit: 1024 * 1024,
+    // Slow clients (a body trickled a byte at a time) are cut off in seconds; large uploads at normal speed are not.
+    ...serverTimeouts(config.maxPackageBytes),
     // Fastify accepts a hop count at run time (documented), but its type overloads leave `number` out.
     trustProxy: config.trustProxy as boolean | string[],
     forceCloseConnections: false,
@@ -140,6 +143,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   await app.register(problemPlugin);
   await app.register(hostileInput);
+  await app.register(slowClients);
   await app.register(cookie);
   await app.register(multipart, { limits: { ...MULTIPART_LIMITS, fileSize: config.maxPackageBytes } });
   await app.register(swagger, {
