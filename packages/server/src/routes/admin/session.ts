@@ -9,7 +9,7 @@ const session: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/session',
     {
-      config: { role: 'public' },
+      config: { role: 'public', checkOrigin: true },
       schema: { tags: ['session'], summary: 'Sign in', body: SignInBodySchema, response: responses({ 200: SessionSchema }) },
     },
     async (request, reply) => {
