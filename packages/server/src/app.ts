@@ -18,6 +18,7 @@ import { AppError } from './lib/app-error.js';
 import { ChangeBus } from './lib/change-bus.js';
 import { SecretBox } from './lib/crypto.js';
 import { resolveMasterKey } from './lib/master-key.js';
+import { ensurePrivateDir } from './lib/private-files.js';
 import { AuthService } from './modules/auth/auth.service.js';
 import { HostAppService } from './modules/host-apps/host-app.service.js';
 import { FileDirectory } from './modules/mpaas/file-directory.js';
@@ -32,6 +33,7 @@ import { PgNotifyTransport } from './lib/pg-notify-transport.js';
 import authPlugin from './plugins/app/auth.js';
 import problemPlugin, { sendProblem } from './plugins/app/problem.js';
 import hostileInput from './plugins/app/hostile-input.js';
+import securityHeaders from './plugins/external/helmet.js';
 import slowClients, { serverTimeouts } from './plugins/app/slow-clients.js';
 import health from './routes/health.js';
 import sessionRoutes from './routes/admin/session.js';
@@ -81,7 +83,7 @@ const MULTIPART_LIMITS = { files: 1, fields: 10, parts: 12, fieldSize: 64 * 1024
  * Opens (and migrates) the database, wires services and registers every route.
  */
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
-  fs.mkdirSync(config.dataDir, { recursive: true });
+  ensurePrivateDir(config.dataDir);
   const box = new SecretBox(resolveMasterKey(config.dataDir, config.masterKey));
   const handle = connectDatabase(config.databaseUrl);
   try {
@@ -138,9 +140,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
-    reply.header('x-content-type-options', 'nosniff');
   });
 
+  await app.register(securityHeaders, { https: config.publicUrl.startsWith('https://') });
   await app.register(problemPlugin);
   await app.register(hostileInput);
   await app.register(slowClients);
@@ -163,7 +165,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       security: [{ session: [] }, { token: [] }],
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/api/docs' });
+  // No validator badge: it would load an image from validator.swagger.io, which the CSP (rightly) refuses.
+  await app.register(swaggerUi, { routePrefix: '/api/docs', uiConfig: { validatorUrl: null } });
 
   await app.register(health);
   await app.register(
@@ -200,10 +203,6 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     const isApi = url.startsWith('/api/') || url.startsWith('/client/') || url === '/api';
     // Client-side routes of the console fall back to the app; everything else is a 404 problem.
     if (serveConsole && !isApi && (request.method === 'GET' || request.method === 'HEAD')) {
-      reply.header(
-        'Content-Security-Policy',
-        "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'",
-      );
       return reply.header('Cache-Control', 'no-cache').sendFile('index.html');
     }
     return sendProblem(reply, new AppError('NOT_FOUND', `There is no ${request.method} ${url}. The API is described at /api/docs.`));
