@@ -20,6 +20,7 @@ import { SecretBox } from './lib/crypto.js';
 import { resolveMasterKey } from './lib/master-key.js';
 import { ensurePrivateDir } from './lib/private-files.js';
 import { AuthService } from './modules/auth/auth.service.js';
+import { OidcService } from './modules/auth/oidc.service.js';
 import { HostAppService } from './modules/host-apps/host-app.service.js';
 import { FileDirectory } from './modules/mpaas/file-directory.js';
 import { UnconfiguredDirectory, type MpaasDirectory } from './modules/mpaas/mpaas-directory.js';
@@ -47,6 +48,8 @@ import clientRoutes from './routes/client/resources.js';
 
 export interface Services {
   auth: AuthService;
+  /** Single sign-on, when MPOP_OIDC_* configure it. */
+  oidc?: OidcService;
   hostApps: HostAppService;
   mpaasSync: MpaasSyncService;
   miniPrograms: MiniProgramService;
@@ -121,8 +124,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const packageStore = new PackageStore(config.dataDir);
   const signer = new PackageSigner(handle.db, box, packageStore, changes, app.log);
   const hostApps = new HostAppService(handle.db, box, changes, (hostAppId) => signer.reconcile({ hostAppId }, 'key uploaded'));
+  const auth = new AuthService(handle.db, config.sessionTtlMs);
   const services: Services = {
-    auth: new AuthService(handle.db, config.sessionTtlMs),
+    auth,
+    oidc: config.oidc && new OidcService(handle.db, box, auth, config.oidc, config.publicUrl),
     hostApps,
     mpaasSync: new MpaasSyncService(handle.db, mpaasDirectory(config), hostApps),
     miniPrograms: new MiniProgramService(handle.db, packageStore, signer, changes),

@@ -1,4 +1,4 @@
-import { type Kysely, Migrator, type Migration, type MigrationProvider } from 'kysely';
+import { type Kysely, Migrator, type Migration, type MigrationProvider, sql } from 'kysely';
 import type { Dialect } from '../connect.js';
 import type { Database } from '../schema.js';
 import { initial } from './0001_initial.js';
@@ -23,7 +23,11 @@ export async function migrateToLatest(db: Kysely<Database>, dialect: Dialect): P
   const provider: MigrationProvider = { getMigrations: async () => migrations({ dialect }) };
   // Migrations are written in snake_case: run them on a connection without the CamelCasePlugin.
   const raw = db.withoutPlugins() as unknown as Kysely<any>;
-  const { error, results } = await new Migrator({ db: raw, provider }).migrateToLatest();
+  // Kysely looks for its bookkeeping tables in every schema it can see: name ours, or another schema's tables in the
+  // same database (another application, another mpop) would be taken for ours.
+  const migrationTableSchema =
+    dialect === 'postgres' ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(raw)).rows[0]?.schema : undefined;
+  const { error, results } = await new Migrator({ db: raw, provider, migrationTableSchema }).migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error) {
     throw new Error(`Database migration ${failed ? `"${failed.migrationName}" ` : ''}failed: ${(error as Error).message ?? error}`);
