@@ -57,6 +57,12 @@ describe.runIf(browserAvailable)('Mini programs in the console, through to the c
       .getByRole('row', { name: /1\.0\.0\.1/ })
       .getByRole('button', { name: 'Release' })
       .click();
+    // Release asks for confirmation, saying who gets what.
+    const release = page.getByRole('dialog', { name: /Release 1\.0\.0\.1 · Coupons/ });
+    await release.getByRole('button', { name: 'Release' }).click();
+    const confirm = page.getByRole('dialog').filter({ hasText: 'Release 1.0.0.1?' });
+    await visible(confirm.getByText('Every device of every authorised host app gets 1.0.0.1 on its next request.'));
+    await confirm.getByRole('button', { name: 'Release' }).click();
     await hasText(versions.getByRole('row', { name: /1\.0\.0\.1/ }), /released/);
     // The released version cannot be released again.
     await expect
@@ -108,6 +114,9 @@ describe.runIf(browserAvailable)('Mini programs in the console, through to the c
       .getByRole('row', { name: /Coupons/ })
       .getByRole('button', { name: 'Revoke' })
       .click();
+    // Revoke asks for confirmation too.
+    const revoke = page.getByRole('dialog').filter({ hasText: 'Revoke Coupons from Wallet?' });
+    await revoke.getByRole('button', { name: 'Revoke' }).click();
     await absent(dialog.getByRole('row', { name: /Coupons/ }));
     const after = await fetch(`${e.baseUrl}/client/v1/resources`, {
       method: 'POST',

@@ -1,4 +1,4 @@
-import { StrictMode } from 'react';
+import { lazy, StrictMode, Suspense } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App as AntApp, ConfigProvider } from 'antd';
 import enUS from 'antd/locale/en_US';
@@ -11,6 +11,9 @@ import { AppLayout } from './layout/AppLayout';
 import { HostAppPage } from './pages/host-apps/HostAppPage';
 import { MiniProgramsPage } from './pages/mini-programs/MiniProgramsPage';
 import { NotFoundPage } from './layout/NotFoundPage';
+
+// Lazy: the chart library it uses stays out of the initial bundle.
+const AdoptionPage = lazy(() => import('./pages/adoption/AdoptionPage'));
 
 function Root() {
   const { lang } = useI18n();
@@ -25,6 +28,14 @@ function Root() {
                 <Route index element={<Navigate to="/host-apps" replace />} />
                 <Route path="/host-apps" element={<HostAppPage />} />
                 <Route path="/mini-programs" element={<MiniProgramsPage />} />
+                <Route
+                  path="/mini-programs/:id/adoption"
+                  element={
+                    <Suspense fallback={null}>
+                      <AdoptionPage />
+                    </Suspense>
+                  }
+                />
                 <Route path="*" element={<NotFoundPage />} />
               </Route>
             </Routes>

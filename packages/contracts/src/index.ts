@@ -3,3 +3,5 @@ export * from './common.js';
 export * from './auth.js';
 export * from './host-apps.js';
 export * from './mini-programs.js';
+export * from './integration.js';
+export * from './releases.js';

@@ -27,8 +27,10 @@ import { UnconfiguredDirectory, type MpaasDirectory } from './modules/mpaas/mpaa
 import { MpaasSyncService } from './modules/mpaas/mpaas-sync.service.js';
 import { OpenApiDirectory } from './modules/mpaas/openapi-directory.js';
 import { GateService } from './modules/gate/gate.service.js';
+import { EventsService } from './modules/events/events.service.js';
 import { PackageSigner } from './modules/gate/package-signer.js';
 import { MiniProgramService } from './modules/mini-programs/mini-program.service.js';
+import { ReleaseService } from './modules/releases/release.service.js';
 import { PackageStore } from './modules/mini-programs/package-store.js';
 import { PgNotifyTransport } from './lib/pg-notify-transport.js';
 import authPlugin from './plugins/app/auth.js';
@@ -44,6 +46,8 @@ import auditRoutes from './routes/admin/audit.js';
 import hostAppRoutes from './routes/admin/host-apps.js';
 import mpaasRoutes from './routes/admin/mpaas.js';
 import miniProgramRoutes from './routes/admin/mini-programs.js';
+import adoptionRoutes from './routes/admin/adoption.js';
+import releaseRoutes from './routes/admin/releases.js';
 import clientRoutes from './routes/client/resources.js';
 
 export interface Services {
@@ -53,8 +57,10 @@ export interface Services {
   hostApps: HostAppService;
   mpaasSync: MpaasSyncService;
   miniPrograms: MiniProgramService;
+  releases: ReleaseService;
   signer: PackageSigner;
   gate: GateService;
+  events: EventsService;
   changes: ChangeBus;
 }
 
@@ -77,6 +83,8 @@ declare module 'fastify' {
 export interface BuildOptions {
   /** Where JSON log lines go (stdout by default); tests capture them to prove no secret is logged. */
   logStream?: Writable;
+  /** The clock of release ramps (epoch milliseconds); tests move it to check scheduled steps. */
+  clock?: () => number;
 }
 
 const MULTIPART_LIMITS = { files: 1, fields: 10, parts: 12, fieldSize: 64 * 1024 };
@@ -123,7 +131,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   );
   const packageStore = new PackageStore(config.dataDir);
   const signer = new PackageSigner(handle.db, box, packageStore, changes, app.log);
-  const hostApps = new HostAppService(handle.db, box, changes, (hostAppId) => signer.reconcile({ hostAppId }, 'key uploaded'));
+  const hostApps = new HostAppService(handle.db, box, changes, (hostAppId) => signer.signMissing({ hostAppId }, 'key uploaded'));
   const auth = new AuthService(handle.db, config.sessionTtlMs);
   const services: Services = {
     auth,
@@ -131,8 +139,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     hostApps,
     mpaasSync: new MpaasSyncService(handle.db, mpaasDirectory(config), hostApps),
     miniPrograms: new MiniProgramService(handle.db, packageStore, signer, changes),
+    releases: new ReleaseService(handle.db, signer, changes, options.clock),
     signer,
-    gate: new GateService(handle.db, changes, config.publicUrl),
+    events: new EventsService(handle.db, changes, app.log, { retentionDays: config.eventsRetentionDays }),
+    gate: new GateService(handle.db, changes, config.publicUrl, options.clock),
     changes,
   };
   app.decorate('packageStore', packageStore);
@@ -140,6 +150,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   app.decorate('db', handle.db);
   app.decorate('services', services);
   app.addHook('onClose', async () => {
+    await services.events.stop(); // writes the buffered events first
     await changes.close();
     await handle.db.destroy();
   });
@@ -184,6 +195,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       await api.register(hostAppRoutes);
       await api.register(mpaasRoutes);
       await api.register(miniProgramRoutes);
+      await api.register(adoptionRoutes);
+      await api.register(releaseRoutes);
     },
     { prefix: '/api/v1' },
   );
@@ -216,13 +229,14 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   try {
     await services.changes.start();
     await app.ready();
+    services.events.start();
   } catch (err) {
     await app.close().catch(() => {}); // closes the database too (onClose)
     throw err;
   }
   // A process that stopped mid-job (crash, deploy) may have left signatures unmade: make them now, in the background.
   void signer
-    .reconcile({}, 'start-up check')
+    .signMissing({}, 'start-up check')
     .catch((err) => app.log.error({ err: { message: (err as Error).message } }, 'start-up signing check failed'));
   return app;
 }

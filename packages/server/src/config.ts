@@ -15,7 +15,7 @@ const WHOLE = '^[0-9]+$';
 const URL_LIKE = '^https?://[^\\s]+$';
 
 export const EnvSchema = Type.Object({
-  PORT: v(WHOLE, 'a port number from 0 to 65535, such as 8080'),
+  PORT: v(WHOLE, 'a whole number from 0 to 65535 (the port, such as 8080)'),
   HOST: v('^\\S+$', 'an address to listen on, such as 0.0.0.0 or 127.0.0.1'),
   DATABASE_URL: v('^(sqlite:.+|postgres(ql)?://.+)$', 'sqlite:<path> or postgres://user@host:port/db'),
   MPOP_DATA_DIR: v('^.+$', 'a directory path, such as ./data'),
@@ -99,6 +99,7 @@ export interface Config {
   /** Whether username/password sign-in is offered (it may be turned off when SSO is configured). */
   localSignIn: boolean;
   metrics: { enabled: boolean; token?: string };
+  /** How long adoption data (latest version per device, daily event counters) is kept. */
   eventsRetentionDays: number;
 }
 

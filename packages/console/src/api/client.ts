@@ -1,4 +1,7 @@
-import type { Problem } from '@mpop/contracts';
+import type { Problem as ServerProblem } from '@mpop/contracts';
+
+/** A server problem, or one the console makes itself when no problem came back (network down, a proxy's page). */
+export type Problem = Omit<ServerProblem, 'code'> & { code: ServerProblem['code'] | 'NETWORK_ERROR' | `HTTP_${number}` };
 
 /** An API answer that was a problem (RFC 9457): the console shows `detail`, and switches on `code`. */
 export class ApiError extends Error {

@@ -57,8 +57,6 @@ export const api = {
   listMiniPrograms: () => request<{ items: MiniProgram[] }>('GET', '/api/v1/mini-programs'),
   createMiniProgram: (body: { name: string; miniProgramId?: string }) => request<MiniProgram>('POST', '/api/v1/mini-programs', body),
   listPackages: (id: string) => request<{ items: Package[] }>('GET', `/api/v1/mini-programs/${id}/packages`),
-  releasePackage: (id: string, version: string) =>
-    request<Package & { signing: SigningJob }>('POST', `/api/v1/mini-programs/${id}/packages/${encodeURIComponent(version)}/release`),
   signingJobs: () => request<{ items: SigningJob[] }>('GET', '/api/v1/signing-jobs'),
   authorizedMiniPrograms: (workspaceId: string, appId: string) =>
     request<{ items: AuthorizedMiniProgram[] }>('GET', `${hostAppPath(workspaceId, appId)}/mini-programs`),

@@ -8,7 +8,7 @@ import { useI18n } from '../../i18n/i18n';
 /** The mini programs a host app may load: authorise and revoke. */
 export function AuthorizedMiniProgramsModal({ app, onClose }: { app?: HostApp; onClose: () => void }) {
   const { t } = useI18n();
-  const { message } = App.useApp();
+  const { message, modal } = App.useApp();
   const [items, setItems] = useState<AuthorizedMiniProgram[]>();
   const [all, setAll] = useState<MiniProgram[]>([]);
   const [choice, setChoice] = useState<string>();
@@ -90,7 +90,17 @@ export function AuthorizedMiniProgramsModal({ app, onClose }: { app?: HostApp; o
                 type="link"
                 danger
                 size="small"
-                onClick={() => app && act(() => api.revoke(app.workspaceId, app.appId, m.miniProgramId))}
+                onClick={() =>
+                  app &&
+                  modal.confirm({
+                    title: t('revokeTitle', { name: m.name, app: app.name }),
+                    content: t('revokeContent'),
+                    okText: t('revoke'),
+                    okButtonProps: { danger: true },
+                    cancelText: t('cancel'),
+                    onOk: () => act(() => api.revoke(app.workspaceId, app.appId, m.miniProgramId)),
+                  })
+                }
               >
                 {t('revoke')}
               </Button>

@@ -1,13 +1,18 @@
 import { useCallback, useEffect, useState } from 'react';
 import { Alert, App, Button, Card, Form, Input, Modal, Progress, Select, Space, Table, Tag, Upload, type UploadFile } from 'antd';
 import { PlusOutlined, UploadOutlined } from '@ant-design/icons';
-import type { MiniProgram, Package } from '@mpop/contracts';
+import type { MiniProgram, Package, Release } from '@mpop/contracts';
 import { PACKAGE_VERSION_PATTERN } from '@mpop/contracts';
-import { api, type SigningJob } from '../../api/endpoints';
+import { api } from '../../api/endpoints';
 import { ApiError } from '../../api/client';
 import { useI18n } from '../../i18n/i18n';
 import { uploadPackage } from './upload';
 import { useFormSubmit } from '../../api/use-form-submit';
+import { Link } from 'react-router';
+import { releaseApi } from './release-api';
+import { useReleaseText } from './release-messages';
+import { ReleaseDialog } from './ReleaseDialog';
+import { ReleasesModal, SigningAlert } from './ReleasesModal';
 
 const detail = (err: unknown) => (err instanceof ApiError ? err.problem.detail : String(err));
 
@@ -20,6 +25,8 @@ export function MiniProgramsPage() {
   const [registering, setRegistering] = useState(false);
   const [uploadingFor, setUploadingFor] = useState<MiniProgram>();
   const [versionsOf, setVersionsOf] = useState<MiniProgram>();
+  const [releasesOf, setReleasesOf] = useState<MiniProgram>();
+  const r = useReleaseText();
 
   const load = useCallback(async () => {
     setError(undefined);
@@ -79,6 +86,12 @@ export function MiniProgramsPage() {
                 <Button type="link" size="small" onClick={() => setVersionsOf(m)}>
                   {t('versions')}
                 </Button>
+                <Link to={`/mini-programs/${m.miniProgramId}/adoption`} style={{ padding: '0 7px' }}>
+                  {t('adoption')}
+                </Link>
+                <Button type="link" size="small" onClick={() => setReleasesOf(m)}>
+                  {r('releases')}
+                </Button>
               </Space>
             ),
           },
@@ -107,6 +120,13 @@ export function MiniProgramsPage() {
         program={versionsOf}
         onClose={() => {
           setVersionsOf(undefined);
+          void load();
+        }}
+      />
+      <ReleasesModal
+        program={releasesOf}
+        onClose={() => {
+          setReleasesOf(undefined);
           void load();
         }}
       />
@@ -246,35 +266,36 @@ function UploadModal({ program, onClose, onDone }: { program?: MiniProgram; onCl
 
 function VersionsModal({ program, onClose }: { program?: MiniProgram; onClose: () => void }) {
   const { t } = useI18n();
+  const r = useReleaseText();
   const { message } = App.useApp();
   const [items, setItems] = useState<Package[]>();
+  const [current, setCurrent] = useState<Release>();
   const [error, setError] = useState<string>();
-  const [job, setJob] = useState<SigningJob>();
-  // Large fan-outs are signed in the background: follow the job until it ends.
-  useEffect(() => {
-    if (job?.status !== 'running') return;
-    const timer = setTimeout(() => {
-      api.signingJobs().then(
-        (r) => setJob(r.items.find((j) => j.id === job.id) ?? { ...job, status: 'done' }),
-        () => undefined,
-      );
-    }, 1000);
-    return () => clearTimeout(timer);
-  }, [job]);
+  const [releasing, setReleasing] = useState<string>();
   const load = useCallback(async () => {
     if (!program) return;
     try {
-      setItems((await api.listPackages(program.miniProgramId)).items);
+      const [packages, releases] = await Promise.all([api.listPackages(program.miniProgramId), releaseApi.list(program.miniProgramId)]);
+      setItems(packages.items);
+      setCurrent(releases.items[0]);
     } catch (err) {
       setError(detail(err));
     }
   }, [program]);
   useEffect(() => {
     setItems(undefined);
+    setCurrent(undefined);
     setError(undefined);
-    setJob(undefined);
     void load();
   }, [load]);
+  // Signing runs in the background for large fan-outs: follow it until it ends.
+  useEffect(() => {
+    if (current?.signing.state !== 'pending') return;
+    const timer = setTimeout(() => void load(), 1000);
+    return () => clearTimeout(timer);
+  }, [current, load]);
+  // The released version is green only once every host app can get it; a signing failure is never shown green.
+  const releasedColor = current?.signing.state === 'failed' ? 'error' : current?.signing.state === 'pending' ? 'processing' : 'green';
   return (
     <Modal
       open={Boolean(program)}
@@ -285,20 +306,10 @@ function VersionsModal({ program, onClose }: { program?: MiniProgram; onClose: (
       destroyOnHidden
     >
       {error && <Alert type="error" showIcon role="alert" message={error} />}
-      {job && job.total > 0 && (
-        <Alert
-          style={{ marginBottom: 12 }}
-          showIcon
-          type={job.status === 'failed' ? 'error' : job.status === 'done' ? 'success' : 'info'}
-          message={job.error ?? t('signingProgress', { done: job.done, total: job.total })}
-          description={
-            <Progress
-              percent={Math.round((job.done / job.total) * 100)}
-              status={job.status === 'failed' ? 'exception' : undefined}
-              aria-label={t('signingProgress', { done: job.done, total: job.total })}
-            />
-          }
-        />
+      {current && current.signing.state !== 'signed' && (
+        <div style={{ marginBottom: 12 }}>
+          <SigningAlert release={current} />
+        </div>
       )}
       <Table<Package>
         rowKey="version"
@@ -308,7 +319,11 @@ function VersionsModal({ program, onClose }: { program?: MiniProgram; onClose: (
         pagination={false}
         columns={[
           { title: t('version'), dataIndex: 'version' },
-          { title: t('status'), dataIndex: 'status', render: (s: string) => <Tag color={s === 'released' ? 'green' : undefined}>{s}</Tag> },
+          {
+            title: t('status'),
+            dataIndex: 'status',
+            render: (s: string) => <Tag color={s === 'released' ? releasedColor : undefined}>{s}</Tag>,
+          },
           { title: t('size'), dataIndex: 'size', render: (n: number) => `${(n / 1024).toFixed(1)} KiB` },
           { title: t('mainUrl'), dataIndex: 'mainUrl' },
           { title: 'SHA-256', dataIndex: 'sha256', render: (s: string) => <code title={s}>{s.slice(0, 12)}…</code> },
@@ -316,26 +331,23 @@ function VersionsModal({ program, onClose }: { program?: MiniProgram; onClose: (
             title: t('operation'),
             key: 'op',
             render: (_, p) => (
-              <Button
-                type="link"
-                size="small"
-                disabled={p.status === 'released'}
-                onClick={async () => {
-                  try {
-                    const released = await api.releasePackage(program!.miniProgramId, p.version);
-                    setJob(released.signing);
-                    void message.success(t('released', { version: p.version }));
-                    await load();
-                  } catch (err) {
-                    void message.error(detail(err));
-                  }
-                }}
-              >
+              <Button type="link" size="small" disabled={p.status === 'released'} onClick={() => setReleasing(p.version)}>
                 {t('release')}
               </Button>
             ),
           },
         ]}
+      />
+      <ReleaseDialog
+        program={releasing ? program : undefined}
+        version={releasing}
+        onClose={() => setReleasing(undefined)}
+        onReleased={(rel) => {
+          setReleasing(undefined);
+          setCurrent(rel);
+          void message.success(r('releaseStarted', { version: rel.version }));
+          void load();
+        }}
       />
     </Modal>
   );

@@ -3,6 +3,8 @@ import type { Dialect } from '../connect.js';
 import type { Database } from '../schema.js';
 import { initial } from './0001_initial.js';
 import { timestamptz } from './0002_timestamptz.js';
+import { releases } from './0003_releases.js';
+import { integrationKit } from './0004_integration_kit.js';
 import { namesSso } from './0008_names_sso.js';
 
 export interface MigrationContext {
@@ -14,6 +16,8 @@ function migrations(ctx: MigrationContext): Record<string, Migration> {
   return {
     '0001_initial': initial(ctx),
     '0002_timestamptz': timestamptz(ctx),
+    '0003_releases': releases(ctx),
+    '0004_integration_kit': integrationKit(ctx),
     '0008_names_sso': namesSso(ctx),
   };
 }

@@ -109,4 +109,36 @@ export class HostAppRepository {
       .onConflict((oc) => oc.column('hostAppId').doUpdateSet(rest))
       .execute();
   }
+
+  /**
+   * Keeps a replaced key's public half, so the config file lists it for a while after a rotation. Rotating back to
+   * a listed key takes it off the list (it is current again); entries retired before `forgetBefore` are dropped.
+   */
+  async retireKey(
+    row: { hostAppId: number; keyFingerprint: string; publicKeyPem: string; retiredAt: string },
+    current: string,
+    forgetBefore: string,
+  ) {
+    await this.db
+      .insertInto('hostAppPreviousKeys')
+      .values(row)
+      .onConflict((oc) => oc.columns(['hostAppId', 'keyFingerprint']).doUpdateSet({ retiredAt: row.retiredAt }))
+      .execute();
+    await this.db
+      .deleteFrom('hostAppPreviousKeys')
+      .where('hostAppId', '=', row.hostAppId)
+      .where((eb) => eb.or([eb('keyFingerprint', '=', current), eb('retiredAt', '<', forgetBefore)]))
+      .execute();
+  }
+
+  /** Replaced keys retired at or after `since`, newest first. */
+  previousKeys(hostAppId: number, since: string) {
+    return this.db
+      .selectFrom('hostAppPreviousKeys')
+      .select(['keyFingerprint', 'publicKeyPem', 'retiredAt'])
+      .where('hostAppId', '=', hostAppId)
+      .where('retiredAt', '>=', since)
+      .orderBy('retiredAt', 'desc')
+      .execute();
+  }
 }

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
-import type { DevConfig, HostApp, HostAppList, HostAppListQuery } from '@mpop/contracts';
-import { NAME_MAX } from '@mpop/contracts';
+import type { ConfigFile, DevConfig, HostApp, HostAppList, HostAppListQuery } from '@mpop/contracts';
+import { NAME_MAX, PREVIOUS_KEY_LISTED_DAYS } from '@mpop/contracts';
 import type { Database } from '../../db/schema.js';
 import { isUniqueViolation } from '../../db/connect.js';
 import { AppError, notFound, validationFailed } from '../../lib/app-error.js';
@@ -160,6 +160,10 @@ export class HostAppService {
           }
         : { ...previous!, virtualDomain, updatedAt: now };
       await repo.upsertDevConfig(next);
+      if (key && previous && previous.keyFingerprint !== key.fingerprintSha256) {
+        const retired = { hostAppId: app.id, keyFingerprint: previous.keyFingerprint, publicKeyPem: previous.publicKeyPem, retiredAt: now };
+        await repo.retireKey(retired, key.fingerprintSha256, daysBefore(now, PREVIOUS_KEY_LISTED_DAYS));
+      }
       await repo.touch(app.id, now);
       await new AuditRepository(trx).record({
         actor: actor.actor,
@@ -174,12 +178,45 @@ export class HostAppService {
     return toDevConfig(row);
   }
 
+  /**
+   * The config file a mobile team builds into its host app: identity, gateway, virtual domain and the public keys
+   * that may sign its packages (the current one first, then keys replaced in the last PREVIOUS_KEY_LISTED_DAYS).
+   */
+  async configFile(workspaceId: string, appId: string, publicUrl: string): Promise<ConfigFile> {
+    const app = await this.require(workspaceId, appId);
+    const repo = new HostAppRepository(this.db);
+    const config = await repo.findDevConfig(app.id);
+    if (!config) {
+      throw new AppError(
+        'DEV_CONFIG_NOT_SET',
+        `The host app ${appId} has no development configuration yet; make one before downloading its config file.`,
+      );
+    }
+    const previous = await repo.previousKeys(app.id, daysBefore(nowIso(), PREVIOUS_KEY_LISTED_DAYS));
+    return {
+      appId: app.appId,
+      workspaceId: app.workspaceId,
+      tenantId: app.tenantId,
+      name: app.name,
+      gatewayUrl: `${publicUrl}/client/v1`,
+      virtualDomain: config.virtualDomain,
+      publicKeys: [
+        { fingerprintSha256: config.keyFingerprint, pem: config.publicKeyPem },
+        ...previous
+          .filter((k) => k.keyFingerprint !== config.keyFingerprint)
+          .map((k) => ({ fingerprintSha256: k.keyFingerprint, pem: k.publicKeyPem })),
+      ],
+    };
+  }
+
   private async require(workspaceId: string, appId: string): Promise<HostAppWithConfig> {
     const app = await new HostAppRepository(this.db).find(workspaceId, appId);
     if (!app) throw hostAppNotFound(workspaceId, appId);
     return app;
   }
 }
+
+const daysBefore = (iso: string, days: number) => new Date(Date.parse(iso) - days * 86_400_000).toISOString();
 
 export const hostAppTarget = (workspaceId: string, appId: string) => `host-app:${workspaceId}/${appId}`;
 

@@ -127,27 +127,6 @@ export class MiniProgramService {
     }
   }
 
-  /** Makes a version the one host apps get, and signs it for every authorised, configured host app. */
-  async release(id: string, version: string, actor: Principal): Promise<Package & { signing: SigningJob }> {
-    const pkg = await this.db.transaction().execute(async (trx) => {
-      const repo = new MiniProgramRepository(trx);
-      if (!(await repo.find(id))) throw notFound(`The mini program ${id}`);
-      const p = (await repo.findPackage(id, canonicalVersion(version))) ?? (await repo.findPackage(id, version));
-      if (!p) throw notFound(`Version ${version} of the mini program ${id}`);
-      await repo.setReleased(id, p.version, nowIso());
-      await new AuditRepository(trx).record({
-        actor: actor.actor,
-        action: 'mini-program.released',
-        target: `mini-program:${id}`,
-        details: { version: p.version },
-      });
-      return p;
-    });
-    const signing = await this.signer.reconcile({ miniProgramId: id }, `release ${id} ${pkg.version}`);
-    await this.changes.publish({ kind: 'mini-programs' });
-    return { ...toPackage(pkg, pkg.version), signing };
-  }
-
   async listAuthorized(workspaceId: string, appId: string): Promise<AuthorizedMiniProgram[]> {
     const app = await new HostAppRepository(this.db).find(workspaceId, appId);
     if (!app) throw hostAppNotFound(workspaceId, appId);
@@ -176,7 +155,7 @@ export class MiniProgramService {
       }
       return { app, mp };
     });
-    const signing = await this.signer.reconcile({ hostAppId: app.id, miniProgramId: id }, `authorise ${id} for ${appId}`);
+    const signing = await this.signer.signMissing({ hostAppId: app.id, miniProgramId: id }, `authorise ${id} for ${appId}`);
     await this.changes.publish({ kind: 'host-app', workspaceId, appId });
     const authorized = (await new MiniProgramRepository(this.db).findAuthorized(app.id, mp.miniProgramId))!;
     return { ...authorized, signing };

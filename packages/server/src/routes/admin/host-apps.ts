@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import {
+  ConfigFileSchema,
   CreateHostAppBodySchema,
   DevConfigSchema,
   HostAppListQuerySchema,
@@ -153,6 +154,25 @@ const hostApps: FastifyPluginAsyncTypebox = async (app) => {
       const { workspaceId, appId } = request.params;
       const pem = await svc.getPublicKey(workspaceId, appId);
       return reply.type('application/x-pem-file').header('Content-Disposition', `attachment; filename="${appId}_public_key.pem"`).send(pem);
+    },
+  );
+
+  app.get(
+    '/host-apps/:workspaceId/:appId/config-file',
+    {
+      schema: {
+        tags,
+        summary: 'Download the config file (mpop-<appId>.json) that mobile teams build into the host app; no secret is in it',
+        description:
+          "Identity, gateway URL, virtual domain and the public keys that may sign this host app's packages: the current key first, then keys replaced in the last 30 days.",
+        params: HostAppParamsSchema,
+        response: responses({ 200: ConfigFileSchema }),
+      },
+    },
+    async (request, reply) => {
+      const { workspaceId, appId } = request.params;
+      const file = await svc.configFile(workspaceId, appId, app.config.publicUrl);
+      return reply.header('Content-Disposition', `attachment; filename="mpop-${appId}.json"`).send(file);
     },
   );
 };

@@ -12,7 +12,6 @@ import {
   MiniProgramParamsSchema,
   MiniProgramSchema,
   PackageListSchema,
-  PackageParamsSchema,
   PackageSchema,
   PACKAGE_VERSION_PATTERN,
   PlatformSchema,
@@ -161,20 +160,6 @@ const miniPrograms: FastifyPluginAsyncTypebox = async (app) => {
       const upload = await readPackageForm(request, app.packageStore, app.config.maxPackageBytes);
       return reply.code(201).send(await svc.addPackage(request.params.id, upload, principalOf(request)));
     },
-  );
-
-  app.post(
-    '/mini-programs/:id/packages/:version/release',
-    {
-      config: { role: 'operator' },
-      schema: {
-        tags,
-        summary: 'Release a version: the one host apps get',
-        params: PackageParamsSchema,
-        response: responses({ 200: Type.Intersect([PackageSchema, Type.Object({ signing: SigningJobSchema })]) }),
-      },
-    },
-    async (request) => svc.release(request.params.id, request.params.version, principalOf(request)),
   );
 
   app.get(
