@@ -204,7 +204,8 @@ describe.each(dialects)('hostile packages on %s', (dialect) => {
       expect(third.statusCode).toBe(409);
       const release = await admin.post(`/api/v1/mini-programs/${id}/packages/6.0.0.001/release`);
       expect(release.statusCode).toBe(200);
-      expect(release.json()).toMatchObject({ version: '6.0.0.1', status: 'released' });
+      expect(release.json()).toMatchObject({ version: '6.0.0.1', state: 'complete' });
+      expect((await packages()).find((p: { version: string }) => p.version === '6.0.0.1').status).toBe('released');
     });
   });
 });
