@@ -62,18 +62,3 @@ export type CreateTokenBody = Static<typeof CreateTokenBodySchema>;
 /** The only answer that ever carries the token itself. */
 export const CreatedTokenSchema = Type.Object({ id: Type.String(), name: Type.String(), role: RoleSchema, token: Type.String() });
 export type CreatedToken = Static<typeof CreatedTokenSchema>;
-
-export const AuditEventSchema = Type.Object({
-  at: TimestampSchema,
-  actor: Type.String(),
-  action: Type.String(),
-  target: Type.String(),
-  details: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
-});
-export type AuditEvent = Static<typeof AuditEventSchema>;
-export const AuditQuerySchema = Type.Object({
-  page: Type.Optional(Type.Integer({ minimum: 1, default: 1 })),
-  pageSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
-  action: Type.Optional(Type.String({ maxLength: 64 })),
-});
-export type AuditQuery = Static<typeof AuditQuerySchema>;

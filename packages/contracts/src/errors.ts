@@ -24,6 +24,7 @@ export const ErrorCatalogue = {
   SSO_ROLE_MISSING: { status: 403, title: 'No role for this user' },
   HOST_APP_NOT_REGISTERED: { status: 403, title: 'Host app not registered' },
   HOST_APP_NOT_CONFIGURED: { status: 403, title: 'Host app not configured' },
+  HOST_APP_DISABLED: { status: 403, title: 'Host app disabled' },
   NOT_FOUND: { status: 404, title: 'Not found' },
   DEV_CONFIG_NOT_SET: { status: 404, title: 'Development configuration not set' },
   SSO_NOT_CONFIGURED: { status: 404, title: 'Single sign-on not configured' },
@@ -49,9 +50,6 @@ export type ErrorCode = keyof typeof ErrorCatalogue;
 
 /** Every code, in catalogue order. */
 export const ErrorCodes = Object.keys(ErrorCatalogue) as ErrorCode[];
-
-/** The HTTP status a code is answered with (its usual one). */
-export const statusOf = (code: ErrorCode): number => ErrorCatalogue[code].status;
 
 /** RFC 9457 problem details, the one error envelope of the API. */
 export const ProblemSchema = Type.Object(

@@ -5,19 +5,18 @@ import type { Writable } from 'node:stream';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import cookie from '@fastify/cookie';
-import multipart from '@fastify/multipart';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import fastifyStatic from '@fastify/static';
 import type { Kysely } from 'kysely';
-import type { Config } from './config.js';
+import { type Config, redactDatabaseUrl } from './config.js';
 import { connectDatabase } from './db/connect.js';
 import { migrateToLatest } from './db/migrations/index.js';
 import type { Database } from './db/schema.js';
 import { AppError } from './lib/app-error.js';
 import { ChangeBus } from './lib/change-bus.js';
 import { SecretBox } from './lib/crypto.js';
-import { resolveMasterKey } from './lib/master-key.js';
+import { resolveMasterKey, verifyMasterKey } from './lib/master-key.js';
 import { ensurePrivateDir } from './lib/private-files.js';
 import { AuthService } from './modules/auth/auth.service.js';
 import { OidcService } from './modules/auth/oidc.service.js';
@@ -34,6 +33,9 @@ import { ReleaseService } from './modules/releases/release.service.js';
 import { PackageStore } from './modules/mini-programs/package-store.js';
 import { PgNotifyTransport } from './lib/pg-notify-transport.js';
 import authPlugin from './plugins/app/auth.js';
+import finiteNumbers from './plugins/app/finite-numbers.js';
+import multipartPlugin, { fileFieldsForOpenApi, fileKeyword } from './plugins/app/multipart.js';
+import metricsPlugin from './plugins/app/metrics.js';
 import problemPlugin, { sendProblem } from './plugins/app/problem.js';
 import hostileInput from './plugins/app/hostile-input.js';
 import securityHeaders from './plugins/external/helmet.js';
@@ -87,18 +89,18 @@ export interface BuildOptions {
   clock?: () => number;
 }
 
-const MULTIPART_LIMITS = { files: 1, fields: 10, parts: 12, fieldSize: 64 * 1024 };
-
 /**
  * The one place that assembles the server: the entry point and every test use it, so tests run what users run.
  * Opens (and migrates) the database, wires services and registers every route.
  */
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
   ensurePrivateDir(config.dataDir);
-  const box = new SecretBox(resolveMasterKey(config.dataDir, config.masterKey));
+  const masterKey = resolveMasterKey(config.dataDir, config.masterKey);
+  const box = new SecretBox(masterKey.key);
   const handle = connectDatabase(config.databaseUrl);
   try {
     await migrateToLatest(handle.db, handle.dialect);
+    await verifyMasterKey(handle.db, masterKey, config.dataDir);
   } catch (err) {
     await handle.db.destroy();
     throw err;
@@ -122,8 +124,14 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     trustProxy: config.trustProxy as boolean | string[],
     forceCloseConnections: false,
     return503OnClosing: true,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } },
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true }, plugins: [fileKeyword] },
   }).withTypeProvider<TypeBoxTypeProvider>();
+
+  if (masterKey.generated) {
+    app.log.warn(
+      `generated the master key in ${masterKey.source}: back it up now, apart from the database backups; without it the stored private keys cannot be used (or set MPOP_MASTER_KEY)`,
+    );
+  }
 
   // Several instances may share one PostgreSQL: changes reach the others' caches through LISTEN/NOTIFY.
   const changes = new ChangeBus(handle.pool ? new PgNotifyTransport(handle.pool, config.databaseUrl, app.log) : undefined, (err) =>
@@ -162,8 +170,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(problemPlugin);
   await app.register(hostileInput);
   await app.register(slowClients);
+  await app.register(finiteNumbers);
+  await app.register(metricsPlugin, config.metrics);
   await app.register(cookie);
-  await app.register(multipart, { limits: { ...MULTIPART_LIMITS, fileSize: config.maxPackageBytes } });
+  await app.register(multipartPlugin);
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -180,6 +190,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       },
       security: [{ session: [] }, { token: [] }],
     },
+    transformObject: (generated) => fileFieldsForOpenApi('openapiObject' in generated ? generated.openapiObject : generated.swaggerObject),
   });
   // No validator badge: it would load an image from validator.swagger.io, which the CSP (rightly) refuses.
   await app.register(swaggerUi, { routePrefix: '/api/docs', uiConfig: { validatorUrl: null } });
@@ -247,9 +258,13 @@ export async function ensureFirstAdmin(app: FastifyInstance): Promise<void> {
   if (await services.auth.bootstrapAdmin(config.adminUsername, config.adminPassword)) {
     app.log.info({ username: config.adminUsername }, 'created the first admin from MPOP_ADMIN_USERNAME');
   } else if (!(await services.auth.hasUsers())) {
+    // The command must work as printed: with the database (and data dir) this server uses, never a password.
+    const env = [`DATABASE_URL='${redactDatabaseUrl(config.databaseUrl)}'`];
+    if (config.dataDir !== path.resolve('data')) env.push(`MPOP_DATA_DIR='${config.dataDir}'`);
     app.log.warn(
-      'No user exists yet. Create the first admin by starting once with: ' +
-        "MPOP_ADMIN_USERNAME=admin MPOP_ADMIN_PASSWORD='a-passphrase-of-12+-chars' npm start",
+      `No user exists yet. Create the first admin by starting once with: ${env.join(' ')} ` +
+        "MPOP_ADMIN_USERNAME=admin MPOP_ADMIN_PASSWORD='a-passphrase-of-12+-chars' npm start " +
+        `(or, with the server running or not: ${env.join(' ')} npx mpop admin create-user --username admin --role admin)`,
     );
   }
 }

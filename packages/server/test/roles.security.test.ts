@@ -17,6 +17,7 @@ const ROUTES: [string, string, Role][] = [
   ['GET', '/api/v1/host-apps', 'viewer'],
   ['POST', '/api/v1/host-apps', 'operator'],
   ['GET', '/api/v1/host-apps/ws/ABCDEF0123456', 'viewer'],
+  ['PATCH', '/api/v1/host-apps/ws/ABCDEF0123456', 'operator'],
   ['DELETE', '/api/v1/host-apps/ws/ABCDEF0123456', 'operator'],
   ['GET', '/api/v1/host-apps/ws/ABCDEF0123456/dev-config', 'viewer'],
   ['PUT', '/api/v1/host-apps/ws/ABCDEF0123456/dev-config', 'operator'],

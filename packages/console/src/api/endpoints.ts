@@ -10,6 +10,7 @@ import type {
   SessionOptions,
   SignInBody,
   SyncHostAppBody,
+  UpdateHostAppBody,
   MiniProgram,
   Package,
   AuthorizedMiniProgram,
@@ -45,6 +46,8 @@ export const api = {
   createHostApp: (body: CreateHostAppBody) => request<HostApp>('POST', '/api/v1/host-apps', body),
   getHostApp: (workspaceId: string, appId: string) => request<HostApp>('GET', hostAppPath(workspaceId, appId)),
   deleteHostApp: (workspaceId: string, appId: string) => request<void>('DELETE', hostAppPath(workspaceId, appId)),
+  updateHostApp: (workspaceId: string, appId: string, body: UpdateHostAppBody) =>
+    request<HostApp>('PATCH', hostAppPath(workspaceId, appId), body),
   getDevConfig: (workspaceId: string, appId: string) => request<DevConfig>('GET', `${hostAppPath(workspaceId, appId)}/dev-config`),
   setDevConfig: (workspaceId: string, appId: string, virtualDomain: string, keyFile?: File) => {
     const form = new FormData();

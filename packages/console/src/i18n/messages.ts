@@ -153,6 +153,14 @@ export const en = {
   ROLLOUT_CANNOT_SHRINK: 'The share of a rollout can only go up: devices that have the new version keep it. To take it back, roll back.',
   NOTHING_TO_ROLL_BACK_TO: 'There is no earlier complete release to roll back to.',
   RELEASE_NOT_ACTIVE: 'This release is not a rollout in progress, so it cannot be changed.',
+  disable: 'Disable',
+  enable: 'Enable',
+  disabledTag: 'Disabled',
+  disableTitle: 'Disable the app "{name}"?',
+  disableContent:
+    'Host apps with this APPID are refused by the platform (HOST_APP_DISABLED) until you enable the app again. Its development configuration and authorisations are kept.',
+  disabledDone: 'The app "{name}" is disabled.',
+  enabledDone: 'The app "{name}" is enabled again.',
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -309,4 +317,11 @@ export const zh: Record<MessageKey, string> = {
   ROLLOUT_CANNOT_SHRINK: '灰度比例只能提高：已获得新版本的设备会保留它。如需撤回，请回滚。',
   NOTHING_TO_ROLL_BACK_TO: '没有可回滚到的更早的全量发布。',
   RELEASE_NOT_ACTIVE: '该发布不是进行中的灰度，无法修改。',
+  disable: '停用',
+  enable: '启用',
+  disabledTag: '已停用',
+  disableTitle: '确定停用应用“{name}”？',
+  disableContent: '停用后，使用此 APPID 的宿主应用将被平台拒绝（HOST_APP_DISABLED），直到重新启用。开发配置和小程序授权会保留。',
+  disabledDone: '应用“{name}”已停用。',
+  enabledDone: '应用“{name}”已重新启用。',
 };

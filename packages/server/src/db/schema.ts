@@ -20,6 +20,7 @@ export interface Database {
   hostAppPreviousKeys: HostAppPreviousKeysTable;
   deviceVersions: DeviceVersionsTable;
   eventCounts: EventCountsTable;
+  meta: MetaTable;
 }
 
 export interface UsersTable {
@@ -62,6 +63,8 @@ export interface HostAppsTable {
   source: 'manual' | 'mpaas';
   createdAt: string;
   updatedAt: string;
+  /** When the host app was disabled (the client API refuses it); null while enabled. */
+  disabledAt: string | null;
 }
 
 export interface DevConfigsTable {
@@ -123,6 +126,13 @@ export interface PackageSignaturesTable {
   sha256: string;
   signature: string;
   createdAt: string;
+}
+
+/** Facts about the installation itself, by name (the master key's check value). */
+export interface MetaTable {
+  name: string;
+  value: string;
+  updatedAt: string;
 }
 
 /**

@@ -20,6 +20,7 @@ export const toHostApp = (r: HostAppWithConfig): HostApp => ({
   name: r.name,
   source: r.source,
   devConfigured: Boolean(r.devConfigured),
+  enabled: r.disabledAt === null || r.disabledAt === undefined,
   createdAt: r.createdAt,
   updatedAt: r.updatedAt,
 });
@@ -86,6 +87,11 @@ export class HostAppRepository {
   async insert(row: NewHostAppRow): Promise<HostAppWithConfig> {
     const { id } = await this.db.insertInto('hostApps').values(row).returning('id').executeTakeFirstOrThrow();
     return { ...(row as HostAppRow), id, devConfigured: false };
+  }
+
+  /** Renames and/or disables (`disabledAt` set) or enables (null) a host app. */
+  async update(id: number, changes: { name?: string; nameKey?: string; disabledAt?: string | null; updatedAt: string }) {
+    await this.db.updateTable('hostApps').set(changes).where('id', '=', id).execute();
   }
 
   async touch(id: number, at: string) {

@@ -1,4 +1,3 @@
-import { randomInt } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { AuthorizedMiniProgram, MiniProgram, Package } from '@mpop/contracts';
 import type { Database } from '../../db/schema.js';
@@ -15,10 +14,8 @@ import type { PackageSigner, SigningJob } from '../gate/package-signer.js';
 import type { PackageStore, ReceivedFile } from './package-store.js';
 import { MiniProgramRepository } from './mini-program.repository.js';
 import { canonicalVersion, compareVersions } from './versions.js';
+import { drawMiniProgramId, isReservedMiniProgramId } from './mini-program-id.js';
 import { inspectPackage } from './zip-inspect.js';
-
-/** IDs with these prefixes are reserved by mPaaS for its own mini programs. */
-const RESERVED_PREFIXES = ['666', '20000'];
 
 export interface PackageUpload {
   version: string;
@@ -36,6 +33,8 @@ export class MiniProgramService {
     private readonly store: PackageStore,
     private readonly signer: PackageSigner,
     private readonly changes: ChangeBus,
+    /** Draws a free-to-try mini program ID (never a reserved one); tests may script it. */
+    private readonly drawId: () => string = drawMiniProgramId,
   ) {}
 
   async list(): Promise<MiniProgram[]> {
@@ -44,7 +43,7 @@ export class MiniProgramService {
 
   async create(input: { name: string; miniProgramId?: string }, actor: Principal): Promise<MiniProgram> {
     const name = cleanName(input.name, { field: 'name', label: 'The mini program name', max: 64 });
-    if (input.miniProgramId && RESERVED_PREFIXES.some((p) => input.miniProgramId!.startsWith(p))) {
+    if (input.miniProgramId && isReservedMiniProgramId(input.miniProgramId)) {
       throw validationFailed('miniProgramId', 'IDs starting with 666 or 20000 are reserved; choose another or leave it out.');
     }
     const now = nowIso();
@@ -54,8 +53,8 @@ export class MiniProgramService {
         let id = input.miniProgramId;
         if (id && (await repo.find(id))) throw exists(id);
         for (let i = 0; !id && i < 10; i++) {
-          const candidate = String(randomInt(1, 10)) + Array.from({ length: 15 }, () => randomInt(10)).join('');
-          if (!RESERVED_PREFIXES.some((p) => candidate.startsWith(p)) && !(await repo.find(candidate))) id = candidate;
+          const candidate = this.drawId();
+          if (!(await repo.find(candidate))) id = candidate;
         }
         await repo.insert({ miniProgramId: id!, name, createdAt: now });
         await new AuditRepository(trx).record({
@@ -98,7 +97,7 @@ export class MiniProgramService {
       // Compared as numbers: 1.0.0.01 is 1.0.0.1 (rows stored before versions were made canonical included).
       if ((await repo.listPackages(id)).some((p) => compareVersions(p.version, version) === 0)) throw versionExists(id, version);
       if (upload.file.size === 0) throw new AppError('INVALID_PACKAGE', 'The package file is empty.');
-      const { mainUrl } = await inspectPackage(upload.file.tmpPath, upload.file.size);
+      const { mainUrl } = await inspectPackage(upload.file.tmpPath);
       await this.store.commit(upload.file);
       const row = {
         miniProgramId: id,
@@ -156,7 +155,7 @@ export class MiniProgramService {
       return { app, mp };
     });
     const signing = await this.signer.signMissing({ hostAppId: app.id, miniProgramId: id }, `authorise ${id} for ${appId}`);
-    await this.changes.publish({ kind: 'host-app', workspaceId, appId });
+    await this.changes.publish({ kind: 'host-app-gate', workspaceId, appId });
     const authorized = (await new MiniProgramRepository(this.db).findAuthorized(app.id, mp.miniProgramId))!;
     return { ...authorized, signing };
   }
@@ -174,7 +173,7 @@ export class MiniProgramService {
         details: { miniProgramId: id },
       });
     });
-    await this.changes.publish({ kind: 'host-app', workspaceId, appId });
+    await this.changes.publish({ kind: 'host-app-gate', workspaceId, appId });
   }
 }
 

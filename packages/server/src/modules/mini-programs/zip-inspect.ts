@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import yauzl, { type Entry, type ZipFile } from 'yauzl';
 import { AppError } from '../../lib/app-error.js';
 
@@ -181,8 +182,8 @@ function pagesOf(parsed: unknown): string[] {
  * root (or in its single top folder), within `limits`. @returns the mini program's main URL:
  * `/index.html#<first page>`, or `/index.html` when app.json lists no pages.
  */
-export async function inspectPackage(file: string, fileSize: number, limits: PackageLimits = PACKAGE_LIMITS): Promise<{ mainUrl: string }> {
-  const appJsonName = await checkCentralDirectory(file, fileSize, limits);
+export async function inspectPackage(file: string, limits: PackageLimits = PACKAGE_LIMITS): Promise<{ mainUrl: string }> {
+  const appJsonName = await checkCentralDirectory(file, (await fs.promises.stat(file)).size, limits);
   if (!appJsonName) throw invalid('it has no app.json at its root.');
   const bytes = await inflateAll(file, appJsonName, limits);
   let parsed: unknown;

@@ -49,10 +49,10 @@ export class ReleaseService {
     const devices = [...new Set(rollout?.devices ?? [])];
     const releaseId = randomUUID();
     await this.db.transaction().execute(async (trx) => {
-      await this.requireMiniProgram(trx, id);
+      const repo = new ReleaseRepository(trx);
+      await this.lock(repo, id, at);
       if (!(await new MiniProgramRepository(trx).findPackage(id, version))) throw notFound(`Version ${version} of the mini program ${id}`);
       const hostApps = rollout?.hostApps ? await this.checkHostApps(trx, rollout.hostApps) : null;
-      const repo = new ReleaseRepository(trx);
       const history = await repo.list(id);
       const current = history[0];
       if (current) await this.retire(repo, current, 'superseded', now);
@@ -100,8 +100,9 @@ export class ReleaseService {
   async update(id: string, releaseId: string, body: PatchReleaseBody, actor: Principal): Promise<Release> {
     const now = this.clock();
     await this.db.transaction().execute(async (trx) => {
-      const mp = await this.requireMiniProgram(trx, id);
       const repo = new ReleaseRepository(trx);
+      await this.lock(repo, id, new Date(now).toISOString());
+      const mp = await this.requireMiniProgram(trx, id);
       const r = await repo.find(releaseId);
       if (!r || r.miniProgramId !== id) throw notFound(`The release ${releaseId} of the mini program ${id}`);
       const ramp = rampOf(r);
@@ -164,8 +165,8 @@ export class ReleaseService {
     const releaseId = randomUUID();
     let target = '';
     await this.db.transaction().execute(async (trx) => {
-      await this.requireMiniProgram(trx, id);
       const repo = new ReleaseRepository(trx);
+      await this.lock(repo, id, at);
       const history = await repo.list(id);
       const current = history[0];
       if (!current) throw nothingToRollBackTo(`The mini program ${id} has never been released, so there is nothing to roll back to.`);
@@ -224,8 +225,8 @@ export class ReleaseService {
     const at = new Date(now).toISOString();
     let releaseId = '';
     await this.db.transaction().execute(async (trx) => {
-      await this.requireMiniProgram(trx, id);
       const repo = new ReleaseRepository(trx);
+      await this.lock(repo, id, at);
       const [current] = await repo.list(id, 1);
       if (!current)
         throw new AppError('RELEASE_NOT_ACTIVE', `The mini program ${id} has never been released; there is nothing to take down.`);
@@ -239,7 +240,7 @@ export class ReleaseService {
         details: { releaseId, version: current.version },
       });
     });
-    await this.changes.publish({ kind: 'mini-programs' });
+    await this.changes.publish({ kind: 'all-gate-views' });
     return this.get(id, releaseId);
   }
 
@@ -251,7 +252,7 @@ export class ReleaseService {
 
   /** After a commit: drop the gate's caches everywhere, make the missing signatures, answer the release as it is now. */
   private async afterChange(id: string, releaseId: string, reason: string): Promise<Release> {
-    await this.changes.publish({ kind: 'mini-programs' });
+    await this.changes.publish({ kind: 'all-gate-views' });
     await this.signer.signMissing({ miniProgramId: id }, reason);
     return this.get(id, releaseId);
   }
@@ -270,6 +271,11 @@ export class ReleaseService {
       return;
     }
     await repo.update(r.releaseId, { state: as, percentBp: effectiveBp(ramp, now), updatedAt: new Date(now).toISOString() });
+  }
+
+  /** Serialises the changes of one mini program's releases (see ReleaseRepository.lockMiniProgram). */
+  private async lock(repo: ReleaseRepository, id: string, at: string) {
+    if (!(await repo.lockMiniProgram(id, at))) throw notFound(`The mini program ${id}`);
   }
 
   private async requireMiniProgram(db: Executor, id: string) {
