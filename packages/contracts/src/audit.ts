@@ -8,8 +8,10 @@ import { PageQuerySchema, TimestampSchema } from './common.js';
 export const AuditActions = [
   'session.created',
   'session.deleted',
+  'session.failed',
   'user.created',
   'user.deleted',
+  'user.updated',
   'token.created',
   'token.revoked',
   'host-app.created',
