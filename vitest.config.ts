@@ -4,15 +4,17 @@ import { defineConfig } from 'vitest/config';
  * One test command for the whole repository (`npm test`): server integration tests on SQLite and PostgreSQL,
  * console component tests in jsdom, and browser end-to-end tests in Chromium.
  */
+// CI runs on a busy 2-core machine: a test that fails is run once more before it counts as failed (a real failure
+// fails twice). Locally a failure is reported at once.
+const retry = process.env.CI ? 1 : 0;
+
 export default defineConfig({
   test: {
-    // CI runs on a busy 2-core machine: a test that fails is run once more before it counts as failed (a real
-    // failure fails twice). Locally a failure is reported at once.
-    retry: process.env.CI ? 1 : 0,
     projects: [
       {
         test: {
           name: 'server',
+          retry,
           include: ['packages/server/test/**/*.test.ts'],
           environment: 'node',
           globalSetup: ['packages/server/test/helpers/global-setup.ts'],
@@ -23,6 +25,7 @@ export default defineConfig({
       {
         test: {
           name: 'client',
+          retry,
           include: ['packages/client/test/**/*.test.ts'],
           environment: 'node',
           testTimeout: 30_000,
@@ -33,6 +36,7 @@ export default defineConfig({
       {
         test: {
           name: 'e2e',
+          retry,
           include: ['e2e/**/*.test.ts'],
           environment: 'node',
           globalSetup: ['packages/server/test/helpers/global-setup.ts'],
