@@ -15,6 +15,7 @@ export const HostAppSchema = Type.Object({
   name: Type.String(),
   source: HostAppSourceSchema,
   devConfigured: Type.Boolean(),
+  enabled: Type.Boolean({ description: 'false: the client API refuses the host app (403 HOST_APP_DISABLED) until it is enabled again' }),
   createdAt: TimestampSchema,
   updatedAt: TimestampSchema,
 });
@@ -44,6 +45,17 @@ export const CreateHostAppBodySchema = Type.Object(
   { additionalProperties: false },
 );
 export type CreateHostAppBody = Static<typeof CreateHostAppBodySchema>;
+
+export const UpdateHostAppBodySchema = Type.Object(
+  {
+    enabled: Type.Optional(
+      Type.Boolean({ description: 'false disables the host app: the client API refuses it until it is enabled again' }),
+    ),
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: '1..64 characters after trimming' })),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+export type UpdateHostAppBody = Static<typeof UpdateHostAppBodySchema>;
 
 export const HostAppParamsSchema = Type.Object({
   workspaceId: Type.String({ pattern: WORKSPACE_ID_PATTERN }),

@@ -33,6 +33,8 @@ export const INLINE_SIGNATURES = 20;
  */
 export class PackageSigner {
   private readonly jobs = new Map<string, SigningJob>();
+  /** Told about every signature made and every job that failed (metrics). */
+  observer: { signed(): void; failed(): void } = { signed() {}, failed() {} };
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -78,7 +80,9 @@ export class PackageSigner {
         try {
           await this.sign(work, keys, signedPackages, repo);
           job.done++;
+          this.observer.signed();
         } catch (err) {
+          this.observer.failed();
           const reason = failureReason(err, work);
           job.status = 'failed';
           job.error ??= reason;

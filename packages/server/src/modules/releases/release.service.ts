@@ -10,6 +10,7 @@ import type { Principal } from '../auth/auth.service.js';
 import { rampOf } from '../gate/served.js';
 import type { PackageSigner } from '../gate/package-signer.js';
 import { HostAppRepository } from '../host-apps/host-app.repository.js';
+import { canonicalVersion } from '../mini-programs/versions.js';
 import { MiniProgramRepository } from '../mini-programs/mini-program.repository.js';
 import { ReleaseRepository, type VersionSigning } from './release.repository.js';
 import { effectiveBp, effectiveState, FULL, resumeSteps, type Step, toBp, toPercent } from './rollout.js';
@@ -37,7 +38,9 @@ export class ReleaseService {
   }
 
   /** Releases a version: with no rollout, to every device at once (`complete`); a release still rolling out is superseded. */
-  async release(id: string, version: string, body: ReleaseBody, actor: Principal): Promise<Release> {
+  async release(id: string, asked: string, body: ReleaseBody, actor: Principal): Promise<Release> {
+    // 1.0.0.01 names the package stored as 1.0.0.1 (rows stored before versions were made canonical keep their spelling).
+    const version = (await new MiniProgramRepository(this.db).findPackage(id, canonicalVersion(asked))) ? canonicalVersion(asked) : asked;
     const now = this.clock();
     const at = new Date(now).toISOString();
     const rollout = body.rollout;
@@ -168,12 +171,13 @@ export class ReleaseService {
       const current = history[0];
       if (!current) throw nothingToRollBackTo(`The mini program ${id} has never been released, so there is nothing to roll back to.`);
       if (body.version !== undefined) {
-        if (!(await new MiniProgramRepository(trx).findPackage(id, body.version)))
-          throw notFound(`Version ${body.version} of the mini program ${id}`);
-        if (body.version === current.version && current.state !== 'taken-down') {
+        const packages = new MiniProgramRepository(trx);
+        const asked = (await packages.findPackage(id, canonicalVersion(body.version))) ? canonicalVersion(body.version) : body.version;
+        if (!(await packages.findPackage(id, asked))) throw notFound(`Version ${body.version} of the mini program ${id}`);
+        if (asked === current.version && current.state !== 'taken-down') {
           throw nothingToRollBackTo(`Version ${body.version} is the current release already; choose an earlier version.`);
         }
-        target = body.version;
+        target = asked;
       } else {
         const earlier = lastComplete(history.slice(1), current.version);
         if (!earlier) {

@@ -9,6 +9,7 @@ import {
   HostAppParamsSchema,
   HostAppSchema,
   PRIVATE_KEY_MAX_BYTES,
+  UpdateHostAppBodySchema,
 } from '@mpop/contracts';
 import { privateKeyTooLarge } from '../../modules/host-apps/private-key.js';
 import { principalOf } from '../../plugins/app/auth.js';
@@ -76,6 +77,23 @@ const hostApps: FastifyPluginAsyncTypebox = async (app) => {
       schema: { tags, summary: 'View Basic Information', params: HostAppParamsSchema, response: responses({ 200: HostAppSchema }) },
     },
     async (request) => svc.get(request.params.workspaceId, request.params.appId),
+  );
+
+  app.patch(
+    '/host-apps/:workspaceId/:appId',
+    {
+      config: { role: 'operator' },
+      schema: {
+        tags,
+        summary: 'Rename, disable or enable a host app',
+        description:
+          'A disabled host app keeps its configuration and authorisations, but the client API refuses it with 403 HOST_APP_DISABLED until it is enabled again.',
+        params: HostAppParamsSchema,
+        body: UpdateHostAppBodySchema,
+        response: responses({ 200: HostAppSchema }),
+      },
+    },
+    async (request) => svc.update(request.params.workspaceId, request.params.appId, request.body, principalOf(request)),
   );
 
   app.delete(
