@@ -65,7 +65,7 @@ export class ReleaseService {
           previousVersion: previousVersion(history, now),
           state,
           percentBp: Math.min(bp, FULL),
-          steps: JSON.stringify(steps.map((s) => ({ percent: toPercent(s.bp), at: new Date(s.at).toISOString() }))),
+          steps: stepsJson(steps),
           pausedAt: null,
           deviceCount: devices.length,
           hostApps: hostApps && JSON.stringify(hostApps),
