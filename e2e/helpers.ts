@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -36,12 +37,15 @@ export interface E2E {
   close: () => Promise<void>;
 }
 
-/** The real server on a fresh data dir, serving the built console, and a headless Chromium pointed at it. */
-export async function startE2E(env: Record<string, string> = {}): Promise<E2E> {
+/**
+ * The real server on a fresh data dir, serving the built console, and a headless Chromium pointed at it.
+ * `port` (from `freePort`) when the server must know its own address in advance (MPOP_PUBLIC_URL, for SSO).
+ */
+export async function startE2E(env: Record<string, string> = {}, options: { port?: number } = {}): Promise<E2E> {
   const consoleDir = path.join(root, 'packages/console/dist');
   if (!fs.existsSync(path.join(consoleDir, 'index.html'))) throw new Error('The console is not built: run npm run build first.');
   const server = await startApp('sqlite', { MPOP_CONSOLE_DIR: consoleDir, LOG_LEVEL: 'warn', ...env });
-  await server.app.listen({ port: 0, host: '127.0.0.1' });
+  await server.app.listen({ port: options.port ?? 0, host: '127.0.0.1' });
   const { port } = server.app.server.address() as { port: number };
   const baseUrl = `http://127.0.0.1:${port}`;
   const browser = await chromium.launch({
@@ -77,6 +81,15 @@ export async function startE2E(env: Record<string, string> = {}): Promise<E2E> {
       await server.destroy();
     },
   };
+}
+
+/** A port that was free a moment ago (the system's choice for port 0), for a server that must know its URL first. */
+export async function freePort(): Promise<number> {
+  const probe = net.createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as net.AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
 }
 
 export async function signIn(page: Page, username = ADMIN.username, password = ADMIN.password) {

@@ -17,7 +17,9 @@ import { AppError } from './lib/app-error.js';
 import { ChangeBus } from './lib/change-bus.js';
 import { SecretBox } from './lib/crypto.js';
 import { resolveMasterKey, verifyMasterKey } from './lib/master-key.js';
+import { ensurePrivateDir } from './lib/private-files.js';
 import { AuthService } from './modules/auth/auth.service.js';
+import { OidcService } from './modules/auth/oidc.service.js';
 import { HostAppService } from './modules/host-apps/host-app.service.js';
 import { FileDirectory } from './modules/mpaas/file-directory.js';
 import { UnconfiguredDirectory, type MpaasDirectory } from './modules/mpaas/mpaas-directory.js';
@@ -31,10 +33,13 @@ import { ReleaseService } from './modules/releases/release.service.js';
 import { PackageStore } from './modules/mini-programs/package-store.js';
 import { PgNotifyTransport } from './lib/pg-notify-transport.js';
 import authPlugin from './plugins/app/auth.js';
-import metricsPlugin from './plugins/app/metrics.js';
 import finiteNumbers from './plugins/app/finite-numbers.js';
 import multipartPlugin, { fileFieldsForOpenApi, fileKeyword } from './plugins/app/multipart.js';
+import metricsPlugin from './plugins/app/metrics.js';
 import problemPlugin, { sendProblem } from './plugins/app/problem.js';
+import hostileInput from './plugins/app/hostile-input.js';
+import securityHeaders from './plugins/external/helmet.js';
+import slowClients, { serverTimeouts } from './plugins/app/slow-clients.js';
 import health from './routes/health.js';
 import sessionRoutes from './routes/admin/session.js';
 import userRoutes from './routes/admin/users.js';
@@ -49,6 +54,8 @@ import clientRoutes from './routes/client/resources.js';
 
 export interface Services {
   auth: AuthService;
+  /** Single sign-on, when MPOP_OIDC_* configure it. */
+  oidc?: OidcService;
   hostApps: HostAppService;
   mpaasSync: MpaasSyncService;
   miniPrograms: MiniProgramService;
@@ -87,7 +94,7 @@ export interface BuildOptions {
  * Opens (and migrates) the database, wires services and registers every route.
  */
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
-  fs.mkdirSync(config.dataDir, { recursive: true });
+  ensurePrivateDir(config.dataDir);
   const masterKey = resolveMasterKey(config.dataDir, config.masterKey);
   const box = new SecretBox(masterKey.key);
   const handle = connectDatabase(config.databaseUrl);
@@ -111,6 +118,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       return typeof incoming === 'string' && /^[\w.:-]{1,128}$/.test(incoming) ? incoming : randomUUID();
     },
     bodyLimit: 1024 * 1024,
+    // Slow clients (a body trickled a byte at a time) are cut off in seconds; large uploads at normal speed are not.
+    ...serverTimeouts(config.maxPackageBytes),
     // Fastify accepts a hop count at run time (documented), but its type overloads leave `number` out.
     trustProxy: config.trustProxy as boolean | string[],
     forceCloseConnections: false,
@@ -131,8 +140,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const packageStore = new PackageStore(config.dataDir);
   const signer = new PackageSigner(handle.db, box, packageStore, changes, app.log);
   const hostApps = new HostAppService(handle.db, box, changes, (hostAppId) => signer.signMissing({ hostAppId }, 'key uploaded'));
+  const auth = new AuthService(handle.db, config.sessionTtlMs);
   const services: Services = {
-    auth: new AuthService(handle.db, config.sessionTtlMs),
+    auth,
+    oidc: config.oidc && new OidcService(handle.db, box, auth, config.oidc, config.publicUrl),
     hostApps,
     mpaasSync: new MpaasSyncService(handle.db, mpaasDirectory(config), hostApps),
     miniPrograms: new MiniProgramService(handle.db, packageStore, signer, changes),
@@ -153,12 +164,14 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
-    reply.header('x-content-type-options', 'nosniff');
   });
 
+  await app.register(securityHeaders, { https: config.publicUrl.startsWith('https://') });
   await app.register(problemPlugin);
-  await app.register(metricsPlugin, config.metrics);
+  await app.register(hostileInput);
+  await app.register(slowClients);
   await app.register(finiteNumbers);
+  await app.register(metricsPlugin, config.metrics);
   await app.register(cookie);
   await app.register(multipartPlugin);
   await app.register(swagger, {
@@ -179,7 +192,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     },
     transformObject: (generated) => fileFieldsForOpenApi('openapiObject' in generated ? generated.openapiObject : generated.swaggerObject),
   });
-  await app.register(swaggerUi, { routePrefix: '/api/docs' });
+  // No validator badge: it would load an image from validator.swagger.io, which the CSP (rightly) refuses.
+  await app.register(swaggerUi, { routePrefix: '/api/docs', uiConfig: { validatorUrl: null } });
 
   await app.register(health);
   await app.register(
@@ -218,10 +232,6 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     const isApi = url.startsWith('/api/') || url.startsWith('/client/') || url === '/api';
     // Client-side routes of the console fall back to the app; everything else is a 404 problem.
     if (serveConsole && !isApi && (request.method === 'GET' || request.method === 'HEAD')) {
-      reply.header(
-        'Content-Security-Policy',
-        "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'",
-      );
       return reply.header('Cache-Control', 'no-cache').sendFile('index.html');
     }
     return sendProblem(reply, new AppError('NOT_FOUND', `There is no ${request.method} ${url}. The API is described at /api/docs.`));

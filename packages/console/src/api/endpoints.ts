@@ -7,6 +7,7 @@ import type {
   MpaasAppList,
   MpaasWorkspaceList,
   Session,
+  SessionOptions,
   SignInBody,
   SyncHostAppBody,
   UpdateHostAppBody,
@@ -31,6 +32,9 @@ const hostAppPath = (workspaceId: string, appId: string) =>
 
 export const api = {
   signIn: (body: SignInBody) => request<Session>('POST', '/api/v1/session', body),
+  sessionOptions: () => request<SessionOptions>('GET', '/api/v1/session/options'),
+  /** Where "Sign in with SSO" sends the browser (a navigation, not a fetch: the provider's pages follow). */
+  ssoStartUrl: (next: string) => `/api/v1/session/oidc/start?next=${encodeURIComponent(next)}`,
   session: () => request<Session>('GET', '/api/v1/session'),
   signOut: () => request<void>('DELETE', '/api/v1/session'),
 

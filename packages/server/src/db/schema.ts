@@ -28,6 +28,9 @@ export interface UsersTable {
   passwordHash: string;
   role: Role;
   createdAt: string;
+  /** The OpenID Connect issuer and subject of a user created by single sign-on; null for local users. */
+  ssoIssuer: string | null;
+  ssoSubject: string | null;
 }
 
 export interface SessionsTable {

@@ -25,6 +25,7 @@ export class MasterKeyError extends Error {
 }
 
 export const masterKeyFile = (dataDir: string) => path.join(dataDir, 'master.key');
+import { ensurePrivateDir } from './private-files.js';
 
 /**
  * The master key that seals private keys at rest: MPOP_MASTER_KEY when set, otherwise `<dataDir>/master.key`,
@@ -36,7 +37,7 @@ export function resolveMasterKey(dataDir: string, fromEnv?: string, { generate =
   const file = masterKeyFile(dataDir);
   let generated = false;
   if (generate) {
-    fs.mkdirSync(dataDir, { recursive: true });
+    ensurePrivateDir(dataDir);
     try {
       fs.writeFileSync(file, `${randomBytes(32).toString('base64')}\n`, { flag: 'wx', mode: 0o600 });
       generated = true;

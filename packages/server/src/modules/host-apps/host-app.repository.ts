@@ -3,8 +3,10 @@ import type { HostApp, PageOf } from '@mpop/contracts';
 import type { Executor } from '../../db/executor.js';
 import type { DevConfigRow, HostAppRow, NewHostAppRow } from '../../db/schema.js';
 
-/** The key of per-workspace name uniqueness and of the search: trimmed, NFC, lower-case. */
-export const nameKey = (name: string) => name.trim().normalize('NFC').toLowerCase();
+import { nameKey } from '../../lib/names.js';
+
+/** The key of per-workspace name uniqueness and of the search (see lib/names.ts): look-alikes share it. */
+export { nameKey };
 
 /** Escapes LIKE wildcards so a query for "50%_off" matches those characters literally. */
 const likeContains = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;

@@ -6,6 +6,7 @@ import { isUniqueViolation } from '../../db/connect.js';
 import { AppError, notFound, validationFailed } from '../../lib/app-error.js';
 import type { ChangeBus } from '../../lib/change-bus.js';
 import { newAppId, newTenantId, type SecretBox } from '../../lib/crypto.js';
+import { cleanName } from '../../lib/names.js';
 import { nowIso } from '../../lib/time.js';
 import { AuditRepository } from '../audit/audit.repository.js';
 import type { Principal } from '../auth/auth.service.js';
@@ -46,7 +47,7 @@ export class HostAppService {
 
   /** Adds a manual host app with a generated APPID and tenant ID. */
   async create(input: { name: string; workspaceId: string }, actor: Principal): Promise<HostApp> {
-    const name = cleanName(input.name);
+    const name = cleanName(input.name, { field: 'name', label: 'The App name', max: NAME_MAX });
     return this.insert({ name, workspaceId: input.workspaceId, source: 'manual' }, actor, 'host-app.created');
   }
 
@@ -103,7 +104,7 @@ export class HostAppService {
    * the client API refuses it (403 HOST_APP_DISABLED) until it is enabled again.
    */
   async update(workspaceId: string, appId: string, input: { enabled?: boolean; name?: string }, actor: Principal): Promise<HostApp> {
-    const name = input.name === undefined ? undefined : cleanName(input.name);
+    const name = input.name === undefined ? undefined : cleanName(input.name, { field: 'name', label: 'The App name', max: NAME_MAX });
     const now = nowIso();
     try {
       const { row, changed } = await this.db.transaction().execute(async (trx) => {
@@ -270,14 +271,6 @@ const nameTaken = (name: string, workspaceId: string) =>
   new AppError('NAME_TAKEN', `Workspace ${workspaceId} already has a host app named "${name.trim()}"; choose another name.`, {
     errors: [{ path: 'name', message: 'already taken in this workspace' }],
   });
-
-function cleanName(raw: string): string {
-  const name = raw.trim().normalize('NFC');
-  if (!name) throw validationFailed('name', 'Enter the App name.');
-  if ([...name].length > NAME_MAX) throw validationFailed('name', `The App name must be at most ${NAME_MAX} characters.`);
-  if (/[\u0000-\u001f\u007f]/.test(name)) throw validationFailed('name', 'The App name must not contain control characters.');
-  return name;
-}
 
 /** Keeps only the base name of an uploaded file, printable, at most 255 characters. */
 function cleanFileName(raw: string): string {

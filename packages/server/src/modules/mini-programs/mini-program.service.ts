@@ -4,6 +4,7 @@ import type { Database } from '../../db/schema.js';
 import { isUniqueViolation } from '../../db/connect.js';
 import { AppError, notFound, validationFailed } from '../../lib/app-error.js';
 import type { ChangeBus } from '../../lib/change-bus.js';
+import { cleanName } from '../../lib/names.js';
 import { nowIso } from '../../lib/time.js';
 import { AuditRepository } from '../audit/audit.repository.js';
 import type { Principal } from '../auth/auth.service.js';
@@ -12,6 +13,7 @@ import { hostAppNotFound, hostAppTarget } from '../host-apps/host-app.service.js
 import type { PackageSigner, SigningJob } from '../gate/package-signer.js';
 import type { PackageStore, ReceivedFile } from './package-store.js';
 import { MiniProgramRepository } from './mini-program.repository.js';
+import { canonicalVersion, compareVersions } from './versions.js';
 import { drawMiniProgramId, isReservedMiniProgramId } from './mini-program-id.js';
 import { inspectPackage } from './zip-inspect.js';
 
@@ -40,8 +42,7 @@ export class MiniProgramService {
   }
 
   async create(input: { name: string; miniProgramId?: string }, actor: Principal): Promise<MiniProgram> {
-    const name = input.name.trim();
-    if (!name || [...name].length > 64) throw validationFailed('name', 'Enter a name of 1 to 64 characters.');
+    const name = cleanName(input.name, { field: 'name', label: 'The mini program name', max: 64 });
     if (input.miniProgramId && isReservedMiniProgramId(input.miniProgramId)) {
       throw validationFailed('miniProgramId', 'IDs starting with 666 or 20000 are reserved; choose another or leave it out.');
     }
@@ -81,23 +82,32 @@ export class MiniProgramService {
    * before the file enters the store and the row is written; on any failure the upload is discarded.
    */
   async addPackage(id: string, upload: PackageUpload, actor: Principal): Promise<Package> {
+    const version = canonicalVersion(upload.version);
     try {
+      const { clientVersionMin, clientVersionMax } = upload;
+      if (clientVersionMin && clientVersionMax && compareVersions(clientVersionMin, clientVersionMax) > 0) {
+        throw validationFailed(
+          'clientVersionMin',
+          `The lowest client version (${clientVersionMin}) is above the highest (${clientVersionMax}); no client could load this package.`,
+        );
+      }
       const repo = new MiniProgramRepository(this.db);
       const mp = await repo.find(id);
       if (!mp) throw notFound(`The mini program ${id}`);
-      if (await repo.findPackage(id, upload.version)) throw versionExists(id, upload.version);
+      // Compared as numbers: 1.0.0.01 is 1.0.0.1 (rows stored before versions were made canonical included).
+      if ((await repo.listPackages(id)).some((p) => compareVersions(p.version, version) === 0)) throw versionExists(id, version);
       if (upload.file.size === 0) throw new AppError('INVALID_PACKAGE', 'The package file is empty.');
       const { mainUrl } = await inspectPackage(upload.file.tmpPath);
       await this.store.commit(upload.file);
       const row = {
         miniProgramId: id,
-        version: upload.version,
+        version,
         sha256: upload.file.sha256,
         size: upload.file.size,
         mainUrl,
         platform: upload.platform ?? null,
-        clientVersionMin: upload.clientVersionMin ?? null,
-        clientVersionMax: upload.clientVersionMax ?? null,
+        clientVersionMin: clientVersionMin ?? null,
+        clientVersionMax: clientVersionMax ?? null,
         createdAt: nowIso(),
       };
       await this.db.transaction().execute(async (trx) => {
@@ -106,13 +116,13 @@ export class MiniProgramService {
           actor: actor.actor,
           action: 'mini-program.package.uploaded',
           target: `mini-program:${id}`,
-          details: { version: upload.version, sha256: row.sha256, size: row.size },
+          details: { version, sha256: row.sha256, size: row.size },
         });
       });
       return toPackage(row, mp.releasedVersion);
     } catch (err) {
       await this.store.discard(upload.file.tmpPath);
-      throw isUniqueViolation(err) ? versionExists(id, upload.version) : err;
+      throw isUniqueViolation(err) ? versionExists(id, version) : err;
     }
   }
 

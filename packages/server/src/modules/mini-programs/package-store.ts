@@ -3,6 +3,7 @@ import path from 'node:path';
 import { createHash, randomUUID } from 'node:crypto';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { ensurePrivateDir } from '../../lib/private-files.js';
 
 export interface ReceivedFile {
   tmpPath: string;
@@ -22,9 +23,9 @@ export class PackageStore {
   constructor(dataDir: string) {
     this.root = path.join(dataDir, 'packages');
     this.tmp = path.join(dataDir, 'tmp');
-    fs.mkdirSync(this.root, { recursive: true });
+    ensurePrivateDir(this.root);
     fs.rmSync(this.tmp, { recursive: true, force: true });
-    fs.mkdirSync(this.tmp, { recursive: true });
+    ensurePrivateDir(this.tmp);
   }
 
   /** Streams an upload to a temporary file, hashing as it goes; the file is removed if the stream fails. */
