@@ -4,12 +4,17 @@ import { defineConfig } from 'vitest/config';
  * One test command for the whole repository (`npm test`): server integration tests on SQLite and PostgreSQL,
  * console component tests in jsdom, and browser end-to-end tests in Chromium.
  */
+// CI runs on a busy 2-core machine: a test that fails is run once more before it counts as failed (a real failure
+// fails twice). Locally a failure is reported at once.
+const retry = process.env.CI ? 1 : 0;
+
 export default defineConfig({
   test: {
     projects: [
       {
         test: {
           name: 'server',
+          retry,
           include: ['packages/server/test/**/*.test.ts'],
           environment: 'node',
           globalSetup: ['packages/server/test/helpers/global-setup.ts'],
@@ -20,6 +25,7 @@ export default defineConfig({
       {
         test: {
           name: 'client',
+          retry,
           include: ['packages/client/test/**/*.test.ts'],
           environment: 'node',
           testTimeout: 30_000,
@@ -30,10 +36,12 @@ export default defineConfig({
       {
         test: {
           name: 'e2e',
+          retry,
           include: ['e2e/**/*.test.ts'],
           environment: 'node',
           globalSetup: ['packages/server/test/helpers/global-setup.ts'],
-          testTimeout: 60_000,
+          // Each wait on the page may take up to 30 s on a busy machine (e2e/helpers.ts); a test has several.
+          testTimeout: 180_000,
           hookTimeout: 120_000,
           fileParallelism: false,
         },

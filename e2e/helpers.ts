@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -9,6 +10,12 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const screenshotsDir =
   process.env.MPOP_UPDATE_SCREENSHOTS === '1' ? path.join(root, 'docs/screenshots') : path.join(root, '.e2e-artifacts');
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+
+/**
+ * How long a wait on the page's state may take (MPOP_E2E_TIMEOUT_MS, default 30 s). Waits end as soon as the state
+ * is there, so an idle machine is as fast as ever; a busy 2-core one can take seconds per server round trip.
+ */
+export const STATE_TIMEOUT_MS = Number(process.env.MPOP_E2E_TIMEOUT_MS) || 30_000;
 
 /** Whether the browser suites run: Chromium must exist; with MPOP_REQUIRE_BROWSER=1 its absence is an error. */
 export const browserAvailable = (() => {
@@ -30,12 +37,15 @@ export interface E2E {
   close: () => Promise<void>;
 }
 
-/** The real server on a fresh data dir, serving the built console, and a headless Chromium pointed at it. */
-export async function startE2E(env: Record<string, string> = {}): Promise<E2E> {
+/**
+ * The real server on a fresh data dir, serving the built console, and a headless Chromium pointed at it.
+ * `port` (from `freePort`) when the server must know its own address in advance (MPOP_PUBLIC_URL, for SSO).
+ */
+export async function startE2E(env: Record<string, string> = {}, options: { port?: number } = {}): Promise<E2E> {
   const consoleDir = path.join(root, 'packages/console/dist');
   if (!fs.existsSync(path.join(consoleDir, 'index.html'))) throw new Error('The console is not built: run npm run build first.');
   const server = await startApp('sqlite', { MPOP_CONSOLE_DIR: consoleDir, LOG_LEVEL: 'warn', ...env });
-  await server.app.listen({ port: 0, host: '127.0.0.1' });
+  await server.app.listen({ port: options.port ?? 0, host: '127.0.0.1' });
   const { port } = server.app.server.address() as { port: number };
   const baseUrl = `http://127.0.0.1:${port}`;
   const browser = await chromium.launch({
@@ -59,7 +69,7 @@ export async function startE2E(env: Record<string, string> = {}): Promise<E2E> {
   });
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: baseUrl });
   const page = await context.newPage();
-  page.setDefaultTimeout(10_000);
+  page.setDefaultTimeout(STATE_TIMEOUT_MS);
   return {
     server,
     baseUrl,
@@ -71,6 +81,15 @@ export async function startE2E(env: Record<string, string> = {}): Promise<E2E> {
       await server.destroy();
     },
   };
+}
+
+/** A port that was free a moment ago (the system's choice for port 0), for a server that must know its URL first. */
+export async function freePort(): Promise<number> {
+  const probe = net.createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as net.AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
 }
 
 export async function signIn(page: Page, username = ADMIN.username, password = ADMIN.password) {
@@ -90,8 +109,14 @@ import { expect } from 'vitest';
 import type { Locator } from 'playwright-core';
 
 /** Web-first assertions on top of vitest (playwright-core has no `expect`): each waits until true or times out. */
-export const visible = (l: Locator) => l.first().waitFor({ state: 'visible', timeout: 10_000 });
-export const absent = (l: Locator) => expect.poll(() => l.count(), { timeout: 10_000 }).toBe(0);
+export const visible = (l: Locator) => l.first().waitFor({ state: 'visible', timeout: STATE_TIMEOUT_MS });
+export const absent = (l: Locator) => expect.poll(() => l.count(), { timeout: STATE_TIMEOUT_MS }).toBe(0);
 export const hasText = (l: Locator, text: string | RegExp) =>
-  expect.poll(async () => (await l.first().textContent()) ?? '', { timeout: 10_000 }).toMatch(text);
-export const hasValue = (l: Locator, value: RegExp) => expect.poll(() => l.first().inputValue(), { timeout: 10_000 }).toMatch(value);
+  expect.poll(async () => (await l.first().textContent()) ?? '', { timeout: STATE_TIMEOUT_MS }).toMatch(text);
+export const hasValue = (l: Locator, value: RegExp) =>
+  expect.poll(() => l.first().inputValue(), { timeout: STATE_TIMEOUT_MS }).toMatch(value);
+/** Polls until `read` gives the expected value (vitest's own default gives up after 1 s). */
+export const eventually = <T>(read: () => Promise<T> | T) => expect.poll(read, { timeout: STATE_TIMEOUT_MS });
+/** Waits until no CSS animation or transition runs (a fade-in), so a screenshot shows what a person sees. */
+export const settled = (page: Page) =>
+  page.waitForFunction(() => document.getAnimations().every((a) => a.playState !== 'running'), undefined, { timeout: STATE_TIMEOUT_MS });

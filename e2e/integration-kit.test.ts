@@ -103,7 +103,7 @@ describe.runIf(browserAvailable)('host app integration kit in Chromium', () => {
     const release = async (version: string) => {
       const zip = await miniProgramZip('pages/index/index', { 'version.txt': version });
       expect((await api.post(`/api/v1/mini-programs/${id}/packages`, packageForm({ version }, zip))).statusCode).toBe(201);
-      expect((await api.post(`/api/v1/mini-programs/${id}/packages/${version}/release`)).json().signing.status).toBe('done');
+      expect((await api.post(`/api/v1/mini-programs/${id}/packages/${version}/release`)).json().signing.state).toBe('signed');
     };
     await release('1.0.0.1');
     expect((await api.put(`/api/v1/host-apps/kit/${app.appId}/mini-programs/${id}`)).statusCode).toBe(200);

@@ -5,7 +5,7 @@ import { createHash, generateKeyPairSync, verify } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, devConfigForm } from '../packages/server/test/helpers/app.js';
 import { miniProgramZip } from '../packages/server/test/helpers/packages.js';
-import { absent, browserAvailable, hasText, shot, signIn, startE2E, visible, type E2E } from './helpers.js';
+import { absent, browserAvailable, eventually, hasText, shot, signIn, startE2E, visible, type E2E } from './helpers.js';
 
 describe.runIf(browserAvailable)('Mini programs in the console, through to the client API', () => {
   let e: E2E;
@@ -65,14 +65,12 @@ describe.runIf(browserAvailable)('Mini programs in the console, through to the c
     await confirm.getByRole('button', { name: 'Release' }).click();
     await hasText(versions.getByRole('row', { name: /1\.0\.0\.1/ }), /released/);
     // The released version cannot be released again.
-    await expect
-      .poll(() =>
-        versions
-          .getByRole('row', { name: /1\.0\.0\.1/ })
-          .getByRole('button', { name: 'Release' })
-          .isDisabled(),
-      )
-      .toBe(true);
+    await eventually(() =>
+      versions
+        .getByRole('row', { name: /1\.0\.0\.1/ })
+        .getByRole('button', { name: 'Release' })
+        .isDisabled(),
+    ).toBe(true);
     await shot(page, 'mini-program-versions.png');
     await versions.getByRole('button', { name: 'Close' }).first().click();
     await hasText(page.getByRole('row', { name: /Coupons/ }), /1\.0\.0\.1/);

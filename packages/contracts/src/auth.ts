@@ -17,12 +17,25 @@ export const SignInBodySchema = Type.Object(
 );
 export type SignInBody = Static<typeof SignInBodySchema>;
 
+/** `GET /api/v1/session/options` (public): how the sign-in page offers to sign in. */
+export const SessionOptionsSchema = Type.Object({
+  localSignIn: Type.Boolean({ description: 'user name and password sign-in is offered (MPOP_LOCAL_SIGNIN)' }),
+  sso: Type.Boolean({ description: 'single sign-on with OpenID Connect is configured: start it at /api/v1/session/oidc/start' }),
+});
+export type SessionOptions = Static<typeof SessionOptionsSchema>;
+
 export const SessionUserSchema = Type.Object({ username: Type.String(), role: RoleSchema });
 export type SessionUser = Static<typeof SessionUserSchema>;
 export const SessionSchema = Type.Object({ user: SessionUserSchema });
 export type Session = Static<typeof SessionSchema>;
 
-export const UserSchema = Type.Object({ username: Type.String(), role: RoleSchema, createdAt: TimestampSchema });
+export const UserSchema = Type.Object({
+  username: Type.String(),
+  role: RoleSchema,
+  /** Created by single sign-on: signs in only through the identity provider, which also sets the role. */
+  sso: Type.Boolean(),
+  createdAt: TimestampSchema,
+});
 export type User = Static<typeof UserSchema>;
 export const UserListSchema = Type.Object({ items: Type.Array(UserSchema) });
 export const CreateUserBodySchema = Type.Object(
@@ -49,18 +62,3 @@ export type CreateTokenBody = Static<typeof CreateTokenBodySchema>;
 /** The only answer that ever carries the token itself. */
 export const CreatedTokenSchema = Type.Object({ id: Type.String(), name: Type.String(), role: RoleSchema, token: Type.String() });
 export type CreatedToken = Static<typeof CreatedTokenSchema>;
-
-export const AuditEventSchema = Type.Object({
-  at: TimestampSchema,
-  actor: Type.String(),
-  action: Type.String(),
-  target: Type.String(),
-  details: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
-});
-export type AuditEvent = Static<typeof AuditEventSchema>;
-export const AuditQuerySchema = Type.Object({
-  page: Type.Optional(Type.Integer({ minimum: 1, default: 1 })),
-  pageSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
-  action: Type.Optional(Type.String({ maxLength: 64 })),
-});
-export type AuditQuery = Static<typeof AuditQuerySchema>;

@@ -16,13 +16,18 @@ export const ErrorCatalogue = {
   KEY_TOO_WEAK: { status: 400, title: 'Key too weak' },
   INVALID_VIRTUAL_DOMAIN: { status: 400, title: 'Invalid virtual domain' },
   INVALID_PACKAGE: { status: 400, title: 'Invalid package' },
+  SSO_FAILED: { status: 400, title: 'Single sign-on failed', otherStatuses: [502] },
   UNAUTHENTICATED: { status: 401, title: 'Unauthenticated' },
   FORBIDDEN: { status: 403, title: 'Forbidden' },
   CSRF_REJECTED: { status: 403, title: 'Cross-site request rejected' },
+  LOCAL_SIGNIN_DISABLED: { status: 403, title: 'Local sign-in disabled' },
+  SSO_ROLE_MISSING: { status: 403, title: 'No role for this user' },
   HOST_APP_NOT_REGISTERED: { status: 403, title: 'Host app not registered' },
   HOST_APP_NOT_CONFIGURED: { status: 403, title: 'Host app not configured' },
+  HOST_APP_DISABLED: { status: 403, title: 'Host app disabled' },
   NOT_FOUND: { status: 404, title: 'Not found' },
   DEV_CONFIG_NOT_SET: { status: 404, title: 'Development configuration not set' },
+  SSO_NOT_CONFIGURED: { status: 404, title: 'Single sign-on not configured' },
   HOST_APP_EXISTS: { status: 409, title: 'Host app exists' },
   NAME_TAKEN: { status: 409, title: 'Name taken' },
   USER_EXISTS: { status: 409, title: 'User exists' },
@@ -46,9 +51,6 @@ export type ErrorCode = keyof typeof ErrorCatalogue;
 
 /** Every code, in catalogue order. */
 export const ErrorCodes = Object.keys(ErrorCatalogue) as ErrorCode[];
-
-/** The HTTP status a code is answered with (its usual one). */
-export const statusOf = (code: ErrorCode): number => ErrorCatalogue[code].status;
 
 /** RFC 9457 problem details, the one error envelope of the API. */
 export const ProblemSchema = Type.Object(

@@ -29,7 +29,6 @@ export const CreateMiniProgramBodySchema = Type.Object(
   },
   { additionalProperties: false },
 );
-export type CreateMiniProgramBody = Static<typeof CreateMiniProgramBodySchema>;
 
 export const MiniProgramParamsSchema = Type.Object({ id: Type.String({ pattern: MINI_PROGRAM_ID_PATTERN }) });
 export const PackageParamsSchema = Type.Object({
@@ -103,4 +102,3 @@ export const ResourceSchema = Type.Object({
 });
 export type Resource = Static<typeof ResourceSchema>;
 export const ResourcesResponseSchema = Type.Object({ resources: Type.Array(ResourceSchema) });
-export type ResourcesResponse = Static<typeof ResourcesResponseSchema>;

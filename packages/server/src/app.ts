@@ -6,12 +6,11 @@ import type { Writable } from 'node:stream';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import cookie from '@fastify/cookie';
-import multipart from '@fastify/multipart';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import fastifyStatic from '@fastify/static';
 import type { Kysely } from 'kysely';
-import type { Config } from './config.js';
+import { type Config, redactDatabaseUrl } from './config.js';
 import { connectDatabase, sqliteFile } from './db/connect.js';
 import { lockSqlite } from './db/sqlite-lock.js';
 import { ClusterIpcTransport } from './lib/cluster-ipc-transport.js';
@@ -20,8 +19,10 @@ import type { Database } from './db/schema.js';
 import { AppError } from './lib/app-error.js';
 import { ChangeBus } from './lib/change-bus.js';
 import { SecretBox } from './lib/crypto.js';
-import { resolveMasterKey } from './lib/master-key.js';
+import { resolveMasterKey, verifyMasterKey } from './lib/master-key.js';
+import { ensurePrivateDir } from './lib/private-files.js';
 import { AuthService } from './modules/auth/auth.service.js';
+import { OidcService } from './modules/auth/oidc.service.js';
 import { HostAppService } from './modules/host-apps/host-app.service.js';
 import { FileDirectory } from './modules/mpaas/file-directory.js';
 import { UnconfiguredDirectory, type MpaasDirectory } from './modules/mpaas/mpaas-directory.js';
@@ -36,7 +37,13 @@ import { openPackageStore, type PackageStore } from './modules/mini-programs/pac
 import { SigningPool } from './modules/gate/signing-pool.js';
 import { PgNotifyTransport } from './lib/pg-notify-transport.js';
 import authPlugin from './plugins/app/auth.js';
+import finiteNumbers from './plugins/app/finite-numbers.js';
+import multipartPlugin, { fileFieldsForOpenApi, fileKeyword } from './plugins/app/multipart.js';
+import metricsPlugin from './plugins/app/metrics.js';
 import problemPlugin, { sendProblem } from './plugins/app/problem.js';
+import hostileInput from './plugins/app/hostile-input.js';
+import securityHeaders from './plugins/external/helmet.js';
+import slowClients, { serverTimeouts } from './plugins/app/slow-clients.js';
 import health from './routes/health.js';
 import sessionRoutes from './routes/admin/session.js';
 import userRoutes from './routes/admin/users.js';
@@ -51,6 +58,8 @@ import clientRoutes from './routes/client/resources.js';
 
 export interface Services {
   auth: AuthService;
+  /** Single sign-on, when MPOP_OIDC_* configure it. */
+  oidc?: OidcService;
   hostApps: HostAppService;
   mpaasSync: MpaasSyncService;
   miniPrograms: MiniProgramService;
@@ -89,15 +98,14 @@ export interface BuildOptions {
   clock?: () => number;
 }
 
-const MULTIPART_LIMITS = { files: 1, fields: 10, parts: 12, fieldSize: 64 * 1024 };
-
 /**
  * The one place that assembles the server: the entry point and every test use it, so tests run what users run.
  * Opens (and migrates) the database, wires services and registers every route.
  */
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
-  fs.mkdirSync(config.dataDir, { recursive: true });
-  const box = new SecretBox(resolveMasterKey(config.dataDir, config.masterKey));
+  ensurePrivateDir(config.dataDir);
+  const masterKey = resolveMasterKey(config.dataDir, config.masterKey);
+  const box = new SecretBox(masterKey.key);
   const packageStore = await openPackageStore(config);
   // One SQLite database, one mpop (its workers share the primary's hold): a second one would serve stale answers.
   const dbFile = sqliteFile(config.databaseUrl);
@@ -106,6 +114,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const migrationWarnings: string[] = []; // logged once the logger exists
   try {
     await migrateToLatest(handle.db, handle.dialect, (message) => migrationWarnings.push(message));
+    await verifyMasterKey(handle.db, masterKey, config.dataDir);
   } catch (err) {
     await handle.db.destroy();
     unlock();
@@ -124,13 +133,21 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       return typeof incoming === 'string' && /^[\w.:-]{1,128}$/.test(incoming) ? incoming : randomUUID();
     },
     bodyLimit: 1024 * 1024,
+    // Slow clients (a body trickled a byte at a time) are cut off in seconds; large uploads at normal speed are not.
+    ...serverTimeouts(config.maxPackageBytes),
     // Fastify accepts a hop count at run time (documented), but its type overloads leave `number` out.
     trustProxy: config.trustProxy as boolean | string[],
     forceCloseConnections: false,
     return503OnClosing: true,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } },
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true }, plugins: [fileKeyword] },
   }).withTypeProvider<TypeBoxTypeProvider>();
   for (const message of migrationWarnings) app.log.warn(message);
+
+  if (masterKey.generated) {
+    app.log.warn(
+      `generated the master key in ${masterKey.source}: back it up now, apart from the database backups; without it the stored private keys cannot be used (or set MPOP_MASTER_KEY)`,
+    );
+  }
 
   // Several instances may share one PostgreSQL: changes reach the others' caches through LISTEN/NOTIFY. The
   // workers of one cluster on SQLite tell each other through the primary process.
@@ -145,8 +162,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const signingPool = new SigningPool();
   const signer = new PackageSigner(handle.db, box, signingPool, packageStore, changes, app.log);
   const hostApps = new HostAppService(handle.db, box, changes, (hostAppId) => signer.signMissing({ hostAppId }, 'key uploaded'));
+  const auth = new AuthService(handle.db, config.sessionTtlMs);
   const services: Services = {
-    auth: new AuthService(handle.db, config.sessionTtlMs),
+    auth,
+    oidc: config.oidc && new OidcService(handle.db, box, auth, config.oidc, config.publicUrl),
     hostApps,
     mpaasSync: new MpaasSyncService(handle.db, mpaasDirectory(config), hostApps),
     miniPrograms: new MiniProgramService(handle.db, packageStore, signer, changes),
@@ -170,12 +189,16 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
-    reply.header('x-content-type-options', 'nosniff');
   });
 
+  await app.register(securityHeaders, { https: config.publicUrl.startsWith('https://') });
   await app.register(problemPlugin);
+  await app.register(hostileInput);
+  await app.register(slowClients);
+  await app.register(finiteNumbers);
+  await app.register(metricsPlugin, config.metrics);
   await app.register(cookie);
-  await app.register(multipart, { limits: { ...MULTIPART_LIMITS, fileSize: config.maxPackageBytes } });
+  await app.register(multipartPlugin);
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -192,8 +215,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       },
       security: [{ session: [] }, { token: [] }],
     },
+    transformObject: (generated) => fileFieldsForOpenApi('openapiObject' in generated ? generated.openapiObject : generated.swaggerObject),
   });
-  await app.register(swaggerUi, { routePrefix: '/api/docs' });
+  // No validator badge: it would load an image from validator.swagger.io, which the CSP (rightly) refuses.
+  await app.register(swaggerUi, { routePrefix: '/api/docs', uiConfig: { validatorUrl: null } });
 
   await app.register(health);
   await app.register(
@@ -230,10 +255,6 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     const isApi = url.startsWith('/api/') || url.startsWith('/client/') || url === '/api';
     // Client-side routes of the console fall back to the app; everything else is a 404 problem.
     if (serveConsole && !isApi && (request.method === 'GET' || request.method === 'HEAD')) {
-      reply.header(
-        'Content-Security-Policy',
-        "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'",
-      );
       return reply.header('Cache-Control', 'no-cache').sendFile('index.html');
     }
     return sendProblem(reply, new AppError('NOT_FOUND', `There is no ${request.method} ${url}. The API is described at /api/docs.`));
@@ -261,9 +282,13 @@ export async function ensureFirstAdmin(app: FastifyInstance): Promise<void> {
   if (await services.auth.bootstrapAdmin(config.adminUsername, config.adminPassword)) {
     app.log.info({ username: config.adminUsername }, 'created the first admin from MPOP_ADMIN_USERNAME');
   } else if (!(await services.auth.hasUsers())) {
+    // The command must work as printed: with the database (and data dir) this server uses, never a password.
+    const env = [`DATABASE_URL='${redactDatabaseUrl(config.databaseUrl)}'`];
+    if (config.dataDir !== path.resolve('data')) env.push(`MPOP_DATA_DIR='${config.dataDir}'`);
     app.log.warn(
-      'No user exists yet. Create the first admin by starting once with: ' +
-        "MPOP_ADMIN_USERNAME=admin MPOP_ADMIN_PASSWORD='a-passphrase-of-12+-chars' npm start",
+      `No user exists yet. Create the first admin by starting once with: ${env.join(' ')} ` +
+        "MPOP_ADMIN_USERNAME=admin MPOP_ADMIN_PASSWORD='a-passphrase-of-12+-chars' npm start " +
+        `(or, with the server running or not: ${env.join(' ')} npx mpop admin create-user --username admin --role admin)`,
     );
   }
 }

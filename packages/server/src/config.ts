@@ -37,6 +37,7 @@ export const EnvSchema = Type.Object({
   MPOP_REDIS_PREFIX: v('^[A-Za-z0-9_.:-]{1,64}$', 'a key prefix of letters, digits and _ . : - such as mpop:'),
   MPOP_CONSOLE_DIR: v('^.+$', 'the directory of the built console'),
   LOG_LEVEL: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'one of fatal, error, warn, info, debug, trace, silent'),
+  LOG_FORMAT: oneOf(['auto', 'json', 'pretty'], 'auto (readable text on a terminal, JSON lines otherwise), json or pretty'),
   MPOP_TRUST_PROXY: v(
     '^(true|false|[0-9]+|[0-9A-Fa-f.:/]+(\\s*,\\s*[0-9A-Fa-f.:/]+)*)$',
     'true, false, a hop count such as 1, or proxy addresses/CIDRs separated by commas such as 10.0.0.0/8,127.0.0.1',
@@ -85,6 +86,8 @@ export interface Config {
   /** Where the built console lives; not served when the folder has no index.html. */
   consoleDir: string;
   logLevel: string;
+  /** JSON lines (for log collectors) or pino-pretty text; `auto` picks text when stdout is a terminal. */
+  logFormat: 'auto' | 'json' | 'pretty';
   /** Client API rate limits, in requests per minute; 0 turns one off. */
   rateLimits: { perDevice: number; perAddress: number; perHostApp: number };
   /** Upstream timeout of mPaaS OpenAPI calls. */
@@ -143,7 +146,8 @@ function checkEnv(env: NodeJS.ProcessEnv): Env {
   for (const error of Value.Errors(EnvSchema, known)) {
     const name = error.instancePath.replace(/^\//, '');
     const schema = (EnvSchema.properties as Record<string, TSchema & { description?: string }>)[name];
-    const shown = SECRETS.has(name) ? 'it is not' : `it is "${known[name]}"`;
+    const value = name === 'DATABASE_URL' ? redactDatabaseUrl(known[name]) : known[name];
+    const shown = SECRETS.has(name) ? 'it is not' : `it is "${value}"`;
     throw new ConfigError(`${name} must be ${schema?.description ?? 'valid'}; ${shown}.`);
   }
   return known as Env;
@@ -209,12 +213,45 @@ function workers(raw: string | undefined): number {
   return n;
 }
 
+/** A PostgreSQL URL with its password replaced, for messages and logs. */
+export function redactDatabaseUrl(databaseUrl: string): string {
+  if (!/^postgres(ql)?:\/\//.test(databaseUrl)) return databaseUrl;
+  try {
+    const u = new URL(databaseUrl);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return databaseUrl.replace(/:\/\/([^:/@]*):[^@]*@/, '://$1:***@');
+  }
+}
+
+/**
+ * A PostgreSQL URL must name its database: without one, PostgreSQL connects to the user's default database
+ * (often `postgres`) and the server would silently create its tables there.
+ */
+function checkDatabaseName(databaseUrl: string) {
+  if (!/^postgres(ql)?:\/\//.test(databaseUrl)) return;
+  let name = '';
+  try {
+    name = decodeURIComponent(new URL(databaseUrl).pathname.replace(/^\//, ''));
+  } catch {
+    throw new ConfigError(`DATABASE_URL must be a URL such as postgres://user@host:5432/mpop; "${redactDatabaseUrl(databaseUrl)}" is not.`);
+  }
+  if (!name) {
+    throw new ConfigError(
+      `DATABASE_URL must name a database, such as postgres://user@host:5432/mpop; "${redactDatabaseUrl(databaseUrl)}" names none ` +
+        '(PostgreSQL would use the default database of the user). Create one with: createdb mpop',
+    );
+  }
+}
+
 /** Reads and validates the configuration; throws a ConfigError whose message names the variable and what to fix. */
 export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
   const env = checkEnv(rawEnv);
   const port = int(env, 'PORT', 8080, 0, 65535);
   const dataDir = path.resolve(env.MPOP_DATA_DIR || './data');
   const databaseUrl = env.DATABASE_URL || `sqlite:${path.join(dataDir, 'mpop.db')}`;
+  checkDatabaseName(databaseUrl);
   if (env.MPOP_MASTER_KEY !== undefined && Buffer.from(env.MPOP_MASTER_KEY, 'base64').length !== 32) {
     throw new ConfigError('MPOP_MASTER_KEY must be the base64 of exactly 32 bytes (make one with: openssl rand -base64 32).');
   }
@@ -264,6 +301,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
     sessionTtlMs: int(env, 'MPOP_SESSION_TTL_HOURS', 12, 1, 24 * 30) * 3600_000,
     consoleDir: env.MPOP_CONSOLE_DIR ? path.resolve(env.MPOP_CONSOLE_DIR) : DEFAULT_CONSOLE_DIR,
     logLevel: env.LOG_LEVEL || 'info',
+    logFormat: (env.LOG_FORMAT as Config['logFormat'] | undefined) ?? 'auto',
     rateLimits: {
       perDevice: int(env, 'MPOP_RATE_LIMIT_PER_DEVICE', 60, 0, 1_000_000),
       perAddress: int(env, 'MPOP_RATE_LIMIT_PER_ADDRESS', 3000, 0, 100_000_000),

@@ -6,7 +6,14 @@ import { connectDatabase, sqliteFile } from './db/connect.js';
 import { migrateToLatest } from './db/migrations/index.js';
 import { lockSqlite } from './db/sqlite-lock.js';
 import { isChangeMessage } from './lib/cluster-ipc-transport.js';
+import { stdoutDestination } from './lib/log-destination.js';
+import { explainStartupError } from './lib/startup-errors.js';
 import { AuthService } from './modules/auth/auth.service.js';
+
+/** How long a shutdown may take before the process exits anyway. */
+const SHUTDOWN_LIMIT_MS = 15_000;
+/** How long unwritten log lines may hold up the exit once everything else is closed. */
+const LOG_FLUSH_LIMIT_MS = 2_000;
 
 /** Entry point: configuration from the environment, `MPOP_WORKERS` processes, graceful shutdown on SIGTERM/SIGINT. */
 async function main() {
@@ -26,9 +33,23 @@ async function main() {
 
 /** One server process: the only one, or one worker of a cluster (`first` does the start-up chores). */
 async function serve(config: Config, first: boolean) {
-  const app = await buildApp(config, { startupTasks: first });
-  if (first) await ensureFirstAdmin(app);
-  await app.listen({ port: config.port, host: config.host });
+  const pretty = config.logFormat === 'pretty' || (config.logFormat === 'auto' && Boolean(process.stdout.isTTY));
+  const log = stdoutDestination({ pretty });
+  const fail = async (err: unknown): Promise<never> => {
+    const remedy = explainStartupError(err, config);
+    console.error(`mpop: failed to start: ${remedy ?? (err instanceof Error ? err.message : String(err))}`);
+    await log.flush(LOG_FLUSH_LIMIT_MS);
+    process.exit(1);
+  };
+
+  const app = await buildApp(config, { logStream: log.stream, startupTasks: first }).catch(fail);
+  try {
+    if (first) await ensureFirstAdmin(app);
+    await app.listen({ port: config.port, host: config.host });
+  } catch (err) {
+    await app.close().catch(() => {});
+    await fail(err);
+  }
   if (first) app.log.info(`mpop is ready: console ${config.publicUrl}/ , API docs ${config.publicUrl}/api/docs`);
 
   let closing = false;
@@ -36,16 +57,21 @@ async function serve(config: Config, first: boolean) {
     if (closing) return;
     closing = true;
     app.log.info({ signal }, 'shutting down: finishing in-flight requests');
-    // Fastify stops accepting, waits for in-flight requests, then closes the database (onClose hooks).
+    // Nothing below may block the event loop (see log-destination.ts), so this timer always gets to fire.
     const force = setTimeout(() => {
-      app.log.error('shutdown took longer than 15 s; exiting');
+      console.error(`mpop: shutdown took longer than ${SHUTDOWN_LIMIT_MS / 1000} s; exiting`);
       process.exit(1);
-    }, 15_000);
+    }, SHUTDOWN_LIMIT_MS);
     force.unref();
+    // Fastify stops accepting, waits for in-flight requests, then closes the database (onClose hooks).
     app.close().then(
-      () => process.exit(0),
-      (err) => {
+      async () => {
+        await log.flush(LOG_FLUSH_LIMIT_MS);
+        process.exit(0);
+      },
+      async (err) => {
         app.log.error({ err }, 'error while shutting down');
+        await log.flush(LOG_FLUSH_LIMIT_MS);
         process.exit(1);
       },
     );

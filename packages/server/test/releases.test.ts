@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { verify } from 'node:crypto';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, devConfigForm, dialects, startApp, type TestApp, userWithRole } from './helpers/app.js';
 import { sharedKey } from './helpers/keys.js';
@@ -53,7 +54,8 @@ describe.each(dialects)('controlled releases on %s', (dialect) => {
   async function miniProgram(hosts: { workspaceId: string; appId: string }[], versions = ['1.0.0.0', '2.0.0.0', '3.0.0.0']) {
     const id = (await admin.post('/api/v1/mini-programs', { name: `MP ${++counter}` })).json().miniProgramId as string;
     for (const [i, version] of versions.entries()) {
-      const zip = await miniProgramZip(`pages/v${i}/index`);
+      // Bytes unique to this mini program: a package signature is shared by every package with the same bytes and key.
+      const zip = await miniProgramZip(`pages/v${i}/index`, { 'origin.txt': `${id} ${version}` });
       expect((await admin.post(`/api/v1/mini-programs/${id}/packages`, packageForm({ version }, zip))).statusCode).toBe(201);
     }
     for (const h of hosts)
@@ -269,6 +271,36 @@ describe.each(dialects)('controlled releases on %s', (dialect) => {
     expect(stale.statusCode).toBe(409);
     expect(stale.json().code).toBe('RELEASE_NOT_ACTIVE');
   });
+
+  it.runIf(dialect === 'postgres')(
+    'runs two releases of one mini program one after the other, even when both start at once: one current rollout',
+    async () => {
+      const h = await hostApp();
+      const id = await miniProgram([h]);
+      await release(id, '1.0.0.0');
+      const waiting = async () =>
+        Number(
+          (
+            await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity
+              where datname = current_database() and wait_event_type = 'Lock'`.execute(t.app.db)
+          ).rows[0].n,
+        );
+      // Hold the releases table against writes (reads go on) until both releases have started and wait: without a
+      // lock on the mini program both would read the same current release and both would become current rollouts.
+      let answers: { statusCode: number }[] = [];
+      await t.app.db.transaction().execute(async (trx) => {
+        await sql`lock table releases in exclusive mode`.execute(trx);
+        const pending = ['2.0.0.0', '3.0.0.0'].map((v) =>
+          admin.post(`/api/v1/mini-programs/${id}/packages/${v}/release`, { rollout: { percent: 10 } }),
+        );
+        await expect.poll(waiting, { timeout: 20_000 }).toBe(2);
+        void Promise.all(pending).then((a) => (answers = a));
+      });
+      await expect.poll(() => answers.length, { timeout: 20_000 }).toBe(2);
+      expect(answers.map((a) => a.statusCode)).toEqual([200, 200]);
+      expect((await history(id)).map((r) => r.state)).toEqual(['rolling-out', 'superseded', 'complete']);
+    },
+  );
 
   it('puts the release mandatory flag and its note in the answers', async () => {
     const h = await hostApp();

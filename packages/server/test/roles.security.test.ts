@@ -17,6 +17,7 @@ const ROUTES: [string, string, Role][] = [
   ['GET', '/api/v1/host-apps', 'viewer'],
   ['POST', '/api/v1/host-apps', 'operator'],
   ['GET', '/api/v1/host-apps/ws/ABCDEF0123456', 'viewer'],
+  ['PATCH', '/api/v1/host-apps/ws/ABCDEF0123456', 'operator'],
   ['DELETE', '/api/v1/host-apps/ws/ABCDEF0123456', 'operator'],
   ['GET', '/api/v1/host-apps/ws/ABCDEF0123456/dev-config', 'viewer'],
   ['PUT', '/api/v1/host-apps/ws/ABCDEF0123456/dev-config', 'operator'],
@@ -41,6 +42,13 @@ const ROUTES: [string, string, Role][] = [
   ['DELETE', '/api/v1/host-apps/ws/ABCDEF0123456/mini-programs/1234567890123456', 'operator'],
 ];
 
+/** Routes anyone may call: what the sign-in page needs before anyone is signed in. */
+const PUBLIC: [string, string][] = [
+  ['GET', '/api/v1/session/options'],
+  ['GET', '/api/v1/session/oidc/start'],
+  ['GET', '/api/v1/session/oidc/callback'],
+];
+
 describe('role matrix: every admin route is authenticated and role-checked', () => {
   let t: TestApp;
   const clients = {} as Record<Role | 'anonymous', Client>;
@@ -63,7 +71,7 @@ describe('role matrix: every admin route is authenticated and role-checked', () 
       for (const m of Object.keys(methods)) registered.add(`${m.toUpperCase()} ${p}`);
     }
     const covered = new Set(
-      ROUTES.map(
+      [...ROUTES, ...PUBLIC].map(
         ([m, url]) =>
           `${m} ${url
             .replace(/ABCDEF0123456/g, '{appId}')
@@ -77,6 +85,13 @@ describe('role matrix: every admin route is authenticated and role-checked', () 
     );
     for (const r of registered) expect(covered, `no role-matrix row for ${r}`).toContain(r);
   });
+
+  for (const [method, url] of PUBLIC) {
+    it(`${method} ${url} is public`, async () => {
+      const res = await clients.anonymous.request({ method: method as 'GET', url });
+      expect([401, 403]).not.toContain(res.statusCode);
+    });
+  }
 
   for (const [method, url, need] of ROUTES) {
     it(`${method} ${url} needs ${need}`, async () => {

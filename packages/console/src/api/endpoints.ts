@@ -7,8 +7,10 @@ import type {
   MpaasAppList,
   MpaasWorkspaceList,
   Session,
+  SessionOptions,
   SignInBody,
   SyncHostAppBody,
+  UpdateHostAppBody,
   MiniProgram,
   Package,
   AuthorizedMiniProgram,
@@ -30,6 +32,9 @@ const hostAppPath = (workspaceId: string, appId: string) =>
 
 export const api = {
   signIn: (body: SignInBody) => request<Session>('POST', '/api/v1/session', body),
+  sessionOptions: () => request<SessionOptions>('GET', '/api/v1/session/options'),
+  /** Where "Sign in with SSO" sends the browser (a navigation, not a fetch: the provider's pages follow). */
+  ssoStartUrl: (next: string) => `/api/v1/session/oidc/start?next=${encodeURIComponent(next)}`,
   session: () => request<Session>('GET', '/api/v1/session'),
   signOut: () => request<void>('DELETE', '/api/v1/session'),
 
@@ -41,6 +46,8 @@ export const api = {
   createHostApp: (body: CreateHostAppBody) => request<HostApp>('POST', '/api/v1/host-apps', body),
   getHostApp: (workspaceId: string, appId: string) => request<HostApp>('GET', hostAppPath(workspaceId, appId)),
   deleteHostApp: (workspaceId: string, appId: string) => request<void>('DELETE', hostAppPath(workspaceId, appId)),
+  updateHostApp: (workspaceId: string, appId: string, body: UpdateHostAppBody) =>
+    request<HostApp>('PATCH', hostAppPath(workspaceId, appId), body),
   getDevConfig: (workspaceId: string, appId: string) => request<DevConfig>('GET', `${hostAppPath(workspaceId, appId)}/dev-config`),
   setDevConfig: (workspaceId: string, appId: string, virtualDomain: string, keyFile?: File) => {
     const form = new FormData();

@@ -1,21 +1,42 @@
-import { useState } from 'react';
-import { Alert, Button, Card, Form, Input, Typography } from 'antd';
+import { useEffect, useState } from 'react';
+import { Alert, Button, Card, Divider, Form, Input, Typography } from 'antd';
+import type { SessionOptions } from '@mpop/contracts';
 import { Navigate, useSearchParams } from 'react-router';
 import { ApiError } from '../api/client';
+import { api } from '../api/endpoints';
 import { useI18n } from '../i18n/i18n';
+import type { MessageKey } from '../i18n/messages';
 import { LanguageSwitch } from '../layout/LanguageSwitch';
 import { useSession } from './use-session';
 
-/** Sign-in; afterwards the user goes back to where they were (`?next=`). */
+/** The codes single sign-on sends back to this page (`?ssoError=`), each with its own message. */
+const SSO_ERRORS = ['SSO_ROLE_MISSING', 'SSO_FAILED', 'SSO_NOT_CONFIGURED'] as const;
+
+/**
+ * Sign-in: user name and password, "Sign in with SSO", or both, as the server offers (GET /api/v1/session/options).
+ * Afterwards the user goes back to where they were (`?next=`).
+ */
 export function SignInPage() {
   const { t } = useI18n();
   const { user, expired, signIn } = useSession();
   const [params] = useSearchParams();
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
+  const [options, setOptions] = useState<SessionOptions>();
+  useEffect(() => {
+    // Until the server says otherwise, offer the form: it answers clearly when local sign-in is off.
+    api.sessionOptions().then(setOptions, () => setOptions({ localSignIn: true, sso: false }));
+  }, []);
   const next = params.get('next');
   const target = next?.startsWith('/') && !next.startsWith('//') ? next : '/host-apps';
   if (user) return <Navigate to={target} replace />;
+
+  const ssoError = params.get('ssoError');
+  const ssoMessage =
+    ssoError &&
+    ((SSO_ERRORS as readonly string[]).includes(ssoError)
+      ? t(`ssoError${ssoError}` as MessageKey)
+      : t('ssoErrorOther', { code: ssoError.replace(/[^A-Z_]/g, '').slice(0, 40) }));
 
   const submit = async (values: { username: string; password: string }) => {
     setBusy(true);
@@ -23,7 +44,8 @@ export function SignInPage() {
     try {
       await signIn(values.username, values.password);
     } catch (err) {
-      setError(err instanceof ApiError ? err.problem.detail : String(err));
+      if (err instanceof ApiError && err.code === 'LOCAL_SIGNIN_DISABLED') setError(t('localSignInDisabled'));
+      else setError(err instanceof ApiError ? err.problem.detail : String(err));
     } finally {
       setBusy(false);
     }
@@ -39,19 +61,31 @@ export function SignInPage() {
           <LanguageSwitch />
         </div>
         <Typography.Paragraph type="secondary">{t('appTitle')}</Typography.Paragraph>
-        {expired && <Alert type="warning" showIcon message={t('sessionExpired')} style={{ marginBottom: 16 }} />}
-        {error && <Alert type="error" showIcon message={error} role="alert" style={{ marginBottom: 16 }} />}
-        <Form layout="vertical" onFinish={submit} requiredMark={false}>
-          <Form.Item label={t('username')} name="username" rules={[{ required: true, message: t('username') }]}>
-            <Input autoComplete="username" autoFocus />
-          </Form.Item>
-          <Form.Item label={t('password')} name="password" rules={[{ required: true, message: t('password') }]}>
-            <Input.Password autoComplete="current-password" />
-          </Form.Item>
-          <Button type="primary" htmlType="submit" block loading={busy}>
-            {t('signIn')}
-          </Button>
-        </Form>
+        {expired && <Alert type="warning" showIcon title={t('sessionExpired')} style={{ marginBottom: 16 }} />}
+        {ssoMessage && <Alert type="error" showIcon title={ssoMessage} role="alert" style={{ marginBottom: 16 }} />}
+        {error && <Alert type="error" showIcon title={error} role="alert" style={{ marginBottom: 16 }} />}
+        {options?.localSignIn !== false && (
+          <Form layout="vertical" onFinish={submit} requiredMark={false}>
+            <Form.Item label={t('username')} name="username" rules={[{ required: true, message: t('username') }]}>
+              <Input autoComplete="username" autoFocus />
+            </Form.Item>
+            <Form.Item label={t('password')} name="password" rules={[{ required: true, message: t('password') }]}>
+              <Input.Password autoComplete="current-password" />
+            </Form.Item>
+            <Button type="primary" htmlType="submit" block loading={busy}>
+              {t('signIn')}
+            </Button>
+          </Form>
+        )}
+        {options?.sso && (
+          <>
+            {options.localSignIn && <Divider plain>{t('signInOr')}</Divider>}
+            {/* A link, not a fetch: the browser goes to the identity provider and comes back signed in. */}
+            <Button block type={options.localSignIn ? 'default' : 'primary'} href={api.ssoStartUrl(target)}>
+              {t('signInWithSso')}
+            </Button>
+          </>
+        )}
       </Card>
     </div>
   );

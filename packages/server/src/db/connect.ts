@@ -1,9 +1,9 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { CamelCasePlugin, Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import type { Database } from './schema.js';
+import { ensurePrivateDir, ensurePrivateFile } from '../lib/private-files.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -32,7 +32,11 @@ export function connectDatabase(databaseUrl: string): DatabaseHandle {
   const plugins = [new CamelCasePlugin()];
   if (databaseUrl.startsWith('sqlite:')) {
     const file = databaseUrl.slice('sqlite:'.length);
-    if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    if (file !== ':memory:') {
+      // Password hashes and sealed keys live here: the folder 0700 and the file 0600 (SQLite gives -wal/-shm the same).
+      ensurePrivateDir(path.dirname(path.resolve(file)));
+      ensurePrivateFile(file);
+    }
     const sqlite = new SQLite(file);
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('foreign_keys = ON');

@@ -20,6 +20,7 @@ export interface Database {
   hostAppPreviousKeys: HostAppPreviousKeysTable;
   deviceVersions: DeviceVersionsTable;
   eventCounts: EventCountsTable;
+  meta: MetaTable;
 }
 
 export interface UsersTable {
@@ -27,6 +28,9 @@ export interface UsersTable {
   passwordHash: string;
   role: Role;
   createdAt: string;
+  /** The OpenID Connect issuer and subject of a user created by single sign-on; null for local users. */
+  ssoIssuer: string | null;
+  ssoSubject: string | null;
 }
 
 export interface SessionsTable {
@@ -59,6 +63,8 @@ export interface HostAppsTable {
   source: 'manual' | 'mpaas';
   createdAt: string;
   updatedAt: string;
+  /** When the host app was disabled (the client API refuses it); null while enabled. */
+  disabledAt: string | null;
 }
 
 export interface DevConfigsTable {
@@ -120,6 +126,13 @@ export interface PackageSignaturesTable {
   sha256: string;
   signature: string;
   createdAt: string;
+}
+
+/** Facts about the installation itself, by name (the master key's check value). */
+export interface MetaTable {
+  name: string;
+  value: string;
+  updatedAt: string;
 }
 
 /**

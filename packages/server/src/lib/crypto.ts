@@ -1,7 +1,22 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes, randomInt, scrypt, timingSafeEqual } from 'node:crypto';
+import os from 'node:os';
 import { promisify } from 'node:util';
+import { Semaphore } from './semaphore.js';
 
-const scryptAsync = promisify(scrypt) as (password: string, salt: Buffer, keylen: number, options: object) => Promise<Buffer>;
+const scryptRaw = promisify(scrypt) as (password: string, salt: Buffer, keylen: number, options: object) => Promise<Buffer>;
+
+/**
+ * Password hashes run on libuv's thread pool (4 threads by default), which file reads share: a burst of sign-ins
+ * would otherwise fill it and stall package downloads for seconds. At most this many hashes run at once (two, or one
+ * on a two-core machine so that a core is left for the event loop); the rest wait their turn in memory, leaving the
+ * other threads to file I/O.
+ */
+export const PASSWORD_HASH_CONCURRENCY = Math.max(1, Math.min(2, os.availableParallelism() - 1));
+const hashSlots = new Semaphore(PASSWORD_HASH_CONCURRENCY);
+const scryptAsync = (password: string, salt: Buffer, keylen: number, options: object) =>
+  hashSlots.run(() => scryptRaw(password, salt, keylen, options));
+/** Password hashes waiting for a slot: a sign-in refuses to queue behind too many. */
+export const passwordHashBacklog = () => hashSlots.waiting;
 
 // OWASP-recommended scrypt cost (N=2^15, r=8, p=1): ~50-100 ms per hash, which is the point.
 const SCRYPT = { N: 1 << 15, r: 8, p: 1, maxmem: 128 * 1024 * 1024 };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { screen } from '@testing-library/react';
+import { fireEvent, screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { HostAppPage } from './HostAppPage';
 import { fakeFetch, renderWithProviders } from '../../test/render';
@@ -38,4 +38,33 @@ describe('HostAppPage', () => {
     expect(await screen.findByText('No app matches "50%_off".')).toBeTruthy();
     expect(calls[1].url).toBe('/api/v1/host-apps?query=50%25_off&page=1&pageSize=10');
   });
+
+  it('disables a host app after confirmation, shows it as disabled, and offers Enable', async () => {
+    const app = {
+      appId: '0123456789ABC',
+      workspaceId: 'default',
+      tenantId: 'ABCDEFGH',
+      name: 'Retail Super App',
+      source: 'manual',
+      devConfigured: true,
+      enabled: true,
+      createdAt: '2026-11-25T14:36:42.000Z',
+      updatedAt: '2026-11-25T14:36:42.000Z',
+    };
+    const calls = fakeFetch([
+      { status: 200, body: { items: [app], total: 1, page: 1, pageSize: 10 } },
+      { status: 200, body: { ...app, enabled: false } },
+      { status: 200, body: { items: [{ ...app, enabled: false }], total: 1, page: 1, pageSize: 10 } },
+    ]);
+    renderWithProviders(<HostAppPage />);
+    fireEvent.click(await screen.findByText('Disable'));
+    expect((await screen.findAllByText('Disable the app "Retail Super App"?')).length).toBeGreaterThan(0);
+    const disableButtons = screen.getAllByText('Disable');
+    fireEvent.click(disableButtons[disableButtons.length - 1]); // the dialog's own button
+    expect(await screen.findByText('Enable', {}, { timeout: 10_000 })).toBeTruthy();
+    expect(screen.getByText('Disabled')).toBeTruthy();
+    expect(calls[1].url).toBe('/api/v1/host-apps/default/0123456789ABC');
+    expect(calls[1].init?.method).toBe('PATCH');
+    expect(JSON.parse(String(calls[1].init?.body))).toEqual({ enabled: false });
+  }, 60_000);
 });

@@ -67,6 +67,27 @@ export function HostAppPage() {
     });
   };
 
+  const setEnabled = async (app: HostApp, enabled: boolean) => {
+    try {
+      await api.updateHostApp(app.workspaceId, app.appId, { enabled });
+      void message.success(t(enabled ? 'enabledDone' : 'disabledDone', { name: app.name }));
+      await load();
+    } catch (err) {
+      void message.error(err instanceof ApiError ? err.problem.detail : String(err));
+    }
+  };
+
+  const confirmDisable = (app: HostApp) => {
+    modal.confirm({
+      title: t('disableTitle', { name: app.name }),
+      content: t('disableContent'),
+      okText: t('disable'),
+      okButtonProps: { danger: true },
+      cancelText: t('cancel'),
+      onOk: () => setEnabled(app, false),
+    });
+  };
+
   return (
     <Card title={t('hostApp')}>
       <Space style={{ marginBottom: 16, width: '100%', justifyContent: 'space-between' }} wrap>
@@ -127,7 +148,12 @@ export function HostAppPage() {
             title: t('appNameCol'),
             dataIndex: 'name',
             width: 150,
-            render: (name: string) => <Typography.Text strong>{name}</Typography.Text>,
+            render: (name: string, app) => (
+              <Space size={4} wrap>
+                <Typography.Text strong>{name}</Typography.Text>
+                {!app.enabled && <Tag color="red">{t('disabledTag')}</Tag>}
+              </Space>
+            ),
           },
           {
             title: t('appId'),
@@ -172,6 +198,15 @@ export function HostAppPage() {
                 <Button type="link" size="small" onClick={() => setAuthorizing(app)}>
                   {t('authorizedMiniPrograms')}
                 </Button>
+                {app.enabled ? (
+                  <Button type="link" size="small" onClick={() => confirmDisable(app)}>
+                    {t('disable')}
+                  </Button>
+                ) : (
+                  <Button type="link" size="small" onClick={() => void setEnabled(app, true)}>
+                    {t('enable')}
+                  </Button>
+                )}
                 <Button type="link" size="small" danger onClick={() => confirmDelete(app)}>
                   {t('delete')}
                 </Button>

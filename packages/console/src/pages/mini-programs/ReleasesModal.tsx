@@ -227,7 +227,7 @@ export function ReleasesModal({ program, onClose }: { program?: MiniProgram; onC
         loading={!items && !error}
         dataSource={items ?? []}
         pagination={{ pageSize: 10, hideOnSinglePage: true }}
-        scroll={{ x: 960 }}
+        scroll={{ x: 1100 }}
         columns={[
           { title: t('version'), dataIndex: 'version' },
           { title: t('status'), key: 'state', render: (_, rel) => <ReleaseStateTag release={rel} /> },
@@ -240,11 +240,11 @@ export function ReleasesModal({ program, onClose }: { program?: MiniProgram; onC
           { title: r('previousVersion'), dataIndex: 'previousVersion', render: (v: string | null) => v ?? '—' },
           { title: r('hostApps'), key: 'hostApps', render: (_, rel) => scope(rel) },
           { title: r('devices'), dataIndex: 'devices', render: (n: number) => n.toLocaleString() },
-          { title: r('mandatory'), dataIndex: 'mandatory', render: (m: boolean) => (m ? r('yes') : r('no')) },
+          { title: r('mandatoryColumn'), dataIndex: 'mandatory', render: (m: boolean) => (m ? r('yes') : r('no')) },
           { title: r('signing'), key: 'signing', render: (_, rel) => `${rel.signing.done}/${rel.signing.total}` },
           { title: r('note'), dataIndex: 'note', ellipsis: true, render: (n: string | null) => n ?? '' },
           { title: r('createdBy'), dataIndex: 'createdBy' },
-          { title: t('createdAt'), dataIndex: 'createdAt', render: (v: string) => fmt(v) },
+          { title: t('createdAt'), dataIndex: 'createdAt', width: 190, render: (v: string) => fmt(v) },
         ]}
       />
       <RaiseDialog

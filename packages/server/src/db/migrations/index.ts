@@ -1,11 +1,14 @@
-import { type Kysely, Migrator, type Migration, type MigrationProvider } from 'kysely';
+import { type Kysely, Migrator, type Migration, type MigrationProvider, sql } from 'kysely';
 import type { Dialect } from '../connect.js';
 import type { Database } from '../schema.js';
 import { initial } from './0001_initial.js';
 import { timestamptz } from './0002_timestamptz.js';
 import { releases } from './0003_releases.js';
 import { integrationKit } from './0004_integration_kit.js';
+import { operations } from './0005_operations.js';
 import { searchIndexes } from './0006_search_indexes.js';
+import { auditActorWidth } from './0008_audit_actor_width.js';
+import { namesSso } from './0009_names_sso.js';
 
 export interface MigrationContext {
   dialect: Dialect;
@@ -20,8 +23,22 @@ function migrations(ctx: MigrationContext): Record<string, Migration> {
     '0002_timestamptz': timestamptz(ctx),
     '0003_releases': releases(ctx),
     '0004_integration_kit': integrationKit(ctx),
+    '0005_operations': operations(ctx),
     '0006_search_indexes': searchIndexes(ctx),
+    '0008_audit_actor_width': auditActorWidth(ctx),
+    '0009_names_sso': namesSso(ctx),
   };
+}
+
+/**
+ * PostgreSQL: the schema the tables are created in (the first of the search path). Kysely's migrator looks for its
+ * own tables in every schema unless told which one: a database with another mpop schema in it (tests, staging
+ * copies) would make it skip creating them, then fail to find them.
+ */
+export async function migrationSchema(db: Kysely<any>, dialect: Dialect): Promise<string | undefined> {
+  if (dialect !== 'postgres') return undefined;
+  const { rows } = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(db);
+  return rows[0]?.schema ?? undefined;
 }
 
 /** Brings the schema up to date. Kysely's migrator takes a lock, so several processes may start at once. */
@@ -29,9 +46,33 @@ export async function migrateToLatest(db: Kysely<Database>, dialect: Dialect, wa
   const provider: MigrationProvider = { getMigrations: async () => migrations({ dialect, warn }) };
   // Migrations are written in snake_case: run them on a connection without the CamelCasePlugin.
   const raw = db.withoutPlugins() as unknown as Kysely<any>;
-  const { error, results } = await new Migrator({ db: raw, provider }).migrateToLatest();
+  const { error, results } = await new Migrator({
+    db: raw,
+    provider,
+    migrationTableSchema: await migrationSchema(raw, dialect),
+  }).migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error) {
-    throw new Error(`Database migration ${failed ? `"${failed.migrationName}" ` : ''}failed: ${(error as Error).message ?? error}`);
+    throw new Error(`Database migration ${failed ? `"${failed.migrationName}" ` : ''}failed: ${(error as Error).message ?? error}`, {
+      cause: error,
+    });
+  }
+}
+
+/** The names of every migration this version knows, in order. */
+export const knownMigrations = (dialect: Dialect): string[] => Object.keys(migrations({ dialect })).sort();
+
+/** Brings the schema to exactly the migration `name` (a restore first rebuilds the schema its backup was made at). */
+export async function migrateTo(db: Kysely<Database>, dialect: Dialect, name: string): Promise<void> {
+  const provider: MigrationProvider = { getMigrations: async () => migrations({ dialect }) };
+  const raw = db.withoutPlugins() as unknown as Kysely<any>;
+  const { error, results } = await new Migrator({ db: raw, provider, migrationTableSchema: await migrationSchema(raw, dialect) }).migrateTo(
+    name,
+  );
+  const failed = results?.find((r) => r.status === 'Error');
+  if (error) {
+    throw new Error(`Database migration ${failed ? `"${failed.migrationName}" ` : ''}failed: ${(error as Error).message ?? error}`, {
+      cause: error,
+    });
   }
 }

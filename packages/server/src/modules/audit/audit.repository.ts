@@ -1,10 +1,11 @@
-import type { AuditEvent, PageOf } from '@mpop/contracts';
+import type { AuditAction, AuditEvent, PageOf } from '@mpop/contracts';
 import type { Executor } from '../../db/executor.js';
 import { nowIso } from '../../lib/time.js';
 
 export interface AuditEntry {
   actor: string;
-  action: string;
+  /** From the closed list in @mpop/contracts (`AuditActions`). */
+  action: AuditAction;
   target: string;
   details?: Record<string, unknown>;
 }
@@ -28,7 +29,7 @@ export class AuditRepository {
   }
 
   /** Newest first. */
-  async list(opts: { page: number; pageSize: number; action?: string }): Promise<PageOf<AuditEvent>> {
+  async list(opts: { page: number; pageSize: number; action?: AuditAction }): Promise<PageOf<AuditEvent>> {
     let q = this.db.selectFrom('auditEvents');
     if (opts.action) q = q.where('action', '=', opts.action);
     const [{ total }] = await q.select((eb) => eb.fn.countAll<number>().as('total')).execute();

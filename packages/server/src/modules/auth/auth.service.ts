@@ -1,13 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import type { CreatedToken, Role, SessionUser, Token, User } from '@mpop/contracts';
+import { Value } from 'typebox/value';
+import { type CreatedToken, type Role, type SessionUser, type Token, type User, UsernameSchema } from '@mpop/contracts';
 import type { Database } from '../../db/schema.js';
 import { isUniqueViolation } from '../../db/connect.js';
 import { AppError, notFound } from '../../lib/app-error.js';
-import { dummyPasswordHash, hashPassword, newSecret, sha256Hex, verifyPassword } from '../../lib/crypto.js';
+import { dummyPasswordHash, hashPassword, newSecret, PASSWORD_HASH_CONCURRENCY, sha256Hex, verifyPassword } from '../../lib/crypto.js';
+import { cleanName } from '../../lib/names.js';
 import { nowIso } from '../../lib/time.js';
 import { AuditRepository } from '../audit/audit.repository.js';
-import { LoginThrottle } from './login-throttle.js';
+import { type Attempt, LoginThrottle, Throttled } from './login-throttle.js';
 import { lowerRole, roleAtLeast } from './roles.js';
 import { SessionRepository } from './session.repository.js';
 import { TokenRepository } from './token.repository.js';
@@ -23,9 +25,29 @@ export interface Principal {
 }
 
 export const TOKEN_PREFIX = 'mpop_';
+/** The password hash of users created by single sign-on: not a scrypt hash, so no password ever matches it. */
+export const SSO_PASSWORD_HASH = 'sso';
+
+export interface OpenedSession {
+  cookie: string;
+  user: SessionUser;
+  expiresAt: Date;
+}
+
+/**
+ * Password checks under way at once (hashing or waiting for a hash slot, a few seconds of waiting at most). One more
+ * is asked to come back instead, so a burst from many addresses costs time and memory in proportion to this, not to
+ * the size of the burst.
+ */
+export const MAX_PASSWORD_CHECKS = PASSWORD_HASH_CONCURRENCY + 16;
+
+const tooManyAttempts = (seconds: number, why: string) =>
+  new AppError('TOO_MANY_ATTEMPTS', `${why} Try again in ${seconds} seconds.`, { headers: { 'Retry-After': String(seconds) } });
 
 export class AuthService {
   private readonly throttle = new LoginThrottle();
+  /** Sign-ins between the throttle and the end of their password check. */
+  private passwordChecks = 0;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -44,24 +66,52 @@ export class AuthService {
     return (await new UserRepository(this.db).count()) > 0;
   }
 
-  /** Verifies credentials and opens a session. @returns the cookie value (shown to nobody else) and the user. */
-  async signIn(username: string, password: string, address: string): Promise<{ cookie: string; user: SessionUser; expiresAt: Date }> {
-    const wait = this.throttle.retryAfter(username, address);
-    if (wait > 0) {
-      throw new AppError('TOO_MANY_ATTEMPTS', `Too many failed sign-ins. Try again in ${wait} seconds.`, {
-        headers: {
-          'Retry-After': String(wait),
-        },
-      });
+  /**
+   * Verifies credentials and opens a session. The attempt is counted before the password is checked (see
+   * LoginThrottle), the check waits its turn for a hash slot, and a failure is audited without the password.
+   * @returns the cookie value (shown to nobody else) and the user.
+   */
+  async signIn(username: string, password: string, address: string): Promise<OpenedSession> {
+    let attempt: Attempt;
+    try {
+      attempt = this.throttle.begin(username, address);
+    } catch (err) {
+      if (!(err instanceof Throttled)) throw err;
+      throw tooManyAttempts(err.retryAfterSeconds, 'Too many failed sign-ins from your address.');
     }
-    const user = await new UserRepository(this.db).find(username);
-    // Hash even for unknown users, so the answer time does not tell which user names exist.
-    const ok = await verifyPassword(password, user?.passwordHash ?? (await dummyPasswordHash()));
+    if (this.passwordChecks >= MAX_PASSWORD_CHECKS) {
+      attempt.cancel();
+      throw tooManyAttempts(2, 'The server is busy checking other sign-ins.');
+    }
+    let user: Awaited<ReturnType<UserRepository['find']>>;
+    let ok: boolean;
+    this.passwordChecks++;
+    try {
+      user = await new UserRepository(this.db).find(username);
+      // Hash even for unknown users, so the answer time does not tell which user names exist.
+      // Users of single sign-on have no password: they take as long to refuse as anyone else.
+      const local = user && user.passwordHash !== SSO_PASSWORD_HASH ? user : undefined;
+      ok = (await verifyPassword(password, local?.passwordHash ?? (await dummyPasswordHash()))) && local !== undefined;
+    } catch (err) {
+      attempt.cancel();
+      throw err;
+    } finally {
+      this.passwordChecks--;
+    }
     if (!user || !ok) {
-      this.throttle.fail(username, address);
+      const lockedSeconds = attempt.fail();
+      await this.recordFailedSignIn(username, address, lockedSeconds);
       throw new AppError('UNAUTHENTICATED', 'The user name or password is wrong.');
     }
-    this.throttle.succeed(username);
+    attempt.succeed();
+    return this.openSession(user, 'password');
+  }
+
+  /**
+   * Opens a server-side session for a user who has proved who they are (password or single sign-on).
+   * @returns the cookie value (shown to nobody else), the user and when the session ends.
+   */
+  async openSession(user: { username: string; role: Role }, method: 'password' | 'sso'): Promise<OpenedSession> {
     const cookie = newSecret();
     const now = new Date();
     const expiresAt = new Date(now.getTime() + this.sessionTtlMs);
@@ -74,9 +124,29 @@ export class AuthService {
         createdAt: now.toISOString(),
         expiresAt: expiresAt.toISOString(),
       });
-      await new AuditRepository(trx).record({ actor: user.username, action: 'session.created', target: `user:${user.username}` });
+      await new AuditRepository(trx).record({
+        actor: user.username,
+        action: 'session.created',
+        target: `user:${user.username}`,
+        ...(method === 'sso' ? { details: { method } } : {}),
+      });
     });
     return { cookie, user: { username: user.username, role: user.role }, expiresAt };
+  }
+
+  /**
+   * One audit event per evaluated failure (attempts refused by the throttle are not evaluated, so an attacker cannot
+   * flood the log faster than the throttle allows). Never the password; a user name that no user could have is not
+   * echoed either.
+   */
+  private async recordFailedSignIn(username: string, address: string, lockedSeconds: number) {
+    const name = Value.Check(UsernameSchema, username) ? username : '(not a user name)';
+    await new AuditRepository(this.db).record({
+      actor: 'anonymous',
+      action: 'session.failed',
+      target: `user:${name}`,
+      details: { address, ...(lockedSeconds > 0 ? { lockedForSeconds: lockedSeconds } : {}) },
+    });
   }
 
   async principalFromSession(cookie: string): Promise<Principal | undefined> {
@@ -123,7 +193,7 @@ export class AuthService {
     } catch (err) {
       throw isUniqueViolation(err) ? userExists(input.username) : err;
     }
-    return { username: user.username, role: user.role, createdAt: user.createdAt };
+    return { username: user.username, role: user.role, sso: false, createdAt: user.createdAt };
   }
 
   async deleteUser(username: string, actor: Principal): Promise<void> {
@@ -141,6 +211,7 @@ export class AuthService {
 
   /** Creates a token with the caller's role or a lower one. The token text is returned here and never again. */
   async createToken(input: { name: string; role?: Role }, principal: Principal): Promise<CreatedToken> {
+    const name = cleanName(input.name, { field: 'name', label: 'The token name', max: 64 });
     const role = input.role ?? principal.role;
     if (!roleAtLeast(principal.role, role)) {
       throw new AppError('FORBIDDEN', `A ${principal.role} cannot create a token with the ${role} role.`);
@@ -150,7 +221,7 @@ export class AuthService {
     await this.db.transaction().execute(async (trx) => {
       await new TokenRepository(trx).insert({
         id,
-        name: input.name,
+        name,
         role,
         tokenHash: sha256Hex(token),
         createdBy: principal.username,
@@ -160,10 +231,10 @@ export class AuthService {
         actor: principal.actor,
         action: 'token.created',
         target: `token:${id}`,
-        details: { name: input.name, role },
+        details: { name, role },
       });
     });
-    return { id, name: input.name, role, token };
+    return { id, name, role, token };
   }
 
   /** Admins see every token; others their own. */

@@ -9,8 +9,18 @@ export class UserRepository {
     return this.db.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirst();
   }
 
-  list() {
-    return this.db.selectFrom('users').select(['username', 'role', 'createdAt']).orderBy('username').execute();
+  /** @returns the user created by single sign-on for this identity, or undefined. */
+  findBySso(issuer: string, subject: string) {
+    return this.db.selectFrom('users').selectAll().where('ssoIssuer', '=', issuer).where('ssoSubject', '=', subject).executeTakeFirst();
+  }
+
+  async list() {
+    const rows = await this.db.selectFrom('users').select(['username', 'role', 'createdAt', 'ssoSubject']).orderBy('username').execute();
+    return rows.map(({ ssoSubject, ...u }) => ({ ...u, sso: ssoSubject !== null }));
+  }
+
+  async setRole(username: string, role: Role) {
+    await this.db.updateTable('users').set({ role }).where('username', '=', username).execute();
   }
 
   async count(): Promise<number> {
@@ -30,7 +40,14 @@ export class UserRepository {
     return Number(row.n);
   }
 
-  async insert(user: { username: string; passwordHash: string; role: Role; createdAt: string }) {
+  async insert(user: {
+    username: string;
+    passwordHash: string;
+    role: Role;
+    createdAt: string;
+    ssoIssuer?: string | null;
+    ssoSubject?: string | null;
+  }) {
     await this.db.insertInto('users').values(user).execute();
   }
 

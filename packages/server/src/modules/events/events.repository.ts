@@ -18,13 +18,18 @@ export class EventsRepository {
 
   /** @returns the internal id of a host app, or undefined when it is not on the list. */
   async hostAppId(workspaceId: string, appId: string): Promise<number | undefined> {
+    return (await this.hostApp(workspaceId, appId))?.id;
+  }
+
+  /** @returns the host app's id and whether it is disabled, or undefined when it is not registered. */
+  async hostApp(workspaceId: string, appId: string): Promise<{ id: number; disabled: boolean } | undefined> {
     const row = await this.db
       .selectFrom('hostApps')
-      .select('id')
+      .select(['id', 'disabledAt'])
       .where('workspaceId', '=', workspaceId)
       .where('appId', '=', appId)
       .executeTakeFirst();
-    return row?.id;
+    return row && { id: row.id, disabled: row.disabledAt !== null };
   }
 
   /** Which of these host apps still exist (one may be deleted while its devices' events wait to be written). */

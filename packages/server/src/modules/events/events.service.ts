@@ -32,7 +32,7 @@ export interface EventsOptions {
 export class EventsService {
   private latest = new Map<string, DeviceVersionsTable>();
   private counts = new Map<string, EventCountsTable>();
-  private readonly hostApps = new Map<string, number>();
+  private readonly hostApps = new Map<string, { id: number; disabled: boolean }>();
   private readonly knownMiniPrograms = new Set<string>();
   private flushing: Promise<void> = Promise.resolve();
   private timers: NodeJS.Timeout[] = [];
@@ -66,13 +66,20 @@ export class EventsService {
 
   /** Takes one batch of a device's events. Events naming a mini program the platform does not know are ignored. */
   async record(req: EventsRequest, now = Date.now()): Promise<EventsAccepted> {
-    const hostAppId = await this.hostAppId(req.workspaceId, req.appId);
-    if (hostAppId === undefined) {
+    const hostApp = await this.hostApp(req.workspaceId, req.appId);
+    if (hostApp === undefined) {
       throw new AppError(
         'HOST_APP_NOT_REGISTERED',
         `The app ${req.appId} is not in the Host App list of workspace ${req.workspaceId}; only listed apps may report events.`,
       );
     }
+    if (hostApp.disabled) {
+      throw new AppError(
+        'HOST_APP_DISABLED',
+        `The host app ${req.appId} of workspace ${req.workspaceId} is disabled; an operator can enable it again in the console.`,
+      );
+    }
+    const hostAppId = hostApp.id;
     const known = await this.knownOf(req.events.map((e) => e.miniProgramId));
     const oldest = now - this.options.retentionDays * DAY_MS;
     let accepted = 0;
@@ -181,17 +188,18 @@ export class EventsService {
     };
   }
 
-  private async hostAppId(workspaceId: string, appId: string): Promise<number | undefined> {
+  private async hostApp(workspaceId: string, appId: string): Promise<{ id: number; disabled: boolean } | undefined> {
     const k = `${workspaceId}\n${appId}`;
     const hit = this.hostApps.get(k);
     if (hit !== undefined) return hit;
-    // Only found apps are remembered: an app added later must be heard at once. Deletions drop the entry (ChangeBus).
-    const id = await new EventsRepository(this.db).hostAppId(workspaceId, appId);
-    if (id !== undefined) {
+    // Only found apps are remembered: an app added later must be heard at once. Deletions, disabling and enabling
+    // drop the entry (ChangeBus).
+    const found = await new EventsRepository(this.db).hostApp(workspaceId, appId);
+    if (found !== undefined) {
       if (this.hostApps.size >= MAX_CACHED_HOST_APPS) this.hostApps.delete(this.hostApps.keys().next().value!);
-      this.hostApps.set(k, id);
+      this.hostApps.set(k, found);
     }
-    return id;
+    return found;
   }
 
   private async knownOf(ids: string[]): Promise<Set<string>> {

@@ -4,12 +4,12 @@ import type { Executor } from '../../db/executor.js';
 export class GateRepository {
   constructor(private readonly db: Executor) {}
 
-  /** @returns the host app with its virtual domain and key fingerprint (null when not configured), or undefined. */
+  /** @returns the host app with its disabled time, virtual domain and key fingerprint (null when not configured), or undefined. */
   findHostApp(workspaceId: string, appId: string) {
     return this.db
       .selectFrom('hostApps')
       .leftJoin('devConfigs', 'devConfigs.hostAppId', 'hostApps.id')
-      .select(['hostApps.id', 'devConfigs.virtualDomain', 'devConfigs.keyFingerprint'])
+      .select(['hostApps.id', 'hostApps.disabledAt', 'devConfigs.virtualDomain', 'devConfigs.keyFingerprint'])
       .where('hostApps.workspaceId', '=', workspaceId)
       .where('hostApps.appId', '=', appId)
       .executeTakeFirst();

@@ -8,7 +8,11 @@ import { GateRepository } from './gate.repository.js';
 import { buildEntries, choose, type ProgramEntry } from './served.js';
 
 /** What the gate knows about one host app: built from the database on a miss, then served from memory. */
-type HostAppView = { state: 'unregistered' } | { state: 'unconfigured' } | { state: 'ready'; programs: Map<string, ProgramEntry> };
+type HostAppView =
+  | { state: 'unregistered' }
+  | { state: 'unconfigured' }
+  | { state: 'disabled' }
+  | { state: 'ready'; programs: Map<string, ProgramEntry> };
 
 const MAX_CACHED = 10_000;
 /** Whitelists kept in memory (a release's whitelist never changes; only current releases need theirs). */
@@ -25,6 +29,8 @@ export class GateService {
   private readonly cache = new Map<string, HostAppView>();
   private readonly whitelists = new Map<string, Promise<ReadonlySet<string>>>();
   private generation = 0;
+  /** Told about every cache lookup (metrics). */
+  onCacheLookup: (hit: boolean) => void = () => {};
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -46,6 +52,12 @@ export class GateService {
       throw new AppError(
         'HOST_APP_NOT_REGISTERED',
         `The app ${req.appId} is not in the Host App list of workspace ${req.workspaceId}; only listed apps may load mini programs.`,
+      );
+    }
+    if (view.state === 'disabled') {
+      throw new AppError(
+        'HOST_APP_DISABLED',
+        `The host app ${req.appId} of workspace ${req.workspaceId} is disabled; an operator can enable it again in the console.`,
       );
     }
     if (view.state === 'unconfigured') {
@@ -72,6 +84,7 @@ export class GateService {
   private async view(workspaceId: string, appId: string): Promise<HostAppView> {
     const k = key(workspaceId, appId);
     const hit = this.cache.get(k);
+    this.onCacheLookup(hit !== undefined);
     if (hit) return hit;
     const generation = this.generation;
     const view = await this.load(workspaceId, appId);
@@ -87,6 +100,7 @@ export class GateService {
     const repo = new GateRepository(this.db);
     const app = await repo.findHostApp(workspaceId, appId);
     if (!app) return { state: 'unregistered' };
+    if (app.disabledAt !== null) return { state: 'disabled' };
     if (!app.virtualDomain || !app.keyFingerprint) return { state: 'unconfigured' };
     const rows = await repo.releases(app.id, app.keyFingerprint);
     const programs = buildEntries(rows, {

@@ -36,6 +36,8 @@ const SIGNING_CHUNK = 128;
  */
 export class PackageSigner {
   private readonly jobs = new Map<string, SigningJob>();
+  /** Told about every signature made and every job that failed (metrics). */
+  observer: { signed(): void; failed(): void } = { signed() {}, failed() {} };
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -99,6 +101,7 @@ export class PackageSigner {
             bindings.push(outcome.value.binding);
             continue;
           }
+          this.observer.failed();
           const work = chunk[j];
           const reason = failureReason(outcome.reason, work);
           job.status = 'failed';
@@ -115,6 +118,7 @@ export class PackageSigner {
           await r.clearFailures(bindings);
         });
         job.done += bindings.length;
+        for (let k = 0; k < bindings.length; k++) this.observer.signed();
       }
       if (job.status === 'running') job.status = 'done';
     } catch (err) {
@@ -124,7 +128,7 @@ export class PackageSigner {
     } finally {
       job.finishedAt = nowIso();
       // Answers cached before the signatures existed left these packages out: rebuild them everywhere.
-      if (job.done > 0) await this.changes.publish({ kind: 'mini-programs' });
+      if (job.done > 0) await this.changes.publish({ kind: 'all-gate-views' });
     }
   }
 

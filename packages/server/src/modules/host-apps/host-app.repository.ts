@@ -4,8 +4,10 @@ import type { Executor } from '../../db/executor.js';
 import { dialectOf } from '../../db/executor.js';
 import type { Database, DevConfigRow, HostAppRow, NewHostAppRow } from '../../db/schema.js';
 
-/** The key of per-workspace name uniqueness and of the search: trimmed, NFC, lower-case. */
-export const nameKey = (name: string) => name.trim().normalize('NFC').toLowerCase();
+import { nameKey } from '../../lib/names.js';
+
+/** The key of per-workspace name uniqueness and of the search (see lib/names.ts): look-alikes share it. */
+export { nameKey };
 
 /** Escapes LIKE wildcards so a query for "50%_off" matches those characters literally. */
 const likeContains = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
@@ -21,6 +23,7 @@ export const toHostApp = (r: HostAppWithConfig): HostApp => ({
   name: r.name,
   source: r.source,
   devConfigured: Boolean(r.devConfigured),
+  enabled: r.disabledAt === null || r.disabledAt === undefined,
   createdAt: r.createdAt,
   updatedAt: r.updatedAt,
 });
@@ -132,6 +135,11 @@ export class HostAppRepository {
   async insert(row: NewHostAppRow): Promise<HostAppWithConfig> {
     const { id } = await this.db.insertInto('hostApps').values(row).returning('id').executeTakeFirstOrThrow();
     return { ...(row as HostAppRow), id, devConfigured: false };
+  }
+
+  /** Renames and/or disables (`disabledAt` set) or enables (null) a host app. */
+  async update(id: number, changes: { name?: string; nameKey?: string; disabledAt?: string | null; updatedAt: string }) {
+    await this.db.updateTable('hostApps').set(changes).where('id', '=', id).execute();
   }
 
   async touch(id: number, at: string) {

@@ -6,6 +6,7 @@ import { isUniqueViolation } from '../../db/connect.js';
 import { AppError, notFound, validationFailed } from '../../lib/app-error.js';
 import type { ChangeBus } from '../../lib/change-bus.js';
 import { newAppId, newTenantId, type SecretBox } from '../../lib/crypto.js';
+import { cleanName } from '../../lib/names.js';
 import { nowIso } from '../../lib/time.js';
 import { AuditRepository } from '../audit/audit.repository.js';
 import type { Principal } from '../auth/auth.service.js';
@@ -46,7 +47,7 @@ export class HostAppService {
 
   /** Adds a manual host app with a generated APPID and tenant ID. */
   async create(input: { name: string; workspaceId: string }, actor: Principal): Promise<HostApp> {
-    const name = cleanName(input.name);
+    const name = cleanName(input.name, { field: 'name', label: 'The App name', max: NAME_MAX });
     return this.insert({ name, workspaceId: input.workspaceId, source: 'manual' }, actor, 'host-app.created');
   }
 
@@ -57,7 +58,7 @@ export class HostAppService {
   async insert(
     input: { name: string; workspaceId: string; source: 'manual' | 'mpaas'; appId?: string; tenantId?: string },
     actor: Principal,
-    action: string,
+    action: 'host-app.created' | 'host-app.synced',
   ): Promise<HostApp> {
     const key = nameKey(input.name);
     const now = nowIso();
@@ -98,6 +99,48 @@ export class HostAppService {
     }
   }
 
+  /**
+   * Renames, disables or enables a host app. A disabled host app keeps its configuration and authorisations, but
+   * the client API refuses it (403 HOST_APP_DISABLED) until it is enabled again.
+   */
+  async update(workspaceId: string, appId: string, input: { enabled?: boolean; name?: string }, actor: Principal): Promise<HostApp> {
+    const name = input.name === undefined ? undefined : cleanName(input.name, { field: 'name', label: 'The App name', max: NAME_MAX });
+    const now = nowIso();
+    try {
+      const { row, changed } = await this.db.transaction().execute(async (trx) => {
+        const repo = new HostAppRepository(trx);
+        const app = await repo.find(workspaceId, appId);
+        if (!app) throw hostAppNotFound(workspaceId, appId);
+        const changes: { name?: string; nameKey?: string; disabledAt?: string | null } = {};
+        if (name !== undefined && name !== app.name) {
+          const key = nameKey(name);
+          if (key !== app.nameKey && (await repo.nameTaken(workspaceId, key))) throw nameTaken(name, workspaceId);
+          Object.assign(changes, { name, nameKey: key });
+        }
+        const wasEnabled = app.disabledAt === null;
+        if (input.enabled !== undefined && input.enabled !== wasEnabled) changes.disabledAt = input.enabled ? null : now;
+        if (Object.keys(changes).length === 0) return { row: app, changed: false };
+        await repo.update(app.id, { ...changes, updatedAt: now });
+        const onlyEnabled = changes.name === undefined;
+        await new AuditRepository(trx).record({
+          actor: actor.actor,
+          action: onlyEnabled ? (input.enabled ? 'host-app.enabled' : 'host-app.disabled') : 'host-app.updated',
+          target: hostAppTarget(workspaceId, appId),
+          details: {
+            ...(changes.name !== undefined ? { name: changes.name, previousName: app.name } : {}),
+            ...(changes.disabledAt !== undefined ? { enabled: changes.disabledAt === null } : {}),
+          },
+        });
+        return { row: { ...app, ...changes, updatedAt: now }, changed: true };
+      });
+      if (changed) await this.changes.publish({ kind: 'host-app', workspaceId, appId });
+      return toHostApp(row);
+    } catch (err) {
+      if (isUniqueViolation(err, 'name_key')) throw nameTaken(input.name ?? '', workspaceId);
+      throw err;
+    }
+  }
+
   async delete(workspaceId: string, appId: string, actor: Principal): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
       const repo = new HostAppRepository(trx);
@@ -111,7 +154,7 @@ export class HostAppService {
         details: { name: app.name },
       });
     });
-    await this.changes.publish({ kind: 'host-app', workspaceId, appId });
+    await this.changes.publish({ kind: 'host-app-gate', workspaceId, appId });
   }
 
   async getDevConfig(workspaceId: string, appId: string): Promise<DevConfig> {
@@ -173,7 +216,7 @@ export class HostAppService {
       return next;
     });
     if (key) await this.onKeyChanged(row.hostAppId);
-    await this.changes.publish({ kind: 'host-app', workspaceId, appId });
+    await this.changes.publish({ kind: 'host-app-gate', workspaceId, appId });
     return toDevConfig(row);
   }
 
@@ -229,18 +272,8 @@ const nameTaken = (name: string, workspaceId: string) =>
     errors: [{ path: 'name', message: 'already taken in this workspace' }],
   });
 
-function cleanName(raw: string): string {
-  const name = raw.trim().normalize('NFC');
-  if (!name) throw validationFailed('name', 'Enter the App name.');
-  if ([...name].length > NAME_MAX) throw validationFailed('name', `The App name must be at most ${NAME_MAX} characters.`);
-  // eslint-disable-next-line no-control-regex -- control characters are exactly what is rejected here
-  if (/[\u0000-\u001f\u007f]/.test(name)) throw validationFailed('name', 'The App name must not contain control characters.');
-  return name;
-}
-
 /** Keeps only the base name of an uploaded file, printable, at most 255 characters. */
 function cleanFileName(raw: string): string {
-  // eslint-disable-next-line no-control-regex -- strip control characters from a client-supplied name
   const base = raw
     .split(/[\\/]/)
     .pop()!

@@ -14,26 +14,38 @@ export interface InspectedKey {
 }
 
 const MIN_BITS = 2048;
+/** Larger keys buy no security that matters here, and signing with them is slow enough to be an attack. */
+const MAX_BITS = 8192;
+/** The smallest public exponent accepted: e = 3 (and other small ones) invites well-known attacks on RSA. */
+const MIN_PUBLIC_EXPONENT = 65537n;
 const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g;
 
 const fail = (code: ConstructorParameters<typeof AppError>[0], detail: string) => new AppError(code, detail);
 const invalid = (why: string) =>
   fail('INVALID_PRIVATE_KEY', `${why} Upload the PEM file that "openssl genrsa -out private_key.pem 2048" writes.`);
 
+/** The one answer to a key file over PRIVATE_KEY_MAX_BYTES, from the upload parser or from here. */
+export const privateKeyTooLarge = () =>
+  new AppError('PAYLOAD_TOO_LARGE', 'The private key file is larger than 16 KiB; an RSA private key PEM is about 2-4 KiB.');
+
 /**
- * Checks an uploaded private key file and describes it (API.md §4). Throws an AppError with the contract's code;
+ * Checks an uploaded private key file and describes it (the rules are in docs/api.md, "Development configuration"). Throws an AppError with the contract's code;
  * no message ever quotes the file's contents.
  */
 export function inspectPrivateKey(file: Buffer): InspectedKey {
-  if (file.length > PRIVATE_KEY_MAX_BYTES) {
-    throw new AppError('PAYLOAD_TOO_LARGE', 'The private key file is larger than 16 KiB; an RSA private key PEM is about 2-4 KiB.');
-  }
+  if (file.length > PRIVATE_KEY_MAX_BYTES) throw privateKeyTooLarge();
   if (file.length === 0) throw invalid('The private key file is empty.');
   const text = file.toString('utf8');
   const blocks = [...text.matchAll(PEM_BLOCK)].map((m) => ({ label: m[1], pem: m[0] }));
   if (blocks.length === 0) throw invalid('The file is not a PEM file (no "-----BEGIN ...-----" block was found).');
 
-  const key = blocks.find((b) => b.label.endsWith('PRIVATE KEY'));
+  const keys = blocks.filter((b) => b.label.endsWith('PRIVATE KEY'));
+  if (keys.length > 1) {
+    throw invalid(
+      `The file holds ${keys.length} private keys; which one to use would be a guess. Upload a file with exactly one private key.`,
+    );
+  }
+  const key = keys[0];
   if (!key) {
     const what = blocks[0].label.includes('CERTIFICATE')
       ? 'a certificate'
@@ -75,6 +87,17 @@ export function inspectPrivateKey(file: Buffer): InspectedKey {
     throw fail(
       'KEY_TOO_WEAK',
       `The RSA key has ${bits} bits; at least ${MIN_BITS} are required. Make a new one with: openssl genrsa -out private_key.pem 2048`,
+    );
+  }
+
+  if (bits > MAX_BITS) {
+    throw invalid(`The RSA key has ${bits} bits; at most ${MAX_BITS} are accepted (2048 to 4096 is usual).`);
+  }
+  const exponent = privateKey.asymmetricKeyDetails?.publicExponent ?? 0n;
+  if (exponent < MIN_PUBLIC_EXPONENT) {
+    throw fail(
+      'KEY_TOO_WEAK',
+      `The RSA key's public exponent is ${exponent}; at least ${MIN_PUBLIC_EXPONENT} is required. Make a new key with: openssl genrsa -out private_key.pem 2048`,
     );
   }
 

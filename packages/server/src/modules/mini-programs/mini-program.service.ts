@@ -1,10 +1,10 @@
-import { randomInt } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { AuthorizedMiniProgram, MiniProgram, Package } from '@mpop/contracts';
 import type { Database } from '../../db/schema.js';
 import { isUniqueViolation } from '../../db/connect.js';
 import { AppError, notFound, validationFailed } from '../../lib/app-error.js';
 import type { ChangeBus } from '../../lib/change-bus.js';
+import { cleanName } from '../../lib/names.js';
 import { nowIso } from '../../lib/time.js';
 import { AuditRepository } from '../audit/audit.repository.js';
 import type { Principal } from '../auth/auth.service.js';
@@ -13,10 +13,9 @@ import { hostAppNotFound, hostAppTarget } from '../host-apps/host-app.service.js
 import type { PackageSigner, SigningJob } from '../gate/package-signer.js';
 import type { PackageStore, ReceivedFile } from './package-store.js';
 import { MiniProgramRepository } from './mini-program.repository.js';
+import { canonicalVersion, compareVersions } from './versions.js';
+import { drawMiniProgramId, isReservedMiniProgramId } from './mini-program-id.js';
 import { inspectPackage } from './zip-inspect.js';
-
-/** IDs with these prefixes are reserved by mPaaS for its own mini programs. */
-const RESERVED_PREFIXES = ['666', '20000'];
 
 export interface PackageUpload {
   version: string;
@@ -34,6 +33,8 @@ export class MiniProgramService {
     private readonly store: PackageStore,
     private readonly signer: PackageSigner,
     private readonly changes: ChangeBus,
+    /** Draws a free-to-try mini program ID (never a reserved one); tests may script it. */
+    private readonly drawId: () => string = drawMiniProgramId,
   ) {}
 
   async list(): Promise<MiniProgram[]> {
@@ -41,9 +42,8 @@ export class MiniProgramService {
   }
 
   async create(input: { name: string; miniProgramId?: string }, actor: Principal): Promise<MiniProgram> {
-    const name = input.name.trim();
-    if (!name || [...name].length > 64) throw validationFailed('name', 'Enter a name of 1 to 64 characters.');
-    if (input.miniProgramId && RESERVED_PREFIXES.some((p) => input.miniProgramId!.startsWith(p))) {
+    const name = cleanName(input.name, { field: 'name', label: 'The mini program name', max: 64 });
+    if (input.miniProgramId && isReservedMiniProgramId(input.miniProgramId)) {
       throw validationFailed('miniProgramId', 'IDs starting with 666 or 20000 are reserved; choose another or leave it out.');
     }
     const now = nowIso();
@@ -53,8 +53,8 @@ export class MiniProgramService {
         let id = input.miniProgramId;
         if (id && (await repo.find(id))) throw exists(id);
         for (let i = 0; !id && i < 10; i++) {
-          const candidate = String(randomInt(1, 10)) + Array.from({ length: 15 }, () => randomInt(10)).join('');
-          if (!RESERVED_PREFIXES.some((p) => candidate.startsWith(p)) && !(await repo.find(candidate))) id = candidate;
+          const candidate = this.drawId();
+          if (!(await repo.find(candidate))) id = candidate;
         }
         await repo.insert({ miniProgramId: id!, name, createdAt: now });
         await new AuditRepository(trx).record({
@@ -82,23 +82,32 @@ export class MiniProgramService {
    * before the file enters the store and the row is written; on any failure the upload is discarded.
    */
   async addPackage(id: string, upload: PackageUpload, actor: Principal): Promise<Package> {
+    const version = canonicalVersion(upload.version);
     try {
+      const { clientVersionMin, clientVersionMax } = upload;
+      if (clientVersionMin && clientVersionMax && compareVersions(clientVersionMin, clientVersionMax) > 0) {
+        throw validationFailed(
+          'clientVersionMin',
+          `The lowest client version (${clientVersionMin}) is above the highest (${clientVersionMax}); no client could load this package.`,
+        );
+      }
       const repo = new MiniProgramRepository(this.db);
       const mp = await repo.find(id);
       if (!mp) throw notFound(`The mini program ${id}`);
-      if (await repo.findPackage(id, upload.version)) throw versionExists(id, upload.version);
+      // Compared as numbers: 1.0.0.01 is 1.0.0.1 (rows stored before versions were made canonical included).
+      if ((await repo.listPackages(id)).some((p) => compareVersions(p.version, version) === 0)) throw versionExists(id, version);
       if (upload.file.size === 0) throw new AppError('INVALID_PACKAGE', 'The package file is empty.');
-      const { mainUrl } = await inspectPackage(() => this.store.openZip(upload.file));
+      const { mainUrl } = await inspectPackage({ size: upload.file.size, open: () => this.store.openZip(upload.file) });
       await this.store.commit(upload.file);
       const row = {
         miniProgramId: id,
-        version: upload.version,
+        version,
         sha256: upload.file.sha256,
         size: upload.file.size,
         mainUrl,
         platform: upload.platform ?? null,
-        clientVersionMin: upload.clientVersionMin ?? null,
-        clientVersionMax: upload.clientVersionMax ?? null,
+        clientVersionMin: clientVersionMin ?? null,
+        clientVersionMax: clientVersionMax ?? null,
         createdAt: nowIso(),
       };
       await this.db.transaction().execute(async (trx) => {
@@ -107,13 +116,13 @@ export class MiniProgramService {
           actor: actor.actor,
           action: 'mini-program.package.uploaded',
           target: `mini-program:${id}`,
-          details: { version: upload.version, sha256: row.sha256, size: row.size },
+          details: { version, sha256: row.sha256, size: row.size },
         });
       });
       return toPackage(row, mp.releasedVersion);
     } catch (err) {
       await this.store.discard(upload.file);
-      throw isUniqueViolation(err) ? versionExists(id, upload.version) : err;
+      throw isUniqueViolation(err) ? versionExists(id, version) : err;
     }
   }
 
@@ -146,7 +155,7 @@ export class MiniProgramService {
       return { app, mp };
     });
     const signing = await this.signer.signMissing({ hostAppId: app.id, miniProgramId: id }, `authorise ${id} for ${appId}`);
-    await this.changes.publish({ kind: 'host-app', workspaceId, appId });
+    await this.changes.publish({ kind: 'host-app-gate', workspaceId, appId });
     const authorized = (await new MiniProgramRepository(this.db).findAuthorized(app.id, mp.miniProgramId))!;
     return { ...authorized, signing };
   }
@@ -164,7 +173,7 @@ export class MiniProgramService {
         details: { miniProgramId: id },
       });
     });
-    await this.changes.publish({ kind: 'host-app', workspaceId, appId });
+    await this.changes.publish({ kind: 'host-app-gate', workspaceId, appId });
   }
 }
 

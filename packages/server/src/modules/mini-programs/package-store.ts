@@ -4,8 +4,10 @@ import path from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import yauzl, { type ZipFile } from 'yauzl';
+import type { ZipFile } from 'yauzl';
 import type { Config } from '../../config.js';
+import { ensurePrivateDir } from '../../lib/private-files.js';
+import { openZipFile } from './zip-inspect.js';
 
 /** An upload received into the store's staging area, not yet a package. */
 export interface ReceivedFile {
@@ -28,7 +30,7 @@ export interface ByteRange {
  */
 export interface PackageStore {
   /** Streams an upload to the staging area, hashing as it goes. `truncated()` tells whether a size limit cut it. */
-  receive(stream: Readable, truncated: () => boolean): Promise<ReceivedFile & { truncated: boolean }>;
+  receive(stream: Readable, truncated?: () => boolean): Promise<ReceivedFile & { truncated: boolean }>;
   /** Opens a staged upload as a zip archive (for inspection before it is committed). */
   openZip(file: ReceivedFile): Promise<ZipFile>;
   /** Makes a staged upload the package of its hash; identical content is stored once. */
@@ -55,13 +57,6 @@ export function meter() {
     },
   });
   return { stream, result: () => ({ sha256: hash.digest('hex'), size }) };
-}
-
-/** Opens a zip file on disk for yauzl; it rejects absolute and `..` entry names. */
-export function openZipFile(file: string): Promise<ZipFile> {
-  return new Promise((resolve, reject) =>
-    yauzl.open(file, { lazyEntries: true, autoClose: true, strictFileNames: true }, (err, zip) => (err ? reject(err) : resolve(zip!))),
-  );
 }
 
 const STAGING_MAX_AGE_MS = 24 * 3600_000;
@@ -109,11 +104,11 @@ export class LocalPackageStore implements PackageStore {
   readonly staging: StagingDir;
 
   constructor(readonly root: string) {
-    fs.mkdirSync(root, { recursive: true });
+    ensurePrivateDir(root);
     this.staging = new StagingDir(path.join(root, '.staging'));
   }
 
-  async receive(stream: Readable, truncated: () => boolean) {
+  async receive(stream: Readable, truncated: () => boolean = () => false) {
     const staged = this.staging.file();
     const m = meter();
     try {

@@ -14,6 +14,7 @@ import { Upload } from '@aws-sdk/lib-storage';
 import yauzl, { type ZipFile } from 'yauzl';
 import type { ByteRange, PackageStore, ReceivedFile } from './package-store.js';
 import { meter } from './package-store.js';
+import { ZIP_OPTIONS } from './zip-inspect.js';
 
 export interface S3Location {
   bucket: string;
@@ -54,7 +55,7 @@ export class S3PackageStore implements PackageStore {
     return this.loc.prefix ? `${this.loc.prefix}/${name}` : name;
   }
 
-  async receive(stream: Readable, truncated: () => boolean) {
+  async receive(stream: Readable, truncated: () => boolean = () => false) {
     const staged = this.key(`.uploads/${randomBytes(16).toString('hex')}`);
     const m = meter();
     const body = new PassThrough();
@@ -88,9 +89,7 @@ export class S3PackageStore implements PackageStore {
       return out;
     });
     return new Promise((resolve, reject) =>
-      yauzl.fromRandomAccessReader(reader, file.size, { lazyEntries: true, autoClose: true, strictFileNames: true }, (err, zip) =>
-        err ? reject(err) : resolve(zip),
-      ),
+      yauzl.fromRandomAccessReader(reader, file.size, ZIP_OPTIONS, (err, zip) => (err ? reject(err) : resolve(zip))),
     );
   }
 

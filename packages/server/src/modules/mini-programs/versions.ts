@@ -9,6 +9,16 @@ export function compareVersions(a: string, b: string): number {
   return 0;
 }
 
+/**
+ * The one spelling of a version: each part without leading zeros (`1.0.0.01` → `1.0.0.1`). Versions are numbers,
+ * so two spellings of one number must not become two packages.
+ */
+export const canonicalVersion = (v: string) =>
+  v
+    .split('.')
+    .map((part) => String(Number(part)))
+    .join('.');
+
 /** Whether a client version lies in an optional inclusive range. */
 export const inRange = (v: string, min: string | null, max: string | null) =>
   (!min || compareVersions(v, min) >= 0) && (!max || compareVersions(v, max) <= 0);

@@ -17,6 +17,20 @@ export interface VersionSigning {
 export class ReleaseRepository {
   constructor(private readonly db: Executor) {}
 
+  /**
+   * Takes the mini program's row lock for the rest of the transaction (an update: the one way to lock a row that
+   * reads the same on SQLite, which locks the whole database anyway, and PostgreSQL), so that two release changes of
+   * one mini program run one after the other. @returns false when there is no such mini program.
+   */
+  async lockMiniProgram(miniProgramId: string, at: string): Promise<boolean> {
+    const r = await this.db
+      .updateTable('miniPrograms')
+      .set({ updatedAt: at })
+      .where('miniProgramId', '=', miniProgramId)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+
   find(releaseId: string): Promise<ReleaseRow | undefined> {
     return this.db.selectFrom('releases').selectAll().where('releaseId', '=', releaseId).executeTakeFirst();
   }

@@ -10,6 +10,7 @@ import type { Principal } from '../auth/auth.service.js';
 import { rampOf } from '../gate/served.js';
 import type { PackageSigner } from '../gate/package-signer.js';
 import { HostAppRepository } from '../host-apps/host-app.repository.js';
+import { canonicalVersion } from '../mini-programs/versions.js';
 import { MiniProgramRepository } from '../mini-programs/mini-program.repository.js';
 import { ReleaseRepository, type VersionSigning } from './release.repository.js';
 import { effectiveBp, effectiveState, FULL, resumeSteps, type Step, toBp, toPercent } from './rollout.js';
@@ -37,7 +38,9 @@ export class ReleaseService {
   }
 
   /** Releases a version: with no rollout, to every device at once (`complete`); a release still rolling out is superseded. */
-  async release(id: string, version: string, body: ReleaseBody, actor: Principal): Promise<Release> {
+  async release(id: string, asked: string, body: ReleaseBody, actor: Principal): Promise<Release> {
+    // 1.0.0.01 names the package stored as 1.0.0.1 (rows stored before versions were made canonical keep their spelling).
+    const version = (await new MiniProgramRepository(this.db).findPackage(id, canonicalVersion(asked))) ? canonicalVersion(asked) : asked;
     const now = this.clock();
     const at = new Date(now).toISOString();
     const rollout = body.rollout;
@@ -46,10 +49,10 @@ export class ReleaseService {
     const devices = [...new Set(rollout?.devices ?? [])];
     const releaseId = randomUUID();
     await this.db.transaction().execute(async (trx) => {
-      await this.requireMiniProgram(trx, id);
+      const repo = new ReleaseRepository(trx);
+      await this.lock(repo, id, at);
       if (!(await new MiniProgramRepository(trx).findPackage(id, version))) throw notFound(`Version ${version} of the mini program ${id}`);
       const hostApps = rollout?.hostApps ? await this.checkHostApps(trx, rollout.hostApps) : null;
-      const repo = new ReleaseRepository(trx);
       const history = await repo.list(id);
       const current = history[0];
       if (current) await this.retire(repo, current, 'superseded', now);
@@ -62,7 +65,7 @@ export class ReleaseService {
           previousVersion: previousVersion(history, now),
           state,
           percentBp: Math.min(bp, FULL),
-          steps: JSON.stringify(steps.map((s) => ({ percent: toPercent(s.bp), at: new Date(s.at).toISOString() }))),
+          steps: stepsJson(steps),
           pausedAt: null,
           deviceCount: devices.length,
           hostApps: hostApps && JSON.stringify(hostApps),
@@ -97,8 +100,9 @@ export class ReleaseService {
   async update(id: string, releaseId: string, body: PatchReleaseBody, actor: Principal): Promise<Release> {
     const now = this.clock();
     await this.db.transaction().execute(async (trx) => {
-      const mp = await this.requireMiniProgram(trx, id);
       const repo = new ReleaseRepository(trx);
+      await this.lock(repo, id, new Date(now).toISOString());
+      const mp = await this.requireMiniProgram(trx, id);
       const r = await repo.find(releaseId);
       if (!r || r.miniProgramId !== id) throw notFound(`The release ${releaseId} of the mini program ${id}`);
       const ramp = rampOf(r);
@@ -161,18 +165,19 @@ export class ReleaseService {
     const releaseId = randomUUID();
     let target = '';
     await this.db.transaction().execute(async (trx) => {
-      await this.requireMiniProgram(trx, id);
       const repo = new ReleaseRepository(trx);
+      await this.lock(repo, id, at);
       const history = await repo.list(id);
       const current = history[0];
       if (!current) throw nothingToRollBackTo(`The mini program ${id} has never been released, so there is nothing to roll back to.`);
       if (body.version !== undefined) {
-        if (!(await new MiniProgramRepository(trx).findPackage(id, body.version)))
-          throw notFound(`Version ${body.version} of the mini program ${id}`);
-        if (body.version === current.version && current.state !== 'taken-down') {
+        const packages = new MiniProgramRepository(trx);
+        const asked = (await packages.findPackage(id, canonicalVersion(body.version))) ? canonicalVersion(body.version) : body.version;
+        if (!(await packages.findPackage(id, asked))) throw notFound(`Version ${body.version} of the mini program ${id}`);
+        if (asked === current.version && current.state !== 'taken-down') {
           throw nothingToRollBackTo(`Version ${body.version} is the current release already; choose an earlier version.`);
         }
-        target = body.version;
+        target = asked;
       } else {
         const earlier = lastComplete(history.slice(1), current.version);
         if (!earlier) {
@@ -220,8 +225,8 @@ export class ReleaseService {
     const at = new Date(now).toISOString();
     let releaseId = '';
     await this.db.transaction().execute(async (trx) => {
-      await this.requireMiniProgram(trx, id);
       const repo = new ReleaseRepository(trx);
+      await this.lock(repo, id, at);
       const [current] = await repo.list(id, 1);
       if (!current)
         throw new AppError('RELEASE_NOT_ACTIVE', `The mini program ${id} has never been released; there is nothing to take down.`);
@@ -235,7 +240,7 @@ export class ReleaseService {
         details: { releaseId, version: current.version },
       });
     });
-    await this.changes.publish({ kind: 'mini-programs' });
+    await this.changes.publish({ kind: 'all-gate-views' });
     return this.get(id, releaseId);
   }
 
@@ -247,7 +252,7 @@ export class ReleaseService {
 
   /** After a commit: drop the gate's caches everywhere, make the missing signatures, answer the release as it is now. */
   private async afterChange(id: string, releaseId: string, reason: string): Promise<Release> {
-    await this.changes.publish({ kind: 'mini-programs' });
+    await this.changes.publish({ kind: 'all-gate-views' });
     await this.signer.signMissing({ miniProgramId: id }, reason);
     return this.get(id, releaseId);
   }
@@ -266,6 +271,11 @@ export class ReleaseService {
       return;
     }
     await repo.update(r.releaseId, { state: as, percentBp: effectiveBp(ramp, now), updatedAt: new Date(now).toISOString() });
+  }
+
+  /** Serialises the changes of one mini program's releases (see ReleaseRepository.lockMiniProgram). */
+  private async lock(repo: ReleaseRepository, id: string, at: string) {
+    if (!(await repo.lockMiniProgram(id, at))) throw notFound(`The mini program ${id}`);
   }
 
   private async requireMiniProgram(db: Executor, id: string) {

@@ -14,6 +14,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** The lowest role allowed; `public` routes need no authentication. Defaults: GET → viewer, others → operator. */
     role?: Role | 'public';
+    /** A public route that a browser page posts to (sign-in): checked against cross-site requests like a change. */
+    checkOrigin?: boolean;
   }
 }
 
@@ -37,19 +39,43 @@ async function authenticate(request: FastifyRequest, auth: AuthService): Promise
   return cookie ? auth.principalFromSession(cookie) : undefined;
 }
 
+const csrfRejected = () =>
+  new AppError('CSRF_REJECTED', 'This request came from another site and was refused. Use the console at its own address.');
+
+/** The origin of a URL, or undefined when it is not one (`null`, garbage). */
+function originOf(url: string): string | undefined {
+  try {
+    const { origin } = new URL(url);
+    return origin === 'null' ? undefined : origin;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
- * A cookie-authenticated state change must come from our own pages: browsers send `Origin` on such requests,
- * and it must be the platform's origin (or the Host the request was addressed to). Tokens are not sent
- * automatically by browsers, so they need no such check.
+ * A cookie-authenticated state change (and a sign-in, against login CSRF) must come from our own pages. Browsers
+ * say where a request comes from in up to three ways, and every one present must name the platform's origin (or
+ * the Host the request was addressed to):
+ * - `Origin` (sent by every current browser on such requests);
+ * - `Sec-Fetch-Site` when `Origin` is missing: only `same-origin` (or `none`, typed by the user) passes;
+ *   `same-site` is refused, since a sibling subdomain is another application;
+ * - `Referer` when `Origin` is missing: its origin must be ours.
+ * A request with none of them is not a browser's (curl, scripts) and passes: the SameSite=Strict cookie is the
+ * first line of defence. Tokens are never sent automatically by browsers, so they need no such check.
  */
-function checkOrigin(request: FastifyRequest, publicOrigin: string) {
+export function checkOrigin(request: FastifyRequest, publicOrigin: string) {
+  const own = new Set([publicOrigin, `${request.protocol}://${request.host}`]);
   const origin = request.headers.origin;
-  if (origin) {
-    const own = new Set([publicOrigin, `${request.protocol}://${request.host}`]);
-    if (!own.has(origin))
-      throw new AppError('CSRF_REJECTED', 'This request came from another site and was refused. Use the console at its own address.');
-  } else if (request.headers['sec-fetch-site'] === 'cross-site') {
-    throw new AppError('CSRF_REJECTED', 'This request came from another site and was refused. Use the console at its own address.');
+  if (origin !== undefined) {
+    if (!own.has(origin)) throw csrfRejected();
+    return;
+  }
+  const site = request.headers['sec-fetch-site'];
+  if (site !== undefined && site !== 'same-origin' && site !== 'none') throw csrfRejected();
+  const referer = request.headers.referer;
+  if (referer !== undefined) {
+    const from = originOf(referer);
+    if (!from || !own.has(from)) throw csrfRejected();
   }
 }
 
@@ -58,7 +84,10 @@ export default fp<AuthPluginOptions>(async (app, opts) => {
   app.decorateRequest('principal', undefined);
   app.addHook('onRequest', async (request: FastifyRequest) => {
     const need = request.routeOptions.config.role ?? (SAFE_METHODS.has(request.method) ? 'viewer' : 'operator');
-    if (need === 'public') return;
+    if (need === 'public') {
+      if (request.routeOptions.config.checkOrigin && !SAFE_METHODS.has(request.method)) checkOrigin(request, opts.publicOrigin);
+      return;
+    }
     const principal = await authenticate(request, opts.auth);
     if (!principal) throw new AppError('UNAUTHENTICATED', 'Sign in, or send a valid API token (Authorization: Bearer …).');
     if (principal.via === 'session' && !SAFE_METHODS.has(request.method)) checkOrigin(request, opts.publicOrigin);

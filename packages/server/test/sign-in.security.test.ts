@@ -1,0 +1,253 @@
+import type { AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import yazl from 'yazl';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { passwordHashBacklog } from '../src/lib/crypto.js';
+import { MAX_PASSWORD_CHECKS } from '../src/modules/auth/auth.service.js';
+import { addressKey, DEFAULT_LIMITS, LoginThrottle, Throttled } from '../src/modules/auth/login-throttle.js';
+import { ADMIN, Client, dialects, startApp, type TestApp } from './helpers/app.js';
+import { packageForm } from './helpers/packages.js';
+
+const MIN = 60_000;
+
+describe('LoginThrottle', () => {
+  const throttled = (f: () => unknown) => {
+    try {
+      f();
+    } catch (err) {
+      if (err instanceof Throttled) return err.retryAfterSeconds;
+      throw err;
+    }
+    return 0;
+  };
+
+  it('counts attempts in flight: the sixth concurrent guess is refused before any password is checked', () => {
+    const t = new LoginThrottle();
+    const inFlight = Array.from({ length: 5 }, () => t.begin('admin', '10.0.0.1', 0));
+    expect(throttled(() => t.begin('admin', '10.0.0.1', 0))).toBe(1);
+    inFlight[0].succeed();
+    expect(throttled(() => t.begin('admin', '10.0.0.1', 0).cancel())).toBe(0);
+  });
+
+  it('locks a (user, address) pair after 5 failures, for 1 minute, then 2, then 4 (doubling), up to a day', () => {
+    const t = new LoginThrottle();
+    let now = 0;
+    const failFive = () => {
+      for (let i = 0; i < 5; i++) t.begin('admin', '10.0.0.1', now).fail(now);
+    };
+    failFive();
+    expect(throttled(() => t.begin('admin', '10.0.0.1', now))).toBe(60);
+    now += MIN;
+    failFive();
+    expect(throttled(() => t.begin('admin', '10.0.0.1', now))).toBe(120);
+    now += 2 * MIN;
+    failFive();
+    expect(throttled(() => t.begin('admin', '10.0.0.1', now))).toBe(240);
+    for (let i = 0; i < 20; i++) {
+      now += 24 * 60 * MIN;
+      failFive();
+    }
+    expect(throttled(() => t.begin('admin', '10.0.0.1', now))).toBe(24 * 3600);
+  });
+
+  it('never locks the user out from another address', () => {
+    const t = new LoginThrottle();
+    for (let i = 0; i < 5; i++) t.begin('admin', '10.0.0.1', 0).fail(0);
+    expect(throttled(() => t.begin('admin', '10.0.0.1', 0))).toBeGreaterThan(0);
+    expect(throttled(() => t.begin('Admin', '10.0.0.2', 0).succeed())).toBe(0);
+  });
+
+  it('locks an address after 20 failures whatever the user names', () => {
+    const t = new LoginThrottle();
+    for (let i = 0; i < 20; i++) t.begin(`user${i}`, '10.0.0.1', 0).fail(0);
+    expect(throttled(() => t.begin('someone-else', '10.0.0.1', 0))).toBe(60);
+  });
+
+  it("forgives the pair on success, but not the address (one's own account cannot reset guesses at another's)", () => {
+    const t = new LoginThrottle();
+    for (let i = 0; i < 4; i++) t.begin('admin', '10.0.0.1', 0).fail(0);
+    for (let i = 0; i < 15; i++) t.begin(`x${i}`, '10.0.0.1', 0).fail(0);
+    t.begin('mallory', '10.0.0.1', 0).succeed();
+    expect(throttled(() => t.begin('admin', '10.0.0.1', 0).fail(0))).toBe(0); // the 20th failure of the address
+    expect(throttled(() => t.begin('mallory', '10.0.0.1', 0))).toBe(60);
+  });
+
+  it('starts afresh after a day without failures', () => {
+    const t = new LoginThrottle();
+    for (let i = 0; i < 5; i++) t.begin('admin', '10.0.0.1', 0).fail(0);
+    const next = 24 * 60 * MIN + MIN + 1;
+    for (let i = 0; i < 5; i++) t.begin('admin', '10.0.0.1', next).fail(next);
+    expect(throttled(() => t.begin('admin', '10.0.0.1', next))).toBe(60); // the first lock again, not the second
+  });
+
+  it('counts IPv6 addresses by their /64, and IPv4-mapped addresses as IPv4', () => {
+    expect(addressKey('2001:db8:1:2:aaaa::1')).toBe('2001:db8:1:2::/64');
+    expect(addressKey('2001:db8:1:2:bbbb:cccc:dddd:eeee')).toBe('2001:db8:1:2::/64');
+    expect(addressKey('2001:db8::')).toBe('2001:db8:0:0::/64');
+    expect(addressKey('::ffff:192.0.2.7')).toBe('192.0.2.7');
+    expect(addressKey('192.0.2.7')).toBe('192.0.2.7');
+    const t = new LoginThrottle();
+    for (let i = 0; i < 20; i++) t.begin(`u${i}`, `2001:db8:1:2::${i.toString(16)}`, 0).fail(0);
+    expect(throttled(() => t.begin('v', '2001:db8:1:2:ffff::1', 0))).toBe(60);
+  });
+
+  it('keeps a bounded number of keys however many addresses spray it', () => {
+    const t = new LoginThrottle({ ...DEFAULT_LIMITS, maxKeys: 100 });
+    for (let i = 0; i < 1000; i++) t.begin('admin', `10.1.${i >> 8}.${i & 255}`, 0).fail(0);
+    expect(t.size).toBeLessThanOrEqual(100);
+  });
+});
+
+/** A zip that does not compress: package downloads read real bytes from disk. */
+function incompressibleZip(bytes: number): Promise<Buffer> {
+  const zip = new yazl.ZipFile();
+  zip.addBuffer(Buffer.from('{"pages":["pages/index/index"]}'), 'app.json');
+  zip.addBuffer(randomBytes(bytes), 'assets/blob.bin', { compress: false });
+  zip.end();
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    zip.outputStream.on('data', (c: Buffer) => chunks.push(c));
+    zip.outputStream.on('end', () => resolve(Buffer.concat(chunks)));
+  });
+}
+
+describe.each(dialects)('sign-in under attack on %s', (dialect) => {
+  let t: TestApp;
+  let admin: Client;
+  beforeAll(async () => {
+    t = await startApp(dialect);
+    admin = await Client.signIn(t.app);
+  });
+  afterAll(() => t.destroy());
+
+  const guess = (username: string, address: string, password = `guess-${randomBytes(4).toString('hex')}`) =>
+    t.app.inject({ method: 'POST', url: '/api/v1/session', payload: { username, password }, remoteAddress: address });
+  const statuses = (rs: { statusCode: number }[]) => {
+    const n: Record<number, number> = {};
+    for (const r of rs) n[r.statusCode] = (n[r.statusCode] ?? 0) + 1;
+    return n;
+  };
+
+  it('evaluates at most 5 of 40 parallel guesses at one user from one address; the rest are 429 with Retry-After', async () => {
+    const rs = await Promise.all(Array.from({ length: 40 }, () => guess('admin', '203.0.113.1')));
+    expect(statuses(rs)).toEqual({ 401: 5, 429: 35 });
+    const refused = rs.find((r) => r.statusCode === 429)!;
+    expect(refused.json().code).toBe('TOO_MANY_ATTEMPTS');
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    // Even the right password is refused from there now, without being checked.
+    expect((await guess(ADMIN.username, '203.0.113.1', ADMIN.password)).statusCode).toBe(429);
+  });
+
+  it('evaluates at most 20 of 80 parallel guesses from one address at 80 user names', async () => {
+    const rs = await Promise.all(Array.from({ length: 80 }, (_, i) => guess(`user${i}`, '203.0.113.2')));
+    const { 401: evaluated = 0, 429: refused = 0 } = statuses(rs);
+    expect(evaluated + refused).toBe(80);
+    expect(evaluated).toBeGreaterThan(0);
+    expect(evaluated).toBeLessThanOrEqual(20);
+  });
+
+  it('evaluates exactly 20 of 80 guesses from one address sent in waves of 10', async () => {
+    const rs = [];
+    for (let wave = 0; wave < 8; wave++) {
+      rs.push(...(await Promise.all(Array.from({ length: 10 }, (_, i) => guess(`wave${wave}-${i}`, '203.0.113.3')))));
+    }
+    expect(statuses(rs)).toEqual({ 401: 20, 429: 60 });
+  });
+
+  it('lets the admin sign in from another address while an attacker hammers the admin account', async () => {
+    let stop = false;
+    const hammer = (async () => {
+      let n = 0;
+      while (!stop) {
+        await Promise.all(Array.from({ length: 10 }, () => guess('admin', '198.51.100.66')));
+        n += 10;
+      }
+      return n;
+    })();
+    try {
+      for (let i = 0; i < 3; i++) {
+        const res = await guess(ADMIN.username, `192.0.2.${10 + i}`, ADMIN.password);
+        expect(res.statusCode).toBe(200);
+      }
+    } finally {
+      stop = true;
+    }
+    expect(await hammer).toBeGreaterThan(0);
+  });
+
+  it('audits each evaluated failure, and the lock it starts, without the password', async () => {
+    const password = 'the-password-that-must-not-be-logged';
+    for (let i = 0; i < 5; i++) await guess('victim', '203.0.113.9', password);
+    const events = (await admin.get('/api/v1/audit-events?action=session.failed&pageSize=100'))
+      .json()
+      .items.filter((e: { target: string }) => e.target === 'user:victim');
+    expect(events).toHaveLength(5);
+    expect(events[0]).toMatchObject({ actor: 'anonymous', details: { address: '203.0.113.9', lockedForSeconds: 60 } });
+    expect(JSON.stringify(events)).not.toContain(password);
+    expect(t.logs()).not.toContain(password);
+  });
+
+  describe('a burst of sign-ins does not stall package downloads', () => {
+    let packageUrl: string;
+    beforeAll(async () => {
+      await t.app.listen({ port: 0, host: '127.0.0.1' });
+      const { port } = t.app.server.address() as AddressInfo;
+      const id = (await admin.post('/api/v1/mini-programs', { name: 'Downloads' })).json().miniProgramId;
+      const up = await admin.post(
+        `/api/v1/mini-programs/${id}/packages`,
+        packageForm({ version: '1.0.0.1' }, await incompressibleZip(4 * 1024 * 1024)),
+      );
+      packageUrl = `http://127.0.0.1:${port}/client/v1/packages/${up.json().sha256}.zip`;
+    });
+
+    /** Downloads the package again and again until `until` settles; @returns each download's milliseconds. */
+    async function downloadsDuring(until: Promise<unknown>): Promise<number[]> {
+      let done = false;
+      void until.finally(() => (done = true));
+      const times: number[] = [];
+      while (!done || times.length < 5) {
+        const started = performance.now();
+        const res = await fetch(packageUrl);
+        expect(res.status).toBe(200);
+        await res.arrayBuffer();
+        times.push(performance.now() - started);
+      }
+      return times;
+    }
+
+    it.each([
+      ['300 parallel sign-ins from one address', (i: number) => guess(`burst${i}`, '203.0.113.50')],
+      ['300 parallel sign-ins from 300 addresses', (i: number) => guess(`spray${i}`, `10.77.${i >> 8}.${i & 255}`)],
+    ])(
+      '%s: every download meanwhile stays fast',
+      async (_what, attempt) => {
+        const baseline = await downloadsDuring(Promise.resolve());
+        let answered = 0;
+        const burst = Promise.all(Array.from({ length: 300 }, (_, i) => attempt(i).finally(() => answered++)));
+        // Measure once the refusals are out and the evaluated sign-ins wait for password hashes: that is when the hashes
+        // would hold the thread pool that file reads need (the refusals cost only event-loop time).
+        await expect
+          .poll(() => answered === 300 || (answered >= 300 - MAX_PASSWORD_CHECKS && passwordHashBacklog() > 0), {
+            timeout: 60_000,
+            interval: 5,
+          })
+          .toBe(true);
+        expect(answered).toBeLessThan(300);
+        const during = await downloadsDuring(burst);
+        const answers = statuses(await burst);
+        expect(
+          Object.keys(answers)
+            .map(Number)
+            .every((s) => s === 401 || s === 429),
+        ).toBe(true);
+        const worst = Math.max(...during);
+        // Unbounded, the hashes filled the thread pool that file reads share and downloads stalled for 11-32 s.
+        expect(
+          worst,
+          `downloads took ${during.map((ms) => Math.round(ms)).join(', ')} ms (alone: ${Math.round(Math.max(...baseline))} ms)`,
+        ).toBeLessThan(Math.max(2_000, 10 * Math.max(...baseline)));
+      },
+      120_000,
+    );
+  });
+});
