@@ -61,8 +61,17 @@ describe('the package check (zip-inspect)', () => {
     });
   });
 
-  it('does not take a file that only ends in app.json', async () => {
-    expect(await refusal({ 'myapp.json': appJson('pages/x'), 'mini/notapp.json': appJson('pages/y') })).toMatch(/no app\.json/);
+  it('does not take a file whose name only contains app.json', async () => {
+    expect(
+      await refusal({ 'myapp.json': appJson('pages/x'), 'mini/notapp.json': appJson('pages/y'), 'app.json.orig': appJson('pages/z') }),
+    ).toMatch(/no app\.json/);
+  });
+
+  it('reads an app.json of exactly 1 MiB', async () => {
+    const head = '{"pages":["pages/big/big"],"pad":"';
+    const json = `${head}${'x'.repeat(1024 * 1024 - head.length - 2)}"}`;
+    expect(Buffer.byteLength(json)).toBe(1024 * 1024);
+    expect(await inspect({ 'app.json': json })).toEqual({ mainUrl: '/index.html#pages/big/big' });
   });
 
   it.each([
@@ -82,6 +91,7 @@ describe('the package check (zip-inspect)', () => {
 
   it.each([
     [appJson('/pages/lead/lead'), '/index.html#pages/lead/lead'],
+    [appJson('//pages/leads/leads'), '/index.html#pages/leads/leads'],
     [appJson('  pages/space/space  '), '/index.html#pages/space/space'],
     [appJson('', '  ', 'pages/second/second'), '/index.html#pages/second/second'],
     [appJson(), '/index.html'],
@@ -96,6 +106,8 @@ describe('the package check (zip-inspect)', () => {
     ['a page that is not a path', () => '{"pages":["a", 1]}', /must be a list of page paths/],
     ['a list instead of an object', () => '["pages/index"]', /JSON object/],
     ['null', () => 'null', /JSON object/],
+    ['a number', () => '42', /JSON object/],
+    ['a string', () => '"pages/index"', /JSON object/],
     ['not JSON', () => '{pages', /not valid JSON/],
     ['over 1 MiB', () => `{"pages":[],"pad":"${'x'.repeat(1024 * 1024)}"}`, /larger than 1 MiB/],
   ])('refuses an app.json that is %s', async (_label, content, detail) => {
