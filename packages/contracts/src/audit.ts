@@ -29,9 +29,6 @@ export const AuditActions = [
   'mini-program.taken-down',
   'mini-program.authorized',
   'mini-program.revoked',
-  'mini-program.rollout.changed',
-  'mini-program.rolled-back',
-  'mini-program.taken-down',
   'master-key.rotated',
   'installation.restored',
 ] as const;
