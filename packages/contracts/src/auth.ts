@@ -22,7 +22,13 @@ export type SessionUser = Static<typeof SessionUserSchema>;
 export const SessionSchema = Type.Object({ user: SessionUserSchema });
 export type Session = Static<typeof SessionSchema>;
 
-export const UserSchema = Type.Object({ username: Type.String(), role: RoleSchema, createdAt: TimestampSchema });
+/** A console user. `disabled` users cannot sign in, and their sessions and tokens stop working. */
+export const UserSchema = Type.Object({
+  username: Type.String(),
+  role: RoleSchema,
+  disabled: Type.Boolean(),
+  createdAt: TimestampSchema,
+});
 export type User = Static<typeof UserSchema>;
 export const UserListSchema = Type.Object({ items: Type.Array(UserSchema) });
 export const CreateUserBodySchema = Type.Object(
@@ -30,6 +36,26 @@ export const CreateUserBodySchema = Type.Object(
   { additionalProperties: false },
 );
 export type CreateUserBody = Static<typeof CreateUserBodySchema>;
+export const UserParamsSchema = Type.Object({ username: Type.String({ minLength: 1, maxLength: 64 }) });
+/**
+ * `PATCH /api/v1/users/{username}` (admin): change the role, disable or enable, or set a new password (which ends
+ * the user's sessions). The last enabled admin can be neither demoted nor disabled (409 `LAST_ADMIN`).
+ */
+export const UpdateUserBodySchema = Type.Object(
+  {
+    role: Type.Optional(RoleSchema),
+    disabled: Type.Optional(Type.Boolean()),
+    password: Type.Optional(PasswordSchema),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+export type UpdateUserBody = Static<typeof UpdateUserBodySchema>;
+/** `PUT /api/v1/session/password`: the signed-in user's own password; their other sessions end. */
+export const ChangePasswordBodySchema = Type.Object(
+  { currentPassword: Type.String({ minLength: 1, maxLength: 256 }), newPassword: PasswordSchema },
+  { additionalProperties: false },
+);
+export type ChangePasswordBody = Static<typeof ChangePasswordBodySchema>;
 
 export const TokenSchema = Type.Object({
   id: Type.String(),
@@ -37,30 +63,26 @@ export const TokenSchema = Type.Object({
   role: RoleSchema,
   createdBy: Type.String(),
   createdAt: TimestampSchema,
-  lastUsedAt: Type.Union([TimestampSchema, Type.Null()]),
+  lastUsedAt: Type.Union([TimestampSchema, Type.Null()], { description: 'last use, to the minute' }),
+  expiresAt: Type.Union([TimestampSchema, Type.Null()], { description: 'null: never expires' }),
 });
 export type Token = Static<typeof TokenSchema>;
 export const TokenListSchema = Type.Object({ items: Type.Array(TokenSchema) });
 export const CreateTokenBodySchema = Type.Object(
-  { name: Type.String({ minLength: 1, maxLength: 64 }), role: Type.Optional(RoleSchema) },
+  {
+    name: Type.String({ minLength: 1, maxLength: 64 }),
+    role: Type.Optional(RoleSchema),
+    expiresAt: Type.Optional(TimestampSchema),
+  },
   { additionalProperties: false },
 );
 export type CreateTokenBody = Static<typeof CreateTokenBodySchema>;
 /** The only answer that ever carries the token itself. */
-export const CreatedTokenSchema = Type.Object({ id: Type.String(), name: Type.String(), role: RoleSchema, token: Type.String() });
+export const CreatedTokenSchema = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  role: RoleSchema,
+  expiresAt: Type.Union([TimestampSchema, Type.Null()]),
+  token: Type.String(),
+});
 export type CreatedToken = Static<typeof CreatedTokenSchema>;
-
-export const AuditEventSchema = Type.Object({
-  at: TimestampSchema,
-  actor: Type.String(),
-  action: Type.String(),
-  target: Type.String(),
-  details: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
-});
-export type AuditEvent = Static<typeof AuditEventSchema>;
-export const AuditQuerySchema = Type.Object({
-  page: Type.Optional(Type.Integer({ minimum: 1, default: 1 })),
-  pageSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
-  action: Type.Optional(Type.String({ maxLength: 64 })),
-});
-export type AuditQuery = Static<typeof AuditQuerySchema>;

@@ -19,6 +19,8 @@ import { ChangeBus } from './lib/change-bus.js';
 import { SecretBox } from './lib/crypto.js';
 import { resolveMasterKey } from './lib/master-key.js';
 import { AuthService } from './modules/auth/auth.service.js';
+import { TokenService } from './modules/auth/token.service.js';
+import { UserService } from './modules/auth/user.service.js';
 import { HostAppService } from './modules/host-apps/host-app.service.js';
 import { FileDirectory } from './modules/mpaas/file-directory.js';
 import { UnconfiguredDirectory, type MpaasDirectory } from './modules/mpaas/mpaas-directory.js';
@@ -39,10 +41,13 @@ import auditRoutes from './routes/admin/audit.js';
 import hostAppRoutes from './routes/admin/host-apps.js';
 import mpaasRoutes from './routes/admin/mpaas.js';
 import miniProgramRoutes from './routes/admin/mini-programs.js';
+import signingJobRoutes from './routes/admin/signing-jobs.js';
 import clientRoutes from './routes/client/resources.js';
 
 export interface Services {
   auth: AuthService;
+  users: UserService;
+  tokens: TokenService;
   hostApps: HostAppService;
   mpaasSync: MpaasSyncService;
   miniPrograms: MiniProgramService;
@@ -117,6 +122,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const hostApps = new HostAppService(handle.db, box, changes, (hostAppId) => signer.reconcile({ hostAppId }, 'key uploaded'));
   const services: Services = {
     auth: new AuthService(handle.db, config.sessionTtlMs),
+    users: new UserService(handle.db),
+    tokens: new TokenService(handle.db),
     hostApps,
     mpaasSync: new MpaasSyncService(handle.db, mpaasDirectory(config), hostApps),
     miniPrograms: new MiniProgramService(handle.db, packageStore, signer, changes),
@@ -170,6 +177,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       await api.register(hostAppRoutes);
       await api.register(mpaasRoutes);
       await api.register(miniProgramRoutes);
+      await api.register(signingJobRoutes);
     },
     { prefix: '/api/v1' },
   );
@@ -220,9 +228,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 /** Creates the bootstrap admin if configured; otherwise tells the operator how to make the first one. */
 export async function ensureFirstAdmin(app: FastifyInstance): Promise<void> {
   const { config, services } = app;
-  if (await services.auth.bootstrapAdmin(config.adminUsername, config.adminPassword)) {
+  if (await services.users.bootstrapAdmin(config.adminUsername, config.adminPassword)) {
     app.log.info({ username: config.adminUsername }, 'created the first admin from MPOP_ADMIN_USERNAME');
-  } else if (!(await services.auth.hasUsers())) {
+  } else if (!(await services.users.hasUsers())) {
     app.log.warn(
       'No user exists yet. Create the first admin by starting once with: ' +
         "MPOP_ADMIN_USERNAME=admin MPOP_ADMIN_PASSWORD='a-passphrase-of-12+-chars' npm start",

@@ -20,6 +20,8 @@ export interface UsersTable {
   passwordHash: string;
   role: Role;
   createdAt: string;
+  /** When an admin disabled the user; null while enabled. */
+  disabledAt: string | null;
 }
 
 export interface SessionsTable {
@@ -38,6 +40,8 @@ export interface ApiTokensTable {
   createdBy: string;
   createdAt: string;
   lastUsedAt: string | null;
+  /** null: the token never expires. */
+  expiresAt: string | null;
 }
 
 export interface HostAppsTable {

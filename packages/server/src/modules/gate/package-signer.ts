@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { createPrivateKey, createSign, randomUUID } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import type { FastifyBaseLogger } from 'fastify';
+import type { SigningJob } from '@mpop/contracts';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import type { ChangeBus } from '../../lib/change-bus.js';
@@ -10,16 +11,7 @@ import { nowIso } from '../../lib/time.js';
 import { keyAad } from '../host-apps/host-app.service.js';
 import type { PackageStore } from '../mini-programs/package-store.js';
 
-export interface SigningJob {
-  id: string;
-  status: 'running' | 'done' | 'failed';
-  reason: string;
-  total: number;
-  done: number;
-  startedAt: string;
-  finishedAt: string | null;
-  error: string | null;
-}
+export type { SigningJob };
 
 /** Fan-outs up to this many signatures are made before the change answers; larger ones in the background. */
 export const INLINE_SIGNATURES = 20;
@@ -68,15 +60,19 @@ export class PackageSigner {
 
   private async run(job: SigningJob, missing: Awaited<ReturnType<PackageSigner['missing']>>) {
     const keys = new Map<string, ReturnType<typeof createPrivateKey>>();
+    let step: { what: 'key' | 'package' | 'store'; pair?: (typeof missing)[number] } = { what: 'store' };
     try {
       for (const pair of missing) {
         let key = keys.get(pair.keyFingerprint);
         if (!key) {
+          step = { what: 'key', pair };
           key = createPrivateKey(this.box.open(pair.privateKeySealed, keyAad(pair.workspaceId, pair.appId)).toString('utf8'));
           keys.set(pair.keyFingerprint, key);
         }
+        step = { what: 'package', pair };
         const signer = createSign('sha256');
         await pipeline(fs.createReadStream(this.store.pathFor(pair.sha256)), signer);
+        step = { what: 'store', pair };
         const signature = signer.sign(key, 'base64');
         await this.db
           .insertInto('packageSignatures')
@@ -88,7 +84,7 @@ export class PackageSigner {
       job.status = 'done';
     } catch (err) {
       job.status = 'failed';
-      job.error = 'Signing failed; the details are in the server log.';
+      job.error = failureReason(step, err);
       this.log.error({ err: { message: (err as Error).message }, job: job.id }, 'signing job failed');
     } finally {
       job.finishedAt = nowIso();
@@ -134,4 +130,20 @@ export class PackageSigner {
     this.jobs.set(job.id, job);
     while (this.jobs.size > 50) this.jobs.delete(this.jobs.keys().next().value!);
   }
+}
+
+/** Why a signing job failed, in a sentence an operator can act on; never key material or a stack trace. */
+function failureReason(
+  step: { what: 'key' | 'package' | 'store'; pair?: { workspaceId: string; appId: string; sha256: string } },
+  err: unknown,
+) {
+  const { what, pair } = step;
+  if (what === 'key' && pair) {
+    return `The private key of host app ${pair.workspaceId}/${pair.appId} could not be opened (was the master key changed?); upload its key again.`;
+  }
+  if (what === 'package' && pair && (err as NodeJS.ErrnoException).code === 'ENOENT') {
+    return `The package file ${pair.sha256.slice(0, 12)}… is missing from the package store; restore it or upload that version again.`;
+  }
+  if (what === 'package' && pair) return `The package file ${pair.sha256.slice(0, 12)}… could not be read; check the package store.`;
+  return 'The signatures could not be saved; check that the database is reachable, then retry.';
 }

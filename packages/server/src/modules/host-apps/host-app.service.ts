@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { DevConfig, HostApp, HostAppList, HostAppListQuery } from '@mpop/contracts';
+import type { AuditAction, DevConfig, HostApp, HostAppList, HostAppListQuery } from '@mpop/contracts';
 import { NAME_MAX } from '@mpop/contracts';
 import type { Database } from '../../db/schema.js';
 import { isUniqueViolation } from '../../db/connect.js';
@@ -57,7 +57,7 @@ export class HostAppService {
   async insert(
     input: { name: string; workspaceId: string; source: 'manual' | 'mpaas'; appId?: string; tenantId?: string },
     actor: Principal,
-    action: string,
+    action: AuditAction,
   ): Promise<HostApp> {
     const key = nameKey(input.name);
     const now = nowIso();

@@ -17,6 +17,7 @@ import {
   PACKAGE_VERSION_PATTERN,
   PlatformSchema,
   MINI_PROGRAM_ID_PATTERN,
+  SigningJobSchema,
 } from '@mpop/contracts';
 import { AppError, type FieldError } from '../../lib/app-error.js';
 import type { PackageStore, ReceivedFile } from '../../modules/mini-programs/package-store.js';
@@ -35,17 +36,6 @@ const UploadFieldsSchema = Type.Object(
   },
   { additionalProperties: false },
 );
-
-const SigningJobSchema = Type.Object({
-  id: Type.String(),
-  status: Type.String(),
-  reason: Type.String(),
-  total: Type.Integer(),
-  done: Type.Integer(),
-  startedAt: Type.String(),
-  finishedAt: Type.Union([Type.String(), Type.Null()]),
-  error: Type.Union([Type.String(), Type.Null()]),
-});
 
 /** Reads the upload form, streaming the file to a temporary file. Every path out either returns it or discards it. */
 async function readPackageForm(request: FastifyRequest, store: PackageStore, maxBytes: number): Promise<PackageUpload> {
@@ -175,18 +165,6 @@ const miniPrograms: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => svc.release(request.params.id, request.params.version, principalOf(request)),
-  );
-
-  app.get(
-    '/signing-jobs',
-    {
-      schema: {
-        tags,
-        summary: 'Recent signing jobs of this instance, with progress',
-        response: responses({ 200: Type.Object({ items: Type.Array(SigningJobSchema) }) }),
-      },
-    },
-    async () => ({ items: app.services.signer.list() }),
   );
 
   const AuthParams = Type.Intersect([HostAppParamsSchema, Type.Object({ id: Type.String({ pattern: MINI_PROGRAM_ID_PATTERN }) })]);

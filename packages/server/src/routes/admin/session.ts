@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { SessionSchema, SignInBodySchema } from '@mpop/contracts';
+import { ChangePasswordBodySchema, SessionSchema, SignInBodySchema } from '@mpop/contracts';
 import { principalOf, SESSION_COOKIE } from '../../plugins/app/auth.js';
 import { NoContent, responses } from '../schemas.js';
 
@@ -40,6 +40,25 @@ const session: FastifyPluginAsyncTypebox = async (app) => {
       const cookie = request.cookies[SESSION_COOKIE];
       if (cookie) await app.services.auth.signOut(cookie, principalOf(request).username);
       reply.clearCookie(SESSION_COOKIE, { path: '/' });
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.put(
+    '/session/password',
+    {
+      config: { role: 'viewer' },
+      schema: {
+        tags: ['session'],
+        summary: "Change the signed-in user's own password; their other sessions end",
+        description: 'Needs a console session (an API token gets 403) and the current password (400 WRONG_CURRENT_PASSWORD).',
+        body: ChangePasswordBodySchema,
+        response: responses({ 204: NoContent }),
+      },
+    },
+    async (request, reply) => {
+      const { currentPassword, newPassword } = request.body;
+      await app.services.users.changeOwnPassword(principalOf(request), request.cookies[SESSION_COOKIE], currentPassword, newPassword);
       return reply.code(204).send(null);
     },
   );
