@@ -1,32 +1,6 @@
 import { type Static, Type } from 'typebox';
 import { TimestampSchema } from './common.js';
 
-/**
- * The closed list of audit actions: every change records exactly one of these. Adding an action is a contract
- * change: add it here and give it a label in the console's messages (its type check fails until it has one).
- */
-export const AuditActions = [
-  'session.created',
-  'session.deleted',
-  'user.created',
-  'user.updated',
-  'user.password-changed',
-  'user.deleted',
-  'token.created',
-  'token.revoked',
-  'host-app.created',
-  'host-app.synced',
-  'host-app.deleted',
-  'host-app.dev-config.set',
-  'mini-program.created',
-  'mini-program.package.uploaded',
-  'mini-program.released',
-  'mini-program.authorized',
-  'mini-program.revoked',
-  'signing.retried',
-] as const;
-export type AuditAction = (typeof AuditActions)[number];
-
 export const AuditEventSchema = Type.Object({
   at: TimestampSchema,
   actor: Type.String({ description: '`alice`, or `alice (token ci-deploy)` for a change made with an API token' }),

@@ -1,12 +1,12 @@
 import { Type, type Static } from 'typebox';
 import { TimestampSchema } from './common.js';
 
-export const Roles = ['admin', 'operator', 'viewer'] as const;
-export type Role = (typeof Roles)[number];
+import { type Role, USERNAME_PATTERN } from './constants.js';
+
 export const RoleSchema = Type.Union([Type.Literal('admin'), Type.Literal('operator'), Type.Literal('viewer')]);
 
 export const UsernameSchema = Type.String({
-  pattern: '^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$',
+  pattern: USERNAME_PATTERN,
   description: '1..64 of letters, digits, . _ @ -',
 });
 export const PasswordSchema = Type.String({ minLength: 12, maxLength: 256, description: 'at least 12 characters' });

@@ -1,8 +1,8 @@
 import { Type, type Static } from 'typebox';
 import { TimestampSchema } from './common.js';
+import { PACKAGE_VERSION_PATTERN } from './constants.js';
 
 export const MINI_PROGRAM_ID_PATTERN = '^[0-9]{16}$';
-export const PACKAGE_VERSION_PATTERN = '^[0-9]{1,9}(\\.[0-9]{1,9}){3}$';
 export const CLIENT_VERSION_PATTERN = '^[0-9]{1,9}(\\.[0-9]{1,9}){0,3}$';
 export const Platforms = ['android', 'ios', 'harmony'] as const;
 export type Platform = (typeof Platforms)[number];

@@ -1,7 +1,7 @@
 import { useState } from 'react';
-import { Alert, Button, Card, Form, Input, Typography } from 'antd';
+import { Alert, Button, Form, Input, theme } from 'antd';
 import { Navigate, useSearchParams } from 'react-router';
-import { ApiError } from '../api/client';
+import { ProblemAlert } from '../api/problem';
 import { useI18n } from '../i18n/i18n';
 import { LanguageSwitch } from '../layout/LanguageSwitch';
 import { useSession } from './use-session';
@@ -9,9 +9,10 @@ import { useSession } from './use-session';
 /** Sign-in; afterwards the user goes back to where they were (`?next=`). */
 export function SignInPage() {
   const { t } = useI18n();
+  const { token } = theme.useToken();
   const { user, expired, signIn } = useSession();
   const [params] = useSearchParams();
-  const [error, setError] = useState<string>();
+  const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
   const next = params.get('next');
   const target = next?.startsWith('/') && !next.startsWith('//') ? next : '/host-apps';
@@ -23,7 +24,7 @@ export function SignInPage() {
     try {
       await signIn(values.username, values.password);
     } catch (err) {
-      setError(err instanceof ApiError ? err.problem.detail : String(err));
+      setError(err);
     } finally {
       setBusy(false);
     }
@@ -31,28 +32,36 @@ export function SignInPage() {
 
   return (
     <div style={{ minHeight: '100vh', display: 'grid', placeItems: 'center', background: '#f0f2f5' }}>
-      <Card style={{ width: 380 }}>
+      <main
+        style={{
+          width: 380,
+          maxWidth: 'calc(100vw - 32px)',
+          padding: token.paddingLG,
+          background: token.colorBgContainer,
+          borderRadius: token.borderRadiusLG,
+          boxShadow: token.boxShadowTertiary,
+        }}
+      >
         <div style={{ display: 'flex', justifyContent: 'space-between', alignItems: 'center' }}>
-          <Typography.Title level={3} style={{ margin: 0 }}>
-            {t('signInTitle')}
-          </Typography.Title>
+          <h1 style={{ margin: 0, fontSize: token.fontSizeHeading3, fontWeight: token.fontWeightStrong }}>{t('signInTitle')}</h1>
           <LanguageSwitch />
         </div>
-        <Typography.Paragraph type="secondary">{t('appTitle')}</Typography.Paragraph>
+        <p style={{ color: token.colorTextSecondary }}>{t('appTitle')}</p>
         {expired && <Alert type="warning" showIcon message={t('sessionExpired')} style={{ marginBottom: 16 }} />}
-        {error && <Alert type="error" showIcon message={error} role="alert" style={{ marginBottom: 16 }} />}
-        <Form layout="vertical" onFinish={submit} requiredMark={false}>
-          <Form.Item label={t('username')} name="username" rules={[{ required: true, message: t('username') }]}>
+        {/* On this page a 401 means the user name or the password is wrong, not that a session ended. */}
+        <ProblemAlert error={error} overrides={{ UNAUTHENTICATED: t('wrongCredentials') }} />
+        <Form layout="vertical" onFinish={submit}>
+          <Form.Item label={t('username')} name="username" rules={[{ required: true, message: t('usernameRequired') }]}>
             <Input autoComplete="username" autoFocus />
           </Form.Item>
-          <Form.Item label={t('password')} name="password" rules={[{ required: true, message: t('password') }]}>
+          <Form.Item label={t('password')} name="password" rules={[{ required: true, message: t('passwordRequired') }]}>
             <Input.Password autoComplete="current-password" />
           </Form.Item>
           <Button type="primary" htmlType="submit" block loading={busy}>
             {t('signIn')}
           </Button>
         </Form>
-      </Card>
+      </main>
     </div>
   );
 }

@@ -2,21 +2,25 @@ import { useCallback, useEffect, useState } from 'react';
 import { Alert, App, Button, Card, Form, Input, Modal, Progress, Select, Space, Table, Tag, Upload, type UploadFile } from 'antd';
 import { PlusOutlined, UploadOutlined } from '@ant-design/icons';
 import type { MiniProgram, Package } from '@mpop/contracts';
-import { PACKAGE_VERSION_PATTERN } from '@mpop/contracts';
+import { PACKAGE_VERSION_PATTERN } from '@mpop/contracts/constants';
 import { api, type SigningJob } from '../../api/endpoints';
-import { ApiError } from '../../api/client';
+import { ProblemAlert } from '../../api/problem';
+import { useProblemNotice } from '../../api/use-problem-notice';
+import { useCan } from '../../auth/use-role';
+import { useFormat } from '../../i18n/format';
 import { useI18n } from '../../i18n/i18n';
 import { uploadPackage } from './upload';
 import { useFormSubmit } from '../../api/use-form-submit';
-
-const detail = (err: unknown) => (err instanceof ApiError ? err.problem.detail : String(err));
+import { useFeedback } from '../../components/feedback';
 
 /** Mini programs: register, upload package versions (with progress), release one, see versions. */
 export function MiniProgramsPage() {
   const { t } = useI18n();
-  const { message } = App.useApp();
+  const format = useFormat();
+  const canChange = useCan()('operator');
+  const { message } = useFeedback();
   const [items, setItems] = useState<MiniProgram[]>();
-  const [error, setError] = useState<string>();
+  const [error, setError] = useState<unknown>();
   const [registering, setRegistering] = useState(false);
   const [uploadingFor, setUploadingFor] = useState<MiniProgram>();
   const [versionsOf, setVersionsOf] = useState<MiniProgram>();
@@ -26,7 +30,7 @@ export function MiniProgramsPage() {
     try {
       setItems((await api.listMiniPrograms()).items);
     } catch (err) {
-      setError(detail(err));
+      setError(err);
     }
   }, []);
   useEffect(() => void load(), [load]);
@@ -35,25 +39,14 @@ export function MiniProgramsPage() {
     <Card
       title={t('miniPrograms')}
       extra={
-        <Button type="primary" icon={<PlusOutlined />} onClick={() => setRegistering(true)}>
-          {t('registerMiniProgram')}
-        </Button>
+        canChange && (
+          <Button type="primary" icon={<PlusOutlined />} onClick={() => setRegistering(true)}>
+            {t('registerMiniProgram')}
+          </Button>
+        )
       }
     >
-      {error && (
-        <Alert
-          type="error"
-          showIcon
-          role="alert"
-          message={error}
-          style={{ marginBottom: 16 }}
-          action={
-            <Button size="small" onClick={() => void load()}>
-              {t('retry')}
-            </Button>
-          }
-        />
-      )}
+      <ProblemAlert error={error} title={t('loadFailed')} onRetry={() => void load()} />
       <Table<MiniProgram>
         rowKey="miniProgramId"
         loading={!items && !error}
@@ -67,15 +60,17 @@ export function MiniProgramsPage() {
             dataIndex: 'releasedVersion',
             render: (v: string | null) => (v ? <Tag color="green">{v}</Tag> : <Tag>{t('none')}</Tag>),
           },
-          { title: t('createdAt'), dataIndex: 'createdAt', render: (v: string) => new Date(v).toLocaleString() },
+          { title: t('createdAt'), dataIndex: 'createdAt', render: (v: string) => format.dateTime(v) },
           {
             title: t('operation'),
             key: 'op',
             render: (_, m) => (
               <Space size={0}>
-                <Button type="link" size="small" onClick={() => setUploadingFor(m)}>
-                  {t('uploadPackage')}
-                </Button>
+                {canChange && (
+                  <Button type="link" size="small" onClick={() => setUploadingFor(m)}>
+                    {t('uploadPackage')}
+                  </Button>
+                )}
                 <Button type="link" size="small" onClick={() => setVersionsOf(m)}>
                   {t('versions')}
                 </Button>
@@ -131,7 +126,7 @@ function RegisterModal({ open, onClose, onDone }: { open: boolean; onClose: () =
       cancelText={t('cancel')}
       destroyOnHidden
     >
-      {error && <Alert type="error" showIcon role="alert" message={error} style={{ marginBottom: 16 }} />}
+      <ProblemAlert error={error} />
       <Form form={form} layout="vertical">
         <Form.Item
           label={t('miniProgramName')}
@@ -155,10 +150,16 @@ function RegisterModal({ open, onClose, onDone }: { open: boolean; onClose: () =
 
 function UploadModal({ program, onClose, onDone }: { program?: MiniProgram; onClose: () => void; onDone: () => void }) {
   const { t } = useI18n();
-  const [form] = Form.useForm<{ version: string; platform?: string; clientVersionMin?: string; clientVersionMax?: string }>();
+  const [form] = Form.useForm<{
+    version: string;
+    platform?: string;
+    clientVersionMin?: string;
+    clientVersionMax?: string;
+    package?: unknown;
+  }>();
   const [files, setFiles] = useState<UploadFile[]>([]);
   const [progress, setProgress] = useState<number>();
-  const [error, setError] = useState<string>();
+  const [error, setError] = useState<unknown>();
   // biome-ignore lint/correctness/useExhaustiveDependencies: the form is reset whenever another program is picked
   useEffect(() => {
     setFiles([]);
@@ -172,7 +173,7 @@ function UploadModal({ program, onClose, onDone }: { program?: MiniProgram; onCl
     if (!v) return;
     const file = files[0]?.originFileObj as File | undefined;
     if (!file) {
-      setError(t('packageFileRequired'));
+      form.setFields([{ name: 'package', errors: [t('packageFileRequired')] }]);
       return;
     }
     const data = new FormData();
@@ -186,7 +187,7 @@ function UploadModal({ program, onClose, onDone }: { program?: MiniProgram; onCl
       onDone();
     } catch (err) {
       setProgress(undefined);
-      setError(detail(err));
+      setError(err);
     }
   };
   return (
@@ -200,7 +201,7 @@ function UploadModal({ program, onClose, onDone }: { program?: MiniProgram; onCl
       confirmLoading={progress !== undefined}
       destroyOnHidden
     >
-      {error && <Alert type="error" showIcon role="alert" message={error} style={{ marginBottom: 16 }} />}
+      <ProblemAlert error={error} />
       <Form form={form} layout="vertical">
         <Form.Item
           label={t('version')}
@@ -224,12 +225,13 @@ function UploadModal({ program, onClose, onDone }: { program?: MiniProgram; onCl
             <Input placeholder="10.9.9" />
           </Form.Item>
         </Space>
-        <Form.Item label={t('packageFile')}>
+        <Form.Item label={t('packageFile')} name="package" required>
           <Upload
             accept=".zip,.amr"
             maxCount={1}
             fileList={files}
             beforeUpload={(f) => {
+              form.setFields([{ name: 'package', errors: [] }]);
               setFiles([{ uid: f.uid, name: f.name, originFileObj: f, status: 'done' }]);
               return false;
             }}
@@ -246,9 +248,12 @@ function UploadModal({ program, onClose, onDone }: { program?: MiniProgram; onCl
 
 function VersionsModal({ program, onClose }: { program?: MiniProgram; onClose: () => void }) {
   const { t } = useI18n();
-  const { message } = App.useApp();
+  const format = useFormat();
+  const notice = useProblemNotice();
+  const canChange = useCan()('operator');
+  const { message } = useFeedback();
   const [items, setItems] = useState<Package[]>();
-  const [error, setError] = useState<string>();
+  const [error, setError] = useState<unknown>();
   const [job, setJob] = useState<SigningJob>();
   // Large fan-outs are signed in the background: follow the job until it ends.
   useEffect(() => {
@@ -266,7 +271,7 @@ function VersionsModal({ program, onClose }: { program?: MiniProgram; onClose: (
     try {
       setItems((await api.listPackages(program.miniProgramId)).items);
     } catch (err) {
-      setError(detail(err));
+      setError(err);
     }
   }, [program]);
   useEffect(() => {
@@ -284,7 +289,7 @@ function VersionsModal({ program, onClose }: { program?: MiniProgram; onClose: (
       footer={<Button onClick={onClose}>{t('close')}</Button>}
       destroyOnHidden
     >
-      {error && <Alert type="error" showIcon role="alert" message={error} />}
+      <ProblemAlert error={error} />
       {job && job.total > 0 && (
         <Alert
           style={{ marginBottom: 12 }}
@@ -308,13 +313,20 @@ function VersionsModal({ program, onClose }: { program?: MiniProgram; onClose: (
         pagination={false}
         columns={[
           { title: t('version'), dataIndex: 'version' },
-          { title: t('status'), dataIndex: 'status', render: (s: string) => <Tag color={s === 'released' ? 'green' : undefined}>{s}</Tag> },
-          { title: t('size'), dataIndex: 'size', render: (n: number) => `${(n / 1024).toFixed(1)} KiB` },
+          {
+            title: t('status'),
+            dataIndex: 'status',
+            render: (s: Package['status']) => (
+              <Tag color={s === 'released' ? 'green' : undefined}>{t(s === 'released' ? 'statusReleased' : 'statusUploaded')}</Tag>
+            ),
+          },
+          { title: t('size'), dataIndex: 'size', render: (n: number) => format.bytes(n) },
           { title: t('mainUrl'), dataIndex: 'mainUrl' },
           { title: 'SHA-256', dataIndex: 'sha256', render: (s: string) => <code title={s}>{s.slice(0, 12)}…</code> },
           {
             title: t('operation'),
             key: 'op',
+            hidden: !canChange,
             render: (_, p) => (
               <Button
                 type="link"
@@ -327,7 +339,7 @@ function VersionsModal({ program, onClose }: { program?: MiniProgram; onClose: (
                     void message.success(t('released', { version: p.version }));
                     await load();
                   } catch (err) {
-                    void message.error(detail(err));
+                    notice(err);
                   }
                 }}
               >

@@ -16,7 +16,12 @@ export interface InspectedKey {
 const MIN_BITS = 2048;
 const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g;
 
-const fail = (code: ConstructorParameters<typeof AppError>[0], detail: string) => new AppError(code, detail);
+// Every key problem names the form field, so a client can show it next to the file it concerns.
+const fail = (code: ConstructorParameters<typeof AppError>[0], detail: string) =>
+  new AppError(code, detail, { errors: [{ path: 'privateKey', message: detail }] });
+/** The one answer to a key file over PRIVATE_KEY_MAX_BYTES (also given by the upload route while reading). */
+export const keyTooLarge = () =>
+  fail('PAYLOAD_TOO_LARGE', 'The private key file is larger than 16 KiB; an RSA private key PEM is about 2-4 KiB.');
 const invalid = (why: string) =>
   fail('INVALID_PRIVATE_KEY', `${why} Upload the PEM file that "openssl genrsa -out private_key.pem 2048" writes.`);
 
@@ -25,9 +30,7 @@ const invalid = (why: string) =>
  * no message ever quotes the file's contents.
  */
 export function inspectPrivateKey(file: Buffer): InspectedKey {
-  if (file.length > PRIVATE_KEY_MAX_BYTES) {
-    throw new AppError('PAYLOAD_TOO_LARGE', 'The private key file is larger than 16 KiB; an RSA private key PEM is about 2-4 KiB.');
-  }
+  if (file.length > PRIVATE_KEY_MAX_BYTES) throw keyTooLarge();
   if (file.length === 0) throw invalid('The private key file is empty.');
   const text = file.toString('utf8');
   const blocks = [...text.matchAll(PEM_BLOCK)].map((m) => ({ label: m[1], pem: m[0] }));

@@ -11,6 +11,7 @@ import {
 } from '@mpop/contracts';
 import { AppError } from '../../lib/app-error.js';
 import type { DevConfigUpload } from '../../modules/host-apps/host-app.service.js';
+import { keyTooLarge } from '../../modules/host-apps/private-key.js';
 import { principalOf } from '../../plugins/app/auth.js';
 import { NoContent, responses } from '../schemas.js';
 
@@ -32,9 +33,7 @@ async function readDevConfigForm(request: FastifyRequest): Promise<DevConfigUplo
       try {
         data = await part.toBuffer();
       } catch (err) {
-        if ((err as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') {
-          throw new AppError('PAYLOAD_TOO_LARGE', 'The private key file is larger than 16 KiB; an RSA private key PEM is about 2-4 KiB.');
-        }
+        if ((err as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') throw keyTooLarge();
         throw err;
       }
       if (part.fieldname !== 'privateKey') {

@@ -1,0 +1,176 @@
+import { useEffect, useState } from 'react';
+import { Button, Card, DatePicker, Empty, Form, Input, Select, Space, Table, Typography } from 'antd';
+import { DownloadOutlined, SearchOutlined } from '@ant-design/icons';
+import dayjs, { type Dayjs } from 'dayjs';
+import type { AuditEvent, AuditFilter } from '@mpop/contracts';
+import { type AuditAction, AuditActions } from '@mpop/contracts/constants';
+import { useSearchParams } from 'react-router';
+import { api } from '../../api/endpoints';
+import { ProblemAlert } from '../../api/problem';
+import { useRequest } from '../../api/use-request';
+import { useFormat } from '../../i18n/format';
+import { useI18n } from '../../i18n/i18n';
+import { auditActionsEn, auditActionsZh } from '../../i18n/messages';
+
+const PAGE_SIZES = [20, 50, 100];
+const FILTERS = ['actor', 'action', 'target', 'from', 'to'] as const;
+
+interface FilterForm {
+  actor?: string;
+  action?: AuditAction;
+  target?: string;
+  range?: [Dayjs | null, Dayjs | null] | null;
+}
+
+/** The filters and the page live in the URL, so a reload or a shared link shows the same events. */
+function useAuditParams() {
+  const [params, setParams] = useSearchParams();
+  const filter: AuditFilter = {};
+  for (const k of FILTERS) {
+    const v = params.get(k);
+    if (v) filter[k] = v;
+  }
+  const page = Math.max(1, Number.parseInt(params.get('page') ?? '', 10) || 1);
+  const size = Number.parseInt(params.get('pageSize') ?? '', 10);
+  const pageSize = PAGE_SIZES.includes(size) ? size : 20;
+  const set = (next: AuditFilter, nextPage = 1, nextSize = pageSize) => {
+    const out = new URLSearchParams();
+    for (const k of FILTERS) if (next[k]) out.set(k, next[k] as string);
+    if (nextPage > 1) out.set('page', String(nextPage));
+    if (nextSize !== 20) out.set('pageSize', String(nextSize));
+    setParams(out);
+  };
+  return { filter, page, pageSize, set, key: params.toString() };
+}
+
+/** Administration > Audit Log: every change, filtered by actor, action, target and time; pages; CSV export. */
+export function AuditLogPage() {
+  const { t, lang } = useI18n();
+  const format = useFormat();
+  const labels: Record<string, string> = lang === 'zh' ? auditActionsZh : auditActionsEn;
+  const audit = useAuditParams();
+  const [form] = Form.useForm<FilterForm>();
+  const { data, error, loading, reload } = useRequest(
+    (signal) => api.auditEvents({ ...audit.filter, page: audit.page, pageSize: audit.pageSize }, signal),
+    [audit.key],
+  );
+
+  // The form shows what the URL says (after a reload, or back and forward in the browser).
+  // biome-ignore lint/correctness/useExhaustiveDependencies: audit.key stands for the filter
+  useEffect(() => {
+    const f = audit.filter;
+    form.setFieldsValue({
+      actor: f.actor,
+      action: f.action as AuditAction | undefined,
+      target: f.target,
+      range: f.from || f.to ? [f.from ? dayjs(f.from) : null, f.to ? dayjs(f.to) : null] : null,
+    });
+  }, [audit.key, form]);
+
+  const apply = (v: FilterForm) =>
+    audit.set({
+      actor: v.actor?.trim() || undefined,
+      action: v.action,
+      target: v.target?.trim() || undefined,
+      from: v.range?.[0]?.toISOString(),
+      to: v.range?.[1]?.toISOString(),
+    });
+  const filtered = FILTERS.some((k) => audit.filter[k]);
+
+  return (
+    <Card
+      title={t('auditLog')}
+      extra={
+        <Button icon={<DownloadOutlined />} href={api.auditCsvUrl(audit.filter)} download>
+          {t('exportCsv')}
+        </Button>
+      }
+    >
+      <Form form={form} layout="inline" onFinish={apply} style={{ marginBottom: 16, rowGap: 8 }}>
+        <Form.Item name="actor">
+          <Input placeholder={t('actorFilter')} aria-label={t('actorFilter')} allowClear style={{ width: 180 }} />
+        </Form.Item>
+        <Form.Item name="action">
+          <Select<AuditAction>
+            placeholder={t('anyAction')}
+            aria-label={t('action')}
+            allowClear
+            showSearch
+            optionFilterProp="label"
+            style={{ width: 220 }}
+            options={AuditActions.map((a) => ({ value: a, label: labels[a] }))}
+          />
+        </Form.Item>
+        <Form.Item name="target">
+          <Input placeholder={t('targetFilter')} aria-label={t('targetFilter')} allowClear style={{ width: 180 }} />
+        </Form.Item>
+        <Form.Item name="range">
+          <DatePicker.RangePicker showTime allowEmpty={[true, true]} aria-label={t('timeRange')} />
+        </Form.Item>
+        <Space>
+          <Button type="primary" htmlType="submit" icon={<SearchOutlined />}>
+            {t('search')}
+          </Button>
+          {filtered && <Button onClick={() => audit.set({})}>{t('clearFilters')}</Button>}
+        </Space>
+      </Form>
+      <ProblemAlert error={error} title={t('loadFailed')} onRetry={reload} />
+      <Table<AuditEvent>
+        rowKey={(e) => `${e.at}|${e.actor}|${e.action}|${e.target}`}
+        loading={loading}
+        dataSource={data?.items ?? []}
+        size="middle"
+        locale={{
+          emptyText:
+            loading || error ? (
+              ' '
+            ) : filtered ? (
+              <Empty description={t('auditEmpty')}>
+                <Button onClick={() => audit.set({})}>{t('clearFilters')}</Button>
+              </Empty>
+            ) : (
+              <Empty description={t('auditEmptyAll')} />
+            ),
+        }}
+        pagination={{
+          current: audit.page,
+          pageSize: audit.pageSize,
+          total: data?.total ?? 0,
+          showSizeChanger: true,
+          pageSizeOptions: PAGE_SIZES,
+          showTotal: (total) => t('totalItems', { total }),
+          onChange: (p, s) => audit.set(audit.filter, s !== audit.pageSize ? 1 : p, s),
+        }}
+        scroll={{ x: 'max-content' }}
+        columns={[
+          { title: t('time'), dataIndex: 'at', render: (v: string) => <span style={{ whiteSpace: 'nowrap' }}>{format.dateTime(v)}</span> },
+          { title: t('actor'), dataIndex: 'actor' },
+          {
+            title: t('action'),
+            dataIndex: 'action',
+            render: (a: string) => (
+              <span title={a}>
+                {labels[a] ?? a}
+                <Typography.Text type="secondary" style={{ display: 'block', fontSize: 12 }}>
+                  {a}
+                </Typography.Text>
+              </span>
+            ),
+          },
+          { title: t('target'), dataIndex: 'target', render: (v: string) => <Typography.Text code>{v}</Typography.Text> },
+          {
+            title: t('details'),
+            dataIndex: 'details',
+            responsive: ['lg'],
+            render: (d?: Record<string, unknown>) =>
+              d ? (
+                <Typography.Text type="secondary" style={{ fontSize: 12 }} ellipsis={{ tooltip: JSON.stringify(d) }}>
+                  {JSON.stringify(d)}
+                </Typography.Text>
+              ) : null,
+          },
+        ]}
+      />
+    </Card>
+  );
+}
