@@ -1,7 +1,7 @@
 import { Type, type Static } from 'typebox';
 import { TimestampSchema } from './common.js';
 
-import { type Role, USERNAME_PATTERN } from './constants.js';
+import { USERNAME_PATTERN } from './constants.js';
 
 export const RoleSchema = Type.Union([Type.Literal('admin'), Type.Literal('operator'), Type.Literal('viewer')]);
 

@@ -1,5 +1,5 @@
-import { useEffect, useState } from 'react';
-import { Button, Card, DatePicker, Empty, Form, Input, Select, Space, Table, Typography } from 'antd';
+import { useEffect } from 'react';
+import { Button, DatePicker, Empty, Form, Input, Select, Space } from 'antd';
 import { DownloadOutlined, SearchOutlined } from '@ant-design/icons';
 import dayjs, { type Dayjs } from 'dayjs';
 import type { AuditEvent, AuditFilter } from '@mpop/contracts';
@@ -7,6 +7,8 @@ import { type AuditAction, AuditActions } from '@mpop/contracts/constants';
 import { useSearchParams } from 'react-router';
 import { api } from '../../api/endpoints';
 import { ProblemAlert } from '../../api/problem';
+import { DataTable } from '../../components/DataTable';
+import { PagePanel } from '../../components/PagePanel';
 import { useRequest } from '../../api/use-request';
 import { useFormat } from '../../i18n/format';
 import { useI18n } from '../../i18n/i18n';
@@ -78,7 +80,7 @@ export function AuditLogPage() {
   const filtered = FILTERS.some((k) => audit.filter[k]);
 
   return (
-    <Card
+    <PagePanel
       title={t('auditLog')}
       extra={
         <Button icon={<DownloadOutlined />} href={api.auditCsvUrl(audit.filter)} download>
@@ -115,62 +117,51 @@ export function AuditLogPage() {
         </Space>
       </Form>
       <ProblemAlert error={error} title={t('loadFailed')} onRetry={reload} />
-      <Table<AuditEvent>
+      <DataTable<AuditEvent>
+        label={t('auditLog')}
         rowKey={(e) => `${e.at}|${e.actor}|${e.action}|${e.target}`}
         loading={loading}
-        dataSource={data?.items ?? []}
-        size="middle"
-        locale={{
-          emptyText:
-            loading || error ? (
-              ' '
-            ) : filtered ? (
-              <Empty description={t('auditEmpty')}>
-                <Button onClick={() => audit.set({})}>{t('clearFilters')}</Button>
-              </Empty>
-            ) : (
-              <Empty description={t('auditEmptyAll')} />
-            ),
-        }}
+        rows={data?.items}
+        empty={
+          error ? null : filtered ? (
+            <Empty description={t('auditEmpty')}>
+              <Button onClick={() => audit.set({})}>{t('clearFilters')}</Button>
+            </Empty>
+          ) : (
+            <Empty description={t('auditEmptyAll')} />
+          )
+        }
         pagination={{
           current: audit.page,
           pageSize: audit.pageSize,
           total: data?.total ?? 0,
-          showSizeChanger: true,
           pageSizeOptions: PAGE_SIZES,
           showTotal: (total) => t('totalItems', { total }),
           onChange: (p, s) => audit.set(audit.filter, s !== audit.pageSize ? 1 : p, s),
         }}
-        scroll={{ x: 'max-content' }}
         columns={[
-          { title: t('time'), dataIndex: 'at', render: (v: string) => <span style={{ whiteSpace: 'nowrap' }}>{format.dateTime(v)}</span> },
-          { title: t('actor'), dataIndex: 'actor' },
+          { key: 'at', title: t('time'), nowrap: true, render: (e) => format.dateTime(e.at) },
+          { key: 'actor', title: t('actor'), render: (e) => e.actor },
           {
+            key: 'action',
             title: t('action'),
-            dataIndex: 'action',
-            render: (a: string) => (
-              <span title={a}>
-                {labels[a] ?? a}
-                <Typography.Text type="secondary" style={{ display: 'block', fontSize: 12 }}>
-                  {a}
-                </Typography.Text>
-              </span>
+            render: (e) => (
+              <>
+                {labels[e.action] ?? e.action}
+                <div style={{ fontSize: 12, opacity: 0.55 }}>{e.action}</div>
+              </>
             ),
           },
-          { title: t('target'), dataIndex: 'target', render: (v: string) => <Typography.Text code>{v}</Typography.Text> },
+          { key: 'target', title: t('target'), render: (e) => <code style={{ wordBreak: 'break-all' }}>{e.target}</code> },
           {
+            key: 'details',
             title: t('details'),
-            dataIndex: 'details',
-            responsive: ['lg'],
-            render: (d?: Record<string, unknown>) =>
-              d ? (
-                <Typography.Text type="secondary" style={{ fontSize: 12 }} ellipsis={{ tooltip: JSON.stringify(d) }}>
-                  {JSON.stringify(d)}
-                </Typography.Text>
-              ) : null,
+            from: 'lg',
+            render: (e) =>
+              e.details ? <span style={{ fontSize: 12, opacity: 0.65, wordBreak: 'break-word' }}>{JSON.stringify(e.details)}</span> : null,
           },
         ]}
       />
-    </Card>
+    </PagePanel>
   );
 }

@@ -19,7 +19,7 @@ describe('AddAppModal', () => {
   it('requires the app name and checks the workspaceId before calling the API', async () => {
     const calls = fakeFetch([]);
     renderWithProviders(<AddAppModal open onClose={() => {}} onCreated={() => {}} onGoToDevConfig={() => {}} />);
-    const user = userEvent.setup();
+    const user = userEvent.setup({ delay: null });
     await user.clear(screen.getByLabelText('workspaceId'));
     await user.type(screen.getByLabelText('workspaceId'), 'bad space');
     await user.click(screen.getByRole('button', { name: 'Confirm' }));
@@ -44,7 +44,7 @@ describe('AddAppModal', () => {
     ]);
     const onCreated = vi.fn();
     renderWithProviders(<AddAppModal open onClose={() => {}} onCreated={onCreated} onGoToDevConfig={() => {}} />);
-    const user = userEvent.setup();
+    const user = userEvent.setup({ delay: null });
     await user.type(screen.getByLabelText('App name'), 'Shop');
     await user.click(screen.getByRole('button', { name: 'Confirm' }));
     const item = screen.getByText('App name', { selector: 'label' }).closest('.ant-form-item') as HTMLElement;
@@ -57,7 +57,7 @@ describe('AddAppModal', () => {
     const calls = fakeFetch([{ status: 201, body: app }]);
     const go = vi.fn();
     renderWithProviders(<AddAppModal open onClose={() => {}} onCreated={() => {}} onGoToDevConfig={go} />);
-    const user = userEvent.setup();
+    const user = userEvent.setup({ delay: null });
     await user.type(screen.getByLabelText('App name'), '  Shop  ');
     await user.click(screen.getByRole('button', { name: 'Confirm' }));
     expect(await screen.findByText('ABCDEF0123456')).toBeTruthy();

@@ -28,7 +28,7 @@ const formItem = (label: string) => {
 const dialogAlert = () => document.querySelector('.ant-modal .ant-alert');
 
 async function fillAndConfirm(container: HTMLElement, domain: string) {
-  const user = userEvent.setup();
+  const user = userEvent.setup({ delay: null });
   await user.type(screen.getByLabelText('Virtual domain'), domain);
   await user.upload(container.ownerDocument.querySelector('input[type=file]') as HTMLInputElement, keyFile());
   await user.click(screen.getByRole('button', { name: 'Confirm' }));
@@ -38,7 +38,7 @@ describe('DevConfigModal', () => {
   it('rejects a URL as the virtual domain and asks for the key file before calling the API', async () => {
     const calls = fakeFetch([]);
     renderWithProviders(<DevConfigModal app={app} onClose={() => {}} onSaved={() => {}} />);
-    const user = userEvent.setup();
+    const user = userEvent.setup({ delay: null });
     await user.type(screen.getByLabelText('Virtual domain'), 'https://shop.example.com/path');
     await user.click(screen.getByRole('button', { name: 'Confirm' }));
     expect(await within(formItem('Virtual domain')).findByText('Enter a host name only, like example.com.')).toBeTruthy();
@@ -81,7 +81,7 @@ describe('DevConfigModal', () => {
   it("shows a problem that names no field in the dialog's alert, in Chinese when the UI is Chinese", async () => {
     fakeFetch([problem(503, 'DATABASE_UNAVAILABLE', 'The database is not answering. Try again shortly.')]);
     const { container } = renderWithProviders(<DevConfigModal app={app} onClose={() => {}} onSaved={() => {}} />, { lang: 'zh' });
-    const user = userEvent.setup();
+    const user = userEvent.setup({ delay: null });
     await user.type(screen.getByLabelText('虚拟域名'), 'shop.example.com');
     await user.upload(container.ownerDocument.querySelector('input[type=file]') as HTMLInputElement, keyFile());
     await user.click(screen.getByRole('button', { name: /确\s?定/ }));

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
-import { Alert, App, Button, Card, Form, Input, Modal, Progress, Select, Space, Table, Tag, Upload, type UploadFile } from 'antd';
+import { Alert, Button, Card, Form, Input, Modal, Progress, Select, Space, Table, Tag, Upload, type UploadFile } from 'antd';
 import { PlusOutlined, UploadOutlined } from '@ant-design/icons';
 import type { MiniProgram, Package } from '@mpop/contracts';
 import { PACKAGE_VERSION_PATTERN } from '@mpop/contracts/constants';

@@ -1,5 +1,5 @@
 import { useEffect } from 'react';
-import { Button, Card, Empty, Progress, Table, Tag, Typography } from 'antd';
+import { Button, Empty, Progress, Tag, Typography } from 'antd';
 import { ReloadOutlined, RedoOutlined } from '@ant-design/icons';
 import type { SigningJob } from '@mpop/contracts';
 import { api } from '../../api/endpoints';
@@ -7,6 +7,8 @@ import { ProblemAlert } from '../../api/problem';
 import { useProblemNotice } from '../../api/use-problem-notice';
 import { useRequest } from '../../api/use-request';
 import { useCan } from '../../auth/use-role';
+import { DataTable } from '../../components/DataTable';
+import { PagePanel } from '../../components/PagePanel';
 import { useFormat } from '../../i18n/format';
 import { useI18n } from '../../i18n/i18n';
 import type { MessageKey } from '../../i18n/messages';
@@ -49,7 +51,7 @@ export function SigningJobsPage() {
   };
 
   return (
-    <Card
+    <PagePanel
       title={t('signingJobs')}
       extra={
         <>
@@ -66,25 +68,20 @@ export function SigningJobsPage() {
     >
       <Typography.Paragraph type="secondary">{t('signingJobsNote')}</Typography.Paragraph>
       <ProblemAlert error={error} title={t('loadFailed')} onRetry={reload} />
-      <Table<SigningJob>
-        rowKey="id"
+      <DataTable<SigningJob>
+        label={t('signingJobs')}
+        rowKey={(j) => j.id}
         loading={loading && !data}
-        dataSource={data?.items ?? []}
-        locale={{ emptyText: loading || error ? ' ' : <Empty description={t('signingJobsEmpty')} /> }}
-        pagination={{ hideOnSinglePage: true, pageSize: 50 }}
-        scroll={{ x: 'max-content' }}
+        rows={data?.items}
+        empty={error ? null : <Empty description={t('signingJobsEmpty')} />}
         columns={[
-          { title: t('startedAt'), dataIndex: 'startedAt', render: (v: string) => format.dateTime(v) },
-          { title: t('reason'), dataIndex: 'reason' },
+          { key: 'startedAt', title: t('startedAt'), nowrap: true, render: (j) => format.dateTime(j.startedAt) },
+          { key: 'reason', title: t('reason'), render: (j) => j.reason },
+          { key: 'status', title: t('status'), render: (j) => <Tag color={STATUS[j.status].color}>{t(STATUS[j.status].label)}</Tag> },
           {
-            title: t('status'),
-            dataIndex: 'status',
-            render: (s: SigningJob['status']) => <Tag color={STATUS[s].color}>{t(STATUS[s].label)}</Tag>,
-          },
-          {
-            title: t('progress'),
             key: 'progress',
-            render: (_, j) => (
+            title: t('progress'),
+            render: (j) => (
               <div style={{ minWidth: 160 }}>
                 <Progress
                   percent={j.total === 0 ? 100 : Math.round((j.done / j.total) * 100)}
@@ -96,18 +93,19 @@ export function SigningJobsPage() {
             ),
           },
           {
+            key: 'error',
             title: t('failureReason'),
-            dataIndex: 'error',
-            render: (e: string | null) => (e ? <Typography.Text type="danger">{e}</Typography.Text> : null),
+            render: (j) => (j.error ? <Typography.Text type="danger">{j.error}</Typography.Text> : null),
           },
           {
+            key: 'finishedAt',
             title: t('finishedAt'),
-            dataIndex: 'finishedAt',
-            responsive: ['xl'],
-            render: (v: string | null) => (v ? format.dateTime(v) : null),
+            from: 'xl',
+            nowrap: true,
+            render: (j) => (j.finishedAt ? format.dateTime(j.finishedAt) : null),
           },
         ]}
       />
-    </Card>
+    </PagePanel>
   );
 }

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { Button, Card, Empty, Table, Tag, Tooltip, Typography } from 'antd';
+import { Button, Empty, Tag, Tooltip } from 'antd';
 import { PlusOutlined } from '@ant-design/icons';
 import type { Token } from '@mpop/contracts';
 import { api } from '../../api/endpoints';
@@ -8,7 +8,9 @@ import { useProblemNotice } from '../../api/use-problem-notice';
 import { useRequest } from '../../api/use-request';
 import { roleLabel } from '../../auth/use-role';
 import { useSession } from '../../auth/use-session';
+import { DataTable } from '../../components/DataTable';
 import { OperationLinks } from '../../components/OperationLinks';
+import { PagePanel } from '../../components/PagePanel';
 import { useFormat } from '../../i18n/format';
 import { useI18n } from '../../i18n/i18n';
 import { CreateTokenModal } from './CreateTokenModal';
@@ -55,49 +57,48 @@ export function TokensPage() {
   );
 
   return (
-    <Card title={t('apiTokens')} extra={createButton}>
+    <PagePanel title={t('apiTokens')} extra={createButton}>
       <ProblemAlert error={error} title={t('loadFailed')} onRetry={reload} />
-      <Table<Token>
-        rowKey="id"
+      <DataTable<Token>
+        label={t('apiTokens')}
+        rowKey={(token) => token.id}
         loading={loading}
-        dataSource={data?.items ?? []}
-        locale={{ emptyText: loading || error ? ' ' : <Empty description={t('tokensEmpty')}>{createButton}</Empty> }}
-        pagination={{ hideOnSinglePage: true, pageSize: 50, showTotal: (total) => t('totalItems', { total }) }}
-        scroll={{ x: 'max-content' }}
+        rows={data?.items}
+        empty={error ? null : <Empty description={t('tokensEmpty')}>{createButton}</Empty>}
         columns={[
-          { title: t('tokenName'), dataIndex: 'name', render: (v: string) => <Typography.Text strong>{v}</Typography.Text> },
-          { title: t('role'), dataIndex: 'role', render: (r: Token['role']) => <Tag>{t(roleLabel(r))}</Tag> },
-          { title: t('createdBy'), dataIndex: 'createdBy', hidden: user?.role !== 'admin' },
-          { title: t('createdAt'), dataIndex: 'createdAt', responsive: ['xl'], render: (v: string) => format.dateTime(v) },
+          { key: 'name', title: t('tokenName'), render: (token) => <strong>{token.name}</strong> },
+          { key: 'role', title: t('role'), render: (token) => <Tag>{t(roleLabel(token.role))}</Tag> },
+          { key: 'createdBy', title: t('createdBy'), hidden: user?.role !== 'admin', render: (token) => token.createdBy },
+          { key: 'createdAt', title: t('createdAt'), from: 'xl', nowrap: true, render: (token) => format.dateTime(token.createdAt) },
           {
+            key: 'lastUsed',
             title: t('lastUsed'),
-            dataIndex: 'lastUsedAt',
-            render: (v: string | null) => (v ? when(v) : <Typography.Text type="secondary">{t('neverUsed')}</Typography.Text>),
+            render: (token) => (token.lastUsedAt ? when(token.lastUsedAt) : <span style={{ opacity: 0.55 }}>{t('neverUsed')}</span>),
           },
           {
+            key: 'expiresAt',
             title: t('expiresAt'),
-            dataIndex: 'expiresAt',
-            render: (v: string | null) =>
-              v === null ? (
+            render: ({ expiresAt }) =>
+              expiresAt === null ? (
                 t('expiryNever')
-              ) : Date.parse(v) <= now ? (
-                <Tooltip title={format.dateTime(v)}>
+              ) : Date.parse(expiresAt) <= now ? (
+                <Tooltip title={format.dateTime(expiresAt)}>
                   <Tag color="red">{t('expired')}</Tag>
                 </Tooltip>
               ) : (
-                when(v)
+                when(expiresAt)
               ),
           },
           {
-            title: t('operation'),
             key: 'operation',
-            render: (_, token) => (
+            title: t('operation'),
+            render: (token) => (
               <OperationLinks operations={[{ key: 'revoke', label: t('revoke'), danger: true, onClick: () => confirmRevoke(token) }]} />
             ),
           },
         ]}
       />
       <CreateTokenModal open={creating} onClose={() => setCreating(false)} onCreated={reload} />
-    </Card>
+    </PagePanel>
   );
 }

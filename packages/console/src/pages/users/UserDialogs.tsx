@@ -11,11 +11,23 @@ import type { MessageKey } from '../../i18n/messages';
 
 const ROLE_HELP: Record<Role, MessageKey> = { admin: 'roleHelpAdmin', operator: 'roleHelpOperator', viewer: 'roleHelpViewer' };
 
-/** The role picker: each role with what it may do. `max` leaves out roles above it. */
-export function RoleSelect({ value, onChange, roles = Roles }: { value?: Role; onChange?: (r: Role) => void; roles?: readonly Role[] }) {
+/** The role picker: each role with what it may do; `roles` limits the choice. */
+export function RoleSelect({
+  id,
+  value,
+  onChange,
+  roles = Roles,
+}: {
+  /** Set by Form.Item, so the label names the select. */
+  id?: string;
+  value?: Role;
+  onChange?: (r: Role) => void;
+  roles?: readonly Role[];
+}) {
   const { t } = useI18n();
   return (
     <Select<Role>
+      id={id}
       value={value}
       onChange={onChange}
       optionLabelProp="title"
@@ -136,6 +148,7 @@ export function ResetPasswordModal({ user, onClose, onDone }: { user?: User; onC
     },
     (err) => place(form, err, ['password'] as const),
   );
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the form starts empty for each user picked
   useEffect(() => {
     setError(undefined);
     form.resetFields();

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { Button, Card, Table, Tag, Typography } from 'antd';
+import { Button, Tag } from 'antd';
 import { PlusOutlined } from '@ant-design/icons';
 import type { User } from '@mpop/contracts';
 import { api } from '../../api/endpoints';
@@ -8,7 +8,9 @@ import { useProblemNotice } from '../../api/use-problem-notice';
 import { useRequest } from '../../api/use-request';
 import { roleLabel } from '../../auth/use-role';
 import { useSession } from '../../auth/use-session';
+import { DataTable } from '../../components/DataTable';
 import { OperationLinks, type Operation } from '../../components/OperationLinks';
+import { PagePanel } from '../../components/PagePanel';
 import { useFormat } from '../../i18n/format';
 import { useI18n } from '../../i18n/i18n';
 import { RequireRole } from '../../layout/RequireRole';
@@ -18,7 +20,7 @@ import { useFeedback } from '../../components/feedback';
 /** Administration > Users (admin only). */
 export function UsersPage() {
   return (
-    <RequireRole role="admin">
+    <RequireRole need="admin">
       <UserList />
     </RequireRole>
   );
@@ -91,7 +93,7 @@ function UserList() {
   };
 
   return (
-    <Card
+    <PagePanel
       title={t('users')}
       extra={
         <Button type="primary" icon={<PlusOutlined />} onClick={() => setAdding(true)}>
@@ -100,37 +102,36 @@ function UserList() {
       }
     >
       <ProblemAlert error={error} title={t('loadFailed')} onRetry={reload} />
-      <Table<User>
-        rowKey="username"
+      <DataTable<User>
+        label={t('users')}
+        rowKey={(u) => u.username}
         loading={loading}
-        dataSource={users}
-        pagination={{ hideOnSinglePage: true, pageSize: 50, showTotal: (total) => t('totalItems', { total }) }}
-        scroll={{ x: 'max-content' }}
+        rows={data?.items}
         columns={[
           {
+            key: 'username',
             title: t('username'),
-            dataIndex: 'username',
-            render: (name: string) => (
+            render: (u) => (
               <>
-                <Typography.Text strong>{name}</Typography.Text>
-                {name === me?.username && <Tag style={{ marginLeft: 8 }}>{t('you')}</Tag>}
+                <strong>{u.username}</strong>
+                {u.username === me?.username && <Tag style={{ marginLeft: 8 }}>{t('you')}</Tag>}
               </>
             ),
           },
           {
+            key: 'role',
             title: t('role'),
-            dataIndex: 'role',
-            render: (r: User['role']) => (
-              <Tag color={r === 'admin' ? 'gold' : r === 'operator' ? 'blue' : undefined}>{t(roleLabel(r))}</Tag>
+            render: (u) => (
+              <Tag color={u.role === 'admin' ? 'gold' : u.role === 'operator' ? 'blue' : undefined}>{t(roleLabel(u.role))}</Tag>
             ),
           },
           {
+            key: 'state',
             title: t('userState'),
-            dataIndex: 'disabled',
-            render: (d: boolean) => (d ? <Tag color="red">{t('disabled')}</Tag> : <Tag color="green">{t('enabled')}</Tag>),
+            render: (u) => (u.disabled ? <Tag color="red">{t('disabled')}</Tag> : <Tag color="green">{t('enabled')}</Tag>),
           },
-          { title: t('createdAt'), dataIndex: 'createdAt', responsive: ['lg'], render: (v: string) => format.dateTime(v) },
-          { title: t('operation'), key: 'operation', render: (_, u) => <OperationLinks operations={operations(u)} inline={2} /> },
+          { key: 'createdAt', title: t('createdAt'), from: 'xl', nowrap: true, render: (u) => format.dateTime(u.createdAt) },
+          { key: 'operation', title: t('operation'), render: (u) => <OperationLinks operations={operations(u)} inline={2} /> },
         ]}
       />
       <AddUserModal
@@ -162,6 +163,6 @@ function UserList() {
           reload();
         }}
       />
-    </Card>
+    </PagePanel>
   );
 }
