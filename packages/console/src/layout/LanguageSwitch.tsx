@@ -15,6 +15,7 @@ export function LanguageSwitch() {
         <Button
           key={l.value}
           size="small"
+          autoInsertSpace={false}
           type={lang === l.value ? 'primary' : 'default'}
           aria-pressed={lang === l.value}
           onClick={() => setLang(l.value)}
