@@ -14,7 +14,8 @@ const ChangePasswordModal = lazy(() => import('../auth/ChangePasswordModal').the
 
 /**
  * Signed-in frame: the menu (only the pages the role may open), the user menu (Change Password, Sign Out).
- * Signed-out users go to sign in. Below 1200 px the menu folds to icons, so lists keep their width at 1024 px.
+ * Signed-out users go to sign in. Below 1200 px the menu folds to icons (80 px, antd's folded menu), so lists keep
+ * their width at 1024 px.
  */
 export function AppLayout() {
   const { t } = useI18n();
@@ -62,8 +63,9 @@ export function AppLayout() {
           transition: 'width 0.2s',
         }}
       >
-        <div style={{ padding: 16, fontWeight: 600, whiteSpace: 'nowrap', overflow: 'hidden' }}>
-          {collapsed ? 'mpop' : `mpop · ${t('appTitle')}`}
+        <div style={{ padding: 16, lineHeight: 1.3 }}>
+          <div style={{ fontWeight: 600, fontSize: token.fontSizeLG }}>mpop</div>
+          {!collapsed && <div style={{ color: token.colorTextSecondary, fontSize: token.fontSizeSM }}>{t('appTitle')}</div>}
         </div>
         <Menu
           mode="inline"
