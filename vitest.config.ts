@@ -17,6 +17,15 @@ export default defineConfig({
           hookTimeout: 60_000,
         },
       },
+      {
+        test: {
+          name: 'client',
+          include: ['packages/client/test/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
       './packages/console/vitest.config.ts',
       {
         test: {
@@ -24,7 +33,8 @@ export default defineConfig({
           include: ['e2e/**/*.test.ts'],
           environment: 'node',
           globalSetup: ['packages/server/test/helpers/global-setup.ts'],
-          testTimeout: 60_000,
+          // Each wait on the page may take up to 30 s on a busy machine (e2e/helpers.ts); a test has several.
+          testTimeout: 180_000,
           hookTimeout: 120_000,
           fileParallelism: false,
         },

@@ -10,6 +10,12 @@ export const screenshotsDir =
   process.env.MPOP_UPDATE_SCREENSHOTS === '1' ? path.join(root, 'docs/screenshots') : path.join(root, '.e2e-artifacts');
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 
+/**
+ * How long a wait on the page's state may take (MPOP_E2E_TIMEOUT_MS, default 30 s). Waits end as soon as the state
+ * is there, so an idle machine is as fast as ever; a busy 2-core one can take seconds per server round trip.
+ */
+export const STATE_TIMEOUT_MS = Number(process.env.MPOP_E2E_TIMEOUT_MS) || 30_000;
+
 /** Whether the browser suites run: Chromium must exist; with MPOP_REQUIRE_BROWSER=1 its absence is an error. */
 export const browserAvailable = (() => {
   if (fs.existsSync(CHROMIUM)) return true;
@@ -59,7 +65,7 @@ export async function startE2E(env: Record<string, string> = {}): Promise<E2E> {
   });
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: baseUrl });
   const page = await context.newPage();
-  page.setDefaultTimeout(10_000);
+  page.setDefaultTimeout(STATE_TIMEOUT_MS);
   return {
     server,
     baseUrl,
@@ -105,8 +111,14 @@ import { expect } from 'vitest';
 import type { Locator } from 'playwright-core';
 
 /** Web-first assertions on top of vitest (playwright-core has no `expect`): each waits until true or times out. */
-export const visible = (l: Locator) => l.first().waitFor({ state: 'visible', timeout: 10_000 });
-export const absent = (l: Locator) => expect.poll(() => l.count(), { timeout: 10_000 }).toBe(0);
+export const visible = (l: Locator) => l.first().waitFor({ state: 'visible', timeout: STATE_TIMEOUT_MS });
+export const absent = (l: Locator) => expect.poll(() => l.count(), { timeout: STATE_TIMEOUT_MS }).toBe(0);
 export const hasText = (l: Locator, text: string | RegExp) =>
-  expect.poll(async () => (await l.first().textContent()) ?? '', { timeout: 10_000 }).toMatch(text);
-export const hasValue = (l: Locator, value: RegExp) => expect.poll(() => l.first().inputValue(), { timeout: 10_000 }).toMatch(value);
+  expect.poll(async () => (await l.first().textContent()) ?? '', { timeout: STATE_TIMEOUT_MS }).toMatch(text);
+export const hasValue = (l: Locator, value: RegExp) =>
+  expect.poll(() => l.first().inputValue(), { timeout: STATE_TIMEOUT_MS }).toMatch(value);
+/** Polls until `read` gives the expected value (vitest's own default gives up after 1 s). */
+export const eventually = <T>(read: () => Promise<T> | T) => expect.poll(read, { timeout: STATE_TIMEOUT_MS });
+/** Waits until no CSS animation or transition runs (a fade-in), so a screenshot shows what a person sees. */
+export const settled = (page: Page) =>
+  page.waitForFunction(() => document.getAnimations().every((a) => a.playState !== 'running'), undefined, { timeout: STATE_TIMEOUT_MS });

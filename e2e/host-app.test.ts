@@ -4,7 +4,20 @@ import path from 'node:path';
 import { createHash, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from '../packages/server/test/helpers/app.js';
-import { absent, browserAvailable, hasText, hasValue, rowAction, shot, signIn, signOut, startE2E, visible, type E2E } from './helpers.js';
+import {
+  absent,
+  browserAvailable,
+  hasText,
+  hasValue,
+  rowAction,
+  settled,
+  shot,
+  signIn,
+  signOut,
+  startE2E,
+  visible,
+  type E2E,
+} from './helpers.js';
 
 describe.runIf(browserAvailable)('Host App page in Chromium', () => {
   let e: E2E;
@@ -129,7 +142,7 @@ describe.runIf(browserAvailable)('Host App page in Chromium', () => {
     await page.reload();
     await visible(page.getByRole('row', { name: /Travel Companion/ }));
     await absent(page.locator('.ant-spin-spinning, .ant-spin-blur'));
-    await page.waitForTimeout(500); // let the table's fade-in finish, for a picture as a person sees it
+    await settled(page); // the table's fade-in, for a picture as a person sees it
     await shot(page, 'host-app-page.png');
     const search = page.getByPlaceholder('Enter the App name');
     await search.fill('travel');

@@ -5,7 +5,7 @@ import { createHash, generateKeyPairSync, verify } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, devConfigForm } from '../packages/server/test/helpers/app.js';
 import { miniProgramZip } from '../packages/server/test/helpers/packages.js';
-import { absent, browserAvailable, hasText, rowAction, shot, signIn, startE2E, visible, type E2E } from './helpers.js';
+import { absent, browserAvailable, eventually, hasText, rowAction, shot, signIn, startE2E, visible, type E2E } from './helpers.js';
 
 describe.runIf(browserAvailable)('Mini programs in the console, through to the client API', () => {
   let e: E2E;
@@ -57,16 +57,20 @@ describe.runIf(browserAvailable)('Mini programs in the console, through to the c
       .getByRole('row', { name: /1\.0\.0\.1/ })
       .getByRole('button', { name: 'Release' })
       .click();
+    // Release asks for confirmation, saying who gets what.
+    const release = page.getByRole('dialog', { name: /Release 1\.0\.0\.1 · Coupons/ });
+    await release.getByRole('button', { name: 'Release' }).click();
+    const confirm = page.getByRole('dialog').filter({ hasText: 'Release 1.0.0.1?' });
+    await visible(confirm.getByText('Every device of every authorised host app gets 1.0.0.1 on its next request.'));
+    await confirm.getByRole('button', { name: 'Release' }).click();
     await hasText(versions.getByRole('row', { name: /1\.0\.0\.1/ }), /released/i);
     // The released version cannot be released again.
-    await expect
-      .poll(() =>
-        versions
-          .getByRole('row', { name: /1\.0\.0\.1/ })
-          .getByRole('button', { name: 'Release' })
-          .isDisabled(),
-      )
-      .toBe(true);
+    await eventually(() =>
+      versions
+        .getByRole('row', { name: /1\.0\.0\.1/ })
+        .getByRole('button', { name: 'Release' })
+        .isDisabled(),
+    ).toBe(true);
     await shot(page, 'mini-program-versions.png');
     await versions.getByRole('button', { name: 'Close' }).first().click();
     await hasText(page.getByRole('row', { name: /Coupons/ }), /1\.0\.0\.1/);
@@ -105,6 +109,9 @@ describe.runIf(browserAvailable)('Mini programs in the console, through to the c
       .getByRole('row', { name: /Coupons/ })
       .getByRole('button', { name: 'Revoke' })
       .click();
+    // Revoke asks for confirmation too.
+    const revoke = page.getByRole('dialog').filter({ hasText: 'Revoke Coupons from Wallet?' });
+    await revoke.getByRole('button', { name: 'Revoke' }).click();
     await absent(dialog.getByRole('row', { name: /Coupons/ }));
     const after = await fetch(`${e.baseUrl}/client/v1/resources`, {
       method: 'POST',

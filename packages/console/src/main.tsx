@@ -20,6 +20,8 @@ const TokensPage = named(() => import('./pages/tokens/TokensPage'), 'TokensPage'
 const AuditLogPage = named(() => import('./pages/audit/AuditLogPage'), 'AuditLogPage');
 const SigningJobsPage = named(() => import('./pages/signing-jobs/SigningJobsPage'), 'SigningJobsPage');
 const NotFoundPage = named(() => import('./layout/NotFoundPage'), 'NotFoundPage');
+// Lazy: the chart library it uses stays out of the initial bundle.
+const AdoptionPage = lazy(() => import('./pages/adoption/AdoptionPage'));
 
 function Root() {
   const { lang } = useI18n();
@@ -34,6 +36,7 @@ function Root() {
                 <Route index element={<Navigate to="/host-apps" replace />} />
                 <Route path="/host-apps" element={<HostAppPage />} />
                 <Route path="/mini-programs" element={<MiniProgramsPage />} />
+                <Route path="/mini-programs/:id/adoption" element={<AdoptionPage />} />
                 <Route path="/users" element={<UsersPage />} />
                 <Route path="/tokens" element={<TokensPage />} />
                 <Route path="/audit-log" element={<AuditLogPage />} />

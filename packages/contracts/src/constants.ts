@@ -17,8 +17,9 @@ export const PRIVATE_KEY_MAX_BYTES = 16 * 1024;
 export const PACKAGE_VERSION_PATTERN = '^[0-9]{1,9}(\\.[0-9]{1,9}){3}$';
 
 /**
- * The closed list of audit actions: every change records exactly one of these. Adding an action is a contract
- * change: add it here and give it a label in the console's messages (its type check fails until it has one).
+ * Every action the audit log records: the closed list that `AuditRepository.record` takes and the audit list's
+ * `action` filter accepts. A new kind of change adds one line here, and a label in the console's messages (its
+ * type check fails until it has one).
  */
 export const AuditActions = [
   'session.created',
@@ -32,12 +33,20 @@ export const AuditActions = [
   'host-app.created',
   'host-app.synced',
   'host-app.deleted',
+  'host-app.updated',
+  'host-app.enabled',
+  'host-app.disabled',
   'host-app.dev-config.set',
   'mini-program.created',
   'mini-program.package.uploaded',
   'mini-program.released',
+  'mini-program.rollout.changed',
+  'mini-program.rolled-back',
+  'mini-program.taken-down',
   'mini-program.authorized',
   'mini-program.revoked',
   'signing.retried',
+  'master-key.rotated',
+  'installation.restored',
 ] as const;
 export type AuditAction = (typeof AuditActions)[number];

@@ -23,6 +23,7 @@ export const ErrorCatalogue = {
   USER_DISABLED: { status: 403, title: 'User disabled' },
   HOST_APP_NOT_REGISTERED: { status: 403, title: 'Host app not registered' },
   HOST_APP_NOT_CONFIGURED: { status: 403, title: 'Host app not configured' },
+  HOST_APP_DISABLED: { status: 403, title: 'Host app disabled' },
   NOT_FOUND: { status: 404, title: 'Not found' },
   DEV_CONFIG_NOT_SET: { status: 404, title: 'Development configuration not set' },
   HOST_APP_EXISTS: { status: 409, title: 'Host app exists' },
@@ -31,6 +32,9 @@ export const ErrorCatalogue = {
   LAST_ADMIN: { status: 409, title: 'Last admin' },
   MINI_PROGRAM_EXISTS: { status: 409, title: 'Mini program exists' },
   VERSION_EXISTS: { status: 409, title: 'Version exists' },
+  ROLLOUT_CANNOT_SHRINK: { status: 409, title: 'Rollout cannot shrink' },
+  NOTHING_TO_ROLL_BACK_TO: { status: 409, title: 'Nothing to roll back to' },
+  RELEASE_NOT_ACTIVE: { status: 409, title: 'Release not active' },
   PAYLOAD_TOO_LARGE: { status: 413, title: 'Payload too large' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type' },
   TOO_MANY_ATTEMPTS: { status: 429, title: 'Too many attempts' },
@@ -46,9 +50,6 @@ export type ErrorCode = keyof typeof ErrorCatalogue;
 /** Every code, in catalogue order. */
 export const ErrorCodes = Object.keys(ErrorCatalogue) as ErrorCode[];
 
-/** The HTTP status a code is answered with (its usual one). */
-export const statusOf = (code: ErrorCode): number => ErrorCatalogue[code].status;
-
 /** RFC 9457 problem details, the one error envelope of the API. */
 export const ProblemSchema = Type.Object(
   {
@@ -56,10 +57,11 @@ export const ProblemSchema = Type.Object(
     title: Type.String(),
     status: Type.Integer(),
     detail: Type.String({ description: 'A sentence a person can act on.' }),
-    code: Type.Union(
-      ErrorCodes.map((c) => Type.Literal(c)),
-      { description: 'Stable, machine-readable code from the closed catalogue.' },
-    ),
+    code: Type.Unsafe<ErrorCode>({
+      type: 'string',
+      enum: ErrorCodes,
+      description: 'Stable, machine-readable code from the closed catalogue.',
+    }),
     errors: Type.Optional(Type.Array(Type.Object({ path: Type.String(), message: Type.String() }))),
   },
   { description: 'RFC 9457 problem details' },

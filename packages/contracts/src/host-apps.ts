@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox';
-import { TimestampSchema } from './common.js';
+import { PageQuerySchema, TimestampSchema } from './common.js';
 import { WORKSPACE_ID_PATTERN } from './constants.js';
 
 /** mPaaS AppIds are upper-case alphanumerics; ours are 13 hex digits. Accept both, reject anything path-like. */
@@ -15,6 +15,7 @@ export const HostAppSchema = Type.Object({
   name: Type.String(),
   source: HostAppSourceSchema,
   devConfigured: Type.Boolean(),
+  enabled: Type.Boolean({ description: 'false: the client API refuses the host app (403 HOST_APP_DISABLED) until it is enabled again' }),
   createdAt: TimestampSchema,
   updatedAt: TimestampSchema,
 });
@@ -32,8 +33,7 @@ export const HostAppListQuerySchema = Type.Object({
   query: Type.Optional(Type.String({ maxLength: 128 })),
   // Empty means "every workspace", as in `?query=&workspaceId=&page=1`.
   workspaceId: Type.Optional(Type.String({ pattern: '^([A-Za-z0-9][A-Za-z0-9_-]{0,63})?$' })),
-  page: Type.Optional(Type.Integer({ minimum: 1, default: 1 })),
-  pageSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
+  ...PageQuerySchema.properties,
 });
 export type HostAppListQuery = Static<typeof HostAppListQuerySchema>;
 
@@ -46,11 +46,21 @@ export const CreateHostAppBodySchema = Type.Object(
 );
 export type CreateHostAppBody = Static<typeof CreateHostAppBodySchema>;
 
+export const UpdateHostAppBodySchema = Type.Object(
+  {
+    enabled: Type.Optional(
+      Type.Boolean({ description: 'false disables the host app: the client API refuses it until it is enabled again' }),
+    ),
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: '1..64 characters after trimming' })),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+export type UpdateHostAppBody = Static<typeof UpdateHostAppBodySchema>;
+
 export const HostAppParamsSchema = Type.Object({
   workspaceId: Type.String({ pattern: WORKSPACE_ID_PATTERN }),
   appId: Type.String({ pattern: APP_ID_PATTERN }),
 });
-export type HostAppParams = Static<typeof HostAppParamsSchema>;
 
 export const PrivateKeyInfoSchema = Type.Object({
   fileName: Type.String(),
@@ -61,7 +71,6 @@ export const PrivateKeyInfoSchema = Type.Object({
   publicKeyPem: Type.String(),
   uploadedAt: TimestampSchema,
 });
-export type PrivateKeyInfo = Static<typeof PrivateKeyInfoSchema>;
 
 export const DevConfigSchema = Type.Object({
   virtualDomain: Type.String(),

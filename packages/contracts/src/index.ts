@@ -5,4 +5,6 @@ export * from './auth.js';
 export * from './audit.js';
 export * from './host-apps.js';
 export * from './mini-programs.js';
+export * from './integration.js';
+export * from './releases.js';
 export * from './signing-jobs.js';

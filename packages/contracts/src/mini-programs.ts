@@ -4,6 +4,8 @@ import { PACKAGE_VERSION_PATTERN } from './constants.js';
 
 export const MINI_PROGRAM_ID_PATTERN = '^[0-9]{16}$';
 export const CLIENT_VERSION_PATTERN = '^[0-9]{1,9}(\\.[0-9]{1,9}){0,3}$';
+/** A device ID as host apps send it in the client API and operators list it in a release's whitelist. */
+export const DEVICE_ID_PATTERN = '^[A-Za-z0-9._:-]{1,128}$';
 export const Platforms = ['android', 'ios', 'harmony'] as const;
 export type Platform = (typeof Platforms)[number];
 export const PlatformSchema = Type.Union([Type.Literal('android'), Type.Literal('ios'), Type.Literal('harmony')]);
@@ -27,7 +29,6 @@ export const CreateMiniProgramBodySchema = Type.Object(
   },
   { additionalProperties: false },
 );
-export type CreateMiniProgramBody = Static<typeof CreateMiniProgramBodySchema>;
 
 export const MiniProgramParamsSchema = Type.Object({ id: Type.String({ pattern: MINI_PROGRAM_ID_PATTERN }) });
 export const PackageParamsSchema = Type.Object({
@@ -65,6 +66,12 @@ export const ResourcesRequestSchema = Type.Object(
     workspaceId: Type.String({ minLength: 1, maxLength: 64 }),
     platform: PlatformSchema,
     clientVersion: Type.String({ pattern: CLIENT_VERSION_PATTERN }),
+    deviceId: Type.Optional(
+      Type.String({
+        pattern: DEVICE_ID_PATTERN,
+        description: 'a stable ID of the device; during a gray release it decides whether the device gets the new version',
+      }),
+    ),
     // Keys must be mini program IDs: without additionalProperties:false a pattern record lets any key through.
     miniPrograms: Type.Record(Type.String({ pattern: MINI_PROGRAM_ID_PATTERN }), Type.String({ maxLength: 32 }), {
       maxProperties: 500,
@@ -83,10 +90,14 @@ export const ResourceSchema = Type.Object({
   sha256: Type.String(),
   size: Type.Integer(),
   signature: Type.String({ description: 'base64 RSASSA-PKCS1-v1_5 SHA-256 over the package bytes' }),
+  bindingSignature: Type.String({
+    description:
+      'base64 RSASSA-PKCS1-v1_5 SHA-256, with the same key, over the UTF-8 text "mpop-binding-v1\\n<workspaceId>\\n<appId>\\n<miniProgramId>\\n<version>\\n<sha256>" (no trailing newline)',
+  }),
   keyFingerprint: Type.String(),
   vhost: Type.String(),
   mainUrl: Type.String(),
+  mandatory: Type.Boolean({ description: 'the client must update to this version before opening the mini program' }),
 });
 export type Resource = Static<typeof ResourceSchema>;
 export const ResourcesResponseSchema = Type.Object({ resources: Type.Array(ResourceSchema) });
-export type ResourcesResponse = Static<typeof ResourcesResponseSchema>;

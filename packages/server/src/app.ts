@@ -5,19 +5,18 @@ import type { Writable } from 'node:stream';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import cookie from '@fastify/cookie';
-import multipart from '@fastify/multipart';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import fastifyStatic from '@fastify/static';
 import type { Kysely } from 'kysely';
-import type { Config } from './config.js';
+import { type Config, redactDatabaseUrl } from './config.js';
 import { connectDatabase } from './db/connect.js';
 import { migrateToLatest } from './db/migrations/index.js';
 import type { Database } from './db/schema.js';
 import { AppError } from './lib/app-error.js';
 import { ChangeBus } from './lib/change-bus.js';
 import { SecretBox } from './lib/crypto.js';
-import { resolveMasterKey } from './lib/master-key.js';
+import { resolveMasterKey, verifyMasterKey } from './lib/master-key.js';
 import { AuthService } from './modules/auth/auth.service.js';
 import { TokenService } from './modules/auth/token.service.js';
 import { UserService } from './modules/auth/user.service.js';
@@ -27,11 +26,16 @@ import { UnconfiguredDirectory, type MpaasDirectory } from './modules/mpaas/mpaa
 import { MpaasSyncService } from './modules/mpaas/mpaas-sync.service.js';
 import { OpenApiDirectory } from './modules/mpaas/openapi-directory.js';
 import { GateService } from './modules/gate/gate.service.js';
+import { EventsService } from './modules/events/events.service.js';
 import { PackageSigner } from './modules/gate/package-signer.js';
 import { MiniProgramService } from './modules/mini-programs/mini-program.service.js';
+import { ReleaseService } from './modules/releases/release.service.js';
 import { PackageStore } from './modules/mini-programs/package-store.js';
 import { PgNotifyTransport } from './lib/pg-notify-transport.js';
 import authPlugin from './plugins/app/auth.js';
+import finiteNumbers from './plugins/app/finite-numbers.js';
+import multipartPlugin, { fileFieldsForOpenApi, fileKeyword } from './plugins/app/multipart.js';
+import metricsPlugin from './plugins/app/metrics.js';
 import problemPlugin, { sendProblem } from './plugins/app/problem.js';
 import health from './routes/health.js';
 import sessionRoutes from './routes/admin/session.js';
@@ -41,6 +45,8 @@ import auditRoutes from './routes/admin/audit.js';
 import hostAppRoutes from './routes/admin/host-apps.js';
 import mpaasRoutes from './routes/admin/mpaas.js';
 import miniProgramRoutes from './routes/admin/mini-programs.js';
+import adoptionRoutes from './routes/admin/adoption.js';
+import releaseRoutes from './routes/admin/releases.js';
 import signingJobRoutes from './routes/admin/signing-jobs.js';
 import clientRoutes from './routes/client/resources.js';
 
@@ -51,8 +57,10 @@ export interface Services {
   hostApps: HostAppService;
   mpaasSync: MpaasSyncService;
   miniPrograms: MiniProgramService;
+  releases: ReleaseService;
   signer: PackageSigner;
   gate: GateService;
+  events: EventsService;
   changes: ChangeBus;
 }
 
@@ -75,9 +83,9 @@ declare module 'fastify' {
 export interface BuildOptions {
   /** Where JSON log lines go (stdout by default); tests capture them to prove no secret is logged. */
   logStream?: Writable;
+  /** The clock of release ramps (epoch milliseconds); tests move it to check scheduled steps. */
+  clock?: () => number;
 }
-
-const MULTIPART_LIMITS = { files: 1, fields: 10, parts: 12, fieldSize: 64 * 1024 };
 
 /**
  * The one place that assembles the server: the entry point and every test use it, so tests run what users run.
@@ -85,10 +93,12 @@ const MULTIPART_LIMITS = { files: 1, fields: 10, parts: 12, fieldSize: 64 * 1024
  */
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
   fs.mkdirSync(config.dataDir, { recursive: true });
-  const box = new SecretBox(resolveMasterKey(config.dataDir, config.masterKey));
+  const masterKey = resolveMasterKey(config.dataDir, config.masterKey);
+  const box = new SecretBox(masterKey.key);
   const handle = connectDatabase(config.databaseUrl);
   try {
     await migrateToLatest(handle.db, handle.dialect);
+    await verifyMasterKey(handle.db, masterKey, config.dataDir);
   } catch (err) {
     await handle.db.destroy();
     throw err;
@@ -110,8 +120,14 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     trustProxy: config.trustProxy as boolean | string[],
     forceCloseConnections: false,
     return503OnClosing: true,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } },
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true }, plugins: [fileKeyword] },
   }).withTypeProvider<TypeBoxTypeProvider>();
+
+  if (masterKey.generated) {
+    app.log.warn(
+      `generated the master key in ${masterKey.source}: back it up now, apart from the database backups; without it the stored private keys cannot be used (or set MPOP_MASTER_KEY)`,
+    );
+  }
 
   // Several instances may share one PostgreSQL: changes reach the others' caches through LISTEN/NOTIFY.
   const changes = new ChangeBus(handle.pool ? new PgNotifyTransport(handle.pool, config.databaseUrl, app.log) : undefined, (err) =>
@@ -119,7 +135,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   );
   const packageStore = new PackageStore(config.dataDir);
   const signer = new PackageSigner(handle.db, box, packageStore, changes, app.log);
-  const hostApps = new HostAppService(handle.db, box, changes, (hostAppId) => signer.reconcile({ hostAppId }, 'key uploaded'));
+  const hostApps = new HostAppService(handle.db, box, changes, (hostAppId) => signer.signMissing({ hostAppId }, 'key uploaded'));
   const services: Services = {
     auth: new AuthService(handle.db, config.sessionTtlMs),
     users: new UserService(handle.db),
@@ -127,8 +143,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     hostApps,
     mpaasSync: new MpaasSyncService(handle.db, mpaasDirectory(config), hostApps),
     miniPrograms: new MiniProgramService(handle.db, packageStore, signer, changes),
+    releases: new ReleaseService(handle.db, signer, changes, options.clock),
     signer,
-    gate: new GateService(handle.db, changes, config.publicUrl),
+    events: new EventsService(handle.db, changes, app.log, { retentionDays: config.eventsRetentionDays }),
+    gate: new GateService(handle.db, changes, config.publicUrl, options.clock),
     changes,
   };
   app.decorate('packageStore', packageStore);
@@ -136,6 +154,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   app.decorate('db', handle.db);
   app.decorate('services', services);
   app.addHook('onClose', async () => {
+    await services.events.stop(); // writes the buffered events first
     await changes.close();
     await handle.db.destroy();
   });
@@ -145,8 +164,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
 
   await app.register(problemPlugin);
+  await app.register(finiteNumbers);
+  await app.register(metricsPlugin, config.metrics);
   await app.register(cookie);
-  await app.register(multipart, { limits: { ...MULTIPART_LIMITS, fileSize: config.maxPackageBytes } });
+  await app.register(multipartPlugin);
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -163,6 +184,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       },
       security: [{ session: [] }, { token: [] }],
     },
+    transformObject: (generated) => fileFieldsForOpenApi('openapiObject' in generated ? generated.openapiObject : generated.swaggerObject),
   });
   await app.register(swaggerUi, { routePrefix: '/api/docs' });
 
@@ -177,6 +199,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       await api.register(hostAppRoutes);
       await api.register(mpaasRoutes);
       await api.register(miniProgramRoutes);
+      await api.register(adoptionRoutes);
+      await api.register(releaseRoutes);
       await api.register(signingJobRoutes);
     },
     { prefix: '/api/v1' },
@@ -214,13 +238,14 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   try {
     await services.changes.start();
     await app.ready();
+    services.events.start();
   } catch (err) {
     await app.close().catch(() => {}); // closes the database too (onClose)
     throw err;
   }
   // A process that stopped mid-job (crash, deploy) may have left signatures unmade: make them now, in the background.
   void signer
-    .reconcile({}, 'start-up check')
+    .signMissing({}, 'start-up check')
     .catch((err) => app.log.error({ err: { message: (err as Error).message } }, 'start-up signing check failed'));
   return app;
 }
@@ -231,9 +256,13 @@ export async function ensureFirstAdmin(app: FastifyInstance): Promise<void> {
   if (await services.users.bootstrapAdmin(config.adminUsername, config.adminPassword)) {
     app.log.info({ username: config.adminUsername }, 'created the first admin from MPOP_ADMIN_USERNAME');
   } else if (!(await services.users.hasUsers())) {
+    // The command must work as printed: with the database (and data dir) this server uses, never a password.
+    const env = [`DATABASE_URL='${redactDatabaseUrl(config.databaseUrl)}'`];
+    if (config.dataDir !== path.resolve('data')) env.push(`MPOP_DATA_DIR='${config.dataDir}'`);
     app.log.warn(
-      'No user exists yet. Create the first admin by starting once with: ' +
-        "MPOP_ADMIN_USERNAME=admin MPOP_ADMIN_PASSWORD='a-passphrase-of-12+-chars' npm start",
+      `No user exists yet. Create the first admin by starting once with: ${env.join(' ')} ` +
+        "MPOP_ADMIN_USERNAME=admin MPOP_ADMIN_PASSWORD='a-passphrase-of-12+-chars' npm start " +
+        `(or, with the server running or not: ${env.join(' ')} npx mpop admin create-user --username admin --role admin)`,
     );
   }
 }

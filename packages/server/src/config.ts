@@ -1,7 +1,66 @@
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type Static, type TSchema, Type } from 'typebox';
+import { Value } from 'typebox/value';
 
-/** Everything the server reads from its environment, validated once at start (API.md §1). */
+/**
+ * Every environment variable the server reads, as one schema: its form, and in `description` what a valid value
+ * looks like. A value that does not fit is refused at start with a message that names the variable and says what
+ * to set instead. The README's configuration table documents the same variables.
+ */
+const v = (pattern: string, description: string) => Type.Optional(Type.String({ pattern, description }));
+const oneOf = (values: string[], description: string) => Type.Optional(Type.String({ pattern: `^(${values.join('|')})$`, description }));
+const WHOLE = '^[0-9]+$';
+const URL_LIKE = '^https?://[^\\s]+$';
+
+export const EnvSchema = Type.Object({
+  PORT: v(WHOLE, 'a whole number from 0 to 65535 (the port, such as 8080)'),
+  HOST: v('^\\S+$', 'an address to listen on, such as 0.0.0.0 or 127.0.0.1'),
+  DATABASE_URL: v('^(sqlite:.+|postgres(ql)?://.+)$', 'sqlite:<path> or postgres://user@host:port/db'),
+  MPOP_DATA_DIR: v('^.+$', 'a directory path, such as ./data'),
+  MPOP_MASTER_KEY: v('^[A-Za-z0-9+/]{43}=$', 'the base64 of exactly 32 bytes (make one with: openssl rand -base64 32)'),
+  MPOP_ADMIN_USERNAME: v('^.{1,64}$', 'a user name of 1 to 64 characters'),
+  MPOP_ADMIN_PASSWORD: v('^.{12,}$', 'a password of at least 12 characters'),
+  MPOP_PUBLIC_URL: v(URL_LIKE, 'an absolute http(s) URL such as https://mpop.example.com'),
+  MPAAS_ENDPOINT: v('^\\S+$', 'the mPaaS OpenAPI endpoint, such as mpaas.cn-hangzhou.aliyuncs.com'),
+  MPAAS_ACCESS_KEY_ID: v('^\\S+$', 'the AccessKey ID of the mPaaS backend'),
+  MPAAS_ACCESS_KEY_SECRET: v('^\\S+$', 'the AccessKey secret of the mPaaS backend'),
+  MPAAS_REGION: v('^[a-z0-9-]+$', 'a region ID such as cn-hangzhou'),
+  MPAAS_DIRECTORY_FILE: v('^.+$', 'the path of a JSON file of apps and workspaces'),
+  MPAAS_TIMEOUT_MS: v(WHOLE, 'milliseconds from 100 to 10000'),
+  MPOP_MAX_PACKAGE_BYTES: v(WHOLE, 'a size in bytes from 1024 to 2147483648'),
+  MPOP_SESSION_TTL_HOURS: v(WHOLE, 'hours from 1 to 720'),
+  MPOP_CLIENT_RATE_LIMIT: v(WHOLE, 'requests per minute from 1 to 1000000'),
+  MPOP_CONSOLE_DIR: v('^.+$', 'the directory of the built console'),
+  LOG_LEVEL: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'one of fatal, error, warn, info, debug, trace, silent'),
+  LOG_FORMAT: oneOf(['auto', 'json', 'pretty'], 'auto (readable text on a terminal, JSON lines otherwise), json or pretty'),
+  MPOP_TRUST_PROXY: v(
+    '^(true|false|[0-9]+|[0-9A-Fa-f.:/]+(\\s*,\\s*[0-9A-Fa-f.:/]+)*)$',
+    'true, false, a hop count such as 1, or proxy addresses/CIDRs separated by commas such as 10.0.0.0/8,127.0.0.1',
+  ),
+  REDIS_URL: v('^rediss?://\\S+$', 'a Redis URL such as redis://127.0.0.1:6379'),
+  MPOP_PACKAGE_STORE: v('^(s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/\\S*)?|[^:]+)$', 's3://bucket/prefix, or a directory path'),
+  S3_ENDPOINT: v(URL_LIKE, 'the S3-compatible endpoint URL, such as https://oss-cn-hangzhou.aliyuncs.com'),
+  S3_REGION: v('^[a-z0-9-]+$', 'a region such as us-east-1'),
+  MPOP_PACKAGE_BASE_URL: v(URL_LIKE, 'an absolute http(s) URL under which packages are served, such as https://cdn.example.com/packages'),
+  MPOP_WORKERS: v('^(auto|[0-9]+)$', 'a number of processes from 1 to 64, or auto (one per core)'),
+  MPOP_OIDC_ISSUER: v(URL_LIKE, 'the issuer URL of the OpenID Connect provider'),
+  MPOP_OIDC_CLIENT_ID: v('^\\S+$', 'the client ID registered at the OpenID Connect provider'),
+  MPOP_OIDC_CLIENT_SECRET: v('^\\S+$', 'the client secret registered at the OpenID Connect provider'),
+  MPOP_OIDC_ROLE_CLAIM: v('^[A-Za-z0-9_.:/-]+$', 'the name of the ID-token claim that holds the role, such as mpop_role'),
+  MPOP_OIDC_DEFAULT_ROLE: oneOf(
+    ['none', 'viewer', 'operator', 'admin'],
+    'viewer, operator, admin, or none (refuse users without a role claim)',
+  ),
+  MPOP_LOCAL_SIGNIN: oneOf(['on', 'off'], 'on or off (off: only single sign-on)'),
+  MPOP_METRICS: oneOf(['on', 'off'], 'on or off'),
+  MPOP_METRICS_TOKEN: v('^\\S{16,}$', 'a bearer token of at least 16 characters'),
+  MPOP_EVENTS_RETENTION_DAYS: v(WHOLE, 'days from 1 to 3650'),
+});
+export type Env = Static<typeof EnvSchema>;
+
+/** Everything the server reads from its environment, validated once at start. */
 export interface Config {
   port: number;
   host: string;
@@ -20,6 +79,8 @@ export interface Config {
   /** Where the built console lives; not served when the folder has no index.html. */
   consoleDir: string;
   logLevel: string;
+  /** JSON lines (for log collectors) or pino-pretty text; `auto` picks text when stdout is a terminal. */
+  logFormat: 'auto' | 'json' | 'pretty';
   /** Client API rate limit: requests per minute per host app and per address. */
   clientRateLimitPerMinute: number;
   /** Upstream timeout of mPaaS OpenAPI calls. */
@@ -29,6 +90,20 @@ export interface Config {
    * balancer: false (default), true, a hop count, or a comma-separated list of proxy addresses/CIDRs.
    */
   trustProxy: boolean | number | string[];
+  /** Shares rate-limit counters across instances; in memory without it. */
+  redisUrl?: string;
+  /** Where package files live: the data dir's `packages/` folder (default) or an S3-compatible bucket. */
+  packageStore: { kind: 'local'; dir: string } | { kind: 's3'; bucket: string; prefix: string; endpoint?: string; region?: string };
+  /** Base of the `packageUrl` handed to host apps (a CDN in front of the store). */
+  packageBaseUrl: string;
+  /** Server processes on one port (node:cluster); 1 = this process only. */
+  workers: number;
+  oidc?: { issuer: string; clientId: string; clientSecret: string; roleClaim?: string; defaultRole?: 'viewer' | 'operator' | 'admin' };
+  /** Whether username/password sign-in is offered (it may be turned off when SSO is configured). */
+  localSignIn: boolean;
+  metrics: { enabled: boolean; token?: string };
+  /** How long adoption data (latest version per device, daily event counters) is kept. */
+  eventsRetentionDays: number;
 }
 
 export class ConfigError extends Error {
@@ -41,9 +116,35 @@ export class ConfigError extends Error {
 const here = path.dirname(fileURLToPath(import.meta.url));
 const DEFAULT_CONSOLE_DIR = path.resolve(here, '../../console/dist');
 
-function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+/** Variables whose values are never echoed in a message. */
+const SECRETS = new Set([
+  'MPOP_MASTER_KEY',
+  'MPOP_ADMIN_PASSWORD',
+  'MPAAS_ACCESS_KEY_SECRET',
+  'MPOP_OIDC_CLIENT_SECRET',
+  'MPOP_METRICS_TOKEN',
+]);
+
+/** Checks every variable against the schema; the first misfit becomes a message naming it and saying what to set. */
+function checkEnv(env: NodeJS.ProcessEnv): Env {
+  const known: Record<string, string> = {};
+  for (const name of Object.keys(EnvSchema.properties)) {
+    const raw = env[name];
+    if (raw !== undefined && raw !== '') known[name] = raw;
+  }
+  for (const error of Value.Errors(EnvSchema, known)) {
+    const name = error.instancePath.replace(/^\//, '');
+    const schema = (EnvSchema.properties as Record<string, TSchema & { description?: string }>)[name];
+    const value = name === 'DATABASE_URL' ? redactDatabaseUrl(known[name]) : known[name];
+    const shown = SECRETS.has(name) ? 'it is not' : `it is "${value}"`;
+    throw new ConfigError(`${name} must be ${schema?.description ?? 'valid'}; ${shown}.`);
+  }
+  return known as Env;
+}
+
+function int(env: Env, name: keyof Env, fallback: number, min: number, max: number): number {
   const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
+  if (raw === undefined) return fallback;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < min || n > max) {
     throw new ConfigError(`${name} must be a whole number from ${min} to ${max}; it is "${raw}".`);
@@ -69,58 +170,112 @@ function parseTrustProxy(raw: string | undefined): boolean | number | string[] {
     .filter(Boolean);
 }
 
-/** Reads and validates the configuration; throws a ConfigError whose message says what to fix. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+/** Every variable of the group must be set, or none. */
+function allOrNone(env: Env, names: (keyof Env)[], what: string): boolean {
+  const set = names.filter((n) => env[n]);
+  if (set.length > 0 && set.length < names.length) {
+    const missing = names.filter((n) => !env[n]);
+    throw new ConfigError(`${what} is half configured: also set ${missing.join(', ')}.`);
+  }
+  return set.length === names.length;
+}
+
+function packageStore(env: Env, dataDir: string): Config['packageStore'] {
+  const raw = env.MPOP_PACKAGE_STORE;
+  if (!raw?.startsWith('s3://')) return { kind: 'local', dir: path.resolve(raw ?? path.join(dataDir, 'packages')) };
+  const [bucket, ...rest] = raw.slice('s3://'.length).split('/');
+  return { kind: 's3', bucket, prefix: rest.join('/').replace(/\/+$/, ''), endpoint: env.S3_ENDPOINT, region: env.S3_REGION };
+}
+
+function workers(raw: string | undefined): number {
+  if (raw === 'auto') return Math.max(1, os.availableParallelism());
+  const n = raw === undefined ? 1 : Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 64)
+    throw new ConfigError(`MPOP_WORKERS must be a number of processes from 1 to 64, or auto; it is "${raw}".`);
+  return n;
+}
+
+/** A PostgreSQL URL with its password replaced, for messages and logs. */
+export function redactDatabaseUrl(databaseUrl: string): string {
+  if (!/^postgres(ql)?:\/\//.test(databaseUrl)) return databaseUrl;
+  try {
+    const u = new URL(databaseUrl);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return databaseUrl.replace(/:\/\/([^:/@]*):[^@]*@/, '://$1:***@');
+  }
+}
+
+/**
+ * A PostgreSQL URL must name its database: without one, PostgreSQL connects to the user's default database
+ * (often `postgres`) and the server would silently create its tables there.
+ */
+function checkDatabaseName(databaseUrl: string) {
+  if (!/^postgres(ql)?:\/\//.test(databaseUrl)) return;
+  let name = '';
+  try {
+    name = decodeURIComponent(new URL(databaseUrl).pathname.replace(/^\//, ''));
+  } catch {
+    throw new ConfigError(`DATABASE_URL must be a URL such as postgres://user@host:5432/mpop; "${redactDatabaseUrl(databaseUrl)}" is not.`);
+  }
+  if (!name) {
+    throw new ConfigError(
+      `DATABASE_URL must name a database, such as postgres://user@host:5432/mpop; "${redactDatabaseUrl(databaseUrl)}" names none ` +
+        '(PostgreSQL would use the default database of the user). Create one with: createdb mpop',
+    );
+  }
+}
+
+/** Reads and validates the configuration; throws a ConfigError whose message names the variable and what to fix. */
+export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
+  const env = checkEnv(rawEnv);
   const port = int(env, 'PORT', 8080, 0, 65535);
-  const host = env.HOST || '0.0.0.0';
   const dataDir = path.resolve(env.MPOP_DATA_DIR || './data');
   const databaseUrl = env.DATABASE_URL || `sqlite:${path.join(dataDir, 'mpop.db')}`;
-  if (!/^sqlite:.+/.test(databaseUrl) && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
-    throw new ConfigError('DATABASE_URL must be sqlite:<path> or postgres://user@host:port/db.');
-  }
+  checkDatabaseName(databaseUrl);
   if (env.MPOP_MASTER_KEY !== undefined && Buffer.from(env.MPOP_MASTER_KEY, 'base64').length !== 32) {
     throw new ConfigError('MPOP_MASTER_KEY must be the base64 of exactly 32 bytes (make one with: openssl rand -base64 32).');
   }
-  const adminUsername = env.MPOP_ADMIN_USERNAME || undefined;
-  const adminPassword = env.MPOP_ADMIN_PASSWORD || undefined;
-  if (Boolean(adminUsername) !== Boolean(adminPassword)) {
-    throw new ConfigError('Set both MPOP_ADMIN_USERNAME and MPOP_ADMIN_PASSWORD, or neither.');
-  }
-  if (adminPassword && adminPassword.length < 12) {
-    throw new ConfigError('MPOP_ADMIN_PASSWORD must be at least 12 characters.');
-  }
+  allOrNone(env, ['MPOP_ADMIN_USERNAME', 'MPOP_ADMIN_PASSWORD'], 'The first admin');
   const publicUrl = (env.MPOP_PUBLIC_URL || `http://localhost:${port || 8080}`).replace(/\/+$/, '');
-  const parsedPublic = url('MPOP_PUBLIC_URL', publicUrl);
-  if (!/^https?:$/.test(parsedPublic.protocol)) throw new ConfigError('MPOP_PUBLIC_URL must start with http:// or https://.');
+  url('MPOP_PUBLIC_URL', publicUrl);
 
-  const mpaasVars = ['MPAAS_ENDPOINT', 'MPAAS_ACCESS_KEY_ID', 'MPAAS_ACCESS_KEY_SECRET'] as const;
-  const setMpaas = mpaasVars.filter((v) => env[v]);
-  if (setMpaas.length > 0 && setMpaas.length < mpaasVars.length) {
-    const missing = mpaasVars.filter((v) => !env[v]);
-    throw new ConfigError(`The mPaaS backend is half configured: also set ${missing.join(', ')}.`);
-  }
-  const mpaas =
-    setMpaas.length === mpaasVars.length
-      ? {
-          endpoint: env.MPAAS_ENDPOINT!,
-          accessKeyId: env.MPAAS_ACCESS_KEY_ID!,
-          accessKeySecret: env.MPAAS_ACCESS_KEY_SECRET!,
-          region: env.MPAAS_REGION || undefined,
-        }
-      : undefined;
-  if (mpaas) {
-    const candidate = /^https?:\/\//.test(mpaas.endpoint) ? mpaas.endpoint : `https://${mpaas.endpoint}`;
-    url('MPAAS_ENDPOINT', candidate);
+  const mpaas = allOrNone(env, ['MPAAS_ENDPOINT', 'MPAAS_ACCESS_KEY_ID', 'MPAAS_ACCESS_KEY_SECRET'], 'The mPaaS backend')
+    ? {
+        endpoint: env.MPAAS_ENDPOINT!,
+        accessKeyId: env.MPAAS_ACCESS_KEY_ID!,
+        accessKeySecret: env.MPAAS_ACCESS_KEY_SECRET!,
+        region: env.MPAAS_REGION,
+      }
+    : undefined;
+  if (mpaas) url('MPAAS_ENDPOINT', /^https?:\/\//.test(mpaas.endpoint) ? mpaas.endpoint : `https://${mpaas.endpoint}`);
+
+  const oidc = allOrNone(env, ['MPOP_OIDC_ISSUER', 'MPOP_OIDC_CLIENT_ID', 'MPOP_OIDC_CLIENT_SECRET'], 'Single sign-on')
+    ? {
+        issuer: env.MPOP_OIDC_ISSUER!,
+        clientId: env.MPOP_OIDC_CLIENT_ID!,
+        clientSecret: env.MPOP_OIDC_CLIENT_SECRET!,
+        roleClaim: env.MPOP_OIDC_ROLE_CLAIM,
+        defaultRole:
+          env.MPOP_OIDC_DEFAULT_ROLE === 'none' ? undefined : (env.MPOP_OIDC_DEFAULT_ROLE as 'viewer' | 'operator' | 'admin' | undefined),
+      }
+    : undefined;
+  const localSignIn = env.MPOP_LOCAL_SIGNIN !== 'off';
+  if (!localSignIn && !oidc) {
+    throw new ConfigError(
+      'MPOP_LOCAL_SIGNIN=off needs single sign-on: also set MPOP_OIDC_ISSUER, MPOP_OIDC_CLIENT_ID and MPOP_OIDC_CLIENT_SECRET.',
+    );
   }
 
   return {
     port,
-    host,
+    host: env.HOST || '0.0.0.0',
     dataDir,
     databaseUrl,
-    masterKey: env.MPOP_MASTER_KEY || undefined,
-    adminUsername,
-    adminPassword,
+    masterKey: env.MPOP_MASTER_KEY,
+    adminUsername: env.MPOP_ADMIN_USERNAME,
+    adminPassword: env.MPOP_ADMIN_PASSWORD,
     publicUrl,
     mpaas,
     mpaasDirectoryFile: env.MPAAS_DIRECTORY_FILE ? path.resolve(env.MPAAS_DIRECTORY_FILE) : undefined,
@@ -128,8 +283,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionTtlMs: int(env, 'MPOP_SESSION_TTL_HOURS', 12, 1, 24 * 30) * 3600_000,
     consoleDir: env.MPOP_CONSOLE_DIR ? path.resolve(env.MPOP_CONSOLE_DIR) : DEFAULT_CONSOLE_DIR,
     logLevel: env.LOG_LEVEL || 'info',
+    logFormat: (env.LOG_FORMAT as Config['logFormat'] | undefined) ?? 'auto',
     clientRateLimitPerMinute: int(env, 'MPOP_CLIENT_RATE_LIMIT', 600, 1, 1_000_000),
     mpaasTimeoutMs: int(env, 'MPAAS_TIMEOUT_MS', 10_000, 100, 10_000),
     trustProxy: parseTrustProxy(env.MPOP_TRUST_PROXY),
+    redisUrl: env.REDIS_URL,
+    packageStore: packageStore(env, dataDir),
+    packageBaseUrl: (env.MPOP_PACKAGE_BASE_URL || `${publicUrl}/client/v1/packages`).replace(/\/+$/, ''),
+    workers: workers(env.MPOP_WORKERS),
+    oidc,
+    localSignIn,
+    metrics: { enabled: env.MPOP_METRICS !== 'off', token: env.MPOP_METRICS_TOKEN },
+    eventsRetentionDays: int(env, 'MPOP_EVENTS_RETENTION_DAYS', 30, 1, 3650),
   };
 }

@@ -24,8 +24,51 @@ describe('loadConfig', () => {
     [{ MPOP_ADMIN_USERNAME: 'admin', MPOP_ADMIN_PASSWORD: 'short' }, /12 characters/],
     [{ MPOP_PUBLIC_URL: 'not a url' }, /MPOP_PUBLIC_URL/],
     [{ MPAAS_ENDPOINT: 'mpaas.example.com' }, /MPAAS_ACCESS_KEY_ID, MPAAS_ACCESS_KEY_SECRET/],
+    [{ LOG_LEVEL: 'verbose' }, /LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent; it is "verbose"/],
+    [{ MPOP_TRUST_PROXY: 'yes' }, /MPOP_TRUST_PROXY must be true, false, a hop count/],
+    [{ MPOP_WORKERS: 'many' }, /MPOP_WORKERS/],
+    [{ MPOP_WORKERS: '0' }, /MPOP_WORKERS/],
+    [{ REDIS_URL: 'localhost:6379' }, /REDIS_URL must be a Redis URL/],
+    [{ MPOP_PACKAGE_BASE_URL: 'cdn.example.com' }, /MPOP_PACKAGE_BASE_URL/],
+    [{ MPOP_METRICS: 'yes' }, /MPOP_METRICS must be on or off/],
+    [{ MPOP_EVENTS_RETENTION_DAYS: '0' }, /MPOP_EVENTS_RETENTION_DAYS/],
+    [
+      { MPOP_OIDC_ISSUER: 'https://id.example.com' },
+      /Single sign-on is half configured: also set MPOP_OIDC_CLIENT_ID, MPOP_OIDC_CLIENT_SECRET/,
+    ],
+    [{ MPOP_LOCAL_SIGNIN: 'off' }, /MPOP_LOCAL_SIGNIN=off needs single sign-on/],
   ])('rejects %j with a message naming what to fix', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('never echoes a secret it refuses', () => {
+    expect(() => loadConfig({ MPOP_MASTER_KEY: 'not-a-key-but-secret' })).toThrow(/MPOP_MASTER_KEY/);
+    expect(() => loadConfig({ MPOP_MASTER_KEY: 'not-a-key-but-secret' })).not.toThrow(/not-a-key-but-secret/);
+    expect(() => loadConfig({ MPOP_METRICS_TOKEN: 'short' })).not.toThrow(/short"/);
+  });
+
+  it('reads the delivery, SSO, metrics and retention variables', () => {
+    const c = loadConfig({
+      MPOP_PACKAGE_STORE: 's3://mpop-packages/prod/',
+      S3_ENDPOINT: 'http://127.0.0.1:9000',
+      MPOP_WORKERS: '2',
+      MPOP_METRICS: 'off',
+      MPOP_EVENTS_RETENTION_DAYS: '7',
+      MPOP_PUBLIC_URL: 'https://mpop.example.com/',
+    });
+    expect(c.packageStore).toEqual({
+      kind: 's3',
+      bucket: 'mpop-packages',
+      prefix: 'prod',
+      endpoint: 'http://127.0.0.1:9000',
+      region: undefined,
+    });
+    expect(c.packageBaseUrl).toBe('https://mpop.example.com/client/v1/packages');
+    expect(c.workers).toBe(2);
+    expect(c.metrics.enabled).toBe(false);
+    expect(c.eventsRetentionDays).toBe(7);
+    expect(loadConfig({}).packageStore).toMatchObject({ kind: 'local' });
+    expect(loadConfig({ MPOP_PACKAGE_BASE_URL: 'https://cdn.example.com/p/' }).packageBaseUrl).toBe('https://cdn.example.com/p');
   });
 });

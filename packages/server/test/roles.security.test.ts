@@ -20,10 +20,12 @@ const ROUTES: [string, string, Role][] = [
   ['GET', '/api/v1/host-apps', 'viewer'],
   ['POST', '/api/v1/host-apps', 'operator'],
   ['GET', '/api/v1/host-apps/ws/ABCDEF0123456', 'viewer'],
+  ['PATCH', '/api/v1/host-apps/ws/ABCDEF0123456', 'operator'],
   ['DELETE', '/api/v1/host-apps/ws/ABCDEF0123456', 'operator'],
   ['GET', '/api/v1/host-apps/ws/ABCDEF0123456/dev-config', 'viewer'],
   ['PUT', '/api/v1/host-apps/ws/ABCDEF0123456/dev-config', 'operator'],
   ['GET', '/api/v1/host-apps/ws/ABCDEF0123456/dev-config/public-key', 'viewer'],
+  ['GET', '/api/v1/host-apps/ws/ABCDEF0123456/config-file', 'viewer'],
   ['GET', '/api/v1/mpaas/apps', 'viewer'],
   ['GET', '/api/v1/mpaas/workspaces', 'viewer'],
   ['POST', '/api/v1/host-apps/sync', 'operator'],
@@ -32,8 +34,13 @@ const ROUTES: [string, string, Role][] = [
   ['GET', '/api/v1/mini-programs/1234567890123456/packages', 'viewer'],
   ['POST', '/api/v1/mini-programs/1234567890123456/packages', 'operator'],
   ['POST', '/api/v1/mini-programs/1234567890123456/packages/1.0.0.0/release', 'operator'],
+  ['GET', '/api/v1/mini-programs/1234567890123456/releases', 'viewer'],
+  ['PATCH', '/api/v1/mini-programs/1234567890123456/releases/none', 'operator'],
+  ['POST', '/api/v1/mini-programs/1234567890123456/rollback', 'operator'],
+  ['POST', '/api/v1/mini-programs/1234567890123456/take-down', 'operator'],
   ['GET', '/api/v1/signing-jobs', 'viewer'],
   ['POST', '/api/v1/signing-jobs/retry', 'operator'],
+  ['GET', '/api/v1/mini-programs/1234567890123456/adoption', 'viewer'],
   ['GET', '/api/v1/host-apps/ws/ABCDEF0123456/mini-programs', 'viewer'],
   ['PUT', '/api/v1/host-apps/ws/ABCDEF0123456/mini-programs/1234567890123456', 'operator'],
   ['DELETE', '/api/v1/host-apps/ws/ABCDEF0123456/mini-programs/1234567890123456', 'operator'],
@@ -68,6 +75,7 @@ describe('role matrix: every admin route is authenticated and role-checked', () 
             .replace('/ws/', '/{workspaceId}/')
             .replace(/1234567890123456/g, '{id}')
             .replace('/nobody', '/{username}')
+            .replace('/releases/none', '/releases/{releaseId}')
             .replace('/none', '/{id}')
             .replace('/1.0.0.0/', '/{version}/')}`,
       ),

@@ -22,6 +22,7 @@ import type {
   SigningJobList,
   SyncHostAppBody,
   Token,
+  UpdateHostAppBody,
   UpdateUserBody,
   User,
 } from '@mpop/contracts';
@@ -53,6 +54,8 @@ export const api = {
   createHostApp: (body: CreateHostAppBody) => request<HostApp>('POST', '/api/v1/host-apps', body),
   getHostApp: (workspaceId: string, appId: string, signal?: AbortSignal) => get<HostApp>(hostAppPath(workspaceId, appId), signal),
   deleteHostApp: (workspaceId: string, appId: string) => request<void>('DELETE', hostAppPath(workspaceId, appId)),
+  updateHostApp: (workspaceId: string, appId: string, body: UpdateHostAppBody) =>
+    request<HostApp>('PATCH', hostAppPath(workspaceId, appId), body),
   getDevConfig: (workspaceId: string, appId: string, signal?: AbortSignal) =>
     get<DevConfig>(`${hostAppPath(workspaceId, appId)}/dev-config`, signal),
   setDevConfig: (workspaceId: string, appId: string, virtualDomain: string, keyFile?: File) => {
@@ -70,8 +73,6 @@ export const api = {
   listMiniPrograms: (signal?: AbortSignal) => get<{ items: MiniProgram[] }>('/api/v1/mini-programs', signal),
   createMiniProgram: (body: { name: string; miniProgramId?: string }) => request<MiniProgram>('POST', '/api/v1/mini-programs', body),
   listPackages: (id: string, signal?: AbortSignal) => get<{ items: Package[] }>(`/api/v1/mini-programs/${id}/packages`, signal),
-  releasePackage: (id: string, version: string) =>
-    request<Package & { signing: SigningJob }>('POST', `/api/v1/mini-programs/${id}/packages/${encodeURIComponent(version)}/release`),
   authorizedMiniPrograms: (workspaceId: string, appId: string, signal?: AbortSignal) =>
     get<{ items: AuthorizedMiniProgram[] }>(`${hostAppPath(workspaceId, appId)}/mini-programs`, signal),
   authorize: (workspaceId: string, appId: string, id: string) =>

@@ -26,7 +26,10 @@ function controlledFetch() {
 }
 
 function Probe({ id }: { id: string }) {
-  const { data, error, loading, reload } = useRequest((signal) => request<{ name: string }>('GET', `/api/v1/things/${id}`, undefined, { signal }), [id]);
+  const { data, error, loading, reload } = useRequest(
+    (signal) => request<{ name: string }>('GET', `/api/v1/things/${id}`, undefined, { signal }),
+    [id],
+  );
   return (
     <div>
       <span data-testid="state">{loading ? 'loading' : error ? `error ${error.code}` : `data ${data?.name}`}</span>
@@ -34,6 +37,19 @@ function Probe({ id }: { id: string }) {
         reload
       </button>
     </div>
+  );
+}
+
+/** A page that moves from one thing to another. */
+function Switcher() {
+  const [id, setId] = useState('a');
+  return (
+    <>
+      <Probe id={id} />
+      <button type="button" onClick={() => setId('b')}>
+        next
+      </button>
+    </>
   );
 }
 
@@ -71,17 +87,6 @@ describe('useRequest', () => {
 
   it('drops the answer of a request the page moved on from (the earlier one is aborted)', async () => {
     const pending = controlledFetch();
-    function Switcher() {
-      const [id, setId] = useState('a');
-      return (
-        <>
-          <Probe id={id} />
-          <button type="button" onClick={() => setId('b')}>
-            next
-          </button>
-        </>
-      );
-    }
     render(<Switcher />);
     await waitFor(() => expect(pending).toHaveLength(1));
     act(() => screen.getByText('next').click());
@@ -101,7 +106,7 @@ describe('request', () => {
 
   it("turns a proxy's HTML error page into a BAD_RESPONSE problem", async () => {
     answer(502, '<html><body><h1>502 Bad Gateway</h1></body></html>', 'text/html');
-    const err = await request('GET', '/api/v1/host-apps').catch((e) => e);
+    const err = (await request('GET', '/api/v1/host-apps').catch((e: unknown) => e)) as ApiError;
     expect(err).toBeInstanceOf(ApiError);
     expect(err.code).toBe('BAD_RESPONSE');
     expect(err.status).toBe(502);

@@ -21,7 +21,11 @@ describe('ChangePasswordModal', () => {
   });
 
   it('shows a wrong current password under that field', async () => {
-    fakeFetch([problem(400, 'WRONG_CURRENT_PASSWORD', 'The current password is wrong; nothing was changed.', [{ path: 'currentPassword', message: 'is wrong' }])]);
+    fakeFetch([
+      problem(400, 'WRONG_CURRENT_PASSWORD', 'The current password is wrong; nothing was changed.', [
+        { path: 'currentPassword', message: 'is wrong' },
+      ]),
+    ]);
     const onClose = vi.fn();
     renderWithProviders(<ChangePasswordModal open onClose={onClose} />);
     const u = userEvent.setup({ delay: null });

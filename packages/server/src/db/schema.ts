@@ -13,6 +13,14 @@ export interface Database {
   miniProgramPackages: MiniProgramPackagesTable;
   hostAppMiniPrograms: HostAppMiniProgramsTable;
   packageSignatures: PackageSignaturesTable;
+  bindingSignatures: BindingSignaturesTable;
+  signingFailures: SigningFailuresTable;
+  releases: ReleasesTable;
+  releaseDevices: ReleaseDevicesTable;
+  hostAppPreviousKeys: HostAppPreviousKeysTable;
+  deviceVersions: DeviceVersionsTable;
+  eventCounts: EventCountsTable;
+  meta: MetaTable;
 }
 
 export interface UsersTable {
@@ -56,6 +64,8 @@ export interface HostAppsTable {
   source: 'manual' | 'mpaas';
   createdAt: string;
   updatedAt: string;
+  /** When the host app was disabled (the client API refuses it); null while enabled. */
+  disabledAt: string | null;
 }
 
 export interface DevConfigsTable {
@@ -85,7 +95,10 @@ export interface AuditEventsTable {
 export interface MiniProgramsTable {
   miniProgramId: string;
   name: string;
+  /** The version of the current release; null before the first release and after a take-down. */
   releasedVersion: string | null;
+  /** The newest release (rolling out, complete or taken down); it decides what host apps get. */
+  currentReleaseId: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -114,6 +127,100 @@ export interface PackageSignaturesTable {
   sha256: string;
   signature: string;
   createdAt: string;
+}
+
+/** Facts about the installation itself, by name (the master key's check value). */
+export interface MetaTable {
+  name: string;
+  value: string;
+  updatedAt: string;
+}
+
+/**
+ * Signature over `mpop-binding-v1\n<workspaceId>\n<appId>\n<miniProgramId>\n<version>\n<sha256>` with the host
+ * app's key: binds a package to one host app, mini program and version.
+ */
+export interface BindingSignaturesTable {
+  hostAppId: number;
+  miniProgramId: string;
+  version: string;
+  keyFingerprint: string;
+  sha256: string;
+  signature: string;
+  createdAt: string;
+}
+
+/** The last failure to sign a package with a key; removed when a later attempt succeeds. */
+export interface SigningFailuresTable {
+  keyFingerprint: string;
+  sha256: string;
+  /** A sentence an operator can act on; never key material. */
+  reason: string;
+  failedAt: string;
+}
+
+export type ReleaseState = 'rolling-out' | 'paused' | 'complete' | 'rolled-back' | 'superseded' | 'taken-down';
+
+/** One release of a mini program version; the newest one of a mini program is its current release. */
+export interface ReleasesTable {
+  /** Internal surrogate key: the order of the history. */
+  id: Generated<number>;
+  releaseId: string;
+  miniProgramId: string;
+  version: string;
+  previousVersion: string | null;
+  /** As stored; a rolling-out release whose steps reached 100 % is complete (see rollout.ts). */
+  state: ReleaseState;
+  /** The percent set at release, raise or pause, times 100 (0..10000). */
+  percentBp: number;
+  /** JSON `[{ percent, at }]`, sorted by `at`. */
+  steps: string;
+  pausedAt: string | null;
+  deviceCount: number;
+  /** JSON `[{ workspaceId, appId }]`; null = every authorised host app. */
+  hostApps: string | null;
+  /** 0 or 1 (one integer type on both dialects). */
+  mandatory: number;
+  note: string | null;
+  createdAt: string;
+  createdBy: string;
+  updatedAt: string;
+}
+
+/** The device whitelist of a release: these devices get its version whatever the percent. */
+export interface ReleaseDevicesTable {
+  releaseId: string;
+  deviceId: string;
+}
+
+export type ReleaseRow = Selectable<ReleasesTable>;
+export type NewReleaseRow = Insertable<ReleasesTable>;
+
+/** A replaced key's public half: listed in the config file for PREVIOUS_KEY_LISTED_DAYS after `retiredAt`. */
+export interface HostAppPreviousKeysTable {
+  hostAppId: number;
+  keyFingerprint: string;
+  publicKeyPem: string;
+  retiredAt: string;
+}
+
+/** The latest version each device reported, per host app and mini program: one row per device, not per event. */
+export interface DeviceVersionsTable {
+  hostAppId: number;
+  miniProgramId: string;
+  deviceId: string;
+  version: string;
+  reportedAt: string;
+}
+
+/** Daily event counters; `day` is the UTC date (YYYY-MM-DD) the event happened on. */
+export interface EventCountsTable {
+  miniProgramId: string;
+  day: string;
+  hostAppId: number;
+  version: string;
+  type: 'download' | 'verified' | 'launch' | 'failure';
+  count: number;
 }
 
 export type HostAppRow = Selectable<HostAppsTable>;

@@ -1,7 +1,30 @@
 import { EventEmitter } from 'node:events';
 
-/** What changed, as far as caches of other parts (and other processes) care. */
-export type Change = { kind: 'host-app'; workspaceId: string; appId: string } | { kind: 'mini-programs' };
+/** What a committed change makes stale, named by the cached views it invalidates (here and in other processes). */
+export type Change =
+  /** The gate's view of one host app: it was deleted, configured or re-keyed, or a mini program was (de)authorised for it. */
+  | { kind: 'host-app-gate'; workspaceId: string; appId: string }
+  /** Every host app's gate view: a release, or signatures made for many host apps at once. */
+  | { kind: 'all-gate-views' };
+
+/**
+ * @deprecated The names of the same two changes before they said what they invalidate (`host-app` is
+ * `host-app-gate`, `mini-programs` is `all-gate-views`). Still read from the NOTIFY payloads of older instances
+ * during a rolling upgrade, and still accepted from and handed to code not yet renamed (`onChange`).
+ */
+export type LegacyChange = { kind: 'host-app'; workspaceId: string; appId: string } | { kind: 'mini-programs' };
+
+/** Reads a change in either naming; anything unknown (a newer instance's kind) invalidates every view, to be safe. */
+export function toChange(change: unknown): Change {
+  const c = change as { kind?: unknown; workspaceId?: unknown; appId?: unknown } | null;
+  if ((c?.kind === 'host-app-gate' || c?.kind === 'host-app') && typeof c.workspaceId === 'string' && typeof c.appId === 'string') {
+    return { kind: 'host-app-gate', workspaceId: c.workspaceId, appId: c.appId };
+  }
+  return { kind: 'all-gate-views' };
+}
+
+const toLegacy = (c: Change): LegacyChange =>
+  c.kind === 'host-app-gate' ? { kind: 'host-app', workspaceId: c.workspaceId, appId: c.appId } : { kind: 'mini-programs' };
 
 /** Carries changes to other processes sharing the database (PostgreSQL NOTIFY, Redis pub/sub). */
 export interface ChangeTransport {
@@ -24,21 +47,28 @@ export class ChangeBus {
   ) {}
 
   async start(): Promise<void> {
-    await this.transport?.subscribe((c) => this.local.emit('change', c));
+    await this.transport?.subscribe((c) => this.local.emit('change', toChange(c)));
   }
 
-  async publish(change: Change): Promise<void> {
-    this.local.emit('change', change);
+  async publish(change: Change | LegacyChange): Promise<void> {
+    const c = toChange(change);
+    this.local.emit('change', c);
     try {
-      await this.transport?.publish(change);
+      await this.transport?.publish(c);
     } catch (err) {
       // Other instances miss this one; their listeners drop every cache when they reconnect.
       this.onTransportError(err);
     }
   }
 
-  onChange(listener: (change: Change) => void): void {
+  /** Calls `listener` with every change, here or in another process. */
+  onInvalidate(listener: (change: Change) => void): void {
     this.local.on('change', listener);
+  }
+
+  /** @deprecated Use `onInvalidate`: this hands the listener the old names (see `LegacyChange`). */
+  onChange(listener: (change: LegacyChange) => void): void {
+    this.local.on('change', (c: Change) => listener(toLegacy(c)));
   }
 
   async close(): Promise<void> {

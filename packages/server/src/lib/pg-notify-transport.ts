@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { FastifyBaseLogger } from 'fastify';
-import type { Change, ChangeTransport } from './change-bus.js';
+import { type Change, type ChangeTransport, toChange } from './change-bus.js';
 
 const CHANNEL = 'mpop_changes';
 const RECONNECT_MS = 1000;
 
 /**
- * Carries changes between mpop processes that share one PostgreSQL, with LISTEN/NOTIFY: a deleted host app, a
+ * Carries changes between mpop processes that share one PostgreSQL, with LISTEN/NOTIFY (payload
+ * `{ origin, change }`, `change` a `Change`): a deleted host app, a
  * revoked mini program or a rotated key is honoured by every instance within a notification's latency.
  * The listening connection is re-established until it succeeds; after a reconnect every cache is dropped, since
  * notifications may have been missed meanwhile.
@@ -51,10 +52,12 @@ export class PgNotifyTransport implements ChangeTransport {
     client.on('end', () => this.lost(client));
     client.on('notification', (msg) => {
       try {
-        const { origin, change } = JSON.parse(msg.payload ?? '{}') as { origin: string; change: Change };
-        if (origin !== this.origin) this.onChange(change);
+        const { origin, change } = JSON.parse(msg.payload ?? '{}') as { origin: string; change: unknown };
+        // Older instances send the old kind names (`host-app`, `mini-programs`): toChange reads both. Older
+        // instances reading ours drop every cached view for a kind they do not know: safe, if less precise.
+        if (origin !== this.origin) this.onChange(toChange(change));
       } catch {
-        this.onChange({ kind: 'mini-programs' });
+        this.onChange({ kind: 'all-gate-views' });
       }
     });
     try {
@@ -84,7 +87,7 @@ export class PgNotifyTransport implements ChangeTransport {
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.connect().then(
-        () => this.onChange({ kind: 'mini-programs' }),
+        () => this.onChange({ kind: 'all-gate-views' }),
         () => this.scheduleReconnect(),
       );
     }, RECONNECT_MS);

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
-import { buildApp, ensureFirstAdmin } from '../../src/app.js';
+import { type BuildOptions, buildApp, ensureFirstAdmin } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { adminQuery, urlWithSchema } from './postgres.js';
 
@@ -29,7 +29,11 @@ export interface TestApp {
 }
 
 /** Starts the real app on a fresh data dir and database, with a bootstrap admin. */
-export async function startApp(dialect: DialectName, env: Record<string, string> = {}): Promise<TestApp> {
+export async function startApp(
+  dialect: DialectName,
+  env: Record<string, string> = {},
+  build: Pick<BuildOptions, 'clock'> = {},
+): Promise<TestApp> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mpop-test-'));
   let databaseUrl = `sqlite:${path.join(dataDir, 'mpop.db')}`;
   let schema: string | undefined;
@@ -48,14 +52,14 @@ export async function startApp(dialect: DialectName, env: Record<string, string>
     MPOP_CONSOLE_DIR: path.join(dataDir, 'no-console'),
     ...env,
   });
-  return launch(config, dataDir, schema);
+  return launch(config, dataDir, schema, build);
 }
 
-async function launch(config: Config, dataDir: string, schema?: string): Promise<TestApp> {
+async function launch(config: Config, dataDir: string, schema: string | undefined, build: Pick<BuildOptions, 'clock'>): Promise<TestApp> {
   let captured = '';
   const stream = new PassThrough();
   stream.on('data', (c) => (captured += c.toString()));
-  const app = await buildApp(config, { logStream: stream });
+  const app = await buildApp(config, { ...build, logStream: stream });
   await ensureFirstAdmin(app);
   const t: TestApp = {
     app,
@@ -65,7 +69,7 @@ async function launch(config: Config, dataDir: string, schema?: string): Promise
     close: () => app.close(),
     restart: async () => {
       await app.close();
-      return launch(config, dataDir, schema);
+      return launch(config, dataDir, schema, build);
     },
     destroy: async () => {
       await app.close().catch(() => {});

@@ -5,12 +5,14 @@ import { api } from '../../api/endpoints';
 import { ProblemAlert } from '../../api/problem';
 import { useProblemNotice } from '../../api/use-problem-notice';
 import { useCan } from '../../auth/use-role';
+import { useFeedback } from '../../components/feedback';
 import { useI18n } from '../../i18n/i18n';
 
 /** The mini programs a host app may load: authorise and revoke. */
 export function AuthorizedMiniProgramsModal({ app, onClose }: { app?: HostApp; onClose: () => void }) {
   const { t } = useI18n();
   const notice = useProblemNotice();
+  const { modal } = useFeedback();
   const canChange = useCan()('operator');
   const [items, setItems] = useState<AuthorizedMiniProgram[]>();
   const [all, setAll] = useState<MiniProgram[]>([]);
@@ -96,7 +98,17 @@ export function AuthorizedMiniProgramsModal({ app, onClose }: { app?: HostApp; o
                 type="link"
                 danger
                 size="small"
-                onClick={() => app && act(() => api.revoke(app.workspaceId, app.appId, m.miniProgramId))}
+                onClick={() =>
+                  app &&
+                  modal.confirm({
+                    title: t('revokeTitle', { name: m.name, app: app.name }),
+                    content: t('revokeContent'),
+                    okText: t('revoke'),
+                    okButtonProps: { danger: true },
+                    cancelText: t('cancel'),
+                    onOk: () => act(() => api.revoke(app.workspaceId, app.appId, m.miniProgramId)),
+                  })
+                }
               >
                 {t('revoke')}
               </Button>

@@ -3,6 +3,7 @@ import type { HostApp } from '@mpop/contracts';
 import { useFormat } from '../../i18n/format';
 import { useI18n } from '../../i18n/i18n';
 import { CopyField } from './CopyField';
+import { DownloadConfigFileButton } from './DownloadConfigFileButton';
 
 /** "View Basic Information": App Name, workspaceId, APPID and Tenant ID with copy. */
 export function BasicInfoModal({ app, onClose }: { app?: HostApp; onClose: () => void }) {
@@ -13,7 +14,12 @@ export function BasicInfoModal({ app, onClose }: { app?: HostApp; onClose: () =>
       open={Boolean(app)}
       title={t('basicInfo')}
       onCancel={onClose}
-      footer={<Button onClick={onClose}>{t('close')}</Button>}
+      footer={[
+        app && <DownloadConfigFileButton key="config" app={app} />,
+        <Button key="close" onClick={onClose}>
+          {t('close')}
+        </Button>,
+      ]}
       destroyOnHidden
     >
       {app && (

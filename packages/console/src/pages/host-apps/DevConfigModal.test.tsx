@@ -12,6 +12,7 @@ const app: HostApp = {
   name: 'Shop',
   source: 'manual',
   devConfigured: false,
+  enabled: true,
   createdAt: '2026-11-25T00:00:00.000Z',
   updatedAt: '2026-11-25T00:00:00.000Z',
 };

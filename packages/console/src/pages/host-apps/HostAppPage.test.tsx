@@ -12,13 +12,14 @@ const app = (name: string, devConfigured = true): HostApp => ({
   name,
   source: 'manual',
   devConfigured,
+  enabled: true,
   createdAt: '2026-11-25T00:00:00.000Z',
   updatedAt: '2026-11-25T00:00:00.000Z',
 });
 const list = (items: HostApp[], total = items.length) => ({ status: 200, body: { items, total, page: 1, pageSize: 10 } });
 
 describe('HostAppPage', () => {
-  it('shows the problem in the console\'s words with the server\'s detail when the list cannot be loaded, and retries', async () => {
+  it("shows the problem in the console's words with the server's detail when the list cannot be loaded, and retries", async () => {
     const calls = fakeFetch([problem(503, 'DATABASE_UNAVAILABLE', 'The database did not answer within 5 s.'), list([])]);
     renderWithProviders(<HostAppPage />);
     expect(await screen.findByText('The list could not be loaded.')).toBeTruthy();
@@ -60,7 +61,9 @@ describe('HostAppPage', () => {
     expect(within(row).getByRole('button', { name: 'View Basic Information' })).toBeTruthy();
     await userEvent.setup({ delay: null }).click(within(row).getByRole('button', { name: 'More' }));
     const menu = await screen.findByRole('menu');
-    const items = within(menu).getAllByRole('menuitem').map((i) => i.textContent);
+    const items = within(menu)
+      .getAllByRole('menuitem')
+      .map((i) => i.textContent);
     expect(items).toEqual(['Make Development Configuration', 'View Development Configuration', 'Mini Programs', 'Delete']);
   });
 
@@ -72,7 +75,9 @@ describe('HostAppPage', () => {
     expect(screen.queryByRole('button', { name: /Sync mPaaS/ })).toBeNull();
     await userEvent.setup({ delay: null }).click(within(row).getByRole('button', { name: 'More' }));
     const menu = await screen.findByRole('menu');
-    const items = within(menu).getAllByRole('menuitem').map((i) => i.textContent);
+    const items = within(menu)
+      .getAllByRole('menuitem')
+      .map((i) => i.textContent);
     expect(items).toEqual(['View Development Configuration', 'Mini Programs']);
   });
 
@@ -99,5 +104,23 @@ describe('HostAppPage', () => {
     await user.click(within(dialog).getByRole('button', { name: 'Confirm' }));
     await waitFor(() => expect(calls.map((c) => `${c.init?.method} ${c.url}`)).toContain('DELETE /api/v1/host-apps/default/SHOP000000000'));
     expect(await screen.findByText(/No host apps yet/)).toBeTruthy();
+  });
+
+  it('disables a host app after confirmation, shows it as disabled, and offers Enable', async () => {
+    const shop = app('Shop');
+    const calls = fakeFetch([list([shop]), { status: 200, body: { ...shop, enabled: false } }, list([{ ...shop, enabled: false }])]);
+    renderWithProviders(<HostAppPage />, { role: 'operator' });
+    const user = userEvent.setup({ delay: null });
+    const row = (await screen.findByText('Shop')).closest('tr') as HTMLElement;
+    await user.click(within(row).getByRole('button', { name: 'More' }));
+    await user.click(await screen.findByRole('menuitem', { name: 'Disable' }));
+    const dialog = await screen.findByRole('dialog', { name: 'Disable the app "Shop"?' });
+    await user.click(within(dialog).getByRole('button', { name: 'Disable' }));
+    await waitFor(() => expect(within(screen.getByText('Shop').closest('tr') as HTMLElement).getByText('Disabled')).toBeTruthy());
+    expect(calls[1].url).toBe('/api/v1/host-apps/default/SHOP000000000');
+    expect(calls[1].init?.method).toBe('PATCH');
+    expect(JSON.parse(String(calls[1].init?.body))).toEqual({ enabled: false });
+    await user.click(within(screen.getByText('Shop').closest('tr') as HTMLElement).getByRole('button', { name: 'More' }));
+    expect(await screen.findByRole('menuitem', { name: 'Enable' })).toBeTruthy();
   });
 });

@@ -87,6 +87,27 @@ export function HostAppPage() {
     });
   };
 
+  const setEnabled = async (app: HostApp, enabled: boolean) => {
+    try {
+      await api.updateHostApp(app.workspaceId, app.appId, { enabled });
+      message.success(t(enabled ? 'enabledDone' : 'disabledDone', { name: app.name }));
+      reload();
+    } catch (err) {
+      notice(err);
+    }
+  };
+
+  const confirmDisable = (app: HostApp) => {
+    modal.confirm({
+      title: t('disableTitle', { name: app.name }),
+      content: t('disableContent'),
+      okText: t('disable'),
+      okButtonProps: { danger: true },
+      cancelText: t('cancel'),
+      onOk: () => setEnabled(app, false),
+    });
+  };
+
   const operations = (app: HostApp): Operation[] => [
     { key: 'info', label: t('viewBasicInfo'), onClick: () => setInfo(app) },
     ...(canChange ? [{ key: 'make', label: t('makeDevConfig'), onClick: () => setConfiguring(app) }] : []),
@@ -98,7 +119,14 @@ export function HostAppPage() {
       onClick: () => setViewing(app),
     },
     { key: 'mini-programs', label: t('authorizedMiniPrograms'), onClick: () => setAuthorizing(app) },
-    ...(canChange ? [{ key: 'delete', label: t('delete'), danger: true, onClick: () => confirmDelete(app) }] : []),
+    ...(canChange
+      ? [
+          app.enabled
+            ? { key: 'disable', label: t('disable'), onClick: () => confirmDisable(app) }
+            : { key: 'enable', label: t('enable'), onClick: () => void setEnabled(app, true) },
+          { key: 'delete', label: t('delete'), danger: true, onClick: () => confirmDelete(app) },
+        ]
+      : []),
   ];
 
   const actions = canChange && (
@@ -151,7 +179,20 @@ export function HostAppPage() {
           onChange: (p, s) => list.set({ page: s !== list.pageSize ? 1 : p, pageSize: s }),
         }}
         columns={[
-          { key: 'name', title: t('appNameCol'), render: (a) => <strong>{a.name}</strong> },
+          {
+            key: 'name',
+            title: t('appNameCol'),
+            render: (a) => (
+              <>
+                <strong>{a.name}</strong>
+                {!a.enabled && (
+                  <Tag color="red" style={{ marginInlineStart: 8 }}>
+                    {t('disabledTag')}
+                  </Tag>
+                )}
+              </>
+            ),
+          },
           { key: 'appId', title: t('appId'), nowrap: true, render: (a) => <code>{a.appId}</code> },
           { key: 'workspaceId', title: t('workspaceId'), render: (a) => a.workspaceId },
           { key: 'tenantId', title: t('tenantId'), from: 'xl', render: (a) => a.tenantId },

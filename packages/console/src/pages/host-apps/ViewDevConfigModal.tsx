@@ -8,6 +8,7 @@ import { useCan } from '../../auth/use-role';
 import { useFormat } from '../../i18n/format';
 import { useI18n } from '../../i18n/i18n';
 import { CopyButton, CopyField } from './CopyField';
+import { DownloadConfigFileButton } from './DownloadConfigFileButton';
 
 /** "View Development Configuration": virtual domain and the key's public facts; never the private key. */
 export function ViewDevConfigModal({ app, onClose, onMake }: { app?: HostApp; onClose: () => void; onMake: (app: HostApp) => void }) {
@@ -30,7 +31,12 @@ export function ViewDevConfigModal({ app, onClose, onMake }: { app?: HostApp; on
       title={`${t('viewDevConfig')}${app ? ` · ${app.name}` : ''}`}
       onCancel={onClose}
       destroyOnHidden
-      footer={<Button onClick={onClose}>{t('close')}</Button>}
+      footer={[
+        config && app && <DownloadConfigFileButton key="config" type="primary" app={{ ...app, devConfigured: true }} />,
+        <Button key="close" onClick={onClose}>
+          {t('close')}
+        </Button>,
+      ]}
     >
       {!config && !error && (
         <Spin tip={t('loading')}>

@@ -1,17 +1,21 @@
 import { useCallback, useEffect, useState } from 'react';
-import { Alert, Button, Card, Form, Input, Modal, Progress, Select, Space, Table, Tag, Upload, type UploadFile } from 'antd';
+import { Button, Card, Form, Input, Modal, Progress, Select, Space, Table, Tag, Upload, type UploadFile } from 'antd';
 import { PlusOutlined, UploadOutlined } from '@ant-design/icons';
-import type { MiniProgram, Package } from '@mpop/contracts';
+import type { MiniProgram, Package, Release } from '@mpop/contracts';
 import { PACKAGE_VERSION_PATTERN } from '@mpop/contracts/constants';
-import { api, type SigningJob } from '../../api/endpoints';
+import { api } from '../../api/endpoints';
 import { ProblemAlert } from '../../api/problem';
-import { useProblemNotice } from '../../api/use-problem-notice';
 import { useCan } from '../../auth/use-role';
+import { useFeedback } from '../../components/feedback';
 import { useFormat } from '../../i18n/format';
 import { useI18n } from '../../i18n/i18n';
 import { uploadPackage } from './upload';
 import { useFormSubmit } from '../../api/use-form-submit';
-import { useFeedback } from '../../components/feedback';
+import { Link } from 'react-router';
+import { releaseApi } from './release-api';
+import { useReleaseText } from './release-messages';
+import { ReleaseDialog } from './ReleaseDialog';
+import { ReleasesModal, SigningAlert } from './ReleasesModal';
 
 /** Mini programs: register, upload package versions (with progress), release one, see versions. */
 export function MiniProgramsPage() {
@@ -24,6 +28,8 @@ export function MiniProgramsPage() {
   const [registering, setRegistering] = useState(false);
   const [uploadingFor, setUploadingFor] = useState<MiniProgram>();
   const [versionsOf, setVersionsOf] = useState<MiniProgram>();
+  const [releasesOf, setReleasesOf] = useState<MiniProgram>();
+  const r = useReleaseText();
 
   const load = useCallback(async () => {
     setError(undefined);
@@ -74,6 +80,12 @@ export function MiniProgramsPage() {
                 <Button type="link" size="small" onClick={() => setVersionsOf(m)}>
                   {t('versions')}
                 </Button>
+                <Link to={`/mini-programs/${m.miniProgramId}/adoption`} style={{ padding: '0 7px' }}>
+                  {t('adoption')}
+                </Link>
+                <Button type="link" size="small" onClick={() => setReleasesOf(m)}>
+                  {r('releases')}
+                </Button>
               </Space>
             ),
           },
@@ -102,6 +114,13 @@ export function MiniProgramsPage() {
         program={versionsOf}
         onClose={() => {
           setVersionsOf(undefined);
+          void load();
+        }}
+      />
+      <ReleasesModal
+        program={releasesOf}
+        onClose={() => {
+          setReleasesOf(undefined);
           void load();
         }}
       />
@@ -248,38 +267,38 @@ function UploadModal({ program, onClose, onDone }: { program?: MiniProgram; onCl
 
 function VersionsModal({ program, onClose }: { program?: MiniProgram; onClose: () => void }) {
   const { t } = useI18n();
+  const r = useReleaseText();
   const format = useFormat();
-  const notice = useProblemNotice();
   const canChange = useCan()('operator');
   const { message } = useFeedback();
   const [items, setItems] = useState<Package[]>();
+  const [current, setCurrent] = useState<Release>();
   const [error, setError] = useState<unknown>();
-  const [job, setJob] = useState<SigningJob>();
-  // Large fan-outs are signed in the background: follow the job until it ends.
-  useEffect(() => {
-    if (job?.status !== 'running') return;
-    const timer = setTimeout(() => {
-      api.signingJobs().then(
-        (r) => setJob(r.items.find((j) => j.id === job.id) ?? { ...job, status: 'done' }),
-        () => undefined,
-      );
-    }, 1000);
-    return () => clearTimeout(timer);
-  }, [job]);
+  const [releasing, setReleasing] = useState<string>();
   const load = useCallback(async () => {
     if (!program) return;
     try {
-      setItems((await api.listPackages(program.miniProgramId)).items);
+      const [packages, releases] = await Promise.all([api.listPackages(program.miniProgramId), releaseApi.list(program.miniProgramId)]);
+      setItems(packages.items);
+      setCurrent(releases.items[0]);
     } catch (err) {
       setError(err);
     }
   }, [program]);
   useEffect(() => {
     setItems(undefined);
+    setCurrent(undefined);
     setError(undefined);
-    setJob(undefined);
     void load();
   }, [load]);
+  // Signing runs in the background for large fan-outs: follow it until it ends.
+  useEffect(() => {
+    if (current?.signing.state !== 'pending') return;
+    const timer = setTimeout(() => void load(), 1000);
+    return () => clearTimeout(timer);
+  }, [current, load]);
+  // The released version is green only once every host app can get it; a signing failure is never shown green.
+  const releasedColor = current?.signing.state === 'failed' ? 'error' : current?.signing.state === 'pending' ? 'processing' : 'green';
   return (
     <Modal
       open={Boolean(program)}
@@ -290,20 +309,10 @@ function VersionsModal({ program, onClose }: { program?: MiniProgram; onClose: (
       destroyOnHidden
     >
       <ProblemAlert error={error} />
-      {job && job.total > 0 && (
-        <Alert
-          style={{ marginBottom: 12 }}
-          showIcon
-          type={job.status === 'failed' ? 'error' : job.status === 'done' ? 'success' : 'info'}
-          message={job.error ?? t('signingProgress', { done: job.done, total: job.total })}
-          description={
-            <Progress
-              percent={Math.round((job.done / job.total) * 100)}
-              status={job.status === 'failed' ? 'exception' : undefined}
-              aria-label={t('signingProgress', { done: job.done, total: job.total })}
-            />
-          }
-        />
+      {current && current.signing.state !== 'signed' && (
+        <div style={{ marginBottom: 12 }}>
+          <SigningAlert release={current} />
+        </div>
       )}
       <Table<Package>
         rowKey="version"
@@ -317,7 +326,7 @@ function VersionsModal({ program, onClose }: { program?: MiniProgram; onClose: (
             title: t('status'),
             dataIndex: 'status',
             render: (s: Package['status']) => (
-              <Tag color={s === 'released' ? 'green' : undefined}>{t(s === 'released' ? 'statusReleased' : 'statusUploaded')}</Tag>
+              <Tag color={s === 'released' ? releasedColor : undefined}>{t(s === 'released' ? 'statusReleased' : 'statusUploaded')}</Tag>
             ),
           },
           { title: t('size'), dataIndex: 'size', render: (n: number) => format.bytes(n) },
@@ -328,26 +337,23 @@ function VersionsModal({ program, onClose }: { program?: MiniProgram; onClose: (
             key: 'op',
             hidden: !canChange,
             render: (_, p) => (
-              <Button
-                type="link"
-                size="small"
-                disabled={p.status === 'released'}
-                onClick={async () => {
-                  try {
-                    const released = await api.releasePackage(program!.miniProgramId, p.version);
-                    setJob(released.signing);
-                    void message.success(t('released', { version: p.version }));
-                    await load();
-                  } catch (err) {
-                    notice(err);
-                  }
-                }}
-              >
+              <Button type="link" size="small" disabled={p.status === 'released'} onClick={() => setReleasing(p.version)}>
                 {t('release')}
               </Button>
             ),
           },
         ]}
+      />
+      <ReleaseDialog
+        program={releasing ? program : undefined}
+        version={releasing}
+        onClose={() => setReleasing(undefined)}
+        onReleased={(rel) => {
+          setReleasing(undefined);
+          setCurrent(rel);
+          void message.success(r('releaseStarted', { version: rel.version }));
+          void load();
+        }}
       />
     </Modal>
   );

@@ -35,7 +35,8 @@ function fakeXhr(status: number, body: string, contentType: string) {
   }
   globalThis.XMLHttpRequest = FakeXhr as unknown as typeof XMLHttpRequest;
 }
-const PROXY_PAGE = '<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>';
+const PROXY_PAGE =
+  '<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>';
 
 describe('uploading a package', () => {
   afterEach(() => {
@@ -58,7 +59,13 @@ describe('uploading a package', () => {
         status: 200,
         body: {
           items: [
-            { miniProgramId: '1234567890123456', name: 'Coupons', releasedVersion: null, createdAt: '2026-11-25T00:00:00.000Z', updatedAt: '2026-11-25T00:00:00.000Z' },
+            {
+              miniProgramId: '1234567890123456',
+              name: 'Coupons',
+              releasedVersion: null,
+              createdAt: '2026-11-25T00:00:00.000Z',
+              updatedAt: '2026-11-25T00:00:00.000Z',
+            },
           ],
         },
       },
@@ -70,7 +77,10 @@ describe('uploading a package', () => {
     await user.click(within(row).getByRole('button', { name: 'Upload Package' }));
     const dialog = await screen.findByRole('dialog', { name: /Upload Package/ });
     await user.type(within(dialog).getByLabelText('Version'), '1.0.0.1');
-    await user.upload(container.ownerDocument.querySelector('.ant-modal input[type=file]') as HTMLInputElement, new File(['PK'], 'mini.zip'));
+    await user.upload(
+      container.ownerDocument.querySelector('.ant-modal input[type=file]') as HTMLInputElement,
+      new File(['PK'], 'mini.zip'),
+    );
     await user.click(within(dialog).getByRole('button', { name: 'Confirm' }));
     expect(await within(dialog).findByText(/The server answered with something unexpected/)).toBeTruthy();
     const confirm = within(dialog).getByRole('button', { name: 'Confirm' });

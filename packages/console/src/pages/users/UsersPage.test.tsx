@@ -5,7 +5,12 @@ import type { User } from '@mpop/contracts';
 import { UsersPage } from './UsersPage';
 import { fakeFetch, problem, renderWithProviders } from '../../test/render';
 
-const user = (username: string, role: User['role'], disabled = false): User => ({ username, role, disabled, createdAt: '2026-11-25T00:00:00.000Z' });
+const user = (username: string, role: User['role'], disabled = false): User => ({
+  username,
+  role,
+  disabled,
+  createdAt: '2026-11-25T00:00:00.000Z',
+});
 const users = (...items: User[]) => ({ status: 200, body: { items } });
 const rowOf = async (name: string) => (await screen.findByText(name, { selector: 'strong' })).closest('tr') as HTMLElement;
 
@@ -33,12 +38,20 @@ describe('UsersPage', () => {
     fakeFetch([users(user('alice', 'admin'), user('bob', 'admin'))]);
     renderWithProviders(<UsersPage />);
     for (const name of ['alice', 'bob']) {
-      expect(within(await rowOf(name)).getByRole('button', { name: 'Change Role' }).hasAttribute('disabled')).toBe(false);
+      expect(
+        within(await rowOf(name))
+          .getByRole('button', { name: 'Change Role' })
+          .hasAttribute('disabled'),
+      ).toBe(false);
     }
   });
 
   it('adds a user with a role, then shows them', async () => {
-    const calls = fakeFetch([users(user('alice', 'admin')), { status: 201, body: user('carol', 'operator') }, users(user('alice', 'admin'), user('carol', 'operator'))]);
+    const calls = fakeFetch([
+      users(user('alice', 'admin')),
+      { status: 201, body: user('carol', 'operator') },
+      users(user('alice', 'admin'), user('carol', 'operator')),
+    ]);
     renderWithProviders(<UsersPage />);
     await rowOf('alice');
     const u = userEvent.setup({ delay: null });

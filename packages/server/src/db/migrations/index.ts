@@ -1,9 +1,13 @@
-import { type Kysely, Migrator, type Migration, type MigrationProvider } from 'kysely';
+import { type Kysely, Migrator, type Migration, type MigrationProvider, sql } from 'kysely';
 import type { Dialect } from '../connect.js';
 import type { Database } from '../schema.js';
 import { initial } from './0001_initial.js';
 import { timestamptz } from './0002_timestamptz.js';
+import { releases } from './0003_releases.js';
+import { integrationKit } from './0004_integration_kit.js';
+import { operations } from './0005_operations.js';
 import { usersTokens } from './0007_users_tokens.js';
+import { auditActorWidth } from './0008_audit_actor_width.js';
 
 export interface MigrationContext {
   dialect: Dialect;
@@ -14,8 +18,23 @@ function migrations(ctx: MigrationContext): Record<string, Migration> {
   return {
     '0001_initial': initial(ctx),
     '0002_timestamptz': timestamptz(ctx),
+    '0003_releases': releases(ctx),
+    '0004_integration_kit': integrationKit(ctx),
+    '0005_operations': operations(ctx),
     '0007_users_tokens': usersTokens(ctx),
+    '0008_audit_actor_width': auditActorWidth(ctx),
   };
+}
+
+/**
+ * PostgreSQL: the schema the tables are created in (the first of the search path). Kysely's migrator looks for its
+ * own tables in every schema unless told which one: a database with another mpop schema in it (tests, staging
+ * copies) would make it skip creating them, then fail to find them.
+ */
+export async function migrationSchema(db: Kysely<any>, dialect: Dialect): Promise<string | undefined> {
+  if (dialect !== 'postgres') return undefined;
+  const { rows } = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(db);
+  return rows[0]?.schema ?? undefined;
 }
 
 /** Brings the schema up to date. Kysely's migrator takes a lock, so several processes may start at once. */
@@ -23,9 +42,33 @@ export async function migrateToLatest(db: Kysely<Database>, dialect: Dialect): P
   const provider: MigrationProvider = { getMigrations: async () => migrations({ dialect }) };
   // Migrations are written in snake_case: run them on a connection without the CamelCasePlugin.
   const raw = db.withoutPlugins() as unknown as Kysely<any>;
-  const { error, results } = await new Migrator({ db: raw, provider }).migrateToLatest();
+  const { error, results } = await new Migrator({
+    db: raw,
+    provider,
+    migrationTableSchema: await migrationSchema(raw, dialect),
+  }).migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error) {
-    throw new Error(`Database migration ${failed ? `"${failed.migrationName}" ` : ''}failed: ${(error as Error).message ?? error}`);
+    throw new Error(`Database migration ${failed ? `"${failed.migrationName}" ` : ''}failed: ${(error as Error).message ?? error}`, {
+      cause: error,
+    });
+  }
+}
+
+/** The names of every migration this version knows, in order. */
+export const knownMigrations = (dialect: Dialect): string[] => Object.keys(migrations({ dialect })).sort();
+
+/** Brings the schema to exactly the migration `name` (a restore first rebuilds the schema its backup was made at). */
+export async function migrateTo(db: Kysely<Database>, dialect: Dialect, name: string): Promise<void> {
+  const provider: MigrationProvider = { getMigrations: async () => migrations({ dialect }) };
+  const raw = db.withoutPlugins() as unknown as Kysely<any>;
+  const { error, results } = await new Migrator({ db: raw, provider, migrationTableSchema: await migrationSchema(raw, dialect) }).migrateTo(
+    name,
+  );
+  const failed = results?.find((r) => r.status === 'Error');
+  if (error) {
+    throw new Error(`Database migration ${failed ? `"${failed.migrationName}" ` : ''}failed: ${(error as Error).message ?? error}`, {
+      cause: error,
+    });
   }
 }

@@ -5,6 +5,7 @@ import { nowIso } from '../../lib/time.js';
 
 export interface AuditEntry {
   actor: string;
+  /** From the closed list in @mpop/contracts (`AuditActions`). */
   action: AuditAction;
   target: string;
   details?: Record<string, unknown>;

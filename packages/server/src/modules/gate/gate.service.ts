@@ -1,34 +1,42 @@
 import type { Kysely } from 'kysely';
 import type { Resource, ResourcesRequest } from '@mpop/contracts';
-import type { Database, MiniProgramPackagesTable } from '../../db/schema.js';
+import type { Database } from '../../db/schema.js';
 import { AppError } from '../../lib/app-error.js';
 import type { ChangeBus } from '../../lib/change-bus.js';
 import { inRange } from '../mini-programs/versions.js';
-
-/** A released package of an authorised mini program, with its signature under the host app's key. */
-type Candidate = Omit<MiniProgramPackagesTable, 'createdAt'> & { signature: string };
+import { GateRepository } from './gate.repository.js';
+import { buildEntries, choose, type ProgramEntry } from './served.js';
 
 /** What the gate knows about one host app: built from the database on a miss, then served from memory. */
 type HostAppView =
   | { state: 'unregistered' }
   | { state: 'unconfigured' }
-  | { state: 'ready'; vhost: string; keyFingerprint: string; programs: Map<string, Candidate> };
+  | { state: 'disabled' }
+  | { state: 'ready'; programs: Map<string, ProgramEntry> };
 
 const MAX_CACHED = 10_000;
+/** Whitelists kept in memory (a release's whitelist never changes; only current releases need theirs). */
+const MAX_WHITELISTS = 64;
 
 /**
  * The run-time gate: only registered, configured host apps get packages, and only those authorised, released,
- * signed and fit for the client. The hot path is a map lookup; the cache is dropped on every change, here or in
- * another process (ChangeBus).
+ * signed and fit for the client; during a gray release each device gets the new version or the previous one by its
+ * cohort. The hot path is a map lookup (and, during a rollout, one hash); the cache is dropped on every change,
+ * here or in another process (ChangeBus). The effective percent of a scheduled ramp is computed from the clock at
+ * request time, so no scheduler is needed and every instance agrees.
  */
 export class GateService {
   private readonly cache = new Map<string, HostAppView>();
+  private readonly whitelists = new Map<string, Promise<ReadonlySet<string>>>();
   private generation = 0;
+  /** Told about every cache lookup (metrics). */
+  onCacheLookup: (hit: boolean) => void = () => {};
 
   constructor(
     private readonly db: Kysely<Database>,
     changes: ChangeBus,
     private readonly publicUrl: string,
+    private readonly clock: () => number = Date.now,
   ) {
     changes.onChange((c) => {
       this.generation++;
@@ -45,6 +53,12 @@ export class GateService {
         `The app ${req.appId} is not in the Host App list of workspace ${req.workspaceId}; only listed apps may load mini programs.`,
       );
     }
+    if (view.state === 'disabled') {
+      throw new AppError(
+        'HOST_APP_DISABLED',
+        `The host app ${req.appId} of workspace ${req.workspaceId} is disabled; an operator can enable it again in the console.`,
+      );
+    }
     if (view.state === 'unconfigured') {
       throw new AppError(
         'HOST_APP_NOT_CONFIGURED',
@@ -54,22 +68,14 @@ export class GateService {
     // An empty map asks for every mini program the host app may load.
     const wanted = Object.keys(req.miniPrograms);
     const ids = wanted.length > 0 ? wanted : [...view.programs.keys()];
+    const now = this.clock();
     const out: Resource[] = [];
     for (const id of ids) {
-      const c = view.programs.get(id);
+      const entry = view.programs.get(id);
+      const c = entry && choose(entry, req.deviceId, now);
       if (!c || (c.platform && c.platform !== req.platform) || !inRange(req.clientVersion, c.clientVersionMin, c.clientVersionMax))
         continue;
-      out.push({
-        miniProgramId: id,
-        version: c.version,
-        packageUrl: `${this.publicUrl}/client/v1/packages/${c.sha256}.zip`,
-        sha256: c.sha256,
-        size: c.size,
-        signature: c.signature,
-        keyFingerprint: view.keyFingerprint,
-        vhost: view.vhost,
-        mainUrl: c.mainUrl,
-      });
+      out.push(c.resource);
     }
     return out;
   }
@@ -77,6 +83,7 @@ export class GateService {
   private async view(workspaceId: string, appId: string): Promise<HostAppView> {
     const k = key(workspaceId, appId);
     const hit = this.cache.get(k);
+    this.onCacheLookup(hit !== undefined);
     if (hit) return hit;
     const generation = this.generation;
     const view = await this.load(workspaceId, appId);
@@ -89,41 +96,35 @@ export class GateService {
   }
 
   private async load(workspaceId: string, appId: string): Promise<HostAppView> {
-    const app = await this.db
-      .selectFrom('hostApps')
-      .leftJoin('devConfigs', 'devConfigs.hostAppId', 'hostApps.id')
-      .select(['hostApps.id', 'devConfigs.virtualDomain', 'devConfigs.keyFingerprint'])
-      .where('hostApps.workspaceId', '=', workspaceId)
-      .where('hostApps.appId', '=', appId)
-      .executeTakeFirst();
+    const repo = new GateRepository(this.db);
+    const app = await repo.findHostApp(workspaceId, appId);
     if (!app) return { state: 'unregistered' };
+    if (app.disabledAt !== null) return { state: 'disabled' };
     if (!app.virtualDomain || !app.keyFingerprint) return { state: 'unconfigured' };
-    const rows = await this.db
-      .selectFrom('hostAppMiniPrograms as am')
-      .innerJoin('miniPrograms as mp', 'mp.miniProgramId', 'am.miniProgramId')
-      .innerJoin('miniProgramPackages as p', (j) =>
-        j.onRef('p.miniProgramId', '=', 'mp.miniProgramId').onRef('p.version', '=', 'mp.releasedVersion'),
-      )
-      .innerJoin('packageSignatures as s', (j) => j.onRef('s.sha256', '=', 'p.sha256').on('s.keyFingerprint', '=', app.keyFingerprint!))
-      .select([
-        'mp.miniProgramId',
-        'p.version',
-        'p.sha256',
-        'p.size',
-        'p.mainUrl',
-        'p.platform',
-        'p.clientVersionMin',
-        'p.clientVersionMax',
-        's.signature',
-      ])
-      .where('am.hostAppId', '=', app.id)
-      .execute();
-    return {
-      state: 'ready',
+    const rows = await repo.releases(app.id, app.keyFingerprint);
+    const programs = buildEntries(rows, {
+      workspaceId,
+      appId,
       vhost: app.virtualDomain,
       keyFingerprint: app.keyFingerprint,
-      programs: new Map(rows.map((r) => [r.miniProgramId, { ...r, size: Number(r.size) }])),
-    };
+      publicUrl: this.publicUrl,
+    });
+    for (const entry of programs.values()) {
+      if (entry.next && entry.rollout && entry.rollout.devices > 0) entry.rollout.whitelist = await this.whitelist(entry.rollout.releaseId);
+    }
+    return { state: 'ready', programs };
+  }
+
+  /** A release's whitelist, loaded once and shared by every host app's view (it never changes). */
+  private whitelist(releaseId: string): Promise<ReadonlySet<string>> {
+    let set = this.whitelists.get(releaseId);
+    if (!set) {
+      set = new GateRepository(this.db).devices(releaseId).then((ids) => new Set(ids));
+      set.catch(() => this.whitelists.delete(releaseId));
+      if (this.whitelists.size >= MAX_WHITELISTS) this.whitelists.delete(this.whitelists.keys().next().value!);
+      this.whitelists.set(releaseId, set);
+    }
+    return set;
   }
 }
 

@@ -1,6 +1,4 @@
-import fs from 'node:fs';
-import { createPrivateKey, createSign, randomUUID } from 'node:crypto';
-import { pipeline } from 'node:stream/promises';
+import { createPrivateKey, type KeyObject, randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import type { SigningJob } from '@mpop/contracts';
 import type { Kysely } from 'kysely';
@@ -10,7 +8,10 @@ import type { SecretBox } from '../../lib/crypto.js';
 import { nowIso } from '../../lib/time.js';
 import { keyAad } from '../host-apps/host-app.service.js';
 import type { PackageStore } from '../mini-programs/package-store.js';
+import { bindingText, rsaSha256Sign } from './rsa-sign.js';
+import { SignatureRepository, type SigningWork } from './signature.repository.js';
 
+// The shape of a job is public (GET /api/v1/signing-jobs): it lives in the contract.
 export type { SigningJob };
 
 /** Fan-outs up to this many signatures are made before the change answers; larger ones in the background. */
@@ -18,11 +19,15 @@ export const INLINE_SIGNATURES = 20;
 
 /**
  * Makes the RSA-SHA256 signatures the client API hands out, when something changes (a release, an authorisation,
- * a key upload), so the hot path only looks them up. Signatures are keyed by (key fingerprint, package SHA-256):
- * a signature depends only on the key and the bytes.
+ * a key upload), so the hot path only looks them up. A package signature is keyed by (key fingerprint, package
+ * SHA-256): it depends only on the key and the bytes. A binding signature is keyed by (host app, mini program,
+ * version, key): it ties the package to them. A failure is recorded with its reason (shown on the release) and the
+ * gate keeps serving what it served before; the next attempt (any change, or a restart) tries again.
  */
 export class PackageSigner {
   private readonly jobs = new Map<string, SigningJob>();
+  /** Told about every signature made and every job that failed (metrics). */
+  observer: { signed(): void; failed(): void } = { signed() {}, failed() {} };
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -37,10 +42,11 @@ export class PackageSigner {
     return [...this.jobs.values()].reverse();
   }
 
-  /** Signs every missing (key, released authorised package) pair within the scope. */
-  async reconcile(scope: { hostAppId?: number; miniProgramId?: string }, reason: string): Promise<SigningJob> {
-    await this.collectGarbage();
-    const missing = await this.missing(scope);
+  /** Signs every missing package and binding signature the gate may need within the scope. */
+  async signMissing(scope: { hostAppId?: number; miniProgramId?: string }, reason: string): Promise<SigningJob> {
+    const repo = new SignatureRepository(this.db);
+    await repo.deleteUnusedKeys();
+    const missing = await repo.missing(scope);
     const job: SigningJob = {
       id: randomUUID(),
       status: 'running',
@@ -58,72 +64,59 @@ export class PackageSigner {
     return job;
   }
 
-  private async run(job: SigningJob, missing: Awaited<ReturnType<PackageSigner['missing']>>) {
-    const keys = new Map<string, ReturnType<typeof createPrivateKey>>();
-    let step: { what: 'key' | 'package' | 'store'; pair?: (typeof missing)[number] } = { what: 'store' };
+  private async run(job: SigningJob, missing: SigningWork[]) {
+    const repo = new SignatureRepository(this.db);
+    const keys = new Map<string, KeyObject>();
+    const signedPackages = new Set<string>();
     try {
-      for (const pair of missing) {
-        let key = keys.get(pair.keyFingerprint);
-        if (!key) {
-          step = { what: 'key', pair };
-          key = createPrivateKey(this.box.open(pair.privateKeySealed, keyAad(pair.workspaceId, pair.appId)).toString('utf8'));
-          keys.set(pair.keyFingerprint, key);
+      for (const work of missing) {
+        try {
+          await this.sign(work, keys, signedPackages, repo);
+          job.done++;
+          this.observer.signed();
+        } catch (err) {
+          this.observer.failed();
+          const reason = failureReason(err, work);
+          job.status = 'failed';
+          job.error ??= reason;
+          this.log.error({ err: { message: (err as Error).message }, job: job.id, sha256: work.sha256 }, 'signing failed');
+          await repo
+            .recordFailure({ keyFingerprint: work.keyFingerprint, sha256: work.sha256, reason, failedAt: nowIso() })
+            .catch(() => undefined);
         }
-        step = { what: 'package', pair };
-        const signer = createSign('sha256');
-        await pipeline(fs.createReadStream(this.store.pathFor(pair.sha256)), signer);
-        step = { what: 'store', pair };
-        const signature = signer.sign(key, 'base64');
-        await this.db
-          .insertInto('packageSignatures')
-          .values({ keyFingerprint: pair.keyFingerprint, sha256: pair.sha256, signature, createdAt: nowIso() })
-          .onConflict((oc) => oc.columns(['keyFingerprint', 'sha256']).doNothing())
-          .execute();
-        job.done++;
       }
-      job.status = 'done';
-    } catch (err) {
-      job.status = 'failed';
-      job.error = failureReason(step, err);
-      this.log.error({ err: { message: (err as Error).message }, job: job.id }, 'signing job failed');
+      if (job.status === 'running') job.status = 'done';
     } finally {
       job.finishedAt = nowIso();
       keys.clear();
       // Answers cached before the signatures existed left these packages out: rebuild them everywhere.
-      if (job.total > 0) await this.changes.publish({ kind: 'mini-programs' });
+      if (job.done > 0) await this.changes.publish({ kind: 'all-gate-views' });
     }
   }
 
-  private async missing(scope: { hostAppId?: number; miniProgramId?: string }) {
-    let q = this.db
-      .selectFrom('hostAppMiniPrograms as am')
-      .innerJoin('hostApps as ha', 'ha.id', 'am.hostAppId')
-      .innerJoin('devConfigs as dc', 'dc.hostAppId', 'ha.id')
-      .innerJoin('miniPrograms as mp', 'mp.miniProgramId', 'am.miniProgramId')
-      .innerJoin('miniProgramPackages as p', (j) =>
-        j.onRef('p.miniProgramId', '=', 'mp.miniProgramId').onRef('p.version', '=', 'mp.releasedVersion'),
-      )
-      .leftJoin('packageSignatures as s', (j) => j.onRef('s.keyFingerprint', '=', 'dc.keyFingerprint').onRef('s.sha256', '=', 'p.sha256'))
-      .select(['dc.keyFingerprint', 'dc.privateKeySealed', 'ha.appId', 'ha.workspaceId', 'p.sha256'])
-      .where('s.signature', 'is', null);
-    if (scope.hostAppId !== undefined) q = q.where('ha.id', '=', scope.hostAppId);
-    if (scope.miniProgramId !== undefined) q = q.where('mp.miniProgramId', '=', scope.miniProgramId);
-    const rows = await q.execute();
-    const seen = new Set<string>();
-    return rows.filter((r) => {
-      const k = `${r.keyFingerprint}:${r.sha256}`;
-      if (seen.has(k)) return false;
-      seen.add(k);
-      return true;
+  private async sign(work: SigningWork, keys: Map<string, KeyObject>, signedPackages: Set<string>, repo: SignatureRepository) {
+    let key = keys.get(work.keyFingerprint);
+    if (!key) {
+      key = openKey(this.box, work);
+      keys.set(work.keyFingerprint, key);
+    }
+    const packageKey = `${work.keyFingerprint}:${work.sha256}`;
+    if (!work.packageSigned && !signedPackages.has(packageKey)) {
+      const signature = await rsaSha256Sign(key, { file: this.store.pathFor(work.sha256) });
+      await repo.insertPackageSignature({ keyFingerprint: work.keyFingerprint, sha256: work.sha256, signature, createdAt: nowIso() });
+      signedPackages.add(packageKey);
+    }
+    const binding = await rsaSha256Sign(key, { text: bindingText(work) });
+    await repo.insertBindingSignature({
+      hostAppId: work.hostAppId,
+      miniProgramId: work.miniProgramId,
+      version: work.version,
+      keyFingerprint: work.keyFingerprint,
+      sha256: work.sha256,
+      signature: binding,
+      createdAt: nowIso(),
     });
-  }
-
-  /** Signatures of keys no host app uses any more (deleted, rotated) are dropped. */
-  private async collectGarbage() {
-    await this.db
-      .deleteFrom('packageSignatures')
-      .where('keyFingerprint', 'not in', this.db.selectFrom('devConfigs').select('keyFingerprint'))
-      .execute();
+    await repo.clearFailure(work.keyFingerprint, work.sha256);
   }
 
   private remember(job: SigningJob) {
@@ -132,18 +125,23 @@ export class PackageSigner {
   }
 }
 
-/** Why a signing job failed, in a sentence an operator can act on; never key material or a stack trace. */
-function failureReason(
-  step: { what: 'key' | 'package' | 'store'; pair?: { workspaceId: string; appId: string; sha256: string } },
-  err: unknown,
-) {
-  const { what, pair } = step;
-  if (what === 'key' && pair) {
-    return `The private key of host app ${pair.workspaceId}/${pair.appId} could not be opened (was the master key changed?); upload its key again.`;
+class KeyUnusable extends Error {}
+
+function openKey(box: SecretBox, work: SigningWork): KeyObject {
+  try {
+    return createPrivateKey(box.open(work.privateKeySealed, keyAad(work.workspaceId, work.appId)).toString('utf8'));
+  } catch (err) {
+    throw new KeyUnusable((err as Error).message);
   }
-  if (what === 'package' && pair && (err as NodeJS.ErrnoException).code === 'ENOENT') {
-    return `The package file ${pair.sha256.slice(0, 12)}… is missing from the package store; restore it or upload that version again.`;
+}
+
+/** A sentence an operator can act on; never key material or a stack trace. */
+function failureReason(err: unknown, work: SigningWork): string {
+  if (err instanceof KeyUnusable) {
+    return `The private key of host app ${work.appId} (workspace ${work.workspaceId}) could not be opened with the master key; upload the key again or restore MPOP_MASTER_KEY.`;
   }
-  if (what === 'package' && pair) return `The package file ${pair.sha256.slice(0, 12)}… could not be read; check the package store.`;
-  return 'The signatures could not be saved; check that the database is reachable, then retry.';
+  if ((err as { code?: string }).code === 'ENOENT') {
+    return `The package file of version ${work.version} is missing from this instance's package store; put the packages on storage every instance shares, or upload the version again.`;
+  }
+  return `Signing version ${work.version} for host app ${work.appId} failed; the details are in the server log.`;
 }

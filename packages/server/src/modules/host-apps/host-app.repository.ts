@@ -18,6 +18,7 @@ export const toHostApp = (r: HostAppWithConfig): HostApp => ({
   name: r.name,
   source: r.source,
   devConfigured: Boolean(r.devConfigured),
+  enabled: r.disabledAt === null || r.disabledAt === undefined,
   createdAt: r.createdAt,
   updatedAt: r.updatedAt,
 });
@@ -86,6 +87,11 @@ export class HostAppRepository {
     return { ...(row as HostAppRow), id, devConfigured: false };
   }
 
+  /** Renames and/or disables (`disabledAt` set) or enables (null) a host app. */
+  async update(id: number, changes: { name?: string; nameKey?: string; disabledAt?: string | null; updatedAt: string }) {
+    await this.db.updateTable('hostApps').set(changes).where('id', '=', id).execute();
+  }
+
   async touch(id: number, at: string) {
     await this.db.updateTable('hostApps').set({ updatedAt: at }).where('id', '=', id).execute();
   }
@@ -105,6 +111,38 @@ export class HostAppRepository {
       .insertInto('devConfigs')
       .values(row)
       .onConflict((oc) => oc.column('hostAppId').doUpdateSet(rest))
+      .execute();
+  }
+
+  /**
+   * Keeps a replaced key's public half, so the config file lists it for a while after a rotation. Rotating back to
+   * a listed key takes it off the list (it is current again); entries retired before `forgetBefore` are dropped.
+   */
+  async retireKey(
+    row: { hostAppId: number; keyFingerprint: string; publicKeyPem: string; retiredAt: string },
+    current: string,
+    forgetBefore: string,
+  ) {
+    await this.db
+      .insertInto('hostAppPreviousKeys')
+      .values(row)
+      .onConflict((oc) => oc.columns(['hostAppId', 'keyFingerprint']).doUpdateSet({ retiredAt: row.retiredAt }))
+      .execute();
+    await this.db
+      .deleteFrom('hostAppPreviousKeys')
+      .where('hostAppId', '=', row.hostAppId)
+      .where((eb) => eb.or([eb('keyFingerprint', '=', current), eb('retiredAt', '<', forgetBefore)]))
+      .execute();
+  }
+
+  /** Replaced keys retired at or after `since`, newest first. */
+  previousKeys(hostAppId: number, since: string) {
+    return this.db
+      .selectFrom('hostAppPreviousKeys')
+      .select(['keyFingerprint', 'publicKeyPem', 'retiredAt'])
+      .where('hostAppId', '=', hostAppId)
+      .where('retiredAt', '>=', since)
+      .orderBy('retiredAt', 'desc')
       .execute();
   }
 }

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
-import type { AuditAction, DevConfig, HostApp, HostAppList, HostAppListQuery } from '@mpop/contracts';
-import { NAME_MAX } from '@mpop/contracts';
+import type { ConfigFile, DevConfig, HostApp, HostAppList, HostAppListQuery } from '@mpop/contracts';
+import { NAME_MAX, PREVIOUS_KEY_LISTED_DAYS } from '@mpop/contracts';
 import type { Database } from '../../db/schema.js';
 import { isUniqueViolation } from '../../db/connect.js';
 import { AppError, notFound, validationFailed } from '../../lib/app-error.js';
@@ -57,7 +57,7 @@ export class HostAppService {
   async insert(
     input: { name: string; workspaceId: string; source: 'manual' | 'mpaas'; appId?: string; tenantId?: string },
     actor: Principal,
-    action: AuditAction,
+    action: 'host-app.created' | 'host-app.synced',
   ): Promise<HostApp> {
     const key = nameKey(input.name);
     const now = nowIso();
@@ -98,6 +98,48 @@ export class HostAppService {
     }
   }
 
+  /**
+   * Renames, disables or enables a host app. A disabled host app keeps its configuration and authorisations, but
+   * the client API refuses it (403 HOST_APP_DISABLED) until it is enabled again.
+   */
+  async update(workspaceId: string, appId: string, input: { enabled?: boolean; name?: string }, actor: Principal): Promise<HostApp> {
+    const name = input.name === undefined ? undefined : cleanName(input.name);
+    const now = nowIso();
+    try {
+      const { row, changed } = await this.db.transaction().execute(async (trx) => {
+        const repo = new HostAppRepository(trx);
+        const app = await repo.find(workspaceId, appId);
+        if (!app) throw hostAppNotFound(workspaceId, appId);
+        const changes: { name?: string; nameKey?: string; disabledAt?: string | null } = {};
+        if (name !== undefined && name !== app.name) {
+          const key = nameKey(name);
+          if (key !== app.nameKey && (await repo.nameTaken(workspaceId, key))) throw nameTaken(name, workspaceId);
+          Object.assign(changes, { name, nameKey: key });
+        }
+        const wasEnabled = app.disabledAt === null;
+        if (input.enabled !== undefined && input.enabled !== wasEnabled) changes.disabledAt = input.enabled ? null : now;
+        if (Object.keys(changes).length === 0) return { row: app, changed: false };
+        await repo.update(app.id, { ...changes, updatedAt: now });
+        const onlyEnabled = changes.name === undefined;
+        await new AuditRepository(trx).record({
+          actor: actor.actor,
+          action: onlyEnabled ? (input.enabled ? 'host-app.enabled' : 'host-app.disabled') : 'host-app.updated',
+          target: hostAppTarget(workspaceId, appId),
+          details: {
+            ...(changes.name !== undefined ? { name: changes.name, previousName: app.name } : {}),
+            ...(changes.disabledAt !== undefined ? { enabled: changes.disabledAt === null } : {}),
+          },
+        });
+        return { row: { ...app, ...changes, updatedAt: now }, changed: true };
+      });
+      if (changed) await this.changes.publish({ kind: 'host-app', workspaceId, appId });
+      return toHostApp(row);
+    } catch (err) {
+      if (isUniqueViolation(err, 'name_key')) throw nameTaken(input.name ?? '', workspaceId);
+      throw err;
+    }
+  }
+
   async delete(workspaceId: string, appId: string, actor: Principal): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
       const repo = new HostAppRepository(trx);
@@ -111,7 +153,7 @@ export class HostAppService {
         details: { name: app.name },
       });
     });
-    await this.changes.publish({ kind: 'host-app', workspaceId, appId });
+    await this.changes.publish({ kind: 'host-app-gate', workspaceId, appId });
   }
 
   async getDevConfig(workspaceId: string, appId: string): Promise<DevConfig> {
@@ -159,6 +201,10 @@ export class HostAppService {
           }
         : { ...previous!, virtualDomain, updatedAt: now };
       await repo.upsertDevConfig(next);
+      if (key && previous && previous.keyFingerprint !== key.fingerprintSha256) {
+        const retired = { hostAppId: app.id, keyFingerprint: previous.keyFingerprint, publicKeyPem: previous.publicKeyPem, retiredAt: now };
+        await repo.retireKey(retired, key.fingerprintSha256, daysBefore(now, PREVIOUS_KEY_LISTED_DAYS));
+      }
       await repo.touch(app.id, now);
       await new AuditRepository(trx).record({
         actor: actor.actor,
@@ -169,8 +215,39 @@ export class HostAppService {
       return next;
     });
     if (key) await this.onKeyChanged(row.hostAppId);
-    await this.changes.publish({ kind: 'host-app', workspaceId, appId });
+    await this.changes.publish({ kind: 'host-app-gate', workspaceId, appId });
     return toDevConfig(row);
+  }
+
+  /**
+   * The config file a mobile team builds into its host app: identity, gateway, virtual domain and the public keys
+   * that may sign its packages (the current one first, then keys replaced in the last PREVIOUS_KEY_LISTED_DAYS).
+   */
+  async configFile(workspaceId: string, appId: string, publicUrl: string): Promise<ConfigFile> {
+    const app = await this.require(workspaceId, appId);
+    const repo = new HostAppRepository(this.db);
+    const config = await repo.findDevConfig(app.id);
+    if (!config) {
+      throw new AppError(
+        'DEV_CONFIG_NOT_SET',
+        `The host app ${appId} has no development configuration yet; make one before downloading its config file.`,
+      );
+    }
+    const previous = await repo.previousKeys(app.id, daysBefore(nowIso(), PREVIOUS_KEY_LISTED_DAYS));
+    return {
+      appId: app.appId,
+      workspaceId: app.workspaceId,
+      tenantId: app.tenantId,
+      name: app.name,
+      gatewayUrl: `${publicUrl}/client/v1`,
+      virtualDomain: config.virtualDomain,
+      publicKeys: [
+        { fingerprintSha256: config.keyFingerprint, pem: config.publicKeyPem },
+        ...previous
+          .filter((k) => k.keyFingerprint !== config.keyFingerprint)
+          .map((k) => ({ fingerprintSha256: k.keyFingerprint, pem: k.publicKeyPem })),
+      ],
+    };
   }
 
   private async require(workspaceId: string, appId: string): Promise<HostAppWithConfig> {
@@ -179,6 +256,8 @@ export class HostAppService {
     return app;
   }
 }
+
+const daysBefore = (iso: string, days: number) => new Date(Date.parse(iso) - days * 86_400_000).toISOString();
 
 export const hostAppTarget = (workspaceId: string, appId: string) => `host-app:${workspaceId}/${appId}`;
 
@@ -196,14 +275,12 @@ function cleanName(raw: string): string {
   const name = raw.trim().normalize('NFC');
   if (!name) throw validationFailed('name', 'Enter the App name.');
   if ([...name].length > NAME_MAX) throw validationFailed('name', `The App name must be at most ${NAME_MAX} characters.`);
-  // eslint-disable-next-line no-control-regex -- control characters are exactly what is rejected here
   if (/[\u0000-\u001f\u007f]/.test(name)) throw validationFailed('name', 'The App name must not contain control characters.');
   return name;
 }
 
 /** Keeps only the base name of an uploaded file, printable, at most 255 characters. */
 function cleanFileName(raw: string): string {
-  // eslint-disable-next-line no-control-regex -- strip control characters from a client-supplied name
   const base = raw
     .split(/[\\/]/)
     .pop()!

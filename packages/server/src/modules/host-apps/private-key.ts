@@ -19,18 +19,19 @@ const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g;
 // Every key problem names the form field, so a client can show it next to the file it concerns.
 const fail = (code: ConstructorParameters<typeof AppError>[0], detail: string) =>
   new AppError(code, detail, { errors: [{ path: 'privateKey', message: detail }] });
-/** The one answer to a key file over PRIVATE_KEY_MAX_BYTES (also given by the upload route while reading). */
-export const keyTooLarge = () =>
-  fail('PAYLOAD_TOO_LARGE', 'The private key file is larger than 16 KiB; an RSA private key PEM is about 2-4 KiB.');
 const invalid = (why: string) =>
   fail('INVALID_PRIVATE_KEY', `${why} Upload the PEM file that "openssl genrsa -out private_key.pem 2048" writes.`);
 
+/** The one answer to a key file over PRIVATE_KEY_MAX_BYTES, from the upload parser or from here. */
+export const privateKeyTooLarge = () =>
+  fail('PAYLOAD_TOO_LARGE', 'The private key file is larger than 16 KiB; an RSA private key PEM is about 2-4 KiB.');
+
 /**
- * Checks an uploaded private key file and describes it (API.md §4). Throws an AppError with the contract's code;
+ * Checks an uploaded private key file and describes it (the rules are in docs/api.md, "Development configuration"). Throws an AppError with the contract's code;
  * no message ever quotes the file's contents.
  */
 export function inspectPrivateKey(file: Buffer): InspectedKey {
-  if (file.length > PRIVATE_KEY_MAX_BYTES) throw keyTooLarge();
+  if (file.length > PRIVATE_KEY_MAX_BYTES) throw privateKeyTooLarge();
   if (file.length === 0) throw invalid('The private key file is empty.');
   const text = file.toString('utf8');
   const blocks = [...text.matchAll(PEM_BLOCK)].map((m) => ({ label: m[1], pem: m[0] }));

@@ -5,7 +5,7 @@ import { AppError } from '../../lib/app-error.js';
 const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
 
 /**
- * Normalises and checks a virtual domain (API.md §4): a registered-style host name with at least two labels;
+ * Normalises and checks a virtual domain (docs/api.md, "Development configuration"): a registered-style host name with at least two labels;
  * no scheme, port, path, IP address or wildcard. Internationalised names are stored as punycode.
  * @returns the lower-case ASCII host name.
  */

@@ -15,7 +15,7 @@ export class MiniProgramRepository {
   async insert(row: { miniProgramId: string; name: string; createdAt: string }) {
     await this.db
       .insertInto('miniPrograms')
-      .values({ ...row, releasedVersion: null, updatedAt: row.createdAt })
+      .values({ ...row, releasedVersion: null, currentReleaseId: null, updatedAt: row.createdAt })
       .execute();
   }
 
@@ -44,11 +44,6 @@ export class MiniProgramRepository {
     createdAt: string;
   }) {
     await this.db.insertInto('miniProgramPackages').values(row).execute();
-  }
-
-  /** Makes `version` the released one: the version host apps get. */
-  async setReleased(id: string, version: string, at: string) {
-    await this.db.updateTable('miniPrograms').set({ releasedVersion: version, updatedAt: at }).where('miniProgramId', '=', id).execute();
   }
 
   async authorize(hostAppId: number, id: string, at: string): Promise<boolean> {

@@ -1,4 +1,3 @@
-import { randomInt } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { AuthorizedMiniProgram, MiniProgram, Package } from '@mpop/contracts';
 import type { Database } from '../../db/schema.js';
@@ -13,10 +12,8 @@ import { hostAppNotFound, hostAppTarget } from '../host-apps/host-app.service.js
 import type { PackageSigner, SigningJob } from '../gate/package-signer.js';
 import type { PackageStore, ReceivedFile } from './package-store.js';
 import { MiniProgramRepository } from './mini-program.repository.js';
+import { drawMiniProgramId, isReservedMiniProgramId } from './mini-program-id.js';
 import { inspectPackage } from './zip-inspect.js';
-
-/** IDs with these prefixes are reserved by mPaaS for its own mini programs. */
-const RESERVED_PREFIXES = ['666', '20000'];
 
 export interface PackageUpload {
   version: string;
@@ -34,6 +31,8 @@ export class MiniProgramService {
     private readonly store: PackageStore,
     private readonly signer: PackageSigner,
     private readonly changes: ChangeBus,
+    /** Draws a free-to-try mini program ID (never a reserved one); tests may script it. */
+    private readonly drawId: () => string = drawMiniProgramId,
   ) {}
 
   async list(): Promise<MiniProgram[]> {
@@ -43,7 +42,7 @@ export class MiniProgramService {
   async create(input: { name: string; miniProgramId?: string }, actor: Principal): Promise<MiniProgram> {
     const name = input.name.trim();
     if (!name || [...name].length > 64) throw validationFailed('name', 'Enter a name of 1 to 64 characters.');
-    if (input.miniProgramId && RESERVED_PREFIXES.some((p) => input.miniProgramId!.startsWith(p))) {
+    if (input.miniProgramId && isReservedMiniProgramId(input.miniProgramId)) {
       throw validationFailed('miniProgramId', 'IDs starting with 666 or 20000 are reserved; choose another or leave it out.');
     }
     const now = nowIso();
@@ -53,8 +52,8 @@ export class MiniProgramService {
         let id = input.miniProgramId;
         if (id && (await repo.find(id))) throw exists(id);
         for (let i = 0; !id && i < 10; i++) {
-          const candidate = String(randomInt(1, 10)) + Array.from({ length: 15 }, () => randomInt(10)).join('');
-          if (!RESERVED_PREFIXES.some((p) => candidate.startsWith(p)) && !(await repo.find(candidate))) id = candidate;
+          const candidate = this.drawId();
+          if (!(await repo.find(candidate))) id = candidate;
         }
         await repo.insert({ miniProgramId: id!, name, createdAt: now });
         await new AuditRepository(trx).record({
@@ -117,27 +116,6 @@ export class MiniProgramService {
     }
   }
 
-  /** Makes a version the one host apps get, and signs it for every authorised, configured host app. */
-  async release(id: string, version: string, actor: Principal): Promise<Package & { signing: SigningJob }> {
-    const pkg = await this.db.transaction().execute(async (trx) => {
-      const repo = new MiniProgramRepository(trx);
-      if (!(await repo.find(id))) throw notFound(`The mini program ${id}`);
-      const p = await repo.findPackage(id, version);
-      if (!p) throw notFound(`Version ${version} of the mini program ${id}`);
-      await repo.setReleased(id, version, nowIso());
-      await new AuditRepository(trx).record({
-        actor: actor.actor,
-        action: 'mini-program.released',
-        target: `mini-program:${id}`,
-        details: { version },
-      });
-      return p;
-    });
-    const signing = await this.signer.reconcile({ miniProgramId: id }, `release ${id} ${version}`);
-    await this.changes.publish({ kind: 'mini-programs' });
-    return { ...toPackage(pkg, version), signing };
-  }
-
   async listAuthorized(workspaceId: string, appId: string): Promise<AuthorizedMiniProgram[]> {
     const app = await new HostAppRepository(this.db).find(workspaceId, appId);
     if (!app) throw hostAppNotFound(workspaceId, appId);
@@ -166,8 +144,8 @@ export class MiniProgramService {
       }
       return { app, mp };
     });
-    const signing = await this.signer.reconcile({ hostAppId: app.id, miniProgramId: id }, `authorise ${id} for ${appId}`);
-    await this.changes.publish({ kind: 'host-app', workspaceId, appId });
+    const signing = await this.signer.signMissing({ hostAppId: app.id, miniProgramId: id }, `authorise ${id} for ${appId}`);
+    await this.changes.publish({ kind: 'host-app-gate', workspaceId, appId });
     const authorized = (await new MiniProgramRepository(this.db).findAuthorized(app.id, mp.miniProgramId))!;
     return { ...authorized, signing };
   }
@@ -185,7 +163,7 @@ export class MiniProgramService {
         details: { miniProgramId: id },
       });
     });
-    await this.changes.publish({ kind: 'host-app', workspaceId, appId });
+    await this.changes.publish({ kind: 'host-app-gate', workspaceId, appId });
   }
 }
 

@@ -27,8 +27,8 @@ export class PackageStore {
     fs.mkdirSync(this.tmp, { recursive: true });
   }
 
-  /** Streams an upload to a temporary file, hashing as it goes. `truncated()` tells whether a size limit cut it. */
-  async receive(stream: Readable, truncated: () => boolean): Promise<ReceivedFile & { truncated: boolean }> {
+  /** Streams an upload to a temporary file, hashing as it goes; the file is removed if the stream fails. */
+  async receive(stream: Readable): Promise<ReceivedFile> {
     const tmpPath = path.join(this.tmp, `${randomUUID()}.part`);
     const hash = createHash('sha256');
     let size = 0;
@@ -45,7 +45,7 @@ export class PackageStore {
       await this.discard(tmpPath);
       throw err;
     }
-    return { tmpPath, sha256: hash.digest('hex'), size, truncated: truncated() };
+    return { tmpPath, sha256: hash.digest('hex'), size };
   }
 
   /** Moves a received file into the store (atomic rename); identical content is stored once. */

@@ -3,6 +3,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ErrorCatalogue, type ErrorCode } from '@mpop/contracts';
 import { AppError, type FieldError } from '../../lib/app-error.js';
 import { isDatabaseUnavailable } from '../../db/connect.js';
+import { isMultipartParseError } from './multipart.js';
 
 /** Fastify's own 4xx errors that are not handled above, by status. */
 const STATUS_CODES: Record<number, ErrorCode> = {
@@ -41,7 +42,9 @@ function fieldErrors(validation: AjvError[], context: string | undefined): Field
         ? 'is not a known field'
         : v.keyword === 'required'
           ? 'is required'
-          : (v.message ?? 'is invalid');
+          : v.keyword === 'isFile'
+            ? 'must be a file'
+            : (v.message ?? 'is invalid');
     return { path: prefix + (segments.join('.') || '(root)'), message };
   });
 }
@@ -53,6 +56,9 @@ export function toAppError(err: FastifyError & { validationContext?: string }, r
     const errors = fieldErrors(err.validation as unknown as AjvError[], err.validationContext);
     const detail = errors.map((e) => `${e.path} ${e.message}`).join('; ');
     return new AppError('VALIDATION_FAILED', `The request is invalid: ${detail}.`, { errors });
+  }
+  if (isMultipartParseError(err)) {
+    return new AppError('MALFORMED_REQUEST', 'The multipart/form-data body is malformed or cut off; send the whole form again.');
   }
   switch (err.code) {
     case 'FST_ERR_CTP_INVALID_JSON_BODY':

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
 import {
+  ConfigFileSchema,
   CreateHostAppBodySchema,
   DevConfigSchema,
   HostAppListQuerySchema,
@@ -8,48 +9,37 @@ import {
   HostAppParamsSchema,
   HostAppSchema,
   PRIVATE_KEY_MAX_BYTES,
+  UpdateHostAppBodySchema,
 } from '@mpop/contracts';
-import { AppError } from '../../lib/app-error.js';
-import type { DevConfigUpload } from '../../modules/host-apps/host-app.service.js';
-import { keyTooLarge } from '../../modules/host-apps/private-key.js';
+import { privateKeyTooLarge } from '../../modules/host-apps/private-key.js';
 import { principalOf } from '../../plugins/app/auth.js';
+import { bufferSink, FileField } from '../../plugins/app/multipart.js';
 import { NoContent, responses } from '../schemas.js';
 
 const tags = ['host apps'];
 
-/** Reads the dev-config form: field `virtualDomain`, file `privateKey` (a text field of that name is taken too). */
-async function readDevConfigForm(request: FastifyRequest): Promise<DevConfigUpload> {
-  if (!request.isMultipart()) {
-    throw new AppError(
-      'MALFORMED_REQUEST',
-      'Send the development configuration as multipart/form-data with the field virtualDomain and the file privateKey.',
-    );
-  }
-  const upload: DevConfigUpload = {};
-  const parts = request.parts({ limits: { fileSize: PRIVATE_KEY_MAX_BYTES, files: 1, fields: 5, fieldSize: PRIVATE_KEY_MAX_BYTES } });
-  for await (const part of parts) {
-    if (part.type === 'file') {
-      let data: Buffer;
-      try {
-        data = await part.toBuffer();
-      } catch (err) {
-        if ((err as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') throw keyTooLarge();
-        throw err;
-      }
-      if (part.fieldname !== 'privateKey') {
-        throw new AppError('VALIDATION_FAILED', `Unexpected file field "${part.fieldname}"; send the key as the file field privateKey.`, {
-          errors: [{ path: part.fieldname, message: 'is not a known field' }],
-        });
-      }
-      upload.privateKey = { fileName: part.filename || 'private_key.pem', data };
-    } else if (part.fieldname === 'virtualDomain') {
-      upload.virtualDomain = String(part.value);
-    } else if (part.fieldname === 'privateKey' && String(part.value).length > 0) {
-      upload.privateKey = { fileName: 'private_key.pem', data: Buffer.from(String(part.value)) };
-    }
-  }
-  return upload;
-}
+const privateKeyFile = bufferSink({
+  maxBytes: PRIVATE_KEY_MAX_BYTES,
+  tooLarge: privateKeyTooLarge,
+  acceptsText: { fileName: 'private_key.pem' },
+});
+
+/** The dev-config form (multipart/form-data). */
+const DevConfigFormSchema = Type.Object(
+  {
+    virtualDomain: Type.String({
+      description: 'Host name such as example.com (stored lower-case; no scheme, port, path, IP or wildcard).',
+    }),
+    privateKey: Type.Optional(
+      FileField(privateKeyFile, {
+        description:
+          'PEM RSA private key, PKCS#1 or PKCS#8, at least 2048 bits, at most 16 KiB (what `openssl genrsa -out private_key.pem 2048` writes). ' +
+          'May be left out when a key is already configured: the key is then kept.',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
 
 const hostApps: FastifyPluginAsyncTypebox = async (app) => {
   const svc = app.services.hostApps;
@@ -87,6 +77,23 @@ const hostApps: FastifyPluginAsyncTypebox = async (app) => {
       schema: { tags, summary: 'View Basic Information', params: HostAppParamsSchema, response: responses({ 200: HostAppSchema }) },
     },
     async (request) => svc.get(request.params.workspaceId, request.params.appId),
+  );
+
+  app.patch(
+    '/host-apps/:workspaceId/:appId',
+    {
+      config: { role: 'operator' },
+      schema: {
+        tags,
+        summary: 'Rename, disable or enable a host app',
+        description:
+          'A disabled host app keeps its configuration and authorisations, but the client API refuses it with 403 HOST_APP_DISABLED until it is enabled again.',
+        params: HostAppParamsSchema,
+        body: UpdateHostAppBodySchema,
+        response: responses({ 200: HostAppSchema }),
+      },
+    },
+    async (request) => svc.update(request.params.workspaceId, request.params.appId, request.body, principalOf(request)),
   );
 
   app.delete(
@@ -127,15 +134,14 @@ const hostApps: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         summary: 'Make development configuration',
         description:
-          'multipart/form-data: field `virtualDomain` (host name such as example.com) and file `privateKey` (PEM RSA private key, PKCS#1 or PKCS#8, ≥ 2048 bits, ≤ 16 KiB). ' +
-          'The file may be left out when a key is already configured; the key is then kept. A rejected upload changes nothing.',
-        consumes: ['multipart/form-data'],
+          'multipart/form-data: field `virtualDomain` and file `privateKey`. The file may be left out when a key is already configured; ' +
+          'the key is then kept. A rejected upload changes nothing.',
         params: HostAppParamsSchema,
+        body: DevConfigFormSchema,
         response: responses({ 200: DevConfigSchema }),
       },
     },
-    async (request) =>
-      svc.setDevConfig(request.params.workspaceId, request.params.appId, await readDevConfigForm(request), principalOf(request)),
+    async (request) => svc.setDevConfig(request.params.workspaceId, request.params.appId, request.body, principalOf(request)),
   );
 
   app.get(
@@ -146,12 +152,32 @@ const hostApps: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Download the public key (PEM) that host apps embed',
         params: HostAppParamsSchema,
         produces: ['application/x-pem-file'],
+        response: responses({ 200: Type.String({ description: 'The public key, PEM (SPKI)' }) }),
       },
     },
     async (request, reply) => {
       const { workspaceId, appId } = request.params;
       const pem = await svc.getPublicKey(workspaceId, appId);
       return reply.type('application/x-pem-file').header('Content-Disposition', `attachment; filename="${appId}_public_key.pem"`).send(pem);
+    },
+  );
+
+  app.get(
+    '/host-apps/:workspaceId/:appId/config-file',
+    {
+      schema: {
+        tags,
+        summary: 'Download the config file (mpop-<appId>.json) that mobile teams build into the host app; no secret is in it',
+        description:
+          "Identity, gateway URL, virtual domain and the public keys that may sign this host app's packages: the current key first, then keys replaced in the last 30 days.",
+        params: HostAppParamsSchema,
+        response: responses({ 200: ConfigFileSchema }),
+      },
+    },
+    async (request, reply) => {
+      const { workspaceId, appId } = request.params;
+      const file = await svc.configFile(workspaceId, appId, app.config.publicUrl);
+      return reply.header('Content-Disposition', `attachment; filename="mpop-${appId}.json"`).send(file);
     },
   );
 };

@@ -1,7 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import { Value } from 'typebox/value';
 import {
   AuthorizedMiniProgramListSchema,
   AuthorizedMiniProgramSchema,
@@ -12,87 +10,42 @@ import {
   MiniProgramParamsSchema,
   MiniProgramSchema,
   PackageListSchema,
-  PackageParamsSchema,
   PackageSchema,
   PACKAGE_VERSION_PATTERN,
   PlatformSchema,
   MINI_PROGRAM_ID_PATTERN,
   SigningJobSchema,
 } from '@mpop/contracts';
-import { AppError, type FieldError } from '../../lib/app-error.js';
+import { AppError } from '../../lib/app-error.js';
 import type { PackageStore, ReceivedFile } from '../../modules/mini-programs/package-store.js';
-import type { PackageUpload } from '../../modules/mini-programs/mini-program.service.js';
 import { principalOf } from '../../plugins/app/auth.js';
+import { FileField, type FileSink } from '../../plugins/app/multipart.js';
 import { NoContent, responses } from '../schemas.js';
 
 const tags = ['mini programs'];
 
-const UploadFieldsSchema = Type.Object(
-  {
-    version: Type.String({ pattern: PACKAGE_VERSION_PATTERN }),
-    platform: Type.Optional(PlatformSchema),
-    clientVersionMin: Type.Optional(Type.String({ pattern: CLIENT_VERSION_PATTERN })),
-    clientVersionMax: Type.Optional(Type.String({ pattern: CLIENT_VERSION_PATTERN })),
-  },
-  { additionalProperties: false },
-);
-
-/** Reads the upload form, streaming the file to a temporary file. Every path out either returns it or discards it. */
-async function readPackageForm(request: FastifyRequest, store: PackageStore, maxBytes: number): Promise<PackageUpload> {
-  if (!request.isMultipart()) {
-    throw new AppError('MALFORMED_REQUEST', 'Send the package as multipart/form-data with the field version and the file package.');
-  }
-  const fields: Record<string, string> = {};
-  let file: ReceivedFile | undefined;
-  try {
-    for await (const part of request.parts({ limits: { fileSize: maxBytes, files: 1, fields: 8, fieldSize: 1024 } })) {
-      if (part.type === 'file') {
-        if (part.fieldname !== 'package') {
-          part.file.resume();
-          throw new AppError('VALIDATION_FAILED', `Unexpected file field "${part.fieldname}"; send the zip as the file field package.`, {
-            errors: [{ path: part.fieldname, message: 'is not a known field' }],
-          });
-        }
-        const received = await store.receive(part.file, () => part.file.truncated);
-        if (received.truncated) {
-          await store.discard(received.tmpPath);
-          throw new AppError(
-            'PAYLOAD_TOO_LARGE',
-            `The package is larger than the limit of ${Math.floor(maxBytes / 1024 / 1024)} MiB (MPOP_MAX_PACKAGE_BYTES).`,
-          );
-        }
-        file = received;
-      } else {
-        fields[part.fieldname] = String(part.value).trim();
-      }
-    }
-    if (!Value.Check(UploadFieldsSchema, fields)) {
-      const errors: FieldError[] = [...Value.Errors(UploadFieldsSchema, fields)].map((e) => ({
-        path:
-          e.instancePath.replace(/^\//, '') || String((e.params as { requiredProperties?: string[] }).requiredProperties?.[0] ?? '(form)'),
-        message: e.message,
-      }));
-      throw new AppError(
-        'VALIDATION_FAILED',
-        `The upload form is invalid: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}. The version has four numbers, like 1.0.0.1.`,
-        { errors },
-      );
-    }
-    if (!file)
-      throw new AppError('VALIDATION_FAILED', 'Attach the package zip as the file field package.', {
-        errors: [{ path: 'package', message: 'is required' }],
-      });
-    return { ...(fields as Omit<PackageUpload, 'file'>), file };
-  } catch (err) {
-    if (file) await store.discard(file.tmpPath);
-    if ((err as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') {
-      throw new AppError(
+/** The package upload form (multipart/form-data); the zip streams to the store's temporary folder while it is hashed. */
+function packageForm(store: PackageStore, maxBytes: number) {
+  const packageFile: FileSink<ReceivedFile> = {
+    maxBytes,
+    tooLarge: () =>
+      new AppError(
         'PAYLOAD_TOO_LARGE',
         `The package is larger than the limit of ${Math.floor(maxBytes / 1024 / 1024)} MiB (MPOP_MAX_PACKAGE_BYTES).`,
-      );
-    }
-    throw err;
-  }
+      ),
+    receive: (file) => store.receive(file),
+    discard: (file) => store.discard(file.tmpPath),
+  };
+  return Type.Object(
+    {
+      version: Type.String({ pattern: PACKAGE_VERSION_PATTERN, description: 'Four numbers, like 1.0.0.1; new for this mini program.' }),
+      package: FileField(packageFile, { description: 'The package: a zip with an app.json (at its root or in its single top folder).' }),
+      clientVersionMin: Type.Optional(Type.String({ pattern: CLIENT_VERSION_PATTERN, description: 'Lowest client version served.' })),
+      clientVersionMax: Type.Optional(Type.String({ pattern: CLIENT_VERSION_PATTERN, description: 'Highest client version served.' })),
+      platform: Type.Optional(PlatformSchema),
+    },
+    { additionalProperties: false },
+  );
 }
 
 const miniPrograms: FastifyPluginAsyncTypebox = async (app) => {
@@ -140,31 +93,16 @@ const miniPrograms: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags,
         summary: 'Upload a package version',
-        description:
-          'multipart/form-data: `version` (four numbers, like 1.0.0.1), file `package` (a zip with app.json listing pages), optional `clientVersionMin`, `clientVersionMax`, `platform` (android|ios|harmony).',
-        consumes: ['multipart/form-data'],
+        description: 'multipart/form-data: field `version`, file `package`, optional `clientVersionMin`, `clientVersionMax`, `platform`.',
         params: MiniProgramParamsSchema,
+        body: packageForm(app.packageStore, app.config.maxPackageBytes),
         response: responses({ 201: PackageSchema }),
       },
     },
     async (request, reply) => {
-      const upload = await readPackageForm(request, app.packageStore, app.config.maxPackageBytes);
-      return reply.code(201).send(await svc.addPackage(request.params.id, upload, principalOf(request)));
+      const { package: file, ...fields } = request.body;
+      return reply.code(201).send(await svc.addPackage(request.params.id, { ...fields, file }, principalOf(request)));
     },
-  );
-
-  app.post(
-    '/mini-programs/:id/packages/:version/release',
-    {
-      config: { role: 'operator' },
-      schema: {
-        tags,
-        summary: 'Release a version: the one host apps get',
-        params: PackageParamsSchema,
-        response: responses({ 200: Type.Intersect([PackageSchema, Type.Object({ signing: SigningJobSchema })]) }),
-      },
-    },
-    async (request) => svc.release(request.params.id, request.params.version, principalOf(request)),
   );
 
   const AuthParams = Type.Intersect([HostAppParamsSchema, Type.Object({ id: Type.String({ pattern: MINI_PROGRAM_ID_PATTERN }) })]);

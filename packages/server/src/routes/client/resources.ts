@@ -4,6 +4,7 @@ import { ResourcesRequestSchema, ResourcesResponseSchema } from '@mpop/contracts
 import { AppError } from '../../lib/app-error.js';
 import { RateLimiter } from '../../modules/gate/rate-limiter.js';
 import { responses } from '../schemas.js';
+import eventRoutes from './events.js';
 
 const tags = ['client API'];
 
@@ -18,6 +19,14 @@ const client: FastifyPluginAsyncTypebox = async (app) => {
   app.addHook('onRequest', async (request) => {
     const wait = perAddress.hit(request.ip);
     if (wait) throw rateLimited(wait);
+  });
+
+  // Inside this scope, so the limits above cover it too.
+  await app.register(eventRoutes, {
+    limitHostApp: (workspaceId, appId) => {
+      const wait = perHostApp.hit(`${workspaceId}\n${appId}`);
+      if (wait) throw rateLimited(wait);
+    },
   });
 
   app.post(

@@ -1,0 +1,150 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Client, devConfigForm, startApp, type TestApp } from '../packages/server/test/helpers/app.js';
+import { rsaKey } from '../packages/server/test/helpers/keys.js';
+import { miniProgramZip, packageForm } from '../packages/server/test/helpers/packages.js';
+import { browserAvailable } from './helpers.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const clientDist = path.join(root, 'packages/client/dist');
+
+const PAGE = `<!doctype html><meta charset="utf-8"><title>host app</title>
+<script type="module">
+  import { MpopClient } from '/client-lib/index.js';
+  window.loadPackage = async (config, tamper) => {
+    const client = new MpopClient({ config, deviceId: 'browser-device', platform: 'android', clientVersion: '10.0.0', autoReport: false });
+    const [resource] = await client.resources();
+    const r = tamper === 'hash' ? { ...resource, sha256: '0'.repeat(64) } : tamper === 'version' ? { ...resource, version: '9.9.9.9' } : resource;
+    try {
+      const bytes = await client.download(r);
+      const digest = Array.from(new Uint8Array(await crypto.subtle.digest('SHA-256', bytes)), (b) => b.toString(16).padStart(2, '0')).join('');
+      await client.report([{ type: 'launch', miniProgramId: r.miniProgramId, version: r.version }]);
+      return { ok: true, size: bytes.length, sha256: digest, announced: resource.sha256 };
+    } catch (err) {
+      return { ok: false, code: err.code, message: err.message };
+    }
+  };
+  window.ready = true;
+</script>`;
+
+/**
+ * A host app page served by the test: it imports the browser build of @mpop/client (packages/client/dist) and
+ * reaches the gate on the same origin (the test server forwards /client/v1 to mpop).
+ */
+describe.runIf(browserAvailable)('@mpop/client in Chromium', () => {
+  let t: TestApp;
+  let site: http.Server;
+  let siteUrl: string;
+  let upstream = '';
+  let browser: Browser;
+  let config: unknown;
+  let zip: Buffer;
+  let miniProgramId: string;
+  let admin: Client;
+  /** Flip one byte of the next package the test server forwards. */
+  let flipNextPackage = false;
+
+  beforeAll(async () => {
+    if (!fs.existsSync(path.join(clientDist, 'index.js'))) throw new Error('@mpop/client is not built: run npm run build first.');
+    site = http.createServer(async (req, res) => {
+      const url = req.url ?? '/';
+      if (url === '/') {
+        res.writeHead(200, { 'content-type': 'text/html' });
+        return res.end(PAGE);
+      }
+      if (url.startsWith('/client-lib/')) {
+        const file = path.join(clientDist, path.basename(url));
+        if (!file.endsWith('.js') || !fs.existsSync(file)) return res.writeHead(404).end();
+        res.writeHead(200, { 'content-type': 'text/javascript' });
+        return res.end(fs.readFileSync(file));
+      }
+      if (url.startsWith('/client/v1/')) {
+        const chunks: Buffer[] = [];
+        for await (const c of req) chunks.push(c as Buffer);
+        const answer = await fetch(`${upstream}${url}`, {
+          method: req.method,
+          headers: { 'content-type': req.headers['content-type'] ?? 'application/json' },
+          body: chunks.length ? Buffer.concat(chunks) : undefined,
+        });
+        const body = Buffer.from(await answer.arrayBuffer());
+        if (flipNextPackage && url.startsWith('/client/v1/packages/')) {
+          flipNextPackage = false;
+          body[body.length >> 1] ^= 0xff;
+        }
+        res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/octet-stream' });
+        return res.end(body);
+      }
+      res.writeHead(404).end();
+    });
+    await new Promise<void>((r) => site.listen(0, '127.0.0.1', r));
+    siteUrl = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
+
+    t = await startApp('sqlite', { MPOP_PUBLIC_URL: siteUrl, LOG_LEVEL: 'warn' });
+    await t.app.listen({ port: 0, host: '127.0.0.1' });
+    upstream = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+    admin = await Client.signIn(t.app);
+    const call = (method: 'POST' | 'PUT' | 'GET', url: string, payload?: unknown) =>
+      admin.request({ method, url, payload: payload as never, headers: method === 'GET' ? {} : { origin: siteUrl } });
+    const app = (await call('POST', '/api/v1/host-apps', { name: 'Web Host', workspaceId: 'web' })).json();
+    await call('PUT', `/api/v1/host-apps/web/${app.appId}/dev-config`, devConfigForm('mini.web.example.com', rsaKey(2048).pkcs8));
+    miniProgramId = (await call('POST', '/api/v1/mini-programs', { name: 'Web Coupons' })).json().miniProgramId;
+    zip = await miniProgramZip('pages/index/index', { 'web.txt': 'browser' });
+    await call('POST', `/api/v1/mini-programs/${miniProgramId}/packages`, packageForm({ version: '1.0.0.1' }, zip));
+    await call('POST', `/api/v1/mini-programs/${miniProgramId}/packages/1.0.0.1/release`);
+    await call('PUT', `/api/v1/host-apps/web/${app.appId}/mini-programs/${miniProgramId}`);
+    config = (await call('GET', `/api/v1/host-apps/web/${app.appId}/config-file`)).json();
+
+    browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+      args: ['--headless', '--no-sandbox', '--disable-gpu'],
+    });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    site?.closeAllConnections();
+    await new Promise((r) => site?.close(r));
+    await t?.destroy();
+  });
+
+  const inPage = async (tamper?: string) => {
+    const page = await browser.newPage();
+    try {
+      await page.goto(siteUrl);
+      await page.waitForFunction(() => (window as unknown as { ready?: boolean }).ready === true, undefined, { timeout: 10_000 });
+      return await page.evaluate(
+        ([c, tm]) =>
+          (window as unknown as { loadPackage: (c: unknown, t?: string) => Promise<Record<string, unknown>> }).loadPackage(c, tm),
+        [config, tamper] as const,
+      );
+    } finally {
+      await page.close();
+    }
+  };
+
+  it('downloads a real package and verifies its hash and both signatures with WebCrypto', async () => {
+    const result = await inPage();
+    expect(result).toMatchObject({ ok: true, size: zip.length });
+    expect(result.sha256).toBe(result.announced);
+    const adoption = (await admin.get(`/api/v1/mini-programs/${miniProgramId}/adoption`)).json();
+    expect(adoption).toMatchObject({ versions: [{ version: '1.0.0.1', devices: 1 }], events: { launch: 1 } });
+  });
+
+  it('refuses a package with a flipped byte with PACKAGE_INTEGRITY', async () => {
+    flipNextPackage = true;
+    expect(await inPage()).toMatchObject({ ok: false, code: 'PACKAGE_INTEGRITY' });
+    expect(flipNextPackage).toBe(false);
+  });
+
+  it('refuses a package whose announced hash is wrong (PACKAGE_SIGNATURE: the binding no longer matches)', async () => {
+    expect(await inPage('hash')).toMatchObject({ ok: false, code: 'PACKAGE_SIGNATURE' });
+  });
+
+  it('refuses a package under another version with PACKAGE_SIGNATURE', async () => {
+    expect(await inPage('version')).toMatchObject({ ok: false, code: 'PACKAGE_SIGNATURE' });
+  });
+});

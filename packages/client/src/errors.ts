@@ -1,0 +1,28 @@
+/**
+ * Codes of the client's own errors. API errors carry the server's problem code instead (HOST_APP_NOT_REGISTERED,
+ * RATE_LIMITED, VALIDATION_FAILED, ...), or `HTTP_<status>` when the answer was not a problem document.
+ */
+export type ClientErrorCode =
+  /** The package's size or SHA-256 is not what the gate announced. */
+  | 'PACKAGE_INTEGRITY'
+  /** The package signature or the binding signature does not verify, or the key fingerprint is not in the config. */
+  | 'PACKAGE_SIGNATURE'
+  /** The server could not be reached (after the retries). */
+  | 'NETWORK_ERROR'
+  /** The server did not answer in time (after the retries). */
+  | 'TIMEOUT'
+  /** The config file is incomplete, or a listed fingerprint does not match its key. */
+  | 'INVALID_CONFIG';
+
+/** Every error the client throws. Switch on `code`; `message` is for people. */
+export class MpopError extends Error {
+  constructor(
+    readonly code: ClientErrorCode | (string & {}),
+    message: string,
+    /** HTTP status, for API errors. */
+    readonly status?: number,
+  ) {
+    super(message);
+    this.name = 'MpopError';
+  }
+}

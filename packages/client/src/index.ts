@@ -1,0 +1,10 @@
+/**
+ * `@mpop/client`: the host app side of mpop, for Node 20+ and browsers (fetch and WebCrypto only).
+ * The Node-only directory cache is in `@mpop/client/node`.
+ */
+export { MpopClient, type MpopClientOptions } from './client.js';
+export { MpopError, type ClientErrorCode } from './errors.js';
+export { MemoryCache, type PackageCache } from './cache.js';
+export type { RetryOptions } from './http.js';
+export { bindingMessage } from './verify.js';
+export type { ClientEvent, EventType, MpopConfig, Platform, Resource } from './types.js';

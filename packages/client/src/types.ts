@@ -1,0 +1,49 @@
+/** The config file (`mpop-<appId>.json`) downloaded from the console and built into the host app. No secret is in it. */
+export interface MpopConfig {
+  appId: string;
+  workspaceId: string;
+  tenantId: string;
+  name: string;
+  /** Base of the client API, such as `https://mpop.example.com/client/v1`. */
+  gatewayUrl: string;
+  virtualDomain: string;
+  /** Keys that may sign this host app's packages: the current one first, then recently replaced ones. */
+  publicKeys: { fingerprintSha256: string; pem: string }[];
+}
+
+export type Platform = 'android' | 'ios' | 'harmony';
+
+/** One package the gate allows this host app to load (an entry of `POST /client/v1/resources`). */
+export interface Resource {
+  miniProgramId: string;
+  version: string;
+  packageUrl: string;
+  /** Hex SHA-256 of the package bytes. */
+  sha256: string;
+  size: number;
+  /** Base64 RSASSA-PKCS1-v1_5 / SHA-256 over the package bytes. */
+  signature: string;
+  /**
+   * Base64 RSASSA-PKCS1-v1_5 / SHA-256 over `mpop-binding-v1\n<workspaceId>\n<appId>\n<miniProgramId>\n<version>\n<sha256>`:
+   * binds these bytes to this host app, mini program and version.
+   */
+  bindingSignature: string;
+  /** Hex SHA-256 of the SPKI DER of the key that made both signatures. */
+  keyFingerprint: string;
+  vhost: string;
+  mainUrl: string;
+  /** Set by the operator on a release: the host app should load this version before opening the mini program. */
+  mandatory?: boolean;
+}
+
+export type EventType = 'download' | 'verified' | 'launch' | 'failure';
+
+export interface ClientEvent {
+  type: EventType;
+  miniProgramId: string;
+  version: string;
+  /** When it happened (ISO 8601); filled in with the current time when left out. */
+  at?: string;
+  /** For a failure: what went wrong (at most 1,024 characters). */
+  detail?: string;
+}

@@ -1,0 +1,81 @@
+import { useEffect, useState } from 'react';
+import { Button, Card, Select, Space, Typography } from 'antd';
+import { ArrowLeftOutlined, ReloadOutlined } from '@ant-design/icons';
+import { useNavigate, useParams } from 'react-router';
+import type { HostApp, MiniProgram } from '@mpop/contracts';
+import { api } from '../../api/endpoints';
+import { ProblemAlert } from '../../api/problem';
+import { useI18n } from '../../i18n/i18n';
+import { AdoptionPanel } from './AdoptionPanel';
+
+const ALL = '';
+
+/** Mini Programs > Adoption: how the fleet of one mini program moves between versions, by host app or overall. */
+export default function AdoptionPage() {
+  const { t } = useI18n();
+  const navigate = useNavigate();
+  const { id = '' } = useParams();
+  const [program, setProgram] = useState<MiniProgram>();
+  const [hostApps, setHostApps] = useState<HostApp[]>([]);
+  const [hostApp, setHostApp] = useState(ALL);
+  const [days, setDays] = useState(7);
+  const [error, setError] = useState<unknown>();
+  const [refresh, setRefresh] = useState(0);
+
+  useEffect(() => {
+    api.listMiniPrograms().then(
+      (r) => setProgram(r.items.find((m) => m.miniProgramId === id)),
+      (err) => setError(err),
+    );
+    api.listHostApps({ pageSize: 100 }).then(
+      (r) => setHostApps(r.items),
+      () => setHostApps([]),
+    );
+  }, [id]);
+
+  const [workspaceId, appId] = hostApp ? hostApp.split('/') : [undefined, undefined];
+  return (
+    <Card
+      title={
+        <Space>
+          <Button type="text" icon={<ArrowLeftOutlined />} aria-label={t('miniPrograms')} onClick={() => navigate('/mini-programs')} />
+          <span>
+            {t('adoption')} · {program?.name ?? id}
+          </span>
+          {program?.releasedVersion && (
+            <Typography.Text type="secondary">{t('releasedVersionIs', { version: program.releasedVersion })}</Typography.Text>
+          )}
+        </Space>
+      }
+    >
+      <div style={{ marginBottom: 16 }}>
+        <Space wrap>
+          <Select
+            aria-label={t('hostApp')}
+            value={hostApp}
+            onChange={setHostApp}
+            style={{ width: 280 }}
+            showSearch
+            optionFilterProp="label"
+            options={[
+              { value: ALL, label: t('allHostApps') },
+              ...hostApps.map((a) => ({ value: `${a.workspaceId}/${a.appId}`, label: `${a.name} (${a.appId})` })),
+            ]}
+          />
+          <Select
+            aria-label={t('adoptionWindow')}
+            value={days}
+            onChange={setDays}
+            style={{ width: 140 }}
+            options={[1, 7, 30].map((d) => ({ value: d, label: t('lastDays', { days: d }) }))}
+          />
+          <Button icon={<ReloadOutlined />} onClick={() => setRefresh((n) => n + 1)}>
+            {t('refresh')}
+          </Button>
+        </Space>
+      </div>
+      <ProblemAlert error={error} />
+      <AdoptionPanel key={refresh} miniProgramId={id} workspaceId={workspaceId} appId={appId} days={days} />
+    </Card>
+  );
+}

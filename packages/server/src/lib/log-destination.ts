@@ -1,0 +1,62 @@
+import { Writable } from 'node:stream';
+import { prettyFactory } from 'pino-pretty';
+
+/** Where the server's log lines go, and how to wait (a bounded time) for the ones not yet written. */
+export interface LogDestination {
+  stream: Writable;
+  /** Resolves when every line has been handed to the operating system, or after `timeoutMs`, whichever is first. */
+  flush(timeoutMs: number): Promise<void>;
+  /** Lines dropped because the reader of stdout stopped reading or went away. */
+  dropped(): number;
+}
+
+/** Beyond this much unwritten log text, new lines are dropped rather than held in memory. */
+const MAX_PENDING_BYTES = 8 * 1024 * 1024;
+
+/**
+ * Log lines to stdout that can never stop the process. pino's default destination flushes synchronously when the
+ * process exits, retrying EAGAIN with a blocking sleep: when the process reading our stdout stops reading (or is
+ * gone while another process still holds the pipe), that flush never ends, so a SIGTERM closed the listener and
+ * the database and then hung in `process.exit` (main thread in a futex wait, the force-exit timer unable to fire).
+ *
+ * Here lines are written with ordinary non-blocking stream writes (libuv's, for pipes and sockets), never flushed
+ * synchronously at exit; when too much is pending, or stdout is broken (EPIPE), lines are dropped and counted.
+ * `pretty` turns JSON lines into pino-pretty's coloured text (for a terminal).
+ */
+export function stdoutDestination(options: { pretty: boolean; out?: NodeJS.WritableStream & { writableLength?: number } }): LogDestination {
+  const out = options.out ?? process.stdout;
+  const format = options.pretty ? prettyFactory({ colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' }) : undefined;
+  let broken = false;
+  let dropped = 0;
+  out.on('error', () => {
+    broken = true; // EPIPE and the like: the reader is gone; nobody will read another line
+  });
+  const stream = new Writable({
+    decodeStrings: false,
+    write(chunk: string | Buffer, _encoding, done) {
+      if (broken || (out.writableLength ?? 0) > MAX_PENDING_BYTES) {
+        dropped++;
+      } else {
+        const text = typeof chunk === 'string' ? chunk : chunk.toString('utf8');
+        out.write(format ? format(text) : text);
+      }
+      done();
+    },
+  });
+  return {
+    stream,
+    dropped: () => dropped,
+    flush: (timeoutMs) =>
+      new Promise<void>((resolve) => {
+        if (broken || !out.writableLength) return resolve();
+        const timer = setTimeout(finish, timeoutMs);
+        timer.unref();
+        out.once('drain', finish);
+        function finish() {
+          clearTimeout(timer);
+          out.removeListener('drain', finish);
+          resolve();
+        }
+      }),
+  };
+}

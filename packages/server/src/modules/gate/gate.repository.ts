@@ -1,0 +1,78 @@
+import type { Executor } from '../../db/executor.js';
+
+/** The reads behind the run-time gate's in-memory views (one per host app, built on a cache miss). */
+export class GateRepository {
+  constructor(private readonly db: Executor) {}
+
+  /** @returns the host app with its disabled time, virtual domain and key fingerprint (null when not configured), or undefined. */
+  findHostApp(workspaceId: string, appId: string) {
+    return this.db
+      .selectFrom('hostApps')
+      .leftJoin('devConfigs', 'devConfigs.hostAppId', 'hostApps.id')
+      .select(['hostApps.id', 'hostApps.disabledAt', 'devConfigs.virtualDomain', 'devConfigs.keyFingerprint'])
+      .where('hostApps.workspaceId', '=', workspaceId)
+      .where('hostApps.appId', '=', appId)
+      .executeTakeFirst();
+  }
+
+  /**
+   * The releases that decide what a host app gets, for every mini program authorised for it, newest first: each
+   * current release (whatever its signatures), every take-down (the history walk stops there), and every complete
+   * release whose package and binding signatures under this key exist (what the host app may fall back to).
+   * Signatures are null where missing.
+   */
+  releases(hostAppId: number, keyFingerprint: string) {
+    return this.db
+      .selectFrom('releases as r')
+      .innerJoin('hostAppMiniPrograms as am', (j) => j.onRef('am.miniProgramId', '=', 'r.miniProgramId').on('am.hostAppId', '=', hostAppId))
+      .innerJoin('miniPrograms as mp', 'mp.miniProgramId', 'r.miniProgramId')
+      .innerJoin('miniProgramPackages as p', (j) => j.onRef('p.miniProgramId', '=', 'r.miniProgramId').onRef('p.version', '=', 'r.version'))
+      .leftJoin('packageSignatures as s', (j) => j.onRef('s.sha256', '=', 'p.sha256').on('s.keyFingerprint', '=', keyFingerprint))
+      .leftJoin('bindingSignatures as b', (j) =>
+        j
+          .onRef('b.hostAppId', '=', 'am.hostAppId')
+          .onRef('b.miniProgramId', '=', 'r.miniProgramId')
+          .onRef('b.version', '=', 'r.version')
+          .on('b.keyFingerprint', '=', keyFingerprint),
+      )
+      .select([
+        'r.id',
+        'r.releaseId',
+        'r.miniProgramId',
+        'r.version',
+        'r.state',
+        'r.percentBp',
+        'r.steps',
+        'r.pausedAt',
+        'r.deviceCount',
+        'r.hostApps',
+        'r.mandatory',
+        'mp.currentReleaseId',
+        'p.sha256',
+        'p.size',
+        'p.mainUrl',
+        'p.platform',
+        'p.clientVersionMin',
+        'p.clientVersionMax',
+        's.signature',
+        'b.signature as bindingSignature',
+      ])
+      .where((eb) =>
+        eb.or([
+          eb('r.releaseId', '=', eb.ref('mp.currentReleaseId')),
+          eb('r.state', '=', 'taken-down'),
+          eb.and([eb('r.state', '=', 'complete'), eb('s.signature', 'is not', null), eb('b.signature', 'is not', null)]),
+        ]),
+      )
+      .orderBy('r.id', 'desc')
+      .execute();
+  }
+
+  /** The whitelisted device IDs of a release. */
+  async devices(releaseId: string): Promise<string[]> {
+    const rows = await this.db.selectFrom('releaseDevices').select('deviceId').where('releaseId', '=', releaseId).execute();
+    return rows.map((r) => r.deviceId);
+  }
+}
+
+export type GateReleaseRow = Awaited<ReturnType<GateRepository['releases']>>[number];

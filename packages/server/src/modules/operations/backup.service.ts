@@ -1,0 +1,125 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Config } from '../../config.js';
+import { connectDatabase, type Dialect } from '../../db/connect.js';
+import { nowIso } from '../../lib/time.js';
+import { BACKUP_FORMAT, BACKUP_VERSION, type BackupHeader, BackupWriter, encodeValue } from './backup-file.js';
+import { type AnyDatabase, BackupRepository, type TableInfo } from './backup.repository.js';
+import { openPackageFiles, type PackageFiles } from './package-files.js';
+
+/** A refusal of backup or restore that says what to do; nothing was written. */
+export class OperationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'OperationError';
+  }
+}
+
+export interface BackupSummary {
+  file: string;
+  bytes: number;
+  sha256: string;
+  createdAt: string;
+  dialect: Dialect;
+  migrations: string[];
+  tables: Record<string, number>;
+  packages: number;
+}
+
+export type Progress = (message: string) => void;
+
+const BATCH = 1000;
+
+/**
+ * Writes one backup file: every table's rows and every package the data refers to, read in one transaction (a
+ * PostgreSQL repeatable-read snapshot; on SQLite one read transaction over the WAL), so a backup taken while the
+ * server writes is consistent. The master key is never in it (private keys stay sealed).
+ */
+export async function createBackup(config: Config, file: string, progress: Progress = () => {}): Promise<BackupSummary> {
+  const target = path.resolve(file);
+  if (fs.existsSync(target))
+    throw new OperationError(`${target} already exists; choose another file name (a backup never overwrites a file).`);
+  fs.mkdirSync(path.dirname(target), { recursive: true });
+  const handle = connectDatabase(config.databaseUrl);
+  const files = openPackageFiles(config);
+  const writer = new BackupWriter(target);
+  try {
+    const createdAt = nowIso();
+    const raw = handle.db.withoutPlugins() as unknown as AnyDatabase;
+    const tx =
+      handle.dialect === 'postgres' ? raw.transaction().setIsolationLevel('repeatable read').setAccessMode('read only') : raw.transaction();
+    const { migrations, tables, packages } = await tx.execute(async (trx) => {
+      const repo = new BackupRepository(trx, handle.dialect);
+      const migrations = await repo.appliedMigrations();
+      if (migrations.length === 0) {
+        throw new OperationError('This database holds no mpop data (it was never started); check DATABASE_URL.');
+      }
+      const header: BackupHeader = {
+        t: 'header',
+        format: BACKUP_FORMAT,
+        version: BACKUP_VERSION,
+        createdAt,
+        source: { dialect: handle.dialect },
+        migrations,
+      };
+      await writer.line(header);
+      const counts: Record<string, number> = {};
+      for (const table of await repo.tables()) {
+        counts[table.name] = await writeTable(writer, repo, table);
+        progress(`table ${table.name}: ${counts[table.name]} rows`);
+      }
+      const packages: { sha256: string; size: number }[] = [];
+      for (const sha256 of await repo.packageDigests()) {
+        let stored: Awaited<ReturnType<PackageFiles['read']>>;
+        try {
+          stored = await files.read(sha256);
+        } catch {
+          throw new OperationError(
+            `The package ${sha256} is in the database but not in the package store (${files.describe()}); restore it there, then back up again.`,
+          );
+        }
+        const read = await writer.package(sha256, stored.size, stored.bytes);
+        if (read.sha256 !== sha256 || read.size !== stored.size) {
+          throw new OperationError(
+            `The stored package ${sha256} is damaged (its bytes have another SHA-256); restore it from an earlier backup.`,
+          );
+        }
+        packages.push(read);
+      }
+      progress(`packages: ${packages.length}`);
+      return { migrations, tables: counts, packages };
+    });
+    const sha256 = await writer.finish({ tables, packages });
+    return {
+      file: target,
+      bytes: fs.statSync(target).size,
+      sha256,
+      createdAt,
+      dialect: handle.dialect,
+      migrations,
+      tables,
+      packages: packages.length,
+    };
+  } catch (err) {
+    await writer.abort();
+    throw err;
+  } finally {
+    await handle.db.destroy();
+  }
+}
+
+async function writeTable(writer: BackupWriter, repo: BackupRepository, table: TableInfo): Promise<number> {
+  await writer.line({ t: 'table', name: table.name, columns: table.columns });
+  let rows = 0;
+  let after: unknown[] | undefined;
+  for (;;) {
+    const batch = await repo.batch(table, after, rows, BATCH);
+    for (const row of batch) await writer.line(table.columns.map((c) => encodeValue(row[c])));
+    rows += batch.length;
+    if (batch.length < BATCH) break;
+    const last = batch[batch.length - 1];
+    after = table.primaryKey.map((c) => last[c]);
+  }
+  await writer.line({ t: 'table-end', name: table.name, rows });
+  return rows;
+}

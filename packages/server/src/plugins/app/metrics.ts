@@ -1,0 +1,150 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import fp from 'fastify-plugin';
+import type { FastifyError, FastifyRequest } from 'fastify';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { ErrorCode } from '@mpop/contracts';
+import { AppError } from '../../lib/app-error.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The problem code this request was answered with, if any (for the gate's outcome counter). */
+    problemCode?: ErrorCode | 'VALIDATION';
+  }
+}
+
+/** How the gate answered a `POST /client/v1/resources`, by the problem code of a refusal. */
+const GATE_OUTCOMES: Partial<Record<ErrorCode | 'VALIDATION', string>> = {
+  HOST_APP_NOT_REGISTERED: 'not_registered',
+  HOST_APP_NOT_CONFIGURED: 'not_configured',
+  HOST_APP_DISABLED: 'disabled',
+  RATE_LIMITED: 'rate_limited',
+  VALIDATION_FAILED: 'invalid',
+  VALIDATION: 'invalid',
+  MALFORMED_REQUEST: 'invalid',
+};
+const OUTCOMES = ['served', 'not_registered', 'not_configured', 'disabled', 'rate_limited', 'invalid', 'error'];
+
+export interface MetricsOptions {
+  enabled: boolean;
+  /** When set, `GET /metrics` needs `Authorization: Bearer <token>`. */
+  token?: string;
+}
+
+const digest = (s: string) => createHash('sha256').update(s).digest();
+
+/**
+ * Prometheus metrics at `GET /metrics` (text format): HTTP requests by route and status with latency histograms,
+ * the gate's answers by outcome, its cache hits, the signing queue and failures, and client event intake. Each
+ * app has its own registry, so several apps in one process (the tests) keep separate counts. With
+ * `MPOP_METRICS=off` nothing is collected and `/metrics` is 404.
+ */
+export default fp<MetricsOptions>(async (app, opts) => {
+  if (!opts.enabled) return;
+  const register = new Registry();
+  collectDefaultMetrics({ register });
+
+  const requests = new Counter({
+    name: 'mpop_http_requests_total',
+    help: 'HTTP requests answered, by method, route (the route pattern) and status code',
+    labelNames: ['method', 'route', 'status'],
+    registers: [register],
+  });
+  const duration = new Histogram({
+    name: 'mpop_http_request_duration_seconds',
+    help: 'Time to answer an HTTP request, by method, route and status code',
+    labelNames: ['method', 'route', 'status'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [register],
+  });
+  const gateAnswers = new Counter({
+    name: 'mpop_gate_answers_total',
+    help: 'Answers of POST /client/v1/resources by outcome: served, not_registered, not_configured, disabled, rate_limited, invalid, error',
+    labelNames: ['outcome'],
+    registers: [register],
+  });
+  for (const outcome of OUTCOMES) gateAnswers.inc({ outcome }, 0);
+  const cacheLookups = new Counter({
+    name: 'mpop_gate_cache_lookups_total',
+    help: "Lookups of a host app's answer in the gate's in-memory cache, by result (hit or miss)",
+    labelNames: ['result'],
+    registers: [register],
+  });
+  cacheLookups.inc({ result: 'hit' }, 0);
+  cacheLookups.inc({ result: 'miss' }, 0);
+  const signatures = new Counter({ name: 'mpop_signatures_total', help: 'Package signatures made', registers: [register] });
+  const signingFailures = new Counter({
+    name: 'mpop_signing_job_failures_total',
+    help: 'Signing jobs that failed (the cause is in the server log; GET /api/v1/signing-jobs shows them)',
+    registers: [register],
+  });
+  const signer = app.services.signer;
+  new Gauge({
+    name: 'mpop_signing_queue_signatures',
+    help: 'Signatures waiting to be made by the running signing jobs of this process',
+    registers: [register],
+    collect() {
+      this.set(
+        signer
+          .list()
+          .filter((j) => j.status === 'running')
+          .reduce((n, j) => n + (j.total - j.done), 0),
+      );
+    },
+  });
+  new Gauge({
+    name: 'mpop_signing_jobs_running',
+    help: 'Signing jobs running in this process',
+    registers: [register],
+    collect() {
+      this.set(signer.list().filter((j) => j.status === 'running').length);
+    },
+  });
+  const events = new Counter({
+    name: 'mpop_client_events_total',
+    help: 'Client events accepted by POST /client/v1/events, by type',
+    labelNames: ['type'],
+    registers: [register],
+  });
+
+  app.services.gate.onCacheLookup = (hit) => cacheLookups.inc({ result: hit ? 'hit' : 'miss' });
+  signer.observer = { signed: () => signatures.inc(), failed: () => signingFailures.inc() };
+
+  app.addHook('onError', async (request: FastifyRequest, _reply, err: FastifyError) => {
+    request.problemCode = err instanceof AppError ? err.code : err.validation ? 'VALIDATION' : undefined;
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    const labels = { method: request.method, route, status: String(reply.statusCode) };
+    requests.inc(labels);
+    duration.observe(labels, reply.elapsedTime / 1000);
+    if (route === '/client/v1/resources' && request.method === 'POST') {
+      const outcome = reply.statusCode === 200 ? 'served' : ((request.problemCode && GATE_OUTCOMES[request.problemCode]) ?? 'error');
+      gateAnswers.inc({ outcome });
+    } else if (route === '/client/v1/events' && request.method === 'POST' && reply.statusCode === 202) {
+      const body = request.body as { events?: { type?: string }[] } | undefined;
+      for (const e of body?.events ?? []) events.inc({ type: String(e.type) });
+    }
+  });
+
+  const expected = opts.token ? digest(`Bearer ${opts.token}`) : undefined;
+  app.get(
+    '/metrics',
+    {
+      schema: {
+        tags: ['operations'],
+        summary: 'Prometheus metrics (text format); needs Authorization: Bearer <MPOP_METRICS_TOKEN> when that is set',
+        security: opts.token ? [{ token: [] }] : [],
+        produces: ['text/plain'],
+      },
+    },
+    async (request, reply) => {
+      if (expected && !timingSafeEqual(digest(request.headers.authorization ?? ''), expected)) {
+        throw new AppError('UNAUTHENTICATED', 'Send the metrics token: Authorization: Bearer <MPOP_METRICS_TOKEN>.');
+      }
+      return reply
+        .type(register.contentType)
+        .header('Cache-Control', 'no-store')
+        .send(await register.metrics());
+    },
+  );
+});

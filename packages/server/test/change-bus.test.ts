@@ -1,0 +1,70 @@
+import pg from 'pg';
+import { describe, expect, it } from 'vitest';
+import { type Change, ChangeBus, type LegacyChange, toChange } from '../src/lib/change-bus.js';
+import { PgNotifyTransport } from '../src/lib/pg-notify-transport.js';
+import { dialects } from './helpers/app.js';
+
+describe('change kinds', () => {
+  it.each([
+    [
+      { kind: 'host-app-gate', workspaceId: 'w', appId: 'A' },
+      { kind: 'host-app-gate', workspaceId: 'w', appId: 'A' },
+    ],
+    [{ kind: 'all-gate-views' }, { kind: 'all-gate-views' }],
+    // The names older instances send during a rolling upgrade:
+    [
+      { kind: 'host-app', workspaceId: 'w', appId: 'A' },
+      { kind: 'host-app-gate', workspaceId: 'w', appId: 'A' },
+    ],
+    [{ kind: 'mini-programs' }, { kind: 'all-gate-views' }],
+    // Anything unknown or incomplete invalidates every view rather than none:
+    [{ kind: 'host-app-gate', workspaceId: 'w' }, { kind: 'all-gate-views' }],
+    [{ kind: 'something-newer' }, { kind: 'all-gate-views' }],
+    [null, { kind: 'all-gate-views' }],
+  ])('reads %j as %j', (sent, read) => {
+    expect(toChange(sent)).toEqual(read);
+  });
+
+  it('hands listeners the new names, and the deprecated listener the old ones', async () => {
+    const bus = new ChangeBus();
+    const seen: Change[] = [];
+    const legacy: LegacyChange[] = [];
+    bus.onInvalidate((c) => seen.push(c));
+    bus.onChange((c) => legacy.push(c));
+    await bus.publish({ kind: 'host-app-gate', workspaceId: 'w', appId: 'A' });
+    await bus.publish({ kind: 'mini-programs' });
+    expect(seen).toEqual([{ kind: 'host-app-gate', workspaceId: 'w', appId: 'A' }, { kind: 'all-gate-views' }]);
+    expect(legacy).toEqual([{ kind: 'host-app', workspaceId: 'w', appId: 'A' }, { kind: 'mini-programs' }]);
+  });
+});
+
+describe.runIf(dialects.includes('postgres'))('the PostgreSQL change transport between old and new instances', () => {
+  const silent = { warn: () => {}, error: () => {}, info: () => {} } as never;
+
+  it('reads the NOTIFY payload of an older instance, and sends the new names', async () => {
+    const url = process.env.MPOP_TEST_PG_RUN_URL!;
+    const pool = new pg.Pool({ connectionString: url });
+    const transport = new PgNotifyTransport(pool, url, silent);
+    const received: Change[] = [];
+    await transport.subscribe((c) => received.push(c));
+    const listener = new pg.Client({ connectionString: url });
+    await listener.connect();
+    const sent: unknown[] = [];
+    listener.on('notification', (m) => sent.push(JSON.parse(m.payload ?? '{}').change));
+    await listener.query('LISTEN mpop_changes');
+    try {
+      const old = (change: object) => JSON.stringify({ origin: 'an-older-instance', change });
+      await pool.query('select pg_notify($1, $2)', ['mpop_changes', old({ kind: 'host-app', workspaceId: 'w', appId: 'A' })]);
+      await pool.query('select pg_notify($1, $2)', ['mpop_changes', old({ kind: 'mini-programs' })]);
+      await expect
+        .poll(() => received, { timeout: 10_000 })
+        .toEqual([{ kind: 'host-app-gate', workspaceId: 'w', appId: 'A' }, { kind: 'all-gate-views' }]);
+      await transport.publish({ kind: 'host-app-gate', workspaceId: 'w', appId: 'B' });
+      await expect.poll(() => sent.at(-1), { timeout: 10_000 }).toEqual({ kind: 'host-app-gate', workspaceId: 'w', appId: 'B' });
+    } finally {
+      await listener.end();
+      await transport.close();
+      await pool.end();
+    }
+  });
+});
