@@ -58,7 +58,6 @@ describe.each(dialects)('the audit log on %s', (dialect) => {
   it('filters by target as a part, and by action exactly', async () => {
     expect((await list(`${inJanuary}&target=bank/`)).items.map((e) => e.target)).toEqual(['host-app:Bank/BBBB000000002']);
     expect((await list(`${inJanuary}&action=host-app.created`)).items.map((e) => e.actor)).toEqual(['bob', 'alice']);
-    expect((await list(`${inJanuary}&action=host-app`)).total).toBe(0);
     expect((await list(`${inJanuary}&action=host-app.created&target=AAAA`)).items.map((e) => e.at)).toEqual(['2026-01-01T10:00:00.000Z']);
   });
 
@@ -82,6 +81,12 @@ describe.each(dialects)('the audit log on %s', (dialect) => {
       '2026-01-02T10:00:00.000Z',
       '2026-01-01T10:00:00.000Z',
     ]);
+  });
+
+  it('refuses an action that is not in the closed list (400 VALIDATION_FAILED)', async () => {
+    const res = await viewer.get('/api/v1/audit-events?action=host-app');
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ path: 'query.action' }] });
   });
 
   it('refuses a time that is not ISO 8601 (400 VALIDATION_FAILED)', async () => {

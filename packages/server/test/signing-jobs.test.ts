@@ -34,7 +34,7 @@ describe.each(dialects)('signing jobs on %s', (dialect) => {
 
     const auth = (await admin.put(`/api/v1/host-apps/sign/${app.appId}/mini-programs/${id}`)).json();
     expect(auth.signing).toMatchObject({ status: 'failed', total: 1, done: 0 });
-    expect(auth.signing.error).toMatch(/missing from the package store/);
+    expect(auth.signing.error).toMatch(/missing from this instance's package store/);
     const listed = ((await admin.get('/api/v1/signing-jobs')).json().items as Job[]).find((j) => j.id === auth.signing.id);
     expect(listed).toMatchObject({ status: 'failed', error: auth.signing.error, reason: expect.stringContaining(id) });
     expect((await resources(app.appId)).json().resources).toEqual([]);

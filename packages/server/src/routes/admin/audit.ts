@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
 import { type AuditEvent, AuditEventSchema, type AuditFilter, AuditFilterSchema, AuditQuerySchema, Page } from '@mpop/contracts';
 import { AuditRepository } from '../../modules/audit/audit.repository.js';
 import { responses } from '../schemas.js';
@@ -55,6 +56,7 @@ const audit: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'The filtered audit log as a CSV download (UTF-8 with BOM, every matching event, newest first)',
         querystring: AuditFilterSchema,
         produces: ['text/csv'],
+        response: responses({ 200: Type.String({ description: 'CSV: at,actor,action,target,details (details as JSON)' }) }),
       },
     },
     async (request, reply) => {
