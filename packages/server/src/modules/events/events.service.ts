@@ -43,8 +43,8 @@ export class EventsService {
     private readonly log: FastifyBaseLogger,
     private readonly options: EventsOptions,
   ) {
-    changes.onChange((c) => {
-      if (c.kind === 'host-app') this.hostApps.delete(`${c.workspaceId}\n${c.appId}`);
+    changes.onInvalidate((c) => {
+      if (c.kind === 'host-app-gate') this.hostApps.delete(`${c.workspaceId}\n${c.appId}`);
     });
   }
 

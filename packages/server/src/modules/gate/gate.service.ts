@@ -39,9 +39,9 @@ export class GateService {
     private readonly packageBaseUrl: string,
     private readonly clock: () => number = Date.now,
   ) {
-    changes.onChange((c) => {
+    changes.onInvalidate((c) => {
       this.generation++;
-      if (c.kind === 'host-app') this.cache.delete(key(c.workspaceId, c.appId));
+      if (c.kind === 'host-app-gate') this.cache.delete(key(c.workspaceId, c.appId));
       else this.cache.clear();
     });
   }

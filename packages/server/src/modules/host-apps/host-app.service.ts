@@ -133,7 +133,7 @@ export class HostAppService {
         });
         return { row: { ...app, ...changes, updatedAt: now }, changed: true };
       });
-      if (changed) await this.changes.publish({ kind: 'host-app', workspaceId, appId });
+      if (changed) await this.changes.publish({ kind: 'host-app-gate', workspaceId, appId });
       return toHostApp(row);
     } catch (err) {
       if (isUniqueViolation(err, 'name_key')) throw nameTaken(input.name ?? '', workspaceId);
