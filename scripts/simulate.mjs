@@ -24,8 +24,8 @@ const HELP = `Usage: npm run simulate -- --config mpop-<APPID>.json [options]
   --help                  this text
 
 The devices share one package cache, as if behind one CDN: each package is downloaded once per run, but every
-device verifies it. From one address the server's rate limit applies (MPOP_CLIENT_RATE_LIMIT, 600 a minute by
-default); the simulator waits when told to (429 with Retry-After), or start the server with a higher limit.`;
+device verifies it. From one address the server's per-address rate limit applies (MPOP_RATE_LIMIT_PER_ADDRESS, 3,000 a
+minute by default); the simulator waits when told to (429 with Retry-After), or start the server with a higher limit.`;
 
 /** Runs a simulated fleet; resolves with what happened. */
 export async function simulate(opts) {

@@ -87,7 +87,13 @@ export interface KitServer {
 /** The real server (buildApp, listening on a free port) behind the test proxy, which is its public URL. */
 export async function startKitServer(env: Record<string, string> = {}): Promise<KitServer> {
   const proxy = await startProxy();
-  const t = await startApp('sqlite', { MPOP_PUBLIC_URL: proxy.url, LOG_LEVEL: 'warn', MPOP_CLIENT_RATE_LIMIT: '100000', ...env });
+  const t = await startApp('sqlite', {
+    MPOP_PUBLIC_URL: proxy.url,
+    LOG_LEVEL: 'warn',
+    MPOP_RATE_LIMIT_PER_DEVICE: '0',
+    MPOP_RATE_LIMIT_PER_ADDRESS: '0',
+    ...env,
+  });
   await t.app.listen({ port: 0, host: '127.0.0.1' });
   proxy.setUpstream(`http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`);
   const admin = await Client.signIn(t.app);

@@ -38,6 +38,7 @@ export const ErrorCatalogue = {
   RELEASE_NOT_ACTIVE: { status: 409, title: 'Release not active' },
   PAYLOAD_TOO_LARGE: { status: 413, title: 'Payload too large' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type' },
+  RANGE_NOT_SATISFIABLE: { status: 416, title: 'Range not satisfiable' },
   TOO_MANY_ATTEMPTS: { status: 429, title: 'Too many attempts' },
   RATE_LIMITED: { status: 429, title: 'Rate limited' },
   INTERNAL_ERROR: { status: 500, title: 'Internal server error' },

@@ -69,7 +69,8 @@ export const ResourcesRequestSchema = Type.Object(
     deviceId: Type.Optional(
       Type.String({
         pattern: DEVICE_ID_PATTERN,
-        description: 'a stable ID of the device; during a gray release it decides whether the device gets the new version',
+        description:
+          'a stable ID of the device; during a gray release it decides whether the device gets the new version; rate limits count per device',
       }),
     ),
     // Keys must be mini program IDs: without additionalProperties:false a pattern record lets any key through.

@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -10,7 +11,9 @@ import swaggerUi from '@fastify/swagger-ui';
 import fastifyStatic from '@fastify/static';
 import type { Kysely } from 'kysely';
 import { type Config, redactDatabaseUrl } from './config.js';
-import { connectDatabase } from './db/connect.js';
+import { connectDatabase, sqliteFile } from './db/connect.js';
+import { lockSqlite } from './db/sqlite-lock.js';
+import { ClusterIpcTransport } from './lib/cluster-ipc-transport.js';
 import { migrateToLatest } from './db/migrations/index.js';
 import type { Database } from './db/schema.js';
 import { AppError } from './lib/app-error.js';
@@ -30,7 +33,8 @@ import { EventsService } from './modules/events/events.service.js';
 import { PackageSigner } from './modules/gate/package-signer.js';
 import { MiniProgramService } from './modules/mini-programs/mini-program.service.js';
 import { ReleaseService } from './modules/releases/release.service.js';
-import { PackageStore } from './modules/mini-programs/package-store.js';
+import { openPackageStore, type PackageStore } from './modules/mini-programs/package-store.js';
+import { SigningPool } from './modules/gate/signing-pool.js';
 import { PgNotifyTransport } from './lib/pg-notify-transport.js';
 import authPlugin from './plugins/app/auth.js';
 import finiteNumbers from './plugins/app/finite-numbers.js';
@@ -85,6 +89,11 @@ declare module 'fastify' {
 export interface BuildOptions {
   /** Where JSON log lines go (stdout by default); tests capture them to prove no secret is logged. */
   logStream?: Writable;
+  /**
+   * Whether this process does the start-up chores (making signatures a crashed process left unmade). Of the
+   * processes of one MPOP_WORKERS cluster only the first does. Default: true.
+   */
+  startupTasks?: boolean;
   /** The clock of release ramps (epoch milliseconds); tests move it to check scheduled steps. */
   clock?: () => number;
 }
@@ -97,12 +106,18 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   ensurePrivateDir(config.dataDir);
   const masterKey = resolveMasterKey(config.dataDir, config.masterKey);
   const box = new SecretBox(masterKey.key);
+  const packageStore = await openPackageStore(config);
+  // One SQLite database, one mpop (its workers share the primary's hold): a second one would serve stale answers.
+  const dbFile = sqliteFile(config.databaseUrl);
+  const unlock = dbFile && !cluster.isWorker ? lockSqlite(dbFile) : () => {};
   const handle = connectDatabase(config.databaseUrl);
+  const migrationWarnings: string[] = []; // logged once the logger exists
   try {
-    await migrateToLatest(handle.db, handle.dialect);
+    await migrateToLatest(handle.db, handle.dialect, (message) => migrationWarnings.push(message));
     await verifyMasterKey(handle.db, masterKey, config.dataDir);
   } catch (err) {
     await handle.db.destroy();
+    unlock();
     throw err;
   }
 
@@ -126,6 +141,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     return503OnClosing: true,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true }, plugins: [fileKeyword] },
   }).withTypeProvider<TypeBoxTypeProvider>();
+  for (const message of migrationWarnings) app.log.warn(message);
 
   if (masterKey.generated) {
     app.log.warn(
@@ -133,12 +149,18 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     );
   }
 
-  // Several instances may share one PostgreSQL: changes reach the others' caches through LISTEN/NOTIFY.
-  const changes = new ChangeBus(handle.pool ? new PgNotifyTransport(handle.pool, config.databaseUrl, app.log) : undefined, (err) =>
+  // Several instances may share one PostgreSQL: changes reach the others' caches through LISTEN/NOTIFY. The
+  // workers of one cluster on SQLite tell each other through the primary process.
+  const transport = handle.pool
+    ? new PgNotifyTransport(handle.pool, config.databaseUrl, app.log)
+    : ClusterIpcTransport.available()
+      ? new ClusterIpcTransport()
+      : undefined;
+  const changes = new ChangeBus(transport, (err) =>
     app.log.error({ err: { message: (err as Error).message } }, 'could not tell other instances about a change'),
   );
-  const packageStore = new PackageStore(config.dataDir);
-  const signer = new PackageSigner(handle.db, box, packageStore, changes, app.log);
+  const signingPool = new SigningPool();
+  const signer = new PackageSigner(handle.db, box, signingPool, packageStore, changes, app.log);
   const hostApps = new HostAppService(handle.db, box, changes, (hostAppId) => signer.signMissing({ hostAppId }, 'key uploaded'));
   const auth = new AuthService(handle.db, config.sessionTtlMs);
   const services: Services = {
@@ -150,7 +172,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     releases: new ReleaseService(handle.db, signer, changes, options.clock),
     signer,
     events: new EventsService(handle.db, changes, app.log, { retentionDays: config.eventsRetentionDays }),
-    gate: new GateService(handle.db, changes, config.publicUrl, options.clock),
+    gate: new GateService(handle.db, changes, config.packageBaseUrl, options.clock),
     changes,
   };
   app.decorate('packageStore', packageStore);
@@ -160,7 +182,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   app.addHook('onClose', async () => {
     await services.events.stop(); // writes the buffered events first
     await changes.close();
+    await signingPool.close();
+    await packageStore.close();
     await handle.db.destroy();
+    unlock();
   });
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
@@ -215,17 +240,15 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   const consoleIndex = path.join(config.consoleDir, 'index.html');
   const serveConsole = fs.existsSync(consoleIndex);
-  // Also used without the console: package downloads are sent with reply.sendFile from the package store.
-  await app.register(fastifyStatic, {
-    root: serveConsole ? config.consoleDir : packageStore.root,
-    serve: serveConsole,
-    wildcard: false,
-    index: false,
-    setHeaders: (reply, file) => {
-      if (file.startsWith(packageStore.root)) return; // package downloads set their own (immutable) caching
-      reply.header('Cache-Control', file.includes(`${path.sep}assets${path.sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache');
-    },
-  });
+  if (serveConsole)
+    await app.register(fastifyStatic, {
+      root: config.consoleDir,
+      wildcard: false,
+      index: false,
+      setHeaders: (reply, file) => {
+        reply.header('Cache-Control', file.includes(`${path.sep}assets${path.sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache');
+      },
+    });
 
   app.setNotFoundHandler((request, reply) => {
     const url = request.url.split('?')[0];
@@ -246,9 +269,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     throw err;
   }
   // A process that stopped mid-job (crash, deploy) may have left signatures unmade: make them now, in the background.
-  void signer
-    .signMissing({}, 'start-up check')
-    .catch((err) => app.log.error({ err: { message: (err as Error).message } }, 'start-up signing check failed'));
+  if (options.startupTasks !== false)
+    void signer
+      .signMissing({}, 'start-up check')
+      .catch((err) => app.log.error({ err: { message: (err as Error).message } }, 'start-up signing check failed'));
   return app;
 }
 

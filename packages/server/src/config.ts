@@ -31,7 +31,10 @@ export const EnvSchema = Type.Object({
   MPAAS_TIMEOUT_MS: v(WHOLE, 'milliseconds from 100 to 10000'),
   MPOP_MAX_PACKAGE_BYTES: v(WHOLE, 'a size in bytes from 1024 to 2147483648'),
   MPOP_SESSION_TTL_HOURS: v(WHOLE, 'hours from 1 to 720'),
-  MPOP_CLIENT_RATE_LIMIT: v(WHOLE, 'requests per minute from 1 to 1000000'),
+  MPOP_RATE_LIMIT_PER_DEVICE: v(WHOLE, 'client API requests per minute per device, from 0 (off) to 1000000'),
+  MPOP_RATE_LIMIT_PER_ADDRESS: v(WHOLE, 'client API requests per minute per client address, from 0 (off) to 100000000'),
+  MPOP_RATE_LIMIT_PER_HOST_APP: v(WHOLE, 'client API requests per minute per host app (all its devices), from 0 (off) to 100000000'),
+  MPOP_REDIS_PREFIX: v('^[A-Za-z0-9_.:-]{1,64}$', 'a key prefix of letters, digits and _ . : - such as mpop:'),
   MPOP_CONSOLE_DIR: v('^.+$', 'the directory of the built console'),
   LOG_LEVEL: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'one of fatal, error, warn, info, debug, trace, silent'),
   LOG_FORMAT: oneOf(['auto', 'json', 'pretty'], 'auto (readable text on a terminal, JSON lines otherwise), json or pretty'),
@@ -43,6 +46,10 @@ export const EnvSchema = Type.Object({
   MPOP_PACKAGE_STORE: v('^(s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/\\S*)?|[^:]+)$', 's3://bucket/prefix, or a directory path'),
   S3_ENDPOINT: v(URL_LIKE, 'the S3-compatible endpoint URL, such as https://oss-cn-hangzhou.aliyuncs.com'),
   S3_REGION: v('^[a-z0-9-]+$', 'a region such as us-east-1'),
+  S3_FORCE_PATH_STYLE: oneOf(
+    ['true', 'false'],
+    'true (bucket in the path: MinIO, s3rver) or false (bucket in the host name: AWS S3, Alibaba Cloud OSS)',
+  ),
   MPOP_PACKAGE_BASE_URL: v(URL_LIKE, 'an absolute http(s) URL under which packages are served, such as https://cdn.example.com/packages'),
   MPOP_WORKERS: v('^(auto|[0-9]+)$', 'a number of processes from 1 to 64, or auto (one per core)'),
   MPOP_OIDC_ISSUER: v(URL_LIKE, 'the issuer URL of the OpenID Connect provider'),
@@ -81,8 +88,8 @@ export interface Config {
   logLevel: string;
   /** JSON lines (for log collectors) or pino-pretty text; `auto` picks text when stdout is a terminal. */
   logFormat: 'auto' | 'json' | 'pretty';
-  /** Client API rate limit: requests per minute per host app and per address. */
-  clientRateLimitPerMinute: number;
+  /** Client API rate limits, in requests per minute; 0 turns one off. */
+  rateLimits: { perDevice: number; perAddress: number; perHostApp: number };
   /** Upstream timeout of mPaaS OpenAPI calls. */
   mpaasTimeoutMs: number;
   /**
@@ -92,8 +99,12 @@ export interface Config {
   trustProxy: boolean | number | string[];
   /** Shares rate-limit counters across instances; in memory without it. */
   redisUrl?: string;
+  /** Prefix of every Redis key mpop writes (several installations may share one Redis). */
+  redisPrefix: string;
   /** Where package files live: the data dir's `packages/` folder (default) or an S3-compatible bucket. */
-  packageStore: { kind: 'local'; dir: string } | { kind: 's3'; bucket: string; prefix: string; endpoint?: string; region?: string };
+  packageStore:
+    | { kind: 'local'; dir: string }
+    | { kind: 's3'; bucket: string; prefix: string; endpoint?: string; region?: string; forcePathStyle?: boolean };
   /** Base of the `packageUrl` handed to host apps (a CDN in front of the store). */
   packageBaseUrl: string;
   /** Server processes on one port (node:cluster); 1 = this process only. */
@@ -184,7 +195,14 @@ function packageStore(env: Env, dataDir: string): Config['packageStore'] {
   const raw = env.MPOP_PACKAGE_STORE;
   if (!raw?.startsWith('s3://')) return { kind: 'local', dir: path.resolve(raw ?? path.join(dataDir, 'packages')) };
   const [bucket, ...rest] = raw.slice('s3://'.length).split('/');
-  return { kind: 's3', bucket, prefix: rest.join('/').replace(/\/+$/, ''), endpoint: env.S3_ENDPOINT, region: env.S3_REGION };
+  return {
+    kind: 's3',
+    bucket,
+    prefix: rest.join('/').replace(/\/+$/, ''),
+    endpoint: env.S3_ENDPOINT,
+    region: env.S3_REGION,
+    forcePathStyle: env.S3_FORCE_PATH_STYLE === 'true',
+  };
 }
 
 function workers(raw: string | undefined): number {
@@ -284,10 +302,15 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
     consoleDir: env.MPOP_CONSOLE_DIR ? path.resolve(env.MPOP_CONSOLE_DIR) : DEFAULT_CONSOLE_DIR,
     logLevel: env.LOG_LEVEL || 'info',
     logFormat: (env.LOG_FORMAT as Config['logFormat'] | undefined) ?? 'auto',
-    clientRateLimitPerMinute: int(env, 'MPOP_CLIENT_RATE_LIMIT', 600, 1, 1_000_000),
+    rateLimits: {
+      perDevice: int(env, 'MPOP_RATE_LIMIT_PER_DEVICE', 60, 0, 1_000_000),
+      perAddress: int(env, 'MPOP_RATE_LIMIT_PER_ADDRESS', 3000, 0, 100_000_000),
+      perHostApp: int(env, 'MPOP_RATE_LIMIT_PER_HOST_APP', 0, 0, 100_000_000),
+    },
     mpaasTimeoutMs: int(env, 'MPAAS_TIMEOUT_MS', 10_000, 100, 10_000),
     trustProxy: parseTrustProxy(env.MPOP_TRUST_PROXY),
     redisUrl: env.REDIS_URL,
+    redisPrefix: env.MPOP_REDIS_PREFIX || 'mpop:',
     packageStore: packageStore(env, dataDir),
     packageBaseUrl: (env.MPOP_PACKAGE_BASE_URL || `${publicUrl}/client/v1/packages`).replace(/\/+$/, ''),
     workers: workers(env.MPOP_WORKERS),

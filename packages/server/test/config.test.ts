@@ -31,6 +31,10 @@ describe('loadConfig', () => {
     [{ REDIS_URL: 'localhost:6379' }, /REDIS_URL must be a Redis URL/],
     [{ MPOP_PACKAGE_BASE_URL: 'cdn.example.com' }, /MPOP_PACKAGE_BASE_URL/],
     [{ MPOP_METRICS: 'yes' }, /MPOP_METRICS must be on or off/],
+    [{ MPOP_RATE_LIMIT_PER_DEVICE: 'lots' }, /MPOP_RATE_LIMIT_PER_DEVICE must be client API requests per minute per device/],
+    [{ MPOP_RATE_LIMIT_PER_ADDRESS: '200000000' }, /MPOP_RATE_LIMIT_PER_ADDRESS must be a whole number from 0 to 100000000/],
+    [{ MPOP_REDIS_PREFIX: 'has space' }, /MPOP_REDIS_PREFIX/],
+    [{ S3_FORCE_PATH_STYLE: 'yes' }, /S3_FORCE_PATH_STYLE must be true/],
     [{ MPOP_EVENTS_RETENTION_DAYS: '0' }, /MPOP_EVENTS_RETENTION_DAYS/],
     [
       { MPOP_OIDC_ISSUER: 'https://id.example.com' },
@@ -48,6 +52,18 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ MPOP_METRICS_TOKEN: 'short' })).not.toThrow(/short"/);
   });
 
+  it('limits each device and address by default, never a whole host app unless configured; 0 turns a limit off', () => {
+    expect(loadConfig({}).rateLimits).toEqual({ perDevice: 60, perAddress: 3000, perHostApp: 0 });
+    expect(loadConfig({}).redisPrefix).toBe('mpop:');
+    expect(
+      loadConfig({ MPOP_RATE_LIMIT_PER_DEVICE: '0', MPOP_RATE_LIMIT_PER_ADDRESS: '120000', MPOP_RATE_LIMIT_PER_HOST_APP: '600000' })
+        .rateLimits,
+    ).toEqual({ perDevice: 0, perAddress: 120000, perHostApp: 600000 });
+    expect(loadConfig({ MPOP_PACKAGE_STORE: 's3://mpop-packages/p', S3_FORCE_PATH_STYLE: 'true' }).packageStore).toMatchObject({
+      forcePathStyle: true,
+    });
+  });
+
   it('reads the delivery, SSO, metrics and retention variables', () => {
     const c = loadConfig({
       MPOP_PACKAGE_STORE: 's3://mpop-packages/prod/',
@@ -63,6 +79,7 @@ describe('loadConfig', () => {
       prefix: 'prod',
       endpoint: 'http://127.0.0.1:9000',
       region: undefined,
+      forcePathStyle: false,
     });
     expect(c.packageBaseUrl).toBe('https://mpop.example.com/client/v1/packages');
     expect(c.workers).toBe(2);

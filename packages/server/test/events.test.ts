@@ -11,7 +11,7 @@ describe.each(dialects)('events and adoption on %s', (dialect) => {
   const apps: { appId: string }[] = [];
 
   beforeAll(async () => {
-    t = await startApp(dialect, { MPOP_CLIENT_RATE_LIMIT: '100000' });
+    t = await startApp(dialect, { MPOP_RATE_LIMIT_PER_DEVICE: '0', MPOP_RATE_LIMIT_PER_ADDRESS: '0' });
     admin = await Client.signIn(t.app);
     mp = (await admin.post('/api/v1/mini-programs', { name: 'Adopted' })).json().miniProgramId;
     other = (await admin.post('/api/v1/mini-programs', { name: 'Other' })).json().miniProgramId;
@@ -193,7 +193,7 @@ describe.each(dialects)('adoption retention on %s', (dialect) => {
 describe('events rate limit', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await startApp('sqlite', { MPOP_CLIENT_RATE_LIMIT: '5' });
+    t = await startApp('sqlite', { MPOP_RATE_LIMIT_PER_ADDRESS: '5', MPOP_RATE_LIMIT_PER_DEVICE: '3' });
   });
   afterAll(() => t.destroy());
 
@@ -226,8 +226,8 @@ describe('events rate limit', () => {
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
   });
 
-  it('limits each host app too, whatever address it reports from', async () => {
-    for (let i = 0; i < 5; i++) expect((await report(`10.6.0.${i}`, 'FEDCBA9876543')).statusCode).toBe(403);
+  it('limits each device too, whatever address it reports from', async () => {
+    for (let i = 0; i < 3; i++) expect((await report(`10.6.0.${i}`, 'FEDCBA9876543')).statusCode).toBe(403);
     const limited = await report('10.6.0.99', 'FEDCBA9876543');
     expect(limited.statusCode).toBe(429);
     expect(limited.json().code).toBe('RATE_LIMITED');

@@ -29,20 +29,23 @@ async function startProxy(target: URL) {
 
 describe.runIf(dialects.includes('postgres'))('PostgreSQL outage', () => {
   let t: TestApp;
+  let first: TestApp;
   let proxy: Awaited<ReturnType<typeof startProxy>>;
   beforeAll(async () => {
     const run = new URL(process.env.MPOP_TEST_PG_RUN_URL!);
     proxy = await startProxy(run);
     const viaProxy = new URL(run);
     viaProxy.host = `127.0.0.1:${proxy.port}`;
-    t = await startApp('postgres');
-    // A second app on the same schema, reaching PostgreSQL only through the proxy.
-    await t.app.close();
-    t = await startApp('postgres', {
-      DATABASE_URL: `${viaProxy}${t.config.databaseUrl.includes('?') ? t.config.databaseUrl.slice(t.config.databaseUrl.indexOf('?')) : ''}`,
-    });
+    first = await startApp('postgres');
+    await first.close();
+    // A second app on the same schema and data dir (so the same master key), reaching PostgreSQL only through the proxy.
+    const query = first.config.databaseUrl.includes('?') ? first.config.databaseUrl.slice(first.config.databaseUrl.indexOf('?')) : '';
+    t = await startApp('postgres', { DATABASE_URL: `${viaProxy}${query}`, MPOP_DATA_DIR: first.dataDir });
   });
-  afterAll(() => t.destroy());
+  afterAll(async () => {
+    await t?.destroy();
+    await first?.destroy();
+  });
 
   it('answers 503 DATABASE_UNAVAILABLE with Retry-After, and /readyz 503, when PostgreSQL cannot be reached', async () => {
     const admin = await Client.signIn(t.app);

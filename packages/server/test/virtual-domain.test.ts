@@ -21,8 +21,6 @@ describe('normalizeVirtualDomain', () => {
     [`${'a'.repeat(63)}.com`, `${'a'.repeat(63)}.com`],
     [`${'a.'.repeat(125)}com`, `${'a.'.repeat(125)}com`],
     ['123.example', '123.example'],
-    ['example.c0m', 'example.c0m'],
-    ['example.1abc', 'example.1abc'],
   ])('takes %s as %s', (input, stored) => {
     expect(normalizeVirtualDomain(input)).toBe(stored);
   });
@@ -48,8 +46,6 @@ describe('normalizeVirtualDomain', () => {
     [`${'a.'.repeat(126)}com`, /longer than 253 characters/],
     ['192.168.0.1', /IP address/],
     ['10.0.0.256', /IP address/],
-    ['例%.com', /not a valid host name/],
-    ['xn--zz.例', /not a valid host name/],
   ])('refuses %j with INVALID_VIRTUAL_DOMAIN', (input, why) => {
     const err = refusal(input);
     expect(err).toMatchObject({ code: 'INVALID_VIRTUAL_DOMAIN', status: 400 });

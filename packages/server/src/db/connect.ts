@@ -20,6 +20,13 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
 const parseTimestamptz = pg.types.getTypeParser(pg.types.builtins.TIMESTAMPTZ);
 pg.types.setTypeParser(pg.types.builtins.TIMESTAMPTZ, (v) => (parseTimestamptz(v) as Date).toISOString());
 
+/** The file of a `sqlite:<path>` URL; undefined for PostgreSQL and for an in-memory SQLite. */
+export function sqliteFile(databaseUrl: string): string | undefined {
+  if (!databaseUrl.startsWith('sqlite:')) return undefined;
+  const file = databaseUrl.slice('sqlite:'.length);
+  return file === ':memory:' ? undefined : path.resolve(file);
+}
+
 /** Opens the database named by a `DATABASE_URL`: `sqlite:<path>` or `postgres://…`. */
 export function connectDatabase(databaseUrl: string): DatabaseHandle {
   const plugins = [new CamelCasePlugin()];

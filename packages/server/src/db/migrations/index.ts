@@ -6,11 +6,14 @@ import { timestamptz } from './0002_timestamptz.js';
 import { releases } from './0003_releases.js';
 import { integrationKit } from './0004_integration_kit.js';
 import { operations } from './0005_operations.js';
+import { searchIndexes } from './0006_search_indexes.js';
 import { auditActorWidth } from './0008_audit_actor_width.js';
 import { namesSso } from './0009_names_sso.js';
 
 export interface MigrationContext {
   dialect: Dialect;
+  /** Tells the operator about something a migration had to do without (a missing privilege, an extension). */
+  warn?: (message: string) => void;
 }
 
 /** Migrations in order, one file each, sortable names. Bundled statically so `dist/` needs no globbing. */
@@ -21,6 +24,7 @@ function migrations(ctx: MigrationContext): Record<string, Migration> {
     '0003_releases': releases(ctx),
     '0004_integration_kit': integrationKit(ctx),
     '0005_operations': operations(ctx),
+    '0006_search_indexes': searchIndexes(ctx),
     '0008_audit_actor_width': auditActorWidth(ctx),
     '0009_names_sso': namesSso(ctx),
   };
@@ -38,8 +42,8 @@ export async function migrationSchema(db: Kysely<any>, dialect: Dialect): Promis
 }
 
 /** Brings the schema up to date. Kysely's migrator takes a lock, so several processes may start at once. */
-export async function migrateToLatest(db: Kysely<Database>, dialect: Dialect): Promise<void> {
-  const provider: MigrationProvider = { getMigrations: async () => migrations({ dialect }) };
+export async function migrateToLatest(db: Kysely<Database>, dialect: Dialect, warn?: (message: string) => void): Promise<void> {
+  const provider: MigrationProvider = { getMigrations: async () => migrations({ dialect, warn }) };
   // Migrations are written in snake_case: run them on a connection without the CamelCasePlugin.
   const raw = db.withoutPlugins() as unknown as Kysely<any>;
   const { error, results } = await new Migrator({

@@ -35,7 +35,8 @@ export class GateService {
   constructor(
     private readonly db: Kysely<Database>,
     changes: ChangeBus,
-    private readonly publicUrl: string,
+    /** `MPOP_PACKAGE_BASE_URL`: the server's own download route, or a CDN in front of the store. */
+    private readonly packageBaseUrl: string,
     private readonly clock: () => number = Date.now,
   ) {
     changes.onInvalidate((c) => {
@@ -107,7 +108,7 @@ export class GateService {
       appId,
       vhost: app.virtualDomain,
       keyFingerprint: app.keyFingerprint,
-      publicUrl: this.publicUrl,
+      packageBaseUrl: this.packageBaseUrl,
     });
     for (const entry of programs.values()) {
       if (entry.next && entry.rollout && entry.rollout.devices > 0) entry.rollout.whitelist = await this.whitelist(entry.rollout.releaseId);

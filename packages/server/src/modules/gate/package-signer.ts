@@ -1,4 +1,4 @@
-import { createPrivateKey, type KeyObject, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
@@ -6,9 +6,10 @@ import type { ChangeBus } from '../../lib/change-bus.js';
 import type { SecretBox } from '../../lib/crypto.js';
 import { nowIso } from '../../lib/time.js';
 import { keyAad } from '../host-apps/host-app.service.js';
-import type { PackageStore } from '../mini-programs/package-store.js';
 import { bindingText, rsaSha256Sign } from './rsa-sign.js';
-import { SignatureRepository, type SigningWork } from './signature.repository.js';
+import { type BindingSignatureRow, type PackageSignatureRow, SignatureRepository, type SigningWork } from './signature.repository.js';
+import type { PackageStore } from '../mini-programs/package-store.js';
+import type { SigningPool } from './signing-pool.js';
 
 export interface SigningJob {
   id: string;
@@ -23,6 +24,8 @@ export interface SigningJob {
 
 /** Fan-outs up to this many signatures are made before the change answers; larger ones in the background. */
 export const INLINE_SIGNATURES = 20;
+/** Work items signed at once: enough to keep every worker of the pool busy; their rows are written together. */
+const SIGNING_CHUNK = 128;
 
 /**
  * Makes the RSA-SHA256 signatures the client API hands out, when something changes (a release, an authorisation,
@@ -39,6 +42,8 @@ export class PackageSigner {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly box: SecretBox,
+    private readonly pool: SigningPool,
+    /** Only asked whether a package is there: a signature for a file no instance can serve would be handed out. */
     private readonly store: PackageStore,
     private readonly changes: ChangeBus,
     private readonly log: FastifyBaseLogger,
@@ -73,57 +78,81 @@ export class PackageSigner {
 
   private async run(job: SigningJob, missing: SigningWork[]) {
     const repo = new SignatureRepository(this.db);
-    const keys = new Map<string, KeyObject>();
     const signedPackages = new Set<string>();
+    // Whether each package is in the store, asked once per job.
+    const seen = new Map<string, Promise<boolean>>();
+    const present = (sha256: string) => {
+      let p = seen.get(sha256);
+      if (!p) {
+        p = this.store.size(sha256).then((size) => size !== undefined);
+        seen.set(sha256, p);
+      }
+      return p;
+    };
     try {
-      for (const work of missing) {
-        try {
-          await this.sign(work, keys, signedPackages, repo);
-          job.done++;
-          this.observer.signed();
-        } catch (err) {
+      for (let i = 0; i < missing.length; i += SIGNING_CHUNK) {
+        const chunk = missing.slice(i, i + SIGNING_CHUNK);
+        const outcomes = await Promise.allSettled(chunk.map((work) => this.sign(work, signedPackages, present)));
+        const packages: PackageSignatureRow[] = [];
+        const bindings: BindingSignatureRow[] = [];
+        for (const [j, outcome] of outcomes.entries()) {
+          if (outcome.status === 'fulfilled') {
+            if (outcome.value.package) packages.push(outcome.value.package);
+            bindings.push(outcome.value.binding);
+            continue;
+          }
           this.observer.failed();
-          const reason = failureReason(err, work);
+          const work = chunk[j];
+          const reason = failureReason(outcome.reason, work);
           job.status = 'failed';
           job.error ??= reason;
-          this.log.error({ err: { message: (err as Error).message }, job: job.id, sha256: work.sha256 }, 'signing failed');
+          this.log.error({ err: { message: (outcome.reason as Error).message }, job: job.id, sha256: work.sha256 }, 'signing failed');
           await repo
             .recordFailure({ keyFingerprint: work.keyFingerprint, sha256: work.sha256, reason, failedAt: nowIso() })
             .catch(() => undefined);
         }
+        await this.db.transaction().execute(async (trx) => {
+          const r = new SignatureRepository(trx);
+          await r.insertPackageSignatures(packages);
+          await r.insertBindingSignatures(bindings);
+          await r.clearFailures(bindings);
+        });
+        job.done += bindings.length;
+        for (let k = 0; k < bindings.length; k++) this.observer.signed();
       }
       if (job.status === 'running') job.status = 'done';
+    } catch (err) {
+      job.status = 'failed';
+      job.error ??= 'Signing stopped; the details are in the server log.';
+      this.log.error({ err: { message: (err as Error).message }, job: job.id }, 'signing job failed');
     } finally {
       job.finishedAt = nowIso();
-      keys.clear();
       // Answers cached before the signatures existed left these packages out: rebuild them everywhere.
       if (job.done > 0) await this.changes.publish({ kind: 'all-gate-views' });
     }
   }
 
-  private async sign(work: SigningWork, keys: Map<string, KeyObject>, signedPackages: Set<string>, repo: SignatureRepository) {
-    let key = keys.get(work.keyFingerprint);
-    if (!key) {
-      key = openKey(this.box, work);
-      keys.set(work.keyFingerprint, key);
-    }
+  /** Makes one work item's signatures (in the pool's worker threads); the caller writes them. */
+  private async sign(
+    work: SigningWork,
+    signedPackages: Set<string>,
+    present: (sha256: string) => Promise<boolean>,
+  ): Promise<{ package?: PackageSignatureRow; binding: BindingSignatureRow }> {
+    if (!(await present(work.sha256))) throw Object.assign(new Error(`package ${work.sha256} is not in the store`), { code: 'ENOENT' });
+    const pem = openKey(this.box, work);
     const packageKey = `${work.keyFingerprint}:${work.sha256}`;
-    if (!work.packageSigned && !signedPackages.has(packageKey)) {
-      const signature = await rsaSha256Sign(key, { file: this.store.pathFor(work.sha256) });
-      await repo.insertPackageSignature({ keyFingerprint: work.keyFingerprint, sha256: work.sha256, signature, createdAt: nowIso() });
-      signedPackages.add(packageKey);
-    }
-    const binding = await rsaSha256Sign(key, { text: bindingText(work) });
-    await repo.insertBindingSignature({
-      hostAppId: work.hostAppId,
-      miniProgramId: work.miniProgramId,
-      version: work.version,
-      keyFingerprint: work.keyFingerprint,
-      sha256: work.sha256,
-      signature: binding,
-      createdAt: nowIso(),
-    });
-    await repo.clearFailure(work.keyFingerprint, work.sha256);
+    const needsPackage = !work.packageSigned && !signedPackages.has(packageKey);
+    if (needsPackage) signedPackages.add(packageKey);
+    const [packageSignature, binding] = await Promise.all([
+      needsPackage ? rsaSha256Sign(this.pool, pem, { sha256: work.sha256 }) : undefined,
+      rsaSha256Sign(this.pool, pem, { text: bindingText(work) }),
+    ]);
+    const createdAt = nowIso();
+    const { hostAppId, miniProgramId, version, keyFingerprint, sha256 } = work;
+    return {
+      package: packageSignature === undefined ? undefined : { keyFingerprint, sha256, signature: packageSignature, createdAt },
+      binding: { hostAppId, miniProgramId, version, keyFingerprint, sha256, signature: binding, createdAt },
+    };
   }
 
   private remember(job: SigningJob) {
@@ -134,9 +163,10 @@ export class PackageSigner {
 
 class KeyUnusable extends Error {}
 
-function openKey(box: SecretBox, work: SigningWork): KeyObject {
+/** The host app's private key as PEM (parsed, once per key, in a worker thread). */
+function openKey(box: SecretBox, work: SigningWork): string {
   try {
-    return createPrivateKey(box.open(work.privateKeySealed, keyAad(work.workspaceId, work.appId)).toString('utf8'));
+    return box.open(work.privateKeySealed, keyAad(work.workspaceId, work.appId)).toString('utf8');
   } catch (err) {
     throw new KeyUnusable((err as Error).message);
   }
@@ -148,7 +178,10 @@ function failureReason(err: unknown, work: SigningWork): string {
     return `The private key of host app ${work.appId} (workspace ${work.workspaceId}) could not be opened with the master key; upload the key again or restore MPOP_MASTER_KEY.`;
   }
   if ((err as { code?: string }).code === 'ENOENT') {
-    return `The package file of version ${work.version} is missing from this instance's package store; put the packages on storage every instance shares, or upload the version again.`;
+    return `The package file of version ${work.version} is missing from the package store; put the packages on storage every instance shares (MPOP_PACKAGE_STORE), or upload the version again.`;
+  }
+  if (/key|PEM|decoder/i.test((err as Error).message ?? '')) {
+    return `The private key of host app ${work.appId} (workspace ${work.workspaceId}) cannot sign; upload a valid key again.`;
   }
   return `Signing version ${work.version} for host app ${work.appId} failed; the details are in the server log.`;
 }

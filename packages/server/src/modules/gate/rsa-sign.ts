@@ -1,20 +1,19 @@
-import fs from 'node:fs';
-import { createSign, type KeyObject } from 'node:crypto';
-import { pipeline } from 'node:stream/promises';
+import { createHash } from 'node:crypto';
+import type { SigningPool } from './signing-pool.js';
 
-/** What a signature is made over: the bytes of a file (streamed, packages may be large) or a short UTF-8 text. */
-export type SignInput = { file: string } | { text: string };
+/**
+ * What a signature is made over, as its SHA-256: a package by the hash known since its upload (the file is never
+ * read again, wherever the store keeps it), a short text hashed here.
+ */
+export type SignInput = { sha256: string } | { text: string };
 
 /**
  * The one place that makes an RSA signature: RSASSA-PKCS1-v1_5 with SHA-256, base64, as host apps verify it
- * (`crypto.verify('sha256', …)`, `SHA256withRSA`). Self-contained (a key and an input in, a string out) so that
- * it can move into a worker thread unchanged; a KeyObject can be posted to one.
+ * (`crypto.verify('sha256', …)`, `SHA256withRSA`). The RSA work runs in the signing pool's worker threads.
  */
-export async function rsaSha256Sign(privateKey: KeyObject, input: SignInput): Promise<string> {
-  const signer = createSign('sha256');
-  if ('file' in input) await pipeline(fs.createReadStream(input.file), signer);
-  else signer.update(input.text, 'utf8');
-  return signer.sign(privateKey, 'base64');
+export function rsaSha256Sign(pool: SigningPool, privateKeyPem: string, input: SignInput): Promise<string> {
+  const digest = 'sha256' in input ? Buffer.from(input.sha256, 'hex') : createHash('sha256').update(input.text, 'utf8').digest();
+  return pool.sign(privateKeyPem, digest);
 }
 
 /**

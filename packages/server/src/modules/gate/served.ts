@@ -53,7 +53,8 @@ export interface HostAppIdentity {
   appId: string;
   vhost: string;
   keyFingerprint: string;
-  publicUrl: string;
+  /** Base of `packageUrl` (MPOP_PACKAGE_BASE_URL). */
+  packageBaseUrl: string;
 }
 
 /**
@@ -124,7 +125,7 @@ function served(r: GateReleaseRow, host: HostAppIdentity): Served {
     resource: {
       miniProgramId: r.miniProgramId,
       version: r.version,
-      packageUrl: `${host.publicUrl}/client/v1/packages/${r.sha256}.zip`,
+      packageUrl: `${host.packageBaseUrl}/${r.sha256}.zip`,
       sha256: r.sha256,
       size: Number(r.size),
       signature: r.signature!,

@@ -14,6 +14,26 @@ export interface SigningWork {
   packageSigned: boolean;
 }
 
+export interface PackageSignatureRow {
+  keyFingerprint: string;
+  sha256: string;
+  signature: string;
+  createdAt: string;
+}
+
+export interface BindingSignatureRow {
+  hostAppId: number;
+  miniProgramId: string;
+  version: string;
+  keyFingerprint: string;
+  sha256: string;
+  signature: string;
+  createdAt: string;
+}
+
+/** Rows per INSERT: well under PostgreSQL's 65,535 parameters and SQLite's 32,766. */
+const ROWS_PER_STATEMENT = 500;
+
 /** The signatures handed to host apps, and the record of failures to make them. */
 export class SignatureRepository {
   constructor(private readonly db: Executor) {}
@@ -63,28 +83,26 @@ export class SignatureRepository {
     return rows.map(({ packageSignature, ...r }) => ({ ...r, packageSigned: packageSignature !== null }));
   }
 
-  async insertPackageSignature(row: { keyFingerprint: string; sha256: string; signature: string; createdAt: string }) {
-    await this.db
-      .insertInto('packageSignatures')
-      .values(row)
-      .onConflict((oc) => oc.columns(['keyFingerprint', 'sha256']).doNothing())
-      .execute();
+  /** Inserts many at once (one statement per few hundred rows); existing ones are kept. */
+  async insertPackageSignatures(rows: PackageSignatureRow[]) {
+    for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
+      await this.db
+        .insertInto('packageSignatures')
+        .values(rows.slice(i, i + ROWS_PER_STATEMENT))
+        .onConflict((oc) => oc.columns(['keyFingerprint', 'sha256']).doNothing())
+        .execute();
+    }
   }
 
-  async insertBindingSignature(row: {
-    hostAppId: number;
-    miniProgramId: string;
-    version: string;
-    keyFingerprint: string;
-    sha256: string;
-    signature: string;
-    createdAt: string;
-  }) {
-    await this.db
-      .insertInto('bindingSignatures')
-      .values(row)
-      .onConflict((oc) => oc.columns(['hostAppId', 'miniProgramId', 'version', 'keyFingerprint']).doNothing())
-      .execute();
+  /** Inserts many at once (one statement per few hundred rows); existing ones are kept. */
+  async insertBindingSignatures(rows: BindingSignatureRow[]) {
+    for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
+      await this.db
+        .insertInto('bindingSignatures')
+        .values(rows.slice(i, i + ROWS_PER_STATEMENT))
+        .onConflict((oc) => oc.columns(['hostAppId', 'miniProgramId', 'version', 'keyFingerprint']).doNothing())
+        .execute();
+    }
   }
 
   /** Records (or replaces) why a package could not be signed with a key. */
@@ -97,8 +115,14 @@ export class SignatureRepository {
       .execute();
   }
 
-  async clearFailure(keyFingerprint: string, sha256: string) {
-    await this.db.deleteFrom('signingFailures').where('keyFingerprint', '=', keyFingerprint).where('sha256', '=', sha256).execute();
+  /** Forgets the failures of these (key, package) pairs: they are signed now. */
+  async clearFailures(pairs: { keyFingerprint: string; sha256: string }[]) {
+    if (pairs.length === 0) return;
+    // Failures are rare: skip the delete when there are none at all.
+    if (!(await this.db.selectFrom('signingFailures').select('keyFingerprint').limit(1).executeTakeFirst())) return;
+    for (const p of pairs) {
+      await this.db.deleteFrom('signingFailures').where('keyFingerprint', '=', p.keyFingerprint).where('sha256', '=', p.sha256).execute();
+    }
   }
 
   /** Drops the signatures and failures of keys no host app uses any more (deleted, rotated). */

@@ -1,7 +1,8 @@
-import { sql } from 'kysely';
+import { type SelectQueryBuilder, sql } from 'kysely';
 import type { HostApp, PageOf } from '@mpop/contracts';
 import type { Executor } from '../../db/executor.js';
-import type { DevConfigRow, HostAppRow, NewHostAppRow } from '../../db/schema.js';
+import { dialectOf } from '../../db/executor.js';
+import type { Database, DevConfigRow, HostAppRow, NewHostAppRow } from '../../db/schema.js';
 
 import { nameKey } from '../../lib/names.js';
 
@@ -10,6 +11,8 @@ export { nameKey };
 
 /** Escapes LIKE wildcards so a query for "50%_off" matches those characters literally. */
 const likeContains = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+/** The same for GLOB, whose wildcards are escaped by a character class: "[*]". */
+const globContains = (text: string) => `*${text.replace(/[*?[]/g, (c) => `[${c}]`)}*`;
 
 export type HostAppWithConfig = HostAppRow & { devConfigured: boolean };
 
@@ -42,28 +45,73 @@ export class HostAppRepository {
     return row && { ...row, devConfigured: Boolean(row.devConfigured) };
   }
 
-  /** Newest first; `query` is a case-insensitive substring of the name, or an exact APPID. */
+  /**
+   * Newest first; `query` is a case-insensitive substring of the name, or an exact APPID. Both are answered from
+   * indexes (a trigram index on the name: FTS5 on SQLite, pg_trgm on PostgreSQL; a B-tree on the APPID): the
+   * matching IDs are found, counted and paged in one pass, and only the page's rows are read.
+   */
   async list(opts: { query?: string; workspaceId?: string; page: number; pageSize: number }): Promise<PageOf<HostAppWithConfig>> {
-    let q = this.base();
-    if (opts.workspaceId) q = q.where('hostApps.workspaceId', '=', opts.workspaceId);
     const text = opts.query?.trim();
+    const inWorkspace = <Q extends SelectQueryBuilder<Database, 'hostApps', { id: number }>>(q: Q) =>
+      opts.workspaceId ? q.where('hostApps.workspaceId', '=', opts.workspaceId) : q;
+    let matches = inWorkspace(this.db.selectFrom('hostApps').select('hostApps.id'));
     if (text) {
-      // SQLite's LIKE has no default escape character, so it is spelled out (as a parameter) for both dialects.
-      const contains = sql<boolean>`${sql.ref('hostApps.nameKey')} like ${likeContains(nameKey(text))} escape ${'\\'}`;
-      q = q.where((eb) => eb.or([contains, eb('hostApps.appId', '=', text)]));
+      const key = nameKey(text);
+      const byName =
+        dialectOf(this.db) === 'sqlite'
+          ? // FTS5 trigram index first (CROSS JOIN fixes the order: SQLite would otherwise walk the workspace's index and
+            // filter); it serves GLOB, and name keys are lower-case, so GLOB's case sensitivity does not matter.
+            this.db
+              .selectFrom(sql<{ id: number }>`(select rowid as id from host_apps_fts where name_key glob ${globContains(key)})`.as('f'))
+              .crossJoin('hostApps')
+              .select('hostApps.id')
+              .whereRef('hostApps.id', '=', 'f.id')
+          : this.db
+              .selectFrom('hostApps')
+              .select('hostApps.id')
+              .where(sql<boolean>`${sql.ref('hostApps.nameKey')} like ${likeContains(key)} escape ${'\\'}`);
+      matches = inWorkspace(byName as unknown as SelectQueryBuilder<Database, 'hostApps', { id: number }>).union(
+        inWorkspace(this.db.selectFrom('hostApps').select('hostApps.id').where('hostApps.appId', '=', text)),
+      );
     }
-    const [{ total }] = await q
-      .clearSelect()
-      .select((eb) => eb.fn.countAll<number>().as('total'))
-      .execute();
-    const rows = await q
-      .orderBy('hostApps.id', 'desc')
+    const count = async () => {
+      const [row] = await this.db
+        .selectFrom(matches.as('m'))
+        .select((eb) => eb.fn.countAll<number>().as('total'))
+        .execute();
+      return Number(row.total);
+    };
+    const pageOf = this.db
+      .selectFrom(matches.as('m'))
+      .select('m.id')
+      .orderBy('m.id', 'desc')
       .limit(opts.pageSize)
-      .offset((opts.page - 1) * opts.pageSize)
-      .execute();
+      .offset((opts.page - 1) * opts.pageSize);
+    let page: { id: number }[];
+    let total: number;
+    if (text) {
+      // A search: one pass over its matches (usually few) gives the page's IDs, each carrying the count of all.
+      const found = await pageOf.select((eb) => eb.fn.countAll<number>().over().as('total')).execute();
+      page = found;
+      total = found.length > 0 ? Number(found[0].total) : opts.page > 1 ? await count() : 0;
+    } else {
+      // A listing: the count from the (workspace, id) index, the page straight from it.
+      [total, page] = await Promise.all([count(), pageOf.execute()]);
+    }
+    const rows =
+      page.length > 0
+        ? await this.base()
+            .where(
+              'hostApps.id',
+              'in',
+              page.map((r) => r.id),
+            )
+            .orderBy('hostApps.id', 'desc')
+            .execute()
+        : [];
     return {
       items: rows.map((r) => ({ ...r, devConfigured: Boolean(r.devConfigured) })),
-      total: Number(total),
+      total,
       page: opts.page,
       pageSize: opts.pageSize,
     };

@@ -81,7 +81,7 @@ export function inspectPrivateKey(file: Buffer): InspectedKey {
   }
 
   const type = privateKey.asymmetricKeyType;
-  if (type !== 'rsa') throw unsupported((type ?? 'unknown').toUpperCase()); // EC, ED25519, RSA-PSS, DSA...
+  if (type !== 'rsa') throw unsupported(type === 'rsa-pss' ? 'RSA-PSS' : (type ?? 'unknown').toUpperCase());
   const bits = privateKey.asymmetricKeyDetails?.modulusLength ?? 0;
   if (bits < MIN_BITS) {
     throw fail(

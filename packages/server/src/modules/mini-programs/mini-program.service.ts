@@ -97,7 +97,7 @@ export class MiniProgramService {
       // Compared as numbers: 1.0.0.01 is 1.0.0.1 (rows stored before versions were made canonical included).
       if ((await repo.listPackages(id)).some((p) => compareVersions(p.version, version) === 0)) throw versionExists(id, version);
       if (upload.file.size === 0) throw new AppError('INVALID_PACKAGE', 'The package file is empty.');
-      const { mainUrl } = await inspectPackage(upload.file.tmpPath);
+      const { mainUrl } = await inspectPackage({ size: upload.file.size, open: () => this.store.openZip(upload.file) });
       await this.store.commit(upload.file);
       const row = {
         miniProgramId: id,
@@ -121,7 +121,7 @@ export class MiniProgramService {
       });
       return toPackage(row, mp.releasedVersion);
     } catch (err) {
-      await this.store.discard(upload.file.tmpPath);
+      await this.store.discard(upload.file);
       throw isUniqueViolation(err) ? versionExists(id, version) : err;
     }
   }

@@ -1,72 +1,171 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import type { ZipFile } from 'yauzl';
+import type { Config } from '../../config.js';
 import { ensurePrivateDir } from '../../lib/private-files.js';
+import { openZipFile } from './zip-inspect.js';
 
+/** An upload received into the store's staging area, not yet a package. */
 export interface ReceivedFile {
-  tmpPath: string;
+  /** Where the store staged it (a path or an object key); only the store reads it. */
+  staged: string;
   sha256: string;
   size: number;
 }
 
-/**
- * Package files, stored by SHA-256 under `<data dir>/packages/ab/abcd….zip`. An upload is streamed to
- * `<data dir>/tmp` while it is hashed, then renamed into place: a crash mid-upload leaves no half file in the store
- * (and the temporary folder is emptied at start).
- */
-export class PackageStore {
-  readonly root: string;
-  private readonly tmp: string;
+/** A byte range of a stored package, both ends included (as in HTTP). */
+export interface ByteRange {
+  start: number;
+  end: number;
+}
 
-  constructor(dataDir: string) {
-    this.root = path.join(dataDir, 'packages');
-    this.tmp = path.join(dataDir, 'tmp');
-    ensurePrivateDir(this.root);
-    fs.rmSync(this.tmp, { recursive: true, force: true });
-    ensurePrivateDir(this.tmp);
+/**
+ * Where package files live, content-addressed by SHA-256: the local directory (default) or an S3-compatible
+ * object store. An upload is streamed into a staging area while it is hashed (never held in memory as a whole),
+ * inspected there, then committed under its hash; nothing half-received is ever visible as a package.
+ */
+export interface PackageStore {
+  /** Streams an upload to the staging area, hashing as it goes. `truncated()` tells whether a size limit cut it. */
+  receive(stream: Readable, truncated?: () => boolean): Promise<ReceivedFile & { truncated: boolean }>;
+  /** Opens a staged upload as a zip archive (for inspection before it is committed). */
+  openZip(file: ReceivedFile): Promise<ZipFile>;
+  /** Makes a staged upload the package of its hash; identical content is stored once. */
+  commit(file: ReceivedFile): Promise<void>;
+  /** Drops a staged upload (a failed or rejected one). Never fails. */
+  discard(file: ReceivedFile): Promise<void>;
+  /** @returns the size of a stored package, or undefined when there is none with that hash. */
+  size(sha256: string): Promise<number | undefined>;
+  /** The bytes of a stored package (all, or one range). */
+  read(sha256: string, range?: ByteRange): Promise<Readable>;
+  delete(sha256: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Hashes and counts the bytes that pass through. */
+export function meter() {
+  const hash = createHash('sha256');
+  let size = 0;
+  const stream = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      hash.update(chunk);
+      size += chunk.length;
+      done(null, chunk);
+    },
+  });
+  return { stream, result: () => ({ sha256: hash.digest('hex'), size }) };
+}
+
+const STAGING_MAX_AGE_MS = 24 * 3600_000;
+
+/**
+ * A staging folder of this process only: `<parent>/<host>-<pid>-<random>`. Several instances may share the
+ * parent (a shared data dir), so at start none empties it: only folders untouched for a day are removed (left by
+ * a process that died), and this process removes its own at close.
+ */
+export class StagingDir {
+  readonly dir: string;
+
+  constructor(readonly parent: string) {
+    this.dir = path.join(parent, `${os.hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`);
+    fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    this.sweep();
   }
 
-  /** Streams an upload to a temporary file, hashing as it goes; the file is removed if the stream fails. */
-  async receive(stream: Readable): Promise<ReceivedFile> {
-    const tmpPath = path.join(this.tmp, `${randomUUID()}.part`);
-    const hash = createHash('sha256');
-    let size = 0;
-    const meter = new Transform({
-      transform(chunk: Buffer, _enc, done) {
-        hash.update(chunk);
-        size += chunk.length;
-        done(null, chunk);
-      },
-    });
+  file(): string {
+    return path.join(this.dir, `${randomBytes(16).toString('hex')}.part`);
+  }
+
+  /** Removes other instances' staging folders in which nothing has changed for a day. */
+  private sweep() {
+    const now = Date.now();
+    for (const name of fs.readdirSync(this.parent)) {
+      const dir = path.join(this.parent, name);
+      if (dir === this.dir) continue;
+      try {
+        const times = [fs.statSync(dir).mtimeMs, ...fs.readdirSync(dir).map((f) => fs.statSync(path.join(dir, f)).mtimeMs)];
+        if (now - Math.max(...times) > STAGING_MAX_AGE_MS) fs.rmSync(dir, { recursive: true, force: true });
+      } catch {
+        /* another instance removed it first, or it is not ours to read */
+      }
+    }
+  }
+
+  close() {
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** Packages as files under a directory: `<dir>/ab/abcd….zip`, staged in `<dir>/.staging/<instance>/` (same file system: an atomic rename commits). */
+export class LocalPackageStore implements PackageStore {
+  readonly staging: StagingDir;
+
+  constructor(readonly root: string) {
+    ensurePrivateDir(root);
+    this.staging = new StagingDir(path.join(root, '.staging'));
+  }
+
+  async receive(stream: Readable, truncated: () => boolean = () => false) {
+    const staged = this.staging.file();
+    const m = meter();
     try {
-      await pipeline(stream, meter, fs.createWriteStream(tmpPath, { flags: 'wx', mode: 0o600 }));
+      await pipeline(stream, m.stream, fs.createWriteStream(staged, { flags: 'wx', mode: 0o600 }));
     } catch (err) {
-      await this.discard(tmpPath);
+      await fs.promises.rm(staged, { force: true });
       throw err;
     }
-    return { tmpPath, sha256: hash.digest('hex'), size };
+    return { staged, ...m.result(), truncated: truncated() };
   }
 
-  /** Moves a received file into the store (atomic rename); identical content is stored once. */
-  async commit(file: ReceivedFile): Promise<void> {
+  openZip(file: ReceivedFile) {
+    return openZipFile(file.staged);
+  }
+
+  async commit(file: ReceivedFile) {
     const target = this.pathFor(file.sha256);
     await fs.promises.mkdir(path.dirname(target), { recursive: true });
-    if (fs.existsSync(target)) await this.discard(file.tmpPath);
-    else await fs.promises.rename(file.tmpPath, target);
+    if (fs.existsSync(target)) await this.discard(file);
+    else await fs.promises.rename(file.staged, target);
   }
 
-  async discard(tmpPath: string): Promise<void> {
-    await fs.promises.rm(tmpPath, { force: true });
+  async discard(file: ReceivedFile) {
+    await fs.promises.rm(file.staged, { force: true });
   }
 
-  /** Path relative to the store root, for `sendFile`. */
-  relative(sha256: string): string {
-    return path.join(sha256.slice(0, 2), `${sha256}.zip`);
+  async size(sha256: string) {
+    try {
+      return (await fs.promises.stat(this.pathFor(sha256))).size;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async read(sha256: string, range?: ByteRange) {
+    const stream = fs.createReadStream(this.pathFor(sha256), range ? { start: range.start, end: range.end } : {});
+    await new Promise<void>((resolve, reject) => stream.once('open', () => resolve()).once('error', reject));
+    return stream;
+  }
+
+  async delete(sha256: string) {
+    await fs.promises.rm(this.pathFor(sha256), { force: true });
+  }
+
+  async close() {
+    this.staging.close();
   }
 
   pathFor(sha256: string): string {
-    return path.join(this.root, this.relative(sha256));
+    return path.join(this.root, sha256.slice(0, 2), `${sha256}.zip`);
   }
+}
+
+/** The store the configuration names. The S3 client is loaded only when it is used. */
+export async function openPackageStore(config: Config): Promise<PackageStore> {
+  const c = config.packageStore;
+  if (c.kind === 'local') return new LocalPackageStore(c.dir);
+  const { S3PackageStore } = await import('./s3-package-store.js');
+  return new S3PackageStore(c);
 }

@@ -37,12 +37,23 @@ const PAGE_PATH = /^[\p{L}\p{N}_-][\p{L}\p{N}_.-]*(\/[\p{L}\p{N}_-][\p{L}\p{N}_.
 const PAGE_PATH_MAX = 256;
 const PAGES_MAX = 1000;
 
-function open(file: string): Promise<ZipFile> {
-  return new Promise((resolve, reject) =>
-    yauzl.open(file, { lazyEntries: true, autoClose: true, strictFileNames: true, validateEntrySizes: true }, (err, zip) =>
-      err ? reject(err) : resolve(zip!),
-    ),
-  );
+/** The yauzl options every package is opened with: unsafe names refused, entry sizes checked while inflating. */
+export const ZIP_OPTIONS = { lazyEntries: true, autoClose: true, strictFileNames: true, validateEntrySizes: true } as const;
+
+/** A zip to inspect, wherever it lies (a file on disk, an object read by ranges): opened afresh for each pass. */
+export interface ZipSource {
+  size: number;
+  open(): Promise<ZipFile>;
+}
+
+/** A zip file on disk as a source. */
+export async function fileSource(file: string): Promise<ZipSource> {
+  return { size: (await fs.promises.stat(file)).size, open: () => openZipFile(file) };
+}
+
+/** A zip file on disk. */
+export function openZipFile(file: string): Promise<ZipFile> {
+  return new Promise((resolve, reject) => yauzl.open(file, ZIP_OPTIONS, (err, zip) => (err ? reject(err) : resolve(zip!))));
 }
 
 /** Calls `visit` for each entry in central-directory order; `visit` resolves before the next entry is read. */
@@ -79,10 +90,11 @@ const isAppJsonCandidate = (name: string) => /(^|\/)app\.json$/.test(name) && de
  * Pass 1, the central directory only: entry count, names, kinds and declared sizes. Nothing is inflated yet.
  * @returns the name of the app.json to read (at the root, or in the single top folder).
  */
-async function checkCentralDirectory(file: string, fileSize: number, limits: PackageLimits): Promise<string | undefined> {
+async function checkCentralDirectory(source: ZipSource, limits: PackageLimits): Promise<string | undefined> {
+  const fileSize = source.size;
   let zip: ZipFile;
   try {
-    zip = await open(file);
+    zip = await source.open();
   } catch {
     throw invalid('the file is not a zip archive.');
   }
@@ -124,8 +136,8 @@ async function checkCentralDirectory(file: string, fileSize: number, limits: Pac
  * Pass 2: inflates every entry, counting the bytes that really come out (yauzl also refuses an entry that inflates
  * to more than it declared), and keeps the bytes of app.json.
  */
-async function inflateAll(file: string, appJsonName: string, limits: PackageLimits): Promise<Buffer> {
-  const zip = await open(file);
+async function inflateAll(source: ZipSource, appJsonName: string, limits: PackageLimits): Promise<Buffer> {
+  const zip = await source.open();
   let total = 0;
   let appJson: Buffer | undefined;
   await eachEntry(zip, (entry) => {
@@ -182,10 +194,10 @@ function pagesOf(parsed: unknown): string[] {
  * root (or in its single top folder), within `limits`. @returns the mini program's main URL:
  * `/index.html#<first page>`, or `/index.html` when app.json lists no pages.
  */
-export async function inspectPackage(file: string, limits: PackageLimits = PACKAGE_LIMITS): Promise<{ mainUrl: string }> {
-  const appJsonName = await checkCentralDirectory(file, (await fs.promises.stat(file)).size, limits);
+export async function inspectPackage(source: ZipSource, limits: PackageLimits = PACKAGE_LIMITS): Promise<{ mainUrl: string }> {
+  const appJsonName = await checkCentralDirectory(source, limits);
   if (!appJsonName) throw invalid('it has no app.json at its root.');
-  const bytes = await inflateAll(file, appJsonName, limits);
+  const bytes = await inflateAll(source, appJsonName, limits);
   let parsed: unknown;
   try {
     parsed = JSON.parse(bytes.toString('utf8'));

@@ -14,6 +14,8 @@ const STATUS_CODES: Record<number, ErrorCode> = {
 };
 
 export function sendProblem(reply: FastifyReply, e: AppError) {
+  // An error is never cacheable (a CDN in front of the package downloads must not keep a 404, 416 or 429).
+  reply.header('Cache-Control', 'no-store');
   for (const [k, v] of Object.entries(e.headers ?? {})) reply.header(k, v);
   return reply
     .code(e.status)

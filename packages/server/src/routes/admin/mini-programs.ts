@@ -23,7 +23,7 @@ import { NoContent, responses } from '../schemas.js';
 
 const tags = ['mini programs'];
 
-/** The package upload form (multipart/form-data); the zip streams to the store's temporary folder while it is hashed. */
+/** The package upload form (multipart/form-data); the zip streams to the store's staging area while it is hashed. */
 function packageForm(store: PackageStore, maxBytes: number) {
   const packageFile: FileSink<ReceivedFile> = {
     maxBytes,
@@ -33,7 +33,7 @@ function packageForm(store: PackageStore, maxBytes: number) {
         `The package is larger than the limit of ${Math.floor(maxBytes / 1024 / 1024)} MiB (MPOP_MAX_PACKAGE_BYTES).`,
       ),
     receive: (file) => store.receive(file),
-    discard: (file) => store.discard(file.tmpPath),
+    discard: (file) => store.discard(file),
   };
   return Type.Object(
     {

@@ -2,16 +2,11 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { EventsAcceptedSchema, EventsRequestSchema } from '@mpop/contracts';
 import { responses } from '../schemas.js';
 
-export interface EventsRoutesOptions {
-  /** The per-host-app limit of the client API (throws RATE_LIMITED), shared with /resources. */
-  limitHostApp?: (workspaceId: string, appId: string) => void;
-}
-
 /**
  * `POST /client/v1/events`: host apps report downloads, verifications, launches and failures. Registered inside
- * the client API's scope (routes/client/resources.ts), so the same rate limits cover it.
+ * the client API's scope (routes/client/resources.ts), so the same rate limits (per device, per address) cover it.
  */
-const events: FastifyPluginAsyncTypebox<EventsRoutesOptions> = async (app, opts) => {
+const events: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/events',
     {
@@ -24,10 +19,7 @@ const events: FastifyPluginAsyncTypebox<EventsRoutesOptions> = async (app, opts)
         response: responses({ 202: EventsAcceptedSchema }),
       },
     },
-    async (request, reply) => {
-      opts.limitHostApp?.(request.body.workspaceId, request.body.appId);
-      return reply.code(202).send(await app.services.events.record(request.body));
-    },
+    async (request, reply) => reply.code(202).send(await app.services.events.record(request.body)),
   );
 };
 export default events;

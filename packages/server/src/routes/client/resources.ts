@@ -1,33 +1,24 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
 import { ResourcesRequestSchema, ResourcesResponseSchema } from '@mpop/contracts';
-import { AppError } from '../../lib/app-error.js';
-import { RateLimiter } from '../../modules/gate/rate-limiter.js';
+import clientRateLimit from '../../plugins/app/client-rate-limit.js';
 import { responses } from '../schemas.js';
 import eventRoutes from './events.js';
+import packageRoutes from './packages.js';
 
 const tags = ['client API'];
 
-const rateLimited = (seconds: number) =>
-  new AppError('RATE_LIMITED', `Too many requests; try again in ${seconds} seconds.`, { headers: { 'Retry-After': String(seconds) } });
-
 /** The client API host apps call at run time: no session; the host app's identity is checked against the list. */
 const client: FastifyPluginAsyncTypebox = async (app) => {
-  const perAddress = new RateLimiter(app.config.clientRateLimitPerMinute);
-  const perHostApp = new RateLimiter(app.config.clientRateLimitPerMinute);
-
-  app.addHook('onRequest', async (request) => {
-    const wait = perAddress.hit(request.ip);
-    if (wait) throw rateLimited(wait);
+  // Every route of this scope (resources, events, package downloads) is limited per address and, where the body
+  // names one, per device.
+  await app.register(clientRateLimit, {
+    ...app.config.rateLimits,
+    redisUrl: app.config.redisUrl,
+    redisPrefix: app.config.redisPrefix,
   });
 
-  // Inside this scope, so the limits above cover it too.
-  await app.register(eventRoutes, {
-    limitHostApp: (workspaceId, appId) => {
-      const wait = perHostApp.hit(`${workspaceId}\n${appId}`);
-      if (wait) throw rateLimited(wait);
-    },
-  });
+  // Inside this scope, so the limits above cover it too (its body names the host app and the device).
+  await app.register(eventRoutes);
 
   app.post(
     '/resources',
@@ -41,34 +32,9 @@ const client: FastifyPluginAsyncTypebox = async (app) => {
         response: responses({ 200: ResourcesResponseSchema }),
       },
     },
-    async (request) => {
-      const wait = perHostApp.hit(`${request.body.workspaceId}\n${request.body.appId}`);
-      if (wait) throw rateLimited(wait);
-      return { resources: await app.services.gate.resources(request.body) };
-    },
+    async (request) => ({ resources: await app.services.gate.resources(request.body) }),
   );
 
-  app.get(
-    '/packages/:file',
-    {
-      schema: {
-        tags,
-        summary: 'Download a package by its SHA-256 (immutable; ETag, Range)',
-        security: [],
-        params: Type.Object({ file: Type.String({ pattern: '^[0-9a-f]{64}\\.zip$' }) }),
-      },
-    },
-    async (request, reply) => {
-      const sha256 = request.params.file.slice(0, 64);
-      reply.header('ETag', `"${sha256}"`);
-      reply.header('Cache-Control', 'public, max-age=31536000, immutable');
-      if (request.headers['if-none-match'] === `"${sha256}"`) return reply.code(304).send();
-      return reply.sendFile(app.packageStore.relative(sha256), app.packageStore.root, {
-        cacheControl: false,
-        etag: false,
-        lastModified: false,
-      });
-    },
-  );
+  await app.register(packageRoutes);
 };
 export default client;

@@ -1,0 +1,150 @@
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Client, devConfigForm, startApp, type TestApp } from './helpers/app.js';
+import { rsaKey } from './helpers/keys.js';
+
+const REDIS_URL = process.env.MPOP_TEST_REDIS_URL || 'redis://127.0.0.1:6379';
+
+async function redisReachable(): Promise<boolean> {
+  const r = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 2000, enableOfflineQueue: false });
+  r.on('error', () => {});
+  try {
+    await r.connect();
+    return (await r.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    r.disconnect();
+  }
+}
+const redisUp = await redisReachable();
+if (!redisUp) {
+  if (process.env.MPOP_REQUIRE_REDIS === '1') throw new Error(`MPOP_REQUIRE_REDIS=1 but Redis at ${REDIS_URL} is unreachable.`);
+  console.warn(`\n!!! Redis at ${REDIS_URL} is unreachable: the shared rate-limit suites are SKIPPED.\n`);
+}
+
+const LIMITS = { MPOP_RATE_LIMIT_PER_DEVICE: '3', MPOP_RATE_LIMIT_PER_ADDRESS: '5' };
+
+/** A configured host app, so that requests within the limits answer 200. */
+async function hostApp(t: TestApp): Promise<string> {
+  const admin = await Client.signIn(t.app);
+  const { appId } = (
+    await admin.post('/api/v1/host-apps', { name: `Limited ${randomBytes(3).toString('hex')}`, workspaceId: 'rl' })
+  ).json();
+  const res = await admin.put(`/api/v1/host-apps/rl/${appId}/dev-config`, devConfigForm('limited.example.com', rsaKey().pkcs8));
+  expect(res.statusCode).toBe(200);
+  return appId;
+}
+
+const ask = (t: TestApp, appId: string, address: string, deviceId?: string) =>
+  t.app.inject({
+    method: 'POST',
+    url: '/client/v1/resources',
+    remoteAddress: address,
+    payload: { appId, workspaceId: 'rl', platform: 'ios', clientVersion: '1.0', miniPrograms: {}, ...(deviceId ? { deviceId } : {}) },
+  });
+
+function expectLimited(res: Awaited<ReturnType<typeof ask>>) {
+  expect(res.statusCode).toBe(429);
+  expect(res.headers['content-type']).toContain('application/problem+json');
+  expect(res.json()).toMatchObject({ code: 'RATE_LIMITED', status: 429 });
+  const retryAfter = Number(res.headers['retry-after']);
+  expect(retryAfter).toBeGreaterThan(0);
+  expect(retryAfter).toBeLessThanOrEqual(60);
+  expect(res.headers['ratelimit-remaining']).toBe('0');
+}
+
+describe.each([
+  ['in memory', false],
+  ['in Redis', true],
+] as const)('client API rate limits (%s)', (_label, shared) => {
+  // Two instances: with Redis they share the counters, so a client moving between them gains nothing.
+  let a: TestApp;
+  let b: TestApp;
+  let appId: string;
+  const prefix = `mpop-test-${randomBytes(6).toString('hex')}:`;
+
+  beforeAll(async () => {
+    if (shared && !redisUp) return;
+    const env = { ...LIMITS, ...(shared ? { REDIS_URL, MPOP_REDIS_PREFIX: prefix } : {}) };
+    a = await startApp('sqlite', env);
+    b = shared ? await startApp('sqlite', { ...env, DATABASE_URL: a.config.databaseUrl, MPOP_DATA_DIR: a.dataDir }) : a;
+    appId = await hostApp(a);
+  });
+  afterAll(async () => {
+    if (b && b !== a) await b.close();
+    await a?.destroy();
+    if (shared && redisUp) {
+      const r = new Redis(REDIS_URL);
+      const keys = await r.keys(`${prefix}*`);
+      if (keys.length) await r.del(...keys);
+      r.disconnect();
+    }
+  });
+
+  it.skipIf(shared && !redisUp)('limits one device, whatever address and instance it calls from', async () => {
+    const device = `phone-${randomBytes(4).toString('hex')}`;
+    const first = await ask(a, appId, '10.1.0.1', device);
+    expect(first.statusCode).toBe(200);
+    expect(first.headers['ratelimit-limit']).toBe('3');
+    expect(first.headers['ratelimit-remaining']).toBe('2');
+    expect(Number(first.headers['ratelimit-reset'])).toBeGreaterThan(0);
+    expect((await ask(b, appId, '10.1.0.2', device)).statusCode).toBe(200);
+    expect((await ask(a, appId, '10.1.0.3', device)).statusCode).toBe(200);
+    expectLimited(await ask(b, appId, '10.1.0.4', device));
+    // Another device of the same host app, from the same address, is not held back.
+    expect((await ask(a, appId, '10.1.0.4', `${device}-other`)).statusCode).toBe(200);
+  });
+
+  it.skipIf(shared && !redisUp)('limits one address, whatever devices call from it (a carrier NAT gets the configured share)', async () => {
+    const address = `10.2.${randomBytes(1)[0]}.${randomBytes(1)[0]}`;
+    for (let i = 0; i < 5; i++) expect((await ask(i % 2 ? b : a, appId, address, `nat-${i}`)).statusCode).toBe(200);
+    expectLimited(await ask(b, appId, address, 'nat-5'));
+    // Other addresses still pass.
+    expect((await ask(a, appId, '10.3.0.1', 'elsewhere')).statusCode).toBe(200);
+  });
+
+  it.skipIf(shared && !redisUp)('puts no shared cap on a host app unless configured', async () => {
+    for (let i = 0; i < 25; i++) expect((await ask(i % 2 ? b : a, appId, `10.4.0.${i}`, `fleet-${i}`)).statusCode).toBe(200);
+  });
+
+  it.skipIf(shared && !redisUp)('counts requests without a deviceId per address only', async () => {
+    for (let i = 0; i < 5; i++) expect((await ask(a, appId, '10.5.0.1')).statusCode).toBe(200);
+    expectLimited(await ask(b, appId, '10.5.0.1'));
+  });
+});
+
+describe('a shared cap per host app, when configured', () => {
+  let t: TestApp;
+  let appId: string;
+  beforeAll(async () => {
+    t = await startApp('sqlite', { ...LIMITS, MPOP_RATE_LIMIT_PER_HOST_APP: '4' });
+    appId = await hostApp(t);
+  });
+  afterAll(() => t.destroy());
+
+  it('holds all devices of one host app together, and no other host app', async () => {
+    for (let i = 0; i < 4; i++) expect((await ask(t, appId, `10.6.0.${i}`, `d${i}`)).statusCode).toBe(200);
+    expectLimited(await ask(t, appId, '10.6.0.9', 'd9'));
+    const other = await hostApp(t);
+    expect((await ask(t, other, '10.6.0.9', 'd9')).statusCode).toBe(200);
+  });
+});
+
+describe('rate limits turned off', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startApp('sqlite', { MPOP_RATE_LIMIT_PER_DEVICE: '0', MPOP_RATE_LIMIT_PER_ADDRESS: '0' });
+  });
+  afterAll(() => t.destroy());
+
+  it('lets every request through with 0, and sends no RateLimit headers', async () => {
+    const appId = await hostApp(t);
+    for (let i = 0; i < 30; i++) {
+      const res = await ask(t, appId, '10.7.0.1', 'same-device');
+      expect(res.statusCode).toBe(200);
+      expect(res.headers['ratelimit-limit']).toBeUndefined();
+    }
+  });
+});

@@ -1,0 +1,84 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nameKey } from '../src/modules/host-apps/host-app.repository.js';
+import { Client, dialects, startApp, type TestApp } from './helpers/app.js';
+
+const WORDS = ['retail', 'bank', 'travel', 'mall', 'coupon', 'pay', 'food', 'ride'];
+const SPECIAL = ['50%_off', 'star*deal', 'what?now', '[beta] shop', 'back\\slash'];
+
+describe.each(dialects)('admin search at size on %s', (dialect) => {
+  let t: TestApp;
+  let admin: Client;
+  const names: { appId: string; name: string }[] = [];
+
+  beforeAll(async () => {
+    t = await startApp(dialect);
+    admin = await Client.signIn(t.app);
+    const now = new Date().toISOString();
+    const rows = Array.from({ length: 3000 }, (_, i) => {
+      const name = i < SPECIAL.length ? SPECIAL[i] : `${WORDS[i % WORDS.length]} ${WORDS[(i * 7) % WORDS.length]} ${i}`;
+      const appId = (0x1000000000000 + i).toString(16).toUpperCase().slice(-13);
+      names.push({ appId, name });
+      return {
+        appId,
+        workspaceId: 'big',
+        tenantId: 'TENANTAA',
+        name,
+        nameKey: nameKey(name),
+        source: 'manual' as const,
+        createdAt: now,
+        updatedAt: now,
+      };
+    });
+    for (let i = 0; i < rows.length; i += 500)
+      await t.app.db
+        .insertInto('hostApps')
+        .values(rows.slice(i, i + 500))
+        .execute();
+  });
+  afterAll(() => t.destroy());
+
+  /** What the search must answer, computed naively: newest (last inserted) first. */
+  const expected = (query: string) =>
+    names
+      .filter((n) => nameKey(n.name).includes(nameKey(query)) || n.appId === query)
+      .map((n) => n.appId)
+      .reverse();
+
+  it.each(['coupon', 'RIDE pay', 'l 29', 'a', 'ba', '%_', '*', '?', '[beta]', '\\', 'zzz-nothing'])(
+    'finds exactly the names containing %j, counted in full, paged newest first',
+    async (query) => {
+      const want = expected(query);
+      const res = (await admin.get(`/api/v1/host-apps?workspaceId=big&pageSize=100&query=${encodeURIComponent(query)}`)).json();
+      expect(res.total).toBe(want.length);
+      expect(res.items.map((i: { appId: string }) => i.appId)).toEqual(want.slice(0, 100));
+      if (want.length > 100) {
+        const last = Math.ceil(want.length / 100);
+        const deep = (
+          await admin.get(`/api/v1/host-apps?workspaceId=big&pageSize=100&page=${last}&query=${encodeURIComponent(query)}`)
+        ).json();
+        expect(deep.items.map((i: { appId: string }) => i.appId)).toEqual(want.slice((last - 1) * 100));
+      }
+    },
+  );
+
+  it('finds an exact APPID, and a deleted host app no more', async () => {
+    const target = names[1234];
+    const res = (await admin.get(`/api/v1/host-apps?query=${target.appId}`)).json();
+    expect(res.items.map((i: { appId: string }) => i.appId)).toEqual([target.appId]);
+    expect((await admin.delete(`/api/v1/host-apps/big/${target.appId}`)).statusCode).toBe(204);
+    const after = (await admin.get(`/api/v1/host-apps?workspaceId=big&query=${encodeURIComponent(target.name)}`)).json();
+    expect(after.items.map((i: { appId: string }) => i.appId)).not.toContain(target.appId);
+    names.splice(1234, 1);
+  });
+
+  it('has its trigram index', async () => {
+    const found =
+      dialect === 'postgres'
+        ? await sql<{ n: number }>`select count(*)::int as n from pg_indexes where indexname = 'host_apps_name_key_trgm_idx'`.execute(
+            t.app.db,
+          )
+        : await sql<{ n: number }>`select count(*) as n from sqlite_master where name = 'host_apps_fts'`.execute(t.app.db);
+    expect(Number(found.rows[0].n)).toBe(1);
+  });
+});
