@@ -97,7 +97,22 @@ export async function signIn(page: Page, username = ADMIN.username, password = A
   await page.getByLabel('Username').fill(username);
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('button', { name: 'Add App' }).waitFor();
+  await page.getByRole('button', { name: 'Add App' }).first().waitFor();
+}
+
+/** Opens an action of a list row: an inline link, or an item of the row's "More" menu. */
+export async function rowAction(page: Page, row: RegExp, action: string) {
+  const r = page.getByRole('row', { name: row });
+  const inline = r.getByRole('button', { name: action, exact: true });
+  if (await inline.count()) return inline.click();
+  await r.getByRole('button', { name: 'More' }).click();
+  await page.getByRole('menuitem', { name: action, exact: true }).click();
+}
+
+/** Signs out from the user menu. */
+export async function signOut(page: Page) {
+  await page.getByRole('button', { name: /^Account / }).click();
+  await page.getByRole('menuitem', { name: 'Sign Out' }).click();
 }
 
 export const shot = (page: Page, name: string) => {

@@ -4,7 +4,20 @@ import path from 'node:path';
 import { createHash, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from '../packages/server/test/helpers/app.js';
-import { absent, browserAvailable, hasText, hasValue, settled, shot, signIn, startE2E, visible, type E2E } from './helpers.js';
+import {
+  absent,
+  browserAvailable,
+  hasText,
+  hasValue,
+  rowAction,
+  settled,
+  shot,
+  signIn,
+  signOut,
+  startE2E,
+  visible,
+  type E2E,
+} from './helpers.js';
 
 describe.runIf(browserAvailable)('Host App page in Chromium', () => {
   let e: E2E;
@@ -43,7 +56,7 @@ describe.runIf(browserAvailable)('Host App page in Chromium', () => {
 
   it('adds an app, shows the APPID and Tenant ID, and copies them', async () => {
     const { page } = e;
-    await page.getByRole('button', { name: 'Add App' }).click();
+    await page.getByRole('button', { name: 'Add App' }).first().click();
     const dialog = page.getByRole('dialog', { name: 'Add App' });
     await dialog.getByRole('button', { name: 'Confirm' }).click();
     await visible(dialog.getByText('Enter the App name.'));
@@ -70,7 +83,7 @@ describe.runIf(browserAvailable)('Host App page in Chromium', () => {
   it("goes on to the development configuration, where a bad key shows the API's message and changes nothing", async () => {
     const { page } = e;
     await page.getByRole('button', { name: 'Go to Development Configuration' }).click();
-    const dialog = page.getByRole('dialog', { name: /Make development configuration/ });
+    const dialog = page.getByRole('dialog', { name: /Make Development Configuration/ });
     await dialog.getByLabel('Virtual Domain').fill('Mini.Retail.Example.COM');
     await dialog.locator('input[type=file]').setInputFiles(ecFile);
     await dialog.getByRole('button', { name: 'Confirm' }).click();
@@ -102,7 +115,7 @@ describe.runIf(browserAvailable)('Host App page in Chromium', () => {
 
   it('works from the keyboard: Enter in the Add App dialog confirms it', async () => {
     const { page } = e;
-    await page.getByRole('button', { name: 'Add App' }).click();
+    await page.getByRole('button', { name: 'Add App' }).first().click();
     const dialog = page.getByRole('dialog', { name: 'Add App' });
     await dialog.getByLabel('App name').fill('Keyboard App');
     await dialog.getByLabel('workspaceId').press('Enter');
@@ -114,10 +127,7 @@ describe.runIf(browserAvailable)('Host App page in Chromium', () => {
 
   it('shows the basic information with copy buttons', async () => {
     const { page } = e;
-    await page
-      .getByRole('row', { name: /Retail Super App/ })
-      .getByRole('button', { name: 'View Basic Information' })
-      .click();
+    await rowAction(page, /Retail Super App/, 'View Basic Information');
     const dialog = page.getByRole('dialog', { name: 'Basic Information' });
     await hasText(dialog.getByTestId('info-app-id'), created.appId);
     await hasText(dialog.getByTestId('info-tenant-id'), created.tenantId);
@@ -150,12 +160,12 @@ describe.runIf(browserAvailable)('Host App page in Chromium', () => {
   it('deletes only after a second confirmation that names the app (and a cancel keeps it)', async () => {
     const { page } = e;
     const row = () => page.getByRole('row', { name: /Bank of Tomorrow/ });
-    await row().getByRole('button', { name: 'Delete' }).click();
+    await rowAction(page, /Bank of Tomorrow/, 'Delete');
     const confirm = page.getByRole('dialog').filter({ hasText: 'Delete the app "Bank of Tomorrow"?' });
     await visible(confirm);
     await confirm.getByRole('button', { name: 'Cancel' }).click();
     await visible(row());
-    await row().getByRole('button', { name: 'Delete' }).click();
+    await rowAction(page, /Bank of Tomorrow/, 'Delete');
     await page
       .getByRole('dialog')
       .filter({ hasText: 'Delete the app "Bank of Tomorrow"?' })
@@ -170,10 +180,10 @@ describe.runIf(browserAvailable)('Host App page in Chromium', () => {
   it('switches to Simplified Chinese', async () => {
     const { page } = e;
     await page.getByText('中文').click();
-    await visible(page.getByRole('button', { name: '添加应用' }));
-    await visible(page.getByRole('button', { name: '一键同步 mPaaS 后台应用' }));
+    await visible(page.getByRole('button', { name: '添加应用' }).first());
+    await visible(page.getByRole('button', { name: '一键同步 mPaaS 后台应用' }).first());
     await page.getByText('EN', { exact: true }).click();
-    await visible(page.getByRole('button', { name: 'Add App' }));
+    await visible(page.getByRole('button', { name: 'Add App' }).first());
   });
 
   it('sends the user back to sign in when the session ends, then back to the page', async () => {
@@ -188,13 +198,13 @@ describe.runIf(browserAvailable)('Host App page in Chromium', () => {
     await page.getByLabel('Password').fill('admin-password-123');
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.waitForURL(/\/host-apps/);
-    await visible(page.getByRole('button', { name: 'Add App' }));
+    await visible(page.getByRole('button', { name: 'Add App' }).first());
   });
 
   it('signs out: the cookie stops working and the sign-in page shows', async () => {
     const { page, context } = e;
     const cookie = (await context.cookies()).find((c) => c.name === 'mpop_session')!;
-    await page.getByRole('button', { name: 'Sign out' }).click();
+    await signOut(page);
     await page.waitForURL(/\/sign-in/);
     await visible(page.getByRole('button', { name: 'Sign in' }));
     const after = await e.server.app.inject({ method: 'GET', url: '/api/v1/session', headers: { cookie: `mpop_session=${cookie.value}` } });

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, devConfigForm } from '../packages/server/test/helpers/app.js';
 import { miniProgramZip, packageForm } from '../packages/server/test/helpers/packages.js';
-import { browserAvailable, hasText, shot, signIn, startE2E, visible, type E2E } from './helpers.js';
+import { browserAvailable, hasText, rowAction, shot, signIn, startE2E, visible, type E2E } from './helpers.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const run = promisify(execFile);
@@ -79,8 +79,8 @@ describe.runIf(browserAvailable)('host app integration kit in Chromium', () => {
     expect(await info.locator('a.ant-btn, button').filter({ hasText: 'Download config file' }).first().isDisabled()).toBe(true);
     await info.getByRole('button', { name: 'Close' }).last().click();
 
-    await row.getByRole('button', { name: 'Make development configuration' }).click();
-    const make = page.getByRole('dialog', { name: /Make development configuration/ });
+    await rowAction(page, /Kit Travel/, 'Make Development Configuration');
+    const make = page.getByRole('dialog', { name: /Make development configuration/i });
     await make.getByLabel('Virtual Domain').fill('mini.travel.example.com');
     await make.locator('input[type=file]').setInputFiles(keyFile);
     await make.getByRole('button', { name: 'Confirm' }).click();

@@ -5,7 +5,7 @@ import { createHash, generateKeyPairSync, verify } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, devConfigForm } from '../packages/server/test/helpers/app.js';
 import { miniProgramZip } from '../packages/server/test/helpers/packages.js';
-import { absent, browserAvailable, eventually, hasText, shot, signIn, startE2E, visible, type E2E } from './helpers.js';
+import { absent, browserAvailable, eventually, hasText, rowAction, shot, signIn, startE2E, visible, type E2E } from './helpers.js';
 
 describe.runIf(browserAvailable)('Mini programs in the console, through to the client API', () => {
   let e: E2E;
@@ -43,7 +43,7 @@ describe.runIf(browserAvailable)('Mini programs in the console, through to the c
     expect(miniProgramId).toMatch(/^\d{16}$/);
 
     await row.getByRole('button', { name: 'Upload package' }).click();
-    const up = page.getByRole('dialog', { name: /Upload package/ });
+    const up = page.getByRole('dialog', { name: /Upload package/i });
     await up.getByLabel('Version', { exact: true }).fill('1.0.0');
     await up.locator('input[type=file]').setInputFiles(zipFile);
     await up.getByRole('button', { name: 'Confirm' }).click();
@@ -52,7 +52,7 @@ describe.runIf(browserAvailable)('Mini programs in the console, through to the c
     await up.getByRole('button', { name: 'Confirm' }).click();
     const versions = page.getByRole('dialog', { name: /Versions/ });
     await visible(versions.getByRole('row', { name: /1\.0\.0\.1/ }));
-    await hasText(versions.getByRole('row', { name: /1\.0\.0\.1/ }), /uploaded.*\/index\.html#pages\/coupons\/list/);
+    await hasText(versions.getByRole('row', { name: /1\.0\.0\.1/ }), /uploaded.*\/index\.html#pages\/coupons\/list/i);
     await versions
       .getByRole('row', { name: /1\.0\.0\.1/ })
       .getByRole('button', { name: 'Release' })
@@ -63,7 +63,7 @@ describe.runIf(browserAvailable)('Mini programs in the console, through to the c
     const confirm = page.getByRole('dialog').filter({ hasText: 'Release 1.0.0.1?' });
     await visible(confirm.getByText('Every device of every authorised host app gets 1.0.0.1 on its next request.'));
     await confirm.getByRole('button', { name: 'Release' }).click();
-    await hasText(versions.getByRole('row', { name: /1\.0\.0\.1/ }), /released/);
+    await hasText(versions.getByRole('row', { name: /1\.0\.0\.1/ }), /released/i);
     // The released version cannot be released again.
     await eventually(() =>
       versions
@@ -79,11 +79,8 @@ describe.runIf(browserAvailable)('Mini programs in the console, through to the c
   it('authorises it for a host app from the Host App page; the host app then gets a package it can verify', async () => {
     const { page } = e;
     await page.getByRole('menuitem', { name: 'Host App' }).click();
-    await page
-      .getByRole('row', { name: /Wallet/ })
-      .getByRole('button', { name: 'Mini programs' })
-      .click();
-    const dialog = page.getByRole('dialog', { name: /Mini programs · Wallet/ });
+    await rowAction(page, /Wallet/, 'Mini Programs');
+    const dialog = page.getByRole('dialog', { name: /Mini programs · Wallet/i });
     await dialog.getByLabel('Mini program to authorise').click();
     await page.locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: 'Coupons' }).click();
     await dialog.getByRole('button', { name: 'Authorise' }).click();

@@ -32,7 +32,7 @@ describe.runIf(browserAvailable)('Sync mPaaS Backend Apps with One Click, in Chr
 
   it('syncs an app in two picks and a Confirm; the row shows it as from mPaaS', async () => {
     const { page } = e;
-    await page.getByRole('button', { name: 'Sync mPaaS Backend Apps with One Click' }).click();
+    await page.getByRole('button', { name: 'Sync mPaaS Backend Apps with One Click' }).first().click();
     const dialog = page.getByRole('dialog', { name: 'Sync mPaaS Backend Apps with One Click' });
     await dialog.getByRole('button', { name: 'Confirm' }).click();
     await visible(dialog.getByText('Select an mPaaS App.'));
@@ -48,7 +48,7 @@ describe.runIf(browserAvailable)('Sync mPaaS Backend Apps with One Click, in Chr
 
   it('shows pairs that are already synced as such', async () => {
     const { page } = e;
-    await page.getByRole('button', { name: 'Sync mPaaS Backend Apps with One Click' }).click();
+    await page.getByRole('button', { name: 'Sync mPaaS Backend Apps with One Click' }).first().click();
     await pick('mPaaS App', 'Retail Super App');
     await page.getByRole('dialog').getByLabel('Workspace').click();
     const option = page.locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: 'Production' });
@@ -62,7 +62,7 @@ describe.runIf(browserAvailable)('Sync mPaaS Backend Apps with One Click, in Chr
   it("shows the backend's failure in the dialog and creates nothing", async () => {
     const { page } = e;
     fake.mode = 'error';
-    await page.getByRole('button', { name: 'Sync mPaaS Backend Apps with One Click' }).click();
+    await page.getByRole('button', { name: 'Sync mPaaS Backend Apps with One Click' }).first().click();
     const dialog = page.getByRole('dialog', { name: 'Sync mPaaS Backend Apps with One Click' });
     await hasText(dialog.getByRole('alert'), /under maintenance/);
     fake.mode = 'ok';

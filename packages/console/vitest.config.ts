@@ -8,6 +8,6 @@ export default defineProject({
     include: ['src/**/*.test.tsx'],
     environment: 'jsdom',
     setupFiles: ['src/test/setup.ts'],
-    testTimeout: 20_000,
+    testTimeout: 120_000,
   },
 });

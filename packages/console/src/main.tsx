@@ -1,17 +1,25 @@
+import 'antd/dist/reset.css';
 import { lazy, StrictMode, Suspense } from 'react';
 import { createRoot } from 'react-dom/client';
-import { App as AntApp, ConfigProvider } from 'antd';
+import { ConfigProvider, Spin } from 'antd';
 import enUS from 'antd/locale/en_US';
 import zhCN from 'antd/locale/zh_CN';
 import { BrowserRouter, Navigate, Route, Routes } from 'react-router';
 import { I18nProvider, useI18n } from './i18n/i18n';
 import { SessionProvider } from './auth/use-session';
-import { SignInPage } from './auth/SignInPage';
-import { AppLayout } from './layout/AppLayout';
-import { HostAppPage } from './pages/host-apps/HostAppPage';
-import { MiniProgramsPage } from './pages/mini-programs/MiniProgramsPage';
-import { NotFoundPage } from './layout/NotFoundPage';
 
+// Every screen is its own chunk: the sign-in page loads only what it shows, the Host App page only what it needs.
+const named = <K extends string, M extends Record<K, React.ComponentType>>(load: () => Promise<M>, name: K) =>
+  lazy(() => load().then((m) => ({ default: m[name] })));
+const SignInPage = named(() => import('./auth/SignInPage'), 'SignInPage');
+const AppLayout = named(() => import('./layout/AppLayout'), 'AppLayout');
+const HostAppPage = named(() => import('./pages/host-apps/HostAppPage'), 'HostAppPage');
+const MiniProgramsPage = named(() => import('./pages/mini-programs/MiniProgramsPage'), 'MiniProgramsPage');
+const UsersPage = named(() => import('./pages/users/UsersPage'), 'UsersPage');
+const TokensPage = named(() => import('./pages/tokens/TokensPage'), 'TokensPage');
+const AuditLogPage = named(() => import('./pages/audit/AuditLogPage'), 'AuditLogPage');
+const SigningJobsPage = named(() => import('./pages/signing-jobs/SigningJobsPage'), 'SigningJobsPage');
+const NotFoundPage = named(() => import('./layout/NotFoundPage'), 'NotFoundPage');
 // Lazy: the chart library it uses stays out of the initial bundle.
 const AdoptionPage = lazy(() => import('./pages/adoption/AdoptionPage'));
 
@@ -19,29 +27,26 @@ function Root() {
   const { lang } = useI18n();
   return (
     <ConfigProvider locale={lang === 'zh' ? zhCN : enUS}>
-      <AntApp>
-        <SessionProvider>
-          <BrowserRouter>
+      <SessionProvider>
+        <BrowserRouter>
+          <Suspense fallback={<Spin fullscreen />}>
             <Routes>
               <Route path="/sign-in" element={<SignInPage />} />
               <Route element={<AppLayout />}>
                 <Route index element={<Navigate to="/host-apps" replace />} />
                 <Route path="/host-apps" element={<HostAppPage />} />
                 <Route path="/mini-programs" element={<MiniProgramsPage />} />
-                <Route
-                  path="/mini-programs/:id/adoption"
-                  element={
-                    <Suspense fallback={null}>
-                      <AdoptionPage />
-                    </Suspense>
-                  }
-                />
+                <Route path="/mini-programs/:id/adoption" element={<AdoptionPage />} />
+                <Route path="/users" element={<UsersPage />} />
+                <Route path="/tokens" element={<TokensPage />} />
+                <Route path="/audit-log" element={<AuditLogPage />} />
+                <Route path="/signing-jobs" element={<SigningJobsPage />} />
                 <Route path="*" element={<NotFoundPage />} />
               </Route>
             </Routes>
-          </BrowserRouter>
-        </SessionProvider>
-      </AntApp>
+          </Suspense>
+        </BrowserRouter>
+      </SessionProvider>
     </ConfigProvider>
   );
 }

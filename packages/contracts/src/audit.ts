@@ -1,38 +1,8 @@
 import { type Static, Type } from 'typebox';
 import { PageQuerySchema, TimestampSchema } from './common.js';
+import { AuditActions } from './constants.js';
 
-/**
- * Every action the audit log records: the closed list that `AuditRepository.record` takes and the audit list's
- * `action` filter accepts. A new kind of change adds one line here.
- */
-export const AuditActions = [
-  'session.created',
-  'session.deleted',
-  'session.failed',
-  'user.created',
-  'user.deleted',
-  'user.updated',
-  'token.created',
-  'token.revoked',
-  'host-app.created',
-  'host-app.synced',
-  'host-app.deleted',
-  'host-app.updated',
-  'host-app.enabled',
-  'host-app.disabled',
-  'host-app.dev-config.set',
-  'mini-program.created',
-  'mini-program.package.uploaded',
-  'mini-program.released',
-  'mini-program.rollout.changed',
-  'mini-program.rolled-back',
-  'mini-program.taken-down',
-  'mini-program.authorized',
-  'mini-program.revoked',
-  'master-key.rotated',
-  'installation.restored',
-] as const;
-export type AuditAction = (typeof AuditActions)[number];
+/** What was done: one of the closed list `AuditActions` (constants.ts), the list `AuditRepository.record` takes. */
 export const AuditActionSchema = Type.Enum([...AuditActions], { description: 'What was done (`<resource>.<verb>`).' });
 
 export const AuditEventSchema = Type.Object({
@@ -47,7 +17,18 @@ export const AuditEventSchema = Type.Object({
 });
 export type AuditEvent = Static<typeof AuditEventSchema>;
 
+/** The filters of the audit log, shared by the JSON list and the CSV export. */
+export const AuditFilterSchema = Type.Object({
+  action: Type.Optional(AuditActionSchema),
+  actor: Type.Optional(Type.String({ maxLength: 128, description: 'part of the actor, case-insensitive' })),
+  target: Type.Optional(Type.String({ maxLength: 256, description: 'part of the target, case-insensitive' })),
+  from: Type.Optional(Type.String({ format: 'date-time', description: 'events at or after this instant (ISO 8601)' })),
+  to: Type.Optional(Type.String({ format: 'date-time', description: 'events before this instant (ISO 8601)' })),
+});
+export type AuditFilter = Static<typeof AuditFilterSchema>;
+
 export const AuditQuerySchema = Type.Object({
   ...PageQuerySchema.properties,
-  action: Type.Optional(AuditActionSchema),
+  ...AuditFilterSchema.properties,
 });
+export type AuditQuery = Static<typeof AuditQuerySchema>;

@@ -1,12 +1,12 @@
 import { Type, type Static } from 'typebox';
 import { TimestampSchema } from './common.js';
 
-export const Roles = ['admin', 'operator', 'viewer'] as const;
-export type Role = (typeof Roles)[number];
+import { USERNAME_PATTERN } from './constants.js';
+
 export const RoleSchema = Type.Union([Type.Literal('admin'), Type.Literal('operator'), Type.Literal('viewer')]);
 
 export const UsernameSchema = Type.String({
-  pattern: '^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$',
+  pattern: USERNAME_PATTERN,
   description: '1..64 of letters, digits, . _ @ -',
 });
 export const PasswordSchema = Type.String({ minLength: 12, maxLength: 256, description: 'at least 12 characters' });
@@ -29,11 +29,13 @@ export type SessionUser = Static<typeof SessionUserSchema>;
 export const SessionSchema = Type.Object({ user: SessionUserSchema });
 export type Session = Static<typeof SessionSchema>;
 
+/** A console user. `disabled` users cannot sign in, and their sessions and tokens stop working. */
 export const UserSchema = Type.Object({
   username: Type.String(),
   role: RoleSchema,
   /** Created by single sign-on: signs in only through the identity provider, which also sets the role. */
   sso: Type.Boolean(),
+  disabled: Type.Boolean(),
   createdAt: TimestampSchema,
 });
 export type User = Static<typeof UserSchema>;
@@ -43,6 +45,26 @@ export const CreateUserBodySchema = Type.Object(
   { additionalProperties: false },
 );
 export type CreateUserBody = Static<typeof CreateUserBodySchema>;
+export const UserParamsSchema = Type.Object({ username: Type.String({ minLength: 1, maxLength: 64 }) });
+/**
+ * `PATCH /api/v1/users/{username}` (admin): change the role, disable or enable, or set a new password (which ends
+ * the user's sessions). The last enabled admin can be neither demoted nor disabled (409 `LAST_ADMIN`).
+ */
+export const UpdateUserBodySchema = Type.Object(
+  {
+    role: Type.Optional(RoleSchema),
+    disabled: Type.Optional(Type.Boolean()),
+    password: Type.Optional(PasswordSchema),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+export type UpdateUserBody = Static<typeof UpdateUserBodySchema>;
+/** `PUT /api/v1/session/password`: the signed-in user's own password; their other sessions end. */
+export const ChangePasswordBodySchema = Type.Object(
+  { currentPassword: Type.String({ minLength: 1, maxLength: 256 }), newPassword: PasswordSchema },
+  { additionalProperties: false },
+);
+export type ChangePasswordBody = Static<typeof ChangePasswordBodySchema>;
 
 export const TokenSchema = Type.Object({
   id: Type.String(),
@@ -50,15 +72,26 @@ export const TokenSchema = Type.Object({
   role: RoleSchema,
   createdBy: Type.String(),
   createdAt: TimestampSchema,
-  lastUsedAt: Type.Union([TimestampSchema, Type.Null()]),
+  lastUsedAt: Type.Union([TimestampSchema, Type.Null()], { description: 'last use, to the minute' }),
+  expiresAt: Type.Union([TimestampSchema, Type.Null()], { description: 'null: never expires' }),
 });
 export type Token = Static<typeof TokenSchema>;
 export const TokenListSchema = Type.Object({ items: Type.Array(TokenSchema) });
 export const CreateTokenBodySchema = Type.Object(
-  { name: Type.String({ minLength: 1, maxLength: 64 }), role: Type.Optional(RoleSchema) },
+  {
+    name: Type.String({ minLength: 1, maxLength: 64 }),
+    role: Type.Optional(RoleSchema),
+    expiresAt: Type.Optional(TimestampSchema),
+  },
   { additionalProperties: false },
 );
 export type CreateTokenBody = Static<typeof CreateTokenBodySchema>;
 /** The only answer that ever carries the token itself. */
-export const CreatedTokenSchema = Type.Object({ id: Type.String(), name: Type.String(), role: RoleSchema, token: Type.String() });
+export const CreatedTokenSchema = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  role: RoleSchema,
+  expiresAt: Type.Union([TimestampSchema, Type.Null()]),
+  token: Type.String(),
+});
 export type CreatedToken = Static<typeof CreatedTokenSchema>;

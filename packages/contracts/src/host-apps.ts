@@ -1,7 +1,7 @@
 import { Type, type Static } from 'typebox';
 import { PageQuerySchema, TimestampSchema } from './common.js';
+import { WORKSPACE_ID_PATTERN } from './constants.js';
 
-export const WORKSPACE_ID_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$';
 /** mPaaS AppIds are upper-case alphanumerics; ours are 13 hex digits. Accept both, reject anything path-like. */
 export const APP_ID_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$';
 export const NAME_MAX = 64;
@@ -79,8 +79,7 @@ export const DevConfigSchema = Type.Object({
 });
 export type DevConfig = Static<typeof DevConfigSchema>;
 
-/** Limits of the development configuration upload. */
-export const PRIVATE_KEY_MAX_BYTES = 16 * 1024;
+/** Limits of the development configuration upload (the key file's: PRIVATE_KEY_MAX_BYTES in constants.ts). */
 export const VIRTUAL_DOMAIN_MAX = 253;
 
 export const MpaasAppSchema = Type.Object({

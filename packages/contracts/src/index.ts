@@ -1,3 +1,4 @@
+export * from './constants.js';
 export * from './errors.js';
 export * from './common.js';
 export * from './auth.js';
@@ -6,3 +7,4 @@ export * from './host-apps.js';
 export * from './mini-programs.js';
 export * from './integration.js';
 export * from './releases.js';
+export * from './signing-jobs.js';

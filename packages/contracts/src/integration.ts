@@ -1,6 +1,7 @@
 import { Type, type Static } from 'typebox';
-import { APP_ID_PATTERN, WORKSPACE_ID_PATTERN } from './host-apps.js';
-import { DEVICE_ID_PATTERN, MINI_PROGRAM_ID_PATTERN, PACKAGE_VERSION_PATTERN } from './mini-programs.js';
+import { PACKAGE_VERSION_PATTERN, WORKSPACE_ID_PATTERN } from './constants.js';
+import { APP_ID_PATTERN } from './host-apps.js';
+import { DEVICE_ID_PATTERN, MINI_PROGRAM_ID_PATTERN } from './mini-programs.js';
 
 /** How long a replaced key's public half stays in the config file after a new key is uploaded. */
 export const PREVIOUS_KEY_LISTED_DAYS = 30;

@@ -1,8 +1,8 @@
 import { Type, type Static } from 'typebox';
 import { TimestampSchema } from './common.js';
+import { PACKAGE_VERSION_PATTERN } from './constants.js';
 
 export const MINI_PROGRAM_ID_PATTERN = '^[0-9]{16}$';
-export const PACKAGE_VERSION_PATTERN = '^[0-9]{1,9}(\\.[0-9]{1,9}){3}$';
 export const CLIENT_VERSION_PATTERN = '^[0-9]{1,9}(\\.[0-9]{1,9}){0,3}$';
 /** A device ID as host apps send it in the client API and operators list it in a release's whitelist. */
 export const DEVICE_ID_PATTERN = '^[A-Za-z0-9._:-]{1,128}$';

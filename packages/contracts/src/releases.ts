@@ -1,6 +1,7 @@
 import { type Static, Type } from 'typebox';
 import { TimestampSchema } from './common.js';
-import { DEVICE_ID_PATTERN, MINI_PROGRAM_ID_PATTERN, PACKAGE_VERSION_PATTERN } from './mini-programs.js';
+import { PACKAGE_VERSION_PATTERN } from './constants.js';
+import { DEVICE_ID_PATTERN, MINI_PROGRAM_ID_PATTERN } from './mini-programs.js';
 
 /** The most device IDs one release may whitelist. */
 export const MAX_WHITELIST_DEVICES = 100_000;

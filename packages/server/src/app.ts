@@ -23,6 +23,8 @@ import { resolveMasterKey, verifyMasterKey } from './lib/master-key.js';
 import { ensurePrivateDir } from './lib/private-files.js';
 import { AuthService } from './modules/auth/auth.service.js';
 import { OidcService } from './modules/auth/oidc.service.js';
+import { TokenService } from './modules/auth/token.service.js';
+import { UserService } from './modules/auth/user.service.js';
 import { HostAppService } from './modules/host-apps/host-app.service.js';
 import { FileDirectory } from './modules/mpaas/file-directory.js';
 import { UnconfiguredDirectory, type MpaasDirectory } from './modules/mpaas/mpaas-directory.js';
@@ -54,12 +56,15 @@ import mpaasRoutes from './routes/admin/mpaas.js';
 import miniProgramRoutes from './routes/admin/mini-programs.js';
 import adoptionRoutes from './routes/admin/adoption.js';
 import releaseRoutes from './routes/admin/releases.js';
+import signingJobRoutes from './routes/admin/signing-jobs.js';
 import clientRoutes from './routes/client/resources.js';
 
 export interface Services {
   auth: AuthService;
   /** Single sign-on, when MPOP_OIDC_* configure it. */
   oidc?: OidcService;
+  users: UserService;
+  tokens: TokenService;
   hostApps: HostAppService;
   mpaasSync: MpaasSyncService;
   miniPrograms: MiniProgramService;
@@ -166,6 +171,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const services: Services = {
     auth,
     oidc: config.oidc && new OidcService(handle.db, box, auth, config.oidc, config.publicUrl),
+    users: new UserService(handle.db),
+    tokens: new TokenService(handle.db),
     hostApps,
     mpaasSync: new MpaasSyncService(handle.db, mpaasDirectory(config), hostApps),
     miniPrograms: new MiniProgramService(handle.db, packageStore, signer, changes),
@@ -233,6 +240,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       await api.register(miniProgramRoutes);
       await api.register(adoptionRoutes);
       await api.register(releaseRoutes);
+      await api.register(signingJobRoutes);
     },
     { prefix: '/api/v1' },
   );
@@ -279,9 +287,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 /** Creates the bootstrap admin if configured; otherwise tells the operator how to make the first one. */
 export async function ensureFirstAdmin(app: FastifyInstance): Promise<void> {
   const { config, services } = app;
-  if (await services.auth.bootstrapAdmin(config.adminUsername, config.adminPassword)) {
+  if (await services.users.bootstrapAdmin(config.adminUsername, config.adminPassword)) {
     app.log.info({ username: config.adminUsername }, 'created the first admin from MPOP_ADMIN_USERNAME');
-  } else if (!(await services.auth.hasUsers())) {
+  } else if (!(await services.users.hasUsers())) {
     // The command must work as printed: with the database (and data dir) this server uses, never a password.
     const env = [`DATABASE_URL='${redactDatabaseUrl(config.databaseUrl)}'`];
     if (config.dataDir !== path.resolve('data')) env.push(`MPOP_DATA_DIR='${config.dataDir}'`);

@@ -8,7 +8,7 @@ import { lockSqlite } from './db/sqlite-lock.js';
 import { isChangeMessage } from './lib/cluster-ipc-transport.js';
 import { stdoutDestination } from './lib/log-destination.js';
 import { explainStartupError } from './lib/startup-errors.js';
-import { AuthService } from './modules/auth/auth.service.js';
+import { UserService } from './modules/auth/user.service.js';
 
 /** How long a shutdown may take before the process exits anyway. */
 const SHUTDOWN_LIMIT_MS = 15_000;
@@ -99,7 +99,7 @@ async function primary(config: Config) {
   const handle = connectDatabase(config.databaseUrl);
   try {
     await migrateToLatest(handle.db, handle.dialect, (message) => log('warn', message));
-    if (await new AuthService(handle.db, config.sessionTtlMs).bootstrapAdmin(config.adminUsername, config.adminPassword))
+    if (await new UserService(handle.db).bootstrapAdmin(config.adminUsername, config.adminPassword))
       log('info', 'created the first admin from MPOP_ADMIN_USERNAME', { username: config.adminUsername });
   } finally {
     await handle.db.destroy();

@@ -173,9 +173,10 @@ describe.each(dialects)('signing in, users and tokens on %s', (dialect) => {
       }
     });
 
-    it('keeps the last admin', async () => {
+    it('keeps the last admin (409 LAST_ADMIN)', async () => {
       const res = await admin.delete('/api/v1/users/admin');
-      expect(res.statusCode).toBe(403);
+      expect(res.statusCode).toBe(409);
+      expect(res.json().code).toBe('LAST_ADMIN');
       expect((await admin.get('/api/v1/session')).statusCode).toBe(200);
     });
   });

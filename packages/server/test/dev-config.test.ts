@@ -75,6 +75,8 @@ describe.each(dialects)('development configuration on %s', (dialect) => {
       const problem = res.json();
       expect(problem.code).toBe(code);
       expect(problem.detail.length).toBeGreaterThan(20);
+      // The problem names the form field it concerns, so the console shows it under the key file.
+      expect(problem.errors).toEqual([{ path: 'privateKey', message: problem.detail }]);
       const uploaded = file();
       for (const line of typeof uploaded === 'string' ? pemBody(uploaded) : []) expect(res.body).not.toContain(line);
       expect(res.body).not.toMatch(/MII[A-Za-z0-9+/]{20}/);

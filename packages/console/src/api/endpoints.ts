@@ -1,54 +1,67 @@
 import type {
+  AuditEvent,
+  AuditFilter,
+  AuthorizedMiniProgram,
+  ChangePasswordBody,
+  CreatedToken,
   CreateHostAppBody,
+  CreateTokenBody,
+  CreateUserBody,
   DevConfig,
   HostApp,
   HostAppList,
   HostAppListQuery,
+  MiniProgram,
   MpaasAppList,
   MpaasWorkspaceList,
+  Package,
+  PageOf,
   Session,
   SessionOptions,
   SignInBody,
+  SigningJob,
+  SigningJobList,
   SyncHostAppBody,
+  Token,
   UpdateHostAppBody,
-  MiniProgram,
-  Package,
-  AuthorizedMiniProgram,
+  UpdateUserBody,
+  User,
 } from '@mpop/contracts';
 import { request } from './client';
 
-/** Progress of signing a release or authorisation for host apps (GET /api/v1/signing-jobs). */
-export interface SigningJob {
-  id: string;
-  status: 'running' | 'done' | 'failed';
-  total: number;
-  done: number;
-  error: string | null;
-}
+export type { SigningJob };
 
-/** One typed function per endpoint; shapes come from @mpop/contracts, never copied by hand. */
+/** One typed function per endpoint; shapes come from @mpop/contracts, never copied by hand. Reads take a signal. */
 const hostAppPath = (workspaceId: string, appId: string) =>
   `/api/v1/host-apps/${encodeURIComponent(workspaceId)}/${encodeURIComponent(appId)}`;
 
+/** `?a=1&b=x`, leaving out empty values. */
+export function queryString(q: object): string {
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(q)) if (v !== undefined && v !== null && v !== '') params.set(k, String(v));
+  const s = params.toString();
+  return s ? `?${s}` : '';
+}
+
+const get = <T>(url: string, signal?: AbortSignal) => request<T>('GET', url, undefined, { signal });
+
 export const api = {
   signIn: (body: SignInBody) => request<Session>('POST', '/api/v1/session', body),
-  sessionOptions: () => request<SessionOptions>('GET', '/api/v1/session/options'),
+  sessionOptions: (signal?: AbortSignal) => get<SessionOptions>('/api/v1/session/options', signal),
   /** Where "Sign in with SSO" sends the browser (a navigation, not a fetch: the provider's pages follow). */
   ssoStartUrl: (next: string) => `/api/v1/session/oidc/start?next=${encodeURIComponent(next)}`,
-  session: () => request<Session>('GET', '/api/v1/session'),
+  session: (signal?: AbortSignal) => get<Session>('/api/v1/session', signal),
   signOut: () => request<void>('DELETE', '/api/v1/session'),
+  changePassword: (body: ChangePasswordBody) => request<void>('PUT', '/api/v1/session/password', body),
 
-  listHostApps: (q: HostAppListQuery) => {
-    const params = new URLSearchParams();
-    for (const [k, v] of Object.entries(q)) if (v !== undefined && v !== '') params.set(k, String(v));
-    return request<HostAppList>('GET', `/api/v1/host-apps?${params}`);
-  },
+  listHostApps: (q: HostAppListQuery, signal?: AbortSignal) => get<HostAppList>(`/api/v1/host-apps${queryString(q)}`, signal),
   createHostApp: (body: CreateHostAppBody) => request<HostApp>('POST', '/api/v1/host-apps', body),
-  getHostApp: (workspaceId: string, appId: string) => request<HostApp>('GET', hostAppPath(workspaceId, appId)),
+  getHostApp: (workspaceId: string, appId: string, signal?: AbortSignal) => get<HostApp>(hostAppPath(workspaceId, appId), signal),
   deleteHostApp: (workspaceId: string, appId: string) => request<void>('DELETE', hostAppPath(workspaceId, appId)),
   updateHostApp: (workspaceId: string, appId: string, body: UpdateHostAppBody) =>
     request<HostApp>('PATCH', hostAppPath(workspaceId, appId), body),
-  getDevConfig: (workspaceId: string, appId: string) => request<DevConfig>('GET', `${hostAppPath(workspaceId, appId)}/dev-config`),
+  getDevConfig: (workspaceId: string, appId: string, signal?: AbortSignal) =>
+    get<DevConfig>(`${hostAppPath(workspaceId, appId)}/dev-config`, signal),
   setDevConfig: (workspaceId: string, appId: string, virtualDomain: string, keyFile?: File) => {
     const form = new FormData();
     form.append('virtualDomain', virtualDomain);
@@ -57,18 +70,34 @@ export const api = {
   },
   publicKeyUrl: (workspaceId: string, appId: string) => `${hostAppPath(workspaceId, appId)}/dev-config/public-key`,
 
-  mpaasApps: () => request<MpaasAppList>('GET', '/api/v1/mpaas/apps'),
-  mpaasWorkspaces: () => request<MpaasWorkspaceList>('GET', '/api/v1/mpaas/workspaces'),
+  mpaasApps: (signal?: AbortSignal) => get<MpaasAppList>('/api/v1/mpaas/apps', signal),
+  mpaasWorkspaces: (signal?: AbortSignal) => get<MpaasWorkspaceList>('/api/v1/mpaas/workspaces', signal),
   syncHostApp: (body: SyncHostAppBody) => request<HostApp>('POST', '/api/v1/host-apps/sync', body),
 
-  listMiniPrograms: () => request<{ items: MiniProgram[] }>('GET', '/api/v1/mini-programs'),
+  listMiniPrograms: (signal?: AbortSignal) => get<{ items: MiniProgram[] }>('/api/v1/mini-programs', signal),
   createMiniProgram: (body: { name: string; miniProgramId?: string }) => request<MiniProgram>('POST', '/api/v1/mini-programs', body),
-  listPackages: (id: string) => request<{ items: Package[] }>('GET', `/api/v1/mini-programs/${id}/packages`),
-  signingJobs: () => request<{ items: SigningJob[] }>('GET', '/api/v1/signing-jobs'),
-  authorizedMiniPrograms: (workspaceId: string, appId: string) =>
-    request<{ items: AuthorizedMiniProgram[] }>('GET', `${hostAppPath(workspaceId, appId)}/mini-programs`),
+  listPackages: (id: string, signal?: AbortSignal) => get<{ items: Package[] }>(`/api/v1/mini-programs/${id}/packages`, signal),
+  authorizedMiniPrograms: (workspaceId: string, appId: string, signal?: AbortSignal) =>
+    get<{ items: AuthorizedMiniProgram[] }>(`${hostAppPath(workspaceId, appId)}/mini-programs`, signal),
   authorize: (workspaceId: string, appId: string, id: string) =>
     request<unknown>('PUT', `${hostAppPath(workspaceId, appId)}/mini-programs/${id}`),
   revoke: (workspaceId: string, appId: string, id: string) =>
     request<void>('DELETE', `${hostAppPath(workspaceId, appId)}/mini-programs/${id}`),
+
+  signingJobs: (signal?: AbortSignal) => get<SigningJobList>('/api/v1/signing-jobs', signal),
+  retrySigning: () => request<SigningJob>('POST', '/api/v1/signing-jobs/retry'),
+
+  listUsers: (signal?: AbortSignal) => get<{ items: User[] }>('/api/v1/users', signal),
+  createUser: (body: CreateUserBody) => request<User>('POST', '/api/v1/users', body),
+  updateUser: (username: string, body: UpdateUserBody) => request<User>('PATCH', `/api/v1/users/${encodeURIComponent(username)}`, body),
+  deleteUser: (username: string) => request<void>('DELETE', `/api/v1/users/${encodeURIComponent(username)}`),
+
+  listTokens: (signal?: AbortSignal) => get<{ items: Token[] }>('/api/v1/tokens', signal),
+  createToken: (body: CreateTokenBody) => request<CreatedToken>('POST', '/api/v1/tokens', body),
+  revokeToken: (id: string) => request<void>('DELETE', `/api/v1/tokens/${encodeURIComponent(id)}`),
+
+  auditEvents: (q: AuditFilter & { page: number; pageSize: number }, signal?: AbortSignal) =>
+    get<PageOf<AuditEvent>>(`/api/v1/audit-events${queryString(q)}`, signal),
+  /** The CSV export of the same filter, as a link the browser downloads. */
+  auditCsvUrl: (q: AuditFilter) => `/api/v1/audit-events.csv${queryString(q)}`,
 };

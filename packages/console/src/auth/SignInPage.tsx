@@ -1,9 +1,9 @@
 import { useEffect, useState } from 'react';
-import { Alert, Button, Card, Divider, Form, Input, Typography } from 'antd';
+import { Alert, Button, Divider, Form, Input, theme } from 'antd';
 import type { SessionOptions } from '@mpop/contracts';
 import { Navigate, useSearchParams } from 'react-router';
-import { ApiError } from '../api/client';
 import { api } from '../api/endpoints';
+import { ProblemAlert } from '../api/problem';
 import { useI18n } from '../i18n/i18n';
 import type { MessageKey } from '../i18n/messages';
 import { LanguageSwitch } from '../layout/LanguageSwitch';
@@ -18,14 +18,19 @@ const SSO_ERRORS = ['SSO_ROLE_MISSING', 'SSO_FAILED', 'SSO_NOT_CONFIGURED'] as c
  */
 export function SignInPage() {
   const { t } = useI18n();
+  const { token } = theme.useToken();
   const { user, expired, signIn } = useSession();
   const [params] = useSearchParams();
-  const [error, setError] = useState<string>();
+  const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
   const [options, setOptions] = useState<SessionOptions>();
   useEffect(() => {
     // Until the server says otherwise, offer the form: it answers clearly when local sign-in is off.
-    api.sessionOptions().then(setOptions, () => setOptions({ localSignIn: true, sso: false }));
+    const abort = new AbortController();
+    api.sessionOptions(abort.signal).then(setOptions, () => {
+      if (!abort.signal.aborted) setOptions({ localSignIn: true, sso: false });
+    });
+    return () => abort.abort();
   }, []);
   const next = params.get('next');
   const target = next?.startsWith('/') && !next.startsWith('//') ? next : '/host-apps';
@@ -44,8 +49,7 @@ export function SignInPage() {
     try {
       await signIn(values.username, values.password);
     } catch (err) {
-      if (err instanceof ApiError && err.code === 'LOCAL_SIGNIN_DISABLED') setError(t('localSignInDisabled'));
-      else setError(err instanceof ApiError ? err.problem.detail : String(err));
+      setError(err);
     } finally {
       setBusy(false);
     }
@@ -53,23 +57,34 @@ export function SignInPage() {
 
   return (
     <div style={{ minHeight: '100vh', display: 'grid', placeItems: 'center', background: '#f0f2f5' }}>
-      <Card style={{ width: 380 }}>
+      <main
+        style={{
+          width: 380,
+          maxWidth: 'calc(100vw - 32px)',
+          padding: token.paddingLG,
+          background: token.colorBgContainer,
+          borderRadius: token.borderRadiusLG,
+          boxShadow: token.boxShadowTertiary,
+        }}
+      >
         <div style={{ display: 'flex', justifyContent: 'space-between', alignItems: 'center' }}>
-          <Typography.Title level={3} style={{ margin: 0 }}>
-            {t('signInTitle')}
-          </Typography.Title>
+          <h1 style={{ margin: 0, fontSize: token.fontSizeHeading3, fontWeight: token.fontWeightStrong }}>{t('signInTitle')}</h1>
           <LanguageSwitch />
         </div>
-        <Typography.Paragraph type="secondary">{t('appTitle')}</Typography.Paragraph>
+        <p style={{ color: token.colorTextSecondary }}>{t('appTitle')}</p>
         {expired && <Alert type="warning" showIcon title={t('sessionExpired')} style={{ marginBottom: 16 }} />}
         {ssoMessage && <Alert type="error" showIcon title={ssoMessage} role="alert" style={{ marginBottom: 16 }} />}
-        {error && <Alert type="error" showIcon title={error} role="alert" style={{ marginBottom: 16 }} />}
+        {/* On this page a 401 means the user name or the password is wrong, not that a session ended. */}
+        <ProblemAlert
+          error={error}
+          overrides={{ UNAUTHENTICATED: t('wrongCredentials'), LOCAL_SIGNIN_DISABLED: t('localSignInDisabled') }}
+        />
         {options?.localSignIn !== false && (
           <Form layout="vertical" onFinish={submit} requiredMark={false}>
-            <Form.Item label={t('username')} name="username" rules={[{ required: true, message: t('username') }]}>
+            <Form.Item label={t('username')} name="username" rules={[{ required: true, message: t('usernameRequired') }]}>
               <Input autoComplete="username" autoFocus />
             </Form.Item>
-            <Form.Item label={t('password')} name="password" rules={[{ required: true, message: t('password') }]}>
+            <Form.Item label={t('password')} name="password" rules={[{ required: true, message: t('passwordRequired') }]}>
               <Input.Password autoComplete="current-password" />
             </Form.Item>
             <Button type="primary" htmlType="submit" block loading={busy}>
@@ -86,7 +101,7 @@ export function SignInPage() {
             </Button>
           </>
         )}
-      </Card>
+      </main>
     </div>
   );
 }

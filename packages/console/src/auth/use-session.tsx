@@ -1,4 +1,4 @@
-import { createContext, useCallback, useContext, useEffect, useState, type ReactNode } from 'react';
+import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useState } from 'react';
 import type { SessionUser } from '@mpop/contracts';
 import { api } from '../api/endpoints';
 import { onUnauthenticated } from '../api/client';
@@ -10,20 +10,26 @@ interface SessionState {
   expired: boolean;
   signIn: (username: string, password: string) => Promise<void>;
   signOut: () => Promise<void>;
+  /** Reads the user again (after their own role changed). */
+  refresh: () => Promise<void>;
 }
 
 const SessionContext = createContext<SessionState | null>(null);
 
-export function SessionProvider({ children }: { children: ReactNode }) {
-  const [user, setUser] = useState<SessionUser | null | undefined>(undefined);
+/** The signed-in user. `initialUser` skips asking the server (component tests start signed in as a role). */
+export function SessionProvider({ children, initialUser }: { children: ReactNode; initialUser?: SessionUser | null }) {
+  const [user, setUser] = useState<SessionUser | null | undefined>(initialUser);
   const [expired, setExpired] = useState(false);
 
   useEffect(() => {
-    api.session().then(
+    if (initialUser !== undefined) return;
+    const controller = new AbortController();
+    api.session(controller.signal).then(
       (s) => setUser(s.user),
-      () => setUser(null),
+      () => !controller.signal.aborted && setUser(null),
     );
-  }, []);
+    return () => controller.abort();
+  }, [initialUser]);
   useEffect(
     () =>
       onUnauthenticated(() => {
@@ -44,8 +50,13 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     await api.signOut().catch(() => undefined);
     setUser(null);
   }, []);
+  const refresh = useCallback(async () => {
+    const s = await api.session().catch(() => undefined);
+    if (s) setUser(s.user);
+  }, []);
 
-  return <SessionContext.Provider value={{ user, expired, signIn, signOut }}>{children}</SessionContext.Provider>;
+  const value = useMemo(() => ({ user, expired, signIn, signOut, refresh }), [user, expired, signIn, signOut, refresh]);
+  return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
 }
 
 export function useSession(): SessionState {

@@ -1,4 +1,4 @@
-import { createContext, useCallback, useContext, useMemo, useState, type ReactNode } from 'react';
+import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useState } from 'react';
 import { en, zh, type MessageKey } from './messages';
 
 export type Lang = 'en' | 'zh';
@@ -24,9 +24,12 @@ export function I18nProvider({ children, lang: fixed }: { children: ReactNode; l
   const [lang, setLangState] = useState<Lang>(fixed ?? initialLang());
   const setLang = useCallback((l: Lang) => {
     localStorage.setItem(STORAGE_KEY, l);
-    document.documentElement.lang = l === 'zh' ? 'zh-CN' : 'en';
     setLangState(l);
   }, []);
+  // Screen readers and the browser's own widgets (date inputs, hyphenation) follow the page's language.
+  useEffect(() => {
+    document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en';
+  }, [lang]);
   const t = useCallback<T>(
     (key, vars) => {
       const text: string = (lang === 'zh' ? zh : en)[key];

@@ -1,66 +1,112 @@
-import { Button, Layout, Menu, Space, Typography } from 'antd';
-import { AppstoreOutlined, LogoutOutlined } from '@ant-design/icons';
+import { lazy, Suspense, useState } from 'react';
+import { Button, Dropdown, Grid, Menu, type MenuProps, Space, Spin, Tag, theme } from 'antd';
+import { DownOutlined, LockOutlined, LogoutOutlined, UserOutlined } from '@ant-design/icons';
 import { Navigate, Outlet, useLocation, useNavigate } from 'react-router';
+import { roleLabel, useCan } from '../auth/use-role';
 import { useSession } from '../auth/use-session';
+import { FeedbackRoot } from '../components/feedback';
+import { LazyDialog } from '../components/LazyDialog';
 import { useI18n } from '../i18n/i18n';
 import { LanguageSwitch } from './LanguageSwitch';
+import { NAV } from './nav';
 
-/** Signed-in frame: the menu App Management > Host App, the user and sign-out. Signed-out users go to sign in. */
+const ChangePasswordModal = lazy(() => import('../auth/ChangePasswordModal').then((m) => ({ default: m.ChangePasswordModal })));
+
+/**
+ * Signed-in frame: the menu (only the pages the role may open), the user menu (Change Password, Sign Out).
+ * Signed-out users go to sign in. Below 1200 px the menu folds to icons (80 px, antd's folded menu), so lists keep
+ * their width at 1024 px.
+ */
 export function AppLayout() {
   const { t } = useI18n();
+  const { token } = theme.useToken();
   const { user, signOut } = useSession();
+  const can = useCan();
+  const screens = Grid.useBreakpoint();
   const location = useLocation();
   const navigate = useNavigate();
+  const [changingPassword, setChangingPassword] = useState(false);
   if (user === undefined) return null;
   if (user === null) {
     return <Navigate to={`/sign-in?next=${encodeURIComponent(location.pathname + location.search)}`} replace />;
   }
-  const selected = location.pathname.startsWith('/mini-programs') ? 'mini-programs' : 'host-apps';
+  // Before the first measurement every breakpoint reads false: start wide, as most screens are.
+  const collapsed = Object.keys(screens).length > 0 && !screens.xl;
+  const selected = NAV.find((n) => location.pathname.startsWith(n.path))?.path;
+  const group = (key: 'app-management' | 'administration', label: string) => ({
+    type: 'group' as const,
+    key,
+    label: collapsed ? undefined : label,
+    children: NAV.filter((n) => n.group === key && can(n.role)).map((n) => ({
+      key: n.path,
+      icon: n.icon,
+      label: t(n.label),
+      onClick: () => navigate(n.path),
+    })),
+  });
+  const menu: MenuProps['items'] = [group('app-management', t('appManagement')), group('administration', t('administration'))];
+  const userMenu: MenuProps['items'] = [
+    { key: 'password', icon: <LockOutlined />, label: t('changePassword'), onClick: () => setChangingPassword(true) },
+    { type: 'divider' },
+    { key: 'sign-out', icon: <LogoutOutlined />, label: t('signOut'), onClick: () => void signOut() },
+  ];
+  const line = `1px solid ${token.colorBorderSecondary}`;
   return (
-    <Layout style={{ minHeight: '100vh' }}>
-      <Layout.Sider width={220} theme="light" style={{ borderRight: '1px solid #f0f0f0' }}>
-        <div style={{ padding: 16, fontWeight: 600 }}>mpop · {t('appTitle')}</div>
+    <div style={{ display: 'flex', minHeight: '100vh', background: token.colorBgLayout }}>
+      <nav
+        aria-label={t('appTitle')}
+        style={{
+          width: collapsed ? 64 : 220,
+          flex: 'none',
+          background: token.colorBgContainer,
+          borderInlineEnd: line,
+          transition: 'width 0.2s',
+        }}
+      >
+        <div style={{ padding: 16, lineHeight: 1.3 }}>
+          <div style={{ fontWeight: 600, fontSize: token.fontSizeLG }}>mpop</div>
+          {!collapsed && <div style={{ color: token.colorTextSecondary, fontSize: token.fontSizeSM }}>{t('appTitle')}</div>}
+        </div>
         <Menu
           mode="inline"
-          selectedKeys={[selected]}
-          defaultOpenKeys={['app-management']}
-          items={[
-            {
-              key: 'app-management',
-              icon: <AppstoreOutlined />,
-              label: t('appManagement'),
-              children: [
-                { key: 'host-apps', label: t('hostApp'), onClick: () => navigate('/host-apps') },
-                { key: 'mini-programs', label: t('miniPrograms'), onClick: () => navigate('/mini-programs') },
-              ],
-            },
-          ]}
+          inlineCollapsed={collapsed}
+          selectedKeys={selected ? [selected] : []}
+          items={menu}
+          style={{ borderInlineEnd: 'none' }}
         />
-      </Layout.Sider>
-      <Layout>
-        <Layout.Header
+      </nav>
+      <div style={{ flex: 1, minWidth: 0, display: 'flex', flexDirection: 'column' }}>
+        <header
           style={{
-            background: '#fff',
+            height: 64,
+            background: token.colorBgContainer,
             display: 'flex',
             justifyContent: 'flex-end',
             alignItems: 'center',
-            borderBottom: '1px solid #f0f0f0',
+            borderBottom: line,
+            paddingInline: 24,
           }}
         >
           <Space>
             <LanguageSwitch />
-            <Typography.Text>
-              {user.username} ({user.role})
-            </Typography.Text>
-            <Button icon={<LogoutOutlined />} onClick={() => void signOut()}>
-              {t('signOut')}
-            </Button>
+            <Dropdown trigger={['click']} menu={{ items: userMenu }}>
+              <Button icon={<UserOutlined />} aria-label={`${t('userMenu')} ${user.username}`}>
+                {user.username} <Tag style={{ marginInline: 4 }}>{t(roleLabel(user.role))}</Tag>
+                <DownOutlined />
+              </Button>
+            </Dropdown>
           </Space>
-        </Layout.Header>
-        <Layout.Content style={{ padding: 24 }}>
-          <Outlet />
-        </Layout.Content>
-      </Layout>
-    </Layout>
+        </header>
+        <main style={{ padding: 24, minWidth: 0 }}>
+          <Suspense fallback={<Spin style={{ display: 'block', marginTop: 64 }} />}>
+            <Outlet />
+          </Suspense>
+        </main>
+      </div>
+      <FeedbackRoot />
+      <LazyDialog open={changingPassword}>
+        <ChangePasswordModal open={changingPassword} onClose={() => setChangingPassword(false)} />
+      </LazyDialog>
+    </div>
   );
 }

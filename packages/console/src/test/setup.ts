@@ -1,5 +1,8 @@
 import { afterEach } from 'vitest';
-import { cleanup } from '@testing-library/react';
+import { cleanup, configure } from '@testing-library/react';
+
+// findBy*/waitFor wait for the state, not a fixed time: give a busy machine room (the default is 1 s).
+configure({ asyncUtilTimeout: 15_000 });
 
 // jsdom lacks these browser APIs that antd's responsive components call.
 Object.defineProperty(window, 'matchMedia', {

@@ -31,6 +31,8 @@ export interface UsersTable {
   /** The OpenID Connect issuer and subject of a user created by single sign-on; null for local users. */
   ssoIssuer: string | null;
   ssoSubject: string | null;
+  /** When an admin disabled the user; null while enabled. */
+  disabledAt: string | null;
 }
 
 export interface SessionsTable {
@@ -49,6 +51,8 @@ export interface ApiTokensTable {
   createdBy: string;
   createdAt: string;
   lastUsedAt: string | null;
+  /** null: the token never expires. */
+  expiresAt: string | null;
 }
 
 export interface HostAppsTable {

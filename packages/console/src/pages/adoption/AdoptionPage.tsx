@@ -1,10 +1,10 @@
 import { useEffect, useState } from 'react';
-import { Alert, Button, Card, Select, Space, Typography } from 'antd';
+import { Button, Card, Select, Space, Typography } from 'antd';
 import { ArrowLeftOutlined, ReloadOutlined } from '@ant-design/icons';
 import { useNavigate, useParams } from 'react-router';
 import type { HostApp, MiniProgram } from '@mpop/contracts';
 import { api } from '../../api/endpoints';
-import { ApiError } from '../../api/client';
+import { ProblemAlert } from '../../api/problem';
 import { useI18n } from '../../i18n/i18n';
 import { AdoptionPanel } from './AdoptionPanel';
 
@@ -19,13 +19,13 @@ export default function AdoptionPage() {
   const [hostApps, setHostApps] = useState<HostApp[]>([]);
   const [hostApp, setHostApp] = useState(ALL);
   const [days, setDays] = useState(7);
-  const [error, setError] = useState<string>();
+  const [error, setError] = useState<unknown>();
   const [refresh, setRefresh] = useState(0);
 
   useEffect(() => {
     api.listMiniPrograms().then(
       (r) => setProgram(r.items.find((m) => m.miniProgramId === id)),
-      (err) => setError(err instanceof ApiError ? err.problem.detail : String(err)),
+      (err) => setError(err),
     );
     api.listHostApps({ pageSize: 100 }).then(
       (r) => setHostApps(r.items),
@@ -74,7 +74,7 @@ export default function AdoptionPage() {
           </Button>
         </Space>
       </div>
-      {error && <Alert type="error" showIcon role="alert" message={error} style={{ marginBottom: 16 }} />}
+      <ProblemAlert error={error} />
       <AdoptionPanel key={refresh} miniProgramId={id} workspaceId={workspaceId} appId={appId} days={days} />
     </Card>
   );

@@ -1,7 +1,8 @@
 import { lazy, Suspense, useCallback, useEffect, useState } from 'react';
-import { Alert, Button, Col, Empty, Row, Skeleton, Statistic, Table, Typography } from 'antd';
+import { Col, Empty, Row, Skeleton, Statistic, Table, Typography } from 'antd';
 import type { Adoption } from '@mpop/contracts';
-import { ApiError } from '../../api/client';
+import { ProblemAlert } from '../../api/problem';
+import { useFormat } from '../../i18n/format';
 import { useI18n } from '../../i18n/i18n';
 import { type AdoptionFilter, failureRate, fetchAdoption, percent } from './adoption-api';
 
@@ -19,15 +20,16 @@ export interface AdoptionPanelProps extends AdoptionFilter {
  */
 export function AdoptionPanel({ miniProgramId, workspaceId, appId, days = 7, compact }: AdoptionPanelProps) {
   const { t } = useI18n();
+  const format = useFormat();
   const [data, setData] = useState<Adoption>();
-  const [error, setError] = useState<string>();
+  const [error, setError] = useState<unknown>();
 
   const load = useCallback(async () => {
     setError(undefined);
     try {
       setData(await fetchAdoption(miniProgramId, { workspaceId, appId, days }));
     } catch (err) {
-      setError(err instanceof ApiError ? err.problem.detail : String(err));
+      setError(err);
     }
   }, [miniProgramId, workspaceId, appId, days]);
   useEffect(() => {
@@ -35,21 +37,7 @@ export function AdoptionPanel({ miniProgramId, workspaceId, appId, days = 7, com
     void load();
   }, [load]);
 
-  if (error) {
-    return (
-      <Alert
-        type="error"
-        showIcon
-        role="alert"
-        message={error}
-        action={
-          <Button size="small" onClick={() => void load()}>
-            {t('retry')}
-          </Button>
-        }
-      />
-    );
-  }
+  if (error) return <ProblemAlert error={error} onRetry={() => void load()} style={{ marginBottom: 0 }} />;
   if (!data) return <Skeleton active />;
   const devices = data.versions.reduce((n, v) => n + v.devices, 0);
   return (
@@ -104,7 +92,7 @@ export function AdoptionPanel({ miniProgramId, workspaceId, appId, days = 7, com
               ]}
             />
             <Typography.Text type="secondary" style={{ display: 'block', marginTop: 8 }}>
-              {t('adoptionSince', { since: new Date(data.since).toLocaleString() })}
+              {t('adoptionSince', { since: format.dateTime(data.since) })}
             </Typography.Text>
           </Col>
         </Row>

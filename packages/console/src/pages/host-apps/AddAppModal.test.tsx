@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { screen, waitFor } from '@testing-library/react';
+import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { AddAppModal } from './AddAppModal';
 import { fakeFetch, renderWithProviders } from '../../test/render';
@@ -17,14 +17,14 @@ const app = {
 };
 
 describe('AddAppModal', () => {
-  it('requires the App name and checks the workspaceId before calling the API', async () => {
+  it('requires the app name and checks the workspaceId before calling the API', async () => {
     const calls = fakeFetch([]);
     renderWithProviders(<AddAppModal open onClose={() => {}} onCreated={() => {}} onGoToDevConfig={() => {}} />);
-    const user = userEvent.setup();
+    const user = userEvent.setup({ delay: null });
     await user.clear(screen.getByLabelText('workspaceId'));
     await user.type(screen.getByLabelText('workspaceId'), 'bad space');
     await user.click(screen.getByRole('button', { name: 'Confirm' }));
-    expect(await screen.findByText('Enter the App name.')).toBeTruthy();
+    expect(await screen.findByText('Enter the app name.')).toBeTruthy();
     expect(await screen.findByText(/Use letters, digits, _ and -/)).toBeTruthy();
     expect(calls).toHaveLength(0);
   });
@@ -45,10 +45,12 @@ describe('AddAppModal', () => {
     ]);
     const onCreated = vi.fn();
     renderWithProviders(<AddAppModal open onClose={() => {}} onCreated={onCreated} onGoToDevConfig={() => {}} />);
-    const user = userEvent.setup();
+    const user = userEvent.setup({ delay: null });
     await user.type(screen.getByLabelText('App name'), 'Shop');
     await user.click(screen.getByRole('button', { name: 'Confirm' }));
-    expect(await screen.findByText(/already has a host app named "Shop"/)).toBeTruthy();
+    const item = screen.getByText('App name', { selector: 'label' }).closest('.ant-form-item') as HTMLElement;
+    expect(await within(item).findByText(/already has a host app named "Shop"/)).toBeTruthy();
+    expect(within(item).getByText('An app with this name already exists in the workspace.')).toBeTruthy();
     expect(onCreated).not.toHaveBeenCalled();
   });
 
@@ -56,7 +58,7 @@ describe('AddAppModal', () => {
     const calls = fakeFetch([{ status: 201, body: app }]);
     const go = vi.fn();
     renderWithProviders(<AddAppModal open onClose={() => {}} onCreated={() => {}} onGoToDevConfig={go} />);
-    const user = userEvent.setup();
+    const user = userEvent.setup({ delay: null });
     await user.type(screen.getByLabelText('App name'), '  Shop  ');
     await user.click(screen.getByRole('button', { name: 'Confirm' }));
     expect(await screen.findByText('ABCDEF0123456')).toBeTruthy();

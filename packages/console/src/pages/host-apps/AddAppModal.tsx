@@ -1,8 +1,9 @@
 import { useState } from 'react';
-import { Alert, Button, Descriptions, Form, Input, Modal, Result } from 'antd';
+import { Button, Descriptions, Form, Input, Modal, Result } from 'antd';
 import type { HostApp } from '@mpop/contracts';
-import { WORKSPACE_ID_PATTERN } from '@mpop/contracts';
+import { WORKSPACE_ID_PATTERN } from '@mpop/contracts/constants';
 import { api } from '../../api/endpoints';
+import { ProblemAlert, usePlaceOnFields } from '../../api/problem';
 import { useFormSubmit } from '../../api/use-form-submit';
 import { useI18n } from '../../i18n/i18n';
 import { CopyField } from './CopyField';
@@ -19,6 +20,7 @@ export function AddAppModal({ open, onClose, onCreated, onGoToDevConfig }: Props
   const { t } = useI18n();
   const [form] = Form.useForm<{ name: string; workspaceId: string }>();
   const [created, setCreated] = useState<HostApp>();
+  const place = usePlaceOnFields();
   const { submit, busy, error, setError } = useFormSubmit(
     form,
     async (values) => {
@@ -26,11 +28,7 @@ export function AddAppModal({ open, onClose, onCreated, onGoToDevConfig }: Props
       setCreated(app);
       onCreated(app);
     },
-    (err) => {
-      const fields = (['name', 'workspaceId'] as const).filter((f) => err.fieldMessage(f));
-      form.setFields(fields.map((f) => ({ name: f, errors: [err.code === 'NAME_TAKEN' ? err.problem.detail : `${err.fieldMessage(f)}`] })));
-      return fields.length > 0;
-    },
+    (err) => place(form, err, ['name', 'workspaceId'] as const),
   );
 
   const close = () => {
@@ -90,7 +88,7 @@ export function AddAppModal({ open, onClose, onCreated, onGoToDevConfig }: Props
       confirmLoading={busy}
       destroyOnHidden
     >
-      {error && <Alert type="error" showIcon message={error} role="alert" style={{ marginBottom: 16 }} />}
+      <ProblemAlert error={error} />
       <Form form={form} layout="vertical" onFinish={submit} initialValues={{ workspaceId: 'default' }}>
         <Form.Item
           label={t('appName')}

@@ -1,18 +1,23 @@
 import { useCallback, useEffect, useState } from 'react';
-import { Alert, App, Button, Modal, Select, Space, Table } from 'antd';
+import { Button, Modal, Select, Space, Table } from 'antd';
 import type { AuthorizedMiniProgram, HostApp, MiniProgram } from '@mpop/contracts';
 import { api } from '../../api/endpoints';
-import { ApiError } from '../../api/client';
+import { ProblemAlert } from '../../api/problem';
+import { useProblemNotice } from '../../api/use-problem-notice';
+import { useCan } from '../../auth/use-role';
+import { useFeedback } from '../../components/feedback';
 import { useI18n } from '../../i18n/i18n';
 
 /** The mini programs a host app may load: authorise and revoke. */
 export function AuthorizedMiniProgramsModal({ app, onClose }: { app?: HostApp; onClose: () => void }) {
   const { t } = useI18n();
-  const { message, modal } = App.useApp();
+  const notice = useProblemNotice();
+  const { modal } = useFeedback();
+  const canChange = useCan()('operator');
   const [items, setItems] = useState<AuthorizedMiniProgram[]>();
   const [all, setAll] = useState<MiniProgram[]>([]);
   const [choice, setChoice] = useState<string>();
-  const [error, setError] = useState<string>();
+  const [error, setError] = useState<unknown>();
 
   const load = useCallback(async () => {
     if (!app) return;
@@ -22,7 +27,7 @@ export function AuthorizedMiniProgramsModal({ app, onClose }: { app?: HostApp; o
       setItems(auth.items);
       setAll(programs.items);
     } catch (err) {
-      setError(err instanceof ApiError ? err.problem.detail : String(err));
+      setError(err);
     }
   }, [app]);
   useEffect(() => {
@@ -36,7 +41,7 @@ export function AuthorizedMiniProgramsModal({ app, onClose }: { app?: HostApp; o
       await fn();
       await load();
     } catch (err) {
-      void message.error(err instanceof ApiError ? err.problem.detail : String(err));
+      notice(err);
     }
   };
 
@@ -50,28 +55,30 @@ export function AuthorizedMiniProgramsModal({ app, onClose }: { app?: HostApp; o
       destroyOnHidden
       footer={<Button onClick={onClose}>{t('close')}</Button>}
     >
-      {error && <Alert type="error" showIcon role="alert" message={error} style={{ marginBottom: 16 }} />}
-      <Space style={{ marginBottom: 16 }}>
-        <Select
-          aria-label={t('miniProgramToAuthorize')}
-          style={{ width: 360 }}
-          showSearch
-          optionFilterProp="label"
-          value={choice}
-          onChange={setChoice}
-          placeholder={t('miniProgram')}
-          options={all
-            .filter((m) => !authorised.has(m.miniProgramId))
-            .map((m) => ({ value: m.miniProgramId, label: `${m.name} (${m.miniProgramId})` }))}
-        />
-        <Button
-          type="primary"
-          disabled={!choice || !app}
-          onClick={() => app && choice && act(() => api.authorize(app.workspaceId, app.appId, choice)).then(() => setChoice(undefined))}
-        >
-          {t('authorize')}
-        </Button>
-      </Space>
+      <ProblemAlert error={error} />
+      {canChange && (
+        <Space style={{ marginBottom: 16 }}>
+          <Select
+            aria-label={t('miniProgramToAuthorize')}
+            style={{ width: 360 }}
+            showSearch
+            optionFilterProp="label"
+            value={choice}
+            onChange={setChoice}
+            placeholder={t('miniProgram')}
+            options={all
+              .filter((m) => !authorised.has(m.miniProgramId))
+              .map((m) => ({ value: m.miniProgramId, label: `${m.name} (${m.miniProgramId})` }))}
+          />
+          <Button
+            type="primary"
+            disabled={!choice || !app}
+            onClick={() => app && choice && act(() => api.authorize(app.workspaceId, app.appId, choice)).then(() => setChoice(undefined))}
+          >
+            {t('authorize')}
+          </Button>
+        </Space>
+      )}
       <Table<AuthorizedMiniProgram>
         rowKey="miniProgramId"
         loading={!items && !error}
@@ -85,6 +92,7 @@ export function AuthorizedMiniProgramsModal({ app, onClose }: { app?: HostApp; o
           {
             title: t('operation'),
             key: 'op',
+            hidden: !canChange,
             render: (_, m) => (
               <Button
                 type="link"

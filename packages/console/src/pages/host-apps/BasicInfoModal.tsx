@@ -1,5 +1,6 @@
 import { Button, Descriptions, Modal } from 'antd';
 import type { HostApp } from '@mpop/contracts';
+import { useFormat } from '../../i18n/format';
 import { useI18n } from '../../i18n/i18n';
 import { CopyField } from './CopyField';
 import { DownloadConfigFileButton } from './DownloadConfigFileButton';
@@ -7,6 +8,7 @@ import { DownloadConfigFileButton } from './DownloadConfigFileButton';
 /** "View Basic Information": App Name, workspaceId, APPID and Tenant ID with copy. */
 export function BasicInfoModal({ app, onClose }: { app?: HostApp; onClose: () => void }) {
   const { t } = useI18n();
+  const format = useFormat();
   return (
     <Modal
       open={Boolean(app)}
@@ -22,7 +24,7 @@ export function BasicInfoModal({ app, onClose }: { app?: HostApp; onClose: () =>
     >
       {app && (
         <Descriptions column={1} bordered size="small">
-          <Descriptions.Item label={t('appNameLabel')}>{app.name}</Descriptions.Item>
+          <Descriptions.Item label={t('appName')}>{app.name}</Descriptions.Item>
           <Descriptions.Item label={t('workspaceId')}>{app.workspaceId}</Descriptions.Item>
           <Descriptions.Item label={t('appId')}>
             <CopyField value={app.appId} copyLabel={t('copyAppId')} testId="info-app-id" />
@@ -31,7 +33,7 @@ export function BasicInfoModal({ app, onClose }: { app?: HostApp; onClose: () =>
             <CopyField value={app.tenantId} copyLabel={t('copyTenantId')} testId="info-tenant-id" />
           </Descriptions.Item>
           <Descriptions.Item label={t('source')}>{app.source === 'mpaas' ? t('sourceMpaas') : t('sourceManual')}</Descriptions.Item>
-          <Descriptions.Item label={t('createdAt')}>{new Date(app.createdAt).toLocaleString()}</Descriptions.Item>
+          <Descriptions.Item label={t('createdAt')}>{format.dateTime(app.createdAt)}</Descriptions.Item>
         </Descriptions>
       )}
     </Modal>

@@ -1,6 +1,7 @@
-import { App, Button, Space, Typography } from 'antd';
+import { Button, Space, Typography } from 'antd';
 import { CopyOutlined } from '@ant-design/icons';
 import { useI18n } from '../../i18n/i18n';
+import { useFeedback } from '../../components/feedback';
 
 /** Copies text to the clipboard; falls back to a hidden textarea where the Clipboard API is unavailable. */
 export async function copyText(text: string): Promise<void> {
@@ -18,7 +19,7 @@ export async function copyText(text: string): Promise<void> {
 
 /** A copy button with an accessible name ("Copy APPID"), so tests and screen readers find it. */
 export function CopyButton({ value, label, showLabel = false }: { value: string; label: string; showLabel?: boolean }) {
-  const { message } = App.useApp();
+  const { message } = useFeedback();
   const { t } = useI18n();
   return (
     <Button

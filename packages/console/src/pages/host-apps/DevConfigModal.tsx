@@ -1,22 +1,15 @@
 import { useEffect, useState } from 'react';
-import { Alert, Button, Form, Input, Modal, Upload, type UploadFile } from 'antd';
+import { Button, Form, Input, Modal, Upload, type UploadFile } from 'antd';
 import { UploadOutlined } from '@ant-design/icons';
 import type { DevConfig, HostApp } from '@mpop/contracts';
-import { PRIVATE_KEY_MAX_BYTES } from '@mpop/contracts';
+import { PRIVATE_KEY_MAX_BYTES } from '@mpop/contracts/constants';
 import { api } from '../../api/endpoints';
-import { ApiError } from '../../api/client';
+import { ProblemAlert, usePlaceOnFields } from '../../api/problem';
 import { useI18n } from '../../i18n/i18n';
 
-const KEY_CODES = new Set([
-  'INVALID_PRIVATE_KEY',
-  'NOT_A_PRIVATE_KEY',
-  'ENCRYPTED_PRIVATE_KEY',
-  'UNSUPPORTED_KEY_TYPE',
-  'KEY_TOO_WEAK',
-  'PAYLOAD_TOO_LARGE',
-]);
-/** A quick client-side check; the server's validation is the authority and its detail is shown as is. */
+/** A quick client-side check; the server's validation is the authority and its problem is shown under the field. */
 const HOST_NAME = /^(?=.{1,253}$)(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))+$/i;
+const FIELDS = ['virtualDomain', 'privateKey'] as const;
 
 interface Props {
   app?: HostApp;
@@ -24,13 +17,14 @@ interface Props {
   onSaved: (config: DevConfig) => void;
 }
 
-/** "Make development configuration": Virtual Domain + Private Key File → Confirm. */
+/** "Make Development Configuration": virtual domain + private key file → Confirm. */
 export function DevConfigModal({ app, onClose, onSaved }: Props) {
   const { t } = useI18n();
+  const place = usePlaceOnFields();
   const [form] = Form.useForm<{ virtualDomain: string; privateKey?: unknown }>();
   const [files, setFiles] = useState<UploadFile[]>([]);
   const [current, setCurrent] = useState<DevConfig | null>();
-  const [error, setError] = useState<string>();
+  const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
 
   useEffect(() => {
@@ -39,15 +33,19 @@ export function DevConfigModal({ app, onClose, onSaved }: Props) {
     setCurrent(undefined);
     if (!app) return;
     form.resetFields();
-    if (app.devConfigured) {
-      api.getDevConfig(app.workspaceId, app.appId).then(
-        (c) => {
-          setCurrent(c);
-          form.setFieldsValue({ virtualDomain: c.virtualDomain });
-        },
-        () => setCurrent(null),
-      );
-    } else setCurrent(null);
+    if (!app.devConfigured) {
+      setCurrent(null);
+      return;
+    }
+    const controller = new AbortController();
+    api.getDevConfig(app.workspaceId, app.appId, controller.signal).then(
+      (c) => {
+        setCurrent(c);
+        form.setFieldsValue({ virtualDomain: c.virtualDomain });
+      },
+      () => !controller.signal.aborted && setCurrent(null),
+    );
+    return () => controller.abort();
   }, [app, form]);
 
   const submit = async () => {
@@ -63,14 +61,9 @@ export function DevConfigModal({ app, onClose, onSaved }: Props) {
     setBusy(true);
     setError(undefined);
     try {
-      const saved = await api.setDevConfig(app.workspaceId, app.appId, values.virtualDomain.trim(), file);
-      onSaved(saved);
+      onSaved(await api.setDevConfig(app.workspaceId, app.appId, values.virtualDomain.trim(), file));
     } catch (err) {
-      if (!(err instanceof ApiError)) setError(String(err));
-      else if (err.code === 'INVALID_VIRTUAL_DOMAIN') form.setFields([{ name: 'virtualDomain', errors: [err.problem.detail] }]);
-      else if (KEY_CODES.has(err.code) || err.fieldMessage('privateKey'))
-        form.setFields([{ name: 'privateKey', errors: [err.problem.detail] }]);
-      else setError(err.problem.detail);
+      if (!place(form, err, FIELDS)) setError(err);
     } finally {
       setBusy(false);
     }
@@ -87,7 +80,7 @@ export function DevConfigModal({ app, onClose, onSaved }: Props) {
       confirmLoading={busy}
       destroyOnHidden
     >
-      {error && <Alert type="error" showIcon message={error} role="alert" style={{ marginBottom: 16 }} />}
+      <ProblemAlert error={error} />
       <Form form={form} layout="vertical" onFinish={submit}>
         <Form.Item
           label={t('virtualDomain')}
@@ -106,6 +99,7 @@ export function DevConfigModal({ app, onClose, onSaved }: Props) {
         <Form.Item
           label={t('privateKeyFile')}
           name="privateKey"
+          required={current === null}
           extra={current ? t('privateKeyKeep', { fileName: current.privateKey.fileName }) : t('privateKeyHelp')}
         >
           <Upload
@@ -114,9 +108,7 @@ export function DevConfigModal({ app, onClose, onSaved }: Props) {
             fileList={files}
             beforeUpload={(file) => {
               if (file.size > PRIVATE_KEY_MAX_BYTES) {
-                form.setFields([
-                  { name: 'privateKey', errors: ['The private key file is larger than 16 KiB; an RSA private key PEM is about 2-4 KiB.'] },
-                ]);
+                form.setFields([{ name: 'privateKey', errors: [t('privateKeyTooLarge')] }]);
                 return Upload.LIST_IGNORE;
               }
               form.setFields([{ name: 'privateKey', errors: [] }]);

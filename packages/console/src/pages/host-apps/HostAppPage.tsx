@@ -1,52 +1,72 @@
-import { useCallback, useEffect, useState } from 'react';
-import { Alert, App, Button, Card, Input, Space, Table, Tag, Typography } from 'antd';
+import { lazy, useEffect, useState } from 'react';
+import { Button, Empty, Input, Space, Tag } from 'antd';
 import { PlusOutlined, SyncOutlined } from '@ant-design/icons';
-import type { HostApp, HostAppList } from '@mpop/contracts';
+import { useSearchParams } from 'react-router';
+import type { HostApp } from '@mpop/contracts';
 import { api } from '../../api/endpoints';
-import { ApiError } from '../../api/client';
+import { ProblemAlert } from '../../api/problem';
+import { useProblemNotice } from '../../api/use-problem-notice';
+import { useRequest } from '../../api/use-request';
+import { useCan } from '../../auth/use-role';
+import { DataTable } from '../../components/DataTable';
+import { LazyDialog } from '../../components/LazyDialog';
+import { OperationLinks, type Operation } from '../../components/OperationLinks';
+import { PagePanel } from '../../components/PagePanel';
+import { useFormat } from '../../i18n/format';
 import { useI18n } from '../../i18n/i18n';
-import { AddAppModal } from './AddAppModal';
-import { BasicInfoModal } from './BasicInfoModal';
-import { DevConfigModal } from './DevConfigModal';
-import { SyncModal } from './SyncModal';
-import { ViewDevConfigModal } from './ViewDevConfigModal';
-import { AuthorizedMiniProgramsModal } from './AuthorizedMiniProgramsModal';
+import { useFeedback } from '../../components/feedback';
+
+// The dialogs load when first opened: the list is what a visit to this page needs first.
+const AddAppModal = lazy(() => import('./AddAppModal').then((m) => ({ default: m.AddAppModal })));
+const AuthorizedMiniProgramsModal = lazy(() =>
+  import('./AuthorizedMiniProgramsModal').then((m) => ({ default: m.AuthorizedMiniProgramsModal })),
+);
+const BasicInfoModal = lazy(() => import('./BasicInfoModal').then((m) => ({ default: m.BasicInfoModal })));
+const DevConfigModal = lazy(() => import('./DevConfigModal').then((m) => ({ default: m.DevConfigModal })));
+const SyncModal = lazy(() => import('./SyncModal').then((m) => ({ default: m.SyncModal })));
+const ViewDevConfigModal = lazy(() => import('./ViewDevConfigModal').then((m) => ({ default: m.ViewDevConfigModal })));
+
+const PAGE_SIZES = [10, 20, 50, 100];
+
+/** The list's query and page live in the URL (`?query=&page=&pageSize=`): a reload or a shared link keeps them. */
+function useListParams() {
+  const [params, setParams] = useSearchParams();
+  const query = params.get('query') ?? '';
+  const page = Math.max(1, Number.parseInt(params.get('page') ?? '', 10) || 1);
+  const size = Number.parseInt(params.get('pageSize') ?? '', 10);
+  const pageSize = PAGE_SIZES.includes(size) ? size : 10;
+  const set = (next: { query?: string; page?: number; pageSize?: number }) => {
+    const merged = { query, page, pageSize, ...next };
+    const out = new URLSearchParams();
+    if (merged.query) out.set('query', merged.query);
+    if (merged.page > 1) out.set('page', String(merged.page));
+    if (merged.pageSize !== 10) out.set('pageSize', String(merged.pageSize));
+    setParams(out);
+  };
+  return { query, page, pageSize, set };
+}
 
 /** App Management > Host App: query, Add App, sync, and the Operation column of the mPaaS page. */
 export function HostAppPage() {
   const { t } = useI18n();
-  const { message, modal } = App.useApp();
-  const [query, setQuery] = useState('');
-  const [applied, setApplied] = useState('');
-  const [page, setPage] = useState(1);
-  const [pageSize, setPageSize] = useState(10);
-  const [data, setData] = useState<HostAppList>();
-  const [loading, setLoading] = useState(true);
-  const [error, setError] = useState<string>();
+  const format = useFormat();
+  const can = useCan();
+  const { message, modal } = useFeedback();
+  const notice = useProblemNotice();
+  const list = useListParams();
+  const [query, setQuery] = useState(list.query);
+  useEffect(() => setQuery(list.query), [list.query]); // back and forward in the browser
+  const { data, error, loading, reload } = useRequest(
+    (signal) => api.listHostApps({ query: list.query || undefined, page: list.page, pageSize: list.pageSize }, signal),
+    [list.query, list.page, list.pageSize],
+  );
   const [adding, setAdding] = useState(false);
   const [syncing, setSyncing] = useState(false);
   const [info, setInfo] = useState<HostApp>();
   const [configuring, setConfiguring] = useState<HostApp>();
   const [viewing, setViewing] = useState<HostApp>();
   const [authorizing, setAuthorizing] = useState<HostApp>();
-
-  const load = useCallback(async () => {
-    setLoading(true);
-    setError(undefined);
-    try {
-      setData(await api.listHostApps({ query: applied || undefined, page, pageSize }));
-    } catch (err) {
-      setError(err instanceof ApiError ? err.problem.detail : String(err));
-    } finally {
-      setLoading(false);
-    }
-  }, [applied, page, pageSize]);
-  useEffect(() => void load(), [load]);
-
-  const search = (value: string) => {
-    setPage(1);
-    setApplied(value.trim());
-  };
+  const canChange = can('operator');
 
   const confirmDelete = (app: HostApp) => {
     modal.confirm({
@@ -59,9 +79,9 @@ export function HostAppPage() {
         try {
           await api.deleteHostApp(app.workspaceId, app.appId);
           void message.success(t('deleted', { name: app.name }));
-          await load();
+          reload();
         } catch (err) {
-          void message.error(err instanceof ApiError ? err.problem.detail : String(err));
+          notice(err);
         }
       },
     });
@@ -70,10 +90,10 @@ export function HostAppPage() {
   const setEnabled = async (app: HostApp, enabled: boolean) => {
     try {
       await api.updateHostApp(app.workspaceId, app.appId, { enabled });
-      void message.success(t(enabled ? 'enabledDone' : 'disabledDone', { name: app.name }));
-      await load();
+      message.success(t(enabled ? 'enabledDone' : 'disabledDone', { name: app.name }));
+      reload();
     } catch (err) {
-      void message.error(err instanceof ApiError ? err.problem.detail : String(err));
+      notice(err);
     }
   };
 
@@ -88,8 +108,48 @@ export function HostAppPage() {
     });
   };
 
+  const operations = (app: HostApp): Operation[] => [
+    { key: 'info', label: t('viewBasicInfo'), onClick: () => setInfo(app) },
+    ...(canChange ? [{ key: 'make', label: t('makeDevConfig'), onClick: () => setConfiguring(app) }] : []),
+    {
+      key: 'view',
+      label: t('viewDevConfig'),
+      disabled: !app.devConfigured,
+      tooltip: app.devConfigured ? undefined : t('devConfigNotSet'),
+      onClick: () => setViewing(app),
+    },
+    { key: 'mini-programs', label: t('authorizedMiniPrograms'), onClick: () => setAuthorizing(app) },
+    ...(canChange
+      ? [
+          app.enabled
+            ? { key: 'disable', label: t('disable'), onClick: () => confirmDisable(app) }
+            : { key: 'enable', label: t('enable'), onClick: () => void setEnabled(app, true) },
+          { key: 'delete', label: t('delete'), danger: true, onClick: () => confirmDelete(app) },
+        ]
+      : []),
+  ];
+
+  const actions = canChange && (
+    <Space wrap>
+      <Button icon={<SyncOutlined />} onClick={() => setSyncing(true)}>
+        {t('syncApps')}
+      </Button>
+      <Button type="primary" icon={<PlusOutlined />} onClick={() => setAdding(true)}>
+        {t('addApp')}
+      </Button>
+    </Space>
+  );
+
+  const empty = list.query ? (
+    <Empty description={t('emptySearch', { query: list.query })}>
+      <Button onClick={() => list.set({ query: '', page: 1 })}>{t('clearFilters')}</Button>
+    </Empty>
+  ) : (
+    <Empty description={t('emptyList')}>{actions}</Empty>
+  );
+
   return (
-    <Card title={t('hostApp')}>
+    <PagePanel title={t('hostApp')}>
       <Space style={{ marginBottom: 16, width: '100%', justifyContent: 'space-between' }} wrap>
         <Input.Search
           aria-label={t('searchPlaceholder')}
@@ -98,159 +158,102 @@ export function HostAppPage() {
           enterButton={t('search')}
           value={query}
           onChange={(e) => setQuery(e.target.value)}
-          onSearch={search}
-          style={{ width: 360 }}
+          onSearch={(value) => list.set({ query: value.trim(), page: 1 })}
+          style={{ width: 360, maxWidth: '100%' }}
         />
-        <Space>
-          <Button icon={<SyncOutlined />} onClick={() => setSyncing(true)}>
-            {t('syncApps')}
-          </Button>
-          <Button type="primary" icon={<PlusOutlined />} onClick={() => setAdding(true)}>
-            {t('addApp')}
-          </Button>
-        </Space>
+        {actions}
       </Space>
-      {error && (
-        <Alert
-          type="error"
-          showIcon
-          role="alert"
-          message={t('loadFailed')}
-          description={error}
-          style={{ marginBottom: 16 }}
-          action={
-            <Button size="small" onClick={() => void load()}>
-              {t('retry')}
-            </Button>
-          }
-        />
-      )}
-      <Table<HostApp>
+      <ProblemAlert error={error} title={t('loadFailed')} onRetry={reload} />
+      <DataTable<HostApp>
+        label={t('hostApp')}
         rowKey={(a) => `${a.workspaceId}/${a.appId}`}
         loading={loading}
-        dataSource={data?.items ?? []}
-        locale={{ emptyText: applied ? t('emptySearch', { query: applied }) : t('emptyList') }}
+        rows={data?.items}
+        empty={error ? null : empty}
         pagination={{
-          current: page,
-          pageSize,
+          current: list.page,
+          pageSize: list.pageSize,
           total: data?.total ?? 0,
-          showSizeChanger: true,
-          pageSizeOptions: [10, 20, 50, 100],
+          pageSizeOptions: PAGE_SIZES,
           showTotal: (total) => t('total', { total }),
-          onChange: (p, s) => {
-            setPage(s !== pageSize ? 1 : p);
-            setPageSize(s);
-          },
+          onChange: (p, s) => list.set({ page: s !== list.pageSize ? 1 : p, pageSize: s }),
         }}
-        scroll={{ x: 1080 }}
         columns={[
           {
+            key: 'name',
             title: t('appNameCol'),
-            dataIndex: 'name',
-            width: 150,
-            render: (name: string, app) => (
-              <Space size={4} wrap>
-                <Typography.Text strong>{name}</Typography.Text>
-                {!app.enabled && <Tag color="red">{t('disabledTag')}</Tag>}
-              </Space>
-            ),
-          },
-          {
-            title: t('appId'),
-            dataIndex: 'appId',
-            width: 150,
-            render: (v: string) => (
-              <Typography.Text code style={{ whiteSpace: 'nowrap' }}>
-                {v}
-              </Typography.Text>
-            ),
-          },
-          { title: t('workspaceId'), dataIndex: 'workspaceId', width: 120 },
-          { title: t('tenantId'), dataIndex: 'tenantId', width: 100 },
-          {
-            title: t('source'),
-            dataIndex: 'source',
-            width: 80,
-            render: (s: string) => (s === 'mpaas' ? <Tag color="blue">{t('sourceMpaas')}</Tag> : <Tag>{t('sourceManual')}</Tag>),
-          },
-          {
-            title: t('devConfigStatus'),
-            dataIndex: 'devConfigured',
-            width: 120,
-            render: (c: boolean) => (c ? <Tag color="green">{t('configured')}</Tag> : <Tag color="orange">{t('notConfigured')}</Tag>),
-          },
-          { title: t('createdAt'), dataIndex: 'createdAt', width: 120, render: (v: string) => new Date(v).toLocaleString() },
-          {
-            title: t('operation'),
-            key: 'operation',
-            width: 240,
-            render: (_, app) => (
-              <Space direction="vertical" size={0} align="start">
-                <Button type="link" size="small" onClick={() => setInfo(app)}>
-                  {t('viewBasicInfo')}
-                </Button>
-                <Button type="link" size="small" onClick={() => setConfiguring(app)}>
-                  {t('makeDevConfig')}
-                </Button>
-                <Button type="link" size="small" disabled={!app.devConfigured} onClick={() => setViewing(app)}>
-                  {t('viewDevConfig')}
-                </Button>
-                <Button type="link" size="small" onClick={() => setAuthorizing(app)}>
-                  {t('authorizedMiniPrograms')}
-                </Button>
-                {app.enabled ? (
-                  <Button type="link" size="small" onClick={() => confirmDisable(app)}>
-                    {t('disable')}
-                  </Button>
-                ) : (
-                  <Button type="link" size="small" onClick={() => void setEnabled(app, true)}>
-                    {t('enable')}
-                  </Button>
+            render: (a) => (
+              <>
+                <strong>{a.name}</strong>
+                {!a.enabled && (
+                  <Tag color="red" style={{ marginInlineStart: 8 }}>
+                    {t('disabledTag')}
+                  </Tag>
                 )}
-                <Button type="link" size="small" danger onClick={() => confirmDelete(app)}>
-                  {t('delete')}
-                </Button>
-              </Space>
+              </>
             ),
           },
+          { key: 'appId', title: t('appId'), nowrap: true, render: (a) => <code>{a.appId}</code> },
+          { key: 'workspaceId', title: t('workspaceId'), render: (a) => a.workspaceId },
+          { key: 'tenantId', title: t('tenantId'), from: 'xl', render: (a) => a.tenantId },
+          {
+            key: 'source',
+            title: t('source'),
+            from: 'xl',
+            render: (a) => (a.source === 'mpaas' ? <Tag color="blue">{t('sourceMpaas')}</Tag> : <Tag>{t('sourceManual')}</Tag>),
+          },
+          {
+            key: 'devConfigured',
+            title: t('devConfigStatus'),
+            render: (a) => (a.devConfigured ? <Tag color="green">{t('configured')}</Tag> : <Tag color="orange">{t('notConfigured')}</Tag>),
+          },
+          { key: 'createdAt', title: t('createdAt'), from: 'xxl', nowrap: true, render: (a) => format.dateTime(a.createdAt) },
+          { key: 'operation', title: t('operation'), render: (a) => <OperationLinks operations={operations(a)} /> },
         ]}
       />
-      <AddAppModal
-        open={adding}
-        onClose={() => setAdding(false)}
-        onCreated={() => void load()}
-        onGoToDevConfig={(app) => setConfiguring(app)}
-      />
-      <SyncModal
-        open={syncing}
-        onClose={() => setSyncing(false)}
-        onSynced={(app) => {
-          setSyncing(false);
-          void message.success(t('synced', { name: app.name }));
-          void load();
-        }}
-      />
-      <BasicInfoModal app={info} onClose={() => setInfo(undefined)} />
-      <DevConfigModal
-        app={configuring}
-        onClose={() => setConfiguring(undefined)}
-        onSaved={() => {
-          const app = configuring;
-          setConfiguring(undefined);
-          void message.success(t('devConfigSaved'));
-          void load();
-          if (app) setViewing({ ...app, devConfigured: true });
-        }}
-      />
-      <ViewDevConfigModal
-        app={viewing}
-        onClose={() => setViewing(undefined)}
-        onMake={(app) => {
-          setViewing(undefined);
-          setConfiguring(app);
-        }}
-      />
-      <AuthorizedMiniProgramsModal app={authorizing} onClose={() => setAuthorizing(undefined)} />
-    </Card>
+      <LazyDialog open={adding}>
+        <AddAppModal open={adding} onClose={() => setAdding(false)} onCreated={reload} onGoToDevConfig={(app) => setConfiguring(app)} />
+      </LazyDialog>
+      <LazyDialog open={syncing}>
+        <SyncModal
+          open={syncing}
+          onClose={() => setSyncing(false)}
+          onSynced={(app) => {
+            setSyncing(false);
+            void message.success(t('synced', { name: app.name }));
+            reload();
+          }}
+        />
+      </LazyDialog>
+      <LazyDialog open={Boolean(info)}>
+        <BasicInfoModal app={info} onClose={() => setInfo(undefined)} />
+      </LazyDialog>
+      <LazyDialog open={Boolean(configuring)}>
+        <DevConfigModal
+          app={configuring}
+          onClose={() => setConfiguring(undefined)}
+          onSaved={() => {
+            const app = configuring;
+            setConfiguring(undefined);
+            void message.success(t('devConfigSaved'));
+            reload();
+            if (app) setViewing({ ...app, devConfigured: true });
+          }}
+        />
+      </LazyDialog>
+      <LazyDialog open={Boolean(viewing)}>
+        <ViewDevConfigModal
+          app={viewing}
+          onClose={() => setViewing(undefined)}
+          onMake={(app) => {
+            setViewing(undefined);
+            setConfiguring(app);
+          }}
+        />
+      </LazyDialog>
+      <LazyDialog open={Boolean(authorizing)}>
+        <AuthorizedMiniProgramsModal app={authorizing} onClose={() => setAuthorizing(undefined)} />
+      </LazyDialog>
+    </PagePanel>
   );
 }

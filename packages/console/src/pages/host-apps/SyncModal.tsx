@@ -1,10 +1,10 @@
 import { useEffect, useState } from 'react';
-import { Alert, Form, Modal, Select, Tag } from 'antd';
+import { Form, Modal, Select, Tag } from 'antd';
 import type { HostApp, MpaasApp, MpaasWorkspace } from '@mpop/contracts';
 import { api } from '../../api/endpoints';
-import { ApiError } from '../../api/client';
-import { useI18n } from '../../i18n/i18n';
+import { ProblemAlert } from '../../api/problem';
 import { useFormSubmit } from '../../api/use-form-submit';
+import { useI18n } from '../../i18n/i18n';
 
 interface Props {
   open: boolean;
@@ -19,7 +19,7 @@ export function SyncModal({ open, onClose, onSynced }: Props) {
   const [apps, setApps] = useState<MpaasApp[]>();
   const [workspaces, setWorkspaces] = useState<MpaasWorkspace[]>();
   const [synced, setSynced] = useState<Set<string>>(new Set());
-  const [loadError, setLoadError] = useState<string>();
+  const [loadError, setLoadError] = useState<unknown>();
   const { submit, busy, error, setError } = useFormSubmit(form, async (values) => {
     const app = await api.syncHostApp(values);
     form.resetFields();
@@ -34,23 +34,27 @@ export function SyncModal({ open, onClose, onSynced }: Props) {
     setLoadError(undefined);
     setError(undefined);
     form.resetFields();
-    Promise.all([api.mpaasApps(), api.mpaasWorkspaces()]).then(
+    const controller = new AbortController();
+    Promise.all([api.mpaasApps(controller.signal), api.mpaasWorkspaces(controller.signal)]).then(
       ([a, w]) => {
         setApps(a.apps);
         setWorkspaces(w.workspaces);
       },
-      (err) => setLoadError(err instanceof ApiError ? err.problem.detail : String(err)),
+      (err) => !controller.signal.aborted && setLoadError(err),
     );
+    return () => controller.abort();
   }, [open, form, setError]);
 
   // Which workspaces already hold the selected app: shown as "already synced" and not selectable.
   useEffect(() => {
     setSynced(new Set());
     if (!selectedApp) return;
-    api.listHostApps({ query: selectedApp, pageSize: 100 }).then(
+    const controller = new AbortController();
+    api.listHostApps({ query: selectedApp, pageSize: 100 }, controller.signal).then(
       (list) => setSynced(new Set(list.items.filter((h) => h.appId === selectedApp).map((h) => h.workspaceId))),
       () => undefined,
     );
+    return () => controller.abort();
   }, [selectedApp]);
 
   const loading = !apps && !loadError;
@@ -66,8 +70,8 @@ export function SyncModal({ open, onClose, onSynced }: Props) {
       okButtonProps={{ disabled: Boolean(loadError) || loading }}
       destroyOnHidden
     >
-      {loadError && <Alert type="error" showIcon message={loadError} role="alert" style={{ marginBottom: 16 }} />}
-      {error && <Alert type="error" showIcon message={error} role="alert" style={{ marginBottom: 16 }} />}
+      <ProblemAlert error={loadError} />
+      <ProblemAlert error={error} />
       <Form form={form} layout="vertical">
         <Form.Item label={t('mpaasApp')} name="appId" rules={[{ required: true, message: t('mpaasAppRequired') }]}>
           <Select

@@ -1,9 +1,11 @@
-import { useEffect, useState } from 'react';
 import { Alert, Button, Descriptions, Input, Modal, Space, Spin } from 'antd';
 import { DownloadOutlined } from '@ant-design/icons';
 import type { DevConfig, HostApp } from '@mpop/contracts';
 import { api } from '../../api/endpoints';
-import { ApiError } from '../../api/client';
+import { ProblemAlert } from '../../api/problem';
+import { useRequest } from '../../api/use-request';
+import { useCan } from '../../auth/use-role';
+import { useFormat } from '../../i18n/format';
 import { useI18n } from '../../i18n/i18n';
 import { CopyButton, CopyField } from './CopyField';
 import { DownloadConfigFileButton } from './DownloadConfigFileButton';
@@ -11,14 +13,16 @@ import { DownloadConfigFileButton } from './DownloadConfigFileButton';
 /** "View Development Configuration": virtual domain and the key's public facts; never the private key. */
 export function ViewDevConfigModal({ app, onClose, onMake }: { app?: HostApp; onClose: () => void; onMake: (app: HostApp) => void }) {
   const { t } = useI18n();
-  const [config, setConfig] = useState<DevConfig>();
-  const [error, setError] = useState<ApiError>();
-
-  useEffect(() => {
-    setConfig(undefined);
-    setError(undefined);
-    if (app) api.getDevConfig(app.workspaceId, app.appId).then(setConfig, (e) => setError(e instanceof ApiError ? e : undefined));
-  }, [app]);
+  const format = useFormat();
+  const can = useCan();
+  const request = useRequest<DevConfig | undefined>(
+    async (signal) => (app ? api.getDevConfig(app.workspaceId, app.appId, signal) : undefined),
+    [app],
+  );
+  // The answer of another app (kept while this one loads) is never shown.
+  const config = request.loading ? undefined : request.data;
+  const error = request.loading ? undefined : request.error;
+  const notSet = error?.code === 'DEV_CONFIG_NOT_SET';
 
   return (
     <Modal
@@ -39,13 +43,13 @@ export function ViewDevConfigModal({ app, onClose, onMake }: { app?: HostApp; on
           <div style={{ height: 80 }} />
         </Spin>
       )}
-      {error && (
+      {notSet && (
         <Alert
-          type={error.code === 'DEV_CONFIG_NOT_SET' ? 'info' : 'error'}
+          type="info"
           showIcon
-          message={error.code === 'DEV_CONFIG_NOT_SET' ? t('devConfigNotSet') : error.problem.detail}
+          message={t('devConfigNotSet')}
           action={
-            app && error.code === 'DEV_CONFIG_NOT_SET' ? (
+            app && can('operator') ? (
               <Button size="small" onClick={() => onMake(app)}>
                 {t('makeDevConfig')}
               </Button>
@@ -53,6 +57,7 @@ export function ViewDevConfigModal({ app, onClose, onMake }: { app?: HostApp; on
           }
         />
       )}
+      {!notSet && <ProblemAlert error={error} onRetry={request.reload} />}
       {config && app && (
         <Descriptions column={1} bordered size="small">
           <Descriptions.Item label={t('virtualDomain')}>{config.virtualDomain}</Descriptions.Item>
@@ -85,8 +90,8 @@ export function ViewDevConfigModal({ app, onClose, onMake }: { app?: HostApp; on
               </Space>
             </Space>
           </Descriptions.Item>
-          <Descriptions.Item label={t('keyUploadedAt')}>{new Date(config.privateKey.uploadedAt).toLocaleString()}</Descriptions.Item>
-          <Descriptions.Item label={t('updatedAt')}>{new Date(config.updatedAt).toLocaleString()}</Descriptions.Item>
+          <Descriptions.Item label={t('keyUploadedAt')}>{format.dateTime(config.privateKey.uploadedAt)}</Descriptions.Item>
+          <Descriptions.Item label={t('updatedAt')}>{format.dateTime(config.updatedAt)}</Descriptions.Item>
         </Descriptions>
       )}
     </Modal>

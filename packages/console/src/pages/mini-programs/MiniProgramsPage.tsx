@@ -1,10 +1,13 @@
 import { useCallback, useEffect, useState } from 'react';
-import { Alert, App, Button, Card, Form, Input, Modal, Progress, Select, Space, Table, Tag, Upload, type UploadFile } from 'antd';
+import { Button, Card, Form, Input, Modal, Progress, Select, Space, Table, Tag, Upload, type UploadFile } from 'antd';
 import { PlusOutlined, UploadOutlined } from '@ant-design/icons';
 import type { MiniProgram, Package, Release } from '@mpop/contracts';
-import { PACKAGE_VERSION_PATTERN } from '@mpop/contracts';
+import { PACKAGE_VERSION_PATTERN } from '@mpop/contracts/constants';
 import { api } from '../../api/endpoints';
-import { ApiError } from '../../api/client';
+import { ProblemAlert } from '../../api/problem';
+import { useCan } from '../../auth/use-role';
+import { useFeedback } from '../../components/feedback';
+import { useFormat } from '../../i18n/format';
 import { useI18n } from '../../i18n/i18n';
 import { uploadPackage } from './upload';
 import { useFormSubmit } from '../../api/use-form-submit';
@@ -14,14 +17,14 @@ import { useReleaseText } from './release-messages';
 import { ReleaseDialog } from './ReleaseDialog';
 import { ReleasesModal, SigningAlert } from './ReleasesModal';
 
-const detail = (err: unknown) => (err instanceof ApiError ? err.problem.detail : String(err));
-
 /** Mini programs: register, upload package versions (with progress), release one, see versions. */
 export function MiniProgramsPage() {
   const { t } = useI18n();
-  const { message } = App.useApp();
+  const format = useFormat();
+  const canChange = useCan()('operator');
+  const { message } = useFeedback();
   const [items, setItems] = useState<MiniProgram[]>();
-  const [error, setError] = useState<string>();
+  const [error, setError] = useState<unknown>();
   const [registering, setRegistering] = useState(false);
   const [uploadingFor, setUploadingFor] = useState<MiniProgram>();
   const [versionsOf, setVersionsOf] = useState<MiniProgram>();
@@ -33,7 +36,7 @@ export function MiniProgramsPage() {
     try {
       setItems((await api.listMiniPrograms()).items);
     } catch (err) {
-      setError(detail(err));
+      setError(err);
     }
   }, []);
   useEffect(() => void load(), [load]);
@@ -42,25 +45,14 @@ export function MiniProgramsPage() {
     <Card
       title={t('miniPrograms')}
       extra={
-        <Button type="primary" icon={<PlusOutlined />} onClick={() => setRegistering(true)}>
-          {t('registerMiniProgram')}
-        </Button>
+        canChange && (
+          <Button type="primary" icon={<PlusOutlined />} onClick={() => setRegistering(true)}>
+            {t('registerMiniProgram')}
+          </Button>
+        )
       }
     >
-      {error && (
-        <Alert
-          type="error"
-          showIcon
-          role="alert"
-          message={error}
-          style={{ marginBottom: 16 }}
-          action={
-            <Button size="small" onClick={() => void load()}>
-              {t('retry')}
-            </Button>
-          }
-        />
-      )}
+      <ProblemAlert error={error} title={t('loadFailed')} onRetry={() => void load()} />
       <Table<MiniProgram>
         rowKey="miniProgramId"
         loading={!items && !error}
@@ -74,15 +66,17 @@ export function MiniProgramsPage() {
             dataIndex: 'releasedVersion',
             render: (v: string | null) => (v ? <Tag color="green">{v}</Tag> : <Tag>{t('none')}</Tag>),
           },
-          { title: t('createdAt'), dataIndex: 'createdAt', render: (v: string) => new Date(v).toLocaleString() },
+          { title: t('createdAt'), dataIndex: 'createdAt', render: (v: string) => format.dateTime(v) },
           {
             title: t('operation'),
             key: 'op',
             render: (_, m) => (
               <Space size={0}>
-                <Button type="link" size="small" onClick={() => setUploadingFor(m)}>
-                  {t('uploadPackage')}
-                </Button>
+                {canChange && (
+                  <Button type="link" size="small" onClick={() => setUploadingFor(m)}>
+                    {t('uploadPackage')}
+                  </Button>
+                )}
                 <Button type="link" size="small" onClick={() => setVersionsOf(m)}>
                   {t('versions')}
                 </Button>
@@ -151,7 +145,7 @@ function RegisterModal({ open, onClose, onDone }: { open: boolean; onClose: () =
       cancelText={t('cancel')}
       destroyOnHidden
     >
-      {error && <Alert type="error" showIcon role="alert" message={error} style={{ marginBottom: 16 }} />}
+      <ProblemAlert error={error} />
       <Form form={form} layout="vertical">
         <Form.Item
           label={t('miniProgramName')}
@@ -175,10 +169,16 @@ function RegisterModal({ open, onClose, onDone }: { open: boolean; onClose: () =
 
 function UploadModal({ program, onClose, onDone }: { program?: MiniProgram; onClose: () => void; onDone: () => void }) {
   const { t } = useI18n();
-  const [form] = Form.useForm<{ version: string; platform?: string; clientVersionMin?: string; clientVersionMax?: string }>();
+  const [form] = Form.useForm<{
+    version: string;
+    platform?: string;
+    clientVersionMin?: string;
+    clientVersionMax?: string;
+    package?: unknown;
+  }>();
   const [files, setFiles] = useState<UploadFile[]>([]);
   const [progress, setProgress] = useState<number>();
-  const [error, setError] = useState<string>();
+  const [error, setError] = useState<unknown>();
   // biome-ignore lint/correctness/useExhaustiveDependencies: the form is reset whenever another program is picked
   useEffect(() => {
     setFiles([]);
@@ -192,7 +192,7 @@ function UploadModal({ program, onClose, onDone }: { program?: MiniProgram; onCl
     if (!v) return;
     const file = files[0]?.originFileObj as File | undefined;
     if (!file) {
-      setError(t('packageFileRequired'));
+      form.setFields([{ name: 'package', errors: [t('packageFileRequired')] }]);
       return;
     }
     const data = new FormData();
@@ -206,7 +206,7 @@ function UploadModal({ program, onClose, onDone }: { program?: MiniProgram; onCl
       onDone();
     } catch (err) {
       setProgress(undefined);
-      setError(detail(err));
+      setError(err);
     }
   };
   return (
@@ -220,7 +220,7 @@ function UploadModal({ program, onClose, onDone }: { program?: MiniProgram; onCl
       confirmLoading={progress !== undefined}
       destroyOnHidden
     >
-      {error && <Alert type="error" showIcon role="alert" message={error} style={{ marginBottom: 16 }} />}
+      <ProblemAlert error={error} />
       <Form form={form} layout="vertical">
         <Form.Item
           label={t('version')}
@@ -244,12 +244,13 @@ function UploadModal({ program, onClose, onDone }: { program?: MiniProgram; onCl
             <Input placeholder="10.9.9" />
           </Form.Item>
         </Space>
-        <Form.Item label={t('packageFile')}>
+        <Form.Item label={t('packageFile')} name="package" required>
           <Upload
             accept=".zip,.amr"
             maxCount={1}
             fileList={files}
             beforeUpload={(f) => {
+              form.setFields([{ name: 'package', errors: [] }]);
               setFiles([{ uid: f.uid, name: f.name, originFileObj: f, status: 'done' }]);
               return false;
             }}
@@ -267,10 +268,12 @@ function UploadModal({ program, onClose, onDone }: { program?: MiniProgram; onCl
 function VersionsModal({ program, onClose }: { program?: MiniProgram; onClose: () => void }) {
   const { t } = useI18n();
   const r = useReleaseText();
-  const { message } = App.useApp();
+  const format = useFormat();
+  const canChange = useCan()('operator');
+  const { message } = useFeedback();
   const [items, setItems] = useState<Package[]>();
   const [current, setCurrent] = useState<Release>();
-  const [error, setError] = useState<string>();
+  const [error, setError] = useState<unknown>();
   const [releasing, setReleasing] = useState<string>();
   const load = useCallback(async () => {
     if (!program) return;
@@ -279,7 +282,7 @@ function VersionsModal({ program, onClose }: { program?: MiniProgram; onClose: (
       setItems(packages.items);
       setCurrent(releases.items[0]);
     } catch (err) {
-      setError(detail(err));
+      setError(err);
     }
   }, [program]);
   useEffect(() => {
@@ -305,7 +308,7 @@ function VersionsModal({ program, onClose }: { program?: MiniProgram; onClose: (
       footer={<Button onClick={onClose}>{t('close')}</Button>}
       destroyOnHidden
     >
-      {error && <Alert type="error" showIcon role="alert" message={error} />}
+      <ProblemAlert error={error} />
       {current && current.signing.state !== 'signed' && (
         <div style={{ marginBottom: 12 }}>
           <SigningAlert release={current} />
@@ -322,14 +325,17 @@ function VersionsModal({ program, onClose }: { program?: MiniProgram; onClose: (
           {
             title: t('status'),
             dataIndex: 'status',
-            render: (s: string) => <Tag color={s === 'released' ? releasedColor : undefined}>{s}</Tag>,
+            render: (s: Package['status']) => (
+              <Tag color={s === 'released' ? releasedColor : undefined}>{t(s === 'released' ? 'statusReleased' : 'statusUploaded')}</Tag>
+            ),
           },
-          { title: t('size'), dataIndex: 'size', render: (n: number) => `${(n / 1024).toFixed(1)} KiB` },
+          { title: t('size'), dataIndex: 'size', render: (n: number) => format.bytes(n) },
           { title: t('mainUrl'), dataIndex: 'mainUrl' },
           { title: 'SHA-256', dataIndex: 'sha256', render: (s: string) => <code title={s}>{s.slice(0, 12)}…</code> },
           {
             title: t('operation'),
             key: 'op',
+            hidden: !canChange,
             render: (_, p) => (
               <Button type="link" size="small" disabled={p.status === 'released'} onClick={() => setReleasing(p.version)}>
                 {t('release')}

@@ -1,22 +1,5 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
-import {
-  Alert,
-  App,
-  Button,
-  Col,
-  Form,
-  Input,
-  InputNumber,
-  Modal,
-  Radio,
-  Row,
-  Select,
-  Slider,
-  Space,
-  Switch,
-  Typography,
-  Upload,
-} from 'antd';
+import { Button, Col, Form, Input, InputNumber, Modal, Radio, Row, Select, Slider, Space, Switch, Typography, Upload } from 'antd';
 import { DeleteOutlined, PlusOutlined, UploadOutlined } from '@ant-design/icons';
 import {
   DEVICE_ID_PATTERN,
@@ -27,7 +10,9 @@ import {
   type ReleaseBody,
 } from '@mpop/contracts';
 import { api } from '../../api/endpoints';
-import { ApiError } from '../../api/client';
+import { ProblemAlert } from '../../api/problem';
+import { useFeedback } from '../../components/feedback';
+import { useFormat } from '../../i18n/format';
 import { useI18n } from '../../i18n/i18n';
 import { parseDeviceIds, releaseApi, servedVersion } from './release-api';
 import { useReleaseText } from './release-messages';
@@ -61,13 +46,14 @@ export function ReleaseDialog({
   onClose: () => void;
   onReleased: (release: Release) => void;
 }) {
-  const { t, lang } = useI18n();
+  const { t } = useI18n();
   const r = useReleaseText();
-  const { modal } = App.useApp();
+  const format = useFormat();
+  const { modal } = useFeedback();
   const [form] = Form.useForm<Values>();
   const [history, setHistory] = useState<Release[]>([]);
   const [file, setFile] = useState<{ name: string; ids: string[] }>();
-  const [error, setError] = useState<string>();
+  const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
   const [hostOptions, setHostOptions] = useState<{ value: string; label: string }[]>([]);
   const labels = useRef(new Map<string, string>());
@@ -105,7 +91,7 @@ export function ReleaseDialog({
   const scope = Form.useWatch('scope', form) ?? 'all';
   const whitelistText = Form.useWatch('whitelist', form) ?? '';
   const devices = useMemo(() => parseDeviceIds(`${whitelistText}\n${file?.ids.join('\n') ?? ''}`), [whitelistText, file]);
-  const fmt = (iso: string) => new Date(iso).toLocaleString(lang === 'zh' ? 'zh-CN' : 'en-US');
+  const fmt = format.dateTime;
 
   const submit = async () => {
     const v = await form.validateFields().catch(() => undefined);
@@ -142,7 +128,7 @@ export function ReleaseDialog({
         ? r('summaryShare', { percent: v.percent, hostApps: who, version })
         : r('summaryAll', { hostApps: who, version }),
       ...steps.map((s) => r('summaryStep', { at: fmt(s.at), percent: s.percent })),
-      ...(gray && devices.length ? [r('summaryWhitelist', { count: devices.length.toLocaleString() })] : []),
+      ...(gray && devices.length ? [r('summaryWhitelist', { count: format.number(devices.length) })] : []),
       ...(gray && v.percent < 100 ? [previous ? r('summaryOthers', { previous }) : r('summaryOthersNothing')] : []),
       ...(hostApps ? [previous ? r('summaryOutside', { previous }) : r('summaryOutsideNothing')] : []),
       ...(v.mandatory ? [r('summaryMandatory')] : []),
@@ -166,7 +152,7 @@ export function ReleaseDialog({
         try {
           onReleased(await releaseApi.release(program.miniProgramId, version, body));
         } catch (err) {
-          setError(err instanceof ApiError ? err.problem.detail : String(err));
+          setError(err);
         } finally {
           setBusy(false);
         }
@@ -186,7 +172,7 @@ export function ReleaseDialog({
       confirmLoading={busy}
       destroyOnHidden
     >
-      {error && <Alert type="error" showIcon role="alert" message={error} style={{ marginBottom: 16 }} />}
+      <ProblemAlert error={error} />
       <Form<Values>
         form={form}
         layout="vertical"
@@ -247,7 +233,7 @@ export function ReleaseDialog({
               extra={
                 <>
                   {r('whitelistHelp')}{' '}
-                  {devices.length > 0 && <strong>{r('whitelistCount', { count: devices.length.toLocaleString() })}</strong>}
+                  {devices.length > 0 && <strong>{r('whitelistCount', { count: format.number(devices.length) })}</strong>}
                 </>
               }
               rules={[
@@ -278,7 +264,7 @@ export function ReleaseDialog({
               </Upload>
               {file && (
                 <Typography.Text>
-                  {r('whitelistFile', { file: file.name, count: file.ids.length.toLocaleString() })}{' '}
+                  {r('whitelistFile', { file: file.name, count: format.number(file.ids.length) })}{' '}
                   <Button type="link" size="small" onClick={() => setFile(undefined)}>
                     {r('removeFile')}
                   </Button>

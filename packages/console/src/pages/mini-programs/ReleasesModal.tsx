@@ -1,10 +1,12 @@
 import { useCallback, useEffect, useState } from 'react';
-import { Alert, App, Button, Card, Descriptions, InputNumber, Modal, Progress, Space, Table, Tag, Tooltip, Typography } from 'antd';
+import { Alert, Button, Card, Descriptions, InputNumber, Modal, Progress, Space, Table, Tag, Tooltip, Typography } from 'antd';
 import { ReloadOutlined } from '@ant-design/icons';
 import type { MiniProgram, Release } from '@mpop/contracts';
-import { ApiError } from '../../api/client';
+import { ProblemAlert } from '../../api/problem';
+import { useProblemNotice } from '../../api/use-problem-notice';
+import { useFeedback } from '../../components/feedback';
+import { useFormat } from '../../i18n/format';
 import { useI18n } from '../../i18n/i18n';
-import type { MessageKey } from '../../i18n/messages';
 import { releaseApi, rollbackTarget } from './release-api';
 import { type ReleaseTextKey, useReleaseText } from './release-messages';
 
@@ -54,11 +56,13 @@ export function SigningAlert({ release }: { release: Release }) {
  * / Roll back / Take down (each confirmed), and the history.
  */
 export function ReleasesModal({ program, onClose }: { program?: MiniProgram; onClose: () => void }) {
-  const { t, lang } = useI18n();
+  const { t } = useI18n();
   const r = useReleaseText();
-  const { message, modal } = App.useApp();
+  const format = useFormat();
+  const notice = useProblemNotice();
+  const { message, modal } = useFeedback();
   const [items, setItems] = useState<Release[]>();
-  const [error, setError] = useState<string>();
+  const [error, setError] = useState<unknown>();
   const [raising, setRaising] = useState<Release>();
 
   const load = useCallback(async () => {
@@ -67,9 +71,9 @@ export function ReleasesModal({ program, onClose }: { program?: MiniProgram; onC
       setItems((await releaseApi.list(program.miniProgramId)).items);
       setError(undefined);
     } catch (err) {
-      setError(problemText(err, t, lang));
+      setError(err);
     }
-  }, [program, t, lang]);
+  }, [program]);
   useEffect(() => {
     setItems(undefined);
     setError(undefined);
@@ -95,13 +99,13 @@ export function ReleasesModal({ program, onClose }: { program?: MiniProgram; onC
         try {
           void message.success(done(await run()));
         } catch (err) {
-          void message.error(problemText(err, t, lang));
+          notice(err);
         }
         await load();
       },
     });
 
-  const fmt = (iso: string) => new Date(iso).toLocaleString(lang === 'zh' ? 'zh-CN' : 'en-US');
+  const fmt = format.dateTime;
   const scope = (rel: Release) => (rel.hostApps ? rel.hostApps.map((h) => `${h.appId} · ${h.workspaceId}`).join(', ') : r('allHostApps'));
   const target = items && rollbackTarget(items);
   const id = program?.miniProgramId ?? '';
@@ -115,7 +119,7 @@ export function ReleasesModal({ program, onClose }: { program?: MiniProgram; onC
       footer={<Button onClick={onClose}>{t('close')}</Button>}
       destroyOnHidden
     >
-      {error && <Alert type="error" showIcon role="alert" message={error} style={{ marginBottom: 12 }} />}
+      <ProblemAlert error={error} style={{ marginBottom: 12 }} />
       <Card
         size="small"
         title={r('currentRelease')}
@@ -141,7 +145,7 @@ export function ReleasesModal({ program, onClose }: { program?: MiniProgram; onC
                   aria-label={r('percent')}
                 />
               </Descriptions.Item>
-              <Descriptions.Item label={r('devices')}>{current.devices.toLocaleString()}</Descriptions.Item>
+              <Descriptions.Item label={r('devices')}>{format.number(current.devices)}</Descriptions.Item>
               <Descriptions.Item label={r('mandatory')}>{current.mandatory ? r('yes') : r('no')}</Descriptions.Item>
               <Descriptions.Item label={r('steps')} span={2}>
                 {current.steps.length ? current.steps.map((s) => `${fmt(s.at)} → ${s.percent} %`).join(' · ') : '—'}
@@ -239,7 +243,7 @@ export function ReleasesModal({ program, onClose }: { program?: MiniProgram; onC
           },
           { title: r('previousVersion'), dataIndex: 'previousVersion', render: (v: string | null) => v ?? '—' },
           { title: r('hostApps'), key: 'hostApps', render: (_, rel) => scope(rel) },
-          { title: r('devices'), dataIndex: 'devices', render: (n: number) => n.toLocaleString() },
+          { title: r('devices'), dataIndex: 'devices', render: (n: number) => format.number(n) },
           { title: r('mandatoryColumn'), dataIndex: 'mandatory', render: (m: boolean) => (m ? r('yes') : r('no')) },
           { title: r('signing'), key: 'signing', render: (_, rel) => `${rel.signing.done}/${rel.signing.total}` },
           { title: r('note'), dataIndex: 'note', ellipsis: true, render: (n: string | null) => n ?? '' },
@@ -273,10 +277,10 @@ function RaiseDialog({
   onClose: () => void;
   onDone: (r: Release) => void;
 }) {
-  const { t, lang } = useI18n();
+  const { t } = useI18n();
   const r = useReleaseText();
   const [percent, setPercent] = useState<number>(100);
-  const [error, setError] = useState<string>();
+  const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
   useEffect(() => {
     if (release) setPercent(Math.min(100, Math.max(release.percent, nextMark(release.percent))));
@@ -296,14 +300,14 @@ function RaiseDialog({
         try {
           onDone(await releaseApi.update(programId, release.releaseId, { percent }));
         } catch (err) {
-          setError(problemText(err, t, lang));
+          setError(err);
         } finally {
           setBusy(false);
         }
       }}
       destroyOnHidden
     >
-      {error && <Alert type="error" showIcon role="alert" message={error} style={{ marginBottom: 12 }} />}
+      <ProblemAlert error={error} style={{ marginBottom: 12 }} />
       <Space direction="vertical" style={{ width: '100%' }}>
         <Typography.Text>{r('raiseTo', { current: release?.percent ?? 0 })}</Typography.Text>
         <InputNumber
@@ -323,12 +327,3 @@ function RaiseDialog({
 
 /** The usual next stop of a ramp: 1, 5, 10, 25, 50, 100. */
 const nextMark = (p: number) => [1, 5, 10, 25, 50, 100].find((m) => m > p) ?? 100;
-
-/** A problem in the console's language when it has a message for the code, else the server's sentence. */
-function problemText(err: unknown, t: (k: MessageKey) => string, lang: string): string {
-  if (!(err instanceof ApiError)) return String(err);
-  const code = err.code as string;
-  const known = code === 'ROLLOUT_CANNOT_SHRINK' || code === 'NOTHING_TO_ROLL_BACK_TO' || code === 'RELEASE_NOT_ACTIVE';
-  // The server's sentence is in English and names the figures; in Chinese the console says it in its own words.
-  return known && lang === 'zh' ? t(code) : err.problem.detail;
-}

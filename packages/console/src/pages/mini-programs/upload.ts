@@ -1,38 +1,25 @@
-import { ApiError } from '../../api/client';
+import { networkError, parseAnswer } from '../../api/client';
 
-/** Uploads a package with progress (fetch has no upload progress; XMLHttpRequest does). */
+/**
+ * Uploads a package with progress (fetch has no upload progress; XMLHttpRequest does). The answer is read like
+ * every other: an answer that is not the API's JSON (a proxy's error page) rejects with a problem.
+ */
 export function uploadPackage(miniProgramId: string, form: FormData, onProgress: (percent: number) => void): Promise<unknown> {
+  const url = `/api/v1/mini-programs/${miniProgramId}/packages`;
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
-    xhr.open('POST', `/api/v1/mini-programs/${miniProgramId}/packages`);
+    xhr.open('POST', url);
+    xhr.setRequestHeader('accept', 'application/json');
     xhr.upload.onprogress = (e) => e.lengthComputable && onProgress(Math.round((e.loaded / e.total) * 100));
     xhr.onload = () => {
-      const body = xhr.responseText ? JSON.parse(xhr.responseText) : undefined;
-      if (xhr.status >= 200 && xhr.status < 300) resolve(body);
-      else
-        reject(
-          new ApiError(
-            xhr.status,
-            body ?? {
-              type: 'about:blank',
-              title: 'Error',
-              status: xhr.status,
-              code: `HTTP_${xhr.status}`,
-              detail: `The server answered ${xhr.status}.`,
-            },
-          ),
-        );
+      try {
+        resolve(parseAnswer(url, xhr.status, xhr.statusText, xhr.getResponseHeader('content-type'), xhr.responseText));
+      } catch (err) {
+        reject(err);
+      }
     };
-    xhr.onerror = () =>
-      reject(
-        new ApiError(0, {
-          type: 'about:blank',
-          title: 'Network error',
-          status: 0,
-          code: 'NETWORK_ERROR',
-          detail: 'The upload failed: the server could not be reached.',
-        }),
-      );
+    xhr.onerror = () => reject(networkError());
+    xhr.onabort = () => reject(networkError());
     xhr.send(form);
   });
 }

@@ -14,7 +14,7 @@ const server = async () => {
     import('../../db/migrations/index.js'),
     import('../../lib/app-error.js'),
     import('../../lib/master-key.js'),
-    import('../../modules/auth/auth.service.js'),
+    import('../../modules/auth/user.service.js'),
     import('../../modules/operations/backup.service.js'),
     import('../../modules/operations/backup-file.js'),
     import('../../modules/operations/master-key-rotation.js'),
@@ -143,10 +143,7 @@ export function adminCommand(program: Command, out: () => Output) {
         const handle = m.connectDatabase(config.databaseUrl);
         try {
           await m.migrateToLatest(handle.db, handle.dialect);
-          return await new m.AuthService(handle.db, config.sessionTtlMs).createUser(
-            { username: opts.username, password, role: opts.role as Role },
-            'mpop admin',
-          );
+          return await new m.UserService(handle.db).create({ username: opts.username, password, role: opts.role as Role }, 'mpop admin');
         } finally {
           await handle.db.destroy();
         }

@@ -7,6 +7,7 @@ import { releases } from './0003_releases.js';
 import { integrationKit } from './0004_integration_kit.js';
 import { operations } from './0005_operations.js';
 import { searchIndexes } from './0006_search_indexes.js';
+import { usersTokens } from './0007_users_tokens.js';
 import { auditActorWidth } from './0008_audit_actor_width.js';
 import { namesSso } from './0009_names_sso.js';
 
@@ -25,6 +26,7 @@ function migrations(ctx: MigrationContext): Record<string, Migration> {
     '0004_integration_kit': integrationKit(ctx),
     '0005_operations': operations(ctx),
     '0006_search_indexes': searchIndexes(ctx),
+    '0007_users_tokens': usersTokens(ctx),
     '0008_audit_actor_width': auditActorWidth(ctx),
     '0009_names_sso': namesSso(ctx),
   };

@@ -1,4 +1,5 @@
-import type { AuditAction, AuditEvent, PageOf } from '@mpop/contracts';
+import { sql } from 'kysely';
+import type { AuditAction, AuditEvent, AuditFilter, PageOf } from '@mpop/contracts';
 import type { Executor } from '../../db/executor.js';
 import { nowIso } from '../../lib/time.js';
 
@@ -9,6 +10,18 @@ export interface AuditEntry {
   target: string;
   details?: Record<string, unknown>;
 }
+
+/** `%text%` for LIKE, with the wildcards of `text` itself escaped (with `\`, named in the ESCAPE clause). */
+const contains = (text: string) => `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+type AuditRow = { id: number; at: string; actor: string; action: string; target: string; details: string | null };
+const toEvent = (r: AuditRow): AuditEvent => ({
+  at: r.at,
+  actor: r.actor,
+  action: r.action,
+  target: r.target,
+  ...(r.details ? { details: JSON.parse(r.details) } : {}),
+});
 
 /** The audit log. Callers pass the transaction of the change, so an event exists exactly when the change does. */
 export class AuditRepository {
@@ -28,10 +41,26 @@ export class AuditRepository {
       .execute();
   }
 
-  /** Newest first. */
-  async list(opts: { page: number; pageSize: number; action?: AuditAction }): Promise<PageOf<AuditEvent>> {
+  /**
+   * The events that pass a filter: `action` exactly, `actor` and `target` as a case-insensitive part, `from`
+   * inclusive and `to` exclusive (ISO 8601 UTC, as stored).
+   */
+  private filtered(f: AuditFilter) {
     let q = this.db.selectFrom('auditEvents');
-    if (opts.action) q = q.where('action', '=', opts.action);
+    if (f.action) q = q.where('action', '=', f.action);
+    // LIKE needs an explicit ESCAPE to mean the same on SQLite and PostgreSQL; Kysely has no builder for it.
+    for (const column of ['actor', 'target'] as const) {
+      const text = f[column];
+      if (text) q = q.where(sql<boolean>`lower(${sql.ref(column)}) like ${contains(text)} escape '\\'`);
+    }
+    if (f.from) q = q.where('at', '>=', f.from);
+    if (f.to) q = q.where('at', '<', f.to);
+    return q;
+  }
+
+  /** One page, newest first. */
+  async list(opts: AuditFilter & { page: number; pageSize: number }): Promise<PageOf<AuditEvent>> {
+    const q = this.filtered(opts);
     const [{ total }] = await q.select((eb) => eb.fn.countAll<number>().as('total')).execute();
     const rows = await q
       .selectAll()
@@ -39,17 +68,19 @@ export class AuditRepository {
       .limit(opts.pageSize)
       .offset((opts.page - 1) * opts.pageSize)
       .execute();
-    return {
-      items: rows.map((r) => ({
-        at: r.at,
-        actor: r.actor,
-        action: r.action,
-        target: r.target,
-        ...(r.details ? { details: JSON.parse(r.details) } : {}),
-      })),
-      total: Number(total),
-      page: opts.page,
-      pageSize: opts.pageSize,
-    };
+    return { items: rows.map(toEvent), total: Number(total), page: opts.page, pageSize: opts.pageSize };
+  }
+
+  /** Every event that passes the filter, newest first, read in batches (for the CSV export of any size). */
+  async *all(filter: AuditFilter, batch = 500): AsyncGenerator<AuditEvent> {
+    let before: number | undefined;
+    for (;;) {
+      let q = this.filtered(filter);
+      if (before !== undefined) q = q.where('id', '<', before);
+      const rows = await q.selectAll().orderBy('id', 'desc').limit(batch).execute();
+      for (const r of rows) yield toEvent(r);
+      if (rows.length < batch) return;
+      before = rows[rows.length - 1].id;
+    }
   }
 }

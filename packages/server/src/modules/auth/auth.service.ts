@@ -1,16 +1,13 @@
-import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { Value } from 'typebox/value';
-import { type CreatedToken, type Role, type SessionUser, type Token, type User, UsernameSchema } from '@mpop/contracts';
+import { type Role, type SessionUser, UsernameSchema } from '@mpop/contracts';
 import type { Database } from '../../db/schema.js';
-import { isUniqueViolation } from '../../db/connect.js';
-import { AppError, notFound } from '../../lib/app-error.js';
-import { dummyPasswordHash, hashPassword, newSecret, PASSWORD_HASH_CONCURRENCY, sha256Hex, verifyPassword } from '../../lib/crypto.js';
-import { cleanName } from '../../lib/names.js';
+import { AppError } from '../../lib/app-error.js';
+import { dummyPasswordHash, newSecret, PASSWORD_HASH_CONCURRENCY, sha256Hex, verifyPassword } from '../../lib/crypto.js';
 import { nowIso } from '../../lib/time.js';
 import { AuditRepository } from '../audit/audit.repository.js';
 import { type Attempt, LoginThrottle, Throttled } from './login-throttle.js';
-import { lowerRole, roleAtLeast } from './roles.js';
+import { lowerRole } from './roles.js';
 import { SessionRepository } from './session.repository.js';
 import { TokenRepository } from './token.repository.js';
 import { UserRepository } from './user.repository.js';
@@ -54,18 +51,6 @@ export class AuthService {
     private readonly sessionTtlMs: number,
   ) {}
 
-  /** Creates the first admin from the environment when no user exists yet. @returns whether one was created. */
-  async bootstrapAdmin(username?: string, password?: string): Promise<boolean> {
-    if (!username || !password) return false;
-    if ((await new UserRepository(this.db).count()) > 0) return false;
-    await this.createUser({ username, password, role: 'admin' }, 'system');
-    return true;
-  }
-
-  async hasUsers(): Promise<boolean> {
-    return (await new UserRepository(this.db).count()) > 0;
-  }
-
   /**
    * Verifies credentials and opens a session. The attempt is counted before the password is checked (see
    * LoginThrottle), the check waits its turn for a hash slot, and a failure is audited without the password.
@@ -104,6 +89,10 @@ export class AuthService {
       throw new AppError('UNAUTHENTICATED', 'The user name or password is wrong.');
     }
     attempt.succeed();
+    if (user.disabledAt !== null) {
+      // Said only to someone who knows the password: it tells an attacker nothing they could use.
+      throw new AppError('USER_DISABLED', 'This user is disabled. Ask an admin to enable it.');
+    }
     return this.openSession(user, 'password');
   }
 
@@ -158,9 +147,10 @@ export class AuthService {
     if (!token.startsWith(TOKEN_PREFIX)) return undefined;
     const repo = new TokenRepository(this.db);
     const t = await repo.findByHash(sha256Hex(token));
-    if (!t) return undefined;
-    // Record use at most once a minute: the hot path of automation should not write on every call.
     const now = nowIso();
+    // A disabled user's tokens stop working; an expired token is no token.
+    if (!t || t.creatorDisabledAt !== null || (t.expiresAt !== null && t.expiresAt <= now)) return undefined;
+    // Record use at most once a minute: the hot path of automation should not write on every call.
     if (!t.lastUsedAt || Date.parse(now) - Date.parse(t.lastUsedAt) > 60_000) await repo.touch(t.id, now);
     return { username: t.createdBy, role: lowerRole(t.role, t.creatorRole), via: 'token', actor: `${t.createdBy} (token ${t.name})` };
   }
@@ -171,93 +161,4 @@ export class AuthService {
       await new AuditRepository(trx).record({ actor, action: 'session.deleted', target: `user:${actor}` });
     });
   }
-
-  listUsers(): Promise<User[]> {
-    return new UserRepository(this.db).list();
-  }
-
-  async createUser(input: { username: string; password: string; role: Role }, actor: string): Promise<User> {
-    const user = { username: input.username, passwordHash: await hashPassword(input.password), role: input.role, createdAt: nowIso() };
-    try {
-      await this.db.transaction().execute(async (trx) => {
-        const users = new UserRepository(trx);
-        if (await users.find(input.username)) throw userExists(input.username);
-        await users.insert(user);
-        await new AuditRepository(trx).record({
-          actor,
-          action: 'user.created',
-          target: `user:${input.username}`,
-          details: { role: input.role },
-        });
-      });
-    } catch (err) {
-      throw isUniqueViolation(err) ? userExists(input.username) : err;
-    }
-    return { username: user.username, role: user.role, sso: false, createdAt: user.createdAt };
-  }
-
-  async deleteUser(username: string, actor: Principal): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
-      const users = new UserRepository(trx);
-      const user = await users.find(username);
-      if (!user) throw notFound(`User "${username}"`);
-      if (user.role === 'admin' && (await users.countAdmins()) === 1) {
-        throw new AppError('FORBIDDEN', 'This is the last admin; create another admin before deleting it.');
-      }
-      await users.delete(username);
-      await new AuditRepository(trx).record({ actor: actor.actor, action: 'user.deleted', target: `user:${username}` });
-    });
-  }
-
-  /** Creates a token with the caller's role or a lower one. The token text is returned here and never again. */
-  async createToken(input: { name: string; role?: Role }, principal: Principal): Promise<CreatedToken> {
-    const name = cleanName(input.name, { field: 'name', label: 'The token name', max: 64 });
-    const role = input.role ?? principal.role;
-    if (!roleAtLeast(principal.role, role)) {
-      throw new AppError('FORBIDDEN', `A ${principal.role} cannot create a token with the ${role} role.`);
-    }
-    const token = newSecret(TOKEN_PREFIX);
-    const id = randomUUID();
-    await this.db.transaction().execute(async (trx) => {
-      await new TokenRepository(trx).insert({
-        id,
-        name,
-        role,
-        tokenHash: sha256Hex(token),
-        createdBy: principal.username,
-        createdAt: nowIso(),
-      });
-      await new AuditRepository(trx).record({
-        actor: principal.actor,
-        action: 'token.created',
-        target: `token:${id}`,
-        details: { name, role },
-      });
-    });
-    return { id, name, role, token };
-  }
-
-  /** Admins see every token; others their own. */
-  listTokens(principal: Principal): Promise<Token[]> {
-    return new TokenRepository(this.db).list(principal.role === 'admin' ? undefined : principal.username);
-  }
-
-  async revokeToken(id: string, principal: Principal): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
-      const tokens = new TokenRepository(trx);
-      const t = await tokens.find(id);
-      // A token the caller may not see answers 404, not 403: its existence is not theirs to learn.
-      if (!t || (principal.role !== 'admin' && t.createdBy !== principal.username)) throw notFound('Token');
-      await tokens.delete(id);
-      await new AuditRepository(trx).record({
-        actor: principal.actor,
-        action: 'token.revoked',
-        target: `token:${id}`,
-        details: { name: t.name },
-      });
-    });
-  }
 }
-
-const userExists = (username: string) =>
-  new AppError('USER_EXISTS', `A user named "${username}" already exists; choose another user name.`);

@@ -200,6 +200,9 @@ export class OidcService {
       const audit = new AuditRepository(trx);
       const existing = await users.findBySso(issuer, subject);
       if (existing) {
+        if (existing.disabledAt !== null) {
+          throw new AppError('USER_DISABLED', `The user "${existing.username}" is disabled here. Ask an admin to enable it.`);
+        }
         if (existing.role !== role) {
           await users.setRole(existing.username, role);
           await audit.record({

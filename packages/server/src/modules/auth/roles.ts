@@ -1,8 +1,6 @@
-import type { Role } from '@mpop/contracts';
+import { type Role, roleAtLeast } from '@mpop/contracts';
 
-const RANK: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 };
-
-/** Whether `have` may do what needs `need` (admin ⊇ operator ⊇ viewer). */
-export const roleAtLeast = (have: Role, need: Role) => RANK[have] >= RANK[need];
+/** Whether `have` may do what needs `need` (admin ⊇ operator ⊇ viewer); the rule lives in the contract. */
+export { roleAtLeast };
 /** The lower of two roles (a token never outranks its creator). */
-export const lowerRole = (a: Role, b: Role): Role => (RANK[a] <= RANK[b] ? a : b);
+export const lowerRole = (a: Role, b: Role): Role => (roleAtLeast(a, b) ? b : a);

@@ -8,7 +8,7 @@ export class SessionRepository {
     await this.db.insertInto('sessions').values(s).execute();
   }
 
-  /** @returns the live session and its user, or undefined when unknown or expired. */
+  /** @returns the live session and its user, or undefined when unknown, expired, or the user is disabled. */
   findLive(idHash: string, now: string) {
     return this.db
       .selectFrom('sessions')
@@ -16,11 +16,19 @@ export class SessionRepository {
       .select(['sessions.username', 'users.role', 'sessions.expiresAt'])
       .where('sessions.idHash', '=', idHash)
       .where('sessions.expiresAt', '>', now)
+      .where('users.disabledAt', 'is', null)
       .executeTakeFirst();
   }
 
   async delete(idHash: string) {
     await this.db.deleteFrom('sessions').where('idHash', '=', idHash).execute();
+  }
+
+  /** Ends every session of a user (stored spelling of the name), except `keepIdHash` when given. */
+  async deleteForUser(username: string, keepIdHash?: string) {
+    let q = this.db.deleteFrom('sessions').where('username', '=', username);
+    if (keepIdHash) q = q.where('idHash', '!=', keepIdHash);
+    await q.execute();
   }
 
   async deleteExpired(now: string) {

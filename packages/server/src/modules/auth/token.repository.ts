@@ -1,13 +1,21 @@
 import type { Role } from '@mpop/contracts';
 import type { Executor } from '../../db/executor.js';
 
-const PUBLIC_COLUMNS = ['id', 'name', 'role', 'createdBy', 'createdAt', 'lastUsedAt'] as const;
+const PUBLIC_COLUMNS = ['id', 'name', 'role', 'createdBy', 'createdAt', 'lastUsedAt', 'expiresAt'] as const;
 
 /** API tokens; only the SHA-256 of a token is stored, and no read returns it. */
 export class TokenRepository {
   constructor(private readonly db: Executor) {}
 
-  async insert(t: { id: string; name: string; role: Role; tokenHash: string; createdBy: string; createdAt: string }) {
+  async insert(t: {
+    id: string;
+    name: string;
+    role: Role;
+    tokenHash: string;
+    createdBy: string;
+    createdAt: string;
+    expiresAt: string | null;
+  }) {
     await this.db
       .insertInto('apiTokens')
       .values({ ...t, lastUsedAt: null })
@@ -24,7 +32,10 @@ export class TokenRepository {
     return this.db.selectFrom('apiTokens').select(PUBLIC_COLUMNS).where('id', '=', id).executeTakeFirst();
   }
 
-  /** @returns the token's owner and role, or undefined. The role is capped by the creator's current role. */
+  /**
+   * @returns the token with its creator's current role and state, or undefined. The service decides what an
+   * expired token or a disabled creator means.
+   */
   findByHash(tokenHash: string) {
     return this.db
       .selectFrom('apiTokens')
@@ -35,7 +46,9 @@ export class TokenRepository {
         'apiTokens.role',
         'apiTokens.createdBy',
         'apiTokens.lastUsedAt',
+        'apiTokens.expiresAt',
         'users.role as creatorRole',
+        'users.disabledAt as creatorDisabledAt',
       ])
       .where('apiTokens.tokenHash', '=', tokenHash)
       .executeTakeFirst();

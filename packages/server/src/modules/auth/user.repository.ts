@@ -1,12 +1,19 @@
 import type { Role } from '@mpop/contracts';
 import type { Executor } from '../../db/executor.js';
 
+const PUBLIC_COLUMNS = ['username', 'role', 'disabledAt', 'createdAt', 'ssoSubject'] as const;
+
+/** Console users. User names are unique whatever their case: every lookup by name ignores case. */
 export class UserRepository {
   constructor(private readonly db: Executor) {}
 
-  /** @returns the user, or undefined when there is none of that name. */
+  /** @returns the user (with the stored spelling of the name), or undefined when there is none of that name. */
   find(username: string) {
-    return this.db.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirst();
+    return this.db
+      .selectFrom('users')
+      .selectAll()
+      .where((eb) => eb(eb.fn('lower', ['username']), '=', username.toLowerCase()))
+      .executeTakeFirst();
   }
 
   /** @returns the user created by single sign-on for this identity, or undefined. */
@@ -14,9 +21,8 @@ export class UserRepository {
     return this.db.selectFrom('users').selectAll().where('ssoIssuer', '=', issuer).where('ssoSubject', '=', subject).executeTakeFirst();
   }
 
-  async list() {
-    const rows = await this.db.selectFrom('users').select(['username', 'role', 'createdAt', 'ssoSubject']).orderBy('username').execute();
-    return rows.map(({ ssoSubject, ...u }) => ({ ...u, sso: ssoSubject !== null }));
+  list() {
+    return this.db.selectFrom('users').select(PUBLIC_COLUMNS).orderBy('username').execute();
   }
 
   async setRole(username: string, role: Role) {
@@ -31,10 +37,23 @@ export class UserRepository {
     return Number(row.n);
   }
 
-  async countAdmins(): Promise<number> {
+  /**
+   * Locks the rows of the enabled admins until the transaction ends, then counts them. Two admins demoted or
+   * disabled at once on PostgreSQL would otherwise each see the other still enabled and both succeed, leaving
+   * none. The no-op UPDATE takes the row locks on both dialects (SQLite serialises writing transactions anyway),
+   * and a transaction that waited for them counts again with the committed rows.
+   */
+  async lockAndCountEnabledAdmins(): Promise<number> {
+    await this.db
+      .updateTable('users')
+      .set((eb) => ({ role: eb.ref('role') }))
+      .where('role', '=', 'admin')
+      .where('disabledAt', 'is', null)
+      .execute();
     const row = await this.db
       .selectFrom('users')
       .where('role', '=', 'admin')
+      .where('disabledAt', 'is', null)
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .executeTakeFirstOrThrow();
     return Number(row.n);
@@ -48,7 +67,15 @@ export class UserRepository {
     ssoIssuer?: string | null;
     ssoSubject?: string | null;
   }) {
-    await this.db.insertInto('users').values(user).execute();
+    await this.db
+      .insertInto('users')
+      .values({ ...user, disabledAt: null })
+      .execute();
+  }
+
+  /** Changes the named user (stored spelling). */
+  async update(username: string, patch: { role?: Role; passwordHash?: string; disabledAt?: string | null }) {
+    await this.db.updateTable('users').set(patch).where('username', '=', username).execute();
   }
 
   /** @returns whether a user was deleted. Their sessions and tokens go with them (foreign keys cascade). */

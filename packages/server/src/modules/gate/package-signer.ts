@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
+import type { SigningJob } from '@mpop/contracts';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import type { ChangeBus } from '../../lib/change-bus.js';
@@ -11,16 +12,8 @@ import { type BindingSignatureRow, type PackageSignatureRow, SignatureRepository
 import type { PackageStore } from '../mini-programs/package-store.js';
 import type { SigningPool } from './signing-pool.js';
 
-export interface SigningJob {
-  id: string;
-  status: 'running' | 'done' | 'failed';
-  reason: string;
-  total: number;
-  done: number;
-  startedAt: string;
-  finishedAt: string | null;
-  error: string | null;
-}
+// The shape of a job is public (GET /api/v1/signing-jobs): it lives in the contract.
+export type { SigningJob };
 
 /** Fan-outs up to this many signatures are made before the change answers; larger ones in the background. */
 export const INLINE_SIGNATURES = 20;

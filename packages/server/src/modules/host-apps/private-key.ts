@@ -20,13 +20,15 @@ const MAX_BITS = 8192;
 const MIN_PUBLIC_EXPONENT = 65537n;
 const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g;
 
-const fail = (code: ConstructorParameters<typeof AppError>[0], detail: string) => new AppError(code, detail);
+// Every key problem names the form field, so a client can show it next to the file it concerns.
+const fail = (code: ConstructorParameters<typeof AppError>[0], detail: string) =>
+  new AppError(code, detail, { errors: [{ path: 'privateKey', message: detail }] });
 const invalid = (why: string) =>
   fail('INVALID_PRIVATE_KEY', `${why} Upload the PEM file that "openssl genrsa -out private_key.pem 2048" writes.`);
 
 /** The one answer to a key file over PRIVATE_KEY_MAX_BYTES, from the upload parser or from here. */
 export const privateKeyTooLarge = () =>
-  new AppError('PAYLOAD_TOO_LARGE', 'The private key file is larger than 16 KiB; an RSA private key PEM is about 2-4 KiB.');
+  fail('PAYLOAD_TOO_LARGE', 'The private key file is larger than 16 KiB; an RSA private key PEM is about 2-4 KiB.');
 
 /**
  * Checks an uploaded private key file and describes it (the rules are in docs/api.md, "Development configuration"). Throws an AppError with the contract's code;

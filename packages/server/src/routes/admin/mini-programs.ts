@@ -14,6 +14,7 @@ import {
   PACKAGE_VERSION_PATTERN,
   PlatformSchema,
   MINI_PROGRAM_ID_PATTERN,
+  SigningJobSchema,
 } from '@mpop/contracts';
 import { AppError } from '../../lib/app-error.js';
 import type { PackageStore, ReceivedFile } from '../../modules/mini-programs/package-store.js';
@@ -46,17 +47,6 @@ function packageForm(store: PackageStore, maxBytes: number) {
     { additionalProperties: false },
   );
 }
-
-const SigningJobSchema = Type.Object({
-  id: Type.String(),
-  status: Type.String(),
-  reason: Type.String(),
-  total: Type.Integer(),
-  done: Type.Integer(),
-  startedAt: Type.String(),
-  finishedAt: Type.Union([Type.String(), Type.Null()]),
-  error: Type.Union([Type.String(), Type.Null()]),
-});
 
 const miniPrograms: FastifyPluginAsyncTypebox = async (app) => {
   const svc = app.services.miniPrograms;
@@ -113,18 +103,6 @@ const miniPrograms: FastifyPluginAsyncTypebox = async (app) => {
       const { package: file, ...fields } = request.body;
       return reply.code(201).send(await svc.addPackage(request.params.id, { ...fields, file }, principalOf(request)));
     },
-  );
-
-  app.get(
-    '/signing-jobs',
-    {
-      schema: {
-        tags,
-        summary: 'Recent signing jobs of this instance, with progress',
-        response: responses({ 200: Type.Object({ items: Type.Array(SigningJobSchema) }) }),
-      },
-    },
-    async () => ({ items: app.services.signer.list() }),
   );
 
   const AuthParams = Type.Intersect([HostAppParamsSchema, Type.Object({ id: Type.String({ pattern: MINI_PROGRAM_ID_PATTERN }) })]);

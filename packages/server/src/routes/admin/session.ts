@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import { SessionOptionsSchema, SessionSchema, SignInBodySchema } from '@mpop/contracts';
+import { ChangePasswordBodySchema, SessionOptionsSchema, SessionSchema, SignInBodySchema } from '@mpop/contracts';
 import { AppError } from '../../lib/app-error.js';
 import { FLOW_TTL_MS } from '../../modules/auth/oidc.service.js';
 import { principalOf, SESSION_COOKIE } from '../../plugins/app/auth.js';
@@ -146,6 +146,25 @@ const session: FastifyPluginAsyncTypebox = async (app) => {
       } catch (err) {
         return refuse(request, reply, err);
       }
+    },
+  );
+
+  app.put(
+    '/session/password',
+    {
+      config: { role: 'viewer' },
+      schema: {
+        tags: ['session'],
+        summary: "Change the signed-in user's own password; their other sessions end",
+        description: 'Needs a console session (an API token gets 403) and the current password (400 WRONG_CURRENT_PASSWORD).',
+        body: ChangePasswordBodySchema,
+        response: responses({ 204: NoContent }),
+      },
+    },
+    async (request, reply) => {
+      const { currentPassword, newPassword } = request.body;
+      await app.services.users.changeOwnPassword(principalOf(request), request.cookies[SESSION_COOKIE], currentPassword, newPassword);
+      return reply.code(204).send(null);
     },
   );
 };

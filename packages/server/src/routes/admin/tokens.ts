@@ -4,15 +4,25 @@ import { CreatedTokenSchema, CreateTokenBodySchema, TokenListSchema } from '@mpo
 import { principalOf } from '../../plugins/app/auth.js';
 import { NoContent, responses } from '../schemas.js';
 
-/** API tokens for automation. Any signed-in user may make one with their own role or a lower one. */
+/**
+ * API tokens for automation. Any signed-in user may make one with their own role or a lower one, from a console
+ * session (a token cannot make tokens).
+ */
 const tokens: FastifyPluginAsyncTypebox = async (app) => {
+  const svc = app.services.tokens;
+  const tags = ['tokens'];
+
   app.get(
     '/tokens',
     {
       config: { role: 'viewer' },
-      schema: { tags: ['tokens'], summary: 'List API tokens (never the token itself)', response: responses({ 200: TokenListSchema }) },
+      schema: {
+        tags,
+        summary: 'List API tokens, with last use and expiry (never the token itself); admins see every one',
+        response: responses({ 200: TokenListSchema }),
+      },
     },
-    async (request) => ({ items: await app.services.auth.listTokens(principalOf(request)) }),
+    async (request) => ({ items: await svc.list(principalOf(request)) }),
   );
 
   app.post(
@@ -20,13 +30,15 @@ const tokens: FastifyPluginAsyncTypebox = async (app) => {
     {
       config: { role: 'viewer' },
       schema: {
-        tags: ['tokens'],
+        tags,
         summary: 'Create an API token; the answer is the only time it is shown',
+        description:
+          'Only a signed-in session may create tokens (an API token gets 403). `expiresAt` is optional; expired tokens answer 401.',
         body: CreateTokenBodySchema,
         response: responses({ 201: CreatedTokenSchema }),
       },
     },
-    async (request, reply) => reply.code(201).send(await app.services.auth.createToken(request.body, principalOf(request))),
+    async (request, reply) => reply.code(201).send(await svc.create(request.body, principalOf(request))),
   );
 
   app.delete(
@@ -34,14 +46,14 @@ const tokens: FastifyPluginAsyncTypebox = async (app) => {
     {
       config: { role: 'viewer' },
       schema: {
-        tags: ['tokens'],
+        tags,
         summary: 'Revoke an API token',
         params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
         response: responses({ 204: NoContent }),
       },
     },
     async (request, reply) => {
-      await app.services.auth.revokeToken(request.params.id, principalOf(request));
+      await svc.revoke(request.params.id, principalOf(request));
       return reply.code(204).send(null);
     },
   );

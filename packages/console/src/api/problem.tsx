@@ -1,0 +1,107 @@
+import type { CSSProperties, ReactNode } from 'react';
+import { Alert, Button } from 'antd';
+import { useI18n } from '../i18n/i18n';
+import { problemsEn, problemsZh } from '../i18n/messages';
+import { ApiError, type ProblemCode } from './client';
+import { toApiError } from './use-request';
+
+/** What the console says about a problem: its own message for the code, and the server's `detail` when it adds to it. */
+export interface ProblemText {
+  message: string;
+  detail?: string;
+}
+
+/** Messages a screen uses instead of the catalogue's for some codes (on sign-in, 401 means a wrong password). */
+export type ProblemOverrides = Partial<Record<ProblemCode, string>>;
+
+/**
+ * The one way to turn a problem into words: the message for its code in the UI's language (from the catalogue
+ * of `@mpop/contracts`, see messages.ts), and the server's `detail` as the specifics. A code the console does not
+ * know (a newer server) falls back to the server's own title.
+ */
+export function useProblemText(): (err: unknown, overrides?: ProblemOverrides) => ProblemText {
+  const { lang } = useI18n();
+  return (err, overrides) => {
+    const e = err instanceof ApiError ? err : toApiError(err);
+    const catalogue: Record<string, string> = lang === 'zh' ? problemsZh : problemsEn;
+    const message = overrides?.[e.code] ?? catalogue[e.code] ?? e.problem.title;
+    const detail = e.problem.detail?.trim();
+    return { message, detail: detail && detail !== message ? detail : undefined };
+  };
+}
+
+/** The errors to set on a form field for a problem placed next to it: the message, then the specifics. */
+export const fieldErrors = (text: ProblemText): string[] => (text.detail ? [text.message, text.detail] : [text.message]);
+
+/** A problem shown in place (a page that could not load, a dialog that could not save), with an optional Retry. */
+export function ProblemAlert({
+  error,
+  overrides,
+  onRetry,
+  title,
+  style,
+}: {
+  error: unknown;
+  overrides?: ProblemOverrides;
+  onRetry?: () => void;
+  /** What failed ("The list could not be loaded."), shown before the problem's own message. */
+  title?: string;
+  style?: CSSProperties;
+}): ReactNode {
+  const { t } = useI18n();
+  const describe = useProblemText();
+  if (!error) return null;
+  const text = describe(error, overrides);
+  const description = [title ? text.message : undefined, text.detail].filter(Boolean);
+  return (
+    <Alert
+      type="error"
+      showIcon
+      role="alert"
+      message={title ?? text.message}
+      description={
+        description.length > 0 ? (
+          <>
+            {description.map((line) => (
+              <div key={line}>{line}</div>
+            ))}
+          </>
+        ) : undefined
+      }
+      style={{ marginBottom: 16, ...style }}
+      action={
+        onRetry ? (
+          <Button size="small" onClick={onRetry}>
+            {t('retry')}
+          </Button>
+        ) : undefined
+      }
+    />
+  );
+}
+
+/**
+ * Shows a problem under the form fields it names (`errors[].path`), in the console's words for its code with
+ * the server's specifics. @returns whether it was placed (else show it with a <ProblemAlert>).
+ */
+export function usePlaceOnFields(): <F extends string>(
+  form: { setFields: (fields: { name: F; errors: string[] }[]) => void },
+  err: unknown,
+  fields: readonly F[],
+) => boolean {
+  const describe = useProblemText();
+  return (form, err, fields) => {
+    if (!(err instanceof ApiError)) return false;
+    const named = fields.filter((f) => err.fieldMessage(f) !== undefined);
+    if (named.length === 0) return false;
+    const text = describe(err);
+    form.setFields(
+      named.map((name) => {
+        // A validation problem's own message is per field ("must NOT have more than 64 characters").
+        const specific = err.code === 'VALIDATION_FAILED' ? `${text.message} ${name}: ${err.fieldMessage(name)}` : undefined;
+        return { name, errors: specific ? [specific] : fieldErrors(text) };
+      }),
+    );
+    return true;
+  };
+}

@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import type { SigningJob } from '@mpop/contracts';
+import { SigningJobsPage } from './SigningJobsPage';
+import { fakeFetch, renderWithProviders } from '../../test/render';
+
+const job = (over: Partial<SigningJob>): SigningJob => ({
+  id: 'j1',
+  status: 'done',
+  reason: 'release 1234567890123456 1.0.0.1',
+  total: 3,
+  done: 3,
+  startedAt: '2026-11-25T10:00:00.000Z',
+  finishedAt: '2026-11-25T10:00:01.000Z',
+  error: null,
+  ...over,
+});
+
+describe('SigningJobsPage', () => {
+  it('shows progress, and a failure with its reason', async () => {
+    const reason = 'The package file 0a1b2c3d4e5f… is missing from the package store; restore it or upload that version again.';
+    fakeFetch([{ status: 200, body: { items: [job({ id: 'f', status: 'failed', done: 1, total: 4, error: reason }), job({})] } }]);
+    renderWithProviders(<SigningJobsPage />);
+    const failed = (await screen.findByText(reason)).closest('tr') as HTMLElement;
+    expect(within(failed).getByText('Failed')).toBeTruthy();
+    expect(within(failed).getByText('1/4')).toBeTruthy();
+  });
+
+  it('retries for an operator: signs what is missing, then shows the new job', async () => {
+    const calls = fakeFetch([
+      { status: 200, body: { items: [job({ status: 'failed', done: 0, total: 1, error: 'x' })] } },
+      { status: 200, body: job({ id: 'r', reason: 'retry by olga', total: 1, done: 1 }) },
+      { status: 200, body: { items: [job({ id: 'r', reason: 'retry by olga', total: 1, done: 1 })] } },
+    ]);
+    renderWithProviders(<SigningJobsPage />, { role: 'operator', username: 'olga' });
+    await screen.findByText('Failed');
+    await userEvent.setup({ delay: null }).click(screen.getByRole('button', { name: /Retry Missing Signatures/ }));
+    expect(await screen.findByText('retry by olga')).toBeTruthy();
+    await waitFor(() => expect(calls[1].init?.method).toBe('POST'));
+    expect(calls[1].url).toBe('/api/v1/signing-jobs/retry');
+  });
+
+  it('lets a viewer follow the jobs but not retry', async () => {
+    fakeFetch([{ status: 200, body: { items: [] } }]);
+    renderWithProviders(<SigningJobsPage />, { role: 'viewer' });
+    expect(await screen.findByText(/No signing jobs since this server started/)).toBeTruthy();
+    expect(screen.queryByRole('button', { name: /Retry Missing Signatures/ })).toBeNull();
+  });
+});

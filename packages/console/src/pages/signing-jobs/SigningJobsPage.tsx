@@ -1,0 +1,111 @@
+import { useEffect } from 'react';
+import { Button, Empty, Progress, Tag, Typography } from 'antd';
+import { ReloadOutlined, RedoOutlined } from '@ant-design/icons';
+import type { SigningJob } from '@mpop/contracts';
+import { api } from '../../api/endpoints';
+import { ProblemAlert } from '../../api/problem';
+import { useProblemNotice } from '../../api/use-problem-notice';
+import { useRequest } from '../../api/use-request';
+import { useCan } from '../../auth/use-role';
+import { DataTable } from '../../components/DataTable';
+import { PagePanel } from '../../components/PagePanel';
+import { useFormat } from '../../i18n/format';
+import { useI18n } from '../../i18n/i18n';
+import type { MessageKey } from '../../i18n/messages';
+import { useFeedback } from '../../components/feedback';
+
+const STATUS: Record<SigningJob['status'], { label: MessageKey; color: string }> = {
+  running: { label: 'jobRunning', color: 'processing' },
+  done: { label: 'jobDone', color: 'success' },
+  failed: { label: 'jobFailed', color: 'error' },
+};
+
+/**
+ * Administration > Signing Jobs: progress of the signatures made after releases, authorisations and key uploads,
+ * failures with their reason, and a retry that signs whatever is still missing (operators and admins).
+ */
+export function SigningJobsPage() {
+  const { t } = useI18n();
+  const format = useFormat();
+  const can = useCan();
+  const { message } = useFeedback();
+  const notice = useProblemNotice();
+  const { data, error, loading, reload } = useRequest((signal) => api.signingJobs(signal), []);
+  const running = data?.items.some((j) => j.status === 'running');
+
+  // While a job runs, follow it.
+  useEffect(() => {
+    if (!running) return;
+    const timer = setTimeout(reload, 1000);
+    return () => clearTimeout(timer);
+  }, [running, reload]);
+
+  const retry = async () => {
+    try {
+      const job = await api.retrySigning();
+      void message.success(t('retryDone', { done: job.done, total: job.total }));
+      reload();
+    } catch (err) {
+      notice(err);
+    }
+  };
+
+  return (
+    <PagePanel
+      title={t('signingJobs')}
+      extra={
+        <>
+          <Button icon={<ReloadOutlined />} onClick={reload} style={{ marginRight: 8 }}>
+            {t('refresh')}
+          </Button>
+          {can('operator') && (
+            <Button type="primary" icon={<RedoOutlined />} onClick={() => void retry()}>
+              {t('retrySigning')}
+            </Button>
+          )}
+        </>
+      }
+    >
+      <Typography.Paragraph type="secondary">{t('signingJobsNote')}</Typography.Paragraph>
+      <ProblemAlert error={error} title={t('loadFailed')} onRetry={reload} />
+      <DataTable<SigningJob>
+        label={t('signingJobs')}
+        rowKey={(j) => j.id}
+        loading={loading && !data}
+        rows={data?.items}
+        empty={error ? null : <Empty description={t('signingJobsEmpty')} />}
+        columns={[
+          { key: 'startedAt', title: t('startedAt'), nowrap: true, render: (j) => format.dateTime(j.startedAt) },
+          { key: 'reason', title: t('reason'), render: (j) => j.reason },
+          { key: 'status', title: t('status'), render: (j) => <Tag color={STATUS[j.status].color}>{t(STATUS[j.status].label)}</Tag> },
+          {
+            key: 'progress',
+            title: t('progress'),
+            render: (j) => (
+              <div style={{ minWidth: 160 }}>
+                <Progress
+                  percent={j.total === 0 ? 100 : Math.round((j.done / j.total) * 100)}
+                  size="small"
+                  status={j.status === 'failed' ? 'exception' : j.status === 'running' ? 'active' : undefined}
+                  format={() => `${format.number(j.done)}/${format.number(j.total)}`}
+                />
+              </div>
+            ),
+          },
+          {
+            key: 'error',
+            title: t('failureReason'),
+            render: (j) => (j.error ? <Typography.Text type="danger">{j.error}</Typography.Text> : null),
+          },
+          {
+            key: 'finishedAt',
+            title: t('finishedAt'),
+            from: 'xl',
+            nowrap: true,
+            render: (j) => (j.finishedAt ? format.dateTime(j.finishedAt) : null),
+          },
+        ]}
+      />
+    </PagePanel>
+  );
+}

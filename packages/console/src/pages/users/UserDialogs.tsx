@@ -1,0 +1,190 @@
+import { useEffect } from 'react';
+import { Form, Input, Modal, Select } from 'antd';
+import type { User } from '@mpop/contracts';
+import { type Role, Roles, USERNAME_PATTERN } from '@mpop/contracts/constants';
+import { api } from '../../api/endpoints';
+import { ProblemAlert, usePlaceOnFields } from '../../api/problem';
+import { useFormSubmit } from '../../api/use-form-submit';
+import { roleLabel } from '../../auth/use-role';
+import { useI18n } from '../../i18n/i18n';
+import type { MessageKey } from '../../i18n/messages';
+
+const ROLE_HELP: Record<Role, MessageKey> = { admin: 'roleHelpAdmin', operator: 'roleHelpOperator', viewer: 'roleHelpViewer' };
+
+/** The role picker: each role with what it may do; `roles` limits the choice. */
+export function RoleSelect({
+  id,
+  value,
+  onChange,
+  roles = Roles,
+}: {
+  /** Set by Form.Item, so the label names the select. */
+  id?: string;
+  value?: Role;
+  onChange?: (r: Role) => void;
+  roles?: readonly Role[];
+}) {
+  const { t } = useI18n();
+  return (
+    <Select<Role>
+      id={id}
+      value={value}
+      onChange={onChange}
+      optionLabelProp="title"
+      options={roles.map((r) => ({
+        value: r,
+        title: t(roleLabel(r)),
+        label: (
+          <div>
+            <div>{t(roleLabel(r))}</div>
+            <div style={{ fontSize: 12, opacity: 0.65, whiteSpace: 'normal' }}>{t(ROLE_HELP[r])}</div>
+          </div>
+        ),
+      }))}
+    />
+  );
+}
+
+/** Password rules shared by the dialogs that set one (the server checks the same: at least 12 characters). */
+export function usePasswordRules() {
+  const { t } = useI18n();
+  return [
+    { required: true, message: t('passwordRequired') },
+    { min: 12, message: t('passwordTooShort') },
+  ];
+}
+
+export function AddUserModal({ open, onClose, onDone }: { open: boolean; onClose: () => void; onDone: (u: User) => void }) {
+  const { t } = useI18n();
+  const place = usePlaceOnFields();
+  const [form] = Form.useForm<{ username: string; password: string; role: Role }>();
+  const passwordRules = usePasswordRules();
+  const { submit, busy, error, setError } = useFormSubmit(
+    form,
+    async (v) => {
+      onDone(await api.createUser({ username: v.username.trim(), password: v.password, role: v.role }));
+      form.resetFields();
+    },
+    (err) => place(form, err, ['username', 'password', 'role'] as const),
+  );
+  useEffect(() => {
+    if (open) setError(undefined);
+  }, [open, setError]);
+  return (
+    <Modal
+      open={open}
+      title={t('addUser')}
+      onCancel={onClose}
+      onOk={submit}
+      okText={t('confirm')}
+      cancelText={t('cancel')}
+      confirmLoading={busy}
+      destroyOnHidden
+    >
+      <ProblemAlert error={error} />
+      <Form form={form} layout="vertical" onFinish={submit} initialValues={{ role: 'viewer' }}>
+        <Form.Item
+          label={t('username')}
+          name="username"
+          rules={[
+            { required: true, whitespace: true, message: t('usernameRequired') },
+            { pattern: new RegExp(USERNAME_PATTERN), message: t('usernameInvalid') },
+          ]}
+        >
+          <Input autoComplete="off" autoFocus />
+        </Form.Item>
+        <Form.Item label={t('password')} name="password" rules={passwordRules} extra={t('passwordTooShort')}>
+          <Input.Password autoComplete="new-password" />
+        </Form.Item>
+        <Form.Item label={t('role')} name="role" rules={[{ required: true, message: t('roleRequired') }]}>
+          <RoleSelect />
+        </Form.Item>
+        <button type="submit" hidden />
+      </Form>
+    </Modal>
+  );
+}
+
+export function ChangeRoleModal({ user, onClose, onDone }: { user?: User; onClose: () => void; onDone: (u: User) => void }) {
+  const { t } = useI18n();
+  const [form] = Form.useForm<{ role: Role }>();
+  const { submit, busy, error, setError } = useFormSubmit(form, async (v) => {
+    if (user) onDone(await api.updateUser(user.username, { role: v.role }));
+  });
+  useEffect(() => {
+    setError(undefined);
+    if (user) form.setFieldsValue({ role: user.role });
+  }, [user, form, setError]);
+  return (
+    <Modal
+      open={Boolean(user)}
+      title={`${t('changeRole')} · ${user?.username ?? ''}`}
+      onCancel={onClose}
+      onOk={submit}
+      okText={t('confirm')}
+      cancelText={t('cancel')}
+      confirmLoading={busy}
+      destroyOnHidden
+    >
+      <ProblemAlert error={error} />
+      <Form form={form} layout="vertical">
+        <Form.Item label={t('role')} name="role" rules={[{ required: true, message: t('roleRequired') }]}>
+          <RoleSelect />
+        </Form.Item>
+      </Form>
+    </Modal>
+  );
+}
+
+export function ResetPasswordModal({ user, onClose, onDone }: { user?: User; onClose: () => void; onDone: (u: User) => void }) {
+  const { t } = useI18n();
+  const place = usePlaceOnFields();
+  const [form] = Form.useForm<{ password: string; confirm: string }>();
+  const passwordRules = usePasswordRules();
+  const { submit, busy, error, setError } = useFormSubmit(
+    form,
+    async (v) => {
+      if (user) onDone(await api.updateUser(user.username, { password: v.password }));
+    },
+    (err) => place(form, err, ['password'] as const),
+  );
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the form starts empty for each user picked
+  useEffect(() => {
+    setError(undefined);
+    form.resetFields();
+  }, [user, form, setError]);
+  return (
+    <Modal
+      open={Boolean(user)}
+      title={`${t('resetPassword')} · ${user?.username ?? ''}`}
+      onCancel={onClose}
+      onOk={submit}
+      okText={t('confirm')}
+      cancelText={t('cancel')}
+      confirmLoading={busy}
+      destroyOnHidden
+    >
+      <ProblemAlert error={error} />
+      <Form form={form} layout="vertical" onFinish={submit}>
+        <Form.Item label={t('newPassword')} name="password" rules={passwordRules} extra={t('resetPasswordHint')}>
+          <Input.Password autoComplete="new-password" />
+        </Form.Item>
+        <Form.Item
+          label={t('confirmNewPassword')}
+          name="confirm"
+          dependencies={['password']}
+          rules={[
+            { required: true, message: t('passwordRequired') },
+            ({ getFieldValue }) => ({
+              validator: (_, v) =>
+                !v || v === getFieldValue('password') ? Promise.resolve() : Promise.reject(new Error(t('passwordsDiffer'))),
+            }),
+          ]}
+        >
+          <Input.Password autoComplete="new-password" />
+        </Form.Item>
+        <button type="submit" hidden />
+      </Form>
+    </Modal>
+  );
+}

@@ -1,0 +1,20 @@
+import { type Static, Type } from 'typebox';
+import { TimestampSchema } from './common.js';
+
+/**
+ * Making the package signatures that host apps get, after a release, an authorisation or a key upload. Small
+ * fan-outs finish before the change answers; large ones run in the background and are followed here.
+ */
+export const SigningJobSchema = Type.Object({
+  id: Type.String(),
+  status: Type.Union([Type.Literal('running'), Type.Literal('done'), Type.Literal('failed')]),
+  reason: Type.String({ description: 'what started it, e.g. `release 1234567890123456 1.0.0.1`' }),
+  total: Type.Integer({ description: 'signatures to make' }),
+  done: Type.Integer({ description: 'signatures made so far' }),
+  startedAt: TimestampSchema,
+  finishedAt: Type.Union([TimestampSchema, Type.Null()]),
+  error: Type.Union([Type.String(), Type.Null()], { description: 'why it failed, in a sentence; never key material' }),
+});
+export type SigningJob = Static<typeof SigningJobSchema>;
+export const SigningJobListSchema = Type.Object({ items: Type.Array(SigningJobSchema) });
+export type SigningJobList = Static<typeof SigningJobListSchema>;
