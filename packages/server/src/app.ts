@@ -40,6 +40,7 @@ import { SigningPool } from './modules/gate/signing-pool.js';
 import { PgNotifyTransport } from './lib/pg-notify-transport.js';
 import authPlugin from './plugins/app/auth.js';
 import finiteNumbers from './plugins/app/finite-numbers.js';
+import gracefulClose from './plugins/app/graceful-close.js';
 import multipartPlugin, { fileFieldsForOpenApi, fileKeyword } from './plugins/app/multipart.js';
 import metricsPlugin from './plugins/app/metrics.js';
 import problemPlugin, { sendProblem } from './plugins/app/problem.js';
@@ -142,7 +143,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     ...serverTimeouts(config.maxPackageBytes),
     // Fastify accepts a hop count at run time (documented), but its type overloads leave `number` out.
     trustProxy: config.trustProxy as boolean | string[],
-    forceCloseConnections: false,
+    forceCloseConnections: false, // idle keep-alive connections are closed by the graceful-close plugin
     return503OnClosing: true,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true }, plugins: [fileKeyword] },
   }).withTypeProvider<TypeBoxTypeProvider>();
@@ -198,6 +199,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     reply.header('x-request-id', request.id);
   });
 
+  await app.register(gracefulClose);
   await app.register(securityHeaders, { https: config.publicUrl.startsWith('https://') });
   await app.register(problemPlugin);
   await app.register(hostileInput);

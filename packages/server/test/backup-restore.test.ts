@@ -101,6 +101,10 @@ describe('mpop admin backup and restore', () => {
         writes.push(...items.map((a: { appId: string }) => `host-app:writes/${a.appId}`));
       }
       expect(writes.sort()).toEqual([...snapshot.writers].sort());
+      // The search index is derived, not copied: a search by part of a name finds the restored app.
+      const one = (await restored.ok('GET', '/api/v1/host-apps?workspaceId=writes&pageSize=1')).items[0];
+      const found = await restored.ok('GET', `/api/v1/host-apps?workspaceId=writes&query=${encodeURIComponent(one.name.slice(1, -1))}`);
+      expect(found.items.map((a: { appId: string }) => a.appId)).toContain(one.appId);
       // New rows get fresh IDs after the restored ones (sequences moved past them), and the restore is audited.
       const added = await restored.ok('POST', '/api/v1/host-apps', { name: 'After Restore', workspaceId: 'writes' });
       expect(added.appId).toMatch(/^[0-9A-F]{13}$/);

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LocalPackageStore } from '../src/modules/mini-programs/package-store.js';
 import { Client, devConfigForm, dialects, startApp, type TestApp } from './helpers/app.js';
 import { sharedKey } from './helpers/keys.js';
 import { miniProgramZip } from './helpers/packages.js';
@@ -54,7 +55,8 @@ describe.each(dialects)('malformed input on %s', (dialect) => {
   });
   afterAll(() => t.destroy());
 
-  const tmpFiles = () => fs.readdirSync(path.join(t.dataDir, 'tmp'));
+  /** This instance's staging folder of uploads in progress. */
+  const tmpFiles = () => fs.readdirSync((t.app.packageStore as LocalPackageStore).staging.dir);
   const storedPackages = () =>
     fs.readdirSync(path.join(t.dataDir, 'packages'), { recursive: true }).filter((f) => String(f).endsWith('.zip'));
 

@@ -23,7 +23,7 @@ describe.each(dialects)('GET /metrics after a gate scenario on %s', (dialect) =>
   const TOKEN = 'metrics-token-0123456789';
 
   beforeAll(async () => {
-    t = await startApp(dialect, { MPOP_METRICS_TOKEN: TOKEN, MPOP_CLIENT_RATE_LIMIT: '1000' });
+    t = await startApp(dialect, { MPOP_METRICS_TOKEN: TOKEN, MPOP_RATE_LIMIT_PER_ADDRESS: '100000' });
     admin = await Client.signIn(t.app);
   });
   afterAll(() => t.destroy());
@@ -124,7 +124,7 @@ describe.each(dialects)('GET /metrics after a gate scenario on %s', (dialect) =>
   });
 
   it('counts rate-limited gate answers', async () => {
-    const limited = await startApp(dialect, { MPOP_CLIENT_RATE_LIMIT: '2' });
+    const limited = await startApp(dialect, { MPOP_RATE_LIMIT_PER_ADDRESS: '2' });
     try {
       let status = 0;
       for (let i = 0; i < 5 && status !== 429; i++)

@@ -40,7 +40,7 @@ describe('the built server process (packages/server/dist/main.js)', () => {
     bad.stderr.on('data', (c) => (err += c));
     const code = await new Promise((r) => bad.on('exit', r));
     expect(code).toBe(2);
-    expect(err).toMatch(/PORT must be a port number from 0 to 65535/);
+    expect(err).toMatch(/PORT must be a whole number from 0 to 65535/);
   });
 
   it('starts, creates the bootstrap admin, serves, and exits 0 on SIGTERM', async () => {

@@ -272,9 +272,9 @@ describe.each(dialects)('controlled releases on %s', (dialect) => {
     expect(stale.json().code).toBe('RELEASE_NOT_ACTIVE');
   });
 
-  it.runIf(dialect === 'postgres')(
-    'runs two releases of one mini program one after the other, even when both start at once: one current rollout',
-    async () => {
+  // Two transactions racing for real row locks: a PostgreSQL matter (SQLite serialises writers anyway).
+  if (dialect === 'postgres')
+    it('runs two releases of one mini program one after the other, even when both start at once: one current rollout', async () => {
       const h = await hostApp();
       const id = await miniProgram([h]);
       await release(id, '1.0.0.0');
@@ -299,8 +299,7 @@ describe.each(dialects)('controlled releases on %s', (dialect) => {
       await expect.poll(() => answers.length, { timeout: 20_000 }).toBe(2);
       expect(answers.map((a) => a.statusCode)).toEqual([200, 200]);
       expect((await history(id)).map((r) => r.state)).toEqual(['rolling-out', 'superseded', 'complete']);
-    },
-  );
+    });
 
   it('puts the release mandatory flag and its note in the answers', async () => {
     const h = await hostApp();

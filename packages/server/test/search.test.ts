@@ -75,7 +75,9 @@ describe.each(dialects)('admin search at size on %s', (dialect) => {
   it('has its trigram index', async () => {
     const found =
       dialect === 'postgres'
-        ? await sql<{ n: number }>`select count(*)::int as n from pg_indexes where indexname = 'host_apps_name_key_trgm_idx'`.execute(
+        ? await sql<{
+            n: number;
+          }>`select count(*)::int as n from pg_indexes where indexname = 'host_apps_name_key_trgm_idx' and schemaname = current_schema()`.execute(
             t.app.db,
           )
         : await sql<{ n: number }>`select count(*) as n from sqlite_master where name = 'host_apps_fts'`.execute(t.app.db);

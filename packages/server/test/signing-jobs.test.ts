@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LocalPackageStore } from '../src/modules/mini-programs/package-store.js';
 import { Client, devConfigForm, dialects, startApp, userWithRole, type TestApp } from './helpers/app.js';
 import { sharedKey } from './helpers/keys.js';
 import { releasedMiniProgram } from './helpers/packages.js';
@@ -29,12 +30,12 @@ describe.each(dialects)('signing jobs on %s', (dialect) => {
       (await admin.put(`/api/v1/host-apps/sign/${app.appId}/dev-config`, devConfigForm('sign.example.com', sharedKey().pkcs8))).statusCode,
     ).toBe(200);
     const { id, zip } = await releasedMiniProgram(admin, 'To sign');
-    const file = t.app.packageStore.pathFor(createHash('sha256').update(zip).digest('hex'));
+    const file = (t.app.packageStore as LocalPackageStore).pathFor(createHash('sha256').update(zip).digest('hex'));
     fs.renameSync(file, `${file}.away`); // the package store lost the file
 
     const auth = (await admin.put(`/api/v1/host-apps/sign/${app.appId}/mini-programs/${id}`)).json();
     expect(auth.signing).toMatchObject({ status: 'failed', total: 1, done: 0 });
-    expect(auth.signing.error).toMatch(/missing from this instance's package store/);
+    expect(auth.signing.error).toMatch(/missing from the package store/);
     const listed = ((await admin.get('/api/v1/signing-jobs')).json().items as Job[]).find((j) => j.id === auth.signing.id);
     expect(listed).toMatchObject({ status: 'failed', error: auth.signing.error, reason: expect.stringContaining(id) });
     expect((await resources(app.appId)).json().resources).toEqual([]);

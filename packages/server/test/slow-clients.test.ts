@@ -4,6 +4,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import yazl from 'yazl';
 import { afterAll, beforeAll, describe, it } from 'vitest';
+import type { LocalPackageStore } from '../src/modules/mini-programs/package-store.js';
 import { TIMEOUTS } from '../src/plugins/app/slow-clients.js';
 import { Client, dialects, startApp, type TestApp } from './helpers/app.js';
 import { packageForm } from './helpers/packages.js';
@@ -138,7 +139,7 @@ describe.each(dialects)('slow clients on %s', (dialect) => {
     const head = Buffer.concat([Buffer.from(uploadHead(contentType, body.length)), body.subarray(0, 100 * 1024)]);
     const r = await trickle(port, head, body.subarray(100 * 1024), 5_000, CUT_OFF_WITHIN_MS + 30_000);
     expect(r.closedAfterMs).toBeLessThan(CUT_OFF_WITHIN_MS);
-    await expect.poll(() => fs.readdirSync(path.join(t.dataDir, 'tmp')).length, { timeout: 10_000 }).toBe(0);
+    await expect.poll(() => fs.readdirSync((t.app.packageStore as LocalPackageStore).staging.dir).length, { timeout: 10_000 }).toBe(0);
     expect((await admin.get(`/api/v1/mini-programs/${id}/packages`)).json().items.map((p: { version: string }) => p.version)).not.toContain(
       '1.0.0.1',
     );

@@ -5,19 +5,16 @@ import { Navigate, useSearchParams } from 'react-router';
 import { api } from '../api/endpoints';
 import { ProblemAlert } from '../api/problem';
 import { useI18n } from '../i18n/i18n';
-import type { MessageKey } from '../i18n/messages';
+import { problemsEn, problemsZh } from '../i18n/messages';
 import { LanguageSwitch } from '../layout/LanguageSwitch';
 import { useSession } from './use-session';
-
-/** The codes single sign-on sends back to this page (`?ssoError=`), each with its own message. */
-const SSO_ERRORS = ['SSO_ROLE_MISSING', 'SSO_FAILED', 'SSO_NOT_CONFIGURED'] as const;
 
 /**
  * Sign-in: user name and password, "Sign in with SSO", or both, as the server offers (GET /api/v1/session/options).
  * Afterwards the user goes back to where they were (`?next=`).
  */
 export function SignInPage() {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   const { token } = theme.useToken();
   const { user, expired, signIn } = useSession();
   const [params] = useSearchParams();
@@ -36,12 +33,13 @@ export function SignInPage() {
   const target = next?.startsWith('/') && !next.startsWith('//') ? next : '/host-apps';
   if (user) return <Navigate to={target} replace />;
 
-  const ssoError = params.get('ssoError');
-  const ssoMessage =
-    ssoError &&
-    ((SSO_ERRORS as readonly string[]).includes(ssoError)
-      ? t(`ssoError${ssoError}` as MessageKey)
-      : t('ssoErrorOther', { code: ssoError.replace(/[^A-Z_]/g, '').slice(0, 40) }));
+  // Single sign-on sends a refusal back here as `?ssoError=<code>`: the console's message for that code.
+  const ssoError = params
+    .get('ssoError')
+    ?.replace(/[^A-Z_]/g, '')
+    .slice(0, 40);
+  const catalogue: Record<string, string> = lang === 'zh' ? problemsZh : problemsEn;
+  const ssoMessage = ssoError && (Object.hasOwn(catalogue, ssoError) ? catalogue[ssoError] : t('ssoErrorOther', { code: ssoError }));
 
   const submit = async (values: { username: string; password: string }) => {
     setBusy(true);
@@ -75,12 +73,9 @@ export function SignInPage() {
         {expired && <Alert type="warning" showIcon title={t('sessionExpired')} style={{ marginBottom: 16 }} />}
         {ssoMessage && <Alert type="error" showIcon title={ssoMessage} role="alert" style={{ marginBottom: 16 }} />}
         {/* On this page a 401 means the user name or the password is wrong, not that a session ended. */}
-        <ProblemAlert
-          error={error}
-          overrides={{ UNAUTHENTICATED: t('wrongCredentials'), LOCAL_SIGNIN_DISABLED: t('localSignInDisabled') }}
-        />
+        <ProblemAlert error={error} overrides={{ UNAUTHENTICATED: t('wrongCredentials') }} />
         {options?.localSignIn !== false && (
-          <Form layout="vertical" onFinish={submit} requiredMark={false}>
+          <Form layout="vertical" onFinish={submit}>
             <Form.Item label={t('username')} name="username" rules={[{ required: true, message: t('usernameRequired') }]}>
               <Input autoComplete="username" autoFocus />
             </Form.Item>

@@ -28,13 +28,14 @@ interface FilterForm {
 function useAuditParams() {
   const [params, setParams] = useSearchParams();
   const filter: AuditFilter = {};
-  for (const k of ['actor', 'target', 'from', 'to'] as const) {
+  for (const k of FILTERS) {
     const v = params.get(k);
-    if (v) filter[k] = v;
+    if (!v) continue;
+    // An action the console does not know (an old link) is left out rather than refused by the server.
+    if (k === 'action') {
+      if ((AuditActions as readonly string[]).includes(v)) filter.action = v as AuditAction;
+    } else filter[k] = v;
   }
-  // An action the console does not know (an old link) is left out rather than refused by the server.
-  const action = params.get('action');
-  if (action && (AuditActions as readonly string[]).includes(action)) filter.action = action as AuditAction;
   const page = Math.max(1, Number.parseInt(params.get('page') ?? '', 10) || 1);
   const size = Number.parseInt(params.get('pageSize') ?? '', 10);
   const pageSize = PAGE_SIZES.includes(size) ? size : 20;

@@ -64,7 +64,7 @@ describe('HostAppPage', () => {
     const items = within(menu)
       .getAllByRole('menuitem')
       .map((i) => i.textContent);
-    expect(items).toEqual(['Make Development Configuration', 'View Development Configuration', 'Mini Programs', 'Delete']);
+    expect(items).toEqual(['Make Development Configuration', 'View Development Configuration', 'Mini Programs', 'Disable', 'Delete']);
   });
 
   it('shows a viewer no Add App, Sync, Make Development Configuration or Delete', async () => {

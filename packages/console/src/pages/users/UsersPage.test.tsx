@@ -8,6 +8,7 @@ import { fakeFetch, problem, renderWithProviders } from '../../test/render';
 const user = (username: string, role: User['role'], disabled = false): User => ({
   username,
   role,
+  sso: false,
   disabled,
   createdAt: '2026-11-25T00:00:00.000Z',
 });

@@ -36,8 +36,11 @@ export class BackupRepository {
   }
 
   private async sqliteTables(): Promise<TableInfo[]> {
+    // Ordinary tables only: a full-text index (a virtual table and its shadow tables) is derived data, which the
+    // migrations create and the triggers on its table fill again as the rows are restored.
     const names = await sql<{ name: string }>`
-      select name from sqlite_master where type = 'table' and name not like 'sqlite\\_%' escape '\\' order by name`.execute(this.db);
+      select name from pragma_table_list where schema = 'main' and type = 'table' and name not like 'sqlite\\_%' escape '\\'
+      order by name`.execute(this.db);
     const out: TableInfo[] = [];
     for (const { name } of names.rows) {
       const cols = await sql<{
