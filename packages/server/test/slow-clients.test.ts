@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import net from 'node:net';
-import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import yazl from 'yazl';
 import { afterAll, beforeAll, describe, it } from 'vitest';

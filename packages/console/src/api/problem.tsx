@@ -59,15 +59,7 @@ export function ProblemAlert({
       showIcon
       role="alert"
       message={title ?? text.message}
-      description={
-        description.length > 0 ? (
-          <>
-            {description.map((line) => (
-              <div key={line}>{line}</div>
-            ))}
-          </>
-        ) : undefined
-      }
+      description={description.length > 0 ? description.map((line) => <div key={line}>{line}</div>) : undefined}
       style={{ marginBottom: 16, ...style }}
       action={
         onRetry ? (

@@ -29,7 +29,7 @@ describe('AuditLogPage', () => {
       '/api/v1/audit-events.csv?actor=alice&action=host-app.deleted&target=shop&from=2026-11-01T00%3A00%3A00.000Z',
     );
     expect((screen.getByLabelText('Actor contains') as HTMLInputElement).value).toBe('alice');
-    expect(screen.getByRole('button', { name: 'Page 2' }).getAttribute('aria-current')).toBe('page');
+    expect((await screen.findByRole('button', { name: 'Page 2' })).getAttribute('aria-current')).toBe('page');
   });
 
   it('searches with what is typed, from page 1, and offers to clear the filters when nothing matches', async () => {

@@ -49,7 +49,7 @@ describe('HostAppPage', () => {
     expect(await screen.findByText('Shop')).toBeTruthy();
     expect(calls[0].url).toBe('/api/v1/host-apps?query=shop&page=3&pageSize=20');
     expect((screen.getByPlaceholderText('Enter the app name') as HTMLInputElement).value).toBe('shop');
-    expect(screen.getByRole('button', { name: 'Page 3' }).getAttribute('aria-current')).toBe('page');
+    expect((await screen.findByRole('button', { name: 'Page 3' })).getAttribute('aria-current')).toBe('page');
   });
 
   it('gives an operator Add App, Sync and every operation, the rarer ones under More', async () => {
