@@ -64,7 +64,9 @@ async function startServer(env) {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const started = performance.now();
-  const child = spawn(process.execPath, [MAIN], {
+  // MPOP_BENCH_NODE_ARGS: extra node flags for the server processes, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`.
+  const nodeArgs = (process.env.MPOP_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, MAIN], {
     env: {
       ...process.env,
       PORT: String(port),
@@ -118,10 +120,10 @@ async function load(opts, { tolerate = false } = {}) {
 }
 
 /** The bare node:http baseline, answering each body with the gate's bytes for it. */
-async function startBare(answers) {
+async function startBare(answers, script = 'bench/bare-server.mjs') {
   const file = path.join(work, `answers-${randomBytes(4).toString('hex')}.json`);
   fs.writeFileSync(file, JSON.stringify(answers));
-  const child = spawn(process.execPath, [path.join(root, 'bench/bare-server.mjs'), file], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [path.join(root, script), file], { stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise((resolve) => child.stdout.once('data', (c) => resolve(Number(String(c).trim()))));
   return { child, url: `http://127.0.0.1:${port}` };
 }
@@ -220,24 +222,32 @@ const bench = {
     const f = await gateFixture('gate');
     const s = await startServer(f.env);
     const bare = await startBare(f.answers);
+    const fastify = await startBare(f.answers, 'bench/fastify-server.mjs');
     const ratios = [];
     const gates = [];
     const bares = [];
+    const fastifies = [];
     try {
       await load({ url: `${s.url}/client/v1/resources`, body: f.body, duration: 2 }); // warm-up
       for (let r = 0; r < RUNS; r++) {
         const b = await load({ url: bare.url, body: f.body });
+        const fy = await load({ url: fastify.url, body: f.body });
         const g = await load({ url: `${s.url}/client/v1/resources`, body: f.body });
         bares.push(b);
+        fastifies.push(fy);
         gates.push(g);
         ratios.push(g.requestsPerSecond / b.requestsPerSecond);
-        say(`gate run ${r + 1}: ${g.requestsPerSecond.toFixed(0)} req/s (p99 ${g.p99} ms) vs bare ${b.requestsPerSecond.toFixed(0)}`);
+        say(
+          `gate run ${r + 1}: ${g.requestsPerSecond.toFixed(0)} req/s (p99 ${g.p99} ms) vs bare ${b.requestsPerSecond.toFixed(0)}, bare Fastify ${fy.requestsPerSecond.toFixed(0)}`,
+        );
       }
     } finally {
       await stopServer(s);
       bare.child.kill('SIGTERM');
+      fastify.child.kill('SIGTERM');
     }
     results.gate = {
+      fastify: median(fastifies.map((x) => x.requestsPerSecond)),
       ratio: median(ratios),
       gate: median(gates.map((g) => g.requestsPerSecond)),
       bare: median(bares.map((b) => b.requestsPerSecond)),
@@ -598,7 +608,7 @@ function writeReport() {
     [
       'gate / bare node:http, one host app, 10 mini programs per answer, 64 connections',
       r.gate &&
-        `${f(r.gate.ratio, 2)} (${f(r.gate.gate)} vs ${f(r.gate.bare)} req/s), p99 ${f(r.gate.p99)} ms (bare ${f(r.gate.bareP99)} ms)`,
+        `${f(r.gate.ratio, 2)} (${f(r.gate.gate)} vs ${f(r.gate.bare)} req/s), p99 ${f(r.gate.p99)} ms (bare ${f(r.gate.bareP99)} ms); a bare Fastify answering the same bytes: ${f(r.gate.fastify)} req/s, so gate / Fastify ${f(r.gate.fastify && r.gate.gate / r.gate.fastify, 2)}`,
       '≥ 0.6, p99 ≤ 10 ms',
       r.gate && r.gate.ratio >= 0.6 && r.gate.p99 <= 10,
     ],

@@ -27,9 +27,8 @@ import { TokenService } from './modules/auth/token.service.js';
 import { UserService } from './modules/auth/user.service.js';
 import { HostAppService } from './modules/host-apps/host-app.service.js';
 import { FileDirectory } from './modules/mpaas/file-directory.js';
-import { UnconfiguredDirectory, type MpaasDirectory } from './modules/mpaas/mpaas-directory.js';
+import { lazyDirectory, UnconfiguredDirectory, type MpaasDirectory } from './modules/mpaas/mpaas-directory.js';
 import { MpaasSyncService } from './modules/mpaas/mpaas-sync.service.js';
-import { OpenApiDirectory } from './modules/mpaas/openapi-directory.js';
 import { GateService } from './modules/gate/gate.service.js';
 import { EventsService } from './modules/events/events.service.js';
 import { PackageSigner } from './modules/gate/package-signer.js';
@@ -78,7 +77,13 @@ export interface Services {
 
 /** A live mPaaS backend when configured, else the offline directory file, else a directory that explains what to set. */
 function mpaasDirectory(config: Config): MpaasDirectory {
-  if (config.mpaas) return new OpenApiDirectory({ ...config.mpaas, timeoutMs: config.mpaasTimeoutMs });
+  const { mpaas } = config;
+  if (mpaas) {
+    return lazyDirectory(async () => {
+      const { OpenApiDirectory } = await import('./modules/mpaas/openapi-directory.js');
+      return new OpenApiDirectory({ ...mpaas, timeoutMs: config.mpaasTimeoutMs });
+    });
+  }
   if (config.mpaasDirectoryFile) return new FileDirectory(config.mpaasDirectoryFile);
   return new UnconfiguredDirectory();
 }
@@ -195,8 +200,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     await handle.db.destroy();
     unlock();
   });
-  app.addHook('onSend', async (request, reply) => {
+  // Set when the request arrives (a synchronous hook: no promise per request), so every answer carries it.
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
+    done();
   });
 
   await app.register(gracefulClose);

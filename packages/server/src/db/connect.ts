@@ -1,6 +1,7 @@
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import pg from 'pg';
+import type pg from 'pg';
 import { CamelCasePlugin, Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import type { Database } from './schema.js';
 import { ensurePrivateDir, ensurePrivateFile } from '../lib/private-files.js';
@@ -14,11 +15,22 @@ export interface DatabaseHandle {
   pool?: pg.Pool;
 }
 
-// Counts come back from PostgreSQL as bigint strings; our counts fit in a double.
-pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
-// Timestamps are `timestamptz` in PostgreSQL; the API (and SQLite) speak ISO 8601 UTC strings with milliseconds.
-const parseTimestamptz = pg.types.getTypeParser(pg.types.builtins.TIMESTAMPTZ);
-pg.types.setTypeParser(pg.types.builtins.TIMESTAMPTZ, (v) => (parseTimestamptz(v) as Date).toISOString());
+let loadedPg: typeof pg | undefined;
+/**
+ * The PostgreSQL driver, loaded by the first PostgreSQL connection (a SQLite installation never needs its memory),
+ * with the type parsers mpop relies on.
+ */
+export function pgDriver(): typeof pg {
+  if (loadedPg) return loadedPg;
+  const driver = createRequire(import.meta.url)('pg') as typeof pg;
+  // Counts come back from PostgreSQL as bigint strings; our counts fit in a double.
+  driver.types.setTypeParser(driver.types.builtins.INT8, (v) => Number(v));
+  // Timestamps are `timestamptz` in PostgreSQL; the API (and SQLite) speak ISO 8601 UTC strings with milliseconds.
+  const parseTimestamptz = driver.types.getTypeParser(driver.types.builtins.TIMESTAMPTZ);
+  driver.types.setTypeParser(driver.types.builtins.TIMESTAMPTZ, (v) => (parseTimestamptz(v) as Date).toISOString());
+  loadedPg = driver;
+  return driver;
+}
 
 /** The file of a `sqlite:<path>` URL; undefined for PostgreSQL and for an in-memory SQLite. */
 export function sqliteFile(databaseUrl: string): string | undefined {
@@ -44,7 +56,7 @@ export function connectDatabase(databaseUrl: string): DatabaseHandle {
     sqlite.pragma('synchronous = NORMAL');
     return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }), plugins }), dialect: 'sqlite' };
   }
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: 10, connectionTimeoutMillis: 5000 });
+  const pool = new (pgDriver().Pool)({ connectionString: databaseUrl, max: 10, connectionTimeoutMillis: 5000 });
   // A client losing its server emits 'error'. pg-pool listens only while a client is idle, so a connection dying
   // during a query would be an unheard 'error' event, which crashes the process. The query itself still fails
   // (and is answered 503 DATABASE_UNAVAILABLE); these listeners only keep the process alive.

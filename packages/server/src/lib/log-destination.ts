@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { prettyFactory } from 'pino-pretty';
+import { createRequire } from 'node:module';
 
 /** Where the server's log lines go, and how to wait (a bounded time) for the ones not yet written. */
 export interface LogDestination {
@@ -25,7 +25,14 @@ const MAX_PENDING_BYTES = 8 * 1024 * 1024;
  */
 export function stdoutDestination(options: { pretty: boolean; out?: NodeJS.WritableStream & { writableLength?: number } }): LogDestination {
   const out = options.out ?? process.stdout;
-  const format = options.pretty ? prettyFactory({ colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' }) : undefined;
+  // pino-pretty is loaded only for a terminal: JSON lines (servers, containers) never need its memory.
+  const format = options.pretty
+    ? (createRequire(import.meta.url)('pino-pretty') as typeof import('pino-pretty')).prettyFactory({
+        colorize: true,
+        translateTime: 'SYS:HH:MM:ss.l',
+        ignore: 'pid,hostname',
+      })
+    : undefined;
   let broken = false;
   let dropped = 0;
   out.on('error', () => {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
+import type pg from 'pg';
+import { pgDriver } from '../db/connect.js';
 import type { FastifyBaseLogger } from 'fastify';
 import { type Change, type ChangeTransport, toChange } from './change-bus.js';
 
@@ -45,7 +46,7 @@ export class PgNotifyTransport implements ChangeTransport {
   }
 
   private async connect(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.connectionString });
+    const client = new (pgDriver().Client)({ connectionString: this.connectionString });
     // Every client keeps an error listener for life: pg emits 'error' on an unexpected end, and an unheard
     // 'error' event would crash the process.
     client.on('error', (err) => this.lost(client, err));

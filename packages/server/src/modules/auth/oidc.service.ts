@@ -1,6 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import * as oidc from 'openid-client';
+import type * as OidcLib from 'openid-client';
+
+/** openid-client, loaded on the first single sign-on (about 8 MiB that a server without SSO never needs). */
+let oidc: typeof OidcLib;
 import { type Role, Roles } from '@mpop/contracts';
 import type { Config } from '../../config.js';
 import type { Database } from '../../db/schema.js';
@@ -71,7 +74,7 @@ function usernameFrom(claims: Record<string, unknown>, subjectHash: string): str
  * the provider at every sign-in.
  */
 export class OidcService {
-  private discovered?: Promise<oidc.Configuration>;
+  private discovered?: Promise<OidcLib.Configuration>;
   readonly redirectUri: string;
 
   constructor(
@@ -85,11 +88,12 @@ export class OidcService {
   }
 
   /** The provider's metadata, discovered once (and again after a failure). */
-  private configuration(): Promise<oidc.Configuration> {
+  private configuration(): Promise<OidcLib.Configuration> {
     this.discovered ??= (async () => {
       const issuer = new URL(this.settings.issuer);
       // Plain http only for a provider on this machine (development, tests); tokens never cross a network in clear.
       const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(issuer.hostname);
+      oidc ??= await import('openid-client');
       try {
         return await oidc.discovery(issuer, this.settings.clientId, this.settings.clientSecret, undefined, {
           timeout: 10,

@@ -5,7 +5,7 @@ import { AppError } from '../../lib/app-error.js';
 import type { ChangeBus } from '../../lib/change-bus.js';
 import { inRange } from '../mini-programs/versions.js';
 import { GateRepository } from './gate.repository.js';
-import { buildEntries, choose, type ProgramEntry } from './served.js';
+import { buildEntries, choose, type ProgramEntry, type Served } from './served.js';
 
 /** What the gate knows about one host app: built from the database on a miss, then served from memory. */
 type HostAppView =
@@ -47,6 +47,18 @@ export class GateService {
   }
 
   async resources(req: ResourcesRequest): Promise<Resource[]> {
+    return (await this.pick(req)).map((s) => JSON.parse(s.json) as Resource);
+  }
+
+  /**
+   * The answer of `POST /client/v1/resources` as JSON text, `{"resources":[…]}`, joined from the JSON of each
+   * package made when the view was built: the hot path serializes nothing.
+   */
+  async answer(req: ResourcesRequest): Promise<string> {
+    return `{"resources":[${(await this.pick(req)).map((s) => s.json).join(',')}]}`;
+  }
+
+  private async pick(req: ResourcesRequest): Promise<Served[]> {
     const view = await this.view(req.workspaceId, req.appId);
     if (view.state === 'unregistered') {
       throw new AppError(
@@ -70,13 +82,13 @@ export class GateService {
     const wanted = Object.keys(req.miniPrograms);
     const ids = wanted.length > 0 ? wanted : [...view.programs.keys()];
     const now = this.clock();
-    const out: Resource[] = [];
+    const out: Served[] = [];
     for (const id of ids) {
       const entry = view.programs.get(id);
       const c = entry && choose(entry, req.deviceId, now);
       if (!c || (c.platform && c.platform !== req.platform) || !inRange(req.clientVersion, c.clientVersionMin, c.clientVersionMax))
         continue;
-      out.push(c.resource);
+      out.push(c);
     }
     return out;
   }

@@ -4,7 +4,8 @@ import type { GateReleaseRow } from './gate.repository.js';
 
 /** A package the gate may hand out, with its answer prepared once (the hot path only filters and picks). */
 export interface Served {
-  resource: Resource;
+  /** The `Resource` of the answer as JSON, made once: the gate's answer is these joined, never serialized per request. */
+  json: string;
   platform: string | null;
   clientVersionMin: string | null;
   clientVersionMax: string | null;
@@ -121,20 +122,21 @@ function inScope(hostAppsJson: string | null, host: { workspaceId: string; appId
 }
 
 function served(r: GateReleaseRow, host: HostAppIdentity): Served {
+  const resource: Resource = {
+    miniProgramId: r.miniProgramId,
+    version: r.version,
+    packageUrl: `${host.packageBaseUrl}/${r.sha256}.zip`,
+    sha256: r.sha256,
+    size: Number(r.size),
+    signature: r.signature!,
+    bindingSignature: r.bindingSignature!,
+    keyFingerprint: host.keyFingerprint,
+    vhost: host.vhost,
+    mainUrl: r.mainUrl,
+    mandatory: Boolean(r.mandatory),
+  };
   return {
-    resource: {
-      miniProgramId: r.miniProgramId,
-      version: r.version,
-      packageUrl: `${host.packageBaseUrl}/${r.sha256}.zip`,
-      sha256: r.sha256,
-      size: Number(r.size),
-      signature: r.signature!,
-      bindingSignature: r.bindingSignature!,
-      keyFingerprint: host.keyFingerprint,
-      vhost: host.vhost,
-      mainUrl: r.mainUrl,
-      mandatory: Boolean(r.mandatory),
-    },
+    json: JSON.stringify(resource),
     platform: r.platform,
     clientVersionMin: r.clientVersionMin,
     clientVersionMax: r.clientVersionMax,

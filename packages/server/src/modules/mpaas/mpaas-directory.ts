@@ -21,3 +21,22 @@ export class UnconfiguredDirectory implements MpaasDirectory {
 }
 
 export const mpaasUnavailable = (detail: string, status: 502 | 504 = 502) => new AppError('MPAAS_UNAVAILABLE', detail, { status });
+
+/**
+ * A directory made on its first use: the mPaaS SDK (about 25 MiB of memory) is loaded when a sync needs it, not by
+ * every server at start. A failure to make it is not kept: the next call tries again.
+ */
+export function lazyDirectory(make: () => Promise<MpaasDirectory>): MpaasDirectory {
+  let made: Promise<MpaasDirectory> | undefined;
+  const get = () => {
+    made ??= make().catch((err) => {
+      made = undefined;
+      throw err;
+    });
+    return made;
+  };
+  return {
+    listApps: async () => (await get()).listApps(),
+    listWorkspaces: async () => (await get()).listWorkspaces(),
+  };
+}

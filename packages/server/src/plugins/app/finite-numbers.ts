@@ -1,3 +1,4 @@
+import type { FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { AppError } from '../../lib/app-error.js';
 
@@ -8,7 +9,7 @@ import { AppError } from '../../lib/app-error.js';
  */
 export default fp(
   async (app) => {
-    app.addHook('preHandler', async (request) => {
+    const check = async (request: FastifyRequest) => {
       for (const [where, values] of [
         ['query', request.query],
         ['params', request.params],
@@ -21,6 +22,12 @@ export default fp(
           }
         }
       }
+    };
+    // Only routes that take a query or path parameters: the others (the client API's JSON routes) skip the hook.
+    app.addHook('onRoute', (route) => {
+      if (!route.schema?.querystring && !route.schema?.params) return;
+      const own = route.preHandler === undefined ? [] : Array.isArray(route.preHandler) ? route.preHandler : [route.preHandler];
+      route.preHandler = [check, ...own];
     });
   },
   { name: 'mpop-finite-numbers' },

@@ -30,16 +30,19 @@ function findUnsafe(root: unknown, prefix: string, limit = 5): FieldError[] {
  * answers a NUL with an error, which would be a 500) nor storage. Names get stricter rules in lib/names.ts.
  */
 export default fp(async (app) => {
-  app.addHook('preValidation', async (request: FastifyRequest) => {
+  app.addHook('preValidation', (request: FastifyRequest, _reply, done) => {
     const errors = [
       ...findUnsafe(request.params, ''),
       ...findUnsafe(request.query, 'query'),
       ...(request.isMultipart?.() ? [] : findUnsafe(request.body, '')),
     ];
     if (errors.length > 0) {
-      throw new AppError('VALIDATION_FAILED', `The request is invalid: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}.`, {
-        errors,
-      });
+      return done(
+        new AppError('VALIDATION_FAILED', `The request is invalid: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}.`, {
+          errors,
+        }),
+      );
     }
+    done();
   });
 });

@@ -112,7 +112,7 @@ export default fp<MetricsOptions>(async (app, opts) => {
   app.addHook('onError', async (request: FastifyRequest, _reply, err: FastifyError) => {
     request.problemCode = err instanceof AppError ? err.code : err.validation ? 'VALIDATION' : undefined;
   });
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     const labels = { method: request.method, route, status: String(reply.statusCode) };
     requests.inc(labels);
@@ -124,6 +124,7 @@ export default fp<MetricsOptions>(async (app, opts) => {
       const body = request.body as { events?: { type?: string }[] } | undefined;
       for (const e of body?.events ?? []) events.inc({ type: String(e.type) });
     }
+    done();
   });
 
   const expected = opts.token ? digest(`Bearer ${opts.token}`) : undefined;

@@ -173,6 +173,39 @@ async function receive(request: FastifyRequest, route: UploadRoute, sink: AnySin
   return value;
 }
 
+/** After the parser (route hooks run after the global ones): refuse what the schema cannot see. */
+async function checkUploadBody(request: FastifyRequest) {
+  const route = request.routeOptions.config.upload;
+  if (!route) return;
+  if (!request.isMultipart()) throw malformed(route);
+  const body = (request.body ?? {}) as Record<string, unknown>;
+  for (const [name, raw] of Object.entries(body)) {
+    if (Array.isArray(raw)) {
+      throw new AppError('VALIDATION_FAILED', `The field ${name} was sent more than once; send it once.`, {
+        errors: [{ path: name, message: 'must be sent once' }],
+      });
+    }
+    // Form fields are typed by hand or by scripts: surrounding white space is not part of the value.
+    const value = typeof raw === 'string' ? raw.trim() : raw;
+    body[name] = value;
+    const sink = route.sinks[name];
+    if (sink?.acceptsText && typeof value === 'string') {
+      if (value === '') delete body[name];
+      else if (Buffer.byteLength(value) > sink.maxBytes) throw sink.tooLarge();
+      else body[name] = await receive(request, route, sink, Readable.from([Buffer.from(value)]), sink.acceptsText.fileName);
+    }
+  }
+  request.body = body;
+}
+
+async function discardBeforeAnswer(request: FastifyRequest, _reply: FastifyReply, payload: unknown) {
+  await discardPending(request);
+  return payload;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: route hook arrays of any hook type
+const hooks = (h: any): any[] => (h === undefined ? [] : Array.isArray(h) ? h : [h]);
+
 export default fp(
   async (app) => {
     // Routes are registered after this plugin: each upload route gets its parser limits from its schema.
@@ -194,18 +227,25 @@ export default fp(
         },
       };
       route.schema = { ...route.schema, consumes: ['multipart/form-data'] };
+      // Only upload routes pay for these (the client API is the hot path): refuse what the schema cannot see, and
+      // leave nothing behind when the upload is rejected (temporary files go before the answer does).
+      route.preValidation = [...hooks(route.preValidation), checkUploadBody];
+      route.onSend = [...hooks(route.onSend), discardBeforeAnswer];
+      route.onResponse = [...hooks(route.onResponse), discardPending];
     });
 
     // Before the parser: busboy treats some broken boundaries as an empty form (or as an error, by timing).
-    app.addHook('preParsing', async (request, _reply, payload) => {
+    app.addHook('preParsing', (request, _reply, payload, done) => {
       const type = request.headers['content-type'] ?? '';
       if (/^\s*multipart\/form-data\b/i.test(type) && !hasValidBoundary(type)) {
-        throw new AppError(
-          'MALFORMED_REQUEST',
-          'The Content-Type multipart/form-data needs a boundary of 1 to 70 characters (RFC 2046); send the form as a browser or curl -F does.',
+        return done(
+          new AppError(
+            'MALFORMED_REQUEST',
+            'The Content-Type multipart/form-data needs a boundary of 1 to 70 characters (RFC 2046); send the form as a browser or curl -F does.',
+          ),
         );
       }
-      return payload;
+      done(null, payload);
     });
 
     await app.register(multipart, {
@@ -229,38 +269,6 @@ export default fp(
         (part as { value?: unknown }).value = await receive(this, route, sink, part.file, part.filename);
       },
     });
-
-    // After the parser (hooks run in the order they were added): refuse what the schema cannot see.
-    app.addHook('preValidation', async (request) => {
-      const route = request.routeOptions.config.upload;
-      if (!route) return;
-      if (!request.isMultipart()) throw malformed(route);
-      const body = (request.body ?? {}) as Record<string, unknown>;
-      for (const [name, raw] of Object.entries(body)) {
-        if (Array.isArray(raw)) {
-          throw new AppError('VALIDATION_FAILED', `The field ${name} was sent more than once; send it once.`, {
-            errors: [{ path: name, message: 'must be sent once' }],
-          });
-        }
-        // Form fields are typed by hand or by scripts: surrounding white space is not part of the value.
-        const value = typeof raw === 'string' ? raw.trim() : raw;
-        body[name] = value;
-        const sink = route.sinks[name];
-        if (sink?.acceptsText && typeof value === 'string') {
-          if (value === '') delete body[name];
-          else if (Buffer.byteLength(value) > sink.maxBytes) throw sink.tooLarge();
-          else body[name] = await receive(request, route, sink, Readable.from([Buffer.from(value)]), sink.acceptsText.fileName);
-        }
-      }
-      request.body = body;
-    });
-
-    // A rejected upload leaves nothing behind: temporary files go before the answer does.
-    app.addHook('onSend', async (request: FastifyRequest, _reply: FastifyReply, payload: unknown) => {
-      await discardPending(request);
-      return payload;
-    });
-    app.addHook('onResponse', discardPending);
   },
   { name: 'mpop-multipart' },
 );

@@ -69,5 +69,8 @@ function guardBodyRate(request: FastifyRequest, reply: FastifyReply) {
 
 /** Registers the body-rate guard on every route. */
 export default fp(async (app) => {
-  app.addHook('onRequest', async (request, reply) => guardBodyRate(request, reply));
+  app.addHook('onRequest', (request, reply, done) => {
+    guardBodyRate(request, reply);
+    done();
+  });
 });

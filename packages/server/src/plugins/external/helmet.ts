@@ -34,8 +34,14 @@ export function contentSecurityPolicy(https: boolean): Record<string, string[]> 
 /**
  * Security headers on every answer (helmet): the CSP above, `X-Frame-Options: DENY`, `nosniff`, no referrer to
  * other sites, same-origin opener and resources, and HSTS for a year when the platform is served over https.
+ *
+ * Not on the client API (`/client/v1`): its callers are apps, not browsers, its answers are JSON and zips, and it
+ * is the hot path of every device's launch. Its scope sends `X-Content-Type-Options: nosniff` itself.
  */
 export default fp<SecurityHeadersOptions>(async (app, opts) => {
+  app.addHook('onRoute', (route) => {
+    if (route.url.startsWith('/client/')) route.helmet = false;
+  });
   await app.register(helmet, {
     global: true,
     contentSecurityPolicy: { useDefaults: false, directives: contentSecurityPolicy(opts.https) },

@@ -9,6 +9,11 @@ const tags = ['client API'];
 
 /** The client API host apps call at run time: no session; the host app's identity is checked against the list. */
 const client: FastifyPluginAsyncTypebox = async (app) => {
+  // The one security header that matters to answers read by apps (helmet's document headers are not sent here).
+  app.addHook('onRequest', (_request, reply, done) => {
+    reply.header('X-Content-Type-Options', 'nosniff');
+    done();
+  });
   // Every route of this scope (resources, events, package downloads) is limited per address and, where the body
   // names one, per device.
   await app.register(clientRateLimit, {
@@ -32,7 +37,8 @@ const client: FastifyPluginAsyncTypebox = async (app) => {
         response: responses({ 200: ResourcesResponseSchema }),
       },
     },
-    async (request) => ({ resources: await app.services.gate.resources(request.body) }),
+    // The answer is JSON text made from parts serialized once per cache fill (the schema above documents it).
+    async (request, reply) => reply.type('application/json; charset=utf-8').send((await app.services.gate.answer(request.body)) as never),
   );
 
   await app.register(packageRoutes);
