@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import type { Resource } from '@mpop/contracts';
 import { choose, type ProgramEntry, type Served } from '../src/modules/gate/served.js';
 import { cohort, effectiveBp, effectiveState, FULL, type Ramp, resumeSteps } from '../src/modules/releases/rollout.js';
 
@@ -9,7 +8,7 @@ const minutes = (n: number) => T0 + n * 60_000;
 const ramp = (over: Partial<Ramp> = {}): Ramp => ({ state: 'rolling-out', bp: 1000, steps: [], pausedAt: null, ...over });
 
 const served = (version: string): Served => ({
-  resource: { version } as Resource,
+  json: JSON.stringify({ version }),
   platform: null,
   clientVersionMin: null,
   clientVersionMax: null,
