@@ -1,9 +1,11 @@
-import { Form, Input, Modal } from 'antd';
+import { Form, Input } from 'antd';
 import { api } from '../api/endpoints';
-import { ProblemAlert, usePlaceOnFields } from '../api/problem';
+import { usePlaceOnFields } from '../api/problem';
 import { useFormSubmit } from '../api/use-form-submit';
 import { useI18n } from '../i18n/i18n';
 import { useFeedback } from '../components/feedback';
+import { FormModal } from '../components/FormModal';
+import { NewPasswordFields } from './NewPasswordFields';
 
 interface Values {
   currentPassword: string;
@@ -33,47 +35,14 @@ export function ChangePasswordModal({ open, onClose }: { open: boolean; onClose:
     onClose();
   };
   return (
-    <Modal
-      open={open}
-      title={t('changePassword')}
-      onCancel={close}
-      onOk={submit}
-      okText={t('confirm')}
-      cancelText={t('cancel')}
-      confirmLoading={busy}
-      destroyOnHidden
-    >
-      <ProblemAlert error={error} />
+    <FormModal open={open} title={t('changePassword')} onCancel={close} onOk={submit} busy={busy} error={error}>
       <Form form={form} layout="vertical" onFinish={submit}>
         <Form.Item label={t('currentPassword')} name="currentPassword" rules={[{ required: true, message: t('passwordRequired') }]}>
           <Input.Password autoComplete="current-password" />
         </Form.Item>
-        <Form.Item
-          label={t('newPassword')}
-          name="newPassword"
-          rules={[
-            { required: true, message: t('passwordRequired') },
-            { min: 12, message: t('passwordTooShort') },
-          ]}
-        >
-          <Input.Password autoComplete="new-password" />
-        </Form.Item>
-        <Form.Item
-          label={t('confirmNewPassword')}
-          name="confirm"
-          dependencies={['newPassword']}
-          rules={[
-            { required: true, message: t('passwordRequired') },
-            ({ getFieldValue }) => ({
-              validator: (_, v) =>
-                !v || v === getFieldValue('newPassword') ? Promise.resolve() : Promise.reject(new Error(t('passwordsDiffer'))),
-            }),
-          ]}
-        >
-          <Input.Password autoComplete="new-password" />
-        </Form.Item>
+        <NewPasswordFields name="newPassword" />
         <button type="submit" hidden />
       </Form>
-    </Modal>
+    </FormModal>
   );
 }

@@ -3,8 +3,9 @@ import { Button, Descriptions, Form, Input, Modal, Result } from 'antd';
 import type { HostApp } from '@mpop/contracts';
 import { WORKSPACE_ID_PATTERN } from '@mpop/contracts/constants';
 import { api } from '../../api/endpoints';
-import { ProblemAlert, usePlaceOnFields } from '../../api/problem';
+import { usePlaceOnFields } from '../../api/problem';
 import { useFormSubmit } from '../../api/use-form-submit';
+import { FormModal } from '../../components/FormModal';
 import { useI18n } from '../../i18n/i18n';
 import { CopyField } from './CopyField';
 
@@ -78,17 +79,7 @@ export function AddAppModal({ open, onClose, onCreated, onGoToDevConfig }: Props
   }
 
   return (
-    <Modal
-      open={open}
-      title={t('addApp')}
-      onCancel={close}
-      onOk={submit}
-      okText={t('confirm')}
-      cancelText={t('cancel')}
-      confirmLoading={busy}
-      destroyOnHidden
-    >
-      <ProblemAlert error={error} />
+    <FormModal open={open} title={t('addApp')} onCancel={close} onOk={submit} busy={busy} error={error}>
       <Form form={form} layout="vertical" onFinish={submit} initialValues={{ workspaceId: 'default' }}>
         <Form.Item
           label={t('appName')}
@@ -115,6 +106,6 @@ export function AddAppModal({ open, onClose, onCreated, onGoToDevConfig }: Props
         </Form.Item>
         <button type="submit" hidden />
       </Form>
-    </Modal>
+    </FormModal>
   );
 }

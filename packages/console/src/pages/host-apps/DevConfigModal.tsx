@@ -1,10 +1,11 @@
 import { useEffect, useState } from 'react';
-import { Button, Form, Input, Modal, Upload, type UploadFile } from 'antd';
+import { Button, Form, Input, Upload, type UploadFile } from 'antd';
 import { UploadOutlined } from '@ant-design/icons';
 import type { DevConfig, HostApp } from '@mpop/contracts';
 import { PRIVATE_KEY_MAX_BYTES } from '@mpop/contracts/constants';
 import { api } from '../../api/endpoints';
-import { ProblemAlert, usePlaceOnFields } from '../../api/problem';
+import { usePlaceOnFields } from '../../api/problem';
+import { FormModal } from '../../components/FormModal';
 import { useI18n } from '../../i18n/i18n';
 
 /** A quick client-side check; the server's validation is the authority and its problem is shown under the field. */
@@ -70,17 +71,14 @@ export function DevConfigModal({ app, onClose, onSaved }: Props) {
   };
 
   return (
-    <Modal
+    <FormModal
       open={Boolean(app)}
       title={`${t('makeDevConfig')}${app ? ` · ${app.name}` : ''}`}
       onCancel={onClose}
       onOk={submit}
-      okText={t('confirm')}
-      cancelText={t('cancel')}
-      confirmLoading={busy}
-      destroyOnHidden
+      busy={busy}
+      error={error}
     >
-      <ProblemAlert error={error} />
       <Form form={form} layout="vertical" onFinish={submit}>
         <Form.Item
           label={t('virtualDomain')}
@@ -122,6 +120,6 @@ export function DevConfigModal({ app, onClose, onSaved }: Props) {
         </Form.Item>
         <button type="submit" hidden />
       </Form>
-    </Modal>
+    </FormModal>
   );
 }

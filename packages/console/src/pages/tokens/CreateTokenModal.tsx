@@ -4,11 +4,12 @@ import dayjs, { type Dayjs } from 'dayjs';
 import type { CreatedToken } from '@mpop/contracts';
 import { type Role, Roles, roleAtLeast } from '@mpop/contracts/constants';
 import { api } from '../../api/endpoints';
-import { ProblemAlert, usePlaceOnFields } from '../../api/problem';
+import { usePlaceOnFields } from '../../api/problem';
 import { useFormSubmit } from '../../api/use-form-submit';
 import { roleLabel } from '../../auth/use-role';
 import { useSession } from '../../auth/use-session';
 import { useFormat } from '../../i18n/format';
+import { FormModal } from '../../components/FormModal';
 import { useI18n } from '../../i18n/i18n';
 import { CopyButton } from '../host-apps/CopyField';
 import { RoleSelect } from '../users/UserDialogs';
@@ -91,17 +92,7 @@ export function CreateTokenModal({ open, onClose, onCreated }: { open: boolean; 
   }
 
   return (
-    <Modal
-      open={open}
-      title={t('createToken')}
-      onCancel={close}
-      onOk={submit}
-      okText={t('confirm')}
-      cancelText={t('cancel')}
-      confirmLoading={busy}
-      destroyOnHidden
-    >
-      <ProblemAlert error={error} />
+    <FormModal open={open} title={t('createToken')} onCancel={close} onOk={submit} busy={busy} error={error}>
       <Form form={form} layout="vertical" onFinish={submit} initialValues={{ role: myRole, expiry: '90' }}>
         <Form.Item
           label={t('tokenName')}
@@ -135,6 +126,6 @@ export function CreateTokenModal({ open, onClose, onCreated }: { open: boolean; 
         </Typography.Paragraph>
         <button type="submit" hidden />
       </Form>
-    </Modal>
+    </FormModal>
   );
 }

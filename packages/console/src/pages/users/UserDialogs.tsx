@@ -1,11 +1,13 @@
 import { useEffect } from 'react';
-import { Form, Input, Modal, Select } from 'antd';
+import { Form, Input, Select } from 'antd';
 import type { User } from '@mpop/contracts';
 import { type Role, Roles, USERNAME_PATTERN } from '@mpop/contracts/constants';
 import { api } from '../../api/endpoints';
-import { ProblemAlert, usePlaceOnFields } from '../../api/problem';
+import { usePlaceOnFields } from '../../api/problem';
 import { useFormSubmit } from '../../api/use-form-submit';
+import { NewPasswordFields, usePasswordRules } from '../../auth/NewPasswordFields';
 import { roleLabel } from '../../auth/use-role';
+import { FormModal } from '../../components/FormModal';
 import { useI18n } from '../../i18n/i18n';
 import type { MessageKey } from '../../i18n/messages';
 
@@ -46,14 +48,6 @@ export function RoleSelect({
 }
 
 /** Password rules shared by the dialogs that set one (the server checks the same: at least 12 characters). */
-export function usePasswordRules() {
-  const { t } = useI18n();
-  return [
-    { required: true, message: t('passwordRequired') },
-    { min: 12, message: t('passwordTooShort') },
-  ];
-}
-
 export function AddUserModal({ open, onClose, onDone }: { open: boolean; onClose: () => void; onDone: (u: User) => void }) {
   const { t } = useI18n();
   const place = usePlaceOnFields();
@@ -71,17 +65,7 @@ export function AddUserModal({ open, onClose, onDone }: { open: boolean; onClose
     if (open) setError(undefined);
   }, [open, setError]);
   return (
-    <Modal
-      open={open}
-      title={t('addUser')}
-      onCancel={onClose}
-      onOk={submit}
-      okText={t('confirm')}
-      cancelText={t('cancel')}
-      confirmLoading={busy}
-      destroyOnHidden
-    >
-      <ProblemAlert error={error} />
+    <FormModal open={open} title={t('addUser')} onCancel={onClose} onOk={submit} busy={busy} error={error}>
       <Form form={form} layout="vertical" onFinish={submit} initialValues={{ role: 'viewer' }}>
         <Form.Item
           label={t('username')}
@@ -101,7 +85,7 @@ export function AddUserModal({ open, onClose, onDone }: { open: boolean; onClose
         </Form.Item>
         <button type="submit" hidden />
       </Form>
-    </Modal>
+    </FormModal>
   );
 }
 
@@ -116,23 +100,20 @@ export function ChangeRoleModal({ user, onClose, onDone }: { user?: User; onClos
     if (user) form.setFieldsValue({ role: user.role });
   }, [user, form, setError]);
   return (
-    <Modal
+    <FormModal
       open={Boolean(user)}
       title={`${t('changeRole')} · ${user?.username ?? ''}`}
       onCancel={onClose}
       onOk={submit}
-      okText={t('confirm')}
-      cancelText={t('cancel')}
-      confirmLoading={busy}
-      destroyOnHidden
+      busy={busy}
+      error={error}
     >
-      <ProblemAlert error={error} />
       <Form form={form} layout="vertical">
         <Form.Item label={t('role')} name="role" rules={[{ required: true, message: t('roleRequired') }]}>
           <RoleSelect />
         </Form.Item>
       </Form>
-    </Modal>
+    </FormModal>
   );
 }
 
@@ -140,7 +121,6 @@ export function ResetPasswordModal({ user, onClose, onDone }: { user?: User; onC
   const { t } = useI18n();
   const place = usePlaceOnFields();
   const [form] = Form.useForm<{ password: string; confirm: string }>();
-  const passwordRules = usePasswordRules();
   const { submit, busy, error, setError } = useFormSubmit(
     form,
     async (v) => {
@@ -154,37 +134,18 @@ export function ResetPasswordModal({ user, onClose, onDone }: { user?: User; onC
     form.resetFields();
   }, [user, form, setError]);
   return (
-    <Modal
+    <FormModal
       open={Boolean(user)}
       title={`${t('resetPassword')} · ${user?.username ?? ''}`}
       onCancel={onClose}
       onOk={submit}
-      okText={t('confirm')}
-      cancelText={t('cancel')}
-      confirmLoading={busy}
-      destroyOnHidden
+      busy={busy}
+      error={error}
     >
-      <ProblemAlert error={error} />
       <Form form={form} layout="vertical" onFinish={submit}>
-        <Form.Item label={t('newPassword')} name="password" rules={passwordRules} extra={t('resetPasswordHint')}>
-          <Input.Password autoComplete="new-password" />
-        </Form.Item>
-        <Form.Item
-          label={t('confirmNewPassword')}
-          name="confirm"
-          dependencies={['password']}
-          rules={[
-            { required: true, message: t('passwordRequired') },
-            ({ getFieldValue }) => ({
-              validator: (_, v) =>
-                !v || v === getFieldValue('password') ? Promise.resolve() : Promise.reject(new Error(t('passwordsDiffer'))),
-            }),
-          ]}
-        >
-          <Input.Password autoComplete="new-password" />
-        </Form.Item>
+        <NewPasswordFields name="password" extra={t('resetPasswordHint')} />
         <button type="submit" hidden />
       </Form>
-    </Modal>
+    </FormModal>
   );
 }

@@ -1,0 +1,43 @@
+import type { ReactNode } from 'react';
+import { Modal } from 'antd';
+import { ProblemAlert } from '../api/problem';
+import { useI18n } from '../i18n/i18n';
+
+/**
+ * The console's dialog around a form: Confirm and Cancel in the UI's language, Confirm busy while the request runs,
+ * the problem of a refused request above the fields, and the fields forgotten when it closes.
+ */
+export function FormModal({
+  open,
+  title,
+  onCancel,
+  onOk,
+  busy,
+  error,
+  children,
+}: {
+  open: boolean;
+  title: ReactNode;
+  onCancel: () => void;
+  onOk: () => void;
+  busy: boolean;
+  error: unknown;
+  children: ReactNode;
+}) {
+  const { t } = useI18n();
+  return (
+    <Modal
+      open={open}
+      title={title}
+      onCancel={onCancel}
+      onOk={onOk}
+      okText={t('confirm')}
+      cancelText={t('cancel')}
+      confirmLoading={busy}
+      destroyOnHidden
+    >
+      <ProblemAlert error={error} />
+      {children}
+    </Modal>
+  );
+}
