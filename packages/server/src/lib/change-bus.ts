@@ -8,13 +8,10 @@ export type Change =
   | { kind: 'all-gate-views' };
 
 /**
- * @deprecated The names of the same two changes before they said what they invalidate (`host-app` is
- * `host-app-gate`, `mini-programs` is `all-gate-views`). Still read from the NOTIFY payloads of older instances
- * during a rolling upgrade, and still accepted from and handed to code not yet renamed (`onChange`).
+ * Reads a change from another instance. Older instances name the same two changes `host-app` and `mini-programs`
+ * (before they said what they invalidate); both namings are read during a rolling upgrade. Anything unknown (a newer
+ * instance's kind) invalidates every view, to be safe.
  */
-export type LegacyChange = { kind: 'host-app'; workspaceId: string; appId: string } | { kind: 'mini-programs' };
-
-/** Reads a change in either naming; anything unknown (a newer instance's kind) invalidates every view, to be safe. */
 export function toChange(change: unknown): Change {
   const c = change as { kind?: unknown; workspaceId?: unknown; appId?: unknown } | null;
   if ((c?.kind === 'host-app-gate' || c?.kind === 'host-app') && typeof c.workspaceId === 'string' && typeof c.appId === 'string') {
@@ -22,9 +19,6 @@ export function toChange(change: unknown): Change {
   }
   return { kind: 'all-gate-views' };
 }
-
-const toLegacy = (c: Change): LegacyChange =>
-  c.kind === 'host-app-gate' ? { kind: 'host-app', workspaceId: c.workspaceId, appId: c.appId } : { kind: 'mini-programs' };
 
 /** Carries changes to other processes sharing the database (PostgreSQL NOTIFY, Redis pub/sub). */
 export interface ChangeTransport {
@@ -50,8 +44,7 @@ export class ChangeBus {
     await this.transport?.subscribe((c) => this.local.emit('change', toChange(c)));
   }
 
-  async publish(change: Change | LegacyChange): Promise<void> {
-    const c = toChange(change);
+  async publish(c: Change): Promise<void> {
     this.local.emit('change', c);
     try {
       await this.transport?.publish(c);
@@ -64,11 +57,6 @@ export class ChangeBus {
   /** Calls `listener` with every change, here or in another process. */
   onInvalidate(listener: (change: Change) => void): void {
     this.local.on('change', listener);
-  }
-
-  /** @deprecated Use `onInvalidate`: this hands the listener the old names (see `LegacyChange`). */
-  onChange(listener: (change: LegacyChange) => void): void {
-    this.local.on('change', (c: Change) => listener(toLegacy(c)));
   }
 
   async close(): Promise<void> {
