@@ -3,30 +3,10 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { createServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rsaKey } from './helpers/keys.js';
+import { freePort, MAIN, within } from './helpers/process.js';
 import { miniProgramZip } from './helpers/packages.js';
-
-const main = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/main.js');
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-
-async function waitFor(check: () => Promise<boolean>, ms: number): Promise<number> {
-  const start = Date.now();
-  while (Date.now() - start < ms) {
-    if (await check().catch(() => false)) return Date.now() - start;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`not within ${ms} ms`);
-}
 
 /** A request on a connection of its own, so that the cluster's round-robin hands it to the next worker. */
 type Answer = { resources: { miniProgramId: string }[] };
@@ -48,7 +28,7 @@ function request(port: number, method: string, url: string, body?: unknown): Pro
 
 function start(env: Record<string, string>): { child: ChildProcess; stderr: () => string } {
   let stderr = '';
-  const child = spawn(process.execPath, [main], {
+  const child = spawn(process.execPath, [MAIN], {
     env: { ...process.env, HOST: '127.0.0.1', LOG_LEVEL: 'warn', DATABASE_URL: '', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -60,6 +40,9 @@ const exited = (child: ChildProcess) =>
   new Promise<number | null>((resolve) =>
     child.exitCode !== null ? resolve(child.exitCode) : child.once('exit', (code) => resolve(code)),
   );
+
+/** Polls `check` for up to `ms`: `within` with the check first, as these tests read best. */
+const waitFor = (check: () => Promise<boolean>, ms: number) => within(ms, check);
 
 describe('MPOP_WORKERS=2 on SQLite (dist/main.js)', () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mpop-cluster-'));

@@ -1,70 +1,26 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, devConfigForm, dialects, startApp, type TestApp } from './helpers/app.js';
 import { rsaKey } from './helpers/keys.js';
+import { startSecondInstance, within } from './helpers/process.js';
 import { releasedMiniProgram } from './helpers/packages.js';
-
-const main = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/main.js');
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-
-/** Within `ms`, polls until `check` holds; @returns how long it took. */
-async function within(ms: number, check: () => Promise<boolean>): Promise<number> {
-  const start = Date.now();
-  while (Date.now() - start < ms) {
-    if (await check()) return Date.now() - start;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`not within ${ms} ms`);
-}
 
 describe.runIf(dialects.includes('postgres'))('two server processes on one PostgreSQL', () => {
   const masterKey = randomBytes(32).toString('base64');
   let a: TestApp;
   let admin: Client;
-  let b: ChildProcess;
+  let b: Awaited<ReturnType<typeof startSecondInstance>>;
   let bUrl: string;
-  const otherDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mpop-b-'));
 
   beforeAll(async () => {
     a = await startApp('postgres', { MPOP_MASTER_KEY: masterKey });
     admin = await Client.signIn(a.app);
-    const port = await freePort();
-    bUrl = `http://127.0.0.1:${port}`;
-    b = spawn(process.execPath, [main], {
-      env: {
-        ...process.env,
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        DATABASE_URL: a.config.databaseUrl,
-        MPOP_MASTER_KEY: masterKey,
-        MPOP_DATA_DIR: otherDataDir,
-        MPOP_PUBLIC_URL: bUrl,
-        LOG_LEVEL: 'warn',
-        MPOP_ADMIN_USERNAME: '',
-        MPOP_ADMIN_PASSWORD: '',
-      },
-      stdio: 'ignore',
-    });
-    await within(15_000, async () => (await fetch(`${bUrl}/readyz`).catch(() => undefined))?.ok === true);
+    b = await startSecondInstance(a.config.databaseUrl, masterKey);
+    bUrl = b.url;
   });
   afterAll(async () => {
-    b?.kill('SIGTERM');
-    await new Promise((r) => b?.once('exit', r));
+    await b?.destroy();
     await a.destroy();
-    fs.rmSync(otherDataDir, { recursive: true, force: true });
   });
 
   const askB = (appId: string) =>

@@ -1,5 +1,7 @@
 import { type ChildProcess, spawn, type SpawnOptions } from 'node:child_process';
+import fs from 'node:fs';
 import { createServer } from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -125,4 +127,39 @@ export async function cli(args: string[], env: Record<string, string | undefined
   if (input !== undefined) r.child.stdin!.end(input);
   const { code } = await r.exited;
   return { code, stdout: r.stdout(), stderr: r.stderr(), json: () => JSON.parse(r.stdout()) };
+}
+
+/** Within `ms`, polls `check` until it holds (a failing check counts as not yet); @returns how long that took. */
+export async function within(ms: number, check: () => Promise<boolean>): Promise<number> {
+  const start = Date.now();
+  while (Date.now() - start < ms) {
+    if (await check().catch(() => false)) return Date.now() - start;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`not within ${ms} ms`);
+}
+
+/**
+ * A second server process on the database of an app started in-process (`startApp`), with its own data dir and
+ * the same master key: two instances of one installation, as behind a load balancer.
+ */
+export async function startSecondInstance(
+  databaseUrl: string,
+  masterKey: string,
+): Promise<ServerProcess & { destroy: () => Promise<void> }> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mpop-b-'));
+  const server = await startServer(dataDir, {
+    DATABASE_URL: databaseUrl,
+    MPOP_MASTER_KEY: masterKey,
+    LOG_LEVEL: 'warn',
+    MPOP_ADMIN_USERNAME: '',
+    MPOP_ADMIN_PASSWORD: '',
+  });
+  return {
+    ...server,
+    destroy: async () => {
+      await server.stop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
 }
