@@ -1,0 +1,3 @@
+import { fuzzEveryRoute } from './helpers/fuzz.js';
+
+fuzzEveryRoute('sqlite');
