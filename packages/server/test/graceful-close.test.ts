@@ -1,9 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Client, startApp, type TestApp } from './helpers/app.js';
-import { makeZip, packageForm } from './helpers/packages.js';
+import { incompressibleZip, packageForm } from './helpers/packages.js';
 
 /**
  * Closing the server (what SIGTERM does) while clients hold keep-alive connections: it must not wait for them to
@@ -21,7 +20,7 @@ describe('closing the server with keep-alive clients', () => {
     t = await startApp('sqlite');
     const admin = await Client.signIn(t.app);
     const id = (await admin.post('/api/v1/mini-programs', { name: 'Downloads' })).json().miniProgramId;
-    const zip = await makeZip({ 'app.json': '{"pages":["pages/index/index"]}', 'assets/blob.bin': randomBytes(bytes) });
+    const zip = await incompressibleZip(bytes);
     const up = await admin.post(`/api/v1/mini-programs/${id}/packages`, packageForm({ version: '1.0.0.1' }, zip));
     expect(up.statusCode, up.body).toBe(201);
     await t.app.listen({ port: 0, host: '127.0.0.1' });

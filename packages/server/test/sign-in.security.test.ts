@@ -1,12 +1,11 @@
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
-import yazl from 'yazl';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { passwordHashBacklog } from '../src/lib/crypto.js';
 import { MAX_PASSWORD_CHECKS } from '../src/modules/auth/auth.service.js';
 import { addressKey, DEFAULT_LIMITS, LoginThrottle, Throttled } from '../src/modules/auth/login-throttle.js';
 import { ADMIN, Client, dialects, startApp, type TestApp } from './helpers/app.js';
-import { packageForm } from './helpers/packages.js';
+import { incompressibleZip, packageForm } from './helpers/packages.js';
 
 const MIN = 60_000;
 
@@ -97,19 +96,6 @@ describe('LoginThrottle', () => {
     expect(t.size).toBeLessThanOrEqual(100);
   });
 });
-
-/** A zip that does not compress: package downloads read real bytes from disk. */
-function incompressibleZip(bytes: number): Promise<Buffer> {
-  const zip = new yazl.ZipFile();
-  zip.addBuffer(Buffer.from('{"pages":["pages/index/index"]}'), 'app.json');
-  zip.addBuffer(randomBytes(bytes), 'assets/blob.bin', { compress: false });
-  zip.end();
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    zip.outputStream.on('data', (c: Buffer) => chunks.push(c));
-    zip.outputStream.on('end', () => resolve(Buffer.concat(chunks)));
-  });
-}
 
 describe.each(dialects)('sign-in under attack on %s', (dialect) => {
   let t: TestApp;

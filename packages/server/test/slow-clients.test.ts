@@ -1,25 +1,10 @@
 import fs from 'node:fs';
 import net from 'node:net';
-import { randomBytes } from 'node:crypto';
-import yazl from 'yazl';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import type { LocalPackageStore } from '../src/modules/mini-programs/package-store.js';
 import { TIMEOUTS } from '../src/plugins/app/slow-clients.js';
 import { Client, dialects, startApp, type TestApp } from './helpers/app.js';
-import { packageForm } from './helpers/packages.js';
-
-/** A zip that does not compress (random bytes, stored): a large, honest package. */
-function incompressibleZip(bytes: number): Promise<Buffer> {
-  const zip = new yazl.ZipFile();
-  zip.addBuffer(Buffer.from('{"pages":["pages/index/index"]}'), 'app.json');
-  zip.addBuffer(randomBytes(bytes), 'assets/blob.bin', { compress: false });
-  zip.end();
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    zip.outputStream.on('data', (c: Buffer) => chunks.push(c));
-    zip.outputStream.on('end', () => resolve(Buffer.concat(chunks)));
-  });
-}
+import { incompressibleZip, packageForm } from './helpers/packages.js';
 
 /** The bytes and content type a browser would send for a form. */
 async function encodeForm(form: FormData): Promise<{ body: Buffer; contentType: string }> {

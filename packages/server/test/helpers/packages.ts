@@ -1,5 +1,23 @@
+import { randomBytes } from 'node:crypto';
 import yazl from 'yazl';
 import type { Client } from './app.js';
+
+/**
+ * A valid package that does not compress: `bytes` random bytes stored as they are, so its size on disk and on the
+ * wire is real (downloads, slow uploads).
+ */
+export function incompressibleZip(bytes: number): Promise<Buffer> {
+  const zip = new yazl.ZipFile();
+  zip.addBuffer(Buffer.from('{"pages":["pages/index/index"]}'), 'app.json');
+  zip.addBuffer(randomBytes(bytes), 'assets/blob.bin', { compress: false });
+  zip.end();
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    zip.outputStream.on('data', (c: Buffer) => chunks.push(c));
+    zip.outputStream.on('end', () => resolve(Buffer.concat(chunks)));
+    zip.outputStream.on('error', reject);
+  });
+}
 
 /** A real zip made in the test. */
 export function makeZip(files: Record<string, string | Buffer>): Promise<Buffer> {

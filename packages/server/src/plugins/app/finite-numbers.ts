@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { AppError } from '../../lib/app-error.js';
+import { routeHooks } from './route-hooks.js';
 
 /**
  * Ajv coerces the text "Infinity" (or "1e400") of a query or path parameter to a number without checking that it
@@ -26,8 +27,7 @@ export default fp(
     // Only routes that take a query or path parameters: the others (the client API's JSON routes) skip the hook.
     app.addHook('onRoute', (route) => {
       if (!route.schema?.querystring && !route.schema?.params) return;
-      const own = route.preHandler === undefined ? [] : Array.isArray(route.preHandler) ? route.preHandler : [route.preHandler];
-      route.preHandler = [check, ...own];
+      route.preHandler = [check, ...routeHooks(route.preHandler)];
     });
   },
   { name: 'mpop-finite-numbers' },

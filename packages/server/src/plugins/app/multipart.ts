@@ -4,6 +4,7 @@ import fp from 'fastify-plugin';
 import multipart, { type MultipartFile } from '@fastify/multipart';
 import { type TSchema, type TUnsafe, Type } from 'typebox';
 import type { Ajv } from 'ajv';
+import { routeHooks } from './route-hooks.js';
 import { AppError } from '../../lib/app-error.js';
 
 /**
@@ -203,9 +204,6 @@ async function discardBeforeAnswer(request: FastifyRequest, _reply: FastifyReply
   return payload;
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: route hook arrays of any hook type
-const hooks = (h: any): any[] => (h === undefined ? [] : Array.isArray(h) ? h : [h]);
-
 export default fp(
   async (app) => {
     // Routes are registered after this plugin: each upload route gets its parser limits from its schema.
@@ -229,9 +227,9 @@ export default fp(
       route.schema = { ...route.schema, consumes: ['multipart/form-data'] };
       // Only upload routes pay for these (the client API is the hot path): refuse what the schema cannot see, and
       // leave nothing behind when the upload is rejected (temporary files go before the answer does).
-      route.preValidation = [...hooks(route.preValidation), checkUploadBody];
-      route.onSend = [...hooks(route.onSend), discardBeforeAnswer];
-      route.onResponse = [...hooks(route.onResponse), discardPending];
+      route.preValidation = [...routeHooks(route.preValidation), checkUploadBody];
+      route.onSend = [...routeHooks(route.onSend), discardBeforeAnswer];
+      route.onResponse = [...routeHooks(route.onResponse), discardPending];
     });
 
     // Before the parser: busboy treats some broken boundaries as an empty form (or as an error, by timing).
