@@ -591,7 +591,11 @@ for (const name of ALL.filter((n) => only.includes(n))) {
   await bench[name]();
 }
 const load2 = os.loadavg()[0];
-fs.rmSync(work, { recursive: true, force: true });
+// MPOP_BENCH_KEEP=1 keeps the seeded data (and prints where) for experiments by hand.
+if (process.env.MPOP_BENCH_KEEP) {
+  fs.writeFileSync(path.join(work, 'master-key'), MASTER_KEY);
+  say(`kept the seeded data in ${work} (its master key in ${work}/master-key)`);
+} else fs.rmSync(work, { recursive: true, force: true });
 // A subset run keeps the other rows of the last runs (bench/.results.json, not committed), each with its date.
 const saved = path.join(root, 'bench/.results.json');
 const previous = fs.existsSync(saved) ? JSON.parse(fs.readFileSync(saved, 'utf8')) : {};

@@ -1,5 +1,6 @@
 import cluster from 'node:cluster';
 import fs from 'node:fs';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { Writable } from 'node:stream';
@@ -58,6 +59,7 @@ import adoptionRoutes from './routes/admin/adoption.js';
 import releaseRoutes from './routes/admin/releases.js';
 import signingJobRoutes from './routes/admin/signing-jobs.js';
 import clientRoutes from './routes/client/resources.js';
+import { GateFastPath } from './routes/client/resources-fast-path.js';
 
 export interface Services {
   auth: AuthService;
@@ -94,7 +96,14 @@ declare module 'fastify' {
     db: Kysely<Database>;
     services: Services;
     packageStore: PackageStore;
+    gateFastPath: GateFastPath;
   }
+}
+
+/** The request id: the caller's `x-request-id` when it is a sensible one, else a new UUID. */
+function requestId(req: IncomingMessage): string {
+  const incoming = req.headers['x-request-id'];
+  return typeof incoming === 'string' && /^[\w.:-]{1,128}$/.test(incoming) ? incoming : randomUUID();
 }
 
 export interface BuildOptions {
@@ -132,6 +141,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     throw err;
   }
 
+  let fastifyHandler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
+  let fastPath: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
   const app = Fastify({
     logger: {
       level: config.logLevel,
@@ -139,13 +150,19 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       // Belt and braces: the default serializers log no headers, but if anyone adds them, these stay hidden.
       redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
     },
-    genReqId: (req) => {
-      const incoming = req.headers['x-request-id'];
-      return typeof incoming === 'string' && /^[\w.:-]{1,128}$/.test(incoming) ? incoming : randomUUID();
-    },
+    genReqId: requestId,
     bodyLimit: 1024 * 1024,
-    // Slow clients (a body trickled a byte at a time) are cut off in seconds; large uploads at normal speed are not.
-    ...serverTimeouts(config.maxPackageBytes),
+    // The server is made here so that the gate's fast path sees each request first (it hands the rest to Fastify).
+    serverFactory: (handler) => {
+      fastifyHandler = handler;
+      // Slow clients (a body trickled a byte at a time) are cut off in seconds; large uploads at normal speed are not.
+      const timeouts = serverTimeouts(config.maxPackageBytes);
+      const server = http.createServer(timeouts.http, (req, res) => (fastPath ?? handler)(req, res));
+      server.keepAliveTimeout = timeouts.keepAliveTimeout;
+      server.requestTimeout = timeouts.requestTimeout;
+      server.setTimeout(timeouts.connectionTimeout);
+      return server;
+    },
     // Fastify accepts a hop count at run time (documented), but its type overloads leave `number` out.
     trustProxy: config.trustProxy as boolean | string[],
     forceCloseConnections: false, // idle keep-alive connections are closed by the graceful-close plugin
@@ -188,10 +205,17 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     gate: new GateService(handle.db, changes, config.packageBaseUrl, options.clock),
     changes,
   };
+  const gateFastPath = new GateFastPath(services.gate, app.log, app.getDefaultJsonParser('error', 'error'), requestId);
+  if (fastifyHandler) fastPath = gateFastPath.handler(fastifyHandler);
+  app.decorate('gateFastPath', gateFastPath);
   app.decorate('packageStore', packageStore);
   app.decorate('config', config);
   app.decorate('db', handle.db);
   app.decorate('services', services);
+  app.addHook('preClose', (done) => {
+    gateFastPath.close();
+    done();
+  });
   app.addHook('onClose', async () => {
     await services.events.stop(); // writes the buffered events first
     await changes.close();

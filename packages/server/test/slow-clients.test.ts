@@ -101,6 +101,28 @@ describe.each(dialects)('slow clients on %s', (dialect) => {
     expect(r.answer).toMatch(/^HTTP\/1\.1 408/);
   });
 
+  it.concurrent('answers 408 and closes a gate request whose body trickles in (the fast path guards it too)', async ({ expect }) => {
+    const ask = (appId: string) => JSON.stringify({ appId, workspaceId: 'slow', platform: 'ios', clientVersion: '1.0', miniPrograms: {} });
+    // Once the route has answered one request, the gate's fast path takes the next ones (resources-fast-path.ts).
+    const first = await fetch(`http://127.0.0.1:${port}/client/v1/resources`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: ask('NOSUCHAPP'),
+    });
+    expect(first.status).toBe(403); // not registered: answered by the route
+    const body = Buffer.from(ask('NOSUCHAPP2'));
+    const head = `POST /client/v1/resources HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`;
+    const r = await trickle(
+      port,
+      Buffer.concat([Buffer.from(head), body.subarray(0, 5)]),
+      body.subarray(5),
+      5_000,
+      CUT_OFF_WITHIN_MS + 30_000,
+    );
+    expect(r.closedAfterMs).toBeLessThan(CUT_OFF_WITHIN_MS);
+    expect(r.answer).toMatch(/^HTTP\/1\.1 408/);
+  });
+
   it.concurrent('closes a connection whose headers trickle in, within the header timeout', async ({ expect }) => {
     const r = await trickle(
       port,

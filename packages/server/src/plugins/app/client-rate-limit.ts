@@ -1,4 +1,5 @@
 import fp from 'fastify-plugin';
+import type { IncomingMessage } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import type { Redis } from 'ioredis';
@@ -16,7 +17,7 @@ export interface ClientRateLimitOptions {
 
 const WINDOW_MS = 60_000;
 
-type Outcome = { max: number; remaining: number; ttlInSeconds: number; isExceeded: boolean };
+export type Outcome = { max: number; remaining: number; ttlInSeconds: number; isExceeded: boolean };
 type Limiter = (req: FastifyRequest) => Promise<Outcome>;
 
 /** The body fields the limits key on; present on every client API route that names a host app. */
@@ -82,21 +83,20 @@ export default fp<ClientRateLimitOptions>(async (app, opts) => {
     return h && `h:${h}`;
   });
 
-  /** Counts the request against each applicable limit; headers tell the tightest; over any limit → 429. */
-  async function enforce(request: FastifyRequest, reply: FastifyReply, limits: (Limiter | undefined)[]) {
-    const outcomes = await Promise.all(limits.map((l) => l?.(request)));
-    let tightest: Outcome | undefined = request.rateLimitTightest;
+  const count = (request: FastifyRequest, limits: (Limiter | undefined)[]) => Promise.all(limits.map((l) => l?.(request)));
+  const deviceLimits = (request: FastifyRequest) => [perHostApp, body(request)?.deviceId !== undefined ? perDevice : undefined];
+
+  /** Headers tell the tightest of the counted limits; over any limit → 429. */
+  function enforce(request: FastifyRequest, reply: FastifyReply, outcomes: (Outcome | undefined)[]) {
     for (const o of outcomes) {
-      if (!o) continue;
-      if (o.isExceeded) {
-        const seconds = Math.max(1, o.ttlInSeconds);
-        setHeaders(reply, { ...o, remaining: 0, ttlInSeconds: seconds });
-        throw new AppError('RATE_LIMITED', `Too many requests; try again in ${seconds} seconds.`, {
-          headers: { 'Retry-After': String(seconds) },
-        });
-      }
-      if (!tightest || o.remaining < tightest.remaining) tightest = o;
+      if (!o?.isExceeded) continue;
+      const seconds = Math.max(1, o.ttlInSeconds);
+      setHeaders(reply, { ...o, remaining: 0, ttlInSeconds: seconds });
+      throw new AppError('RATE_LIMITED', `Too many requests; try again in ${seconds} seconds.`, {
+        headers: { 'Retry-After': String(seconds) },
+      });
     }
+    const tightest = tightestOf(outcomes, request.rateLimitTightest);
     if (tightest && tightest !== request.rateLimitTightest) {
       request.rateLimitTightest = tightest;
       setHeaders(reply, tightest);
@@ -104,14 +104,40 @@ export default fp<ClientRateLimitOptions>(async (app, opts) => {
   }
 
   app.decorateRequest('rateLimitTightest', undefined);
-  if (perAddress) app.addHook('onRequest', (request, reply) => enforce(request, reply, [perAddress]));
+  // A request the gate's fast path counted, then left to this route (over a limit, or its answer not cached yet),
+  // is not counted again: its outcomes are reused.
+  if (perAddress)
+    app.addHook('onRequest', async (request, reply) => {
+      const pre = precounted.get(request.raw);
+      enforce(request, reply, pre ? [pre[0]] : await count(request, [perAddress]));
+    });
   // The body is parsed and validated by now: a malformed request counted against its address only.
   if (perDevice || perHostApp)
-    app.addHook('preHandler', (request, reply) => {
-      if (!hostApp(request)) return Promise.resolve();
-      return enforce(request, reply, [perHostApp, body(request)?.deviceId !== undefined ? perDevice : undefined]);
+    app.addHook('preHandler', async (request, reply) => {
+      if (!hostApp(request)) return;
+      const pre = precounted.get(request.raw);
+      enforce(request, reply, pre ? pre.slice(1) : await count(request, deviceLimits(request)));
     });
+
+  // The fast path counts a request as the hooks above do, from its address and its validated body: the address
+  // first, and the device only when the address is within its limit.
+  app.gateFastPath.countLimits = async (ip, validBody) => {
+    const request = { ip, body: validBody, routeOptions: {} } as FastifyRequest;
+    const [address] = await count(request, [perAddress]);
+    if (address?.isExceeded || !hostApp(request)) return [address];
+    return [address, ...(await count(request, deviceLimits(request)))];
+  };
 });
+
+/** The outcomes the fast path counted for a request it then left to the route, by request: per address, host app, device. */
+export const precounted = new WeakMap<IncomingMessage, (Outcome | undefined)[]>();
+
+/** Of the counted limits (and the tightest so far), the one with the fewest requests left: the RateLimit-* headers tell it. */
+export function tightestOf(outcomes: readonly (Outcome | undefined)[], soFar?: Outcome): Outcome | undefined {
+  let tightest = soFar;
+  for (const o of outcomes) if (o && (!tightest || o.remaining < tightest.remaining)) tightest = o;
+  return tightest;
+}
 
 function setHeaders(reply: FastifyReply, o: Outcome) {
   reply.header('RateLimit-Limit', o.max);

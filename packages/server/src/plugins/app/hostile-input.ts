@@ -4,7 +4,7 @@ import { AppError, type FieldError } from '../../lib/app-error.js';
 import { unsafeTextReason } from '../../lib/names.js';
 
 /** The first strings (values or keys) that may not reach storage, with their paths; walked without recursion. */
-function findUnsafe(root: unknown, prefix: string, limit = 5): FieldError[] {
+export function findUnsafe(root: unknown, prefix: string, limit = 5): FieldError[] {
   const found: FieldError[] = [];
   const stack: [unknown, string][] = [[root, prefix]];
   while (stack.length > 0 && found.length < limit) {

@@ -109,6 +109,18 @@ export default fp<MetricsOptions>(async (app, opts) => {
   app.services.gate.onCacheLookup = (hit) => cacheLookups.inc({ result: hit ? 'hit' : 'miss' });
   signer.observer = { signed: () => signatures.inc(), failed: () => signingFailures.inc() };
 
+  // The gate's fast path answers without Fastify's hooks: it counts its answers here, like onResponse below does.
+  const served = {
+    requests: requests.labels('POST', '/client/v1/resources', '200'),
+    duration: duration.labels('POST', '/client/v1/resources', '200'),
+    gate: gateAnswers.labels('served'),
+  };
+  app.gateFastPath.recordServed = (seconds) => {
+    served.requests.inc();
+    served.duration.observe(seconds);
+    served.gate.inc();
+  };
+
   app.addHook('onError', async (request: FastifyRequest, _reply, err: FastifyError) => {
     request.problemCode = err instanceof AppError ? err.code : err.validation ? 'VALIDATION' : undefined;
   });

@@ -1,5 +1,6 @@
 import fp from 'fastify-plugin';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FastifyBaseLogger } from 'fastify';
 
 /**
  * How long a client may take, in the Fastify options that buildApp sets (see `serverTimeouts`) and in the body-rate
@@ -41,8 +42,7 @@ const TOO_SLOW = 'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-L
  * rest of its body), else its connection is answered 408 and closed. Only the client's own slowness counts: while
  * the server is not reading (a hook still running, a full buffer, a slow disk) the window starts again.
  */
-function guardBodyRate(request: FastifyRequest, reply: FastifyReply) {
-  const raw = request.raw;
+export function guardBodyRate(raw: IncomingMessage, res: ServerResponse, log: FastifyBaseLogger) {
   const socket = raw.socket;
   const declared = Number(raw.headers['content-length'] ?? Number.NaN);
   if (raw.complete || declared === 0 || (!raw.headers['transfer-encoding'] && Number.isNaN(declared))) return;
@@ -56,8 +56,8 @@ function guardBodyRate(request: FastifyRequest, reply: FastifyReply) {
     const needed = Math.min((TIMEOUTS.minBodyBytesPerSecond * TIMEOUTS.bodyWindowMs) / 1000, Math.max(remaining, 1));
     if (!weAreWaiting && now - last < needed) {
       clearInterval(timer);
-      request.log.warn({ receivedBytes: now - start, declaredBytes: declared }, 'closed a connection whose body arrived too slowly');
-      if (socket.writable && !reply.raw.headersSent) socket.end(TOO_SLOW, () => socket.destroy());
+      log.warn({ receivedBytes: now - start, declaredBytes: declared }, 'closed a connection whose body arrived too slowly');
+      if (socket.writable && !res.headersSent) socket.end(TOO_SLOW, () => socket.destroy());
       else socket.destroy();
       return;
     }
@@ -70,7 +70,7 @@ function guardBodyRate(request: FastifyRequest, reply: FastifyReply) {
 /** Registers the body-rate guard on every route. */
 export default fp(async (app) => {
   app.addHook('onRequest', (request, reply, done) => {
-    guardBodyRate(request, reply);
+    guardBodyRate(request.raw, reply.raw, request.log);
     done();
   });
 });

@@ -2,6 +2,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { ResourcesRequestSchema, ResourcesResponseSchema } from '@mpop/contracts';
 import clientRateLimit from '../../plugins/app/client-rate-limit.js';
 import { responses } from '../schemas.js';
+import { Readable } from 'node:stream';
+import { RESOURCES_BODY_LIMIT, readBodies } from './resources-fast-path.js';
 import eventRoutes from './events.js';
 import packageRoutes from './packages.js';
 
@@ -28,7 +30,12 @@ const client: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/resources',
     {
-      bodyLimit: 512 * 1024, // room for a 10,000-ID request to reach the schema and get a clear 400
+      bodyLimit: RESOURCES_BODY_LIMIT,
+      // A request the fast path read and left to the route (see resources-fast-path.ts) brings its body along.
+      preParsing: (request, _reply, payload, done) => {
+        const body = readBodies.get(request.raw);
+        done(null, body ? Readable.from([body], { objectMode: false }) : payload);
+      },
       schema: {
         tags,
         summary: 'The packages this host app may load, each signed with its private key',
@@ -38,7 +45,10 @@ const client: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     // The answer is JSON text made from parts serialized once per cache fill (the schema above documents it).
-    async (request, reply) => reply.type('application/json; charset=utf-8').send((await app.services.gate.answer(request.body)) as never),
+    async (request, reply) => {
+      app.gateFastPath.learn(request);
+      return reply.type('application/json; charset=utf-8').send((await app.services.gate.answer(request.body)) as never);
+    },
   );
 
   await app.register(packageRoutes);

@@ -1,0 +1,270 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Client, devConfigForm, startApp, type TestApp } from './helpers/app.js';
+import { rsaKey } from './helpers/keys.js';
+import { releasedMiniProgram } from './helpers/packages.js';
+
+/**
+ * The gate's fast path (routes/client/resources-fast-path.ts) answers `POST /client/v1/resources` over real HTTP
+ * (`inject` does not pass through it). Every test here sends real requests, and the differential ones send each
+ * request twice, with the fast path on and off: the answers must be the same.
+ */
+
+type Answer = { status: number; headers: http.IncomingHttpHeaders; body: string };
+
+/** A raw HTTP POST: the body as given (a string or chunks sent apart), the headers exactly as given. */
+function post(url: string, body: string | string[], headers: Record<string, string> = {}): Promise<Answer> {
+  const chunks = typeof body === 'string' ? [body] : body;
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      `${url}/client/v1/resources`,
+      {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'content-length': String(chunks.reduce((n, c) => n + Buffer.byteLength(c), 0)),
+          ...headers,
+        },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c) => (text += c));
+        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: text }));
+      },
+    );
+    req.on('error', reject);
+    (async () => {
+      for (const [i, c] of chunks.entries()) {
+        req.write(c);
+        if (i < chunks.length - 1) await new Promise((r) => setTimeout(r, 20));
+      }
+      req.end();
+    })();
+  });
+}
+
+/** What must be equal between the two paths: status, body and every header but the per-request ones. */
+function comparable(a: Answer) {
+  const { date, 'x-request-id': _id, 'ratelimit-remaining': _r, 'ratelimit-reset': _s, ...headers } = a.headers;
+  return { status: a.status, headers, body: a.body };
+}
+
+async function listening(t: TestApp): Promise<string> {
+  await t.app.listen({ port: 0, host: '127.0.0.1' });
+  return `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+}
+
+async function configuredHostApp(admin: Client, workspaceId: string, name: string) {
+  const { appId } = (await admin.post('/api/v1/host-apps', { name, workspaceId })).json();
+  const res = await admin.put(`/api/v1/host-apps/${workspaceId}/${appId}/dev-config`, devConfigForm('fast.example.com', rsaKey().pkcs8));
+  expect(res.statusCode).toBe(200);
+  return appId as string;
+}
+
+describe('the gate fast path', () => {
+  let t: TestApp;
+  let url: string;
+  let appId: string;
+  let unconfigured: string;
+  let programs: string[];
+  const request = (extra: Record<string, unknown> = {}) =>
+    JSON.stringify({ appId, workspaceId: 'fast', platform: 'android', clientVersion: '10.2.3', miniPrograms: {}, ...extra });
+
+  /** Sends the same request with the fast path on, then off; returns both answers and whether the fast path answered. */
+  async function both(body: string | string[], headers: Record<string, string> = {}) {
+    const before = t.app.gateFastPath.answered;
+    const fast = await post(url, body, headers);
+    const tookIt = t.app.gateFastPath.answered > before;
+    t.app.gateFastPath.enabled = false;
+    try {
+      const route = await post(url, body, headers);
+      expect(t.app.gateFastPath.answered).toBe(before + (tookIt ? 1 : 0));
+      return { fast, route, tookIt };
+    } finally {
+      t.app.gateFastPath.enabled = true;
+    }
+  }
+
+  beforeAll(async () => {
+    t = await startApp('sqlite', { MPOP_RATE_LIMIT_PER_ADDRESS: '1000000', MPOP_RATE_LIMIT_PER_DEVICE: '1000000' });
+    url = await listening(t);
+    const admin = await Client.signIn(t.app);
+    appId = await configuredHostApp(admin, 'fast', 'Fast Path');
+    unconfigured = (await admin.post('/api/v1/host-apps', { name: 'Fast Unconfigured', workspaceId: 'fast' })).json().appId;
+    programs = [];
+    for (const name of ['Fast One', 'Fast Two']) {
+      const { id } = await releasedMiniProgram(admin, name);
+      expect((await admin.put(`/api/v1/host-apps/fast/${appId}/mini-programs/${id}`)).statusCode).toBe(200);
+      programs.push(id);
+    }
+  });
+  afterAll(() => t.destroy());
+
+  it('answers a cached host app itself, with the bytes and headers the route sends', async () => {
+    // The first request fills the cache through the route; the fast path answers the next ones.
+    const first = await both(request());
+    expect(first.tookIt).toBe(false);
+    expect(first.fast.status).toBe(200);
+
+    for (const body of [
+      request(),
+      request({ miniPrograms: { [programs[0]]: '*' } }),
+      request({ deviceId: 'device-1', miniPrograms: { [programs[1]]: '*' } }),
+      request({ platform: 'ios', clientVersion: '1.0' }),
+    ]) {
+      const { fast, route, tookIt } = await both(body);
+      expect(tookIt).toBe(true);
+      expect(fast.status).toBe(200);
+      expect(comparable(fast)).toEqual(comparable(route));
+      expect(fast.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+      expect(Number(fast.headers['ratelimit-remaining'])).toBeGreaterThan(0);
+    }
+    const all = JSON.parse((await post(url, request())).body);
+    expect(all.resources.map((r: { miniProgramId: string }) => r.miniProgramId).sort()).toEqual([...programs].sort());
+  });
+
+  it('keeps the caller’s request id and takes a body that arrives in pieces', async () => {
+    const body = request({ deviceId: 'pieces' });
+    const before = t.app.gateFastPath.answered;
+    const res = await post(url, [body.slice(0, 10), body.slice(10)], { 'x-request-id': 'launch-42' });
+    expect(res.status).toBe(200);
+    expect(res.headers['x-request-id']).toBe('launch-42');
+    expect(t.app.gateFastPath.answered).toBe(before + 1);
+    expect(res.body).toBe((await post(url, body)).body);
+  });
+
+  it('leaves every other request to the route, which answers it as if the fast path were not there', async () => {
+    const cases: [string, Record<string, string>][] = [
+      ['{"appId":', {}], // malformed JSON
+      ['{"__proto__":{"x":1},"appId":"a"}', {}], // prototype poisoning
+      [JSON.stringify({ appId, workspaceId: 'fast' }), {}], // fields missing
+      [request({ extra: true }), {}], // an unknown field
+      [request({ clientVersion: {} }), {}], // a wrong type
+      [request({ miniPrograms: { [programs[0]]: '*', unknown: '*' } }), {}], // not a mini program ID
+      [request({ deviceId: 'a\u0000b' }), {}], // a NUL
+      [request({ appId: 'NOSUCHAPP' }), {}], // not registered
+      [request({ appId: unconfigured }), {}], // not configured
+      [request(), { 'content-type': 'text/plain' }], // another content type
+      [request(), { 'content-type': 'application/json; charset=latin1' }], // the route takes it (200), the fast path leaves it
+    ];
+    for (const [body, headers] of cases) {
+      const { fast, route, tookIt } = await both(body, headers);
+      expect(tookIt, body).toBe(false);
+      if (!headers['content-type']?.includes('charset')) expect(fast.status, body).toBeGreaterThanOrEqual(400);
+      expect(comparable(fast), body).toEqual(comparable(route));
+    }
+  });
+
+  it('answers any request exactly as the route does (property-based)', async () => {
+    const field = fc.oneof(
+      fc.string(),
+      fc.constantFrom('', '\u0000', '\ud800', '1.0', '10.2.3', 'android', 'ios'),
+      fc.integer(),
+      fc.boolean(),
+    );
+    const body = fc.record(
+      {
+        appId: fc.oneof(fc.constant(appId), fc.constant(unconfigured), field),
+        workspaceId: fc.oneof(fc.constant('fast'), field),
+        platform: fc.oneof(fc.constantFrom('android', 'ios'), field),
+        clientVersion: fc.oneof(fc.constantFrom('1.0', '10.2.3', '99.0.0'), field),
+        deviceId: fc.oneof(fc.string({ minLength: 1, maxLength: 40 }), field),
+        miniPrograms: fc.oneof(
+          fc.constant({}),
+          fc.dictionary(fc.oneof(fc.constantFrom(...programs), fc.string()), fc.constantFrom('*', '1.0.0.1', '>=1.0.0.0', 'x')),
+          field,
+        ),
+        extra: field,
+      },
+      { requiredKeys: [] },
+    );
+    await fc.assert(
+      fc.asyncProperty(body, async (b) => {
+        const { fast, route } = await both(JSON.stringify(b));
+        expect(comparable(fast)).toEqual(comparable(route));
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('writes the request log lines the route writes', async () => {
+    await post(url, request(), { 'x-request-id': 'fast-logged' });
+    t.app.gateFastPath.enabled = false;
+    await post(url, request(), { 'x-request-id': 'route-logged' });
+    t.app.gateFastPath.enabled = true;
+    const lines = (id: string) =>
+      t
+        .logs()
+        .split('\n')
+        .filter((l) => l.includes(`"reqId":"${id}"`))
+        .map((l) => {
+          const { time, responseTime, reqId, req, ...rest } = JSON.parse(l);
+          expect(typeof time).toBe('number');
+          return { ...rest, req: req && { ...req, remotePort: typeof req.remotePort } };
+        });
+    const fast = lines('fast-logged');
+    expect(fast.map((l) => l.msg)).toEqual(['incoming request', 'request completed']);
+    expect(fast).toEqual(lines('route-logged'));
+  });
+
+  it('counts its answers in the metrics', async () => {
+    const metric = async (name: string) => {
+      const text = (await t.app.inject({ method: 'GET', url: '/metrics' })).body;
+      const line = text.split('\n').find((l) => l.startsWith(name));
+      return Number(line?.split(' ').pop() ?? 0);
+    };
+    const served = 'mpop_gate_answers_total{outcome="served"}';
+    const requests = 'mpop_http_requests_total{method="POST",route="/client/v1/resources",status="200"}';
+    const hits = 'mpop_gate_cache_lookups_total{result="hit"}';
+    const before = [await metric(served), await metric(requests), await metric(hits)];
+    const answered = t.app.gateFastPath.answered;
+    for (let i = 0; i < 3; i++) expect((await post(url, request())).status).toBe(200);
+    expect(t.app.gateFastPath.answered).toBe(answered + 3);
+    expect([await metric(served), await metric(requests), await metric(hits)]).toEqual(before.map((n) => n + 3));
+  });
+});
+
+describe('the gate fast path and the rate limits', () => {
+  let t: TestApp;
+  let url: string;
+  let appId: string;
+  const ask = (deviceId: string, headers: Record<string, string> = {}) =>
+    post(url, JSON.stringify({ appId, workspaceId: 'limits', platform: 'ios', clientVersion: '1.0', miniPrograms: {}, deviceId }), headers);
+
+  beforeAll(async () => {
+    t = await startApp('sqlite', { MPOP_RATE_LIMIT_PER_DEVICE: '3', MPOP_RATE_LIMIT_PER_ADDRESS: '6', MPOP_TRUST_PROXY: 'true' });
+    url = await listening(t);
+    const admin = await Client.signIn(t.app);
+    appId = await configuredHostApp(admin, 'limits', 'Fast Limits');
+  });
+  afterAll(() => t.destroy());
+
+  it('counts each request once, per device and per address, whichever path answers it', async () => {
+    const from = { 'x-forwarded-for': '203.0.113.7' };
+    const statuses: number[] = [];
+    const remaining: string[] = [];
+    const before = t.app.gateFastPath.answered;
+    for (const device of ['d1', 'd1', 'd1', 'd1', 'd2', 'd2', 'd3']) {
+      const res = await ask(device, from);
+      statuses.push(res.status);
+      remaining.push(String(res.headers['ratelimit-remaining']));
+    }
+    // d1: 3 per device, the 4th refused; d2: two more (addresses: 6 in all); d3: the 7th from the address, refused.
+    expect(statuses).toEqual([200, 200, 200, 429, 200, 200, 429]);
+    expect(remaining).toEqual(['2', '1', '0', '0', '1', '0', '0']);
+    // The first filled the cache through the route, the 429s are the route's: the fast path answered the other 4.
+    expect(t.app.gateFastPath.answered).toBe(before + 4);
+
+    // Another address (the proxy's X-Forwarded-For is trusted) has its own count.
+    const other = await ask('d3', { 'x-forwarded-for': '203.0.113.8' });
+    expect(other.status).toBe(200);
+    expect(other.headers['ratelimit-remaining']).toBe('2');
+    const limited = await ask('d4', from);
+    expect(limited.status).toBe(429);
+    expect(JSON.parse(limited.body)).toMatchObject({ code: 'RATE_LIMITED' });
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+  });
+});
