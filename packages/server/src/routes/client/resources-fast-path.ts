@@ -20,6 +20,9 @@ type JsonParser = (req: FastifyRequest, body: string, done: (err: Error | null, 
 /** The parts of a request that Fastify's `ip` and `host` getters read. */
 type RequestView = { raw: IncomingMessage; headers: IncomingMessage['headers']; socket: IncomingMessage['socket'] };
 
+/** An answer ready to send. */
+type Ready = { req: IncomingMessage; res: ServerResponse; headers: OutgoingHttpHeaders; answer: string; started: number; id: string };
+
 /** A body the fast path read and then left to Fastify; the route's preParsing hook hands it back as the payload. */
 export const readBodies = new WeakMap<IncomingMessage, Buffer>();
 
@@ -50,6 +53,8 @@ export class GateFastPath {
   /** Set by the metrics plugin: counts a served answer. */
   recordServed: (seconds: number) => void = () => {};
   private closing = false;
+  /** Answers made in this turn of the event loop, sent together at its end. */
+  private readonly outbox: Ready[] = [];
   /** Off: every request goes through Fastify (the tests compare the two paths on one server). */
   enabled = true;
   /** Answers made by the fast path (for the tests). */
@@ -133,6 +138,21 @@ export class GateFastPath {
     }
     headers['content-type'] = 'application/json; charset=utf-8';
     headers['content-length'] = Buffer.byteLength(answer);
+    this.outbox.push({ req, res, headers, answer, started, id });
+    if (this.outbox.length === 1) setImmediate(this.flush);
+  }
+
+  /**
+   * Sends the answers made in this turn of the event loop, one after the other. Written as each is made, every
+   * answer would wake the client's side on its own (on a virtual machine, an interrupt to another CPU each); sent
+   * together they cost far less, for a wait of microseconds (the rest of this turn).
+   */
+  private readonly flush = () => {
+    const answers = this.outbox.splice(0);
+    for (const a of answers) this.send(a);
+  };
+
+  private send({ req, res, headers, answer, started, id }: Ready) {
     res.writeHead(200, headers);
     res.end(answer); // the head and the answer in one write
     this.answered++;
