@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, devConfigForm, startApp, type TestApp } from './helpers/app.js';
 import { rsaKey } from './helpers/keys.js';
-import { releasedMiniProgram } from './helpers/packages.js';
+import { miniProgramZip, packageForm, releasedMiniProgram } from './helpers/packages.js';
 
 /**
  * The gate's fast path (routes/client/resources-fast-path.ts) answers `POST /client/v1/resources` over real HTTP
@@ -95,8 +95,12 @@ describe('the gate fast path', () => {
     appId = await configuredHostApp(admin, 'fast', 'Fast Path');
     unconfigured = (await admin.post('/api/v1/host-apps', { name: 'Fast Unconfigured', workspaceId: 'fast' })).json().appId;
     programs = [];
-    for (const name of ['Fast One', 'Fast Two']) {
-      const { id } = await releasedMiniProgram(admin, name);
+    // The second only for Android clients from 10.0: the answer depends on the platform and the client's version.
+    for (const [name, fields] of [
+      ['Fast One', {}],
+      ['Fast Two', { platform: 'android', clientVersionMin: '10.0' }],
+    ] as const) {
+      const { id } = await releasedMiniProgram(admin, name, '1.0.0.1', fields);
       expect((await admin.put(`/api/v1/host-apps/fast/${appId}/mini-programs/${id}`)).statusCode).toBe(200);
       programs.push(id);
     }
@@ -122,8 +126,56 @@ describe('the gate fast path', () => {
       expect(fast.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
       expect(Number(fast.headers['ratelimit-remaining'])).toBeGreaterThan(0);
     }
-    const all = JSON.parse((await post(url, request())).body);
-    expect(all.resources.map((r: { miniProgramId: string }) => r.miniProgramId).sort()).toEqual([...programs].sort());
+    const served = async (extra: Record<string, unknown>) =>
+      JSON.parse((await post(url, request(extra))).body)
+        .resources.map((r: { miniProgramId: string }) => r.miniProgramId)
+        .sort();
+    expect(await served({})).toEqual([...programs].sort());
+    expect(await served({ platform: 'ios' })).toEqual([programs[0]]);
+    expect(await served({ clientVersion: '9.9' })).toEqual([programs[0]]);
+    expect(await served({})).toEqual([...programs].sort());
+  });
+
+  it('serves a change at once, and during a gray release gives each device what the route gives it', async () => {
+    const admin = await Client.signIn(t.app);
+    const ids = (body: string) =>
+      JSON.parse(body)
+        .resources.map((r: { miniProgramId: string; version: string }) => `${r.miniProgramId}@${r.version}`)
+        .sort();
+    const before = ids((await post(url, request())).body);
+    expect((await post(url, request())).body).toBe((await post(url, request())).body); // the same bytes, asked again
+
+    // A new version released to 50 % of the devices: the answer now depends on the device.
+    const zip = await miniProgramZip('pages/v2/index', { 'v.txt': 'fast path v2' });
+    expect((await admin.post(`/api/v1/mini-programs/${programs[0]}/packages`, packageForm({ version: '2.0.0.0' }, zip))).statusCode).toBe(
+      201,
+    );
+    const gray = await admin.post(`/api/v1/mini-programs/${programs[0]}/packages/2.0.0.0/release`, { rollout: { percent: 50 } });
+    expect(gray.statusCode, gray.body).toBe(200);
+    expect((await both(request())).tookIt).toBe(false); // the release dropped the cached view: the route fills it again
+    const seen = new Set<string>();
+    for (let i = 0; i < 24; i++) {
+      const { fast, route, tookIt } = await both(request({ deviceId: `gray-${i}` }));
+      expect(tookIt).toBe(true);
+      expect(comparable(fast)).toEqual(comparable(route));
+      seen.add(ids(fast.body).join());
+    }
+    expect(seen.size).toBe(2); // some devices got 2.0.0.0, others kept 1.0.0.1
+    expect(ids((await post(url, request())).body)).toEqual(before); // no device ID: the previous version until 100 %
+
+    // At 100 %, every device (and the answer kept for "everything") has the new version.
+    const releaseId = gray.json().releaseId;
+    const full = await admin.request({
+      method: 'PATCH',
+      url: `/api/v1/mini-programs/${programs[0]}/releases/${releaseId}`,
+      payload: { percent: 100 },
+    });
+    expect(full.statusCode, full.body).toBe(200);
+    await post(url, request());
+    const { fast, route, tookIt } = await both(request());
+    expect(tookIt).toBe(true);
+    expect(comparable(fast)).toEqual(comparable(route));
+    expect(ids(fast.body)).toContain(`${programs[0]}@2.0.0.0`);
   });
 
   it('keeps the caller’s request id and takes a body that arrives in pieces', async () => {

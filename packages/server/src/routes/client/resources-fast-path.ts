@@ -21,7 +21,14 @@ type JsonParser = (req: FastifyRequest, body: string, done: (err: Error | null, 
 type RequestView = { raw: IncomingMessage; headers: IncomingMessage['headers']; socket: IncomingMessage['socket'] };
 
 /** An answer ready to send. */
-type Ready = { req: IncomingMessage; res: ServerResponse; headers: OutgoingHttpHeaders; answer: string; started: number; id: string };
+type Ready = {
+  req: IncomingMessage;
+  res: ServerResponse;
+  headers: OutgoingHttpHeaders;
+  answer: Buffer | string;
+  started: number;
+  id: string;
+};
 
 /** A body the fast path read and then left to Fastify; the route's preParsing hook hands it back as the payload. */
 export const readBodies = new WeakMap<IncomingMessage, Buffer>();
