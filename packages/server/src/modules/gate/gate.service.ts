@@ -64,8 +64,8 @@ export class GateService {
   }
 
   /**
-   * The answer, if this host app's view is cached and may be served: the gate's fast path (fast-path.ts) answers
-   * from this without a promise. `undefined` (not cached, or a refusal) leaves the request to `answer`.
+   * The answer, if this host app's view is cached and may be served: the gate's fast path (resources-fast-path.ts)
+   * answers from this without a promise. `undefined` (not cached, or a refusal) leaves the request to `answer`.
    */
   cachedAnswer(req: ResourcesRequest): Buffer | string | undefined {
     const view = this.cache.get(key(req.workspaceId, req.appId));

@@ -36,8 +36,8 @@ export const readBodies = new WeakMap<IncomingMessage, Buffer>();
 /**
  * The gate's fast path: `POST /client/v1/resources` is asked on every launch of every device, and Fastify's generic
  * pipeline (a request and reply object, hooks run one by one, promises between them) costs more than the gate's own
- * work. This answers the common case, a valid request of a host app whose answer is cached and within its limits,
- * straight from the `node:http` request, with what the route does:
+ * work. This answers the common case, a valid request of a listed, configured host app within its limits, straight
+ * from the `node:http` request, with what the route does:
  *
  * - the same JSON parser (Fastify's, refusing `__proto__` and `constructor`), the same compiled body validator
  *   (taken from the route itself), the hostile-input check, and the slow-client guard;
@@ -45,10 +45,10 @@ export const readBodies = new WeakMap<IncomingMessage, Buffer>();
  * - the same answer bytes and headers (`x-request-id`, `nosniff`), metrics and request log lines.
  *
  * Everything else goes to Fastify as if the fast path were not there: other routes and methods, other content types,
- * chunked or large bodies, a closing server, and every request that is not a plain success: malformed, invalid,
- * over a limit, a refusal, or an answer not cached yet. A request it read is handed over with its body (and the
- * limits it counted, so that nothing is counted twice); the route then answers it, problems and all. The tests
- * compare the two paths' answers (fast-path.test.ts).
+ * chunked or large bodies, a closing server, the requests before the route's first answer (which teaches the fast
+ * path its validator), and every request that is not a success: malformed, invalid, over a limit, or a refusal. A
+ * request it read is handed over with its body (and the limits it counted, so that nothing is counted twice); the
+ * route then answers it, problems and all. The tests compare the two paths' answers (gate-fast-path.test.ts).
  */
 export class GateFastPath {
   /** The route's compiled body validator, taken on its first request through Fastify; until then, no fast path. */
@@ -131,7 +131,11 @@ export class GateFastPath {
     }
     const ip = Reflect.get(this.requestPrototype!, 'ip', view) as string | undefined;
     const outcomes = await this.countLimits(ip, body);
-    const answer = outcomes.some((o) => o?.isExceeded) ? undefined : this.gate.cachedAnswer(body);
+    // A host app not cached yet is looked up here too (handing every first request over would double its work).
+    // A refusal, or a database that fails, is left to the route: it answers with the problem.
+    const answer = outcomes.some((o) => o?.isExceeded)
+      ? undefined
+      : (this.gate.cachedAnswer(body) ?? (await this.gate.answer(body).catch(() => undefined)));
     if (answer === undefined || this.closing) return this.leave(req, res, raw, fastify, outcomes);
 
     const id = this.requestId(req);
