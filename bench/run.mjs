@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// mpop benchmarks: `npm run bench` (all), `npm run bench -- --only gate,search` (a subset), `--runs 3` (runs per
+// mpop benchmarks: `npm run bench` (all), `npm run bench -- --only gate,search` (a subset), `--runs 5` (runs per
 // figure; the median is reported). Every server runs in its own process (dist/main.js), load comes from another
 // process (autocannon, bench/load.mjs), and the baseline is a bare node:http server in a third process answering the
 // same bytes (bench/bare-server.mjs). Each benchmark seeds its own throw-away data. Writes docs/BENCHMARKS.md.
@@ -28,7 +28,7 @@ const arg = (name, fallback) => {
 const ALL = ['gate', 'spread', 'workers', 'signing', 'search', 'postgres', 'memory', 'startup'];
 const only = arg('only', ALL.join(',')).split(',');
 for (const o of only) if (!ALL.includes(o)) throw new Error(`--only: unknown benchmark "${o}"; choose from ${ALL.join(', ')}`);
-const RUNS = Number(arg('runs', '3'));
+const RUNS = Number(arg('runs', '5'));
 const SECONDS = Number(arg('seconds', '5'));
 const PG_URL = process.env.MPOP_BENCH_POSTGRES_URL || 'postgres://postgres@127.0.0.1:5432/test';
 const MASTER_KEY = randomBytes(32).toString('base64');
@@ -111,11 +111,29 @@ function runNode(script, argv) {
   });
 }
 
-/** autocannon, from its own process. */
-async function load(opts, { tolerate = false } = {}) {
+/** CPU time (user + system, ms) of a process and all its descendants (a cluster's workers), from /proc. */
+function cpuMs(pid) {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    const own = ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // clock ticks of 10 ms
+    const children = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(' ').filter(Boolean);
+    return own + children.reduce((sum, child) => sum + cpuMs(Number(child)), 0);
+  } catch {
+    return Number.NaN; // not Linux, or the process is gone
+  }
+}
+
+/**
+ * autocannon, from its own process. With `server` (a process id), also the CPU time that server (and its workers)
+ * spent per answer, in µs; the load generator's own CPU per request is `loadCpuUs`.
+ */
+async function load(opts, { tolerate = false, server } = {}) {
+  const before = server && cpuMs(server);
   const out = await runNode(path.join(root, 'bench/load.mjs'), [JSON.stringify({ duration: SECONDS, connections: 64, ...opts })]);
   const r = JSON.parse(out.trim().split('\n').pop());
   if ((r.non2xx || r.errors) && !tolerate) throw new Error(`load run had ${r.non2xx} non-2xx answers and ${r.errors} errors`);
+  if (server) r.cpuUs = ((cpuMs(server) - before) * 1000) / r.total;
+  r.loadCpuUs = (r.cpuMs * 1000) / r.total;
   return r;
 }
 
@@ -230,9 +248,9 @@ const bench = {
     try {
       await load({ url: `${s.url}/client/v1/resources`, body: f.body, duration: 2 }); // warm-up
       for (let r = 0; r < RUNS; r++) {
-        const b = await load({ url: bare.url, body: f.body });
+        const b = await load({ url: bare.url, body: f.body }, { server: bare.child.pid });
         const fy = await load({ url: fastify.url, body: f.body });
-        const g = await load({ url: `${s.url}/client/v1/resources`, body: f.body });
+        const g = await load({ url: `${s.url}/client/v1/resources`, body: f.body }, { server: s.child.pid });
         bares.push(b);
         fastifies.push(fy);
         gates.push(g);
@@ -253,6 +271,8 @@ const bench = {
       bare: median(bares.map((b) => b.requestsPerSecond)),
       p99: median(gates.map((g) => g.p99)),
       bareP99: median(bares.map((b) => b.p99)),
+      cpuUs: median(gates.map((g) => g.cpuUs)),
+      bareCpuUs: median(bares.map((b) => b.cpuUs)),
     };
   },
 
@@ -275,12 +295,14 @@ const bench = {
     const bare = await startBare(answers);
     const ratios = [];
     const gates = [];
+    const bares = [];
     try {
       await load({ url: `${s.url}/client/v1/resources`, bodies, duration: 2 });
       for (let r = 0; r < RUNS; r++) {
-        const b = await load({ url: bare.url, bodies });
-        const g = await load({ url: `${s.url}/client/v1/resources`, bodies });
+        const b = await load({ url: bare.url, bodies }, { server: bare.child.pid });
+        const g = await load({ url: `${s.url}/client/v1/resources`, bodies }, { server: s.child.pid });
         gates.push(g);
+        bares.push(b);
         ratios.push(g.requestsPerSecond / b.requestsPerSecond);
         say(`spread run ${r + 1}: ${g.requestsPerSecond.toFixed(0)} req/s vs bare ${b.requestsPerSecond.toFixed(0)}`);
       }
@@ -288,7 +310,13 @@ const bench = {
       await stopServer(s);
       bare.child.kill('SIGTERM');
     }
-    results.spread = { ratio: median(ratios), gate: median(gates.map((g) => g.requestsPerSecond)), p99: median(gates.map((g) => g.p99)) };
+    results.spread = {
+      ratio: median(ratios),
+      gate: median(gates.map((g) => g.requestsPerSecond)),
+      p99: median(gates.map((g) => g.p99)),
+      cpuUs: median(gates.map((g) => g.cpuUs)),
+      bareCpuUs: median(bares.map((b) => b.cpuUs)),
+    };
   },
 
   /** MPOP_WORKERS=2 against one worker, same fixture as `gate`. */
@@ -305,15 +333,26 @@ const bench = {
         const s = await startServer({ ...f.env, MPOP_WORKERS: n });
         try {
           await load({ url: `${s.url}/client/v1/resources`, body: f.body, duration: 2 });
-          into.push((await load({ url: `${s.url}/client/v1/resources`, body: f.body })).requestsPerSecond);
+          into.push(await load({ url: `${s.url}/client/v1/resources`, body: f.body }, { server: s.child.pid }));
         } finally {
           await stopServer(s);
         }
       }
-      ratios.push(two[r] / one[r]);
-      say(`workers run ${r + 1}: 2 workers ${two[r].toFixed(0)} req/s, 1 worker ${one[r].toFixed(0)} req/s`);
+      ratios.push(two[r].requestsPerSecond / one[r].requestsPerSecond);
+      say(
+        `workers run ${r + 1}: 2 workers ${two[r].requestsPerSecond.toFixed(0)} req/s (${two[r].cpuUs.toFixed(1)} µs CPU per answer), ` +
+          `1 worker ${one[r].requestsPerSecond.toFixed(0)} req/s (${one[r].cpuUs.toFixed(1)} µs); load generator ${one[r].loadCpuUs.toFixed(1)} µs per request`,
+      );
     }
-    results.workers = { ratio: median(ratios), one: median(one), two: median(two) };
+    const m = (xs, k) => median(xs.map((x) => x[k]));
+    results.workers = {
+      ratio: median(ratios),
+      one: m(one, 'requestsPerSecond'),
+      two: m(two, 'requestsPerSecond'),
+      oneCpuUs: m(one, 'cpuUs'),
+      twoCpuUs: m(two, 'cpuUs'),
+      loadCpuUs: m([...one, ...two], 'loadCpuUs'),
+    };
   },
 
   /**
@@ -612,19 +651,21 @@ function writeReport() {
     [
       'gate / bare node:http, one host app, 10 mini programs per answer, 64 connections',
       r.gate &&
-        `${f(r.gate.ratio, 2)} (${f(r.gate.gate)} vs ${f(r.gate.bare)} req/s), p99 ${f(r.gate.p99)} ms (bare ${f(r.gate.bareP99)} ms); a bare Fastify answering the same bytes: ${f(r.gate.fastify)} req/s, so gate / Fastify ${f(r.gate.fastify && r.gate.gate / r.gate.fastify, 2)}`,
+        `${f(r.gate.ratio, 2)} (${f(r.gate.gate)} vs ${f(r.gate.bare)} req/s), p99 ${f(r.gate.p99)} ms (bare ${f(r.gate.bareP99)} ms); a bare Fastify answering the same bytes: ${f(r.gate.fastify)} req/s, so gate / Fastify ${f(r.gate.fastify && r.gate.gate / r.gate.fastify, 2)}; CPU per answer ${f(r.gate.cpuUs, 1)} µs (bare ${f(r.gate.bareCpuUs, 1)} µs)`,
       '≥ 0.6, p99 ≤ 10 ms',
       r.gate && r.gate.ratio >= 0.6 && r.gate.p99 <= 10,
     ],
     [
       'the same over 300 host apps with their own keys, one mini program per answer',
-      r.spread && `${f(r.spread.ratio, 2)} (${f(r.spread.gate)} req/s, p99 ${f(r.spread.p99)} ms)`,
+      r.spread &&
+        `${f(r.spread.ratio, 2)} (${f(r.spread.gate)} req/s, p99 ${f(r.spread.p99)} ms); CPU per answer ${f(r.spread.cpuUs, 1)} µs (bare ${f(r.spread.bareCpuUs, 1)} µs)`,
       '≥ 0.8',
       r.spread && r.spread.ratio >= 0.8,
     ],
     [
       'gate with MPOP_WORKERS=2 / one worker',
-      r.workers && `${f(r.workers.ratio, 2)} (${f(r.workers.two)} vs ${f(r.workers.one)} req/s)`,
+      r.workers &&
+        `${f(r.workers.ratio, 2)} (${f(r.workers.two)} vs ${f(r.workers.one)} req/s); server CPU per answer ${f(r.workers.twoCpuUs, 1)} vs ${f(r.workers.oneCpuUs, 1)} µs, the load generator's ${f(r.workers.loadCpuUs, 1)} µs on the same cores`,
       '≥ 1.3',
       r.workers && r.workers.ratio >= 1.3,
     ],

@@ -195,6 +195,8 @@ describe('the gate fast path', () => {
       [request({ clientVersion: {} }), {}], // a wrong type
       [request({ miniPrograms: { [programs[0]]: '*', unknown: '*' } }), {}], // not a mini program ID
       [request({ deviceId: 'a\u0000b' }), {}], // a NUL
+      [request({ miniPrograms: { [programs[0]]: '1.0\u0000' } }), {}], // a NUL where the schema takes any text
+      [request({ miniPrograms: { [programs[0]]: '\ud800' } }), {}], // a lone surrogate
       [request({ appId: 'NOSUCHAPP' }), {}], // not registered
       [request({ appId: unconfigured }), {}], // not configured
       [request(), { 'content-type': 'text/plain' }], // another content type
@@ -224,7 +226,10 @@ describe('the gate fast path', () => {
         deviceId: fc.oneof(fc.string({ minLength: 1, maxLength: 40 }), field),
         miniPrograms: fc.oneof(
           fc.constant({}),
-          fc.dictionary(fc.oneof(fc.constantFrom(...programs), fc.string()), fc.constantFrom('*', '1.0.0.1', '>=1.0.0.0', 'x')),
+          fc.dictionary(
+            fc.oneof(fc.constantFrom(...programs), fc.string()),
+            fc.oneof(fc.constantFrom('*', '1.0.0.1', '>=1.0.0.0', 'x', '\u0000', 'x\ud800'), fc.string({ maxLength: 8 })),
+          ),
           field,
         ),
         extra: field,

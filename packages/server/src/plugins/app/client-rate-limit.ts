@@ -62,10 +62,7 @@ export default fp<ClientRateLimitOptions>(async (app, opts) => {
   const limiter = (max: number, key: (req: FastifyRequest) => string | undefined): Limiter | undefined => {
     if (max <= 0) return undefined;
     const check = app.createRateLimit({ max, timeWindow: WINDOW_MS, keyGenerator: (req) => key(req) ?? '' });
-    return async (req) => {
-      const r = await check(req);
-      return r.isAllowed ? { max, remaining: max, ttlInSeconds: 0, isExceeded: false } : r;
-    };
+    return (req) => check(req).then((r) => (r.isAllowed ? { max, remaining: max, ttlInSeconds: 0, isExceeded: false } : r));
   };
   const body = (req: FastifyRequest) => req.body as ClientBody;
   const hostApp = (req: FastifyRequest) => {
@@ -123,9 +120,9 @@ export default fp<ClientRateLimitOptions>(async (app, opts) => {
   // first, and the device only when the address is within its limit.
   app.gateFastPath.countLimits = async (ip, validBody) => {
     const request = { ip, body: validBody, routeOptions: {} } as FastifyRequest;
-    const [address] = await count(request, [perAddress]);
-    if (address?.isExceeded || !hostApp(request)) return [address];
-    return [address, ...(await count(request, deviceLimits(request)))];
+    const address = await perAddress?.(request);
+    const limits = address?.isExceeded || !hostApp(request) ? [] : deviceLimits(request);
+    return limits.some(Boolean) ? [address, ...(await count(request, limits))] : [address];
   };
 });
 

@@ -126,7 +126,9 @@ export class GateFastPath {
   private async answer(req: IncomingMessage, res: ServerResponse, raw: Buffer, started: number, fastify: Handler) {
     const view: RequestView = { raw: req, headers: req.headers, socket: req.socket };
     const body = this.parse(view, raw);
-    if (body === undefined || this.validate?.(body) !== true || findUnsafe(body, '').length > 0) {
+    // A NUL or a lone surrogate can only come from a `\u` escape in JSON text (raw control characters are not JSON, and
+    // bytes that are not UTF-8 decode to U+FFFD): without one, the hostile-input walk has nothing to find.
+    if (body === undefined || this.validate?.(body) !== true || (raw.includes('\\u') && findUnsafe(body, '').length > 0)) {
       return this.leave(req, res, raw, fastify);
     }
     const ip = Reflect.get(this.requestPrototype!, 'ip', view) as string | undefined;
@@ -160,7 +162,15 @@ export class GateFastPath {
    */
   private readonly flush = () => {
     const answers = this.outbox.splice(0);
-    for (const a of answers) this.send(a);
+    for (const a of answers) {
+      try {
+        this.send(a);
+      } catch (err) {
+        // Not expected (the answer and its headers are made above); one failure must not cost the others theirs.
+        this.log.error({ err: { message: (err as Error).message } }, 'could not send a gate answer');
+        a.res.destroy();
+      }
+    }
   };
 
   private send({ req, res, headers, answer, started, id }: Ready) {
