@@ -131,6 +131,13 @@ describe('the gate fast path', () => {
         .resources.map((r: { miniProgramId: string }) => r.miniProgramId)
         .sort();
     expect(await served({})).toEqual([...programs].sort());
+    // More app versions than the answers a host app keeps (4): each still gets its own answer.
+    for (const clientVersion of ['9.0', '10.0', '11.0', '12.0', '13.0', '9.0', '10.0', '9.5']) {
+      const { fast, route, tookIt } = await both(request({ clientVersion }));
+      expect(tookIt).toBe(true);
+      expect(comparable(fast), clientVersion).toEqual(comparable(route));
+      expect(JSON.parse(fast.body).resources).toHaveLength(clientVersion.startsWith('9') ? 1 : 2);
+    }
     expect(await served({ platform: 'ios' })).toEqual([programs[0]]);
     expect(await served({ clientVersion: '9.9' })).toEqual([programs[0]]);
     expect(await served({})).toEqual([...programs].sort());

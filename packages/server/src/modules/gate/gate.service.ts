@@ -15,9 +15,14 @@ type ReadyView = {
   programs: Map<string, ProgramEntry>;
   /** No release in progress: every device gets the same answer, whatever its ID and the time. */
   steady: boolean;
-  /** The fast path's last answer to "everything" (no mini program named) on a steady view, by platform and version. */
-  memo?: { shape: string; answer: Buffer };
+  /**
+   * On a steady view, the bytes of the answers to "everything" (no mini program named), by platform and client
+   * version: the few a host app's devices send most. At most MEMO_SHAPES, the oldest dropped first.
+   */
+  memo?: Map<string, Buffer>;
 };
+
+const MEMO_SHAPES = 4;
 
 const MAX_CACHED = 10_000;
 /** Whitelists kept in memory (a release's whitelist never changes; only current releases need theirs). */
@@ -74,8 +79,14 @@ export class GateService {
     // Most launches ask for everything, from the same app version: a steady view keeps that answer's bytes.
     if (view.steady && isEmpty(req.miniPrograms)) {
       const shape = `${req.platform}\n${req.clientVersion}`;
-      if (view.memo?.shape !== shape) view.memo = { shape, answer: Buffer.from(answerJson(this.served(view, req))) };
-      return view.memo.answer;
+      view.memo ??= new Map();
+      let answer = view.memo.get(shape);
+      if (!answer) {
+        if (view.memo.size >= MEMO_SHAPES) view.memo.delete(view.memo.keys().next().value!);
+        answer = Buffer.from(answerJson(this.served(view, req)));
+        view.memo.set(shape, answer);
+      }
+      return answer;
     }
     return answerJson(this.served(view, req));
   }

@@ -101,7 +101,7 @@ export default fp<ClientRateLimitOptions>(async (app, opts) => {
   }
 
   app.decorateRequest('rateLimitTightest', undefined);
-  // A request the gate's fast path counted, then left to this route (over a limit, or its answer not cached yet),
+  // A request the gate's fast path counted, then left to this route (over a limit, or refused by the gate),
   // is not counted again: its outcomes are reused.
   if (perAddress)
     app.addHook('onRequest', async (request, reply) => {
