@@ -138,6 +138,12 @@ describe('the gate fast path', () => {
       expect(comparable(fast), clientVersion).toEqual(comparable(route));
       expect(JSON.parse(fast.body).resources).toHaveLength(clientVersion.startsWith('9') ? 1 : 2);
     }
+    // The media type in other letter cases and with its charset is the same JSON to both paths.
+    for (const type of ['Application/JSON', 'application/json; charset=UTF-8', 'application/json;charset="utf-8"']) {
+      const { fast, route, tookIt } = await both(request(), { 'content-type': type });
+      expect(tookIt, type).toBe(true);
+      expect(comparable(fast), type).toEqual(comparable(route));
+    }
     expect(await served({ platform: 'ios' })).toEqual([programs[0]]);
     expect(await served({ clientVersion: '9.9' })).toEqual([programs[0]]);
     expect(await served({})).toEqual([...programs].sort());
