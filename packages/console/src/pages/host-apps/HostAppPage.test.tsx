@@ -120,6 +120,9 @@ describe('HostAppPage', () => {
     expect(calls[1].url).toBe('/api/v1/host-apps/default/SHOP000000000');
     expect(calls[1].init?.method).toBe('PATCH');
     expect(JSON.parse(String(calls[1].init?.body))).toEqual({ enabled: false });
+    // The list reloads after the change; while it does, the table is busy and takes no clicks (as for a person).
+    await waitFor(() => expect(calls).toHaveLength(3));
+    await waitFor(() => expect(document.querySelector('[aria-busy="true"]')).toBeNull());
     await user.click(within(screen.getByText('Shop').closest('tr') as HTMLElement).getByRole('button', { name: 'More' }));
     expect(await screen.findByRole('menuitem', { name: 'Enable' })).toBeTruthy();
   });
