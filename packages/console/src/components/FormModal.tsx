@@ -14,6 +14,8 @@ export function FormModal({
   onOk,
   busy,
   error,
+  okText,
+  width,
   children,
 }: {
   open: boolean;
@@ -22,6 +24,9 @@ export function FormModal({
   onOk: () => void;
   busy: boolean;
   error: unknown;
+  /** The confirming button's label, when Confirm does not say enough (Release). */
+  okText?: ReactNode;
+  width?: number;
   children: ReactNode;
 }) {
   const { t } = useI18n();
@@ -31,7 +36,8 @@ export function FormModal({
       title={title}
       onCancel={onCancel}
       onOk={onOk}
-      okText={t('confirm')}
+      width={width}
+      okText={okText ?? t('confirm')}
       cancelText={t('cancel')}
       confirmLoading={busy}
       destroyOnHidden

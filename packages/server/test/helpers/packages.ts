@@ -2,14 +2,8 @@ import { randomBytes } from 'node:crypto';
 import yazl from 'yazl';
 import type { Client } from './app.js';
 
-/**
- * A valid package that does not compress: `bytes` random bytes stored as they are, so its size on disk and on the
- * wire is real (downloads, slow uploads).
- */
-export function incompressibleZip(bytes: number): Promise<Buffer> {
-  const zip = new yazl.ZipFile();
-  zip.addBuffer(Buffer.from('{"pages":["pages/index/index"]}'), 'app.json');
-  zip.addBuffer(randomBytes(bytes), 'assets/blob.bin', { compress: false });
+/** Ends a zip and collects its bytes. */
+function written(zip: yazl.ZipFile): Promise<Buffer> {
   zip.end();
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -19,17 +13,22 @@ export function incompressibleZip(bytes: number): Promise<Buffer> {
   });
 }
 
+/**
+ * A valid package that does not compress: `bytes` random bytes stored as they are, so its size on disk and on the
+ * wire is real (downloads, slow uploads).
+ */
+export function incompressibleZip(bytes: number): Promise<Buffer> {
+  const zip = new yazl.ZipFile();
+  zip.addBuffer(Buffer.from('{"pages":["pages/index/index"]}'), 'app.json');
+  zip.addBuffer(randomBytes(bytes), 'assets/blob.bin', { compress: false });
+  return written(zip);
+}
+
 /** A real zip made in the test. */
 export function makeZip(files: Record<string, string | Buffer>): Promise<Buffer> {
   const zip = new yazl.ZipFile();
   for (const [name, content] of Object.entries(files)) zip.addBuffer(Buffer.isBuffer(content) ? content : Buffer.from(content), name);
-  zip.end();
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    zip.outputStream.on('data', (c: Buffer) => chunks.push(c));
-    zip.outputStream.on('end', () => resolve(Buffer.concat(chunks)));
-    zip.outputStream.on('error', reject);
-  });
+  return written(zip);
 }
 
 export const miniProgramZip = (page = 'pages/index/index', extra: Record<string, string> = {}) =>

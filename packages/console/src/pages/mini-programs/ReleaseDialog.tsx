@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { Button, Col, Form, Input, InputNumber, Modal, Radio, Row, Select, Slider, Space, Switch, Typography, Upload } from 'antd';
+import { Button, Col, Form, Input, InputNumber, Radio, Row, Select, Slider, Space, Switch, Typography, Upload } from 'antd';
 import { DeleteOutlined, PlusOutlined, UploadOutlined } from '@ant-design/icons';
 import {
   DEVICE_ID_PATTERN,
@@ -10,8 +10,8 @@ import {
   type ReleaseBody,
 } from '@mpop/contracts';
 import { api } from '../../api/endpoints';
-import { ProblemAlert } from '../../api/problem';
 import { useFeedback } from '../../components/feedback';
+import { FormModal } from '../../components/FormModal';
 import { useFormat } from '../../i18n/format';
 import { useI18n } from '../../i18n/i18n';
 import { parseDeviceIds, releaseApi, servedVersion } from './release-api';
@@ -161,18 +161,16 @@ export function ReleaseDialog({
   };
 
   return (
-    <Modal
+    <FormModal
       open={open}
       width={760}
       title={r('releaseTitle', { version: version ?? '', name: program?.name ?? '' })}
       onCancel={onClose}
       onOk={submit}
       okText={t('release')}
-      cancelText={t('cancel')}
-      confirmLoading={busy}
-      destroyOnHidden
+      busy={busy}
+      error={error}
     >
-      <ProblemAlert error={error} />
       <Form<Values>
         form={form}
         layout="vertical"
@@ -307,7 +305,7 @@ export function ReleaseDialog({
           </Col>
         </Row>
       </Form>
-    </Modal>
+    </FormModal>
   );
 }
 
