@@ -4,6 +4,7 @@ import type { FastifyError, FastifyRequest } from 'fastify';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { ErrorCode } from '@mpop/contracts';
 import { AppError } from '../../lib/app-error.js';
+import { RESOURCES_URL } from '../../routes/client/resources-fast-path.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -111,8 +112,8 @@ export default fp<MetricsOptions>(async (app, opts) => {
 
   // The gate's fast path answers without Fastify's hooks: it counts its answers here, like onResponse below does.
   const served = {
-    requests: requests.labels('POST', '/client/v1/resources', '200'),
-    duration: duration.labels('POST', '/client/v1/resources', '200'),
+    requests: requests.labels('POST', RESOURCES_URL, '200'),
+    duration: duration.labels('POST', RESOURCES_URL, '200'),
     gate: gateAnswers.labels('served'),
   };
   app.gateFastPath.recordServed = (seconds) => {
@@ -129,7 +130,7 @@ export default fp<MetricsOptions>(async (app, opts) => {
     const labels = { method: request.method, route, status: String(reply.statusCode) };
     requests.inc(labels);
     duration.observe(labels, reply.elapsedTime / 1000);
-    if (route === '/client/v1/resources' && request.method === 'POST') {
+    if (route === RESOURCES_URL && request.method === 'POST') {
       const outcome = reply.statusCode === 200 ? 'served' : ((request.problemCode && GATE_OUTCOMES[request.problemCode]) ?? 'error');
       gateAnswers.inc({ outcome });
     } else if (route === '/client/v1/events' && request.method === 'POST' && reply.statusCode === 202) {
