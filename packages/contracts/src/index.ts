@@ -8,3 +8,4 @@ export * from './mini-programs.js';
 export * from './integration.js';
 export * from './releases.js';
 export * from './signing-jobs.js';
+export * from './webhooks.js';

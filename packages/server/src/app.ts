@@ -38,6 +38,7 @@ import { ReleaseService } from './modules/releases/release.service.js';
 import { openPackageStore, type PackageStore } from './modules/mini-programs/package-store.js';
 import { SigningPool } from './modules/gate/signing-pool.js';
 import { PgNotifyTransport } from './lib/pg-notify-transport.js';
+import { discardingOutbox, type Outbox } from './modules/webhooks/outbox.js';
 import authPlugin from './plugins/app/auth.js';
 import finiteNumbers from './plugins/app/finite-numbers.js';
 import gracefulClose from './plugins/app/graceful-close.js';
@@ -75,6 +76,8 @@ export interface Services {
   gate: GateService;
   events: EventsService;
   changes: ChangeBus;
+  /** Events recorded for webhooks, in the transaction of the change that caused them. */
+  outbox: Outbox;
 }
 
 /** A live mPaaS backend when configured, else the offline directory file, else a directory that explains what to set. */
@@ -204,6 +207,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     events: new EventsService(handle.db, changes, app.log, { retentionDays: config.eventsRetentionDays }),
     gate: new GateService(handle.db, changes, config.packageBaseUrl, options.clock),
     changes,
+    outbox: discardingOutbox,
   };
   const gateFastPath = new GateFastPath(services.gate, app.log, app.getDefaultJsonParser('error', 'error'), requestId);
   if (fastifyHandler) fastPath = gateFastPath.handler(fastifyHandler);
