@@ -3,9 +3,8 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
-import { keyAad } from '../modules/host-apps/host-app.service.js';
 import { META, MetaRepository } from '../modules/operations/meta.repository.js';
-import { SecretBox } from './crypto.js';
+import { keyAad, SecretBox } from './crypto.js';
 
 /** The master key and where it came from: the messages about it must name the place the operator can fix. */
 export interface MasterKey {
