@@ -20,7 +20,7 @@ import type { Database } from './db/schema.js';
 import { AppError } from './lib/app-error.js';
 import { ChangeBus } from './lib/change-bus.js';
 import { SecretBox } from './lib/crypto.js';
-import { resolveMasterKey, verifyMasterKey } from './lib/master-key.js';
+import { resolveMasterKey, verifyMasterKey } from './modules/operations/master-key.js';
 import { ensurePrivateDir } from './lib/private-files.js';
 import { AuthService } from './modules/auth/auth.service.js';
 import { OidcService } from './modules/auth/oidc.service.js';
@@ -37,7 +37,7 @@ import { MiniProgramService } from './modules/mini-programs/mini-program.service
 import { ReleaseService } from './modules/releases/release.service.js';
 import { openPackageStore, type PackageStore } from './modules/mini-programs/package-store.js';
 import { SigningPool } from './modules/gate/signing-pool.js';
-import { PgNotifyTransport } from './lib/pg-notify-transport.js';
+import { PgNotifyTransport } from './db/pg-notify-transport.js';
 import { discardingOutbox, type Outbox } from './modules/webhooks/outbox.js';
 import authPlugin from './plugins/app/auth.js';
 import finiteNumbers from './plugins/app/finite-numbers.js';
