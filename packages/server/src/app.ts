@@ -32,12 +32,12 @@ import { lazyDirectory, UnconfiguredDirectory, type MpaasDirectory } from './mod
 import { MpaasSyncService } from './modules/mpaas/mpaas-sync.service.js';
 import { GateService } from './modules/gate/gate.service.js';
 import { EventsService } from './modules/events/events.service.js';
-import { PackageSigner } from './modules/gate/package-signer.js';
+import { PackageSigner } from './modules/signing/package-signer.js';
 import { MiniProgramService } from './modules/mini-programs/mini-program.service.js';
 import { ReleaseService } from './modules/releases/release.service.js';
 import { openPackageStore } from './modules/mini-programs/open-package-store.js';
 import type { PackageStore } from './modules/mini-programs/package-store.js';
-import { SigningPool } from './modules/gate/signing-pool.js';
+import { SigningPool } from './modules/signing/signing-pool.js';
 import { PgNotifyTransport } from './db/pg-notify-transport.js';
 import { discardingOutbox, type Outbox } from './modules/webhooks/outbox.js';
 import authPlugin from './plugins/app/auth.js';

@@ -7,7 +7,7 @@ import { AppError, notFound, validationFailed } from '../../lib/app-error.js';
 import type { ChangeBus } from '../../lib/change-bus.js';
 import { AuditRepository } from '../audit/audit.repository.js';
 import type { Principal } from '../auth/auth.service.js';
-import type { PackageSigner } from '../gate/package-signer.js';
+import type { PackageSigner } from '../signing/package-signer.js';
 import { HostAppRepository } from '../host-apps/host-app.repository.js';
 import { canonicalVersion } from '../mini-programs/versions.js';
 import { MiniProgramRepository } from '../mini-programs/mini-program.repository.js';
