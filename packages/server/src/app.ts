@@ -89,7 +89,7 @@ function mpaasDirectory(config: Config): MpaasDirectory {
       return new OpenApiDirectory({ ...mpaas, timeoutMs: config.mpaasTimeoutMs });
     });
   }
-  if (config.mpaasDirectoryFile) return new FileDirectory(config.mpaasDirectoryFile);
+  if (config.mpaasDirectoryFile) return FileDirectory.checkedAtStart(config.mpaasDirectoryFile);
   return new UnconfiguredDirectory();
 }
 
@@ -126,6 +126,8 @@ export interface BuildOptions {
  * Opens (and migrates) the database, wires services and registers every route.
  */
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
+  // Settings that name files are checked before anything is opened, so a refusal leaves nothing behind.
+  const directory = mpaasDirectory(config);
   ensurePrivateDir(config.dataDir);
   const masterKey = resolveMasterKey(config.dataDir, config.masterKey);
   const box = new SecretBox(masterKey.key);
@@ -200,7 +202,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     users: new UserService(handle.db),
     tokens: new TokenService(handle.db),
     hostApps,
-    mpaasSync: new MpaasSyncService(handle.db, mpaasDirectory(config), hostApps),
+    mpaasSync: new MpaasSyncService(handle.db, directory, hostApps),
     miniPrograms: new MiniProgramService(handle.db, packageStore, signer, changes),
     releases: new ReleaseService(handle.db, signer, changes, options.clock),
     signer,
