@@ -20,7 +20,11 @@ describe('the @mpop/client package (npm pack)', () => {
   beforeAll(() => {
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'mpop-client-pack-'));
     const [packed] = JSON.parse(
-      execFileSync('npm', ['pack', '--json', '--pack-destination', work], { cwd: clientDir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }),
+      execFileSync('npm', ['pack', '--json', '--pack-destination', work], {
+        cwd: clientDir,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      }),
     );
     files = packed.files.map((f: { path: string }) => f.path);
     tarball = path.join(work, packed.filename);
@@ -30,8 +34,12 @@ describe('the @mpop/client package (npm pack)', () => {
   it('is publishable: not private, with its entry points, types and README, and no sources, maps or build stamps', () => {
     const manifest = JSON.parse(fs.readFileSync(path.join(clientDir, 'package.json'), 'utf8'));
     expect(manifest.private).toBeUndefined();
-    expect(files).toEqual(expect.arrayContaining(['package.json', 'README.md', 'dist/index.js', 'dist/index.d.ts', 'dist/node.js', 'dist/node.d.ts']));
-    expect(files.filter((f) => f.startsWith('src/') || f.startsWith('test/') || f.endsWith('.map') || f.includes('build-stamp'))).toEqual([]);
+    expect(files).toEqual(
+      expect.arrayContaining(['package.json', 'README.md', 'dist/index.js', 'dist/index.d.ts', 'dist/node.js', 'dist/node.d.ts']),
+    );
+    expect(files.filter((f) => f.startsWith('src/') || f.startsWith('test/') || f.endsWith('.map') || f.includes('build-stamp'))).toEqual(
+      [],
+    );
   });
 
   it('installs from the tarball and runs the documented import of the config file in Node ESM', () => {
