@@ -90,7 +90,7 @@ function mpaasDirectory(config: Config): MpaasDirectory {
       return new OpenApiDirectory({ ...mpaas, timeoutMs: config.mpaasTimeoutMs });
     });
   }
-  if (config.mpaasDirectoryFile) return new FileDirectory(config.mpaasDirectoryFile);
+  if (config.mpaasDirectoryFile) return FileDirectory.checkedAtStart(config.mpaasDirectoryFile);
   return new UnconfiguredDirectory();
 }
 
@@ -127,6 +127,8 @@ export interface BuildOptions {
  * Opens (and migrates) the database, wires services and registers every route.
  */
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
+  // Settings that name files are checked before anything is opened, so a refusal leaves nothing behind.
+  const directory = mpaasDirectory(config);
   ensurePrivateDir(config.dataDir);
   const masterKey = resolveMasterKey(config.dataDir, config.masterKey);
   const box = new SecretBox(masterKey.key);
@@ -201,7 +203,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     users: new UserService(handle.db),
     tokens: new TokenService(handle.db),
     hostApps,
-    mpaasSync: new MpaasSyncService(handle.db, mpaasDirectory(config), hostApps),
+    mpaasSync: new MpaasSyncService(handle.db, directory, hostApps),
     miniPrograms: new MiniProgramService(handle.db, packageStore, signer, changes),
     releases: new ReleaseService(handle.db, signer, changes, options.clock),
     signer,
@@ -333,7 +335,7 @@ export async function ensureFirstAdmin(app: FastifyInstance): Promise<void> {
     if (config.dataDir !== path.resolve('data')) env.push(`MPOP_DATA_DIR='${config.dataDir}'`);
     app.log.warn(
       `No user exists yet. Create the first admin by starting once with: ${env.join(' ')} ` +
-        "MPOP_ADMIN_USERNAME=admin MPOP_ADMIN_PASSWORD='a-passphrase-of-12+-chars' npm start " +
+        "MPOP_ADMIN_USERNAME=admin MPOP_ADMIN_PASSWORD='<a passphrase of yours, 12+ characters>' npm start " +
         `(or, with the server running or not: ${env.join(' ')} npx mpop admin create-user --username admin --role admin)`,
     );
   }

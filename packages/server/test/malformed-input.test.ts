@@ -253,6 +253,33 @@ describe.each(dialects)('malformed input on %s', (dialect) => {
     });
   });
 
+  describe('validation messages name what is allowed', () => {
+    const gate = (body: Record<string, unknown>) =>
+      t.app.inject({
+        method: 'POST',
+        url: '/client/v1/resources',
+        payload: { appId: 'A', workspaceId: 'evil', platform: 'android', clientVersion: '1.0.0', miniPrograms: {}, ...body },
+      });
+
+    it('says "must be one of android, ios, harmony" once, not a line per branch of the schema', async () => {
+      const res = await gate({ platform: 'windows' });
+      expect(res.statusCode).toBe(400);
+      expect(res.json()).toMatchObject({
+        code: 'VALIDATION_FAILED',
+        detail: 'The request is invalid: platform must be one of android, ios, harmony.',
+        errors: [{ path: 'platform', message: 'must be one of android, ios, harmony' }],
+      });
+    });
+
+    it('keeps one message per field when several fields are wrong', async () => {
+      const res = await gate({ platform: 'windows', clientVersion: 7 });
+      const paths = res.json().errors.map((e: { path: string }) => e.path);
+      expect(new Set(paths).size).toBe(paths.length);
+      expect(paths).toContain('platform');
+      expect(JSON.stringify(res.json())).not.toMatch(/constant|anyOf/);
+    });
+  });
+
   describe('the audit actor of the longest user and token names', () => {
     it('records changes made with a 64-character token of a 64-character user', async () => {
       const username = `u${'x'.repeat(63)}`;

@@ -87,6 +87,10 @@ describe.each(dialects)('the master key check on %s', (dialect) => {
     fs.rmSync(file);
     const lost = await startWith(t.config);
     expect(lost.error).toBeInstanceOf(MasterKeyError);
+    // It says what is missing (a data dir restored without its key), not that a key file it made itself is wrong.
+    expect(lost.error!.message).toMatch(/^No master key: this installation's data was sealed with a master key/);
+    expect(lost.error!.message).toContain('Set MPOP_MASTER_KEY');
+    expect(lost.error!.message).not.toMatch(/is not the key/);
     expect(fs.existsSync(file)).toBe(false);
 
     fs.writeFileSync(file, original, { mode: 0o600 });

@@ -117,6 +117,14 @@ export async function verifyMasterKey(db: Kysely<Database>, mk: MasterKey, dataD
     );
   }
   let check = await meta.get(META.masterKeyCheck);
+  if (check && mk.generated) {
+    // A data dir restored (or copied) without its key: say that the key is missing, not that a file this very start
+    // made (and removes again) holds the wrong one.
+    refuse(
+      `No master key: this installation's data was sealed with a master key, and neither MPOP_MASTER_KEY nor ${mk.source} holds it. ` +
+        `Set MPOP_MASTER_KEY to the installation's key (base64 of 32 bytes), or put its file back at ${mk.source} (from your backup).`,
+    );
+  }
   if (!check) {
     // Data from before check values existed: the key must open what is stored.
     const sample = await meta.anySealedPrivateKey();
