@@ -49,5 +49,7 @@ export const AuditActions = [
   'signing.retried',
   'master-key.rotated',
   'installation.restored',
+  'webhook.created',
+  'webhook.deleted',
 ] as const;
 export type AuditAction = (typeof AuditActions)[number];

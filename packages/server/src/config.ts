@@ -64,6 +64,7 @@ export const EnvSchema = Type.Object({
   MPOP_METRICS: oneOf(['on', 'off'], 'on or off'),
   MPOP_METRICS_TOKEN: v('^\\S{16,}$', 'a bearer token of at least 16 characters'),
   MPOP_EVENTS_RETENTION_DAYS: v(WHOLE, 'days from 1 to 3650'),
+  MPOP_WEBHOOK_ALLOW_PRIVATE: oneOf(['0', '1'], '1 (also send webhooks to loopback and private addresses) or 0 (public addresses only)'),
 });
 export type Env = Static<typeof EnvSchema>;
 
@@ -115,6 +116,8 @@ export interface Config {
   metrics: { enabled: boolean; token?: string };
   /** How long adoption data (latest version per device, daily event counters) is kept. */
   eventsRetentionDays: number;
+  /** Whether webhooks may target loopback, private and link-local addresses (a trusted network, tests). */
+  webhookAllowPrivate: boolean;
 }
 
 export class ConfigError extends Error {
@@ -318,5 +321,6 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
     localSignIn,
     metrics: { enabled: env.MPOP_METRICS !== 'off', token: env.MPOP_METRICS_TOKEN },
     eventsRetentionDays: int(env, 'MPOP_EVENTS_RETENTION_DAYS', 30, 1, 3650),
+    webhookAllowPrivate: env.MPOP_WEBHOOK_ALLOW_PRIVATE === '1',
   };
 }

@@ -540,6 +540,7 @@ export const problemsEn: Record<ProblemCode, string> = {
   KEY_TOO_WEAK: 'The RSA key must be 2048 bits or longer.',
   INVALID_VIRTUAL_DOMAIN: 'Enter a host name only, like example.com.',
   INVALID_PACKAGE: 'The package is not a valid mini program zip.',
+  WEBHOOK_URL_NOT_ALLOWED: 'This webhook URL is not allowed: it must be http(s) and point to a public address.',
   WRONG_CURRENT_PASSWORD: 'The current password is wrong.',
   SSO_FAILED: 'Single sign-on did not complete. Start it again; if it keeps failing, tell the operator.',
   UNAUTHENTICATED: 'Your session has ended. Sign in again.',
@@ -586,6 +587,7 @@ export const problemsZh: Record<ProblemCode, string> = {
   KEY_TOO_WEAK: 'RSA 密钥长度须为 2048 位或以上。',
   INVALID_VIRTUAL_DOMAIN: '请只输入主机名，例如 example.com。',
   INVALID_PACKAGE: '该小程序包不是有效的 zip 包。',
+  WEBHOOK_URL_NOT_ALLOWED: '不允许使用该 Webhook 地址：必须是 http(s) 地址，且指向公网地址。',
   WRONG_CURRENT_PASSWORD: '当前密码不正确。',
   SSO_FAILED: '单点登录未完成，请重新开始；如仍失败，请联系运维人员。',
   UNAUTHENTICATED: '会话已结束，请重新登录。',
@@ -651,6 +653,8 @@ export const auditActionsEn: Record<AuditAction, string> = {
   'signing.retried': 'Signing retried',
   'master-key.rotated': 'Master key rotated',
   'installation.restored': 'Installation restored from a backup',
+  'webhook.created': 'Webhook added',
+  'webhook.deleted': 'Webhook deleted',
 };
 
 export const auditActionsZh: Record<AuditAction, string> = {
@@ -681,4 +685,6 @@ export const auditActionsZh: Record<AuditAction, string> = {
   'signing.retried': '重试签名',
   'master-key.rotated': '轮换主密钥',
   'installation.restored': '从备份恢复',
+  'webhook.created': '添加 Webhook',
+  'webhook.deleted': '删除 Webhook',
 };
