@@ -1,9 +1,13 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
+import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Webhook } from 'standardwebhooks';
 import { buildApp } from '../src/app.js';
+import { connectDatabase } from '../src/db/connect.js';
+import { resolveMasterKey } from '../src/lib/master-key.js';
+import { rotateMasterKey } from '../src/modules/operations/master-key-rotation.js';
 import { Client, dialects, startApp, type TestApp } from './helpers/app.js';
 import { miniProgramZip, packageForm, releasedMiniProgram } from './helpers/packages.js';
 import { isPublicAddress } from '../src/modules/webhooks/address.js';
@@ -327,6 +331,50 @@ describe.each(dialects)('webhooks on %s', (dialect) => {
       expect(receiver.received).toEqual([]);
     } finally {
       await app.close();
+    }
+  });
+
+  it('keeps signing with the same secret after the master key is rotated', async () => {
+    t = await startApp(dialect, ALLOW);
+    const admin = await Client.signIn(t.app);
+    const hook = (await admin.post('/api/v1/webhooks', { url, events: ['release.created'] })).json();
+    await t.close();
+    const handle = connectDatabase(t.config.databaseUrl);
+    try {
+      const sealed = () => handle.db.selectFrom('webhooks').select('secretSealed').executeTakeFirstOrThrow();
+      const before = await sealed();
+      const current = resolveMasterKey(t.config.dataDir, undefined, { generate: false });
+      const summary = await rotateMasterKey(handle.db, current, randomBytes(32).toString('base64'), t.config.dataDir);
+      expect(summary.keyFile).toBeDefined();
+      expect(await sealed()).not.toEqual(before);
+    } finally {
+      await handle.db.destroy();
+    }
+    t = await t.restart(); // with the rewritten key file
+    await releasedMiniProgram(await Client.signIn(t.app), 'After rotation');
+    await waitFor(() => expect(receiver.received).toHaveLength(1));
+    const [r] = receiver.received;
+    expect((new Webhook(hook.secret).verify(r!.body, r!.headers) as { type: string }).type).toBe('release.created');
+  });
+
+  it.runIf(dialect === 'postgres')('with two instances on one database, each event is delivered once', async () => {
+    t = await startApp(dialect, ALLOW, { webhooks: { pollMs: 10 } });
+    const other = await buildApp(t.config, {
+      webhooks: { pollMs: 10 },
+      logStream: new Writable({ write: (_chunk, _encoding, done) => done() }),
+    });
+    try {
+      const admin = await Client.signIn(t.app);
+      const hook = (await admin.post('/api/v1/webhooks', { url, events: ['release.created', 'release.completed'] })).json();
+      for (let i = 0; i < 5; i++) await releasedMiniProgram(admin, `Twice ${i}`);
+      await waitFor(async () => {
+        const items = (await admin.get(`/api/v1/webhooks/${hook.webhookId}/deliveries`)).json().items;
+        expect(items.map((d: { status: string; attempts: number }) => `${d.status}/${d.attempts}`)).toEqual(Array(10).fill('delivered/1'));
+      });
+      expect(receiver.received).toHaveLength(10);
+      expect(new Set(receiver.received.map((r) => r.headers['webhook-id'])).size).toBe(10);
+    } finally {
+      await other.close();
     }
   });
 
