@@ -26,7 +26,7 @@ export function output(opts: { json?: boolean; quiet?: boolean }): Output {
 /** East Asian wide and full-width characters take two columns of a terminal; combining marks none. */
 const WIDE =
   /[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6\u{1f300}-\u{1faff}\u{20000}-\u{3fffd}]/u;
-const ZERO = /[\u0300-\u036f\u200b-\u200f\ufe00-\ufe0f]/u;
+const ZERO = /\p{Mn}|\p{Cf}/u;
 
 /** How many terminal columns a text takes (so that names in Chinese line up with the rest). */
 export function displayWidth(text: string): number {

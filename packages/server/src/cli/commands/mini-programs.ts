@@ -171,7 +171,8 @@ export function miniProgramsCommand(program: Command, ctx: Context) {
       if (Date.now() > until)
         throw new CliError(`Signing of ${r.version} is still pending after ${timeoutMs / 1000} s; see the Signing jobs page.`);
       const progress = `signing ${r.version}: ${r.signing.done} of ${r.signing.total} host apps`;
-      if (progress !== said) ctx.out().note((said = progress));
+      if (progress !== said) ctx.out().note(progress);
+      said = progress;
       await new Promise((resolve) => setTimeout(resolve, 500));
       const { items } = (await call(ctx.conn(), 'GET', `${base(id)}/releases`)).json as { items: Release[] };
       r = items.find((x) => x.releaseId === release.releaseId) ?? r;
