@@ -7,7 +7,7 @@ import { migrateToLatest } from './db/migrations/index.js';
 import { lockSqlite } from './db/sqlite-lock.js';
 import { isChangeMessage } from './lib/cluster-ipc-transport.js';
 import { stdoutDestination } from './lib/log-destination.js';
-import { explainStartupError } from './lib/startup-errors.js';
+import { explainStartupError } from './startup-errors.js';
 import { UserService } from './modules/auth/user.service.js';
 
 /** How long a shutdown may take before the process exits anyway. */

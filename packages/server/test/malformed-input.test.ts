@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalPackageStore } from '../src/modules/mini-programs/package-store.js';
+import type { LocalPackageStore } from '../src/modules/mini-programs/local-package-store.js';
 import { Client, devConfigForm, dialects, startApp, type TestApp } from './helpers/app.js';
 import { sharedKey } from './helpers/keys.js';
 import { miniProgramZip } from './helpers/packages.js';

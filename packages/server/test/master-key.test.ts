@@ -5,7 +5,7 @@ import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
 import type { Config } from '../src/config.js';
-import { MasterKeyError } from '../src/lib/master-key.js';
+import { MasterKeyError } from '../src/modules/operations/master-key.js';
 import { Client, devConfigForm, dialects, startApp, type TestApp } from './helpers/app.js';
 import { sharedKey } from './helpers/keys.js';
 import { releasedMiniProgram } from './helpers/packages.js';

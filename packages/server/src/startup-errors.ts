@@ -1,6 +1,6 @@
-import type { Config } from '../config.js';
-import { redactDatabaseUrl } from '../config.js';
-import { MasterKeyError } from './master-key.js';
+import type { Config } from './config.js';
+import { redactDatabaseUrl } from './config.js';
+import { MasterKeyError } from './modules/operations/master-key.js';
 
 type ErrorLike = { code?: string; message?: string; cause?: unknown; syscall?: string };
 

@@ -2,10 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import type { Database } from '../db/schema.js';
-import { keyAad } from '../modules/host-apps/host-app.service.js';
-import { META, MetaRepository } from '../modules/operations/meta.repository.js';
-import { SecretBox } from './crypto.js';
+import type { Database } from '../../db/schema.js';
+import { META, MetaRepository } from './meta.repository.js';
+import { keyAad, SecretBox } from '../../lib/crypto.js';
 
 /** The master key and where it came from: the messages about it must name the place the operator can fix. */
 export interface MasterKey {
@@ -25,7 +24,7 @@ export class MasterKeyError extends Error {
 }
 
 export const masterKeyFile = (dataDir: string) => path.join(dataDir, 'master.key');
-import { ensurePrivateDir } from './private-files.js';
+import { ensurePrivateDir } from '../../lib/private-files.js';
 
 /**
  * The master key that seals private keys at rest: MPOP_MASTER_KEY when set, otherwise `<dataDir>/master.key`,
