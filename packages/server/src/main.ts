@@ -7,7 +7,7 @@ import { migrateToLatest } from './db/migrations/index.js';
 import { lockSqlite } from './db/sqlite-lock.js';
 import { isChangeMessage } from './lib/cluster-ipc-transport.js';
 import { stdoutDestination } from './lib/log-destination.js';
-import { explainStartupError } from './lib/startup-errors.js';
+import { explainStartupError } from './startup-errors.js';
 import { UserService } from './modules/auth/user.service.js';
 
 /** How long a shutdown may take before the process exits anyway. */
@@ -50,7 +50,10 @@ async function serve(config: Config, first: boolean) {
     await app.close().catch(() => {});
     await fail(err);
   }
-  if (first) app.log.info(`mpop is ready: console ${config.publicUrl}/ , API docs ${config.publicUrl}/api/docs`);
+  if (first) {
+    for (const warning of config.warnings) app.log.warn(warning);
+    app.log.info(`mpop is ready: console ${config.publicUrl}/ , API docs ${config.publicUrl}/api/docs`);
+  }
 
   let closing = false;
   const shutdown = (signal: string) => {
@@ -143,6 +146,7 @@ async function primary(config: Config) {
   };
   for (let i = 0; i < config.workers; i++) fork(i);
   log('info', `mpop primary: ${config.workers} worker processes on port ${config.port}`);
+  for (const warning of config.warnings) log('warn', warning);
 
   const shutdown = (signal: string) => {
     if (stopping) return;

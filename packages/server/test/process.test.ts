@@ -138,14 +138,18 @@ describe('the built server process (packages/server/dist/main.js)', () => {
     expect(await new Promise((r) => again.on('exit', r))).toBe(0);
   });
 
-  it('prints a one-line command to create the first admin when no user exists', async () => {
+  it('prints a one-line command to create the first admin when no user exists, and warns of what is open', async () => {
     const fresh = fs.mkdtempSync(path.join(os.tmpdir(), 'mpop-proc-'));
     const port = await freePort();
     const child = spawn(process.execPath, [main], {
       env: {
         ...process.env,
         PORT: String(port),
-        HOST: '127.0.0.1',
+        // Every interface, with no public URL and open metrics: the quick start's defaults.
+        HOST: '',
+        MPOP_PUBLIC_URL: '',
+        MPOP_METRICS: '',
+        MPOP_METRICS_TOKEN: '',
         MPOP_DATA_DIR: fresh,
         DATABASE_URL: '',
         MPOP_ADMIN_USERNAME: '',
@@ -155,9 +159,13 @@ describe('the built server process (packages/server/dist/main.js)', () => {
     let out = '';
     child.stdout.on('data', (c) => (out += c));
     await waitFor(`http://127.0.0.1:${port}/healthz`);
+    // The sign-in page learns that nobody can sign in yet (and says how to create the first admin).
+    expect(await (await fetch(`http://127.0.0.1:${port}/api/v1/session/options`)).json()).toMatchObject({ noUsers: true });
     child.kill('SIGINT');
     expect(await new Promise((r) => child.on('exit', r))).toBe(0);
     expect(out).toMatch(/MPOP_ADMIN_USERNAME=admin MPOP_ADMIN_PASSWORD=.* npm start/);
+    expect(out).toMatch(/MPOP_PUBLIC_URL is not set, so config files and package URLs carry http:\/\/localhost:/);
+    expect(out).toMatch(/\/metrics is open to anyone who can reach every network interface/);
     fs.rmSync(fresh, { recursive: true, force: true });
   });
 });

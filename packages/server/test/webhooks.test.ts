@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Webhook } from 'standardwebhooks';
 import { buildApp } from '../src/app.js';
 import { connectDatabase } from '../src/db/connect.js';
-import { resolveMasterKey } from '../src/lib/master-key.js';
+import { resolveMasterKey } from '../src/modules/operations/master-key.js';
 import { rotateMasterKey } from '../src/modules/operations/master-key-rotation.js';
 import { Client, dialects, startApp, type TestApp } from './helpers/app.js';
 import { miniProgramZip, packageForm, releasedMiniProgram } from './helpers/packages.js';

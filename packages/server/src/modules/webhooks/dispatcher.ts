@@ -5,10 +5,10 @@ import type { Kysely } from 'kysely';
 import type { FastifyBaseLogger } from 'fastify';
 import { Webhook } from 'standardwebhooks';
 import type { Database, WebhookDeliveryRow } from '../../db/schema.js';
-import type { SecretBox } from '../../lib/crypto.js';
+import { type SecretBox, webhookSecretAad } from '../../lib/crypto.js';
 import { hostOf, isPublicAddress, publicOnlyLookup } from './address.js';
 import { WebhookRepository } from './webhook.repository.js';
-import { DELIVERIES_KEPT, webhookSecretAad } from './webhook.service.js';
+import { DELIVERIES_KEPT } from './webhook.service.js';
 
 /**
  * The waits between attempts, as the Standard Webhooks specification recommends: after the first attempt fails,

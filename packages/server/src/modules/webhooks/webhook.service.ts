@@ -4,7 +4,7 @@ import type { CreatedWebhook, CreateWebhookBody, Webhook, WebhookDelivery, Webho
 import { WebhookEventTypes } from '@mpop/contracts';
 import type { Database, WebhookDeliveryRow, WebhookRow } from '../../db/schema.js';
 import { AppError, notFound, validationFailed } from '../../lib/app-error.js';
-import type { SecretBox } from '../../lib/crypto.js';
+import { type SecretBox, webhookSecretAad } from '../../lib/crypto.js';
 import { nowIso } from '../../lib/time.js';
 import { AuditRepository } from '../audit/audit.repository.js';
 import type { Principal } from '../auth/auth.service.js';
@@ -13,9 +13,6 @@ import { WebhookRepository } from './webhook.repository.js';
 
 /** How many deliveries of each webhook are kept and listed. */
 export const DELIVERIES_KEPT = 100;
-
-/** The associated data that binds a sealed secret to its webhook (a secret copied to another row does not open). */
-export const webhookSecretAad = (webhookId: string) => `webhook:${webhookId}`;
 
 /** Bounds the DNS look-up of a new webhook's host, so a name server that never answers cannot hold the request. */
 const RESOLVE_TIMEOUT_MS = 5000;
