@@ -11,6 +11,7 @@ import { rotateMasterKey } from '../src/modules/operations/master-key-rotation.j
 import { Client, dialects, startApp, type TestApp } from './helpers/app.js';
 import { miniProgramZip, packageForm, releasedMiniProgram } from './helpers/packages.js';
 import { isPublicAddress } from '../src/modules/webhooks/address.js';
+import { WebhookRepository } from '../src/modules/webhooks/webhook.repository.js';
 
 interface Received {
   headers: Record<string, string>;
@@ -376,6 +377,35 @@ describe.each(dialects)('webhooks on %s', (dialect) => {
     } finally {
       await other.close();
     }
+  });
+
+  it('keeps the last 100 deliveries of a webhook: older finished ones are pruned, pending ones never', async () => {
+    t = await startApp(dialect, ALLOW);
+    const admin = await Client.signIn(t.app);
+    const hook = (await admin.post('/api/v1/webhooks', { url, events: ['release.created'] })).json();
+    const repo = new WebhookRepository(t.app.db);
+    // 105 events, recorded as a service records them (in a transaction), then delivered.
+    await t.app.db.transaction().execute(async (trx) => {
+      for (let i = 0; i < 105; i++) await t!.app.services.outbox.record(trx, 'release.created', { n: i });
+    });
+    await waitFor(async () => {
+      const rows = await t!.app.db.selectFrom('webhookDeliveries').select('status').where('status', '=', 'delivered').execute();
+      expect(rows).toHaveLength(105);
+    }, 30_000);
+    // One old delivery still pending (as if its receiver were failing) is kept whatever its age.
+    const oldest = await t.app.db.selectFrom('webhookDeliveries').select('id').orderBy('id').limit(1).executeTakeFirstOrThrow();
+    await t.app.db
+      .updateTable('webhookDeliveries')
+      .set({ status: 'pending', nextAttemptAt: '2999-01-01T00:00:00.000Z' })
+      .where('id', '=', oldest.id)
+      .execute();
+    expect(await repo.prune(100)).toBe(4);
+    const left = await t.app.db.selectFrom('webhookDeliveries').select(['id', 'status']).orderBy('id').execute();
+    expect(left).toHaveLength(101);
+    expect(left[0]).toEqual({ id: oldest.id, status: 'pending' });
+    const listed = (await admin.get(`/api/v1/webhooks/${hook.webhookId}/deliveries`)).json().items;
+    expect(listed).toHaveLength(100);
+    expect(listed[0].deliveryId).toBe(String(left.at(-1)!.id)); // newest first
   });
 
   it('validates the body, deletes webhooks with their deliveries, and answers 404 for an unknown one', async () => {
