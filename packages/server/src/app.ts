@@ -10,7 +10,7 @@ import { type Config, redactDatabaseUrl } from './config.js';
 import type { Database } from './db/schema.js';
 import { openInstallation } from './installation.js';
 import type { PackageStore } from './modules/mini-programs/package-store.js';
-import { createServices, type Services } from './services.js';
+import { createServices, type ServiceOptions, type Services } from './services.js';
 import authPlugin from './plugins/app/auth.js';
 import finiteNumbers from './plugins/app/finite-numbers.js';
 import gracefulClose from './plugins/app/graceful-close.js';
@@ -35,6 +35,7 @@ import miniProgramRoutes from './routes/admin/mini-programs.js';
 import adoptionRoutes from './routes/admin/adoption.js';
 import releaseRoutes from './routes/admin/releases.js';
 import signingJobRoutes from './routes/admin/signing-jobs.js';
+import webhookRoutes from './routes/admin/webhooks.js';
 import clientRoutes from './routes/client/resources.js';
 import { GateFastPath } from './routes/client/resources-fast-path.js';
 
@@ -65,7 +66,9 @@ export interface BuildOptions {
    */
   startupTasks?: boolean;
   /** The clock of release ramps (epoch milliseconds); tests move it to check scheduled steps. */
-  clock?: () => number;
+  clock?: ServiceOptions['clock'];
+  /** Webhook delivery timing (tests make retries fast); by default the Standard Webhooks schedule, 10 s per attempt. */
+  webhooks?: ServiceOptions['webhooks'];
 }
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -115,6 +118,7 @@ async function adminApi(api: FastifyInstance, opts: { services: Services; public
   await api.register(adoptionRoutes);
   await api.register(releaseRoutes);
   await api.register(signingJobRoutes);
+  await api.register(webhookRoutes);
 }
 
 /**
@@ -132,7 +136,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     );
   }
 
-  const { services, close: closeServices } = createServices(config, installation, app.log, { clock: options.clock });
+  const { services, close: closeServices } = createServices(config, installation, app.log, {
+    clock: options.clock,
+    webhooks: options.webhooks,
+  });
   const gateFastPath = new GateFastPath(services.gate, app.log, app.getDefaultJsonParser('error', 'error'), requestId);
   if (server.fastify) server.front = gateFastPath.handler(server.fastify);
   app.decorate('gateFastPath', gateFastPath);
@@ -177,6 +184,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     await services.changes.start();
     await app.ready();
     services.events.start();
+    services.webhookDispatcher.start();
   } catch (err) {
     await app.close().catch(() => {}); // closes the database too (onClose)
     throw err;

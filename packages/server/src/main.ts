@@ -59,7 +59,15 @@ async function serve(config: Config, first: boolean) {
   const shutdown = (signal: string) => {
     if (closing) return;
     closing = true;
-    app.log.info({ signal }, 'shutting down: finishing in-flight requests');
+    // Say what the shutdown waits for: an upload still arriving when the limit runs out is lost (the console says
+    // so, and nothing of it is kept), so the operator knows whether to wait or to tell someone to send it again.
+    const busy = app.requestsInFlight();
+    app.log.info(
+      { signal, inFlight: busy.length },
+      busy.length === 0
+        ? 'shutting down: no request in flight'
+        : `shutting down: waiting up to ${SHUTDOWN_LIMIT_MS / 1000} s for ${busy.length} request${busy.length === 1 ? '' : 's'} in flight (${busy.slice(0, 5).join(', ')}${busy.length > 5 ? ', …' : ''}); an upload not finished by then is lost and must be sent again`,
+    );
     // Nothing below may block the event loop (see log-destination.ts), so this timer always gets to fire.
     const force = setTimeout(() => {
       console.error(`mpop: shutdown took longer than ${SHUTDOWN_LIMIT_MS / 1000} s; exiting`);

@@ -16,7 +16,9 @@ import { MpaasSyncService } from './modules/mpaas/mpaas-sync.service.js';
 import { ReleaseService } from './modules/releases/release.service.js';
 import { PackageSigner } from './modules/signing/package-signer.js';
 import { SigningPool } from './modules/signing/signing-pool.js';
-import { discardingOutbox, type Outbox } from './modules/webhooks/outbox.js';
+import { DEFAULT_DISPATCHER, type DispatcherOptions, WebhookDispatcher } from './modules/webhooks/dispatcher.js';
+import { DatabaseOutbox, type Outbox } from './modules/webhooks/outbox.js';
+import { WebhookService } from './modules/webhooks/webhook.service.js';
 
 export interface Services {
   auth: AuthService;
@@ -34,17 +36,22 @@ export interface Services {
   changes: ChangeBus;
   /** Events recorded for webhooks, in the transaction of the change that caused them. */
   outbox: Outbox;
+  webhooks: WebhookService;
+  /** Delivers the recorded events to the webhooks, in the background. */
+  webhookDispatcher: WebhookDispatcher;
 }
 
 export interface ServiceOptions {
   /** The clock of release ramps (epoch milliseconds); tests move it to check scheduled steps. */
   clock?: () => number;
+  /** Webhook delivery timing (tests make retries fast); by default the Standard Webhooks schedule, 10 s per attempt. */
+  webhooks?: Partial<Pick<DispatcherOptions, 'retryDelaysMs' | 'timeoutMs' | 'pollMs'>>;
 }
 
 /**
  * Makes every service of a server on an opened installation, each given what it needs (the only place that
- * knows who depends on whom). `close` stops them (the buffered events are written first); the installation
- * itself is closed by its owner.
+ * knows who depends on whom). `close` stops them (webhook attempts in flight go back to the queue, the buffered
+ * events are written); the installation itself is closed by its owner.
  */
 export function createServices(
   config: Config,
@@ -67,6 +74,14 @@ export function createServices(
   const signer = new PackageSigner(handle.db, box, signingPool, packageStore, changes, log);
   const hostApps = new HostAppService(handle.db, box, changes, (hostAppId) => signer.signMissing({ hostAppId }, 'key uploaded'));
   const auth = new AuthService(handle.db, config.sessionTtlMs);
+  const outbox = new DatabaseOutbox(options.clock);
+  const webhookDispatcher = new WebhookDispatcher(handle.db, box, log, {
+    ...DEFAULT_DISPATCHER,
+    ...options.webhooks,
+    clock: options.clock ?? Date.now,
+    allowPrivate: config.webhookAllowPrivate,
+  });
+  outbox.onRecord = () => webhookDispatcher.wake();
   const services: Services = {
     auth,
     oidc: config.oidc && new OidcService(handle.db, box, auth, config.oidc, config.publicUrl),
@@ -75,16 +90,19 @@ export function createServices(
     hostApps,
     mpaasSync: new MpaasSyncService(handle.db, installation.mpaasDirectory, hostApps),
     miniPrograms: new MiniProgramService(handle.db, packageStore, signer, changes),
-    releases: new ReleaseService(handle.db, signer, changes, options.clock),
+    releases: new ReleaseService(handle.db, signer, changes, options.clock, outbox),
     signer,
     events: new EventsService(handle.db, changes, log, { retentionDays: config.eventsRetentionDays }),
     gate: new GateService(handle.db, changes, config.packageBaseUrl, options.clock),
     changes,
-    outbox: discardingOutbox,
+    outbox,
+    webhooks: new WebhookService(handle.db, box, config.webhookAllowPrivate),
+    webhookDispatcher,
   };
   return {
     services,
     async close() {
+      await webhookDispatcher.stop(); // attempts in flight are given back to the queue
       await services.events.stop(); // writes the buffered events first
       await changes.close();
       await signingPool.close();

@@ -83,7 +83,9 @@ describe('the built server process (packages/server/dist/main.js)', () => {
       MPOP_ADMIN_USERNAME: 'root',
       MPOP_ADMIN_PASSWORD: 'root-password-123',
     };
-    const child = spawn(process.execPath, [main], { env, stdio: 'ignore' });
+    const child = spawn(process.execPath, [main], { env: { ...env, LOG_FORMAT: 'json' }, stdio: ['ignore', 'pipe', 'ignore'] });
+    let out = '';
+    child.stdout.on('data', (c) => (out += c));
     const exited = new Promise((r) => child.on('exit', r));
     await waitFor(`http://127.0.0.1:${port}/readyz`);
     const body = JSON.stringify({ name: 'Created During Shutdown', workspaceId: 'shutdown' });
@@ -120,6 +122,8 @@ describe('the built server process (packages/server/dist/main.js)', () => {
     expect(res.status).toBe(201);
     expect(JSON.parse(res.text).name).toBe('Created During Shutdown');
     expect(await exited).toBe(0);
+    // The shutdown said what it was waiting for.
+    expect(out).toMatch(/shutting down: waiting up to 15 s for 1 request in flight \(POST \/api\/v1\/host-apps\)/);
     // Nothing half-written: the app is there after a restart.
     const again = spawn(process.execPath, [main], { env, stdio: 'ignore' });
     await waitFor(`http://127.0.0.1:${port}/readyz`);

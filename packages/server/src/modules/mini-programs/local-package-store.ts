@@ -28,13 +28,22 @@ export class StagingDir {
     return path.join(this.dir, `${randomBytes(16).toString('hex')}.part`);
   }
 
-  /** Removes other instances' staging folders in which nothing has changed for a day. */
+  /**
+   * Removes what other instances left: at once the folders of processes of this host that are gone (a crash, a
+   * Ctrl-C that cut an upload), and any folder in which nothing has changed for a day (another host's).
+   */
   private sweep() {
     const now = Date.now();
+    const host = os.hostname();
     for (const name of fs.readdirSync(this.parent)) {
       const dir = path.join(this.parent, name);
       if (dir === this.dir) continue;
       try {
+        const pid = name.startsWith(`${host}-`) ? Number(name.slice(host.length + 1).split('-')[0]) : Number.NaN;
+        if (Number.isInteger(pid) && pid > 0 && !processAlive(pid)) {
+          fs.rmSync(dir, { recursive: true, force: true });
+          continue;
+        }
         const times = [fs.statSync(dir).mtimeMs, ...fs.readdirSync(dir).map((f) => fs.statSync(path.join(dir, f)).mtimeMs)];
         if (now - Math.max(...times) > STAGING_MAX_AGE_MS) fs.rmSync(dir, { recursive: true, force: true });
       } catch {
@@ -45,6 +54,16 @@ export class StagingDir {
 
   close() {
     fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** Whether a process of this host is running (EPERM: it is, under another user). */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
