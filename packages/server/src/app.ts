@@ -210,7 +210,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     outbox: discardingOutbox,
   };
   const gateFastPath = new GateFastPath(services.gate, app.log, app.getDefaultJsonParser('error', 'error'), requestId);
-  if (fastifyHandler) fastPath = gateFastPath.handler(fastifyHandler);
+  gateFastPath.enabled = process.env.MPOP_BENCH_FAST_PATH !== 'off';
+  if (fastifyHandler && gateFastPath.enabled) fastPath = gateFastPath.handler(fastifyHandler);
   app.decorate('gateFastPath', gateFastPath);
   app.decorate('packageStore', packageStore);
   app.decorate('config', config);
@@ -228,21 +229,20 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     await handle.db.destroy();
     unlock();
   });
-  // Set when the request arrives (a synchronous hook: no promise per request), so every answer carries it.
+  // Set when the request arrives (a synchronous hook: no promise per request), so every answer carries them. nosniff
+  // is the one security header that matters to answers read by apps (helmet's document headers are not sent there).
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
+    reply.header('x-content-type-options', 'nosniff');
     done();
   });
 
   await app.register(gracefulClose);
-  await app.register(securityHeaders, { https: config.publicUrl.startsWith('https://') });
   await app.register(problemPlugin);
   await app.register(hostileInput);
   await app.register(slowClients);
   await app.register(finiteNumbers);
   await app.register(metricsPlugin, config.metrics);
-  await app.register(cookie);
-  await app.register(multipartPlugin);
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -261,48 +261,55 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     },
     transformObject: (generated) => fileFieldsForOpenApi('openapiObject' in generated ? generated.openapiObject : generated.swaggerObject),
   });
-  // No validator badge: it would load an image from validator.swagger.io, which the CSP (rightly) refuses.
-  await app.register(swaggerUi, { routePrefix: '/api/docs', uiConfig: { validatorUrl: null } });
-
-  await app.register(health);
-  await app.register(
-    async (api) => {
-      await api.register(authPlugin, { auth: services.auth, publicOrigin: new URL(config.publicUrl).origin });
-      await api.register(sessionRoutes);
-      await api.register(userRoutes);
-      await api.register(tokenRoutes);
-      await api.register(auditRoutes);
-      await api.register(hostAppRoutes);
-      await api.register(mpaasRoutes);
-      await api.register(miniProgramRoutes);
-      await api.register(adoptionRoutes);
-      await api.register(releaseRoutes);
-      await api.register(signingJobRoutes);
-    },
-    { prefix: '/api/v1' },
-  );
+  // The client API, apart from the browser-facing scope below: its hot route runs none of that scope's hooks (security
+  // headers, cookies, multipart), only its own (README, Architecture).
   await app.register(clientRoutes, { prefix: '/client/v1' });
+  await app.register(async (web) => {
+    await web.register(securityHeaders, { https: config.publicUrl.startsWith('https://') });
+    await web.register(cookie);
+    await web.register(multipartPlugin);
+    // No validator badge: it would load an image from validator.swagger.io, which the CSP (rightly) refuses.
+    await web.register(swaggerUi, { routePrefix: '/api/docs', uiConfig: { validatorUrl: null } });
 
-  const consoleIndex = path.join(config.consoleDir, 'index.html');
-  const serveConsole = fs.existsSync(consoleIndex);
-  if (serveConsole)
-    await app.register(fastifyStatic, {
-      root: config.consoleDir,
-      wildcard: false,
-      index: false,
-      setHeaders: (reply, file) => {
-        reply.header('Cache-Control', file.includes(`${path.sep}assets${path.sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache');
+    await web.register(health);
+    await web.register(
+      async (api) => {
+        await api.register(authPlugin, { auth: services.auth, publicOrigin: new URL(config.publicUrl).origin });
+        await api.register(sessionRoutes);
+        await api.register(userRoutes);
+        await api.register(tokenRoutes);
+        await api.register(auditRoutes);
+        await api.register(hostAppRoutes);
+        await api.register(mpaasRoutes);
+        await api.register(miniProgramRoutes);
+        await api.register(adoptionRoutes);
+        await api.register(releaseRoutes);
+        await api.register(signingJobRoutes);
       },
-    });
+      { prefix: '/api/v1' },
+    );
 
-  app.setNotFoundHandler((request, reply) => {
-    const url = request.url.split('?')[0];
-    const isApi = url.startsWith('/api/') || url.startsWith('/client/') || url === '/api';
-    // Client-side routes of the console fall back to the app; everything else is a 404 problem.
-    if (serveConsole && !isApi && (request.method === 'GET' || request.method === 'HEAD')) {
-      return reply.header('Cache-Control', 'no-cache').sendFile('index.html');
-    }
-    return sendProblem(reply, new AppError('NOT_FOUND', `There is no ${request.method} ${url}. The API is described at /api/docs.`));
+    const consoleIndex = path.join(config.consoleDir, 'index.html');
+    const serveConsole = fs.existsSync(consoleIndex);
+    if (serveConsole)
+      await web.register(fastifyStatic, {
+        root: config.consoleDir,
+        wildcard: false,
+        index: false,
+        setHeaders: (reply, file) => {
+          reply.header('Cache-Control', file.includes(`${path.sep}assets${path.sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache');
+        },
+      });
+
+    web.setNotFoundHandler((request, reply) => {
+      const url = request.url.split('?')[0];
+      const isApi = url.startsWith('/api/') || url.startsWith('/client/') || url === '/api';
+      // Client-side routes of the console fall back to the app; everything else is a 404 problem.
+      if (serveConsole && !isApi && (request.method === 'GET' || request.method === 'HEAD')) {
+        return reply.header('Cache-Control', 'no-cache').sendFile('index.html');
+      }
+      return sendProblem(reply, new AppError('NOT_FOUND', `There is no ${request.method} ${url}. The API is described at /api/docs.`));
+    });
   });
 
   try {

@@ -125,11 +125,19 @@ export default fp<MetricsOptions>(async (app, opts) => {
   app.addHook('onError', async (request: FastifyRequest, _reply, err: FastifyError) => {
     request.problemCode = err instanceof AppError ? err.code : err.validation ? 'VALIDATION' : undefined;
   });
+  // The counters of each method, route and status, looked up once (prom-client hashes a label set on each use).
+  const byLabels = new Map<string, { requests: ReturnType<typeof requests.labels>; duration: ReturnType<typeof duration.labels> }>();
   app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
-    const labels = { method: request.method, route, status: String(reply.statusCode) };
-    requests.inc(labels);
-    duration.observe(labels, reply.elapsedTime / 1000);
+    const key = `${request.method} ${reply.statusCode} ${route}`;
+    let series = byLabels.get(key);
+    if (!series) {
+      const labels = { method: request.method, route, status: String(reply.statusCode) };
+      series = { requests: requests.labels(labels), duration: duration.labels(labels) };
+      byLabels.set(key, series);
+    }
+    series.requests.inc();
+    series.duration.observe(reply.elapsedTime / 1000);
     if (route === RESOURCES_URL && request.method === 'POST') {
       const outcome = reply.statusCode === 200 ? 'served' : ((request.problemCode && GATE_OUTCOMES[request.problemCode]) ?? 'error');
       gateAnswers.inc({ outcome });
