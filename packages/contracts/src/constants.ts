@@ -51,3 +51,6 @@ export const AuditActions = [
   'installation.restored',
 ] as const;
 export type AuditAction = (typeof AuditActions)[number];
+
+/** The gate's route: what host apps call on every launch (`POST`), the path servers, metrics and clients share. */
+export const RESOURCES_URL = '/client/v1/resources';

@@ -61,6 +61,7 @@ import releaseRoutes from './routes/admin/releases.js';
 import signingJobRoutes from './routes/admin/signing-jobs.js';
 import clientRoutes from './routes/client/resources.js';
 import { GateFastPath } from './routes/client/resources-fast-path.js';
+import { GatePipeline } from './routes/client/gate-pipeline.js';
 
 export interface Services {
   auth: AuthService;
@@ -209,8 +210,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     changes,
     outbox: discardingOutbox,
   };
-  const gateFastPath = new GateFastPath(services.gate, app.log, app.getDefaultJsonParser('error', 'error'), requestId);
-  gateFastPath.enabled = process.env.MPOP_BENCH_FAST_PATH !== 'off';
+  const gateFastPath = new GateFastPath(new GatePipeline(services.gate, app.getDefaultJsonParser('error', 'error')), app.log, requestId);
+  gateFastPath.enabled = config.gateFastPath;
   if (fastifyHandler && gateFastPath.enabled) fastPath = gateFastPath.handler(fastifyHandler);
   app.decorate('gateFastPath', gateFastPath);
   app.decorate('packageStore', packageStore);
@@ -231,7 +232,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
   // Set when the request arrives (a synchronous hook: no promise per request), so every answer carries them. nosniff
   // is the one security header that matters to answers read by apps (helmet's document headers are not sent there).
-  app.addHook('onRequest', (request, reply, done) => {
+  app.addHook('onRequest', function requestHeaders(request, reply, done) {
     reply.header('x-request-id', request.id);
     reply.header('x-content-type-options', 'nosniff');
     done();

@@ -64,6 +64,7 @@ export const EnvSchema = Type.Object({
   MPOP_METRICS: oneOf(['on', 'off'], 'on or off'),
   MPOP_METRICS_TOKEN: v('^\\S{16,}$', 'a bearer token of at least 16 characters'),
   MPOP_EVENTS_RETENTION_DAYS: v(WHOLE, 'days from 1 to 3650'),
+  MPOP_GATE_FAST_PATH: oneOf(['on', 'off'], 'on or off'),
 });
 export type Env = Static<typeof EnvSchema>;
 
@@ -113,6 +114,8 @@ export interface Config {
   /** Whether username/password sign-in is offered (it may be turned off when SSO is configured). */
   localSignIn: boolean;
   metrics: { enabled: boolean; token?: string };
+  /** `MPOP_GATE_FAST_PATH=off`: every gate request goes through Fastify's route (for a comparison, or a doubt). */
+  gateFastPath: boolean;
   /** How long adoption data (latest version per device, daily event counters) is kept. */
   eventsRetentionDays: number;
 }
@@ -317,6 +320,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
     oidc,
     localSignIn,
     metrics: { enabled: env.MPOP_METRICS !== 'off', token: env.MPOP_METRICS_TOKEN },
+    gateFastPath: env.MPOP_GATE_FAST_PATH !== 'off',
     eventsRetentionDays: int(env, 'MPOP_EVENTS_RETENTION_DAYS', 30, 1, 3650),
   };
 }

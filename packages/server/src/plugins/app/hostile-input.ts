@@ -49,7 +49,7 @@ export default fp(async (app) => {
     parseJson(request, text as string, done);
   });
   app.decorateRequest('jsonWithoutEscapes', false);
-  app.addHook('preValidation', (request: FastifyRequest, _reply, done) => {
+  app.addHook('preValidation', function refuseHostileInput(request: FastifyRequest, _reply, done) {
     const errors = request.url.includes('%') ? [...findUnsafe(request.params, ''), ...findUnsafe(request.query, 'query')] : [];
     if (request.body !== undefined && !request.jsonWithoutEscapes && !request.isMultipart?.()) errors.push(...findUnsafe(request.body, ''));
     if (errors.length > 0) {

@@ -30,7 +30,12 @@ const client: FastifyPluginAsyncTypebox = async (app) => {
       // A request the fast path read and left to the route (see resources-fast-path.ts) brings its body along.
       ...(app.gateFastPath.enabled
         ? {
-            preParsing: (request: FastifyRequest, _reply: unknown, payload: Readable, done: (e: null, p: Readable) => void) => {
+            preParsing: function fastPathBody(
+              request: FastifyRequest,
+              _reply: unknown,
+              payload: Readable,
+              done: (e: null, p: Readable) => void,
+            ) {
               const body = readBodies.get(request.raw);
               done(null, body ? Readable.from([body], { objectMode: false }) : payload);
             },
