@@ -66,7 +66,8 @@ async function startServer(env) {
   const started = performance.now();
   // MPOP_BENCH_NODE_ARGS: extra node flags for the server processes, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`.
   const nodeArgs = (process.env.MPOP_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, MAIN], {
+  // MPOP_BENCH_MAIN (in a gate variant): another build's main.js, e.g. of an earlier commit, measured in the same runs.
+  const child = spawn(process.execPath, [...nodeArgs, env.MPOP_BENCH_MAIN ?? MAIN], {
     env: {
       ...process.env,
       PORT: String(port),
@@ -328,7 +329,12 @@ const bench = {
         variants: Object.fromEntries(
           others.map((o) => [
             o.label,
-            { cpuUs: m(o.label, 'cpuUs'), cpuRatio: median(list.map((run) => run[o.label].cpuUs / run.bare.cpuUs)) },
+            {
+              cpuUs: m(o.label, 'cpuUs'),
+              cpuRatio: median(list.map((run) => run[o.label].cpuUs / run.bare.cpuUs)),
+              // Against the gate of the same run: what the variant costs more (> 1) or less.
+              perGate: median(list.map((run) => run[o.label].cpuUs / run.gate.cpuUs)),
+            },
           ]),
         ),
       };
@@ -712,7 +718,7 @@ function writeReport() {
   const gateCell = (g) =>
     `${f(g.cpuRatio, 2)} (${f(g.cpuUs, 1)} µs vs ${f(g.bareCpuUs, 1)} µs; a bare Fastify answering the same bytes ${f(g.fastifyCpuUs, 1)} µs` +
     `${Object.entries(g.variants ?? {})
-      .map(([k, v]) => `; ${k} ${f(v.cpuUs, 1)} µs`)
+      .map(([k, v]) => `; ${k} ${f(v.cpuUs, 1)} µs, ${f(v.perGate, 2)} × the gate's`)
       .join('')}); ` +
     `load generator ${f(g.loadCpuUs, 1)} µs per request; ${f(g.gate)} vs ${f(g.bare)} req/s (${f(g.ratio, 2)}), p99 ${f(g.p99)} ms (bare ${f(g.bareP99)} ms)`;
   const rows = [
