@@ -13,9 +13,8 @@ import { sql } from 'kysely';
 import yazl from 'yazl';
 import { connectDatabase } from '../packages/server/dist/db/connect.js';
 import { migrateToLatest } from '../packages/server/dist/db/migrations/index.js';
-import { SecretBox } from '../packages/server/dist/lib/crypto.js';
+import { keyAad, SecretBox } from '../packages/server/dist/lib/crypto.js';
 import { nameKey } from '../packages/server/dist/modules/host-apps/host-app.repository.js';
-import { keyAad } from '../packages/server/dist/modules/host-apps/host-app.service.js';
 import { benchKeys } from './keys.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');

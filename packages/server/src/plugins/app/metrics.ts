@@ -128,7 +128,10 @@ export default fp<MetricsOptions>(async (app, opts) => {
   // The counters of each method, route and status, looked up once (prom-client hashes a label set on each use).
   const byLabels = new Map<string, { requests: ReturnType<typeof requests.labels>; duration: ReturnType<typeof duration.labels> }>();
   app.addHook('onResponse', function countResponse(request, reply, done) {
-    const route = request.routeOptions.url ?? 'unmatched';
+    // The console's files are one route each, named by their content hash: one label for all of them, or every
+    // deploy would add series that never end.
+    const url = request.routeOptions.url;
+    const route = url === undefined ? 'unmatched' : url.startsWith('/assets/') ? '/assets/*' : url;
     const key = `${request.method} ${reply.statusCode} ${route}`;
     let series = byLabels.get(key);
     if (!series) {
