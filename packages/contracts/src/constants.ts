@@ -59,6 +59,9 @@ export const AuditActions = [
 ] as const;
 export type AuditAction = (typeof AuditActions)[number];
 
+/** The gate's route: what host apps call on every launch (`POST`), the path servers, metrics and clients share. */
+export const RESOURCES_URL = '/client/v1/resources';
+
 /**
  * The events a webhook can subscribe to (their schemas are in webhooks.ts). Association and review events come from
  * the open platform (organisations and their mini programs), release events from controlled releases and their

@@ -65,6 +65,7 @@ export const EnvSchema = Type.Object({
   MPOP_METRICS_TOKEN: v('^\\S{16,}$', 'a bearer token of at least 16 characters'),
   MPOP_EVENTS_RETENTION_DAYS: v(WHOLE, 'days from 1 to 3650'),
   MPOP_WEBHOOK_ALLOW_PRIVATE: oneOf(['0', '1'], '1 (also send webhooks to loopback and private addresses) or 0 (public addresses only)'),
+  MPOP_GATE_FAST_PATH: oneOf(['on', 'off'], 'on or off'),
 });
 export type Env = Static<typeof EnvSchema>;
 
@@ -119,6 +120,8 @@ export interface Config {
   /** Whether username/password sign-in is offered (it may be turned off when SSO is configured). */
   localSignIn: boolean;
   metrics: { enabled: boolean; token?: string };
+  /** `MPOP_GATE_FAST_PATH=off`: every gate request goes through Fastify's route (for a comparison, or a doubt). */
+  gateFastPath: boolean;
   /** How long adoption data (latest version per device, daily event counters) is kept. */
   eventsRetentionDays: number;
   /** Whether webhooks may target loopback, private and link-local addresses (a trusted network, tests). */
@@ -356,6 +359,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
     oidc,
     localSignIn,
     metrics,
+    gateFastPath: env.MPOP_GATE_FAST_PATH !== 'off',
     eventsRetentionDays: int(env, 'MPOP_EVENTS_RETENTION_DAYS', 30, 1, 3650),
     webhookAllowPrivate: env.MPOP_WEBHOOK_ALLOW_PRIVATE === '1',
   };

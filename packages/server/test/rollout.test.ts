@@ -8,7 +8,7 @@ const minutes = (n: number) => T0 + n * 60_000;
 const ramp = (over: Partial<Ramp> = {}): Ramp => ({ state: 'rolling-out', bp: 1000, steps: [], pausedAt: null, ...over });
 
 const served = (version: string): Served => ({
-  json: JSON.stringify({ version }),
+  bytes: Buffer.from(JSON.stringify({ version })),
   platform: null,
   clientVersionMin: null,
   clientVersionMax: null,

@@ -4,8 +4,11 @@ import type { GateReleaseRow } from './gate.repository.js';
 
 /** A package the gate may hand out, with its answer prepared once (the hot path only filters and picks). */
 export interface Served {
-  /** The `Resource` of the answer as JSON, made once: the gate's answer is these joined, never serialized per request. */
-  json: string;
+  /**
+   * The `Resource` of the answer as UTF-8 JSON, made once per view: every answer, for everything or for the mini
+   * programs a request names, is these bytes copied side by side, never serialized or encoded per request.
+   */
+  bytes: Buffer;
   platform: string | null;
   clientVersionMin: string | null;
   clientVersionMax: string | null;
@@ -123,7 +126,7 @@ function served(r: GateReleaseRow, host: HostAppIdentity): Served {
     mandatory: Boolean(r.mandatory),
   };
   return {
-    json: JSON.stringify(resource),
+    bytes: Buffer.from(JSON.stringify(resource)),
     platform: r.platform,
     clientVersionMin: r.clientVersionMin,
     clientVersionMax: r.clientVersionMax,
