@@ -11,7 +11,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import fastifyStatic from '@fastify/static';
 import type { Kysely } from 'kysely';
-import { type Config, redactDatabaseUrl } from './config.js';
+import { type Config, fastifyTrustProxy, redactDatabaseUrl } from './config.js';
 import { connectDatabase, sqliteFile } from './db/connect.js';
 import { lockSqlite } from './db/sqlite-lock.js';
 import { ClusterIpcTransport } from './lib/cluster-ipc-transport.js';
@@ -166,8 +166,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       server.setTimeout(timeouts.connectionTimeout);
       return server;
     },
-    // Fastify accepts a hop count at run time (documented), but its type overloads leave `number` out.
-    trustProxy: config.trustProxy as boolean | string[],
+    // Never the raw value: Fastify 5 would treat a hop count as "trust nothing" (see fastifyTrustProxy).
+    trustProxy: fastifyTrustProxy(config.trustProxy),
     forceCloseConnections: false, // idle keep-alive connections are closed by the graceful-close plugin
     return503OnClosing: true,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true }, plugins: [fileKeyword] },
