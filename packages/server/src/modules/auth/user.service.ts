@@ -8,6 +8,7 @@ import { nowIso } from '../../lib/time.js';
 import { AuditRepository } from '../audit/audit.repository.js';
 import type { Principal } from './auth.service.js';
 import { SessionRepository } from './session.repository.js';
+import { TokenRepository } from './token.repository.js';
 import { UserRepository } from './user.repository.js';
 
 type UserRow = { username: string; role: Role; disabledAt: string | null; createdAt: string; ssoSubject?: string | null };
@@ -65,7 +66,8 @@ export class UserService {
 
   /**
    * Changes a user's role, enables or disables them, or sets a new password. Disabling and a new password end
-   * the user's sessions; a disabled user's tokens stop working until they are enabled again.
+   * the user's sessions; a new password also revokes every API token the user made (the audit event counts them);
+   * a disabled user's tokens stop working until they are enabled again.
    */
   async update(username: string, patch: UpdateUserBody, actor: Principal): Promise<User> {
     const passwordHash = patch.password === undefined ? undefined : await hashPassword(patch.password);
@@ -84,6 +86,9 @@ export class UserService {
       const disabledAt = patch.disabled === undefined ? undefined : patch.disabled ? (user.disabledAt ?? nowIso()) : null;
       await users.update(user.username, { role: patch.role, passwordHash, disabledAt });
       if (disabling || passwordHash) await new SessionRepository(trx).deleteForUser(user.username);
+      // A new password is the answer to a suspected compromise: tokens the user made could be the thief's, so they
+      // end too (disabling only suspends them).
+      const tokensRevoked = passwordHash ? await new TokenRepository(trx).deleteForUser(user.username) : 0;
       await new AuditRepository(trx).record({
         actor: actor.actor,
         action: 'user.updated',
@@ -92,7 +97,7 @@ export class UserService {
         details: {
           ...(patch.role !== undefined && patch.role !== user.role ? { role: patch.role, previousRole: user.role } : {}),
           ...(patch.disabled !== undefined ? { disabled: patch.disabled } : {}),
-          ...(passwordHash ? { passwordReset: true } : {}),
+          ...(passwordHash ? { passwordReset: true, tokensRevoked } : {}),
         },
       });
       return toUser({ ...user, role: patch.role ?? user.role, disabledAt: disabledAt === undefined ? user.disabledAt : disabledAt });
@@ -114,7 +119,8 @@ export class UserService {
 
   /**
    * The signed-in user changes their own password, proving the current one. Only a console session may do this
-   * (an API token cannot), and every other session of the user ends; `sessionCookie` is the one that stays.
+   * (an API token cannot), every other session of the user ends (`sessionCookie` is the one that stays), and every
+   * API token the user made is revoked.
    */
   async changeOwnPassword(principal: Principal, sessionCookie: string | undefined, currentPassword: string, newPassword: string) {
     if (principal.via !== 'session' || !sessionCookie) {
@@ -135,7 +141,13 @@ export class UserService {
     await this.db.transaction().execute(async (trx) => {
       await new UserRepository(trx).update(user.username, { passwordHash });
       await new SessionRepository(trx).deleteForUser(user.username, sha256Hex(sessionCookie));
-      await new AuditRepository(trx).record({ actor: principal.actor, action: 'user.password-changed', target: `user:${user.username}` });
+      const tokensRevoked = await new TokenRepository(trx).deleteForUser(user.username);
+      await new AuditRepository(trx).record({
+        actor: principal.actor,
+        action: 'user.password-changed',
+        target: `user:${user.username}`,
+        details: { tokensRevoked },
+      });
     });
   }
 }
