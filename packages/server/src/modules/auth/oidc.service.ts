@@ -34,8 +34,25 @@ const USERNAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
 
 const failed = (detail: string, status?: number) => new AppError('SSO_FAILED', detail, status ? { status } : {});
 
-/** A path on this site to return to after signing in; anything else (another site, `//host`) becomes `/`. */
-export const safeNext = (next: unknown) => (typeof next === 'string' && /^\/(?![/\\])/.test(next) && next.length <= 512 ? next : '/');
+/**
+ * A place on this site to return to after signing in, as the path, query and fragment to put in `Location`;
+ * anything else becomes `/`. `next` is read exactly as a browser reads a relative URL (WHATWG: tabs and line breaks
+ * dropped, `\\` taken as `/`, so `/\t/evil.example` is `//evil.example`, another site), and only a result on the
+ * platform's own origin is kept. The answer is serialised by the URL parser, hence plain ASCII: any character a
+ * header cannot carry (U+3000) is percent-encoded rather than failing the redirect.
+ */
+export function safeNext(next: unknown, publicOrigin: string): string {
+  if (typeof next !== 'string' || next.length > 512 || !next.startsWith('/')) return '/';
+  try {
+    const own = new URL(publicOrigin).origin;
+    const url = new URL(next, own);
+    if (url.origin !== own) return '/';
+    const place = `${url.pathname}${url.search}${url.hash}`;
+    return place.startsWith('/') && !place.startsWith('//') && !place.startsWith('/\\') ? place : '/';
+  } catch {
+    return '/';
+  }
+}
 
 /** Looks a claim up by its full name (`https://example.com/roles`), else as a dotted path (`realm_access.roles`). */
 function claimValue(claims: Record<string, unknown>, name: string): unknown {
@@ -82,7 +99,7 @@ export class OidcService {
     private readonly box: SecretBox,
     private readonly auth: AuthService,
     private readonly settings: OidcConfig,
-    publicUrl: string,
+    private readonly publicUrl: string,
   ) {
     this.redirectUri = `${publicUrl}/api/v1/session/oidc/callback`;
   }
@@ -117,7 +134,7 @@ export class OidcService {
       state: oidc.randomState(),
       nonce: oidc.randomNonce(),
       codeVerifier: oidc.randomPKCECodeVerifier(),
-      next: safeNext(next),
+      next: safeNext(next, this.publicUrl),
       at: Date.now(),
     };
     const url = oidc.buildAuthorizationUrl(config, {
@@ -177,7 +194,7 @@ export class OidcService {
       );
     }
     const user = await this.userFor(config.serverMetadata().issuer, String(claims.sub), claims, role);
-    return { session: await this.auth.openSession(user, 'sso'), next: flow.next };
+    return { session: await this.auth.openSession(user, 'sso'), next: safeNext(flow.next, this.publicUrl) };
   }
 
   private openFlow(sealed: string | undefined): Flow {
