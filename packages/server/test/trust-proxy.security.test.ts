@@ -103,7 +103,9 @@ async function seenAddress(s: Setup, port: number, from: string, headers: Record
   expect(res.status).toBe(401);
   const events = (await s.admin.get(`/api/v1/audit-events?action=session.failed&target=${username}`)).json();
   expect(events.items).toHaveLength(1);
-  return events.items[0].details.address;
+  // The event's address and the throttle's (in details) are the same one.
+  expect(events.items[0].address).toBe(events.items[0].details.address);
+  return events.items[0].address;
 }
 
 /** The status of one gate request from a client at `from`, through the proxy. */

@@ -9,18 +9,21 @@ export interface AuditEntry {
   action: AuditAction;
   target: string;
   details?: Record<string, unknown>;
+  /** The client address of the request that made the change (`request.ip`); none from the command line. */
+  address?: string;
 }
 
 /** `%text%` for LIKE, with the wildcards of `text` itself escaped (with `\`, named in the ESCAPE clause). */
 const contains = (text: string) => `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
-type AuditRow = { id: number; at: string; actor: string; action: string; target: string; details: string | null };
+type AuditRow = { id: number; at: string; actor: string; action: string; target: string; details: string | null; address: string | null };
 const toEvent = (r: AuditRow): AuditEvent => ({
   at: r.at,
   actor: r.actor,
   action: r.action,
   target: r.target,
   ...(r.details ? { details: JSON.parse(r.details) } : {}),
+  ...(r.address ? { address: r.address } : {}),
 });
 
 /** The audit log. Callers pass the transaction of the change, so an event exists exactly when the change does. */
@@ -37,6 +40,7 @@ export class AuditRepository {
         action: entry.action,
         target: entry.target,
         details: entry.details ? JSON.stringify(entry.details) : null,
+        address: entry.address ? entry.address.slice(0, 64) : null,
       })
       .execute();
   }

@@ -153,7 +153,7 @@ export class OidcService {
    * Completes the flow: exchanges the code (checking state, nonce and PKCE), maps the identity to a user and opens a
    * session. @returns the session and where to send the browser.
    */
-  async finish(callbackUrl: URL, sealedFlow: string | undefined): Promise<{ session: OpenedSession; next: string }> {
+  async finish(callbackUrl: URL, sealedFlow: string | undefined, address?: string): Promise<{ session: OpenedSession; next: string }> {
     const flow = this.openFlow(sealedFlow);
     const providerError = callbackUrl.searchParams.get('error');
     if (providerError) {
@@ -193,8 +193,8 @@ export class OidcService {
           : 'No role can be given to users of single sign-on: the operator must set MPOP_OIDC_ROLE_CLAIM or MPOP_OIDC_DEFAULT_ROLE.',
       );
     }
-    const user = await this.userFor(config.serverMetadata().issuer, String(claims.sub), claims, role);
-    return { session: await this.auth.openSession(user, 'sso'), next: safeNext(flow.next, this.publicUrl) };
+    const user = await this.userFor(config.serverMetadata().issuer, String(claims.sub), claims, role, address);
+    return { session: await this.auth.openSession(user, 'sso', address), next: safeNext(flow.next, this.publicUrl) };
   }
 
   private openFlow(sealed: string | undefined): Flow {
@@ -214,7 +214,7 @@ export class OidcService {
    * The user bound to this identity, created on the first sign-in. The name comes from the claims; if another user
    * has it, a suffix made from the identity keeps them apart (an identity never takes over an existing account).
    */
-  private async userFor(issuer: string, subject: string, claims: Record<string, unknown>, role: Role) {
+  private async userFor(issuer: string, subject: string, claims: Record<string, unknown>, role: Role, address?: string) {
     const subjectHash = createHash('sha256').update(`${issuer}\n${subject}`).digest('hex');
     return this.db.transaction().execute(async (trx) => {
       const users = new UserRepository(trx);
@@ -228,6 +228,7 @@ export class OidcService {
           await users.setRole(existing.username, role);
           await audit.record({
             actor: 'sso',
+            address,
             action: 'user.updated',
             target: `user:${existing.username}`,
             details: { role, previousRole: existing.role, via: 'sso' },
@@ -240,7 +241,13 @@ export class OidcService {
       if (await users.find(username))
         throw failed('A user name could not be chosen for your identity; ask an admin to look at the users list.');
       await users.insert({ username, passwordHash: SSO_PASSWORD_HASH, role, createdAt: nowIso(), ssoIssuer: issuer, ssoSubject: subject });
-      await audit.record({ actor: 'sso', action: 'user.created', target: `user:${username}`, details: { role, via: 'sso', issuer } });
+      await audit.record({
+        actor: 'sso',
+        address,
+        action: 'user.created',
+        target: `user:${username}`,
+        details: { role, via: 'sso', issuer },
+      });
       return { username, role };
     });
   }

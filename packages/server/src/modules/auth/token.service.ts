@@ -46,6 +46,7 @@ export class TokenService {
       });
       await new AuditRepository(trx).record({
         actor: principal.actor,
+        address: principal.address,
         action: 'token.created',
         target: `token:${id}`,
         details: { name, role, ...(expiresAt ? { expiresAt } : {}) },
@@ -80,6 +81,7 @@ export class TokenService {
       await tokens.delete(id);
       await new AuditRepository(trx).record({
         actor: principal.actor,
+        address: principal.address,
         action: 'token.revoked',
         target: `token:${id}`,
         details: { name: t.name },

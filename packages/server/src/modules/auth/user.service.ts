@@ -43,7 +43,8 @@ export class UserService {
     return (await new UserRepository(this.db).list()).map(toUser);
   }
 
-  async create(input: { username: string; password: string; role: Role }, actor: string): Promise<User> {
+  /** `actor` names who creates the user in the audit log (`system` at bootstrap), `address` where from. */
+  async create(input: { username: string; password: string; role: Role }, actor: string, address?: string): Promise<User> {
     const row = { username: input.username, passwordHash: await hashPassword(input.password), role: input.role, createdAt: nowIso() };
     try {
       await this.db.transaction().execute(async (trx) => {
@@ -53,6 +54,7 @@ export class UserService {
         await users.insert(row);
         await new AuditRepository(trx).record({
           actor,
+          address,
           action: 'user.created',
           target: `user:${input.username}`,
           details: { role: input.role },
@@ -91,6 +93,7 @@ export class UserService {
       const tokensRevoked = passwordHash ? await new TokenRepository(trx).deleteForUser(user.username) : 0;
       await new AuditRepository(trx).record({
         actor: actor.actor,
+        address: actor.address,
         action: 'user.updated',
         target: `user:${user.username}`,
         // Never the password: only that it was reset.
@@ -113,7 +116,12 @@ export class UserService {
         throw lastAdmin(user.username, 'delete');
       }
       await users.delete(user.username);
-      await new AuditRepository(trx).record({ actor: actor.actor, action: 'user.deleted', target: `user:${user.username}` });
+      await new AuditRepository(trx).record({
+        actor: actor.actor,
+        address: actor.address,
+        action: 'user.deleted',
+        target: `user:${user.username}`,
+      });
     });
   }
 
@@ -144,6 +152,7 @@ export class UserService {
       const tokensRevoked = await new TokenRepository(trx).deleteForUser(user.username);
       await new AuditRepository(trx).record({
         actor: principal.actor,
+        address: principal.address,
         action: 'user.password-changed',
         target: `user:${user.username}`,
         details: { tokensRevoked },
