@@ -6,7 +6,7 @@ import type { Writable } from 'node:stream';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Kysely } from 'kysely';
-import { type Config, redactDatabaseUrl } from './config.js';
+import { type Config, fastifyTrustProxy, redactDatabaseUrl } from './config.js';
 import type { Database } from './db/schema.js';
 import { openInstallation } from './installation.js';
 import type { PackageStore } from './modules/mini-programs/package-store.js';
@@ -98,8 +98,8 @@ function fastifyOptions(config: Config, options: BuildOptions, server: { fastify
       http1.setTimeout(timeouts.connectionTimeout);
       return http1;
     },
-    // Fastify accepts a hop count at run time (documented), but its type overloads leave `number` out.
-    trustProxy: config.trustProxy as boolean | string[],
+    // Never the raw value: Fastify 5 would treat a hop count as "trust nothing" (see fastifyTrustProxy).
+    trustProxy: fastifyTrustProxy(config.trustProxy),
     forceCloseConnections: false, // idle keep-alive connections are closed by the graceful-close plugin
     return503OnClosing: true,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true }, plugins: [fileKeyword] },

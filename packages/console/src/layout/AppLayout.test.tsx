@@ -43,4 +43,13 @@ describe('AppLayout', () => {
     button.click();
     expect(await screen.findByRole('menuitem', { name: /Change Password/ })).toBeTruthy();
   });
+
+  it('warns, in the Change Password dialog, that the API tokens one created stop working', async () => {
+    frame('viewer');
+    await screen.findByText('the page');
+    screen.getByRole('button', { name: 'Account alice' }).click();
+    (await screen.findByRole('menuitem', { name: /Change Password/ })).click();
+    const dialog = await screen.findByRole('dialog');
+    expect(within(dialog).getByText(/the API tokens you created stop working/)).toBeTruthy();
+  });
 });

@@ -1,4 +1,4 @@
-import type { Generated, Insertable, Selectable } from 'kysely';
+import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
 import type { Role } from '@mpop/contracts';
 
 /** The one database interface. Columns are snake_case in SQL; the CamelCasePlugin maps them to these names. */
@@ -95,6 +95,8 @@ export interface AuditEventsTable {
   target: string;
   /** JSON text; never holds a secret. */
   details: string | null;
+  /** The client's address (MPOP_TRUST_PROXY honoured); null from the command line and before 0012. May be left out. */
+  address: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface MiniProgramsTable {

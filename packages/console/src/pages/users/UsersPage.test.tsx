@@ -35,6 +35,14 @@ describe('UsersPage', () => {
     expect(within(olga).getByRole('button', { name: 'Change Role' }).hasAttribute('disabled')).toBe(false);
   });
 
+  it("warns, when resetting a password, that the user's API tokens stop working", async () => {
+    fakeFetch([users(user('alice', 'admin'), user('olga', 'operator'))]);
+    renderWithProviders(<UsersPage />);
+    await userEvent.setup({ delay: null }).click(within(await rowOf('olga')).getByRole('button', { name: 'Reset Password' }));
+    const dialog = await screen.findByRole('dialog');
+    expect(within(dialog).getByText(/the API tokens they created stop working/)).toBeTruthy();
+  });
+
   it('with two enabled admins, either may be changed', async () => {
     fakeFetch([users(user('alice', 'admin'), user('bob', 'admin'))]);
     renderWithProviders(<UsersPage />);

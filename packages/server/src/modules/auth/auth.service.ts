@@ -19,6 +19,8 @@ export interface Principal {
   via: 'session' | 'token';
   /** For audit: `alice` or `alice (token ci-deploy)`. */
   actor: string;
+  /** For audit: the client address of the request (`request.ip`, MPOP_TRUST_PROXY honoured). */
+  address?: string;
 }
 
 export const TOKEN_PREFIX = 'mpop_';
@@ -93,14 +95,14 @@ export class AuthService {
       // Said only to someone who knows the password: it tells an attacker nothing they could use.
       throw new AppError('USER_DISABLED', 'This user is disabled. Ask an admin to enable it.');
     }
-    return this.openSession(user, 'password');
+    return this.openSession(user, 'password', address);
   }
 
   /**
    * Opens a server-side session for a user who has proved who they are (password or single sign-on).
    * @returns the cookie value (shown to nobody else), the user and when the session ends.
    */
-  async openSession(user: { username: string; role: Role }, method: 'password' | 'sso'): Promise<OpenedSession> {
+  async openSession(user: { username: string; role: Role }, method: 'password' | 'sso', address?: string): Promise<OpenedSession> {
     const cookie = newSecret();
     const now = new Date();
     const expiresAt = new Date(now.getTime() + this.sessionTtlMs);
@@ -115,6 +117,7 @@ export class AuthService {
       });
       await new AuditRepository(trx).record({
         actor: user.username,
+        address,
         action: 'session.created',
         target: `user:${user.username}`,
         ...(method === 'sso' ? { details: { method } } : {}),
@@ -132,6 +135,7 @@ export class AuthService {
     const name = Value.Check(UsernameSchema, username) ? username : '(not a user name)';
     await new AuditRepository(this.db).record({
       actor: 'anonymous',
+      address,
       action: 'session.failed',
       target: `user:${name}`,
       details: { address, ...(lockedSeconds > 0 ? { lockedForSeconds: lockedSeconds } : {}) },
@@ -155,10 +159,10 @@ export class AuthService {
     return { username: t.createdBy, role: lowerRole(t.role, t.creatorRole), via: 'token', actor: `${t.createdBy} (token ${t.name})` };
   }
 
-  async signOut(cookie: string, actor: string): Promise<void> {
+  async signOut(cookie: string, actor: string, address?: string): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
       await new SessionRepository(trx).delete(sha256Hex(cookie));
-      await new AuditRepository(trx).record({ actor, action: 'session.deleted', target: `user:${actor}` });
+      await new AuditRepository(trx).record({ actor, address, action: 'session.deleted', target: `user:${actor}` });
     });
   }
 }

@@ -58,6 +58,12 @@ export class TokenRepository {
     await this.db.updateTable('apiTokens').set({ lastUsedAt: at }).where('id', '=', id).execute();
   }
 
+  /** Revokes every token a user made. @returns how many there were. */
+  async deleteForUser(createdBy: string): Promise<number> {
+    const r = await this.db.deleteFrom('apiTokens').where('createdBy', '=', createdBy).executeTakeFirst();
+    return Number(r.numDeletedRows);
+  }
+
   async delete(id: string): Promise<boolean> {
     const r = await this.db.deleteFrom('apiTokens').where('id', '=', id).executeTakeFirst();
     return Number(r.numDeletedRows) > 0;

@@ -46,6 +46,7 @@ export class TokenService {
       });
       await new AuditRepository(trx).record({
         actor: principal.actor,
+        address: principal.address,
         action: 'token.created',
         target: `token:${id}`,
         details: { name, role, ...(expiresAt ? { expiresAt } : {}) },
@@ -59,15 +60,28 @@ export class TokenService {
     return new TokenRepository(this.db).list(principal.role === 'admin' ? undefined : principal.username);
   }
 
+  /**
+   * Revokes a token the caller may see (admins: any; others: their own). Through an API token, only tokens whose
+   * role is at most that token's role (403 otherwise); a console session may revoke any token it sees.
+   */
   async revoke(id: string, principal: Principal): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
       const tokens = new TokenRepository(trx);
       const t = await tokens.find(id);
       // A token the caller may not see answers 404, not 403: its existence is not theirs to learn.
       if (!t || (principal.role !== 'admin' && t.createdBy !== principal.username)) throw notFound('Token');
+      // A token never acts above its role: a viewer token of an admin must not be able to end the admin's admin
+      // tokens (a leaked read-only token would otherwise break the automation that holds them).
+      if (principal.via === 'token' && !roleAtLeast(principal.role, t.role)) {
+        throw new AppError(
+          'FORBIDDEN',
+          `A ${principal.role} token cannot revoke a token with the ${t.role} role; revoke it with a token of that role or from the console.`,
+        );
+      }
       await tokens.delete(id);
       await new AuditRepository(trx).record({
         actor: principal.actor,
+        address: principal.address,
         action: 'token.revoked',
         target: `token:${id}`,
         details: { name: t.name },

@@ -82,6 +82,7 @@ export class HostAppService {
         });
         await new AuditRepository(trx).record({
           actor: actor.actor,
+          address: actor.address,
           action,
           target: hostAppTarget(input.workspaceId, appId),
           details: { name: input.name, source: input.source },
@@ -121,6 +122,7 @@ export class HostAppService {
         const onlyEnabled = changes.name === undefined;
         await new AuditRepository(trx).record({
           actor: actor.actor,
+          address: actor.address,
           action: onlyEnabled ? (input.enabled ? 'host-app.enabled' : 'host-app.disabled') : 'host-app.updated',
           target: hostAppTarget(workspaceId, appId),
           details: {
@@ -146,6 +148,7 @@ export class HostAppService {
       await repo.delete(app.id);
       await new AuditRepository(trx).record({
         actor: actor.actor,
+        address: actor.address,
         action: 'host-app.deleted',
         target: hostAppTarget(workspaceId, appId),
         details: { name: app.name },
@@ -206,6 +209,7 @@ export class HostAppService {
       await repo.touch(app.id, now);
       await new AuditRepository(trx).record({
         actor: actor.actor,
+        address: actor.address,
         action: 'host-app.dev-config.set',
         target: hostAppTarget(workspaceId, appId),
         details: { virtualDomain, keyChanged: Boolean(key), ...(key ? { keyFingerprint: key.fingerprintSha256, bits: key.bits } : {}) },

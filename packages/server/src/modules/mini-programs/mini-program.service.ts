@@ -67,6 +67,7 @@ export class MiniProgramService {
         await repo.insert({ miniProgramId: id!, name, createdAt: now });
         await new AuditRepository(trx).record({
           actor: actor.actor,
+          address: actor.address,
           action: 'mini-program.created',
           target: `mini-program:${id}`,
           details: { name },
@@ -122,6 +123,7 @@ export class MiniProgramService {
         await new MiniProgramRepository(trx).insertPackage(row);
         await new AuditRepository(trx).record({
           actor: actor.actor,
+          address: actor.address,
           action: 'mini-program.package.uploaded',
           target: `mini-program:${id}`,
           details: { version, sha256: row.sha256, size: row.size },
@@ -155,6 +157,7 @@ export class MiniProgramService {
       if (await repo.authorize(app.id, id, nowIso())) {
         await new AuditRepository(trx).record({
           actor: actor.actor,
+          address: actor.address,
           action: 'mini-program.authorized',
           target: hostAppTarget(workspaceId, appId),
           details: { miniProgramId: id },
@@ -176,6 +179,7 @@ export class MiniProgramService {
         throw notFound(`An authorisation of the mini program ${id} for ${appId}`);
       await new AuditRepository(trx).record({
         actor: actor.actor,
+        address: actor.address,
         action: 'mini-program.revoked',
         target: hostAppTarget(workspaceId, appId),
         details: { miniProgramId: id },

@@ -82,6 +82,7 @@ export class ReleaseService {
       await repo.setCurrent(id, releaseId, version, at);
       await new AuditRepository(trx).record({
         actor: actor.actor,
+        address: actor.address,
         action: 'mini-program.released',
         target: `mini-program:${id}`,
         details: {
@@ -152,6 +153,7 @@ export class ReleaseService {
       });
       await new AuditRepository(trx).record({
         actor: actor.actor,
+        address: actor.address,
         action: 'mini-program.rollout.changed',
         target: `mini-program:${id}`,
         details: { releaseId, version: r.version, fromPercent: toPercent(from), percent: toPercent(bp), state: next },
@@ -219,6 +221,7 @@ export class ReleaseService {
       await repo.setCurrent(id, releaseId, target, at);
       await new AuditRepository(trx).record({
         actor: actor.actor,
+        address: actor.address,
         action: 'mini-program.rolled-back',
         target: `mini-program:${id}`,
         details: { releaseId, version: target, rolledBackReleaseId: current.releaseId, fromVersion: current.version },
@@ -251,6 +254,7 @@ export class ReleaseService {
       await repo.setCurrent(id, current.releaseId, null, at);
       await new AuditRepository(trx).record({
         actor: actor.actor,
+        address: actor.address,
         action: 'mini-program.taken-down',
         target: `mini-program:${id}`,
         details: { releaseId, version: current.version },

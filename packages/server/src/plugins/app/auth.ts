@@ -94,7 +94,8 @@ export default fp<AuthPluginOptions>(async (app, opts) => {
     if (!roleAtLeast(principal.role, need)) {
       throw new AppError('FORBIDDEN', `Your role (${principal.role}) may not do this; it needs the ${need} role.`);
     }
-    request.principal = principal;
+    // The address goes with the principal into every audit event the request records.
+    request.principal = { ...principal, address: request.ip };
   });
 });
 

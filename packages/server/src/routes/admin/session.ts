@@ -71,7 +71,7 @@ const session: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const cookie = request.cookies[SESSION_COOKIE];
-      if (cookie) await app.services.auth.signOut(cookie, principalOf(request).username);
+      if (cookie) await app.services.auth.signOut(cookie, principalOf(request).username, request.ip);
       reply.clearCookie(SESSION_COOKIE, { path: '/' });
       return reply.code(204).send(null);
     },
@@ -144,7 +144,7 @@ const session: FastifyPluginAsyncTypebox = async (app) => {
       reply.clearCookie(FLOW_COOKIE, { path: FLOW_PATH });
       try {
         const callbackUrl = new URL(request.url, app.config.publicUrl);
-        const { session, next } = await requireSso().finish(callbackUrl, request.cookies[FLOW_COOKIE]);
+        const { session, next } = await requireSso().finish(callbackUrl, request.cookies[FLOW_COOKIE], request.ip);
         setSessionCookie(reply, session.cookie, session.expiresAt);
         return reply.redirect(next, 303);
       } catch (err) {
