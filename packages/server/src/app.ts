@@ -204,7 +204,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     miniPrograms: new MiniProgramService(handle.db, packageStore, signer, changes),
     releases: new ReleaseService(handle.db, signer, changes, options.clock),
     signer,
-    events: new EventsService(handle.db, changes, app.log, { retentionDays: config.eventsRetentionDays }),
+    events: new EventsService(handle.db, changes, app.log, {
+      retentionDays: config.eventsRetentionDays,
+      devicesPerAddress: config.eventsDevicesPerAddress,
+    }),
     gate: new GateService(handle.db, changes, config.packageBaseUrl, options.clock),
     changes,
     outbox: discardingOutbox,

@@ -64,6 +64,7 @@ export const EnvSchema = Type.Object({
   MPOP_METRICS: oneOf(['on', 'off'], 'on or off'),
   MPOP_METRICS_TOKEN: v('^\\S{16,}$', 'a bearer token of at least 16 characters'),
   MPOP_EVENTS_RETENTION_DAYS: v(WHOLE, 'days from 1 to 3650'),
+  MPOP_EVENTS_DEVICES_PER_ADDRESS: v(WHOLE, 'devices per client address per minute whose events are taken, from 0 (off) to 100000000'),
 });
 export type Env = Static<typeof EnvSchema>;
 
@@ -115,6 +116,8 @@ export interface Config {
   metrics: { enabled: boolean; token?: string };
   /** How long adoption data (latest version per device, daily event counters) is kept. */
   eventsRetentionDays: number;
+  /** Distinct devices per client address and minute whose events are taken; 0 turns the bound off. */
+  eventsDevicesPerAddress: number;
 }
 
 export class ConfigError extends Error {
@@ -318,5 +321,6 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
     localSignIn,
     metrics: { enabled: env.MPOP_METRICS !== 'off', token: env.MPOP_METRICS_TOKEN },
     eventsRetentionDays: int(env, 'MPOP_EVENTS_RETENTION_DAYS', 30, 1, 3650),
+    eventsDevicesPerAddress: int(env, 'MPOP_EVENTS_DEVICES_PER_ADDRESS', 1000, 0, 100_000_000),
   };
 }
