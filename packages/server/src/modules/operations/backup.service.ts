@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Config } from '../../config.js';
 import { connectDatabase, type Dialect } from '../../db/connect.js';
 import { SecretBox } from '../../lib/crypto.js';
-import { MasterKeyError, opensCheck, opensPrivateKey, resolveMasterKey } from '../../lib/master-key.js';
+import { MasterKeyError, opensCheck, opensPrivateKey, resolveMasterKey } from './master-key.js';
 import { nowIso } from '../../lib/time.js';
 import { BACKUP_FORMAT, BACKUP_VERSION, type BackupHeader, BackupWriter, encodeValue } from './backup-file.js';
 import { type AnyDatabase, BackupRepository, type TableInfo } from './backup.repository.js';

@@ -7,13 +7,12 @@ import { AppError, notFound, validationFailed } from '../../lib/app-error.js';
 import type { ChangeBus } from '../../lib/change-bus.js';
 import { AuditRepository } from '../audit/audit.repository.js';
 import type { Principal } from '../auth/auth.service.js';
-import { rampOf } from '../gate/served.js';
-import type { PackageSigner } from '../gate/package-signer.js';
+import type { PackageSigner } from '../signing/package-signer.js';
 import { HostAppRepository } from '../host-apps/host-app.repository.js';
 import { canonicalVersion } from '../mini-programs/versions.js';
 import { MiniProgramRepository } from '../mini-programs/mini-program.repository.js';
 import { ReleaseRepository, type VersionSigning } from './release.repository.js';
-import { effectiveBp, effectiveState, FULL, resumeSteps, type Step, toBp, toPercent } from './rollout.js';
+import { effectiveBp, effectiveState, FULL, rampOf, resumeSteps, type Step, toBp, toPercent } from './rollout.js';
 
 /**
  * Controlled releases: a release makes one version the one host apps get, at once or step by step (percent,
