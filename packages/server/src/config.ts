@@ -65,6 +65,7 @@ export const EnvSchema = Type.Object({
   MPOP_METRICS_TOKEN: v('^\\S{16,}$', 'a bearer token of at least 16 characters'),
   MPOP_EVENTS_RETENTION_DAYS: v(WHOLE, 'days from 1 to 3650'),
   MPOP_EVENTS_DEVICES_PER_ADDRESS: v(WHOLE, 'devices per client address per minute whose events are taken, from 0 (off) to 100000000'),
+  MPOP_WEBHOOK_ALLOW_PRIVATE: oneOf(['0', '1'], '1 (also send webhooks to loopback and private addresses) or 0 (public addresses only)'),
 });
 export type Env = Static<typeof EnvSchema>;
 
@@ -123,6 +124,8 @@ export interface Config {
   eventsRetentionDays: number;
   /** Distinct devices per client address and minute whose events are taken; 0 turns the bound off. */
   eventsDevicesPerAddress: number;
+  /** Whether webhooks may target loopback, private and link-local addresses (a trusted network, tests). */
+  webhookAllowPrivate: boolean;
 }
 
 export class ConfigError extends Error {
@@ -358,5 +361,6 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
     metrics,
     eventsRetentionDays: int(env, 'MPOP_EVENTS_RETENTION_DAYS', 30, 1, 3650),
     eventsDevicesPerAddress: int(env, 'MPOP_EVENTS_DEVICES_PER_ADDRESS', 1000, 0, 100_000_000),
+    webhookAllowPrivate: env.MPOP_WEBHOOK_ALLOW_PRIVATE === '1',
   };
 }
