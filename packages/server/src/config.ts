@@ -65,6 +65,7 @@ export const EnvSchema = Type.Object({
   MPOP_METRICS: oneOf(['on', 'off'], 'on or off'),
   MPOP_METRICS_TOKEN: v('^\\S{16,}$', 'a bearer token of at least 16 characters'),
   MPOP_EVENTS_RETENTION_DAYS: v(WHOLE, 'days from 1 to 3650'),
+  MPOP_EVENTS_DEVICES_PER_ADDRESS: v(WHOLE, 'devices per client address per minute whose events are taken, from 0 (off) to 100000000'),
   MPOP_WEBHOOK_ALLOW_PRIVATE: oneOf(['0', '1'], '1 (also send webhooks to loopback and private addresses) or 0 (public addresses only)'),
   MPOP_GATE_FAST_PATH: oneOf(['on', 'off'], 'on or off'),
 });
@@ -126,6 +127,8 @@ export interface Config {
   gateFastPath: boolean;
   /** How long adoption data (latest version per device, daily event counters) is kept. */
   eventsRetentionDays: number;
+  /** Distinct devices per client address and minute whose events are taken; 0 turns the bound off. */
+  eventsDevicesPerAddress: number;
   /** Whether webhooks may target loopback, private and link-local addresses (a trusted network, tests). */
   webhookAllowPrivate: boolean;
 }
@@ -408,6 +411,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
     metrics,
     gateFastPath: env.MPOP_GATE_FAST_PATH !== 'off',
     eventsRetentionDays: int(env, 'MPOP_EVENTS_RETENTION_DAYS', 30, 1, 3650),
+    eventsDevicesPerAddress: int(env, 'MPOP_EVENTS_DEVICES_PER_ADDRESS', 1000, 0, 100_000_000),
     webhookAllowPrivate: env.MPOP_WEBHOOK_ALLOW_PRIVATE === '1',
   };
 }

@@ -92,7 +92,10 @@ export function createServices(
     miniPrograms: new MiniProgramService(handle.db, packageStore, signer, changes),
     releases: new ReleaseService(handle.db, signer, changes, options.clock, outbox),
     signer,
-    events: new EventsService(handle.db, changes, log, { retentionDays: config.eventsRetentionDays }),
+    events: new EventsService(handle.db, changes, log, {
+      retentionDays: config.eventsRetentionDays,
+      devicesPerAddress: config.eventsDevicesPerAddress,
+    }),
     gate: new GateService(handle.db, changes, config.packageBaseUrl, options.clock),
     changes,
     outbox,

@@ -69,7 +69,9 @@ export function adminCommand(program: Command, out: () => Output) {
 
   cmd
     .command('backup <file>')
-    .description('write one file with every table and package (consistent while the server runs; never the master key)')
+    .description(
+      'write one file with every table and package (consistent while the server runs; never the master key, but authenticated with it)',
+    )
     .action(async (file: string) => {
       const m = await server();
       const config = serverConfig(m);
@@ -83,7 +85,9 @@ export function adminCommand(program: Command, out: () => Output) {
 
   cmd
     .command('restore <file>')
-    .description('restore a backup into an empty database and data dir (server stopped); a damaged file changes nothing')
+    .description(
+      "restore a backup into an empty database and data dir (server stopped); needs the installation's master key; a damaged, altered or foreign file changes nothing",
+    )
     .action(async (file: string) => {
       const m = await server();
       const config = serverConfig(m);

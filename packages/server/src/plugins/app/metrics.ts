@@ -101,10 +101,11 @@ export default fp<MetricsOptions>(async (app, opts) => {
   });
   const events = new Counter({
     name: 'mpop_client_events_total',
-    help: 'Client events accepted by POST /client/v1/events, by type',
-    labelNames: ['type'],
+    help: 'Client events answered by POST /client/v1/events (202), by type and outcome: accepted or ignored',
+    labelNames: ['type', 'outcome'],
     registers: [register],
   });
+  app.services.events.observer = { event: (type, accepted) => events.inc({ type, outcome: accepted ? 'accepted' : 'ignored' }) };
 
   const webhookDeliveries = new Counter({
     name: 'mpop_webhook_deliveries_total',
@@ -152,9 +153,6 @@ export default fp<MetricsOptions>(async (app, opts) => {
     if (route === RESOURCES_URL && request.method === 'POST') {
       const outcome = reply.statusCode === 200 ? 'served' : ((request.problemCode && GATE_OUTCOMES[request.problemCode]) ?? 'error');
       gateAnswers.inc({ outcome });
-    } else if (route === '/client/v1/events' && request.method === 'POST' && reply.statusCode === 202) {
-      const body = request.body as { events?: { type?: string }[] } | undefined;
-      for (const e of body?.events ?? []) events.inc({ type: String(e.type) });
     }
     done();
   });
