@@ -49,5 +49,6 @@ export const AuditActions = [
   'signing.retried',
   'master-key.rotated',
   'installation.restored',
+  'installation.backed-up',
 ] as const;
 export type AuditAction = (typeof AuditActions)[number];

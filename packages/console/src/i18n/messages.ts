@@ -651,6 +651,7 @@ export const auditActionsEn: Record<AuditAction, string> = {
   'signing.retried': 'Signing retried',
   'master-key.rotated': 'Master key rotated',
   'installation.restored': 'Installation restored from a backup',
+  'installation.backed-up': 'Backup made (mpop admin backup)',
 };
 
 export const auditActionsZh: Record<AuditAction, string> = {
@@ -681,4 +682,5 @@ export const auditActionsZh: Record<AuditAction, string> = {
   'signing.retried': '重试签名',
   'master-key.rotated': '轮换主密钥',
   'installation.restored': '从备份恢复',
+  'installation.backed-up': '已创建备份（mpop admin backup）',
 };
