@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cohort } from '../src/modules/releases/rollout.js';
 import { Client, devConfigForm, dialects, startApp, type TestApp } from './helpers/app.js';
-import { sharedKey } from './helpers/keys.js';
+import { rsaKey, sharedKey } from './helpers/keys.js';
 import { miniProgramZip, packageForm } from './helpers/packages.js';
 
 /**
@@ -40,9 +40,9 @@ describe.each(dialects)('release scope on %s', (dialect) => {
   });
   afterAll(() => t.destroy());
 
-  async function hostApp(name: string): Promise<Host> {
+  async function hostApp(name: string, key = sharedKey().pkcs8): Promise<Host> {
     const app = (await admin.post('/api/v1/host-apps', { name: `Scope ${name}`, workspaceId: 'scope' })).json();
-    const res = await admin.put(`/api/v1/host-apps/scope/${app.appId}/dev-config`, devConfigForm('scope.example.com', sharedKey().pkcs8));
+    const res = await admin.put(`/api/v1/host-apps/scope/${app.appId}/dev-config`, devConfigForm('scope.example.com', key));
     expect(res.statusCode).toBe(200);
     return { workspaceId: 'scope', appId: app.appId };
   }
@@ -265,6 +265,24 @@ describe.each(dialects)('release scope on %s', (dialect) => {
     await release(id, '5', 'A');
     await expectLine(A, id, { all: '5' });
     await expectLine(B, id, { all: null });
+  });
+
+  it("signs what each host app's own line serves: B's rollout goes on after B's key changes, under A's newer release", async () => {
+    const id = await miniProgram();
+    await release(id, '1', 'all');
+    await release(id, '2', 'all');
+    const r3 = await release(id, '3', 'B', 50);
+    const r4 = await release(id, '4', 'A');
+    expect(r4.previousVersion).toBe('2.0.0.0');
+    const b3: Line = { rollout: () => r3.releaseId, percent: 50, next: '3', other: '2' };
+    await expectLine(B, id, b3);
+    // B's new key: 3 and 2 are signed again under it (what B serves), not only 4 and what 4 replaced.
+    const form = devConfigForm('scope.example.com', rsaKey(2048).pkcs8);
+    expect((await admin.put(`/api/v1/host-apps/scope/${B.appId}/dev-config`, form)).statusCode).toBe(200);
+    const inside = DEVICES.find((d) => cohort(r3.releaseId, d) < 5000)!;
+    await expect.poll(() => versionFor(B, id, inside), { timeout: 30_000 }).toBe('3');
+    await expectLine(B, id, b3);
+    await expectLine(A, id, { all: '4' });
   });
 
   describe('a release never takes a working version away: devices outside the new version’s range keep an earlier one', () => {

@@ -1,6 +1,7 @@
 import type { Resource } from '@mpop/contracts';
 import { cohort, effectiveBp, FULL, type Ramp, type Step } from '../releases/rollout.js';
-import { reaches, scopeOf } from '../releases/scope.js';
+import type { ReleaseState } from '../../db/schema.js';
+import { type HostRef, reaches, scopeOf } from '../releases/scope.js';
 import type { GateReleaseRow } from './gate.repository.js';
 
 /** A package the gate may hand out, with its answer prepared once (the hot path only filters and picks). */
@@ -90,6 +91,77 @@ export interface HostAppIdentity {
 /** How many earlier versions an entry keeps for devices outside a version's range (the newest ones). */
 const MAX_OLDER = 16;
 
+/** What the line of a host app needs of a release row (GateRepository.releases and SignatureRepository read these). */
+export interface LineRow {
+  releaseId: string;
+  currentReleaseId: string | null;
+  version: string;
+  state: ReleaseState;
+  hostApps: string | null;
+  deviceCount: number;
+  platform: string | null;
+  clientVersionMin: string | null;
+  clientVersionMax: string | null;
+}
+
+export interface Line<R extends LineRow> {
+  /** The mini program's newest release (its current one). */
+  newest: R;
+  /** The newest release that reaches the host app: what its devices get. */
+  current?: R;
+  /** The releases before it that reach the host app, newest first, since the latest take-down. */
+  before: R[];
+}
+
+/**
+ * The line of one host app in one mini program's history (newest first, superseded and rolled-back releases left
+ * out): the releases since the latest take-down that reach it. Undefined when the mini program is taken down.
+ */
+export function lineOf<R extends LineRow>(history: readonly R[], host: HostRef): Line<R> | undefined {
+  const newest = history[0];
+  if (!newest || newest.releaseId !== newest.currentReleaseId || newest.state === 'taken-down') return undefined;
+  const line: R[] = [];
+  for (const r of history) {
+    if (r.state === 'taken-down') break;
+    if (reaches(scopeOf(r), host)) line.push(r);
+  }
+  const [current, ...before] = line;
+  return { newest, current, before };
+}
+
+/**
+ * What devices fall back to: the complete releases of a line (those `usable`), newest first, one per version, up
+ * to the first that fits every device (no platform, no client range), at most MAX_OLDER.
+ */
+function fallbacks<R extends LineRow>(before: readonly R[], usable: (r: R) => boolean): R[] {
+  const out: R[] = [];
+  const seen = new Set<string>();
+  for (const r of before) {
+    if (r.state !== 'complete' || !usable(r) || seen.has(r.version)) continue;
+    seen.add(r.version);
+    out.push(r);
+    if ((!r.platform && !r.clientVersionMin && !r.clientVersionMax) || out.length >= MAX_OLDER) break;
+  }
+  return out;
+}
+
+/** Whether the newest release lends its whitelist to a host app it does not reach. */
+const lendsWhitelist = <R extends LineRow>(line: Line<R>) => line.newest !== line.current && Number(line.newest.deviceCount) > 0;
+
+/**
+ * Every version the gate may hand a host app of a mini program (the signer makes their signatures): its current
+ * release's, the whitelist's of the newest release, and what its devices fall back to.
+ */
+export function servableVersions(history: readonly LineRow[], host: HostRef): string[] {
+  const line = lineOf(history, host);
+  if (!line) return [];
+  const versions = new Set<string>();
+  if (line.current) versions.add(line.current.version);
+  if (lendsWhitelist(line)) versions.add(line.newest.version);
+  for (const r of fallbacks(line.before, () => true)) versions.add(r.version);
+  return [...versions];
+}
+
 /**
  * Builds the entries of one host app from its release rows (newest first, per GateRepository.releases). Per mini
  * program: the releases since the latest take-down that reach this host app are its line; the newest is its current
@@ -105,15 +177,10 @@ export function buildEntries(rows: readonly GateReleaseRow[], host: HostAppIdent
   }
   const entries = new Map<string, ProgramEntry>();
   for (const [miniProgramId, history] of byProgram) {
-    const newest = history[0];
-    if (newest.releaseId !== newest.currentReleaseId || newest.state === 'taken-down') continue;
-    const line: GateReleaseRow[] = [];
-    for (const r of history) {
-      if (r.state === 'taken-down') break;
-      if (reaches(scopeOf(r), host)) line.push(r);
-    }
-    const [current, ...before] = line;
-    const earlier = earlierVersions(before, host);
+    const line = lineOf(history, host);
+    if (!line) continue;
+    const { current, newest } = line;
+    const earlier = fallbacks(line.before, signed).map((r) => served(r, host));
     const entry: ProgramEntry = {
       next: current && signed(current) ? served(current, host) : undefined,
       fallback: earlier[0],
@@ -122,7 +189,7 @@ export function buildEntries(rows: readonly GateReleaseRow[], host: HostAppIdent
     if (current && current.state !== 'complete') {
       entry.rollout = { releaseId: current.releaseId, ramp: rampOf(current), devices: Number(current.deviceCount) };
     }
-    if (newest !== current && Number(newest.deviceCount) > 0 && signed(newest)) {
+    if (lendsWhitelist(line) && signed(newest)) {
       entry.elsewhere = { releaseId: newest.releaseId, served: served(newest, host), devices: Number(newest.deviceCount) };
     }
     if (entry.next || entry.fallback || entry.elsewhere) entries.set(miniProgramId, entry);
@@ -131,19 +198,6 @@ export function buildEntries(rows: readonly GateReleaseRow[], host: HostAppIdent
 }
 
 const signed = (r: GateReleaseRow) => r.signature !== null && r.bindingSignature !== null;
-
-/** The complete, signed releases of a host app's line, newest first, one per version, up to one that fits every device. */
-function earlierVersions(before: readonly GateReleaseRow[], host: HostAppIdentity): Served[] {
-  const out: Served[] = [];
-  const seen = new Set<string>();
-  for (const r of before) {
-    if (r.state !== 'complete' || !signed(r) || seen.has(r.version)) continue;
-    seen.add(r.version);
-    out.push(served(r, host));
-    if ((!r.platform && !r.clientVersionMin && !r.clientVersionMax) || out.length >= MAX_OLDER) break;
-  }
-  return out;
-}
 
 /** A release row's ramp, in the units the rollout functions use. */
 export function rampOf(r: { state: Ramp['state']; percentBp: number; steps: string; pausedAt: string | null }): Ramp {
