@@ -20,7 +20,7 @@ import type { Database } from './db/schema.js';
 import { AppError } from './lib/app-error.js';
 import { ChangeBus } from './lib/change-bus.js';
 import { SecretBox } from './lib/crypto.js';
-import { resolveMasterKey, verifyMasterKey } from './lib/master-key.js';
+import { resolveMasterKey, verifyMasterKey } from './modules/operations/master-key.js';
 import { ensurePrivateDir } from './lib/private-files.js';
 import { AuthService } from './modules/auth/auth.service.js';
 import { OidcService } from './modules/auth/oidc.service.js';
@@ -32,12 +32,13 @@ import { lazyDirectory, UnconfiguredDirectory, type MpaasDirectory } from './mod
 import { MpaasSyncService } from './modules/mpaas/mpaas-sync.service.js';
 import { GateService } from './modules/gate/gate.service.js';
 import { EventsService } from './modules/events/events.service.js';
-import { PackageSigner } from './modules/gate/package-signer.js';
+import { PackageSigner } from './modules/signing/package-signer.js';
 import { MiniProgramService } from './modules/mini-programs/mini-program.service.js';
 import { ReleaseService } from './modules/releases/release.service.js';
-import { openPackageStore, type PackageStore } from './modules/mini-programs/package-store.js';
-import { SigningPool } from './modules/gate/signing-pool.js';
-import { PgNotifyTransport } from './lib/pg-notify-transport.js';
+import { openPackageStore } from './modules/mini-programs/open-package-store.js';
+import type { PackageStore } from './modules/mini-programs/package-store.js';
+import { SigningPool } from './modules/signing/signing-pool.js';
+import { PgNotifyTransport } from './db/pg-notify-transport.js';
 import { discardingOutbox, type Outbox } from './modules/webhooks/outbox.js';
 import authPlugin from './plugins/app/auth.js';
 import finiteNumbers from './plugins/app/finite-numbers.js';
@@ -89,7 +90,7 @@ function mpaasDirectory(config: Config): MpaasDirectory {
       return new OpenApiDirectory({ ...mpaas, timeoutMs: config.mpaasTimeoutMs });
     });
   }
-  if (config.mpaasDirectoryFile) return new FileDirectory(config.mpaasDirectoryFile);
+  if (config.mpaasDirectoryFile) return FileDirectory.checkedAtStart(config.mpaasDirectoryFile);
   return new UnconfiguredDirectory();
 }
 
@@ -126,6 +127,8 @@ export interface BuildOptions {
  * Opens (and migrates) the database, wires services and registers every route.
  */
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
+  // Settings that name files are checked before anything is opened, so a refusal leaves nothing behind.
+  const directory = mpaasDirectory(config);
   ensurePrivateDir(config.dataDir);
   const masterKey = resolveMasterKey(config.dataDir, config.masterKey);
   const box = new SecretBox(masterKey.key);
@@ -200,7 +203,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     users: new UserService(handle.db),
     tokens: new TokenService(handle.db),
     hostApps,
-    mpaasSync: new MpaasSyncService(handle.db, mpaasDirectory(config), hostApps),
+    mpaasSync: new MpaasSyncService(handle.db, directory, hostApps),
     miniPrograms: new MiniProgramService(handle.db, packageStore, signer, changes),
     releases: new ReleaseService(handle.db, signer, changes, options.clock),
     signer,
@@ -298,8 +301,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   app.setNotFoundHandler((request, reply) => {
     const url = request.url.split('?')[0];
     const isApi = url.startsWith('/api/') || url.startsWith('/client/') || url === '/api';
+    // A missing file (an asset of an older build, a typo) is a 404, never the console's page: a browser that asked
+    // for a script must not be handed HTML.
+    const isFile = url.startsWith('/assets/') || /\.[A-Za-z0-9]{1,8}$/.test(url);
     // Client-side routes of the console fall back to the app; everything else is a 404 problem.
-    if (serveConsole && !isApi && (request.method === 'GET' || request.method === 'HEAD')) {
+    if (serveConsole && !isApi && !isFile && (request.method === 'GET' || request.method === 'HEAD')) {
       return reply.header('Cache-Control', 'no-cache').sendFile('index.html');
     }
     return sendProblem(reply, new AppError('NOT_FOUND', `There is no ${request.method} ${url}. The API is described at /api/docs.`));
@@ -332,7 +338,7 @@ export async function ensureFirstAdmin(app: FastifyInstance): Promise<void> {
     if (config.dataDir !== path.resolve('data')) env.push(`MPOP_DATA_DIR='${config.dataDir}'`);
     app.log.warn(
       `No user exists yet. Create the first admin by starting once with: ${env.join(' ')} ` +
-        "MPOP_ADMIN_USERNAME=admin MPOP_ADMIN_PASSWORD='a-passphrase-of-12+-chars' npm start " +
+        "MPOP_ADMIN_USERNAME=admin MPOP_ADMIN_PASSWORD='<a passphrase of yours, 12+ characters>' npm start " +
         `(or, with the server running or not: ${env.join(' ')} npx mpop admin create-user --username admin --role admin)`,
     );
   }

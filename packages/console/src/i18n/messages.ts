@@ -13,6 +13,8 @@ export const en = {
   signInWithSso: 'Sign in with SSO',
   signInOr: 'or',
   ssoErrorOther: 'Single sign-on did not complete ({code}). Start it again.',
+  noUsersTitle: 'No user exists yet',
+  noUsersHelp: 'Nobody can sign in until the first admin is created. On the server, run:',
   wrongCredentials: 'The user name or password is wrong.',
   appManagement: 'App Management',
   hostApp: 'Host App',
@@ -280,6 +282,8 @@ export const zh: Record<MessageKey, string> = {
   signInWithSso: '使用 SSO 登录',
   signInOr: '或',
   ssoErrorOther: '单点登录未完成（{code}），请重新开始。',
+  noUsersTitle: '尚无任何用户',
+  noUsersHelp: '创建第一个管理员之前，任何人都无法登录。请在服务器上运行：',
   wrongCredentials: '用户名或密码错误。',
   appManagement: '应用管理',
   hostApp: '宿主应用',
@@ -574,6 +578,8 @@ export const problemsEn: Record<ProblemCode, string> = {
   DATABASE_UNAVAILABLE: 'The database is not answering. Try again shortly.',
   NETWORK_ERROR: 'The server could not be reached. Check your connection and try again.',
   BAD_RESPONSE: 'The server answered with something unexpected (perhaps the error page of a proxy). Try again.',
+  UPLOAD_LOST:
+    'The upload was lost: the connection to the server broke before it finished (the server may have restarted). Nothing was saved; upload the package again.',
 };
 
 export const problemsZh: Record<ProblemCode, string> = {
@@ -620,6 +626,7 @@ export const problemsZh: Record<ProblemCode, string> = {
   DATABASE_UNAVAILABLE: '数据库无响应，请稍后再试。',
   NETWORK_ERROR: '无法连接服务器，请检查网络后重试。',
   BAD_RESPONSE: '服务器返回了无法识别的响应（可能是代理的错误页面），请重试。',
+  UPLOAD_LOST: '上传已丢失：完成之前与服务器的连接已断开（服务器可能已重启），未保存任何内容，请重新上传安装包。',
 };
 
 /** What each audit action is called in the Audit Log. An action added to the contract's list needs a label here. */

@@ -87,3 +87,6 @@ export class SecretBox {
     return Buffer.concat([decipher.update(Buffer.from(ct, 'base64url')), decipher.final()]);
   }
 }
+
+/** The associated data that binds a sealed private key to its host app. */
+export const keyAad = (workspaceId: string, appId: string) => `mpop:host-app-private-key:v1:${workspaceId}:${appId}`;

@@ -1,6 +1,6 @@
 import type { Resource } from '@mpop/contracts';
-import { cohort, effectiveBp, FULL, type Ramp, type Step } from '../releases/rollout.js';
 import type { ReleaseState } from '../../db/schema.js';
+import { cohort, effectiveBp, FULL, type Ramp, rampOf } from '../releases/rollout.js';
 import { type HostRef, reaches, scopeOf } from '../releases/scope.js';
 import type { GateReleaseRow } from './gate.repository.js';
 
@@ -198,19 +198,6 @@ export function buildEntries(rows: readonly GateReleaseRow[], host: HostAppIdent
 }
 
 const signed = (r: GateReleaseRow) => r.signature !== null && r.bindingSignature !== null;
-
-/** A release row's ramp, in the units the rollout functions use. */
-export function rampOf(r: { state: Ramp['state']; percentBp: number; steps: string; pausedAt: string | null }): Ramp {
-  return {
-    state: r.state,
-    bp: Number(r.percentBp),
-    steps: parseSteps(r.steps),
-    pausedAt: r.pausedAt === null ? null : Date.parse(r.pausedAt),
-  };
-}
-
-export const parseSteps = (json: string): Step[] =>
-  (JSON.parse(json) as { percent: number; at: string }[]).map((s) => ({ bp: Math.round(s.percent * 100), at: Date.parse(s.at) }));
 
 function served(r: GateReleaseRow, host: HostAppIdentity): Served {
   const resource: Resource = {

@@ -1,9 +1,8 @@
 import fs from 'node:fs';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
-import { SecretBox } from '../../lib/crypto.js';
-import { type MasterKey, MasterKeyError, masterKeyFile, opensCheck, sealCheck, writeMasterKeyFile } from '../../lib/master-key.js';
-import { keyAad } from '../host-apps/host-app.service.js';
+import { keyAad, SecretBox } from '../../lib/crypto.js';
+import { type MasterKey, MasterKeyError, masterKeyFile, opensCheck, sealCheck, writeMasterKeyFile } from './master-key.js';
 import { AuditRepository } from '../audit/audit.repository.js';
 import { META, MetaRepository } from './meta.repository.js';
 import { SealedKeysRepository } from './sealed-keys.repository.js';

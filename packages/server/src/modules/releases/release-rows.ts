@@ -2,7 +2,7 @@ import type { Release } from '@mpop/contracts';
 import type { NewReleaseRow, ReleaseRow } from '../../db/schema.js';
 import { AppError, validationFailed } from '../../lib/app-error.js';
 import type { Principal } from '../auth/auth.service.js';
-import { rampOf } from '../gate/served.js';
+import { rampOf } from './rollout.js';
 import type { VersionSigning } from './release.repository.js';
 import { effectiveBp, effectiveState, FULL, type Step, toBp, toPercent } from './rollout.js';
 import type { Scope } from './scope.js';

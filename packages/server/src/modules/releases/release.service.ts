@@ -7,14 +7,13 @@ import { AppError, notFound, validationFailed } from '../../lib/app-error.js';
 import type { ChangeBus } from '../../lib/change-bus.js';
 import { AuditRepository } from '../audit/audit.repository.js';
 import type { Principal } from '../auth/auth.service.js';
-import { rampOf } from '../gate/served.js';
-import type { PackageSigner } from '../gate/package-signer.js';
 import { HostAppRepository } from '../host-apps/host-app.repository.js';
 import { canonicalVersion } from '../mini-programs/versions.js';
 import { MiniProgramRepository } from '../mini-programs/mini-program.repository.js';
+import type { MissingSignatures } from '../mini-programs/mini-program.service.js';
 import { completeRow, createdBy, normaliseSteps, nothingToRollBackTo, stepsJson, toRelease } from './release-rows.js';
 import { ReleaseRepository } from './release.repository.js';
-import { effectiveBp, effectiveState, FULL, resumeSteps, toBp, toPercent } from './rollout.js';
+import { effectiveBp, effectiveState, FULL, rampOf, resumeSteps, toBp, toPercent } from './rollout.js';
 import {
   liveRollouts,
   previousVersion,
@@ -35,7 +34,8 @@ import {
 export class ReleaseService {
   constructor(
     private readonly db: Kysely<Database>,
-    private readonly signer: PackageSigner,
+    // Only signMissing: the signer's folder reads the releases' scope rules, so this one must not import it.
+    private readonly signer: MissingSignatures,
     private readonly changes: ChangeBus,
     private readonly clock: () => number = Date.now,
   ) {}

@@ -1,5 +1,5 @@
 import type { ReleaseRow, ReleaseState } from '../../db/schema.js';
-import { rampOf } from '../gate/served.js';
+import { rampOf } from './rollout.js';
 import { effectiveState } from './rollout.js';
 
 /**

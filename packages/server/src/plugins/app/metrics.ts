@@ -126,7 +126,10 @@ export default fp<MetricsOptions>(async (app, opts) => {
     request.problemCode = err instanceof AppError ? err.code : err.validation ? 'VALIDATION' : undefined;
   });
   app.addHook('onResponse', (request, reply, done) => {
-    const route = request.routeOptions.url ?? 'unmatched';
+    // The console's files are one route each, named by their content hash: one label for all of them, or every
+    // deploy would add series that never end.
+    const url = request.routeOptions.url;
+    const route = url === undefined ? 'unmatched' : url.startsWith('/assets/') ? '/assets/*' : url;
     const labels = { method: request.method, route, status: String(reply.statusCode) };
     requests.inc(labels);
     duration.observe(labels, reply.elapsedTime / 1000);

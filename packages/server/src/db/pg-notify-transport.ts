@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
-import { pgDriver } from '../db/connect.js';
-import { EXCLUSIVE_RUNNING, serverApplicationName, takeServerShare } from '../db/server-presence.js';
-import { MasterKeyError } from './master-key.js';
+import { pgDriver } from './connect.js';
+import { DatabaseInUseError, EXCLUSIVE_RUNNING, serverApplicationName, takeServerShare } from './server-presence.js';
 import type { FastifyBaseLogger } from 'fastify';
-import { type Change, type ChangeTransport, toChange } from './change-bus.js';
+import { type Change, type ChangeTransport, toChange } from '../lib/change-bus.js';
 
 const CHANNEL = 'mpop_changes';
 const RECONNECT_MS = 1000;
@@ -69,7 +68,7 @@ export class PgNotifyTransport implements ChangeTransport {
     try {
       await client.connect();
       await client.query(`LISTEN ${CHANNEL}`);
-      if (!(await takeServerShare(client))) throw new MasterKeyError(EXCLUSIVE_RUNNING);
+      if (!(await takeServerShare(client))) throw new DatabaseInUseError(EXCLUSIVE_RUNNING);
     } catch (err) {
       await client.end().catch(() => {});
       throw err;

@@ -1,6 +1,6 @@
 import type { Executor } from '../../db/executor.js';
 import { type HostRef, scopeOf } from '../releases/scope.js';
-import { type LineRow, servableVersions } from './served.js';
+import { type LineRow, servableVersions } from '../gate/served.js';
 
 /** What the gate may serve a host app that lacks a signature: a (host app, mini program, version) and its key. */
 export interface SigningWork {
