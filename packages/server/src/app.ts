@@ -39,7 +39,9 @@ import { openPackageStore } from './modules/mini-programs/open-package-store.js'
 import type { PackageStore } from './modules/mini-programs/package-store.js';
 import { SigningPool } from './modules/signing/signing-pool.js';
 import { PgNotifyTransport } from './db/pg-notify-transport.js';
-import { discardingOutbox, type Outbox } from './modules/webhooks/outbox.js';
+import { DatabaseOutbox, type Outbox } from './modules/webhooks/outbox.js';
+import { DEFAULT_DISPATCHER, type DispatcherOptions, WebhookDispatcher } from './modules/webhooks/dispatcher.js';
+import { WebhookService } from './modules/webhooks/webhook.service.js';
 import authPlugin from './plugins/app/auth.js';
 import finiteNumbers from './plugins/app/finite-numbers.js';
 import gracefulClose from './plugins/app/graceful-close.js';
@@ -60,6 +62,7 @@ import miniProgramRoutes from './routes/admin/mini-programs.js';
 import adoptionRoutes from './routes/admin/adoption.js';
 import releaseRoutes from './routes/admin/releases.js';
 import signingJobRoutes from './routes/admin/signing-jobs.js';
+import webhookRoutes from './routes/admin/webhooks.js';
 import clientRoutes from './routes/client/resources.js';
 import { GateFastPath } from './routes/client/resources-fast-path.js';
 
@@ -79,6 +82,9 @@ export interface Services {
   changes: ChangeBus;
   /** Events recorded for webhooks, in the transaction of the change that caused them. */
   outbox: Outbox;
+  webhooks: WebhookService;
+  /** Delivers the recorded events to the webhooks, in the background. */
+  webhookDispatcher: WebhookDispatcher;
 }
 
 /** A live mPaaS backend when configured, else the offline directory file, else a directory that explains what to set. */
@@ -120,6 +126,8 @@ export interface BuildOptions {
   startupTasks?: boolean;
   /** The clock of release ramps (epoch milliseconds); tests move it to check scheduled steps. */
   clock?: () => number;
+  /** Webhook delivery timing (tests make retries fast); by default the Standard Webhooks schedule, 10 s per attempt. */
+  webhooks?: Partial<Pick<DispatcherOptions, 'retryDelaysMs' | 'timeoutMs' | 'pollMs'>>;
 }
 
 /**
@@ -197,6 +205,14 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const signer = new PackageSigner(handle.db, box, signingPool, packageStore, changes, app.log);
   const hostApps = new HostAppService(handle.db, box, changes, (hostAppId) => signer.signMissing({ hostAppId }, 'key uploaded'));
   const auth = new AuthService(handle.db, config.sessionTtlMs);
+  const outbox = new DatabaseOutbox(options.clock);
+  const webhookDispatcher = new WebhookDispatcher(handle.db, box, app.log, {
+    ...DEFAULT_DISPATCHER,
+    ...options.webhooks,
+    clock: options.clock ?? Date.now,
+    allowPrivate: config.webhookAllowPrivate,
+  });
+  outbox.onRecord = () => webhookDispatcher.wake();
   const services: Services = {
     auth,
     oidc: config.oidc && new OidcService(handle.db, box, auth, config.oidc, config.publicUrl),
@@ -205,12 +221,14 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     hostApps,
     mpaasSync: new MpaasSyncService(handle.db, directory, hostApps),
     miniPrograms: new MiniProgramService(handle.db, packageStore, signer, changes),
-    releases: new ReleaseService(handle.db, signer, changes, options.clock),
+    releases: new ReleaseService(handle.db, signer, changes, options.clock, outbox),
     signer,
     events: new EventsService(handle.db, changes, app.log, { retentionDays: config.eventsRetentionDays }),
     gate: new GateService(handle.db, changes, config.packageBaseUrl, options.clock),
     changes,
-    outbox: discardingOutbox,
+    outbox,
+    webhooks: new WebhookService(handle.db, box, config.webhookAllowPrivate),
+    webhookDispatcher,
   };
   const gateFastPath = new GateFastPath(services.gate, app.log, app.getDefaultJsonParser('error', 'error'), requestId);
   if (fastifyHandler) fastPath = gateFastPath.handler(fastifyHandler);
@@ -224,6 +242,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     done();
   });
   app.addHook('onClose', async () => {
+    await webhookDispatcher.stop(); // attempts in flight are given back to the queue
     await services.events.stop(); // writes the buffered events first
     await changes.close();
     await signingPool.close();
@@ -281,6 +300,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       await api.register(adoptionRoutes);
       await api.register(releaseRoutes);
       await api.register(signingJobRoutes);
+      await api.register(webhookRoutes);
     },
     { prefix: '/api/v1' },
   );
@@ -315,6 +335,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     await services.changes.start();
     await app.ready();
     services.events.start();
+    webhookDispatcher.start();
   } catch (err) {
     await app.close().catch(() => {}); // closes the database too (onClose)
     throw err;

@@ -64,6 +64,7 @@ export const EnvSchema = Type.Object({
   MPOP_METRICS: oneOf(['on', 'off'], 'on or off'),
   MPOP_METRICS_TOKEN: v('^\\S{16,}$', 'a bearer token of at least 16 characters'),
   MPOP_EVENTS_RETENTION_DAYS: v(WHOLE, 'days from 1 to 3650'),
+  MPOP_WEBHOOK_ALLOW_PRIVATE: oneOf(['0', '1'], '1 (also send webhooks to loopback and private addresses) or 0 (public addresses only)'),
 });
 export type Env = Static<typeof EnvSchema>;
 
@@ -120,6 +121,8 @@ export interface Config {
   metrics: { enabled: boolean; token?: string };
   /** How long adoption data (latest version per device, daily event counters) is kept. */
   eventsRetentionDays: number;
+  /** Whether webhooks may target loopback, private and link-local addresses (a trusted network, tests). */
+  webhookAllowPrivate: boolean;
 }
 
 export class ConfigError extends Error {
@@ -354,5 +357,6 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
     localSignIn,
     metrics,
     eventsRetentionDays: int(env, 'MPOP_EVENTS_RETENTION_DAYS', 30, 1, 3650),
+    webhookAllowPrivate: env.MPOP_WEBHOOK_ALLOW_PRIVATE === '1',
   };
 }

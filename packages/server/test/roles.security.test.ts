@@ -44,6 +44,10 @@ const ROUTES: [string, string, Role][] = [
   ['GET', '/api/v1/host-apps/ws/ABCDEF0123456/mini-programs', 'viewer'],
   ['PUT', '/api/v1/host-apps/ws/ABCDEF0123456/mini-programs/1234567890123456', 'operator'],
   ['DELETE', '/api/v1/host-apps/ws/ABCDEF0123456/mini-programs/1234567890123456', 'operator'],
+  ['GET', '/api/v1/webhooks', 'admin'],
+  ['POST', '/api/v1/webhooks', 'admin'],
+  ['DELETE', '/api/v1/webhooks/none', 'admin'],
+  ['GET', '/api/v1/webhooks/none/deliveries', 'admin'],
 ];
 
 /** Routes anyone may call: what the sign-in page needs before anyone is signed in. */

@@ -9,6 +9,7 @@ import { AuditRepository } from '../audit/audit.repository.js';
 import type { Principal } from '../auth/auth.service.js';
 import { HostAppRepository } from '../host-apps/host-app.repository.js';
 import { canonicalVersion } from '../mini-programs/versions.js';
+import { discardingOutbox, type Outbox } from '../webhooks/outbox.js';
 import { MiniProgramRepository } from '../mini-programs/mini-program.repository.js';
 import type { MissingSignatures } from '../mini-programs/mini-program.service.js';
 import { completeRow, createdBy, normaliseSteps, nothingToRollBackTo, stepsJson, toRelease } from './release-rows.js';
@@ -38,6 +39,8 @@ export class ReleaseService {
     private readonly signer: MissingSignatures,
     private readonly changes: ChangeBus,
     private readonly clock: () => number = Date.now,
+    /** Where the release.* webhook events are recorded, in the transaction of the change. */
+    private readonly outbox: Outbox = discardingOutbox,
   ) {}
 
   async list(id: string): Promise<Release[]> {
@@ -105,6 +108,9 @@ export class ReleaseService {
           mandatory: Boolean(body.mandatory),
         },
       });
+      const event = { releaseId, miniProgramId: id, version, percent: toPercent(Math.min(bp, FULL)), state, actor: actor.actor };
+      await this.outbox.record(trx, 'release.created', event);
+      if (state === 'complete') await this.outbox.record(trx, 'release.completed', event);
     });
     return this.afterChange(id, releaseId, `release ${id} ${version}`);
   }
@@ -166,6 +172,9 @@ export class ReleaseService {
         target: `mini-program:${id}`,
         details: { releaseId, version: r.version, fromPercent: toPercent(from), percent: toPercent(bp), state: next },
       });
+      const event = { releaseId, miniProgramId: id, version: r.version, percent: toPercent(bp), state: next, actor: actor.actor };
+      if (next === 'paused' && state !== 'paused') await this.outbox.record(trx, 'release.paused', event);
+      if (next === 'complete') await this.outbox.record(trx, 'release.completed', event);
     });
     return this.afterChange(id, releaseId, `rollout ${id}`);
   }
@@ -204,20 +213,23 @@ export class ReleaseService {
         );
       }
       await repo.setCurrent(id, releaseIds.at(-1)!, targets.at(-1)!.version, at);
+      const rolledBack = {
+        releaseId: releaseIds[0],
+        version: targets[0].version,
+        rolledBackReleaseId: current.releaseId,
+        fromVersion: current.version,
+        // Host apps going back to different versions: one release each.
+        ...(targets.length > 1
+          ? { targets: targets.map((t, i) => ({ releaseId: releaseIds[i], version: t.version, hostApps: t.scope })) }
+          : {}),
+      };
       await new AuditRepository(trx).record({
         actor: actor.actor,
         action: 'mini-program.rolled-back',
         target: `mini-program:${id}`,
-        details: {
-          releaseId: releaseIds[0],
-          version: targets[0].version,
-          rolledBackReleaseId: current.releaseId,
-          fromVersion: current.version,
-          ...(targets.length > 1
-            ? { targets: targets.map((t, i) => ({ releaseId: releaseIds[i], version: t.version, hostApps: t.scope })) }
-            : {}),
-        },
+        details: rolledBack,
       });
+      await this.outbox.record(trx, 'release.rolled-back', { ...rolledBack, miniProgramId: id, actor: actor.actor });
     });
     return this.afterChange(id, releaseIds[0], `roll back ${id} to ${targets.map((t) => t.version).join(', ')}`);
   }
@@ -258,6 +270,7 @@ export class ReleaseService {
         target: `mini-program:${id}`,
         details: { releaseId, version: current.version },
       });
+      await this.outbox.record(trx, 'release.taken-down', { releaseId, miniProgramId: id, version: current.version, actor: actor.actor });
     });
     await this.changes.publish({ kind: 'all-gate-views' });
     return this.get(id, releaseId);

@@ -107,6 +107,14 @@ export default fp<MetricsOptions>(async (app, opts) => {
     registers: [register],
   });
 
+  const webhookDeliveries = new Counter({
+    name: 'mpop_webhook_deliveries_total',
+    help: 'Webhook delivery attempts by outcome: delivered (2xx), retrying (failed, tried again later), failed (the last attempt failed)',
+    labelNames: ['outcome'],
+    registers: [register],
+  });
+  for (const outcome of ['delivered', 'retrying', 'failed']) webhookDeliveries.inc({ outcome }, 0);
+  app.services.webhookDispatcher.onOutcome = (outcome) => webhookDeliveries.inc({ outcome });
   app.services.gate.onCacheLookup = (hit) => cacheLookups.inc({ result: hit ? 'hit' : 'miss' });
   signer.observer = { signed: () => signatures.inc(), failed: () => signingFailures.inc() };
 
