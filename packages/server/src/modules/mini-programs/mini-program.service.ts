@@ -1,6 +1,6 @@
-import type { Kysely } from 'kysely';
-import type { AuthorizedMiniProgram, MiniProgram, Package, SigningJob } from '@mpop/contracts';
-import type { Database } from '../../db/schema.js';
+import type { Kysely, Selectable } from 'kysely';
+import { type AuthorizedMiniProgram, type MiniProgram, NAME_MAX, type Package, type SigningJob } from '@mpop/contracts';
+import type { Database, MiniProgramPackagesTable } from '../../db/schema.js';
 import { isUniqueViolation } from '../../db/connect.js';
 import { AppError, notFound, validationFailed } from '../../lib/app-error.js';
 import type { ChangeBus } from '../../lib/change-bus.js';
@@ -33,7 +33,7 @@ export interface MissingSignatures {
   signMissing(scope: { hostAppId?: number; miniProgramId?: string }, reason: string): Promise<SigningJob>;
 }
 
-type PackageRow = NonNullable<Awaited<ReturnType<MiniProgramRepository['findPackage']>>>;
+type PackageRow = Selectable<MiniProgramPackagesTable>;
 
 export class MiniProgramService {
   constructor(
@@ -50,7 +50,7 @@ export class MiniProgramService {
   }
 
   async create(input: { name: string; miniProgramId?: string }, actor: Principal): Promise<MiniProgram> {
-    const name = cleanName(input.name, { field: 'name', label: 'The mini program name', max: 64 });
+    const name = cleanName(input.name, { field: 'name', label: 'The mini program name', max: NAME_MAX });
     if (input.miniProgramId && isReservedMiniProgramId(input.miniProgramId)) {
       throw validationFailed('miniProgramId', 'IDs starting with 666 or 20000 are reserved; choose another or leave it out.');
     }
