@@ -56,6 +56,7 @@ export const AuditActions = [
   'installation.restored',
   'webhook.created',
   'webhook.deleted',
+  'installation.backed-up',
 ] as const;
 export type AuditAction = (typeof AuditActions)[number];
 

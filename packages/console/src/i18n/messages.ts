@@ -723,6 +723,7 @@ export const auditActionsEn: Record<AuditAction, string> = {
   'installation.restored': 'Installation restored from a backup',
   'webhook.created': 'Webhook added',
   'webhook.deleted': 'Webhook deleted',
+  'installation.backed-up': 'Backup made (mpop admin backup)',
 };
 
 export const auditActionsZh: Record<AuditAction, string> = {
@@ -755,4 +756,5 @@ export const auditActionsZh: Record<AuditAction, string> = {
   'installation.restored': '从备份恢复',
   'webhook.created': '添加 Webhook',
   'webhook.deleted': '删除 Webhook',
+  'installation.backed-up': '已创建备份（mpop admin backup）',
 };

@@ -14,7 +14,7 @@ import { useFeedback } from '../../components/feedback';
 import { FormModal } from '../../components/FormModal';
 import { useFormat } from '../../i18n/format';
 import { useI18n } from '../../i18n/i18n';
-import { parseDeviceIds, releaseApi, servedVersion } from './release-api';
+import { parseDeviceIds, releaseApi, servedVersion, supersededBy } from './release-api';
 import { useReleaseText } from './release-messages';
 
 interface Values {
@@ -120,8 +120,8 @@ export function ReleaseDialog({
       ...(v.mandatory ? { mandatory: true } : {}),
       ...(v.note?.trim() ? { note: v.note.trim() } : {}),
     };
-    const previous = servedVersion(history);
-    const rolling = history[0] && (history[0].state === 'rolling-out' || history[0].state === 'paused') ? history[0] : undefined;
+    const previous = servedVersion(history, hostApps ?? null);
+    const superseded = supersededBy(history, hostApps ?? null);
     const who = hostApps ? v.hostApps.map((k) => labels.current.get(k) ?? k).join(', ') : r('everyHostApp');
     const lines = [
       gray && v.percent < 100
@@ -130,9 +130,9 @@ export function ReleaseDialog({
       ...steps.map((s) => r('summaryStep', { at: fmt(s.at), percent: s.percent })),
       ...(gray && devices.length ? [r('summaryWhitelist', { count: format.number(devices.length) })] : []),
       ...(gray && v.percent < 100 ? [previous ? r('summaryOthers', { previous }) : r('summaryOthersNothing')] : []),
-      ...(hostApps ? [previous ? r('summaryOutside', { previous }) : r('summaryOutsideNothing')] : []),
+      ...(hostApps ? [r('summaryOutside')] : []),
       ...(v.mandatory ? [r('summaryMandatory')] : []),
-      ...(rolling ? [r('summarySupersede', { version: rolling.version })] : []),
+      ...superseded.map((s) => r('summarySupersede', { version: s.version })),
     ];
     modal.confirm({
       title: r('confirmRelease', { version }),

@@ -249,6 +249,17 @@ export function ReleasesModal({ program, onClose }: { program?: MiniProgram; onC
           { title: r('note'), dataIndex: 'note', ellipsis: true, render: (n: string | null) => n ?? '' },
           { title: r('createdBy'), dataIndex: 'createdBy' },
           { title: t('createdAt'), dataIndex: 'createdAt', width: 190, render: (v: string) => fmt(v) },
+          {
+            // An earlier rollout still going for host apps that newer releases do not reach can still be raised.
+            title: t('operation'),
+            key: 'operation',
+            render: (_, rel) =>
+              rel !== current && (rel.state === 'rolling-out' || rel.state === 'paused') ? (
+                <Button size="small" type="link" onClick={() => setRaising(rel)}>
+                  {r('raise')}
+                </Button>
+              ) : null,
+          },
         ]}
       />
       <RaiseDialog

@@ -121,13 +121,13 @@ export class GateService {
     const wanted = Object.keys(req.miniPrograms);
     const ids = wanted.length > 0 ? wanted : [...view.programs.keys()];
     const now = this.clock();
+    const fits = (s: Served) =>
+      (!s.platform || s.platform === req.platform) && inRange(req.clientVersion, s.clientVersionMin, s.clientVersionMax);
     const out: Served[] = [];
     for (const id of ids) {
       const entry = view.programs.get(id);
-      const c = entry && choose(entry, req.deviceId, now);
-      if (!c || (c.platform && c.platform !== req.platform) || !inRange(req.clientVersion, c.clientVersionMin, c.clientVersionMax))
-        continue;
-      out.push(c);
+      const c = entry && choose(entry, req.deviceId, now, fits);
+      if (c) out.push(c);
     }
     return out;
   }
@@ -163,8 +163,9 @@ export class GateService {
     });
     for (const entry of programs.values()) {
       if (entry.next && entry.rollout && entry.rollout.devices > 0) entry.rollout.whitelist = await this.whitelist(entry.rollout.releaseId);
+      if (entry.elsewhere) entry.elsewhere.whitelist = await this.whitelist(entry.elsewhere.releaseId);
     }
-    return { state: 'ready', programs, steady: [...programs.values()].every((e) => !e.rollout) };
+    return { state: 'ready', programs, steady: [...programs.values()].every((e) => !e.rollout && !e.elsewhere) };
   }
 
   /** A release's whitelist, loaded once and shared by every host app's view (it never changes). */

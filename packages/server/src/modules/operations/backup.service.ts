@@ -1,10 +1,12 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { Config } from '../../config.js';
 import { connectDatabase, type Dialect } from '../../db/connect.js';
 import { SecretBox } from '../../lib/crypto.js';
 import { MasterKeyError, opensCheck, opensPrivateKey, resolveMasterKey } from './master-key.js';
 import { nowIso } from '../../lib/time.js';
+import { AuditRepository } from '../audit/audit.repository.js';
 import { BACKUP_FORMAT, BACKUP_VERSION, type BackupHeader, BackupWriter, encodeValue } from './backup-file.js';
 import { type AnyDatabase, BackupRepository, type TableInfo } from './backup.repository.js';
 import { META, MetaRepository } from './meta.repository.js';
@@ -139,9 +141,22 @@ async function writeBackup(
     return { migrations, tables: counts, packages };
   });
   const sha256 = await writer.finish({ tables, packages });
+  const bytes = fs.statSync(target).size;
+  try {
+    // After the snapshot (so not in it): who made a copy of every sealed key, and which file; nothing secret.
+    await new AuditRepository(handle.db).record({
+      actor: adminActor(),
+      action: 'installation.backed-up',
+      target: `backup:${path.basename(target)}`,
+      details: { sha256, bytes, packages: packages.length },
+    });
+  } catch (err) {
+    fs.rmSync(target, { force: true }); // a backup nobody can see in the audit log is not left behind
+    throw err;
+  }
   return {
     file: target,
-    bytes: fs.statSync(target).size,
+    bytes,
     sha256,
     createdAt,
     dialect: handle.dialect,
@@ -149,6 +164,15 @@ async function writeBackup(
     tables,
     packages: packages.length,
   };
+}
+
+/** The audit log's actor for a command run on the data itself: `mpop admin`, with the operating system's user when known. */
+function adminActor(): string {
+  try {
+    return `mpop admin (${os.userInfo().username})`.slice(0, 128);
+  } catch {
+    return 'mpop admin';
+  }
 }
 
 async function writeTable(writer: BackupWriter, repo: BackupRepository, table: TableInfo): Promise<number> {
