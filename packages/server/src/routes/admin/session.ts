@@ -55,7 +55,7 @@ const session: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const p = principalOf(request);
-      return { user: { username: p.username, role: p.role } };
+      return { user: { username: p.username, role: p.role, memberships: p.memberships } };
     },
   );
 
