@@ -17,7 +17,8 @@ describe.each(dialects)('automatic checks of a package, on %s', (dialect) => {
   });
   afterAll(() => t.destroy());
 
-  const miniProgram = async () => (await admin.post('/api/v1/mini-programs', { name: `Checks ${Math.random()}` })).json().miniProgramId as string;
+  const miniProgram = async () =>
+    (await admin.post('/api/v1/mini-programs', { name: `Checks ${Math.random()}` })).json().miniProgramId as string;
   const checks = (res: { json: () => { review: { checks: Check[] } } }) =>
     Object.fromEntries(res.json().review.checks.map((c) => [c.name, c]));
   const versions = async (id: string) => (await admin.get(`/api/v1/mini-programs/${id}/packages`)).json().items;
@@ -41,7 +42,8 @@ describe.each(dialects)('automatic checks of a package, on %s', (dialect) => {
     const res = await upload(admin, id, '1.0.0.0', await makeZip({ 'app.json': appJsonText(), 'index.html': '<p>' }));
     expect(res.statusCode).toBe(201);
     const c = checks(res);
-    for (const name of ['size', 'entries', 'compression', 'paths', 'app-json', 'permissions', 'domains']) expect(c[name].outcome, name).toBe('pass');
+    for (const name of ['size', 'entries', 'compression', 'paths', 'app-json', 'permissions', 'domains'])
+      expect(c[name].outcome, name).toBe('pass');
     expect(c.entries.detail).toBe('2 files.');
     expect((await versions(id))[0].review.checks).toEqual(res.json().review.checks);
   });
@@ -52,7 +54,9 @@ describe.each(dialects)('automatic checks of a package, on %s', (dialect) => {
       admin,
       id,
       '1.0.0.0',
-      await makeZip({ 'app.json': appJsonText({ permissions: ['location', 'clipboard'], domains: ['https://API.example.com', 'cdn.example.com'] }) }),
+      await makeZip({
+        'app.json': appJsonText({ permissions: ['location', 'clipboard'], domains: ['https://API.example.com', 'cdn.example.com'] }),
+      }),
     );
     expect(checks(ok).permissions).toMatchObject({ outcome: 'warn', detail: expect.stringMatching(/location reach personal data/) });
     expect(checks(ok).domains).toMatchObject({ outcome: 'pass', detail: 'app.json declares api.example.com, cdn.example.com.' });
@@ -64,7 +68,10 @@ describe.each(dialects)('automatic checks of a package, on %s', (dialect) => {
       await makeZip({ 'app.json': appJsonText({ permissions: ['camera', 'telepathy'], domains: ['http://api.example.com', '10.0.0.1'] }) }),
     );
     expect(checks(bad).permissions).toMatchObject({ outcome: 'fail', detail: expect.stringMatching(/unknown permissions: telepathy/) });
-    expect(checks(bad).domains).toMatchObject({ outcome: 'fail', detail: expect.stringMatching(/"http:\/\/api.example.com" is plain HTTP/) });
+    expect(checks(bad).domains).toMatchObject({
+      outcome: 'fail',
+      detail: expect.stringMatching(/"http:\/\/api.example.com" is plain HTTP/),
+    });
     expect(checks(bad).domains.detail).toMatch(/"10.0.0.1" is not a host name/);
 
     const wrongShape = await upload(admin, id, '1.0.0.2', await makeZip({ 'app.json': appJsonText({ permissions: 'camera' }) }));
@@ -84,7 +91,12 @@ describe.each(dialects)('automatic checks of a package, on %s', (dialect) => {
       admin,
       id,
       '1.0.0.0',
-      await makeZip({ 'app.json': appJsonText({ permissions: ['camera'] }), 'index.html': '<p>one', 'old.js': 'gone soon', 'same.js': 'kept' }),
+      await makeZip({
+        'app.json': appJsonText({ permissions: ['camera'] }),
+        'index.html': '<p>one',
+        'old.js': 'gone soon',
+        'same.js': 'kept',
+      }),
     );
     expect(first.json().review.changes).toEqual({
       fromVersion: null,
