@@ -56,7 +56,7 @@ describe.runIf(browserAvailable)('the operators’ console by role, in Chromium'
     await signIn(page);
     await expect
       .poll(() => menu(page).allTextContents())
-      .toEqual(['Host App', 'Mini Programs', 'Users', 'API Tokens', 'Audit Log', 'Signing Jobs']);
+      .toEqual(['Host App', 'Mini Programs', 'Users', 'API Tokens', 'Audit Log', 'Signing Jobs', 'Webhooks']);
     await visible(page.getByRole('button', { name: 'Add App' }).first());
     await page
       .getByRole('row', { name: /Retail Super App/ })

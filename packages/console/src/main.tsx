@@ -19,6 +19,7 @@ const UsersPage = named(() => import('./pages/users/UsersPage'), 'UsersPage');
 const TokensPage = named(() => import('./pages/tokens/TokensPage'), 'TokensPage');
 const AuditLogPage = named(() => import('./pages/audit/AuditLogPage'), 'AuditLogPage');
 const SigningJobsPage = named(() => import('./pages/signing-jobs/SigningJobsPage'), 'SigningJobsPage');
+const WebhooksPage = named(() => import('./pages/webhooks/WebhooksPage'), 'WebhooksPage');
 const NotFoundPage = named(() => import('./layout/NotFoundPage'), 'NotFoundPage');
 // Lazy: the chart library it uses stays out of the initial bundle.
 const AdoptionPage = lazy(() => import('./pages/adoption/AdoptionPage'));
@@ -41,6 +42,7 @@ function Root() {
                 <Route path="/tokens" element={<TokensPage />} />
                 <Route path="/audit-log" element={<AuditLogPage />} />
                 <Route path="/signing-jobs" element={<SigningJobsPage />} />
+                <Route path="/webhooks" element={<WebhooksPage />} />
                 <Route path="*" element={<NotFoundPage />} />
               </Route>
             </Routes>

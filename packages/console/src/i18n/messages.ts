@@ -13,6 +13,8 @@ export const en = {
   signInWithSso: 'Sign in with SSO',
   signInOr: 'or',
   ssoErrorOther: 'Single sign-on did not complete ({code}). Start it again.',
+  noUsersTitle: 'No user exists yet',
+  noUsersHelp: 'Nobody can sign in until the first admin is created. On the server, run:',
   wrongCredentials: 'The user name or password is wrong.',
   appManagement: 'App Management',
   hostApp: 'Host App',
@@ -266,6 +268,34 @@ export const en = {
     'Host apps with this APPID are refused by the platform (HOST_APP_DISABLED) until you enable the app again. Its development configuration and authorisations are kept.',
   disabledDone: 'The app "{name}" is disabled.',
   enabledDone: 'The app "{name}" is enabled again.',
+  webhooks: 'Webhooks',
+  addWebhook: 'Add Webhook',
+  webhooksEmpty: 'No webhooks yet. Add one to have release, association and review events POSTed to your service.',
+  webhookUrl: 'URL',
+  webhookUrlHelp: 'An http(s) URL of a public address; deliveries are POSTs signed as the Standard Webhooks specification says.',
+  webhookUrlRequired: 'Enter an http(s) URL of at most 2048 characters.',
+  webhookEvents: 'Events',
+  webhookEventsRequired: 'Choose at least one event.',
+  webhookDescription: 'Description',
+  webhookDescriptionTooLong: 'At most 200 characters.',
+  webhookAdded: 'Webhook Added',
+  webhookSecret: 'Signing secret',
+  webhookSecretShownOnce:
+    'This is the only time the signing secret is shown. Store it with the receiving service, which verifies each delivery with it; it cannot be shown again.',
+  copySecret: 'Copy Secret',
+  webhookDeliveries: 'Deliveries',
+  webhookDeliveriesOf: 'Deliveries to {url}',
+  webhookDeliveriesEmpty: 'No deliveries yet: none of its events has happened since it was added.',
+  webhookEvent: 'Event',
+  webhookAttempts: 'Attempts',
+  webhookLastAnswer: 'Last answer',
+  webhookNextAttempt: 'Next attempt',
+  delivery_pending: 'Pending',
+  delivery_delivered: 'Delivered',
+  delivery_failed: 'Failed',
+  deleteWebhookTitle: 'Delete the webhook to {url}?',
+  deleteWebhookContent: 'Its deliveries are deleted too; those still pending are not sent.',
+  webhookDeleted: 'The webhook is deleted.',
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -281,6 +311,8 @@ export const zh: Record<MessageKey, string> = {
   signInWithSso: '使用 SSO 登录',
   signInOr: '或',
   ssoErrorOther: '单点登录未完成（{code}），请重新开始。',
+  noUsersTitle: '尚无任何用户',
+  noUsersHelp: '创建第一个管理员之前，任何人都无法登录。请在服务器上运行：',
   wrongCredentials: '用户名或密码错误。',
   appManagement: '应用管理',
   hostApp: '宿主应用',
@@ -526,6 +558,33 @@ export const zh: Record<MessageKey, string> = {
   disableContent: '停用后，使用此 APPID 的宿主应用将被平台拒绝（HOST_APP_DISABLED），直到重新启用。开发配置和小程序授权会保留。',
   disabledDone: '应用“{name}”已停用。',
   enabledDone: '应用“{name}”已重新启用。',
+  webhooks: 'Webhook',
+  addWebhook: '添加 Webhook',
+  webhooksEmpty: '暂无 Webhook。添加后，发布、关联和审核事件会以 POST 请求发送到你的服务。',
+  webhookUrl: '地址',
+  webhookUrlHelp: '公网地址的 http(s) URL；每次投递都是按 Standard Webhooks 规范签名的 POST 请求。',
+  webhookUrlRequired: '请输入不超过 2048 个字符的 http(s) 地址。',
+  webhookEvents: '事件',
+  webhookEventsRequired: '请至少选择一个事件。',
+  webhookDescription: '说明',
+  webhookDescriptionTooLong: '最多 200 个字符。',
+  webhookAdded: '已添加 Webhook',
+  webhookSecret: '签名密钥',
+  webhookSecretShownOnce: '签名密钥仅显示这一次，请保存到接收服务中，用于校验每次投递；之后无法再次查看。',
+  copySecret: '复制密钥',
+  webhookDeliveries: '投递记录',
+  webhookDeliveriesOf: '发往 {url} 的投递记录',
+  webhookDeliveriesEmpty: '暂无投递：添加以来尚未发生其订阅的事件。',
+  webhookEvent: '事件',
+  webhookAttempts: '尝试次数',
+  webhookLastAnswer: '最近响应',
+  webhookNextAttempt: '下次尝试',
+  delivery_pending: '待投递',
+  delivery_delivered: '已投递',
+  delivery_failed: '失败',
+  deleteWebhookTitle: '确定删除发往 {url} 的 Webhook？',
+  deleteWebhookContent: '其投递记录也会删除，尚未投递的不再发送。',
+  webhookDeleted: 'Webhook 已删除。',
 };
 
 /**
@@ -542,6 +601,7 @@ export const problemsEn: Record<ProblemCode, string> = {
   KEY_TOO_WEAK: 'The RSA key must be 2048 bits or longer.',
   INVALID_VIRTUAL_DOMAIN: 'Enter a host name only, like example.com.',
   INVALID_PACKAGE: 'The package is not a valid mini program zip.',
+  WEBHOOK_URL_NOT_ALLOWED: 'This webhook URL is not allowed: it must be http(s) and point to a public address.',
   WRONG_CURRENT_PASSWORD: 'The current password is wrong.',
   SSO_FAILED: 'Single sign-on did not complete. Start it again; if it keeps failing, tell the operator.',
   UNAUTHENTICATED: 'Your session has ended. Sign in again.',
@@ -584,6 +644,8 @@ export const problemsEn: Record<ProblemCode, string> = {
   INVALID_TRANSITION: 'This cannot be done in the current state; reload to see the latest.',
   NETWORK_ERROR: 'The server could not be reached. Check your connection and try again.',
   BAD_RESPONSE: 'The server answered with something unexpected (perhaps the error page of a proxy). Try again.',
+  UPLOAD_LOST:
+    'The upload was lost: the connection to the server broke before it finished (the server may have restarted). Nothing was saved; upload the package again.',
 };
 
 export const problemsZh: Record<ProblemCode, string> = {
@@ -596,6 +658,7 @@ export const problemsZh: Record<ProblemCode, string> = {
   KEY_TOO_WEAK: 'RSA 密钥长度须为 2048 位或以上。',
   INVALID_VIRTUAL_DOMAIN: '请只输入主机名，例如 example.com。',
   INVALID_PACKAGE: '该小程序包不是有效的 zip 包。',
+  WEBHOOK_URL_NOT_ALLOWED: '不允许使用该 Webhook 地址：必须是 http(s) 地址，且指向公网地址。',
   WRONG_CURRENT_PASSWORD: '当前密码不正确。',
   SSO_FAILED: '单点登录未完成，请重新开始；如仍失败，请联系运维人员。',
   UNAUTHENTICATED: '会话已结束，请重新登录。',
@@ -638,6 +701,7 @@ export const problemsZh: Record<ProblemCode, string> = {
   INVALID_TRANSITION: '当前状态下无法执行此操作；请刷新查看最新状态。',
   NETWORK_ERROR: '无法连接服务器，请检查网络后重试。',
   BAD_RESPONSE: '服务器返回了无法识别的响应（可能是代理的错误页面），请重试。',
+  UPLOAD_LOST: '上传已丢失：完成之前与服务器的连接已断开（服务器可能已重启），未保存任何内容，请重新上传安装包。',
 };
 
 /** What each audit action is called in the Audit Log. An action added to the contract's list needs a label here. */
@@ -681,6 +745,8 @@ export const auditActionsEn: Record<AuditAction, string> = {
   'signing.retried': 'Signing retried',
   'master-key.rotated': 'Master key rotated',
   'installation.restored': 'Installation restored from a backup',
+  'webhook.created': 'Webhook added',
+  'webhook.deleted': 'Webhook deleted',
 };
 
 export const auditActionsZh: Record<AuditAction, string> = {
@@ -723,4 +789,6 @@ export const auditActionsZh: Record<AuditAction, string> = {
   'signing.retried': '重试签名',
   'master-key.rotated': '轮换主密钥',
   'installation.restored': '从备份恢复',
+  'webhook.created': '添加 Webhook',
+  'webhook.deleted': '删除 Webhook',
 };

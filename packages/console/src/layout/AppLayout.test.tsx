@@ -23,10 +23,10 @@ describe('AppLayout', () => {
   it('shows an admin every page', async () => {
     frame('admin');
     await screen.findByText('the page');
-    expect(menuItems()).toEqual(['Host App', 'Mini Programs', 'Users', 'API Tokens', 'Audit Log', 'Signing Jobs']);
+    expect(menuItems()).toEqual(['Host App', 'Mini Programs', 'Users', 'API Tokens', 'Audit Log', 'Signing Jobs', 'Webhooks']);
   });
 
-  it('shows an operator and a viewer no Users', async () => {
+  it('shows an operator and a viewer no Users and no Webhooks', async () => {
     for (const role of ['operator', 'viewer'] as const) {
       const { unmount } = frame(role);
       await screen.findByText('the page');

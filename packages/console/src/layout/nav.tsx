@@ -2,6 +2,7 @@ import type { ReactNode } from 'react';
 import type { Role } from '@mpop/contracts';
 import {
   AppstoreOutlined,
+  ApiOutlined,
   AuditOutlined,
   CloudUploadOutlined,
   KeyOutlined,
@@ -27,4 +28,5 @@ export const NAV: NavEntry[] = [
   { path: '/tokens', label: 'apiTokens', icon: <KeyOutlined />, role: 'viewer', group: 'administration' },
   { path: '/audit-log', label: 'auditLog', icon: <AuditOutlined />, role: 'viewer', group: 'administration' },
   { path: '/signing-jobs', label: 'signingJobs', icon: <SafetyCertificateOutlined />, role: 'viewer', group: 'administration' },
+  { path: '/webhooks', label: 'webhooks', icon: <ApiOutlined />, role: 'admin', group: 'administration' },
 ];
