@@ -72,6 +72,10 @@ const ROUTES: [string, string, PlatformRole | 'public', MemberAccess][] = [
   ['GET', '/api/v1/organisations/{orgId}/members', 'viewer', 'developer'],
   ['PUT', '/api/v1/organisations/{orgId}/members/{username}', 'admin', 'owner'],
   ['DELETE', '/api/v1/organisations/{orgId}/members/{username}', 'admin', 'owner'],
+  ['GET', '/api/v1/webhooks', 'admin', 'none'],
+  ['POST', '/api/v1/webhooks', 'admin', 'none'],
+  ['DELETE', '/api/v1/webhooks/{id}', 'admin', 'none'],
+  ['GET', '/api/v1/webhooks/{id}/deliveries', 'admin', 'none'],
   ['DELETE', '/api/v1/host-apps/{workspaceId}/{appId}', 'operator', 'none'],
 ];
 
