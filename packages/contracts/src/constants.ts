@@ -31,6 +31,11 @@ export type ReviewState = (typeof ReviewStates)[number];
 export const CheckOutcomes = ['pass', 'warn', 'fail'] as const;
 export type CheckOutcome = (typeof CheckOutcomes)[number];
 
+/**
+ * The longest name a person gives a host app or a mini program, in characters once spaces are collapsed and the ends
+ * trimmed (the raw text may be longer, up to the schema's bound).
+ */
+export const NAME_MAX = 64;
 export const USERNAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$';
 export const WORKSPACE_ID_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$';
 /** Limit of the private key file of the development configuration upload. */

@@ -1,6 +1,6 @@
 import { Type, type Static } from 'typebox';
 import { TimestampSchema } from './common.js';
-import { ORG_ID_PATTERN, PACKAGE_VERSION_PATTERN } from './constants.js';
+import { NAME_MAX, ORG_ID_PATTERN, PACKAGE_VERSION_PATTERN } from './constants.js';
 import { OrgIdSchema } from './auth.js';
 import { ReviewSchema } from './reviews.js';
 
@@ -29,7 +29,7 @@ export type MiniProgramListQuery = Static<typeof MiniProgramListQuerySchema>;
 
 export const CreateMiniProgramBodySchema = Type.Object(
   {
-    name: Type.String({ minLength: 1, maxLength: 200 }),
+    name: Type.String({ minLength: 1, maxLength: 200, description: `1..${NAME_MAX} characters after trimming` }),
     miniProgramId: Type.Optional(
       Type.String({ pattern: MINI_PROGRAM_ID_PATTERN, description: '16 digits, not starting with 666 or 20000' }),
     ),

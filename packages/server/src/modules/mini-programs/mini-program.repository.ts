@@ -1,4 +1,6 @@
+import type { Insertable } from 'kysely';
 import type { Executor } from '../../db/executor.js';
+import type { MiniProgramsTable } from '../../db/schema.js';
 
 /** Mini programs, their package versions and their authorisations for host apps. */
 export class MiniProgramRepository {
@@ -33,7 +35,7 @@ export class MiniProgramRepository {
     return r?.version;
   }
 
-  async insert(row: { miniProgramId: string; name: string; orgId: string; createdAt: string }) {
+  async insert(row: Pick<Insertable<MiniProgramsTable>, 'miniProgramId' | 'name' | 'orgId' | 'createdAt'>) {
     await this.db
       .insertInto('miniPrograms')
       .values({ ...row, releasedVersion: null, currentReleaseId: null, updatedAt: row.createdAt })

@@ -1,8 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import type { Executor } from '../../db/executor.js';
-import { type AuthorizedMiniProgram, type MiniProgram, type Package, PLATFORM_ORG_ID, type Review, type SigningJob } from '@mpop/contracts';
-import type { Database } from '../../db/schema.js';
+import {
+  type AuthorizedMiniProgram,
+  type MiniProgram,
+  NAME_MAX,
+  type Package,
+  PLATFORM_ORG_ID,
+  type Review,
+  type SigningJob,
+} from '@mpop/contracts';
+import type { Database, MiniProgramPackagesTable } from '../../db/schema.js';
 import { isUniqueViolation } from '../../db/connect.js';
 import { AppError, notFound, validationFailed } from '../../lib/app-error.js';
 import type { ChangeBus } from '../../lib/change-bus.js';
@@ -41,7 +49,7 @@ export interface MissingSignatures {
   signMissing(scope: { hostAppId?: number; miniProgramId?: string }, reason: string): Promise<SigningJob>;
 }
 
-type PackageRow = NonNullable<Awaited<ReturnType<MiniProgramRepository['findPackage']>>>;
+type PackageRow = Selectable<MiniProgramPackagesTable>;
 
 export class MiniProgramService {
   constructor(
@@ -65,7 +73,7 @@ export class MiniProgramService {
    * organisation is `platform` for platform roles, or the member's only organisation.
    */
   async create(input: { name: string; miniProgramId?: string; orgId?: string }, actor: Principal): Promise<MiniProgram> {
-    const name = cleanName(input.name, { field: 'name', label: 'The mini program name', max: 64 });
+    const name = cleanName(input.name, { field: 'name', label: 'The mini program name', max: NAME_MAX });
     const orgId = input.orgId ?? defaultOrg(actor);
     requireOrgAccess(actor, orgId, { platform: 'operator', org: 'developer' }, `The organisation "${orgId}"`);
     if (input.miniProgramId && isReservedMiniProgramId(input.miniProgramId)) {

@@ -49,6 +49,11 @@ export class OrganisationService {
     return (await new OrganisationRepository(this.db).list(visibleOrgIds(principal))).map(toOrganisation);
   }
 
+  /** The organisation a mini program belongs to, or undefined when there is no such mini program. */
+  async orgOfMiniProgram(miniProgramId: string): Promise<string | undefined> {
+    return (await new OrganisationRepository(this.db).forMiniProgram(miniProgramId))?.orgId;
+  }
+
   /** One organisation (access is checked by the route). */
   async get(orgId: string): Promise<Organisation> {
     const org = await new OrganisationRepository(this.db).find(orgId);
