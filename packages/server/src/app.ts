@@ -12,6 +12,9 @@ import { openInstallation } from './installation.js';
 import type { PackageStore } from './modules/mini-programs/package-store.js';
 import { createServices, type ServiceOptions, type Services } from './services.js';
 import authPlugin from './plugins/app/auth.js';
+import organisationRoutes from './routes/admin/organisations.js';
+import associationRoutes from './routes/admin/associations.js';
+import reviewRoutes from './routes/admin/reviews.js';
 import finiteNumbers from './plugins/app/finite-numbers.js';
 import gracefulClose from './plugins/app/graceful-close.js';
 import multipartPlugin, { fileKeyword } from './plugins/app/multipart.js';
@@ -108,7 +111,11 @@ function fastifyOptions(config: Config, options: BuildOptions, server: { fastify
 
 /** The admin API: every route behind authentication (a session or an API token) and its role check. */
 async function adminApi(api: FastifyInstance, opts: { services: Services; publicUrl: string }) {
-  await api.register(authPlugin, { auth: opts.services.auth, publicOrigin: new URL(opts.publicUrl).origin });
+  await api.register(authPlugin, {
+    auth: opts.services.auth,
+    publicOrigin: new URL(opts.publicUrl).origin,
+    orgOfMiniProgram: (id) => opts.services.organisations.orgOfMiniProgram(id),
+  });
   await api.register(sessionRoutes);
   await api.register(userRoutes);
   await api.register(tokenRoutes);
@@ -120,6 +127,9 @@ async function adminApi(api: FastifyInstance, opts: { services: Services; public
   await api.register(releaseRoutes);
   await api.register(signingJobRoutes);
   await api.register(webhookRoutes);
+  await api.register(organisationRoutes);
+  await api.register(associationRoutes);
+  await api.register(reviewRoutes);
 }
 
 /**

@@ -19,7 +19,7 @@ export interface RenderOptions {
 export const renderWithProviders = (ui: ReactElement, { role = 'admin', username = 'alice', lang = 'en', url = '/' }: RenderOptions = {}) =>
   render(
     <I18nProvider lang={lang}>
-      <SessionProvider initialUser={role ? { username, role } : null}>
+      <SessionProvider initialUser={role ? { username, role, memberships: [] } : null}>
         <MemoryRouter initialEntries={[url]}>
           {ui}
           <FeedbackRoot />

@@ -7,6 +7,7 @@ import { hashPassword, sha256Hex, verifyPassword } from '../../lib/crypto.js';
 import { nowIso } from '../../lib/time.js';
 import { AuditRepository } from '../audit/audit.repository.js';
 import type { Principal } from './auth.service.js';
+import { fromStoredRole, toStoredRole } from './roles.js';
 import { SessionRepository } from './session.repository.js';
 import { TokenRepository } from './token.repository.js';
 import { UserRepository } from './user.repository.js';
@@ -16,7 +17,7 @@ type UserRow = Pick<Selectable<UsersTable>, 'username' | 'role' | 'disabledAt' |
   Partial<Pick<Selectable<UsersTable>, 'ssoSubject'>>;
 const toUser = (u: UserRow): User => ({
   username: u.username,
-  role: u.role,
+  role: fromStoredRole(u.role),
   sso: (u.ssoSubject ?? null) !== null,
   disabled: u.disabledAt !== null,
   createdAt: u.createdAt,
@@ -45,9 +46,18 @@ export class UserService {
     return (await new UserRepository(this.db).list()).map(toUser);
   }
 
-  /** `actor` names who creates the user in the audit log (`system` at bootstrap), `address` where from. */
-  async create(input: { username: string; password: string; role: Role }, actor: string, address?: string): Promise<User> {
-    const row = { username: input.username, passwordHash: await hashPassword(input.password), role: input.role, createdAt: nowIso() };
+  /**
+   * Creates a user; without a role (null) a member-only user, who reaches only the organisations it is made a member
+   * of. `actor` names who creates the user in the audit log (`system` at bootstrap), `address` where from.
+   */
+  async create(input: { username: string; password: string; role?: Role | null }, actor: string, address?: string): Promise<User> {
+    const role = input.role ?? null;
+    const row = {
+      username: input.username,
+      passwordHash: await hashPassword(input.password),
+      role: toStoredRole(role),
+      createdAt: nowIso(),
+    };
     try {
       await this.db.transaction().execute(async (trx) => {
         const users = new UserRepository(trx);
@@ -59,7 +69,7 @@ export class UserService {
           address,
           action: 'user.created',
           target: `user:${input.username}`,
-          details: { role: input.role },
+          details: { role },
         });
       });
     } catch (err) {
@@ -88,7 +98,11 @@ export class UserService {
         throw lastAdmin(user.username, demoted ? 'change the role of' : 'disable');
       }
       const disabledAt = patch.disabled === undefined ? undefined : patch.disabled ? (user.disabledAt ?? nowIso()) : null;
-      await users.update(user.username, { role: patch.role, passwordHash, disabledAt });
+      await users.update(user.username, {
+        role: patch.role === undefined ? undefined : toStoredRole(patch.role),
+        passwordHash,
+        disabledAt,
+      });
       if (disabling || passwordHash) await new SessionRepository(trx).deleteForUser(user.username);
       // A new password is the answer to a suspected compromise: tokens the user made could be the thief's, so they
       // end too (disabling only suspends them).
@@ -100,12 +114,18 @@ export class UserService {
         target: `user:${user.username}`,
         // Never the password: only that it was reset.
         details: {
-          ...(patch.role !== undefined && patch.role !== user.role ? { role: patch.role, previousRole: user.role } : {}),
+          ...(patch.role !== undefined && toStoredRole(patch.role) !== user.role
+            ? { role: patch.role, previousRole: fromStoredRole(user.role) }
+            : {}),
           ...(patch.disabled !== undefined ? { disabled: patch.disabled } : {}),
           ...(passwordHash ? { passwordReset: true, tokensRevoked } : {}),
         },
       });
-      return toUser({ ...user, role: patch.role ?? user.role, disabledAt: disabledAt === undefined ? user.disabledAt : disabledAt });
+      return toUser({
+        ...user,
+        role: patch.role === undefined ? user.role : toStoredRole(patch.role),
+        disabledAt: disabledAt === undefined ? user.disabledAt : disabledAt,
+      });
     });
   }
 
