@@ -30,7 +30,7 @@ export function SignInPage() {
     return () => abort.abort();
   }, []);
   const next = params.get('next');
-  const target = next?.startsWith('/') && !next.startsWith('//') ? next : '/host-apps';
+  const target = next?.startsWith('/') && !next.startsWith('//') ? next : '/';
   if (user) return <Navigate to={target} replace />;
 
   // Single sign-on sends a refusal back here as `?ssoError=<code>`: the console's message for that code.

@@ -1,5 +1,6 @@
 import type { AuditAction } from '@mpop/contracts';
 import type { ProblemCode } from '../api/client';
+import { openPlatformEn, openPlatformZh } from './open-platform-messages';
 
 /** The console's words, in the languages of the mPaaS console. Keys are English; labels match the mPaaS page. */
 export const en = {
@@ -265,6 +266,7 @@ export const en = {
     'Host apps with this APPID are refused by the platform (HOST_APP_DISABLED) until you enable the app again. Its development configuration and authorisations are kept.',
   disabledDone: 'The app "{name}" is disabled.',
   enabledDone: 'The app "{name}" is enabled again.',
+  ...openPlatformEn,
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -524,6 +526,7 @@ export const zh: Record<MessageKey, string> = {
   disableContent: '停用后，使用此 APPID 的宿主应用将被平台拒绝（HOST_APP_DISABLED），直到重新启用。开发配置和小程序授权会保留。',
   disabledDone: '应用“{name}”已停用。',
   enabledDone: '应用“{name}”已重新启用。',
+  ...openPlatformZh,
 };
 
 /**
