@@ -28,7 +28,7 @@ import type {
   User,
 } from '@mpop/contracts';
 import { request } from './client';
-import type { Association, AssociationState, OrgMember, OrgRole, Organisation, Review, ReviewItem, ReviewState } from './open-platform';
+import type { Association, AssociationState, Member, OrgRole, Organisation, Review, ReviewItem, ReviewState } from '@mpop/contracts';
 
 export type { SigningJob };
 
@@ -111,9 +111,9 @@ export const api = {
   createOrganisation: (body: { name: string; owner?: string }) => request<Organisation>('POST', '/api/v1/organisations', body),
   updateOrganisation: (orgId: string, body: { name?: string; reviewRequired?: boolean; suspended?: boolean }) =>
     request<Organisation>('PATCH', orgPath(orgId), body),
-  listMembers: (orgId: string, signal?: AbortSignal) => get<{ items: OrgMember[] }>(`${orgPath(orgId)}/members`, signal),
+  listMembers: (orgId: string, signal?: AbortSignal) => get<{ items: Member[] }>(`${orgPath(orgId)}/members`, signal),
   setMember: (orgId: string, username: string, role: OrgRole) =>
-    request<OrgMember>('PUT', `${orgPath(orgId)}/members/${encodeURIComponent(username)}`, { role }),
+    request<Member>('PUT', `${orgPath(orgId)}/members/${encodeURIComponent(username)}`, { role }),
   removeMember: (orgId: string, username: string) => request<void>('DELETE', `${orgPath(orgId)}/members/${encodeURIComponent(username)}`),
   createOrgMiniProgram: (body: { name: string; orgId: string }) => request<MiniProgram>('POST', '/api/v1/mini-programs', body),
 

@@ -1,6 +1,6 @@
 import { useMemo } from 'react';
 import { api } from './endpoints';
-import type { OrgMiniProgram, Organisation } from './open-platform';
+import type { MiniProgram, Organisation } from '@mpop/contracts';
 import { useRequest } from './use-request';
 
 /**
@@ -11,10 +11,10 @@ export function useDirectory() {
   const programs = useRequest((signal) => api.listMiniPrograms(signal), []);
   const orgs = useRequest((signal) => api.listOrganisations(signal).catch(() => ({ items: [] })), []);
   return useMemo(() => {
-    const programById = new Map((programs.data?.items as OrgMiniProgram[] | undefined)?.map((m) => [m.miniProgramId, m]));
+    const programById = new Map((programs.data?.items as MiniProgram[] | undefined)?.map((m) => [m.miniProgramId, m]));
     const orgById = new Map<string, Organisation>(orgs.data?.items.map((o) => [o.orgId, o]));
     return {
-      programs: (programs.data?.items ?? []) as OrgMiniProgram[],
+      programs: (programs.data?.items ?? []) as MiniProgram[],
       organisations: orgs.data?.items ?? [],
       programName: (id: string) => programById.get(id)?.name ?? id,
       orgName: (id: string) => orgById.get(id)?.name ?? id,

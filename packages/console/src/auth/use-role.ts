@@ -1,11 +1,11 @@
 import { type Role, roleAtLeast } from '@mpop/contracts/constants';
-import type { Membership, OrgRole, PlatformUser } from '../api/open-platform';
+import type { Membership, OrgRole, SessionUser } from '@mpop/contracts';
 import type { MessageKey } from '../i18n/messages';
 import { useSession } from './use-session';
 
 const ROLE_LABEL: Record<Role, MessageKey> = { admin: 'roleAdmin', operator: 'roleOperator', viewer: 'roleViewer' };
-/** The message key of a role's name (`Operator` / `操作员`); a user with no platform role is a `Member`. */
-export const roleLabel = (role: Role | null): MessageKey => (role ? ROLE_LABEL[role] : 'roleMember');
+/** The message key of a role's name (`Operator` / `操作员`); a user with no platform role is a member only. */
+export const roleLabel = (role: Role | null): MessageKey => (role ? ROLE_LABEL[role] : 'roleNone');
 const ORG_ROLE_LABEL: Record<OrgRole, MessageKey> = { owner: 'orgRoleOwner', developer: 'orgRoleDeveloper' };
 /** The message key of an organisation role's name (`Owner` / `所有者`). */
 export const orgRoleLabel = (role: OrgRole): MessageKey => ORG_ROLE_LABEL[role];
@@ -25,7 +25,7 @@ export type Access = Role | 'member';
 /** The user's organisations and roles in them (none for a user of the platform only). */
 export function useMemberships(): Membership[] {
   const { user } = useSession();
-  return (user as PlatformUser | null | undefined)?.memberships ?? [];
+  return (user as SessionUser | null | undefined)?.memberships ?? [];
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { ReactNode } from 'react';
 import { Col, Descriptions, Row, Space, Tag, Typography, theme } from 'antd';
 import { CheckCircleFilled, CloseCircleFilled, ExclamationCircleFilled } from '@ant-design/icons';
-import type { CheckOutcome, Review, ReviewState } from '../api/open-platform';
+import type { CheckOutcome, Review, ReviewState } from '@mpop/contracts';
 import { useFormat } from '../i18n/format';
 import { useI18n } from '../i18n/i18n';
 import type { MessageKey } from '../i18n/messages';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { screen, within } from '@testing-library/react';
 import { Route, Routes } from 'react-router';
 import type { Role } from '@mpop/contracts';
-import type { Membership } from '../api/open-platform';
+import type { Membership } from '@mpop/contracts';
 import { AppLayout } from './AppLayout';
 import { renderWithProviders } from '../test/render';
 
@@ -48,7 +48,7 @@ describe('AppLayout', () => {
     unmount();
     // An old link to a page of the Admin Backend is refused, not loaded.
     frame('member', '/host-apps', [{ orgId: 'acme', role: 'developer' }]);
-    expect(await screen.findByText('Your role (Member) may not open this page.')).toBeTruthy();
+    expect(await screen.findByText('Your role (Organisation member only) may not open this page.')).toBeTruthy();
     expect(screen.queryByText('the page')).toBeNull();
   });
 

@@ -1,4 +1,4 @@
-import type { Association, Organisation, Review, ReviewItem, ReviewedPackage } from '../api/open-platform';
+import type { Association, Organisation, Package, Review, ReviewItem } from '@mpop/contracts';
 
 /** Open platform objects as the server sends them, with what a test changes. */
 export const review = (over: Partial<Review> = {}): Review => ({
@@ -27,12 +27,13 @@ export const review = (over: Partial<Review> = {}): Review => ({
 
 export const reviewItem = (version: string, over: Partial<Review> = {}): ReviewItem => ({
   miniProgramId: '1234567890123456',
+  name: 'Coupons',
   orgId: 'acme',
   version,
   review: review({ state: 'in-review', submittedBy: 'dev', submittedAt: '2026-12-01T10:00:00.000Z', note: 'new coupons page', ...over }),
 });
 
-export const version = (v: string, over: Partial<Review> = {}, status: 'uploaded' | 'released' = 'uploaded'): ReviewedPackage => ({
+export const version = (v: string, over: Partial<Review> = {}, status: 'uploaded' | 'released' = 'uploaded'): Package => ({
   version: v,
   sha256: 'ab'.repeat(32),
   size: 40960,

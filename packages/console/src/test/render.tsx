@@ -2,7 +2,7 @@ import type { ReactElement } from 'react';
 import { render, screen, waitFor } from '@testing-library/react';
 import { MemoryRouter } from 'react-router';
 import type { Role } from '@mpop/contracts';
-import type { Membership, PlatformUser } from '../api/open-platform';
+import type { Membership, SessionUser } from '@mpop/contracts';
 import { SessionProvider } from '../auth/use-session';
 import { FeedbackRoot } from '../components/feedback';
 import { I18nProvider, type Lang } from '../i18n/i18n';
@@ -23,10 +23,10 @@ export const renderWithProviders = (
   ui: ReactElement,
   { role = 'admin', username = 'alice', lang = 'en', url = '/', memberships = [] }: RenderOptions = {},
 ) => {
-  const user: PlatformUser | null = role ? { username, role: role === 'member' ? null : role, memberships } : null;
+  const user: SessionUser | null = role ? { username, role: role === 'member' ? null : role, memberships } : null;
   return render(
     <I18nProvider lang={lang}>
-      <SessionProvider initialUser={user as never}>
+      <SessionProvider initialUser={user}>
         <MemoryRouter initialEntries={[url]}>
           {ui}
           <FeedbackRoot />

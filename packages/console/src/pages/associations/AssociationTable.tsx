@@ -1,6 +1,6 @@
 import type { ReactNode } from 'react';
 import { Tag, Typography } from 'antd';
-import type { Association, AssociationState } from '../../api/open-platform';
+import type { Association, AssociationState } from '@mpop/contracts';
 import { DataTable } from '../../components/DataTable';
 import { OperationLinks, type Operation } from '../../components/OperationLinks';
 import type { PagerProps } from '../../components/Pager';

@@ -7,6 +7,7 @@ import { ReleaseDialog } from './ReleaseDialog';
 const program: MiniProgram = {
   miniProgramId: '1234567890123456',
   name: 'Coupons',
+  orgId: 'platform',
   releasedVersion: '1.0.0.0',
   createdAt: '2026-11-25T00:00:00.000Z',
   updatedAt: '2026-11-25T00:00:00.000Z',

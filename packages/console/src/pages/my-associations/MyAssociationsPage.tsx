@@ -2,7 +2,7 @@ import { lazy, useState } from 'react';
 import { Button, Empty, Select, Space } from 'antd';
 import { PlusOutlined } from '@ant-design/icons';
 import { api } from '../../api/endpoints';
-import type { Association, AssociationState } from '../../api/open-platform';
+import type { Association, AssociationState } from '@mpop/contracts';
 import { ProblemAlert } from '../../api/problem';
 import { useDirectory } from '../../api/use-directory';
 import { useProblemNotice } from '../../api/use-problem-notice';

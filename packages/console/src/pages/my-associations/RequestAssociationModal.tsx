@@ -2,12 +2,15 @@ import { useEffect } from 'react';
 import { Form, Input, Select } from 'antd';
 import { WORKSPACE_ID_PATTERN } from '@mpop/contracts/constants';
 import { api } from '../../api/endpoints';
-import type { Association, OrgMiniProgram } from '../../api/open-platform';
+import type { Association, MiniProgram } from '@mpop/contracts';
 import { usePlaceOnFields } from '../../api/problem';
 import { useFormSubmit } from '../../api/use-form-submit';
 import { FormModal } from '../../components/FormModal';
 import { NOTE_MAX } from '../../components/NoteModal';
 import { useI18n } from '../../i18n/i18n';
+
+/** An APPID as the server takes it in a request. */
+const APP_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
 interface Values {
   miniProgramId: string;
@@ -29,7 +32,7 @@ export function RequestAssociationModal({
 }: {
   open: boolean;
   /** The mini programs the user may ask for. */
-  programs: OrgMiniProgram[];
+  programs: MiniProgram[];
   /** Picked in advance (asked from a mini program's row). */
   miniProgramId?: string;
   onClose: () => void;
@@ -84,7 +87,7 @@ export function RequestAssociationModal({
           name="appId"
           rules={[
             { required: true, whitespace: true, message: t('appIdRequired') },
-            { max: 64, message: t('appIdRequired') },
+            { pattern: APP_ID, message: t('appIdInvalid') },
           ]}
         >
           <Input autoComplete="off" />

@@ -1,7 +1,7 @@
 import { useEffect } from 'react';
 import { Form, Input, Select } from 'antd';
 import { api } from '../../api/endpoints';
-import type { Organisation } from '../../api/open-platform';
+import type { Organisation } from '@mpop/contracts';
 import { usePlaceOnFields } from '../../api/problem';
 import { useFormSubmit } from '../../api/use-form-submit';
 import { FormModal } from '../../components/FormModal';

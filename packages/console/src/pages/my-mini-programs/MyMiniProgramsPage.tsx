@@ -3,7 +3,7 @@ import { Alert, Button, Empty, Input, Space, Tag } from 'antd';
 import { PlusOutlined } from '@ant-design/icons';
 import { ProblemAlert } from '../../api/problem';
 import { useDirectory } from '../../api/use-directory';
-import type { OrgMiniProgram } from '../../api/open-platform';
+import type { MiniProgram } from '@mpop/contracts';
 import { useMemberships } from '../../auth/use-role';
 import { DataTable } from '../../components/DataTable';
 import { useFeedback } from '../../components/feedback';
@@ -35,20 +35,20 @@ export function MyMiniProgramsPage() {
   const [query, setQuery] = useState(list.query);
   useEffect(() => setQuery(list.query), [list.query]);
   const [creating, setCreating] = useState(false);
-  const [uploadingFor, setUploadingFor] = useState<OrgMiniProgram>();
-  const [versionsOf, setVersionsOf] = useState<OrgMiniProgram>();
-  const [requestingFor, setRequestingFor] = useState<OrgMiniProgram>();
+  const [uploadingFor, setUploadingFor] = useState<MiniProgram>();
+  const [versionsOf, setVersionsOf] = useState<MiniProgram>();
+  const [requestingFor, setRequestingFor] = useState<MiniProgram>();
 
   const mine = new Set(memberships.map((m) => m.orgId));
   // Members see their own organisations only; a platform user who is also a member sees those here too.
   const programs = directory.programs.filter((m) => mine.has(m.orgId));
   const usable = directory.organisations.filter((o) => mine.has(o.orgId) && !o.suspended);
-  const suspended = (m: OrgMiniProgram) => Boolean(directory.org(m.orgId)?.suspended);
+  const suspended = (m: MiniProgram) => Boolean(directory.org(m.orgId)?.suspended);
   const needle = list.query.toLowerCase();
   const matching = programs.filter((m) => !needle || m.name.toLowerCase().includes(needle) || m.miniProgramId.includes(needle));
   const rows = matching.slice((list.page - 1) * list.pageSize, list.page * list.pageSize);
 
-  const operations = (m: OrgMiniProgram): Operation[] => {
+  const operations = (m: MiniProgram): Operation[] => {
     const off = suspended(m) ? { disabled: true, tooltip: t('suspendedOrgHint') } : {};
     return [
       { key: 'versions', label: t('versions'), onClick: () => setVersionsOf(m) },
@@ -80,7 +80,7 @@ export function MyMiniProgramsPage() {
         {create}
       </Space>
       <ProblemAlert error={directory.error} title={t('loadFailed')} onRetry={directory.reloadPrograms} />
-      <DataTable<OrgMiniProgram>
+      <DataTable<MiniProgram>
         label={t('myMiniPrograms')}
         rowKey={(m) => m.miniProgramId}
         loading={directory.loading}

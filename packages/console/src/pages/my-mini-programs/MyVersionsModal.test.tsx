@@ -4,10 +4,10 @@ import userEvent from '@testing-library/user-event';
 import { MyVersionsModal } from './MyVersionsModal';
 import { coupons, items, version } from '../../test/open-platform-fixtures';
 import { fakeApi, type FakeRoute, findDialog, renderWithProviders } from '../../test/render';
-import type { ReviewedPackage } from '../../api/open-platform';
+import type { Package } from '@mpop/contracts';
 
 const PACKAGES = '/api/v1/mini-programs/1234567890123456/packages';
-const show = (versions: ReviewedPackage[], extra: FakeRoute[] = [], suspended = false) => {
+const show = (versions: Package[], extra: FakeRoute[] = [], suspended = false) => {
   const calls = fakeApi([['GET', PACKAGES, items(versions)], ...extra]);
   renderWithProviders(<MyVersionsModal program={coupons} suspended={suspended} onClose={() => {}} />, {
     role: 'member',

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { Button, Divider, Modal, Tag, Typography } from 'antd';
 import { api } from '../../api/endpoints';
-import type { OrgMiniProgram, ReviewedPackage } from '../../api/open-platform';
+import type { MiniProgram, Package } from '@mpop/contracts';
 import { ProblemAlert } from '../../api/problem';
 import { useProblemNotice } from '../../api/use-problem-notice';
 import { useRequest } from '../../api/use-request';
@@ -26,7 +26,7 @@ export function MyVersionsModal({
   suspended,
   onClose,
 }: {
-  program?: OrgMiniProgram;
+  program?: MiniProgram;
   /** The organisation is suspended: no submissions. */
   suspended: boolean;
   onClose: () => void;
@@ -40,13 +40,13 @@ export function MyVersionsModal({
     (signal) => (id ? api.listPackages(id, signal) : Promise.resolve({ items: [] })),
     [id],
   );
-  const versions = data?.items as ReviewedPackage[] | undefined;
+  const versions = data?.items as Package[] | undefined;
   const [picked, setPicked] = useState<string>();
   const [submitting, setSubmitting] = useState<string>();
   const shown = versions?.find((v) => v.version === picked) ?? versions?.[0];
   const openReview = versions?.find((v) => v.review.state === 'in-review');
 
-  const confirmWithdraw = (v: ReviewedPackage) =>
+  const confirmWithdraw = (v: Package) =>
     modal.confirm({
       title: t('withdrawTitle', { version: v.version }),
       content: t('withdrawContent'),
@@ -64,7 +64,7 @@ export function MyVersionsModal({
       },
     });
 
-  const operations = (v: ReviewedPackage): Operation[] => {
+  const operations = (v: Package): Operation[] => {
     const ops: Operation[] = [{ key: 'checks', label: t('checks'), onClick: () => setPicked(v.version) }];
     if (v.review.state === 'in-review') {
       ops.push({ key: 'withdraw', label: t('withdraw'), onClick: () => confirmWithdraw(v) });
@@ -97,7 +97,7 @@ export function MyVersionsModal({
       destroyOnHidden
     >
       <ProblemAlert error={error} title={t('loadFailed')} onRetry={reload} />
-      <DataTable<ReviewedPackage>
+      <DataTable<Package>
         label={t('versionsOf', { name: program?.name ?? '' })}
         rowKey={(v) => v.version}
         loading={loading}

@@ -1,7 +1,7 @@
 import { Button, Empty, Form, Input, Modal, Select, Space, Tag } from 'antd';
 import { USERNAME_PATTERN } from '@mpop/contracts/constants';
 import { api } from '../../api/endpoints';
-import type { OrgMember, OrgRole, Organisation } from '../../api/open-platform';
+import type { Member, OrgRole, Organisation } from '@mpop/contracts';
 import { ProblemAlert, usePlaceOnFields } from '../../api/problem';
 import { useFormSubmit } from '../../api/use-form-submit';
 import { useProblemNotice } from '../../api/use-problem-notice';
@@ -10,6 +10,7 @@ import { orgRoleLabel, useCan, useMemberships } from '../../auth/use-role';
 import { DataTable } from '../../components/DataTable';
 import { useFeedback } from '../../components/feedback';
 import { OperationLinks, type Operation } from '../../components/OperationLinks';
+import { useFormat } from '../../i18n/format';
 import { useI18n } from '../../i18n/i18n';
 
 const ORG_ROLES: OrgRole[] = ['owner', 'developer'];
@@ -20,6 +21,7 @@ const ORG_ROLES: OrgRole[] = ['owner', 'developer'];
  */
 export function MembersModal({ organisation, onClose }: { organisation?: Organisation; onClose: () => void }) {
   const { t } = useI18n();
+  const format = useFormat();
   const { message, modal } = useFeedback();
   const notice = useProblemNotice();
   const place = usePlaceOnFields();
@@ -28,7 +30,7 @@ export function MembersModal({ organisation, onClose }: { organisation?: Organis
   const orgId = organisation?.orgId;
   const canManage = isAdmin || memberships.some((m) => m.orgId === orgId && m.role === 'owner');
   const { data, error, loading, reload } = useRequest(
-    (signal) => (orgId ? api.listMembers(orgId, signal) : Promise.resolve({ items: [] as OrgMember[] })),
+    (signal) => (orgId ? api.listMembers(orgId, signal) : Promise.resolve({ items: [] as Member[] })),
     [orgId],
   );
   const [form] = Form.useForm<{ username: string; role: OrgRole }>();
@@ -55,7 +57,7 @@ export function MembersModal({ organisation, onClose }: { organisation?: Organis
       notice(err);
     }
   };
-  const operations = (m: OrgMember): Operation[] => {
+  const operations = (m: Member): Operation[] => {
     if (!canManage || !orgId) return [];
     const lastOwner = m.role === 'owner' && owners <= 1;
     const guard = lastOwner ? { disabled: true, tooltip: t('lastOwnerHint') } : {};
@@ -121,7 +123,7 @@ export function MembersModal({ organisation, onClose }: { organisation?: Organis
           </Form>
         </>
       )}
-      <DataTable<OrgMember>
+      <DataTable<Member>
         label={t('membersTitle', { name: organisation?.name ?? '' })}
         rowKey={(m) => m.username}
         loading={loading}
@@ -138,6 +140,7 @@ export function MembersModal({ organisation, onClose }: { organisation?: Organis
               </Space>
             ),
           },
+          { key: 'addedAt', title: t('createdAt'), from: 'lg', nowrap: true, render: (m) => format.dateTime(m.addedAt) },
           { key: 'operation', title: t('operation'), render: (m) => <OperationLinks operations={operations(m)} inline={2} /> },
         ]}
       />

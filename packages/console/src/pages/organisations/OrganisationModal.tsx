@@ -2,7 +2,7 @@ import { useEffect } from 'react';
 import { Form, Input, Switch } from 'antd';
 import { USERNAME_PATTERN } from '@mpop/contracts/constants';
 import { api } from '../../api/endpoints';
-import type { Organisation } from '../../api/open-platform';
+import type { Organisation } from '@mpop/contracts';
 import { usePlaceOnFields } from '../../api/problem';
 import { useFormSubmit } from '../../api/use-form-submit';
 import { FormModal } from '../../components/FormModal';
@@ -62,7 +62,7 @@ export function OrganisationModal({
           name="name"
           rules={[
             { required: true, whitespace: true, message: t('organisationNameRequired') },
-            { max: 200, message: t('organisationNameRequired') },
+            { max: 64, message: t('organisationNameTooLong') },
           ]}
         >
           <Input autoFocus autoComplete="off" />

@@ -2,7 +2,7 @@ import { lazy, useEffect, useState } from 'react';
 import { Button, Empty, Input, Space, Tag } from 'antd';
 import { PlusOutlined } from '@ant-design/icons';
 import { api } from '../../api/endpoints';
-import type { Organisation } from '../../api/open-platform';
+import type { Organisation } from '@mpop/contracts';
 import { ProblemAlert } from '../../api/problem';
 import { useProblemNotice } from '../../api/use-problem-notice';
 import { useRequest } from '../../api/use-request';

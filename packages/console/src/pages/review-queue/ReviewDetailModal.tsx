@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { Alert, Button, Descriptions, Modal, Space, Tooltip } from 'antd';
 import { api } from '../../api/endpoints';
-import type { ReviewItem } from '../../api/open-platform';
+import type { ReviewItem } from '@mpop/contracts';
 import { useCan } from '../../auth/use-role';
 import { useSession } from '../../auth/use-session';
 import { useFeedback } from '../../components/feedback';

@@ -2,7 +2,7 @@ import { lazy, useState } from 'react';
 import { Button, Empty, Select, Space } from 'antd';
 import { ReloadOutlined } from '@ant-design/icons';
 import { api } from '../../api/endpoints';
-import type { ReviewItem, ReviewState } from '../../api/open-platform';
+import type { ReviewItem, ReviewState } from '@mpop/contracts';
 import { ProblemAlert } from '../../api/problem';
 import { useDirectory } from '../../api/use-directory';
 import { useRequest } from '../../api/use-request';
@@ -73,7 +73,7 @@ export function ReviewQueuePage() {
             title: t('miniProgram'),
             render: (r) => (
               <>
-                <strong>{directory.programName(r.miniProgramId)}</strong>
+                <strong>{r.name}</strong>
                 <div>
                   <code>{r.miniProgramId}</code>
                 </div>
@@ -109,7 +109,7 @@ export function ReviewQueuePage() {
       <LazyDialog open={Boolean(open)}>
         <ReviewDetailModal
           item={open}
-          programName={open ? directory.programName(open.miniProgramId) : ''}
+          programName={open?.name ?? ''}
           orgName={open ? directory.orgName(open.orgId) : ''}
           onClose={() => setOpen(undefined)}
           onDecided={() => {

@@ -97,7 +97,7 @@ export function ChangeRoleModal({ user, onClose, onDone }: { user?: User; onClos
   });
   useEffect(() => {
     setError(undefined);
-    if (user) form.setFieldsValue({ role: user.role });
+    if (user) form.setFieldsValue({ role: user.role ?? undefined });
   }, [user, form, setError]);
   return (
     <FormModal
