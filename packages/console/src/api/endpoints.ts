@@ -80,7 +80,9 @@ export const api = {
   syncHostApp: (body: SyncHostAppBody) => request<HostApp>('POST', '/api/v1/host-apps/sync', body),
 
   listMiniPrograms: (signal?: AbortSignal) => get<{ items: MiniProgram[] }>('/api/v1/mini-programs', signal),
-  createMiniProgram: (body: { name: string; miniProgramId?: string }) => request<MiniProgram>('POST', '/api/v1/mini-programs', body),
+  /** `orgId` left out: `platform` for admins and operators, the only organisation of a member of one. */
+  createMiniProgram: (body: { name: string; miniProgramId?: string; orgId?: string }) =>
+    request<MiniProgram>('POST', '/api/v1/mini-programs', body),
   listPackages: (id: string, signal?: AbortSignal) => get<{ items: Package[] }>(`/api/v1/mini-programs/${id}/packages`, signal),
   authorizedMiniPrograms: (workspaceId: string, appId: string, signal?: AbortSignal) =>
     get<{ items: AuthorizedMiniProgram[] }>(`${hostAppPath(workspaceId, appId)}/mini-programs`, signal),
@@ -115,7 +117,6 @@ export const api = {
   setMember: (orgId: string, username: string, role: OrgRole) =>
     request<Member>('PUT', `${orgPath(orgId)}/members/${encodeURIComponent(username)}`, { role }),
   removeMember: (orgId: string, username: string) => request<void>('DELETE', `${orgPath(orgId)}/members/${encodeURIComponent(username)}`),
-  createOrgMiniProgram: (body: { name: string; orgId: string }) => request<MiniProgram>('POST', '/api/v1/mini-programs', body),
 
   requestAssociation: (miniProgramId: string, body: { workspaceId: string; appId: string; note?: string }) =>
     request<Association>('POST', `/api/v1/mini-programs/${encodeURIComponent(miniProgramId)}/associations`, body),

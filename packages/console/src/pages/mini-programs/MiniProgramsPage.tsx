@@ -1,7 +1,8 @@
 import { useCallback, useEffect, useState } from 'react';
-import { Button, Card, Form, Input, Modal, Space, Table, Tag } from 'antd';
+import { Button, Card, Form, Input, Modal, Select, Space, Table, Tag } from 'antd';
 import { PlusOutlined } from '@ant-design/icons';
-import type { MiniProgram, Package, Release } from '@mpop/contracts';
+import type { MiniProgram, Organisation, Package, Release } from '@mpop/contracts';
+import { PLATFORM_ORG_ID } from '@mpop/contracts/constants';
 import { api } from '../../api/endpoints';
 import { ProblemAlert } from '../../api/problem';
 import { useCan } from '../../auth/use-role';
@@ -10,6 +11,8 @@ import { useFormat } from '../../i18n/format';
 import { useI18n } from '../../i18n/i18n';
 import { UploadModal } from './UploadModal';
 import { useFormSubmit } from '../../api/use-form-submit';
+import { useRequest } from '../../api/use-request';
+import { ReviewStateTag } from '../../components/ReviewDetails';
 import { Link } from 'react-router';
 import { releaseApi } from './release-api';
 import { useReleaseText } from './release-messages';
@@ -29,6 +32,9 @@ export function MiniProgramsPage() {
   const [versionsOf, setVersionsOf] = useState<MiniProgram>();
   const [releasesOf, setReleasesOf] = useState<MiniProgram>();
   const r = useReleaseText();
+  // Which organisation each mini program belongs to, by name (a failure only costs the names).
+  const orgs = useRequest((signal) => api.listOrganisations(signal), []);
+  const orgName = (orgId: string) => orgs.data?.items.find((o) => o.orgId === orgId)?.name ?? orgId;
 
   const load = useCallback(async () => {
     setError(undefined);
@@ -60,6 +66,7 @@ export function MiniProgramsPage() {
         columns={[
           { title: t('name'), dataIndex: 'name' },
           { title: t('miniProgramId'), dataIndex: 'miniProgramId', render: (v: string) => <code>{v}</code> },
+          { title: t('organisation'), dataIndex: 'orgId', render: (v: string) => orgName(v) },
           {
             title: t('releasedVersion'),
             dataIndex: 'releasedVersion',
@@ -92,6 +99,7 @@ export function MiniProgramsPage() {
       />
       <RegisterModal
         open={registering}
+        organisations={orgs.data?.items ?? []}
         onClose={() => setRegistering(false)}
         onDone={(m) => {
           setRegistering(false);
@@ -127,11 +135,28 @@ export function MiniProgramsPage() {
   );
 }
 
-function RegisterModal({ open, onClose, onDone }: { open: boolean; onClose: () => void; onDone: (m: MiniProgram) => void }) {
+/** Registers a mini program; left without an organisation, it belongs to the platform's own (`platform`). */
+function RegisterModal({
+  open,
+  organisations,
+  onClose,
+  onDone,
+}: {
+  open: boolean;
+  organisations: Organisation[];
+  onClose: () => void;
+  onDone: (m: MiniProgram) => void;
+}) {
   const { t } = useI18n();
-  const [form] = Form.useForm<{ name: string; miniProgramId?: string }>();
+  const [form] = Form.useForm<{ name: string; miniProgramId?: string; orgId?: string }>();
   const { submit, error } = useFormSubmit(form, async (v) => {
-    onDone(await api.createMiniProgram({ name: v.name.trim(), ...(v.miniProgramId ? { miniProgramId: v.miniProgramId.trim() } : {}) }));
+    onDone(
+      await api.createMiniProgram({
+        name: v.name.trim(),
+        ...(v.miniProgramId ? { miniProgramId: v.miniProgramId.trim() } : {}),
+        ...(v.orgId ? { orgId: v.orgId } : {}),
+      }),
+    );
     form.resetFields();
   });
   return (
@@ -153,6 +178,15 @@ function RegisterModal({ open, onClose, onDone }: { open: boolean; onClose: () =
         >
           <Input />
         </Form.Item>
+        {organisations.length > 1 && (
+          <Form.Item label={t('organisation')} name="orgId">
+            <Select
+              allowClear
+              placeholder={organisations.find((o) => o.orgId === PLATFORM_ORG_ID)?.name ?? PLATFORM_ORG_ID}
+              options={organisations.filter((o) => !o.suspended).map((o) => ({ value: o.orgId, label: o.name }))}
+            />
+          </Form.Item>
+        )}
         <Form.Item
           label={t('miniProgramIdOptional')}
           name="miniProgramId"
@@ -230,6 +264,7 @@ function VersionsModal({ program, onClose }: { program?: MiniProgram; onClose: (
               <Tag color={s === 'released' ? releasedColor : undefined}>{t(s === 'released' ? 'statusReleased' : 'statusUploaded')}</Tag>
             ),
           },
+          { title: t('review'), key: 'review', render: (_, p) => <ReviewStateTag state={p.review.state} /> },
           { title: t('size'), dataIndex: 'size', render: (n: number) => format.bytes(n) },
           { title: t('mainUrl'), dataIndex: 'mainUrl' },
           { title: 'SHA-256', dataIndex: 'sha256', render: (s: string) => <code title={s}>{s.slice(0, 12)}…</code> },

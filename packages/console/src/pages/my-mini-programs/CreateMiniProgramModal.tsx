@@ -26,7 +26,7 @@ export function CreateMiniProgramModal({
   const [form] = Form.useForm<{ name: string; orgId: string }>();
   const { submit, busy, error, setError } = useFormSubmit(
     form,
-    async (v) => onDone(await api.createOrgMiniProgram({ name: v.name.trim(), orgId: v.orgId })),
+    async (v) => onDone(await api.createMiniProgram({ name: v.name.trim(), orgId: v.orgId })),
     (err) => place(form, err, ['name', 'orgId'] as const),
   );
   // biome-ignore lint/correctness/useExhaustiveDependencies: each opening starts empty, in the only organisation if there is one
