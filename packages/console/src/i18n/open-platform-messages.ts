@@ -144,7 +144,7 @@ export const openPlatformEn = {
   noOrganisations: 'You are not a member of any organisation yet: ask an admin of the platform to add you.',
   suspendedOrgHint: 'This organisation is suspended: it cannot upload, submit or request association.',
   versionsOf: 'Versions · {name}',
-  memberOnlyRole: 'No platform role (Developer Backend only)',
+  memberOnlyRole: 'Sees only the Developer Backend: the mini programs of the organisations an admin adds them to.',
 } as const;
 
 export type OpenPlatformKey = keyof typeof openPlatformEn;
@@ -286,5 +286,5 @@ export const openPlatformZh: Record<OpenPlatformKey, string> = {
   noOrganisations: '你还不是任何组织的成员：请联系平台管理员将你加入。',
   suspendedOrgHint: '该组织已暂停：无法上传、提交审核或申请关联。',
   versionsOf: '版本 · {name}',
-  memberOnlyRole: '无平台角色（仅开发者后台）',
+  memberOnlyRole: '只能看到开发者后台：管理员将其加入的组织的小程序。',
 };
