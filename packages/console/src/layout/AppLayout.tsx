@@ -1,5 +1,5 @@
 import { lazy, Suspense, useState } from 'react';
-import { Button, Dropdown, Grid, Menu, type MenuProps, Result, Space, Spin, Tag, theme } from 'antd';
+import { Button, Dropdown, Grid, Menu, type MenuProps, Space, Spin, Tag, theme } from 'antd';
 import { DownOutlined, LockOutlined, LogoutOutlined, UserOutlined } from '@ant-design/icons';
 import { Navigate, Outlet, useLocation, useNavigate } from 'react-router';
 import { roleLabel, useAccess } from '../auth/use-role';
@@ -10,6 +10,8 @@ import { useI18n } from '../i18n/i18n';
 import { LanguageSwitch } from './LanguageSwitch';
 import { homePath, NAV, NAV_GROUPS, navEntryOf } from './nav';
 
+// Only someone who followed an old link meets it: its illustration stays out of every page's first download.
+const NoAccessPage = lazy(() => import('./NoAccessPage').then((m) => ({ default: m.NoAccessPage })));
 const ChangePasswordModal = lazy(() => import('../auth/ChangePasswordModal').then((m) => ({ default: m.ChangePasswordModal })));
 
 /**
@@ -104,9 +106,7 @@ export function AppLayout() {
           </Space>
         </header>
         <main style={{ padding: 24, minWidth: 0 }}>
-          <Suspense fallback={<Spin style={{ display: 'block', marginTop: 64 }} />}>
-            {allowed ? <Outlet /> : <Result status="403" title="403" subTitle={t('noAccess', { role: t(roleLabel(user.role)) })} />}
-          </Suspense>
+          <Suspense fallback={<Spin style={{ display: 'block', marginTop: 64 }} />}>{allowed ? <Outlet /> : <NoAccessPage />}</Suspense>
         </main>
       </div>
       <FeedbackRoot />
