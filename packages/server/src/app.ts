@@ -39,6 +39,10 @@ import { openPackageStore, type PackageStore } from './modules/mini-programs/pac
 import { SigningPool } from './modules/gate/signing-pool.js';
 import { PgNotifyTransport } from './lib/pg-notify-transport.js';
 import { discardingOutbox, type Outbox } from './modules/webhooks/outbox.js';
+import { OrganisationService } from './modules/organisations/organisation.service.js';
+import { AssociationService } from './modules/associations/association.service.js';
+import { ReviewService } from './modules/reviews/review.service.js';
+import { OrganisationRepository } from './modules/organisations/organisation.repository.js';
 import authPlugin from './plugins/app/auth.js';
 import finiteNumbers from './plugins/app/finite-numbers.js';
 import gracefulClose from './plugins/app/graceful-close.js';
@@ -59,6 +63,9 @@ import miniProgramRoutes from './routes/admin/mini-programs.js';
 import adoptionRoutes from './routes/admin/adoption.js';
 import releaseRoutes from './routes/admin/releases.js';
 import signingJobRoutes from './routes/admin/signing-jobs.js';
+import organisationRoutes from './routes/admin/organisations.js';
+import associationRoutes from './routes/admin/associations.js';
+import reviewRoutes from './routes/admin/reviews.js';
 import clientRoutes from './routes/client/resources.js';
 import { GateFastPath } from './routes/client/resources-fast-path.js';
 
@@ -78,6 +85,10 @@ export interface Services {
   changes: ChangeBus;
   /** Events recorded for webhooks, in the transaction of the change that caused them. */
   outbox: Outbox;
+  /** The open platform: organisations and members, association requests, reviews of package versions. */
+  organisations: OrganisationService;
+  associations: AssociationService;
+  reviews: ReviewService;
 }
 
 /** A live mPaaS backend when configured, else the offline directory file, else a directory that explains what to set. */
@@ -194,6 +205,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const signer = new PackageSigner(handle.db, box, signingPool, packageStore, changes, app.log);
   const hostApps = new HostAppService(handle.db, box, changes, (hostAppId) => signer.signMissing({ hostAppId }, 'key uploaded'));
   const auth = new AuthService(handle.db, config.sessionTtlMs);
+  const outbox: Outbox = discardingOutbox;
   const services: Services = {
     auth,
     oidc: config.oidc && new OidcService(handle.db, box, auth, config.oidc, config.publicUrl),
@@ -201,13 +213,16 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     tokens: new TokenService(handle.db),
     hostApps,
     mpaasSync: new MpaasSyncService(handle.db, mpaasDirectory(config), hostApps),
-    miniPrograms: new MiniProgramService(handle.db, packageStore, signer, changes),
+    miniPrograms: new MiniProgramService(handle.db, packageStore, signer, changes, config.maxPackageBytes),
     releases: new ReleaseService(handle.db, signer, changes, options.clock),
     signer,
     events: new EventsService(handle.db, changes, app.log, { retentionDays: config.eventsRetentionDays }),
     gate: new GateService(handle.db, changes, config.packageBaseUrl, options.clock),
     changes,
-    outbox: discardingOutbox,
+    outbox,
+    organisations: new OrganisationService(handle.db),
+    associations: new AssociationService(handle.db, signer, changes, outbox),
+    reviews: new ReviewService(handle.db, outbox),
   };
   const gateFastPath = new GateFastPath(services.gate, app.log, app.getDefaultJsonParser('error', 'error'), requestId);
   if (fastifyHandler) fastPath = gateFastPath.handler(fastifyHandler);
@@ -267,7 +282,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(health);
   await app.register(
     async (api) => {
-      await api.register(authPlugin, { auth: services.auth, publicOrigin: new URL(config.publicUrl).origin });
+      await api.register(authPlugin, {
+        auth: services.auth,
+        publicOrigin: new URL(config.publicUrl).origin,
+        orgOfMiniProgram: async (id) => (await new OrganisationRepository(handle.db).forMiniProgram(id))?.orgId,
+      });
       await api.register(sessionRoutes);
       await api.register(userRoutes);
       await api.register(tokenRoutes);
@@ -278,6 +297,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       await api.register(adoptionRoutes);
       await api.register(releaseRoutes);
       await api.register(signingJobRoutes);
+      await api.register(organisationRoutes);
+      await api.register(associationRoutes);
+      await api.register(reviewRoutes);
     },
     { prefix: '/api/v1' },
   );

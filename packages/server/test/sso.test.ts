@@ -72,7 +72,7 @@ describe.each(dialects)('single sign-on with OpenID Connect on %s', (dialect) =>
     expect(last.status).toBe(303);
     expect(last.location).toBe('/');
     expect(b.cookie('mpop.test', 'mpop_oidc')).toBeUndefined(); // used once
-    expect(await signedIn(b)).toEqual({ user: { username: 'alice', role: 'admin' } });
+    expect(await signedIn(b)).toEqual({ user: { username: 'alice', role: 'admin', memberships: [] } });
     expect((await users()).find((u) => u.username === 'alice')).toMatchObject({ role: 'admin', sso: true });
     expect((await users()).find((u) => u.username === 'admin')).toMatchObject({ sso: false });
     const events = (await admin.get('/api/v1/audit-events?pageSize=100')).json().items;
@@ -98,18 +98,18 @@ describe.each(dialects)('single sign-on with OpenID Connect on %s', (dialect) =>
     ACCOUNTS.promoted.mpop_role = 'viewer';
     const first = new SsoBrowser(t.app);
     await first.signInWithSso('promoted');
-    expect((await signedIn(first)).user).toEqual({ username: 'promoted', role: 'viewer' });
+    expect((await signedIn(first)).user).toEqual({ username: 'promoted', role: 'viewer', memberships: [] });
     ACCOUNTS.promoted.mpop_role = 'operator';
     const second = new SsoBrowser(t.app);
     await second.signInWithSso('promoted');
-    expect((await signedIn(second)).user).toEqual({ username: 'promoted', role: 'operator' });
+    expect((await signedIn(second)).user).toEqual({ username: 'promoted', role: 'operator', memberships: [] });
     expect((await users()).filter((u) => u.username.startsWith('promoted'))).toHaveLength(1);
   });
 
   it('takes the highest role from a list claim, case-insensitively', async () => {
     const b = new SsoBrowser(t.app);
     await b.signInWithSso('oscar');
-    expect((await signedIn(b)).user).toEqual({ username: 'oscar', role: 'operator' });
+    expect((await signedIn(b)).user).toEqual({ username: 'oscar', role: 'operator', memberships: [] });
   });
 
   it('never hands an existing account to an identity that claims its name', async () => {
@@ -214,6 +214,7 @@ describe.each(dialects)('single sign-on with OpenID Connect on %s', (dialect) =>
       expect((await new Client(kc.app, b.sessionCookie).get('/api/v1/session')).json().user).toEqual({
         username: 'kc.user',
         role: 'operator',
+        memberships: [],
       });
     } finally {
       await kc.destroy();
@@ -225,7 +226,11 @@ describe.each(dialects)('single sign-on with OpenID Connect on %s', (dialect) =>
     try {
       const b = new SsoBrowser(d.app);
       await b.signInWithSso('nobody');
-      expect((await new Client(d.app, b.sessionCookie).get('/api/v1/session')).json().user).toEqual({ username: 'nobody', role: 'viewer' });
+      expect((await new Client(d.app, b.sessionCookie).get('/api/v1/session')).json().user).toEqual({
+        username: 'nobody',
+        role: 'viewer',
+        memberships: [],
+      });
     } finally {
       await d.destroy();
     }
@@ -259,6 +264,7 @@ describe('single sign-on, provider variations', () => {
       expect((await new Client(t.app, b.sessionCookie).get('/api/v1/session')).json().user).toEqual({
         username: 'oscar',
         role: 'operator',
+        memberships: [],
       });
     } finally {
       await t.destroy();

@@ -10,6 +10,7 @@ import { searchIndexes } from './0006_search_indexes.js';
 import { usersTokens } from './0007_users_tokens.js';
 import { auditActorWidth } from './0008_audit_actor_width.js';
 import { namesSso } from './0009_names_sso.js';
+import { openPlatform } from './0010_open_platform.js';
 
 export interface MigrationContext {
   dialect: Dialect;
@@ -29,6 +30,7 @@ function migrations(ctx: MigrationContext): Record<string, Migration> {
     '0007_users_tokens': usersTokens(ctx),
     '0008_audit_actor_width': auditActorWidth(ctx),
     '0009_names_sso': namesSso(ctx),
+    '0010_open_platform': openPlatform(ctx),
   };
 }
 

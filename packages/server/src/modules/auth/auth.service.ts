@@ -1,13 +1,14 @@
 import type { Kysely } from 'kysely';
 import { Value } from 'typebox/value';
-import { type Role, type SessionUser, UsernameSchema } from '@mpop/contracts';
+import { type Membership, type Role, type SessionUser, UsernameSchema } from '@mpop/contracts';
 import type { Database } from '../../db/schema.js';
 import { AppError } from '../../lib/app-error.js';
 import { dummyPasswordHash, newSecret, PASSWORD_HASH_CONCURRENCY, sha256Hex, verifyPassword } from '../../lib/crypto.js';
 import { nowIso } from '../../lib/time.js';
 import { AuditRepository } from '../audit/audit.repository.js';
 import { type Attempt, LoginThrottle, Throttled } from './login-throttle.js';
-import { lowerRole } from './roles.js';
+import { MembershipRepository } from '../organisations/membership.repository.js';
+import { fromStoredRole, lowerPlatformRole } from './roles.js';
 import { SessionRepository } from './session.repository.js';
 import { TokenRepository } from './token.repository.js';
 import { UserRepository } from './user.repository.js';
@@ -15,7 +16,10 @@ import { UserRepository } from './user.repository.js';
 /** Who is making a request, and how they proved it. */
 export interface Principal {
   username: string;
-  role: Role;
+  /** The platform role; null for a member-only user (and its tokens), who reaches only its organisations. */
+  role: Role | null;
+  /** The organisations the user belongs to, read afresh for each request (a token carries its creator's, never more). */
+  memberships: Membership[];
   via: 'session' | 'token';
   /** For audit: `alice` or `alice (token ci-deploy)`. */
   actor: string;
@@ -100,7 +104,7 @@ export class AuthService {
    * Opens a server-side session for a user who has proved who they are (password or single sign-on).
    * @returns the cookie value (shown to nobody else), the user and when the session ends.
    */
-  async openSession(user: { username: string; role: Role }, method: 'password' | 'sso'): Promise<OpenedSession> {
+  async openSession(user: { username: string; role: Role | 'none' | null }, method: 'password' | 'sso'): Promise<OpenedSession> {
     const cookie = newSecret();
     const now = new Date();
     const expiresAt = new Date(now.getTime() + this.sessionTtlMs);
@@ -120,7 +124,8 @@ export class AuthService {
         ...(method === 'sso' ? { details: { method } } : {}),
       });
     });
-    return { cookie, user: { username: user.username, role: user.role }, expiresAt };
+    const memberships = await new MembershipRepository(this.db).listForUser(user.username);
+    return { cookie, user: { username: user.username, role: user.role === 'none' ? null : user.role, memberships }, expiresAt };
   }
 
   /**
@@ -140,7 +145,9 @@ export class AuthService {
 
   async principalFromSession(cookie: string): Promise<Principal | undefined> {
     const s = await new SessionRepository(this.db).findLive(sha256Hex(cookie), nowIso());
-    return s && { username: s.username, role: s.role, via: 'session', actor: s.username };
+    if (!s) return undefined;
+    const memberships = await new MembershipRepository(this.db).listForUser(s.username);
+    return { username: s.username, role: fromStoredRole(s.role), memberships, via: 'session', actor: s.username };
   }
 
   async principalFromToken(token: string): Promise<Principal | undefined> {
@@ -152,7 +159,14 @@ export class AuthService {
     if (!t || t.creatorDisabledAt !== null || (t.expiresAt !== null && t.expiresAt <= now)) return undefined;
     // Record use at most once a minute: the hot path of automation should not write on every call.
     if (!t.lastUsedAt || Date.parse(now) - Date.parse(t.lastUsedAt) > 60_000) await repo.touch(t.id, now);
-    return { username: t.createdBy, role: lowerRole(t.role, t.creatorRole), via: 'token', actor: `${t.createdBy} (token ${t.name})` };
+    const memberships = await new MembershipRepository(this.db).listForUser(t.createdBy);
+    return {
+      username: t.createdBy,
+      role: lowerPlatformRole(fromStoredRole(t.role), fromStoredRole(t.creatorRole)),
+      memberships,
+      via: 'token',
+      actor: `${t.createdBy} (token ${t.name})`,
+    };
   }
 
   async signOut(cookie: string, actor: string): Promise<void> {

@@ -1,4 +1,4 @@
-import type { Role } from '@mpop/contracts';
+import type { StoredRole } from '../../db/schema.js';
 import type { Executor } from '../../db/executor.js';
 
 const PUBLIC_COLUMNS = ['id', 'name', 'role', 'createdBy', 'createdAt', 'lastUsedAt', 'expiresAt'] as const;
@@ -10,7 +10,7 @@ export class TokenRepository {
   async insert(t: {
     id: string;
     name: string;
-    role: Role;
+    role: StoredRole;
     tokenHash: string;
     createdBy: string;
     createdAt: string;

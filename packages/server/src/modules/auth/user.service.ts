@@ -1,19 +1,20 @@
 import type { Kysely } from 'kysely';
 import type { Role, UpdateUserBody, User } from '@mpop/contracts';
-import type { Database } from '../../db/schema.js';
+import type { Database, StoredRole } from '../../db/schema.js';
 import { isUniqueViolation } from '../../db/connect.js';
 import { AppError, notFound, validationFailed } from '../../lib/app-error.js';
 import { hashPassword, sha256Hex, verifyPassword } from '../../lib/crypto.js';
 import { nowIso } from '../../lib/time.js';
 import { AuditRepository } from '../audit/audit.repository.js';
 import type { Principal } from './auth.service.js';
+import { fromStoredRole, toStoredRole } from './roles.js';
 import { SessionRepository } from './session.repository.js';
 import { UserRepository } from './user.repository.js';
 
-type UserRow = { username: string; role: Role; disabledAt: string | null; createdAt: string; ssoSubject?: string | null };
+type UserRow = { username: string; role: StoredRole; disabledAt: string | null; createdAt: string; ssoSubject?: string | null };
 const toUser = (u: UserRow): User => ({
   username: u.username,
-  role: u.role,
+  role: fromStoredRole(u.role),
   sso: (u.ssoSubject ?? null) !== null,
   disabled: u.disabledAt !== null,
   createdAt: u.createdAt,
@@ -42,8 +43,15 @@ export class UserService {
     return (await new UserRepository(this.db).list()).map(toUser);
   }
 
-  async create(input: { username: string; password: string; role: Role }, actor: string): Promise<User> {
-    const row = { username: input.username, passwordHash: await hashPassword(input.password), role: input.role, createdAt: nowIso() };
+  /** Creates a user; without a role (null) a member-only user, who reaches only the organisations it is made a member of. */
+  async create(input: { username: string; password: string; role?: Role | null }, actor: string): Promise<User> {
+    const role = input.role ?? null;
+    const row = {
+      username: input.username,
+      passwordHash: await hashPassword(input.password),
+      role: toStoredRole(role),
+      createdAt: nowIso(),
+    };
     try {
       await this.db.transaction().execute(async (trx) => {
         const users = new UserRepository(trx);
@@ -54,7 +62,7 @@ export class UserService {
           actor,
           action: 'user.created',
           target: `user:${input.username}`,
-          details: { role: input.role },
+          details: { role },
         });
       });
     } catch (err) {
@@ -82,7 +90,11 @@ export class UserService {
         throw lastAdmin(user.username, demoted ? 'change the role of' : 'disable');
       }
       const disabledAt = patch.disabled === undefined ? undefined : patch.disabled ? (user.disabledAt ?? nowIso()) : null;
-      await users.update(user.username, { role: patch.role, passwordHash, disabledAt });
+      await users.update(user.username, {
+        role: patch.role === undefined ? undefined : toStoredRole(patch.role),
+        passwordHash,
+        disabledAt,
+      });
       if (disabling || passwordHash) await new SessionRepository(trx).deleteForUser(user.username);
       await new AuditRepository(trx).record({
         actor: actor.actor,
@@ -90,12 +102,18 @@ export class UserService {
         target: `user:${user.username}`,
         // Never the password: only that it was reset.
         details: {
-          ...(patch.role !== undefined && patch.role !== user.role ? { role: patch.role, previousRole: user.role } : {}),
+          ...(patch.role !== undefined && toStoredRole(patch.role) !== user.role
+            ? { role: patch.role, previousRole: fromStoredRole(user.role) }
+            : {}),
           ...(patch.disabled !== undefined ? { disabled: patch.disabled } : {}),
           ...(passwordHash ? { passwordReset: true } : {}),
         },
       });
-      return toUser({ ...user, role: patch.role ?? user.role, disabledAt: disabledAt === undefined ? user.disabledAt : disabledAt });
+      return toUser({
+        ...user,
+        role: patch.role === undefined ? user.role : toStoredRole(patch.role),
+        disabledAt: disabledAt === undefined ? user.disabledAt : disabledAt,
+      });
     });
   }
 

@@ -8,6 +8,7 @@ import type { ChangeBus } from '../../lib/change-bus.js';
 import { newAppId, newTenantId, type SecretBox } from '../../lib/crypto.js';
 import { cleanName } from '../../lib/names.js';
 import { nowIso } from '../../lib/time.js';
+import { AssociationRepository } from '../associations/association.repository.js';
 import { AuditRepository } from '../audit/audit.repository.js';
 import type { Principal } from '../auth/auth.service.js';
 import { HostAppRepository, nameKey, toHostApp, type HostAppWithConfig } from './host-app.repository.js';
@@ -147,6 +148,8 @@ export class HostAppService {
       const app = await repo.find(workspaceId, appId);
       if (!app) throw hostAppNotFound(workspaceId, appId);
       await repo.delete(app.id);
+      // Its associations end with it: a host app made again later with the same IDs starts with none.
+      await new AssociationRepository(trx).revokeForHostApp(workspaceId, appId, actor.username, nowIso());
       await new AuditRepository(trx).record({
         actor: actor.actor,
         action: 'host-app.deleted',

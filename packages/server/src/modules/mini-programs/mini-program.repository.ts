@@ -8,11 +8,32 @@ export class MiniProgramRepository {
     return this.db.selectFrom('miniPrograms').selectAll().where('miniProgramId', '=', id).executeTakeFirst();
   }
 
-  list() {
-    return this.db.selectFrom('miniPrograms').selectAll().orderBy('createdAt', 'desc').orderBy('miniProgramId').execute();
+  /** Newest first; `orgIds` (a member's organisations) and `orgId` narrow the list. */
+  list(filter: { orgId?: string; orgIds?: string[] } = {}) {
+    let q = this.db
+      .selectFrom('miniPrograms')
+      .select(['miniProgramId', 'name', 'orgId', 'releasedVersion', 'createdAt', 'updatedAt'])
+      .orderBy('createdAt', 'desc')
+      .orderBy('miniProgramId');
+    if (filter.orgId) q = q.where('orgId', '=', filter.orgId);
+    if (filter.orgIds) q = q.where('orgId', 'in', filter.orgIds.length ? filter.orgIds : ['']);
+    return q.execute();
   }
 
-  async insert(row: { miniProgramId: string; name: string; createdAt: string }) {
+  /** The version released last: the current release's, else (taken down) the newest release's. */
+  async lastReleasedVersion(id: string): Promise<string | undefined> {
+    const mp = await this.find(id);
+    if (mp?.releasedVersion) return mp.releasedVersion;
+    const r = await this.db
+      .selectFrom('releases')
+      .select('version')
+      .where('miniProgramId', '=', id)
+      .orderBy('id', 'desc')
+      .executeTakeFirst();
+    return r?.version;
+  }
+
+  async insert(row: { miniProgramId: string; name: string; orgId: string; createdAt: string }) {
     await this.db
       .insertInto('miniPrograms')
       .values({ ...row, releasedVersion: null, currentReleaseId: null, updatedAt: row.createdAt })

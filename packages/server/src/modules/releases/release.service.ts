@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { requireApprovedForRelease } from '../reviews/release-gate.js';
 import type { Kysely } from 'kysely';
 import type { PatchReleaseBody, Release, ReleaseBody, RollbackBody } from '@mpop/contracts';
 import type { Database, ReleaseRow } from '../../db/schema.js';
@@ -52,6 +53,7 @@ export class ReleaseService {
       const repo = new ReleaseRepository(trx);
       await this.lock(repo, id, at);
       if (!(await new MiniProgramRepository(trx).findPackage(id, version))) throw notFound(`Version ${version} of the mini program ${id}`);
+      await requireApprovedForRelease(trx, id, version);
       const hostApps = rollout?.hostApps ? await this.checkHostApps(trx, rollout.hostApps) : null;
       const history = await repo.list(id);
       const current = history[0];

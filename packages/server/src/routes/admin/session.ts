@@ -51,18 +51,19 @@ const session: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/session',
     {
+      config: { role: 'member' },
       schema: { tags: ['session'], summary: 'The signed-in user', response: responses({ 200: SessionSchema }) },
     },
     async (request) => {
       const p = principalOf(request);
-      return { user: { username: p.username, role: p.role } };
+      return { user: { username: p.username, role: p.role, memberships: p.memberships } };
     },
   );
 
   app.delete(
     '/session',
     {
-      config: { role: 'viewer' },
+      config: { role: 'member' },
       schema: { tags: ['session'], summary: 'Sign out', response: responses({ 204: NoContent }) },
     },
     async (request, reply) => {
@@ -152,7 +153,7 @@ const session: FastifyPluginAsyncTypebox = async (app) => {
   app.put(
     '/session/password',
     {
-      config: { role: 'viewer' },
+      config: { role: 'member' },
       schema: {
         tags: ['session'],
         summary: "Change the signed-in user's own password; their other sessions end",
