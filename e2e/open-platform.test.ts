@@ -64,6 +64,7 @@ describe.runIf(browserAvailable)('the open platform in Chromium: a developer sub
   async function devVersions() {
     const { page } = dev;
     await menu(page).filter({ hasText: 'My Mini Programs' }).click();
+    await visible(page.getByRole('row', { name: /Coupons/ }));
     await rowAction(page, /Coupons/, 'Versions');
     return page.getByRole('dialog', { name: 'Versions · Coupons' });
   }
@@ -73,7 +74,9 @@ describe.runIf(browserAvailable)('the open platform in Chromium: a developer sub
     const { page } = olga;
     await menu(page).filter({ hasText: 'Review Queue' }).click();
     await page.getByRole('button', { name: 'Refresh' }).click();
-    await rowAction(page, new RegExp(`Coupons.*${version.replaceAll('.', '\\.')}`), 'Review');
+    const row = new RegExp(`Coupons.*${version.replaceAll('.', '\\.')}`);
+    await visible(page.getByRole('row', { name: row }));
+    await rowAction(page, row, 'Review');
     return page.getByRole('dialog', { name: `Review ${version} · Coupons` });
   }
 
@@ -99,6 +102,7 @@ describe.runIf(browserAvailable)('the open platform in Chromium: a developer sub
     miniProgramId = ((await row.locator('code').first().textContent()) ?? '').trim();
     expect(miniProgramId).toMatch(/^\d{16}$/);
 
+    await visible(page.getByRole('row', { name: /Coupons/ }));
     await rowAction(page, /Coupons/, 'Upload Package');
     const up = page.getByRole('dialog', { name: /Upload Package · Coupons/ });
     await up.getByLabel('Version', { exact: true }).fill('1.0.0.0');
@@ -170,6 +174,7 @@ describe.runIf(browserAvailable)('the open platform in Chromium: a developer sub
     await absent(review);
 
     await menu(page).filter({ hasText: 'Association Requests' }).click();
+    await hasText(page.getByRole('row', { name: new RegExp(appId) }), /Pending/);
     await rowAction(page, new RegExp(appId), 'Approve');
     await page.getByRole('dialog').filter({ hasText: 'The host app is authorised' }).getByRole('button', { name: 'Approve' }).click();
     await page.getByLabel('State').click();
@@ -192,6 +197,8 @@ describe.runIf(browserAvailable)('the open platform in Chromium: a developer sub
       .click();
     await page.getByRole('dialog').filter({ hasText: 'Release 1.0.0.0?' }).getByRole('button', { name: 'Release' }).click();
     await hasText(versions.getByRole('row', { name: /1\.0\.0\.0/ }), /released/i);
+    await versions.getByRole('button', { name: 'Close' }).last().click();
+    await absent(versions);
 
     await eventually(async () => {
       const res = await fetch(`${e.baseUrl}/client/v1/resources`, {
@@ -234,5 +241,23 @@ describe.runIf(browserAvailable)('the open platform in Chromium: a developer sub
     await settled(olga.page);
     await shot(olga.page, 'review-queue.png');
     await review.getByRole('button', { name: 'Close' }).last().click();
+    await absent(review);
+  });
+
+  it('at 1024 px wide the Operation column stays in view, for the operator and for the developer', async () => {
+    const inView = async (page: Page, table: string) => {
+      await page.setViewportSize({ width: 1024, height: 768 });
+      const header = page.getByRole('table', { name: table }).getByRole('columnheader', { name: 'Operation' });
+      await visible(header);
+      await eventually(async () => {
+        const box = await header.boundingBox();
+        return Boolean(box && box.x + box.width <= 1024);
+      }).toBe(true);
+    };
+    await inView(olga.page, 'Review Queue');
+    await menu(olga.page).filter({ hasText: 'Association Requests' }).click();
+    await inView(olga.page, 'Association Requests');
+    await menu(dev.page).filter({ hasText: 'My Mini Programs' }).click();
+    await inView(dev.page, 'My Mini Programs');
   });
 });
