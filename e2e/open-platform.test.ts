@@ -82,7 +82,7 @@ describe.runIf(browserAvailable)('the open platform in Chromium: a developer sub
 
   it('a member sees only the Developer Backend: no host apps', async () => {
     const { page } = dev;
-    await eventually(() => menu(page).allTextContents()).toEqual(['My Mini Programs', 'Association Requests']);
+    await eventually(() => menu(page).allTextContents()).toEqual(['My Mini Programs', 'Association Requests', 'API Tokens']);
     await page.goto('/host-apps');
     await visible(page.getByText('Your role (Organisation member only) may not open this page.'));
     expect(await page.getByRole('table', { name: 'Host App' }).count()).toBe(0);

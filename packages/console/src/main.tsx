@@ -52,6 +52,7 @@ function Root() {
                 <Route path="/review-queue" element={<ReviewQueuePage />} />
                 <Route path="/developer/mini-programs" element={<MyMiniProgramsPage />} />
                 <Route path="/developer/associations" element={<MyAssociationsPage />} />
+                <Route path="/developer/tokens" element={<TokensPage />} />
                 <Route path="*" element={<NotFoundPage />} />
               </Route>
             </Routes>

@@ -19,8 +19,11 @@ export function useCan(): (need: Role) => boolean {
   return (need) => Boolean(user?.role && roleAtLeast(user.role, need));
 }
 
-/** Who may open a screen: a platform role from this one up, or `member` (the Developer Backend). */
-export type Access = Role | 'member';
+/**
+ * Who may open a screen: a platform role from this one up, `member` (the Developer Backend), or `member-only` (a
+ * user with no platform role: what the Admin Backend offers everyone, such as API tokens, in the Developer Backend).
+ */
+export type Access = Role | 'member' | 'member-only';
 
 /** The user's organisations and roles in them (none for a user of the platform only). */
 export function useMemberships(): Membership[] {
@@ -36,5 +39,9 @@ export function useAccess(): (need: Access) => boolean {
   const { user } = useSession();
   const can = useCan();
   const memberships = useMemberships();
-  return (need) => (need === 'member' ? Boolean(user && (!user.role || memberships.length > 0)) : can(need));
+  return (need) => {
+    if (need === 'member') return Boolean(user && (!user.role || memberships.length > 0));
+    if (need === 'member-only') return Boolean(user && !user.role);
+    return can(need);
+  };
 }

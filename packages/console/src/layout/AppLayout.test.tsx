@@ -42,7 +42,7 @@ describe('AppLayout', () => {
   it('shows a member only the Developer Backend, starts them there, and keeps host apps from them', async () => {
     const { unmount } = frame('member', '/', [{ orgId: 'acme', role: 'developer' }]);
     expect(await screen.findByText('my mini programs')).toBeTruthy();
-    expect(menuItems()).toEqual(['My Mini Programs', 'Association Requests']);
+    expect(menuItems()).toEqual(['My Mini Programs', 'Association Requests', 'API Tokens']);
     expect(screen.getByText('Developer Backend')).toBeTruthy();
     expect(screen.queryByText('Host App')).toBeNull();
     unmount();

@@ -49,6 +49,7 @@ export const NAV: NavEntry[] = [
   { path: '/signing-jobs', label: 'signingJobs', icon: <SafetyCertificateOutlined />, access: 'viewer', group: 'administration' },
   { path: '/developer/mini-programs', label: 'myMiniPrograms', icon: <AppstoreAddOutlined />, access: 'member', group: 'developer' },
   { path: '/developer/associations', label: 'associationRequests', icon: <LinkOutlined />, access: 'member', group: 'developer' },
+  { path: '/developer/tokens', label: 'apiTokens', icon: <KeyOutlined />, access: 'member-only', group: 'developer' },
 ];
 
 /** The page an address belongs to (its own, or the page it lies under: an adoption view under Mini Programs). */
