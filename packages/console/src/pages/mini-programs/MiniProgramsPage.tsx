@@ -32,9 +32,6 @@ export function MiniProgramsPage() {
   const [versionsOf, setVersionsOf] = useState<MiniProgram>();
   const [releasesOf, setReleasesOf] = useState<MiniProgram>();
   const r = useReleaseText();
-  // Which organisation each mini program belongs to, by name (a failure only costs the names).
-  const orgs = useRequest((signal) => api.listOrganisations(signal), []);
-  const orgName = (orgId: string) => orgs.data?.items.find((o) => o.orgId === orgId)?.name ?? orgId;
 
   const load = useCallback(async () => {
     setError(undefined);
@@ -45,6 +42,9 @@ export function MiniProgramsPage() {
     }
   }, []);
   useEffect(() => void load(), [load]);
+  // Which organisation each mini program belongs to, by name (asked after the list; a failure only costs the names).
+  const orgs = useRequest((signal) => api.listOrganisations(signal), []);
+  const orgName = (orgId: string) => orgs.data?.items.find((o) => o.orgId === orgId)?.name ?? orgId;
 
   return (
     <Card
