@@ -32,7 +32,7 @@ export type Association = Static<typeof AssociationSchema>;
 export const AssociationPageSchema = Page(AssociationSchema);
 export type AssociationPage = Static<typeof AssociationPageSchema>;
 
-export const AssociationParamsSchema = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
+export const AssociationParamsSchema = Type.Object({ associationId: Type.String({ minLength: 1, maxLength: 64 }) });
 
 /** `POST /api/v1/mini-programs/{id}/associations` (members of the mini program's organisation, admin, operator). */
 export const RequestAssociationBodySchema = Type.Object(

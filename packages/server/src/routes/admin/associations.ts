@@ -50,7 +50,7 @@ const associations: FastifyPluginAsyncTypebox = async (app) => {
   );
 
   app.post(
-    '/associations/:id/approve',
+    '/associations/:associationId/approve',
     {
       config: { role: 'operator' },
       schema: {
@@ -60,11 +60,11 @@ const associations: FastifyPluginAsyncTypebox = async (app) => {
         response: responses({ 200: AssociationSchema }),
       },
     },
-    async (request) => svc.approve(request.params.id, principalOf(request)),
+    async (request) => svc.approve(request.params.associationId, principalOf(request)),
   );
 
   app.post(
-    '/associations/:id/reject',
+    '/associations/:associationId/reject',
     {
       config: { role: 'operator' },
       schema: {
@@ -75,11 +75,11 @@ const associations: FastifyPluginAsyncTypebox = async (app) => {
         response: responses({ 200: AssociationSchema }),
       },
     },
-    async (request) => svc.reject(request.params.id, request.body.reason, principalOf(request)),
+    async (request) => svc.reject(request.params.associationId, request.body.reason, principalOf(request)),
   );
 
   app.post(
-    '/associations/:id/revoke',
+    '/associations/:associationId/revoke',
     {
       config: { role: 'member', access: { platform: 'operator', org: 'developer', from: 'service' } },
       schema: {
@@ -90,7 +90,7 @@ const associations: FastifyPluginAsyncTypebox = async (app) => {
         response: responses({ 200: AssociationSchema }),
       },
     },
-    async (request) => svc.revoke(request.params.id, principalOf(request)),
+    async (request) => svc.revoke(request.params.associationId, principalOf(request)),
   );
 };
 export default associations;
