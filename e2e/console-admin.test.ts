@@ -66,6 +66,7 @@ describe.runIf(browserAvailable)('the operators’ console by role, in Chromium'
         'API Tokens',
         'Audit Log',
         'Signing Jobs',
+        'Webhooks',
       ]);
     await visible(page.getByRole('button', { name: 'Add App' }).first());
     await page

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Builds each workspace package whose sources are newer than its last build (or that was never built).
 // Used by `npm start` and `npm test`, so a fresh checkout and an edited one both run what is in the tree.
-import { execSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,7 +29,14 @@ for (const pkg of packages) {
   const changed = Math.max(...pkg.inputs.map((i) => newest(path.join(root, pkg.dir, i))));
   if (!upstreamRebuilt && built >= changed) continue;
   console.log(`[mpop] building ${pkg.name}${built ? ' (sources changed)' : ''}…`);
-  execSync(`npm run build -w ${pkg.name}`, { cwd: root, stdio: 'inherit' });
+  // The compilers' own output is noise when they succeed (it buried the server's first lines under `npm start`):
+  // it is shown only when a build fails, with the command to run it again by hand.
+  const build = spawnSync('npm', ['run', 'build', '-w', pkg.name], { cwd: root, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  if (build.status !== 0) {
+    process.stderr.write(`${build.stdout ?? ''}${build.stderr ?? ''}`);
+    console.error(`[mpop] building ${pkg.name} failed (npm run build -w ${pkg.name} shows the same output)`);
+    process.exit(build.status ?? 1);
+  }
   fs.writeFileSync(stamp, new Date().toISOString());
   upstreamRebuilt = pkg.name === '@mpop/contracts' || upstreamRebuilt;
 }

@@ -1,5 +1,10 @@
 #!/usr/bin/env node
-// `npm start`: build what is missing or stale, then run the server in this process's stead.
+// `npm start`: build what is missing or stale, then run the server.
+//
+// package.json runs this with `exec`, so npm's shell is replaced by this process: a supervisor that stops `npm start`
+// by npm's pid reaches us through npm (which passes SIGTERM/SIGINT on and waits), and we pass it to the server and
+// exit with it. Without the `exec`, the shell between npm and node died alone and left the server running, holding
+// the port and the SQLite lock.
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,6 +12,11 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 await import('./ensure-build.mjs');
 const child = spawn(process.execPath, [path.join(root, 'packages/server/dist/main.js')], { stdio: 'inherit' });
-// Pass signals through so the server shuts down gracefully.
-for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, () => child.kill(sig));
+// If whatever started us goes away without a signal (a shell killed with SIGKILL), stop the server too.
+const parent = process.ppid;
+const orphanCheck = setInterval(() => {
+  if (process.ppid !== parent) child.kill('SIGTERM');
+}, 1000);
+orphanCheck.unref();
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 0 : 1)));

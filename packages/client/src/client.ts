@@ -54,7 +54,7 @@ export class MpopClient {
       throw new MpopError('INVALID_CONFIG', 'The config file lists no public key; download it again from the console.');
     }
     if (!/^[A-Za-z0-9._:-]{1,128}$/.test(options.deviceId ?? '')) {
-      throw new MpopError('INVALID_CONFIG', 'The deviceId must be 1..128 characters of letters, digits and . _ : - (a UUID will do).');
+      throw new MpopError('INVALID_OPTIONS', 'The deviceId must be 1..128 characters of letters, digits and . _ : - (a UUID will do).');
     }
     this.config = { ...c, gatewayUrl: c.gatewayUrl.replace(/\/+$/, '') };
     this.keys = new KeyRing(c.publicKeys);

@@ -12,7 +12,9 @@ export type ClientErrorCode =
   /** The server did not answer in time (after the retries). */
   | 'TIMEOUT'
   /** The config file is incomplete, or a listed fingerprint does not match its key. */
-  | 'INVALID_CONFIG';
+  | 'INVALID_CONFIG'
+  /** An option given to `new MpopClient(...)` (not the config file) is wrong: `deviceId`, say. */
+  | 'INVALID_OPTIONS';
 
 /** Every error the client throws. Switch on `code`; `message` is for people. */
 export class MpopError extends Error {

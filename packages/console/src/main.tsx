@@ -24,6 +24,7 @@ const AssociationsPage = named(() => import('./pages/associations/AssociationsPa
 const ReviewQueuePage = named(() => import('./pages/review-queue/ReviewQueuePage'), 'ReviewQueuePage');
 const MyMiniProgramsPage = named(() => import('./pages/my-mini-programs/MyMiniProgramsPage'), 'MyMiniProgramsPage');
 const MyAssociationsPage = named(() => import('./pages/my-associations/MyAssociationsPage'), 'MyAssociationsPage');
+const WebhooksPage = named(() => import('./pages/webhooks/WebhooksPage'), 'WebhooksPage');
 const NotFoundPage = named(() => import('./layout/NotFoundPage'), 'NotFoundPage');
 // Lazy: the chart library it uses stays out of the initial bundle.
 const AdoptionPage = lazy(() => import('./pages/adoption/AdoptionPage'));
@@ -53,6 +54,7 @@ function Root() {
                 <Route path="/developer/mini-programs" element={<MyMiniProgramsPage />} />
                 <Route path="/developer/associations" element={<MyAssociationsPage />} />
                 <Route path="/developer/tokens" element={<TokensPage />} />
+                <Route path="/webhooks" element={<WebhooksPage />} />
                 <Route path="*" element={<NotFoundPage />} />
               </Route>
             </Routes>

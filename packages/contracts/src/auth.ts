@@ -36,6 +36,9 @@ export type SignInBody = Static<typeof SignInBodySchema>;
 export const SessionOptionsSchema = Type.Object({
   localSignIn: Type.Boolean({ description: 'user name and password sign-in is offered (MPOP_LOCAL_SIGNIN)' }),
   sso: Type.Boolean({ description: 'single sign-on with OpenID Connect is configured: start it at /api/v1/session/oidc/start' }),
+  noUsers: Type.Optional(
+    Type.Boolean({ description: 'no user exists yet: nobody can sign in until the first admin is created (the sign-in page says how)' }),
+  ),
 });
 export type SessionOptions = Static<typeof SessionOptionsSchema>;
 

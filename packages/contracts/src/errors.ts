@@ -16,6 +16,7 @@ export const ErrorCatalogue = {
   KEY_TOO_WEAK: { status: 400, title: 'Key too weak' },
   INVALID_VIRTUAL_DOMAIN: { status: 400, title: 'Invalid virtual domain' },
   INVALID_PACKAGE: { status: 400, title: 'Invalid package' },
+  WEBHOOK_URL_NOT_ALLOWED: { status: 400, title: 'Webhook URL not allowed' },
   SSO_FAILED: { status: 400, title: 'Single sign-on failed', otherStatuses: [502] },
   WRONG_CURRENT_PASSWORD: { status: 400, title: 'Wrong current password' },
   UNAUTHENTICATED: { status: 401, title: 'Unauthenticated' },

@@ -20,7 +20,7 @@ import type { Database } from './db/schema.js';
 import { AppError } from './lib/app-error.js';
 import { ChangeBus } from './lib/change-bus.js';
 import { SecretBox } from './lib/crypto.js';
-import { resolveMasterKey, verifyMasterKey } from './lib/master-key.js';
+import { resolveMasterKey, verifyMasterKey } from './modules/operations/master-key.js';
 import { ensurePrivateDir } from './lib/private-files.js';
 import { AuthService } from './modules/auth/auth.service.js';
 import { OidcService } from './modules/auth/oidc.service.js';
@@ -32,13 +32,16 @@ import { lazyDirectory, UnconfiguredDirectory, type MpaasDirectory } from './mod
 import { MpaasSyncService } from './modules/mpaas/mpaas-sync.service.js';
 import { GateService } from './modules/gate/gate.service.js';
 import { EventsService } from './modules/events/events.service.js';
-import { PackageSigner } from './modules/gate/package-signer.js';
+import { PackageSigner } from './modules/signing/package-signer.js';
 import { MiniProgramService } from './modules/mini-programs/mini-program.service.js';
 import { ReleaseService } from './modules/releases/release.service.js';
-import { openPackageStore, type PackageStore } from './modules/mini-programs/package-store.js';
-import { SigningPool } from './modules/gate/signing-pool.js';
-import { PgNotifyTransport } from './lib/pg-notify-transport.js';
-import { discardingOutbox, type Outbox } from './modules/webhooks/outbox.js';
+import { openPackageStore } from './modules/mini-programs/open-package-store.js';
+import type { PackageStore } from './modules/mini-programs/package-store.js';
+import { SigningPool } from './modules/signing/signing-pool.js';
+import { PgNotifyTransport } from './db/pg-notify-transport.js';
+import { DatabaseOutbox, type Outbox } from './modules/webhooks/outbox.js';
+import { DEFAULT_DISPATCHER, type DispatcherOptions, WebhookDispatcher } from './modules/webhooks/dispatcher.js';
+import { WebhookService } from './modules/webhooks/webhook.service.js';
 import { OrganisationService } from './modules/organisations/organisation.service.js';
 import { AssociationService } from './modules/associations/association.service.js';
 import { ReviewService } from './modules/reviews/review.service.js';
@@ -66,6 +69,7 @@ import signingJobRoutes from './routes/admin/signing-jobs.js';
 import organisationRoutes from './routes/admin/organisations.js';
 import associationRoutes from './routes/admin/associations.js';
 import reviewRoutes from './routes/admin/reviews.js';
+import webhookRoutes from './routes/admin/webhooks.js';
 import clientRoutes from './routes/client/resources.js';
 import { GateFastPath } from './routes/client/resources-fast-path.js';
 
@@ -89,6 +93,9 @@ export interface Services {
   organisations: OrganisationService;
   associations: AssociationService;
   reviews: ReviewService;
+  webhooks: WebhookService;
+  /** Delivers the recorded events to the webhooks, in the background. */
+  webhookDispatcher: WebhookDispatcher;
 }
 
 /** A live mPaaS backend when configured, else the offline directory file, else a directory that explains what to set. */
@@ -100,7 +107,7 @@ function mpaasDirectory(config: Config): MpaasDirectory {
       return new OpenApiDirectory({ ...mpaas, timeoutMs: config.mpaasTimeoutMs });
     });
   }
-  if (config.mpaasDirectoryFile) return new FileDirectory(config.mpaasDirectoryFile);
+  if (config.mpaasDirectoryFile) return FileDirectory.checkedAtStart(config.mpaasDirectoryFile);
   return new UnconfiguredDirectory();
 }
 
@@ -130,6 +137,8 @@ export interface BuildOptions {
   startupTasks?: boolean;
   /** The clock of release ramps (epoch milliseconds); tests move it to check scheduled steps. */
   clock?: () => number;
+  /** Webhook delivery timing (tests make retries fast); by default the Standard Webhooks schedule, 10 s per attempt. */
+  webhooks?: Partial<Pick<DispatcherOptions, 'retryDelaysMs' | 'timeoutMs' | 'pollMs'>>;
 }
 
 /**
@@ -137,6 +146,8 @@ export interface BuildOptions {
  * Opens (and migrates) the database, wires services and registers every route.
  */
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
+  // Settings that name files are checked before anything is opened, so a refusal leaves nothing behind.
+  const directory = mpaasDirectory(config);
   ensurePrivateDir(config.dataDir);
   const masterKey = resolveMasterKey(config.dataDir, config.masterKey);
   const box = new SecretBox(masterKey.key);
@@ -205,16 +216,23 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const signer = new PackageSigner(handle.db, box, signingPool, packageStore, changes, app.log);
   const hostApps = new HostAppService(handle.db, box, changes, (hostAppId) => signer.signMissing({ hostAppId }, 'key uploaded'));
   const auth = new AuthService(handle.db, config.sessionTtlMs);
-  const outbox: Outbox = discardingOutbox;
+  const outbox = new DatabaseOutbox(options.clock);
+  const webhookDispatcher = new WebhookDispatcher(handle.db, box, app.log, {
+    ...DEFAULT_DISPATCHER,
+    ...options.webhooks,
+    clock: options.clock ?? Date.now,
+    allowPrivate: config.webhookAllowPrivate,
+  });
+  outbox.onRecord = () => webhookDispatcher.wake();
   const services: Services = {
     auth,
     oidc: config.oidc && new OidcService(handle.db, box, auth, config.oidc, config.publicUrl),
     users: new UserService(handle.db),
     tokens: new TokenService(handle.db),
     hostApps,
-    mpaasSync: new MpaasSyncService(handle.db, mpaasDirectory(config), hostApps),
+    mpaasSync: new MpaasSyncService(handle.db, directory, hostApps),
     miniPrograms: new MiniProgramService(handle.db, packageStore, signer, changes, config.maxPackageBytes),
-    releases: new ReleaseService(handle.db, signer, changes, options.clock),
+    releases: new ReleaseService(handle.db, signer, changes, options.clock, outbox),
     signer,
     events: new EventsService(handle.db, changes, app.log, { retentionDays: config.eventsRetentionDays }),
     gate: new GateService(handle.db, changes, config.packageBaseUrl, options.clock),
@@ -223,6 +241,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     organisations: new OrganisationService(handle.db),
     associations: new AssociationService(handle.db, signer, changes, outbox),
     reviews: new ReviewService(handle.db, outbox),
+    webhooks: new WebhookService(handle.db, box, config.webhookAllowPrivate),
+    webhookDispatcher,
   };
   const gateFastPath = new GateFastPath(services.gate, app.log, app.getDefaultJsonParser('error', 'error'), requestId);
   if (fastifyHandler) fastPath = gateFastPath.handler(fastifyHandler);
@@ -236,6 +256,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     done();
   });
   app.addHook('onClose', async () => {
+    await webhookDispatcher.stop(); // attempts in flight are given back to the queue
     await services.events.stop(); // writes the buffered events first
     await changes.close();
     await signingPool.close();
@@ -300,6 +321,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       await api.register(organisationRoutes);
       await api.register(associationRoutes);
       await api.register(reviewRoutes);
+      await api.register(webhookRoutes);
     },
     { prefix: '/api/v1' },
   );
@@ -320,8 +342,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   app.setNotFoundHandler((request, reply) => {
     const url = request.url.split('?')[0];
     const isApi = url.startsWith('/api/') || url.startsWith('/client/') || url === '/api';
+    // A missing file (an asset of an older build, a typo) is a 404, never the console's page: a browser that asked
+    // for a script must not be handed HTML.
+    const isFile = url.startsWith('/assets/') || /\.[A-Za-z0-9]{1,8}$/.test(url);
     // Client-side routes of the console fall back to the app; everything else is a 404 problem.
-    if (serveConsole && !isApi && (request.method === 'GET' || request.method === 'HEAD')) {
+    if (serveConsole && !isApi && !isFile && (request.method === 'GET' || request.method === 'HEAD')) {
       return reply.header('Cache-Control', 'no-cache').sendFile('index.html');
     }
     return sendProblem(reply, new AppError('NOT_FOUND', `There is no ${request.method} ${url}. The API is described at /api/docs.`));
@@ -331,6 +356,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     await services.changes.start();
     await app.ready();
     services.events.start();
+    webhookDispatcher.start();
   } catch (err) {
     await app.close().catch(() => {}); // closes the database too (onClose)
     throw err;
@@ -354,7 +380,7 @@ export async function ensureFirstAdmin(app: FastifyInstance): Promise<void> {
     if (config.dataDir !== path.resolve('data')) env.push(`MPOP_DATA_DIR='${config.dataDir}'`);
     app.log.warn(
       `No user exists yet. Create the first admin by starting once with: ${env.join(' ')} ` +
-        "MPOP_ADMIN_USERNAME=admin MPOP_ADMIN_PASSWORD='a-passphrase-of-12+-chars' npm start " +
+        "MPOP_ADMIN_USERNAME=admin MPOP_ADMIN_PASSWORD='<a passphrase of yours, 12+ characters>' npm start " +
         `(or, with the server running or not: ${env.join(' ')} npx mpop admin create-user --username admin --role admin)`,
     );
   }

@@ -64,11 +64,17 @@ export const EnvSchema = Type.Object({
   MPOP_METRICS: oneOf(['on', 'off'], 'on or off'),
   MPOP_METRICS_TOKEN: v('^\\S{16,}$', 'a bearer token of at least 16 characters'),
   MPOP_EVENTS_RETENTION_DAYS: v(WHOLE, 'days from 1 to 3650'),
+  MPOP_WEBHOOK_ALLOW_PRIVATE: oneOf(['0', '1'], '1 (also send webhooks to loopback and private addresses) or 0 (public addresses only)'),
 });
 export type Env = Static<typeof EnvSchema>;
 
 /** Everything the server reads from its environment, validated once at start. */
 export interface Config {
+  /**
+   * What is legal but probably not meant (a config file that would carry localhost, open metrics on a public
+   * interface): logged as warnings at start, so the operator reads them before a device does.
+   */
+  warnings: string[];
   port: number;
   host: string;
   dataDir: string;
@@ -115,6 +121,8 @@ export interface Config {
   metrics: { enabled: boolean; token?: string };
   /** How long adoption data (latest version per device, daily event counters) is kept. */
   eventsRetentionDays: number;
+  /** Whether webhooks may target loopback, private and link-local addresses (a trusted network, tests). */
+  webhookAllowPrivate: boolean;
 }
 
 export class ConfigError extends Error {
@@ -182,6 +190,29 @@ function parseTrustProxy(raw: string | undefined): boolean | number | string[] {
 }
 
 /** Every variable of the group must be set, or none. */
+/** The example passwords of the docs: a server started with one has an admin whose password everyone can read. */
+const DOCUMENTED_PASSWORDS = new Set(['choose-a-long-passphrase', 'a-passphrase-of-12+-chars']);
+
+/** Whether a listening address keeps the server on this machine. */
+export const isLoopbackHost = (host: string) => host === 'localhost' || host === '::1' || /^127\./.test(host);
+
+function startupWarnings(env: Env, host: string, publicUrl: string, metricsOpen: boolean): string[] {
+  const out: string[] = [];
+  if (isLoopbackHost(host)) return out;
+  const where = host === '0.0.0.0' || host === '::' ? 'every network interface' : host;
+  if (!env.MPOP_PUBLIC_URL) {
+    out.push(
+      `MPOP_PUBLIC_URL is not set, so config files and package URLs carry ${publicUrl}, which no phone can reach; ` +
+        `set MPOP_PUBLIC_URL to the address devices use (e.g. https://mpop.example.com) before handing out config files.`,
+    );
+  }
+  if (metricsOpen) {
+    out.push(`/metrics is open to anyone who can reach ${where}: set MPOP_METRICS_TOKEN (or MPOP_METRICS=off).`);
+  }
+  if (!env.HOST) out.push(`listening on ${where} (HOST is not set); set HOST=127.0.0.1 to keep mpop on this machine.`);
+  return out;
+}
+
 function allOrNone(env: Env, names: (keyof Env)[], what: string): boolean {
   const set = names.filter((n) => env[n]);
   if (set.length > 0 && set.length < names.length) {
@@ -256,6 +287,11 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError('MPOP_MASTER_KEY must be the base64 of exactly 32 bytes (make one with: openssl rand -base64 32).');
   }
   allOrNone(env, ['MPOP_ADMIN_USERNAME', 'MPOP_ADMIN_PASSWORD'], 'The first admin');
+  if (env.MPOP_ADMIN_PASSWORD && DOCUMENTED_PASSWORDS.has(env.MPOP_ADMIN_PASSWORD)) {
+    throw new ConfigError(
+      'MPOP_ADMIN_PASSWORD is the example from the documentation, which anyone can read: choose a passphrase of your own (at least 12 characters).',
+    );
+  }
   const publicUrl = (env.MPOP_PUBLIC_URL || `http://localhost:${port || 8080}`).replace(/\/+$/, '');
   url('MPOP_PUBLIC_URL', publicUrl);
 
@@ -286,9 +322,12 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
     );
   }
 
+  const host = env.HOST || '0.0.0.0';
+  const metrics = { enabled: env.MPOP_METRICS !== 'off', token: env.MPOP_METRICS_TOKEN };
   return {
+    warnings: startupWarnings(env, host, publicUrl, metrics.enabled && !metrics.token),
     port,
-    host: env.HOST || '0.0.0.0',
+    host,
     dataDir,
     databaseUrl,
     masterKey: env.MPOP_MASTER_KEY,
@@ -316,7 +355,8 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
     workers: workers(env.MPOP_WORKERS),
     oidc,
     localSignIn,
-    metrics: { enabled: env.MPOP_METRICS !== 'off', token: env.MPOP_METRICS_TOKEN },
+    metrics,
     eventsRetentionDays: int(env, 'MPOP_EVENTS_RETENTION_DAYS', 30, 1, 3650),
+    webhookAllowPrivate: env.MPOP_WEBHOOK_ALLOW_PRIVATE === '1',
   };
 }

@@ -7,7 +7,7 @@ import { migrateToLatest } from './db/migrations/index.js';
 import { lockSqlite } from './db/sqlite-lock.js';
 import { isChangeMessage } from './lib/cluster-ipc-transport.js';
 import { stdoutDestination } from './lib/log-destination.js';
-import { explainStartupError } from './lib/startup-errors.js';
+import { explainStartupError } from './startup-errors.js';
 import { UserService } from './modules/auth/user.service.js';
 
 /** How long a shutdown may take before the process exits anyway. */
@@ -50,13 +50,24 @@ async function serve(config: Config, first: boolean) {
     await app.close().catch(() => {});
     await fail(err);
   }
-  if (first) app.log.info(`mpop is ready: console ${config.publicUrl}/ , API docs ${config.publicUrl}/api/docs`);
+  if (first) {
+    for (const warning of config.warnings) app.log.warn(warning);
+    app.log.info(`mpop is ready: console ${config.publicUrl}/ , API docs ${config.publicUrl}/api/docs`);
+  }
 
   let closing = false;
   const shutdown = (signal: string) => {
     if (closing) return;
     closing = true;
-    app.log.info({ signal }, 'shutting down: finishing in-flight requests');
+    // Say what the shutdown waits for: an upload still arriving when the limit runs out is lost (the console says
+    // so, and nothing of it is kept), so the operator knows whether to wait or to tell someone to send it again.
+    const busy = app.requestsInFlight();
+    app.log.info(
+      { signal, inFlight: busy.length },
+      busy.length === 0
+        ? 'shutting down: no request in flight'
+        : `shutting down: waiting up to ${SHUTDOWN_LIMIT_MS / 1000} s for ${busy.length} request${busy.length === 1 ? '' : 's'} in flight (${busy.slice(0, 5).join(', ')}${busy.length > 5 ? ', …' : ''}); an upload not finished by then is lost and must be sent again`,
+    );
     // Nothing below may block the event loop (see log-destination.ts), so this timer always gets to fire.
     const force = setTimeout(() => {
       console.error(`mpop: shutdown took longer than ${SHUTDOWN_LIMIT_MS / 1000} s; exiting`);
@@ -143,6 +154,7 @@ async function primary(config: Config) {
   };
   for (let i = 0; i < config.workers; i++) fork(i);
   log('info', `mpop primary: ${config.workers} worker processes on port ${config.port}`);
+  for (const warning of config.warnings) log('warn', warning);
 
   const shutdown = (signal: string) => {
     if (stopping) return;

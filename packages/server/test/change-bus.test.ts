@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { type Change, ChangeBus, toChange } from '../src/lib/change-bus.js';
-import { PgNotifyTransport } from '../src/lib/pg-notify-transport.js';
+import { PgNotifyTransport } from '../src/db/pg-notify-transport.js';
 import { dialects } from './helpers/app.js';
 
 describe('change kinds', () => {

@@ -146,13 +146,21 @@ describe('the mpop command line against a running server', () => {
       expect.objectContaining({ miniProgramId: state.miniProgramId, releasedVersion: '1.0.0.1' }),
     );
 
-    // Authorise with the API (the CLI has no command for it), then ask the gate as a host app would.
-    const token = env.MPOP_TOKEN;
-    const auth = await fetch(`${server.url}/api/v1/host-apps/cli/${state.appId}/mini-programs/${state.miniProgramId}`, {
-      method: 'PUT',
-      headers: { authorization: `Bearer ${token}` },
-    });
-    expect(auth.status).toBe(200);
+    // Released to no authorised host app: the CLI says that no device gets it.
+    expect(rel.json()).toMatchObject({ signing: { total: 0 } });
+    const lonely = (await cli(['mini-programs', 'create', '--name', 'CLI Lonely', '--json'], env)).json().miniProgramId;
+    expect((await cli(['mini-programs', 'upload', lonely, path.join(work, 'mini.zip'), '--version', '1.0.0.1', '--quiet'], env)).code).toBe(
+      0,
+    );
+    const told = await cli(['mini-programs', 'release', lonely, '1.0.0.1'], env);
+    expect(told.stdout).toMatch(/Released 1\.0\.0\.1 of \d{16}\. No host app is authorised for it, so no device gets it/);
+    expect((await cli(['mini-programs', 'rollback', state.miniProgramId], env)).code).toBe(1); // nothing earlier
+    // Authorise, then ask the gate as a host app would.
+    const auth = await cli(['mini-programs', 'authorise', state.miniProgramId, 'cli', state.appId], env);
+    expect(auth.code).toBe(0);
+    expect(auth.stdout).toContain(`Authorised ${state.miniProgramId} for ${state.appId}`);
+    const listed = await cli(['host-apps', 'mini-programs', 'cli', state.appId, '--json'], env);
+    expect(listed.json().items).toContainEqual(expect.objectContaining({ miniProgramId: state.miniProgramId }));
     const gate = await fetch(`${server.url}/client/v1/resources`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

@@ -46,6 +46,31 @@ describe('loadConfig', () => {
     expect(() => loadConfig(env)).toThrow(message);
   });
 
+  it('refuses the example passwords of the docs for the first admin', () => {
+    for (const example of ['choose-a-long-passphrase', 'a-passphrase-of-12+-chars']) {
+      expect(() => loadConfig({ MPOP_ADMIN_USERNAME: 'admin', MPOP_ADMIN_PASSWORD: example })).toThrow(
+        /MPOP_ADMIN_PASSWORD is the example from the documentation/,
+      );
+    }
+    expect(() => loadConfig({ MPOP_ADMIN_USERNAME: 'admin', MPOP_ADMIN_PASSWORD: 'my-own-long-passphrase' })).not.toThrow();
+  });
+
+  it('warns, when listening beyond this machine, of a localhost public URL, open metrics and every interface', () => {
+    const open = loadConfig({}).warnings.join('\n');
+    expect(open).toMatch(/MPOP_PUBLIC_URL is not set, so config files and package URLs carry http:\/\/localhost:8080/);
+    expect(open).toMatch(/\/metrics is open to anyone who can reach every network interface: set MPOP_METRICS_TOKEN/);
+    expect(open).toMatch(/listening on every network interface \(HOST is not set\)/);
+    // Each is said only while it holds.
+    expect(loadConfig({ HOST: '127.0.0.1' }).warnings).toEqual([]);
+    expect(
+      loadConfig({ HOST: '0.0.0.0', MPOP_PUBLIC_URL: 'https://mpop.example.com', MPOP_METRICS_TOKEN: 'a-scrape-token-of-16+' }).warnings,
+    ).toEqual([]);
+    expect(loadConfig({ HOST: '10.1.2.3', MPOP_PUBLIC_URL: 'https://mpop.example.com', MPOP_METRICS: 'off' }).warnings).toEqual([]);
+    expect(loadConfig({ HOST: '10.1.2.3', MPOP_PUBLIC_URL: 'https://mpop.example.com' }).warnings).toEqual([
+      '/metrics is open to anyone who can reach 10.1.2.3: set MPOP_METRICS_TOKEN (or MPOP_METRICS=off).',
+    ]);
+  });
+
   it('never echoes a secret it refuses', () => {
     expect(() => loadConfig({ MPOP_MASTER_KEY: 'not-a-key-but-secret' })).toThrow(/MPOP_MASTER_KEY/);
     expect(() => loadConfig({ MPOP_MASTER_KEY: 'not-a-key-but-secret' })).not.toThrow(/not-a-key-but-secret/);

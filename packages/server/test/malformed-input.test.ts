@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalPackageStore } from '../src/modules/mini-programs/package-store.js';
+import type { LocalPackageStore } from '../src/modules/mini-programs/local-package-store.js';
 import { Client, devConfigForm, dialects, startApp, type TestApp } from './helpers/app.js';
 import { sharedKey } from './helpers/keys.js';
 import { miniProgramZip } from './helpers/packages.js';
@@ -250,6 +250,33 @@ describe.each(dialects)('malformed input on %s', (dialect) => {
       expect(res.statusCode).toBe(200);
       expect(res.json()).toMatchObject({ items: [], page: 100000, pageSize: 100 });
       expect(res.json().total).toBeGreaterThan(0);
+    });
+  });
+
+  describe('validation messages name what is allowed', () => {
+    const gate = (body: Record<string, unknown>) =>
+      t.app.inject({
+        method: 'POST',
+        url: '/client/v1/resources',
+        payload: { appId: 'A', workspaceId: 'evil', platform: 'android', clientVersion: '1.0.0', miniPrograms: {}, ...body },
+      });
+
+    it('says "must be one of android, ios, harmony" once, not a line per branch of the schema', async () => {
+      const res = await gate({ platform: 'windows' });
+      expect(res.statusCode).toBe(400);
+      expect(res.json()).toMatchObject({
+        code: 'VALIDATION_FAILED',
+        detail: 'The request is invalid: platform must be one of android, ios, harmony.',
+        errors: [{ path: 'platform', message: 'must be one of android, ios, harmony' }],
+      });
+    });
+
+    it('keeps one message per field when several fields are wrong', async () => {
+      const res = await gate({ platform: 'windows', clientVersion: 7 });
+      const paths = res.json().errors.map((e: { path: string }) => e.path);
+      expect(new Set(paths).size).toBe(paths.length);
+      expect(paths).toContain('platform');
+      expect(JSON.stringify(res.json())).not.toMatch(/constant|anyOf/);
     });
   });
 

@@ -5,7 +5,7 @@ import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
 import type { Config } from '../src/config.js';
-import { MasterKeyError } from '../src/lib/master-key.js';
+import { MasterKeyError } from '../src/modules/operations/master-key.js';
 import { Client, devConfigForm, dialects, startApp, type TestApp } from './helpers/app.js';
 import { sharedKey } from './helpers/keys.js';
 import { releasedMiniProgram } from './helpers/packages.js';
@@ -87,6 +87,10 @@ describe.each(dialects)('the master key check on %s', (dialect) => {
     fs.rmSync(file);
     const lost = await startWith(t.config);
     expect(lost.error).toBeInstanceOf(MasterKeyError);
+    // It says what is missing (a data dir restored without its key), not that a key file it made itself is wrong.
+    expect(lost.error!.message).toMatch(/^No master key: this installation's data was sealed with a master key/);
+    expect(lost.error!.message).toContain('Set MPOP_MASTER_KEY');
+    expect(lost.error!.message).not.toMatch(/is not the key/);
     expect(fs.existsSync(file)).toBe(false);
 
     fs.writeFileSync(file, original, { mode: 0o600 });

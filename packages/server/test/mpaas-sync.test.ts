@@ -179,10 +179,23 @@ describe('mPaaS sync: other backends', () => {
     expect(res.json()).toMatchObject({ appId: apps[0].appId, tenantId: apps[0].tenantId, name: apps[0].appName, source: 'mpaas' });
   });
 
-  it('answers 502 with a clear message for a broken directory file', async () => {
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'mpop-dir-')), 'dir.json');
+  it('stops the start with a clear message for a directory file that is missing, not JSON, or not a directory', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mpop-dir-'));
+    const file = path.join(dir, 'dir.json');
+    await expect(startApp('sqlite', { MPAAS_DIRECTORY_FILE: file })).rejects.toThrow(
+      `MPAAS_DIRECTORY_FILE names ${file}, which cannot be read (ENOENT).`,
+    );
+    fs.writeFileSync(file, '{ "apps": [');
+    await expect(startApp('sqlite', { MPAAS_DIRECTORY_FILE: file })).rejects.toThrow(/is not JSON/);
     fs.writeFileSync(file, JSON.stringify({ apps: [{ appId: 'A' }], workspaces: [] }));
+    await expect(startApp('sqlite', { MPAAS_DIRECTORY_FILE: file })).rejects.toThrow(/is not a valid mPaaS directory at \/apps\/0/);
+  });
+
+  it('answers 502 with a clear message for a directory file broken after the start', async () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'mpop-dir-')), 'dir.json');
+    fs.copyFileSync(path.resolve(__dirname, '../../../docs/mpaas-directory.example.json'), file);
     const { admin } = await start({ MPAAS_DIRECTORY_FILE: file });
+    fs.writeFileSync(file, JSON.stringify({ apps: [{ appId: 'A' }], workspaces: [] }));
     const res = await admin.get('/api/v1/mpaas/apps');
     expect(res.statusCode).toBe(502);
     expect(res.json().detail).toMatch(/is not valid at \/apps\/0/);

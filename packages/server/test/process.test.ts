@@ -83,7 +83,9 @@ describe('the built server process (packages/server/dist/main.js)', () => {
       MPOP_ADMIN_USERNAME: 'root',
       MPOP_ADMIN_PASSWORD: 'root-password-123',
     };
-    const child = spawn(process.execPath, [main], { env, stdio: 'ignore' });
+    const child = spawn(process.execPath, [main], { env: { ...env, LOG_FORMAT: 'json' }, stdio: ['ignore', 'pipe', 'ignore'] });
+    let out = '';
+    child.stdout.on('data', (c) => (out += c));
     const exited = new Promise((r) => child.on('exit', r));
     await waitFor(`http://127.0.0.1:${port}/readyz`);
     const body = JSON.stringify({ name: 'Created During Shutdown', workspaceId: 'shutdown' });
@@ -120,6 +122,8 @@ describe('the built server process (packages/server/dist/main.js)', () => {
     expect(res.status).toBe(201);
     expect(JSON.parse(res.text).name).toBe('Created During Shutdown');
     expect(await exited).toBe(0);
+    // The shutdown said what it was waiting for.
+    expect(out).toMatch(/shutting down: waiting up to 15 s for 1 request in flight \(POST \/api\/v1\/host-apps\)/);
     // Nothing half-written: the app is there after a restart.
     const again = spawn(process.execPath, [main], { env, stdio: 'ignore' });
     await waitFor(`http://127.0.0.1:${port}/readyz`);
@@ -138,14 +142,18 @@ describe('the built server process (packages/server/dist/main.js)', () => {
     expect(await new Promise((r) => again.on('exit', r))).toBe(0);
   });
 
-  it('prints a one-line command to create the first admin when no user exists', async () => {
+  it('prints a one-line command to create the first admin when no user exists, and warns of what is open', async () => {
     const fresh = fs.mkdtempSync(path.join(os.tmpdir(), 'mpop-proc-'));
     const port = await freePort();
     const child = spawn(process.execPath, [main], {
       env: {
         ...process.env,
         PORT: String(port),
-        HOST: '127.0.0.1',
+        // Every interface, with no public URL and open metrics: the quick start's defaults.
+        HOST: '',
+        MPOP_PUBLIC_URL: '',
+        MPOP_METRICS: '',
+        MPOP_METRICS_TOKEN: '',
         MPOP_DATA_DIR: fresh,
         DATABASE_URL: '',
         MPOP_ADMIN_USERNAME: '',
@@ -155,9 +163,13 @@ describe('the built server process (packages/server/dist/main.js)', () => {
     let out = '';
     child.stdout.on('data', (c) => (out += c));
     await waitFor(`http://127.0.0.1:${port}/healthz`);
+    // The sign-in page learns that nobody can sign in yet (and says how to create the first admin).
+    expect(await (await fetch(`http://127.0.0.1:${port}/api/v1/session/options`)).json()).toMatchObject({ noUsers: true });
     child.kill('SIGINT');
     expect(await new Promise((r) => child.on('exit', r))).toBe(0);
     expect(out).toMatch(/MPOP_ADMIN_USERNAME=admin MPOP_ADMIN_PASSWORD=.* npm start/);
+    expect(out).toMatch(/MPOP_PUBLIC_URL is not set, so config files and package URLs carry http:\/\/localhost:/);
+    expect(out).toMatch(/\/metrics is open to anyone who can reach every network interface/);
     fs.rmSync(fresh, { recursive: true, force: true });
   });
 });

@@ -62,6 +62,10 @@ const ROUTES: [string, string, Role][] = [
   ['POST', '/api/v1/mini-programs/1234567890123456/packages/1.0.0.0/approve', 'operator'],
   ['POST', '/api/v1/mini-programs/1234567890123456/packages/1.0.0.0/reject', 'operator'],
   ['GET', '/api/v1/reviews', 'viewer'],
+  ['GET', '/api/v1/webhooks', 'admin'],
+  ['POST', '/api/v1/webhooks', 'admin'],
+  ['DELETE', '/api/v1/webhooks/none', 'admin'],
+  ['GET', '/api/v1/webhooks/none/deliveries', 'admin'],
 ];
 
 /** Routes anyone may call: what the sign-in page needs before anyone is signed in. */

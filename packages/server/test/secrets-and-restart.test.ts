@@ -3,8 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SecretBox } from '../src/lib/crypto.js';
-import { keyAad } from '../src/modules/host-apps/host-app.service.js';
+import { keyAad, SecretBox } from '../src/lib/crypto.js';
 import { Client, devConfigForm, dialects, startApp, type TestApp } from './helpers/app.js';
 import { pemBody, rsaKey } from './helpers/keys.js';
 

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalPackageStore } from '../src/modules/mini-programs/package-store.js';
+import type { LocalPackageStore } from '../src/modules/mini-programs/local-package-store.js';
 import { Client, devConfigForm, dialects, startApp, userWithRole, type TestApp } from './helpers/app.js';
 import { sharedKey } from './helpers/keys.js';
 import { releasedMiniProgram } from './helpers/packages.js';

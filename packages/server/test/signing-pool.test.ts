@@ -1,7 +1,7 @@
 import { createHash, createPrivateKey, generateKeyPairSync, sign, verify } from 'node:crypto';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { afterAll, describe, expect, it } from 'vitest';
-import { SigningPool, signSha256Digest } from '../src/modules/gate/signing-pool.js';
+import { SigningPool, signSha256Digest } from '../src/modules/signing/signing-pool.js';
 import { rsaKey } from './helpers/keys.js';
 
 const digest = (b: Buffer) => createHash('sha256').update(b).digest();

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import type { LocalPackageStore } from '../src/modules/mini-programs/package-store.js';
+import type { LocalPackageStore } from '../src/modules/mini-programs/local-package-store.js';
 import { TIMEOUTS } from '../src/plugins/app/slow-clients.js';
 import { Client, dialects, startApp, type TestApp } from './helpers/app.js';
 import { incompressibleZip, packageForm } from './helpers/packages.js';

@@ -4,7 +4,7 @@ import type { ErrorCode, Problem } from '@mpop/contracts';
  * Problems the console meets without the server describing them: the server could not be reached, or answered
  * something that is not the API's JSON (a proxy's HTML error page, a cut-off body).
  */
-export type ClientProblemCode = 'NETWORK_ERROR' | 'BAD_RESPONSE';
+export type ClientProblemCode = 'NETWORK_ERROR' | 'BAD_RESPONSE' | 'UPLOAD_LOST';
 /** Every code the console has a message for: the server's closed catalogue plus its own two. */
 export type ProblemCode = ErrorCode | ClientProblemCode;
 
@@ -44,6 +44,16 @@ export const networkError = () =>
     status: 0,
     code: 'NETWORK_ERROR',
     detail: 'The server could not be reached. Check your connection and try again.',
+  });
+
+/** An upload whose connection broke before the answer (the server restarted, the network dropped): nothing was kept. */
+export const uploadLost = () =>
+  new ApiError(0, {
+    type: 'about:blank',
+    title: 'Upload lost',
+    status: 0,
+    code: 'UPLOAD_LOST',
+    detail: 'The upload did not finish and nothing was saved. Upload the package again.',
   });
 
 /**

@@ -1,5 +1,9 @@
 import type {
   AuditEvent,
+  CreatedWebhook,
+  CreateWebhookBody,
+  Webhook,
+  WebhookDelivery,
   AuditFilter,
   AuthorizedMiniProgram,
   ChangePasswordBody,
@@ -102,6 +106,12 @@ export const api = {
   listTokens: (signal?: AbortSignal) => get<{ items: Token[] }>('/api/v1/tokens', signal),
   createToken: (body: CreateTokenBody) => request<CreatedToken>('POST', '/api/v1/tokens', body),
   revokeToken: (id: string) => request<void>('DELETE', `/api/v1/tokens/${encodeURIComponent(id)}`),
+
+  listWebhooks: (signal?: AbortSignal) => get<{ items: Webhook[] }>('/api/v1/webhooks', signal),
+  createWebhook: (body: CreateWebhookBody) => request<CreatedWebhook>('POST', '/api/v1/webhooks', body),
+  deleteWebhook: (id: string) => request<void>('DELETE', `/api/v1/webhooks/${encodeURIComponent(id)}`),
+  webhookDeliveries: (id: string, signal?: AbortSignal) =>
+    get<{ items: WebhookDelivery[] }>(`/api/v1/webhooks/${encodeURIComponent(id)}/deliveries`, signal),
 
   auditEvents: (q: AuditFilter & { page: number; pageSize: number }, signal?: AbortSignal) =>
     get<PageOf<AuditEvent>>(`/api/v1/audit-events${queryString(q)}`, signal),

@@ -55,6 +55,21 @@ describe('SignInPage', () => {
     expect(screen.queryByRole('link', { name: 'Sign in with SSO' })).toBeNull();
   });
 
+  it('says that no user exists yet, and how to create the first admin, instead of waiting for a wrong password', async () => {
+    serverOffering({ localSignIn: true, sso: false, noUsers: true });
+    renderAt('/sign-in', 'zh');
+    const status = await screen.findByRole('status');
+    expect(status.textContent).toContain('尚无任何用户');
+    expect(status.textContent).toContain('npx mpop admin create-user --username admin --role admin');
+  });
+
+  it('shows no first-admin notice once users exist', async () => {
+    serverOffering({ localSignIn: true, sso: false });
+    renderAt('/sign-in');
+    expect(await screen.findByLabelText('Username')).toBeTruthy();
+    expect(screen.queryByText('No user exists yet')).toBeNull();
+  });
+
   it('explains an SSO refusal in the chosen language (?ssoError=SSO_ROLE_MISSING)', async () => {
     serverOffering({ localSignIn: true, sso: true });
     renderAt('/sign-in?ssoError=SSO_ROLE_MISSING', 'zh');

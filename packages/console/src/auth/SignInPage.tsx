@@ -71,6 +71,21 @@ export function SignInPage() {
         </div>
         <p style={{ color: token.colorTextSecondary }}>{t('appTitle')}</p>
         {expired && <Alert type="warning" showIcon title={t('sessionExpired')} style={{ marginBottom: 16 }} />}
+        {options?.noUsers && (
+          <Alert
+            type="info"
+            showIcon
+            role="status"
+            title={t('noUsersTitle')}
+            description={
+              <>
+                {t('noUsersHelp')}
+                <pre style={{ whiteSpace: 'pre-wrap', margin: '8px 0 0' }}>npx mpop admin create-user --username admin --role admin</pre>
+              </>
+            }
+            style={{ marginBottom: 16 }}
+          />
+        )}
         {ssoMessage && <Alert type="error" showIcon title={ssoMessage} role="alert" style={{ marginBottom: 16 }} />}
         {/* On this page a 401 means the user name or the password is wrong, not that a session ended. */}
         <ProblemAlert error={error} overrides={{ UNAUTHENTICATED: t('wrongCredentials') }} />

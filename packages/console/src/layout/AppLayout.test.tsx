@@ -27,10 +27,10 @@ describe('AppLayout', () => {
   it('shows an admin every page of the Admin Backend', async () => {
     frame('admin');
     await screen.findByText('the page');
-    expect(menuItems()).toEqual([...ADMIN_BACKEND, 'Users', 'API Tokens', 'Audit Log', 'Signing Jobs']);
+    expect(menuItems()).toEqual([...ADMIN_BACKEND, 'Users', 'API Tokens', 'Audit Log', 'Signing Jobs', 'Webhooks']);
   });
 
-  it('shows an operator and a viewer no Users', async () => {
+  it('shows an operator and a viewer no Users and no Webhooks', async () => {
     for (const role of ['operator', 'viewer'] as const) {
       const { unmount } = frame(role);
       await screen.findByText('the page');

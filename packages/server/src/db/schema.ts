@@ -25,6 +25,8 @@ export interface Database {
   memberships: MembershipsTable;
   associations: AssociationsTable;
   reviews: ReviewsTable;
+  webhooks: WebhooksTable;
+  webhookDeliveries: WebhookDeliveriesTable;
 }
 
 /** A platform role as stored: `none` is a member-only user (the column is NOT NULL; repositories map it to null). */
@@ -298,3 +300,35 @@ export interface ReviewsTable {
 export type ReviewRow = Selectable<ReviewsTable>;
 export type AssociationRow = Selectable<AssociationsTable>;
 export type OrganisationRow = Selectable<OrganisationsTable>;
+export interface WebhooksTable {
+  webhookId: string;
+  url: string;
+  /** The subscribed event types, a JSON array of strings. */
+  events: string;
+  description: string | null;
+  /** The signing secret (`whsec_…`), sealed with the master key (bound to the webhook ID). */
+  secretSealed: string;
+  createdAt: string;
+  createdBy: string;
+}
+
+export interface WebhookDeliveriesTable {
+  id: Generated<number>;
+  webhookId: string;
+  /** The `webhook-id` header: one per event, the same for every attempt. */
+  messageId: string;
+  eventType: string;
+  /** The exact body POSTed: `{ type, timestamp, data }` as JSON. */
+  payload: string;
+  status: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  /** When the next attempt is due (or, while an attempt runs, when its lease ends); null once finished. */
+  nextAttemptAt: string | null;
+  lastResponseStatus: number | null;
+  lastError: string | null;
+  createdAt: string;
+  updatedAt: string;
+  deliveredAt: string | null;
+}
+export type WebhookRow = Selectable<WebhooksTable>;
+export type WebhookDeliveryRow = Selectable<WebhookDeliveriesTable>;

@@ -87,3 +87,8 @@ export class SecretBox {
     return Buffer.concat([decipher.update(Buffer.from(ct, 'base64url')), decipher.final()]);
   }
 }
+
+/** The associated data that binds a sealed private key to its host app. */
+export const keyAad = (workspaceId: string, appId: string) => `mpop:host-app-private-key:v1:${workspaceId}:${appId}`;
+/** The associated data that binds a webhook's sealed signing secret to it (a secret copied to another row does not open). */
+export const webhookSecretAad = (webhookId: string) => `mpop:webhook-secret:v1:${webhookId}`;

@@ -9,6 +9,8 @@ import { loadConfig, type Config } from '../../src/config.js';
 import { adminQuery, urlWithSchema } from './postgres.js';
 
 export type DialectName = 'sqlite' | 'postgres';
+/** What tests may set of the app's build options: the clock, the webhook delivery timing. */
+type Build = Pick<BuildOptions, 'clock' | 'webhooks'>;
 
 /** The dialects this run tests: SQLite always, PostgreSQL when the global setup made a run database. */
 export const dialects: DialectName[] = process.env.MPOP_TEST_PG_RUN_URL ? ['sqlite', 'postgres'] : ['sqlite'];
@@ -29,11 +31,7 @@ export interface TestApp {
 }
 
 /** Starts the real app on a fresh data dir and database, with a bootstrap admin. */
-export async function startApp(
-  dialect: DialectName,
-  env: Record<string, string> = {},
-  build: Pick<BuildOptions, 'clock'> = {},
-): Promise<TestApp> {
+export async function startApp(dialect: DialectName, env: Record<string, string> = {}, build: Build = {}): Promise<TestApp> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mpop-test-'));
   let databaseUrl = `sqlite:${path.join(dataDir, 'mpop.db')}`;
   let schema: string | undefined;
@@ -55,7 +53,7 @@ export async function startApp(
   return launch(config, dataDir, schema, build);
 }
 
-async function launch(config: Config, dataDir: string, schema: string | undefined, build: Pick<BuildOptions, 'clock'>): Promise<TestApp> {
+async function launch(config: Config, dataDir: string, schema: string | undefined, build: Build): Promise<TestApp> {
   let captured = '';
   const stream = new PassThrough();
   stream.on('data', (c) => (captured += c.toString()));

@@ -48,6 +48,20 @@ describe('uploading a package', () => {
     await expect(uploadPackage('1234567890123456', new FormData(), () => {})).rejects.toMatchObject({ code: 'BAD_RESPONSE', status: 502 });
   });
 
+  it('rejects with UPLOAD_LOST when the connection breaks before the answer (the server stopped mid-upload)', async () => {
+    class BrokenXhr {
+      upload = {};
+      onerror?: () => void;
+      open() {}
+      setRequestHeader() {}
+      send() {
+        setTimeout(() => this.onerror?.(), 10);
+      }
+    }
+    globalThis.XMLHttpRequest = BrokenXhr as unknown as typeof XMLHttpRequest;
+    await expect(uploadPackage('1234567890123456', new FormData(), () => {})).rejects.toMatchObject({ code: 'UPLOAD_LOST' });
+  });
+
   it('resolves with the JSON answer', async () => {
     fakeXhr(201, JSON.stringify({ version: '1.0.0.1' }), 'application/json');
     await expect(uploadPackage('1234567890123456', new FormData(), () => {})).resolves.toEqual({ version: '1.0.0.1' });

@@ -1,4 +1,4 @@
-import { networkError, parseAnswer } from '../../api/client';
+import { parseAnswer, uploadLost } from '../../api/client';
 
 /**
  * Uploads a package with progress (fetch has no upload progress; XMLHttpRequest does). The answer is read like
@@ -18,8 +18,9 @@ export function uploadPackage(miniProgramId: string, form: FormData, onProgress:
         reject(err);
       }
     };
-    xhr.onerror = () => reject(networkError());
-    xhr.onabort = () => reject(networkError());
+    // The connection broke mid-way (the server stopped, the network dropped): the server keeps no part of an upload.
+    xhr.onerror = () => reject(uploadLost());
+    xhr.onabort = () => reject(uploadLost());
     xhr.send(form);
   });
 }

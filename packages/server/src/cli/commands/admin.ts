@@ -13,13 +13,13 @@ const server = async () => {
     import('../../db/connect.js'),
     import('../../db/migrations/index.js'),
     import('../../lib/app-error.js'),
-    import('../../lib/master-key.js'),
+    import('../../modules/operations/master-key.js'),
     import('../../modules/auth/user.service.js'),
     import('../../modules/operations/backup.service.js'),
     import('../../modules/operations/backup-file.js'),
     import('../../modules/operations/master-key-rotation.js'),
     import('../../modules/operations/restore.service.js'),
-    import('../../lib/startup-errors.js'),
+    import('../../startup-errors.js'),
   ]);
   return {
     ...config,

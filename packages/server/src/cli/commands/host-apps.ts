@@ -82,6 +82,31 @@ export function hostAppsCommand(program: Command, ctx: Context) {
       ctx.out().result({}, () => `Deleted ${appId} (workspace ${ws}).`);
     });
 
+  cmd
+    .command('rename <workspaceId> <appId>')
+    .description('give a host app another name (1-64 characters, unique in its workspace)')
+    .requiredOption('--name <name>', 'the new name')
+    .action(async (ws: string, appId: string, o: { name: string }) => {
+      const app = (await call(ctx.conn(), 'PATCH', item(ws, appId), { name: o.name })).json as HostApp;
+      ctx.out().result(app, () => `${app.appId} is now "${app.name}".`);
+    });
+
+  cmd
+    .command('mini-programs <workspaceId> <appId>')
+    .description('the mini programs authorised for a host app')
+    .action(async (ws: string, appId: string) => {
+      const list = (await call(ctx.conn(), 'GET', `${item(ws, appId)}/mini-programs`)).json as {
+        items: { miniProgramId: string; name: string }[];
+      };
+      ctx
+        .out()
+        .result(list, () =>
+          list.items.length === 0
+            ? `No mini program is authorised for ${appId}: authorise one with mpop mini-programs authorise.`
+            : table([['ID', 'NAME'], ...list.items.map((m) => [m.miniProgramId, m.name])]),
+        );
+    });
+
   for (const [name, enabled] of [
     ['enable', true],
     ['disable', false],

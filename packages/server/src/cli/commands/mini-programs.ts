@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { Package, Review } from '@mpop/contracts';
-import { usageError } from '../errors.js';
+import { CliError, usageError } from '../errors.js';
 import { call } from '../http.js';
 import { table, uploadProgress } from '../output.js';
 import type { Context } from './host-apps.js';
@@ -19,7 +19,35 @@ interface Release {
   version: string;
   state?: string;
   percent?: number;
+  hostApps?: { workspaceId: string; appId: string }[] | null;
+  createdAt?: string;
+  signing?: { state: 'pending' | 'signed' | 'failed'; total: number; done: number; reason: string | null };
 }
+
+/** `25@2026-12-07T10:00:00Z` or `25@+2h` (minutes `m`, hours `h`, days `d` from now): one step of a ramp. */
+export function parseStep(text: string, now = Date.now()): { percent: number; at: string } {
+  const m = /^(\d{1,3}(?:\.\d+)?)@(.+)$/.exec(text);
+  const percent = m ? Number(m[1]) : Number.NaN;
+  if (!m || !(percent >= 0 && percent <= 100))
+    throw usageError(`--step must be PERCENT@TIME, such as 50@+2h or 50@2026-12-07T10:00:00Z; it is "${text}".`);
+  const rel = /^\+(\d+)([mhd])$/.exec(m[2]);
+  const at = rel ? new Date(now + Number(rel[1]) * { m: 60_000, h: 3_600_000, d: 86_400_000 }[rel[2] as 'm' | 'h' | 'd']) : new Date(m[2]);
+  if (Number.isNaN(at.getTime())) throw usageError(`--step ${text}: "${m[2]}" is not a time (use +30m, +2h, +1d or an ISO 8601 time).`);
+  return { percent, at: at.toISOString() };
+}
+
+/** `default/09FEF59478AB4`: a host app named as WORKSPACE/APPID. */
+function parseHostApp(text: string): { workspaceId: string; appId: string } {
+  const [workspaceId, appId, ...rest] = text.split('/');
+  if (!workspaceId || !appId || rest.length > 0)
+    throw usageError(`--host-app must be WORKSPACE/APPID, such as default/09FEF59478AB4; it is "${text}".`);
+  return { workspaceId, appId };
+}
+
+const reach = (r: Release) =>
+  r.signing && r.signing.total === 0
+    ? ' No host app is authorised for it, so no device gets it: authorise one with `mpop mini-programs authorise`.'
+    : '';
 
 /** `mpop mini-programs …`: register, upload, release and roll back mini programs. */
 export function miniProgramsCommand(program: Command, ctx: Context) {
@@ -95,25 +123,160 @@ export function miniProgramsCommand(program: Command, ctx: Context) {
     .command('release <miniProgramId> <version>')
     .description('release a version: to everyone at once, or step by step with --percent')
     .option('--percent <n>', 'share of devices (0-100) that get it now (a gray release)', int('--percent'))
+    .option('--step <percent@time...>', 'later steps of the ramp, such as 50@+2h 100@+1d (or ISO 8601 times)')
     .option('--device <id...>', 'device IDs that get it whatever the percent')
+    .option('--host-app <workspace/appId...>', 'roll forward only these host apps (others keep their version)')
     .option('--mandatory', 'clients must update before opening the mini program')
     .option('--note <text>', 'a note for the release history')
-    .action(async (id: string, version: string, o: { percent?: number; device?: string[]; mandatory?: boolean; note?: string }) => {
-      const rollout =
-        o.percent !== undefined || o.device ? { percent: o.percent ?? 0, ...(o.device ? { devices: o.device } : {}) } : undefined;
-      const body =
-        rollout || o.mandatory || o.note
-          ? { ...(rollout ? { rollout } : {}), ...(o.mandatory ? { mandatory: true } : {}), ...(o.note ? { note: o.note } : {}) }
+    .option('--no-wait', 'return at once instead of waiting until every host app has its signature')
+    .action(
+      async (
+        id: string,
+        version: string,
+        o: {
+          percent?: number;
+          step?: string[];
+          device?: string[];
+          hostApp?: string[];
+          mandatory?: boolean;
+          note?: string;
+          wait: boolean;
+        },
+      ) => {
+        const gray = o.percent !== undefined || o.step || o.device || o.hostApp;
+        const rollout = gray
+          ? {
+              percent: o.percent ?? (o.step || o.device ? 0 : 100),
+              ...(o.step ? { steps: o.step.map((s) => parseStep(s)) } : {}),
+              ...(o.device ? { devices: o.device } : {}),
+              ...(o.hostApp ? { hostApps: o.hostApp.map(parseHostApp) } : {}),
+            }
           : undefined;
-      const answer = await call(ctx.conn(), 'POST', `${base(id)}/packages/${encodeURIComponent(version)}/release`, body);
-      const r = (answer.json ?? {}) as Release;
+        const body =
+          rollout || o.mandatory || o.note
+            ? { ...(rollout ? { rollout } : {}), ...(o.mandatory ? { mandatory: true } : {}), ...(o.note ? { note: o.note } : {}) }
+            : undefined;
+        const answer = await call(ctx.conn(), 'POST', `${base(id)}/packages/${encodeURIComponent(version)}/release`, body);
+        // Host apps get the version once it is signed with their key: a script that goes on to test a device
+        // should find it there, so wait (with progress on stderr) unless told not to.
+        const r = o.wait ? await signed(id, answer.json as Release) : ((answer.json ?? {}) as Release);
+        ctx
+          .out()
+          .result(
+            answer.json,
+            () =>
+              `Released ${version} of ${id}${r.percent !== undefined && r.percent < 100 ? ` to ${r.percent}% of devices` : ''}.${reach(r)}`,
+          );
+      },
+    );
+
+  /** Waits until the release's version is signed for every host app that may get it (or signing failed). */
+  const signed = async (id: string, release: Release, timeoutMs = 300_000): Promise<Release> => {
+    const until = Date.now() + timeoutMs;
+    let r = release;
+    let said = '';
+    while (r.signing?.state === 'pending') {
+      if (Date.now() > until)
+        throw new CliError(`Signing of ${r.version} is still pending after ${timeoutMs / 1000} s; see the Signing jobs page.`);
+      const progress = `signing ${r.version}: ${r.signing.done} of ${r.signing.total} host apps`;
+      if (progress !== said) ctx.out().note(progress);
+      said = progress;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const { items } = (await call(ctx.conn(), 'GET', `${base(id)}/releases`)).json as { items: Release[] };
+      r = items.find((x) => x.releaseId === release.releaseId) ?? r;
+    }
+    if (r.signing?.state === 'failed')
+      throw new CliError(`Released ${r.version}, but signing failed: ${r.signing.reason ?? 'see the Signing jobs page'}.`);
+    return r;
+  };
+
+  /** The release a command about "the current rollout" means: the newest one still rolling out or paused. */
+  const currentRollout = async (id: string): Promise<Release & { releaseId: string }> => {
+    const { items } = (await call(ctx.conn(), 'GET', `${base(id)}/releases`)).json as { items: (Release & { releaseId: string })[] };
+    const current = items.find((r) => r.state === 'rolling-out' || r.state === 'paused');
+    if (!current) throw usageError(`${id} has no release rolling out (see: mpop mini-programs releases ${id}).`);
+    return current;
+  };
+  const patchRollout = async (id: string, body: { percent?: number; paused?: boolean }, done: (r: Release) => string) => {
+    const current = await currentRollout(id);
+    const r = (await call(ctx.conn(), 'PATCH', `${base(id)}/releases/${encodeURIComponent(current.releaseId)}`, body)).json as Release;
+    ctx.out().result(r, () => done(r));
+  };
+
+  cmd
+    .command('raise <miniProgramId>')
+    .description('raise the share of devices of the current rollout (never lowers it; 100 completes it)')
+    .requiredOption('--percent <n>', 'the new share (0-100)', int('--percent'))
+    .action((id: string, o: { percent: number }) =>
+      patchRollout(id, { percent: o.percent }, (r) => `${r.version} of ${id} now goes to ${r.percent}% of devices (${r.state}).`),
+    );
+  for (const [name, paused] of [
+    ['pause', true],
+    ['resume', false],
+  ] as const) {
+    cmd
+      .command(`${name} <miniProgramId>`)
+      .description(paused ? 'pause the current rollout: its steps wait' : 'resume a paused rollout')
+      .action((id: string) => patchRollout(id, { paused }, (r) => `The rollout of ${r.version} of ${id} is ${r.state}.`));
+  }
+
+  cmd
+    .command('take-down <miniProgramId>')
+    .description('take the mini program down: no host app gets it until a version is released again')
+    .option('--yes', 'confirm: devices stop getting it at their next call')
+    .action(async (id: string, o: { yes?: boolean }) => {
+      if (!o.yes) throw usageError(`Taking ${id} down stops every host app from getting it; add --yes to confirm.`);
+      const r = (await call(ctx.conn(), 'POST', `${base(id)}/take-down`)).json as Release;
+      ctx.out().result(r, () => `Took ${id} down; release a version to bring it back.`);
+    });
+
+  cmd
+    .command('releases <miniProgramId>')
+    .description('the release history, newest first')
+    .action(async (id: string) => {
+      const list = (await call(ctx.conn(), 'GET', `${base(id)}/releases`)).json as { items: Release[] };
       ctx
         .out()
-        .result(
-          answer.json,
-          () => `Released ${version} of ${id}${r.percent !== undefined && r.percent < 100 ? ` to ${r.percent}% of devices` : ''}.`,
+        .result(list, () =>
+          list.items.length === 0
+            ? 'No releases.'
+            : table([
+                ['VERSION', 'STATE', 'PERCENT', 'HOST APPS', 'CREATED'],
+                ...list.items.map((r) => [
+                  r.version,
+                  r.state ?? '',
+                  `${r.percent ?? ''}%`,
+                  r.hostApps ? r.hostApps.map((h) => `${h.workspaceId}/${h.appId}`).join(' ') : 'all',
+                  r.createdAt ?? '',
+                ]),
+              ]),
         );
     });
+
+  for (const [name, method] of [
+    ['authorise', 'PUT'],
+    ['revoke', 'DELETE'],
+  ] as const) {
+    cmd
+      .command(`${name} <miniProgramId> <workspaceId> <appId>`)
+      .description(
+        method === 'PUT'
+          ? 'authorise a mini program for a host app: its released version reaches that app'
+          : 'revoke the authorisation: the host app no longer gets the mini program',
+      )
+      .action(async (id: string, ws: string, appId: string) => {
+        const answer = await call(
+          ctx.conn(),
+          method,
+          `/api/v1/host-apps/${encodeURIComponent(ws)}/${encodeURIComponent(appId)}/mini-programs/${encodeURIComponent(id)}`,
+        );
+        ctx
+          .out()
+          .result(answer.json ?? {}, () =>
+            method === 'PUT' ? `Authorised ${id} for ${appId} (workspace ${ws}).` : `Revoked ${id} for ${appId} (workspace ${ws}).`,
+          );
+      });
+  }
 
   cmd
     .command('submit <miniProgramId> <version>')
@@ -132,6 +295,6 @@ export function miniProgramsCommand(program: Command, ctx: Context) {
     .option('--version <version>', 'the version to go back to')
     .action(async (id: string, o: { version?: string }) => {
       const r = (await call(ctx.conn(), 'POST', `${base(id)}/rollback`, o.version ? { version: o.version } : {})).json as Release;
-      ctx.out().result(r, () => `Rolled ${id} back to ${r.version}.`);
+      ctx.out().result(r, () => `Rolled ${id} back to ${r.version}.${reach(r)}`);
     });
 }

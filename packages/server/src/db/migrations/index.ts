@@ -11,6 +11,7 @@ import { usersTokens } from './0007_users_tokens.js';
 import { auditActorWidth } from './0008_audit_actor_width.js';
 import { namesSso } from './0009_names_sso.js';
 import { openPlatform } from './0010_open_platform.js';
+import { webhooks } from './0011_webhooks.js';
 
 export interface MigrationContext {
   dialect: Dialect;
@@ -31,6 +32,7 @@ function migrations(ctx: MigrationContext): Record<string, Migration> {
     '0008_audit_actor_width': auditActorWidth(ctx),
     '0009_names_sso': namesSso(ctx),
     '0010_open_platform': openPlatform(ctx),
+    '0011_webhooks': webhooks(ctx),
   };
 }
 

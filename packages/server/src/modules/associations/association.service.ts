@@ -9,7 +9,7 @@ import type { ChangeBus } from '../../lib/change-bus.js';
 import { nowIso } from '../../lib/time.js';
 import { AuditRepository } from '../audit/audit.repository.js';
 import type { Principal } from '../auth/auth.service.js';
-import type { PackageSigner } from '../gate/package-signer.js';
+import type { PackageSigner } from '../signing/package-signer.js';
 import { HostAppRepository } from '../host-apps/host-app.repository.js';
 import { hostAppNotFound } from '../host-apps/host-app.service.js';
 import { MiniProgramRepository } from '../mini-programs/mini-program.repository.js';

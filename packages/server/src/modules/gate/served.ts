@@ -1,5 +1,5 @@
 import type { Resource } from '@mpop/contracts';
-import { cohort, effectiveBp, FULL, type Ramp, type Step } from '../releases/rollout.js';
+import { cohort, effectiveBp, FULL, type Ramp, rampOf } from '../releases/rollout.js';
 import type { GateReleaseRow } from './gate.repository.js';
 
 /** A package the gate may hand out, with its answer prepared once (the hot path only filters and picks). */
@@ -100,19 +100,6 @@ export function buildEntries(rows: readonly GateReleaseRow[], host: HostAppIdent
   }
   return entries;
 }
-
-/** A release row's ramp, in the units the rollout functions use. */
-export function rampOf(r: { state: Ramp['state']; percentBp: number; steps: string; pausedAt: string | null }): Ramp {
-  return {
-    state: r.state,
-    bp: Number(r.percentBp),
-    steps: parseSteps(r.steps),
-    pausedAt: r.pausedAt === null ? null : Date.parse(r.pausedAt),
-  };
-}
-
-export const parseSteps = (json: string): Step[] =>
-  (JSON.parse(json) as { percent: number; at: string }[]).map((s) => ({ bp: Math.round(s.percent * 100), at: Date.parse(s.at) }));
 
 function inScope(hostAppsJson: string | null, host: { workspaceId: string; appId: string }): boolean {
   if (hostAppsJson === null) return true;

@@ -5,7 +5,7 @@ import type { Database } from '../../db/schema.js';
 import { isUniqueViolation } from '../../db/connect.js';
 import { AppError, notFound, validationFailed } from '../../lib/app-error.js';
 import type { ChangeBus } from '../../lib/change-bus.js';
-import { newAppId, newTenantId, type SecretBox } from '../../lib/crypto.js';
+import { keyAad, newAppId, newTenantId, type SecretBox } from '../../lib/crypto.js';
 import { cleanName } from '../../lib/names.js';
 import { nowIso } from '../../lib/time.js';
 import { AssociationRepository } from '../associations/association.repository.js';
@@ -14,9 +14,6 @@ import type { Principal } from '../auth/auth.service.js';
 import { HostAppRepository, nameKey, toHostApp, type HostAppWithConfig } from './host-app.repository.js';
 import { inspectPrivateKey } from './private-key.js';
 import { normalizeVirtualDomain } from './virtual-domain.js';
-
-/** The associated data that binds a sealed private key to its host app. */
-export const keyAad = (workspaceId: string, appId: string) => `mpop:host-app-private-key:v1:${workspaceId}:${appId}`;
 
 export interface DevConfigUpload {
   virtualDomain?: string;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Executor } from '../../db/executor.js';
-import { type AuthorizedMiniProgram, type MiniProgram, type Package, PLATFORM_ORG_ID, type Review } from '@mpop/contracts';
+import { type AuthorizedMiniProgram, type MiniProgram, type Package, PLATFORM_ORG_ID, type Review, type SigningJob } from '@mpop/contracts';
 import type { Database } from '../../db/schema.js';
 import { isUniqueViolation } from '../../db/connect.js';
 import { AppError, notFound, validationFailed } from '../../lib/app-error.js';
@@ -12,7 +12,6 @@ import { AuditRepository } from '../audit/audit.repository.js';
 import type { Principal } from '../auth/auth.service.js';
 import { HostAppRepository } from '../host-apps/host-app.repository.js';
 import { hostAppNotFound, hostAppTarget } from '../host-apps/host-app.service.js';
-import type { PackageSigner, SigningJob } from '../gate/package-signer.js';
 import type { PackageStore, ReceivedFile } from './package-store.js';
 import { MiniProgramRepository } from './mini-program.repository.js';
 import { canonicalVersion, compareVersions } from './versions.js';
@@ -33,13 +32,22 @@ export interface PackageUpload {
   file: ReceivedFile;
 }
 
+/**
+ * What authorising a mini program asks of the signer: make the signatures the new binding lacks. The signer
+ * (`modules/signing/package-signer.ts`) reads packages from this module's store, so this module names only the
+ * one method it needs instead of importing the signer (the two folders would import each other).
+ */
+export interface MissingSignatures {
+  signMissing(scope: { hostAppId?: number; miniProgramId?: string }, reason: string): Promise<SigningJob>;
+}
+
 type PackageRow = NonNullable<Awaited<ReturnType<MiniProgramRepository['findPackage']>>>;
 
 export class MiniProgramService {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly store: PackageStore,
-    private readonly signer: PackageSigner,
+    private readonly signer: MissingSignatures,
     private readonly changes: ChangeBus,
     /** MPOP_MAX_PACKAGE_BYTES: the size check warns close to it. */
     private readonly maxPackageBytes: number,

@@ -1,4 +1,5 @@
 import fs from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { Type } from 'typebox';
 import { Value } from 'typebox/value';
 import { MpaasAppSchema, MpaasWorkspaceSchema, type MpaasApp, type MpaasWorkspace } from '@mpop/contracts';
@@ -12,6 +13,35 @@ const DirectorySchema = Type.Object({ apps: Type.Array(MpaasAppSchema), workspac
  */
 export class FileDirectory implements MpaasDirectory {
   constructor(private readonly file: string) {}
+
+  /**
+   * The directory of `file`, read once now: a file that is missing or broken stops the start with a message, as
+   * every other setting does, instead of answering "Sync mPaaS Backend Apps" with an error days later.
+   */
+  static checkedAtStart(file: string): FileDirectory {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new DirectoryFileError(`MPAAS_DIRECTORY_FILE names ${file}, which cannot be read (${(err as NodeJS.ErrnoException).code}).`);
+    }
+    const problem = FileDirectory.problemOf(text);
+    if (problem) throw new DirectoryFileError(`MPAAS_DIRECTORY_FILE: ${file} ${problem}.`);
+    return new FileDirectory(file);
+  }
+
+  /** What is wrong with the text of a directory file, or undefined when it is a valid one. */
+  private static problemOf(text: string): string | undefined {
+    let data: unknown;
+    try {
+      data = JSON.parse(text);
+    } catch (err) {
+      return `is not JSON (${(err as Error).message})`;
+    }
+    if (Value.Check(DirectorySchema, data)) return undefined;
+    const first = [...Value.Errors(DirectorySchema, data)][0];
+    return `is not a valid mPaaS directory${first ? ` at ${first.instancePath || '/'}: ${first.message}` : ''}; see docs/mpaas-directory.example.json`;
+  }
 
   async listApps(): Promise<MpaasApp[]> {
     return (await this.read()).apps;
@@ -36,4 +66,9 @@ export class FileDirectory implements MpaasDirectory {
     }
     return data;
   }
+}
+
+/** A directory file that is missing or broken at start. */
+export class DirectoryFileError extends Error {
+  override name = 'DirectoryFileError';
 }

@@ -1,9 +1,8 @@
 import fs from 'node:fs';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
-import { SecretBox } from '../../lib/crypto.js';
-import { type MasterKey, MasterKeyError, masterKeyFile, opensCheck, sealCheck, writeMasterKeyFile } from '../../lib/master-key.js';
-import { keyAad } from '../host-apps/host-app.service.js';
+import { keyAad, SecretBox, webhookSecretAad } from '../../lib/crypto.js';
+import { type MasterKey, MasterKeyError, masterKeyFile, opensCheck, sealCheck, writeMasterKeyFile } from './master-key.js';
 import { AuditRepository } from '../audit/audit.repository.js';
 import { META, MetaRepository } from './meta.repository.js';
 import { SealedKeysRepository } from './sealed-keys.repository.js';
@@ -107,7 +106,28 @@ export async function rotateMasterKey(
       await new Promise(() => {}); // the test kills the process here
     }
   }
+  // The webhooks' signing secrets, the same way (they are few, and not counted as keys).
+  let webhookSecrets = 0;
+  for (const row of await keys.listWebhookSecrets()) {
+    const aad = webhookSecretAad(row.webhookId);
+    webhookSecrets++;
+    if (openWith(newBox, row.sealed, aad)) continue;
+    const plain = openWith(oldBox, row.sealed, aad);
+    if (!plain) {
+      throw new MasterKeyError(
+        `The signing secret of webhook ${row.webhookId} opens with neither key; the rotation stopped and nothing was lost. ` +
+          'Check that MPOP_MASTER_KEY is the current key and MPOP_NEW_MASTER_KEY the new one.',
+      );
+    }
+    await keys.resealWebhookSecret(row.webhookId, row.sealed, newBox.seal(plain, aad));
+    plain.fill(0);
+  }
   // Every key must open with the new key before the check value switches.
+  for (const row of await keys.listWebhookSecrets()) {
+    if (!openWith(newBox, row.sealed, webhookSecretAad(row.webhookId))) {
+      throw new MasterKeyError(`A webhook was added during the rotation; run the rotation again to finish it.`);
+    }
+  }
   for (const row of await keys.list()) {
     if (!openWith(newBox, row.sealed, keyAad(row.workspaceId, row.appId))) {
       throw new MasterKeyError(
@@ -123,7 +143,7 @@ export async function rotateMasterKey(
       actor: 'mpop admin',
       action: 'master-key.rotated',
       target: 'installation',
-      details: { privateKeys: resealed + alreadyDone },
+      details: { privateKeys: resealed + alreadyDone, ...(webhookSecrets ? { webhookSecrets } : {}) },
     });
   });
   log(`re-sealed ${resealed} private keys (${alreadyDone} were already done)`);

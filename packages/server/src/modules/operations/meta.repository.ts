@@ -3,7 +3,7 @@ import { nowIso } from '../../lib/time.js';
 
 /** Names of the `meta` rows. */
 export const META = {
-  /** The master key's check value: a constant sealed with the key (see lib/master-key.ts). */
+  /** The master key's check value: a constant sealed with the key (see master-key.ts). */
   masterKeyCheck: 'master_key_check',
   /** While a master key rotation runs: the same constant sealed with the new key. */
   masterKeyNextCheck: 'master_key_next_check',

@@ -6,7 +6,7 @@ import type { Config } from '../../config.js';
 import { connectDatabase, type Dialect } from '../../db/connect.js';
 import { knownMigrations, migrateTo, migrateToLatest } from '../../db/migrations/index.js';
 import { SecretBox } from '../../lib/crypto.js';
-import { MasterKeyError, masterKeyFile, opensCheck, opensPrivateKey, resolveMasterKey } from '../../lib/master-key.js';
+import { MasterKeyError, masterKeyFile, opensCheck, opensPrivateKey, resolveMasterKey } from './master-key.js';
 import { AuditRepository } from '../audit/audit.repository.js';
 import { BackupFileError, type BackupHeader, type BackupManifest, readBackup } from './backup-file.js';
 import { OperationError, type Progress } from './backup.service.js';

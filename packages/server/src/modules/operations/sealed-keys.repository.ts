@@ -1,6 +1,6 @@
 import type { Executor } from '../../db/executor.js';
 
-/** Every secret sealed with the master key: the host apps' private keys. */
+/** Every secret sealed with the master key: the host apps' private keys, the webhooks' signing secrets. */
 export class SealedKeysRepository {
   constructor(private readonly db: Executor) {}
 
@@ -21,6 +21,22 @@ export class SealedKeysRepository {
       .set({ privateKeySealed: to })
       .where('hostAppId', '=', hostAppId)
       .where('privateKeySealed', '=', from)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+
+  /** The sealed signing secrets of the webhooks, in a stable order. */
+  listWebhookSecrets() {
+    return this.db.selectFrom('webhooks').select(['webhookId', 'secretSealed as sealed']).orderBy('webhookId').execute();
+  }
+
+  /** Replaces one sealed webhook secret, only if it is still the one read. @returns whether it was replaced. */
+  async resealWebhookSecret(webhookId: string, from: string, to: string): Promise<boolean> {
+    const r = await this.db
+      .updateTable('webhooks')
+      .set({ secretSealed: to })
+      .where('webhookId', '=', webhookId)
+      .where('secretSealed', '=', from)
       .executeTakeFirst();
     return Number(r.numUpdatedRows) > 0;
   }

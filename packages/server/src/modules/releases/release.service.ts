@@ -8,13 +8,13 @@ import { AppError, notFound, validationFailed } from '../../lib/app-error.js';
 import type { ChangeBus } from '../../lib/change-bus.js';
 import { AuditRepository } from '../audit/audit.repository.js';
 import type { Principal } from '../auth/auth.service.js';
-import { rampOf } from '../gate/served.js';
-import type { PackageSigner } from '../gate/package-signer.js';
+import type { PackageSigner } from '../signing/package-signer.js';
 import { HostAppRepository } from '../host-apps/host-app.repository.js';
 import { canonicalVersion } from '../mini-programs/versions.js';
+import { discardingOutbox, type Outbox } from '../webhooks/outbox.js';
 import { MiniProgramRepository } from '../mini-programs/mini-program.repository.js';
 import { ReleaseRepository, type VersionSigning } from './release.repository.js';
-import { effectiveBp, effectiveState, FULL, resumeSteps, type Step, toBp, toPercent } from './rollout.js';
+import { effectiveBp, effectiveState, FULL, rampOf, resumeSteps, type Step, toBp, toPercent } from './rollout.js';
 
 /**
  * Controlled releases: a release makes one version the one host apps get, at once or step by step (percent,
@@ -28,6 +28,8 @@ export class ReleaseService {
     private readonly signer: PackageSigner,
     private readonly changes: ChangeBus,
     private readonly clock: () => number = Date.now,
+    /** Where the release.* webhook events are recorded, in the transaction of the change. */
+    private readonly outbox: Outbox = discardingOutbox,
   ) {}
 
   async list(id: string): Promise<Release[]> {
@@ -94,6 +96,9 @@ export class ReleaseService {
           mandatory: Boolean(body.mandatory),
         },
       });
+      const event = { releaseId, miniProgramId: id, version, percent: toPercent(Math.min(bp, FULL)), state, actor: actor.actor };
+      await this.outbox.record(trx, 'release.created', event);
+      if (state === 'complete') await this.outbox.record(trx, 'release.completed', event);
     });
     return this.afterChange(id, releaseId, `release ${id} ${version}`);
   }
@@ -153,6 +158,9 @@ export class ReleaseService {
         target: `mini-program:${id}`,
         details: { releaseId, version: r.version, fromPercent: toPercent(from), percent: toPercent(bp), state: next },
       });
+      const event = { releaseId, miniProgramId: id, version: r.version, percent: toPercent(bp), state: next, actor: actor.actor };
+      if (next === 'paused' && state !== 'paused') await this.outbox.record(trx, 'release.paused', event);
+      if (next === 'complete') await this.outbox.record(trx, 'release.completed', event);
     });
     return this.afterChange(id, releaseId, `rollout ${id}`);
   }
@@ -217,6 +225,14 @@ export class ReleaseService {
         target: `mini-program:${id}`,
         details: { releaseId, version: target, rolledBackReleaseId: current.releaseId, fromVersion: current.version },
       });
+      await this.outbox.record(trx, 'release.rolled-back', {
+        releaseId,
+        miniProgramId: id,
+        version: target,
+        rolledBackReleaseId: current.releaseId,
+        fromVersion: current.version,
+        actor: actor.actor,
+      });
     });
     return this.afterChange(id, releaseId, `roll back ${id} to ${target}`);
   }
@@ -241,6 +257,7 @@ export class ReleaseService {
         target: `mini-program:${id}`,
         details: { releaseId, version: current.version },
       });
+      await this.outbox.record(trx, 'release.taken-down', { releaseId, miniProgramId: id, version: current.version, actor: actor.actor });
     });
     await this.changes.publish({ kind: 'all-gate-views' });
     return this.get(id, releaseId);

@@ -58,3 +58,16 @@ export function resumeSteps(steps: readonly Step[], pausedAt: number, now: numbe
 /** Percent (0..100, as in the API) to basis points, rounding to 0.01 %. */
 export const toBp = (percent: number) => Math.round(percent * 100);
 export const toPercent = (bp: number) => bp / 100;
+
+/** A release row's ramp, in the units the rollout functions use. */
+export function rampOf(r: { state: Ramp['state']; percentBp: number; steps: string; pausedAt: string | null }): Ramp {
+  return {
+    state: r.state,
+    bp: Number(r.percentBp),
+    steps: parseSteps(r.steps),
+    pausedAt: r.pausedAt === null ? null : Date.parse(r.pausedAt),
+  };
+}
+
+export const parseSteps = (json: string): Step[] =>
+  (JSON.parse(json) as { percent: number; at: string }[]).map((s) => ({ bp: Math.round(s.percent * 100), at: Date.parse(s.at) }));

@@ -1,5 +1,13 @@
+import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import fp from 'fastify-plugin';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The requests being answered now, as `METHOD /path` (no query string): what a shutdown waits for. */
+    requestsInFlight(): string[];
+  }
+}
 
 /**
  * Closing the server (SIGTERM, `app.close()`) ends every keep-alive connection that has no request in flight at
@@ -12,7 +20,9 @@ import fp from 'fastify-plugin';
 export default fp(
   async (app) => {
     const inFlight = new Map<Socket, number>();
+    const requests = new Set<IncomingMessage>();
     let closing = false;
+    app.decorate('requestsInFlight', () => [...requests].map((r) => `${r.method} ${(r.url ?? '').split('?')[0]}`));
 
     app.server.on('connection', (socket: Socket) => {
       inFlight.set(socket, 0);
@@ -21,7 +31,9 @@ export default fp(
     app.server.on('request', (req, res) => {
       const socket = req.socket;
       inFlight.set(socket, (inFlight.get(socket) ?? 0) + 1);
+      requests.add(req);
       res.once('close', () => {
+        requests.delete(req);
         const left = (inFlight.get(socket) ?? 1) - 1;
         inFlight.set(socket, left);
         if (closing && left === 0) socket.destroySoon();

@@ -107,6 +107,14 @@ export default fp<MetricsOptions>(async (app, opts) => {
     registers: [register],
   });
 
+  const webhookDeliveries = new Counter({
+    name: 'mpop_webhook_deliveries_total',
+    help: 'Webhook delivery attempts by outcome: delivered (2xx), retrying (failed, tried again later), failed (the last attempt failed)',
+    labelNames: ['outcome'],
+    registers: [register],
+  });
+  for (const outcome of ['delivered', 'retrying', 'failed']) webhookDeliveries.inc({ outcome }, 0);
+  app.services.webhookDispatcher.onOutcome = (outcome) => webhookDeliveries.inc({ outcome });
   app.services.gate.onCacheLookup = (hit) => cacheLookups.inc({ result: hit ? 'hit' : 'miss' });
   signer.observer = { signed: () => signatures.inc(), failed: () => signingFailures.inc() };
 
@@ -126,7 +134,10 @@ export default fp<MetricsOptions>(async (app, opts) => {
     request.problemCode = err instanceof AppError ? err.code : err.validation ? 'VALIDATION' : undefined;
   });
   app.addHook('onResponse', (request, reply, done) => {
-    const route = request.routeOptions.url ?? 'unmatched';
+    // The console's files are one route each, named by their content hash: one label for all of them, or every
+    // deploy would add series that never end.
+    const url = request.routeOptions.url;
+    const route = url === undefined ? 'unmatched' : url.startsWith('/assets/') ? '/assets/*' : url;
     const labels = { method: request.method, route, status: String(reply.statusCode) };
     requests.inc(labels);
     duration.observe(labels, reply.elapsedTime / 1000);

@@ -30,12 +30,44 @@ export function sendProblem(reply: FastifyReply, e: AppError) {
     });
 }
 
-type AjvError = { instancePath: string; message?: string; keyword: string; params: Record<string, unknown> };
+type AjvError = { instancePath: string; schemaPath?: string; message?: string; keyword: string; params: Record<string, unknown> };
+
+const quoted = (values: unknown[]) => values.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))).join(', ');
+
+/**
+ * A choice (`anyOf`, as TypeBox writes unions and literal lists) fails once per branch, in schema words ("must be
+ * equal to constant" three times, then "must match a schema in anyOf"): one sentence that names what is allowed
+ * replaces them, e.g. "must be one of android, ios, harmony".
+ */
+function collapseChoices(validation: AjvError[]): AjvError[] {
+  const choices = validation.filter((v) => v.keyword === 'anyOf' && v.schemaPath);
+  if (choices.length === 0) return validation;
+  const inChoice = (v: AjvError, c: AjvError) => v !== c && v.schemaPath?.startsWith(`${c.schemaPath}/`);
+  const out: AjvError[] = [];
+  for (const v of validation) {
+    if (choices.some((c) => inChoice(v, c))) continue;
+    if (v.keyword !== 'anyOf' || !v.schemaPath) {
+      out.push(v);
+      continue;
+    }
+    const branches = validation.filter((b) => inChoice(b, v) && b.instancePath === v.instancePath);
+    const constants = branches.filter((b) => b.keyword === 'const').map((b) => b.params.allowedValue);
+    const types = [...new Set(branches.filter((b) => b.keyword === 'type').map((b) => String(b.params.type)))];
+    const message =
+      constants.length > 0 && constants.length === branches.length
+        ? `must be one of ${quoted(constants)}`
+        : types.length > 0 && types.length === branches.length
+          ? `must be ${types.join(' or ')}`
+          : 'is not one of the accepted forms (see /api/docs)';
+    out.push({ ...v, keyword: 'choice', message });
+  }
+  return out;
+}
 
 /** Turns Ajv's errors into `{ path, message }` pairs a person can read: `name`, `query.pageSize`. */
 function fieldErrors(validation: AjvError[], context: string | undefined): FieldError[] {
   const prefix = context && context !== 'body' ? `${context === 'querystring' ? 'query' : context}.` : '';
-  return validation.map((v) => {
+  return collapseChoices(validation).map((v) => {
     const segments = v.instancePath.split('/').filter(Boolean);
     if (v.keyword === 'required') segments.push(String(v.params.missingProperty));
     if (v.keyword === 'additionalProperties') segments.push(String(v.params.additionalProperty));
@@ -46,7 +78,9 @@ function fieldErrors(validation: AjvError[], context: string | undefined): Field
           ? 'is required'
           : v.keyword === 'isFile'
             ? 'must be a file'
-            : (v.message ?? 'is invalid');
+            : v.keyword === 'enum'
+              ? `must be one of ${quoted(v.params.allowedValues as unknown[])}`
+              : (v.message ?? 'is invalid');
     return { path: prefix + (segments.join('.') || '(root)'), message };
   });
 }

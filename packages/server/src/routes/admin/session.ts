@@ -29,7 +29,11 @@ const session: FastifyPluginAsyncTypebox = async (app) => {
         response: responses({ 200: SessionOptionsSchema }),
       },
     },
-    async () => ({ localSignIn: app.config.localSignIn, sso: Boolean(app.services.oidc) }),
+    async () => ({
+      localSignIn: app.config.localSignIn,
+      sso: Boolean(app.services.oidc),
+      ...((await app.services.users.hasUsers()) ? {} : { noUsers: true }),
+    }),
   );
 
   app.post(

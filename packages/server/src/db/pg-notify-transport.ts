@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
-import { pgDriver } from '../db/connect.js';
+import { pgDriver } from './connect.js';
 import type { FastifyBaseLogger } from 'fastify';
-import { type Change, type ChangeTransport, toChange } from './change-bus.js';
+import { type Change, type ChangeTransport, toChange } from '../lib/change-bus.js';
 
 const CHANNEL = 'mpop_changes';
 const RECONNECT_MS = 1000;

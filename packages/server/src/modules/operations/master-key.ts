@@ -2,10 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import type { Database } from '../db/schema.js';
-import { keyAad } from '../modules/host-apps/host-app.service.js';
-import { META, MetaRepository } from '../modules/operations/meta.repository.js';
-import { SecretBox } from './crypto.js';
+import type { Database } from '../../db/schema.js';
+import { META, MetaRepository } from './meta.repository.js';
+import { keyAad, SecretBox } from '../../lib/crypto.js';
 
 /** The master key and where it came from: the messages about it must name the place the operator can fix. */
 export interface MasterKey {
@@ -25,7 +24,7 @@ export class MasterKeyError extends Error {
 }
 
 export const masterKeyFile = (dataDir: string) => path.join(dataDir, 'master.key');
-import { ensurePrivateDir } from './private-files.js';
+import { ensurePrivateDir } from '../../lib/private-files.js';
 
 /**
  * The master key that seals private keys at rest: MPOP_MASTER_KEY when set, otherwise `<dataDir>/master.key`,
@@ -118,6 +117,14 @@ export async function verifyMasterKey(db: Kysely<Database>, mk: MasterKey, dataD
     );
   }
   let check = await meta.get(META.masterKeyCheck);
+  if (check && mk.generated) {
+    // A data dir restored (or copied) without its key: say that the key is missing, not that a file this very start
+    // made (and removes again) holds the wrong one.
+    refuse(
+      `No master key: this installation's data was sealed with a master key, and neither MPOP_MASTER_KEY nor ${mk.source} holds it. ` +
+        `Set MPOP_MASTER_KEY to the installation's key (base64 of 32 bytes), or put its file back at ${mk.source} (from your backup).`,
+    );
+  }
   if (!check) {
     // Data from before check values existed: the key must open what is stored.
     const sample = await meta.anySealedPrivateKey();
