@@ -44,7 +44,7 @@ export function SignInPage() {
     });
     return () => abort.abort();
   }, []);
-  const target = sameOriginPath(params.get('next')) ?? '/host-apps';
+  const target = sameOriginPath(params.get('next')) ?? '/';
   if (user) return <Navigate to={target} replace />;
 
   // Single sign-on sends a refusal back here as `?ssoError=<code>`: the console's message for that code.

@@ -1,5 +1,6 @@
 import type { AuditAction } from '@mpop/contracts';
 import type { ProblemCode } from '../api/client';
+import { openPlatformEn, openPlatformZh } from './open-platform-messages';
 
 /** The console's words, in the languages of the mPaaS console. Keys are English; labels match the mPaaS page. */
 export const en = {
@@ -299,6 +300,7 @@ export const en = {
   deleteWebhookTitle: 'Delete the webhook to {url}?',
   deleteWebhookContent: 'Its deliveries are deleted too; those still pending are not sent.',
   webhookDeleted: 'The webhook is deleted.',
+  ...openPlatformEn,
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -591,6 +593,7 @@ export const zh: Record<MessageKey, string> = {
   deleteWebhookTitle: '确定删除发往 {url} 的 Webhook？',
   deleteWebhookContent: '其投递记录也会删除，尚未投递的不再发送。',
   webhookDeleted: 'Webhook 已删除。',
+  ...openPlatformZh,
 };
 
 /**
