@@ -147,7 +147,7 @@ describe.runIf(browserAvailable)('Controlled releases in the console, checked th
     const current = view.locator('.ant-card').filter({ hasText: 'Current release' });
     await current.getByRole('button', { name: 'Roll back' }).click();
     const confirm = page.getByRole('dialog').filter({ hasText: 'Roll back to 1.0.0.0?' });
-    await visible(confirm.getByText(/Every device of every host app gets 1\.0\.0\.0 on its next request/));
+    await visible(confirm.getByText(/Every device of the host apps of this release gets 1\.0\.0\.0 on its next request/));
     await confirm.getByRole('button', { name: 'Confirm' }).click();
     await visible(page.getByText('Rolled back to 1.0.0.0.'));
     await hasText(current, /1\.0\.0\.0/);
