@@ -45,7 +45,6 @@ describe('log lines', () => {
     const base = { level: 30, time: Date.now(), pid: 1, hostname: 'h', reqId: 'r-1' };
     destination.stream.write(`${JSON.stringify({ ...base, req: { method: 'GET', url: '/healthz' }, msg: 'incoming request' })}\n`);
     destination.stream.write(`${JSON.stringify({ ...base, res: { statusCode: 200 }, responseTime: 1.25, msg: 'request completed' })}\n`);
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: pino-pretty's colours
     const plain = text.replace(/\u001b\[[0-9;]*m/g, '');
     expect(plain.trim().split('\n')).toHaveLength(1);
     expect(plain).toMatch(/INFO.*GET \/healthz 200 1\.3 ms \(r-1\)/);
