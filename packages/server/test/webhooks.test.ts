@@ -11,6 +11,8 @@ import { rotateMasterKey } from '../src/modules/operations/master-key-rotation.j
 import { Client, dialects, startApp, type TestApp } from './helpers/app.js';
 import { miniProgramZip, packageForm, releasedMiniProgram } from './helpers/packages.js';
 import { isPublicAddress } from '../src/modules/webhooks/address.js';
+import { configuredHostApp, member, organisation, upload } from './helpers/open-platform.js';
+import { userWithRole } from './helpers/app.js';
 import { WebhookRepository } from '../src/modules/webhooks/webhook.repository.js';
 
 interface Received {
@@ -472,5 +474,58 @@ describe('public addresses', () => {
     ]) {
       expect(isPublicAddress(a), a).toBe(false);
     }
+  });
+});
+
+describe.each(dialects)('webhooks of the open platform on %s', (dialect) => {
+  let receiver: Receiver;
+  let t: TestApp;
+  beforeAll(async () => {
+    receiver = new Receiver();
+    t = await startApp(dialect, ALLOW);
+  });
+  afterAll(async () => {
+    await t.destroy();
+    await receiver.close();
+  });
+
+  it('delivers association and review events, signed, from the calls of a vendor and an operator', async () => {
+    const admin = await Client.signIn(t.app);
+    const url = await receiver.start();
+    const events = ['association.requested', 'association.approved', 'review.submitted', 'review.rejected', 'review.approved'];
+    const hook = await admin.post('/api/v1/webhooks', { url, events });
+    expect(hook.statusCode, hook.body).toBe(201);
+    const operator = await userWithRole(admin, 'operator');
+    const { orgId } = await organisation(admin);
+    const dev = await member(admin, orgId, 'developer');
+    const id = (await dev.post('/api/v1/mini-programs', { name: 'Hooked', orgId })).json().miniProgramId as string;
+    expect((await upload(dev, id, '1.0.0.1')).statusCode).toBe(201);
+    const at = (path: string) => `/api/v1/mini-programs/${id}/packages/1.0.0.1/${path}`;
+    expect((await dev.post(at('submit'), { note: 'first' })).statusCode).toBe(200);
+    expect((await operator.post(at('reject'), { reason: 'fix the icon' })).statusCode).toBe(200);
+    expect((await dev.post(at('submit'), { note: 'fixed' })).statusCode).toBe(200);
+    expect((await operator.post(at('approve'), {})).statusCode).toBe(200);
+    const host = await configuredHostApp(admin);
+    const asked = await dev.post(`/api/v1/mini-programs/${id}/associations`, { ...host, note: 'please' });
+    expect(asked.statusCode, asked.body).toBe(201);
+    expect((await operator.post(`/api/v1/associations/${asked.json().associationId}/approve`)).statusCode).toBe(200);
+
+    await waitFor(() => expect(receiver.received).toHaveLength(6));
+    const wh = new Webhook(hook.json().secret);
+    const delivered = receiver.received.map((r) => wh.verify(r.body, r.headers) as { type: string; data: Record<string, unknown> });
+    expect(delivered.map((e) => e.type).sort()).toEqual(
+      [
+        'association.approved',
+        'association.requested',
+        'review.approved',
+        'review.rejected',
+        'review.submitted',
+        'review.submitted',
+      ].sort(),
+    );
+    expect(delivered.find((e) => e.type === 'review.rejected')?.data).toMatchObject({ miniProgramId: id, version: '1.0.0.1' });
+    expect(delivered.find((e) => e.type === 'association.approved')?.data).toMatchObject({
+      association: { miniProgramId: id, appId: host.appId, state: 'approved' },
+    });
   });
 });

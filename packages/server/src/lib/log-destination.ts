@@ -27,11 +27,13 @@ export function stdoutDestination(options: { pretty: boolean; out?: NodeJS.Writa
   const out = options.out ?? process.stdout;
   // pino-pretty is loaded only for a terminal: JSON lines (servers, containers) never need its memory.
   const format = options.pretty
-    ? (createRequire(import.meta.url)('pino-pretty') as typeof import('pino-pretty')).prettyFactory({
-        colorize: true,
-        translateTime: 'SYS:HH:MM:ss.l',
-        ignore: 'pid,hostname',
-      })
+    ? terminalLines(
+        (createRequire(import.meta.url)('pino-pretty') as typeof import('pino-pretty')).prettyFactory({
+          colorize: true,
+          translateTime: 'SYS:HH:MM:ss.l',
+          ignore: 'pid,hostname',
+        }),
+      )
     : undefined;
   let broken = false;
   let dropped = 0;
@@ -65,5 +67,49 @@ export function stdoutDestination(options: { pretty: boolean; out?: NodeJS.Writa
           resolve();
         }
       }),
+  };
+}
+
+/** Requests announced but not completed yet, at most this many remembered (a request that never completes is forgotten). */
+const MAX_OPEN_REQUESTS = 10_000;
+
+/**
+ * What a person at a terminal reads: one line per request, `GET /api/v1/host-apps 200 12 ms`, with the problem code
+ * of a refusal (`403 FORBIDDEN`) and the request id; every other line as pino-pretty writes it. The JSON lines of
+ * a server whose stdout is not a terminal keep Fastify's two request lines, whole.
+ */
+export function terminalLines(pretty: (line: string) => string): (line: string) => string {
+  const open = new Map<string, string>();
+  return (text) => {
+    let entry: {
+      msg?: string;
+      reqId?: string;
+      req?: { method?: string; url?: string };
+      res?: { statusCode?: number };
+      responseTime?: number;
+      code?: string;
+      level?: number;
+      time?: number;
+    };
+    try {
+      entry = JSON.parse(text);
+    } catch {
+      return pretty(text);
+    }
+    if (entry.msg === 'incoming request' && entry.reqId) {
+      if (open.size >= MAX_OPEN_REQUESTS) open.delete(open.keys().next().value!);
+      open.set(entry.reqId, `${entry.req?.method ?? '?'} ${entry.req?.url ?? '?'}`);
+      return '';
+    }
+    if (entry.msg === 'request completed' && entry.reqId) {
+      const request = open.get(entry.reqId) ?? '(request)';
+      open.delete(entry.reqId);
+      const status = entry.res?.statusCode ?? 0;
+      const ms = entry.responseTime === undefined ? '' : ` ${entry.responseTime.toFixed(entry.responseTime < 10 ? 1 : 0)} ms`;
+      const line = `${request} ${status}${entry.code ? ` ${entry.code}` : ''}${ms} (${entry.reqId})`;
+      const { req: _req, res: _res, responseTime: _time, code: _code, reqId: _id, ...rest } = entry;
+      return pretty(JSON.stringify({ ...rest, level: status >= 500 ? 50 : entry.level, msg: line }));
+    }
+    return pretty(text);
   };
 }

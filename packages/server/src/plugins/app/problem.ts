@@ -14,6 +14,9 @@ const STATUS_CODES: Record<number, ErrorCode> = {
 };
 
 export function sendProblem(reply: FastifyReply, e: AppError) {
+  // The request's "request completed" log line carries the refusal's code, so a refusal can be found in the log
+  // by what it was (FORBIDDEN, RATE_LIMITED), not only by its status.
+  (reply.log as { setBindings?: (bindings: Record<string, unknown>) => void }).setBindings?.({ code: e.code });
   // An error is never cacheable (a CDN in front of the package downloads must not keep a 404, 416 or 429).
   reply.header('Cache-Control', 'no-store');
   for (const [k, v] of Object.entries(e.headers ?? {})) reply.header(k, v);
