@@ -10,10 +10,27 @@ export const Platforms = ['android', 'ios', 'harmony'] as const;
 export type Platform = (typeof Platforms)[number];
 export const PlatformSchema = Type.Union([Type.Literal('android'), Type.Literal('ios'), Type.Literal('harmony')]);
 
+/** A rollout still under way: part of the devices get `version`, the rest keep `previousVersion` (or nothing). */
+export const MiniProgramRolloutSchema = Type.Object({
+  version: Type.String(),
+  percent: Type.Number({ description: 'the share of devices that get `version` now (steps applied)' }),
+  state: Type.Union([Type.Literal('rolling-out'), Type.Literal('paused')]),
+  previousVersion: Type.Union([Type.String(), Type.Null()], { description: 'what devices outside the rollout keep getting' }),
+});
+export type MiniProgramRollout = Static<typeof MiniProgramRolloutSchema>;
+
 export const MiniProgramSchema = Type.Object({
   miniProgramId: Type.String(),
   name: Type.String(),
-  releasedVersion: Type.Union([Type.String(), Type.Null()]),
+  releasedVersion: Type.Union([Type.String(), Type.Null()], {
+    description: 'the version of the current release (during a rollout, the one rolling out); null when none is released',
+  }),
+  rollout: Type.Union([MiniProgramRolloutSchema, Type.Null()], {
+    description: 'set while the current release reaches only part of the devices; null when it reaches all (or none is released)',
+  }),
+  authorizedHostApps: Type.Integer({
+    description: 'how many host apps this mini program is authorised for; 0: a release reaches no device',
+  }),
   createdAt: TimestampSchema,
   updatedAt: TimestampSchema,
 });

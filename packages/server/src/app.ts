@@ -213,6 +213,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     allowPrivate: config.webhookAllowPrivate,
   });
   outbox.onRecord = () => webhookDispatcher.wake();
+  const releases = new ReleaseService(handle.db, signer, changes, options.clock, outbox);
   const services: Services = {
     auth,
     oidc: config.oidc && new OidcService(handle.db, box, auth, config.oidc, config.publicUrl),
@@ -220,8 +221,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     tokens: new TokenService(handle.db),
     hostApps,
     mpaasSync: new MpaasSyncService(handle.db, directory, hostApps),
-    miniPrograms: new MiniProgramService(handle.db, packageStore, signer, changes),
-    releases: new ReleaseService(handle.db, signer, changes, options.clock, outbox),
+    miniPrograms: new MiniProgramService(handle.db, packageStore, signer, changes, undefined, releases),
+    releases,
     signer,
     events: new EventsService(handle.db, changes, app.log, { retentionDays: config.eventsRetentionDays }),
     gate: new GateService(handle.db, changes, config.packageBaseUrl, options.clock),

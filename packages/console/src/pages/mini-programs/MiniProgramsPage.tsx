@@ -15,6 +15,7 @@ import { Link } from 'react-router';
 import { releaseApi } from './release-api';
 import { useReleaseText } from './release-messages';
 import { ReleaseDialog } from './ReleaseDialog';
+import { ReleasedVersion } from './ReleasedVersion';
 import { ReleasesModal, SigningAlert } from './ReleasesModal';
 
 /** Mini programs: register, upload package versions (with progress), release one, see versions. */
@@ -63,8 +64,8 @@ export function MiniProgramsPage() {
           { title: t('miniProgramId'), dataIndex: 'miniProgramId', render: (v: string) => <code>{v}</code> },
           {
             title: t('releasedVersion'),
-            dataIndex: 'releasedVersion',
-            render: (v: string | null) => (v ? <Tag color="green">{v}</Tag> : <Tag>{t('none')}</Tag>),
+            key: 'releasedVersion',
+            render: (_, m) => <ReleasedVersion program={m} />,
           },
           { title: t('createdAt'), dataIndex: 'createdAt', render: (v: string) => format.dateTime(v) },
           {
@@ -297,8 +298,22 @@ function VersionsModal({ program, onClose }: { program?: MiniProgram; onClose: (
     const timer = setTimeout(() => void load(), 1000);
     return () => clearTimeout(timer);
   }, [current, load]);
-  // The released version is green only once every host app can get it; a signing failure is never shown green.
-  const releasedColor = current?.signing.state === 'failed' ? 'error' : current?.signing.state === 'pending' ? 'processing' : 'green';
+  // The released version is green only once every host app can get it: a signing failure is never shown green, nor a
+  // release that reaches no host app (grey), nor a rollout that reaches only part of the devices.
+  const releasedColor =
+    current?.signing.state === 'failed'
+      ? 'error'
+      : current?.signing.state === 'pending' || (current && current.percent < 100)
+        ? 'processing'
+        : current?.signing.total === 0
+          ? undefined
+          : 'green';
+  const releasedLabel = (version: string) => {
+    const label = t('statusReleased');
+    if (current?.version !== version) return label;
+    const share = current.percent < 100 ? ` (${current.percent} %)` : '';
+    return current.signing.total === 0 ? `${label}${share} · ${r('noHostApp')}` : `${label}${share}`;
+  };
   return (
     <Modal
       open={Boolean(program)}
@@ -309,7 +324,7 @@ function VersionsModal({ program, onClose }: { program?: MiniProgram; onClose: (
       destroyOnHidden
     >
       <ProblemAlert error={error} />
-      {current && current.signing.state !== 'signed' && (
+      {current && (current.signing.state !== 'signed' || current.signing.total === 0) && (
         <div style={{ marginBottom: 12 }}>
           <SigningAlert release={current} />
         </div>
@@ -325,8 +340,10 @@ function VersionsModal({ program, onClose }: { program?: MiniProgram; onClose: (
           {
             title: t('status'),
             dataIndex: 'status',
-            render: (s: Package['status']) => (
-              <Tag color={s === 'released' ? releasedColor : undefined}>{t(s === 'released' ? 'statusReleased' : 'statusUploaded')}</Tag>
+            render: (s: Package['status'], p) => (
+              <Tag color={s === 'released' ? releasedColor : undefined}>
+                {s === 'released' ? releasedLabel(p.version) : t('statusUploaded')}
+              </Tag>
             ),
           },
           { title: t('size'), dataIndex: 'size', render: (n: number) => format.bytes(n) },

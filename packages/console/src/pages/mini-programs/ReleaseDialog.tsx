@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { Button, Col, Form, Input, InputNumber, Radio, Row, Select, Slider, Space, Switch, Typography, Upload } from 'antd';
+import { Alert, Button, Col, Form, Input, InputNumber, Radio, Row, Select, Slider, Space, Switch, Typography, Upload } from 'antd';
 import { DeleteOutlined, PlusOutlined, UploadOutlined } from '@ant-design/icons';
 import {
   DEVICE_ID_PATTERN,
@@ -14,7 +14,7 @@ import { useFeedback } from '../../components/feedback';
 import { FormModal } from '../../components/FormModal';
 import { useFormat } from '../../i18n/format';
 import { useI18n } from '../../i18n/i18n';
-import { parseDeviceIds, releaseApi, servedVersion } from './release-api';
+import { parseDeviceIds, releaseApi } from './release-api';
 import { useReleaseText } from './release-messages';
 
 interface Values {
@@ -51,7 +51,8 @@ export function ReleaseDialog({
   const format = useFormat();
   const { modal } = useFeedback();
   const [form] = Form.useForm<Values>();
-  const [history, setHistory] = useState<Release[]>([]);
+  /** The mini program as the server states it now (authorised host apps, rollout), read when the dialog opens. */
+  const [state, setState] = useState<MiniProgram>();
   const [file, setFile] = useState<{ name: string; ids: string[] }>();
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
@@ -65,10 +66,10 @@ export function ReleaseDialog({
     form.resetFields();
     setFile(undefined);
     setError(undefined);
-    setHistory([]);
-    releaseApi.list(program.miniProgramId).then(
-      (res) => setHistory(res.items),
-      () => undefined, // the summary then says less; the release itself reports any problem
+    setState(program);
+    api.listMiniPrograms().then(
+      (res) => setState(res.items.find((m) => m.miniProgramId === program.miniProgramId) ?? program),
+      () => undefined, // the summary then uses what the list showed; the release itself reports any problem
     );
     void searchHosts('');
   }, [program, version]);
@@ -120,8 +121,11 @@ export function ReleaseDialog({
       ...(v.mandatory ? { mandatory: true } : {}),
       ...(v.note?.trim() ? { note: v.note.trim() } : {}),
     };
-    const previous = servedVersion(history);
-    const rolling = history[0] && (history[0].state === 'rolling-out' || history[0].state === 'paused') ? history[0] : undefined;
+    const now = state ?? program;
+    // What devices outside the new rollout keep: the rest of a rollout under way keep its previous version.
+    const previous = now.rollout ? now.rollout.previousVersion : now.releasedVersion;
+    const rolling = now.rollout;
+    const reachesNoDevice = now.authorizedHostApps === 0;
     const who = hostApps ? v.hostApps.map((k) => labels.current.get(k) ?? k).join(', ') : r('everyHostApp');
     const lines = [
       gray && v.percent < 100
@@ -138,11 +142,14 @@ export function ReleaseDialog({
       title: r('confirmRelease', { version }),
       width: 560,
       content: (
-        <ul style={{ paddingLeft: 18, margin: 0 }} aria-label={r('confirmRelease', { version })}>
-          {lines.map((line) => (
-            <li key={line}>{line}</li>
-          ))}
-        </ul>
+        <>
+          {reachesNoDevice && <Alert type="warning" showIcon role="alert" message={r('noHostAppWarning')} style={{ marginBottom: 12 }} />}
+          <ul style={{ paddingLeft: 18, margin: 0 }} aria-label={r('confirmRelease', { version })}>
+            {lines.map((line) => (
+              <li key={line}>{line}</li>
+            ))}
+          </ul>
+        </>
       ),
       okText: t('release'),
       cancelText: t('cancel'),
@@ -171,6 +178,9 @@ export function ReleaseDialog({
       busy={busy}
       error={error}
     >
+      {state?.authorizedHostApps === 0 && (
+        <Alert type="warning" showIcon data-testid="no-host-app" message={r('noHostAppWarning')} style={{ marginBottom: 16 }} />
+      )}
       <Form<Values>
         form={form}
         layout="vertical"

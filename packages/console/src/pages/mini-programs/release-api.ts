@@ -14,15 +14,6 @@ export const releaseApi = {
   takeDown: (id: string) => request<Release>('POST', `${base(id)}/take-down`),
 };
 
-/** What devices outside a new rollout would keep: the newest complete release (none after a take-down). */
-export function servedVersion(history: readonly Release[]): string | null {
-  for (const r of history) {
-    if (r.state === 'taken-down') return null;
-    if (r.state === 'complete') return r.version;
-  }
-  return null;
-}
-
 /** What a rollback without a version goes to: the newest complete release before the current one, of another version. */
 export function rollbackTarget(history: readonly Release[]): string | undefined {
   const [current, ...older] = history;

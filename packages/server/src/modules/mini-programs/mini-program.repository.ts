@@ -8,8 +8,30 @@ export class MiniProgramRepository {
     return this.db.selectFrom('miniPrograms').selectAll().where('miniProgramId', '=', id).executeTakeFirst();
   }
 
+  /**
+   * Every mini program, newest first, with its current release's ramp (to tell a rollout from a full release) and how
+   * many host apps it is authorised for: one query, whatever the number of rows.
+   */
   list() {
-    return this.db.selectFrom('miniPrograms').selectAll().orderBy('createdAt', 'desc').orderBy('miniProgramId').execute();
+    return this.db
+      .selectFrom('miniPrograms as mp')
+      .leftJoin('releases as r', 'r.releaseId', 'mp.currentReleaseId')
+      .selectAll('mp')
+      .select((eb) => [
+        'r.state as releaseState',
+        'r.percentBp as releasePercentBp',
+        'r.steps as releaseSteps',
+        'r.pausedAt as releasePausedAt',
+        'r.previousVersion as releasePreviousVersion',
+        eb
+          .selectFrom('hostAppMiniPrograms as am')
+          .whereRef('am.miniProgramId', '=', 'mp.miniProgramId')
+          .select((e) => e.fn.countAll<number>().as('n'))
+          .as('authorizedHostApps'),
+      ])
+      .orderBy('mp.createdAt', 'desc')
+      .orderBy('mp.miniProgramId')
+      .execute();
   }
 
   async insert(row: { miniProgramId: string; name: string; createdAt: string }) {

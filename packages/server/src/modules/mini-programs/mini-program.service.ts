@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
-import type { AuthorizedMiniProgram, MiniProgram, Package, SigningJob } from '@mpop/contracts';
-import type { Database } from '../../db/schema.js';
+import type { AuthorizedMiniProgram, MiniProgram, MiniProgramRollout, Package, SigningJob } from '@mpop/contracts';
+import type { Database, ReleaseState } from '../../db/schema.js';
 import { isUniqueViolation } from '../../db/connect.js';
 import { AppError, notFound, validationFailed } from '../../lib/app-error.js';
 import type { ChangeBus } from '../../lib/change-bus.js';
@@ -33,6 +33,18 @@ export interface MissingSignatures {
   signMissing(scope: { hostAppId?: number; miniProgramId?: string }, reason: string): Promise<SigningJob>;
 }
 
+/** The current release of a mini program as stored, and what the release rules make of it now. */
+export interface RolloutReader {
+  rolloutOf(release: {
+    version: string;
+    state: ReleaseState;
+    percentBp: number;
+    steps: string;
+    pausedAt: string | null;
+    previousVersion: string | null;
+  }): MiniProgramRollout | null;
+}
+
 type PackageRow = NonNullable<Awaited<ReturnType<MiniProgramRepository['findPackage']>>>;
 
 export class MiniProgramService {
@@ -43,10 +55,26 @@ export class MiniProgramService {
     private readonly changes: ChangeBus,
     /** Draws a free-to-try mini program ID (never a reserved one); tests may script it. */
     private readonly drawId: () => string = drawMiniProgramId,
+    /** Tells a rollout from a full release (the release rules live in `modules/releases`). */
+    private readonly rollouts: RolloutReader = { rolloutOf: () => null },
   ) {}
 
   async list(): Promise<MiniProgram[]> {
-    return new MiniProgramRepository(this.db).list();
+    return (await new MiniProgramRepository(this.db).list()).map((row) => {
+      const { releaseState, releasePercentBp, releaseSteps, releasePausedAt, releasePreviousVersion, authorizedHostApps, ...mp } = row;
+      const rollout =
+        mp.releasedVersion !== null && releaseState !== null && releasePercentBp !== null && releaseSteps !== null
+          ? this.rollouts.rolloutOf({
+              version: mp.releasedVersion,
+              state: releaseState,
+              percentBp: releasePercentBp,
+              steps: releaseSteps,
+              pausedAt: releasePausedAt,
+              previousVersion: releasePreviousVersion,
+            })
+          : null;
+      return { ...mp, rollout, authorizedHostApps: Number(authorizedHostApps ?? 0) };
+    });
   }
 
   async create(input: { name: string; miniProgramId?: string }, actor: Principal): Promise<MiniProgram> {
@@ -71,7 +99,7 @@ export class MiniProgramService {
           target: `mini-program:${id}`,
           details: { name },
         });
-        return { miniProgramId: id!, name, releasedVersion: null, createdAt: now, updatedAt: now };
+        return { miniProgramId: id!, name, releasedVersion: null, rollout: null, authorizedHostApps: 0, createdAt: now, updatedAt: now };
       });
     } catch (err) {
       throw isUniqueViolation(err) ? exists(input.miniProgramId ?? '') : err;

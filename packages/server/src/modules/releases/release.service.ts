@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import type { PatchReleaseBody, Release, ReleaseBody, RollbackBody } from '@mpop/contracts';
+import type { MiniProgramRollout, PatchReleaseBody, Release, ReleaseBody, RollbackBody } from '@mpop/contracts';
 import type { Database, ReleaseRow } from '../../db/schema.js';
 import type { Executor } from '../../db/executor.js';
 import { AppError, notFound, validationFailed } from '../../lib/app-error.js';
@@ -30,6 +30,22 @@ export class ReleaseService {
     /** Where the release.* webhook events are recorded, in the transaction of the change. */
     private readonly outbox: Outbox = discardingOutbox,
   ) {}
+
+  /** A current release that reaches part of the devices now (steps applied): its share; null once it reaches all. */
+  rolloutOf(r: {
+    version: string;
+    state: ReleaseRow['state'];
+    percentBp: number;
+    steps: string;
+    pausedAt: string | null;
+    previousVersion: string | null;
+  }): MiniProgramRollout | null {
+    const ramp = rampOf(r);
+    const now = this.clock();
+    const state = effectiveState(ramp, now);
+    if (state !== 'rolling-out' && state !== 'paused') return null;
+    return { version: r.version, percent: toPercent(effectiveBp(ramp, now)), state, previousVersion: r.previousVersion };
+  }
 
   async list(id: string): Promise<Release[]> {
     await this.requireMiniProgram(this.db, id);
