@@ -240,6 +240,9 @@ export const en = {
   pageN: 'Page {page}',
   pageSize: 'Items per page',
   perPage: '{size} / page',
+  gatewayUrlNote: 'The config file points host apps at:',
+  gatewayUrlLoopback:
+    'This is a loopback address ({url}): no phone can reach it. Set MPOP_PUBLIC_URL to the address host apps use, restart, then download the config file again.',
   downloadConfigFile: 'Download Config File',
   configFileNeedsDevConfig: 'Make the development configuration first: the config file carries its public key.',
   adoption: 'Adoption',
@@ -529,6 +532,8 @@ export const zh: Record<MessageKey, string> = {
   pageN: '第 {page} 页',
   pageSize: '每页条数',
   perPage: '{size} 条/页',
+  gatewayUrlNote: '配置文件让宿主应用连接到：',
+  gatewayUrlLoopback: '这是本机回环地址（{url}）：手机无法访问。请将 MPOP_PUBLIC_URL 设为宿主应用使用的地址，重启后重新下载配置文件。',
   downloadConfigFile: '下载配置文件',
   configFileNeedsDevConfig: '请先进行开发配置：配置文件包含其公钥。',
   adoption: '版本分布',

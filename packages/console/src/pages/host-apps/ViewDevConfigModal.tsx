@@ -9,6 +9,7 @@ import { useFormat } from '../../i18n/format';
 import { useI18n } from '../../i18n/i18n';
 import { CopyButton, CopyField } from './CopyField';
 import { DownloadConfigFileButton } from './DownloadConfigFileButton';
+import { GatewayUrl } from './GatewayUrl';
 
 /** "View Development Configuration": virtual domain and the key's public facts; never the private key. */
 export function ViewDevConfigModal({ app, onClose, onMake }: { app?: HostApp; onClose: () => void; onMake: (app: HostApp) => void }) {
@@ -94,6 +95,7 @@ export function ViewDevConfigModal({ app, onClose, onMake }: { app?: HostApp; on
           <Descriptions.Item label={t('updatedAt')}>{format.dateTime(config.updatedAt)}</Descriptions.Item>
         </Descriptions>
       )}
+      {config && app && <GatewayUrl />}
     </Modal>
   );
 }
