@@ -17,6 +17,8 @@ export default defineConfig({
       'packages/server/test/process.test.ts',
       'packages/server/test/multi-instance.test.ts',
       'packages/server/test/postgres-outage.test.ts',
+      // Tests of the repository's scripts (it runs vitest itself), not of the server's code.
+      'packages/server/test/retried-tests.test.ts',
     ],
     environment: 'node',
     globalSetup: ['packages/server/test/helpers/global-setup.ts'],

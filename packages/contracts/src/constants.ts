@@ -10,6 +10,11 @@ const ROLE_RANK: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 };
 /** Whether `have` may do what needs `need` (admin ⊇ operator ⊇ viewer): the server's rule, also used by the console. */
 export const roleAtLeast = (have: Role, need: Role): boolean => ROLE_RANK[have] >= ROLE_RANK[need];
 
+/**
+ * The longest name a person gives a host app or a mini program, in characters once spaces are collapsed and the ends
+ * trimmed (the raw text may be longer, up to the schema's bound).
+ */
+export const NAME_MAX = 64;
 export const USERNAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$';
 export const WORKSPACE_ID_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$';
 /** Limit of the private key file of the development configuration upload. */

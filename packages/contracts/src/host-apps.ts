@@ -1,10 +1,9 @@
 import { Type, type Static } from 'typebox';
 import { PageQuerySchema, TimestampSchema } from './common.js';
-import { WORKSPACE_ID_PATTERN } from './constants.js';
+import { NAME_MAX, WORKSPACE_ID_PATTERN } from './constants.js';
 
 /** mPaaS AppIds are upper-case alphanumerics; ours are 13 hex digits. Accept both, reject anything path-like. */
 export const APP_ID_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$';
-export const NAME_MAX = 64;
 
 export const HostAppSourceSchema = Type.Union([Type.Literal('manual'), Type.Literal('mpaas')]);
 
@@ -39,7 +38,7 @@ export type HostAppListQuery = Static<typeof HostAppListQuerySchema>;
 
 export const CreateHostAppBodySchema = Type.Object(
   {
-    name: Type.String({ minLength: 1, maxLength: 200, description: '1..64 characters after trimming' }),
+    name: Type.String({ minLength: 1, maxLength: 200, description: `1..${NAME_MAX} characters after trimming` }),
     workspaceId: Type.String({ pattern: WORKSPACE_ID_PATTERN }),
   },
   { additionalProperties: false },
@@ -51,7 +50,7 @@ export const UpdateHostAppBodySchema = Type.Object(
     enabled: Type.Optional(
       Type.Boolean({ description: 'false disables the host app: the client API refuses it until it is enabled again' }),
     ),
-    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: '1..64 characters after trimming' })),
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: `1..${NAME_MAX} characters after trimming` })),
   },
   { additionalProperties: false, minProperties: 1 },
 );

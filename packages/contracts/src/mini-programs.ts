@@ -1,6 +1,6 @@
 import { Type, type Static } from 'typebox';
 import { TimestampSchema } from './common.js';
-import { PACKAGE_VERSION_PATTERN } from './constants.js';
+import { NAME_MAX, PACKAGE_VERSION_PATTERN } from './constants.js';
 
 export const MINI_PROGRAM_ID_PATTERN = '^[0-9]{16}$';
 export const CLIENT_VERSION_PATTERN = '^[0-9]{1,9}(\\.[0-9]{1,9}){0,3}$';
@@ -39,7 +39,7 @@ export const MiniProgramListSchema = Type.Object({ items: Type.Array(MiniProgram
 
 export const CreateMiniProgramBodySchema = Type.Object(
   {
-    name: Type.String({ minLength: 1, maxLength: 200 }),
+    name: Type.String({ minLength: 1, maxLength: 200, description: `1..${NAME_MAX} characters after trimming` }),
     miniProgramId: Type.Optional(
       Type.String({ pattern: MINI_PROGRAM_ID_PATTERN, description: '16 digits, not starting with 666 or 20000' }),
     ),

@@ -326,6 +326,18 @@ describe.each(dialects)('the run-time gate on %s', (dialect) => {
       expect(dup.statusCode).toBe(409);
       expect(dup.json().code).toBe('MINI_PROGRAM_EXISTS');
     });
+
+    it('takes a name of 64 characters once trimmed, and refuses 65 with VALIDATION_FAILED naming name, storing nothing', async () => {
+      const ok = await admin.post('/api/v1/mini-programs', { name: `  ${'名'.repeat(64)}  ` });
+      expect(ok.statusCode).toBe(201);
+      expect(ok.json().name).toBe('名'.repeat(64));
+      const before = (await admin.get('/api/v1/mini-programs')).json().items.length;
+      const long = await admin.post('/api/v1/mini-programs', { name: 'n'.repeat(65) });
+      expect(long.statusCode).toBe(400);
+      expect(long.json()).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ path: 'name' }] });
+      expect(long.json().detail).toContain('at most 64 characters');
+      expect((await admin.get('/api/v1/mini-programs')).json().items).toHaveLength(before);
+    });
   });
 
   it('makes missing signatures at start-up (a process that died mid-job leaves none unmade)', async () => {

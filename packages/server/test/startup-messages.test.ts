@@ -92,7 +92,7 @@ describe('start-up messages of the built server say what to do', () => {
     for (const line of lines) expect(() => JSON.parse(line), line).not.toThrow();
     const hint = lines.map((l) => JSON.parse(l).msg as string).find((m) => m.startsWith('No user exists yet'));
     expect(hint).toContain(`DATABASE_URL='sqlite:${path.join(r.dir, 'mpop.db')}' MPOP_DATA_DIR='${r.dir}'`);
-    expect(hint).toContain("MPOP_ADMIN_USERNAME=admin MPOP_ADMIN_PASSWORD='a-passphrase-of-12+-chars' npm start");
+    expect(hint).toContain("MPOP_ADMIN_USERNAME=admin MPOP_ADMIN_PASSWORD='<a passphrase of yours, 12+ characters>' npm start");
     expect(hint).toContain('npx mpop admin create-user --username admin --role admin');
     const backup = lines.map((l) => JSON.parse(l).msg as string).filter((m) => /back it up/.test(m));
     expect(backup).toEqual([expect.stringContaining(path.join(r.dir, 'master.key'))]);

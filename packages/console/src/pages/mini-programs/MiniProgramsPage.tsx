@@ -2,7 +2,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { Button, Card, Form, Input, Modal, Progress, Select, Space, Table, Tag, Upload, type UploadFile } from 'antd';
 import { PlusOutlined, UploadOutlined } from '@ant-design/icons';
 import type { MiniProgram, Package, Release } from '@mpop/contracts';
-import { PACKAGE_VERSION_PATTERN } from '@mpop/contracts/constants';
+import { NAME_MAX, PACKAGE_VERSION_PATTERN } from '@mpop/contracts/constants';
 import { api } from '../../api/endpoints';
 import { ProblemAlert } from '../../api/problem';
 import { useCan } from '../../auth/use-role';
@@ -151,7 +151,16 @@ function RegisterModal({ open, onClose, onDone }: { open: boolean; onClose: () =
         <Form.Item
           label={t('miniProgramName')}
           name="name"
-          rules={[{ required: true, whitespace: true, message: t('miniProgramNameRequired') }]}
+          rules={[
+            { required: true, whitespace: true, message: t('miniProgramNameRequired') },
+            {
+              // The server's rule (NAME_MAX characters once trimmed), checked here so the dialog says it at the field.
+              validator: (_, v: string) =>
+                (v ?? '').trim().length > NAME_MAX
+                  ? Promise.reject(new Error(t('miniProgramNameTooLong', { max: NAME_MAX })))
+                  : Promise.resolve(),
+            },
+          ]}
         >
           <Input />
         </Form.Item>

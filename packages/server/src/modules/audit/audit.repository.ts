@@ -1,6 +1,7 @@
-import { sql } from 'kysely';
+import { type Selectable, sql } from 'kysely';
 import type { AuditAction, AuditEvent, AuditFilter, PageOf } from '@mpop/contracts';
 import type { Executor } from '../../db/executor.js';
+import type { AuditEventsTable } from '../../db/schema.js';
 import { nowIso } from '../../lib/time.js';
 
 export interface AuditEntry {
@@ -14,8 +15,7 @@ export interface AuditEntry {
 /** `%text%` for LIKE, with the wildcards of `text` itself escaped (with `\`, named in the ESCAPE clause). */
 const contains = (text: string) => `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
-type AuditRow = { id: number; at: string; actor: string; action: string; target: string; details: string | null };
-const toEvent = (r: AuditRow): AuditEvent => ({
+const toEvent = (r: Selectable<AuditEventsTable>): AuditEvent => ({
   at: r.at,
   actor: r.actor,
   action: r.action,

@@ -1,10 +1,12 @@
+import type { Insertable } from 'kysely';
 import type { Executor } from '../../db/executor.js';
+import type { SessionsTable } from '../../db/schema.js';
 
 /** Server-side sessions: they survive a restart and sign-out really ends them. */
 export class SessionRepository {
   constructor(private readonly db: Executor) {}
 
-  async insert(s: { idHash: string; username: string; createdAt: string; expiresAt: string }) {
+  async insert(s: Insertable<SessionsTable>) {
     await this.db.insertInto('sessions').values(s).execute();
   }
 

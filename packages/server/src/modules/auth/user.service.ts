@@ -1,6 +1,6 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import type { Role, UpdateUserBody, User } from '@mpop/contracts';
-import type { Database } from '../../db/schema.js';
+import type { Database, UsersTable } from '../../db/schema.js';
 import { isUniqueViolation } from '../../db/connect.js';
 import { AppError, notFound, validationFailed } from '../../lib/app-error.js';
 import { hashPassword, sha256Hex, verifyPassword } from '../../lib/crypto.js';
@@ -10,7 +10,9 @@ import type { Principal } from './auth.service.js';
 import { SessionRepository } from './session.repository.js';
 import { UserRepository } from './user.repository.js';
 
-type UserRow = { username: string; role: Role; disabledAt: string | null; createdAt: string; ssoSubject?: string | null };
+/** The columns a user is answered from (`ssoSubject` is left out by the reads that do not need it). */
+type UserRow = Pick<Selectable<UsersTable>, 'username' | 'role' | 'disabledAt' | 'createdAt'> &
+  Partial<Pick<Selectable<UsersTable>, 'ssoSubject'>>;
 const toUser = (u: UserRow): User => ({
   username: u.username,
   role: u.role,

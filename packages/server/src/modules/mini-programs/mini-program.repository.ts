@@ -1,4 +1,6 @@
+import type { Insertable } from 'kysely';
 import type { Executor } from '../../db/executor.js';
+import type { MiniProgramsTable } from '../../db/schema.js';
 
 /** Mini programs, their package versions and their authorisations for host apps. */
 export class MiniProgramRepository {
@@ -34,7 +36,7 @@ export class MiniProgramRepository {
       .execute();
   }
 
-  async insert(row: { miniProgramId: string; name: string; createdAt: string }) {
+  async insert(row: Pick<Insertable<MiniProgramsTable>, 'miniProgramId' | 'name' | 'createdAt'>) {
     await this.db
       .insertInto('miniPrograms')
       .values({ ...row, releasedVersion: null, currentReleaseId: null, updatedAt: row.createdAt })

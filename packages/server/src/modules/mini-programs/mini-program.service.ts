@@ -1,6 +1,13 @@
-import type { Kysely } from 'kysely';
-import type { AuthorizedMiniProgram, MiniProgram, MiniProgramRollout, Package, SigningJob } from '@mpop/contracts';
-import type { Database, ReleaseState } from '../../db/schema.js';
+import type { Kysely, Selectable } from 'kysely';
+import {
+  type AuthorizedMiniProgram,
+  type MiniProgram,
+  type MiniProgramRollout,
+  NAME_MAX,
+  type Package,
+  type SigningJob,
+} from '@mpop/contracts';
+import type { Database, MiniProgramPackagesTable, ReleaseState } from '../../db/schema.js';
 import { isUniqueViolation } from '../../db/connect.js';
 import { AppError, notFound, validationFailed } from '../../lib/app-error.js';
 import type { ChangeBus } from '../../lib/change-bus.js';
@@ -45,7 +52,7 @@ export interface RolloutReader {
   }): MiniProgramRollout | null;
 }
 
-type PackageRow = NonNullable<Awaited<ReturnType<MiniProgramRepository['findPackage']>>>;
+type PackageRow = Selectable<MiniProgramPackagesTable>;
 
 export class MiniProgramService {
   constructor(
@@ -78,7 +85,7 @@ export class MiniProgramService {
   }
 
   async create(input: { name: string; miniProgramId?: string }, actor: Principal): Promise<MiniProgram> {
-    const name = cleanName(input.name, { field: 'name', label: 'The mini program name', max: 64 });
+    const name = cleanName(input.name, { field: 'name', label: 'The mini program name', max: NAME_MAX });
     if (input.miniProgramId && isReservedMiniProgramId(input.miniProgramId)) {
       throw validationFailed('miniProgramId', 'IDs starting with 666 or 20000 are reserved; choose another or leave it out.');
     }

@@ -1,4 +1,6 @@
+import type { Insertable, Selectable } from 'kysely';
 import type { Executor } from '../../db/executor.js';
+import type { BindingSignaturesTable, PackageSignaturesTable, SigningFailuresTable } from '../../db/schema.js';
 
 /** What the gate may serve a host app that lacks a signature: a (host app, mini program, version) and its key. */
 export interface SigningWork {
@@ -14,22 +16,8 @@ export interface SigningWork {
   packageSigned: boolean;
 }
 
-export interface PackageSignatureRow {
-  keyFingerprint: string;
-  sha256: string;
-  signature: string;
-  createdAt: string;
-}
-
-export interface BindingSignatureRow {
-  hostAppId: number;
-  miniProgramId: string;
-  version: string;
-  keyFingerprint: string;
-  sha256: string;
-  signature: string;
-  createdAt: string;
-}
+export type PackageSignatureRow = Insertable<PackageSignaturesTable>;
+export type BindingSignatureRow = Insertable<BindingSignaturesTable>;
 
 /** Rows per INSERT: well under PostgreSQL's 65,535 parameters and SQLite's 32,766. */
 const ROWS_PER_STATEMENT = 500;
@@ -106,7 +94,7 @@ export class SignatureRepository {
   }
 
   /** Records (or replaces) why a package could not be signed with a key. */
-  async recordFailure(row: { keyFingerprint: string; sha256: string; reason: string; failedAt: string }) {
+  async recordFailure(row: Insertable<SigningFailuresTable>) {
     const { keyFingerprint, sha256, ...rest } = row;
     await this.db
       .insertInto('signingFailures')
@@ -116,7 +104,7 @@ export class SignatureRepository {
   }
 
   /** Forgets the failures of these (key, package) pairs: they are signed now. */
-  async clearFailures(pairs: { keyFingerprint: string; sha256: string }[]) {
+  async clearFailures(pairs: Pick<Selectable<SigningFailuresTable>, 'keyFingerprint' | 'sha256'>[]) {
     if (pairs.length === 0) return;
     // Failures are rare: skip the delete when there are none at all.
     if (!(await this.db.selectFrom('signingFailures').select('keyFingerprint').limit(1).executeTakeFirst())) return;

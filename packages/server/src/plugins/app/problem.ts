@@ -133,7 +133,7 @@ export function toAppError(err: FastifyError & { validationContext?: string }, r
   );
 }
 
-/** The one error handler of the server: every error becomes an RFC 9457 problem (unknown routes: see app.ts). */
+/** The one error handler of the server: every error becomes an RFC 9457 problem (unknown routes: see not-found.ts). */
 export default fp(async (app) => {
   app.setErrorHandler((err: FastifyError, request, reply) => sendProblem(reply, toAppError(err, request)));
 });

@@ -1,0 +1,112 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { Config } from './config.js';
+import { PgNotifyTransport } from './db/pg-notify-transport.js';
+import type { Installation } from './installation.js';
+import { ChangeBus } from './lib/change-bus.js';
+import { ClusterIpcTransport } from './lib/cluster-ipc-transport.js';
+import { AuthService } from './modules/auth/auth.service.js';
+import { OidcService } from './modules/auth/oidc.service.js';
+import { TokenService } from './modules/auth/token.service.js';
+import { UserService } from './modules/auth/user.service.js';
+import { EventsService } from './modules/events/events.service.js';
+import { GateService } from './modules/gate/gate.service.js';
+import { HostAppService } from './modules/host-apps/host-app.service.js';
+import { MiniProgramService } from './modules/mini-programs/mini-program.service.js';
+import { MpaasSyncService } from './modules/mpaas/mpaas-sync.service.js';
+import { ReleaseService } from './modules/releases/release.service.js';
+import { PackageSigner } from './modules/signing/package-signer.js';
+import { SigningPool } from './modules/signing/signing-pool.js';
+import { DEFAULT_DISPATCHER, type DispatcherOptions, WebhookDispatcher } from './modules/webhooks/dispatcher.js';
+import { DatabaseOutbox, type Outbox } from './modules/webhooks/outbox.js';
+import { WebhookService } from './modules/webhooks/webhook.service.js';
+
+export interface Services {
+  auth: AuthService;
+  /** Single sign-on, when MPOP_OIDC_* configure it. */
+  oidc?: OidcService;
+  users: UserService;
+  tokens: TokenService;
+  hostApps: HostAppService;
+  mpaasSync: MpaasSyncService;
+  miniPrograms: MiniProgramService;
+  releases: ReleaseService;
+  signer: PackageSigner;
+  gate: GateService;
+  events: EventsService;
+  changes: ChangeBus;
+  /** Events recorded for webhooks, in the transaction of the change that caused them. */
+  outbox: Outbox;
+  webhooks: WebhookService;
+  /** Delivers the recorded events to the webhooks, in the background. */
+  webhookDispatcher: WebhookDispatcher;
+}
+
+export interface ServiceOptions {
+  /** The clock of release ramps (epoch milliseconds); tests move it to check scheduled steps. */
+  clock?: () => number;
+  /** Webhook delivery timing (tests make retries fast); by default the Standard Webhooks schedule, 10 s per attempt. */
+  webhooks?: Partial<Pick<DispatcherOptions, 'retryDelaysMs' | 'timeoutMs' | 'pollMs'>>;
+}
+
+/**
+ * Makes every service of a server on an opened installation, each given what it needs (the only place that
+ * knows who depends on whom). `close` stops them (webhook attempts in flight go back to the queue, the buffered
+ * events are written); the installation itself is closed by its owner.
+ */
+export function createServices(
+  config: Config,
+  installation: Installation,
+  log: FastifyBaseLogger,
+  options: ServiceOptions = {},
+): { services: Services; close(): Promise<void> } {
+  const { box, packageStore, database: handle } = installation;
+  // Several instances may share one PostgreSQL: changes reach the others' caches through LISTEN/NOTIFY. The
+  // workers of one cluster on SQLite tell each other through the primary process.
+  const transport = handle.pool
+    ? new PgNotifyTransport(handle.pool, config.databaseUrl, log)
+    : ClusterIpcTransport.available()
+      ? new ClusterIpcTransport()
+      : undefined;
+  const changes = new ChangeBus(transport, (err) =>
+    log.error({ err: { message: (err as Error).message } }, 'could not tell other instances about a change'),
+  );
+  const signingPool = new SigningPool();
+  const signer = new PackageSigner(handle.db, box, signingPool, packageStore, changes, log);
+  const hostApps = new HostAppService(handle.db, box, changes, (hostAppId) => signer.signMissing({ hostAppId }, 'key uploaded'));
+  const auth = new AuthService(handle.db, config.sessionTtlMs);
+  const outbox = new DatabaseOutbox(options.clock);
+  const webhookDispatcher = new WebhookDispatcher(handle.db, box, log, {
+    ...DEFAULT_DISPATCHER,
+    ...options.webhooks,
+    clock: options.clock ?? Date.now,
+    allowPrivate: config.webhookAllowPrivate,
+  });
+  outbox.onRecord = () => webhookDispatcher.wake();
+  const releases = new ReleaseService(handle.db, signer, changes, options.clock, outbox);
+  const services: Services = {
+    auth,
+    oidc: config.oidc && new OidcService(handle.db, box, auth, config.oidc, config.publicUrl),
+    users: new UserService(handle.db),
+    tokens: new TokenService(handle.db),
+    hostApps,
+    mpaasSync: new MpaasSyncService(handle.db, installation.mpaasDirectory, hostApps),
+    miniPrograms: new MiniProgramService(handle.db, packageStore, signer, changes, undefined, releases),
+    releases,
+    signer,
+    events: new EventsService(handle.db, changes, log, { retentionDays: config.eventsRetentionDays }),
+    gate: new GateService(handle.db, changes, config.packageBaseUrl, options.clock),
+    changes,
+    outbox,
+    webhooks: new WebhookService(handle.db, box, config.webhookAllowPrivate),
+    webhookDispatcher,
+  };
+  return {
+    services,
+    async close() {
+      await webhookDispatcher.stop(); // attempts in flight are given back to the queue
+      await services.events.stop(); // writes the buffered events first
+      await changes.close();
+      await signingPool.close();
+    },
+  };
+}
