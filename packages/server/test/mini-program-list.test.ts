@@ -85,4 +85,15 @@ describe.each(dialects)('GET /api/v1/mini-programs on %s: what a release reaches
     expect(res.statusCode, res.body).toBe(200);
     expect((await item(id)).rollout).toEqual({ version: '2.0.0.0', percent: 10, state: 'paused', previousVersion: null });
   });
+
+  it('names the specifics of a conflict in params, for a console that says it in another language', async () => {
+    const id = await miniProgram(['3.0.0.0']);
+    const again = await admin.post('/api/v1/mini-programs', { name: 'Again', miniProgramId: id });
+    expect(again.statusCode).toBe(409);
+    expect(again.json()).toMatchObject({ code: 'MINI_PROGRAM_EXISTS', params: { miniProgramId: id } });
+    const zip = await miniProgramZip('pages/index/index', { 'origin.txt': 'again' });
+    const dup = await admin.post(`/api/v1/mini-programs/${id}/packages`, packageForm({ version: '3.0.0.0' }, zip));
+    expect(dup.statusCode).toBe(409);
+    expect(dup.json()).toMatchObject({ code: 'VERSION_EXISTS', params: { version: '3.0.0.0', miniProgramId: id } });
+  });
 });

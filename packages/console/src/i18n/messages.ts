@@ -223,6 +223,13 @@ export const en = {
   auditEmptyAll: 'No events yet. Every change made in the console or with the API is recorded here.',
   // Signing jobs
   reason: 'Reason',
+  'signingReason.release': 'Release of version {version} of mini program {miniProgramId}',
+  'signingReason.rollout': 'Rollout change of mini program {miniProgramId}',
+  'signingReason.roll-back': 'Rollback of mini program {miniProgramId} to {version}',
+  'signingReason.authorise': 'Mini program {miniProgramId} authorised for host app {appId} ({workspaceId})',
+  'signingReason.key-uploaded': 'Private key uploaded',
+  'signingReason.start-up': 'Check at server start',
+  'signingReason.retry': 'Retry by {username}',
   progress: 'Progress',
   startedAt: 'Started at',
   finishedAt: 'Finished at',
@@ -516,6 +523,13 @@ export const zh: Record<MessageKey, string> = {
   auditEmpty: '没有符合筛选条件的事件。',
   auditEmptyAll: '暂无事件。在控制台或通过 API 进行的每项变更都会记录在这里。',
   reason: '原因',
+  'signingReason.release': '发布小程序 {miniProgramId} 的版本 {version}',
+  'signingReason.rollout': '调整小程序 {miniProgramId} 的灰度',
+  'signingReason.roll-back': '将小程序 {miniProgramId} 回滚到 {version}',
+  'signingReason.authorise': '将小程序 {miniProgramId} 授权给宿主应用 {appId}（{workspaceId}）',
+  'signingReason.key-uploaded': '上传了私钥',
+  'signingReason.start-up': '服务器启动时检查',
+  'signingReason.retry': '{username} 重试',
   progress: '进度',
   startedAt: '开始时间',
   finishedAt: '结束时间',
@@ -689,6 +703,28 @@ export const problemsZh: Record<ProblemCode, string> = {
   NETWORK_ERROR: '无法连接服务器，请检查网络后重试。',
   BAD_RESPONSE: '服务器返回了无法识别的响应（可能是代理的错误页面），请重试。',
   UPLOAD_LOST: '上传已丢失：完成之前与服务器的连接已断开（服务器可能已重启），未保存任何内容，请重新上传安装包。',
+};
+
+/**
+ * The sentences for problems whose server answer names its specifics in `params`: used instead of the plain
+ * sentence above when every `{name}` in it is given, so the specifics reach the user in their language.
+ */
+export const problemsWithParamsEn = {
+  HOST_APP_EXISTS: 'The app {appId} is already on the Host App list of workspace {workspaceId}.',
+  NAME_TAKEN: 'Workspace {workspaceId} already has an app named "{name}". Choose another name.',
+  USER_EXISTS: 'A user named "{username}" already exists (user names ignore case). Choose another user name.',
+  MINI_PROGRAM_EXISTS: 'A mini program with the ID {miniProgramId} already exists.',
+  VERSION_EXISTS: 'Version {version} has already been uploaded; upload a higher version.',
+  PAYLOAD_TOO_LARGE: 'The file is larger than the limit of {limitMiB} MiB.',
+} satisfies Partial<Record<ProblemCode, string>>;
+
+export const problemsWithParamsZh: Record<keyof typeof problemsWithParamsEn, string> = {
+  HOST_APP_EXISTS: '应用 {appId} 已在工作空间 {workspaceId} 的宿主应用列表中。',
+  NAME_TAKEN: '工作空间 {workspaceId} 中已有名为“{name}”的应用。请换一个名称。',
+  USER_EXISTS: '已存在名为“{username}”的用户（用户名不区分大小写）。请换一个用户名。',
+  MINI_PROGRAM_EXISTS: '已存在 ID 为 {miniProgramId} 的小程序。',
+  VERSION_EXISTS: '版本 {version} 已上传；请上传更高的版本。',
+  PAYLOAD_TOO_LARGE: '文件超过 {limitMiB} MiB 的上限。',
 };
 
 /** What each audit action is called in the Audit Log. An action added to the contract's list needs a label here. */

@@ -6,6 +6,7 @@ import {
   NAME_MAX,
   type Package,
   type SigningJob,
+  type SigningReasonCode,
 } from '@mpop/contracts';
 import type { Database, MiniProgramPackagesTable, ReleaseState } from '../../db/schema.js';
 import { isUniqueViolation } from '../../db/connect.js';
@@ -37,7 +38,10 @@ export interface PackageUpload {
  * one method it needs instead of importing the signer (the two folders would import each other).
  */
 export interface MissingSignatures {
-  signMissing(scope: { hostAppId?: number; miniProgramId?: string }, reason: string): Promise<SigningJob>;
+  signMissing(
+    scope: { hostAppId?: number; miniProgramId?: string },
+    why: { code: SigningReasonCode; params?: Record<string, string> },
+  ): Promise<SigningJob>;
 }
 
 /** The current release of a mini program as stored, and what the release rules make of it now. */
@@ -197,7 +201,13 @@ export class MiniProgramService {
       }
       return { app, mp };
     });
-    const signing = await this.signer.signMissing({ hostAppId: app.id, miniProgramId: id }, `authorise ${id} for ${appId}`);
+    const signing = await this.signer.signMissing(
+      { hostAppId: app.id, miniProgramId: id },
+      {
+        code: 'authorise',
+        params: { miniProgramId: id, appId, workspaceId },
+      },
+    );
     await this.changes.publish({ kind: 'host-app-gate', workspaceId, appId });
     const authorized = (await new MiniProgramRepository(this.db).findAuthorized(app.id, mp.miniProgramId))!;
     return { ...authorized, signing };
@@ -220,9 +230,12 @@ export class MiniProgramService {
   }
 }
 
-const exists = (id: string) => new AppError('MINI_PROGRAM_EXISTS', `A mini program with the ID ${id} already exists.`);
+const exists = (id: string) =>
+  new AppError('MINI_PROGRAM_EXISTS', `A mini program with the ID ${id} already exists.`, { params: { miniProgramId: id } });
 const versionExists = (id: string, version: string) =>
-  new AppError('VERSION_EXISTS', `Version ${version} of the mini program ${id} already exists; upload a higher version.`);
+  new AppError('VERSION_EXISTS', `Version ${version} of the mini program ${id} already exists; upload a higher version.`, {
+    params: { version, miniProgramId: id },
+  });
 
 function toPackage(p: Omit<PackageRow, 'platform'> & { platform: string | null }, releasedVersion: string | null): Package {
   return {

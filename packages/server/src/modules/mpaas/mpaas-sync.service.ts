@@ -19,7 +19,9 @@ export class MpaasSyncService {
   /** Nothing is written unless mPaaS answered and knows both the app and the workspace. */
   async sync(body: SyncHostAppBody, actor: Principal): Promise<HostApp> {
     if (await new HostAppRepository(this.db).find(body.workspaceId, body.appId)) {
-      throw new AppError('HOST_APP_EXISTS', `The mPaaS app ${body.appId} is already synced to workspace ${body.workspaceId}.`);
+      throw new AppError('HOST_APP_EXISTS', `The mPaaS app ${body.appId} is already synced to workspace ${body.workspaceId}.`, {
+        params: { appId: body.appId, workspaceId: body.workspaceId },
+      });
     }
     const [apps, workspaces] = await Promise.all([this.directory.listApps(), this.directory.listWorkspaces()]);
     const app = apps.find((a) => a.appId === body.appId);

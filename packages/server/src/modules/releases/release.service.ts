@@ -7,7 +7,7 @@ import { AppError, notFound, validationFailed } from '../../lib/app-error.js';
 import type { ChangeBus } from '../../lib/change-bus.js';
 import { AuditRepository } from '../audit/audit.repository.js';
 import type { Principal } from '../auth/auth.service.js';
-import type { PackageSigner } from '../signing/package-signer.js';
+import type { PackageSigner, SigningReason } from '../signing/package-signer.js';
 import { HostAppRepository } from '../host-apps/host-app.repository.js';
 import { canonicalVersion } from '../mini-programs/versions.js';
 import { discardingOutbox, type Outbox } from '../webhooks/outbox.js';
@@ -114,7 +114,7 @@ export class ReleaseService {
       await this.outbox.record(trx, 'release.created', event);
       if (state === 'complete') await this.outbox.record(trx, 'release.completed', event);
     });
-    return this.afterChange(id, releaseId, `release ${id} ${version}`);
+    return this.afterChange(id, releaseId, { code: 'release', params: { miniProgramId: id, version } });
   }
 
   /** Raises the percent (never lowers it), pauses or resumes the current rollout. 100 % completes it. */
@@ -176,7 +176,7 @@ export class ReleaseService {
       if (next === 'paused' && state !== 'paused') await this.outbox.record(trx, 'release.paused', event);
       if (next === 'complete') await this.outbox.record(trx, 'release.completed', event);
     });
-    return this.afterChange(id, releaseId, `rollout ${id}`);
+    return this.afterChange(id, releaseId, { code: 'rollout', params: { miniProgramId: id } });
   }
 
   /**
@@ -248,7 +248,7 @@ export class ReleaseService {
         actor: actor.actor,
       });
     });
-    return this.afterChange(id, releaseId, `roll back ${id} to ${target}`);
+    return this.afterChange(id, releaseId, { code: 'roll-back', params: { miniProgramId: id, version: target } });
   }
 
   /** Takes the mini program down: no host app gets it until a version is released again. */
@@ -284,7 +284,7 @@ export class ReleaseService {
   }
 
   /** After a commit: drop the gate's caches everywhere, make the missing signatures, answer the release as it is now. */
-  private async afterChange(id: string, releaseId: string, reason: string): Promise<Release> {
+  private async afterChange(id: string, releaseId: string, reason: SigningReason): Promise<Release> {
     await this.changes.publish({ kind: 'all-gate-views' });
     await this.signer.signMissing({ miniProgramId: id }, reason);
     return this.get(id, releaseId);

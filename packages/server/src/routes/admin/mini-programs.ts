@@ -32,6 +32,7 @@ function packageForm(store: PackageStore, maxBytes: number) {
       new AppError(
         'PAYLOAD_TOO_LARGE',
         `The package is larger than the limit of ${Math.floor(maxBytes / 1024 / 1024)} MiB (MPOP_MAX_PACKAGE_BYTES).`,
+        { params: { limitMiB: Math.floor(maxBytes / 1024 / 1024) } },
       ),
     receive: (file) => store.receive(file),
     discard: (file) => store.discard(file),
