@@ -9,6 +9,7 @@ import { useProblemNotice } from '../../api/use-problem-notice';
 import { useRequest } from '../../api/use-request';
 import { useCan } from '../../auth/use-role';
 import { DataTable } from '../../components/DataTable';
+import { NameCell } from '../../components/NameCell';
 import { LazyDialog } from '../../components/LazyDialog';
 import { OperationLinks, type Operation } from '../../components/OperationLinks';
 import { PagePanel } from '../../components/PagePanel';
@@ -183,14 +184,13 @@ export function HostAppPage() {
             key: 'name',
             title: t('appNameCol'),
             render: (a) => (
-              <>
-                <strong>{a.name}</strong>
+              <NameCell name={a.name} strong>
                 {!a.enabled && (
                   <Tag color="red" style={{ marginInlineStart: 8 }}>
                     {t('disabledTag')}
                   </Tag>
                 )}
-              </>
+              </NameCell>
             ),
           },
           { key: 'appId', title: t('appId'), nowrap: true, render: (a) => <code>{a.appId}</code> },
@@ -208,7 +208,7 @@ export function HostAppPage() {
             render: (a) => (a.devConfigured ? <Tag color="green">{t('configured')}</Tag> : <Tag color="orange">{t('notConfigured')}</Tag>),
           },
           { key: 'createdAt', title: t('createdAt'), from: 'xxl', nowrap: true, render: (a) => format.dateTime(a.createdAt) },
-          { key: 'operation', title: t('operation'), render: (a) => <OperationLinks operations={operations(a)} /> },
+          { key: 'operation', title: t('operation'), fixed: 'right', render: (a) => <OperationLinks operations={operations(a)} /> },
         ]}
       />
       <LazyDialog open={adding}>

@@ -16,6 +16,7 @@ import { releaseApi } from './release-api';
 import { useReleaseText } from './release-messages';
 import { ReleaseDialog } from './ReleaseDialog';
 import { ReleasedVersion } from './ReleasedVersion';
+import { NameCell } from '../../components/NameCell';
 import { ReleasesModal, SigningAlert } from './ReleasesModal';
 
 /** Mini programs: register, upload package versions (with progress), release one, see versions. */
@@ -59,8 +60,9 @@ export function MiniProgramsPage() {
         loading={!items && !error}
         dataSource={items ?? []}
         locale={{ emptyText: t('miniProgramsEmpty') }}
+        scroll={{ x: 'max-content' }}
         columns={[
-          { title: t('name'), dataIndex: 'name' },
+          { title: t('name'), key: 'name', render: (_, m) => <NameCell name={m.name} /> },
           { title: t('miniProgramId'), dataIndex: 'miniProgramId', render: (v: string) => <code>{v}</code> },
           {
             title: t('releasedVersion'),
@@ -71,6 +73,7 @@ export function MiniProgramsPage() {
           {
             title: t('operation'),
             key: 'op',
+            fixed: 'right',
             render: (_, m) => (
               <Space size={0}>
                 {canChange && (

@@ -7,6 +7,7 @@ import { useProblemNotice } from '../../api/use-problem-notice';
 import { useFeedback } from '../../components/feedback';
 import { useFormat } from '../../i18n/format';
 import { useI18n } from '../../i18n/i18n';
+import { NameCell } from '../../components/NameCell';
 import { releaseApi, rollbackTarget } from './release-api';
 import { type ReleaseTextKey, useReleaseText } from './release-messages';
 
@@ -236,7 +237,7 @@ export function ReleasesModal({ program, onClose }: { program?: MiniProgram; onC
         loading={!items && !error}
         dataSource={items ?? []}
         pagination={{ pageSize: 10, hideOnSinglePage: true }}
-        scroll={{ x: 1100 }}
+        scroll={{ x: 'max-content' }}
         columns={[
           { title: t('version'), dataIndex: 'version' },
           { title: t('status'), key: 'state', render: (_, rel) => <ReleaseStateTag release={rel} /> },
@@ -255,9 +256,14 @@ export function ReleasesModal({ program, onClose }: { program?: MiniProgram; onC
             key: 'signing',
             render: (_, rel) => (rel.signing.total === 0 ? <Tag>{r('noHostApp')}</Tag> : `${rel.signing.done}/${rel.signing.total}`),
           },
-          { title: r('note'), dataIndex: 'note', ellipsis: true, render: (n: string | null) => n ?? '' },
-          { title: r('createdBy'), dataIndex: 'createdBy' },
-          { title: t('createdAt'), dataIndex: 'createdAt', width: 190, render: (v: string) => fmt(v) },
+          { title: r('note'), key: 'note', render: (_, rel) => (rel.note ? <NameCell name={rel.note} maxWidth={200} /> : '') },
+          { title: r('createdBy'), key: 'createdBy', render: (_, rel) => <NameCell name={rel.createdBy} maxWidth={160} /> },
+          {
+            title: t('createdAt'),
+            key: 'createdAt',
+            fixed: 'right',
+            render: (_, rel) => <span style={{ whiteSpace: 'nowrap' }}>{fmt(rel.createdAt)}</span>,
+          },
         ]}
       />
       <RaiseDialog
