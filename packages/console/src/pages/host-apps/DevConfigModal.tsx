@@ -73,7 +73,7 @@ export function DevConfigModal({ app, onClose, onSaved }: Props) {
   return (
     <FormModal
       open={Boolean(app)}
-      title={`${t('makeDevConfig')}${app ? ` · ${app.name}` : ''}`}
+      title={`${t(app?.devConfigured ? 'changeDevConfig' : 'makeDevConfig')}${app ? ` · ${app.name}` : ''}`}
       onCancel={onClose}
       onOk={submit}
       busy={busy}
