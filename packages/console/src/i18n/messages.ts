@@ -137,6 +137,8 @@ export const en = {
   signingProgress: 'Signing for host apps: {done}/{total}',
   miniProgramToAuthorize: 'Mini program to authorise',
   authorize: 'Authorise',
+  authorizedDone: '{name} is authorised for {app}.',
+  revokedDone: '{name} is no longer authorised for {app}.',
   revoke: 'Revoke',
   miniProgram: 'Mini program',
   // Signed-in frame, roles, access
@@ -448,6 +450,8 @@ export const zh: Record<MessageKey, string> = {
   signingProgress: '正在为宿主应用签名：{done}/{total}',
   miniProgramToAuthorize: '要授权的小程序',
   authorize: '授权',
+  authorizedDone: '已将 {name} 授权给 {app}。',
+  revokedDone: '已撤销 {name} 对 {app} 的授权。',
   revoke: '撤销授权',
   miniProgram: '小程序',
   administration: '平台管理',

@@ -1,4 +1,4 @@
-import { Alert, Button, Descriptions, Input, Modal, Space, Spin } from 'antd';
+import { Alert, Button, Descriptions, Modal, Space, Spin } from 'antd';
 import { DownloadOutlined } from '@ant-design/icons';
 import type { DevConfig, HostApp } from '@mpop/contracts';
 import { api } from '../../api/endpoints';
@@ -72,13 +72,26 @@ export function ViewDevConfigModal({ app, onClose, onMake }: { app?: HostApp; on
           </Descriptions.Item>
           <Descriptions.Item label={t('publicKey')}>
             <Space direction="vertical" style={{ width: '100%' }}>
-              <Input.TextArea
+              {/* PEM lines kept whole (64 characters each): a box that scrolls sideways when narrow, never re-wrapped. */}
+              <pre
                 aria-label={t('publicKey')}
-                value={config.privateKey.publicKeyPem}
-                readOnly
-                autoSize={{ minRows: 4, maxRows: 10 }}
-                style={{ fontFamily: 'monospace', fontSize: 12 }}
-              />
+                data-testid="public-key-pem"
+                tabIndex={0}
+                style={{
+                  margin: 0,
+                  padding: 8,
+                  maxHeight: 240,
+                  overflow: 'auto',
+                  whiteSpace: 'pre',
+                  fontFamily: 'monospace',
+                  fontSize: 12,
+                  background: 'rgba(0, 0, 0, 0.02)',
+                  border: '1px solid rgba(5, 5, 5, 0.06)',
+                  borderRadius: 6,
+                }}
+              >
+                {config.privateKey.publicKeyPem}
+              </pre>
               <Space>
                 <CopyButton value={config.privateKey.publicKeyPem} label={t('copyPublicKey')} showLabel />
                 <Button
