@@ -56,7 +56,18 @@ describe.runIf(browserAvailable)('the operators’ console by role, in Chromium'
     await signIn(page);
     await expect
       .poll(() => menu(page).allTextContents())
-      .toEqual(['Host App', 'Mini Programs', 'Users', 'API Tokens', 'Audit Log', 'Signing Jobs', 'Webhooks']);
+      .toEqual([
+        'Host App',
+        'Mini Programs',
+        'Organisations',
+        'Association Requests',
+        'Review Queue',
+        'Users',
+        'API Tokens',
+        'Audit Log',
+        'Signing Jobs',
+        'Webhooks',
+      ]);
     await visible(page.getByRole('button', { name: 'Add App' }).first());
     await page
       .getByRole('row', { name: /Retail Super App/ })
@@ -69,7 +80,18 @@ describe.runIf(browserAvailable)('the operators’ console by role, in Chromium'
 
   it('an operator sees no Users page (not in the menu, and refused by address) but may change host apps', async () => {
     const { context, page, violations } = await pageAs('olga', users.olga);
-    await expect.poll(() => menu(page).allTextContents()).toEqual(['Host App', 'Mini Programs', 'API Tokens', 'Audit Log', 'Signing Jobs']);
+    await expect
+      .poll(() => menu(page).allTextContents())
+      .toEqual([
+        'Host App',
+        'Mini Programs',
+        'Organisations',
+        'Association Requests',
+        'Review Queue',
+        'API Tokens',
+        'Audit Log',
+        'Signing Jobs',
+      ]);
     await visible(page.getByRole('button', { name: 'Add App' }).first());
     await page.goto('/users');
     await visible(page.getByText('Your role (Operator) may not open this page.'));

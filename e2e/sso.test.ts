@@ -63,6 +63,22 @@ describe.runIf(browserAvailable)('Single sign-on in the browser', () => {
     expect(violations).toEqual([]);
   });
 
+  it.each(['/\t/evil.example', '/\\evil.example', '/.//evil.example', '/\u3000/x', '/host-apps?query=\u3000'])(
+    'ends on the platform after signing in with next=%j, whatever the browser makes of it',
+    async (next) => {
+      const { page } = e;
+      await e.context.clearCookies();
+      await page.goto(`/api/v1/session/oidc/start?next=${encodeURIComponent(next)}`);
+      await atTheProvider('olivia');
+      // Wherever the callback's redirect leads, the browser stops there: it must be the platform, signed in.
+      await page.waitForURL((u) => u.origin !== provider.issuer && !u.pathname.startsWith('/api/v1/session/oidc/'));
+      await page.waitForLoadState('load');
+      expect(new URL(page.url()).origin).toBe(e.baseUrl);
+      const session = await page.evaluate(async () => (await fetch('/api/v1/session')).status);
+      expect(session).toBe(200);
+    },
+  );
+
   it('signs out, and a user without a role is sent back with the reason, in Chinese too', async () => {
     const { page } = e;
     await page.evaluate(async () => fetch('/api/v1/session', { method: 'DELETE' }));

@@ -14,6 +14,12 @@ export const AuditEventSchema = Type.Object({
     description: '`host-app:<workspaceId>/<appId>`, `mini-program:<id>`, `user:<name>`, `token:<id>`, `backup:<file>`, `installation`',
   }),
   details: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  address: Type.Optional(
+    Type.String({
+      description:
+        'The client address of the request (behind a proxy, as MPOP_TRUST_PROXY lets the server see it); absent for the command line and older events',
+    }),
+  ),
 });
 export type AuditEvent = Static<typeof AuditEventSchema>;
 

@@ -1,9 +1,24 @@
 import { Type, type Static } from 'typebox';
 import { TimestampSchema } from './common.js';
 
-import { USERNAME_PATTERN } from './constants.js';
+import { ORG_ID_PATTERN, USERNAME_PATTERN } from './constants.js';
 
 export const RoleSchema = Type.Union([Type.Literal('admin'), Type.Literal('operator'), Type.Literal('viewer')]);
+/** A platform role, or null for a member-only user (one who only belongs to organisations). */
+export const PlatformRoleSchema = Type.Union([RoleSchema, Type.Null()], {
+  description: 'admin | operator | viewer; null: a member-only user, who reaches only its organisations',
+});
+export const OrgRoleSchema = Type.Union([Type.Literal('owner'), Type.Literal('developer')], {
+  description:
+    'owner: members and settings, and everything a developer does; developer: mini programs, packages, submissions, association requests',
+});
+export const OrgIdSchema = Type.String({
+  pattern: ORG_ID_PATTERN,
+  description: 'lower-case letters, digits and -; `platform` is built in',
+});
+/** A user's membership of one organisation. */
+export const MembershipSchema = Type.Object({ orgId: Type.String(), role: OrgRoleSchema });
+export type Membership = Static<typeof MembershipSchema>;
 
 export const UsernameSchema = Type.String({
   pattern: USERNAME_PATTERN,
@@ -30,7 +45,12 @@ export const SessionOptionsSchema = Type.Object({
 });
 export type SessionOptions = Static<typeof SessionOptionsSchema>;
 
-export const SessionUserSchema = Type.Object({ username: Type.String(), role: RoleSchema });
+export const SessionUserSchema = Type.Object({
+  username: Type.String(),
+  role: PlatformRoleSchema,
+  /** The organisations the user belongs to, with its role in each (empty for most operators). */
+  memberships: Type.Array(MembershipSchema),
+});
 export type SessionUser = Static<typeof SessionUserSchema>;
 export const SessionSchema = Type.Object({ user: SessionUserSchema });
 export type Session = Static<typeof SessionSchema>;
@@ -38,7 +58,7 @@ export type Session = Static<typeof SessionSchema>;
 /** A console user. `disabled` users cannot sign in, and their sessions and tokens stop working. */
 export const UserSchema = Type.Object({
   username: Type.String(),
-  role: RoleSchema,
+  role: PlatformRoleSchema,
   /** Created by single sign-on: signs in only through the identity provider, which also sets the role. */
   sso: Type.Boolean(),
   disabled: Type.Boolean(),
@@ -47,7 +67,11 @@ export const UserSchema = Type.Object({
 export type User = Static<typeof UserSchema>;
 export const UserListSchema = Type.Object({ items: Type.Array(UserSchema) });
 export const CreateUserBodySchema = Type.Object(
-  { username: UsernameSchema, password: PasswordSchema, role: RoleSchema },
+  {
+    username: UsernameSchema,
+    password: PasswordSchema,
+    role: Type.Optional(Type.Union([RoleSchema, Type.Null()], { description: 'left out or null: a member-only user' })),
+  },
   { additionalProperties: false },
 );
 export type CreateUserBody = Static<typeof CreateUserBodySchema>;
@@ -58,7 +82,7 @@ export const UserParamsSchema = Type.Object({ username: Type.String({ minLength:
  */
 export const UpdateUserBodySchema = Type.Object(
   {
-    role: Type.Optional(RoleSchema),
+    role: Type.Optional(PlatformRoleSchema),
     disabled: Type.Optional(Type.Boolean()),
     password: Type.Optional(PasswordSchema),
   },
@@ -75,7 +99,8 @@ export type ChangePasswordBody = Static<typeof ChangePasswordBodySchema>;
 export const TokenSchema = Type.Object({
   id: Type.String(),
   name: Type.String(),
-  role: RoleSchema,
+  /** null: the token of a member-only user; it acts with its creator's organisation memberships only. */
+  role: PlatformRoleSchema,
   createdBy: Type.String(),
   createdAt: TimestampSchema,
   lastUsedAt: Type.Union([TimestampSchema, Type.Null()], { description: 'last use, to the minute' }),
@@ -96,7 +121,7 @@ export type CreateTokenBody = Static<typeof CreateTokenBodySchema>;
 export const CreatedTokenSchema = Type.Object({
   id: Type.String(),
   name: Type.String(),
-  role: RoleSchema,
+  role: PlatformRoleSchema,
   expiresAt: Type.Union([TimestampSchema, Type.Null()]),
   token: Type.String(),
 });

@@ -11,6 +11,27 @@ const ROLE_RANK: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 };
 export const roleAtLeast = (have: Role, need: Role): boolean => ROLE_RANK[have] >= ROLE_RANK[need];
 
 /**
+ * Roles in an organisation (open platform): an `owner` manages its members and settings and does everything a
+ * `developer` does (mini programs, packages, submissions for review, association requests).
+ */
+export const OrgRoles = ['owner', 'developer'] as const;
+export type OrgRole = (typeof OrgRoles)[number];
+/** Whether an organisation role `have` may do what needs `need` (owner ⊇ developer). */
+export const orgRoleAtLeast = (have: OrgRole, need: OrgRole): boolean => have === 'owner' || need === 'developer';
+/** An organisation's ID: lower-case letters, digits and `-`; generated for new organisations. */
+export const ORG_ID_PATTERN = '^[a-z0-9][a-z0-9-]{0,63}$';
+/** The built-in organisation that holds the mini programs made before organisations existed (no review needed). */
+export const PLATFORM_ORG_ID = 'platform';
+
+export const AssociationStates = ['pending', 'approved', 'rejected', 'revoked'] as const;
+export type AssociationState = (typeof AssociationStates)[number];
+/** A package version's review: draft → in-review → approved | rejected | withdrawn; rejected and withdrawn may be submitted again. */
+export const ReviewStates = ['draft', 'in-review', 'approved', 'rejected', 'withdrawn'] as const;
+export type ReviewState = (typeof ReviewStates)[number];
+export const CheckOutcomes = ['pass', 'warn', 'fail'] as const;
+export type CheckOutcome = (typeof CheckOutcomes)[number];
+
+/**
  * The longest name a person gives a host app or a mini program, in characters once spaces are collapsed and the ends
  * trimmed (the raw text may be longer, up to the schema's bound).
  */
@@ -51,13 +72,29 @@ export const AuditActions = [
   'mini-program.taken-down',
   'mini-program.authorized',
   'mini-program.revoked',
+  'organisation.created',
+  'organisation.updated',
+  'organisation.member.set',
+  'organisation.member.removed',
+  'association.requested',
+  'association.approved',
+  'association.rejected',
+  'association.revoked',
+  'review.submitted',
+  'review.withdrawn',
+  'review.approved',
+  'review.rejected',
   'signing.retried',
   'master-key.rotated',
   'installation.restored',
   'webhook.created',
   'webhook.deleted',
+  'installation.backed-up',
 ] as const;
 export type AuditAction = (typeof AuditActions)[number];
+
+/** The gate's route: what host apps call on every launch (`POST`), the path servers, metrics and clients share. */
+export const RESOURCES_URL = '/client/v1/resources';
 
 /**
  * The events a webhook can subscribe to (their schemas are in webhooks.ts). Association and review events come from

@@ -9,3 +9,6 @@ export * from './integration.js';
 export * from './releases.js';
 export * from './signing-jobs.js';
 export * from './webhooks.js';
+export * from './organisations.js';
+export * from './associations.js';
+export * from './reviews.js';

@@ -70,7 +70,10 @@ export type EventsRequest = Static<typeof EventsRequestSchema>;
 
 export const EventsAcceptedSchema = Type.Object({
   accepted: Type.Integer({ description: 'events recorded' }),
-  ignored: Type.Integer({ description: 'events naming a mini program the platform does not know, or older than the retention' }),
+  ignored: Type.Integer({
+    description:
+      'events not stored: a host app without development configuration, a mini program not authorised for it, a version never uploaded, older than the retention, or past the devices one address may report a minute',
+  }),
 });
 export type EventsAccepted = Static<typeof EventsAcceptedSchema>;
 

@@ -1,6 +1,8 @@
 import { Type, type Static } from 'typebox';
 import { TimestampSchema } from './common.js';
-import { NAME_MAX, PACKAGE_VERSION_PATTERN } from './constants.js';
+import { NAME_MAX, ORG_ID_PATTERN, PACKAGE_VERSION_PATTERN } from './constants.js';
+import { OrgIdSchema } from './auth.js';
+import { ReviewSchema } from './reviews.js';
 
 export const MINI_PROGRAM_ID_PATTERN = '^[0-9]{16}$';
 export const CLIENT_VERSION_PATTERN = '^[0-9]{1,9}(\\.[0-9]{1,9}){0,3}$';
@@ -22,6 +24,8 @@ export type MiniProgramRollout = Static<typeof MiniProgramRolloutSchema>;
 export const MiniProgramSchema = Type.Object({
   miniProgramId: Type.String(),
   name: Type.String(),
+  /** The organisation it belongs to (`platform` for those made before organisations existed). */
+  orgId: Type.String(),
   releasedVersion: Type.Union([Type.String(), Type.Null()], {
     description: 'the version of the current release (during a rollout, the one rolling out); null when none is released',
   }),
@@ -36,12 +40,22 @@ export const MiniProgramSchema = Type.Object({
 });
 export type MiniProgram = Static<typeof MiniProgramSchema>;
 export const MiniProgramListSchema = Type.Object({ items: Type.Array(MiniProgramSchema) });
+/** `GET /api/v1/mini-programs`: members see their organisations' only; `orgId` narrows to one. */
+export const MiniProgramListQuerySchema = Type.Object({ orgId: Type.Optional(OrgIdSchema) });
+export type MiniProgramListQuery = Static<typeof MiniProgramListQuerySchema>;
 
 export const CreateMiniProgramBodySchema = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 200, description: `1..${NAME_MAX} characters after trimming` }),
     miniProgramId: Type.Optional(
       Type.String({ pattern: MINI_PROGRAM_ID_PATTERN, description: '16 digits, not starting with 666 or 20000' }),
+    ),
+    orgId: Type.Optional(
+      Type.String({
+        pattern: ORG_ID_PATTERN,
+        description:
+          'the organisation it belongs to; left out: `platform` for admins and operators, the only organisation of a member of one',
+      }),
     ),
   },
   { additionalProperties: false },
@@ -64,6 +78,8 @@ export const PackageSchema = Type.Object({
   clientVersionMin: Type.Union([Type.String(), Type.Null()]),
   clientVersionMax: Type.Union([Type.String(), Type.Null()]),
   createdAt: TimestampSchema,
+  /** Its review, with the automatic checks made at upload and the change since the version released last. */
+  review: ReviewSchema,
 });
 export type Package = Static<typeof PackageSchema>;
 export const PackageListSchema = Type.Object({ items: Type.Array(PackageSchema) });

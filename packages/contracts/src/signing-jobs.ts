@@ -6,7 +6,16 @@ import { TimestampSchema } from './common.js';
  * fan-outs finish before the change answers; large ones run in the background and are followed here.
  */
 /** What starts a signing job; `reasonParams` names its specifics (mini program, version, host app, user). */
-export const SigningReasonCodes = ['release', 'rollout', 'roll-back', 'authorise', 'key-uploaded', 'start-up', 'retry'] as const;
+export const SigningReasonCodes = [
+  'release',
+  'rollout',
+  'roll-back',
+  'authorise',
+  'approve-association',
+  'key-uploaded',
+  'start-up',
+  'retry',
+] as const;
 export type SigningReasonCode = (typeof SigningReasonCodes)[number];
 
 export const SigningJobSchema = Type.Object({
@@ -19,6 +28,7 @@ export const SigningJobSchema = Type.Object({
       Type.Literal('rollout'),
       Type.Literal('roll-back'),
       Type.Literal('authorise'),
+      Type.Literal('approve-association'),
       Type.Literal('key-uploaded'),
       Type.Literal('start-up'),
       Type.Literal('retry'),

@@ -6,12 +6,15 @@ import type { Writable } from 'node:stream';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Kysely } from 'kysely';
-import { type Config, redactDatabaseUrl } from './config.js';
+import { type Config, fastifyTrustProxy, redactDatabaseUrl } from './config.js';
 import type { Database } from './db/schema.js';
 import { openInstallation } from './installation.js';
 import type { PackageStore } from './modules/mini-programs/package-store.js';
 import { createServices, type ServiceOptions, type Services } from './services.js';
 import authPlugin from './plugins/app/auth.js';
+import organisationRoutes from './routes/admin/organisations.js';
+import associationRoutes from './routes/admin/associations.js';
+import reviewRoutes from './routes/admin/reviews.js';
 import finiteNumbers from './plugins/app/finite-numbers.js';
 import gracefulClose from './plugins/app/graceful-close.js';
 import multipartPlugin, { fileKeyword } from './plugins/app/multipart.js';
@@ -23,7 +26,7 @@ import slowClients, { serverTimeouts } from './plugins/app/slow-clients.js';
 import cookie from './plugins/external/cookie.js';
 import securityHeaders from './plugins/external/helmet.js';
 import consoleFiles from './plugins/external/static.js';
-import swagger from './plugins/external/swagger.js';
+import { apiDocsPage, openApiDocument } from './plugins/external/swagger.js';
 import health from './routes/health.js';
 import sessionRoutes from './routes/admin/session.js';
 import userRoutes from './routes/admin/users.js';
@@ -38,6 +41,7 @@ import signingJobRoutes from './routes/admin/signing-jobs.js';
 import webhookRoutes from './routes/admin/webhooks.js';
 import clientRoutes from './routes/client/resources.js';
 import { GateFastPath } from './routes/client/resources-fast-path.js';
+import { GatePipeline } from './routes/client/gate-pipeline.js';
 
 export type { Services } from './services.js';
 
@@ -97,8 +101,8 @@ function fastifyOptions(config: Config, options: BuildOptions, server: { fastify
       http1.setTimeout(timeouts.connectionTimeout);
       return http1;
     },
-    // Fastify accepts a hop count at run time (documented), but its type overloads leave `number` out.
-    trustProxy: config.trustProxy as boolean | string[],
+    // Never the raw value: Fastify 5 would treat a hop count as "trust nothing" (see fastifyTrustProxy).
+    trustProxy: fastifyTrustProxy(config.trustProxy),
     forceCloseConnections: false, // idle keep-alive connections are closed by the graceful-close plugin
     return503OnClosing: true,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true }, plugins: [fileKeyword] },
@@ -107,7 +111,11 @@ function fastifyOptions(config: Config, options: BuildOptions, server: { fastify
 
 /** The admin API: every route behind authentication (a session or an API token) and its role check. */
 async function adminApi(api: FastifyInstance, opts: { services: Services; publicUrl: string }) {
-  await api.register(authPlugin, { auth: opts.services.auth, publicOrigin: new URL(opts.publicUrl).origin });
+  await api.register(authPlugin, {
+    auth: opts.services.auth,
+    publicOrigin: new URL(opts.publicUrl).origin,
+    orgOfMiniProgram: (id) => opts.services.organisations.orgOfMiniProgram(id),
+  });
   await api.register(sessionRoutes);
   await api.register(userRoutes);
   await api.register(tokenRoutes);
@@ -119,6 +127,9 @@ async function adminApi(api: FastifyInstance, opts: { services: Services; public
   await api.register(releaseRoutes);
   await api.register(signingJobRoutes);
   await api.register(webhookRoutes);
+  await api.register(organisationRoutes);
+  await api.register(associationRoutes);
+  await api.register(reviewRoutes);
 }
 
 /**
@@ -140,8 +151,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     clock: options.clock,
     webhooks: options.webhooks,
   });
-  const gateFastPath = new GateFastPath(services.gate, app.log, app.getDefaultJsonParser('error', 'error'), requestId);
-  if (server.fastify) server.front = gateFastPath.handler(server.fastify);
+  const gateFastPath = new GateFastPath(new GatePipeline(services.gate, app.getDefaultJsonParser('error', 'error')), app.log, requestId);
+  gateFastPath.enabled = config.gateFastPath;
+  if (server.fastify && gateFastPath.enabled) server.front = gateFastPath.handler(server.fastify);
   app.decorate('gateFastPath', gateFastPath);
   app.decorate('packageStore', installation.packageStore);
   app.decorate('config', config);
@@ -155,30 +167,35 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     await closeServices();
     await installation.close();
   });
-  // Set when the request arrives (a synchronous hook: no promise per request), so every answer carries it.
-  app.addHook('onRequest', (request, reply, done) => {
+  // Set when the request arrives (a synchronous hook: no promise per request), so every answer carries them. nosniff
+  // is the one security header that matters to answers read by apps (helmet's document headers are not sent there).
+  app.addHook('onRequest', function requestHeaders(request, reply, done) {
     reply.header('x-request-id', request.id);
+    reply.header('x-content-type-options', 'nosniff');
     done();
   });
 
   await app.register(gracefulClose);
-  await app.register(securityHeaders, { https: config.publicUrl.startsWith('https://') });
   await app.register(problemPlugin);
   await app.register(hostileInput);
   await app.register(slowClients);
   await app.register(finiteNumbers);
   await app.register(metricsPlugin, config.metrics);
-  await app.register(cookie);
-  await app.register(multipartPlugin);
-  await app.register(swagger);
-
-  await app.register(health);
-  await app.register(adminApi, { prefix: '/api/v1', services, publicUrl: config.publicUrl });
+  await app.register(openApiDocument);
+  // The client API, apart from the browser-facing scope below: its hot route runs none of that scope's hooks (security
+  // headers, cookies, multipart), only its own (README, Architecture).
   await app.register(clientRoutes, { prefix: '/client/v1' });
-
-  const serveConsole = fs.existsSync(path.join(config.consoleDir, 'index.html'));
-  if (serveConsole) await app.register(consoleFiles, { root: config.consoleDir });
-  await app.register(notFound, { serveConsole });
+  await app.register(async (web) => {
+    await web.register(securityHeaders, { https: config.publicUrl.startsWith('https://') });
+    await web.register(cookie);
+    await web.register(multipartPlugin);
+    await web.register(apiDocsPage);
+    await web.register(health);
+    await web.register(adminApi, { prefix: '/api/v1', services, publicUrl: config.publicUrl });
+    const serveConsole = fs.existsSync(path.join(config.consoleDir, 'index.html'));
+    if (serveConsole) await web.register(consoleFiles, { root: config.consoleDir });
+    await web.register(notFound, { serveConsole });
+  });
 
   try {
     await services.changes.start();

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -64,7 +65,9 @@ export const EnvSchema = Type.Object({
   MPOP_METRICS: oneOf(['on', 'off'], 'on or off'),
   MPOP_METRICS_TOKEN: v('^\\S{16,}$', 'a bearer token of at least 16 characters'),
   MPOP_EVENTS_RETENTION_DAYS: v(WHOLE, 'days from 1 to 3650'),
+  MPOP_EVENTS_DEVICES_PER_ADDRESS: v(WHOLE, 'devices per client address per minute whose events are taken, from 0 (off) to 100000000'),
   MPOP_WEBHOOK_ALLOW_PRIVATE: oneOf(['0', '1'], '1 (also send webhooks to loopback and private addresses) or 0 (public addresses only)'),
+  MPOP_GATE_FAST_PATH: oneOf(['on', 'off'], 'on or off'),
 });
 export type Env = Static<typeof EnvSchema>;
 
@@ -100,7 +103,8 @@ export interface Config {
   mpaasTimeoutMs: number;
   /**
    * Whom to believe about the client address (X-Forwarded-For), for throttling and rate limits behind a load
-   * balancer: false (default), true, a hop count, or a comma-separated list of proxy addresses/CIDRs.
+   * balancer: false (default), true, a hop count (1..32), or a comma-separated list of proxy addresses/CIDRs.
+   * Hand it to Fastify through `fastifyTrustProxy`, never as is.
    */
   trustProxy: boolean | number | string[];
   /** Shares rate-limit counters across instances; in memory without it. */
@@ -119,8 +123,12 @@ export interface Config {
   /** Whether username/password sign-in is offered (it may be turned off when SSO is configured). */
   localSignIn: boolean;
   metrics: { enabled: boolean; token?: string };
+  /** `MPOP_GATE_FAST_PATH=off`: every gate request goes through Fastify's route (for a comparison, or a doubt). */
+  gateFastPath: boolean;
   /** How long adoption data (latest version per device, daily event counters) is kept. */
   eventsRetentionDays: number;
+  /** Distinct devices per client address and minute whose events are taken; 0 turns the bound off. */
+  eventsDevicesPerAddress: number;
   /** Whether webhooks may target loopback, private and link-local addresses (a trusted network, tests). */
   webhookAllowPrivate: boolean;
 }
@@ -179,14 +187,59 @@ function url(name: string, raw: string): URL {
   }
 }
 
+/** The most proxies a hop count may name: a longer chain is a mistake, not a deployment. */
+const MAX_PROXY_HOPS = 32;
+
+/**
+ * MPOP_TRUST_PROXY in the forms the server honours, each checked here so that no value is silently ignored:
+ * Fastify 5 treats a bare hop count as "trust nothing" and stops at start on an address it cannot parse.
+ */
 function parseTrustProxy(raw: string | undefined): boolean | number | string[] {
   if (!raw || raw === 'false') return false;
   if (raw === 'true') return true;
-  if (/^\d+$/.test(raw)) return Number(raw);
-  return raw
+  if (/^\d+$/.test(raw)) {
+    const hops = Number(raw);
+    if (hops < 1 || hops > MAX_PROXY_HOPS) {
+      throw new ConfigError(
+        `MPOP_TRUST_PROXY as a hop count must be from 1 to ${MAX_PROXY_HOPS} (the number of proxies in front of mpop); it is "${raw}". To trust no proxy, leave it unset or set false.`,
+      );
+    }
+    return hops;
+  }
+  const entries = raw
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
+  for (const entry of entries) {
+    if (!isAddressOrCidr(entry)) {
+      throw new ConfigError(
+        `MPOP_TRUST_PROXY lists "${entry}", which is not an IP address or CIDR range (such as 10.0.0.7 or 10.0.0.0/8); the server would not recognise its proxy.`,
+      );
+    }
+  }
+  return entries;
+}
+
+/** An IPv4 or IPv6 address, or one with a prefix length that fits it (`10.0.0.0/8`, `fd00::/8`). */
+function isAddressOrCidr(entry: string): boolean {
+  const [address, prefix, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
+/**
+ * The `trustProxy` option to hand Fastify for a parsed MPOP_TRUST_PROXY. A hop count becomes the function Express
+ * and proxy-addr define for it (trust the `hops` nearest addresses, whoever they are), since Fastify 5 itself treats
+ * a number as "trust nothing". Addresses and `true` Fastify honours as they are.
+ */
+export function fastifyTrustProxy(trustProxy: Config['trustProxy']): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (typeof trustProxy === 'number') {
+    const hops = trustProxy;
+    return (_address, hop) => hop < hops;
+  }
+  return trustProxy;
 }
 
 /** Every variable of the group must be set, or none. */
@@ -356,7 +409,9 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
     oidc,
     localSignIn,
     metrics,
+    gateFastPath: env.MPOP_GATE_FAST_PATH !== 'off',
     eventsRetentionDays: int(env, 'MPOP_EVENTS_RETENTION_DAYS', 30, 1, 3650),
+    eventsDevicesPerAddress: int(env, 'MPOP_EVENTS_DEVICES_PER_ADDRESS', 1000, 0, 100_000_000),
     webhookAllowPrivate: env.MPOP_WEBHOOK_ALLOW_PRIVATE === '1',
   };
 }

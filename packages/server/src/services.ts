@@ -19,6 +19,9 @@ import { SigningPool } from './modules/signing/signing-pool.js';
 import { DEFAULT_DISPATCHER, type DispatcherOptions, WebhookDispatcher } from './modules/webhooks/dispatcher.js';
 import { DatabaseOutbox, type Outbox } from './modules/webhooks/outbox.js';
 import { WebhookService } from './modules/webhooks/webhook.service.js';
+import { OrganisationService } from './modules/organisations/organisation.service.js';
+import { AssociationService } from './modules/associations/association.service.js';
+import { ReviewService } from './modules/mini-programs/review.service.js';
 
 export interface Services {
   auth: AuthService;
@@ -39,6 +42,10 @@ export interface Services {
   webhooks: WebhookService;
   /** Delivers the recorded events to the webhooks, in the background. */
   webhookDispatcher: WebhookDispatcher;
+  /** The open platform: organisations and members, association requests, reviews of package versions. */
+  organisations: OrganisationService;
+  associations: AssociationService;
+  reviews: ReviewService;
 }
 
 export interface ServiceOptions {
@@ -90,14 +97,20 @@ export function createServices(
     tokens: new TokenService(handle.db),
     hostApps,
     mpaasSync: new MpaasSyncService(handle.db, installation.mpaasDirectory, hostApps),
-    miniPrograms: new MiniProgramService(handle.db, packageStore, signer, changes, undefined, releases),
+    miniPrograms: new MiniProgramService(handle.db, packageStore, signer, changes, config.maxPackageBytes, undefined, releases),
     releases,
     signer,
-    events: new EventsService(handle.db, changes, log, { retentionDays: config.eventsRetentionDays }),
+    events: new EventsService(handle.db, changes, log, {
+      retentionDays: config.eventsRetentionDays,
+      devicesPerAddress: config.eventsDevicesPerAddress,
+    }),
     gate: new GateService(handle.db, changes, config.packageBaseUrl, options.clock),
     changes,
     outbox,
     webhooks: new WebhookService(handle.db, box, config.webhookAllowPrivate),
+    organisations: new OrganisationService(handle.db),
+    associations: new AssociationService(handle.db, signer, changes, outbox),
+    reviews: new ReviewService(handle.db, outbox),
     webhookDispatcher,
   };
   return {

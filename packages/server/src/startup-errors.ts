@@ -1,5 +1,6 @@
 import type { Config } from './config.js';
 import { redactDatabaseUrl } from './config.js';
+import { DatabaseInUseError } from './db/server-presence.js';
 import { MasterKeyError } from './modules/operations/master-key.js';
 
 type ErrorLike = { code?: string; message?: string; cause?: unknown; syscall?: string };
@@ -31,7 +32,9 @@ function postgresParts(databaseUrl: string) {
  */
 export function explainStartupError(err: unknown, config: Config): string | undefined {
   const errors = chain(err);
-  const plain = errors.find((e) => e instanceof MasterKeyError || (e as Error).name === 'DirectoryFileError');
+  const plain = errors.find(
+    (e) => e instanceof MasterKeyError || e instanceof DatabaseInUseError || (e as Error).name === 'DirectoryFileError',
+  );
   if (plain) return (plain as Error).message;
   const codes = new Set(errors.map((e) => e.code).filter(Boolean));
   const messages = errors.map((e) => e.message ?? '').join(' | ');

@@ -104,11 +104,11 @@ describe.each(dialects)('the audit log on %s', (dialect) => {
       const body = res.body;
       expect(body.startsWith('\uFEFF')).toBe(true);
       const lines = body.slice(1).split('\r\n');
-      expect(lines[0]).toBe('at,actor,action,target,details');
+      expect(lines[0]).toBe('at,actor,action,target,details,address');
       expect(lines[1]).toBe(
-        `2026-01-04T10:00:00.000Z,malice_100%,user.created,'=cmd|calc,"{""role"":""viewer"",""note"":""a \\""quoted\\"", text""}"`,
+        `2026-01-04T10:00:00.000Z,malice_100%,user.created,'=cmd|calc,"{""role"":""viewer"",""note"":""a \\""quoted\\"", text""}",`,
       );
-      expect(lines[2]).toBe('2026-01-03T10:00:00.000Z,bob,host-app.created,host-app:Bank/BBBB000000002,');
+      expect(lines[2]).toBe('2026-01-03T10:00:00.000Z,bob,host-app.created,host-app:Bank/BBBB000000002,,');
       expect(lines.slice(1, -1)).toHaveLength(4);
       expect(lines.at(-1)).toBe('');
     });
@@ -116,7 +116,7 @@ describe.each(dialects)('the audit log on %s', (dialect) => {
     it('applies the same filters as the list, and exports more than one batch', async () => {
       const filtered = await viewer.get(`/api/v1/audit-events.csv?${inJanuary}&actor=bob`);
       expect(filtered.body.slice(1).split('\r\n').slice(1, -1)).toEqual([
-        '2026-01-03T10:00:00.000Z,bob,host-app.created,host-app:Bank/BBBB000000002,',
+        '2026-01-03T10:00:00.000Z,bob,host-app.created,host-app:Bank/BBBB000000002,,',
       ]);
       const many = Array.from({ length: 1203 }, (_, i) => ({
         at: `2026-03-01T00:${String(Math.floor(i / 60)).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}.000Z`,

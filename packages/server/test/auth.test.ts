@@ -14,14 +14,14 @@ describe.each(dialects)('signing in, users and tokens on %s', (dialect) => {
     it('signs in with an HttpOnly SameSite=Strict cookie and reports the user', async () => {
       const res = await t.app.inject({ method: 'POST', url: '/api/v1/session', payload: ADMIN });
       expect(res.statusCode).toBe(200);
-      expect(res.json()).toEqual({ user: { username: 'admin', role: 'admin' } });
+      expect(res.json()).toEqual({ user: { username: 'admin', role: 'admin', memberships: [] } });
       const setCookie = String(res.headers['set-cookie']);
       expect(setCookie).toMatch(/mpop_session=/);
       expect(setCookie).toMatch(/HttpOnly/i);
       expect(setCookie).toMatch(/SameSite=Strict/i);
       const cookie = `mpop_session=${res.cookies[0].value}`;
       const me = await t.app.inject({ method: 'GET', url: '/api/v1/session', headers: { cookie } });
-      expect(me.json()).toEqual({ user: { username: 'admin', role: 'admin' } });
+      expect(me.json()).toEqual({ user: { username: 'admin', role: 'admin', memberships: [] } });
     });
 
     it('gives the same 401 for an unknown user and a wrong password', async () => {

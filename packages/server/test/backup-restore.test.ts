@@ -1,15 +1,88 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { backupAuthKey } from '../src/modules/operations/backup-file.js';
 import { adminQuery, urlWithSchema } from './helpers/postgres.js';
 import { apiToken, cli, type ServerProcess, startServer } from './helpers/process.js';
 import { Api, expectPopulation, type Population, populate } from './helpers/scenario.js';
 
 const PG = process.env.MPOP_TEST_PG_RUN_URL;
 const MASTER_KEY = randomBytes(32).toString('base64');
+
+type Line = Record<string, unknown> | unknown[];
+const isRecord = (l: Line, t: string): l is Record<string, unknown> => !Array.isArray(l) && l.t === t;
+
+/**
+ * What someone who can write the backup store can do: edit the content, then make every checksum fit again (each
+ * package's SHA-256, the row counts, the manifest and its SHA-256). Only the HMAC is beyond reach without the
+ * master key: it is kept as it was, or (`macKey`) remade with another installation's master key.
+ */
+function forge(content: string, edit: (lines: Line[]) => Line[], macKey?: Buffer): Buffer {
+  const original = content
+    .trimEnd()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Line);
+  const mac = original.pop() as { t: string; hmac: string };
+  original.pop(); // the manifest, made again below
+  const lines = edit(original);
+  const tables: Record<string, number> = {};
+  const packages: { sha256: string; size: number }[] = [];
+  let rows = 0;
+  let size = 0;
+  for (const l of lines) {
+    if (Array.isArray(l)) rows++;
+    else if (l.t === 'table') rows = 0;
+    else if (l.t === 'table-end') {
+      l.rows = rows;
+      tables[l.name as string] = rows;
+    } else if (l.t === 'package') size = 0;
+    else if (l.t === 'chunk') size += Buffer.from(l.data as string, 'base64').length;
+    else if (l.t === 'package-end') packages.push({ sha256: l.sha256 as string, size });
+  }
+  const body = lines.map((l) => `${JSON.stringify(l)}\n`).join('');
+  const end = `${JSON.stringify({ t: 'end', tables, packages, sha256: createHash('sha256').update(body).digest('hex') })}\n`;
+  let hmac = mac.hmac;
+  if (macKey) {
+    const salt = Buffer.from(((lines[0] as Record<string, unknown>).auth as { salt: string }).salt, 'base64');
+    hmac = createHmac('sha256', backupAuthKey(macKey, salt)).update(body).update(end).digest('hex');
+  }
+  return gzipSync(`${body}${end}${JSON.stringify({ t: 'mac', hmac })}\n`);
+}
+
+/** Replaces the first package's bytes (one byte flipped) and points every row that named it at the new digest. */
+function swapPackage(lines: Line[]): Line[] {
+  const start = lines.findIndex((l) => isRecord(l, 'package'));
+  const endAt = lines.findIndex((l, i) => i > start && isRecord(l, 'package-end'));
+  const old = (lines[start] as { sha256: string }).sha256;
+  const bytes = Buffer.concat(lines.slice(start + 1, endAt).map((l) => Buffer.from((l as { data: string }).data, 'base64')));
+  bytes[Math.floor(bytes.length / 2)] ^= 0x01;
+  const swapped = createHash('sha256').update(bytes).digest('hex');
+  const out = JSON.parse(JSON.stringify(lines).replaceAll(old, swapped)) as Line[];
+  out.splice(start + 1, endAt - start - 1, { t: 'chunk', data: bytes.toString('base64') });
+  return out;
+}
+
+/** Adds an admin: a copy of the first user row under another ID and name. */
+function addUser(lines: Line[]): Line[] {
+  const start = lines.findIndex((l) => isRecord(l, 'table') && l.name === 'users');
+  const columns = (lines[start] as { columns: string[] }).columns;
+  const row = [...(lines[start + 1] as unknown[])];
+  const id = columns.indexOf('id');
+  row[id] = typeof row[id] === 'number' ? 999_999 : `intruder-${randomBytes(4).toString('hex')}`;
+  row[columns.indexOf('username')] = 'intruder';
+  row[columns.indexOf('role')] = 'admin';
+  return [...lines.slice(0, start + 1), row, ...lines.slice(start + 1)];
+}
+
+/** Empties the audit log. */
+function eraseAudit(lines: Line[]): Line[] {
+  const start = lines.findIndex((l) => isRecord(l, 'table') && l.name === 'audit_events');
+  const end = lines.findIndex((l, i) => i > start && isRecord(l, 'table-end'));
+  return [...lines.slice(0, start + 1), ...lines.slice(end)];
+}
 
 describe('mpop admin backup and restore', () => {
   let work: string;
@@ -188,11 +261,83 @@ describe('mpop admin backup and restore', () => {
     }
   }, 180_000);
 
+  it('refuses a forged backup (checksums made to fit, HMAC not) before writing anything, on SQLite and PostgreSQL', async () => {
+    const content = gunzipSync(fs.readFileSync(backupFile)).toString('utf8');
+    const lines = content.trimEnd().split('\n');
+    const variants: Record<string, Buffer> = {
+      'swapped package': forge(content, swapPackage),
+      'added admin': forge(content, addUser),
+      'erased audit log': forge(content, eraseAudit),
+      'made with another master key': forge(content, addUser, randomBytes(32)),
+    };
+    for (const [name, bytes] of Object.entries(variants)) {
+      const file = path.join(work, `${name.replace(/ /g, '-')}.backup`);
+      fs.writeFileSync(file, bytes);
+      const env = installation(`forged-${name.replace(/ /g, '-')}`);
+      const res = await cli(['admin', 'restore', file], env);
+      expect(res.code, `${name}: ${res.stderr}`).toBe(1);
+      expect(res.stderr, name).toMatch(/does not verify with the master key from MPOP_MASTER_KEY: it was altered .*nothing was restored/);
+      expectUntouched(env);
+    }
+    // Without its HMAC line, or cut after the manifest: truncated.
+    const cut = path.join(work, 'no-mac.backup');
+    fs.writeFileSync(cut, gzipSync(`${lines.slice(0, -1).join('\n')}\n`));
+    const noMac = await cli(['admin', 'restore', cut], installation('refused-no-mac'));
+    expect(noMac.code).toBe(1);
+    expect(noMac.stderr).toMatch(/damaged or incomplete \(the file ends before its authentication line: it is truncated\)/);
+    expectUntouched(installation('refused-no-mac'));
+    // The old, unauthenticated format (version 1: no auth in the header, no HMAC line) is refused, never trusted.
+    const v1 = lines.slice(0, -2).map((l, i) => {
+      if (i > 0) return l;
+      const { auth: _, ...header } = JSON.parse(l);
+      return JSON.stringify({ ...header, version: 1 });
+    });
+    const body = `${v1.join('\n')}\n`;
+    const manifest = { ...JSON.parse(lines.at(-2)!), sha256: createHash('sha256').update(body).digest('hex') };
+    const old = path.join(work, 'v1.backup');
+    fs.writeFileSync(old, gzipSync(`${body}${JSON.stringify(manifest)}\n`));
+    const v1Res = await cli(['admin', 'restore', old], installation('refused-v1'));
+    expect(v1Res.code).toBe(1);
+    expect(v1Res.stderr).toMatch(
+      /old format that is not authenticated .*nothing was restored\. Make a new backup with `mpop admin backup`/,
+    );
+    expectUntouched(installation('refused-v1'));
+
+    if (PG) {
+      const pg = await pgInstallation('forged-pg');
+      const res = await cli(['admin', 'restore', path.join(work, 'swapped-package.backup')], pg);
+      expect(res.code).toBe(1);
+      expect(res.stderr).toMatch(/does not verify/);
+      const schema = new URL(pg.DATABASE_URL).searchParams.get('options')!.split('=')[1];
+      const tables = await adminQuery(`select count(*)::int as n from information_schema.tables where table_schema = '${schema}'`, PG);
+      expect(tables.rows[0].n).toBe(0);
+    }
+    // The same edits with the right master key do verify (the forge helper itself is sound): the HMAC is what refuses.
+    const honest = path.join(work, 'honest-copy.backup');
+    fs.writeFileSync(
+      honest,
+      forge(content, (l) => l, Buffer.from(MASTER_KEY, 'base64')),
+    );
+    const ok = await cli(['admin', 'restore', honest, '--json'], installation('honest-copy'));
+    expect(ok.code, ok.stderr).toBe(0);
+  }, 180_000);
+
+  it("refuses to back up with a master key that is not the installation's", async () => {
+    const env = { ...installation('source'), MPOP_MASTER_KEY: randomBytes(32).toString('base64') };
+    const file = path.join(work, 'wrong-key.backup');
+    const res = await cli(['admin', 'backup', file], env);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/is not this installation's key.*nothing was written/);
+    expect(fs.existsSync(file)).toBe(false);
+  }, 60_000);
+
   it('refuses another master key, and a database or data dir that is not empty', async () => {
     const wrongKey = { ...installation('wrong-key'), MPOP_MASTER_KEY: randomBytes(32).toString('base64') };
     const res = await cli(['admin', 'restore', backupFile], wrongKey);
     expect(res.code).toBe(1);
-    expect(res.stderr).toMatch(/MPOP_MASTER_KEY.*nothing was restored/);
+    expect(res.stderr).toMatch(
+      /does not verify with the master key from MPOP_MASTER_KEY.*nothing was restored\. A restore needs the master key/,
+    );
     expectUntouched(wrongKey);
 
     const noKey = { ...installation('no-key'), MPOP_MASTER_KEY: '' };

@@ -52,6 +52,28 @@ describe('the mpop command line against a running server', () => {
     expect(again.stderr).toMatch(/already exists/);
   });
 
+  it('keys generate never writes through a planted symbolic link, with or without --force', async () => {
+    const dir = path.join(work, 'planted');
+    fs.mkdirSync(dir);
+    const victim = path.join(work, 'victim.conf');
+    fs.writeFileSync(victim, 'precious\n', { mode: 0o644 });
+    fs.symlinkSync(victim, path.join(dir, 'private_key.pem'));
+    fs.symlinkSync(path.join(work, 'nowhere.pem'), path.join(dir, 'public_key.pem')); // dangling: existsSync says no
+
+    const refused = await cli(['keys', 'generate', '-o', dir], env);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/private_key\.pem already exists/);
+
+    const forced = await cli(['keys', 'generate', '-o', dir, '--force', '--json'], env);
+    expect(forced.code).toBe(0);
+    expect(fs.readFileSync(victim, 'utf8')).toBe('precious\n');
+    expect(fs.statSync(victim).mode & 0o777).toBe(0o644);
+    expect(fs.existsSync(path.join(work, 'nowhere.pem'))).toBe(false);
+    for (const f of ['private_key.pem', 'public_key.pem']) expect(fs.lstatSync(path.join(dir, f)).isSymbolicLink()).toBe(false);
+    expect(fs.statSync(path.join(dir, 'private_key.pem')).mode & 0o777).toBe(0o600);
+    expect(fs.readFileSync(path.join(dir, 'private_key.pem'), 'utf8')).toMatch(/^-----BEGIN RSA PRIVATE KEY-----\n/);
+  });
+
   it('host-apps add, list, show, disable and enable print the API JSON with --json', async () => {
     const added = await cli(['host-apps', 'add', '--name', 'CLI Super App', '--workspace-id', 'cli', '--json'], env);
     expect(added.code).toBe(0);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../src/config.js';
+import { ConfigError, fastifyTrustProxy, loadConfig } from '../src/config.js';
 
 describe('loadConfig', () => {
   it('has the documented defaults', () => {
@@ -13,6 +13,30 @@ describe('loadConfig', () => {
     expect(loadConfig({ MPOP_TRUST_PROXY: 'true' }).trustProxy).toBe(true);
     expect(loadConfig({ MPOP_TRUST_PROXY: '2' }).trustProxy).toBe(2);
     expect(loadConfig({ MPOP_TRUST_PROXY: '10.0.0.0/8, 127.0.0.1' }).trustProxy).toEqual(['10.0.0.0/8', '127.0.0.1']);
+    expect(loadConfig({ MPOP_TRUST_PROXY: 'fd00::/8,::1' }).trustProxy).toEqual(['fd00::/8', '::1']);
+  });
+
+  it('hands Fastify a hop count as a function that trusts that many hops (Fastify 5 itself would trust none)', () => {
+    const trust = fastifyTrustProxy(2);
+    expect(typeof trust).toBe('function');
+    const hop = trust as (address: string, hop: number) => boolean;
+    expect([hop('10.0.0.1', 0), hop('10.0.0.2', 1), hop('10.0.0.3', 2)]).toEqual([true, true, false]);
+    expect(fastifyTrustProxy(true)).toBe(true);
+    expect(fastifyTrustProxy(['10.0.0.0/8'])).toEqual(['10.0.0.0/8']);
+  });
+
+  it.each([
+    ['0', /hop count must be from 1 to 32.*leave it unset or set false/],
+    ['33', /hop count must be from 1 to 32/],
+    ['abc', /lists "abc", which is not an IP address or CIDR range/],
+    ['999.1.1.1', /lists "999.1.1.1"/],
+    ['10.0.0.0/33', /lists "10.0.0.0\/33"/],
+    ['10.0.0.1, fd00::/129', /lists "fd00::\/129"/],
+    ['10.0.0.0/8/8', /lists "10.0.0.0\/8\/8"/],
+    ['true,10.0.0.1', /MPOP_TRUST_PROXY must be true, false, a hop count/],
+  ])('refuses MPOP_TRUST_PROXY=%s, which the server would not honour, at start', (value, message) => {
+    expect(() => loadConfig({ MPOP_TRUST_PROXY: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ MPOP_TRUST_PROXY: value })).toThrow(message);
   });
 
   it.each([

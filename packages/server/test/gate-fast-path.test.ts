@@ -2,15 +2,28 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Client, devConfigForm, startApp, type TestApp } from './helpers/app.js';
+import { randomBytes } from 'node:crypto';
+import { ROUTE_HOOKS } from '../src/routes/client/gate-pipeline.js';
+import { Client, type DialectName, devConfigForm, dialects, startApp, type TestApp } from './helpers/app.js';
 import { rsaKey } from './helpers/keys.js';
 import { miniProgramZip, packageForm, releasedMiniProgram } from './helpers/packages.js';
+import { dropKeys, REDIS_URL, redisUp } from './helpers/redis.js';
 
 /**
  * The gate's fast path (routes/client/resources-fast-path.ts) answers `POST /client/v1/resources` over real HTTP
  * (`inject` does not pass through it). Every test here sends real requests, and the differential ones send each
- * request twice, with the fast path on and off: the answers must be the same.
+ * request twice, with the fast path on and off: the answers must be the same. They run on every database of the
+ * run, with the rate-limit counters in memory and in Redis.
  */
+
+const redisIsUp = await redisUp();
+/** Database × where the limits count: each dialect in memory, and the last one (PostgreSQL when present) in Redis. */
+const setups: [DialectName, 'memory' | 'Redis'][] = [
+  ...dialects.map((d) => [d, 'memory'] as [DialectName, 'memory']),
+  ...(redisIsUp ? [[dialects.at(-1)!, 'Redis'] as [DialectName, 'Redis']] : []),
+];
+const envFor = (store: 'memory' | 'Redis', prefix: string): Record<string, string> =>
+  store === 'Redis' ? { REDIS_URL, MPOP_REDIS_PREFIX: prefix } : {};
 
 type Answer = { status: number; headers: http.IncomingHttpHeaders; body: string };
 
@@ -64,7 +77,8 @@ async function configuredHostApp(admin: Client, workspaceId: string, name: strin
   return appId as string;
 }
 
-describe('the gate fast path', () => {
+describe.each(setups)('the gate fast path (%s, limits in %s)', (dialect, store) => {
+  const prefix = `mpop-test-${randomBytes(6).toString('hex')}:`;
   let t: TestApp;
   let url: string;
   let appId: string;
@@ -89,7 +103,11 @@ describe('the gate fast path', () => {
   }
 
   beforeAll(async () => {
-    t = await startApp('sqlite', { MPOP_RATE_LIMIT_PER_ADDRESS: '1000000', MPOP_RATE_LIMIT_PER_DEVICE: '1000000' });
+    t = await startApp(dialect, {
+      MPOP_RATE_LIMIT_PER_ADDRESS: '1000000',
+      MPOP_RATE_LIMIT_PER_DEVICE: '1000000',
+      ...envFor(store, prefix),
+    });
     url = await listening(t);
     const admin = await Client.signIn(t.app);
     appId = await configuredHostApp(admin, 'fast', 'Fast Path');
@@ -105,7 +123,25 @@ describe('the gate fast path', () => {
       programs.push(id);
     }
   });
-  afterAll(() => t.destroy());
+  afterAll(async () => {
+    await t.destroy();
+    if (store === 'Redis') await dropKeys(prefix);
+  });
+
+  it('runs the hooks GatePipeline mirrors on the route, no more and no fewer', () => {
+    // A hook added to (or removed from) the route must be mirrored by the fast path: change GatePipeline (and
+    // ROUTE_HOOKS) with it. printRoutes names each stage's hooks in order.
+    const printed = t.app.printRoutes({ includeHooks: true, commonPrefix: false, method: 'POST' }).split('\n');
+    const at = printed.findIndex((l) => l.includes('/client/v1/resources (POST)'));
+    expect(at).toBeGreaterThanOrEqual(0);
+    const hooks: Record<string, string[]> = {};
+    for (const line of printed.slice(at + 1)) {
+      const m = /• \((\w+)\) (\[.*\])$/.exec(line);
+      if (!m) break;
+      hooks[m[1]] = JSON.parse(m[2]);
+    }
+    expect(hooks).toEqual(Object.fromEntries(Object.entries(ROUTE_HOOKS).map(([stage, names]) => [stage, Object.keys(names)])));
+  });
 
   it('answers a cached host app itself, with the bytes and headers the route sends', async () => {
     // The route answers the first request (the fast path learns its validator from it); the fast path the next ones.
@@ -258,6 +294,50 @@ describe('the gate fast path', () => {
     );
   });
 
+  it('answers most valid requests itself, exactly as the route would (property-based, biased to valid bodies)', async () => {
+    const valid = fc.record(
+      {
+        appId: fc.constant(appId),
+        workspaceId: fc.constant('fast'),
+        platform: fc.constantFrom('android', 'ios'),
+        clientVersion: fc.oneof(
+          fc.constantFrom('1.0', '9.9', '10.2.3', '11'),
+          fc.tuple(fc.nat(20), fc.nat(99)).map(([a, b]) => `${a}.${b}`),
+        ),
+        deviceId: fc.stringMatching(/^[A-Za-z0-9._:-]{1,40}$/),
+        miniPrograms: fc.oneof(
+          fc.constant({}),
+          fc
+            .subarray(programs, { minLength: 1 })
+            .chain((ids) =>
+              fc
+                .tuple(...ids.map(() => fc.constantFrom('*', '1.0.0.1', '0.9.0.0')))
+                .map((vs) => Object.fromEntries(ids.map((id, i) => [id, vs[i]]))),
+            ),
+        ),
+      },
+      { requiredKeys: ['appId', 'workspaceId', 'platform', 'clientVersion', 'miniPrograms'] },
+    );
+    // One body in ten has one field spoilt: the fast path must leave those to the route.
+    const spoilt = fc
+      .tuple(valid, fc.constantFrom('appId', 'clientVersion', 'deviceId', 'extra'), fc.constantFrom('', '\u0000', 'x y', 7))
+      .map(([b, k, v]) => ({ ...b, [k]: v }));
+    let taken = 0;
+    let runs = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.oneof({ arbitrary: valid, weight: 9 }, { arbitrary: spoilt, weight: 1 }), async (b) => {
+        const { fast, route, tookIt } = await both(JSON.stringify(b));
+        expect(comparable(fast)).toEqual(comparable(route));
+        expect(tookIt).toBe(fast.status === 200);
+        runs++;
+        if (tookIt) taken++;
+      }),
+      { numRuns: 120 },
+    );
+    // The differential check above is worth something only if the fast path answered most of it.
+    expect(taken / runs).toBeGreaterThanOrEqual(0.75);
+  });
+
   it('writes the request log lines the route writes', async () => {
     await post(url, request(), { 'x-request-id': 'fast-logged' });
     t.app.gateFastPath.enabled = false;
@@ -295,7 +375,8 @@ describe('the gate fast path', () => {
   });
 });
 
-describe('the gate fast path and the rate limits', () => {
+describe.each(setups)('the gate fast path and the rate limits (%s, limits in %s)', (dialect, store) => {
+  const prefix = `mpop-test-${randomBytes(6).toString('hex')}:`;
   let t: TestApp;
   let url: string;
   let appId: string;
@@ -303,12 +384,20 @@ describe('the gate fast path and the rate limits', () => {
     post(url, JSON.stringify({ appId, workspaceId: 'limits', platform: 'ios', clientVersion: '1.0', miniPrograms: {}, deviceId }), headers);
 
   beforeAll(async () => {
-    t = await startApp('sqlite', { MPOP_RATE_LIMIT_PER_DEVICE: '3', MPOP_RATE_LIMIT_PER_ADDRESS: '6', MPOP_TRUST_PROXY: 'true' });
+    t = await startApp(dialect, {
+      MPOP_RATE_LIMIT_PER_DEVICE: '3',
+      MPOP_RATE_LIMIT_PER_ADDRESS: '6',
+      MPOP_TRUST_PROXY: 'true',
+      ...envFor(store, prefix),
+    });
     url = await listening(t);
     const admin = await Client.signIn(t.app);
     appId = await configuredHostApp(admin, 'limits', 'Fast Limits');
   });
-  afterAll(() => t.destroy());
+  afterAll(async () => {
+    await t.destroy();
+    if (store === 'Redis') await dropKeys(prefix);
+  });
 
   it('counts each request once, per device and per address, whichever path answers it', async () => {
     const from = { 'x-forwarded-for': '203.0.113.7' };

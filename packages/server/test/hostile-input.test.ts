@@ -13,6 +13,14 @@ const HOSTILE_NAMES: [string, string][] = [
   ['only invisible characters', '\u200b\u200d\u2060'],
   ['only white space', ' \u3000 '],
   ['only a Hangul filler', '\u3164'],
+  ['a zero-width space inside', 'Ac\u200bme App'],
+  ['a zero-width non-joiner between Latin letters', 'Ac\u200cme App'],
+  ['a zero-width joiner between Latin letters', 'Ac\u200dme App'],
+  ['a word joiner', 'Acme\u2060App'],
+  ['a byte order mark', '\ufeffAcme App'],
+  ['a soft hyphen', 'Ac\u00adme App'],
+  ['an invisible tag character', 'Acme App\u{e0041}'],
+  ['an invisible separator', 'Acme\u2063App'],
 ];
 
 /** An RSA private key of more than 8192 bits, assembled without the minutes that generating one would take. */
@@ -73,8 +81,6 @@ describe.each(dialects)('hostile input on %s', (dialect) => {
       ['the same letters in another case', 'ACM\u00c9 PAY'],
       ['a decomposed accent', 'Acme\u0301 Pay'],
       ['full-width letters', '\uff21\uff43\uff4d\u00e9 Pay'],
-      ['a zero-width space inside', 'Ac\u200bm\u00e9 Pay'],
-      ['a soft hyphen inside', 'Ac\u00adm\u00e9 Pay'],
       ['doubled spaces', 'Acm\u00e9    Pay'],
       ['a no-break space', 'Acm\u00e9\u00a0Pay'],
     ])('refuses a look-alike of an existing name (%s) with NAME_TAKEN', async (_what, lookAlike) => {
@@ -90,6 +96,25 @@ describe.each(dialects)('hostile input on %s', (dialect) => {
       await admin.post('/api/v1/host-apps', { name: 'Ｗｉｄｅ Ｂａｎｋ', workspaceId: 'ws-search' });
       const found = (await admin.get(`/api/v1/host-apps?workspaceId=ws-search&query=${encodeURIComponent('wide bank')}`)).json();
       expect(found.items.map((a: { name: string }) => a.name)).toEqual(['Ｗｉｄｅ Ｂａｎｋ']);
+    });
+
+    it.each([
+      ['host app', (name: string) => admin.post('/api/v1/host-apps', { name, workspaceId: 'ws-format' })],
+      ['mini program', (name: string) => admin.post('/api/v1/mini-programs', { name })],
+      ['API token', (name: string) => admin.post('/api/v1/tokens', { name })],
+    ])('says which invisible formatting character a %s name holds, so a person can remove it', async (_what, create) => {
+      const res = await create('Acme\u200bPay');
+      expect(res.statusCode).toBe(400);
+      expect(res.json().errors[0]).toMatchObject({ path: 'name' });
+      expect(res.json().errors[0].message).toMatch(/must not contain invisible formatting characters .*U\+200B/);
+    });
+
+    it('keeps the joiners that do visible work: Persian and Devanagari words shaped with ZWNJ/ZWJ', async () => {
+      for (const name of ['\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645', '\u0915\u094d\u200d\u0937 App']) {
+        const res = await admin.post('/api/v1/mini-programs', { name });
+        expect(res.statusCode, res.body).toBe(201);
+        expect(res.json().name).toBe(name);
+      }
     });
 
     it('keeps a name with emoji and joiners that has visible characters', async () => {

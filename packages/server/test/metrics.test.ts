@@ -78,6 +78,7 @@ describe.each(dialects)('GET /metrics after a gate scenario on %s', (dialect) =>
           { type: 'download', miniProgramId: id, version: '1.0.0.1' },
           { type: 'launch', miniProgramId: id, version: '1.0.0.1' },
           { type: 'launch', miniProgramId: id, version: '1.0.0.1' },
+          { type: 'launch', miniProgramId: id, version: '9.9.9.9' }, // never uploaded: ignored
         ],
       },
     });
@@ -105,8 +106,11 @@ describe.each(dialects)('GET /metrics after a gate scenario on %s', (dialect) =>
     expect(sample(after, 'mpop_signatures_total')).toBeGreaterThanOrEqual(1);
     expect(sample(after, 'mpop_signing_job_failures_total')).toBe(0);
     expect(sample(after, 'mpop_signing_queue_signatures')).toBe(0);
-    expect(delta('mpop_client_events_total', { type: 'launch' })).toBe(2);
-    expect(delta('mpop_client_events_total', { type: 'download' })).toBe(1);
+    expect(events.json()).toEqual({ accepted: 3, ignored: 1 });
+    expect(delta('mpop_client_events_total', { type: 'launch', outcome: 'accepted' })).toBe(2);
+    expect(delta('mpop_client_events_total', { type: 'launch', outcome: 'ignored' })).toBe(1);
+    expect(delta('mpop_client_events_total', { type: 'download', outcome: 'accepted' })).toBe(1);
+    expect(delta('mpop_client_events_total', { type: 'download', outcome: 'ignored' })).toBe(0);
     expect(sample(after, 'process_cpu_user_seconds_total')).toBeGreaterThan(0);
   });
 

@@ -44,6 +44,24 @@ const ROUTES: [string, string, Role][] = [
   ['GET', '/api/v1/host-apps/ws/ABCDEF0123456/mini-programs', 'viewer'],
   ['PUT', '/api/v1/host-apps/ws/ABCDEF0123456/mini-programs/1234567890123456', 'operator'],
   ['DELETE', '/api/v1/host-apps/ws/ABCDEF0123456/mini-programs/1234567890123456', 'operator'],
+  // The open platform, as platform roles see it (organisation members: open-platform.security.test.ts).
+  ['GET', '/api/v1/organisations', 'viewer'],
+  ['POST', '/api/v1/organisations', 'admin'],
+  ['GET', '/api/v1/organisations/org-x', 'viewer'],
+  ['PATCH', '/api/v1/organisations/org-x', 'admin'],
+  ['GET', '/api/v1/organisations/org-x/members', 'viewer'],
+  ['PUT', '/api/v1/organisations/org-x/members/nobody', 'admin'],
+  ['DELETE', '/api/v1/organisations/org-x/members/nobody', 'admin'],
+  ['POST', '/api/v1/mini-programs/1234567890123456/associations', 'operator'],
+  ['GET', '/api/v1/associations', 'viewer'],
+  ['POST', '/api/v1/associations/none/approve', 'operator'],
+  ['POST', '/api/v1/associations/none/reject', 'operator'],
+  ['POST', '/api/v1/associations/none/revoke', 'operator'],
+  ['POST', '/api/v1/mini-programs/1234567890123456/packages/1.0.0.0/submit', 'operator'],
+  ['POST', '/api/v1/mini-programs/1234567890123456/packages/1.0.0.0/withdraw', 'operator'],
+  ['POST', '/api/v1/mini-programs/1234567890123456/packages/1.0.0.0/approve', 'operator'],
+  ['POST', '/api/v1/mini-programs/1234567890123456/packages/1.0.0.0/reject', 'operator'],
+  ['GET', '/api/v1/reviews', 'viewer'],
   ['GET', '/api/v1/webhooks', 'admin'],
   ['POST', '/api/v1/webhooks', 'admin'],
   ['DELETE', '/api/v1/webhooks/none', 'admin'],
@@ -86,6 +104,8 @@ describe('role matrix: every admin route is authenticated and role-checked', () 
             .replace('/ws/', '/{workspaceId}/')
             .replace(/1234567890123456/g, '{id}')
             .replace('/nobody', '/{username}')
+            .replace(/\/associations\/none/, '/associations/{associationId}')
+            .replace('/organisations/org-x', '/organisations/{orgId}')
             .replace('/releases/none', '/releases/{releaseId}')
             .replace('/none', '/{id}')
             .replace('/1.0.0.0/', '/{version}/')}`,

@@ -8,7 +8,7 @@ const minutes = (n: number) => T0 + n * 60_000;
 const ramp = (over: Partial<Ramp> = {}): Ramp => ({ state: 'rolling-out', bp: 1000, steps: [], pausedAt: null, ...over });
 
 const served = (version: string): Served => ({
-  json: JSON.stringify({ version }),
+  bytes: Buffer.from(JSON.stringify({ version })),
   platform: null,
   clientVersionMin: null,
   clientVersionMax: null,
@@ -89,7 +89,7 @@ describe('choose: what one device gets', () => {
   const entry = (over: Partial<NonNullable<ProgramEntry['rollout']>> = {}, signed = true): ProgramEntry => ({
     next: signed ? next : undefined,
     fallback,
-    rollout: { releaseId: 'r1', ramp: ramp({ bp: 0 }), inScope: true, devices: 1, whitelist: new Set(['vip']), ...over },
+    rollout: { releaseId: 'r1', ramp: ramp({ bp: 0 }), devices: 1, whitelist: new Set(['vip']), ...over },
   });
 
   it('gives a whitelisted device the new version at 0 %, everyone else (and no device ID) the previous one', () => {
@@ -98,11 +98,30 @@ describe('choose: what one device gets', () => {
     expect(choose(entry(), undefined, T0)).toBe(fallback);
   });
 
-  it('keeps host apps outside the scope on the previous version, whitelisted devices excepted', () => {
-    const outside = entry({ inScope: false, ramp: ramp({ state: 'complete', bp: FULL }) });
+  it('keeps host apps outside the scope on their own version, whitelisted devices excepted', () => {
+    const elsewhere = served('3.0.0.0');
+    const outside: ProgramEntry = {
+      next: fallback,
+      elsewhere: { releaseId: 'r2', served: elsewhere, devices: 1, whitelist: new Set(['vip']) },
+    };
     expect(choose(outside, 'someone', T0)).toBe(fallback);
     expect(choose(outside, undefined, T0)).toBe(fallback);
-    expect(choose(outside, 'vip', T0)).toBe(next);
+    expect(choose(outside, 'vip', T0)).toBe(elsewhere);
+  });
+
+  it("gives a device outside the chosen version's platform or client range the newest earlier version that fits", () => {
+    const old = served('0.9.0.0');
+    const e: ProgramEntry = { ...entry({ ramp: ramp({ state: 'complete', bp: FULL }) }), older: [old] };
+    const not =
+      (...versions: Served[]) =>
+      (s: Served) =>
+        !versions.includes(s);
+    expect(choose(e, 'someone', T0, not(next))).toBe(fallback);
+    expect(choose(e, 'someone', T0, not(next, fallback))).toBe(old);
+    expect(choose(e, 'someone', T0, not(next, fallback, old))).toBeUndefined();
+    // Outside the rollout the device has the fallback; outside its range, the one before.
+    expect(choose(entry(), 'someone', T0, not(fallback))).toBeUndefined();
+    expect(choose({ ...entry(), older: [old] }, 'someone', T0, not(fallback))).toBe(old);
   });
 
   it('gives a request without a device ID the previous version until 100 %, then the new one', () => {

@@ -1,4 +1,6 @@
 import fs from 'node:fs';
+import http from 'node:http';
+import net, { type AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { createHash, randomBytes, verify } from 'node:crypto';
@@ -159,5 +161,120 @@ describe('packages in an S3-compatible object store (s3rver)', () => {
       expect(sha256(bytes)).toBe(r.sha256);
       expect(bytes.length).toBe(r.size);
     });
+  });
+});
+
+/**
+ * An S3 endpoint that misbehaves on downloads: it ignores `Range` (answers the whole object, 200) and, when asked
+ * to, sends more bytes than the object has (with a Content-Length that says so) or fewer.
+ */
+describe('an object store that ignores Range or sends another length (fake S3 endpoint)', () => {
+  const object = randomBytes(64 * 1024);
+  const digest = sha256(object);
+  let mode: 'ignore-range' | 'longer' | 'shorter' = 'ignore-range';
+  const fake = http.createServer((req, res) => {
+    if (!req.url?.startsWith(`/${BUCKET}/pkgs/${digest}.zip`)) {
+      res.writeHead(404, { 'content-type': 'application/xml' }).end('<Error><Code>NoSuchKey</Code></Error>');
+      return;
+    }
+    if (req.method === 'HEAD') {
+      res.writeHead(200, { 'content-length': object.length, 'content-type': 'application/zip' }).end();
+      return;
+    }
+    const body =
+      mode === 'longer'
+        ? Buffer.concat([object, Buffer.from('HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\nforgd')])
+        : mode === 'shorter'
+          ? object.subarray(0, object.length - 1000)
+          : object;
+    res.writeHead(200, { 'content-length': mode === 'shorter' ? object.length : body.length, 'content-type': 'application/zip' });
+    if (mode === 'shorter') {
+      res.write(body);
+      res.destroy(); // the connection drops before the announced length
+    } else res.end(body);
+  });
+  let t: TestApp;
+  let base: string;
+
+  beforeAll(async () => {
+    process.env.AWS_ACCESS_KEY_ID = 'FAKE';
+    process.env.AWS_SECRET_ACCESS_KEY = 'FAKE';
+    await new Promise<void>((resolve) => fake.listen(0, '127.0.0.1', resolve));
+    const { port } = fake.address() as AddressInfo;
+    t = await startApp('sqlite', {
+      MPOP_PACKAGE_STORE: `s3://${BUCKET}/pkgs/`,
+      S3_ENDPOINT: `http://127.0.0.1:${port}`,
+      S3_REGION: 'us-east-1',
+      S3_FORCE_PATH_STYLE: 'true',
+    });
+    base = await t.app.listen({ port: 0, host: '127.0.0.1' });
+  });
+  afterAll(async () => {
+    await t?.destroy();
+    fake.closeAllConnections();
+    await new Promise((r) => fake.close(r));
+  });
+
+  /**
+   * Two requests pipelined on one keep-alive connection, and everything the server sent back: the first answer
+   * must end exactly at its Content-Length, so the second answer starts right after it.
+   */
+  async function twoOnOneConnection(first: string): Promise<Buffer> {
+    const { hostname, port } = new URL(base);
+    const socket = net.connect(Number(port), hostname);
+    const chunks: Buffer[] = [];
+    socket.on('data', (c: Buffer) => chunks.push(c));
+    const closed = new Promise((r) => socket.on('close', r));
+    const path = `/client/v1/packages/${digest}.zip`;
+    socket.write(`GET ${path} HTTP/1.1\r\nhost: x\r\n${first}\r\n`);
+    socket.write(`GET /healthz HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n`);
+    await closed;
+    return Buffer.concat(chunks);
+  }
+  const split = (raw: Buffer) => {
+    const headEnd = raw.indexOf('\r\n\r\n');
+    const head = raw.subarray(0, headEnd).toString('latin1');
+    const length = Number(/content-length: (\d+)/i.exec(head)![1]);
+    return { head, body: raw.subarray(headEnd + 4, headEnd + 4 + length), rest: raw.subarray(headEnd + 4 + length) };
+  };
+
+  it('serves exactly the asked range when the store ignores Range, and the next answer on the connection is intact', async () => {
+    mode = 'ignore-range';
+    const raw = await twoOnOneConnection('range: bytes=1000-1999\r\n');
+    const { head, body, rest } = split(raw);
+    expect(head).toMatch(/^HTTP\/1.1 206/);
+    expect(head).toMatch(/content-range: bytes 1000-1999\/65536/i);
+    expect(body.equals(object.subarray(1000, 2000))).toBe(true);
+    expect(rest.toString('latin1')).toMatch(/^HTTP\/1.1 200 OK\r\n/); // the health answer, nothing in between
+  });
+
+  it('never passes on bytes beyond the announced length: the answer fails and the connection closes', async () => {
+    mode = 'longer';
+    const raw = await twoOnOneConnection('');
+    const { head, body, rest } = split(raw);
+    expect(head).toMatch(/^HTTP\/1.1 200/);
+    expect(head).toMatch(new RegExp(`content-length: ${object.length}`, 'i'));
+    expect(body.length).toBeLessThanOrEqual(object.length);
+    expect(object.subarray(0, body.length).equals(body)).toBe(true);
+    expect(rest.length).toBe(0); // neither the smuggled answer nor the health answer: the connection was closed
+    expect(raw.toString('latin1')).not.toContain('forgd');
+  });
+
+  it('fails the answer when the store sends fewer bytes than announced', async () => {
+    mode = 'shorter';
+    const raw = await twoOnOneConnection('');
+    const { head, body, rest } = split(raw);
+    if (/^HTTP\/1.1 200/.test(head)) {
+      // Failed while streaming: fewer bytes than announced, then the connection closed.
+      expect(body.length).toBeLessThan(object.length);
+      expect(rest.length).toBe(0);
+    } else expect(head).toMatch(/^HTTP\/1.1 5\d\d /); // or failed before the answer began
+  });
+
+  it('gives any caller of the store only the asked range, even from a store that ignores Range and sends more', async () => {
+    mode = 'longer';
+    const chunks: Buffer[] = [];
+    for await (const c of await t.app.packageStore.read(digest, { start: 10, end: 19 })) chunks.push(c as Buffer);
+    expect(Buffer.concat(chunks).equals(object.subarray(10, 20))).toBe(true);
   });
 });

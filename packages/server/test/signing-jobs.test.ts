@@ -66,6 +66,29 @@ describe.each(dialects)('signing jobs on %s', (dialect) => {
     expect(audit.items[0]).toMatchObject({ target: `signing-job:${retry.json().id}`, details: { total: 1 } });
   });
 
+  it('never signs a package file whose bytes no longer have the recorded SHA-256 (changed in the store, or by a restore)', async () => {
+    const app = (await admin.post('/api/v1/host-apps', { name: 'Altered', workspaceId: 'sign' })).json();
+    expect(
+      (await admin.put(`/api/v1/host-apps/sign/${app.appId}/dev-config`, devConfigForm('altered.example.com', sharedKey().pkcs8)))
+        .statusCode,
+    ).toBe(200);
+    const { id, zip } = await releasedMiniProgram(admin, 'Altered bytes');
+    const file = (t.app.packageStore as LocalPackageStore).pathFor(createHash('sha256').update(zip).digest('hex'));
+    const original = fs.readFileSync(file);
+    const altered = Buffer.from(original);
+    altered[Math.floor(altered.length / 2)] ^= 0x01;
+    fs.writeFileSync(file, altered); // same name and size, other bytes
+
+    const auth = (await admin.put(`/api/v1/host-apps/sign/${app.appId}/mini-programs/${id}`)).json();
+    expect(auth.signing).toMatchObject({ status: 'failed', total: 1, done: 0 });
+    expect(auth.signing.error).toMatch(/does not have the SHA-256 recorded at upload .*it was not signed/);
+    expect((await resources(app.appId)).json().resources).toEqual([]);
+
+    fs.writeFileSync(file, original); // the original put back: signed and served
+    expect((await admin.post('/api/v1/signing-jobs/retry')).json()).toMatchObject({ status: 'done', done: 1 });
+    await expect.poll(async () => (await resources(app.appId)).json().resources.length, { timeout: 10_000 }).toBe(1);
+  });
+
   it('a retry with nothing missing is an empty, finished job', async () => {
     const retry = (await admin.post('/api/v1/signing-jobs/retry')).json();
     expect(retry).toMatchObject({ status: 'done', total: 0, done: 0 });

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN, Client, dialects, startApp, type TestApp } from './helpers/app.js';
 import { startOidcProvider, type TestProvider } from './helpers/oidc-provider.js';
 import { SsoBrowser } from './helpers/sso-browser.js';
+import { safeNext } from '../src/modules/auth/oidc.service.js';
 
 const CALLBACK = 'http://mpop.test/api/v1/session/oidc/callback';
 
@@ -15,6 +16,34 @@ const ACCOUNTS = {
   keycloak: { preferred_username: 'kc.user', realm_access: { roles: ['offline_access', 'operator'] } },
   日本語ユーザー: { mpop_role: 'viewer' },
 };
+
+/** `next` values that must not take the browser off the platform (nor fail the redirect). */
+const HOSTILE_NEXT = [
+  '/\t/evil.example',
+  '/\n/evil.example',
+  '/\r\n/evil.example',
+  '/\t\\evil.example',
+  '//evil.example',
+  '/\\evil.example',
+  '\\/evil.example',
+  '/\\/evil.example',
+  '/.//evil.example',
+  '/./\\evil.example',
+  '/..//evil.example',
+  ' //evil.example',
+  'https://evil.example/',
+  'http:evil.example',
+  'http://mpop.test@evil.example/',
+  '//mpop.test@evil.example',
+  'javascript:alert(1)',
+  'data:text/html,<script>alert(1)</script>',
+  '/\u3000/x',
+  '\u3000//evil.example',
+  '/\u2028/evil.example',
+  '/%09/evil.example',
+  '/%2F%2Fevil.example',
+  '/\ufeff/evil.example',
+];
 
 const ssoEnv = (p: TestProvider, extra: Record<string, string> = {}) => ({
   MPOP_OIDC_ISSUER: p.issuer,
@@ -72,7 +101,7 @@ describe.each(dialects)('single sign-on with OpenID Connect on %s', (dialect) =>
     expect(last.status).toBe(303);
     expect(last.location).toBe('/');
     expect(b.cookie('mpop.test', 'mpop_oidc')).toBeUndefined(); // used once
-    expect(await signedIn(b)).toEqual({ user: { username: 'alice', role: 'admin' } });
+    expect(await signedIn(b)).toEqual({ user: { username: 'alice', role: 'admin', memberships: [] } });
     expect((await users()).find((u) => u.username === 'alice')).toMatchObject({ role: 'admin', sso: true });
     expect((await users()).find((u) => u.username === 'admin')).toMatchObject({ sso: false });
     const events = (await admin.get('/api/v1/audit-events?pageSize=100')).json().items;
@@ -98,18 +127,18 @@ describe.each(dialects)('single sign-on with OpenID Connect on %s', (dialect) =>
     ACCOUNTS.promoted.mpop_role = 'viewer';
     const first = new SsoBrowser(t.app);
     await first.signInWithSso('promoted');
-    expect((await signedIn(first)).user).toEqual({ username: 'promoted', role: 'viewer' });
+    expect((await signedIn(first)).user).toEqual({ username: 'promoted', role: 'viewer', memberships: [] });
     ACCOUNTS.promoted.mpop_role = 'operator';
     const second = new SsoBrowser(t.app);
     await second.signInWithSso('promoted');
-    expect((await signedIn(second)).user).toEqual({ username: 'promoted', role: 'operator' });
+    expect((await signedIn(second)).user).toEqual({ username: 'promoted', role: 'operator', memberships: [] });
     expect((await users()).filter((u) => u.username.startsWith('promoted'))).toHaveLength(1);
   });
 
   it('takes the highest role from a list claim, case-insensitively', async () => {
     const b = new SsoBrowser(t.app);
     await b.signInWithSso('oscar');
-    expect((await signedIn(b)).user).toEqual({ username: 'oscar', role: 'operator' });
+    expect((await signedIn(b)).user).toEqual({ username: 'oscar', role: 'operator', memberships: [] });
   });
 
   it('never hands an existing account to an identity that claims its name', async () => {
@@ -196,6 +225,25 @@ describe.each(dialects)('single sign-on with OpenID Connect on %s', (dialect) =>
     expect(away.location).toBe('/');
   });
 
+  it.each(HOSTILE_NEXT)('after signing in, never leaves the platform for next=%j (always a 303 to a path of its own)', async (next) => {
+    const page = await new SsoBrowser(t.app).signInWithSso('alice', `/api/v1/session/oidc/start?next=${encodeURIComponent(next)}`);
+    expect(page.status, page.body).toBe(303);
+    const location = page.location!;
+    expect(location).toMatch(/^\/(?![/\\])/);
+    expect(location).toMatch(/^[\x21-\x7e]+$/); // what a header can carry: no 500 for U+3000
+    // Read the way a browser reads Location: it stays on the platform's origin.
+    expect(new URL(location, 'http://mpop.test/api/v1/session/oidc/callback').origin).toBe('http://mpop.test');
+  });
+
+  it('keeps a path with characters a header cannot carry, percent-encoded as a browser would send it', async () => {
+    const page = await new SsoBrowser(t.app).signInWithSso(
+      'alice',
+      `/api/v1/session/oidc/start?next=${encodeURIComponent('/host-apps?query=\u3000Acme#top')}`,
+    );
+    expect(page.status).toBe(303);
+    expect(page.location).toBe('/host-apps?query=%E3%80%80Acme#top');
+  });
+
   it('never lets a user of single sign-on sign in with a password', async () => {
     const res = await t.app.inject({
       method: 'POST',
@@ -214,6 +262,7 @@ describe.each(dialects)('single sign-on with OpenID Connect on %s', (dialect) =>
       expect((await new Client(kc.app, b.sessionCookie).get('/api/v1/session')).json().user).toEqual({
         username: 'kc.user',
         role: 'operator',
+        memberships: [],
       });
     } finally {
       await kc.destroy();
@@ -225,7 +274,11 @@ describe.each(dialects)('single sign-on with OpenID Connect on %s', (dialect) =>
     try {
       const b = new SsoBrowser(d.app);
       await b.signInWithSso('nobody');
-      expect((await new Client(d.app, b.sessionCookie).get('/api/v1/session')).json().user).toEqual({ username: 'nobody', role: 'viewer' });
+      expect((await new Client(d.app, b.sessionCookie).get('/api/v1/session')).json().user).toEqual({
+        username: 'nobody',
+        role: 'viewer',
+        memberships: [],
+      });
     } finally {
       await d.destroy();
     }
@@ -263,6 +316,7 @@ describe('single sign-on, provider variations', () => {
       expect((await new Client(t.app, b.sessionCookie).get('/api/v1/session')).json().user).toEqual({
         username: 'oscar',
         role: 'operator',
+        memberships: [],
       });
     } finally {
       await t.destroy();
@@ -301,5 +355,22 @@ describe('single sign-on, provider variations', () => {
       await t.destroy();
       await provider.close();
     }
+  });
+});
+
+describe('safeNext', () => {
+  it.each([
+    ['/mini-programs?page=2#x', '/mini-programs?page=2#x'],
+    ['/host-apps?query=\u3000', '/host-apps?query=%E3%80%80'],
+    ['/%2F%2Fevil.example', '/%2F%2Fevil.example'],
+    ['/\t/evil.example', '/'],
+    ['/.//evil.example', '/'],
+    ['/\\evil.example', '/'],
+    ['//evil.example', '/'],
+    ['https://evil.example', '/'],
+    ['http://mpop.test/x', '/'],
+    [42, '/'],
+  ])('%j → %j', (next, expected) => {
+    expect(safeNext(next, 'http://mpop.test')).toBe(expected);
   });
 });

@@ -87,4 +87,27 @@ describe.each(dialects)('API tokens on %s', (dialect) => {
     await admin.request({ method: 'PATCH', url: `/api/v1/users/${me}`, payload: { disabled: true } });
     expect((await bearer.get('/api/v1/host-apps')).statusCode).toBe(401);
   });
+
+  it('a token revokes only tokens whose role is at most its own (403 FORBIDDEN otherwise, and the token stays)', async () => {
+    const strong = (await admin.post('/api/v1/tokens', { name: 'deploy', role: 'admin' })).json();
+    const middle = (await admin.post('/api/v1/tokens', { name: 'ops-bot', role: 'operator' })).json();
+    const weak = (await admin.post('/api/v1/tokens', { name: 'read-only', role: 'viewer' })).json();
+    const viewerBearer = new Client(t.app, undefined, weak.token);
+    for (const target of [strong, middle]) {
+      const refused = await viewerBearer.delete(`/api/v1/tokens/${target.id}`);
+      expect(refused.statusCode, refused.body).toBe(403);
+      expect(refused.json()).toMatchObject({ code: 'FORBIDDEN' });
+      expect(refused.json().detail).toMatch(/viewer token cannot revoke a token with the (admin|operator) role/);
+      expect(await listed(admin, target.id)).toBeDefined();
+    }
+    expect((await new Client(t.app, undefined, strong.token).get('/api/v1/host-apps')).statusCode).toBe(200);
+    // The same role or a lower one: allowed; and the session of the creator may revoke any of them.
+    const operatorBearer = new Client(t.app, undefined, middle.token);
+    const another = (await admin.post('/api/v1/tokens', { name: 'read-only-2', role: 'viewer' })).json();
+    expect((await operatorBearer.delete(`/api/v1/tokens/${another.id}`)).statusCode).toBe(204);
+    expect((await operatorBearer.delete(`/api/v1/tokens/${strong.id}`)).statusCode).toBe(403);
+    expect((await viewerBearer.delete(`/api/v1/tokens/${weak.id}`)).statusCode).toBe(204);
+    expect((await admin.delete(`/api/v1/tokens/${strong.id}`)).statusCode).toBe(204);
+    expect((await admin.delete(`/api/v1/tokens/${middle.id}`)).statusCode).toBe(204);
+  });
 });

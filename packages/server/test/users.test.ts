@@ -66,8 +66,11 @@ describe.each(dialects)('managing users on %s', (dialect) => {
       expect((await bearer.get('/api/v1/host-apps')).statusCode).toBe(200);
     });
 
-    it("resets a password: the old one stops working and the user's sessions end", async () => {
+    it("resets a password: the old one stops working, the user's sessions end and their API tokens are revoked", async () => {
       const rita = await create('rita', 'viewer');
+      const tokens = [];
+      for (const name of ['rita-ci', 'rita-report']) tokens.push((await rita.post('/api/v1/tokens', { name })).json().token as string);
+      const adminsOwn = (await admin.post('/api/v1/tokens', { name: 'admins-own' })).json();
       const res = await patch(admin, 'rita', { password: 'a-brand-new-password' });
       expect(res.statusCode, res.body).toBe(200);
       expect(res.body).not.toContain('a-brand-new-password');
@@ -75,8 +78,20 @@ describe.each(dialects)('managing users on %s', (dialect) => {
       expect((await signIn('rita', 'rita-password-1')).statusCode).toBe(401);
       expect((await signIn('rita', 'a-brand-new-password')).statusCode).toBe(200);
       const events = (await admin.get('/api/v1/audit-events?action=user.updated&target=user:rita')).json();
-      expect(events.items[0]).toMatchObject({ actor: 'admin', target: 'user:rita', details: { passwordReset: true } });
+      expect(events.items[0]).toMatchObject({ actor: 'admin', target: 'user:rita', details: { passwordReset: true, tokensRevoked: 2 } });
       expect(JSON.stringify(events)).not.toContain('a-brand-new-password');
+      for (const token of tokens) {
+        expect(JSON.stringify(events)).not.toContain(token);
+        expect((await new Client(t.app, undefined, token).get('/api/v1/host-apps')).statusCode).toBe(401);
+      }
+      expect(((await admin.get('/api/v1/tokens')).json().items as { createdBy: string }[]).filter((x) => x.createdBy === 'rita')).toEqual(
+        [],
+      );
+      // Only hers: other users' tokens keep working, and a change without a new password revokes nothing.
+      expect((await new Client(t.app, undefined, adminsOwn.token).get('/api/v1/host-apps')).statusCode).toBe(200);
+      const kept = (await (await Client.signIn(t.app, 'rita', 'a-brand-new-password')).post('/api/v1/tokens', { name: 'rita-new' })).json();
+      expect((await patch(admin, 'rita', { role: 'operator' })).statusCode).toBe(200);
+      expect((await new Client(t.app, undefined, kept.token).get('/api/v1/host-apps')).statusCode).toBe(200);
     });
 
     it('rejects an empty change, a short password and an unknown role (400), and an unknown user (404)', async () => {
@@ -185,9 +200,11 @@ describe.each(dialects)('managing users on %s', (dialect) => {
   describe('PUT /api/v1/session/password', () => {
     const change = (c: Client, body: unknown) => c.put('/api/v1/session/password', body);
 
-    it("changes the user's own password with the current one; their other sessions end, this one stays", async () => {
+    it("changes the user's own password with the current one; their other sessions end, this one stays; their API tokens are revoked", async () => {
       const here = await create('paula', 'viewer');
       const elsewhere = await Client.signIn(t.app, 'paula', 'paula-password-1');
+      const token = (await here.post('/api/v1/tokens', { name: 'paula-ci' })).json().token as string;
+      expect((await new Client(t.app, undefined, token).get('/api/v1/host-apps')).statusCode).toBe(200);
       const res = await change(here, { currentPassword: 'paula-password-1', newPassword: 'paulas-new-password' });
       expect(res.statusCode, res.body).toBe(204);
       expect((await here.get('/api/v1/session')).statusCode).toBe(200);
@@ -196,12 +213,17 @@ describe.each(dialects)('managing users on %s', (dialect) => {
       expect((await signIn('paula', 'paulas-new-password')).statusCode).toBe(200);
       const events = (await admin.get('/api/v1/audit-events?action=user.password-changed&actor=paula')).json();
       expect(events.total).toBe(1);
+      expect(events.items[0]).toMatchObject({ target: 'user:paula', details: { tokensRevoked: 1 } });
       expect(JSON.stringify(events)).not.toContain('paulas-new-password');
+      expect(JSON.stringify(events)).not.toContain(token);
+      expect((await new Client(t.app, undefined, token).get('/api/v1/host-apps')).statusCode).toBe(401);
     });
 
     it('refuses a wrong current password (400 WRONG_CURRENT_PASSWORD) and changes nothing', async () => {
       const c = await create('wendy', 'operator');
+      const token = (await c.post('/api/v1/tokens', { name: 'wendy-ci' })).json().token as string;
       const res = await change(c, { currentPassword: 'not-wendys-password', newPassword: 'wendys-new-password' });
+      expect((await new Client(t.app, undefined, token).get('/api/v1/host-apps')).statusCode).toBe(200);
       expect(res.statusCode).toBe(400);
       expect(res.json()).toMatchObject({ code: 'WRONG_CURRENT_PASSWORD', errors: [{ path: 'currentPassword' }] });
       expect((await signIn('wendy', 'wendy-password-1')).statusCode).toBe(200);

@@ -32,6 +32,7 @@ import type {
   User,
 } from '@mpop/contracts';
 import { request } from './client';
+import type { Association, AssociationState, Member, OrgRole, Organisation, Review, ReviewItem, ReviewState } from '@mpop/contracts';
 
 export type { SigningJob };
 
@@ -46,6 +47,10 @@ export function queryString(q: object): string {
   const s = params.toString();
   return s ? `?${s}` : '';
 }
+
+const orgPath = (orgId: string) => `/api/v1/organisations/${encodeURIComponent(orgId)}`;
+const packagePath = (id: string, version: string) =>
+  `/api/v1/mini-programs/${encodeURIComponent(id)}/packages/${encodeURIComponent(version)}`;
 
 const get = <T>(url: string, signal?: AbortSignal) => request<T>('GET', url, undefined, { signal });
 
@@ -79,7 +84,9 @@ export const api = {
   syncHostApp: (body: SyncHostAppBody) => request<HostApp>('POST', '/api/v1/host-apps/sync', body),
 
   listMiniPrograms: (signal?: AbortSignal) => get<{ items: MiniProgram[] }>('/api/v1/mini-programs', signal),
-  createMiniProgram: (body: { name: string; miniProgramId?: string }) => request<MiniProgram>('POST', '/api/v1/mini-programs', body),
+  /** `orgId` left out: `platform` for admins and operators, the only organisation of a member of one. */
+  createMiniProgram: (body: { name: string; miniProgramId?: string; orgId?: string }) =>
+    request<MiniProgram>('POST', '/api/v1/mini-programs', body),
   listPackages: (id: string, signal?: AbortSignal) => get<{ items: Package[] }>(`/api/v1/mini-programs/${id}/packages`, signal),
   authorizedMiniPrograms: (workspaceId: string, appId: string, signal?: AbortSignal) =>
     get<{ items: AuthorizedMiniProgram[] }>(`${hostAppPath(workspaceId, appId)}/mini-programs`, signal),
@@ -110,4 +117,34 @@ export const api = {
     get<PageOf<AuditEvent>>(`/api/v1/audit-events${queryString(q)}`, signal),
   /** The CSV export of the same filter, as a link the browser downloads. */
   auditCsvUrl: (q: AuditFilter) => `/api/v1/audit-events.csv${queryString(q)}`,
+
+  // The open platform: organisations, association requests, review.
+  listOrganisations: (signal?: AbortSignal) => get<{ items: Organisation[] }>('/api/v1/organisations', signal),
+  createOrganisation: (body: { name: string; owner?: string }) => request<Organisation>('POST', '/api/v1/organisations', body),
+  updateOrganisation: (orgId: string, body: { name?: string; reviewRequired?: boolean; suspended?: boolean }) =>
+    request<Organisation>('PATCH', orgPath(orgId), body),
+  listMembers: (orgId: string, signal?: AbortSignal) => get<{ items: Member[] }>(`${orgPath(orgId)}/members`, signal),
+  setMember: (orgId: string, username: string, role: OrgRole) =>
+    request<Member>('PUT', `${orgPath(orgId)}/members/${encodeURIComponent(username)}`, { role }),
+  removeMember: (orgId: string, username: string) => request<void>('DELETE', `${orgPath(orgId)}/members/${encodeURIComponent(username)}`),
+
+  requestAssociation: (miniProgramId: string, body: { workspaceId: string; appId: string; note?: string }) =>
+    request<Association>('POST', `/api/v1/mini-programs/${encodeURIComponent(miniProgramId)}/associations`, body),
+  listAssociations: (
+    q: { state?: AssociationState; miniProgramId?: string; workspaceId?: string; appId?: string; page: number; pageSize: number },
+    signal?: AbortSignal,
+  ) => get<PageOf<Association>>(`/api/v1/associations${queryString(q)}`, signal),
+  approveAssociation: (id: string) => request<Association>('POST', `/api/v1/associations/${encodeURIComponent(id)}/approve`),
+  rejectAssociation: (id: string, reason: string) =>
+    request<Association>('POST', `/api/v1/associations/${encodeURIComponent(id)}/reject`, { reason }),
+  revokeAssociation: (id: string) => request<Association>('POST', `/api/v1/associations/${encodeURIComponent(id)}/revoke`),
+
+  listReviews: (q: { state?: ReviewState; page: number; pageSize: number }, signal?: AbortSignal) =>
+    get<PageOf<ReviewItem>>(`/api/v1/reviews${queryString(q)}`, signal),
+  submitReview: (id: string, version: string, note?: string) =>
+    request<Review>('POST', `${packagePath(id, version)}/submit`, note ? { note } : {}),
+  withdrawReview: (id: string, version: string) => request<Review>('POST', `${packagePath(id, version)}/withdraw`),
+  approveReview: (id: string, version: string, note?: string) =>
+    request<Review>('POST', `${packagePath(id, version)}/approve`, note ? { note } : {}),
+  rejectReview: (id: string, version: string, reason: string) => request<Review>('POST', `${packagePath(id, version)}/reject`, { reason }),
 };

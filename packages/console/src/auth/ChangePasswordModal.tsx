@@ -40,7 +40,7 @@ export function ChangePasswordModal({ open, onClose }: { open: boolean; onClose:
         <Form.Item label={t('currentPassword')} name="currentPassword" rules={[{ required: true, message: t('passwordRequired') }]}>
           <Input.Password autoComplete="current-password" />
         </Form.Item>
-        <NewPasswordFields name="newPassword" />
+        <NewPasswordFields name="newPassword" extra={t('changePasswordHint')} />
         <button type="submit" hidden />
       </Form>
     </FormModal>

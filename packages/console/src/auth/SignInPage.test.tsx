@@ -40,6 +40,16 @@ describe('SignInPage', () => {
     expect(screen.getByLabelText('Username')).toBeTruthy();
   });
 
+  it.each(['/\t/evil.example', '//evil.example', '/\\evil.example', '/.//evil.example', 'https://evil.example/'])(
+    'never hands next=%j on: it would leave the site',
+    async (next) => {
+      serverOffering({ localSignIn: true, sso: true });
+      renderAt(`/sign-in?next=${encodeURIComponent(next)}`);
+      const sso = await screen.findByRole('link', { name: 'Sign in with SSO' });
+      expect(sso.getAttribute('href')).toBe('/api/v1/session/oidc/start?next=%2Fhost-apps');
+    },
+  );
+
   it('shows only the SSO button when local sign-in is off', async () => {
     serverOffering({ localSignIn: false, sso: true });
     renderAt('/sign-in');

@@ -13,6 +13,21 @@ import { useSession } from './use-session';
  * Sign-in: user name and password, "Sign in with SSO", or both, as the server offers (GET /api/v1/session/options).
  * Afterwards the user goes back to where they were (`?next=`).
  */
+/**
+ * `next` as a path of this site, read the way the browser reads a relative URL (tabs and line breaks dropped, `\\`
+ * taken as `/`: `/\t/evil.example` is another site), or undefined when it would leave the site.
+ */
+export function sameOriginPath(next: string | null): string | undefined {
+  if (!next?.startsWith('/')) return undefined;
+  try {
+    const url = new URL(next, window.location.origin);
+    const place = `${url.pathname}${url.search}${url.hash}`;
+    return url.origin === window.location.origin && !place.startsWith('//') ? place : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export function SignInPage() {
   const { t, lang } = useI18n();
   const { token } = theme.useToken();
@@ -29,8 +44,7 @@ export function SignInPage() {
     });
     return () => abort.abort();
   }, []);
-  const next = params.get('next');
-  const target = next?.startsWith('/') && !next.startsWith('//') ? next : '/host-apps';
+  const target = sameOriginPath(params.get('next')) ?? '/';
   if (user) return <Navigate to={target} replace />;
 
   // Single sign-on sends a refusal back here as `?ssoError=<code>`: the console's message for that code.

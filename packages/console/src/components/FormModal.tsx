@@ -16,6 +16,7 @@ export function FormModal({
   error,
   okText,
   width,
+  danger,
   children,
 }: {
   open: boolean;
@@ -27,6 +28,8 @@ export function FormModal({
   /** The confirming button's label, when Confirm does not say enough (Release). */
   okText?: ReactNode;
   width?: number;
+  /** The confirming button is red (Reject). */
+  danger?: boolean;
   children: ReactNode;
 }) {
   const { t } = useI18n();
@@ -40,6 +43,7 @@ export function FormModal({
       okText={okText ?? t('confirm')}
       cancelText={t('cancel')}
       confirmLoading={busy}
+      okButtonProps={danger ? { danger: true } : undefined}
       destroyOnHidden
     >
       <ProblemAlert error={error} />

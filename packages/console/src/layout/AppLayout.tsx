@@ -2,26 +2,29 @@ import { lazy, Suspense, useState } from 'react';
 import { Button, Dropdown, Grid, Menu, type MenuProps, Space, Spin, Tag, theme } from 'antd';
 import { DownOutlined, LockOutlined, LogoutOutlined, UserOutlined } from '@ant-design/icons';
 import { Navigate, Outlet, useLocation, useNavigate } from 'react-router';
-import { roleLabel, useCan } from '../auth/use-role';
+import { roleLabel, useAccess } from '../auth/use-role';
 import { useSession } from '../auth/use-session';
 import { FeedbackRoot } from '../components/feedback';
 import { LazyDialog } from '../components/LazyDialog';
 import { useI18n } from '../i18n/i18n';
 import { LanguageSwitch } from './LanguageSwitch';
-import { NAV } from './nav';
+import { homePath, NAV, NAV_GROUPS, navEntryOf } from './nav';
 
+// Only someone who followed an old link meets it: its illustration stays out of every page's first download.
+const NoAccessPage = lazy(() => import('./NoAccessPage').then((m) => ({ default: m.NoAccessPage })));
 const ChangePasswordModal = lazy(() => import('../auth/ChangePasswordModal').then((m) => ({ default: m.ChangePasswordModal })));
 
 /**
- * Signed-in frame: the menu (only the pages the role may open), the user menu (Change Password, Sign Out).
- * Signed-out users go to sign in. Below 1200 px the menu folds to icons (80 px, antd's folded menu), so lists keep
+ * Signed-in frame: the menu (only the pages the role may open: the Admin Backend for platform roles, the Developer
+ * Backend for members of organisations), the user menu (Change Password, Sign Out). A page the user may not open
+ * says so instead of loading; `/` leads to where the user starts. Signed-out users go to sign in. Below 1200 px the menu folds to icons (80 px, antd's folded menu), so lists keep
  * their width at 1024 px.
  */
 export function AppLayout() {
   const { t } = useI18n();
   const { token } = theme.useToken();
   const { user, signOut } = useSession();
-  const can = useCan();
+  const access = useAccess();
   const screens = Grid.useBreakpoint();
   const location = useLocation();
   const navigate = useNavigate();
@@ -32,19 +35,20 @@ export function AppLayout() {
   }
   // Before the first measurement every breakpoint reads false: start wide, as most screens are.
   const collapsed = Object.keys(screens).length > 0 && !screens.xl;
-  const selected = NAV.find((n) => location.pathname.startsWith(n.path))?.path;
-  const group = (key: 'app-management' | 'administration', label: string) => ({
+  if (location.pathname === '/') return <Navigate to={homePath(Boolean(user.role))} replace />;
+  const current = navEntryOf(location.pathname);
+  const allowed = !current || access(current.access);
+  const menu: MenuProps['items'] = NAV_GROUPS.map((g) => ({
     type: 'group' as const,
-    key,
-    label: collapsed ? undefined : label,
-    children: NAV.filter((n) => n.group === key && can(n.role)).map((n) => ({
+    key: g.key,
+    label: collapsed ? undefined : t(g.label),
+    children: NAV.filter((n) => n.group === g.key && access(n.access)).map((n) => ({
       key: n.path,
       icon: n.icon,
       label: t(n.label),
       onClick: () => navigate(n.path),
     })),
-  });
-  const menu: MenuProps['items'] = [group('app-management', t('appManagement')), group('administration', t('administration'))];
+  })).filter((g) => g.children.length > 0);
   const userMenu: MenuProps['items'] = [
     { key: 'password', icon: <LockOutlined />, label: t('changePassword'), onClick: () => setChangingPassword(true) },
     { type: 'divider' },
@@ -70,7 +74,7 @@ export function AppLayout() {
         <Menu
           mode="inline"
           inlineCollapsed={collapsed}
-          selectedKeys={selected ? [selected] : []}
+          selectedKeys={current ? [current.path] : []}
           items={menu}
           style={{ borderInlineEnd: 'none' }}
         />
@@ -81,12 +85,16 @@ export function AppLayout() {
             height: 64,
             background: token.colorBgContainer,
             display: 'flex',
-            justifyContent: 'flex-end',
+            justifyContent: 'space-between',
             alignItems: 'center',
             borderBottom: line,
             paddingInline: 24,
           }}
         >
+          {/* Which side of the platform this page belongs to. */}
+          <span style={{ color: token.colorTextSecondary }}>
+            {current && t(current.group === 'developer' ? 'developerBackend' : 'adminBackend')}
+          </span>
           <Space>
             <LanguageSwitch />
             <Dropdown trigger={['click']} menu={{ items: userMenu }}>
@@ -98,9 +106,7 @@ export function AppLayout() {
           </Space>
         </header>
         <main style={{ padding: 24, minWidth: 0 }}>
-          <Suspense fallback={<Spin style={{ display: 'block', marginTop: 64 }} />}>
-            <Outlet />
-          </Suspense>
+          <Suspense fallback={<Spin style={{ display: 'block', marginTop: 64 }} />}>{allowed ? <Outlet /> : <NoAccessPage />}</Suspense>
         </main>
       </div>
       <FeedbackRoot />

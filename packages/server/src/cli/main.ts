@@ -5,6 +5,7 @@ import { adminCommand } from './commands/admin.js';
 import { hostAppsCommand } from './commands/host-apps.js';
 import { keysCommand } from './commands/keys.js';
 import { miniProgramsCommand } from './commands/mini-programs.js';
+import { associationsCommand, orgsCommand } from './commands/open-platform.js';
 import { CliError, EXIT } from './errors.js';
 import { connection } from './http.js';
 import { output } from './output.js';
@@ -28,7 +29,7 @@ const program = new Command('mpop')
     'after',
     `
 Environment:
-  MPOP_URL, MPOP_TOKEN     the server and an API token (host-apps, mini-programs)
+  MPOP_URL, MPOP_TOKEN     the server and an API token (host-apps, mini-programs, orgs, associations)
   DATABASE_URL, MPOP_DATA_DIR, MPOP_MASTER_KEY, MPOP_NEW_MASTER_KEY   for admin commands, as the server reads them
 
 Exit codes: 0 ok, 1 refused by the API or the operation (the detail is printed), 2 usage error.`,
@@ -38,6 +39,8 @@ const out = () => output(program.opts());
 const ctx = { out, conn: () => connection(program.opts().url) };
 hostAppsCommand(program, ctx);
 miniProgramsCommand(program, ctx);
+orgsCommand(program, ctx);
+associationsCommand(program, ctx);
 keysCommand(program, out);
 adminCommand(program, out);
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { pgDriver } from './connect.js';
+import { DatabaseInUseError, EXCLUSIVE_RUNNING, serverApplicationName, takeServerShare } from './server-presence.js';
 import type { FastifyBaseLogger } from 'fastify';
 import { type Change, type ChangeTransport, toChange } from '../lib/change-bus.js';
 
@@ -13,6 +14,9 @@ const RECONNECT_MS = 1000;
  * revoked mini program or a rotated key is honoured by every instance within a notification's latency.
  * The listening connection is re-established until it succeeds; after a reconnect every cache is dropped, since
  * notifications may have been missed meanwhile.
+ *
+ * The same connection holds the server's shared advisory lock for as long as it lives (server-presence.ts): while
+ * any server runs, the master key rotation refuses to start, and while a rotation runs, no server starts.
  */
 export class PgNotifyTransport implements ChangeTransport {
   private readonly origin = randomUUID();
@@ -46,7 +50,7 @@ export class PgNotifyTransport implements ChangeTransport {
   }
 
   private async connect(): Promise<void> {
-    const client = new (pgDriver().Client)({ connectionString: this.connectionString });
+    const client = new (pgDriver().Client)({ connectionString: this.connectionString, application_name: serverApplicationName() });
     // Every client keeps an error listener for life: pg emits 'error' on an unexpected end, and an unheard
     // 'error' event would crash the process.
     client.on('error', (err) => this.lost(client, err));
@@ -64,6 +68,7 @@ export class PgNotifyTransport implements ChangeTransport {
     try {
       await client.connect();
       await client.query(`LISTEN ${CHANNEL}`);
+      if (!(await takeServerShare(client))) throw new DatabaseInUseError(EXCLUSIVE_RUNNING);
     } catch (err) {
       await client.end().catch(() => {});
       throw err;

@@ -1,5 +1,5 @@
-import type { Generated, Insertable, Selectable } from 'kysely';
-import type { Role } from '@mpop/contracts';
+import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+import type { AssociationState, OrgRole, ReviewState, Role } from '@mpop/contracts';
 
 /** The one database interface. Columns are snake_case in SQL; the CamelCasePlugin maps them to these names. */
 export interface Database {
@@ -21,14 +21,21 @@ export interface Database {
   deviceVersions: DeviceVersionsTable;
   eventCounts: EventCountsTable;
   meta: MetaTable;
+  organisations: OrganisationsTable;
+  memberships: MembershipsTable;
+  associations: AssociationsTable;
+  reviews: ReviewsTable;
   webhooks: WebhooksTable;
   webhookDeliveries: WebhookDeliveriesTable;
 }
 
+/** A platform role as stored: `none` is a member-only user (the column is NOT NULL; repositories map it to null). */
+export type StoredRole = Role | 'none';
+
 export interface UsersTable {
   username: string;
   passwordHash: string;
-  role: Role;
+  role: StoredRole;
   createdAt: string;
   /** The OpenID Connect issuer and subject of a user created by single sign-on; null for local users. */
   ssoIssuer: string | null;
@@ -48,7 +55,7 @@ export interface SessionsTable {
 export interface ApiTokensTable {
   id: string;
   name: string;
-  role: Role;
+  role: StoredRole;
   tokenHash: string;
   createdBy: string;
   createdAt: string;
@@ -95,11 +102,15 @@ export interface AuditEventsTable {
   target: string;
   /** JSON text; never holds a secret. */
   details: string | null;
+  /** The client's address (MPOP_TRUST_PROXY honoured); null from the command line and before 0012. May be left out. */
+  address: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface MiniProgramsTable {
   miniProgramId: string;
   name: string;
+  /** The organisation it belongs to (`platform` for those made before organisations). */
+  orgId: Generated<string>;
   /** The version of the current release; null before the first release and after a take-down. */
   releasedVersion: string | null;
   /** The newest release (rolling out, complete or taken down); it decides what host apps get. */
@@ -232,6 +243,65 @@ export type HostAppRow = Selectable<HostAppsTable>;
 export type NewHostAppRow = Insertable<HostAppsTable>;
 export type DevConfigRow = Selectable<DevConfigsTable>;
 
+/** An organisation of the open platform; `platform` is built in. */
+export interface OrganisationsTable {
+  orgId: string;
+  name: string;
+  /** NFC-normalised, lower-cased name: organisation names are unique whatever their case. */
+  nameKey: string;
+  /** 0 or 1. */
+  reviewRequired: number;
+  suspendedAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface MembershipsTable {
+  orgId: string;
+  username: string;
+  role: OrgRole;
+  createdAt: string;
+}
+
+/** A mini program's request to reach a host app; at most one pending or approved per pair (a partial unique index). */
+export interface AssociationsTable {
+  /** Internal surrogate key: the order of the list. */
+  id: Generated<number>;
+  associationId: string;
+  miniProgramId: string;
+  workspaceId: string;
+  appId: string;
+  state: AssociationState;
+  note: string | null;
+  reason: string | null;
+  requestedBy: string;
+  requestedAt: string;
+  decidedBy: string | null;
+  decidedAt: string | null;
+}
+
+/** The review of one package version; at most one `in-review` per mini program (a partial unique index). */
+export interface ReviewsTable {
+  miniProgramId: string;
+  version: string;
+  state: ReviewState;
+  /** JSON `Check[]`, made at upload. */
+  checks: string;
+  /** JSON `Changes`: since the version released last when it was uploaded. */
+  changes: string;
+  /** JSON `PackageManifest` (entries with CRC and size, permissions, domains); null for versions uploaded before reviews. */
+  manifest: string | null;
+  submittedBy: string | null;
+  submittedAt: string | null;
+  decidedBy: string | null;
+  decidedAt: string | null;
+  note: string | null;
+  reason: string | null;
+  updatedAt: string;
+}
+export type ReviewRow = Selectable<ReviewsTable>;
+export type AssociationRow = Selectable<AssociationsTable>;
+export type OrganisationRow = Selectable<OrganisationsTable>;
 export interface WebhooksTable {
   webhookId: string;
   url: string;

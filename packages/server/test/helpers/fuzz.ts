@@ -220,7 +220,11 @@ export function fuzzEveryRoute(dialect: DialectName) {
       expect(
         (await admin.post('/api/v1/users', { username: 'fuzz-target', password: 'fuzz-password-123', role: 'viewer' })).statusCode,
       ).toBe(201);
+      const org = (await admin.post('/api/v1/organisations', { name: 'Fuzzed Org' })).json();
+      const association = (await admin.get(`/api/v1/associations?miniProgramId=${mp.id}`)).json().items[0];
       Object.assign(ids, {
+        orgId: org.orgId,
+        associationId: association.associationId,
         workspaceId: 'fz',
         appId: app.appId,
         id: mp.id,
@@ -236,8 +240,14 @@ export function fuzzEveryRoute(dialect: DialectName) {
         'POST /api/v1/host-apps/sync': { appId: 'ALIPUB059F038311550', workspaceId: 'prod' },
         'POST /api/v1/mini-programs/{id}/rollback': {},
         'POST /api/v1/mini-programs/{id}/packages/{version}/release': { rollout: { percent: 10 } },
+        'POST /api/v1/organisations': { name: 'Another Org' },
+        'PATCH /api/v1/organisations/{orgId}': { reviewRequired: false },
+        'PUT /api/v1/organisations/{orgId}/members/{username}': { role: 'developer' },
+        'POST /api/v1/mini-programs/{id}/associations': { workspaceId: 'fz', appId: app.appId },
+        'POST /api/v1/mini-programs/{id}/packages/{version}/submit': { note: 'fuzz' },
       });
       KNOWN.splice(0, KNOWN.length, 'fz', app.appId, mp.id, '1.0.0.1', 'fz.example.com', 'android', 'ios', '10.0', 'viewer', 'operator');
+      KNOWN.push(org.orgId, 'owner', 'developer', association.associationId);
       KNOWN.push('fuzz-password-123', 'fuzz-target', 'pages/index/index', '*', new Date(Date.now() + 86_400_000).toISOString());
       const doc = (await t.app.inject({ method: 'GET', url: '/api/docs/json' })).json() as {
         paths: Record<string, Record<string, Operation>>;

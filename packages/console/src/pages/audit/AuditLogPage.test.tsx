@@ -16,6 +16,19 @@ describe('AuditLogPage', () => {
     expect(within(row).getByText(/^2026年11月2[56]日/)).toBeTruthy();
   });
 
+  it('shows the client address of each event, and nothing for events without one', async () => {
+    fakeFetch([
+      page([
+        { ...event, address: '203.0.113.7' },
+        { ...event, target: 'host-app:shop/OLD' },
+      ]),
+    ]);
+    renderWithProviders(<AuditLogPage />);
+    expect(await screen.findByRole('columnheader', { name: 'Address' })).toBeTruthy();
+    const row = (await screen.findByText('203.0.113.7')).closest('tr') as HTMLElement;
+    expect(within(row).getByText('alice')).toBeTruthy();
+  });
+
   it('filters by actor, action and target from the URL; the CSV export follows the same filter', async () => {
     const calls = fakeFetch([page([event], 45)]);
     const url = '/audit-log?actor=alice&action=host-app.deleted&target=shop&from=2026-11-01T00%3A00%3A00.000Z&page=2';

@@ -147,6 +147,11 @@ export function AuditLogPage() {
           { key: 'at', title: t('time'), nowrap: true, render: (e) => format.dateTime(e.at) },
           { key: 'actor', title: t('actor'), render: (e) => e.actor },
           {
+            key: 'address',
+            title: t('clientAddress'),
+            render: (e) => (e.address ? <code style={{ wordBreak: 'break-all' }}>{e.address}</code> : null),
+          },
+          {
             key: 'action',
             title: t('action'),
             render: (e) => (

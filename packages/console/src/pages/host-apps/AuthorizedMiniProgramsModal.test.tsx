@@ -19,6 +19,7 @@ const app: HostApp = {
 const mp: MiniProgram = {
   miniProgramId: '1234567890123456',
   name: 'Coupons',
+  orgId: 'platform',
   releasedVersion: null,
   rollout: null,
   authorizedHostApps: 0,

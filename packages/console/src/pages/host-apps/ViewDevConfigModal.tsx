@@ -74,9 +74,7 @@ export function ViewDevConfigModal({ app, onClose, onMake }: { app?: HostApp; on
             <Space direction="vertical" style={{ width: '100%' }}>
               {/* PEM lines kept whole (64 characters each): a box that scrolls sideways when narrow, never re-wrapped. */}
               <pre
-                aria-label={t('publicKey')}
                 data-testid="public-key-pem"
-                tabIndex={0}
                 style={{
                   margin: 0,
                   padding: 8,

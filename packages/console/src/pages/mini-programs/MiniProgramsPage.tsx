@@ -1,16 +1,19 @@
 import { useCallback, useEffect, useState } from 'react';
-import { Button, Card, Form, Input, Modal, Progress, Select, Space, Table, Tag, Upload, type UploadFile } from 'antd';
-import { PlusOutlined, UploadOutlined } from '@ant-design/icons';
-import type { MiniProgram, Package, Release } from '@mpop/contracts';
-import { NAME_MAX, PACKAGE_VERSION_PATTERN } from '@mpop/contracts/constants';
+import { Button, Card, Form, Input, Modal, Select, Space, Table, Tag } from 'antd';
+import { PlusOutlined } from '@ant-design/icons';
+import type { MiniProgram, Organisation, Package, Release } from '@mpop/contracts';
+import { PLATFORM_ORG_ID } from '@mpop/contracts/constants';
 import { api } from '../../api/endpoints';
+import { miniProgramNameRules } from './name-rules';
 import { ProblemAlert } from '../../api/problem';
 import { useCan } from '../../auth/use-role';
 import { useFeedback } from '../../components/feedback';
 import { useFormat } from '../../i18n/format';
 import { useI18n } from '../../i18n/i18n';
-import { uploadPackage } from './upload';
+import { UploadModal } from './UploadModal';
 import { useFormSubmit } from '../../api/use-form-submit';
+import { useRequest } from '../../api/use-request';
+import { ReviewStateTag } from '../../components/ReviewDetails';
 import { Link } from 'react-router';
 import { releaseApi } from './release-api';
 import { useReleaseText } from './release-messages';
@@ -42,6 +45,9 @@ export function MiniProgramsPage() {
     }
   }, []);
   useEffect(() => void load(), [load]);
+  // Which organisation each mini program belongs to, by name (asked after the list; a failure only costs the names).
+  const orgs = useRequest((signal) => api.listOrganisations(signal), []);
+  const orgName = (orgId: string) => orgs.data?.items.find((o) => o.orgId === orgId)?.name ?? orgId;
 
   return (
     <Card
@@ -64,6 +70,7 @@ export function MiniProgramsPage() {
         columns={[
           { title: t('name'), key: 'name', render: (_, m) => <NameCell name={m.name} /> },
           { title: t('miniProgramId'), dataIndex: 'miniProgramId', render: (v: string) => <code>{v}</code> },
+          { title: t('organisation'), dataIndex: 'orgId', render: (v: string) => orgName(v) },
           {
             title: t('releasedVersion'),
             key: 'releasedVersion',
@@ -97,6 +104,7 @@ export function MiniProgramsPage() {
       />
       <RegisterModal
         open={registering}
+        organisations={orgs.data?.items ?? []}
         onClose={() => setRegistering(false)}
         onDone={(m) => {
           setRegistering(false);
@@ -132,11 +140,28 @@ export function MiniProgramsPage() {
   );
 }
 
-function RegisterModal({ open, onClose, onDone }: { open: boolean; onClose: () => void; onDone: (m: MiniProgram) => void }) {
+/** Registers a mini program; left without an organisation, it belongs to the platform's own (`platform`). */
+function RegisterModal({
+  open,
+  organisations,
+  onClose,
+  onDone,
+}: {
+  open: boolean;
+  organisations: Organisation[];
+  onClose: () => void;
+  onDone: (m: MiniProgram) => void;
+}) {
   const { t } = useI18n();
-  const [form] = Form.useForm<{ name: string; miniProgramId?: string }>();
+  const [form] = Form.useForm<{ name: string; miniProgramId?: string; orgId?: string }>();
   const { submit, error } = useFormSubmit(form, async (v) => {
-    onDone(await api.createMiniProgram({ name: v.name.trim(), ...(v.miniProgramId ? { miniProgramId: v.miniProgramId.trim() } : {}) }));
+    onDone(
+      await api.createMiniProgram({
+        name: v.name.trim(),
+        ...(v.miniProgramId ? { miniProgramId: v.miniProgramId.trim() } : {}),
+        ...(v.orgId ? { orgId: v.orgId } : {}),
+      }),
+    );
     form.resetFields();
   });
   return (
@@ -151,22 +176,18 @@ function RegisterModal({ open, onClose, onDone }: { open: boolean; onClose: () =
     >
       <ProblemAlert error={error} />
       <Form form={form} layout="vertical">
-        <Form.Item
-          label={t('miniProgramName')}
-          name="name"
-          rules={[
-            { required: true, whitespace: true, message: t('miniProgramNameRequired') },
-            {
-              // The server's rule (NAME_MAX characters once trimmed), checked here so the dialog says it at the field.
-              validator: (_, v: string) =>
-                (v ?? '').trim().length > NAME_MAX
-                  ? Promise.reject(new Error(t('miniProgramNameTooLong', { max: NAME_MAX })))
-                  : Promise.resolve(),
-            },
-          ]}
-        >
+        <Form.Item label={t('miniProgramName')} name="name" rules={miniProgramNameRules(t)}>
           <Input />
         </Form.Item>
+        {organisations.length > 1 && (
+          <Form.Item label={t('organisation')} name="orgId">
+            <Select
+              allowClear
+              placeholder={organisations.find((o) => o.orgId === PLATFORM_ORG_ID)?.name ?? PLATFORM_ORG_ID}
+              options={organisations.filter((o) => !o.suspended).map((o) => ({ value: o.orgId, label: o.name }))}
+            />
+          </Form.Item>
+        )}
         <Form.Item
           label={t('miniProgramIdOptional')}
           name="miniProgramId"
@@ -175,104 +196,6 @@ function RegisterModal({ open, onClose, onDone }: { open: boolean; onClose: () =
         >
           <Input />
         </Form.Item>
-      </Form>
-    </Modal>
-  );
-}
-
-function UploadModal({ program, onClose, onDone }: { program?: MiniProgram; onClose: () => void; onDone: () => void }) {
-  const { t } = useI18n();
-  const [form] = Form.useForm<{
-    version: string;
-    platform?: string;
-    clientVersionMin?: string;
-    clientVersionMax?: string;
-    package?: unknown;
-  }>();
-  const [files, setFiles] = useState<UploadFile[]>([]);
-  const [progress, setProgress] = useState<number>();
-  const [error, setError] = useState<unknown>();
-  // biome-ignore lint/correctness/useExhaustiveDependencies: the form is reset whenever another program is picked
-  useEffect(() => {
-    setFiles([]);
-    setProgress(undefined);
-    setError(undefined);
-    form.resetFields();
-  }, [program, form]);
-  const submit = async () => {
-    if (!program) return;
-    const v = await form.validateFields().catch(() => undefined); // field errors are shown by the form
-    if (!v) return;
-    const file = files[0]?.originFileObj as File | undefined;
-    if (!file) {
-      form.setFields([{ name: 'package', errors: [t('packageFileRequired')] }]);
-      return;
-    }
-    const data = new FormData();
-    data.append('version', v.version.trim());
-    for (const k of ['platform', 'clientVersionMin', 'clientVersionMax'] as const) if (v[k]) data.append(k, String(v[k]).trim());
-    data.append('package', file, file.name);
-    setError(undefined);
-    setProgress(0);
-    try {
-      await uploadPackage(program.miniProgramId, data, setProgress);
-      onDone();
-    } catch (err) {
-      setProgress(undefined);
-      setError(err);
-    }
-  };
-  return (
-    <Modal
-      open={Boolean(program)}
-      title={`${t('uploadPackage')} · ${program?.name ?? ''}`}
-      onCancel={onClose}
-      onOk={submit}
-      okText={t('confirm')}
-      cancelText={t('cancel')}
-      confirmLoading={progress !== undefined}
-      destroyOnHidden
-    >
-      <ProblemAlert error={error} />
-      <Form form={form} layout="vertical">
-        <Form.Item
-          label={t('version')}
-          name="version"
-          extra={t('versionHelp')}
-          rules={[
-            { required: true, message: t('versionRequired') },
-            { pattern: new RegExp(PACKAGE_VERSION_PATTERN), message: t('versionInvalid') },
-          ]}
-        >
-          <Input />
-        </Form.Item>
-        <Form.Item label={t('platform')} name="platform">
-          <Select allowClear placeholder={t('allPlatforms')} options={['android', 'ios', 'harmony'].map((p) => ({ value: p, label: p }))} />
-        </Form.Item>
-        <Space>
-          <Form.Item label={t('clientVersionMin')} name="clientVersionMin">
-            <Input placeholder="10.1.0" />
-          </Form.Item>
-          <Form.Item label={t('clientVersionMax')} name="clientVersionMax">
-            <Input placeholder="10.9.9" />
-          </Form.Item>
-        </Space>
-        <Form.Item label={t('packageFile')} name="package" required>
-          <Upload
-            accept=".zip,.amr"
-            maxCount={1}
-            fileList={files}
-            beforeUpload={(f) => {
-              form.setFields([{ name: 'package', errors: [] }]);
-              setFiles([{ uid: f.uid, name: f.name, originFileObj: f, status: 'done' }]);
-              return false;
-            }}
-            onRemove={() => setFiles([])}
-          >
-            <Button icon={<UploadOutlined />}>{t('selectFile')}</Button>
-          </Upload>
-        </Form.Item>
-        {progress !== undefined && <Progress percent={progress} aria-label={t('uploadProgress')} />}
       </Form>
     </Modal>
   );
@@ -358,6 +281,7 @@ function VersionsModal({ program, onClose }: { program?: MiniProgram; onClose: (
               </Tag>
             ),
           },
+          { title: t('review'), key: 'review', render: (_, p) => <ReviewStateTag state={p.review.state} /> },
           { title: t('size'), dataIndex: 'size', render: (n: number) => format.bytes(n) },
           { title: t('mainUrl'), dataIndex: 'mainUrl' },
           { title: 'SHA-256', dataIndex: 'sha256', render: (s: string) => <code title={s}>{s.slice(0, 12)}…</code> },

@@ -7,6 +7,7 @@ import { ReleaseDialog } from './ReleaseDialog';
 const program: MiniProgram = {
   miniProgramId: '1234567890123456',
   name: 'Coupons',
+  orgId: 'platform',
   releasedVersion: '1.0.0.0',
   rollout: null,
   authorizedHostApps: 2,
@@ -38,6 +39,7 @@ describe('ReleaseDialog', () => {
   it('checks the whitelist, says who gets what before releasing, and sends the rollout it describes', async () => {
     const released = { ...complete, releaseId: 'r2', version: '2.0.0.0', previousVersion: '1.0.0.0', state: 'rolling-out', percent: 10 };
     const calls = fakeFetch([
+      { status: 200, body: { items: [complete] } },
       { status: 200, body: { items: [program] } },
       { status: 200, body: noHostApps },
       { status: 200, body: released },
@@ -80,6 +82,7 @@ describe('ReleaseDialog', () => {
   it('warns in the confirmation when no host app is authorised, as the server states it when the dialog opens', async () => {
     // The list the dialog was opened from still counted a host app; the server now says none.
     fakeFetch([
+      { status: 200, body: { items: [complete] } },
       { status: 200, body: { items: [{ ...program, authorizedHostApps: 0 }] } },
       { status: 200, body: noHostApps },
     ]);
@@ -99,6 +102,7 @@ describe('ReleaseDialog', () => {
 
   it('says nothing of host apps when some are authorised', async () => {
     fakeFetch([
+      { status: 200, body: { items: [complete] } },
       { status: 200, body: { items: [program] } },
       { status: 200, body: noHostApps },
     ]);

@@ -14,7 +14,7 @@ import { useFeedback } from '../../components/feedback';
 import { FormModal } from '../../components/FormModal';
 import { useFormat } from '../../i18n/format';
 import { useI18n } from '../../i18n/i18n';
-import { parseDeviceIds, releaseApi } from './release-api';
+import { parseDeviceIds, releaseApi, servedVersion, supersededBy } from './release-api';
 import { useReleaseText } from './release-messages';
 
 interface Values {
@@ -53,6 +53,7 @@ export function ReleaseDialog({
   const [form] = Form.useForm<Values>();
   /** The mini program as the server states it now (authorised host apps, rollout), read when the dialog opens. */
   const [state, setState] = useState<MiniProgram>();
+  const [history, setHistory] = useState<Release[]>([]);
   const [file, setFile] = useState<{ name: string; ids: string[] }>();
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
@@ -67,6 +68,11 @@ export function ReleaseDialog({
     setFile(undefined);
     setError(undefined);
     setState(program);
+    setHistory([]);
+    releaseApi.list(program.miniProgramId).then(
+      (res) => setHistory(res.items),
+      () => undefined, // the summary then says less; the release itself reports any problem
+    );
     api.listMiniPrograms().then(
       (res) => setState(res.items.find((m) => m.miniProgramId === program.miniProgramId) ?? program),
       () => undefined, // the summary then uses what the list showed; the release itself reports any problem
@@ -121,11 +127,10 @@ export function ReleaseDialog({
       ...(v.mandatory ? { mandatory: true } : {}),
       ...(v.note?.trim() ? { note: v.note.trim() } : {}),
     };
-    const now = state ?? program;
-    // What devices outside the new rollout keep: the rest of a rollout under way keep its previous version.
-    const previous = now.rollout ? now.rollout.previousVersion : now.releasedVersion;
-    const rolling = now.rollout;
-    const reachesNoDevice = now.authorizedHostApps === 0;
+    // The server's rules for who keeps what, as the history shows them (a scope of host apps may keep another version).
+    const previous = servedVersion(history, hostApps ?? null);
+    const superseded = supersededBy(history, hostApps ?? null);
+    const reachesNoDevice = (state ?? program).authorizedHostApps === 0;
     const who = hostApps ? v.hostApps.map((k) => labels.current.get(k) ?? k).join(', ') : r('everyHostApp');
     const lines = [
       gray && v.percent < 100
@@ -134,9 +139,9 @@ export function ReleaseDialog({
       ...steps.map((s) => r('summaryStep', { at: fmt(s.at), percent: s.percent })),
       ...(gray && devices.length ? [r('summaryWhitelist', { count: format.number(devices.length) })] : []),
       ...(gray && v.percent < 100 ? [previous ? r('summaryOthers', { previous }) : r('summaryOthersNothing')] : []),
-      ...(hostApps ? [previous ? r('summaryOutside', { previous }) : r('summaryOutsideNothing')] : []),
+      ...(hostApps ? [r('summaryOutside')] : []),
       ...(v.mandatory ? [r('summaryMandatory')] : []),
-      ...(rolling ? [r('summarySupersede', { version: rolling.version })] : []),
+      ...superseded.map((s) => r('summarySupersede', { version: s.version })),
     ];
     modal.confirm({
       title: r('confirmRelease', { version }),

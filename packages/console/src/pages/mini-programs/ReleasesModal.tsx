@@ -264,6 +264,18 @@ export function ReleasesModal({ program, onClose }: { program?: MiniProgram; onC
             fixed: 'right',
             render: (_, rel) => <span style={{ whiteSpace: 'nowrap' }}>{fmt(rel.createdAt)}</span>,
           },
+          {
+            // An earlier rollout still going for host apps that newer releases do not reach can still be raised.
+            title: t('operation'),
+            key: 'operation',
+            fixed: 'right',
+            render: (_, rel) =>
+              rel !== current && (rel.state === 'rolling-out' || rel.state === 'paused') ? (
+                <Button size="small" type="link" onClick={() => setRaising(rel)}>
+                  {r('raise')}
+                </Button>
+              ) : null,
+          },
         ]}
       />
       <RaiseDialog

@@ -107,9 +107,12 @@ export function CreateTokenModal({ open, onClose, onCreated }: { open: boolean; 
         >
           <Input placeholder="ci-deploy" autoFocus />
         </Form.Item>
-        <Form.Item label={t('role')} name="role" extra={t('tokenRoleHelp', { role: t(roleLabel(myRole)) })} rules={[{ required: true }]}>
-          <RoleSelect roles={Roles.filter((r) => roleAtLeast(myRole, r))} />
-        </Form.Item>
+        {/* A member-only user's token has no platform role either: it reaches the user's organisations only. */}
+        {user?.role && (
+          <Form.Item label={t('role')} name="role" extra={t('tokenRoleHelp', { role: t(roleLabel(myRole)) })} rules={[{ required: true }]}>
+            <RoleSelect roles={Roles.filter((r) => roleAtLeast(myRole, r))} />
+          </Form.Item>
+        )}
         <Form.Item label={t('expiry')} name="expiry" rules={[{ required: true }]}>
           <Select<Expiry>
             options={[

@@ -79,6 +79,26 @@ describe('TokensPage', () => {
     expect(screen.queryByTitle('Admin')).toBeNull();
   });
 
+  it('gives a member-only user a token without a platform role (no Role to choose)', async () => {
+    const calls = fakeFetch([
+      { status: 200, body: { items: [] } },
+      { status: 201, body: { id: 'n', name: 'ci', role: null, expiresAt: '2027-03-01T00:00:00.000Z', token: 'mpop_vendor-ci' } },
+      { status: 200, body: { items: [token({ id: 'n', name: 'ci', role: null })] } },
+    ]);
+    renderWithProviders(<TokensPage />, { role: 'member', memberships: [{ orgId: 'acme', role: 'developer' }] });
+    const u = userEvent.setup({ delay: null });
+    await screen.findByText(/No API tokens yet/);
+    await u.click(screen.getAllByRole('button', { name: /Create Token/ })[0]);
+    const dialog = await screen.findByRole('dialog', { name: 'Create Token' });
+    expect(within(dialog).queryByLabelText('Role')).toBeNull();
+    await u.click(within(dialog).getByLabelText('Name'));
+    await u.paste('ci');
+    await u.click(within(dialog).getByRole('button', { name: 'Confirm' }));
+    const shown = await screen.findByRole('dialog', { name: 'Token created: copy it now' });
+    expect(within(shown).getByText('Organisation member only')).toBeTruthy();
+    expect(JSON.parse(String(calls[1].init?.body)).role).toBeUndefined();
+  });
+
   it('turns an expiry choice into an instant', () => {
     expect(expiryOf({ expiry: 'never' })).toBeUndefined();
     const in7 = Date.parse(expiryOf({ expiry: '7' }) ?? '');

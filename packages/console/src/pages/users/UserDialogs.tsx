@@ -13,36 +13,45 @@ import type { MessageKey } from '../../i18n/messages';
 
 const ROLE_HELP: Record<Role, MessageKey> = { admin: 'roleHelpAdmin', operator: 'roleHelpOperator', viewer: 'roleHelpViewer' };
 
-/** The role picker: each role with what it may do; `roles` limits the choice. */
+/** The choice of no platform role: a member of organisations only, who sees only the Developer Backend. */
+export const NO_ROLE = 'none';
+
+/** The role picker: each role with what it may do; `roles` limits the choice; `withNone` offers no platform role. */
 export function RoleSelect({
   id,
   value,
   onChange,
   roles = Roles,
+  withNone = false,
 }: {
   /** Set by Form.Item, so the label names the select. */
   id?: string;
-  value?: Role;
-  onChange?: (r: Role) => void;
+  value?: Role | typeof NO_ROLE;
+  onChange?: (r: Role | typeof NO_ROLE) => void;
   roles?: readonly Role[];
+  withNone?: boolean;
 }) {
   const { t } = useI18n();
+  const option = (value: Role | typeof NO_ROLE, title: string, help: string) => ({
+    value,
+    title,
+    label: (
+      <div>
+        <div>{title}</div>
+        <div style={{ fontSize: 12, opacity: 0.65, whiteSpace: 'normal' }}>{help}</div>
+      </div>
+    ),
+  });
   return (
-    <Select<Role>
+    <Select<Role | typeof NO_ROLE>
       id={id}
       value={value}
       onChange={onChange}
       optionLabelProp="title"
-      options={roles.map((r) => ({
-        value: r,
-        title: t(roleLabel(r)),
-        label: (
-          <div>
-            <div>{t(roleLabel(r))}</div>
-            <div style={{ fontSize: 12, opacity: 0.65, whiteSpace: 'normal' }}>{t(ROLE_HELP[r])}</div>
-          </div>
-        ),
-      }))}
+      options={[
+        ...roles.map((r) => option(r, t(roleLabel(r)), t(ROLE_HELP[r]))),
+        ...(withNone ? [option(NO_ROLE, t('roleNone'), t('memberOnlyRole'))] : []),
+      ]}
     />
   );
 }
@@ -51,12 +60,14 @@ export function RoleSelect({
 export function AddUserModal({ open, onClose, onDone }: { open: boolean; onClose: () => void; onDone: (u: User) => void }) {
   const { t } = useI18n();
   const place = usePlaceOnFields();
-  const [form] = Form.useForm<{ username: string; password: string; role: Role }>();
+  const [form] = Form.useForm<{ username: string; password: string; role: Role | typeof NO_ROLE }>();
   const passwordRules = usePasswordRules();
   const { submit, busy, error, setError } = useFormSubmit(
     form,
     async (v) => {
-      onDone(await api.createUser({ username: v.username.trim(), password: v.password, role: v.role }));
+      // No platform role: the role is left out, and the user reaches only the organisations it is added to.
+      const role = v.role === NO_ROLE ? {} : { role: v.role };
+      onDone(await api.createUser({ username: v.username.trim(), password: v.password, ...role }));
       form.resetFields();
     },
     (err) => place(form, err, ['username', 'password', 'role'] as const),
@@ -81,7 +92,7 @@ export function AddUserModal({ open, onClose, onDone }: { open: boolean; onClose
           <Input.Password autoComplete="new-password" />
         </Form.Item>
         <Form.Item label={t('role')} name="role" rules={[{ required: true, message: t('roleRequired') }]}>
-          <RoleSelect />
+          <RoleSelect withNone />
         </Form.Item>
         <button type="submit" hidden />
       </Form>
@@ -97,7 +108,7 @@ export function ChangeRoleModal({ user, onClose, onDone }: { user?: User; onClos
   });
   useEffect(() => {
     setError(undefined);
-    if (user) form.setFieldsValue({ role: user.role });
+    if (user) form.setFieldsValue({ role: user.role ?? undefined });
   }, [user, form, setError]);
   return (
     <FormModal

@@ -35,6 +35,14 @@ describe('UsersPage', () => {
     expect(within(olga).getByRole('button', { name: 'Change Role' }).hasAttribute('disabled')).toBe(false);
   });
 
+  it("warns, when resetting a password, that the user's API tokens stop working", async () => {
+    fakeFetch([users(user('alice', 'admin'), user('olga', 'operator'))]);
+    renderWithProviders(<UsersPage />);
+    await userEvent.setup({ delay: null }).click(within(await rowOf('olga')).getByRole('button', { name: 'Reset Password' }));
+    const dialog = await screen.findByRole('dialog');
+    expect(within(dialog).getByText(/the API tokens they created stop working/)).toBeTruthy();
+  });
+
   it('with two enabled admins, either may be changed', async () => {
     fakeFetch([users(user('alice', 'admin'), user('bob', 'admin'))]);
     renderWithProviders(<UsersPage />);
@@ -65,6 +73,28 @@ describe('UsersPage', () => {
     await u.click(within(dialog).getByRole('button', { name: 'Confirm' }));
     expect(await rowOf('carol')).toBeTruthy();
     expect(JSON.parse(String(calls[1].init?.body))).toEqual({ username: 'carol', password: 'carol-password-1', role: 'operator' });
+  });
+
+  it('adds a member-only user (no platform role): the role is left out', async () => {
+    const calls = fakeFetch([
+      users(user('alice', 'admin')),
+      { status: 201, body: { ...user('dev', 'viewer'), role: null } },
+      users(user('alice', 'admin'), { ...user('dev', 'viewer'), role: null }),
+    ]);
+    renderWithProviders(<UsersPage />);
+    await rowOf('alice');
+    const u = userEvent.setup({ delay: null });
+    await u.click(screen.getByRole('button', { name: /Add User/ }));
+    const dialog = await screen.findByRole('dialog', { name: 'Add User' });
+    await u.click(within(dialog).getByLabelText('Username'));
+    await u.paste('dev');
+    await u.click(within(dialog).getByLabelText('Password'));
+    await u.paste('dev-password-123');
+    await u.click(within(dialog).getByLabelText('Role'));
+    await u.click(await screen.findByTitle('Organisation member only'));
+    await u.click(within(dialog).getByRole('button', { name: 'Confirm' }));
+    expect(within(await rowOf('dev')).getByText('Organisation member only')).toBeTruthy();
+    expect(JSON.parse(String(calls[1].init?.body))).toEqual({ username: 'dev', password: 'dev-password-123' });
   });
 
   it("shows the server's LAST_ADMIN refusal if the list was out of date", async () => {

@@ -8,19 +8,21 @@ import { readPassword } from '../password.js';
 // The server's modules (database drivers, Kysely, crypto) are loaded only by the admin commands that need them,
 // so `mpop host-apps …` starts quickly.
 const server = async () => {
-  const [config, connect, migrations, appError, masterKey, auth, backup, backupFile, rotation, restore, startup] = await Promise.all([
-    import('../../config.js'),
-    import('../../db/connect.js'),
-    import('../../db/migrations/index.js'),
-    import('../../lib/app-error.js'),
-    import('../../modules/operations/master-key.js'),
-    import('../../modules/auth/user.service.js'),
-    import('../../modules/operations/backup.service.js'),
-    import('../../modules/operations/backup-file.js'),
-    import('../../modules/operations/master-key-rotation.js'),
-    import('../../modules/operations/restore.service.js'),
-    import('../../startup-errors.js'),
-  ]);
+  const [config, connect, migrations, appError, masterKey, auth, backup, backupFile, rotation, restore, startup, presence] =
+    await Promise.all([
+      import('../../config.js'),
+      import('../../db/connect.js'),
+      import('../../db/migrations/index.js'),
+      import('../../lib/app-error.js'),
+      import('../../modules/operations/master-key.js'),
+      import('../../modules/auth/user.service.js'),
+      import('../../modules/operations/backup.service.js'),
+      import('../../modules/operations/backup-file.js'),
+      import('../../modules/operations/master-key-rotation.js'),
+      import('../../modules/operations/restore.service.js'),
+      import('../../startup-errors.js'),
+      import('../../db/server-presence.js'),
+    ]);
   return {
     ...config,
     ...connect,
@@ -33,6 +35,7 @@ const server = async () => {
     ...rotation,
     ...restore,
     ...startup,
+    ...presence,
   };
 };
 type Server = Awaited<ReturnType<typeof server>>;
@@ -52,7 +55,12 @@ async function guarded<T>(m: Server, config: Config, work: () => Promise<T>): Pr
   try {
     return await work();
   } catch (err) {
-    if (err instanceof m.OperationError || err instanceof m.MasterKeyError || err instanceof m.BackupFileError)
+    if (
+      err instanceof m.OperationError ||
+      err instanceof m.MasterKeyError ||
+      err instanceof m.BackupFileError ||
+      err instanceof m.DatabaseInUseError
+    )
       throw new CliError(err.message);
     if (err instanceof m.AppError) throw new CliError(err.detail);
     const remedy = m.explainStartupError(err, config);
@@ -69,7 +77,9 @@ export function adminCommand(program: Command, out: () => Output) {
 
   cmd
     .command('backup <file>')
-    .description('write one file with every table and package (consistent while the server runs; never the master key)')
+    .description(
+      'write one file with every table and package (consistent while the server runs; never the master key, but authenticated with it)',
+    )
     .action(async (file: string) => {
       const m = await server();
       const config = serverConfig(m);
@@ -83,7 +93,9 @@ export function adminCommand(program: Command, out: () => Output) {
 
   cmd
     .command('restore <file>')
-    .description('restore a backup into an empty database and data dir (server stopped); a damaged file changes nothing')
+    .description(
+      "restore a backup into an empty database and data dir (server stopped); needs the installation's master key; a damaged, altered or foreign file changes nothing",
+    )
     .action(async (file: string) => {
       const m = await server();
       const config = serverConfig(m);
@@ -97,13 +109,15 @@ export function adminCommand(program: Command, out: () => Output) {
 
   cmd
     .command('rotate-master-key')
-    .description('re-seal every private key with MPOP_NEW_MASTER_KEY (stop the servers first; safe to run again if interrupted)')
+    .description('re-seal every private key with MPOP_NEW_MASTER_KEY (refused while a server runs; safe to run again if interrupted)')
     .action(async () => {
       const m = await server();
       const config = serverConfig(m);
       const o = out();
       const summary = await guarded(m, config, async () => {
         const current = m.resolveMasterKey(config.dataDir, config.masterKey, { generate: false });
+        // A server left running would seal keys uploaded meanwhile with the retired key: refuse while one holds the data.
+        const release = await m.holdExclusively(config.databaseUrl, 'The master key rotation');
         const handle = m.connectDatabase(config.databaseUrl);
         try {
           await m.migrateToLatest(handle.db, handle.dialect);
@@ -115,6 +129,7 @@ export function adminCommand(program: Command, out: () => Output) {
           });
         } finally {
           await handle.db.destroy();
+          await release();
         }
       });
       o.result(summary, () =>

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
+import type { Package, Review } from '@mpop/contracts';
 import { CliError, usageError } from '../errors.js';
 import { call } from '../http.js';
 import { table, uploadProgress } from '../output.js';
@@ -73,9 +74,10 @@ export function miniProgramsCommand(program: Command, ctx: Context) {
     .description('register a mini program')
     .requiredOption('--name <name>', 'its name')
     .option('--id <miniProgramId>', '16 digits (generated when left out)')
-    .action(async (o: { name: string; id?: string }) => {
-      const mp = (await call(ctx.conn(), 'POST', '/api/v1/mini-programs', { name: o.name, ...(o.id ? { miniProgramId: o.id } : {}) }))
-        .json as {
+    .option('--org <orgId>', 'the organisation it belongs to (default: platform, or your only organisation)')
+    .action(async (o: { name: string; id?: string; org?: string }) => {
+      const body = { name: o.name, ...(o.id ? { miniProgramId: o.id } : {}), ...(o.org ? { orgId: o.org } : {}) };
+      const mp = (await call(ctx.conn(), 'POST', '/api/v1/mini-programs', body)).json as {
         miniProgramId: string;
         name: string;
       };
@@ -106,8 +108,14 @@ export function miniProgramsCommand(program: Command, ctx: Context) {
             },
             onProgress: uploadProgress(out, `uploading ${path.basename(file)}`),
           })
-        ).json as { version: string; sha256: string; size: number };
-        out.result(pkg, () => `Uploaded ${pkg.version} (${pkg.size} bytes, SHA-256 ${pkg.sha256}).`);
+        ).json as Package;
+        const failed = pkg.review.checks.filter((c) => c.outcome !== 'pass');
+        out.result(pkg, () =>
+          [
+            `Uploaded ${pkg.version} (${pkg.size} bytes, SHA-256 ${pkg.sha256}).`,
+            ...failed.map((c) => `  ${c.outcome} ${c.name}: ${c.detail}`),
+          ].join('\n'),
+        );
       },
     );
 
@@ -269,6 +277,17 @@ export function miniProgramsCommand(program: Command, ctx: Context) {
           );
       });
   }
+
+  cmd
+    .command('submit <miniProgramId> <version>')
+    .description('submit a version for review (an operator approves or rejects it)')
+    .option('--note <text>', 'a note for the reviewers')
+    .action(async (id: string, version: string, o: { note?: string }) => {
+      const review = (
+        await call(ctx.conn(), 'POST', `${base(id)}/packages/${encodeURIComponent(version)}/submit`, o.note ? { note: o.note } : {})
+      ).json as Review;
+      ctx.out().result(review, () => `Submitted ${version} of ${id} for review: ${review.state}.`);
+    });
 
   cmd
     .command('rollback <miniProgramId>')

@@ -10,7 +10,9 @@ import { searchIndexes } from './0006_search_indexes.js';
 import { usersTokens } from './0007_users_tokens.js';
 import { auditActorWidth } from './0008_audit_actor_width.js';
 import { namesSso } from './0009_names_sso.js';
+import { openPlatform } from './0010_open_platform.js';
 import { webhooks } from './0011_webhooks.js';
+import { auditAddress } from './0012_audit_address.js';
 
 export interface MigrationContext {
   dialect: Dialect;
@@ -30,7 +32,9 @@ function migrations(ctx: MigrationContext): Record<string, Migration> {
     '0007_users_tokens': usersTokens(ctx),
     '0008_audit_actor_width': auditActorWidth(ctx),
     '0009_names_sso': namesSso(ctx),
+    '0010_open_platform': openPlatform(ctx),
     '0011_webhooks': webhooks(ctx),
+    '0012_audit_address': auditAddress(ctx),
   };
 }
 

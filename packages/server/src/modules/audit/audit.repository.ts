@@ -10,6 +10,8 @@ export interface AuditEntry {
   action: AuditAction;
   target: string;
   details?: Record<string, unknown>;
+  /** The client address of the request that made the change (`request.ip`); none from the command line. */
+  address?: string;
 }
 
 /** `%text%` for LIKE, with the wildcards of `text` itself escaped (with `\`, named in the ESCAPE clause). */
@@ -21,6 +23,7 @@ const toEvent = (r: Selectable<AuditEventsTable>): AuditEvent => ({
   action: r.action,
   target: r.target,
   ...(r.details ? { details: JSON.parse(r.details) } : {}),
+  ...(r.address ? { address: r.address } : {}),
 });
 
 /** The audit log. Callers pass the transaction of the change, so an event exists exactly when the change does. */
@@ -37,6 +40,7 @@ export class AuditRepository {
         action: entry.action,
         target: entry.target,
         details: entry.details ? JSON.stringify(entry.details) : null,
+        address: entry.address ? entry.address.slice(0, 64) : null,
       })
       .execute();
   }

@@ -1,13 +1,14 @@
 import type { Kysely } from 'kysely';
 import { Value } from 'typebox/value';
-import { type Role, type SessionUser, UsernameSchema } from '@mpop/contracts';
+import { type Membership, type Role, type SessionUser, UsernameSchema } from '@mpop/contracts';
 import type { Database } from '../../db/schema.js';
 import { AppError } from '../../lib/app-error.js';
 import { dummyPasswordHash, newSecret, PASSWORD_HASH_CONCURRENCY, sha256Hex, verifyPassword } from '../../lib/crypto.js';
 import { nowIso } from '../../lib/time.js';
 import { AuditRepository } from '../audit/audit.repository.js';
 import { type Attempt, LoginThrottle, Throttled } from './login-throttle.js';
-import { lowerRole } from './roles.js';
+import { MembershipRepository } from '../auth/membership.repository.js';
+import { fromStoredRole, lowerPlatformRole } from './roles.js';
 import { SessionRepository } from './session.repository.js';
 import { TokenRepository } from './token.repository.js';
 import { UserRepository } from './user.repository.js';
@@ -15,10 +16,15 @@ import { UserRepository } from './user.repository.js';
 /** Who is making a request, and how they proved it. */
 export interface Principal {
   username: string;
-  role: Role;
+  /** The platform role; null for a member-only user (and its tokens), who reaches only its organisations. */
+  role: Role | null;
+  /** The organisations the user belongs to, read afresh for each request (a token carries its creator's, never more). */
+  memberships: Membership[];
   via: 'session' | 'token';
   /** For audit: `alice` or `alice (token ci-deploy)`. */
   actor: string;
+  /** For audit: the client address of the request (`request.ip`, MPOP_TRUST_PROXY honoured). */
+  address?: string;
 }
 
 export const TOKEN_PREFIX = 'mpop_';
@@ -93,14 +99,18 @@ export class AuthService {
       // Said only to someone who knows the password: it tells an attacker nothing they could use.
       throw new AppError('USER_DISABLED', 'This user is disabled. Ask an admin to enable it.');
     }
-    return this.openSession(user, 'password');
+    return this.openSession(user, 'password', address);
   }
 
   /**
    * Opens a server-side session for a user who has proved who they are (password or single sign-on).
    * @returns the cookie value (shown to nobody else), the user and when the session ends.
    */
-  async openSession(user: { username: string; role: Role }, method: 'password' | 'sso'): Promise<OpenedSession> {
+  async openSession(
+    user: { username: string; role: Role | 'none' | null },
+    method: 'password' | 'sso',
+    address?: string,
+  ): Promise<OpenedSession> {
     const cookie = newSecret();
     const now = new Date();
     const expiresAt = new Date(now.getTime() + this.sessionTtlMs);
@@ -115,12 +125,14 @@ export class AuthService {
       });
       await new AuditRepository(trx).record({
         actor: user.username,
+        address,
         action: 'session.created',
         target: `user:${user.username}`,
         ...(method === 'sso' ? { details: { method } } : {}),
       });
     });
-    return { cookie, user: { username: user.username, role: user.role }, expiresAt };
+    const memberships = await new MembershipRepository(this.db).listForUser(user.username);
+    return { cookie, user: { username: user.username, role: user.role === 'none' ? null : user.role, memberships }, expiresAt };
   }
 
   /**
@@ -132,6 +144,7 @@ export class AuthService {
     const name = Value.Check(UsernameSchema, username) ? username : '(not a user name)';
     await new AuditRepository(this.db).record({
       actor: 'anonymous',
+      address,
       action: 'session.failed',
       target: `user:${name}`,
       details: { address, ...(lockedSeconds > 0 ? { lockedForSeconds: lockedSeconds } : {}) },
@@ -140,7 +153,9 @@ export class AuthService {
 
   async principalFromSession(cookie: string): Promise<Principal | undefined> {
     const s = await new SessionRepository(this.db).findLive(sha256Hex(cookie), nowIso());
-    return s && { username: s.username, role: s.role, via: 'session', actor: s.username };
+    if (!s) return undefined;
+    const memberships = await new MembershipRepository(this.db).listForUser(s.username);
+    return { username: s.username, role: fromStoredRole(s.role), memberships, via: 'session', actor: s.username };
   }
 
   async principalFromToken(token: string): Promise<Principal | undefined> {
@@ -152,13 +167,20 @@ export class AuthService {
     if (!t || t.creatorDisabledAt !== null || (t.expiresAt !== null && t.expiresAt <= now)) return undefined;
     // Record use at most once a minute: the hot path of automation should not write on every call.
     if (!t.lastUsedAt || Date.parse(now) - Date.parse(t.lastUsedAt) > 60_000) await repo.touch(t.id, now);
-    return { username: t.createdBy, role: lowerRole(t.role, t.creatorRole), via: 'token', actor: `${t.createdBy} (token ${t.name})` };
+    const memberships = await new MembershipRepository(this.db).listForUser(t.createdBy);
+    return {
+      username: t.createdBy,
+      role: lowerPlatformRole(fromStoredRole(t.role), fromStoredRole(t.creatorRole)),
+      memberships,
+      via: 'token',
+      actor: `${t.createdBy} (token ${t.name})`,
+    };
   }
 
-  async signOut(cookie: string, actor: string): Promise<void> {
+  async signOut(cookie: string, actor: string, address?: string): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
       await new SessionRepository(trx).delete(sha256Hex(cookie));
-      await new AuditRepository(trx).record({ actor, action: 'session.deleted', target: `user:${actor}` });
+      await new AuditRepository(trx).record({ actor, address, action: 'session.deleted', target: `user:${actor}` });
     });
   }
 }

@@ -34,8 +34,25 @@ const USERNAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
 
 const failed = (detail: string, status?: number) => new AppError('SSO_FAILED', detail, status ? { status } : {});
 
-/** A path on this site to return to after signing in; anything else (another site, `//host`) becomes `/`. */
-export const safeNext = (next: unknown) => (typeof next === 'string' && /^\/(?![/\\])/.test(next) && next.length <= 512 ? next : '/');
+/**
+ * A place on this site to return to after signing in, as the path, query and fragment to put in `Location`;
+ * anything else becomes `/`. `next` is read exactly as a browser reads a relative URL (WHATWG: tabs and line breaks
+ * dropped, `\\` taken as `/`, so `/\t/evil.example` is `//evil.example`, another site), and only a result on the
+ * platform's own origin is kept. The answer is serialised by the URL parser, hence plain ASCII: any character a
+ * header cannot carry (U+3000) is percent-encoded rather than failing the redirect.
+ */
+export function safeNext(next: unknown, publicOrigin: string): string {
+  if (typeof next !== 'string' || next.length > 512 || !next.startsWith('/')) return '/';
+  try {
+    const own = new URL(publicOrigin).origin;
+    const url = new URL(next, own);
+    if (url.origin !== own) return '/';
+    const place = `${url.pathname}${url.search}${url.hash}`;
+    return place.startsWith('/') && !place.startsWith('//') && !place.startsWith('/\\') ? place : '/';
+  } catch {
+    return '/';
+  }
+}
 
 /** Looks a claim up by its full name (`https://example.com/roles`), else as a dotted path (`realm_access.roles`). */
 function claimValue(claims: Record<string, unknown>, name: string): unknown {
@@ -82,7 +99,7 @@ export class OidcService {
     private readonly box: SecretBox,
     private readonly auth: AuthService,
     private readonly settings: OidcConfig,
-    publicUrl: string,
+    private readonly publicUrl: string,
   ) {
     this.redirectUri = `${publicUrl}/api/v1/session/oidc/callback`;
   }
@@ -117,7 +134,7 @@ export class OidcService {
       state: oidc.randomState(),
       nonce: oidc.randomNonce(),
       codeVerifier: oidc.randomPKCECodeVerifier(),
-      next: safeNext(next),
+      next: safeNext(next, this.publicUrl),
       at: Date.now(),
     };
     const url = oidc.buildAuthorizationUrl(config, {
@@ -136,7 +153,7 @@ export class OidcService {
    * Completes the flow: exchanges the code (checking state, nonce and PKCE), maps the identity to a user and opens a
    * session. @returns the session and where to send the browser.
    */
-  async finish(callbackUrl: URL, sealedFlow: string | undefined): Promise<{ session: OpenedSession; next: string }> {
+  async finish(callbackUrl: URL, sealedFlow: string | undefined, address?: string): Promise<{ session: OpenedSession; next: string }> {
     const flow = this.openFlow(sealedFlow);
     const providerError = callbackUrl.searchParams.get('error');
     if (providerError) {
@@ -176,8 +193,8 @@ export class OidcService {
           : 'No role can be given to users of single sign-on: the operator must set MPOP_OIDC_ROLE_CLAIM or MPOP_OIDC_DEFAULT_ROLE.',
       );
     }
-    const user = await this.userFor(config.serverMetadata().issuer, String(claims.sub), claims, role);
-    return { session: await this.auth.openSession(user, 'sso'), next: flow.next };
+    const user = await this.userFor(config.serverMetadata().issuer, String(claims.sub), claims, role, address);
+    return { session: await this.auth.openSession(user, 'sso', address), next: safeNext(flow.next, this.publicUrl) };
   }
 
   private openFlow(sealed: string | undefined): Flow {
@@ -197,7 +214,7 @@ export class OidcService {
    * The user bound to this identity, created on the first sign-in. The name comes from the claims; if another user
    * has it, a suffix made from the identity keeps them apart (an identity never takes over an existing account).
    */
-  private async userFor(issuer: string, subject: string, claims: Record<string, unknown>, role: Role) {
+  private async userFor(issuer: string, subject: string, claims: Record<string, unknown>, role: Role, address?: string) {
     const subjectHash = createHash('sha256').update(`${issuer}\n${subject}`).digest('hex');
     return this.db.transaction().execute(async (trx) => {
       const users = new UserRepository(trx);
@@ -211,6 +228,7 @@ export class OidcService {
           await users.setRole(existing.username, role);
           await audit.record({
             actor: 'sso',
+            address,
             action: 'user.updated',
             target: `user:${existing.username}`,
             details: { role, previousRole: existing.role, via: 'sso' },
@@ -223,7 +241,13 @@ export class OidcService {
       if (await users.find(username))
         throw failed('A user name could not be chosen for your identity; ask an admin to look at the users list.');
       await users.insert({ username, passwordHash: SSO_PASSWORD_HASH, role, createdAt: nowIso(), ssoIssuer: issuer, ssoSubject: subject });
-      await audit.record({ actor: 'sso', action: 'user.created', target: `user:${username}`, details: { role, via: 'sso', issuer } });
+      await audit.record({
+        actor: 'sso',
+        address,
+        action: 'user.created',
+        target: `user:${username}`,
+        details: { role, via: 'sso', issuer },
+      });
       return { username, role };
     });
   }

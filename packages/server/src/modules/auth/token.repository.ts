@@ -1,4 +1,4 @@
-import type { Role } from '@mpop/contracts';
+import type { StoredRole } from '../../db/schema.js';
 import type { Executor } from '../../db/executor.js';
 
 const PUBLIC_COLUMNS = ['id', 'name', 'role', 'createdBy', 'createdAt', 'lastUsedAt', 'expiresAt'] as const;
@@ -10,7 +10,7 @@ export class TokenRepository {
   async insert(t: {
     id: string;
     name: string;
-    role: Role;
+    role: StoredRole;
     tokenHash: string;
     createdBy: string;
     createdAt: string;
@@ -56,6 +56,12 @@ export class TokenRepository {
 
   async touch(id: string, at: string) {
     await this.db.updateTable('apiTokens').set({ lastUsedAt: at }).where('id', '=', id).execute();
+  }
+
+  /** Revokes every token a user made. @returns how many there were. */
+  async deleteForUser(createdBy: string): Promise<number> {
+    const r = await this.db.deleteFrom('apiTokens').where('createdBy', '=', createdBy).executeTakeFirst();
+    return Number(r.numDeletedRows);
   }
 
   async delete(id: string): Promise<boolean> {

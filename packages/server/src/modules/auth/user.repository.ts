@@ -1,4 +1,4 @@
-import type { Role } from '@mpop/contracts';
+import type { StoredRole } from '../../db/schema.js';
 import type { Executor } from '../../db/executor.js';
 
 const PUBLIC_COLUMNS = ['username', 'role', 'disabledAt', 'createdAt', 'ssoSubject'] as const;
@@ -25,7 +25,7 @@ export class UserRepository {
     return this.db.selectFrom('users').select(PUBLIC_COLUMNS).orderBy('username').execute();
   }
 
-  async setRole(username: string, role: Role) {
+  async setRole(username: string, role: StoredRole) {
     await this.db.updateTable('users').set({ role }).where('username', '=', username).execute();
   }
 
@@ -62,7 +62,7 @@ export class UserRepository {
   async insert(user: {
     username: string;
     passwordHash: string;
-    role: Role;
+    role: StoredRole;
     createdAt: string;
     ssoIssuer?: string | null;
     ssoSubject?: string | null;
@@ -74,7 +74,7 @@ export class UserRepository {
   }
 
   /** Changes the named user (stored spelling). */
-  async update(username: string, patch: { role?: Role; passwordHash?: string; disabledAt?: string | null }) {
+  async update(username: string, patch: { role?: StoredRole; passwordHash?: string; disabledAt?: string | null }) {
     await this.db.updateTable('users').set(patch).where('username', '=', username).execute();
   }
 

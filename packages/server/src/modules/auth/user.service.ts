@@ -7,7 +7,9 @@ import { hashPassword, sha256Hex, verifyPassword } from '../../lib/crypto.js';
 import { nowIso } from '../../lib/time.js';
 import { AuditRepository } from '../audit/audit.repository.js';
 import type { Principal } from './auth.service.js';
+import { fromStoredRole, toStoredRole } from './roles.js';
 import { SessionRepository } from './session.repository.js';
+import { TokenRepository } from './token.repository.js';
 import { UserRepository } from './user.repository.js';
 
 /** The columns a user is answered from (`ssoSubject` is left out by the reads that do not need it). */
@@ -15,7 +17,7 @@ type UserRow = Pick<Selectable<UsersTable>, 'username' | 'role' | 'disabledAt' |
   Partial<Pick<Selectable<UsersTable>, 'ssoSubject'>>;
 const toUser = (u: UserRow): User => ({
   username: u.username,
-  role: u.role,
+  role: fromStoredRole(u.role),
   sso: (u.ssoSubject ?? null) !== null,
   disabled: u.disabledAt !== null,
   createdAt: u.createdAt,
@@ -44,8 +46,18 @@ export class UserService {
     return (await new UserRepository(this.db).list()).map(toUser);
   }
 
-  async create(input: { username: string; password: string; role: Role }, actor: string): Promise<User> {
-    const row = { username: input.username, passwordHash: await hashPassword(input.password), role: input.role, createdAt: nowIso() };
+  /**
+   * Creates a user; without a role (null) a member-only user, who reaches only the organisations it is made a member
+   * of. `actor` names who creates the user in the audit log (`system` at bootstrap), `address` where from.
+   */
+  async create(input: { username: string; password: string; role?: Role | null }, actor: string, address?: string): Promise<User> {
+    const role = input.role ?? null;
+    const row = {
+      username: input.username,
+      passwordHash: await hashPassword(input.password),
+      role: toStoredRole(role),
+      createdAt: nowIso(),
+    };
     try {
       await this.db.transaction().execute(async (trx) => {
         const users = new UserRepository(trx);
@@ -54,9 +66,10 @@ export class UserService {
         await users.insert(row);
         await new AuditRepository(trx).record({
           actor,
+          address,
           action: 'user.created',
           target: `user:${input.username}`,
-          details: { role: input.role },
+          details: { role },
         });
       });
     } catch (err) {
@@ -67,7 +80,8 @@ export class UserService {
 
   /**
    * Changes a user's role, enables or disables them, or sets a new password. Disabling and a new password end
-   * the user's sessions; a disabled user's tokens stop working until they are enabled again.
+   * the user's sessions; a new password also revokes every API token the user made (the audit event counts them);
+   * a disabled user's tokens stop working until they are enabled again.
    */
   async update(username: string, patch: UpdateUserBody, actor: Principal): Promise<User> {
     const passwordHash = patch.password === undefined ? undefined : await hashPassword(patch.password);
@@ -84,20 +98,34 @@ export class UserService {
         throw lastAdmin(user.username, demoted ? 'change the role of' : 'disable');
       }
       const disabledAt = patch.disabled === undefined ? undefined : patch.disabled ? (user.disabledAt ?? nowIso()) : null;
-      await users.update(user.username, { role: patch.role, passwordHash, disabledAt });
+      await users.update(user.username, {
+        role: patch.role === undefined ? undefined : toStoredRole(patch.role),
+        passwordHash,
+        disabledAt,
+      });
       if (disabling || passwordHash) await new SessionRepository(trx).deleteForUser(user.username);
+      // A new password is the answer to a suspected compromise: tokens the user made could be the thief's, so they
+      // end too (disabling only suspends them).
+      const tokensRevoked = passwordHash ? await new TokenRepository(trx).deleteForUser(user.username) : 0;
       await new AuditRepository(trx).record({
         actor: actor.actor,
+        address: actor.address,
         action: 'user.updated',
         target: `user:${user.username}`,
         // Never the password: only that it was reset.
         details: {
-          ...(patch.role !== undefined && patch.role !== user.role ? { role: patch.role, previousRole: user.role } : {}),
+          ...(patch.role !== undefined && toStoredRole(patch.role) !== user.role
+            ? { role: patch.role, previousRole: fromStoredRole(user.role) }
+            : {}),
           ...(patch.disabled !== undefined ? { disabled: patch.disabled } : {}),
-          ...(passwordHash ? { passwordReset: true } : {}),
+          ...(passwordHash ? { passwordReset: true, tokensRevoked } : {}),
         },
       });
-      return toUser({ ...user, role: patch.role ?? user.role, disabledAt: disabledAt === undefined ? user.disabledAt : disabledAt });
+      return toUser({
+        ...user,
+        role: patch.role === undefined ? user.role : toStoredRole(patch.role),
+        disabledAt: disabledAt === undefined ? user.disabledAt : disabledAt,
+      });
     });
   }
 
@@ -110,13 +138,19 @@ export class UserService {
         throw lastAdmin(user.username, 'delete');
       }
       await users.delete(user.username);
-      await new AuditRepository(trx).record({ actor: actor.actor, action: 'user.deleted', target: `user:${user.username}` });
+      await new AuditRepository(trx).record({
+        actor: actor.actor,
+        address: actor.address,
+        action: 'user.deleted',
+        target: `user:${user.username}`,
+      });
     });
   }
 
   /**
    * The signed-in user changes their own password, proving the current one. Only a console session may do this
-   * (an API token cannot), and every other session of the user ends; `sessionCookie` is the one that stays.
+   * (an API token cannot), every other session of the user ends (`sessionCookie` is the one that stays), and every
+   * API token the user made is revoked.
    */
   async changeOwnPassword(principal: Principal, sessionCookie: string | undefined, currentPassword: string, newPassword: string) {
     if (principal.via !== 'session' || !sessionCookie) {
@@ -137,7 +171,14 @@ export class UserService {
     await this.db.transaction().execute(async (trx) => {
       await new UserRepository(trx).update(user.username, { passwordHash });
       await new SessionRepository(trx).deleteForUser(user.username, sha256Hex(sessionCookie));
-      await new AuditRepository(trx).record({ actor: principal.actor, action: 'user.password-changed', target: `user:${user.username}` });
+      const tokensRevoked = await new TokenRepository(trx).deleteForUser(user.username);
+      await new AuditRepository(trx).record({
+        actor: principal.actor,
+        address: principal.address,
+        action: 'user.password-changed',
+        target: `user:${user.username}`,
+        details: { tokensRevoked },
+      });
     });
   }
 }

@@ -32,6 +32,36 @@ export class EventsRepository {
     return row && { id: row.id, disabled: row.disabledAt !== null };
   }
 
+  /**
+   * What decides whether a host app's events are taken: its id, whether it is disabled, whether it has a
+   * development configuration, and the mini programs authorised for it. Undefined when it is not registered.
+   */
+  async eventsView(
+    workspaceId: string,
+    appId: string,
+  ): Promise<{ id: number; disabled: boolean; configured: boolean; authorised: Set<string> } | undefined> {
+    const row = await this.db
+      .selectFrom('hostApps')
+      .leftJoin('devConfigs', 'devConfigs.hostAppId', 'hostApps.id')
+      .select(['hostApps.id', 'hostApps.disabledAt', 'devConfigs.keyFingerprint'])
+      .where('hostApps.workspaceId', '=', workspaceId)
+      .where('hostApps.appId', '=', appId)
+      .executeTakeFirst();
+    if (!row) return undefined;
+    const configured = row.keyFingerprint !== null;
+    const authorised =
+      configured && row.disabledAt === null
+        ? await this.db.selectFrom('hostAppMiniPrograms').select('miniProgramId').where('hostAppId', '=', row.id).execute()
+        : [];
+    return { id: row.id, disabled: row.disabledAt !== null, configured, authorised: new Set(authorised.map((r) => r.miniProgramId)) };
+  }
+
+  /** The versions uploaded for a mini program. */
+  async versions(miniProgramId: string): Promise<Set<string>> {
+    const rows = await this.db.selectFrom('miniProgramPackages').select('version').where('miniProgramId', '=', miniProgramId).execute();
+    return new Set(rows.map((r) => r.version));
+  }
+
   /** Which of these host apps still exist (one may be deleted while its devices' events wait to be written). */
   async existingHostApps(ids: number[]): Promise<Set<number>> {
     if (ids.length === 0) return new Set();
@@ -52,9 +82,11 @@ export class EventsRepository {
 
   /**
    * Upserts each device's latest version. A row only moves forward in time, so batches that arrive out of order
-   * (another instance, a retry) never put a device back on an older report. Rows must be unique by key.
+   * (another instance, a retry) never put a device back on an older report. A row dated after `now` (written
+   * before reports were clamped to the time they arrive) is replaced, so it cannot pin a device. Rows must be
+   * unique by key.
    */
-  async upsertLatest(rows: DeviceVersionsTable[]): Promise<void> {
+  async upsertLatest(rows: DeviceVersionsTable[], now: string): Promise<void> {
     for (let i = 0; i < rows.length; i += CHUNK) {
       await this.db
         .insertInto('deviceVersions')
@@ -63,7 +95,9 @@ export class EventsRepository {
           oc
             .columns(['hostAppId', 'miniProgramId', 'deviceId'])
             .doUpdateSet((eb) => ({ version: eb.ref('excluded.version'), reportedAt: eb.ref('excluded.reportedAt') }))
-            .where((eb) => eb('deviceVersions.reportedAt', '<=', eb.ref('excluded.reportedAt'))),
+            .where((eb) =>
+              eb.or([eb('deviceVersions.reportedAt', '<=', eb.ref('excluded.reportedAt')), eb('deviceVersions.reportedAt', '>', now)]),
+            ),
         )
         .execute();
     }

@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Kysely } from 'kysely';
-import type { Adoption, AdoptionQuery, EventsAccepted, EventsRequest } from '@mpop/contracts';
+import type { Adoption, AdoptionQuery, EventsAccepted, EventsRequest, EventType } from '@mpop/contracts';
 import type { Database, DeviceVersionsTable, EventCountsTable } from '../../db/schema.js';
 import { AppError, notFound, validationFailed } from '../../lib/app-error.js';
 import type { ChangeBus } from '../../lib/change-bus.js';
@@ -8,16 +8,34 @@ import { compareVersions } from '../mini-programs/versions.js';
 import { EventsRepository, type AdoptionScope } from './events.repository.js';
 
 const DAY_MS = 86_400_000;
-/** A device clock this far ahead is believed; beyond it the event is taken as happening now. */
-const CLOCK_SKEW_MS = 5 * 60_000;
 /** Pending rows beyond which a flush starts at once instead of waiting for the timer. */
 const FLUSH_AT_ROWS = 20_000;
 /** Pending rows kept while the database cannot be written; beyond this, events are dropped (and logged). */
 const MAX_PENDING_ROWS = 200_000;
 const MAX_CACHED_HOST_APPS = 10_000;
+const MAX_CACHED_MINI_PROGRAMS = 10_000;
+/** A version not (yet) in a mini program's cached list makes it read again, at most this often (ms). */
+const VERSIONS_REFRESH_MS = 1000;
+/** Addresses tracked per minute (memory bound); events from further addresses in that minute are ignored. */
+const MAX_TRACKED_ADDRESSES = 100_000;
+
+/** What decides whether a host app's events are taken (loaded once, dropped on any change to the host app). */
+interface EventsView {
+  id: number;
+  disabled: boolean;
+  configured: boolean;
+  authorised: Set<string>;
+}
 
 export interface EventsOptions {
   retentionDays: number;
+  /**
+   * Distinct devices (per host app) whose events one client address may have recorded per minute
+   * (MPOP_EVENTS_DEVICES_PER_ADDRESS; 0 or absent: no bound); the events of further devices are ignored until the
+   * next minute. A device has one adoption row per (host app, mini program), and counters exist only for
+   * authorised mini programs and uploaded versions, so this bounds what one address can add in a minute.
+   */
+  devicesPerAddress?: number;
   /** How often buffered events are written (ms). */
   flushIntervalMs?: number;
   /** How often the retention sweep runs (ms). */
@@ -28,14 +46,26 @@ export interface EventsOptions {
  * Host app events and adoption. Writes scale with the fleet, not with the events: a batch only updates in-memory
  * maps (the latest version per device, counters per day/version/type), which are written every few seconds as
  * multi-row upserts. A crash loses at most that interval of events, which adoption figures tolerate.
+ *
+ * The endpoint is unauthenticated, so what it may store is bounded by the platform's own data, not by the caller:
+ * an event is taken only for a configured, enabled host app, a mini program authorised for it and a version
+ * uploaded for that mini program, dated within the retention (a date in the future counts as now), and only for a
+ * bounded number of devices per client address and minute. Everything else is ignored (and counted as such).
+ * The checks are answered from memory: one host app's view and each mini program's versions are read once.
  */
 export class EventsService {
   private latest = new Map<string, DeviceVersionsTable>();
   private counts = new Map<string, EventCountsTable>();
-  private readonly hostApps = new Map<string, { id: number; disabled: boolean }>();
-  private readonly knownMiniPrograms = new Set<string>();
+  private readonly hostApps = new Map<string, EventsView>();
+  private readonly versions = new Map<string, { set: Promise<Set<string>>; loadedAt: number }>();
+  /** Counts changes: a view loaded while one arrived may be stale, so it is used once and not kept. */
+  private generation = 0;
+  private addressMinute = -1;
+  private readonly addresses = new Map<string, Set<string>>();
   private flushing: Promise<void> = Promise.resolve();
   private timers: NodeJS.Timeout[] = [];
+  /** Told about every event of an answered batch, taken or ignored (metrics). */
+  observer: { event(type: EventType, accepted: boolean): void } = { event() {} };
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -44,7 +74,12 @@ export class EventsService {
     private readonly options: EventsOptions,
   ) {
     changes.onInvalidate((c) => {
+      this.generation++;
       if (c.kind === 'host-app-gate') this.hostApps.delete(`${c.workspaceId}\n${c.appId}`);
+      else {
+        this.hostApps.clear();
+        this.versions.clear();
+      }
     });
   }
 
@@ -64,8 +99,13 @@ export class EventsService {
     await this.flush().catch(() => {});
   }
 
-  /** Takes one batch of a device's events. Events naming a mini program the platform does not know are ignored. */
-  async record(req: EventsRequest, now = Date.now()): Promise<EventsAccepted> {
+  /**
+   * Takes one batch of a device's events. Events are ignored (counted in `ignored`) when the host app has no
+   * development configuration, the mini program is not authorised for it, the version was never uploaded, the
+   * event is older than the retention, or the client address has reached its devices for this minute.
+   */
+  async record(req: EventsRequest, opts: { address?: string; now?: number } = {}): Promise<EventsAccepted> {
+    const now = opts.now ?? Date.now();
     const hostApp = await this.hostApp(req.workspaceId, req.appId);
     if (hostApp === undefined) {
       throw new AppError(
@@ -80,13 +120,29 @@ export class EventsService {
       );
     }
     const hostAppId = hostApp.id;
-    const known = await this.knownOf(req.events.map((e) => e.miniProgramId));
     const oldest = now - this.options.retentionDays * DAY_MS;
-    let accepted = 0;
+    // Which events name an authorised mini program and one of its uploaded versions, within the retention.
+    const taken: { e: EventsRequest['events'][number]; at: number }[] = [];
+    const wanted = new Map<string, Set<string>>();
     for (const e of req.events) {
-      const at = e.at ? Date.parse(e.at) : now;
-      if (!known.has(e.miniProgramId) || at < oldest) continue; // unknown, or already past the retention
-      const when = new Date(at > now + CLOCK_SKEW_MS ? now : at).toISOString();
+      if (!hostApp.configured || !hostApp.authorised.has(e.miniProgramId)) continue;
+      const set = wanted.get(e.miniProgramId);
+      if (set) set.add(e.version);
+      else wanted.set(e.miniProgramId, new Set([e.version]));
+    }
+    const uploaded = new Map<string, Set<string>>();
+    for (const [id, versions] of wanted) uploaded.set(id, await this.versionsOf(id, versions, now));
+    for (const e of req.events) {
+      // A device clock ahead of ours is not believed: the event happened now at the latest.
+      const at = Math.min(e.at ? Date.parse(e.at) : now, now);
+      if (uploaded.get(e.miniProgramId)?.has(e.version) && at >= oldest) taken.push({ e, at });
+    }
+    if (taken.length > 0 && !this.admit(opts.address, `${hostAppId}\n${req.deviceId}`, now)) taken.length = 0;
+
+    const chosen = new Set(taken.map((t) => t.e));
+    for (const e of req.events) if (!chosen.has(e)) this.observer.event(e.type, false);
+    for (const { e, at } of taken) {
+      const when = new Date(at).toISOString();
       const day = when.slice(0, 10);
       const ck = [day, hostAppId, e.miniProgramId, e.version, e.type].join('\n');
       const counter = this.counts.get(ck);
@@ -100,10 +156,56 @@ export class EventsService {
           this.latest.set(lk, { hostAppId, miniProgramId: e.miniProgramId, deviceId: req.deviceId, version: e.version, reportedAt: when });
         }
       }
-      accepted++;
+      this.observer.event(e.type, true);
     }
     if (this.latest.size + this.counts.size >= FLUSH_AT_ROWS) void this.flush().catch(() => {});
-    return { accepted, ignored: req.events.length - accepted };
+    return { accepted: taken.length, ignored: req.events.length - taken.length };
+  }
+
+  /**
+   * Whether a client address may record events of this device in the current minute: each address may name at
+   * most `devicesPerAddress` devices a minute (the per-address request limit alone would let one address invent a
+   * new device ID, so a new adoption row, with every request).
+   */
+  private admit(address: string | undefined, device: string, now: number): boolean {
+    const max = this.options.devicesPerAddress ?? 0;
+    if (address === undefined || max === 0) return true;
+    const minute = Math.floor(now / 60_000);
+    if (minute !== this.addressMinute) {
+      this.addresses.clear();
+      this.addressMinute = minute;
+    }
+    let devices = this.addresses.get(address);
+    if (!devices) {
+      if (this.addresses.size >= MAX_TRACKED_ADDRESSES) return false;
+      devices = new Set();
+      this.addresses.set(address, devices);
+    }
+    if (devices.has(device)) return true;
+    if (devices.size >= max) return false;
+    devices.add(device);
+    return true;
+  }
+
+  /**
+   * The uploaded versions of a mini program, from memory. A version missing from the list reads it again, at
+   * most once a VERSIONS_REFRESH_MS per mini program, so a flood of invented versions costs no query per event.
+   */
+  private async versionsOf(miniProgramId: string, wanted: Set<string>, now: number): Promise<Set<string>> {
+    const hit = this.versions.get(miniProgramId);
+    if (hit) {
+      const set = await hit.set;
+      if (now - hit.loadedAt < VERSIONS_REFRESH_MS || [...wanted].every((v) => set.has(v))) return set;
+    }
+    const generation = this.generation;
+    const set = new EventsRepository(this.db).versions(miniProgramId);
+    set.then(
+      () => generation !== this.generation && this.versions.delete(miniProgramId),
+      () => this.versions.delete(miniProgramId),
+    );
+    if (!hit && this.versions.size >= MAX_CACHED_MINI_PROGRAMS) this.versions.delete(this.versions.keys().next().value!);
+    this.versions.set(miniProgramId, { set, loadedAt: now });
+    return set;
   }
 
   /** Writes the buffered rows. Concurrent calls queue behind each other; each writes what was pending when it ran. */
@@ -122,7 +224,10 @@ export class EventsService {
       await this.db.transaction().execute(async (trx) => {
         const repo = new EventsRepository(trx);
         const alive = await repo.existingHostApps([...new Set([...counts.values()].map((r) => r.hostAppId))]);
-        await repo.upsertLatest([...latest.values()].filter((r) => alive.has(r.hostAppId)));
+        await repo.upsertLatest(
+          [...latest.values()].filter((r) => alive.has(r.hostAppId)),
+          new Date().toISOString(),
+        );
         await repo.addCounts([...counts.values()].filter((r) => alive.has(r.hostAppId)));
       });
     } catch (err) {
@@ -188,25 +293,18 @@ export class EventsService {
     };
   }
 
-  private async hostApp(workspaceId: string, appId: string): Promise<{ id: number; disabled: boolean } | undefined> {
+  private async hostApp(workspaceId: string, appId: string): Promise<EventsView | undefined> {
     const k = `${workspaceId}\n${appId}`;
     const hit = this.hostApps.get(k);
     if (hit !== undefined) return hit;
-    // Only found apps are remembered: an app added later must be heard at once. Deletions, disabling and enabling
-    // drop the entry (ChangeBus).
-    const found = await new EventsRepository(this.db).hostApp(workspaceId, appId);
-    if (found !== undefined) {
+    // Only found apps are remembered: an app added later must be heard at once. Deletions, disabling, enabling,
+    // configuration and (de)authorisations drop the entry (ChangeBus).
+    const generation = this.generation;
+    const found = await new EventsRepository(this.db).eventsView(workspaceId, appId);
+    if (found !== undefined && generation === this.generation) {
       if (this.hostApps.size >= MAX_CACHED_HOST_APPS) this.hostApps.delete(this.hostApps.keys().next().value!);
       this.hostApps.set(k, found);
     }
     return found;
-  }
-
-  private async knownOf(ids: string[]): Promise<Set<string>> {
-    const unknown = [...new Set(ids)].filter((id) => !this.knownMiniPrograms.has(id));
-    if (unknown.length > 0) {
-      for (const id of await new EventsRepository(this.db).existingMiniPrograms(unknown)) this.knownMiniPrograms.add(id);
-    }
-    return this.knownMiniPrograms;
   }
 }

@@ -16,10 +16,10 @@ export class GateRepository {
   }
 
   /**
-   * The releases that decide what a host app gets, for every mini program authorised for it, newest first: each
-   * current release (whatever its signatures), every take-down (the history walk stops there), and every complete
-   * release whose package and binding signatures under this key exist (what the host app may fall back to).
-   * Signatures are null where missing.
+   * The releases that decide what a host app gets, for every mini program authorised for it, newest first: every
+   * release but those that ended without being complete (superseded, rolled back): the current ones of each host
+   * app, the take-downs (the history walk stops there), and the complete ones (what devices may fall back to).
+   * Signatures under this key are null where missing.
    */
   releases(hostAppId: number, keyFingerprint: string) {
     return this.db
@@ -57,13 +57,7 @@ export class GateRepository {
         's.signature',
         'b.signature as bindingSignature',
       ])
-      .where((eb) =>
-        eb.or([
-          eb('r.releaseId', '=', eb.ref('mp.currentReleaseId')),
-          eb('r.state', '=', 'taken-down'),
-          eb.and([eb('r.state', '=', 'complete'), eb('s.signature', 'is not', null), eb('b.signature', 'is not', null)]),
-        ]),
-      )
+      .where('r.state', 'not in', ['superseded', 'rolled-back'])
       .orderBy('r.id', 'desc')
       .execute();
   }

@@ -8,6 +8,7 @@ import type { ChangeBus } from '../../lib/change-bus.js';
 import { keyAad, newAppId, newTenantId, type SecretBox } from '../../lib/crypto.js';
 import { cleanName } from '../../lib/names.js';
 import { nowIso } from '../../lib/time.js';
+import { AssociationRepository } from '../host-apps/association.repository.js';
 import { AuditRepository } from '../audit/audit.repository.js';
 import type { Principal } from '../auth/auth.service.js';
 import { HostAppRepository, nameKey, toHostApp, type HostAppWithConfig } from './host-app.repository.js';
@@ -82,6 +83,7 @@ export class HostAppService {
         });
         await new AuditRepository(trx).record({
           actor: actor.actor,
+          address: actor.address,
           action,
           target: hostAppTarget(input.workspaceId, appId),
           details: { name: input.name, source: input.source },
@@ -121,6 +123,7 @@ export class HostAppService {
         const onlyEnabled = changes.name === undefined;
         await new AuditRepository(trx).record({
           actor: actor.actor,
+          address: actor.address,
           action: onlyEnabled ? (input.enabled ? 'host-app.enabled' : 'host-app.disabled') : 'host-app.updated',
           target: hostAppTarget(workspaceId, appId),
           details: {
@@ -144,8 +147,11 @@ export class HostAppService {
       const app = await repo.find(workspaceId, appId);
       if (!app) throw hostAppNotFound(workspaceId, appId);
       await repo.delete(app.id);
+      // Its associations end with it: a host app made again later with the same IDs starts with none.
+      await new AssociationRepository(trx).revokeForHostApp(workspaceId, appId, actor.username, nowIso());
       await new AuditRepository(trx).record({
         actor: actor.actor,
+        address: actor.address,
         action: 'host-app.deleted',
         target: hostAppTarget(workspaceId, appId),
         details: { name: app.name },
@@ -206,6 +212,7 @@ export class HostAppService {
       await repo.touch(app.id, now);
       await new AuditRepository(trx).record({
         actor: actor.actor,
+        address: actor.address,
         action: 'host-app.dev-config.set',
         target: hostAppTarget(workspaceId, appId),
         details: { virtualDomain, keyChanged: Boolean(key), ...(key ? { keyFingerprint: key.fingerprintSha256, bits: key.bits } : {}) },

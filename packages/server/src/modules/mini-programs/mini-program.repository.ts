@@ -11,14 +11,15 @@ export class MiniProgramRepository {
   }
 
   /**
-   * Every mini program, newest first, with its current release's ramp (to tell a rollout from a full release) and how
-   * many host apps it is authorised for: one query, whatever the number of rows.
+   * Newest first; `orgIds` (a member's organisations) and `orgId` narrow the list. Each row carries its current
+   * release's ramp (to tell a rollout from a full release) and how many host apps it is authorised for: one query,
+   * whatever the number of rows.
    */
-  list() {
-    return this.db
+  list(filter: { orgId?: string; orgIds?: string[] } = {}) {
+    let q = this.db
       .selectFrom('miniPrograms as mp')
       .leftJoin('releases as r', 'r.releaseId', 'mp.currentReleaseId')
-      .selectAll('mp')
+      .select(['mp.miniProgramId', 'mp.name', 'mp.orgId', 'mp.releasedVersion', 'mp.createdAt', 'mp.updatedAt'])
       .select((eb) => [
         'r.state as releaseState',
         'r.percentBp as releasePercentBp',
@@ -32,11 +33,26 @@ export class MiniProgramRepository {
           .as('authorizedHostApps'),
       ])
       .orderBy('mp.createdAt', 'desc')
-      .orderBy('mp.miniProgramId')
-      .execute();
+      .orderBy('mp.miniProgramId');
+    if (filter.orgId) q = q.where('mp.orgId', '=', filter.orgId);
+    if (filter.orgIds) q = q.where('mp.orgId', 'in', filter.orgIds.length ? filter.orgIds : ['']);
+    return q.execute();
   }
 
-  async insert(row: Pick<Insertable<MiniProgramsTable>, 'miniProgramId' | 'name' | 'createdAt'>) {
+  /** The version released last: the current release's, else (taken down) the newest release's. */
+  async lastReleasedVersion(id: string): Promise<string | undefined> {
+    const mp = await this.find(id);
+    if (mp?.releasedVersion) return mp.releasedVersion;
+    const r = await this.db
+      .selectFrom('releases')
+      .select('version')
+      .where('miniProgramId', '=', id)
+      .orderBy('id', 'desc')
+      .executeTakeFirst();
+    return r?.version;
+  }
+
+  async insert(row: Pick<Insertable<MiniProgramsTable>, 'miniProgramId' | 'name' | 'orgId' | 'createdAt'>) {
     await this.db
       .insertInto('miniPrograms')
       .values({ ...row, releasedVersion: null, currentReleaseId: null, updatedAt: row.createdAt })

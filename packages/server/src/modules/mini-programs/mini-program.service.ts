@@ -1,10 +1,14 @@
+import { randomUUID } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
+import type { Executor } from '../../db/executor.js';
 import {
   type AuthorizedMiniProgram,
   type MiniProgram,
   type MiniProgramRollout,
   NAME_MAX,
   type Package,
+  PLATFORM_ORG_ID,
+  type Review,
   type SigningJob,
   type SigningReasonCode,
 } from '@mpop/contracts';
@@ -22,7 +26,12 @@ import type { PackageStore, ReceivedFile } from './package-store.js';
 import { MiniProgramRepository } from './mini-program.repository.js';
 import { canonicalVersion, compareVersions } from './versions.js';
 import { drawMiniProgramId, isReservedMiniProgramId } from './mini-program-id.js';
-import { inspectPackage } from './zip-inspect.js';
+import { inspectPackageDetails } from './zip-inspect.js';
+import { AssociationRepository } from '../host-apps/association.repository.js';
+import { OrganisationRepository } from '../organisations/organisation.repository.js';
+import { requireNotSuspended, requireOrgAccess, visibleOrgIds } from '../organisations/org-access.js';
+import { changesSince, runChecks } from './package-checks.js';
+import { ReviewRepository } from './review.repository.js';
 
 export interface PackageUpload {
   version: string;
@@ -64,14 +73,18 @@ export class MiniProgramService {
     private readonly store: PackageStore,
     private readonly signer: MissingSignatures,
     private readonly changes: ChangeBus,
+    /** MPOP_MAX_PACKAGE_BYTES: the size check warns close to it. */
+    private readonly maxPackageBytes: number,
     /** Draws a free-to-try mini program ID (never a reserved one); tests may script it. */
     private readonly drawId: () => string = drawMiniProgramId,
     /** Tells a rollout from a full release (the release rules live in `modules/releases`). */
     private readonly rollouts: RolloutReader = { rolloutOf: () => null },
   ) {}
 
-  async list(): Promise<MiniProgram[]> {
-    return (await new MiniProgramRepository(this.db).list()).map((row) => {
+  /** Platform roles see every mini program; members their organisations' only. `orgId` narrows to one. */
+  async list(principal: Principal, orgId?: string): Promise<MiniProgram[]> {
+    const rows = await new MiniProgramRepository(this.db).list({ orgId, orgIds: visibleOrgIds(principal) });
+    return rows.map((row) => {
       const { releaseState, releasePercentBp, releaseSteps, releasePausedAt, releasePreviousVersion, authorizedHostApps, ...mp } = row;
       const rollout =
         mp.releasedVersion !== null && releaseState !== null && releasePercentBp !== null && releaseSteps !== null
@@ -88,14 +101,23 @@ export class MiniProgramService {
     });
   }
 
-  async create(input: { name: string; miniProgramId?: string }, actor: Principal): Promise<MiniProgram> {
+  /**
+   * Registers a mini program in an organisation: operators in any, developers in their own. Left out, the
+   * organisation is `platform` for platform roles, or the member's only organisation.
+   */
+  async create(input: { name: string; miniProgramId?: string; orgId?: string }, actor: Principal): Promise<MiniProgram> {
     const name = cleanName(input.name, { field: 'name', label: 'The mini program name', max: NAME_MAX });
+    const orgId = input.orgId ?? defaultOrg(actor);
+    requireOrgAccess(actor, orgId, { platform: 'operator', org: 'developer' }, `The organisation "${orgId}"`);
     if (input.miniProgramId && isReservedMiniProgramId(input.miniProgramId)) {
       throw validationFailed('miniProgramId', 'IDs starting with 666 or 20000 are reserved; choose another or leave it out.');
     }
     const now = nowIso();
     try {
       return await this.db.transaction().execute(async (trx) => {
+        const orgs = new OrganisationRepository(trx);
+        if (orgId === PLATFORM_ORG_ID) await orgs.ensurePlatform(now);
+        if (!(await orgs.find(orgId))) throw notFound(`The organisation "${orgId}"`);
         const repo = new MiniProgramRepository(trx);
         let id = input.miniProgramId;
         if (id && (await repo.find(id))) throw exists(id);
@@ -103,14 +125,24 @@ export class MiniProgramService {
           const candidate = this.drawId();
           if (!(await repo.find(candidate))) id = candidate;
         }
-        await repo.insert({ miniProgramId: id!, name, createdAt: now });
+        await repo.insert({ miniProgramId: id!, name, orgId, createdAt: now });
         await new AuditRepository(trx).record({
           actor: actor.actor,
+          address: actor.address,
           action: 'mini-program.created',
           target: `mini-program:${id}`,
-          details: { name },
+          details: { name, orgId },
         });
-        return { miniProgramId: id!, name, releasedVersion: null, rollout: null, authorizedHostApps: 0, createdAt: now, updatedAt: now };
+        return {
+          miniProgramId: id!,
+          name,
+          orgId,
+          releasedVersion: null,
+          rollout: null,
+          authorizedHostApps: 0,
+          createdAt: now,
+          updatedAt: now,
+        };
       });
     } catch (err) {
       throw isUniqueViolation(err) ? exists(input.miniProgramId ?? '') : err;
@@ -121,12 +153,15 @@ export class MiniProgramService {
     const repo = new MiniProgramRepository(this.db);
     const mp = await repo.find(id);
     if (!mp) throw notFound(`The mini program ${id}`);
-    return (await repo.listPackages(id)).map((p) => toPackage(p, mp.releasedVersion));
+    const reviews = await new ReviewRepository(this.db).forMiniProgram(id);
+    return (await repo.listPackages(id)).map((p) => toPackage(p, mp.releasedVersion, reviews.get(p.version) ?? draftWithoutChecks()));
   }
 
   /**
-   * Adds a package version. Checked in full (the mini program exists, the version is new, the zip has an app.json)
-   * before the file enters the store and the row is written; on any failure the upload is discarded.
+   * Adds a package version. Checked in full (the mini program exists, its organisation is not suspended, the
+   * version is new, the zip is safe and has an app.json) before the file enters the store and the row is written;
+   * on any failure the upload is discarded. The automatic checks and the change since the version released last
+   * are kept with the version, in a draft review.
    */
   async addPackage(id: string, upload: PackageUpload, actor: Principal): Promise<Package> {
     const version = canonicalVersion(upload.version);
@@ -141,10 +176,15 @@ export class MiniProgramService {
       const repo = new MiniProgramRepository(this.db);
       const mp = await repo.find(id);
       if (!mp) throw notFound(`The mini program ${id}`);
+      const org = await new OrganisationRepository(this.db).forMiniProgram(id);
+      if (org) requireNotSuspended(org, 'upload packages');
       // Compared as numbers: 1.0.0.01 is 1.0.0.1 (rows stored before versions were made canonical included).
       if ((await repo.listPackages(id)).some((p) => compareVersions(p.version, version) === 0)) throw versionExists(id, version);
       if (upload.file.size === 0) throw new AppError('INVALID_PACKAGE', 'The package file is empty.');
-      const { mainUrl } = await inspectPackage({ size: upload.file.size, open: () => this.store.openZip(upload.file) });
+      const details = await inspectPackageDetails({ size: upload.file.size, open: () => this.store.openZip(upload.file) });
+      const { mainUrl } = details;
+      const { checks, manifest } = runChecks(details, upload.file.size, this.maxPackageBytes);
+      const changes = changesSince(await this.lastReleased(id), manifest);
       await this.store.commit(upload.file);
       const row = {
         miniProgramId: id,
@@ -159,18 +199,30 @@ export class MiniProgramService {
       };
       await this.db.transaction().execute(async (trx) => {
         await new MiniProgramRepository(trx).insertPackage(row);
+        await new ReviewRepository(trx).insert({ miniProgramId: id, version, checks, changes, manifest, at: row.createdAt });
         await new AuditRepository(trx).record({
           actor: actor.actor,
+          address: actor.address,
           action: 'mini-program.package.uploaded',
           target: `mini-program:${id}`,
-          details: { version, sha256: row.sha256, size: row.size },
+          details: { version, sha256: row.sha256, size: row.size, checksFailed: checks.filter((c) => c.outcome === 'fail').length },
         });
       });
-      return toPackage(row, mp.releasedVersion);
+      return toPackage(row, mp.releasedVersion, { ...draftWithoutChecks(), checks, changes });
     } catch (err) {
       await this.store.discard(upload.file);
       throw isUniqueViolation(err) ? versionExists(id, version) : err;
     }
+  }
+
+  /** The version released last (the current release's, else the newest release's), with its size and manifest. */
+  private async lastReleased(id: string) {
+    const version = await new MiniProgramRepository(this.db).lastReleasedVersion(id);
+    if (!version) return undefined;
+    const pkg = await new MiniProgramRepository(this.db).findPackage(id, version);
+    if (!pkg) return undefined;
+    const manifest = (await new ReviewRepository(this.db).manifest(id, version)) ?? null;
+    return { version, size: Number(pkg.size), manifest };
   }
 
   async listAuthorized(workspaceId: string, appId: string): Promise<AuthorizedMiniProgram[]> {
@@ -191,9 +243,12 @@ export class MiniProgramService {
       const repo = new MiniProgramRepository(trx);
       const mp = await repo.find(id);
       if (!mp) throw notFound(`The mini program ${id}`);
+      // A direct authorisation shows as an approved association (approving a pending request, if there is one).
+      await approveDirectly(trx, id, workspaceId, appId, actor.username);
       if (await repo.authorize(app.id, id, nowIso())) {
         await new AuditRepository(trx).record({
           actor: actor.actor,
+          address: actor.address,
           action: 'mini-program.authorized',
           target: hostAppTarget(workspaceId, appId),
           details: { miniProgramId: id },
@@ -219,8 +274,16 @@ export class MiniProgramService {
       if (!app) throw hostAppNotFound(workspaceId, appId);
       if (!(await new MiniProgramRepository(trx).revoke(app.id, id)))
         throw notFound(`An authorisation of the mini program ${id} for ${appId}`);
+      const open = await new AssociationRepository(trx).findOpen(id, workspaceId, appId);
+      if (open)
+        await new AssociationRepository(trx).transition(open.associationId, ['pending', 'approved'], {
+          state: 'revoked',
+          decidedBy: actor.username,
+          decidedAt: nowIso(),
+        });
       await new AuditRepository(trx).record({
         actor: actor.actor,
+        address: actor.address,
         action: 'mini-program.revoked',
         target: hostAppTarget(workspaceId, appId),
         details: { miniProgramId: id },
@@ -237,7 +300,58 @@ const versionExists = (id: string, version: string) =>
     params: { version, miniProgramId: id },
   });
 
-function toPackage(p: Omit<PackageRow, 'platform'> & { platform: string | null }, releasedVersion: string | null): Package {
+/** The organisation a mini program goes to when the request names none. */
+function defaultOrg(actor: Principal): string {
+  if (actor.role !== null) return PLATFORM_ORG_ID;
+  const mine = actor.memberships;
+  if (mine.length === 1) return mine[0].orgId;
+  throw validationFailed(
+    'orgId',
+    mine.length === 0
+      ? 'you belong to no organisation; ask an admin to add you to one'
+      : `name the organisation: one of ${mine.map((m) => m.orgId).join(', ')}`,
+  );
+}
+
+/** Makes a direct authorisation an approved association: a pending request is approved, else one is recorded. */
+async function approveDirectly(trx: Executor, id: string, workspaceId: string, appId: string, by: string) {
+  const associations = new AssociationRepository(trx);
+  const open = await associations.findOpen(id, workspaceId, appId);
+  const at = nowIso();
+  if (open?.state === 'approved') return;
+  if (open) {
+    await associations.transition(open.associationId, ['pending'], { state: 'approved', decidedBy: by, decidedAt: at });
+    return;
+  }
+  await associations.insert({
+    associationId: randomUUID(),
+    miniProgramId: id,
+    workspaceId,
+    appId,
+    state: 'approved',
+    note: null,
+    reason: null,
+    requestedBy: by,
+    requestedAt: at,
+    decidedBy: by,
+    decidedAt: at,
+  });
+}
+
+/** The review of a version that has none recorded (cannot happen after 0010; kept total for safety). */
+const draftWithoutChecks = (): Review => ({
+  state: 'draft',
+  submittedBy: null,
+  submittedAt: null,
+  decidedBy: null,
+  decidedAt: null,
+  note: null,
+  reason: null,
+  checks: [],
+  changes: { fromVersion: null, filesAdded: [], filesRemoved: [], filesChanged: [], sizeDelta: 0, permissionsAdded: [], domainsAdded: [] },
+});
+
+function toPackage(p: Omit<PackageRow, 'platform'> & { platform: string | null }, releasedVersion: string | null, review: Review): Package {
   return {
     version: p.version,
     sha256: p.sha256,
@@ -248,5 +362,6 @@ function toPackage(p: Omit<PackageRow, 'platform'> & { platform: string | null }
     clientVersionMin: p.clientVersionMin,
     clientVersionMax: p.clientVersionMax,
     createdAt: p.createdAt,
+    review,
   };
 }

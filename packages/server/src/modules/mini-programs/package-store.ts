@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Transform, type Readable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import type { ZipFile } from 'yauzl';
 
 /** An upload received into the store's staging area, not yet a package. */
@@ -50,4 +50,38 @@ export function meter() {
     },
   });
   return { stream, result: () => ({ sha256: hash.digest('hex'), size }) };
+}
+
+/** A store answered with more or fewer bytes than the package (or range) has. */
+export class PackageLengthError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PackageLengthError';
+  }
+}
+
+/**
+ * The `length` bytes of `source` that follow its first `skip`. With `exact`, a source that has more bytes after
+ * them, or fewer, fails the stream before the excess is passed on (an HTTP answer whose Content-Length announced
+ * `length` must never carry other bytes: on a keep-alive connection they would be read as the next answer).
+ * Without it, the source is dropped once the window is read (a store that ignored a Range sends the whole file).
+ */
+export function byteWindow(source: Readable, length: number, { skip = 0, exact = true } = {}): Readable {
+  const end = skip + length;
+  return Readable.from(
+    (async function* () {
+      let pos = 0;
+      for await (const chunk of source as AsyncIterable<Buffer>) {
+        const from = pos;
+        pos += chunk.length;
+        if (exact && pos > end) throw new PackageLengthError(`the package store sent more than the ${length} bytes announced`);
+        const a = Math.max(skip - from, 0);
+        const b = Math.min(end - from, chunk.length);
+        if (b > a) yield chunk.subarray(a, b);
+        if (!exact && pos >= end) return;
+      }
+      if (pos < end) throw new PackageLengthError(`the package store sent ${Math.max(pos - skip, 0)} of the ${length} bytes announced`);
+    })(),
+    { objectMode: false },
+  );
 }

@@ -13,7 +13,7 @@ import {
 import { Upload } from '@aws-sdk/lib-storage';
 import yauzl, { type ZipFile } from 'yauzl';
 import type { ByteRange, PackageStore, ReceivedFile } from './package-store.js';
-import { meter } from './package-store.js';
+import { byteWindow, meter } from './package-store.js';
 import { ZIP_OPTIONS } from './zip-inspect.js';
 
 export interface S3Location {
@@ -140,11 +140,26 @@ export class S3PackageStore implements PackageStore {
     this.client.destroy();
   }
 
+  /**
+   * The object's bytes, or exactly the asked range of them: a store that ignores `Range` (it answers the whole
+   * object, without Content-Range) is cut to the range here, and one that answers another range is refused, so
+   * the caller never gets bytes it did not ask for.
+   */
   private async get(key: string, range?: ByteRange): Promise<Readable> {
     const res = await this.client.send(
       new GetObjectCommand({ Bucket: this.loc.bucket, Key: key, ...(range ? { Range: `bytes=${range.start}-${range.end}` } : {}) }),
     );
-    return res.Body as Readable;
+    const body = res.Body as Readable;
+    if (!range) return body;
+    const length = range.end - range.start + 1;
+    if (res.ContentRange === undefined) return byteWindow(body, length, { skip: range.start, exact: false });
+    if (!res.ContentRange.startsWith(`bytes ${range.start}-${range.end}/`)) {
+      body.destroy();
+      throw new Error(
+        `the object store answered the range ${res.ContentRange} to a request for bytes ${range.start}-${range.end} of ${key}`,
+      );
+    }
+    return byteWindow(body, length);
   }
 
   private async bytes(key: string, range: ByteRange): Promise<Buffer> {

@@ -86,11 +86,22 @@ const isDirectory = (entry: Entry) => entry.fileName.endsWith('/');
 const depth = (name: string) => name.split('/').length;
 const isAppJsonCandidate = (name: string) => /(^|\/)app\.json$/.test(name) && depth(name) <= 2;
 
+/** A file of a package as its central directory declares it: what the change report compares between versions. */
+export interface PackageEntry {
+  name: string;
+  crc32: number;
+  size: number;
+}
+
 /**
  * Pass 1, the central directory only: entry count, names, kinds and declared sizes. Nothing is inflated yet.
- * @returns the name of the app.json to read (at the root, or in the single top folder).
+ * @returns the name of the app.json to read (at the root, or in the single top folder), the files and their total
+ * declared size.
  */
-async function checkCentralDirectory(source: ZipSource, limits: PackageLimits): Promise<string | undefined> {
+async function checkCentralDirectory(
+  source: ZipSource,
+  limits: PackageLimits,
+): Promise<{ appJson: string | undefined; entries: PackageEntry[]; declared: number }> {
   const fileSize = source.size;
   let zip: ZipFile;
   try {
@@ -103,6 +114,7 @@ async function checkCentralDirectory(source: ZipSource, limits: PackageLimits): 
     throw invalid(`it has ${zip.entryCount} entries; at most ${limits.maxEntries} are accepted.`);
   }
   const names = new Set<string>();
+  const entries: PackageEntry[] = [];
   let declared = 0;
   let appJson: string | undefined;
   await eachEntry(zip, (entry) => {
@@ -114,6 +126,7 @@ async function checkCentralDirectory(source: ZipSource, limits: PackageLimits): 
     if (isSymlink(entry)) throw invalid(`the entry "${entry.fileName}" is a symbolic link; packages may hold only files and folders.`);
     if (entry.isEncrypted()) throw invalid(`the entry "${entry.fileName}" is encrypted; devices cannot read it.`);
     if (isDirectory(entry)) return;
+    entries.push({ name: entry.fileName, crc32: entry.crc32, size: entry.uncompressedSize });
     declared += entry.uncompressedSize;
     if (declared > limits.maxUncompressedBytes) {
       throw invalid(`it expands to more than ${limits.maxUncompressedBytes / MiB} MiB.`);
@@ -129,7 +142,7 @@ async function checkCentralDirectory(source: ZipSource, limits: PackageLimits): 
   if (declared > limits.ratioFloorBytes && declared > limits.maxRatio * Math.max(fileSize, 1)) {
     throw invalid(`it expands to more than ${limits.maxRatio} times its size, as a zip bomb would.`);
   }
-  return appJson;
+  return { appJson, entries, declared };
 }
 
 /**
@@ -195,7 +208,26 @@ function pagesOf(parsed: unknown): string[] {
  * `/index.html#<first page>`, or `/index.html` when app.json lists no pages.
  */
 export async function inspectPackage(source: ZipSource, limits: PackageLimits = PACKAGE_LIMITS): Promise<{ mainUrl: string }> {
-  const appJsonName = await checkCentralDirectory(source, limits);
+  const { mainUrl } = await inspectPackageDetails(source, limits);
+  return { mainUrl };
+}
+
+/** What the inspection of an accepted package found: what its automatic checks and change report are made from. */
+export interface PackageDetails {
+  mainUrl: string;
+  /** The files (not folders), in central-directory order. */
+  entries: PackageEntry[];
+  /** The sum of the files' uncompressed sizes. */
+  uncompressedBytes: number;
+  /** Where app.json is, and what it holds (a JSON object). */
+  appJsonName: string;
+  appJson: Record<string, unknown>;
+  pages: string[];
+}
+
+/** `inspectPackage`, with what it found on the way. Refuses exactly what `inspectPackage` refuses. */
+export async function inspectPackageDetails(source: ZipSource, limits: PackageLimits = PACKAGE_LIMITS): Promise<PackageDetails> {
+  const { appJson: appJsonName, entries, declared } = await checkCentralDirectory(source, limits);
   if (!appJsonName) throw invalid('it has no app.json at its root.');
   const bytes = await inflateAll(source, appJsonName, limits);
   let parsed: unknown;
@@ -204,6 +236,14 @@ export async function inspectPackage(source: ZipSource, limits: PackageLimits = 
   } catch {
     throw invalid('app.json is not valid JSON.');
   }
-  const [first] = pagesOf(parsed);
-  return { mainUrl: first ? `/index.html#${first}` : '/index.html' };
+  const pages = pagesOf(parsed);
+  const [first] = pages;
+  return {
+    mainUrl: first ? `/index.html#${first}` : '/index.html',
+    entries,
+    uncompressedBytes: declared,
+    appJsonName,
+    appJson: parsed as Record<string, unknown>,
+    pages,
+  };
 }

@@ -1,12 +1,13 @@
 import fs from 'node:fs';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import { once } from 'node:events';
 import { createGunzip, createGzip } from 'node:zlib';
 
 /**
  * The backup file: gzip over JSON lines, the same for SQLite and PostgreSQL.
  *
- *   {"t":"header","format":"mpop-backup","version":1,"createdAt":…,"source":{"dialect":…},"migrations":[…]}
+ *   {"t":"header","format":"mpop-backup","version":2,"createdAt":…,"source":{"dialect":…},"migrations":[…],
+ *    "auth":{"mac":"HMAC-SHA-256","kdf":"HKDF-SHA-256","info":"mpop backup authentication v1","salt":"<base64>"}}
  *   {"t":"table","name":"host_apps","columns":["id","app_id",…]}
  *   [1,"0123456789ABC",…]                          one line per row, values in column order
  *   {"t":"table-end","name":"host_apps","rows":12}
@@ -14,12 +15,20 @@ import { createGunzip, createGzip } from 'node:zlib';
  *   {"t":"chunk","data":"…"}
  *   {"t":"package-end","sha256":…}
  *   {"t":"end","tables":{…rows by table},"packages":[{sha256,size}],"sha256":"<SHA-256 of every byte above>"}
+ *   {"t":"mac","hmac":"<HMAC-SHA-256 of every byte above, the manifest included>"}
  *
- * The last line is the manifest: what the file must hold, and a SHA-256 over everything before it. A file that
- * is cut short has no manifest; a changed byte breaks the digest, a package's own SHA-256, or a row count.
+ * The manifest says what the file must hold, with a SHA-256 over everything before it: it finds accidental
+ * damage (a file cut short has no manifest; a changed byte breaks the digest, a package's own SHA-256, or a row
+ * count). The last line authenticates the whole content (header, every section, the manifest): an HMAC keyed
+ * with a key derived from the installation's master key (HKDF-SHA-256, the header's salt, the label above), which
+ * the backup store does not hold. Whoever can write the backups can recompute a SHA-256 but not this: a swapped
+ * package, an added user or an erased audit log no longer verifies, and a restore refuses the file before it
+ * writes anything. Version 1 files had only the SHA-256; they cannot be told apart from forgeries and are refused.
  */
 export const BACKUP_FORMAT = 'mpop-backup';
-export const BACKUP_VERSION = 1;
+export const BACKUP_VERSION = 2;
+/** The HKDF label of the backup authentication key: a key for this use only, never the master key itself. */
+export const BACKUP_AUTH_INFO = 'mpop backup authentication v1';
 const CHUNK_BYTES = 48 * 1024;
 
 export interface BackupHeader {
@@ -29,6 +38,21 @@ export interface BackupHeader {
   createdAt: string;
   source: { dialect: 'sqlite' | 'postgres' };
   migrations: string[];
+  auth: BackupAuth;
+}
+
+/** How the file is authenticated (in the header, so covered by the HMAC itself). */
+export interface BackupAuth {
+  mac: 'HMAC-SHA-256';
+  kdf: 'HKDF-SHA-256';
+  info: string;
+  /** base64 of 16 random bytes, new for every backup. */
+  salt: string;
+}
+
+/** The HMAC key of one backup: HKDF-SHA-256 of the master key with the backup's salt and the label. */
+export function backupAuthKey(masterKey: Buffer, salt: Buffer): Buffer {
+  return Buffer.from(hkdfSync('sha256', masterKey, salt, BACKUP_AUTH_INFO, 32));
 }
 
 export interface BackupManifest {
@@ -43,6 +67,21 @@ export class BackupFileError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'BackupFileError';
+  }
+}
+
+/**
+ * The file is whole but not authenticated by this master key: altered after it was made (by someone who
+ * recomputed its SHA-256), made by an installation with another master key, or an old, unauthenticated format.
+ */
+export class BackupAuthError extends BackupFileError {
+  constructor(
+    message: string,
+    /** `old-format`: a version 1 file, which carries no authentication at all. */
+    readonly reason: 'mismatch' | 'old-format' = 'mismatch',
+  ) {
+    super(message);
+    this.name = 'BackupAuthError';
   }
 }
 
@@ -70,13 +109,22 @@ export function decodeValue(v: unknown): unknown {
  */
 export class BackupWriter {
   private readonly hash = createHash('sha256');
+  private readonly mac: ReturnType<typeof createHmac>;
+  /** What the header must carry so a reader can derive the same key. */
+  readonly auth: BackupAuth;
   private readonly gzip = createGzip();
   private readonly out: fs.WriteStream;
   private readonly done: Promise<void>;
   private failed: Error | undefined;
   readonly partial: string;
 
-  constructor(readonly file: string) {
+  constructor(
+    readonly file: string,
+    masterKey: Buffer,
+  ) {
+    const salt = randomBytes(16);
+    this.auth = { mac: 'HMAC-SHA-256', kdf: 'HKDF-SHA-256', info: BACKUP_AUTH_INFO, salt: salt.toString('base64') };
+    this.mac = createHmac('sha256', backupAuthKey(masterKey, salt));
     this.partial = `${file}.${randomBytes(4).toString('hex')}.partial`;
     this.out = fs.createWriteStream(this.partial, { flags: 'wx', mode: 0o600 });
     this.gzip.pipe(this.out);
@@ -93,6 +141,7 @@ export class BackupWriter {
     if (this.failed) throw this.failed;
     const bytes = Buffer.from(`${JSON.stringify(record)}\n`, 'utf8');
     this.hash.update(bytes);
+    this.mac.update(bytes);
     if (!this.gzip.write(bytes)) await once(this.gzip, 'drain');
   }
 
@@ -116,11 +165,15 @@ export class BackupWriter {
     return { sha256: digest.digest('hex'), size: read };
   }
 
-  /** Writes the manifest, closes the file and gives it its final name. @returns the digest in the manifest. */
+  /**
+   * Writes the manifest and the HMAC over everything (the manifest included), closes the file and gives it its
+   * final name. @returns the digest in the manifest.
+   */
   async finish(manifest: Omit<BackupManifest, 't' | 'sha256'>): Promise<string> {
     const sha256 = this.hash.digest('hex');
-    const bytes = Buffer.from(`${JSON.stringify({ t: 'end', ...manifest, sha256 })}\n`, 'utf8');
-    this.gzip.end(bytes);
+    const end = Buffer.from(`${JSON.stringify({ t: 'end', ...manifest, sha256 })}\n`, 'utf8');
+    const hmac = this.mac.update(end).digest('hex');
+    this.gzip.end(Buffer.concat([end, Buffer.from(`${JSON.stringify({ t: 'mac', hmac })}\n`, 'utf8')]));
     await this.done;
     const fd = fs.openSync(this.partial, 'r');
     try {
@@ -175,12 +228,15 @@ async function* lines(file: string): AsyncGenerator<Buffer> {
 
 /**
  * Reads a backup file record by record, checking as it goes: the header, the order of the sections, the number
- * of values in each row, each package's size and SHA-256, and at the end the manifest (counts and the SHA-256 of
- * everything before it). Any misfit throws a BackupFileError: the caller must not trust what it has read so far
- * until the `end` record has been yielded.
+ * of values in each row, each package's size and SHA-256, then the manifest (counts and the SHA-256 of everything
+ * before it) and last the HMAC of everything with the key derived from `masterKey`. Any misfit throws a
+ * BackupFileError (a BackupAuthError when the HMAC does not verify): the caller must not trust what it has read so
+ * far until the `end` record has been yielded, which happens only once the HMAC has verified.
  */
-export async function* readBackup(file: string): AsyncGenerator<BackupRecord> {
+export async function* readBackup(file: string, masterKey: Buffer): AsyncGenerator<BackupRecord> {
   const hash = createHash('sha256');
+  let mac: ReturnType<typeof createHmac> | undefined;
+  let manifest: BackupManifest | undefined;
   let lineNo = 0;
   let header: BackupHeader | undefined;
   let table: { name: string; columns: string[]; rows: number } | undefined;
@@ -194,21 +250,36 @@ export async function* readBackup(file: string): AsyncGenerator<BackupRecord> {
 
   for await (const raw of lines(file)) {
     lineNo++;
-    if (ended) bad('there is data after the manifest');
+    if (ended) bad('there is data after the authentication line');
     let value: unknown;
     try {
       value = JSON.parse(raw.toString('utf8'));
     } catch {
       bad('it is not valid JSON');
     }
-    const isManifest = !Array.isArray(value) && (value as { t?: string })?.t === 'end';
-    if (!isManifest) hash.update(raw).update('\n');
+    const kind = Array.isArray(value) ? 'row' : (value as { t?: string })?.t;
+    if (kind !== 'end' && kind !== 'mac') hash.update(raw).update('\n');
+    if (kind !== 'mac') mac?.update(raw).update('\n');
+    if (manifest && kind !== 'mac') bad('there is data after the manifest');
 
     if (!header) {
       const h = value as BackupHeader;
       if (h?.t !== 'header' || h.format !== BACKUP_FORMAT) bad('this is not an mpop backup file');
+      if (h.version === 1) {
+        throw new BackupAuthError(
+          'this backup has format version 1, which is not authenticated: it cannot be told apart from a forged one',
+          'old-format',
+        );
+      }
       if (h.version !== BACKUP_VERSION) bad(`this backup has format version ${h.version}; this mpop reads version ${BACKUP_VERSION}`);
       if (!Array.isArray(h.migrations)) bad('the header has no migration list');
+      const a = h.auth;
+      if (a?.mac !== 'HMAC-SHA-256' || a.kdf !== 'HKDF-SHA-256' || a.info !== BACKUP_AUTH_INFO || typeof a.salt !== 'string')
+        bad('the header does not say how the file is authenticated');
+      const salt = Buffer.from(a.salt, 'base64');
+      if (salt.length < 16) bad('the header does not say how the file is authenticated');
+      mac = createHmac('sha256', backupAuthKey(masterKey, salt));
+      mac.update(raw).update('\n');
       header = h;
       yield { t: 'header', header: h };
       continue;
@@ -262,6 +333,7 @@ export async function* readBackup(file: string): AsyncGenerator<BackupRecord> {
       }
       case 'end': {
         if (table || pkg) bad('the manifest comes inside a section');
+        if (manifest) bad('a second manifest');
         const m = r as unknown as BackupManifest;
         if (m.sha256 !== hash.digest('hex')) bad('the content does not match the SHA-256 in the manifest');
         const listed = Object.entries(m.tables ?? {});
@@ -275,8 +347,18 @@ export async function* readBackup(file: string): AsyncGenerator<BackupRecord> {
         ) {
           bad('the packages do not match the manifest');
         }
+        manifest = m;
+        break;
+      }
+      case 'mac': {
+        if (!manifest) bad('the authentication line comes before the manifest');
+        const expected = mac!.digest();
+        const given = typeof r.hmac === 'string' && /^[0-9a-f]{64}$/.test(r.hmac) ? Buffer.from(r.hmac, 'hex') : Buffer.alloc(0);
+        if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+          throw new BackupAuthError('its HMAC does not verify with this master key');
+        }
         ended = true;
-        yield { t: 'end', manifest: m };
+        yield { t: 'end', manifest: manifest! };
         break;
       }
       default:
@@ -284,5 +366,6 @@ export async function* readBackup(file: string): AsyncGenerator<BackupRecord> {
     }
   }
   if (!header) throw new BackupFileError('the file is empty');
-  if (!ended) throw new BackupFileError('the file ends before its manifest: it is truncated');
+  if (!manifest) throw new BackupFileError('the file ends before its manifest: it is truncated');
+  if (!ended) throw new BackupFileError('the file ends before its authentication line: it is truncated');
 }

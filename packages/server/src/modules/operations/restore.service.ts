@@ -8,7 +8,7 @@ import { knownMigrations, migrateTo, migrateToLatest } from '../../db/migrations
 import { SecretBox } from '../../lib/crypto.js';
 import { MasterKeyError, masterKeyFile, opensCheck, opensPrivateKey, resolveMasterKey } from './master-key.js';
 import { AuditRepository } from '../audit/audit.repository.js';
-import { BackupFileError, type BackupHeader, type BackupManifest, readBackup } from './backup-file.js';
+import { BackupAuthError, BackupFileError, type BackupHeader, type BackupManifest, readBackup } from './backup-file.js';
 import { OperationError, type Progress } from './backup.service.js';
 import { type AnyDatabase, BackupRepository, type TableInfo } from './backup.repository.js';
 import { META } from './meta.repository.js';
@@ -32,14 +32,14 @@ interface BackupFacts {
   sample?: { sealed: string; workspaceId: string; appId: string };
 }
 
-/** Reads the whole file once, checking every byte against the manifest; nothing is written. */
-async function inspect(file: string): Promise<BackupFacts> {
+/** Reads the whole file once, checking every byte against the manifest and the HMAC; nothing is written. */
+async function inspect(file: string, masterKey: Buffer): Promise<BackupFacts> {
   let header: BackupHeader | undefined;
   let manifest: BackupManifest | undefined;
   let check: string | undefined;
   let sealed: { hostAppId: unknown; sealed: string } | undefined;
   const hostApps = new Map<unknown, { workspaceId: string; appId: string }>();
-  for await (const rec of readBackup(file)) {
+  for await (const rec of readBackup(file, masterKey)) {
     if (rec.t === 'header') header = rec.header;
     else if (rec.t === 'end') manifest = rec.manifest;
     else if (rec.t === 'row') {
@@ -66,9 +66,11 @@ function adapt(value: unknown, type: string | undefined, dialect: Dialect): unkn
 const isPrefix = (a: string[], b: string[]) => a.length <= b.length && a.every((x, i) => x === b[i]);
 
 /**
- * Restores a backup into an empty database and package store (the server stopped). The whole file is checked
- * first (a truncated or altered file is refused before anything is written), then the master key is checked
- * against the backup's check value, then the target must be empty. The schema is rebuilt at the backup's
+ * Restores a backup into an empty database and package store (the server stopped). It needs the master key of the
+ * installation the backup comes from (MPOP_MASTER_KEY or the key file): the whole file is checked first, its HMAC
+ * with the key derived from that master key included (a truncated, altered or forged file, or one made with another
+ * key, is refused before anything is written), then the master key is checked against the backup's check value,
+ * then the target must be empty. The schema is rebuilt at the backup's
  * migration, every row is inserted in one transaction with the packages beside it (a failure removes them and
  * rolls the rows back), and the remaining migrations run last. A backup of SQLite restores into PostgreSQL and
  * the other way round.
@@ -76,18 +78,31 @@ const isPrefix = (a: string[], b: string[]) => a.length <= b.length && a.every((
 export async function restoreBackup(config: Config, file: string, progress: Progress = () => {}): Promise<RestoreSummary> {
   const source = path.resolve(file);
   if (!fs.existsSync(source)) throw new OperationError(`${source} does not exist.`);
+  const mk = resolveMasterKey(config.dataDir, config.masterKey, { generate: false });
+  const keyPlace = mk.source === 'MPOP_MASTER_KEY' ? 'MPOP_MASTER_KEY' : `the key file ${mk.source}`;
   progress('checking the backup file');
   let facts: BackupFacts;
   try {
-    facts = await inspect(source);
+    facts = await inspect(source, mk.key);
   } catch (err) {
+    if (err instanceof BackupAuthError && err.reason === 'old-format') {
+      throw new OperationError(
+        `The backup ${source} has an old format that is not authenticated (${err.message}); nothing was restored. ` +
+          'Make a new backup with `mpop admin backup` from the installation (or with the mpop version that made this one), and restore that.',
+      );
+    }
+    if (err instanceof BackupAuthError) {
+      throw new OperationError(
+        `The backup ${source} does not verify with the master key from ${keyPlace}: it was altered after it was made, or it was made by an installation with another master key; nothing was restored. ` +
+          `A restore needs the master key of the installation the backup comes from: set MPOP_MASTER_KEY to it, or put its file at ${masterKeyFile(config.dataDir)}.`,
+      );
+    }
     if (err instanceof BackupFileError)
       throw new OperationError(`The backup ${source} is damaged or incomplete (${err.message}); nothing was restored.`);
     throw err;
   }
   const { header } = facts;
 
-  const mk = resolveMasterKey(config.dataDir, config.masterKey, { generate: false });
   const box = new SecretBox(mk.key);
   const keyFits = facts.check
     ? opensCheck(box, facts.check)
@@ -143,7 +158,7 @@ export async function restoreBackup(config: Config, file: string, progress: Prog
     try {
       await handle.db.transaction().execute(async (trx) => {
         const into = new BackupRepository(trx.withoutPlugins() as unknown as AnyDatabase, handle.dialect);
-        await insertAll(source, into, targetTables, handle.dialect, files, written, progress);
+        await insertAll(source, mk.key, into, targetTables, handle.dialect, files, written, progress);
         await into.resetSequences([...targetTables.values()]);
         await new AuditRepository(trx).record({
           actor: 'mpop admin',
@@ -182,6 +197,7 @@ export async function restoreBackup(config: Config, file: string, progress: Prog
 /** The second pass: rows into the transaction's tables, package bytes into the store. */
 async function insertAll(
   source: string,
+  masterKey: Buffer,
   into: BackupRepository,
   tables: Map<string, TableInfo>,
   dialect: Dialect,
@@ -201,7 +217,7 @@ async function insertAll(
   }
 
   async function insertRecords() {
-    for await (const rec of readBackup(source)) {
+    for await (const rec of readBackup(source, masterKey)) {
       switch (rec.t) {
         case 'table': {
           table = tables.get(rec.name);

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { requireApprovedForRelease } from '../mini-programs/release-gate.js';
 import type { Kysely } from 'kysely';
 import type { MiniProgramRollout, PatchReleaseBody, Release, ReleaseBody, RollbackBody } from '@mpop/contracts';
 import type { Database, ReleaseRow } from '../../db/schema.js';
@@ -7,24 +8,36 @@ import { AppError, notFound, validationFailed } from '../../lib/app-error.js';
 import type { ChangeBus } from '../../lib/change-bus.js';
 import { AuditRepository } from '../audit/audit.repository.js';
 import type { Principal } from '../auth/auth.service.js';
-import type { PackageSigner, SigningReason } from '../signing/package-signer.js';
 import { HostAppRepository } from '../host-apps/host-app.repository.js';
 import { canonicalVersion } from '../mini-programs/versions.js';
 import { discardingOutbox, type Outbox } from '../webhooks/outbox.js';
 import { MiniProgramRepository } from '../mini-programs/mini-program.repository.js';
-import { ReleaseRepository, type VersionSigning } from './release.repository.js';
-import { effectiveBp, effectiveState, FULL, rampOf, resumeSteps, type Step, toBp, toPercent } from './rollout.js';
+import type { MissingSignatures } from '../mini-programs/mini-program.service.js';
+import { completeRow, createdBy, normaliseSteps, nothingToRollBackTo, stepsJson, toRelease } from './release-rows.js';
+import { ReleaseRepository } from './release.repository.js';
+import { effectiveBp, effectiveState, FULL, rampOf, resumeSteps, toBp, toPercent } from './rollout.js';
+import {
+  liveRollouts,
+  previousVersion,
+  type RollbackTarget,
+  rollbackScope,
+  rollbackTargets,
+  type Settled,
+  settleRollouts,
+} from './scope.js';
 
 /**
  * Controlled releases: a release makes one version the one host apps get, at once or step by step (percent,
  * scheduled steps, device whitelist, host-app scope); raise, pause and resume; roll back; take down. The newest
- * release of a mini program is its current one. Every call is one transaction with one audit event, then the gate's
- * caches are dropped everywhere and the missing signatures are made.
+ * release of a mini program is its current one; each host app follows the newest release whose scope reaches it
+ * (scope.ts), so a release for one host app never moves another's. Every call is one transaction with one audit
+ * event, then the gate's caches are dropped everywhere and the missing signatures are made.
  */
 export class ReleaseService {
   constructor(
     private readonly db: Kysely<Database>,
-    private readonly signer: PackageSigner,
+    // Only signMissing: the signer's folder reads the releases' scope rules, so this one must not import it.
+    private readonly signer: MissingSignatures,
     private readonly changes: ChangeBus,
     private readonly clock: () => number = Date.now,
     /** Where the release.* webhook events are recorded, in the transaction of the change. */
@@ -55,7 +68,10 @@ export class ReleaseService {
     return rows.map((r) => toRelease(r, signing, now));
   }
 
-  /** Releases a version: with no rollout, to every device at once (`complete`); a release still rolling out is superseded. */
+  /**
+   * Releases a version: with no rollout, to every device of its scope at once (`complete`). A rollout still going
+   * ends (`superseded`) when the new release reaches all of its host apps; it keeps going for the others.
+   */
   async release(id: string, asked: string, body: ReleaseBody, actor: Principal): Promise<Release> {
     // 1.0.0.01 names the package stored as 1.0.0.1 (rows stored before versions were made canonical keep their spelling).
     const version = (await new MiniProgramRepository(this.db).findPackage(id, canonicalVersion(asked))) ? canonicalVersion(asked) : asked;
@@ -70,17 +86,17 @@ export class ReleaseService {
       const repo = new ReleaseRepository(trx);
       await this.lock(repo, id, at);
       if (!(await new MiniProgramRepository(trx).findPackage(id, version))) throw notFound(`Version ${version} of the mini program ${id}`);
+      await requireApprovedForRelease(trx, id, version);
       const hostApps = rollout?.hostApps ? await this.checkHostApps(trx, rollout.hostApps) : null;
       const history = await repo.list(id);
-      const current = history[0];
-      if (current) await this.retire(repo, current, 'superseded', now);
+      await this.settle(repo, settleRollouts(history, hostApps, now), now);
       const state = bp >= FULL ? 'complete' : 'rolling-out';
       await repo.insert(
         {
           releaseId,
           miniProgramId: id,
           version,
-          previousVersion: previousVersion(history, now),
+          previousVersion: previousVersion(history, hostApps, now),
           state,
           percentBp: Math.min(bp, FULL),
           steps: stepsJson(steps),
@@ -98,6 +114,7 @@ export class ReleaseService {
       await repo.setCurrent(id, releaseId, version, at);
       await new AuditRepository(trx).record({
         actor: actor.actor,
+        address: actor.address,
         action: 'mini-program.released',
         target: `mini-program:${id}`,
         details: {
@@ -117,21 +134,23 @@ export class ReleaseService {
     return this.afterChange(id, releaseId, { code: 'release', params: { miniProgramId: id, version } });
   }
 
-  /** Raises the percent (never lowers it), pauses or resumes the current rollout. 100 % completes it. */
+  /**
+   * Raises the percent (never lowers it), pauses or resumes a rollout still going (the current release, or an
+   * earlier one still rolling out for host apps a newer release does not reach). 100 % completes it.
+   */
   async update(id: string, releaseId: string, body: PatchReleaseBody, actor: Principal): Promise<Release> {
     const now = this.clock();
     await this.db.transaction().execute(async (trx) => {
       const repo = new ReleaseRepository(trx);
       await this.lock(repo, id, new Date(now).toISOString());
-      const mp = await this.requireMiniProgram(trx, id);
       const r = await repo.find(releaseId);
       if (!r || r.miniProgramId !== id) throw notFound(`The release ${releaseId} of the mini program ${id}`);
       const ramp = rampOf(r);
       const state = effectiveState(ramp, now);
-      if (mp.currentReleaseId !== releaseId || (state !== 'rolling-out' && state !== 'paused')) {
+      if (state !== 'rolling-out' && state !== 'paused') {
         throw new AppError(
           'RELEASE_NOT_ACTIVE',
-          `The release ${releaseId} is ${state === 'rolling-out' || state === 'paused' ? 'no longer the current one' : state}; only a rollout in progress can be raised, paused or resumed.`,
+          `The release ${releaseId} is ${state}; only a rollout in progress can be raised, paused or resumed.`,
         );
       }
       const from = effectiveBp(ramp, now);
@@ -168,6 +187,7 @@ export class ReleaseService {
       });
       await new AuditRepository(trx).record({
         actor: actor.actor,
+        address: actor.address,
         action: 'mini-program.rollout.changed',
         target: `mini-program:${id}`,
         details: { releaseId, version: r.version, fromPercent: toPercent(from), percent: toPercent(bp), state: next },
@@ -180,75 +200,73 @@ export class ReleaseService {
   }
 
   /**
-   * Rolls back in one call: the earlier version (by default the last one that was complete) is released at 100 %,
-   * and the current release becomes `rolled-back`.
+   * Rolls back in one call: each host app the current release reaches goes back to an earlier version (by default
+   * the last one that was complete for it) at 100 %, and the current release becomes `rolled-back`. Host apps going
+   * back to different versions get one release each (scope.ts rollbackTargets); the answer is the first.
    */
   async rollback(id: string, body: RollbackBody, actor: Principal): Promise<Release> {
     const now = this.clock();
     const at = new Date(now).toISOString();
-    const releaseId = randomUUID();
-    let target = '';
+    const releaseIds: string[] = [];
+    let targets: RollbackTarget[] = [];
     await this.db.transaction().execute(async (trx) => {
       const repo = new ReleaseRepository(trx);
       await this.lock(repo, id, at);
       const history = await repo.list(id);
       const current = history[0];
       if (!current) throw nothingToRollBackTo(`The mini program ${id} has never been released, so there is nothing to roll back to.`);
-      if (body.version !== undefined) {
-        const packages = new MiniProgramRepository(trx);
-        const asked = (await packages.findPackage(id, canonicalVersion(body.version))) ? canonicalVersion(body.version) : body.version;
-        if (!(await packages.findPackage(id, asked))) throw notFound(`Version ${body.version} of the mini program ${id}`);
-        if (asked === current.version && current.state !== 'taken-down') {
-          throw nothingToRollBackTo(`Version ${body.version} is the current release already; choose an earlier version.`);
-        }
-        target = asked;
-      } else {
-        const earlier = lastComplete(history.slice(1), current.version);
-        if (!earlier) {
-          throw nothingToRollBackTo(
-            `The mini program ${id} has no earlier complete release to roll back to; release an earlier version instead, or take it down.`,
-          );
-        }
-        target = earlier;
+      targets = body.version === undefined ? rollbackTargets(history) : [await this.chosenTarget(trx, id, body.version, current)];
+      if (targets.length === 0) {
+        throw nothingToRollBackTo(
+          `The mini program ${id} has no earlier complete release to roll back to for the host apps of its current release; release an earlier version instead, or take it down.`,
+        );
       }
       if (current.state !== 'taken-down') await this.retire(repo, current, 'rolled-back', now);
-      await repo.insert(
-        {
-          releaseId,
-          miniProgramId: id,
-          version: target,
-          previousVersion: current.state === 'taken-down' ? null : current.version,
-          state: 'complete',
-          percentBp: FULL,
-          steps: '[]',
-          pausedAt: null,
-          deviceCount: 0,
-          hostApps: null,
-          mandatory: 0,
-          note: null,
-          createdAt: at,
-          createdBy: createdBy(actor),
-          updatedAt: at,
-        },
-        [],
-      );
-      await repo.setCurrent(id, releaseId, target, at);
-      await new AuditRepository(trx).record({
-        actor: actor.actor,
-        action: 'mini-program.rolled-back',
-        target: `mini-program:${id}`,
-        details: { releaseId, version: target, rolledBackReleaseId: current.releaseId, fromVersion: current.version },
-      });
-      await this.outbox.record(trx, 'release.rolled-back', {
-        releaseId,
-        miniProgramId: id,
-        version: target,
+      const previous = current.state === 'taken-down' ? null : current.version;
+      // In this order: an unscoped release first, so that the host apps named after it see theirs as the newer.
+      for (const t of targets) {
+        const releaseId = randomUUID();
+        releaseIds.push(releaseId);
+        await repo.insert(
+          completeRow({ releaseId, miniProgramId: id, version: t.version, previousVersion: previous, scope: t.scope }, actor, at),
+          [],
+        );
+      }
+      await repo.setCurrent(id, releaseIds.at(-1)!, targets.at(-1)!.version, at);
+      const rolledBack = {
+        releaseId: releaseIds[0],
+        version: targets[0].version,
         rolledBackReleaseId: current.releaseId,
         fromVersion: current.version,
+        // Host apps going back to different versions: one release each.
+        ...(targets.length > 1
+          ? { targets: targets.map((t, i) => ({ releaseId: releaseIds[i], version: t.version, hostApps: t.scope })) }
+          : {}),
+      };
+      await new AuditRepository(trx).record({
         actor: actor.actor,
+        address: actor.address,
+        action: 'mini-program.rolled-back',
+        target: `mini-program:${id}`,
+        details: rolledBack,
       });
+      await this.outbox.record(trx, 'release.rolled-back', { ...rolledBack, miniProgramId: id, actor: actor.actor });
     });
-    return this.afterChange(id, releaseId, { code: 'roll-back', params: { miniProgramId: id, version: target } });
+    return this.afterChange(id, releaseIds[0], {
+      code: 'roll-back',
+      params: { miniProgramId: id, version: targets.map((t) => t.version).join(', ') },
+    });
+  }
+
+  /** A rollback to a chosen version: any uploaded version but the current release's, for the current release's scope. */
+  private async chosenTarget(db: Executor, id: string, version: string, current: ReleaseRow): Promise<RollbackTarget> {
+    const packages = new MiniProgramRepository(db);
+    const asked = (await packages.findPackage(id, canonicalVersion(version))) ? canonicalVersion(version) : version;
+    if (!(await packages.findPackage(id, asked))) throw notFound(`Version ${version} of the mini program ${id}`);
+    if (asked === current.version && current.state !== 'taken-down') {
+      throw nothingToRollBackTo(`Version ${version} is the current release already; choose an earlier version.`);
+    }
+    return { version: asked, scope: rollbackScope(current) };
   }
 
   /** Takes the mini program down: no host app gets it until a version is released again. */
@@ -259,14 +277,20 @@ export class ReleaseService {
     await this.db.transaction().execute(async (trx) => {
       const repo = new ReleaseRepository(trx);
       await this.lock(repo, id, at);
-      const [current] = await repo.list(id, 1);
+      const history = await repo.list(id);
+      const current = history[0];
       if (!current)
         throw new AppError('RELEASE_NOT_ACTIVE', `The mini program ${id} has never been released; there is nothing to take down.`);
       releaseId = current.releaseId;
-      if (current.state !== 'taken-down') await this.retire(repo, current, 'taken-down', now);
+      if (current.state !== 'taken-down') {
+        // Rollouts still going for host apps the current release does not reach end too: every host app loses it.
+        await this.settle(repo, liveRollouts(history.slice(1), now), now);
+        await this.retire(repo, current, 'taken-down', now);
+      }
       await repo.setCurrent(id, current.releaseId, null, at);
       await new AuditRepository(trx).record({
         actor: actor.actor,
+        address: actor.address,
         action: 'mini-program.taken-down',
         target: `mini-program:${id}`,
         details: { releaseId, version: current.version },
@@ -284,26 +308,27 @@ export class ReleaseService {
   }
 
   /** After a commit: drop the gate's caches everywhere, make the missing signatures, answer the release as it is now. */
-  private async afterChange(id: string, releaseId: string, reason: SigningReason): Promise<Release> {
+  private async afterChange(id: string, releaseId: string, reason: Parameters<MissingSignatures['signMissing']>[1]): Promise<Release> {
     await this.changes.publish({ kind: 'all-gate-views' });
     await this.signer.signMissing({ miniProgramId: id }, reason);
     return this.get(id, releaseId);
   }
 
+  /** Ends the current release (rolled back or taken down), writing down the percent it reached for the history. */
+  private async retire(repo: ReleaseRepository, r: ReleaseRow, as: 'rolled-back' | 'taken-down', now: number) {
+    await repo.update(r.releaseId, { state: as, percentBp: effectiveBp(rampOf(r), now), updatedAt: new Date(now).toISOString() });
+  }
+
   /**
-   * Ends a release that stops being current. A rollout whose steps reached 100 % is recorded as complete rather
-   * than superseded (it was complete), and the percent it reached is written down for the history.
+   * Records what a change did to the rollouts still going: those whose steps reached 100 % as complete (they were),
+   * those no host app follows any more as superseded, with the percent they reached.
    */
-  private async retire(repo: ReleaseRepository, r: ReleaseRow, as: 'superseded' | 'rolled-back' | 'taken-down', now: number) {
-    const ramp = rampOf(r);
-    const state = effectiveState(ramp, now);
-    if (as === 'superseded' && state !== 'rolling-out' && state !== 'paused') {
-      if (state === 'complete' && r.state !== 'complete') {
-        await repo.update(r.releaseId, { state: 'complete', percentBp: FULL, pausedAt: null, updatedAt: new Date(now).toISOString() });
-      }
-      return;
+  private async settle(repo: ReleaseRepository, settled: Settled, now: number) {
+    const updatedAt = new Date(now).toISOString();
+    for (const r of settled.completed) await repo.update(r.releaseId, { state: 'complete', percentBp: FULL, pausedAt: null, updatedAt });
+    for (const r of settled.superseded) {
+      await repo.update(r.releaseId, { state: 'superseded', percentBp: effectiveBp(rampOf(r), now), updatedAt });
     }
-    await repo.update(r.releaseId, { state: as, percentBp: effectiveBp(ramp, now), updatedAt: new Date(now).toISOString() });
   }
 
   /** Serialises the changes of one mini program's releases (see ReleaseRepository.lockMiniProgram). */
@@ -328,77 +353,4 @@ export class ReleaseService {
     }
     return [...seen.values()];
   }
-}
-
-/** What devices outside a new rollout keep getting: the newest complete release's version, none after a take-down. */
-function previousVersion(history: readonly ReleaseRow[], now: number): string | null {
-  for (const r of history) {
-    const state = effectiveState(rampOf(r), now);
-    if (state === 'taken-down') return null;
-    if (state === 'complete') return r.version;
-  }
-  return null;
-}
-
-/** The newest complete release before a take-down, of another version than the current one. */
-function lastComplete(older: readonly ReleaseRow[], currentVersion: string): string | undefined {
-  for (const r of older) {
-    if (r.state === 'taken-down') return undefined;
-    if (r.state === 'complete' && r.version !== currentVersion) return r.version;
-  }
-  return undefined;
-}
-
-/** Sorts the steps by time and checks that the ramp only goes up from the starting percent. */
-function normaliseSteps(raw: readonly { percent: number; at: string }[], startBp: number): Step[] {
-  const steps = raw.map((s) => ({ bp: toBp(s.percent), at: Date.parse(s.at) })).sort((a, b) => a.at - b.at);
-  let last = startBp;
-  for (const [i, s] of steps.entries()) {
-    if (Number.isNaN(s.at)) throw validationFailed(`rollout.steps.${i}.at`, 'Give the time as an ISO 8601 date-time.');
-    if (s.bp < last) {
-      throw validationFailed(
-        `rollout.steps.${i}.percent`,
-        'A step cannot lower the percent: each step must be at least the starting percent and the steps before it.',
-      );
-    }
-    last = s.bp;
-  }
-  return steps;
-}
-
-const stepsJson = (steps: readonly Step[]) =>
-  JSON.stringify(steps.map((s) => ({ percent: toPercent(s.bp), at: new Date(s.at).toISOString() })));
-
-/** Who released, as the history shows it; the column holds 128 characters (a long user name with a long token name). */
-const createdBy = (actor: Principal) => [...actor.actor].slice(0, 128).join('');
-
-const nothingToRollBackTo = (detail: string) => new AppError('NOTHING_TO_ROLL_BACK_TO', detail);
-
-function toRelease(r: ReleaseRow, signing: Map<string, VersionSigning>, now: number): Release {
-  const ramp = rampOf(r);
-  const s = signing.get(r.version);
-  const total = s?.total ?? 0;
-  const done = s?.done ?? 0;
-  return {
-    releaseId: r.releaseId,
-    miniProgramId: r.miniProgramId,
-    version: r.version,
-    previousVersion: r.previousVersion,
-    state: effectiveState(ramp, now),
-    percent: toPercent(effectiveBp(ramp, now)),
-    steps: JSON.parse(r.steps),
-    devices: Number(r.deviceCount),
-    hostApps: r.hostApps === null ? null : JSON.parse(r.hostApps),
-    mandatory: Boolean(r.mandatory),
-    note: r.note,
-    createdAt: r.createdAt,
-    createdBy: r.createdBy,
-    updatedAt: r.updatedAt,
-    signing: {
-      state: done >= total ? 'signed' : s?.failed ? 'failed' : 'pending',
-      reason: done >= total ? null : (s?.reason ?? null),
-      total,
-      done,
-    },
-  };
 }

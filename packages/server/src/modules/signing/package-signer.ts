@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import type { SigningJob, SigningReasonCode } from '@mpop/contracts';
 import type { Kysely } from 'kysely';
@@ -35,7 +35,11 @@ export class PackageSigner {
     private readonly db: Kysely<Database>,
     private readonly box: SecretBox,
     private readonly pool: SigningPool,
-    /** Only asked whether a package is there: a signature for a file no instance can serve would be handed out. */
+    /**
+     * Read once per package and job: a package is signed only when the store has it (a signature for a file no
+     * instance can serve would be handed out) and its bytes still have the SHA-256 recorded at upload (the signature
+     * vouches for that digest: a file replaced in the store, or by a doctored restore, is never signed).
+     */
     private readonly store: PackageStore,
     private readonly changes: ChangeBus,
     private readonly log: FastifyBaseLogger,
@@ -73,12 +77,12 @@ export class PackageSigner {
   private async run(job: SigningJob, missing: SigningWork[]) {
     const repo = new SignatureRepository(this.db);
     const signedPackages = new Set<string>();
-    // Whether each package is in the store, asked once per job.
-    const seen = new Map<string, Promise<boolean>>();
+    // Whether each package is in the store with its recorded bytes, asked once per job.
+    const seen = new Map<string, Promise<PackageState>>();
     const present = (sha256: string) => {
       let p = seen.get(sha256);
       if (!p) {
-        p = this.store.size(sha256).then((size) => size !== undefined);
+        p = this.check(sha256);
         seen.set(sha256, p);
       }
       return p;
@@ -126,13 +130,28 @@ export class PackageSigner {
     }
   }
 
+  /** Whether the store holds the package, and whether its bytes hash to the name they were recorded under. */
+  private async check(sha256: string): Promise<PackageState> {
+    if ((await this.store.size(sha256)) === undefined) return 'missing';
+    const hash = createHash('sha256');
+    try {
+      for await (const chunk of await this.store.read(sha256)) hash.update(chunk as Buffer);
+    } catch (err) {
+      if ((err as { code?: string }).code === 'ENOENT') return 'missing';
+      throw err;
+    }
+    return hash.digest('hex') === sha256 ? 'intact' : 'altered';
+  }
+
   /** Makes one work item's signatures (in the pool's worker threads); the caller writes them. */
   private async sign(
     work: SigningWork,
     signedPackages: Set<string>,
-    present: (sha256: string) => Promise<boolean>,
+    present: (sha256: string) => Promise<PackageState>,
   ): Promise<{ package?: PackageSignatureRow; binding: BindingSignatureRow }> {
-    if (!(await present(work.sha256))) throw Object.assign(new Error(`package ${work.sha256} is not in the store`), { code: 'ENOENT' });
+    const state = await present(work.sha256);
+    if (state === 'missing') throw Object.assign(new Error(`package ${work.sha256} is not in the store`), { code: 'ENOENT' });
+    if (state === 'altered') throw new PackageAltered(`the bytes of package ${work.sha256} in the store have another SHA-256`);
     const pem = openKey(this.box, work);
     const packageKey = `${work.keyFingerprint}:${work.sha256}`;
     const needsPackage = !work.packageSigned && !signedPackages.has(packageKey);
@@ -156,6 +175,8 @@ export class PackageSigner {
 }
 
 class KeyUnusable extends Error {}
+class PackageAltered extends Error {}
+type PackageState = 'intact' | 'missing' | 'altered';
 
 /** The host app's private key as PEM (parsed, once per key, in a worker thread). */
 function openKey(box: SecretBox, work: SigningWork): string {
@@ -184,6 +205,8 @@ function reasonText({ code, params = {} }: SigningReason): string {
       return `roll back ${params.miniProgramId} to ${params.version}`;
     case 'authorise':
       return `authorise ${params.miniProgramId} for ${params.appId}`;
+    case 'approve-association':
+      return `approve association ${params.associationId}`;
     case 'key-uploaded':
       return 'key uploaded';
     case 'start-up':
@@ -196,6 +219,9 @@ function reasonText({ code, params = {} }: SigningReason): string {
 function failureReason(err: unknown, work: SigningWork): string {
   if (err instanceof KeyUnusable) {
     return `The private key of host app ${work.appId} (workspace ${work.workspaceId}) could not be opened with the master key; upload the key again or restore MPOP_MASTER_KEY.`;
+  }
+  if (err instanceof PackageAltered) {
+    return `The package file of version ${work.version} in the package store does not have the SHA-256 recorded at upload (${work.sha256}): it was changed since, so it was not signed. Upload the version again, or put the original file back in the package store.`;
   }
   if ((err as { code?: string }).code === 'ENOENT') {
     return `The package file of version ${work.version} is missing from the package store; put the packages on storage every instance shares (MPOP_PACKAGE_STORE), or upload the version again.`;

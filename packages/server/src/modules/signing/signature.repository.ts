@@ -1,6 +1,8 @@
 import type { Insertable, Selectable } from 'kysely';
 import type { Executor } from '../../db/executor.js';
 import type { BindingSignaturesTable, PackageSignaturesTable, SigningFailuresTable } from '../../db/schema.js';
+import { type LineRow, servableVersions } from '../gate/served.js';
+import { type HostRef, scopeOf } from '../releases/scope.js';
 
 /** What the gate may serve a host app that lacks a signature: a (host app, mini program, version) and its key. */
 export interface SigningWork {
@@ -19,6 +21,9 @@ export interface SigningWork {
 export type PackageSignatureRow = Insertable<PackageSignaturesTable>;
 export type BindingSignatureRow = Insertable<BindingSignaturesTable>;
 
+/** (mini program, version) pairs per query of missing signatures: two parameters each. */
+const PAIRS_PER_QUERY = 200;
+
 /** Rows per INSERT: well under PostgreSQL's 65,535 parameters and SQLite's 32,766. */
 const ROWS_PER_STATEMENT = 500;
 
@@ -28,47 +33,95 @@ export class SignatureRepository {
 
   /**
    * Every (host app, mini program, version) the gate may serve, within the scope, that lacks its package or its
-   * binding signature under the host app's current key: the version of each current release and the previous one
-   * (what devices outside a rollout get). Whitelisted devices may be in any authorised host app, so the scope of a
-   * release does not narrow this.
+   * binding signature under the host app's current key: the versions of each host app's line (served.ts
+   * servableVersions: its current release, what its devices fall back to, a whitelist lent by the newest release).
+   * They are made for every authorised host app, whatever the scopes: a whitelisted device may be in any of them.
    */
   async missing(scope: { hostAppId?: number; miniProgramId?: string }): Promise<SigningWork[]> {
+    const pairs = [...(await this.servable(scope))].flatMap(([miniProgramId, versions]) =>
+      versions.map((v) => [miniProgramId, v] as const),
+    );
+    const out: SigningWork[] = [];
+    for (let i = 0; i < pairs.length; i += PAIRS_PER_QUERY) {
+      const chunk = pairs.slice(i, i + PAIRS_PER_QUERY);
+      let q = this.db
+        .selectFrom('hostAppMiniPrograms as am')
+        .innerJoin('hostApps as ha', 'ha.id', 'am.hostAppId')
+        .innerJoin('devConfigs as dc', 'dc.hostAppId', 'ha.id')
+        .innerJoin('miniProgramPackages as p', 'p.miniProgramId', 'am.miniProgramId')
+        .leftJoin('packageSignatures as s', (j) => j.onRef('s.keyFingerprint', '=', 'dc.keyFingerprint').onRef('s.sha256', '=', 'p.sha256'))
+        .leftJoin('bindingSignatures as b', (j) =>
+          j
+            .onRef('b.hostAppId', '=', 'ha.id')
+            .onRef('b.miniProgramId', '=', 'p.miniProgramId')
+            .onRef('b.version', '=', 'p.version')
+            .onRef('b.keyFingerprint', '=', 'dc.keyFingerprint'),
+        )
+        .select([
+          'ha.id as hostAppId',
+          'ha.workspaceId',
+          'ha.appId',
+          'dc.keyFingerprint',
+          'dc.privateKeySealed',
+          'p.miniProgramId',
+          'p.version',
+          'p.sha256',
+          's.signature as packageSignature',
+        ])
+        .where((eb) =>
+          eb.or(
+            chunk.map(([miniProgramId, version]) => eb.and([eb('p.miniProgramId', '=', miniProgramId), eb('p.version', '=', version)])),
+          ),
+        )
+        .where((eb) => eb.or([eb('s.signature', 'is', null), eb('b.signature', 'is', null)]));
+      if (scope.hostAppId !== undefined) q = q.where('ha.id', '=', scope.hostAppId);
+      for (const { packageSignature, ...r } of await q.execute()) out.push({ ...r, packageSigned: packageSignature !== null });
+    }
+    return out;
+  }
+
+  /** Per mini program in the scope, the versions the gate may serve some host app (the union of every host app's line). */
+  private async servable(scope: { hostAppId?: number; miniProgramId?: string }): Promise<Map<string, string[]>> {
     let q = this.db
-      .selectFrom('hostAppMiniPrograms as am')
-      .innerJoin('hostApps as ha', 'ha.id', 'am.hostAppId')
-      .innerJoin('devConfigs as dc', 'dc.hostAppId', 'ha.id')
-      .innerJoin('miniPrograms as mp', 'mp.miniProgramId', 'am.miniProgramId')
-      .innerJoin('releases as r', 'r.releaseId', 'mp.currentReleaseId')
-      .innerJoin('miniProgramPackages as p', (j) =>
-        j
-          .onRef('p.miniProgramId', '=', 'mp.miniProgramId')
-          .on((eb) => eb.or([eb('p.version', '=', eb.ref('r.version')), eb('p.version', '=', eb.ref('r.previousVersion'))])),
-      )
-      .leftJoin('packageSignatures as s', (j) => j.onRef('s.keyFingerprint', '=', 'dc.keyFingerprint').onRef('s.sha256', '=', 'p.sha256'))
-      .leftJoin('bindingSignatures as b', (j) =>
-        j
-          .onRef('b.hostAppId', '=', 'ha.id')
-          .onRef('b.miniProgramId', '=', 'mp.miniProgramId')
-          .onRef('b.version', '=', 'p.version')
-          .onRef('b.keyFingerprint', '=', 'dc.keyFingerprint'),
-      )
+      .selectFrom('releases as r')
+      .innerJoin('miniPrograms as mp', 'mp.miniProgramId', 'r.miniProgramId')
+      .innerJoin('miniProgramPackages as p', (j) => j.onRef('p.miniProgramId', '=', 'r.miniProgramId').onRef('p.version', '=', 'r.version'))
       .select([
-        'ha.id as hostAppId',
-        'ha.workspaceId',
-        'ha.appId',
-        'dc.keyFingerprint',
-        'dc.privateKeySealed',
-        'mp.miniProgramId',
-        'p.version',
-        'p.sha256',
-        's.signature as packageSignature',
+        'r.releaseId',
+        'r.miniProgramId',
+        'r.version',
+        'r.state',
+        'r.hostApps',
+        'r.deviceCount',
+        'mp.currentReleaseId',
+        'p.platform',
+        'p.clientVersionMin',
+        'p.clientVersionMax',
       ])
-      .where('r.state', '<>', 'taken-down')
-      .where((eb) => eb.or([eb('s.signature', 'is', null), eb('b.signature', 'is', null)]));
-    if (scope.hostAppId !== undefined) q = q.where('ha.id', '=', scope.hostAppId);
-    if (scope.miniProgramId !== undefined) q = q.where('mp.miniProgramId', '=', scope.miniProgramId);
-    const rows = await q.execute();
-    return rows.map(({ packageSignature, ...r }) => ({ ...r, packageSigned: packageSignature !== null }));
+      .where('r.state', 'not in', ['superseded', 'rolled-back']);
+    if (scope.miniProgramId !== undefined) q = q.where('r.miniProgramId', '=', scope.miniProgramId);
+    if (scope.hostAppId !== undefined) {
+      q = q.where(
+        'r.miniProgramId',
+        'in',
+        this.db.selectFrom('hostAppMiniPrograms').select('miniProgramId').where('hostAppId', '=', scope.hostAppId),
+      );
+    }
+    const byProgram = new Map<string, LineRow[]>();
+    for (const r of await q.orderBy('r.id', 'desc').execute()) {
+      const list = byProgram.get(r.miniProgramId);
+      if (list) list.push(r);
+      else byProgram.set(r.miniProgramId, [r]);
+    }
+    const out = new Map<string, string[]>();
+    for (const [miniProgramId, history] of byProgram) {
+      // Host apps differ only by the scopes that name them: one of each, and one that no scope names.
+      const hosts = new Map<string, HostRef>([['', { workspaceId: '', appId: '' }]]);
+      for (const r of history) for (const h of scopeOf(r) ?? []) hosts.set(`${h.workspaceId}\n${h.appId}`, h);
+      const versions = new Set([...hosts.values()].flatMap((h) => servableVersions(history, h)));
+      if (versions.size) out.set(miniProgramId, [...versions]);
+    }
+    return out;
   }
 
   /** Inserts many at once (one statement per few hundred rows); existing ones are kept. */

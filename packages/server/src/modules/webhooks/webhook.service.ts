@@ -46,6 +46,7 @@ export class WebhookService {
       await new WebhookRepository(trx).insert(row);
       await new AuditRepository(trx).record({
         actor: principal.actor,
+        address: principal.address,
         action: 'webhook.created',
         target: `webhook:${webhookId}`,
         // The origin only: a path or query may carry a receiver's own token.
@@ -67,6 +68,7 @@ export class WebhookService {
       await repo.delete(webhookId);
       await new AuditRepository(trx).record({
         actor: principal.actor,
+        address: principal.address,
         action: 'webhook.deleted',
         target: `webhook:${webhookId}`,
         details: { url: new URL(w.url).origin },

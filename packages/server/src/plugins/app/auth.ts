@@ -1,9 +1,10 @@
 import fp from 'fastify-plugin';
-import type { FastifyRequest } from 'fastify';
-import type { Role } from '@mpop/contracts';
+import type { FastifyContextConfig, FastifyRequest } from 'fastify';
+import type { OrgRole, Role } from '@mpop/contracts';
 import { AppError } from '../../lib/app-error.js';
 import type { AuthService, Principal } from '../../modules/auth/auth.service.js';
-import { roleAtLeast } from '../../modules/auth/roles.js';
+import { platformRoleAtLeast } from '../../modules/auth/roles.js';
+import { requireOrgAccess } from '../../modules/organisations/org-access.js';
 
 export const SESSION_COOKIE = 'mpop_session';
 
@@ -12,8 +13,19 @@ declare module 'fastify' {
     principal?: Principal;
   }
   interface FastifyContextConfig {
-    /** The lowest role allowed; `public` routes need no authentication. Defaults: GET → viewer, others → operator. */
-    role?: Role | 'public';
+    /**
+     * The lowest platform role allowed; `public` routes need no authentication; `member` routes are open to every
+     * signed-in user, members of organisations included, and decide by organisation (see `access`, or the service).
+     * Defaults: GET → viewer, others → operator.
+     */
+    role?: Role | 'public' | 'member';
+    /**
+     * For `member` routes: the platform role or the organisation role the caller needs. The organisation is
+     * `params.orgId`, or the mini program `params.id`'s (`from: 'params'`, the default); with `from: 'service'` the
+     * service finds it (an association's), and here only callers without a high enough role or any membership
+     * are refused. Others' organisations answer 404, as if absent.
+     */
+    access?: { platform: Role; org: OrgRole; from?: 'params' | 'service' };
     /** A public route that a browser page posts to (sign-in): checked against cross-site requests like a change. */
     checkOrigin?: boolean;
   }
@@ -23,6 +35,8 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 export interface AuthPluginOptions {
   auth: AuthService;
+  /** The organisation a mini program belongs to, or undefined when there is no such mini program. */
+  orgOfMiniProgram: (id: string) => Promise<string | undefined>;
   /** The origin the console is served from (MPOP_PUBLIC_URL). */
   publicOrigin: string;
 }
@@ -91,12 +105,51 @@ export default fp<AuthPluginOptions>(async (app, opts) => {
     const principal = await authenticate(request, opts.auth);
     if (!principal) throw new AppError('UNAUTHENTICATED', 'Sign in, or send a valid API token (Authorization: Bearer …).');
     if (principal.via === 'session' && !SAFE_METHODS.has(request.method)) checkOrigin(request, opts.publicOrigin);
-    if (!roleAtLeast(principal.role, need)) {
-      throw new AppError('FORBIDDEN', `Your role (${principal.role}) may not do this; it needs the ${need} role.`);
-    }
-    request.principal = principal;
+    if (need !== 'member' && !platformRoleAtLeast(principal.role, need)) throw forbidden(principal.role, need);
+    const access = request.routeOptions.config.access;
+    if (access) await checkAccess(request, principal, access, opts.orgOfMiniProgram);
+    // The address goes with the principal into every audit event the request records.
+    request.principal = { ...principal, address: request.ip };
   });
 });
+
+/**
+ * The organisation check of a `member` route, before its body is read (an upload from someone who may not
+ * upload is refused before it is received). A platform role high enough passes without a lookup; otherwise the
+ * organisation comes from `params.orgId`, or from the mini program `params.id`. Someone who sees nothing of that
+ * organisation gets 404, as if it did not exist (an ill-formed ID finds nothing either).
+ */
+async function checkAccess(
+  request: FastifyRequest,
+  principal: Principal,
+  access: NonNullable<FastifyContextConfig['access']>,
+  orgOfMiniProgram: AuthPluginOptions['orgOfMiniProgram'],
+) {
+  if (platformRoleAtLeast(principal.role, access.platform)) return;
+  const params = (access.from === 'service' ? {} : request.params) as { orgId?: string; id?: string };
+  if (params.orgId !== undefined) {
+    requireOrgAccess(principal, params.orgId, access, `The organisation "${params.orgId}"`);
+  } else if (params.id !== undefined) {
+    const what = `The mini program ${params.id}`;
+    const orgId = await orgOfMiniProgram(params.id);
+    if (orgId === undefined) {
+      if (principal.role !== null) throw forbidden(principal.role, access.platform);
+      throw new AppError('NOT_FOUND', `${what} does not exist.`);
+    }
+    requireOrgAccess(principal, orgId, access, what);
+  } else if (principal.memberships.length === 0) {
+    // The organisation is named in the body or found by the service: only members go on, to the service's check.
+    throw forbidden(principal.role, access.platform);
+  }
+}
+
+const forbidden = (have: Role | null, need: Role) =>
+  new AppError(
+    'FORBIDDEN',
+    have === null
+      ? `You have no platform role, only organisation memberships; this needs the ${need} role.`
+      : `Your role (${have}) may not do this; it needs the ${need} role.`,
+  );
 
 /** The authenticated principal; routes behind the auth hook always have one. */
 export function principalOf(request: FastifyRequest): Principal {

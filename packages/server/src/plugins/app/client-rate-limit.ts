@@ -1,9 +1,10 @@
-import fp from 'fastify-plugin';
+import { createRequire } from 'node:module';
 import type { IncomingMessage } from 'node:http';
-import type { FastifyReply, FastifyRequest } from 'fastify';
-import rateLimit from '@fastify/rate-limit';
+import fp from 'fastify-plugin';
+import type { FastifyError, FastifyReply } from 'fastify';
 import type { Redis } from 'ioredis';
 import { AppError } from '../../lib/app-error.js';
+import { sendProblem, toAppError } from './problem.js';
 
 export interface ClientRateLimitOptions {
   /** Requests per minute; 0 turns a limit off. */
@@ -16,28 +17,55 @@ export interface ClientRateLimitOptions {
 }
 
 const WINDOW_MS = 60_000;
+/** Counters kept in memory (least recently used dropped first): addresses and (address, device) pairs of a minute. */
+const LOCAL_COUNTERS = 50_000;
 
 export type Outcome = { max: number; remaining: number; ttlInSeconds: number; isExceeded: boolean };
-type Limiter = (req: FastifyRequest) => Promise<Outcome>;
+
+/**
+ * The counter stores of `@fastify/rate-limit` (in memory, or in Redis with one Lua script per count), used as they
+ * are: `incr` answers through a callback, at once for the in-memory store, so counting needs no promise.
+ */
+interface Store {
+  incr(key: string, cb: (err: Error | null, res: { current: number; ttl: number } | null) => void, timeWindow: number, max: number): void;
+}
+const require = createRequire(import.meta.url);
+const LocalStore = require('@fastify/rate-limit/store/LocalStore.js') as new (
+  continueExceeding: boolean,
+  exponentialBackoff: boolean,
+  cache: number,
+) => Store;
+const RedisStore = require('@fastify/rate-limit/store/RedisStore.js') as new (
+  continueExceeding: boolean,
+  exponentialBackoff: boolean,
+  redis: Redis,
+  key: string,
+) => Store;
 
 /** The body fields the limits key on; present on every client API route that names a host app. */
 type ClientBody = { appId?: unknown; workspaceId?: unknown; deviceId?: unknown } | undefined;
 
 /**
- * Rate limits of the client API (`/client/v1`), with `@fastify/rate-limit`'s counters: per address (checked before
- * the body is read), per device (`deviceId` of the body: one device of one host app) and, only when configured, per
- * host app. Answers carry the draft-standard `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset` of the
- * tightest limit; a refusal is the problem 429 `RATE_LIMITED` with `Retry-After`.
+ * Rate limits of the client API (`/client/v1`), counted in `@fastify/rate-limit`'s stores: per address, per device
+ * within its address (`deviceId` of the body, of one host app, from one client address: the ID is the device's own
+ * claim, so it cannot buy a device more than its address's budget, nor let anyone elsewhere use up a device's) and,
+ * only when configured, per host app. Answers carry the draft-standard `RateLimit-Limit`, `RateLimit-Remaining` and
+ * `RateLimit-Reset` of the tightest limit; a refusal is the problem 429 `RATE_LIMITED` with `Retry-After`.
+ *
+ * One synchronous hook per request (preValidation: the body is parsed, so the device is known) counts them all: the
+ * address first, the others only when the address is within its limit. A request refused before it (a body that is
+ * not JSON, too large, of another type) is counted against its address by the scope's error handler, and answered
+ * 429 instead when its address is over the limit.
  *
  * A Redis that cannot be reached lets requests through (and is logged): the limits protect the gate, they must
  * not become the reason it fails.
  */
 export default fp<ClientRateLimitOptions>(async (app, opts) => {
-  let redis: Redis | undefined;
+  let store: Store = new LocalStore(false, false, LOCAL_COUNTERS);
   if (opts.redisUrl) {
     // Loaded only when used: it is a noticeable part of the start-up time.
     const { Redis } = await import('ioredis');
-    redis = new Redis(opts.redisUrl, {
+    const redis = new Redis(opts.redisUrl, {
       // Fail fast while disconnected instead of queueing requests behind a dead Redis.
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
@@ -50,88 +78,132 @@ export default fp<ClientRateLimitOptions>(async (app, opts) => {
       app.log.warn({ err: { message: err.message } }, 'rate limits cannot reach Redis; requests pass unlimited until it is back');
     });
     app.addHook('onClose', async () => {
-      await redis?.quit().catch(() => redis?.disconnect());
+      await redis.quit().catch(() => redis.disconnect());
     });
+    store = new RedisStore(false, false, redis, `${opts.redisPrefix}rl:`);
   }
-  await app.register(rateLimit, {
-    global: false,
-    skipOnError: true,
-    ...(redis ? { redis, nameSpace: `${opts.redisPrefix}rl:` } : {}),
+  const limits = new ClientLimits(store, opts);
+  if (!limits.any) return;
+
+  app.decorateRequest('rateLimitCounted', false);
+  app.addHook('preValidation', function countClientLimits(request, reply, done) {
+    request.rateLimitCounted = true;
+    const pre = precounted.get(request.raw);
+    if (pre) return done(enforce(reply, pre));
+    limits.count(request.ip, request.body as ClientBody, (outcomes) => done(enforce(reply, outcomes)));
   });
-
-  const limiter = (max: number, key: (req: FastifyRequest) => string | undefined): Limiter | undefined => {
-    if (max <= 0) return undefined;
-    const check = app.createRateLimit({ max, timeWindow: WINDOW_MS, keyGenerator: (req) => key(req) ?? '' });
-    return (req) => check(req).then((r) => (r.isAllowed ? { max, remaining: max, ttlInSeconds: 0, isExceeded: false } : r));
-  };
-  const body = (req: FastifyRequest) => req.body as ClientBody;
-  const hostApp = (req: FastifyRequest) => {
-    const b = body(req);
-    return typeof b?.appId === 'string' && typeof b.workspaceId === 'string' ? `${b.workspaceId}\n${b.appId}` : undefined;
-  };
-  const perAddress = limiter(opts.perAddress, (req) => `a:${req.ip}`);
-  const perDevice = limiter(opts.perDevice, (req) => {
-    const b = body(req);
-    const h = hostApp(req);
-    return h && typeof b?.deviceId === 'string' ? `d:${h}\n${b.deviceId}` : undefined;
-  });
-  const perHostApp = limiter(opts.perHostApp, (req) => {
-    const h = hostApp(req);
-    return h && `h:${h}`;
-  });
-
-  const count = (request: FastifyRequest, limits: (Limiter | undefined)[]) => Promise.all(limits.map((l) => l?.(request)));
-  const deviceLimits = (request: FastifyRequest) => [perHostApp, body(request)?.deviceId !== undefined ? perDevice : undefined];
-
-  /** Headers tell the tightest of the counted limits; over any limit → 429. */
-  function enforce(request: FastifyRequest, reply: FastifyReply, outcomes: (Outcome | undefined)[]) {
-    for (const o of outcomes) {
-      if (!o?.isExceeded) continue;
-      const seconds = Math.max(1, o.ttlInSeconds);
-      setHeaders(reply, { ...o, remaining: 0, ttlInSeconds: seconds });
-      throw new AppError('RATE_LIMITED', `Too many requests; try again in ${seconds} seconds.`, {
-        headers: { 'Retry-After': String(seconds) },
-      });
-    }
-    const tightest = tightestOf(outcomes, request.rateLimitTightest);
-    if (tightest && tightest !== request.rateLimitTightest) {
-      request.rateLimitTightest = tightest;
-      setHeaders(reply, tightest);
-    }
-  }
-
-  app.decorateRequest('rateLimitTightest', undefined);
-  // A request the gate's fast path counted, then left to this route (over a limit, or refused by the gate),
-  // is not counted again: its outcomes are reused.
-  if (perAddress)
-    app.addHook('onRequest', async (request, reply) => {
-      const pre = precounted.get(request.raw);
-      enforce(request, reply, pre ? [pre[0]] : await count(request, [perAddress]));
+  // A request refused before the hook above is counted against its address here.
+  app.setErrorHandler((err: FastifyError, request, reply) => {
+    if (request.rateLimitCounted || !limits.perAddress) return sendProblem(reply, toAppError(err, request));
+    request.rateLimitCounted = true;
+    limits.count(request.ip, undefined, (outcomes) => {
+      const refusal = enforce(reply, outcomes);
+      sendProblem(reply, refusal ?? toAppError(err, request));
     });
-  // The body is parsed and validated by now: a malformed request counted against its address only.
-  if (perDevice || perHostApp)
-    app.addHook('preHandler', async (request, reply) => {
-      if (!hostApp(request)) return;
-      const pre = precounted.get(request.raw);
-      enforce(request, reply, pre ? pre.slice(1) : await count(request, deviceLimits(request)));
-    });
+    return reply;
+  });
 
-  // The fast path counts a request as the hooks above do, from its address and its validated body: the address
-  // first, and the device only when the address is within its limit.
-  app.gateFastPath.countLimits = async (ip, validBody) => {
-    const request = { ip, body: validBody, routeOptions: {} } as FastifyRequest;
-    const address = await perAddress?.(request);
-    const limits = address?.isExceeded || !hostApp(request) ? [] : deviceLimits(request);
-    return limits.some(Boolean) ? [address, ...(await count(request, limits))] : [address];
-  };
+  // The gate's fast path counts a request with the same counters, as the hook above does.
+  app.gateFastPath.pipeline.limits = limits;
 });
+
+/** The limits of one scope, over one store. */
+export class ClientLimits {
+  readonly perAddress: number;
+  readonly perDevice: number;
+  readonly perHostApp: number;
+  readonly any: boolean;
+
+  constructor(
+    private readonly store: Store,
+    opts: Pick<ClientRateLimitOptions, 'perAddress' | 'perDevice' | 'perHostApp'>,
+  ) {
+    this.perAddress = Math.max(0, opts.perAddress);
+    this.perDevice = Math.max(0, opts.perDevice);
+    this.perHostApp = Math.max(0, opts.perHostApp);
+    this.any = this.perAddress + this.perDevice + this.perHostApp > 0;
+  }
+
+  /**
+   * Counts a request: its address first, then (when the address is within its limit and the body names a host
+   * app) the host app and the device within the address. `done` gets the outcomes, per address, host app and
+   * device, synchronously with the in-memory store.
+   */
+  count(ip: string | undefined, body: ClientBody, done: (outcomes: (Outcome | undefined)[]) => void) {
+    const address = `${ip}`;
+    const hostApp =
+      typeof body?.appId === 'string' && typeof body.workspaceId === 'string' ? `${body.workspaceId}\n${body.appId}` : undefined;
+    const device = hostApp !== undefined && typeof body?.deviceId === 'string' ? `${address}\n${hostApp}\n${body.deviceId}` : undefined;
+    const rest = (first: Outcome | undefined) => {
+      if (first?.isExceeded || hostApp === undefined) return done([first]);
+      const outcomes: (Outcome | undefined)[] = [first, undefined, undefined];
+      let pending = 1;
+      const settle = () => {
+        if (--pending === 0) done(outcomes);
+      };
+      if (this.perHostApp > 0) {
+        pending++;
+        this.one(`h:${hostApp}`, this.perHostApp, (o) => {
+          outcomes[1] = o;
+          settle();
+        });
+      }
+      if (this.perDevice > 0 && device !== undefined) {
+        pending++;
+        this.one(`d:${device}`, this.perDevice, (o) => {
+          outcomes[2] = o;
+          settle();
+        });
+      }
+      settle();
+    };
+    if (this.perAddress > 0) this.one(`a:${address}`, this.perAddress, rest);
+    else rest(undefined);
+  }
+
+  /** One counter; a store that fails (Redis away) counts nothing and refuses nothing. */
+  private one(key: string, max: number, done: (o: Outcome | undefined) => void) {
+    this.store.incr(
+      key,
+      (err, res) => {
+        if (err || !res) return done(undefined);
+        done({
+          max,
+          remaining: Math.max(0, max - res.current),
+          ttlInSeconds: Math.ceil(res.ttl / 1000),
+          isExceeded: res.current > max,
+        });
+      },
+      WINDOW_MS,
+      max,
+    );
+  }
+}
+
+/**
+ * Sets the RateLimit-* headers of the tightest counted limit; over any limit, @returns the 429 to answer with
+ * (its headers tell the exceeded limit).
+ */
+function enforce(reply: FastifyReply, outcomes: readonly (Outcome | undefined)[]): AppError | undefined {
+  for (const o of outcomes) {
+    if (!o?.isExceeded) continue;
+    const seconds = Math.max(1, o.ttlInSeconds);
+    setHeaders(reply, { ...o, remaining: 0, ttlInSeconds: seconds });
+    return new AppError('RATE_LIMITED', `Too many requests; try again in ${seconds} seconds.`, {
+      headers: { 'Retry-After': String(seconds) },
+    });
+  }
+  const tightest = tightestOf(outcomes);
+  if (tightest) setHeaders(reply, tightest);
+  return undefined;
+}
 
 /** The outcomes the fast path counted for a request it then left to the route, by request: per address, host app, device. */
 export const precounted = new WeakMap<IncomingMessage, (Outcome | undefined)[]>();
 
-/** Of the counted limits (and the tightest so far), the one with the fewest requests left: the RateLimit-* headers tell it. */
-export function tightestOf(outcomes: readonly (Outcome | undefined)[], soFar?: Outcome): Outcome | undefined {
-  let tightest = soFar;
+/** Of the counted limits, the one with the fewest requests left: the RateLimit-* headers tell it. */
+export function tightestOf(outcomes: readonly (Outcome | undefined)[]): Outcome | undefined {
+  let tightest: Outcome | undefined;
   for (const o of outcomes) if (o && (!tightest || o.remaining < tightest.remaining)) tightest = o;
   return tightest;
 }
@@ -144,7 +216,7 @@ function setHeaders(reply: FastifyReply, o: Outcome) {
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** The limit with the fewest requests left so far, for the RateLimit-* headers. */
-    rateLimitTightest: { max: number; remaining: number; ttlInSeconds: number; isExceeded: boolean } | undefined;
+    /** Whether the client rate limits counted this request already. */
+    rateLimitCounted: boolean;
   }
 }

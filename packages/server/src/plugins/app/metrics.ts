@@ -2,9 +2,8 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import fp from 'fastify-plugin';
 import type { FastifyError, FastifyRequest } from 'fastify';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import type { ErrorCode } from '@mpop/contracts';
+import { type ErrorCode, RESOURCES_URL } from '@mpop/contracts';
 import { AppError } from '../../lib/app-error.js';
-import { RESOURCES_URL } from '../../routes/client/resources-fast-path.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -102,10 +101,11 @@ export default fp<MetricsOptions>(async (app, opts) => {
   });
   const events = new Counter({
     name: 'mpop_client_events_total',
-    help: 'Client events accepted by POST /client/v1/events, by type',
-    labelNames: ['type'],
+    help: 'Client events answered by POST /client/v1/events (202), by type and outcome: accepted or ignored',
+    labelNames: ['type', 'outcome'],
     registers: [register],
   });
+  app.services.events.observer = { event: (type, accepted) => events.inc({ type, outcome: accepted ? 'accepted' : 'ignored' }) };
 
   const webhookDeliveries = new Counter({
     name: 'mpop_webhook_deliveries_total',
@@ -124,29 +124,35 @@ export default fp<MetricsOptions>(async (app, opts) => {
     duration: duration.labels('POST', RESOURCES_URL, '200'),
     gate: gateAnswers.labels('served'),
   };
-  app.gateFastPath.recordServed = (seconds) => {
+  app.gateFastPath.pipeline.served = (seconds) => {
     served.requests.inc();
     served.duration.observe(seconds);
     served.gate.inc();
   };
 
-  app.addHook('onError', async (request: FastifyRequest, _reply, err: FastifyError) => {
+  app.addHook('onError', function noteProblemCode(request: FastifyRequest, _reply, err: FastifyError, done) {
     request.problemCode = err instanceof AppError ? err.code : err.validation ? 'VALIDATION' : undefined;
+    done();
   });
-  app.addHook('onResponse', (request, reply, done) => {
+  // The counters of each method, route and status, looked up once (prom-client hashes a label set on each use).
+  const byLabels = new Map<string, { requests: ReturnType<typeof requests.labels>; duration: ReturnType<typeof duration.labels> }>();
+  app.addHook('onResponse', function countResponse(request, reply, done) {
     // The console's files are one route each, named by their content hash: one label for all of them, or every
     // deploy would add series that never end.
     const url = request.routeOptions.url;
     const route = url === undefined ? 'unmatched' : url.startsWith('/assets/') ? '/assets/*' : url;
-    const labels = { method: request.method, route, status: String(reply.statusCode) };
-    requests.inc(labels);
-    duration.observe(labels, reply.elapsedTime / 1000);
+    const key = `${request.method} ${reply.statusCode} ${route}`;
+    let series = byLabels.get(key);
+    if (!series) {
+      const labels = { method: request.method, route, status: String(reply.statusCode) };
+      series = { requests: requests.labels(labels), duration: duration.labels(labels) };
+      byLabels.set(key, series);
+    }
+    series.requests.inc();
+    series.duration.observe(reply.elapsedTime / 1000);
     if (route === RESOURCES_URL && request.method === 'POST') {
       const outcome = reply.statusCode === 200 ? 'served' : ((request.problemCode && GATE_OUTCOMES[request.problemCode]) ?? 'error');
       gateAnswers.inc({ outcome });
-    } else if (route === '/client/v1/events' && request.method === 'POST' && reply.statusCode === 202) {
-      const body = request.body as { events?: { type?: string }[] } | undefined;
-      for (const e of body?.events ?? []) events.inc({ type: String(e.type) });
     }
     done();
   });

@@ -69,7 +69,7 @@ export function guardBodyRate(raw: IncomingMessage, res: ServerResponse, log: Fa
 
 /** Registers the body-rate guard on every route. */
 export default fp(async (app) => {
-  app.addHook('onRequest', (request, reply, done) => {
+  app.addHook('onRequest', function guardSlowBody(request, reply, done) {
     guardBodyRate(request.raw, reply.raw, request.log);
     done();
   });

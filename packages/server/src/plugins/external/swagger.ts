@@ -4,10 +4,10 @@ import fp from 'fastify-plugin';
 import { fileFieldsForOpenApi } from '../app/multipart.js';
 
 /**
- * The OpenAPI document, generated from the route schemas (so it cannot drift from what the server validates), and
- * Swagger UI at /api/docs. Registered before the routes: it learns them as they are added.
+ * The OpenAPI document, generated from the route schemas (so it cannot drift from what the server validates).
+ * Registered at the root before the routes: it learns them as they are added, the client API's included.
  */
-export default fp(
+export const openApiDocument = fp(
   async (app) => {
     await app.register(swagger, {
       openapi: {
@@ -28,8 +28,15 @@ export default fp(
       transformObject: (generated) =>
         fileFieldsForOpenApi('openapiObject' in generated ? generated.openapiObject : generated.swaggerObject),
     });
+  },
+  { name: 'mpop-openapi' },
+);
+
+/** Swagger UI at /api/docs, in the browser-facing scope (its pages get the security headers). */
+export const apiDocsPage = fp(
+  async (app) => {
     // No validator badge: it would load an image from validator.swagger.io, which the CSP (rightly) refuses.
     await app.register(swaggerUi, { routePrefix: '/api/docs', uiConfig: { validatorUrl: null } });
   },
-  { name: 'mpop-swagger' },
+  { name: 'mpop-api-docs' },
 );

@@ -12,7 +12,7 @@ const normalise = (f: AuditFilter): AuditFilter => ({
   to: f.to && new Date(f.to).toISOString(),
 });
 
-const CSV_COLUMNS = ['at', 'actor', 'action', 'target', 'details'] as const;
+const CSV_COLUMNS = ['at', 'actor', 'action', 'target', 'details', 'address'] as const;
 
 /**
  * One CSV cell (RFC 4180). A cell that a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab, CR at the
@@ -24,7 +24,7 @@ function csvCell(value: string): string {
 }
 
 function csvLine(e: AuditEvent): string {
-  const cells = [e.at, e.actor, e.action, e.target, e.details ? JSON.stringify(e.details) : ''];
+  const cells = [e.at, e.actor, e.action, e.target, e.details ? JSON.stringify(e.details) : '', e.address ?? ''];
   return `${cells.map(csvCell).join(',')}\r\n`;
 }
 
@@ -58,7 +58,10 @@ const audit: FastifyPluginAsyncTypebox = async (app) => {
         produces: ['text/csv'],
         // A stream of CSV lines: typed as the stream it is, documented as the text it becomes.
         response: responses({
-          200: Type.Unsafe<Readable>({ type: 'string', description: 'CSV: at,actor,action,target,details (details as JSON)' }),
+          200: Type.Unsafe<Readable>({
+            type: 'string',
+            description: 'CSV: at,actor,action,target,details,address (details as JSON; address empty when unknown)',
+          }),
         }),
       },
     },

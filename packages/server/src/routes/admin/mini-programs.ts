@@ -6,6 +6,7 @@ import {
   CLIENT_VERSION_PATTERN,
   CreateMiniProgramBodySchema,
   HostAppParamsSchema,
+  MiniProgramListQuerySchema,
   MiniProgramListSchema,
   MiniProgramParamsSchema,
   MiniProgramSchema,
@@ -23,6 +24,9 @@ import { FileField, type FileSink } from '../../plugins/app/multipart.js';
 import { NoContent, responses } from '../schemas.js';
 
 const tags = ['mini programs'];
+/** Members of the mini program's organisation reach these routes too; others' mini programs answer 404. */
+const READ = { role: 'member', access: { platform: 'viewer', org: 'developer' } } as const;
+const WRITE = { role: 'member', access: { platform: 'operator', org: 'developer' } } as const;
 
 /** The package upload form (multipart/form-data); the zip streams to the store's staging area while it is hashed. */
 function packageForm(store: PackageStore, maxBytes: number) {
@@ -55,18 +59,26 @@ const miniPrograms: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/mini-programs',
     {
-      schema: { tags, summary: 'List mini programs', response: responses({ 200: MiniProgramListSchema }) },
+      config: { role: 'member' },
+      schema: {
+        tags,
+        summary: "List mini programs (members: their organisations' only)",
+        querystring: MiniProgramListQuerySchema,
+        response: responses({ 200: MiniProgramListSchema }),
+      },
     },
-    async () => ({ items: await svc.list() }),
+    async (request) => ({ items: await svc.list(principalOf(request), request.query.orgId) }),
   );
 
   app.post(
     '/mini-programs',
     {
-      config: { role: 'operator' },
+      config: WRITE,
       schema: {
         tags,
         summary: 'Register a mini program (16-digit ID generated when absent; never 666… or 20000…)',
+        description:
+          'Operators register in any organisation (default `platform`); developers and owners in their own (default: their only one).',
         body: CreateMiniProgramBodySchema,
         response: responses({ 201: MiniProgramSchema }),
       },
@@ -77,9 +89,10 @@ const miniPrograms: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/mini-programs/:id/packages',
     {
+      config: READ,
       schema: {
         tags,
-        summary: 'List the package versions of a mini program',
+        summary: 'List the package versions of a mini program, each with its review and checks',
         params: MiniProgramParamsSchema,
         response: responses({ 200: PackageListSchema }),
       },
@@ -90,10 +103,10 @@ const miniPrograms: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/mini-programs/:id/packages',
     {
-      config: { role: 'operator' },
+      config: WRITE,
       schema: {
         tags,
-        summary: 'Upload a package version',
+        summary: 'Upload a package version (its automatic checks are made here and kept with it)',
         description: 'multipart/form-data: field `version`, file `package`, optional `clientVersionMin`, `clientVersionMax`, `platform`.',
         params: MiniProgramParamsSchema,
         body: packageForm(app.packageStore, app.config.maxPackageBytes),

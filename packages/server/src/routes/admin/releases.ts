@@ -14,6 +14,9 @@ import { principalOf } from '../../plugins/app/auth.js';
 import { responses } from '../schemas.js';
 
 const tags = ['releases'];
+/** The organisation's developers release their own mini programs too (a version that needs review must be approved). */
+const READ = { role: 'member', access: { platform: 'viewer', org: 'developer' } } as const;
+const WRITE = { role: 'member', access: { platform: 'operator', org: 'developer' } } as const;
 
 /** A whitelist of 100,000 device IDs of up to 128 characters is about 13 MB of JSON. */
 const RELEASE_BODY_LIMIT = 16 * 1024 * 1024;
@@ -29,7 +32,7 @@ const releases: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/mini-programs/:id/packages/:version/release',
     {
-      config: { role: 'operator' },
+      config: WRITE,
       bodyLimit: RELEASE_BODY_LIMIT,
       preValidation: emptyBodyIsObject,
       schema: {
@@ -48,6 +51,7 @@ const releases: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/mini-programs/:id/releases',
     {
+      config: READ,
       schema: {
         tags,
         summary: 'The release history of a mini program, newest first (the first is the current release)',
@@ -61,7 +65,7 @@ const releases: FastifyPluginAsyncTypebox = async (app) => {
   app.patch(
     '/mini-programs/:id/releases/:releaseId',
     {
-      config: { role: 'operator' },
+      config: WRITE,
       schema: {
         tags,
         summary: 'Raise (never lower) the percent of the current rollout, pause or resume it; 100 completes it',
@@ -76,7 +80,7 @@ const releases: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/mini-programs/:id/rollback',
     {
-      config: { role: 'operator' },
+      config: WRITE,
       preValidation: emptyBodyIsObject,
       schema: {
         tags,
@@ -92,7 +96,7 @@ const releases: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/mini-programs/:id/take-down',
     {
-      config: { role: 'operator' },
+      config: WRITE,
       schema: {
         tags,
         summary: 'Take the mini program down: no host app gets it until a version is released again',

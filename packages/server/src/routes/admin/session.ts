@@ -56,23 +56,24 @@ const session: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/session',
     {
+      config: { role: 'member' },
       schema: { tags: ['session'], summary: 'The signed-in user', response: responses({ 200: SessionSchema }) },
     },
     async (request) => {
       const p = principalOf(request);
-      return { user: { username: p.username, role: p.role } };
+      return { user: { username: p.username, role: p.role, memberships: p.memberships } };
     },
   );
 
   app.delete(
     '/session',
     {
-      config: { role: 'viewer' },
+      config: { role: 'member' },
       schema: { tags: ['session'], summary: 'Sign out', response: responses({ 204: NoContent }) },
     },
     async (request, reply) => {
       const cookie = request.cookies[SESSION_COOKIE];
-      if (cookie) await app.services.auth.signOut(cookie, principalOf(request).username);
+      if (cookie) await app.services.auth.signOut(cookie, principalOf(request).username, request.ip);
       reply.clearCookie(SESSION_COOKIE, { path: '/' });
       return reply.code(204).send(null);
     },
@@ -145,7 +146,7 @@ const session: FastifyPluginAsyncTypebox = async (app) => {
       reply.clearCookie(FLOW_COOKIE, { path: FLOW_PATH });
       try {
         const callbackUrl = new URL(request.url, app.config.publicUrl);
-        const { session, next } = await requireSso().finish(callbackUrl, request.cookies[FLOW_COOKIE]);
+        const { session, next } = await requireSso().finish(callbackUrl, request.cookies[FLOW_COOKIE], request.ip);
         setSessionCookie(reply, session.cookie, session.expiresAt);
         return reply.redirect(next, 303);
       } catch (err) {
@@ -157,7 +158,7 @@ const session: FastifyPluginAsyncTypebox = async (app) => {
   app.put(
     '/session/password',
     {
-      config: { role: 'viewer' },
+      config: { role: 'member' },
       schema: {
         tags: ['session'],
         summary: "Change the signed-in user's own password; their other sessions end",

@@ -37,6 +37,7 @@ const signingJobs: FastifyPluginAsyncTypebox = async (app) => {
       const job = await app.services.signer.signMissing({}, { code: 'retry', params: { username: principal.username } });
       await new AuditRepository(app.db).record({
         actor: principal.actor,
+        address: principal.address,
         action: 'signing.retried',
         target: `signing-job:${job.id}`,
         details: { total: job.total },

@@ -8,6 +8,7 @@ import { NoContent, responses } from '../schemas.js';
  * API tokens for automation. Any signed-in user may make one with their own role or a lower one, from a console
  * session (a token cannot make tokens).
  */
+// Every signed-in user, member-only users too: a vendor's CI runs on its own token.
 const tokens: FastifyPluginAsyncTypebox = async (app) => {
   const svc = app.services.tokens;
   const tags = ['tokens'];
@@ -15,7 +16,7 @@ const tokens: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/tokens',
     {
-      config: { role: 'viewer' },
+      config: { role: 'member' },
       schema: {
         tags,
         summary: 'List API tokens, with last use and expiry (never the token itself); admins see every one',
@@ -28,7 +29,7 @@ const tokens: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/tokens',
     {
-      config: { role: 'viewer' },
+      config: { role: 'member' },
       schema: {
         tags,
         summary: 'Create an API token; the answer is the only time it is shown',
@@ -44,7 +45,7 @@ const tokens: FastifyPluginAsyncTypebox = async (app) => {
   app.delete(
     '/tokens/:id',
     {
-      config: { role: 'viewer' },
+      config: { role: 'member' },
       schema: {
         tags,
         summary: 'Revoke an API token',

@@ -23,7 +23,7 @@ const users: FastifyPluginAsyncTypebox = async (app) => {
       config: { role: 'admin' },
       schema: { tags, summary: 'Create a user', body: CreateUserBodySchema, response: responses({ 201: UserSchema }) },
     },
-    async (request, reply) => reply.code(201).send(await svc.create(request.body, principalOf(request).actor)),
+    async (request, reply) => reply.code(201).send(await svc.create(request.body, principalOf(request).actor, request.ip)),
   );
 
   app.patch(

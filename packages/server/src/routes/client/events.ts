@@ -4,7 +4,8 @@ import { responses } from '../schemas.js';
 
 /**
  * `POST /client/v1/events`: host apps report downloads, verifications, launches and failures. Registered inside
- * the client API's scope (routes/client/resources.ts), so the same rate limits (per device, per address) cover it.
+ * the client API's scope (routes/client/resources.ts), so the same rate limits (per device, per address) cover it;
+ * the service also bounds the devices each address may report for a minute (request.ip, behind MPOP_TRUST_PROXY).
  */
 const events: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
@@ -19,7 +20,7 @@ const events: FastifyPluginAsyncTypebox = async (app) => {
         response: responses({ 202: EventsAcceptedSchema }),
       },
     },
-    async (request, reply) => reply.code(202).send(await app.services.events.record(request.body)),
+    async (request, reply) => reply.code(202).send(await app.services.events.record(request.body, { address: request.ip })),
   );
 };
 export default events;

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { AppError } from '../../lib/app-error.js';
-import type { ByteRange } from '../../modules/mini-programs/package-store.js';
+import { type ByteRange, byteWindow } from '../../modules/mini-programs/package-store.js';
 
 /** What a `Range` header asks of a representation of `size` bytes (RFC 9110 §14). */
 export type RangeAnswer = { kind: 'full' } | { kind: 'partial'; range: ByteRange } | { kind: 'unsatisfiable' };
@@ -37,7 +37,9 @@ const IMMUTABLE = 'public, max-age=31536000, immutable';
 
 /**
  * `GET /client/v1/packages/<sha256>.zip`: the package's bytes, from whichever store holds them, ready for a CDN:
- * a success is immutable (the name is the content's hash), an error never cacheable.
+ * a success is immutable (the name is the content's hash), an error never cacheable. The body is cut at the
+ * Content-Length announced: a store that sends more or fewer bytes fails the answer (the connection is closed),
+ * never sends bytes a keep-alive connection would take for the next answer.
  */
 const packages: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
@@ -68,14 +70,14 @@ const packages: FastifyPluginAsyncTypebox = async (app) => {
       reply.header('Cache-Control', IMMUTABLE).type('application/zip');
       if (answer.kind === 'full') {
         reply.header('Content-Length', size);
-        return reply.send(await app.packageStore.read(sha256));
+        return reply.send(byteWindow(await app.packageStore.read(sha256), size));
       }
       const { start, end } = answer.range;
       reply
         .code(206)
         .header('Content-Range', `bytes ${start}-${end}/${size}`)
         .header('Content-Length', end - start + 1);
-      return reply.send(await app.packageStore.read(sha256, answer.range));
+      return reply.send(byteWindow(await app.packageStore.read(sha256, answer.range), end - start + 1));
     },
   );
 };

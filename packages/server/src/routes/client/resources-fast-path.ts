@@ -1,13 +1,11 @@
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
-import type { ResourcesRequest } from '@mpop/contracts';
-import type { GateService } from '../../modules/gate/gate.service.js';
-import { type Outcome, precounted, tightestOf } from '../../plugins/app/client-rate-limit.js';
-import { findUnsafe } from '../../plugins/app/hostile-input.js';
+import { RESOURCES_URL } from '@mpop/contracts';
+import { type Outcome, precounted } from '../../plugins/app/client-rate-limit.js';
 import { guardBodyRate } from '../../plugins/app/slow-clients.js';
+import type { GatePipeline, RequestView } from './gate-pipeline.js';
 
-export const RESOURCES_URL = '/client/v1/resources';
 /** Room for a 10,000-ID request to reach the schema and get a clear 400. */
 export const RESOURCES_BODY_LIMIT = 512 * 1024;
 
@@ -15,17 +13,13 @@ export const RESOURCES_BODY_LIMIT = 512 * 1024;
 const JSON_TYPE = /^application\/json\s*(;\s*charset="?utf-8"?\s*)?$/i;
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
-type JsonParser = (req: FastifyRequest, body: string, done: (err: Error | null, body?: unknown) => void) => void;
-
-/** The parts of a request that Fastify's `ip` and `host` getters read. */
-type RequestView = { raw: IncomingMessage; headers: IncomingMessage['headers']; socket: IncomingMessage['socket'] };
 
 /** An answer ready to send. */
 type Ready = {
   req: IncomingMessage;
   res: ServerResponse;
   headers: OutgoingHttpHeaders;
-  answer: Buffer | string;
+  answer: Buffer;
   started: number;
   id: string;
 };
@@ -51,14 +45,8 @@ export const readBodies = new WeakMap<IncomingMessage, Buffer>();
  * route then answers it, problems and all. The tests compare the two paths' answers (gate-fast-path.test.ts).
  */
 export class GateFastPath {
-  /** The route's compiled body validator, taken on its first request through Fastify; until then, no fast path. */
-  private validate?: (body: unknown) => unknown;
   /** Fastify's request prototype, whose `ip` and `host` getters honour MPOP_TRUST_PROXY exactly as the route does. */
   private requestPrototype?: object;
-  /** Set by the client rate-limit plugin: counts a request against every limit at once. */
-  countLimits: (ip: string | undefined, body: ResourcesRequest) => Promise<(Outcome | undefined)[]> = async () => [];
-  /** Set by the metrics plugin: counts a served answer. */
-  recordServed: (seconds: number) => void = () => {};
   private closing = false;
   /** Answers made in this turn of the event loop, sent together at its end. */
   private readonly outbox: Ready[] = [];
@@ -70,9 +58,9 @@ export class GateFastPath {
   private readonly logsRequests: boolean;
 
   constructor(
-    private readonly gate: GateService,
+    /** The steps the fast path runs, each the route's own. */
+    readonly pipeline: GatePipeline,
     private readonly log: FastifyBaseLogger,
-    private readonly parseJson: JsonParser,
     private readonly requestId: (req: IncomingMessage) => string,
   ) {
     const pino = log as FastifyBaseLogger & { isLevelEnabled?: (level: string) => boolean };
@@ -81,8 +69,8 @@ export class GateFastPath {
 
   /** Called by the route for each request it answers: learns the validator and request prototype once. */
   learn(request: FastifyRequest) {
-    if (this.validate) return;
-    this.validate = request.getValidationFunction('body') as (body: unknown) => unknown;
+    if (this.pipeline.validate) return;
+    this.pipeline.validate = request.getValidationFunction('body') as (body: unknown) => unknown;
     this.requestPrototype = Object.getPrototypeOf(request);
   }
 
@@ -100,7 +88,7 @@ export class GateFastPath {
 
   /** Reads the request if it is one the fast path may answer; false (having touched nothing) leaves it to Fastify. */
   private take(req: IncomingMessage, res: ServerResponse, fastify: Handler): boolean {
-    if (req.method !== 'POST' || req.url !== RESOURCES_URL || !this.enabled || this.closing || !this.validate) return false;
+    if (req.method !== 'POST' || req.url !== RESOURCES_URL || !this.enabled || this.closing || !this.pipeline.validate) return false;
     const type = req.headers['content-type'];
     if (type === undefined || (type !== 'application/json' && !JSON_TYPE.test(type))) return false;
     const length = Number(req.headers['content-length']);
@@ -115,44 +103,50 @@ export class GateFastPath {
     req.on('error', () => {}); // an aborted upload: Node closes the socket; there is no one left to answer
     req.on('end', () => {
       const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
-      this.answer(req, res, body, started, fastify).catch((err: unknown) => {
-        this.log.error({ err: { message: (err as Error).message } }, 'the gate fast path failed; the route answers');
-        this.leave(req, res, body, fastify);
-      });
+      try {
+        this.run(req, res, body, started, fastify);
+      } catch (err) {
+        this.failed(err, req, res, body, fastify);
+      }
     });
     return true;
   }
 
-  private async answer(req: IncomingMessage, res: ServerResponse, raw: Buffer, started: number, fastify: Handler) {
+  /** The pipeline, step by step; at the first step that is not a plain success, the route takes over. */
+  private run(req: IncomingMessage, res: ServerResponse, raw: Buffer, started: number, fastify: Handler) {
     const view: RequestView = { raw: req, headers: req.headers, socket: req.socket };
-    const body = this.parse(view, raw);
-    // A NUL or a lone surrogate can only come from a `\u` escape in JSON text (raw control characters are not JSON, and
-    // bytes that are not UTF-8 decode to U+FFFD): without one, the hostile-input walk has nothing to find.
-    if (body === undefined || this.validate?.(body) !== true || (raw.includes('\\u') && findUnsafe(body, '').length > 0)) {
-      return this.leave(req, res, raw, fastify);
-    }
+    const body = this.pipeline.accept(view, raw.toString('utf8'));
+    if (body === undefined) return this.leave(req, res, raw, fastify);
     const ip = Reflect.get(this.requestPrototype!, 'ip', view) as string | undefined;
-    const outcomes = await this.countLimits(ip, body);
-    // A host app not cached yet is looked up here too (handing every first request over would double its work).
-    // A refusal, or a database that fails, is left to the route: it answers with the problem.
-    const answer = outcomes.some((o) => o?.isExceeded)
-      ? undefined
-      : (this.gate.cachedAnswer(body) ?? (await this.gate.answer(body).catch(() => undefined)));
-    if (answer === undefined || this.closing) return this.leave(req, res, raw, fastify, outcomes);
+    this.pipeline.count(ip, body, (outcomes) => {
+      const answer = this.pipeline.answer(body, outcomes);
+      if (answer instanceof Promise) {
+        answer.then(
+          (a) => this.reply(req, res, raw, started, fastify, outcomes, a),
+          (err: unknown) => this.failed(err, req, res, raw, fastify),
+        );
+      } else this.reply(req, res, raw, started, fastify, outcomes, answer);
+    });
+  }
 
+  private reply(
+    req: IncomingMessage,
+    res: ServerResponse,
+    raw: Buffer,
+    started: number,
+    fastify: Handler,
+    outcomes: (Outcome | undefined)[],
+    answer: Buffer | undefined,
+  ) {
+    if (answer === undefined || this.closing) return this.leave(req, res, raw, fastify, outcomes);
     const id = this.requestId(req);
-    // The route's headers, in its order: request id, nosniff, the tightest limit, the content.
-    const headers: OutgoingHttpHeaders = { 'x-request-id': id, 'x-content-type-options': 'nosniff' };
-    const tightest = tightestOf(outcomes);
-    if (tightest) {
-      headers['ratelimit-limit'] = tightest.max;
-      headers['ratelimit-remaining'] = tightest.remaining;
-      headers['ratelimit-reset'] = tightest.ttlInSeconds;
-    }
-    headers['content-type'] = 'application/json; charset=utf-8';
-    headers['content-length'] = Buffer.byteLength(answer);
-    this.outbox.push({ req, res, headers, answer, started, id });
+    this.outbox.push({ req, res, headers: this.pipeline.headers(id, outcomes, answer), answer, started, id });
     if (this.outbox.length === 1) setImmediate(this.flush);
+  }
+
+  private failed(err: unknown, req: IncomingMessage, res: ServerResponse, raw: Buffer, fastify: Handler) {
+    this.log.error({ err: { message: (err as Error).message } }, 'the gate fast path failed; the route answers');
+    this.leave(req, res, raw, fastify);
   }
 
   /**
@@ -178,7 +172,7 @@ export class GateFastPath {
     res.end(answer); // the head and the answer in one write
     this.answered++;
     const seconds = (performance.now() - started) / 1000;
-    this.recordServed(seconds);
+    this.pipeline.served(seconds);
     if (this.logsRequests) {
       // Fastify's two lines of a request, with its serializers (request id, method, url, host, address).
       const log = this.log.child({ reqId: id });
@@ -192,15 +186,6 @@ export class GateFastPath {
       log.info({ req: request }, 'incoming request');
       log.info({ res: { statusCode: 200 }, responseTime: seconds * 1000 }, 'request completed');
     }
-  }
-
-  /** The body as Fastify's JSON parser reads it, or undefined where it would refuse it. */
-  private parse(view: RequestView, raw: Buffer): ResourcesRequest | undefined {
-    let parsed: unknown;
-    this.parseJson(view as unknown as FastifyRequest, raw.toString('utf8'), (err, body) => {
-      if (!err) parsed = body;
-    });
-    return parsed as ResourcesRequest | undefined;
   }
 
   /** Hands the request to Fastify with the body already read (and the limits already counted). */

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
 import { ResourcesRequestSchema, ResourcesResponseSchema } from '@mpop/contracts';
 import clientRateLimit from '../../plugins/app/client-rate-limit.js';
 import { responses } from '../schemas.js';
@@ -11,11 +12,6 @@ const tags = ['client API'];
 
 /** The client API host apps call at run time: no session; the host app's identity is checked against the list. */
 const client: FastifyPluginAsyncTypebox = async (app) => {
-  // The one security header that matters to answers read by apps (helmet's document headers are not sent here).
-  app.addHook('onRequest', (_request, reply, done) => {
-    reply.header('X-Content-Type-Options', 'nosniff');
-    done();
-  });
   // Every route of this scope (resources, events, package downloads) is limited per address and, where the body
   // names one, per device.
   await app.register(clientRateLimit, {
@@ -32,10 +28,19 @@ const client: FastifyPluginAsyncTypebox = async (app) => {
     {
       bodyLimit: RESOURCES_BODY_LIMIT,
       // A request the fast path read and left to the route (see resources-fast-path.ts) brings its body along.
-      preParsing: (request, _reply, payload, done) => {
-        const body = readBodies.get(request.raw);
-        done(null, body ? Readable.from([body], { objectMode: false }) : payload);
-      },
+      ...(app.gateFastPath.enabled
+        ? {
+            preParsing: function fastPathBody(
+              request: FastifyRequest,
+              _reply: unknown,
+              payload: Readable,
+              done: (e: null, p: Readable) => void,
+            ) {
+              const body = readBodies.get(request.raw);
+              done(null, body ? Readable.from([body], { objectMode: false }) : payload);
+            },
+          }
+        : {}),
       schema: {
         tags,
         summary: 'The packages this host app may load, each signed with its private key',
@@ -45,9 +50,19 @@ const client: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     // The answer is JSON text made from parts serialized once per cache fill (the schema above documents it).
-    async (request, reply) => {
+    (request, reply) => {
       app.gateFastPath.learn(request);
-      return reply.type('application/json; charset=utf-8').send((await app.services.gate.answer(request.body)) as never);
+      const gate = app.services.gate;
+      reply.header('content-type', 'application/json; charset=utf-8');
+      // A cached host app answers at once, without a promise; the others are looked up (or refused) by `answer`.
+      const cached = gate.cachedAnswer(request.body);
+      if (cached !== undefined) {
+        reply.send(cached as never);
+        return;
+      }
+      return gate.answer(request.body).then((answer) => {
+        reply.send(answer as never);
+      });
     },
   );
 

@@ -1,0 +1,180 @@
+import { lazy, useEffect, useState } from 'react';
+import { Alert, Button, Empty, Input, Space, Tag } from 'antd';
+import { PlusOutlined } from '@ant-design/icons';
+import { ProblemAlert } from '../../api/problem';
+import { useDirectory } from '../../api/use-directory';
+import type { MiniProgram } from '@mpop/contracts';
+import { useMemberships } from '../../auth/use-role';
+import { DataTable } from '../../components/DataTable';
+import { useFeedback } from '../../components/feedback';
+import { LazyDialog } from '../../components/LazyDialog';
+import { OperationLinks, type Operation } from '../../components/OperationLinks';
+import { PagePanel } from '../../components/PagePanel';
+import { useListParams } from '../../components/use-list-params';
+import { useFormat } from '../../i18n/format';
+import { useI18n } from '../../i18n/i18n';
+
+const CreateMiniProgramModal = lazy(() => import('./CreateMiniProgramModal').then((m) => ({ default: m.CreateMiniProgramModal })));
+const MyVersionsModal = lazy(() => import('./MyVersionsModal').then((m) => ({ default: m.MyVersionsModal })));
+const UploadModal = lazy(() => import('../mini-programs/UploadModal').then((m) => ({ default: m.UploadModal })));
+const RequestAssociationModal = lazy(() =>
+  import('../my-associations/RequestAssociationModal').then((m) => ({ default: m.RequestAssociationModal })),
+);
+
+/**
+ * Developer Backend > My Mini Programs: the mini programs of the user's organisations. Create one in an
+ * organisation, upload a version, see each version's checks and review and submit it, and ask for a host app.
+ */
+export function MyMiniProgramsPage() {
+  const { t } = useI18n();
+  const format = useFormat();
+  const { message } = useFeedback();
+  const memberships = useMemberships();
+  const directory = useDirectory();
+  const list = useListParams({ query: '' });
+  const [query, setQuery] = useState(list.query);
+  useEffect(() => setQuery(list.query), [list.query]);
+  const [creating, setCreating] = useState(false);
+  const [uploadingFor, setUploadingFor] = useState<MiniProgram>();
+  const [versionsOf, setVersionsOf] = useState<MiniProgram>();
+  const [requestingFor, setRequestingFor] = useState<MiniProgram>();
+
+  const mine = new Set(memberships.map((m) => m.orgId));
+  // Members see their own organisations only; a platform user who is also a member sees those here too.
+  const programs = directory.programs.filter((m) => mine.has(m.orgId));
+  const usable = directory.organisations.filter((o) => mine.has(o.orgId) && !o.suspended);
+  const suspended = (m: MiniProgram) => Boolean(directory.org(m.orgId)?.suspended);
+  const needle = list.query.toLowerCase();
+  const matching = programs.filter((m) => !needle || m.name.toLowerCase().includes(needle) || m.miniProgramId.includes(needle));
+  const rows = matching.slice((list.page - 1) * list.pageSize, list.page * list.pageSize);
+
+  const operations = (m: MiniProgram): Operation[] => {
+    const off = suspended(m) ? { disabled: true, tooltip: t('suspendedOrgHint') } : {};
+    return [
+      { key: 'versions', label: t('versions'), onClick: () => setVersionsOf(m) },
+      { key: 'upload', label: t('uploadPackage'), onClick: () => setUploadingFor(m), ...off },
+      { key: 'associate', label: t('requestAssociation'), onClick: () => setRequestingFor(m), ...off },
+    ];
+  };
+
+  const create = usable.length > 0 && (
+    <Button type="primary" icon={<PlusOutlined />} onClick={() => setCreating(true)}>
+      {t('createMiniProgram')}
+    </Button>
+  );
+
+  return (
+    <PagePanel title={t('myMiniPrograms')}>
+      {memberships.length === 0 && <Alert type="info" showIcon message={t('noOrganisations')} style={{ marginBottom: 16 }} />}
+      <Space style={{ marginBottom: 16, width: '100%', justifyContent: 'space-between' }} wrap>
+        <Input.Search
+          aria-label={t('miniProgramName')}
+          placeholder={t('miniProgramName')}
+          allowClear
+          enterButton={t('search')}
+          value={query}
+          onChange={(e) => setQuery(e.target.value)}
+          onSearch={(value) => list.set({ query: value.trim() })}
+          style={{ width: 360, maxWidth: '100%' }}
+        />
+        {create}
+      </Space>
+      <ProblemAlert error={directory.error} title={t('loadFailed')} onRetry={directory.reloadPrograms} />
+      <DataTable<MiniProgram>
+        label={t('myMiniPrograms')}
+        rowKey={(m) => m.miniProgramId}
+        loading={directory.loading}
+        rows={rows}
+        empty={
+          list.query ? (
+            <Empty description={t('emptySearch', { query: list.query })} />
+          ) : (
+            <Empty description={t('myMiniProgramsEmpty')}>{create}</Empty>
+          )
+        }
+        pagination={list.pager(matching.length, (total) => t('totalItems', { total }))}
+        columns={[
+          {
+            key: 'name',
+            title: t('name'),
+            render: (m) => (
+              <>
+                <strong>{m.name}</strong>
+                <div>
+                  <code>{m.miniProgramId}</code>
+                </div>
+              </>
+            ),
+          },
+          {
+            key: 'org',
+            title: t('organisation'),
+            render: (m) => (
+              <>
+                {directory.orgName(m.orgId)}
+                {suspended(m) && (
+                  <Tag color="red" style={{ marginInlineStart: 8 }}>
+                    {t('suspendedTag')}
+                  </Tag>
+                )}
+              </>
+            ),
+          },
+          {
+            key: 'released',
+            title: t('releasedVersion'),
+            render: (m) => (m.releasedVersion ? <Tag color="green">{m.releasedVersion}</Tag> : <Tag>{t('none')}</Tag>),
+          },
+          { key: 'createdAt', title: t('createdAt'), from: 'xl', nowrap: true, render: (m) => format.dateTime(m.createdAt) },
+          { key: 'operation', title: t('operation'), render: (m) => <OperationLinks operations={operations(m)} /> },
+        ]}
+      />
+      <LazyDialog open={creating}>
+        <CreateMiniProgramModal
+          open={creating}
+          organisations={usable}
+          onClose={() => setCreating(false)}
+          onDone={(m) => {
+            setCreating(false);
+            void message.success(t('registered', { name: m.name, id: m.miniProgramId }));
+            directory.reloadPrograms();
+          }}
+        />
+      </LazyDialog>
+      <LazyDialog open={Boolean(uploadingFor)}>
+        <UploadModal
+          program={uploadingFor}
+          onClose={() => setUploadingFor(undefined)}
+          onDone={() => {
+            const m = uploadingFor;
+            setUploadingFor(undefined);
+            void message.success(t('packageUploaded'));
+            setVersionsOf(m);
+          }}
+        />
+      </LazyDialog>
+      <LazyDialog open={Boolean(versionsOf)}>
+        <MyVersionsModal
+          program={versionsOf}
+          suspended={versionsOf ? suspended(versionsOf) : false}
+          onClose={() => {
+            setVersionsOf(undefined);
+            directory.reloadPrograms();
+          }}
+        />
+      </LazyDialog>
+      <LazyDialog open={Boolean(requestingFor)}>
+        <RequestAssociationModal
+          open={Boolean(requestingFor)}
+          programs={programs}
+          miniProgramId={requestingFor?.miniProgramId}
+          onClose={() => setRequestingFor(undefined)}
+          onDone={() => {
+            setRequestingFor(undefined);
+            void message.success(t('associationRequested'));
+          }}
+        />
+      </LazyDialog>
+    </PagePanel>
+  );
+}
