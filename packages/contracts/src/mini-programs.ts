@@ -39,9 +39,20 @@ export const MiniProgramSchema = Type.Object({
   updatedAt: TimestampSchema,
 });
 export type MiniProgram = Static<typeof MiniProgramSchema>;
-export const MiniProgramListSchema = Type.Object({ items: Type.Array(MiniProgramSchema) });
+export const MiniProgramListSchema = Type.Object({
+  items: Type.Array(MiniProgramSchema),
+  total: Type.Integer({ description: 'how many mini programs the list (and its query) holds' }),
+});
 /** `GET /api/v1/mini-programs`: members see their organisations' only; `orgId` narrows to one. */
-export const MiniProgramListQuerySchema = Type.Object({ orgId: Type.Optional(OrgIdSchema) });
+export const MiniProgramListQuerySchema = Type.Object({
+  orgId: Type.Optional(OrgIdSchema),
+  query: Type.Optional(
+    Type.String({
+      maxLength: 128,
+      description: 'a part of the name (ignoring case and look-alike forms), or an exact mini program ID',
+    }),
+  ),
+});
 export type MiniProgramListQuery = Static<typeof MiniProgramListQuerySchema>;
 
 export const CreateMiniProgramBodySchema = Type.Object(

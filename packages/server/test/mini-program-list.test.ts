@@ -96,4 +96,21 @@ describe.each(dialects)('GET /api/v1/mini-programs on %s: what a release reaches
     expect(dup.statusCode).toBe(409);
     expect(dup.json()).toMatchObject({ code: 'VERSION_EXISTS', params: { version: '3.0.0.0', miniProgramId: id } });
   });
+
+  it('finds mini programs by a part of the name (ignoring case and look-alikes) or an exact ID, and says how many', async () => {
+    const a = (await admin.post('/api/v1/mini-programs', { name: 'Search Coupons Ｐｌｕｓ' })).json().miniProgramId as string;
+    const b = (await admin.post('/api/v1/mini-programs', { name: '50%_off Deals' })).json().miniProgramId as string;
+    const find = async (q: string) => {
+      const res = await admin.get(`/api/v1/mini-programs?query=${encodeURIComponent(q)}`);
+      expect(res.statusCode, res.body).toBe(200);
+      return res.json() as { items: Item[]; total: number };
+    };
+    expect((await find('coupons plus')).items.map((m) => m.miniProgramId)).toEqual([a]);
+    expect(await find('50%_OFF')).toMatchObject({ total: 1, items: [{ miniProgramId: b }] });
+    expect((await find(b)).items.map((m) => m.miniProgramId)).toEqual([b]);
+    expect(await find('nothing like it')).toEqual({ items: [], total: 0 });
+    const all = (await admin.get('/api/v1/mini-programs')).json();
+    expect(all.total).toBe(all.items.length);
+    expect(all.total).toBeGreaterThan(2);
+  });
 });

@@ -29,6 +29,9 @@ export function MiniProgramsPage() {
   const canChange = useCan()('operator');
   const { message } = useFeedback();
   const [items, setItems] = useState<MiniProgram[]>();
+  const [total, setTotal] = useState(0);
+  const [query, setQuery] = useState('');
+  const [searched, setSearched] = useState('');
   const [error, setError] = useState<unknown>();
   const [registering, setRegistering] = useState(false);
   const [uploadingFor, setUploadingFor] = useState<MiniProgram>();
@@ -39,11 +42,13 @@ export function MiniProgramsPage() {
   const load = useCallback(async () => {
     setError(undefined);
     try {
-      setItems((await api.listMiniPrograms()).items);
+      const list = await api.listMiniPrograms(undefined, { query: searched || undefined });
+      setItems(list.items);
+      setTotal(list.total);
     } catch (err) {
       setError(err);
     }
-  }, []);
+  }, [searched]);
   useEffect(() => void load(), [load]);
   // Which organisation each mini program belongs to, by name (asked after the list; a failure only costs the names).
   const orgs = useRequest((signal) => api.listOrganisations(signal), []);
@@ -60,12 +65,22 @@ export function MiniProgramsPage() {
         )
       }
     >
+      <Input.Search
+        allowClear
+        aria-label={t('searchMiniPrograms')}
+        placeholder={t('searchMiniPrograms')}
+        value={query}
+        onChange={(e) => setQuery(e.target.value)}
+        onSearch={(v) => setSearched(v.trim())}
+        style={{ width: 360, maxWidth: '100%', marginBottom: 16 }}
+      />
       <ProblemAlert error={error} title={t('loadFailed')} onRetry={() => void load()} />
       <Table<MiniProgram>
+        pagination={{ showTotal: () => t('miniProgramsTotal', { total }), hideOnSinglePage: false }}
         rowKey="miniProgramId"
         loading={!items && !error}
         dataSource={items ?? []}
-        locale={{ emptyText: t('miniProgramsEmpty') }}
+        locale={{ emptyText: searched ? t('miniProgramsNoMatch', { query: searched }) : t('miniProgramsEmpty') }}
         scroll={{ x: 'max-content' }}
         columns={[
           { title: t('name'), key: 'name', render: (_, m) => <NameCell name={m.name} /> },

@@ -16,7 +16,7 @@ import type { Database, MiniProgramPackagesTable, ReleaseState } from '../../db/
 import { isUniqueViolation } from '../../db/connect.js';
 import { AppError, notFound, validationFailed } from '../../lib/app-error.js';
 import type { ChangeBus } from '../../lib/change-bus.js';
-import { cleanName } from '../../lib/names.js';
+import { cleanName, nameKey } from '../../lib/names.js';
 import { nowIso } from '../../lib/time.js';
 import { AuditRepository } from '../audit/audit.repository.js';
 import type { Principal } from '../auth/auth.service.js';
@@ -82,8 +82,14 @@ export class MiniProgramService {
   ) {}
 
   /** Platform roles see every mini program; members their organisations' only. `orgId` narrows to one. */
-  async list(principal: Principal, orgId?: string): Promise<MiniProgram[]> {
-    const rows = await new MiniProgramRepository(this.db).list({ orgId, orgIds: visibleOrgIds(principal) });
+  async list(principal: Principal, orgId?: string, query?: string): Promise<MiniProgram[]> {
+    let rows = await new MiniProgramRepository(this.db).list({ orgId, orgIds: visibleOrgIds(principal) });
+    // The list is not paged (an installation holds tens to hundreds), so the search reads the names it already has.
+    const text = query?.trim();
+    if (text) {
+      const key = nameKey(text);
+      rows = rows.filter((m) => m.miniProgramId === text || nameKey(m.name).includes(key));
+    }
     return rows.map((row) => {
       const { releaseState, releasePercentBp, releaseSteps, releasePausedAt, releasePreviousVersion, authorizedHostApps, ...mp } = row;
       const rollout =

@@ -67,7 +67,10 @@ const miniPrograms: FastifyPluginAsyncTypebox = async (app) => {
         response: responses({ 200: MiniProgramListSchema }),
       },
     },
-    async (request) => ({ items: await svc.list(principalOf(request), request.query.orgId) }),
+    async (request) => {
+      const items = await svc.list(principalOf(request), request.query.orgId, request.query.query);
+      return { items, total: items.length };
+    },
   );
 
   app.post(
