@@ -1,4 +1,4 @@
-import { Alert, Button, Descriptions, Modal, Space, Spin } from 'antd';
+import { Alert, Button, Descriptions, Input, Modal, Space, Spin } from 'antd';
 import { DownloadOutlined } from '@ant-design/icons';
 import type { DevConfig, HostApp } from '@mpop/contracts';
 import { api } from '../../api/endpoints';
@@ -72,24 +72,15 @@ export function ViewDevConfigModal({ app, onClose, onMake }: { app?: HostApp; on
           </Descriptions.Item>
           <Descriptions.Item label={t('publicKey')}>
             <Space direction="vertical" style={{ width: '100%' }}>
-              {/* PEM lines kept whole (64 characters each): a box that scrolls sideways when narrow, never re-wrapped. */}
-              <pre
-                data-testid="public-key-pem"
-                style={{
-                  margin: 0,
-                  padding: 8,
-                  maxHeight: 240,
-                  overflow: 'auto',
-                  whiteSpace: 'pre',
-                  fontFamily: 'monospace',
-                  fontSize: 12,
-                  background: 'rgba(0, 0, 0, 0.02)',
-                  border: '1px solid rgba(5, 5, 5, 0.06)',
-                  borderRadius: 6,
-                }}
-              >
-                {config.privateKey.publicKeyPem}
-              </pre>
+              {/* PEM lines kept whole (64 characters each): the box scrolls sideways when narrow, never re-wraps them. */}
+              <Input.TextArea
+                aria-label={t('publicKey')}
+                value={config.privateKey.publicKeyPem}
+                readOnly
+                wrap="off"
+                rows={Math.min(12, config.privateKey.publicKeyPem.trim().split('\n').length)}
+                style={{ fontFamily: 'monospace', fontSize: 12, whiteSpace: 'pre', overflowX: 'auto', resize: 'none' }}
+              />
               <Space>
                 <CopyButton value={config.privateKey.publicKeyPem} label={t('copyPublicKey')} showLabel />
                 <Button
