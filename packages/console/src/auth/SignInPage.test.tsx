@@ -46,7 +46,7 @@ describe('SignInPage', () => {
       serverOffering({ localSignIn: true, sso: true });
       renderAt(`/sign-in?next=${encodeURIComponent(next)}`);
       const sso = await screen.findByRole('link', { name: 'Sign in with SSO' });
-      expect(sso.getAttribute('href')).toBe('/api/v1/session/oidc/start?next=%2Fhost-apps');
+      expect(sso.getAttribute('href')).toBe('/api/v1/session/oidc/start?next=%2F');
     },
   );
 
