@@ -39,6 +39,9 @@ export const SessionOptionsSchema = Type.Object({
   noUsers: Type.Optional(
     Type.Boolean({ description: 'no user exists yet: nobody can sign in until the first admin is created (the sign-in page says how)' }),
   ),
+  publicUrl: Type.String({
+    description: 'the address host apps reach this platform at (MPOP_PUBLIC_URL); config files carry `<publicUrl>/client/v1` as gatewayUrl',
+  }),
 });
 export type SessionOptions = Static<typeof SessionOptionsSchema>;
 

@@ -77,6 +77,12 @@ export const ProblemSchema = Type.Object(
       description: 'Stable, machine-readable code from the closed catalogue.',
     }),
     errors: Type.Optional(Type.Array(Type.Object({ path: Type.String(), message: Type.String() }))),
+    params: Type.Optional(
+      Type.Record(Type.String(), Type.Union([Type.String(), Type.Number()]), {
+        description:
+          'The specifics of the problem by name (an RFC 9457 extension member), e.g. { name, workspaceId } for NAME_TAKEN, so a client can say it in its own language; `detail` says the same in English',
+      }),
+    ),
   },
   { description: 'RFC 9457 problem details' },
 );

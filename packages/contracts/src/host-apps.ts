@@ -101,7 +101,17 @@ export const MpaasWorkspaceListSchema = Type.Object({ workspaces: Type.Array(Mpa
 export type MpaasWorkspaceList = Static<typeof MpaasWorkspaceListSchema>;
 
 export const SyncHostAppBodySchema = Type.Object(
-  { appId: Type.String({ pattern: APP_ID_PATTERN }), workspaceId: Type.String({ pattern: WORKSPACE_ID_PATTERN }) },
+  {
+    appId: Type.String({ pattern: APP_ID_PATTERN }),
+    workspaceId: Type.String({ pattern: WORKSPACE_ID_PATTERN }),
+    name: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 200,
+        description: `the name in mpop, 1..${NAME_MAX} characters after trimming; default: the mPaaS app name (another when that one is taken in the workspace)`,
+      }),
+    ),
+  },
   { additionalProperties: false },
 );
 export type SyncHostAppBody = Static<typeof SyncHostAppBodySchema>;

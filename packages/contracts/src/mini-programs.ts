@@ -12,19 +12,47 @@ export const Platforms = ['android', 'ios', 'harmony'] as const;
 export type Platform = (typeof Platforms)[number];
 export const PlatformSchema = Type.Union([Type.Literal('android'), Type.Literal('ios'), Type.Literal('harmony')]);
 
+/** A rollout still under way: part of the devices get `version`, the rest keep `previousVersion` (or nothing). */
+export const MiniProgramRolloutSchema = Type.Object({
+  version: Type.String(),
+  percent: Type.Number({ description: 'the share of devices that get `version` now (steps applied)' }),
+  state: Type.Union([Type.Literal('rolling-out'), Type.Literal('paused')]),
+  previousVersion: Type.Union([Type.String(), Type.Null()], { description: 'what devices outside the rollout keep getting' }),
+});
+export type MiniProgramRollout = Static<typeof MiniProgramRolloutSchema>;
+
 export const MiniProgramSchema = Type.Object({
   miniProgramId: Type.String(),
   name: Type.String(),
   /** The organisation it belongs to (`platform` for those made before organisations existed). */
   orgId: Type.String(),
-  releasedVersion: Type.Union([Type.String(), Type.Null()]),
+  releasedVersion: Type.Union([Type.String(), Type.Null()], {
+    description: 'the version of the current release (during a rollout, the one rolling out); null when none is released',
+  }),
+  rollout: Type.Union([MiniProgramRolloutSchema, Type.Null()], {
+    description: 'set while the current release reaches only part of the devices; null when it reaches all (or none is released)',
+  }),
+  authorizedHostApps: Type.Integer({
+    description: 'how many host apps this mini program is authorised for; 0: a release reaches no device',
+  }),
   createdAt: TimestampSchema,
   updatedAt: TimestampSchema,
 });
 export type MiniProgram = Static<typeof MiniProgramSchema>;
-export const MiniProgramListSchema = Type.Object({ items: Type.Array(MiniProgramSchema) });
+export const MiniProgramListSchema = Type.Object({
+  items: Type.Array(MiniProgramSchema),
+  total: Type.Integer({ description: 'how many mini programs the list (and its query) holds' }),
+});
 /** `GET /api/v1/mini-programs`: members see their organisations' only; `orgId` narrows to one. */
-export const MiniProgramListQuerySchema = Type.Object({ orgId: Type.Optional(OrgIdSchema) });
+export const MiniProgramListQuerySchema = Type.Object({
+  orgId: Type.Optional(OrgIdSchema),
+  query: Type.Optional(
+    Type.String({
+      maxLength: 128,
+      description: 'a part of the name (ignoring case and look-alike forms), or an exact mini program ID',
+    }),
+  ),
+});
 export type MiniProgramListQuery = Static<typeof MiniProgramListQuerySchema>;
 
 export const CreateMiniProgramBodySchema = Type.Object(

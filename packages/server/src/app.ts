@@ -209,7 +209,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   // A process that stopped mid-job (crash, deploy) may have left signatures unmade: make them now, in the background.
   if (options.startupTasks !== false)
     void services.signer
-      .signMissing({}, 'start-up check')
+      .signMissing({}, { code: 'start-up' })
       .catch((err) => app.log.error({ err: { message: (err as Error).message } }, 'start-up signing check failed'));
   return app;
 }

@@ -79,7 +79,7 @@ export function createServices(
   );
   const signingPool = new SigningPool();
   const signer = new PackageSigner(handle.db, box, signingPool, packageStore, changes, log);
-  const hostApps = new HostAppService(handle.db, box, changes, (hostAppId) => signer.signMissing({ hostAppId }, 'key uploaded'));
+  const hostApps = new HostAppService(handle.db, box, changes, (hostAppId) => signer.signMissing({ hostAppId }, { code: 'key-uploaded' }));
   const auth = new AuthService(handle.db, config.sessionTtlMs);
   const outbox = new DatabaseOutbox(options.clock);
   const webhookDispatcher = new WebhookDispatcher(handle.db, box, log, {
@@ -89,6 +89,7 @@ export function createServices(
     allowPrivate: config.webhookAllowPrivate,
   });
   outbox.onRecord = () => webhookDispatcher.wake();
+  const releases = new ReleaseService(handle.db, signer, changes, options.clock, outbox);
   const services: Services = {
     auth,
     oidc: config.oidc && new OidcService(handle.db, box, auth, config.oidc, config.publicUrl),
@@ -96,8 +97,8 @@ export function createServices(
     tokens: new TokenService(handle.db),
     hostApps,
     mpaasSync: new MpaasSyncService(handle.db, installation.mpaasDirectory, hostApps),
-    miniPrograms: new MiniProgramService(handle.db, packageStore, signer, changes, config.maxPackageBytes),
-    releases: new ReleaseService(handle.db, signer, changes, options.clock, outbox),
+    miniPrograms: new MiniProgramService(handle.db, packageStore, signer, changes, config.maxPackageBytes, undefined, releases),
+    releases,
     signer,
     events: new EventsService(handle.db, changes, log, {
       retentionDays: config.eventsRetentionDays,

@@ -34,7 +34,7 @@ describe.each(dialects)('host apps on %s', (dialect) => {
       expect((await create('Bank App', 'ws-dup')).statusCode).toBe(201);
       const res = await create('bank APP', 'ws-dup');
       expect(res.statusCode).toBe(409);
-      expect(res.json()).toMatchObject({ code: 'NAME_TAKEN', status: 409 });
+      expect(res.json()).toMatchObject({ code: 'NAME_TAKEN', status: 409, params: { name: 'bank APP', workspaceId: 'ws-dup' } });
       expect(res.headers['content-type']).toContain('application/problem+json');
       const list = await admin.get('/api/v1/host-apps?workspaceId=ws-dup');
       expect(list.json().total).toBe(1);

@@ -88,6 +88,32 @@ describe.each(dialects)('mPaaS sync against an OpenAPI server on %s', (dialect) 
     expect((await admin.get(`/api/v1/host-apps?query=${body.appId}`)).json().total).toBe(0);
   });
 
+  it('syncs under a name chosen in the dialog when the mPaaS name is taken in the workspace, validated like every name', async () => {
+    expect((await admin.post('/api/v1/host-apps', { name: 'Travel Companion', workspaceId: 'default' })).statusCode).toBe(201);
+    const clash = await admin.post('/api/v1/host-apps/sync', { appId: 'ONEX3A7B5C9D1E2F3', workspaceId: 'default' });
+    expect(clash.statusCode).toBe(409);
+    expect(clash.json()).toMatchObject({ code: 'NAME_TAKEN', params: { name: 'Travel Companion', workspaceId: 'default' } });
+
+    const bad = await admin.post('/api/v1/host-apps/sync', { appId: 'ONEX3A7B5C9D1E2F3', workspaceId: 'default', name: 'a\u202eb' });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json()).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ path: 'name' }] });
+    const tooLong = await admin.post('/api/v1/host-apps/sync', {
+      appId: 'ONEX3A7B5C9D1E2F3',
+      workspaceId: 'default',
+      name: 'x'.repeat(65),
+    });
+    expect(tooLong.statusCode).toBe(400);
+    expect((await admin.get('/api/v1/host-apps?query=ONEX3A7B5C9D1E2F3')).json().total).toBe(0);
+
+    const res = await admin.post('/api/v1/host-apps/sync', {
+      appId: 'ONEX3A7B5C9D1E2F3',
+      workspaceId: 'default',
+      name: '  Travel  (mPaaS) ',
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    expect(res.json()).toMatchObject({ appId: 'ONEX3A7B5C9D1E2F3', workspaceId: 'default', name: 'Travel (mPaaS)', source: 'mpaas' });
+  });
+
   it("answers 502 MPAAS_UNAVAILABLE with mPaaS's own message on an upstream error, creating nothing", async () => {
     fake.mode = 'error';
     const res = await admin.post('/api/v1/host-apps/sync', { appId: 'ONEX3A7B5C9D1E2F3', workspaceId: 'prod' });

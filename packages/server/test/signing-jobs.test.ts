@@ -37,7 +37,13 @@ describe.each(dialects)('signing jobs on %s', (dialect) => {
     expect(auth.signing).toMatchObject({ status: 'failed', total: 1, done: 0 });
     expect(auth.signing.error).toMatch(/missing from the package store/);
     const listed = ((await admin.get('/api/v1/signing-jobs')).json().items as Job[]).find((j) => j.id === auth.signing.id);
-    expect(listed).toMatchObject({ status: 'failed', error: auth.signing.error, reason: expect.stringContaining(id) });
+    expect(listed).toMatchObject({
+      status: 'failed',
+      error: auth.signing.error,
+      reason: expect.stringContaining(id),
+      reasonCode: 'authorise',
+      reasonParams: { miniProgramId: id },
+    });
     expect((await resources(app.appId)).json().resources).toEqual([]);
 
     fs.renameSync(`${file}.away`, file); // restored
@@ -50,6 +56,8 @@ describe.each(dialects)('signing jobs on %s', (dialect) => {
       done: 1,
       error: null,
       reason: expect.stringMatching(/^retry by operator-/),
+      reasonCode: 'retry',
+      reasonParams: { username: expect.stringMatching(/^operator-/) },
     });
     expect((await admin.get('/api/v1/signing-jobs')).json().items[0].id).toBe(retry.json().id);
     await expect.poll(async () => (await resources(app.appId)).json().resources.length, { timeout: 10_000 }).toBe(1);

@@ -74,7 +74,7 @@ describe.each(dialects)('single sign-on with OpenID Connect on %s', (dialect) =>
   it('offers both ways of signing in (GET /api/v1/session/options, public)', async () => {
     const res = await t.app.inject({ method: 'GET', url: '/api/v1/session/options' });
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toEqual({ localSignIn: true, sso: true });
+    expect(res.json()).toEqual({ localSignIn: true, sso: true, publicUrl: t.config.publicUrl });
   });
 
   it('starts with a redirect to the provider: code flow, PKCE S256, state, nonce, and a sealed HttpOnly flow cookie', async () => {
@@ -287,7 +287,11 @@ describe.each(dialects)('single sign-on with OpenID Connect on %s', (dialect) =>
   it('with MPOP_LOCAL_SIGNIN=off refuses passwords (403 LOCAL_SIGNIN_DISABLED) and still signs in with SSO', async () => {
     const off = await startApp(dialect, ssoEnv(provider, { MPOP_LOCAL_SIGNIN: 'off' }));
     try {
-      expect((await off.app.inject({ method: 'GET', url: '/api/v1/session/options' })).json()).toEqual({ localSignIn: false, sso: true });
+      expect((await off.app.inject({ method: 'GET', url: '/api/v1/session/options' })).json()).toEqual({
+        localSignIn: false,
+        sso: true,
+        publicUrl: off.config.publicUrl,
+      });
       const res = await off.app.inject({ method: 'POST', url: '/api/v1/session', payload: ADMIN });
       expect(res.statusCode).toBe(403);
       expect(res.json().code).toBe('LOCAL_SIGNIN_DISABLED');
@@ -323,7 +327,11 @@ describe('single sign-on, provider variations', () => {
   it('says which variables to set when SSO is not configured (404 SSO_NOT_CONFIGURED) and offers only passwords', async () => {
     const t = await startApp('sqlite');
     try {
-      expect((await t.app.inject({ method: 'GET', url: '/api/v1/session/options' })).json()).toEqual({ localSignIn: true, sso: false });
+      expect((await t.app.inject({ method: 'GET', url: '/api/v1/session/options' })).json()).toEqual({
+        localSignIn: true,
+        sso: false,
+        publicUrl: 'http://mpop.test',
+      });
       const res = await t.app.inject({ method: 'GET', url: '/api/v1/session/oidc/start' });
       expect(res.statusCode).toBe(404);
       expect(res.json()).toMatchObject({ code: 'SSO_NOT_CONFIGURED', detail: expect.stringContaining('MPOP_OIDC_ISSUER') });

@@ -83,7 +83,8 @@ export const api = {
   mpaasWorkspaces: (signal?: AbortSignal) => get<MpaasWorkspaceList>('/api/v1/mpaas/workspaces', signal),
   syncHostApp: (body: SyncHostAppBody) => request<HostApp>('POST', '/api/v1/host-apps/sync', body),
 
-  listMiniPrograms: (signal?: AbortSignal) => get<{ items: MiniProgram[] }>('/api/v1/mini-programs', signal),
+  listMiniPrograms: (signal?: AbortSignal, q: { query?: string } = {}) =>
+    get<{ items: MiniProgram[]; total: number }>(`/api/v1/mini-programs${queryString(q)}`, signal),
   /** `orgId` left out: `platform` for admins and operators, the only organisation of a member of one. */
   createMiniProgram: (body: { name: string; miniProgramId?: string; orgId?: string }) =>
     request<MiniProgram>('POST', '/api/v1/mini-programs', body),

@@ -1,7 +1,7 @@
 import type { CSSProperties, ReactNode } from 'react';
 import { Alert, Button } from 'antd';
 import { useI18n } from '../i18n/i18n';
-import { problemsEn, problemsZh } from '../i18n/messages';
+import { problemsEn, problemsWithParamsEn, problemsWithParamsZh, problemsZh } from '../i18n/messages';
 import { ApiError, type ProblemCode } from './client';
 import { toApiError } from './use-request';
 
@@ -14,18 +14,32 @@ export interface ProblemText {
 /** Messages a screen uses instead of the catalogue's for some codes (on sign-in, 401 means a wrong password). */
 export type ProblemOverrides = Partial<Record<ProblemCode, string>>;
 
+/** A sentence with every `{name}` filled from params, or undefined when one is missing. */
+function withParams(sentence: string | undefined, params: Record<string, string | number> | undefined): string | undefined {
+  if (!sentence || !params) return undefined;
+  let complete = true;
+  const text = sentence.replace(/\{(\w+)\}/g, (_, k: string) => {
+    if (params[k] === undefined) complete = false;
+    return String(params[k] ?? '');
+  });
+  return complete ? text : undefined;
+}
+
 /**
  * The one way to turn a problem into words: the message for its code in the UI's language (from the catalogue
- * of `@mpop/contracts`, see messages.ts), and the server's `detail` as the specifics. A code the console does not
- * know (a newer server) falls back to the server's own title.
+ * of `@mpop/contracts`, see messages.ts), with the specifics the server names in `params`. The server's `detail`
+ * (English) is shown beside it only in English, or when the console does not know the code (a newer server: its
+ * title and detail are all there is).
  */
 export function useProblemText(): (err: unknown, overrides?: ProblemOverrides) => ProblemText {
   const { lang } = useI18n();
   return (err, overrides) => {
     const e = err instanceof ApiError ? err : toApiError(err);
     const catalogue: Record<string, string> = lang === 'zh' ? problemsZh : problemsEn;
-    const message = overrides?.[e.code] ?? catalogue[e.code] ?? e.problem.title;
-    const detail = e.problem.detail?.trim();
+    const specific: Record<string, string> = lang === 'zh' ? problemsWithParamsZh : problemsWithParamsEn;
+    const known = catalogue[e.code] !== undefined;
+    const message = overrides?.[e.code] ?? withParams(specific[e.code], e.problem.params) ?? catalogue[e.code] ?? e.problem.title;
+    const detail = lang === 'en' || !known ? e.problem.detail?.trim() : undefined;
     return { message, detail: detail && detail !== message ? detail : undefined };
   };
 }

@@ -8,7 +8,7 @@ import { SessionProvider } from './use-session';
 import { SignInPage } from './SignInPage';
 
 /** The server as the sign-in page sees it: nobody signed in, and these sign-in options. */
-function serverOffering(options: SessionOptions) {
+function serverOffering(options: Omit<SessionOptions, 'publicUrl'>) {
   globalThis.fetch = (async (url: string) => {
     if (url === '/api/v1/session/options') return Response.json(options);
     return Response.json(

@@ -35,7 +35,7 @@ export function SignInPage() {
   const [params] = useSearchParams();
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
-  const [options, setOptions] = useState<SessionOptions>();
+  const [options, setOptions] = useState<Omit<SessionOptions, 'publicUrl'>>();
   useEffect(() => {
     // Until the server says otherwise, offer the form: it answers clearly when local sign-in is off.
     const abort = new AbortController();

@@ -13,6 +13,8 @@ export interface Column<T> {
   from?: Breakpoint;
   hidden?: boolean;
   nowrap?: boolean;
+  /** Kept in view at the right edge while the rest scrolls (the Operation column): never pushed off-screen. */
+  fixed?: 'right';
 }
 
 export interface DataTableProps<T> {
@@ -42,6 +44,7 @@ export function DataTable<T>({ label, rowKey, columns, rows, loading = false, em
     textAlign: 'start',
     verticalAlign: 'middle',
   };
+  const stickyRight: CSSProperties = { position: 'sticky', insetInlineEnd: 0, zIndex: 1, boxShadow: `-6px 0 6px -6px ${token.colorSplit}` };
   const data = rows ?? [];
   return (
     <div>
@@ -70,6 +73,7 @@ export function DataTable<T>({ label, rowKey, columns, rows, loading = false, em
                     scope="col"
                     style={{
                       ...cell,
+                      ...(c.fixed ? stickyRight : {}),
                       background: token.colorFillAlter,
                       fontWeight: token.fontWeightStrong,
                       color: token.colorTextHeading,
@@ -87,7 +91,14 @@ export function DataTable<T>({ label, rowKey, columns, rows, loading = false, em
               {data.map((row, index) => (
                 <tr key={rowKey(row)}>
                   {shown.map((c) => (
-                    <td key={c.key} style={{ ...cell, whiteSpace: c.nowrap ? 'nowrap' : undefined }}>
+                    <td
+                      key={c.key}
+                      style={{
+                        ...cell,
+                        whiteSpace: c.nowrap || c.fixed ? 'nowrap' : undefined,
+                        ...(c.fixed ? { ...stickyRight, background: token.colorBgContainer } : {}),
+                      }}
+                    >
                       {c.render(row, index)}
                     </td>
                   ))}

@@ -77,6 +77,8 @@ export const coupons = {
   orgId: 'acme',
   name: 'Coupons',
   releasedVersion: null,
+  rollout: null,
+  authorizedHostApps: 0,
   createdAt: '2026-11-30T00:00:00.000Z',
   updatedAt: '2026-11-30T00:00:00.000Z',
 };

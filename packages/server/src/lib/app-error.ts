@@ -10,6 +10,8 @@ export interface AppErrorOptions {
   headers?: Record<string, string>;
   /** Only for the codes whose catalogue entry lists it in `otherStatuses` (an upstream timeout: 504). */
   status?: number;
+  /** The specifics `detail` names, by name, for clients that say the problem in another language (never secrets). */
+  params?: Record<string, string | number>;
 }
 
 /**
@@ -21,6 +23,7 @@ export class AppError extends Error {
   readonly status: number;
   readonly errors?: FieldError[];
   readonly headers?: Record<string, string>;
+  readonly params?: Record<string, string | number>;
 
   constructor(
     readonly code: ErrorCode,
@@ -36,6 +39,7 @@ export class AppError extends Error {
     this.status = options.status ?? entry.status;
     this.errors = options.errors;
     this.headers = options.headers;
+    this.params = options.params;
   }
 }
 

@@ -3,8 +3,15 @@ import type { Adoption } from '@mpop/contracts';
 import { percent } from './adoption-api';
 
 /** Share of devices per version as columns. Loaded lazily: the chart library stays out of the initial bundle. */
-export default function AdoptionChart({ versions, devicesLabel }: { versions: Adoption['versions']; devicesLabel: string }) {
-  const data = [...versions].reverse().map((v) => ({ version: v.version, share: v.share, devices: v.devices }));
+export default function AdoptionChart({
+  versions,
+  devicesLabel,
+}: {
+  /** Newest first, with the share as the table shows it (rounded to sum to 100 %). */
+  versions: (Adoption['versions'][number] & { shareText: string })[];
+  devicesLabel: string;
+}) {
+  const data = versions.map((v) => ({ version: v.version, share: v.share, devices: v.devices, shareText: v.shareText }));
   return (
     <div data-testid="adoption-chart">
       <Column
@@ -14,7 +21,7 @@ export default function AdoptionChart({ versions, devicesLabel }: { versions: Ad
         height={260}
         autoFit
         animate={false}
-        label={{ text: (d: { share: number }) => percent(d.share), position: 'inside' }}
+        label={{ text: (d: { shareText: string }) => d.shareText, position: 'inside' }}
         axis={{ y: { labelFormatter: (v: number) => percent(v) } }}
         tooltip={{ items: [{ channel: 'y', name: devicesLabel, valueFormatter: (v: number) => percent(v) }] }}
       />

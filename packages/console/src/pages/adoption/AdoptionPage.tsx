@@ -6,6 +6,7 @@ import type { HostApp, MiniProgram } from '@mpop/contracts';
 import { api } from '../../api/endpoints';
 import { ProblemAlert } from '../../api/problem';
 import { useI18n } from '../../i18n/i18n';
+import { ReleasedVersion } from '../mini-programs/ReleasedVersion';
 import { AdoptionPanel } from './AdoptionPanel';
 
 const ALL = '';
@@ -42,8 +43,11 @@ export default function AdoptionPage() {
           <span>
             {t('adoption')} · {program?.name ?? id}
           </span>
-          {program?.releasedVersion && (
-            <Typography.Text type="secondary">{t('releasedVersionIs', { version: program.releasedVersion })}</Typography.Text>
+          {program && (
+            <span>
+              <Typography.Text type="secondary">{t('releasedVersion')}: </Typography.Text>
+              <ReleasedVersion program={program} />
+            </span>
           )}
         </Space>
       }

@@ -40,4 +40,22 @@ describe('AdoptionPanel', () => {
     expect(failureRate({ download: 10, verified: 3, launch: 9, failure: 1 })).toBe(0.25);
     expect(failureRate({ download: 0, verified: 0, launch: 0, failure: 0 })).toBe(0);
   });
+
+  it('orders versions newest first in the chart and the table alike, with shares that add up to 100 %', async () => {
+    const thirds = {
+      ...adoption,
+      versions: [
+        { version: '1.0.0.9', devices: 1, share: 1 / 3 },
+        { version: '1.0.0.10', devices: 1, share: 1 / 3 },
+        { version: '1.0.0.2', devices: 1, share: 1 / 3 },
+      ],
+    };
+    fakeFetch([{ status: 200, body: thirds }]);
+    renderWithProviders(<AdoptionPanel miniProgramId="2021000000000001" />);
+    const table = await screen.findByRole('table');
+    const rows = within(table).getAllByRole('row').slice(1);
+    expect(rows.map((r) => within(r).getAllByRole('cell')[0].textContent)).toEqual(['1.0.0.10', '1.0.0.9', '1.0.0.2']);
+    expect(rows.map((r) => within(r).getAllByRole('cell')[2].textContent)).toEqual(['33.4%', '33.3%', '33.3%']);
+    expect(await screen.findByTestId('chart')).toHaveProperty('textContent', '1.0.0.10,1.0.0.9,1.0.0.2');
+  });
 });

@@ -4,7 +4,7 @@ import type { Adoption } from '@mpop/contracts';
 import { ProblemAlert } from '../../api/problem';
 import { useFormat } from '../../i18n/format';
 import { useI18n } from '../../i18n/i18n';
-import { type AdoptionFilter, failureRate, fetchAdoption, percent } from './adoption-api';
+import { type AdoptionFilter, failureRate, fetchAdoption, newestFirst, percent, roundedShares } from './adoption-api';
 
 const AdoptionChart = lazy(() => import('./AdoptionChart'));
 
@@ -40,6 +40,10 @@ export function AdoptionPanel({ miniProgramId, workspaceId, appId, days = 7, com
   if (error) return <ProblemAlert error={error} onRetry={() => void load()} style={{ marginBottom: 0 }} />;
   if (!data) return <Skeleton active />;
   const devices = data.versions.reduce((n, v) => n + v.devices, 0);
+  // One order (newest first) and one rounding (summing to 100 %) for the chart and the table.
+  const ordered = newestFirst(data.versions);
+  const shares = roundedShares(ordered);
+  const rows = ordered.map((v, i) => ({ ...v, shareText: shares[i] }));
   return (
     <div data-testid="adoption-panel">
       <Row gutter={[16, 16]} style={{ marginBottom: 16 }}>
@@ -76,7 +80,7 @@ export function AdoptionPanel({ miniProgramId, workspaceId, appId, days = 7, com
         <Row gutter={[16, 16]}>
           <Col xs={24} lg={compact ? 24 : 14}>
             <Suspense fallback={<Skeleton active />}>
-              <AdoptionChart versions={data.versions} devicesLabel={t('adoptionShare')} />
+              <AdoptionChart versions={rows} devicesLabel={t('adoptionShare')} />
             </Suspense>
           </Col>
           <Col xs={24} lg={compact ? 24 : 10}>
@@ -84,11 +88,11 @@ export function AdoptionPanel({ miniProgramId, workspaceId, appId, days = 7, com
               size="small"
               rowKey="version"
               pagination={false}
-              dataSource={data.versions}
+              dataSource={rows}
               columns={[
                 { title: t('version'), dataIndex: 'version' },
                 { title: t('adoptionDevices'), dataIndex: 'devices', align: 'right' },
-                { title: t('adoptionShare'), dataIndex: 'share', align: 'right', render: (s: number) => percent(s) },
+                { title: t('adoptionShare'), dataIndex: 'shareText', align: 'right' },
               ]}
             />
             <Typography.Text type="secondary" style={{ display: 'block', marginTop: 8 }}>

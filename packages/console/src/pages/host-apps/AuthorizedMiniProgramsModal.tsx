@@ -12,7 +12,7 @@ import { useI18n } from '../../i18n/i18n';
 export function AuthorizedMiniProgramsModal({ app, onClose }: { app?: HostApp; onClose: () => void }) {
   const { t } = useI18n();
   const notice = useProblemNotice();
-  const { modal } = useFeedback();
+  const { modal, message } = useFeedback();
   const canChange = useCan()('operator');
   const [items, setItems] = useState<AuthorizedMiniProgram[]>();
   const [all, setAll] = useState<MiniProgram[]>([]);
@@ -36,9 +36,11 @@ export function AuthorizedMiniProgramsModal({ app, onClose }: { app?: HostApp; o
     void load();
   }, [load]);
 
-  const act = async (fn: () => Promise<unknown>) => {
+  /** Runs a change, says it worked (or why not), and reloads the list. */
+  const act = async (fn: () => Promise<unknown>, done: string) => {
     try {
       await fn();
+      void message.success(done);
       await load();
     } catch (err) {
       notice(err);
@@ -73,7 +75,14 @@ export function AuthorizedMiniProgramsModal({ app, onClose }: { app?: HostApp; o
           <Button
             type="primary"
             disabled={!choice || !app}
-            onClick={() => app && choice && act(() => api.authorize(app.workspaceId, app.appId, choice)).then(() => setChoice(undefined))}
+            onClick={() => {
+              const name = all.find((m) => m.miniProgramId === choice)?.name ?? choice;
+              if (app && choice)
+                void act(
+                  () => api.authorize(app.workspaceId, app.appId, choice),
+                  t('authorizedDone', { name: name ?? '', app: app.name }),
+                ).then(() => setChoice(undefined));
+            }}
           >
             {t('authorize')}
           </Button>
@@ -106,7 +115,8 @@ export function AuthorizedMiniProgramsModal({ app, onClose }: { app?: HostApp; o
                     okText: t('revoke'),
                     okButtonProps: { danger: true },
                     cancelText: t('cancel'),
-                    onOk: () => act(() => api.revoke(app.workspaceId, app.appId, m.miniProgramId)),
+                    onOk: () =>
+                      act(() => api.revoke(app.workspaceId, app.appId, m.miniProgramId), t('revokedDone', { name: m.name, app: app.name })),
                   })
                 }
               >

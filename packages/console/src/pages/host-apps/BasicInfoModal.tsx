@@ -4,6 +4,7 @@ import { useFormat } from '../../i18n/format';
 import { useI18n } from '../../i18n/i18n';
 import { CopyField } from './CopyField';
 import { DownloadConfigFileButton } from './DownloadConfigFileButton';
+import { GatewayUrl } from './GatewayUrl';
 
 /** "View Basic Information": App Name, workspaceId, APPID and Tenant ID with copy. */
 export function BasicInfoModal({ app, onClose }: { app?: HostApp; onClose: () => void }) {
@@ -36,6 +37,7 @@ export function BasicInfoModal({ app, onClose }: { app?: HostApp; onClose: () =>
           <Descriptions.Item label={t('createdAt')}>{format.dateTime(app.createdAt)}</Descriptions.Item>
         </Descriptions>
       )}
+      {app?.devConfigured && <GatewayUrl />}
     </Modal>
   );
 }

@@ -67,6 +67,8 @@ describe('DevConfigModal', () => {
     const body = calls[0].init?.body as FormData;
     expect(body.get('virtualDomain')).toBe('shop.example.com');
     expect((body.get('privateKey') as File).name).toBe('private_key.pem');
+    // The refused file is no longer shown as chosen.
+    expect(within(item).queryByText('private_key.pem')).toBeNull();
   });
 
   it('shows INVALID_VIRTUAL_DOMAIN from the API inside the Virtual domain item', async () => {

@@ -4,6 +4,7 @@ import { UploadOutlined } from '@ant-design/icons';
 import type { DevConfig, HostApp } from '@mpop/contracts';
 import { PRIVATE_KEY_MAX_BYTES } from '@mpop/contracts/constants';
 import { api } from '../../api/endpoints';
+import { ApiError } from '../../api/client';
 import { usePlaceOnFields } from '../../api/problem';
 import { FormModal } from '../../components/FormModal';
 import { useI18n } from '../../i18n/i18n';
@@ -64,6 +65,8 @@ export function DevConfigModal({ app, onClose, onSaved }: Props) {
     try {
       onSaved(await api.setDevConfig(app.workspaceId, app.appId, values.virtualDomain.trim(), file));
     } catch (err) {
+      // A refused key file is not kept as if it were chosen: the field shows why, and a new file is needed.
+      if (err instanceof ApiError && err.fieldMessage('privateKey') !== undefined) setFiles([]);
       if (!place(form, err, FIELDS)) setError(err);
     } finally {
       setBusy(false);
@@ -73,7 +76,7 @@ export function DevConfigModal({ app, onClose, onSaved }: Props) {
   return (
     <FormModal
       open={Boolean(app)}
-      title={`${t('makeDevConfig')}${app ? ` · ${app.name}` : ''}`}
+      title={`${t(app?.devConfigured ? 'changeDevConfig' : 'makeDevConfig')}${app ? ` · ${app.name}` : ''}`}
       onCancel={onClose}
       onOk={submit}
       busy={busy}

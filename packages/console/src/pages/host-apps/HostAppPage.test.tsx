@@ -64,7 +64,24 @@ describe('HostAppPage', () => {
     const items = within(menu)
       .getAllByRole('menuitem')
       .map((i) => i.textContent);
-    expect(items).toEqual(['Make Development Configuration', 'View Development Configuration', 'Mini Programs', 'Disable', 'Delete']);
+    // A development configuration exists: the item says Change; Rename is there (the way out of a name conflict).
+    expect(items).toEqual([
+      'Change Development Configuration',
+      'View Development Configuration',
+      'Mini Programs',
+      'Rename',
+      'Disable',
+      'Delete',
+    ]);
+  });
+
+  it('says Make Development Configuration while there is none', async () => {
+    fakeFetch([list([app('Shop', false)])]);
+    renderWithProviders(<HostAppPage />, { role: 'operator' });
+    const row = (await screen.findByText('Shop')).closest('tr') as HTMLElement;
+    await userEvent.setup({ delay: null }).click(within(row).getByRole('button', { name: 'More' }));
+    const menu = await screen.findByRole('menu');
+    expect(within(menu).getAllByRole('menuitem')[0].textContent).toBe('Make Development Configuration');
   });
 
   it('shows a viewer no Add App, Sync, Make Development Configuration or Delete', async () => {

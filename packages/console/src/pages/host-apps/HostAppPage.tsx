@@ -9,6 +9,7 @@ import { useProblemNotice } from '../../api/use-problem-notice';
 import { useRequest } from '../../api/use-request';
 import { useCan } from '../../auth/use-role';
 import { DataTable } from '../../components/DataTable';
+import { NameCell } from '../../components/NameCell';
 import { LazyDialog } from '../../components/LazyDialog';
 import { OperationLinks, type Operation } from '../../components/OperationLinks';
 import { PagePanel } from '../../components/PagePanel';
@@ -21,6 +22,7 @@ const AddAppModal = lazy(() => import('./AddAppModal').then((m) => ({ default: m
 const AuthorizedMiniProgramsModal = lazy(() =>
   import('./AuthorizedMiniProgramsModal').then((m) => ({ default: m.AuthorizedMiniProgramsModal })),
 );
+const RenameModal = lazy(() => import('./RenameModal').then((m) => ({ default: m.RenameModal })));
 const BasicInfoModal = lazy(() => import('./BasicInfoModal').then((m) => ({ default: m.BasicInfoModal })));
 const DevConfigModal = lazy(() => import('./DevConfigModal').then((m) => ({ default: m.DevConfigModal })));
 const SyncModal = lazy(() => import('./SyncModal').then((m) => ({ default: m.SyncModal })));
@@ -66,6 +68,7 @@ export function HostAppPage() {
   const [configuring, setConfiguring] = useState<HostApp>();
   const [viewing, setViewing] = useState<HostApp>();
   const [authorizing, setAuthorizing] = useState<HostApp>();
+  const [renaming, setRenaming] = useState<HostApp>();
   const canChange = can('operator');
 
   const confirmDelete = (app: HostApp) => {
@@ -110,7 +113,10 @@ export function HostAppPage() {
 
   const operations = (app: HostApp): Operation[] => [
     { key: 'info', label: t('viewBasicInfo'), onClick: () => setInfo(app) },
-    ...(canChange ? [{ key: 'make', label: t('makeDevConfig'), onClick: () => setConfiguring(app) }] : []),
+    // One exists: the same dialog changes it (the key may be kept), and says so.
+    ...(canChange
+      ? [{ key: 'make', label: t(app.devConfigured ? 'changeDevConfig' : 'makeDevConfig'), onClick: () => setConfiguring(app) }]
+      : []),
     {
       key: 'view',
       label: t('viewDevConfig'),
@@ -121,6 +127,7 @@ export function HostAppPage() {
     { key: 'mini-programs', label: t('authorizedMiniPrograms'), onClick: () => setAuthorizing(app) },
     ...(canChange
       ? [
+          { key: 'rename', label: t('rename'), onClick: () => setRenaming(app) },
           app.enabled
             ? { key: 'disable', label: t('disable'), onClick: () => confirmDisable(app) }
             : { key: 'enable', label: t('enable'), onClick: () => void setEnabled(app, true) },
@@ -183,14 +190,13 @@ export function HostAppPage() {
             key: 'name',
             title: t('appNameCol'),
             render: (a) => (
-              <>
-                <strong>{a.name}</strong>
+              <NameCell name={a.name} strong>
                 {!a.enabled && (
                   <Tag color="red" style={{ marginInlineStart: 8 }}>
                     {t('disabledTag')}
                   </Tag>
                 )}
-              </>
+              </NameCell>
             ),
           },
           { key: 'appId', title: t('appId'), nowrap: true, render: (a) => <code>{a.appId}</code> },
@@ -208,7 +214,7 @@ export function HostAppPage() {
             render: (a) => (a.devConfigured ? <Tag color="green">{t('configured')}</Tag> : <Tag color="orange">{t('notConfigured')}</Tag>),
           },
           { key: 'createdAt', title: t('createdAt'), from: 'xxl', nowrap: true, render: (a) => format.dateTime(a.createdAt) },
-          { key: 'operation', title: t('operation'), render: (a) => <OperationLinks operations={operations(a)} /> },
+          { key: 'operation', title: t('operation'), fixed: 'right', render: (a) => <OperationLinks operations={operations(a)} /> },
         ]}
       />
       <LazyDialog open={adding}>
@@ -248,6 +254,17 @@ export function HostAppPage() {
           onMake={(app) => {
             setViewing(undefined);
             setConfiguring(app);
+          }}
+        />
+      </LazyDialog>
+      <LazyDialog open={Boolean(renaming)}>
+        <RenameModal
+          app={renaming}
+          onClose={() => setRenaming(undefined)}
+          onRenamed={(app) => {
+            setRenaming(undefined);
+            void message.success(t('renamed', { name: app.name }));
+            reload();
           }}
         />
       </LazyDialog>

@@ -1,8 +1,9 @@
 import { useEffect, useState } from 'react';
-import { Form, Modal, Select, Tag } from 'antd';
+import { Form, Input, Modal, Select, Tag } from 'antd';
 import type { HostApp, MpaasApp, MpaasWorkspace } from '@mpop/contracts';
+import { NAME_MAX } from '@mpop/contracts/constants';
 import { api } from '../../api/endpoints';
-import { ProblemAlert } from '../../api/problem';
+import { ProblemAlert, usePlaceOnFields } from '../../api/problem';
 import { useFormSubmit } from '../../api/use-form-submit';
 import { useI18n } from '../../i18n/i18n';
 
@@ -15,16 +16,24 @@ interface Props {
 /** "Sync mPaaS Backend Apps with One Click": pick an mPaaS App and a Workspace, Confirm. */
 export function SyncModal({ open, onClose, onSynced }: Props) {
   const { t } = useI18n();
-  const [form] = Form.useForm<{ appId: string; workspaceId: string }>();
+  const [form] = Form.useForm<{ appId: string; workspaceId: string; name: string }>();
+  const place = usePlaceOnFields();
   const [apps, setApps] = useState<MpaasApp[]>();
   const [workspaces, setWorkspaces] = useState<MpaasWorkspace[]>();
   const [synced, setSynced] = useState<Set<string>>(new Set());
   const [loadError, setLoadError] = useState<unknown>();
-  const { submit, busy, error, setError } = useFormSubmit(form, async (values) => {
-    const app = await api.syncHostApp(values);
-    form.resetFields();
-    onSynced(app);
-  });
+  const { submit, busy, error, setError } = useFormSubmit(
+    form,
+    async ({ appId, workspaceId, name }) => {
+      // The mPaaS name as it is unless the operator chose another (a name taken in the workspace is said on the field).
+      const mpaasName = apps?.find((a) => a.appId === appId)?.appName;
+      const chosen = name?.trim();
+      const app = await api.syncHostApp({ appId, workspaceId, ...(chosen && chosen !== mpaasName ? { name: chosen } : {}) });
+      form.resetFields();
+      onSynced(app);
+    },
+    (err) => place(form, err, ['name']),
+  );
   const selectedApp = Form.useWatch('appId', form);
 
   useEffect(() => {
@@ -44,6 +53,12 @@ export function SyncModal({ open, onClose, onSynced }: Props) {
     );
     return () => controller.abort();
   }, [open, form, setError]);
+
+  // The name field starts as the mPaaS name of the app picked.
+  useEffect(() => {
+    const a = apps?.find((x) => x.appId === selectedApp);
+    if (a) form.setFieldsValue({ name: a.appName });
+  }, [selectedApp, apps, form]);
 
   // Which workspaces already hold the selected app: shown as "already synced" and not selectable.
   useEffect(() => {
@@ -102,6 +117,17 @@ export function SyncModal({ open, onClose, onSynced }: Props) {
               </span>
             )}
           />
+        </Form.Item>
+        <Form.Item
+          label={t('syncName')}
+          name="name"
+          extra={t('syncNameHelp')}
+          rules={[
+            { required: true, whitespace: true, message: t('appNameRequired') },
+            { max: NAME_MAX, message: t('appNameTooLong') },
+          ]}
+        >
+          <Input disabled={!selectedApp} />
         </Form.Item>
       </Form>
     </Modal>

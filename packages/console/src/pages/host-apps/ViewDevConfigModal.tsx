@@ -9,6 +9,7 @@ import { useFormat } from '../../i18n/format';
 import { useI18n } from '../../i18n/i18n';
 import { CopyButton, CopyField } from './CopyField';
 import { DownloadConfigFileButton } from './DownloadConfigFileButton';
+import { GatewayUrl } from './GatewayUrl';
 
 /** "View Development Configuration": virtual domain and the key's public facts; never the private key. */
 export function ViewDevConfigModal({ app, onClose, onMake }: { app?: HostApp; onClose: () => void; onMake: (app: HostApp) => void }) {
@@ -71,12 +72,14 @@ export function ViewDevConfigModal({ app, onClose, onMake }: { app?: HostApp; on
           </Descriptions.Item>
           <Descriptions.Item label={t('publicKey')}>
             <Space direction="vertical" style={{ width: '100%' }}>
+              {/* PEM lines kept whole (64 characters each): the box scrolls sideways when narrow, never re-wraps them. */}
               <Input.TextArea
                 aria-label={t('publicKey')}
                 value={config.privateKey.publicKeyPem}
                 readOnly
-                autoSize={{ minRows: 4, maxRows: 10 }}
-                style={{ fontFamily: 'monospace', fontSize: 12 }}
+                wrap="off"
+                rows={Math.min(12, config.privateKey.publicKeyPem.trim().split('\n').length)}
+                style={{ fontFamily: 'monospace', fontSize: 12, whiteSpace: 'pre', overflowX: 'auto', resize: 'none' }}
               />
               <Space>
                 <CopyButton value={config.privateKey.publicKeyPem} label={t('copyPublicKey')} showLabel />
@@ -94,6 +97,7 @@ export function ViewDevConfigModal({ app, onClose, onMake }: { app?: HostApp; on
           <Descriptions.Item label={t('updatedAt')}>{format.dateTime(config.updatedAt)}</Descriptions.Item>
         </Descriptions>
       )}
+      {config && app && <GatewayUrl />}
     </Modal>
   );
 }

@@ -18,6 +18,8 @@ import { Link } from 'react-router';
 import { releaseApi } from './release-api';
 import { useReleaseText } from './release-messages';
 import { ReleaseDialog } from './ReleaseDialog';
+import { ReleasedVersion } from './ReleasedVersion';
+import { NameCell } from '../../components/NameCell';
 import { ReleasesModal, SigningAlert } from './ReleasesModal';
 
 /** Mini programs: register, upload package versions (with progress), release one, see versions. */
@@ -27,6 +29,9 @@ export function MiniProgramsPage() {
   const canChange = useCan()('operator');
   const { message } = useFeedback();
   const [items, setItems] = useState<MiniProgram[]>();
+  const [total, setTotal] = useState(0);
+  const [query, setQuery] = useState('');
+  const [searched, setSearched] = useState('');
   const [error, setError] = useState<unknown>();
   const [registering, setRegistering] = useState(false);
   const [uploadingFor, setUploadingFor] = useState<MiniProgram>();
@@ -37,11 +42,13 @@ export function MiniProgramsPage() {
   const load = useCallback(async () => {
     setError(undefined);
     try {
-      setItems((await api.listMiniPrograms()).items);
+      const list = await api.listMiniPrograms(undefined, { query: searched || undefined });
+      setItems(list.items);
+      setTotal(list.total);
     } catch (err) {
       setError(err);
     }
-  }, []);
+  }, [searched]);
   useEffect(() => void load(), [load]);
   // Which organisation each mini program belongs to, by name (asked after the list; a failure only costs the names).
   const orgs = useRequest((signal) => api.listOrganisations(signal), []);
@@ -58,25 +65,37 @@ export function MiniProgramsPage() {
         )
       }
     >
+      <Input.Search
+        allowClear
+        aria-label={t('searchMiniPrograms')}
+        placeholder={t('searchMiniPrograms')}
+        value={query}
+        onChange={(e) => setQuery(e.target.value)}
+        onSearch={(v) => setSearched(v.trim())}
+        style={{ width: 360, maxWidth: '100%', marginBottom: 16 }}
+      />
       <ProblemAlert error={error} title={t('loadFailed')} onRetry={() => void load()} />
       <Table<MiniProgram>
+        pagination={{ showTotal: () => t('miniProgramsTotal', { total }), hideOnSinglePage: false }}
         rowKey="miniProgramId"
         loading={!items && !error}
         dataSource={items ?? []}
-        locale={{ emptyText: t('miniProgramsEmpty') }}
+        locale={{ emptyText: searched ? t('miniProgramsNoMatch', { query: searched }) : t('miniProgramsEmpty') }}
+        scroll={{ x: 'max-content' }}
         columns={[
-          { title: t('name'), dataIndex: 'name' },
+          { title: t('name'), key: 'name', render: (_, m) => <NameCell name={m.name} /> },
           { title: t('miniProgramId'), dataIndex: 'miniProgramId', render: (v: string) => <code>{v}</code> },
           { title: t('organisation'), dataIndex: 'orgId', render: (v: string) => orgName(v) },
           {
             title: t('releasedVersion'),
-            dataIndex: 'releasedVersion',
-            render: (v: string | null) => (v ? <Tag color="green">{v}</Tag> : <Tag>{t('none')}</Tag>),
+            key: 'releasedVersion',
+            render: (_, m) => <ReleasedVersion program={m} />,
           },
           { title: t('createdAt'), dataIndex: 'createdAt', render: (v: string) => format.dateTime(v) },
           {
             title: t('operation'),
             key: 'op',
+            fixed: 'right',
             render: (_, m) => (
               <Space size={0}>
                 {canChange && (
@@ -229,8 +248,22 @@ function VersionsModal({ program, onClose }: { program?: MiniProgram; onClose: (
     const timer = setTimeout(() => void load(), 1000);
     return () => clearTimeout(timer);
   }, [current, load]);
-  // The released version is green only once every host app can get it; a signing failure is never shown green.
-  const releasedColor = current?.signing.state === 'failed' ? 'error' : current?.signing.state === 'pending' ? 'processing' : 'green';
+  // The released version is green only once every host app can get it: a signing failure is never shown green, nor a
+  // release that reaches no host app (grey), nor a rollout that reaches only part of the devices.
+  const releasedColor =
+    current?.signing.state === 'failed'
+      ? 'error'
+      : current?.signing.state === 'pending' || (current && current.percent < 100)
+        ? 'processing'
+        : current?.signing.total === 0
+          ? undefined
+          : 'green';
+  const releasedLabel = (version: string) => {
+    const label = t('statusReleased');
+    if (current?.version !== version) return label;
+    const share = current.percent < 100 ? ` (${current.percent} %)` : '';
+    return current.signing.total === 0 ? `${label}${share} · ${r('noHostApp')}` : `${label}${share}`;
+  };
   return (
     <Modal
       open={Boolean(program)}
@@ -241,7 +274,7 @@ function VersionsModal({ program, onClose }: { program?: MiniProgram; onClose: (
       destroyOnHidden
     >
       <ProblemAlert error={error} />
-      {current && current.signing.state !== 'signed' && (
+      {current && (current.signing.state !== 'signed' || current.signing.total === 0) && (
         <div style={{ marginBottom: 12 }}>
           <SigningAlert release={current} />
         </div>
@@ -257,8 +290,10 @@ function VersionsModal({ program, onClose }: { program?: MiniProgram; onClose: (
           {
             title: t('status'),
             dataIndex: 'status',
-            render: (s: Package['status']) => (
-              <Tag color={s === 'released' ? releasedColor : undefined}>{t(s === 'released' ? 'statusReleased' : 'statusUploaded')}</Tag>
+            render: (s: Package['status'], p) => (
+              <Tag color={s === 'released' ? releasedColor : undefined}>
+                {s === 'released' ? releasedLabel(p.version) : t('statusUploaded')}
+              </Tag>
             ),
           },
           { title: t('review'), key: 'review', render: (_, p) => <ReviewStateTag state={p.review.state} /> },

@@ -9,6 +9,8 @@ const program: MiniProgram = {
   name: 'Coupons',
   orgId: 'platform',
   releasedVersion: '1.0.0.0',
+  rollout: null,
+  authorizedHostApps: 2,
   createdAt: '2026-11-25T00:00:00.000Z',
   updatedAt: '2026-11-25T00:00:00.000Z',
 };
@@ -38,6 +40,7 @@ describe('ReleaseDialog', () => {
     const released = { ...complete, releaseId: 'r2', version: '2.0.0.0', previousVersion: '1.0.0.0', state: 'rolling-out', percent: 10 };
     const calls = fakeFetch([
       { status: 200, body: { items: [complete] } },
+      { status: 200, body: { items: [program] } },
       { status: 200, body: noHostApps },
       { status: 200, body: released },
     ]);
@@ -74,5 +77,42 @@ describe('ReleaseDialog', () => {
     const post = calls.find((c) => c.init?.method === 'POST')!;
     expect(post.url).toBe('/api/v1/mini-programs/1234567890123456/packages/2.0.0.0/release');
     expect(JSON.parse(String(post.init!.body))).toEqual({ rollout: { percent: 10, devices: ['qa-1', 'qa-2'] } });
+  }, 60_000);
+
+  it('warns in the confirmation when no host app is authorised, as the server states it when the dialog opens', async () => {
+    // The list the dialog was opened from still counted a host app; the server now says none.
+    fakeFetch([
+      { status: 200, body: { items: [complete] } },
+      { status: 200, body: { items: [{ ...program, authorizedHostApps: 0 }] } },
+      { status: 200, body: noHostApps },
+    ]);
+    renderWithProviders(<ReleaseDialog program={program} version="2.0.0.0" onClose={() => {}} onReleased={() => {}} />, { lang: 'zh' });
+    const releaseButtons = () => screen.getAllByText(/^发 ?布$/, { selector: 'button span' }).map((s) => s.closest('button')!);
+    // The dialog says so at once, from the server's answer…
+    expect((await screen.findByTestId('no-host-app', {}, slow)).textContent).toBe('此小程序未授权给任何宿主应用：没有设备会获得它。');
+    // …and so does the confirmation, where the operator decides.
+    fireEvent.click(releaseButtons()[0]);
+    const alert = await waitFor(() => {
+      const a = document.querySelector('.ant-modal-confirm [role="alert"]');
+      if (!a) throw new Error('no confirmation yet');
+      return a;
+    }, slow);
+    expect(alert.textContent).toBe('此小程序未授权给任何宿主应用：没有设备会获得它。');
+  }, 60_000);
+
+  it('says nothing of host apps when some are authorised', async () => {
+    fakeFetch([
+      { status: 200, body: { items: [complete] } },
+      { status: 200, body: { items: [program] } },
+      { status: 200, body: noHostApps },
+    ]);
+    renderWithProviders(<ReleaseDialog program={program} version="2.0.0.0" onClose={() => {}} onReleased={() => {}} />);
+    await screen.findByText('Every device at once', {}, slow);
+    fireEvent.click(screen.getAllByText('Release', { selector: 'button span' })[0].closest('button')!);
+    await waitFor(() => {
+      if (!document.querySelector('ul[aria-label="Release 2.0.0.0?"]')) throw new Error('no confirmation yet');
+    }, slow);
+    expect(document.querySelector('.ant-modal-confirm [role="alert"]')).toBeNull();
+    expect(screen.queryByTestId('no-host-app')).toBeNull();
   }, 60_000);
 });

@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { Button, Col, Form, Input, InputNumber, Radio, Row, Select, Slider, Space, Switch, Typography, Upload } from 'antd';
+import { Alert, Button, Col, Form, Input, InputNumber, Radio, Row, Select, Slider, Space, Switch, Typography, Upload } from 'antd';
 import { DeleteOutlined, PlusOutlined, UploadOutlined } from '@ant-design/icons';
 import {
   DEVICE_ID_PATTERN,
@@ -51,6 +51,8 @@ export function ReleaseDialog({
   const format = useFormat();
   const { modal } = useFeedback();
   const [form] = Form.useForm<Values>();
+  /** The mini program as the server states it now (authorised host apps, rollout), read when the dialog opens. */
+  const [state, setState] = useState<MiniProgram>();
   const [history, setHistory] = useState<Release[]>([]);
   const [file, setFile] = useState<{ name: string; ids: string[] }>();
   const [error, setError] = useState<unknown>();
@@ -65,10 +67,15 @@ export function ReleaseDialog({
     form.resetFields();
     setFile(undefined);
     setError(undefined);
+    setState(program);
     setHistory([]);
     releaseApi.list(program.miniProgramId).then(
       (res) => setHistory(res.items),
       () => undefined, // the summary then says less; the release itself reports any problem
+    );
+    api.listMiniPrograms().then(
+      (res) => setState(res.items.find((m) => m.miniProgramId === program.miniProgramId) ?? program),
+      () => undefined, // the summary then uses what the list showed; the release itself reports any problem
     );
     void searchHosts('');
   }, [program, version]);
@@ -120,8 +127,10 @@ export function ReleaseDialog({
       ...(v.mandatory ? { mandatory: true } : {}),
       ...(v.note?.trim() ? { note: v.note.trim() } : {}),
     };
+    // The server's rules for who keeps what, as the history shows them (a scope of host apps may keep another version).
     const previous = servedVersion(history, hostApps ?? null);
     const superseded = supersededBy(history, hostApps ?? null);
+    const reachesNoDevice = (state ?? program).authorizedHostApps === 0;
     const who = hostApps ? v.hostApps.map((k) => labels.current.get(k) ?? k).join(', ') : r('everyHostApp');
     const lines = [
       gray && v.percent < 100
@@ -138,11 +147,14 @@ export function ReleaseDialog({
       title: r('confirmRelease', { version }),
       width: 560,
       content: (
-        <ul style={{ paddingLeft: 18, margin: 0 }} aria-label={r('confirmRelease', { version })}>
-          {lines.map((line) => (
-            <li key={line}>{line}</li>
-          ))}
-        </ul>
+        <>
+          {reachesNoDevice && <Alert type="warning" showIcon role="alert" message={r('noHostAppWarning')} style={{ marginBottom: 12 }} />}
+          <ul style={{ paddingLeft: 18, margin: 0 }} aria-label={r('confirmRelease', { version })}>
+            {lines.map((line) => (
+              <li key={line}>{line}</li>
+            ))}
+          </ul>
+        </>
       ),
       okText: t('release'),
       cancelText: t('cancel'),
@@ -171,6 +183,9 @@ export function ReleaseDialog({
       busy={busy}
       error={error}
     >
+      {state?.authorizedHostApps === 0 && (
+        <Alert type="warning" showIcon data-testid="no-host-app" message={r('noHostAppWarning')} style={{ marginBottom: 16 }} />
+      )}
       <Form<Values>
         form={form}
         layout="vertical"

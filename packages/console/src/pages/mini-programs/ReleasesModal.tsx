@@ -7,6 +7,7 @@ import { useProblemNotice } from '../../api/use-problem-notice';
 import { useFeedback } from '../../components/feedback';
 import { useFormat } from '../../i18n/format';
 import { useI18n } from '../../i18n/i18n';
+import { NameCell } from '../../components/NameCell';
 import { releaseApi, rollbackTarget } from './release-api';
 import { type ReleaseTextKey, useReleaseText } from './release-messages';
 
@@ -22,11 +23,16 @@ const STATE_COLOR: Record<Release['state'], string> = {
 /** A release's state; never green while its version could not be signed for some host apps. */
 export function ReleaseStateTag({ release }: { release: Release }) {
   const r = useReleaseText();
-  const failed = release.signing.state === 'failed' && !['superseded', 'rolled-back', 'taken-down'].includes(release.state);
+  const live = !['superseded', 'rolled-back', 'taken-down'].includes(release.state);
+  const failed = release.signing.state === 'failed' && live;
+  // Signed for 0 of 0 host apps is not done: the release reaches no device.
+  const nobody = release.signing.total === 0 && live;
   return (
-    <Tag color={failed ? 'error' : STATE_COLOR[release.state]}>
+    <Tag color={failed ? 'error' : nobody ? 'default' : STATE_COLOR[release.state]}>
       {r(`state.${release.state}` as ReleaseTextKey)}
+      {release.state === 'rolling-out' || release.state === 'paused' ? ` (${release.percent} %)` : ''}
       {failed && ` · ${r('signing')} ✕`}
+      {nobody && ` · ${r('noHostApp')}`}
     </Tag>
   );
 }
@@ -35,7 +41,7 @@ export function ReleaseStateTag({ release }: { release: Release }) {
 export function SigningAlert({ release }: { release: Release }) {
   const r = useReleaseText();
   const { signing } = release;
-  if (signing.total === 0) return null;
+  if (signing.total === 0) return <Alert type="warning" showIcon data-testid="signing-none" message={r('signingNone')} />;
   const vars = { done: signing.done, total: signing.total, reason: signing.reason ?? '' };
   if (signing.state === 'signed') return <Alert type="success" showIcon message={r('signingSigned', vars)} />;
   return (
@@ -231,7 +237,7 @@ export function ReleasesModal({ program, onClose }: { program?: MiniProgram; onC
         loading={!items && !error}
         dataSource={items ?? []}
         pagination={{ pageSize: 10, hideOnSinglePage: true }}
-        scroll={{ x: 1100 }}
+        scroll={{ x: 'max-content' }}
         columns={[
           { title: t('version'), dataIndex: 'version' },
           { title: t('status'), key: 'state', render: (_, rel) => <ReleaseStateTag release={rel} /> },
@@ -245,14 +251,24 @@ export function ReleasesModal({ program, onClose }: { program?: MiniProgram; onC
           { title: r('hostApps'), key: 'hostApps', render: (_, rel) => scope(rel) },
           { title: r('devices'), dataIndex: 'devices', render: (n: number) => format.number(n) },
           { title: r('mandatoryColumn'), dataIndex: 'mandatory', render: (m: boolean) => (m ? r('yes') : r('no')) },
-          { title: r('signing'), key: 'signing', render: (_, rel) => `${rel.signing.done}/${rel.signing.total}` },
-          { title: r('note'), dataIndex: 'note', ellipsis: true, render: (n: string | null) => n ?? '' },
-          { title: r('createdBy'), dataIndex: 'createdBy' },
-          { title: t('createdAt'), dataIndex: 'createdAt', width: 190, render: (v: string) => fmt(v) },
+          {
+            title: r('signing'),
+            key: 'signing',
+            render: (_, rel) => (rel.signing.total === 0 ? <Tag>{r('noHostApp')}</Tag> : `${rel.signing.done}/${rel.signing.total}`),
+          },
+          { title: r('note'), key: 'note', render: (_, rel) => (rel.note ? <NameCell name={rel.note} maxWidth={200} /> : '') },
+          { title: r('createdBy'), key: 'createdBy', render: (_, rel) => <NameCell name={rel.createdBy} maxWidth={160} /> },
+          {
+            title: t('createdAt'),
+            key: 'createdAt',
+            fixed: 'right',
+            render: (_, rel) => <span style={{ whiteSpace: 'nowrap' }}>{fmt(rel.createdAt)}</span>,
+          },
           {
             // An earlier rollout still going for host apps that newer releases do not reach can still be raised.
             title: t('operation'),
             key: 'operation',
+            fixed: 'right',
             render: (_, rel) =>
               rel !== current && (rel.state === 'rolling-out' || rel.state === 'paused') ? (
                 <Button size="small" type="link" onClick={() => setRaising(rel)}>

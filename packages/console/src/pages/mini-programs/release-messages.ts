@@ -93,6 +93,12 @@ const en = {
   rolledBack: 'Rolled back to {version}.',
   takenDown: '{name} was taken down.',
   refresh: 'Refresh',
+  noHostAppWarning: 'No host app is authorised for this mini program: no device will get it.',
+  noHostApp: 'no host app',
+  signingNone: 'No authorised host app with a development configuration: no device gets this version.',
+  rolloutShare: '{version} ({percent} %)',
+  rolloutRest: '{previous} for the rest',
+  rolloutRestNothing: 'nothing for the rest',
 };
 
 type Key = keyof typeof en;
@@ -187,6 +193,12 @@ const zh: Record<Key, string> = {
   rolledBack: '已回滚到 {version}。',
   takenDown: '{name} 已下架。',
   refresh: '刷新',
+  noHostAppWarning: '此小程序未授权给任何宿主应用：没有设备会获得它。',
+  noHostApp: '无宿主应用',
+  signingNone: '没有已授权且完成开发配置的宿主应用：没有设备会获得此版本。',
+  rolloutShare: '{version}（{percent}%）',
+  rolloutRest: '其余设备为 {previous}',
+  rolloutRestNothing: '其余设备无版本',
 };
 
 export type ReleaseTextKey = Key;

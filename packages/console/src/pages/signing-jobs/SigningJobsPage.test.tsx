@@ -9,6 +9,8 @@ const job = (over: Partial<SigningJob>): SigningJob => ({
   id: 'j1',
   status: 'done',
   reason: 'release 1234567890123456 1.0.0.1',
+  reasonCode: 'release',
+  reasonParams: { miniProgramId: '1234567890123456', version: '1.0.0.1' },
   total: 3,
   done: 3,
   startedAt: '2026-11-25T10:00:00.000Z',
@@ -30,13 +32,21 @@ describe('SigningJobsPage', () => {
   it('retries for an operator: signs what is missing, then shows the new job', async () => {
     const calls = fakeFetch([
       { status: 200, body: { items: [job({ status: 'failed', done: 0, total: 1, error: 'x' })] } },
-      { status: 200, body: job({ id: 'r', reason: 'retry by olga', total: 1, done: 1 }) },
-      { status: 200, body: { items: [job({ id: 'r', reason: 'retry by olga', total: 1, done: 1 })] } },
+      {
+        status: 200,
+        body: job({ id: 'r', reason: 'retry by olga', reasonCode: 'retry', reasonParams: { username: 'olga' }, total: 1, done: 1 }),
+      },
+      {
+        status: 200,
+        body: {
+          items: [job({ id: 'r', reason: 'retry by olga', reasonCode: 'retry', reasonParams: { username: 'olga' }, total: 1, done: 1 })],
+        },
+      },
     ]);
     renderWithProviders(<SigningJobsPage />, { role: 'operator', username: 'olga' });
     await screen.findByText('Failed');
     await userEvent.setup({ delay: null }).click(screen.getByRole('button', { name: /Retry Missing Signatures/ }));
-    expect(await screen.findByText('retry by olga')).toBeTruthy();
+    expect(await screen.findByText('Retry by olga')).toBeTruthy();
     await waitFor(() => expect(calls[1].init?.method).toBe('POST'));
     expect(calls[1].url).toBe('/api/v1/signing-jobs/retry');
   });
@@ -46,5 +56,12 @@ describe('SigningJobsPage', () => {
     renderWithProviders(<SigningJobsPage />, { role: 'viewer' });
     expect(await screen.findByText(/No signing jobs since this server started/)).toBeTruthy();
     expect(screen.queryByRole('button', { name: /Retry Missing Signatures/ })).toBeNull();
+  });
+
+  it('says why each job ran in Chinese, with its specifics', async () => {
+    fakeFetch([{ status: 200, body: { items: [job({})] } }]);
+    renderWithProviders(<SigningJobsPage />, { lang: 'zh' });
+    expect(await screen.findByText('发布小程序 1234567890123456 的版本 1.0.0.1')).toBeTruthy();
+    expect(screen.queryByText(/release 1234567890123456/)).toBeNull();
   });
 });

@@ -76,7 +76,7 @@ export function SigningJobsPage() {
         empty={error ? null : <Empty description={t('signingJobsEmpty')} />}
         columns={[
           { key: 'startedAt', title: t('startedAt'), nowrap: true, render: (j) => format.dateTime(j.startedAt) },
-          { key: 'reason', title: t('reason'), render: (j) => j.reason },
+          { key: 'reason', title: t('reason'), render: (j) => t(`signingReason.${j.reasonCode}`, j.reasonParams) },
           { key: 'status', title: t('status'), render: (j) => <Tag color={STATUS[j.status].color}>{t(STATUS[j.status].label)}</Tag> },
           {
             key: 'progress',

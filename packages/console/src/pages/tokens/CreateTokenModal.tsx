@@ -70,16 +70,19 @@ export function CreateTokenModal({ open, onClose, onCreated }: { open: boolean; 
         }
       >
         <Alert type="warning" showIcon message={t('tokenShownOnce')} style={{ marginBottom: 16 }} />
-        <Space.Compact style={{ width: '100%', marginBottom: 16 }}>
-          <Input
+        {/* The whole token, wrapped where needed: nothing of it hidden behind the end of a one-line field. No autoSize:
+            its measuring copy would keep the secret in the page after the dialog closes. */}
+        <Space direction="vertical" style={{ width: '100%', marginBottom: 16 }}>
+          <Input.TextArea
             readOnly
             value={created.token}
             aria-label={t('apiTokens')}
             data-testid="created-token"
-            style={{ fontFamily: 'monospace' }}
+            rows={2}
+            style={{ fontFamily: 'monospace', wordBreak: 'break-all', resize: 'none' }}
           />
           <CopyButton value={created.token} label={t('copyToken')} showLabel />
-        </Space.Compact>
+        </Space>
         <Descriptions column={1} size="small" bordered>
           <Descriptions.Item label={t('tokenName')}>{created.name}</Descriptions.Item>
           <Descriptions.Item label={t('role')}>{t(roleLabel(created.role))}</Descriptions.Item>

@@ -85,7 +85,10 @@ export class AssociationService {
       await new MiniProgramRepository(trx).authorize(app.id, a.miniProgramId, nowIso());
       return { association: await this.recorded(trx, associationId, principal, 'approved'), hostAppId: app.id };
     });
-    await this.signer.signMissing({ hostAppId, miniProgramId: association.miniProgramId }, `approve association ${associationId}`);
+    await this.signer.signMissing(
+      { hostAppId, miniProgramId: association.miniProgramId },
+      { code: 'approve-association', params: { associationId, miniProgramId: association.miniProgramId, appId: association.appId } },
+    );
     await this.changes.publish({ kind: 'host-app-gate', workspaceId: association.workspaceId, appId: association.appId });
     return association;
   }

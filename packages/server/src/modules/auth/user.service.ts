@@ -189,6 +189,7 @@ const userExists = (username: string, existing = username) =>
     existing === username
       ? `A user named "${username}" already exists; choose another user name.`
       : `A user named "${existing}" already exists, and user names do not differ by case alone; choose another user name.`,
+    { params: { username: existing } },
   );
 
 const lastAdmin = (username: string, what: string) =>

@@ -269,11 +269,14 @@ export const hostAppTarget = (workspaceId: string, appId: string) => `host-app:$
 export const hostAppNotFound = (workspaceId: string, appId: string) => notFound(`The host app ${appId} in workspace ${workspaceId}`);
 
 const hostAppExists = (workspaceId: string, appId: string) =>
-  new AppError('HOST_APP_EXISTS', `The host app ${appId} is already registered in workspace ${workspaceId}.`);
+  new AppError('HOST_APP_EXISTS', `The host app ${appId} is already registered in workspace ${workspaceId}.`, {
+    params: { appId, workspaceId },
+  });
 
 const nameTaken = (name: string, workspaceId: string) =>
   new AppError('NAME_TAKEN', `Workspace ${workspaceId} already has a host app named "${name.trim()}"; choose another name.`, {
     errors: [{ path: 'name', message: 'already taken in this workspace' }],
+    params: { name: name.trim(), workspaceId },
   });
 
 /** Keeps only the base name of an uploaded file, printable, at most 255 characters. */

@@ -10,15 +10,32 @@ export class MiniProgramRepository {
     return this.db.selectFrom('miniPrograms').selectAll().where('miniProgramId', '=', id).executeTakeFirst();
   }
 
-  /** Newest first; `orgIds` (a member's organisations) and `orgId` narrow the list. */
+  /**
+   * Newest first; `orgIds` (a member's organisations) and `orgId` narrow the list. Each row carries its current
+   * release's ramp (to tell a rollout from a full release) and how many host apps it is authorised for: one query,
+   * whatever the number of rows.
+   */
   list(filter: { orgId?: string; orgIds?: string[] } = {}) {
     let q = this.db
-      .selectFrom('miniPrograms')
-      .select(['miniProgramId', 'name', 'orgId', 'releasedVersion', 'createdAt', 'updatedAt'])
-      .orderBy('createdAt', 'desc')
-      .orderBy('miniProgramId');
-    if (filter.orgId) q = q.where('orgId', '=', filter.orgId);
-    if (filter.orgIds) q = q.where('orgId', 'in', filter.orgIds.length ? filter.orgIds : ['']);
+      .selectFrom('miniPrograms as mp')
+      .leftJoin('releases as r', 'r.releaseId', 'mp.currentReleaseId')
+      .select(['mp.miniProgramId', 'mp.name', 'mp.orgId', 'mp.releasedVersion', 'mp.createdAt', 'mp.updatedAt'])
+      .select((eb) => [
+        'r.state as releaseState',
+        'r.percentBp as releasePercentBp',
+        'r.steps as releaseSteps',
+        'r.pausedAt as releasePausedAt',
+        'r.previousVersion as releasePreviousVersion',
+        eb
+          .selectFrom('hostAppMiniPrograms as am')
+          .whereRef('am.miniProgramId', '=', 'mp.miniProgramId')
+          .select((e) => e.fn.countAll<number>().as('n'))
+          .as('authorizedHostApps'),
+      ])
+      .orderBy('mp.createdAt', 'desc')
+      .orderBy('mp.miniProgramId');
+    if (filter.orgId) q = q.where('mp.orgId', '=', filter.orgId);
+    if (filter.orgIds) q = q.where('mp.orgId', 'in', filter.orgIds.length ? filter.orgIds : ['']);
     return q.execute();
   }
 

@@ -4,17 +4,19 @@ import type { Executor } from '../../db/executor.js';
 import {
   type AuthorizedMiniProgram,
   type MiniProgram,
+  type MiniProgramRollout,
   NAME_MAX,
   type Package,
   PLATFORM_ORG_ID,
   type Review,
   type SigningJob,
+  type SigningReasonCode,
 } from '@mpop/contracts';
-import type { Database, MiniProgramPackagesTable } from '../../db/schema.js';
+import type { Database, MiniProgramPackagesTable, ReleaseState } from '../../db/schema.js';
 import { isUniqueViolation } from '../../db/connect.js';
 import { AppError, notFound, validationFailed } from '../../lib/app-error.js';
 import type { ChangeBus } from '../../lib/change-bus.js';
-import { cleanName } from '../../lib/names.js';
+import { cleanName, nameKey } from '../../lib/names.js';
 import { nowIso } from '../../lib/time.js';
 import { AuditRepository } from '../audit/audit.repository.js';
 import type { Principal } from '../auth/auth.service.js';
@@ -45,7 +47,22 @@ export interface PackageUpload {
  * one method it needs instead of importing the signer (the two folders would import each other).
  */
 export interface MissingSignatures {
-  signMissing(scope: { hostAppId?: number; miniProgramId?: string }, reason: string): Promise<SigningJob>;
+  signMissing(
+    scope: { hostAppId?: number; miniProgramId?: string },
+    why: { code: SigningReasonCode; params?: Record<string, string> },
+  ): Promise<SigningJob>;
+}
+
+/** The current release of a mini program as stored, and what the release rules make of it now. */
+export interface RolloutReader {
+  rolloutOf(release: {
+    version: string;
+    state: ReleaseState;
+    percentBp: number;
+    steps: string;
+    pausedAt: string | null;
+    previousVersion: string | null;
+  }): MiniProgramRollout | null;
 }
 
 type PackageRow = Selectable<MiniProgramPackagesTable>;
@@ -60,11 +77,34 @@ export class MiniProgramService {
     private readonly maxPackageBytes: number,
     /** Draws a free-to-try mini program ID (never a reserved one); tests may script it. */
     private readonly drawId: () => string = drawMiniProgramId,
+    /** Tells a rollout from a full release (the release rules live in `modules/releases`). */
+    private readonly rollouts: RolloutReader = { rolloutOf: () => null },
   ) {}
 
   /** Platform roles see every mini program; members their organisations' only. `orgId` narrows to one. */
-  async list(principal: Principal, orgId?: string): Promise<MiniProgram[]> {
-    return new MiniProgramRepository(this.db).list({ orgId, orgIds: visibleOrgIds(principal) });
+  async list(principal: Principal, orgId?: string, query?: string): Promise<MiniProgram[]> {
+    let rows = await new MiniProgramRepository(this.db).list({ orgId, orgIds: visibleOrgIds(principal) });
+    // The list is not paged (an installation holds tens to hundreds), so the search reads the names it already has.
+    const text = query?.trim();
+    if (text) {
+      const key = nameKey(text);
+      rows = rows.filter((m) => m.miniProgramId === text || nameKey(m.name).includes(key));
+    }
+    return rows.map((row) => {
+      const { releaseState, releasePercentBp, releaseSteps, releasePausedAt, releasePreviousVersion, authorizedHostApps, ...mp } = row;
+      const rollout =
+        mp.releasedVersion !== null && releaseState !== null && releasePercentBp !== null && releaseSteps !== null
+          ? this.rollouts.rolloutOf({
+              version: mp.releasedVersion,
+              state: releaseState,
+              percentBp: releasePercentBp,
+              steps: releaseSteps,
+              pausedAt: releasePausedAt,
+              previousVersion: releasePreviousVersion,
+            })
+          : null;
+      return { ...mp, rollout, authorizedHostApps: Number(authorizedHostApps ?? 0) };
+    });
   }
 
   /**
@@ -99,7 +139,16 @@ export class MiniProgramService {
           target: `mini-program:${id}`,
           details: { name, orgId },
         });
-        return { miniProgramId: id!, name, orgId, releasedVersion: null, createdAt: now, updatedAt: now };
+        return {
+          miniProgramId: id!,
+          name,
+          orgId,
+          releasedVersion: null,
+          rollout: null,
+          authorizedHostApps: 0,
+          createdAt: now,
+          updatedAt: now,
+        };
       });
     } catch (err) {
       throw isUniqueViolation(err) ? exists(input.miniProgramId ?? '') : err;
@@ -213,7 +262,13 @@ export class MiniProgramService {
       }
       return { app, mp };
     });
-    const signing = await this.signer.signMissing({ hostAppId: app.id, miniProgramId: id }, `authorise ${id} for ${appId}`);
+    const signing = await this.signer.signMissing(
+      { hostAppId: app.id, miniProgramId: id },
+      {
+        code: 'authorise',
+        params: { miniProgramId: id, appId, workspaceId },
+      },
+    );
     await this.changes.publish({ kind: 'host-app-gate', workspaceId, appId });
     const authorized = (await new MiniProgramRepository(this.db).findAuthorized(app.id, mp.miniProgramId))!;
     return { ...authorized, signing };
@@ -244,9 +299,12 @@ export class MiniProgramService {
   }
 }
 
-const exists = (id: string) => new AppError('MINI_PROGRAM_EXISTS', `A mini program with the ID ${id} already exists.`);
+const exists = (id: string) =>
+  new AppError('MINI_PROGRAM_EXISTS', `A mini program with the ID ${id} already exists.`, { params: { miniProgramId: id } });
 const versionExists = (id: string, version: string) =>
-  new AppError('VERSION_EXISTS', `Version ${version} of the mini program ${id} already exists; upload a higher version.`);
+  new AppError('VERSION_EXISTS', `Version ${version} of the mini program ${id} already exists; upload a higher version.`, {
+    params: { version, miniProgramId: id },
+  });
 
 /** The organisation a mini program goes to when the request names none. */
 function defaultOrg(actor: Principal): string {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { requireApprovedForRelease } from '../mini-programs/release-gate.js';
 import type { Kysely } from 'kysely';
-import type { PatchReleaseBody, Release, ReleaseBody, RollbackBody } from '@mpop/contracts';
+import type { MiniProgramRollout, PatchReleaseBody, Release, ReleaseBody, RollbackBody } from '@mpop/contracts';
 import type { Database, ReleaseRow } from '../../db/schema.js';
 import type { Executor } from '../../db/executor.js';
 import { AppError, notFound, validationFailed } from '../../lib/app-error.js';
@@ -43,6 +43,22 @@ export class ReleaseService {
     /** Where the release.* webhook events are recorded, in the transaction of the change. */
     private readonly outbox: Outbox = discardingOutbox,
   ) {}
+
+  /** A current release that reaches part of the devices now (steps applied): its share; null once it reaches all. */
+  rolloutOf(r: {
+    version: string;
+    state: ReleaseRow['state'];
+    percentBp: number;
+    steps: string;
+    pausedAt: string | null;
+    previousVersion: string | null;
+  }): MiniProgramRollout | null {
+    const ramp = rampOf(r);
+    const now = this.clock();
+    const state = effectiveState(ramp, now);
+    if (state !== 'rolling-out' && state !== 'paused') return null;
+    return { version: r.version, percent: toPercent(effectiveBp(ramp, now)), state, previousVersion: r.previousVersion };
+  }
 
   async list(id: string): Promise<Release[]> {
     await this.requireMiniProgram(this.db, id);
@@ -115,7 +131,7 @@ export class ReleaseService {
       await this.outbox.record(trx, 'release.created', event);
       if (state === 'complete') await this.outbox.record(trx, 'release.completed', event);
     });
-    return this.afterChange(id, releaseId, `release ${id} ${version}`);
+    return this.afterChange(id, releaseId, { code: 'release', params: { miniProgramId: id, version } });
   }
 
   /**
@@ -180,7 +196,7 @@ export class ReleaseService {
       if (next === 'paused' && state !== 'paused') await this.outbox.record(trx, 'release.paused', event);
       if (next === 'complete') await this.outbox.record(trx, 'release.completed', event);
     });
-    return this.afterChange(id, releaseId, `rollout ${id}`);
+    return this.afterChange(id, releaseId, { code: 'rollout', params: { miniProgramId: id } });
   }
 
   /**
@@ -236,7 +252,10 @@ export class ReleaseService {
       });
       await this.outbox.record(trx, 'release.rolled-back', { ...rolledBack, miniProgramId: id, actor: actor.actor });
     });
-    return this.afterChange(id, releaseIds[0], `roll back ${id} to ${targets.map((t) => t.version).join(', ')}`);
+    return this.afterChange(id, releaseIds[0], {
+      code: 'roll-back',
+      params: { miniProgramId: id, version: targets.map((t) => t.version).join(', ') },
+    });
   }
 
   /** A rollback to a chosen version: any uploaded version but the current release's, for the current release's scope. */
@@ -289,7 +308,7 @@ export class ReleaseService {
   }
 
   /** After a commit: drop the gate's caches everywhere, make the missing signatures, answer the release as it is now. */
-  private async afterChange(id: string, releaseId: string, reason: string): Promise<Release> {
+  private async afterChange(id: string, releaseId: string, reason: Parameters<MissingSignatures['signMissing']>[1]): Promise<Release> {
     await this.changes.publish({ kind: 'all-gate-views' });
     await this.signer.signMissing({ miniProgramId: id }, reason);
     return this.get(id, releaseId);

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
-import type { SigningJob } from '@mpop/contracts';
+import type { SigningJob, SigningReasonCode } from '@mpop/contracts';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import type { ChangeBus } from '../../lib/change-bus.js';
@@ -51,14 +51,16 @@ export class PackageSigner {
   }
 
   /** Signs every missing package and binding signature the gate may need within the scope. */
-  async signMissing(scope: { hostAppId?: number; miniProgramId?: string }, reason: string): Promise<SigningJob> {
+  async signMissing(scope: { hostAppId?: number; miniProgramId?: string }, why: SigningReason): Promise<SigningJob> {
     const repo = new SignatureRepository(this.db);
     await repo.deleteUnusedKeys();
     const missing = await repo.missing(scope);
     const job: SigningJob = {
       id: randomUUID(),
       status: 'running',
-      reason,
+      reason: reasonText(why),
+      reasonCode: why.code,
+      reasonParams: why.params ?? {},
       total: missing.length,
       done: 0,
       startedAt: nowIso(),
@@ -186,6 +188,34 @@ function openKey(box: SecretBox, work: SigningWork): string {
 }
 
 /** A sentence an operator can act on; never key material or a stack trace. */
+/** What started a signing job: a code and its specifics (the console says it in the user's language). */
+export interface SigningReason {
+  code: SigningReasonCode;
+  params?: Record<string, string>;
+}
+
+/** The English words of a reason, as the jobs list and the logs show it. */
+function reasonText({ code, params = {} }: SigningReason): string {
+  switch (code) {
+    case 'release':
+      return `release ${params.miniProgramId} ${params.version}`;
+    case 'rollout':
+      return `rollout ${params.miniProgramId}`;
+    case 'roll-back':
+      return `roll back ${params.miniProgramId} to ${params.version}`;
+    case 'authorise':
+      return `authorise ${params.miniProgramId} for ${params.appId}`;
+    case 'approve-association':
+      return `approve association ${params.associationId}`;
+    case 'key-uploaded':
+      return 'key uploaded';
+    case 'start-up':
+      return 'start-up check';
+    case 'retry':
+      return `retry by ${params.username}`;
+  }
+}
+
 function failureReason(err: unknown, work: SigningWork): string {
   if (err instanceof KeyUnusable) {
     return `The private key of host app ${work.appId} (workspace ${work.workspaceId}) could not be opened with the master key; upload the key again or restore MPOP_MASTER_KEY.`;

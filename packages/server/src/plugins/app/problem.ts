@@ -30,6 +30,7 @@ export function sendProblem(reply: FastifyReply, e: AppError) {
       detail: e.detail,
       code: e.code,
       ...(e.errors ? { errors: e.errors } : {}),
+      ...(e.params ? { params: e.params } : {}),
     });
 }
 

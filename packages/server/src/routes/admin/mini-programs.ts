@@ -36,6 +36,7 @@ function packageForm(store: PackageStore, maxBytes: number) {
       new AppError(
         'PAYLOAD_TOO_LARGE',
         `The package is larger than the limit of ${Math.floor(maxBytes / 1024 / 1024)} MiB (MPOP_MAX_PACKAGE_BYTES).`,
+        { params: { limitMiB: Math.floor(maxBytes / 1024 / 1024) } },
       ),
     receive: (file) => store.receive(file),
     discard: (file) => store.discard(file),
@@ -66,7 +67,10 @@ const miniPrograms: FastifyPluginAsyncTypebox = async (app) => {
         response: responses({ 200: MiniProgramListSchema }),
       },
     },
-    async (request) => ({ items: await svc.list(principalOf(request), request.query.orgId) }),
+    async (request) => {
+      const items = await svc.list(principalOf(request), request.query.orgId, request.query.query);
+      return { items, total: items.length };
+    },
   );
 
   app.post(

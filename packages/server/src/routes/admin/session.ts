@@ -32,6 +32,7 @@ const session: FastifyPluginAsyncTypebox = async (app) => {
     async () => ({
       localSignIn: app.config.localSignIn,
       sso: Boolean(app.services.oidc),
+      publicUrl: app.config.publicUrl,
       ...((await app.services.users.hasUsers()) ? {} : { noUsers: true }),
     }),
   );

@@ -34,7 +34,7 @@ const signingJobs: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const principal = principalOf(request);
-      const job = await app.services.signer.signMissing({}, `retry by ${principal.username}`);
+      const job = await app.services.signer.signMissing({}, { code: 'retry', params: { username: principal.username } });
       await new AuditRepository(app.db).record({
         actor: principal.actor,
         address: principal.address,
