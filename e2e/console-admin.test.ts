@@ -231,7 +231,7 @@ describe.runIf(browserAvailable)('the operators’ console by role, in Chromium'
       .replace(/^\uFEFF/, '')
       .trim()
       .split('\r\n');
-    expect(lines[0]).toBe('at,actor,action,target,details');
+    expect(lines[0]).toBe('at,actor,action,target,details,address');
     expect(lines).toHaveLength(23);
     expect(lines.slice(1).every((l) => l.includes(',admin,host-app.created,host-app:audit-ws/'))).toBe(true);
     await shot(page, 'audit-log.png');
