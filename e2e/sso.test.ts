@@ -57,7 +57,7 @@ describe.runIf(browserAvailable)('Single sign-on in the browser', () => {
     await visible(page.getByRole('button', { name: 'Register mini program' })); // an operator's action
     await visible(page.getByText('olivia'));
     const session = await page.evaluate(async () => (await fetch('/api/v1/session')).json());
-    expect(session).toEqual({ user: { username: 'olivia', role: 'operator' } });
+    expect(session).toEqual({ user: { username: 'olivia', role: 'operator', memberships: [] } });
     const cookie = (await e.context.cookies()).find((c) => c.name === 'mpop_session')!;
     expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict' });
     expect(violations).toEqual([]);
