@@ -22,6 +22,7 @@ import { WebhookService } from './modules/webhooks/webhook.service.js';
 import { OrganisationService } from './modules/organisations/organisation.service.js';
 import { AssociationService } from './modules/associations/association.service.js';
 import { ReviewService } from './modules/mini-programs/review.service.js';
+import { ReleaseKeyService } from './modules/release-keys/release-key.service.js';
 
 export interface Services {
   auth: AuthService;
@@ -46,6 +47,8 @@ export interface Services {
   organisations: OrganisationService;
   associations: AssociationService;
   reviews: ReviewService;
+  /** Organisations' release keys: packages signed with a key the server never holds. */
+  releaseKeys: ReleaseKeyService;
 }
 
 export interface ServiceOptions {
@@ -111,6 +114,7 @@ export function createServices(
     organisations: new OrganisationService(handle.db),
     associations: new AssociationService(handle.db, signer, changes, outbox),
     reviews: new ReviewService(handle.db, outbox),
+    releaseKeys: new ReleaseKeyService(handle.db),
     webhookDispatcher,
   };
   return {

@@ -54,6 +54,8 @@ export class GateRepository {
         'p.platform',
         'p.clientVersionMin',
         'p.clientVersionMax',
+        'p.releaseSignature',
+        'p.releaseKeyFingerprint',
         's.signature',
         'b.signature as bindingSignature',
       ])
