@@ -95,7 +95,7 @@ export class MpopClient {
   /**
    * The package's bytes, once they are exactly what the gate announced (size, SHA-256) and both signatures verify
    * with a key of the config file picked by `keyFingerprint` (and the release signature, see `requireReleaseSignature`). Otherwise rejects with PACKAGE_INTEGRITY,
-   * PACKAGE_SIGNATURE and returns nothing. A verified package is cached by SHA-256 and not downloaded again.
+   * PACKAGE_SIGNATURE or RELEASE_SIGNATURE and returns nothing. A verified package is cached by SHA-256 and not downloaded again.
    */
   async download(resource: Resource): Promise<Uint8Array> {
     try {
