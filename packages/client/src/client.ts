@@ -127,7 +127,10 @@ export class MpopClient {
       this.autoEvent({ type: 'verified', miniProgramId: resource.miniProgramId, version: resource.version });
       return bytes;
     } catch (err) {
-      if (err instanceof MpopError && (err.code === 'PACKAGE_INTEGRITY' || err.code === 'PACKAGE_SIGNATURE' || err.code === 'RELEASE_SIGNATURE')) {
+      if (
+        err instanceof MpopError &&
+        (err.code === 'PACKAGE_INTEGRITY' || err.code === 'PACKAGE_SIGNATURE' || err.code === 'RELEASE_SIGNATURE')
+      ) {
         this.autoEvent({ type: 'failure', miniProgramId: resource.miniProgramId, version: resource.version, detail: err.code });
       }
       throw err;

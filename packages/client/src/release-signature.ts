@@ -29,8 +29,7 @@ function base64ToBytes(b64: string): Uint8Array<ArrayBuffer> | undefined {
   }
 }
 
-const refuse = (r: Resource, why: string) =>
-  new MpopError('RELEASE_SIGNATURE', `${r.miniProgramId} ${r.version} is refused: ${why}`);
+const refuse = (r: Resource, why: string) => new MpopError('RELEASE_SIGNATURE', `${r.miniProgramId} ${r.version} is refused: ${why}`);
 
 /**
  * The release check of `download()`. With `required`, a package without a valid release signature by a key of
@@ -64,7 +63,9 @@ export class ReleaseCheck {
     const signature = base64ToBytes(r.releaseSignature);
     const data = new TextEncoder().encode(releaseMessage(r));
     const valid =
-      signature !== undefined && signature.length > 0 && (await globalThis.crypto.subtle.verify(algorithm, key, signature, data).catch(() => false));
+      signature !== undefined &&
+      signature.length > 0 &&
+      (await globalThis.crypto.subtle.verify(algorithm, key, signature, data).catch(() => false));
     if (!valid) throw refuse(r, `its release signature does not verify with the release key ${entry.fingerprintSha256}.`);
   }
 
@@ -82,7 +83,11 @@ export class ReleaseCheck {
 async function importReleaseKey(entry: ReleaseKeyEntry): Promise<ImportedKey> {
   const m = /-----BEGIN PUBLIC KEY-----([\s\S]+?)-----END PUBLIC KEY-----/.exec(entry.pem);
   const der = m ? base64ToBytes(m[1]) : undefined;
-  if (!der) throw new MpopError('INVALID_CONFIG', `The config file's release key ${entry.fingerprintSha256} is not an SPKI PEM ("BEGIN PUBLIC KEY").`);
+  if (!der)
+    throw new MpopError(
+      'INVALID_CONFIG',
+      `The config file's release key ${entry.fingerprintSha256} is not an SPKI PEM ("BEGIN PUBLIC KEY").`,
+    );
   if ((await sha256Hex(der)) !== entry.fingerprintSha256.toLowerCase()) {
     throw new MpopError('INVALID_CONFIG', `The config file's release key does not match its fingerprint ${entry.fingerprintSha256}.`);
   }

@@ -14,9 +14,11 @@ function releaseKeyPair(type: 'ed25519' | 'rsa') {
   return { privateKey, publicPem: publicKey.export({ type: 'spki', format: 'pem' }) as string };
 }
 const signFor = (key: KeyObject, id: string, version: string, zip: Buffer) =>
-  sign(key.asymmetricKeyType === 'ed25519' ? null : 'sha256', Buffer.from(releaseMessage({ miniProgramId: id, version, sha256: sha256(zip) })), key).toString(
-    'base64',
-  );
+  sign(
+    key.asymmetricKeyType === 'ed25519' ? null : 'sha256',
+    Buffer.from(releaseMessage({ miniProgramId: id, version, sha256: sha256(zip) })),
+    key,
+  ).toString('base64');
 
 describe('@mpop/client release signatures, against a real server', () => {
   let kit: KitServer;
@@ -30,7 +32,11 @@ describe('@mpop/client release signatures, against a real server', () => {
   async function signedProgram(orgId: string, name: string, key: KeyObject) {
     const id = (await kit.api('POST', '/api/v1/mini-programs', { name, orgId })).json().miniProgramId as string;
     const zip = await miniProgramZip('pages/index/index', { 'name.txt': name });
-    const up = await kit.api('POST', `/api/v1/mini-programs/${id}/packages`, packageForm({ version: '1.0.0.1', releaseSignature: signFor(key, id, '1.0.0.1', zip) }, zip));
+    const up = await kit.api(
+      'POST',
+      `/api/v1/mini-programs/${id}/packages`,
+      packageForm({ version: '1.0.0.1', releaseSignature: signFor(key, id, '1.0.0.1', zip) }, zip),
+    );
     if (up.statusCode !== 201) throw new Error(`upload failed: ${up.body}`);
     expect((await kit.api('POST', `/api/v1/mini-programs/${id}/packages/1.0.0.1/release`)).statusCode).toBe(200);
     expect((await kit.api('PUT', `/api/v1/host-apps/kit/${host.appId}/mini-programs/${id}`)).statusCode).toBe(200);
@@ -53,7 +59,15 @@ describe('@mpop/client release signatures, against a real server', () => {
   afterAll(() => kit.close());
 
   const client = (opts: Partial<MpopClientOptions> = {}) =>
-    new MpopClient({ config, deviceId: 'device-rs', platform: 'android', clientVersion: '10.2.3', retry: fastRetry, autoReport: false, ...opts });
+    new MpopClient({
+      config,
+      deviceId: 'device-rs',
+      platform: 'android',
+      clientVersion: '10.2.3',
+      retry: fastRetry,
+      autoReport: false,
+      ...opts,
+    });
   /** The resource of one mini program, once the gate hands it out (its host app signature is made in the background). */
   const resourceOf = async (c: MpopClient, id: string) => {
     for (let i = 0; i < 200; i++) {
@@ -102,7 +116,10 @@ describe('@mpop/client release signatures, against a real server', () => {
     const good = await resourceOf(c, signedIds.ed);
     const other = await resourceOf(c, signedIds.rsa);
     // A signature of another package, under this package's key: what a tampered answer would carry.
-    const forged = { ...good, releaseSignature: signFor(releaseKeyPair('ed25519').privateKey, good.miniProgramId, good.version, Buffer.from('x')) };
+    const forged = {
+      ...good,
+      releaseSignature: signFor(releaseKeyPair('ed25519').privateKey, good.miniProgramId, good.version, Buffer.from('x')),
+    };
     expect((await rejection(c.download(forged))).code).toBe('RELEASE_SIGNATURE');
     const swapped = { ...good, releaseSignature: other.releaseSignature, releaseKeyFingerprint: other.releaseKeyFingerprint };
     expect((await rejection(c.download(swapped))).code).toBe('RELEASE_SIGNATURE');

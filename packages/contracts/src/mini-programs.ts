@@ -153,7 +153,9 @@ export const ResourceSchema = Type.Object({
     }),
   ),
   releaseKeyFingerprint: Type.Optional(
-    Type.String({ description: 'the fingerprintSha256 of the release key that made releaseSignature (listed in the config file\'s releaseKeys)' }),
+    Type.String({
+      description: "the fingerprintSha256 of the release key that made releaseSignature (listed in the config file's releaseKeys)",
+    }),
   ),
 });
 export type Resource = Static<typeof ResourceSchema>;

@@ -64,7 +64,18 @@ describe('mpop sign: release signatures made offline, checked by OpenSSL and at 
     expect(ok.status, ok.stderr).toBe(0);
     expect(ok.stdout).toMatch(/Signature Verified Successfully/);
     // The same signature over another version does not verify: the version is part of what is signed.
-    const other = openssl('pkeyutl', '-verify', '-pubin', '-inkey', file('ed.pub'), '-rawin', '-in', messageFile('1.0.0.2'), '-sigfile', sig);
+    const other = openssl(
+      'pkeyutl',
+      '-verify',
+      '-pubin',
+      '-inkey',
+      file('ed.pub'),
+      '-rawin',
+      '-in',
+      messageFile('1.0.0.2'),
+      '-sigfile',
+      sig,
+    );
     expect(other.status).not.toBe(0);
   });
 
@@ -99,13 +110,19 @@ describe('mpop sign: release signatures made offline, checked by OpenSSL and at 
     expect(withSignature.code, withSignature.stderr).toBe(0);
     expect(withSignature.json().releaseKey.registered).toBe(true);
 
-    const onTheFly = await cli(['mini-programs', 'upload', id, zip, '--version', '1.0.0.2', '--sign-key', file('rsa.key'), '--json', '--quiet'], env);
+    const onTheFly = await cli(
+      ['mini-programs', 'upload', id, zip, '--version', '1.0.0.2', '--sign-key', file('rsa.key'), '--json', '--quiet'],
+      env,
+    );
     expect(onTheFly.code, onTheFly.stderr).toBe(0);
     const rsaDer = execFileSync('openssl', ['pkey', '-pubin', '-in', file('rsa.pub'), '-outform', 'DER']);
     expect(onTheFly.json().releaseKey.fingerprintSha256).toBe(createHash('sha256').update(rsaDer).digest('hex'));
 
     // A signature made for 1.0.0.1 does not pass for 1.0.0.3.
-    const replayed = await cli(['mini-programs', 'upload', id, zip, '--version', '1.0.0.3', '--release-signature', signature, '--quiet'], env);
+    const replayed = await cli(
+      ['mini-programs', 'upload', id, zip, '--version', '1.0.0.3', '--release-signature', signature, '--quiet'],
+      env,
+    );
     expect(replayed.code).toBe(1);
     expect(replayed.stderr).toMatch(/does not verify/);
   });

@@ -16,13 +16,17 @@ function releaseKeyPair(type: 'ed25519' | 'rsa', bits = 2048) {
     privateKey,
     publicPem: publicKey.export({ type: 'spki', format: 'pem' }) as string,
     privatePem: privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,
-    fingerprint: createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest('hex'),
+    fingerprint: createHash('sha256')
+      .update(publicKey.export({ type: 'spki', format: 'der' }))
+      .digest('hex'),
   };
 }
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const signFor = (key: KeyObject, id: string, version: string, zip: Buffer) =>
-  sign(key.asymmetricKeyType === 'ed25519' ? null : 'sha256', Buffer.from(releaseMessage(id, version, sha256(zip))), key).toString('base64');
+  sign(key.asymmetricKeyType === 'ed25519' ? null : 'sha256', Buffer.from(releaseMessage(id, version, sha256(zip))), key).toString(
+    'base64',
+  );
 
 /** Every file under a directory whose name starts with `prefix` (the package store names files by their SHA-256). */
 function filesNamed(dir: string, prefix: string): string[] {
@@ -79,7 +83,11 @@ describe.each(dialects)('release keys on %s', (dialect) => {
 
       const events = (await admin.get('/api/v1/audit-events?action=organisation.release-key.added&pageSize=10')).json().items;
       expect(events).toHaveLength(2);
-      expect(events[1]).toMatchObject({ actor: owner.username, target: `organisation:${orgId}`, details: { fingerprintSha256: ed.fingerprint } });
+      expect(events[1]).toMatchObject({
+        actor: owner.username,
+        target: `organisation:${orgId}`,
+        details: { fingerprintSha256: ed.fingerprint },
+      });
     });
 
     it('refuses a pasted private key without storing or echoing it (RELEASE_KEY_PRIVATE)', async () => {

@@ -690,7 +690,7 @@ export const problemsEn: Record<ProblemCode, string> = {
     'This is a private key; it was not stored. Paste the public key instead (openssl pkey -in release.key -pubout), and make a new key if the private one was shared.',
   RELEASE_KEY_EXISTS: 'This organisation already has this release key.',
   RELEASE_SIGNATURE_INVALID:
-    'The package needs a valid release signature from one of its organisation\'s release keys, over this mini program, version and file (mpop sign).',
+    "The package needs a valid release signature from one of its organisation's release keys, over this mini program, version and file (mpop sign).",
   ASSOCIATION_EXISTS: 'This mini program already has a pending or approved association with this host app.',
   REVIEW_ALREADY_OPEN: 'Another version of this mini program is in review; wait for its decision or withdraw it first.',
   CHECKS_FAILED: 'A check of this version failed; fix the package and upload a new version.',

@@ -52,8 +52,10 @@ export function readReleasePrivateKey(file: string): KeyObject {
  * the platform stores it.
  */
 export async function signRelease(key: KeyObject, miniProgramId: string, version: string, packageFile: string): Promise<ReleaseSignature> {
-  if (!new RegExp(MINI_PROGRAM_ID_PATTERN).test(miniProgramId)) throw usageError(`--mini-program must be 16 digits; it is "${miniProgramId}".`);
-  if (!new RegExp(PACKAGE_VERSION_PATTERN).test(version)) throw usageError(`--version must be four numbers, such as 1.0.0.1; it is "${version}".`);
+  if (!new RegExp(MINI_PROGRAM_ID_PATTERN).test(miniProgramId))
+    throw usageError(`--mini-program must be 16 digits; it is "${miniProgramId}".`);
+  if (!new RegExp(PACKAGE_VERSION_PATTERN).test(version))
+    throw usageError(`--version must be four numbers, such as 1.0.0.1; it is "${version}".`);
   if (!fs.existsSync(packageFile)) throw usageError(`${packageFile} does not exist.`);
   const hash = createHash('sha256');
   for await (const chunk of fs.createReadStream(packageFile)) hash.update(chunk as Buffer);
@@ -102,7 +104,10 @@ export function releaseKeysCommand(orgs: Command, ctx: Context) {
         .result(list, () =>
           list.items.length === 0
             ? 'No release keys: uploads need no release signature.'
-            : table([['FINGERPRINT (SHA-256)', 'ALGORITHM', 'BITS', 'ADDED'], ...list.items.map((k) => [k.fingerprintSha256, k.algorithm, String(k.bits), k.createdAt])]),
+            : table([
+                ['FINGERPRINT (SHA-256)', 'ALGORITHM', 'BITS', 'ADDED'],
+                ...list.items.map((k) => [k.fingerprintSha256, k.algorithm, String(k.bits), k.createdAt]),
+              ]),
         );
     });
   cmd

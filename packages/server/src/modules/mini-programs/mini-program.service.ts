@@ -165,9 +165,7 @@ export class MiniProgramService {
     if (!mp) throw notFound(`The mini program ${id}`);
     const reviews = await new ReviewRepository(this.db).forMiniProgram(id);
     const keys = new Set((await new ReleaseKeyRepository(this.db).list(mp.orgId)).map((k) => k.fingerprintSha256));
-    return (await repo.listPackages(id)).map((p) =>
-      toPackage(p, mp.releasedVersion, reviews.get(p.version) ?? draftWithoutChecks(), keys),
-    );
+    return (await repo.listPackages(id)).map((p) => toPackage(p, mp.releasedVersion, reviews.get(p.version) ?? draftWithoutChecks(), keys));
   }
 
   /**

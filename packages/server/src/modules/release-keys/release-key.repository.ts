@@ -8,7 +8,13 @@ export class ReleaseKeyRepository {
 
   /** An organisation's keys, oldest first. */
   list(orgId: string) {
-    return this.db.selectFrom('releaseKeys').selectAll().where('orgId', '=', orgId).orderBy('createdAt').orderBy('fingerprintSha256').execute();
+    return this.db
+      .selectFrom('releaseKeys')
+      .selectAll()
+      .where('orgId', '=', orgId)
+      .orderBy('createdAt')
+      .orderBy('fingerprintSha256')
+      .execute();
   }
 
   find(orgId: string, fingerprintSha256: string) {

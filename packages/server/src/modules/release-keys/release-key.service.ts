@@ -118,7 +118,8 @@ export async function checkReleaseSignature(
   return { releaseSignature: signature.replace(/\s+/g, ''), releaseKeyFingerprint: key.fingerprintSha256 };
 }
 
-const refused = (detail: string) => new AppError('RELEASE_SIGNATURE_INVALID', detail, { errors: [{ path: 'releaseSignature', message: detail }] });
+const refused = (detail: string) =>
+  new AppError('RELEASE_SIGNATURE_INVALID', detail, { errors: [{ path: 'releaseSignature', message: detail }] });
 
 const exists = (orgId: string, fingerprint: string) =>
   new AppError('RELEASE_KEY_EXISTS', `The organisation "${orgId}" already has the release key ${fingerprint}.`, {

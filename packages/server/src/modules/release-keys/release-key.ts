@@ -94,7 +94,11 @@ function decodeBase64(text: string): Buffer | undefined {
  * Whether `signatureB64` is a signature over the UTF-8 `message` by `key`: Ed25519 as is, RSA as
  * RSASSA-PKCS1-v1_5 with SHA-256. A malformed signature is simply not valid.
  */
-export function verifyRelease(key: { algorithm: ReleaseKeyAlgorithm; publicKeyPem: string }, message: string, signatureB64: string): boolean {
+export function verifyRelease(
+  key: { algorithm: ReleaseKeyAlgorithm; publicKeyPem: string },
+  message: string,
+  signatureB64: string,
+): boolean {
   const signature = decodeBase64(signatureB64);
   if (!signature) return false;
   try {

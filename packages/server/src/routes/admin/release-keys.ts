@@ -24,7 +24,12 @@ const releaseKeys: FastifyPluginAsyncTypebox = async (app) => {
     '/organisations/:orgId/release-keys',
     {
       config: READ,
-      schema: { tags, summary: "An organisation's release keys", params: OrgParamsSchema, response: responses({ 200: ReleaseKeyListSchema }) },
+      schema: {
+        tags,
+        summary: "An organisation's release keys",
+        params: OrgParamsSchema,
+        response: responses({ 200: ReleaseKeyListSchema }),
+      },
     },
     async (request) => ({ items: await svc.list(request.params.orgId) }),
   );
