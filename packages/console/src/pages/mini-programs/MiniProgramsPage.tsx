@@ -21,6 +21,7 @@ import { ReleaseDialog } from './ReleaseDialog';
 import { ReleasedVersion } from './ReleasedVersion';
 import { NameCell } from '../../components/NameCell';
 import { ReleasesModal, SigningAlert } from './ReleasesModal';
+import { ReleaseSignatureTag } from '../../components/ReleaseSignatureTag';
 
 /** Mini programs: register, upload package versions (with progress), release one, see versions. */
 export function MiniProgramsPage() {
@@ -297,6 +298,7 @@ function VersionsModal({ program, onClose }: { program?: MiniProgram; onClose: (
             ),
           },
           { title: t('review'), key: 'review', render: (_, p) => <ReviewStateTag state={p.review.state} /> },
+          { title: t('releaseSignature'), key: 'releaseKey', render: (_, p) => <ReleaseSignatureTag releaseKey={p.releaseKey} /> },
           { title: t('size'), dataIndex: 'size', render: (n: number) => format.bytes(n) },
           { title: t('mainUrl'), dataIndex: 'mainUrl' },
           { title: 'SHA-256', dataIndex: 'sha256', render: (s: string) => <code title={s}>{s.slice(0, 12)}…</code> },

@@ -10,6 +10,7 @@ import { useFeedback } from '../../components/feedback';
 import { NoteModal } from '../../components/NoteModal';
 import { OperationLinks, type Operation } from '../../components/OperationLinks';
 import { OutcomeTag, ReviewSideBySide, ReviewStateTag, worstOutcome } from '../../components/ReviewDetails';
+import { ReleaseSignatureTag } from '../../components/ReleaseSignatureTag';
 import { useFormat } from '../../i18n/format';
 import { useI18n } from '../../i18n/i18n';
 
@@ -148,6 +149,7 @@ export function MyVersionsModal({
               </>
             ),
           },
+          { key: 'releaseKey', title: t('releaseSignature'), from: 'lg', render: (v) => <ReleaseSignatureTag releaseKey={v.releaseKey} /> },
           { key: 'operation', title: t('operation'), render: (v) => <OperationLinks operations={operations(v)} inline={2} /> },
         ]}
       />
