@@ -1,6 +1,6 @@
 import { Tag, Tooltip } from 'antd';
 import type { Package } from '@mpop/contracts';
-import { useI18n } from '../i18n/i18n';
+import { useReleaseKeyText } from '../i18n/release-key-messages';
 
 const short = (fp: string) => `${fp.slice(0, 12)}…`;
 
@@ -9,22 +9,22 @@ const short = (fp: string) => `${fp.slice(0, 12)}…`;
  * still lists), signed with a key since removed, or unsigned.
  */
 export function ReleaseSignatureTag({ releaseKey }: { releaseKey: Package['releaseKey'] }) {
-  const { t } = useI18n();
+  const rk = useReleaseKeyText();
   if (!releaseKey) {
     return (
-      <Tooltip title={t('releaseUnsignedHint')}>
-        <Tag>{t('releaseUnsigned')}</Tag>
+      <Tooltip title={rk('releaseUnsignedHint')}>
+        <Tag>{rk('releaseUnsigned')}</Tag>
       </Tooltip>
     );
   }
   const fingerprint = short(releaseKey.fingerprintSha256);
   return releaseKey.registered ? (
-    <Tooltip title={t('releaseSignedHint', { fingerprint: releaseKey.fingerprintSha256 })}>
-      <Tag color="green">{`${t('releaseSigned')} · ${fingerprint}`}</Tag>
+    <Tooltip title={rk('releaseSignedHint', { fingerprint: releaseKey.fingerprintSha256 })}>
+      <Tag color="green">{`${rk('releaseSigned')} · ${fingerprint}`}</Tag>
     </Tooltip>
   ) : (
-    <Tooltip title={t('releaseKeyGoneHint', { fingerprint: releaseKey.fingerprintSha256 })}>
-      <Tag color="orange">{`${t('releaseKeyGone')} · ${fingerprint}`}</Tag>
+    <Tooltip title={rk('releaseKeyGoneHint', { fingerprint: releaseKey.fingerprintSha256 })}>
+      <Tag color="orange">{`${rk('releaseKeyGone')} · ${fingerprint}`}</Tag>
     </Tooltip>
   );
 }

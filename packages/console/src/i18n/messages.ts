@@ -1,7 +1,6 @@
 import type { AuditAction } from '@mpop/contracts';
 import type { ProblemCode } from '../api/client';
 import { openPlatformEn, openPlatformZh } from './open-platform-messages';
-import { releaseKeysEn, releaseKeysZh } from './release-key-messages';
 
 /** The console's words, in the languages of the mPaaS console. Keys are English; labels match the mPaaS page. */
 export const en = {
@@ -322,7 +321,6 @@ export const en = {
   deleteWebhookContent: 'Its deliveries are deleted too; those still pending are not sent.',
   webhookDeleted: 'The webhook is deleted.',
   ...openPlatformEn,
-  ...releaseKeysEn,
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -635,7 +633,6 @@ export const zh: Record<MessageKey, string> = {
   deleteWebhookContent: '其投递记录也会删除，尚未投递的不再发送。',
   webhookDeleted: 'Webhook 已删除。',
   ...openPlatformZh,
-  ...releaseKeysZh,
 };
 
 /**
@@ -688,12 +685,10 @@ export const problemsEn: Record<ProblemCode, string> = {
   ORGANISATION_SUSPENDED: 'This organisation is suspended: it cannot upload, submit or ask for associations. Ask a platform admin.',
   SELF_APPROVAL: 'You submitted this version, so someone else must approve it.',
   LAST_OWNER: 'The last owner of an organisation cannot be removed or made a developer; make another member an owner first.',
-  RELEASE_KEY_INVALID: 'This is not a public key the platform can use: paste an Ed25519 or RSA public key PEM ("BEGIN PUBLIC KEY").',
-  RELEASE_KEY_PRIVATE:
-    'This is a private key; it was not stored. Paste the public key instead (openssl pkey -in release.key -pubout), and make a new key if the private one was shared.',
-  RELEASE_KEY_EXISTS: 'This organisation already has this release key.',
-  RELEASE_SIGNATURE_INVALID:
-    "The package needs a valid release signature from one of its organisation's release keys, over this mini program, version and file (mpop sign).",
+  RELEASE_KEY_INVALID: 'Not a usable public key: paste an Ed25519 or RSA public key PEM.',
+  RELEASE_KEY_PRIVATE: 'This is a private key (not stored): paste the public key instead.',
+  RELEASE_KEY_EXISTS: 'The organisation already has this key.',
+  RELEASE_SIGNATURE_INVALID: 'A valid release signature of the organisation is needed (mpop sign).',
   ASSOCIATION_EXISTS: 'This mini program already has a pending or approved association with this host app.',
   REVIEW_ALREADY_OPEN: 'Another version of this mini program is in review; wait for its decision or withdraw it first.',
   CHECKS_FAILED: 'A check of this version failed; fix the package and upload a new version.',
@@ -751,10 +746,10 @@ export const problemsZh: Record<ProblemCode, string> = {
   ORGANISATION_SUSPENDED: '该组织已被暂停：不能上传、提交审核或申请关联。请联系平台管理员。',
   SELF_APPROVAL: '该版本由你提交，须由其他人审核通过。',
   LAST_OWNER: '不能移除组织的最后一个所有者或将其改为开发者；请先让另一名成员成为所有者。',
-  RELEASE_KEY_INVALID: '这不是平台可用的公钥：请粘贴 Ed25519 或 RSA 公钥 PEM（"BEGIN PUBLIC KEY"）。',
-  RELEASE_KEY_PRIVATE: '这是私钥，未被保存。请改为粘贴公钥（openssl pkey -in release.key -pubout）；如私钥已外泄，请重新生成密钥。',
-  RELEASE_KEY_EXISTS: '该组织已有此发布密钥。',
-  RELEASE_SIGNATURE_INVALID: '该小程序包需要由所属组织的发布密钥对此小程序、版本和文件做出的有效发布签名（mpop sign）。',
+  RELEASE_KEY_INVALID: '不是可用的公钥：请粘贴 Ed25519 或 RSA 公钥 PEM。',
+  RELEASE_KEY_PRIVATE: '这是私钥（未保存）：请改为粘贴公钥。',
+  RELEASE_KEY_EXISTS: '该组织已有此密钥。',
+  RELEASE_SIGNATURE_INVALID: '需要该组织的有效发布签名（mpop sign）。',
   ASSOCIATION_EXISTS: '该小程序与此宿主应用已有待审核或已通过的关联。',
   REVIEW_ALREADY_OPEN: '该小程序的另一个版本正在审核中；请等待审核结果或先撤回。',
   CHECKS_FAILED: '该版本有检查未通过；请修正小程序包并上传新版本。',

@@ -1,9 +1,12 @@
+import { useCallback } from 'react';
+import { useI18n } from './i18n';
+
 /**
  * The words of release keys (an organisation's own signing keys) and of the release signature each version
- * carries, part of the console's catalogue (messages.ts spreads them in): a key without its Chinese fails the type
- * check.
+ * carries, in both languages of the console. Kept apart from the main catalogue so they load with the screens that
+ * use them (the initial bundle has a budget); a key without its Chinese fails the type check all the same.
  */
-export const releaseKeysEn = {
+const releaseKeysEn = {
   releaseKeys: 'Release keys',
   releaseKeysTitle: 'Release keys · {name}',
   releaseKeysIntro:
@@ -35,9 +38,9 @@ export const releaseKeysEn = {
   releaseUnsignedHint: 'Uploaded without a release signature: host apps that require one refuse it.',
 };
 
-export type ReleaseKeysKey = keyof typeof releaseKeysEn;
+type ReleaseKeysKey = keyof typeof releaseKeysEn;
 
-export const releaseKeysZh: Record<ReleaseKeysKey, string> = {
+const releaseKeysZh: Record<ReleaseKeysKey, string> = {
   releaseKeys: '发布密钥',
   releaseKeysTitle: '发布密钥 · {name}',
   releaseKeysIntro:
@@ -65,3 +68,15 @@ export const releaseKeysZh: Record<ReleaseKeysKey, string> = {
   releaseUnsigned: '未签名',
   releaseUnsignedHint: '上传时没有发布签名：要求发布签名的宿主应用会拒绝它。',
 };
+
+/** `rk(key, vars)`: a release key sentence in the console's current language. */
+export function useReleaseKeyText() {
+  const { lang } = useI18n();
+  return useCallback(
+    (key: ReleaseKeysKey, vars?: Record<string, string | number>) => {
+      const text = (lang === 'zh' ? releaseKeysZh : releaseKeysEn)[key];
+      return vars ? text.replace(/\{(\w+)\}/g, (_, k: string) => String(vars[k] ?? '')) : text;
+    },
+    [lang],
+  );
+}

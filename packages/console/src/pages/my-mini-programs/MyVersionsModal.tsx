@@ -13,6 +13,7 @@ import { OutcomeTag, ReviewSideBySide, ReviewStateTag, worstOutcome } from '../.
 import { ReleaseSignatureTag } from '../../components/ReleaseSignatureTag';
 import { useFormat } from '../../i18n/format';
 import { useI18n } from '../../i18n/i18n';
+import { useReleaseKeyText } from '../../i18n/release-key-messages';
 
 const SUBMITTABLE = new Set(['draft', 'rejected', 'withdrawn']);
 
@@ -33,6 +34,7 @@ export function MyVersionsModal({
   onClose: () => void;
 }) {
   const { t } = useI18n();
+  const rk = useReleaseKeyText();
   const format = useFormat();
   const { message, modal } = useFeedback();
   const notice = useProblemNotice();
@@ -149,7 +151,12 @@ export function MyVersionsModal({
               </>
             ),
           },
-          { key: 'releaseKey', title: t('releaseSignature'), from: 'lg', render: (v) => <ReleaseSignatureTag releaseKey={v.releaseKey} /> },
+          {
+            key: 'releaseKey',
+            title: rk('releaseSignature'),
+            from: 'lg',
+            render: (v) => <ReleaseSignatureTag releaseKey={v.releaseKey} />,
+          },
           { key: 'operation', title: t('operation'), render: (v) => <OperationLinks operations={operations(v)} inline={2} /> },
         ]}
       />

@@ -15,6 +15,7 @@ import { PagePanel } from '../../components/PagePanel';
 import { useListParams } from '../../components/use-list-params';
 import { useFormat } from '../../i18n/format';
 import { useI18n } from '../../i18n/i18n';
+import { useReleaseKeyText } from '../../i18n/release-key-messages';
 
 const OrganisationModal = lazy(() => import('./OrganisationModal').then((m) => ({ default: m.OrganisationModal })));
 const MembersModal = lazy(() => import('./MembersModal').then((m) => ({ default: m.MembersModal })));
@@ -27,6 +28,7 @@ const ReleaseKeysModal = lazy(() => import('./ReleaseKeysModal').then((m) => ({ 
  */
 export function OrganisationsPage() {
   const { t } = useI18n();
+  const rk = useReleaseKeyText();
   const format = useFormat();
   const isAdmin = useCan()('admin');
   const { message, modal } = useFeedback();
@@ -65,7 +67,7 @@ export function OrganisationsPage() {
 
   const operations = (o: Organisation): Operation[] => [
     { key: 'members', label: t('manageMembers'), onClick: () => setMembersOf(o) },
-    { key: 'release-keys', label: t('releaseKeys'), onClick: () => setKeysOf(o) },
+    { key: 'release-keys', label: rk('releaseKeys'), onClick: () => setKeysOf(o) },
     ...(isAdmin
       ? [
           { key: 'edit', label: t('edit'), onClick: () => setEditing(o) },

@@ -13,6 +13,7 @@ import { OperationLinks, type Operation } from '../../components/OperationLinks'
 import { useFormat } from '../../i18n/format';
 import { useI18n } from '../../i18n/i18n';
 import { addReleaseKey, listReleaseKeys, removeReleaseKey, shortFingerprint } from './release-keys-api';
+import { useReleaseKeyText } from '../../i18n/release-key-messages';
 
 /**
  * The release keys of one organisation: everyone who sees the organisation sees them (they are public keys);
@@ -21,6 +22,7 @@ import { addReleaseKey, listReleaseKeys, removeReleaseKey, shortFingerprint } fr
  */
 export function ReleaseKeysModal({ organisation, onClose }: { organisation?: { orgId: string; name: string }; onClose: () => void }) {
   const { t } = useI18n();
+  const rk = useReleaseKeyText();
   const format = useFormat();
   const { message, modal } = useFeedback();
   const notice = useProblemNotice();
@@ -39,7 +41,7 @@ export function ReleaseKeysModal({ organisation, onClose }: { organisation?: { o
     async (v) => {
       if (!orgId) return;
       const key = await addReleaseKey(orgId, v.pem.trim());
-      void message.success(t('releaseKeyAdded', { algorithm: key.algorithm, fingerprint: shortFingerprint(key.fingerprintSha256) }));
+      void message.success(rk('releaseKeyAdded', { algorithm: key.algorithm, fingerprint: shortFingerprint(key.fingerprintSha256) }));
       form.resetFields();
       reload();
     },
@@ -51,19 +53,19 @@ export function ReleaseKeysModal({ organisation, onClose }: { organisation?: { o
       ? [
           {
             key: 'remove',
-            label: t('removeReleaseKey'),
+            label: rk('removeReleaseKey'),
             danger: true,
             onClick: () =>
               modal.confirm({
-                title: t('removeReleaseKeyTitle', { fingerprint: shortFingerprint(k.fingerprintSha256) }),
-                content: t('removeReleaseKeyContent'),
-                okText: t('removeReleaseKey'),
+                title: rk('removeReleaseKeyTitle', { fingerprint: shortFingerprint(k.fingerprintSha256) }),
+                content: rk('removeReleaseKeyContent'),
+                okText: rk('removeReleaseKey'),
                 okButtonProps: { danger: true },
                 cancelText: t('cancel'),
                 onOk: async () => {
                   try {
                     await removeReleaseKey(orgId, k.fingerprintSha256);
-                    void message.success(t('releaseKeyRemoved', { fingerprint: shortFingerprint(k.fingerprintSha256) }));
+                    void message.success(rk('releaseKeyRemoved', { fingerprint: shortFingerprint(k.fingerprintSha256) }));
                     reload();
                   } catch (err) {
                     notice(err);
@@ -78,12 +80,12 @@ export function ReleaseKeysModal({ organisation, onClose }: { organisation?: { o
     <Modal
       open={Boolean(organisation)}
       width={820}
-      title={t('releaseKeysTitle', { name: organisation?.name ?? '' })}
+      title={rk('releaseKeysTitle', { name: organisation?.name ?? '' })}
       onCancel={onClose}
       footer={<Button onClick={onClose}>{t('close')}</Button>}
       destroyOnHidden
     >
-      <Typography.Paragraph type="secondary">{t('releaseKeysIntro')}</Typography.Paragraph>
+      <Typography.Paragraph type="secondary">{rk('releaseKeysIntro')}</Typography.Paragraph>
       <ProblemAlert error={error} title={t('loadFailed')} onRetry={reload} />
       {canManage && (
         <>
@@ -91,12 +93,12 @@ export function ReleaseKeysModal({ organisation, onClose }: { organisation?: { o
           <Form form={form} layout="vertical" onFinish={add.submit} style={{ marginBottom: 16 }}>
             <Form.Item
               name="pem"
-              label={t('releaseKeyPem')}
-              extra={t('releaseKeyPemHelp')}
-              rules={[{ required: true, whitespace: true, message: t('releaseKeyPemRequired') }]}
+              label={rk('releaseKeyPem')}
+              extra={rk('releaseKeyPemHelp')}
+              rules={[{ required: true, whitespace: true, message: rk('releaseKeyPemRequired') }]}
             >
               <Input.TextArea
-                aria-label={t('releaseKeyPem')}
+                aria-label={rk('releaseKeyPem')}
                 rows={4}
                 maxLength={RELEASE_KEY_PEM_MAX}
                 spellCheck={false}
@@ -115,34 +117,34 @@ export function ReleaseKeysModal({ organisation, onClose }: { organisation?: { o
                   return false;
                 }}
               >
-                <Button icon={<UploadOutlined />}>{t('releaseKeyChooseFile')}</Button>
+                <Button icon={<UploadOutlined />}>{rk('releaseKeyChooseFile')}</Button>
               </Upload>
               <Button type="primary" htmlType="submit" loading={add.busy}>
-                {t('addReleaseKey')}
+                {rk('addReleaseKey')}
               </Button>
             </Space>
           </Form>
         </>
       )}
       <DataTable<ReleaseKey>
-        label={t('releaseKeysTitle', { name: organisation?.name ?? '' })}
+        label={rk('releaseKeysTitle', { name: organisation?.name ?? '' })}
         rowKey={(k) => k.fingerprintSha256}
         loading={loading}
         rows={data?.items}
-        empty={error ? null : <Empty description={t('releaseKeysEmpty')} />}
+        empty={error ? null : <Empty description={rk('releaseKeysEmpty')} />}
         columns={[
           {
             key: 'fingerprint',
-            title: t('releaseKeyFingerprintLabel'),
+            title: rk('releaseKeyFingerprintLabel'),
             render: (k) => <code style={{ wordBreak: 'break-all' }}>{k.fingerprintSha256}</code>,
           },
           {
             key: 'algorithm',
-            title: t('algorithm'),
+            title: rk('algorithm'),
             nowrap: true,
             render: (k) => <Tag>{k.algorithm === 'RSA' ? `RSA ${k.bits}` : k.algorithm}</Tag>,
           },
-          { key: 'createdBy', title: t('addedBy'), from: 'lg', render: (k) => k.createdBy },
+          { key: 'createdBy', title: rk('addedBy'), from: 'lg', render: (k) => k.createdBy },
           { key: 'createdAt', title: t('createdAt'), from: 'xl', nowrap: true, render: (k) => format.dateTime(k.createdAt) },
           ...(canManage
             ? [{ key: 'operation', title: t('operation'), render: (k: ReleaseKey) => <OperationLinks operations={operations(k)} /> }]
