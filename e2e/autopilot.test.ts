@@ -29,7 +29,14 @@ describe.runIf(browserAvailable)('A release steered by the autopilot, from the R
     const res = await fetch(`${e.baseUrl}/client/v1/resources`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ appId, workspaceId: 'default', platform: 'android', clientVersion: '10.0', deviceId, miniPrograms: { [id]: '*' } }),
+      body: JSON.stringify({
+        appId,
+        workspaceId: 'default',
+        platform: 'android',
+        clientVersion: '10.0',
+        deviceId,
+        miniPrograms: { [id]: '*' },
+      }),
     });
     return (await res.json()).resources[0]?.version as string | undefined;
   };
@@ -57,11 +64,17 @@ describe.runIf(browserAvailable)('A release steered by the autopilot, from the R
     const dialog = page.getByRole('dialog', { name: 'Release 2.0.0.0 · Tickets' });
     await dialog.getByText('Autopilot: step by step while devices launch it').click();
     // The defaults, in one sentence, before anything is changed.
-    await hasText(dialog.getByTestId('autopilot-plan'), /It starts at 1 % and moves to 10, 50, 100 % once each step has lasted 30 minutes and 100 devices launched it/);
+    await hasText(
+      dialog.getByTestId('autopilot-plan'),
+      /It starts at 1 % and moves to 10, 50, 100 % once each step has lasted 30 minutes and 100 devices launched it/,
+    );
     await dialog.getByLabel('Steps (%)').fill('25, 100');
     await dialog.getByLabel('Each step lasts at least (minutes)').fill('0');
     await dialog.getByLabel('Devices that must launch it per step').fill('2');
-    await hasText(dialog.getByTestId('autopilot-plan'), /It starts at 25 % and moves to 100 % once each step has lasted 0 minutes and 2 devices launched it; if more than 2 % .* pauses at once/);
+    await hasText(
+      dialog.getByTestId('autopilot-plan'),
+      /It starts at 25 % and moves to 100 % once each step has lasted 0 minutes and 2 devices launched it; if more than 2 % .* pauses at once/,
+    );
     await shot(page, 'release-dialog-autopilot.png');
     await dialog.getByRole('button', { name: 'Release' }).click();
     const confirm = page.getByRole('dialog').filter({ hasText: 'Release 2.0.0.0?' });

@@ -57,7 +57,10 @@ export const ClientEventSchema = Type.Object(
           Type.Object(
             {
               reason: Type.Optional(
-                Type.String({ maxLength: FAILURE_REASON_MAX, description: 'for a failure: why, in a few words (adoption counts failures by it)' }),
+                Type.String({
+                  maxLength: FAILURE_REASON_MAX,
+                  description: 'for a failure: why, in a few words (adoption counts failures by it)',
+                }),
               ),
             },
             { additionalProperties: false },

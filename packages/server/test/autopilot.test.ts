@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AutopilotConfig, Release } from '@mpop/contracts';
 import { buildApp } from '../src/app.js';
-import { AppError } from '../src/lib/app-error.js';
+import type { AppError } from '../src/lib/app-error.js';
 import { checkAutopilot, decided, judge, startAutopilot, type StepFigures } from '../src/modules/releases/autopilot.js';
 import { Client, devConfigForm, dialects, startApp, type TestApp } from './helpers/app.js';
 import { sharedKey } from './helpers/keys.js';
@@ -23,11 +23,17 @@ describe('the autopilot rules (a controllable clock)', () => {
   });
 
   it('does not advance before minMinutes, however many devices launched', () => {
-    expect(judge(a, '2.0.0.0', figures(5000, 0), T0 + 29 * MIN)).toMatchObject({ kind: 'wait', reason: expect.stringContaining('1 to go') });
+    expect(judge(a, '2.0.0.0', figures(5000, 0), T0 + 29 * MIN)).toMatchObject({
+      kind: 'wait',
+      reason: expect.stringContaining('1 to go'),
+    });
   });
 
   it('does not advance before minDevices devices launched, however long it waited', () => {
-    expect(judge(a, '2.0.0.0', figures(19, 0), T0 + 600 * MIN)).toMatchObject({ kind: 'wait', reason: expect.stringContaining('19 of the 20') });
+    expect(judge(a, '2.0.0.0', figures(19, 0), T0 + 600 * MIN)).toMatchObject({
+      kind: 'wait',
+      reason: expect.stringContaining('19 of the 20'),
+    });
   });
 
   it('pauses or rolls back above the limit at once (before minMinutes), but only once minDevices devices reported', () => {
@@ -64,16 +70,25 @@ async function scene(t: TestApp, name: string) {
   const admin = await Client.signIn(t.app);
   const workspaceId = 'auto';
   const appId = (await admin.post('/api/v1/host-apps', { name, workspaceId })).json().appId as string;
-  const dev = await admin.put(`/api/v1/host-apps/${workspaceId}/${appId}/dev-config`, devConfigForm(`${appId.toLowerCase()}.example.com`, sharedKey().pkcs8));
+  const dev = await admin.put(
+    `/api/v1/host-apps/${workspaceId}/${appId}/dev-config`,
+    devConfigForm(`${appId.toLowerCase()}.example.com`, sharedKey().pkcs8),
+  );
   expect(dev.statusCode, dev.body).toBe(200);
   const id = (await admin.post('/api/v1/mini-programs', { name: `${name} MP` })).json().miniProgramId as string;
   for (const version of ['1.0.0.0', '2.0.0.0']) {
-    const up = await admin.post(`/api/v1/mini-programs/${id}/packages`, packageForm({ version }, await miniProgramZip(`pages/v${version}/index`)));
+    const up = await admin.post(
+      `/api/v1/mini-programs/${id}/packages`,
+      packageForm({ version }, await miniProgramZip(`pages/v${version}/index`)),
+    );
     expect(up.statusCode, up.body).toBe(201);
   }
   await admin.put(`/api/v1/host-apps/${workspaceId}/${appId}/mini-programs/${id}`);
   expect((await admin.post(`/api/v1/mini-programs/${id}/packages/1.0.0.0/release`)).statusCode).toBe(200);
-  const hook = await admin.post('/api/v1/webhooks', { url: 'http://127.0.0.1:9/hook', events: ['release.advanced', 'release.paused', 'release.rolled-back'] });
+  const hook = await admin.post('/api/v1/webhooks', {
+    url: 'http://127.0.0.1:9/hook',
+    events: ['release.advanced', 'release.paused', 'release.rolled-back'],
+  });
   expect(hook.statusCode, hook.body).toBe(201);
 
   const version = async (deviceId: string, app = t.app) => {
@@ -175,7 +190,11 @@ describe.each(dialects)('autopilot through buildApp() on %s (a controllable cloc
   it('advances on healthy launches of served devices; unserved devices and unknown versions do not count; audited and sent as the autopilot', async () => {
     const s = await scene(t, 'Healthy');
     const rel = await s.release({ steps: [20, 60, 100], minMinutes: 0, minDevices: 3, maxFailureRate: 0.2, onFailure: 'pause' });
-    expect(rel).toMatchObject({ state: 'rolling-out', percent: 20, autopilot: { steps: [20, 60, 100], status: { step: 0, decision: 'waiting' } } });
+    expect(rel).toMatchObject({
+      state: 'rolling-out',
+      percent: 20,
+      autopilot: { steps: [20, 60, 100], status: { step: 0, decision: 'waiting' } },
+    });
     const { served, unserved } = await s.devices(3);
 
     // Devices the gate gives 1.0.0.0 that claim 2.0.0.0, and a version never uploaded: not counted.
@@ -196,7 +215,10 @@ describe.each(dialects)('autopilot through buildApp() on %s (a controllable cloc
     expect(after.autopilot?.status).toMatchObject({ step: 1, decision: 'advanced', devices: 0, since: new Date(now).toISOString() });
     expect(after.autopilot?.decisions).toEqual([expect.objectContaining({ step: 0, decision: 'advanced', devices: 3, failureRate: 0 })]);
     const audit = (await s.audit()).find((e) => e.action === 'mini-program.rollout.changed');
-    expect(audit).toMatchObject({ actor: 'autopilot', details: { fromPercent: 20, percent: 60, reason: expect.stringContaining('moved to 60 %') } });
+    expect(audit).toMatchObject({
+      actor: 'autopilot',
+      details: { fromPercent: 20, percent: 60, reason: expect.stringContaining('moved to 60 %') },
+    });
     expect((await s.webhooks()).map((w) => [w.type, w.data.actor])).toEqual([['release.advanced', 'autopilot']]);
 
     // A launch counted in the first step does not count in the second: the step counts from its start.

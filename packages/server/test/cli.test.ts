@@ -226,7 +226,22 @@ describe('the mpop command line against a running server', () => {
     expect(usage.code).toBe(2);
     expect(usage.stderr).toMatch(/rising percents ending at 100/);
     const rel = await cli(
-      ['mini-programs', 'release', state.miniProgramId, '1.0.0.2', '--autopilot', '--steps', '5,25,100', '--min-devices', '50', '--max-failure-rate', '3%', '--on-failure', 'rollback', '--json'],
+      [
+        'mini-programs',
+        'release',
+        state.miniProgramId,
+        '1.0.0.2',
+        '--autopilot',
+        '--steps',
+        '5,25,100',
+        '--min-devices',
+        '50',
+        '--max-failure-rate',
+        '3%',
+        '--on-failure',
+        'rollback',
+        '--json',
+      ],
       env,
     );
     expect(rel.code, rel.stderr).toBe(0);

@@ -12,7 +12,13 @@ export interface AutopilotValues {
 }
 
 /** Defaults a careful team can accept as they are: four steps, half an hour and 100 devices each, 2 % failing at most. */
-export const AUTOPILOT_DEFAULTS: AutopilotValues = { steps: '1, 10, 50, 100', minMinutes: 30, minDevices: 100, maxFailurePercent: 2, onFailure: 'pause' };
+export const AUTOPILOT_DEFAULTS: AutopilotValues = {
+  steps: '1, 10, 50, 100',
+  minMinutes: 30,
+  minDevices: 100,
+  maxFailurePercent: 2,
+  onFailure: 'pause',
+};
 
 /** The body's autopilot from the form's values (undefined while the steps are not valid). */
 export function toAutopilot(v: AutopilotValues | undefined): AutopilotConfig | undefined {

@@ -36,7 +36,12 @@ export function AutopilotStatus({ release }: { release: Release }) {
       <Space direction="vertical" style={{ width: '100%' }}>
         <Typography.Text type="secondary">{plan(ap)}</Typography.Text>
         <Typography.Text strong>
-          {a('status', { step: s.step + 1, steps: ap.steps.length, percent: ap.steps[s.step] ?? release.percent, since: format.dateTime(s.since) })}
+          {a('status', {
+            step: s.step + 1,
+            steps: ap.steps.length,
+            percent: ap.steps[s.step] ?? release.percent,
+            since: format.dateTime(s.since),
+          })}
         </Typography.Text>
         {running && (
           <>
@@ -55,7 +60,9 @@ export function AutopilotStatus({ release }: { release: Release }) {
             />
           </>
         )}
-        {s.decision !== 'waiting' && <Alert type={s.decision === 'paused' || s.decision === 'rolled-back' ? 'warning' : 'info'} message={s.reason} />}
+        {s.decision !== 'waiting' && (
+          <Alert type={s.decision === 'paused' || s.decision === 'rolled-back' ? 'warning' : 'info'} message={s.reason} />
+        )}
         <Typography.Text strong>{a('decisions')}</Typography.Text>
         {ap.decisions.length === 0 ? (
           <Typography.Text type="secondary">{a('noDecision')}</Typography.Text>

@@ -113,7 +113,8 @@ export function ReleaseDialog({
             return { workspaceId: k.slice(0, slash), appId: k.slice(slash + 1) };
           })
         : undefined;
-    const steps = v.audience === 'gray' ? (v.steps ?? []).map((s) => ({ percent: Number(s.percent), at: new Date(String(s.at)).toISOString() })) : [];
+    const steps =
+      v.audience === 'gray' ? (v.steps ?? []).map((s) => ({ percent: Number(s.percent), at: new Date(String(s.at)).toISOString() })) : [];
     const body: ReleaseBody = {
       ...(gray || hostApps
         ? {

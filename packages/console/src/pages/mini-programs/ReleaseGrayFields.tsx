@@ -33,7 +33,8 @@ export function ShareAndSteps({ form }: { form: FormInstance }) {
                         validator: async (_, value) => {
                           const all = form.getFieldValue('steps') as { percent?: number }[];
                           const before = i === 0 ? form.getFieldValue('percent') : all[i - 1]?.percent;
-                          if (value !== undefined && before !== undefined && Number(value) < Number(before)) throw new Error(r('stepMustRise'));
+                          if (value !== undefined && before !== undefined && Number(value) < Number(before))
+                            throw new Error(r('stepMustRise'));
                         },
                       },
                     ]}

@@ -58,8 +58,15 @@ export function parseAutopilot(o: AutopilotFlags) {
   const onFailure = o.onFailure ?? AUTOPILOT_DEFAULTS.onFailure;
   if (onFailure !== 'pause' && onFailure !== 'rollback') throw usageError(`--on-failure must be pause or rollback; it is "${onFailure}".`);
   const minDevices = num('--min-devices', o.minDevices, AUTOPILOT_DEFAULTS.minDevices);
-  if (!Number.isInteger(minDevices) || minDevices < 1) throw usageError(`--min-devices must be a whole number of 1 or more; it is "${o.minDevices}".`);
-  return { steps, minMinutes: num('--min-minutes', o.minMinutes, AUTOPILOT_DEFAULTS.minMinutes), minDevices, maxFailureRate: rate, onFailure };
+  if (!Number.isInteger(minDevices) || minDevices < 1)
+    throw usageError(`--min-devices must be a whole number of 1 or more; it is "${o.minDevices}".`);
+  return {
+    steps,
+    minMinutes: num('--min-minutes', o.minMinutes, AUTOPILOT_DEFAULTS.minMinutes),
+    minDevices,
+    maxFailureRate: rate,
+    onFailure,
+  };
 }
 
 /** One line about a release's autopilot: `step 2/4 (10%), advanced: 120 devices, 0.8% failed`. */
@@ -267,7 +274,11 @@ export function miniProgramsCommand(program: Command, ctx: Context) {
     if (!current) throw usageError(`${id} has no release rolling out (see: mpop mini-programs releases ${id}).`);
     return current;
   };
-  const patchRollout = async (id: string, body: { percent?: number; paused?: boolean; autopilot?: unknown }, done: (r: Release) => string) => {
+  const patchRollout = async (
+    id: string,
+    body: { percent?: number; paused?: boolean; autopilot?: unknown },
+    done: (r: Release) => string,
+  ) => {
     const current = await currentRollout(id);
     const r = (await call(ctx.conn(), 'PATCH', `${base(id)}/releases/${encodeURIComponent(current.releaseId)}`, body)).json as Release;
     ctx.out().result(r, () => done(r));
@@ -297,7 +308,9 @@ export function miniProgramsCommand(program: Command, ctx: Context) {
       .option('--off', 'steer the rollout by hand again'),
   ).action((id: string, o: AutopilotFlags & { off?: boolean }) =>
     patchRollout(id, { autopilot: o.off ? null : parseAutopilot(o) }, (r) =>
-      r.autopilot ? `The autopilot steers ${r.version} of ${id}: ${autopilotLine(r)}.` : `The rollout of ${r.version} of ${id} is steered by hand.`,
+      r.autopilot
+        ? `The autopilot steers ${r.version} of ${id}: ${autopilotLine(r)}.`
+        : `The rollout of ${r.version} of ${id} is steered by hand.`,
     ),
   );
 

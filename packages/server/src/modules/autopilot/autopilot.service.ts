@@ -121,12 +121,21 @@ export class AutopilotService {
     // Still the step and the moment it was judged in: nobody decided or moved it meanwhile.
     const holds = (r: ReleaseRow) => {
       const now = parseAutopilot(r.autopilot);
-      return r.releaseId === row.releaseId && r.state === 'rolling-out' && now?.status.step === a.status.step && now.status.since === a.status.since;
+      return (
+        r.releaseId === row.releaseId &&
+        r.state === 'rolling-out' &&
+        now?.status.step === a.status.step &&
+        now.status.since === a.status.since
+      );
     };
     if (verdict.kind === 'advance') {
       const last = verdict.toStep === a.steps.length - 1;
       const decision = last ? 'completed' : 'advanced';
-      const steer: Steer = { holds, reason: verdict.reason, autopilot: JSON.stringify(decided(a, decision, verdict.reason, f, now, verdict.toStep)) };
+      const steer: Steer = {
+        holds,
+        reason: verdict.reason,
+        autopilot: JSON.stringify(decided(a, decision, verdict.reason, f, now, verdict.toStep)),
+      };
       await this.releases.update(id, row.releaseId, { percent: a.steps[verdict.toStep] }, AUTOPILOT_ACTOR, steer);
       return { ...base, decision };
     }

@@ -42,7 +42,6 @@ export interface Outcome {
 /** The reason of a failure event: `detail.reason`, or the first 200 characters of a sentence; trimmed, one line. */
 export function failureReason(detail: EventsRequest['events'][number]['detail']): string {
   const raw = typeof detail === 'string' ? detail : (detail?.reason ?? '');
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is taken out
   return [...raw.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim()].slice(0, FAILURE_REASON_MAX).join('').trim();
 }
 

@@ -89,7 +89,12 @@ export class AutopilotRepository {
   async sweep(before: string): Promise<number> {
     const r = await this.db
       .deleteFrom('autopilotDevices')
-      .where((eb) => eb.and([eb.or([eb('launchedAt', 'is', null), eb('launchedAt', '<', before)]), eb.or([eb('failedAt', 'is', null), eb('failedAt', '<', before)])]))
+      .where((eb) =>
+        eb.and([
+          eb.or([eb('launchedAt', 'is', null), eb('launchedAt', '<', before)]),
+          eb.or([eb('failedAt', 'is', null), eb('failedAt', '<', before)]),
+        ]),
+      )
       .executeTakeFirst();
     return Number(r.numDeletedRows);
   }

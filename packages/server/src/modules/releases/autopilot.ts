@@ -71,7 +71,8 @@ export function startAutopilot(config: AutopilotConfig, step: number, now: numbe
   };
 }
 
-export const parseAutopilot = (json: string | null): StoredAutopilot | null => (json === null ? null : (JSON.parse(json) as StoredAutopilot));
+export const parseAutopilot = (json: string | null): StoredAutopilot | null =>
+  json === null ? null : (JSON.parse(json) as StoredAutopilot);
 
 /** failure ÷ (launch + failure), distinct devices; 0 when nobody reported. Rounded to 4 decimals. */
 export function failureRate(f: StepFigures): number {
@@ -103,7 +104,10 @@ export function judge(a: StoredAutopilot, version: string, f: StepFigures, now: 
   const waitedMs = now - Date.parse(a.status.since);
   const neededMs = a.minMinutes * 60_000;
   if (waitedMs < neededMs) {
-    return { kind: 'wait', reason: `The step at ${at} % lasts ${a.minMinutes} minutes at least; ${Math.ceil((neededMs - waitedMs) / 60_000)} to go.` };
+    return {
+      kind: 'wait',
+      reason: `The step at ${at} % lasts ${a.minMinutes} minutes at least; ${Math.ceil((neededMs - waitedMs) / 60_000)} to go.`,
+    };
   }
   if (f.launched < a.minDevices) {
     return { kind: 'wait', reason: `${f.launched} of the ${a.minDevices} devices needed have launched ${version} at ${at} %.` };

@@ -213,7 +213,9 @@ export class ReleaseService {
         pausedAt = null;
         next = 'complete';
       }
-      const autopilot = steer ? steer.autopilot : this.steeredBy(r.autopilot, body, { from, bp, resumed: state === 'paused' && next !== 'paused' }, actor, now);
+      const autopilot = steer
+        ? steer.autopilot
+        : this.steeredBy(r.autopilot, body, { from, bp, resumed: state === 'paused' && next !== 'paused' }, actor, now);
       const at = new Date(now).toISOString();
       await repo.update(releaseId, {
         state: next,
@@ -399,7 +401,9 @@ export class ReleaseService {
     if (body.autopilot === null) return null;
     if (body.autopilot) {
       const step = Math.max(0, stepAt(body.autopilot, moved.bp));
-      return JSON.stringify(startAutopilot(body.autopilot, step, now, `Handed to the autopilot by ${actor.actor} at ${toPercent(moved.bp)} %.`));
+      return JSON.stringify(
+        startAutopilot(body.autopilot, step, now, `Handed to the autopilot by ${actor.actor} at ${toPercent(moved.bp)} %.`),
+      );
     }
     const a = parseAutopilot(stored);
     if (!a || (moved.bp <= moved.from && !moved.resumed)) return undefined;
