@@ -131,7 +131,7 @@ export class MpopClient {
         err instanceof MpopError &&
         (err.code === 'PACKAGE_INTEGRITY' || err.code === 'PACKAGE_SIGNATURE' || err.code === 'RELEASE_SIGNATURE')
       ) {
-        this.autoEvent({ type: 'failure', miniProgramId: resource.miniProgramId, version: resource.version, detail: err.code });
+        this.autoEvent({ type: 'failure', miniProgramId: resource.miniProgramId, version: resource.version, detail: { reason: err.code } });
       }
       throw err;
     }
