@@ -12,8 +12,20 @@ describe('change kinds', () => {
     ],
     [{ kind: 'all-gate-views' }, { kind: 'all-gate-views' }],
     [
-      { kind: 'signatures-made', hostApps: [['w', 'A'], ['w', 'B']] },
-      { kind: 'signatures-made', hostApps: [['w', 'A'], ['w', 'B']] },
+      {
+        kind: 'signatures-made',
+        hostApps: [
+          ['w', 'A'],
+          ['w', 'B'],
+        ],
+      },
+      {
+        kind: 'signatures-made',
+        hostApps: [
+          ['w', 'A'],
+          ['w', 'B'],
+        ],
+      },
     ],
     // The names older instances send during a rolling upgrade:
     [

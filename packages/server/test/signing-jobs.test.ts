@@ -126,7 +126,8 @@ describe.each(dialects)('signing jobs on %s', (dialect) => {
     const mp = (await admin.post('/api/v1/mini-programs', { name: 'Fan-out' })).json();
     const form = packageForm({ version: '2.0.0.0' }, await miniProgramZip());
     expect((await admin.post(`/api/v1/mini-programs/${mp.miniProgramId}/packages`, form)).statusCode).toBe(201);
-    for (const appId of appIds) expect((await admin.put(`/api/v1/host-apps/fan/${appId}/mini-programs/${mp.miniProgramId}`)).statusCode).toBe(200);
+    for (const appId of appIds)
+      expect((await admin.put(`/api/v1/host-apps/fan/${appId}/mini-programs/${mp.miniProgramId}`)).statusCode).toBe(200);
 
     const seen: Change[] = [];
     t.app.services.changes.onInvalidate((c) => seen.push(c));

@@ -27,7 +27,11 @@ export class GateRepository {
         'devConfigs.keyFingerprint',
       ])
       .where((eb) =>
-        eb.or([...byWorkspace].map(([workspaceId, appIds]) => eb.and([eb('hostApps.workspaceId', '=', workspaceId), eb('hostApps.appId', 'in', appIds)]))),
+        eb.or(
+          [...byWorkspace].map(([workspaceId, appIds]) =>
+            eb.and([eb('hostApps.workspaceId', '=', workspaceId), eb('hostApps.appId', 'in', appIds)]),
+          ),
+        ),
       )
       .execute();
   }

@@ -255,7 +255,8 @@ export class GateService {
           packageBaseUrl: this.packageBaseUrl,
         });
         for (const entry of programs.values()) {
-          if (entry.next && entry.rollout && entry.rollout.devices > 0) entry.rollout.whitelist = await this.whitelist(entry.rollout.releaseId);
+          if (entry.next && entry.rollout && entry.rollout.devices > 0)
+            entry.rollout.whitelist = await this.whitelist(entry.rollout.releaseId);
           if (entry.elsewhere) entry.elsewhere.whitelist = await this.whitelist(entry.elsewhere.releaseId);
         }
         views.set(q.k, { state: 'ready', programs, steady: [...programs.values()].every((e) => !e.rollout && !e.elsewhere) });
