@@ -87,10 +87,17 @@ export class PackageSigner {
       }
       return p;
     };
+    // The next batch is handed to the signing threads before this one is written: they sign while it is written.
+    const signBatch = (from: number) => {
+      const chunk = missing.slice(from, from + SIGNING_CHUNK);
+      return { chunk, settled: Promise.allSettled(chunk.map((work) => this.sign(work, signedPackages, present))) };
+    };
+    let next = missing.length > 0 ? signBatch(0) : undefined;
     try {
       for (let i = 0; i < missing.length; i += SIGNING_CHUNK) {
-        const chunk = missing.slice(i, i + SIGNING_CHUNK);
-        const outcomes = await Promise.allSettled(chunk.map((work) => this.sign(work, signedPackages, present)));
+        const { chunk, settled } = next!;
+        const outcomes = await settled;
+        next = i + SIGNING_CHUNK < missing.length ? signBatch(i + SIGNING_CHUNK) : undefined;
         const packages: PackageSignatureRow[] = [];
         const bindings: BindingSignatureRow[] = [];
         for (const [j, outcome] of outcomes.entries()) {
