@@ -709,15 +709,17 @@ async function searchLatencies(url, appIds, pid) {
 }
 
 // ---------- run and report ----------
-const load1 = os.loadavg()[0];
+let load1 = os.loadavg()[0];
 const startedAt = new Date();
-for (const name of [...ALL, ...EXTRA].filter((n) => only.includes(n))) {
+// `--report`: writes docs/BENCHMARKS.md from the saved results (bench/.results.json) and the notes, running nothing.
+const REPORT_ONLY = args.includes('--report');
+for (const name of [...ALL, ...EXTRA].filter((n) => only.includes(n) && !REPORT_ONLY)) {
   for (const db of name === 'gate' || name === 'scale' ? DBS : ['sqlite']) {
     say(`== ${name} (${db})`);
     await bench[name](db);
   }
 }
-const load2 = os.loadavg()[0];
+let load2 = os.loadavg()[0];
 // MPOP_BENCH_KEEP=1 keeps the seeded data (and prints where) for experiments by hand.
 if (process.env.MPOP_BENCH_KEEP) {
   fs.writeFileSync(path.join(work, 'master-key'), MASTER_KEY);
@@ -727,6 +729,8 @@ if (process.env.MPOP_BENCH_KEEP) {
 const saved = path.join(root, 'bench/.results.json');
 const previous = fs.existsSync(saved) ? JSON.parse(fs.readFileSync(saved, 'utf8')) : {};
 for (const [k, v] of Object.entries(results)) previous[k] = { ...v, at: startedAt.toISOString(), runs: RUNS, load: [load1, load2] };
+if (REPORT_ONLY)
+  [load1, load2] = Object.values(previous).reduce(([a, b], v) => [Math.max(a, v.load?.[0] ?? 0), Math.max(b, v.load?.[1] ?? 0)], [0, 0]);
 fs.writeFileSync(saved, JSON.stringify(previous, null, 2));
 Object.assign(results, Object.fromEntries(Object.entries(previous).filter(([k]) => !(k in results))));
 writeReport();
@@ -799,14 +803,19 @@ function writeReport() {
   const md = `# Benchmarks
 
 Written by \`npm run bench\` (bench/run.mjs) on ${startedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC. Each figure is the
-median of ${RUNS} runs of ${SECONDS} s; every ratio compares two measurements of the same run. The server runs as
+median of several runs (how many, per row, below; gate runs of ${SECONDS} s); every ratio compares two measurements
+of the same run. The server runs as
 \`packages/server/dist/main.js\` in its own process, the load comes from autocannon in another process, and the
 baseline is a bare \`node:http\` server in a third process answering the same bytes (bench/bare-server.mjs). Rate
 limits are on (per address raised so that the one load address is counted but never refused).
 
 - Machine: ${os.cpus().length} × ${cpu}, ${f(os.totalmem() / 2 ** 30)} GiB; ${os.type()} ${os.release()}
 - Node.js ${process.version}
-- Load average (1 min) ${f(load1, 1)} at the start, ${f(load2, 1)} at the end${load1 > os.cpus().length ? ': **the machine was busy with other work**, so absolute figures are low and noisy; ratios suffer less' : ''}
+- Load average (1 min) ${f(load1, 1)} at the start, ${f(load2, 1)} at the end${load1 > os.cpus().length ? ': **the machine was busy with other work**, so absolute figures are low and noisy; ratios and CPU per unit suffer less' : ''}
+- Each row's runs (a subset run keeps the other rows of earlier runs): ${Object.entries(r)
+    .filter(([, v]) => v?.at)
+    .map(([k, v]) => `${k} ${v.at.slice(0, 16).replace('T', ' ')} UTC, ${v.runs} runs, load ${f(v.load[0], 1)} → ${f(v.load[1], 1)}`)
+    .join('; ')}
 
 | figure | this run | target | |
 |---|---|---|---|
