@@ -11,6 +11,8 @@ export interface Served {
    * programs a request names, is these bytes copied side by side, never serialized or encoded per request.
    */
   bytes: Buffer;
+  /** The version in `bytes`. */
+  version: string;
   platform: string | null;
   clientVersionMin: string | null;
   clientVersionMax: string | null;
@@ -218,6 +220,7 @@ function served(r: GateReleaseRow, host: HostAppIdentity): Served {
   };
   return {
     bytes: Buffer.from(JSON.stringify(resource)),
+    version: r.version,
     platform: r.platform,
     clientVersionMin: r.clientVersionMin,
     clientVersionMax: r.clientVersionMax,
