@@ -87,7 +87,7 @@ export function createServices(
   const changes = new ChangeBus(transport, (err) =>
     log.error({ err: { message: (err as Error).message } }, 'could not tell other instances about a change'),
   );
-  const signingPool = new SigningPool();
+  const signingPool = new SigningPool(config.signingThreads, config.signingThreadHeapMb);
   const signer = new PackageSigner(handle.db, box, signingPool, packageStore, changes, log);
   const hostApps = new HostAppService(handle.db, box, changes, (hostAppId) => signer.signMissing({ hostAppId }, { code: 'key-uploaded' }));
   const auth = new AuthService(handle.db, config.sessionTtlMs);
