@@ -15,6 +15,7 @@ export interface Database {
   packageSignatures: PackageSignaturesTable;
   bindingSignatures: BindingSignaturesTable;
   signingFailures: SigningFailuresTable;
+  signingPending: SigningPendingTable;
   releases: ReleasesTable;
   releaseDevices: ReleaseDevicesTable;
   hostAppPreviousKeys: HostAppPreviousKeysTable;
@@ -180,6 +181,15 @@ export interface SigningFailuresTable {
   /** A sentence an operator can act on; never key material. */
   reason: string;
   failedAt: string;
+}
+
+/** A signing job not finished yet (its scope), resumed by the next start; see migration 0017. */
+export interface SigningPendingTable {
+  id: string;
+  hostAppId: number | null;
+  miniProgramId: string | null;
+  failedAt: string | null;
+  createdAt: string;
 }
 
 export type ReleaseState = 'rolling-out' | 'paused' | 'complete' | 'rolled-back' | 'superseded' | 'taken-down';
