@@ -23,7 +23,8 @@ export function lazySchemaCompilers(): CompilersFactory & { compileAll(): number
         let fn: ((data: unknown) => unknown) | undefined;
         const make = () => {
           // The builder (an Ajv instance with the shared schemas) is made with the first function needed, too.
-          compile ??= (builder ??= load())(externalSchemas, options);
+          builder ??= load();
+          compile ??= builder(externalSchemas, options);
           fn = compile(definition);
           pending.delete(make);
           return fn;
