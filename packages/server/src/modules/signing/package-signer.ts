@@ -212,7 +212,8 @@ export class PackageSigner {
     const state = await present(work.sha256);
     if (state === 'missing') throw Object.assign(new Error(`package ${work.sha256} is not in the store`), { code: 'ENOENT' });
     if (state === 'altered') throw new PackageAltered(`the bytes of package ${work.sha256} in the store have another SHA-256`);
-    const pem = openKey(this.box, work);
+    // Opened (and parsed) only by a signing thread that does not hold this host app's key yet.
+    const pem = { id: `${work.hostAppId}:${work.keyFingerprint}`, open: () => openKey(this.box, work) };
     const packageKey = `${work.keyFingerprint}:${work.sha256}`;
     const needsPackage = !work.packageSigned && !signedPackages.has(packageKey);
     if (needsPackage) signedPackages.add(packageKey);
@@ -238,7 +239,7 @@ class KeyUnusable extends Error {}
 class PackageAltered extends Error {}
 type PackageState = 'intact' | 'missing' | 'altered';
 
-/** The host app's private key as PEM (parsed, once per key, in a worker thread). */
+/** The host app's private key as PEM (parsed, once per key, in a signing thread, which keeps it). */
 function openKey(box: SecretBox, work: SigningWork): string {
   try {
     return box.open(work.privateKeySealed, keyAad(work.workspaceId, work.appId)).toString('utf8');
