@@ -32,7 +32,7 @@ export interface Installation {
 }
 
 /** A live mPaaS backend when configured, else the offline directory file, else a directory that explains what to set. */
-function mpaasDirectory(config: Config): MpaasDirectory {
+async function mpaasDirectory(config: Config): Promise<MpaasDirectory> {
   const { mpaas } = config;
   if (mpaas) {
     return lazyDirectory(async () => {
@@ -50,7 +50,7 @@ function mpaasDirectory(config: Config): MpaasDirectory {
  */
 export async function openInstallation(config: Config, databasePlugins: readonly KyselyPlugin[] = []): Promise<Installation> {
   // Settings that name files are checked before anything is opened, so a refusal leaves nothing behind.
-  const directory = mpaasDirectory(config);
+  const directory = await mpaasDirectory(config);
   ensurePrivateDir(config.dataDir);
   const masterKey = resolveMasterKey(config.dataDir, config.masterKey);
   const box = new SecretBox(masterKey.key);
