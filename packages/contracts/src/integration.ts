@@ -2,6 +2,7 @@ import { Type, type Static } from 'typebox';
 import { PACKAGE_VERSION_PATTERN, WORKSPACE_ID_PATTERN } from './constants.js';
 import { APP_ID_PATTERN } from './host-apps.js';
 import { DEVICE_ID_PATTERN, MINI_PROGRAM_ID_PATTERN } from './mini-programs.js';
+import { DownloadDetailSchema, PatchSavingsSchema } from './patches.js';
 
 /** How long a replaced key's public half stays in the config file after a new key is uploaded. */
 export const PREVIOUS_KEY_LISTED_DAYS = 30;
@@ -50,7 +51,10 @@ export const ClientEventSchema = Type.Object(
       Type.String({ format: 'date-time', description: 'when it happened on the device (ISO 8601); default: when received' }),
     ),
     detail: Type.Optional(
-      Type.String({ maxLength: EVENT_DETAIL_MAX, description: 'for a failure: what went wrong (not stored per event)' }),
+      Type.Union([
+        Type.String({ maxLength: EVENT_DETAIL_MAX, description: 'for a failure: what went wrong (not stored per event)' }),
+        DownloadDetailSchema,
+      ]),
     ),
   },
   { additionalProperties: false },
@@ -103,5 +107,6 @@ export const AdoptionSchema = Type.Object({
     }),
   ),
   events: EventCountsSchema,
+  patches: PatchSavingsSchema,
 });
 export type Adoption = Static<typeof AdoptionSchema>;

@@ -3,6 +3,7 @@ import { TimestampSchema } from './common.js';
 import { NAME_MAX, ORG_ID_PATTERN, PACKAGE_VERSION_PATTERN } from './constants.js';
 import { OrgIdSchema } from './auth.js';
 import { ReviewSchema } from './reviews.js';
+import { ResourcePatchSchema } from './patches.js';
 
 export const MINI_PROGRAM_ID_PATTERN = '^[0-9]{16}$';
 export const CLIENT_VERSION_PATTERN = '^[0-9]{1,9}(\\.[0-9]{1,9}){0,3}$';
@@ -143,6 +144,7 @@ export const ResourceSchema = Type.Object({
   vhost: Type.String(),
   mainUrl: Type.String(),
   mandatory: Type.Boolean({ description: 'the client must update to this version before opening the mini program' }),
+  patch: Type.Optional(ResourcePatchSchema),
 });
 export type Resource = Static<typeof ResourceSchema>;
 export const ResourcesResponseSchema = Type.Object({ resources: Type.Array(ResourceSchema) });

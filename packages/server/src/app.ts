@@ -38,6 +38,7 @@ import miniProgramRoutes from './routes/admin/mini-programs.js';
 import adoptionRoutes from './routes/admin/adoption.js';
 import releaseRoutes from './routes/admin/releases.js';
 import signingJobRoutes from './routes/admin/signing-jobs.js';
+import patchJobRoutes from './routes/admin/patch-jobs.js';
 import webhookRoutes from './routes/admin/webhooks.js';
 import clientRoutes from './routes/client/resources.js';
 import { GateFastPath } from './routes/client/resources-fast-path.js';
@@ -73,6 +74,8 @@ export interface BuildOptions {
   clock?: ServiceOptions['clock'];
   /** Webhook delivery timing (tests make retries fast); by default the Standard Webhooks schedule, 10 s per attempt. */
   webhooks?: ServiceOptions['webhooks'];
+  /** Whether this process makes the patches releases queue (default true; tests hold the queue to restart on it). */
+  patchJobs?: boolean;
 }
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -126,6 +129,7 @@ async function adminApi(api: FastifyInstance, opts: { services: Services; public
   await api.register(adoptionRoutes);
   await api.register(releaseRoutes);
   await api.register(signingJobRoutes);
+  await api.register(patchJobRoutes);
   await api.register(webhookRoutes);
   await api.register(organisationRoutes);
   await api.register(associationRoutes);
@@ -202,6 +206,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     await app.ready();
     services.events.start();
     services.webhookDispatcher.start();
+    // Patches queued by releases (here or in a process that stopped before making them), in the background.
+    if (options.patchJobs !== false) services.patches.start();
   } catch (err) {
     await app.close().catch(() => {}); // closes the database too (onClose)
     throw err;

@@ -145,9 +145,28 @@ export class EventsService {
       const when = new Date(at).toISOString();
       const day = when.slice(0, 10);
       const ck = [day, hostAppId, e.miniProgramId, e.version, e.type].join('\n');
+      // A download rebuilt from a patch says so, and what it saved (adoption adds them up).
+      const patch = e.type === 'download' && typeof e.detail === 'object' && e.detail.patch;
+      const saved = patch && typeof e.detail === 'object' ? (e.detail.bytesSaved ?? 0) : 0;
       const counter = this.counts.get(ck);
-      if (counter) counter.count++;
-      else this.counts.set(ck, { day, hostAppId, miniProgramId: e.miniProgramId, version: e.version, type: e.type, count: 1 });
+      if (counter) {
+        counter.count++;
+        if (patch) {
+          counter.patched++;
+          counter.bytesSaved += saved;
+        }
+      } else {
+        this.counts.set(ck, {
+          day,
+          hostAppId,
+          miniProgramId: e.miniProgramId,
+          version: e.version,
+          type: e.type,
+          count: 1,
+          patched: patch ? 1 : 0,
+          bytesSaved: saved,
+        });
+      }
       // A failure names a version that did not load: it says nothing about what the device runs.
       if (e.type !== 'failure') {
         const lk = [hostAppId, e.miniProgramId, req.deviceId].join('\n');
@@ -249,8 +268,11 @@ export class EventsService {
     }
     for (const [k, row] of counts) {
       const now = this.counts.get(k);
-      if (now) now.count += row.count;
-      else this.counts.set(k, row);
+      if (now) {
+        now.count += row.count;
+        now.patched += row.patched;
+        now.bytesSaved += row.bytesSaved;
+      } else this.counts.set(k, row);
     }
   }
 
@@ -282,7 +304,11 @@ export class EventsService {
     await this.flush().catch(() => {});
     const days = q.days ?? 7;
     const since = new Date(now - days * DAY_MS).toISOString();
-    const [perVersion, events] = await Promise.all([repo.devicesPerVersion(scope, since), repo.eventCounts(scope, since.slice(0, 10))]);
+    const [perVersion, events, patches] = await Promise.all([
+      repo.devicesPerVersion(scope, since),
+      repo.eventCounts(scope, since.slice(0, 10)),
+      repo.patchSavings(scope, since.slice(0, 10)),
+    ]);
     const total = perVersion.reduce((n, v) => n + v.devices, 0);
     return {
       since,
@@ -290,6 +316,7 @@ export class EventsService {
         .sort((a, b) => compareVersions(b.version, a.version))
         .map((v) => ({ ...v, share: total ? Math.round((v.devices / total) * 10_000) / 10_000 : 0 })),
       events,
+      patches,
     };
   }
 

@@ -62,6 +62,19 @@ export class GateRepository {
       .execute();
   }
 
+  /**
+   * The kept patches (status done) to the versions of the mini programs authorised for a host app: the gate offers
+   * one to a device that names its `fromVersion`.
+   */
+  patches(hostAppId: number) {
+    return this.db
+      .selectFrom('packagePatches as pp')
+      .innerJoin('hostAppMiniPrograms as am', (j) => j.onRef('am.miniProgramId', '=', 'pp.miniProgramId').on('am.hostAppId', '=', hostAppId))
+      .select(['pp.miniProgramId', 'pp.fromVersion', 'pp.toVersion', 'pp.fromSha256', 'pp.toSha256', 'pp.format', 'pp.sha256', 'pp.size'])
+      .where('pp.status', '=', 'done')
+      .execute();
+  }
+
   /** The whitelisted device IDs of a release. */
   async devices(releaseId: string): Promise<string[]> {
     const rows = await this.db.selectFrom('releaseDevices').select('deviceId').where('releaseId', '=', releaseId).execute();
@@ -70,3 +83,5 @@ export class GateRepository {
 }
 
 export type GateReleaseRow = Awaited<ReturnType<GateRepository['releases']>>[number];
+
+export type GatePatchRow = Awaited<ReturnType<GateRepository['patches']>>[number];

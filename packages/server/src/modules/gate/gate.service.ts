@@ -5,7 +5,7 @@ import { AppError } from '../../lib/app-error.js';
 import type { ChangeBus } from '../../lib/change-bus.js';
 import { inRange } from '../mini-programs/versions.js';
 import { GateRepository } from './gate.repository.js';
-import { buildEntries, choose, type ProgramEntry, type Served } from './served.js';
+import { buildEntries, choose, type ProgramEntry, patchesTo, type Served } from './served.js';
 
 /** What the gate knows about one host app: built from the database on a miss, then served from memory. */
 type HostAppView = { state: 'unregistered' } | { state: 'unconfigured' } | { state: 'disabled' } | ReadyView;
@@ -48,6 +48,8 @@ export class GateService {
     /** `MPOP_PACKAGE_BASE_URL`: the server's own download route, or a CDN in front of the store. */
     private readonly packageBaseUrl: string,
     private readonly clock: () => number = Date.now,
+    /** `MPOP_PATCH_BASE_URL`: where patches are downloaded. */
+    private readonly patchBaseUrl?: string,
   ) {
     changes.onInvalidate((c) => {
       this.generation++;
@@ -57,7 +59,7 @@ export class GateService {
   }
 
   async resources(req: ResourcesRequest): Promise<Resource[]> {
-    return (await this.pick(req)).map((s) => JSON.parse(s.bytes.toString('utf8')) as Resource);
+    return (await this.pick(req)).map((b) => JSON.parse(b.toString('utf8')) as Resource);
   }
 
   /**
@@ -92,7 +94,7 @@ export class GateService {
     return answerBytes(this.served(view, req));
   }
 
-  private async pick(req: ResourcesRequest): Promise<Served[]> {
+  private async pick(req: ResourcesRequest): Promise<Buffer[]> {
     const view = await this.view(req.workspaceId, req.appId);
     if (view.state === 'unregistered') {
       throw new AppError(
@@ -115,19 +117,22 @@ export class GateService {
     return this.served(view, req);
   }
 
-  /** What a ready view serves this request: the asked (or all) mini programs fit for the client and device. */
-  private served(view: ReadyView, req: ResourcesRequest): Served[] {
+  /**
+   * What a ready view serves this request: the asked (or all) mini programs fit for the client and device, each as
+   * its prepared bytes; with a patch when the request names a version that a kept patch starts from.
+   */
+  private served(view: ReadyView, req: ResourcesRequest): Buffer[] {
     // An empty map asks for every mini program the host app may load.
     const wanted = Object.keys(req.miniPrograms);
     const ids = wanted.length > 0 ? wanted : [...view.programs.keys()];
     const now = this.clock();
     const fits = (s: Served) =>
       (!s.platform || s.platform === req.platform) && inRange(req.clientVersion, s.clientVersionMin, s.clientVersionMax);
-    const out: Served[] = [];
+    const out: Buffer[] = [];
     for (const id of ids) {
       const entry = view.programs.get(id);
       const c = entry && choose(entry, req.deviceId, now, fits);
-      if (c) out.push(c);
+      if (c) out.push((c.patched && c.patched.get(req.miniPrograms[id])) || c.bytes);
     }
     return out;
   }
@@ -153,14 +158,19 @@ export class GateService {
     if (!app) return { state: 'unregistered' };
     if (app.disabledAt !== null) return { state: 'disabled' };
     if (!app.virtualDomain || !app.keyFingerprint) return { state: 'unconfigured' };
-    const rows = await repo.releases(app.id, app.keyFingerprint);
-    const programs = buildEntries(rows, {
-      workspaceId,
-      appId,
-      vhost: app.virtualDomain,
-      keyFingerprint: app.keyFingerprint,
-      packageBaseUrl: this.packageBaseUrl,
-    });
+    const [rows, patches] = await Promise.all([repo.releases(app.id, app.keyFingerprint), repo.patches(app.id)]);
+    const programs = buildEntries(
+      rows,
+      {
+        workspaceId,
+        appId,
+        vhost: app.virtualDomain,
+        keyFingerprint: app.keyFingerprint,
+        packageBaseUrl: this.packageBaseUrl,
+        patchBaseUrl: this.patchBaseUrl,
+      },
+      patchesTo(patches),
+    );
     for (const entry of programs.values()) {
       if (entry.next && entry.rollout && entry.rollout.devices > 0) entry.rollout.whitelist = await this.whitelist(entry.rollout.releaseId);
       if (entry.elsewhere) entry.elsewhere.whitelist = await this.whitelist(entry.elsewhere.releaseId);
@@ -191,14 +201,14 @@ const CLOSE = Buffer.from(']}');
 const COMMA = 0x2c;
 
 /** `{"resources":[…]}` from the prepared bytes of each package: one allocation and one copy of each part. */
-function answerBytes(served: readonly Served[]): Buffer {
+function answerBytes(served: readonly Buffer[]): Buffer {
   let length = OPEN.length + CLOSE.length + Math.max(0, served.length - 1);
-  for (const s of served) length += s.bytes.length;
+  for (const s of served) length += s.length;
   const out = Buffer.allocUnsafe(length);
   let at = OPEN.copy(out, 0);
   for (let i = 0; i < served.length; i++) {
     if (i > 0) out[at++] = COMMA;
-    at += served[i].bytes.copy(out, at);
+    at += served[i].copy(out, at);
   }
   CLOSE.copy(out, at);
   return out;

@@ -15,6 +15,7 @@ import { MiniProgramRepository } from '../mini-programs/mini-program.repository.
 import type { MissingSignatures } from '../mini-programs/mini-program.service.js';
 import { completeRow, createdBy, normaliseSteps, nothingToRollBackTo, stepsJson, toRelease } from './release-rows.js';
 import { ReleaseRepository } from './release.repository.js';
+import { PatchRepository } from '../patches/patch.repository.js';
 import { effectiveBp, effectiveState, FULL, rampOf, resumeSteps, toBp, toPercent } from './rollout.js';
 import {
   liveRollouts,
@@ -25,6 +26,12 @@ import {
   type Settled,
   settleRollouts,
 } from './scope.js';
+
+/** What a release needs of the patch maker: whether it is on, and a nudge once the release's jobs are committed. */
+export interface PatchQueue {
+  readonly enabled: boolean;
+  wake(): void;
+}
 
 /**
  * Controlled releases: a release makes one version the one host apps get, at once or step by step (percent,
@@ -42,6 +49,8 @@ export class ReleaseService {
     private readonly clock: () => number = Date.now,
     /** Where the release.* webhook events are recorded, in the transaction of the change. */
     private readonly outbox: Outbox = discardingOutbox,
+    /** Makes the patches a release queues (in its transaction), woken once it commits. */
+    private readonly patches: PatchQueue = { enabled: false, wake() {} },
   ) {}
 
   /** A current release that reaches part of the devices now (steps applied): its share; null once it reaches all. */
@@ -112,6 +121,8 @@ export class ReleaseService {
         devices,
       );
       await repo.setCurrent(id, releaseId, version, at);
+      // Patches from the versions devices may have to this one, made in the background once this commits.
+      if (this.patches.enabled) await new PatchRepository(trx).queueFor(id, version, at);
       await new AuditRepository(trx).record({
         actor: actor.actor,
         address: actor.address,
@@ -131,6 +142,7 @@ export class ReleaseService {
       await this.outbox.record(trx, 'release.created', event);
       if (state === 'complete') await this.outbox.record(trx, 'release.completed', event);
     });
+    this.patches.wake();
     return this.afterChange(id, releaseId, { code: 'release', params: { miniProgramId: id, version } });
   }
 
