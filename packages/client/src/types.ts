@@ -34,6 +34,21 @@ export interface Resource {
   mainUrl: string;
   /** Set by the operator on a release: the host app should load this version before opening the mini program. */
   mandatory?: boolean;
+  /**
+   * Offered when `resources()` named the version this device has and a patch from it exists: `download(resource,
+   * { current })` uses it.
+   */
+  patch?: ResourcePatch;
+}
+
+/** A patch from the package of `fromVersion` (whose SHA-256 is `fromSha256`) to the resource's package. */
+export interface ResourcePatch {
+  fromVersion: string;
+  fromSha256: string;
+  format: 'fossil-delta';
+  url: string;
+  sha256: string;
+  size: number;
 }
 
 export type EventType = 'download' | 'verified' | 'launch' | 'failure';
@@ -44,6 +59,23 @@ export interface ClientEvent {
   version: string;
   /** When it happened (ISO 8601); filled in with the current time when left out. */
   at?: string;
-  /** For a failure: what went wrong (at most 1,024 characters). */
-  detail?: string;
+  /**
+   * For a failure: what went wrong (at most 1,024 characters). For a download: whether it was rebuilt from a patch
+   * and the bytes that saved (`download()` sets it when the gate offered a patch).
+   */
+  detail?: string | DownloadDetail;
+}
+
+export interface DownloadDetail {
+  patch: boolean;
+  bytesSaved?: number;
+}
+
+export interface DownloadOptions {
+  /**
+   * The bytes of the package this device has: the version it named to `resources()`. When the gate offered a patch
+   * from them, the new package is rebuilt from these bytes and the (much smaller) patch; anything that does not
+   * check out falls back to the full download.
+   */
+  current?: Uint8Array;
 }

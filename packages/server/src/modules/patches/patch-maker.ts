@@ -166,20 +166,22 @@ export class PatchMaker {
       return failed('altered', `The package file of version ${version} in the package store does not have the SHA-256 recorded at upload, so no patch was made.`, toSize);
     }
     if (this.stopping) throw new Error('the server is stopping');
-    const run = makeDelta(from, to, this.options.timeoutMs);
+    // Kept only when smaller than half the package: making it stops as soon as it cannot be.
+    const run = makeDelta(from, to, Math.ceil(toSize! * KEEP_BELOW) - 1, this.options.timeoutMs);
     this.current = { row, run };
-    const { patch, exact } = await run.result;
-    if (!exact) throw new Error('the patch does not rebuild the package');
-    if (patch.length >= toSize! * KEEP_BELOW) {
+    const made = await run.result;
+    if (made.over) {
       return {
         status: 'skipped',
         fullSize: toSize!,
-        size: patch.length,
+        size: null,
         sha256: null,
         noteCode: 'not-smaller',
-        note: `The patch (${patch.length} bytes) is not smaller than half the package (${toSize} bytes), so it was not kept; devices download the full package.`,
+        note: `A patch would not be smaller than half the package (${toSize} bytes), so none was kept; devices download the full package.`,
       };
     }
+    const { patch, exact } = made;
+    if (!exact) throw new Error('the patch does not rebuild the package');
     const received = await this.store.receive(Readable.from([patch], { objectMode: false }));
     await this.store.commit(received);
     return { status: 'done', fullSize: toSize!, size: received.size, sha256: received.sha256, noteCode: null, note: null };
