@@ -62,11 +62,21 @@ async function one(kind, lib, bytes, otherDir) {
   let delta;
   try {
     delta = Buffer.from(l.make(new Uint8Array(from), new Uint8Array(to)));
-    if (delta.length === 0) throw new Error(lib.startsWith('mpop') ? 'stopped: not under half the package' : 'no output (out of its fixed memory)');
+    if (delta.length === 0)
+      throw new Error(lib.startsWith('mpop') ? 'stopped: not under half the package' : 'no output (out of its fixed memory)');
   } catch (err) {
     clearInterval(sample);
     const makeMs = performance.now() - t0;
-    console.log(JSON.stringify({ kind, lib, full: to.length, error: err.message, makeMs, rssGrowthMiB: (Math.max(peak, process.memoryUsage().rss) - rss0) / 1048576 }));
+    console.log(
+      JSON.stringify({
+        kind,
+        lib,
+        full: to.length,
+        error: err.message,
+        makeMs,
+        rssGrowthMiB: (Math.max(peak, process.memoryUsage().rss) - rss0) / 1048576,
+      }),
+    );
     return;
   }
   const t1 = performance.now();
@@ -112,7 +122,9 @@ if (args[0] === '--one') {
     }
   }
   const mb = (n) => (n / 1e6).toFixed(2);
-  console.log('| package | new version | library | patch (KB) | saved | make (ms) | apply (ms) | memory to make (MiB) | memory to apply (MiB) | exact |');
+  console.log(
+    '| package | new version | library | patch (KB) | saved | make (ms) | apply (ms) | memory to make (MiB) | memory to apply (MiB) | exact |',
+  );
   console.log('|---|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
     if (r.error) {

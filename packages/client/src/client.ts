@@ -122,7 +122,12 @@ export class MpopClient {
       }
       if (fetched) {
         await this.cache.set(resource.sha256, bytes);
-        this.autoEvent({ type: 'download', miniProgramId: resource.miniProgramId, version: resource.version, ...(detail ? { detail } : {}) });
+        this.autoEvent({
+          type: 'download',
+          miniProgramId: resource.miniProgramId,
+          version: resource.version,
+          ...(detail ? { detail } : {}),
+        });
       }
       this.autoEvent({ type: 'verified', miniProgramId: resource.miniProgramId, version: resource.version });
       return bytes;

@@ -53,7 +53,9 @@ describe('@mpop/client downloads through a patch, against a real server', () => 
 
   it('rebuilds the new package from the bytes the device has and the patch, checks it, and reports the bytes saved', async () => {
     const c = client('patched-device');
+    const fastPath = kit.t.app.gateFastPath.answered;
     const r = await offered(c);
+    expect(kit.t.app.gateFastPath.answered, 'the fast path offered it').toBe(fastPath + 1);
     const before = hits();
     const bytes = await c.download(r, { current: from });
     expect(Buffer.from(bytes).equals(to)).toBe(true);

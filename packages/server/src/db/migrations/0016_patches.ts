@@ -39,8 +39,14 @@ export function patches({ dialect }: MigrationContext) {
         .addUniqueConstraint('package_patches_versions_uq', ['mini_program_id', 'from_version', 'to_version'])
         .execute();
       await db.schema.createIndex('package_patches_status_idx').on('package_patches').columns(['status', 'id']).execute();
-      await db.schema.alterTable('event_counts').addColumn('patched', 'integer', (c) => c.notNull().defaultTo(0)).execute();
-      await db.schema.alterTable('event_counts').addColumn('bytes_saved', 'bigint', (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema
+        .alterTable('event_counts')
+        .addColumn('patched', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
+      await db.schema
+        .alterTable('event_counts')
+        .addColumn('bytes_saved', 'bigint', (c) => c.notNull().defaultTo(0))
+        .execute();
     },
     async down(db: Kysely<any>) {
       await db.schema.alterTable('event_counts').dropColumn('bytes_saved').execute();

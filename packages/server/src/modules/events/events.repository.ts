@@ -110,13 +110,11 @@ export class EventsRepository {
         .insertInto('eventCounts')
         .values(rows.slice(i, i + CHUNK))
         .onConflict((oc) =>
-          oc
-            .columns(['miniProgramId', 'day', 'hostAppId', 'version', 'type'])
-            .doUpdateSet((eb) => ({
-              count: eb('eventCounts.count', '+', eb.ref('excluded.count')),
-              patched: eb('eventCounts.patched', '+', eb.ref('excluded.patched')),
-              bytesSaved: eb('eventCounts.bytesSaved', '+', eb.ref('excluded.bytesSaved')),
-            })),
+          oc.columns(['miniProgramId', 'day', 'hostAppId', 'version', 'type']).doUpdateSet((eb) => ({
+            count: eb('eventCounts.count', '+', eb.ref('excluded.count')),
+            patched: eb('eventCounts.patched', '+', eb.ref('excluded.patched')),
+            bytesSaved: eb('eventCounts.bytesSaved', '+', eb.ref('excluded.bytesSaved')),
+          })),
         )
         .execute();
     }
@@ -178,7 +176,10 @@ export class EventsRepository {
       q = q.innerJoin('hostApps', 'hostApps.id', 'eventCounts.hostAppId').where('hostApps.workspaceId', '=', scope.workspaceId);
     }
     const row = await q
-      .select((eb) => [eb.fn.sum<number>('eventCounts.patched').as('downloads'), eb.fn.sum<number>('eventCounts.bytesSaved').as('bytesSaved')])
+      .select((eb) => [
+        eb.fn.sum<number>('eventCounts.patched').as('downloads'),
+        eb.fn.sum<number>('eventCounts.bytesSaved').as('bytesSaved'),
+      ])
       .executeTakeFirst();
     return { downloads: Number(row?.downloads ?? 0), bytesSaved: Number(row?.bytesSaved ?? 0) };
   }

@@ -69,7 +69,9 @@ export class GateRepository {
   patches(hostAppId: number) {
     return this.db
       .selectFrom('packagePatches as pp')
-      .innerJoin('hostAppMiniPrograms as am', (j) => j.onRef('am.miniProgramId', '=', 'pp.miniProgramId').on('am.hostAppId', '=', hostAppId))
+      .innerJoin('hostAppMiniPrograms as am', (j) =>
+        j.onRef('am.miniProgramId', '=', 'pp.miniProgramId').on('am.hostAppId', '=', hostAppId),
+      )
       .select(['pp.miniProgramId', 'pp.fromVersion', 'pp.toVersion', 'pp.fromSha256', 'pp.toSha256', 'pp.format', 'pp.sha256', 'pp.size'])
       .where('pp.status', '=', 'done')
       .execute();

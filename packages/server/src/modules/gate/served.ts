@@ -192,7 +192,11 @@ export function servableVersions(history: readonly LineRow[], host: HostRef): st
  * release, and the complete, signed ones before it are what its devices fall back to. The mini program's newest
  * release, when it does not reach this host app, only lends its whitelist.
  */
-export function buildEntries(rows: readonly GateReleaseRow[], host: HostAppIdentity, patches: PatchesTo = new Map()): Map<string, ProgramEntry> {
+export function buildEntries(
+  rows: readonly GateReleaseRow[],
+  host: HostAppIdentity,
+  patches: PatchesTo = new Map(),
+): Map<string, ProgramEntry> {
   const served = (r: GateReleaseRow, h: HostAppIdentity) => servedOf(r, h, patches);
   const byProgram = new Map<string, GateReleaseRow[]>();
   for (const r of rows) {

@@ -121,14 +121,25 @@ export class PatchMaker {
           return;
         }
         this.log.warn({ err: { message: (err as Error).message }, patch: row.id }, 'could not make a patch');
-        outcome = failed('failed', `Making the patch from ${row.fromVersion} failed; devices download the full package. The details are in the server log.`);
+        outcome = failed(
+          'failed',
+          `Making the patch from ${row.fromVersion} failed; devices download the full package. The details are in the server log.`,
+        );
       } finally {
         this.current = undefined;
       }
       const kept = await repo.finish(row.id, row.attempts, outcome, new Date(this.clock()).toISOString());
-      if (!kept && outcome.sha256) this.log.warn({ patch: row.id }, 'a patch job was taken over by another instance; its result is dropped');
+      if (!kept && outcome.sha256)
+        this.log.warn({ patch: row.id }, 'a patch job was taken over by another instance; its result is dropped');
       this.log.info(
-        { patch: row.id, miniProgramId: row.miniProgramId, from: row.fromVersion, to: row.toVersion, status: outcome.status, size: outcome.size },
+        {
+          patch: row.id,
+          miniProgramId: row.miniProgramId,
+          from: row.fromVersion,
+          to: row.toVersion,
+          status: outcome.status,
+          size: outcome.size,
+        },
         'patch job finished',
       );
       this.onFinished(outcome.status);
@@ -144,7 +155,11 @@ export class PatchMaker {
       [toSize, row.toVersion],
     ] as const) {
       if (size === undefined) {
-        return failed('missing', `The package of version ${version} is missing from the package store, so no patch was made; devices download the full package.`, toSize);
+        return failed(
+          'missing',
+          `The package of version ${version} is missing from the package store, so no patch was made; devices download the full package.`,
+          toSize,
+        );
       }
     }
     const limit = this.options.maxBytes;
@@ -163,7 +178,11 @@ export class PatchMaker {
     const to = await this.readExact(row.toSha256, toSize!);
     if (!from || !to) {
       const version = from ? row.toVersion : row.fromVersion;
-      return failed('altered', `The package file of version ${version} in the package store does not have the SHA-256 recorded at upload, so no patch was made.`, toSize);
+      return failed(
+        'altered',
+        `The package file of version ${version} in the package store does not have the SHA-256 recorded at upload, so no patch was made.`,
+        toSize,
+      );
     }
     if (this.stopping) throw new Error('the server is stopping');
     // Kept only when smaller than half the package: making it stops as soon as it cannot be.

@@ -96,8 +96,7 @@ const packages: FastifyPluginAsyncTypebox = async (app) => {
         params: Type.Object({ file: Type.String({ pattern: '^[0-9a-f]{64}\\.delta$' }) }),
       },
     },
-    (request, reply) =>
-      serve(request, reply, request.params.file.slice(0, 64), `patch ${request.params.file}`, 'application/octet-stream'),
+    (request, reply) => serve(request, reply, request.params.file.slice(0, 64), `patch ${request.params.file}`, 'application/octet-stream'),
   );
 };
 export default packages;
