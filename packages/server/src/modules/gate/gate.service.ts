@@ -132,7 +132,7 @@ export class GateService {
     for (const id of ids) {
       const entry = view.programs.get(id);
       const c = entry && choose(entry, req.deviceId, now, fits);
-      if (c) out.push((c.patched && c.patched.get(req.miniPrograms[id])) || c.bytes);
+      if (c) out.push(c.patched?.get(req.miniPrograms[id]) ?? c.bytes);
     }
     return out;
   }
