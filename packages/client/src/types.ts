@@ -60,10 +60,11 @@ export interface ClientEvent {
   /** When it happened (ISO 8601); filled in with the current time when left out. */
   at?: string;
   /**
-   * For a failure: what went wrong (at most 1,024 characters). For a download: whether it was rebuilt from a patch
-   * and the bytes that saved (`download()` sets it when the gate offered a patch).
+   * For a failure: `{ reason }`, why in a few words (at most 200 characters; adoption counts failures by it, and a
+   * release's autopilot judges its failure rate from them), or a sentence (at most 1,024 characters). For a download:
+   * whether it was rebuilt from a patch and the bytes that saved (`download()` sets it when the gate offered a patch).
    */
-  detail?: string | DownloadDetail;
+  detail?: { reason?: string } | DownloadDetail | string;
 }
 
 export interface DownloadDetail {

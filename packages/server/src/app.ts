@@ -74,6 +74,8 @@ export interface BuildOptions {
   clock?: ServiceOptions['clock'];
   /** Webhook delivery timing (tests make retries fast); by default the Standard Webhooks schedule, 10 s per attempt. */
   webhooks?: ServiceOptions['webhooks'];
+  /** How often the autopilots are looked at (ms; tests make it short). */
+  autopilotIntervalMs?: ServiceOptions['autopilotIntervalMs'];
   /** Whether this process makes the patches releases queue (default true; tests hold the queue to restart on it). */
   patchJobs?: boolean;
 }
@@ -154,6 +156,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const { services, close: closeServices } = createServices(config, installation, app.log, {
     clock: options.clock,
     webhooks: options.webhooks,
+    autopilotIntervalMs: options.autopilotIntervalMs,
   });
   const gateFastPath = new GateFastPath(new GatePipeline(services.gate, app.getDefaultJsonParser('error', 'error')), app.log, requestId);
   gateFastPath.enabled = config.gateFastPath;
@@ -206,6 +209,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     await app.ready();
     services.events.start();
     services.webhookDispatcher.start();
+    services.autopilot.start();
     // Patches queued by releases (here or in a process that stopped before making them), in the background.
     if (options.patchJobs !== false) services.patches.start();
   } catch (err) {

@@ -11,6 +11,8 @@ export interface Served {
    * programs a request names, is these bytes copied side by side, never serialized or encoded per request.
    */
   bytes: Buffer;
+  /** The version in `bytes`. */
+  version: string;
   /**
    * The same resource with a `patch`, by the version a device names that a kept patch starts from: also made once
    * per view, so offering a patch costs the hot path one map lookup.
@@ -259,6 +261,7 @@ function servedOf(r: GateReleaseRow, host: HostAppIdentity, patches: PatchesTo):
   }
   return {
     bytes: Buffer.from(JSON.stringify(resource)),
+    version: r.version,
     ...(patched ? { patched } : {}),
     platform: r.platform,
     clientVersionMin: r.clientVersionMin,
