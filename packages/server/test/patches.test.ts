@@ -156,6 +156,26 @@ describe('patch jobs survive a restart', () => {
     }
   });
 
+  it('MPOP_PATCHES=off: a release queues no patch job', async () => {
+    const t = await startApp('sqlite', { MPOP_PATCHES: 'off' });
+    try {
+      const admin = await Client.signIn(t.app);
+      const id = (await admin.post('/api/v1/mini-programs', { name: 'No patches' })).json().miniProgramId as string;
+      const { from, to } = await packagePair('one-file-changed', 23, 200_000);
+      for (const [version, zip] of [
+        ['1.0.0.1', from],
+        ['1.0.0.2', to],
+      ] as const) {
+        expect((await admin.post(`/api/v1/mini-programs/${id}/packages`, packageForm({ version }, zip))).statusCode).toBe(201);
+        expect((await admin.post(`/api/v1/mini-programs/${id}/packages/${version}/release`)).statusCode).toBe(200);
+      }
+      await t.app.services.patches.idle();
+      expect((await admin.get(`/api/v1/patch-jobs?miniProgramId=${id}`)).json().items).toEqual([]);
+    } finally {
+      await t.destroy();
+    }
+  });
+
   it('skips, with a note, packages larger than MPOP_PATCH_MAX_BYTES', async () => {
     const t = await startApp('sqlite', { MPOP_PATCH_MAX_BYTES: '100000' });
     try {
@@ -173,6 +193,8 @@ describe('patch jobs survive a restart', () => {
       const [job] = (await admin.get(`/api/v1/patch-jobs?miniProgramId=${id}`)).json().items as PatchJob[];
       expect(job).toMatchObject({ status: 'skipped', noteCode: 'too-large', size: null });
       expect(job.note).toMatch(/MPOP_PATCH_MAX_BYTES/);
+      expect(t.logs()).toMatch(/package above MPOP_PATCH_MAX_BYTES: no patch made/);
+      expect((await t.app.inject({ method: 'GET', url: '/metrics' })).body).toMatch(/mpop_patch_jobs_total\{status="skipped"\} 1/);
     } finally {
       await t.destroy();
     }
