@@ -4,6 +4,7 @@ import { exchange, type HttpOptions, type RetryOptions } from './http.js';
 import { applyPatch } from './patch.js';
 import type { ClientEvent, DownloadDetail, DownloadOptions, MpopConfig, Platform, Resource } from './types.js';
 import { bindingMessage, KeyRing, sha256Hex, verifySignature } from './verify.js';
+import { ReleaseCheck } from './release-signature.js';
 
 export interface MpopClientOptions {
   /** The config file's JSON (`mpop-<appId>.json`). */
@@ -28,6 +29,12 @@ export interface MpopClientOptions {
   maxQueuedEvents?: number;
   /** A fetch implementation (default: the global one). */
   fetch?: typeof fetch;
+  /**
+   * Run only packages their organisation signed: `download()` refuses (RELEASE_SIGNATURE) a package without a valid
+   * release signature by a key of the config file's `releaseKeys`. Without it, a signature by a listed key is still
+   * checked, and a bad one refused.
+   */
+  requireReleaseSignature?: boolean;
 }
 
 const BATCH = 100;
@@ -40,6 +47,7 @@ const BATCH = 100;
 export class MpopClient {
   readonly config: MpopConfig;
   private readonly keys: KeyRing;
+  private readonly release: ReleaseCheck;
   private readonly cache: PackageCache;
   private readonly http: HttpOptions;
   private readonly queue: ClientEvent[] = [];
@@ -59,6 +67,7 @@ export class MpopClient {
     }
     this.config = { ...c, gatewayUrl: c.gatewayUrl.replace(/\/+$/, '') };
     this.keys = new KeyRing(c.publicKeys);
+    this.release = new ReleaseCheck(Array.isArray(c.releaseKeys) ? c.releaseKeys : [], options.requireReleaseSignature === true);
     this.cache = options.cache ?? new MemoryCache();
     this.http = {
       fetch: options.fetch ?? ((...args) => globalThis.fetch(...args)),
@@ -86,8 +95,9 @@ export class MpopClient {
 
   /**
    * The package's bytes, once they are exactly what the gate announced (size, SHA-256) and both signatures verify
-   * with a key of the config file picked by `keyFingerprint`. Otherwise rejects with PACKAGE_INTEGRITY or
-   * PACKAGE_SIGNATURE and returns nothing. A verified package is cached by SHA-256 and not downloaded again.
+   * with a key of the config file picked by `keyFingerprint` (and the release signature, see `requireReleaseSignature`).
+   * Otherwise rejects with PACKAGE_INTEGRITY, PACKAGE_SIGNATURE or RELEASE_SIGNATURE and returns nothing. A verified
+   * package is cached by SHA-256 and not downloaded again.
    *
    * With `current` (the bytes of the version this device named to `resources()`) and a `patch` in the resource,
    * the package is rebuilt from them and the patch, when `current` hashes to `patch.fromSha256` and the patch has its
@@ -120,6 +130,8 @@ export class MpopClient {
           `The signature of ${resource.miniProgramId} ${resource.version} does not verify over its bytes.`,
         );
       }
+      // The bytes match resource.sha256 (checked above), which the organisation's release signature covers.
+      await this.release.check(resource);
       if (fetched) {
         await this.cache.set(resource.sha256, bytes);
         this.autoEvent({
@@ -132,7 +144,10 @@ export class MpopClient {
       this.autoEvent({ type: 'verified', miniProgramId: resource.miniProgramId, version: resource.version });
       return bytes;
     } catch (err) {
-      if (err instanceof MpopError && (err.code === 'PACKAGE_INTEGRITY' || err.code === 'PACKAGE_SIGNATURE')) {
+      if (
+        err instanceof MpopError &&
+        (err.code === 'PACKAGE_INTEGRITY' || err.code === 'PACKAGE_SIGNATURE' || err.code === 'RELEASE_SIGNATURE')
+      ) {
         this.autoEvent({ type: 'failure', miniProgramId: resource.miniProgramId, version: resource.version, detail: { reason: err.code } });
       }
       throw err;

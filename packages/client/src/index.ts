@@ -8,6 +8,7 @@ export { MemoryCache, type PackageCache } from './cache.js';
 export type { RetryOptions } from './http.js';
 export { bindingMessage } from './verify.js';
 export { applyPatch, PatchError } from './patch.js';
+export { releaseMessage } from './release-signature.js';
 export type {
   ClientEvent,
   DownloadDetail,

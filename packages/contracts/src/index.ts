@@ -12,4 +12,5 @@ export * from './webhooks.js';
 export * from './organisations.js';
 export * from './associations.js';
 export * from './reviews.js';
+export * from './release-keys.js';
 export * from './patches.js';

@@ -243,6 +243,10 @@ function servedOf(r: GateReleaseRow, host: HostAppIdentity, patches: PatchesTo):
     vhost: host.vhost,
     mainUrl: r.mainUrl,
     mandatory: Boolean(r.mandatory),
+    // The organisation's own signature, checked at upload: passed through as it was made (the server cannot make one).
+    ...(r.releaseSignature && r.releaseKeyFingerprint
+      ? { releaseSignature: r.releaseSignature, releaseKeyFingerprint: r.releaseKeyFingerprint }
+      : {}),
   };
   let patched: Map<string, Buffer> | undefined;
   for (const p of patches.get(`${r.miniProgramId}\n${r.version}`) ?? []) {
