@@ -1,7 +1,6 @@
 import type { AuditAction } from '@mpop/contracts';
 import type { ProblemCode } from '../api/client';
 import { openPlatformEn, openPlatformZh } from './open-platform-messages';
-import { patchEn, patchZh } from './patch-messages';
 
 /** The console's words, in the languages of the mPaaS console. Keys are English; labels match the mPaaS page. */
 export const en = {
@@ -323,7 +322,6 @@ export const en = {
   deleteWebhookContent: 'Its deliveries are deleted too; those still pending are not sent.',
   webhookDeleted: 'The webhook is deleted.',
   ...openPlatformEn,
-  ...patchEn,
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -637,7 +635,6 @@ export const zh: Record<MessageKey, string> = {
   deleteWebhookContent: '其投递记录也会删除，尚未投递的不再发送。',
   webhookDeleted: 'Webhook 已删除。',
   ...openPlatformZh,
-  ...patchZh,
 };
 
 /**

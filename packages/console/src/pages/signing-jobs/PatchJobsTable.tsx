@@ -6,10 +6,13 @@ import { useRequest } from '../../api/use-request';
 import { DataTable } from '../../components/DataTable';
 import { useFormat } from '../../i18n/format';
 import { useI18n } from '../../i18n/i18n';
-import type { MessageKey } from '../../i18n/messages';
 import { fetchPatchJobs } from './patch-jobs-api';
+import { usePatchText } from './patch-messages';
 
-const STATUS: Record<PatchJob['status'], { label: MessageKey; color: string }> = {
+const STATUS: Record<
+  PatchJob['status'],
+  { label: 'patchQueued' | 'patchRunning' | 'patchDone' | 'patchSkipped' | 'patchFailed'; color: string }
+> = {
   queued: { label: 'patchQueued', color: 'default' },
   running: { label: 'patchRunning', color: 'processing' },
   done: { label: 'patchDone', color: 'success' },
@@ -23,6 +26,7 @@ const STATUS: Record<PatchJob['status'], { label: MessageKey; color: string }> =
  */
 export function PatchJobsTable({ miniProgramId }: { miniProgramId?: string }) {
   const { t } = useI18n();
+  const p = usePatchText();
   const format = useFormat();
   const { data, error, loading, reload } = useRequest(() => fetchPatchJobs(miniProgramId), [miniProgramId]);
   const pending = data?.items.some((j) => j.status === 'queued' || j.status === 'running');
@@ -33,32 +37,32 @@ export function PatchJobsTable({ miniProgramId }: { miniProgramId?: string }) {
   }, [pending, reload]);
 
   return (
-    <section aria-label={t('patchJobs')}>
-      <Typography.Paragraph type="secondary">{t('patchJobsNote')}</Typography.Paragraph>
+    <section aria-label={p('patchJobs')}>
+      <Typography.Paragraph type="secondary">{p('patchJobsNote')}</Typography.Paragraph>
       <ProblemAlert error={error} title={t('loadFailed')} onRetry={reload} />
       <DataTable<PatchJob>
-        label={t('patchJobs')}
+        label={p('patchJobs')}
         rowKey={(j) => j.id}
         loading={loading && !data}
         rows={data?.items}
-        empty={error ? null : <Empty description={t('patchJobsEmpty')} />}
+        empty={error ? null : <Empty description={p('patchJobsEmpty')} />}
         columns={[
           { key: 'createdAt', title: t('startedAt'), nowrap: true, render: (j) => format.dateTime(j.createdAt) },
           { key: 'miniProgramId', title: t('miniPrograms'), nowrap: true, render: (j) => j.miniProgramId },
           {
             key: 'versions',
-            title: t('patchVersions'),
+            title: p('patchVersions'),
             nowrap: true,
-            render: (j) => t('patchFromTo', { from: j.fromVersion, to: j.toVersion }),
+            render: (j) => `${j.fromVersion} → ${j.toVersion}`,
           },
-          { key: 'status', title: t('status'), render: (j) => <Tag color={STATUS[j.status].color}>{t(STATUS[j.status].label)}</Tag> },
+          { key: 'status', title: t('status'), render: (j) => <Tag color={STATUS[j.status].color}>{p(STATUS[j.status].label)}</Tag> },
           {
             key: 'size',
-            title: t('patchSize'),
+            title: p('patchSize'),
             nowrap: true,
             render: (j) =>
               j.size !== null && j.fullSize
-                ? `${format.bytes(j.size)} (${t('patchShare', { percent: `${Math.round((j.size / j.fullSize) * 1000) / 10}%` })})`
+                ? `${format.bytes(j.size)} (${p('patchShare', { percent: `${Math.round((j.size / j.fullSize) * 1000) / 10}%` })})`
                 : null,
           },
           {
@@ -66,7 +70,7 @@ export function PatchJobsTable({ miniProgramId }: { miniProgramId?: string }) {
             title: t('failureReason'),
             render: (j) =>
               j.noteCode ? (
-                <Typography.Text type={j.status === 'failed' ? 'danger' : 'warning'}>{t(`patchNote.${j.noteCode}`)}</Typography.Text>
+                <Typography.Text type={j.status === 'failed' ? 'danger' : 'warning'}>{p(`patchNote.${j.noteCode}`)}</Typography.Text>
               ) : null,
           },
         ]}
@@ -80,6 +84,6 @@ export function PatchJobsTable({ miniProgramId }: { miniProgramId?: string }) {
  * it is opened.
  */
 export function PatchJobsSection() {
-  const { t } = useI18n();
-  return <Collapse style={{ marginTop: 24 }} items={[{ key: 'patches', label: t('patchJobs'), children: <PatchJobsTable /> }]} />;
+  const p = usePatchText();
+  return <Collapse style={{ marginTop: 24 }} items={[{ key: 'patches', label: p('patchJobs'), children: <PatchJobsTable /> }]} />;
 }

@@ -1,14 +1,16 @@
+import { useCallback } from 'react';
+import { useI18n } from '../../i18n/i18n';
+
 /**
  * The words of patches (smaller downloads between versions): the patch jobs on the Signing Jobs page and the bytes
- * saved in adoption. Part of the console's catalogue (messages.ts spreads them in): a key without its Chinese fails
- * the type check.
+ * saved in adoption, in both languages of the console. Kept beside the pages that use them, out of the first
+ * download of the console; a key without its Chinese fails the type check.
  */
-export const patchEn = {
+const patchEn = {
   patchJobs: 'Patch Jobs',
   patchJobsNote:
     'After a release, patches to its version are made in the background from the last 3 released versions, and kept only when smaller than half the package. A skipped or failed patch is only a warning: those devices download the full package.',
   patchJobsEmpty: 'No patch jobs yet. Releasing a second version of a mini program makes some.',
-  patchFromTo: '{from} → {to}',
   patchVersions: 'Versions',
   patchSize: 'Patch size',
   patchQueued: 'Queued',
@@ -26,14 +28,13 @@ export const patchEn = {
   patchDownloads: 'Downloads by patch',
 } as const;
 
-export type PatchKey = keyof typeof patchEn;
+type PatchKey = keyof typeof patchEn;
 
-export const patchZh: Record<PatchKey, string> = {
+const patchZh: Record<PatchKey, string> = {
   patchJobs: '差分包任务',
   patchJobsNote:
     '发布后，系统会在后台为该版本生成来自最近 3 个已发布版本的差分包，仅当差分包小于完整安装包的一半时才保留。未保留或生成失败只是警告：这些设备会下载完整安装包。',
   patchJobsEmpty: '暂无差分包任务。发布小程序的第二个版本后会生成。',
-  patchFromTo: '{from} → {to}',
   patchVersions: '版本',
   patchSize: '差分包大小',
   patchQueued: '排队中',
@@ -50,3 +51,15 @@ export const patchZh: Record<PatchKey, string> = {
   patchBytesSaved: '差分包节省流量',
   patchDownloads: '差分包下载次数',
 };
+
+/** `t` for the patch words, in the console's current language. */
+export function usePatchText() {
+  const { lang } = useI18n();
+  return useCallback(
+    (key: PatchKey, vars?: Record<string, string | number>) => {
+      const text = (lang === 'zh' ? patchZh : patchEn)[key];
+      return vars ? text.replace(/\{(\w+)\}/g, (_, k: string) => String(vars[k] ?? '')) : text;
+    },
+    [lang],
+  );
+}
