@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { timestampType } from './column-types.js';
 import type { MigrationContext } from './index.js';
@@ -7,7 +8,8 @@ import type { MigrationContext } from './index.js';
  * neither), written when the job starts and deleted when it has made every signature. A process that stops
  * mid-job leaves its row, and the next start resumes that scope alone: start-up does no work per host app. A job
  * that failed keeps its row (with `failed_at`), so a restart tries again, as does a later job of the same scope.
- * An installation upgraded to this gets one row of the whole scope: its first start checks everything once.
+ * An installation upgraded to this (or restored from a backup) gets one row of the whole scope: its first start
+ * checks everything once.
  */
 export function signingPending({ dialect }: MigrationContext) {
   const ts = timestampType(dialect);
@@ -21,10 +23,7 @@ export function signingPending({ dialect }: MigrationContext) {
         .addColumn('failed_at', ts)
         .addColumn('created_at', ts, (c) => c.notNull())
         .execute();
-      await db
-        .insertInto('signing_pending')
-        .values({ id: '00000000-0000-4000-8000-000000000017', created_at: new Date().toISOString() })
-        .execute();
+      await db.insertInto('signing_pending').values({ id: randomUUID(), created_at: new Date().toISOString() }).execute();
     },
     async down(db: Kysely<any>) {
       await db.schema.dropTable('signing_pending').ifExists().execute();

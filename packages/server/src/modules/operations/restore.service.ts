@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { once } from 'node:events';
@@ -181,9 +180,6 @@ export async function restoreBackup(config: Config, file: string, progress: Prog
     }
     progress('bringing the schema up to date');
     await migrateToLatest(handle.db, handle.dialect);
-    // The next start checks every signature once (a pending job of the whole scope): the restored rows and packages
-    // may lack some (a job that was running when the backup was made).
-    await handle.db.insertInto('signingPending').values({ id: randomUUID(), createdAt: new Date().toISOString() }).execute();
     return {
       file: source,
       createdAt: header.createdAt,
