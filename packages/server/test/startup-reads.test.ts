@@ -93,4 +93,18 @@ describe.each(dialects)('start-up on %s', (dialect) => {
     expect(reads.queries.filter((tables) => tables.some((name) => PER_HOST_APP.includes(name)))).toEqual([]);
     expect(await served(t.app, host)).toEqual([`${id}@1.0.0.1`]);
   });
+
+  it('compiles route schemas on first use, not at start-up; every one of them compiles', async () => {
+    const fresh = await t.restart();
+    t = fresh;
+    admin = await Client.signIn(t.app);
+    // Signing in compiled its route's schemas; most routes are still waiting for their first request.
+    const compiled = t.app.compileRouteSchemas();
+    expect(compiled).toBeGreaterThan(100);
+    expect(t.app.compileRouteSchemas()).toBe(0);
+    // Validation and serialization work as before (a compiled-on-demand validator refuses, with its reasons).
+    const bad = await admin.post('/api/v1/mini-programs', { name: 'n'.repeat(65) });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json()).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ path: 'name' }] });
+  });
 });
