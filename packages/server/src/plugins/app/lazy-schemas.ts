@@ -33,8 +33,8 @@ export function lazySchemaCompilers(): CompilersFactory & { compileAll(): number
         const lazy = (data: unknown) => {
           const f = fn ?? make();
           const result = f(data);
-          // Fastify reads a failed validation's reasons from the function it was given.
-          if (withErrors) (lazy as { errors?: unknown }).errors = (f as { errors?: unknown }).errors;
+          // Fastify reads a failed validation's reasons from the function it was given (a pass needs nothing).
+          if (withErrors && result !== true) (lazy as { errors?: unknown }).errors = (f as { errors?: unknown }).errors;
           return result;
         };
         return lazy;
