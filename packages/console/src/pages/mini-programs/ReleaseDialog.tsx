@@ -15,7 +15,6 @@ import { FormModal } from '../../components/FormModal';
 import { useFormat } from '../../i18n/format';
 import { useI18n } from '../../i18n/i18n';
 import { parseDeviceIds, releaseApi, servedVersion, supersededBy } from './release-api';
-import { useReleaseText } from './release-messages';
 
 interface Values {
   audience: 'all' | 'gray';
@@ -47,7 +46,6 @@ export function ReleaseDialog({
   onReleased: (release: Release) => void;
 }) {
   const { t } = useI18n();
-  const r = useReleaseText();
   const format = useFormat();
   const { modal } = useFeedback();
   const [form] = Form.useForm<Values>();
@@ -131,25 +129,25 @@ export function ReleaseDialog({
     const previous = servedVersion(history, hostApps ?? null);
     const superseded = supersededBy(history, hostApps ?? null);
     const reachesNoDevice = (state ?? program).authorizedHostApps === 0;
-    const who = hostApps ? v.hostApps.map((k) => labels.current.get(k) ?? k).join(', ') : r('everyHostApp');
+    const who = hostApps ? v.hostApps.map((k) => labels.current.get(k) ?? k).join(', ') : t('everyHostApp');
     const lines = [
       gray && v.percent < 100
-        ? r('summaryShare', { percent: v.percent, hostApps: who, version })
-        : r('summaryAll', { hostApps: who, version }),
-      ...steps.map((s) => r('summaryStep', { at: fmt(s.at), percent: s.percent })),
-      ...(gray && devices.length ? [r('summaryWhitelist', { count: format.number(devices.length) })] : []),
-      ...(gray && v.percent < 100 ? [previous ? r('summaryOthers', { previous }) : r('summaryOthersNothing')] : []),
-      ...(hostApps ? [r('summaryOutside')] : []),
-      ...(v.mandatory ? [r('summaryMandatory')] : []),
-      ...superseded.map((s) => r('summarySupersede', { version: s.version })),
+        ? t('summaryShare', { percent: v.percent, hostApps: who, version })
+        : t('summaryAll', { hostApps: who, version }),
+      ...steps.map((s) => t('summaryStep', { at: fmt(s.at), percent: s.percent })),
+      ...(gray && devices.length ? [t('summaryWhitelist', { count: format.number(devices.length) })] : []),
+      ...(gray && v.percent < 100 ? [previous ? t('summaryOthers', { previous }) : t('summaryOthersNothing')] : []),
+      ...(hostApps ? [t('summaryOutside')] : []),
+      ...(v.mandatory ? [t('summaryMandatory')] : []),
+      ...superseded.map((s) => t('summarySupersede', { version: s.version })),
     ];
     modal.confirm({
-      title: r('confirmRelease', { version }),
+      title: t('confirmRelease', { version }),
       width: 560,
       content: (
         <>
-          {reachesNoDevice && <Alert type="warning" showIcon role="alert" message={r('noHostAppWarning')} style={{ marginBottom: 12 }} />}
-          <ul style={{ paddingLeft: 18, margin: 0 }} aria-label={r('confirmRelease', { version })}>
+          {reachesNoDevice && <Alert type="warning" showIcon role="alert" message={t('noHostAppWarning')} style={{ marginBottom: 12 }} />}
+          <ul style={{ paddingLeft: 18, margin: 0 }} aria-label={t('confirmRelease', { version })}>
             {lines.map((line) => (
               <li key={line}>{line}</li>
             ))}
@@ -176,7 +174,7 @@ export function ReleaseDialog({
     <FormModal
       open={open}
       width={760}
-      title={r('releaseTitle', { version: version ?? '', name: program?.name ?? '' })}
+      title={t('releaseTitle', { version: version ?? '', name: program?.name ?? '' })}
       onCancel={onClose}
       onOk={submit}
       okText={t('release')}
@@ -184,27 +182,27 @@ export function ReleaseDialog({
       error={error}
     >
       {state?.authorizedHostApps === 0 && (
-        <Alert type="warning" showIcon data-testid="no-host-app" message={r('noHostAppWarning')} style={{ marginBottom: 16 }} />
+        <Alert type="warning" showIcon data-testid="no-host-app" message={t('noHostAppWarning')} style={{ marginBottom: 16 }} />
       )}
       <Form<Values>
         form={form}
         layout="vertical"
         initialValues={{ audience: 'all', percent: 10, steps: [], whitelist: '', scope: 'all', hostApps: [], mandatory: false, note: '' }}
       >
-        <Form.Item name="audience" label={r('audience')}>
+        <Form.Item name="audience" label={t('audience')}>
           <Radio.Group
             options={[
-              { value: 'all', label: r('audienceAll') },
-              { value: 'gray', label: r('audienceGray') },
+              { value: 'all', label: t('audienceAll') },
+              { value: 'gray', label: t('audienceGray') },
             ]}
           />
         </Form.Item>
         {audience === 'gray' && (
           <>
-            <Form.Item name="percent" label={r('share')} extra={r('shareHelp')}>
-              <PercentInput label={r('share')} />
+            <Form.Item name="percent" label={t('share')} extra={t('shareHelp')}>
+              <PercentInput label={t('share')} />
             </Form.Item>
-            <Form.Item label={r('steps')} extra={r('stepsHelp')}>
+            <Form.Item label={t('steps')} extra={t('stepsHelp')}>
               <Form.List name="steps">
                 {(fields, { add, remove }) => (
                   <Space direction="vertical" style={{ width: '100%' }}>
@@ -214,27 +212,27 @@ export function ReleaseDialog({
                           name={[field.name, 'percent']}
                           noStyle
                           rules={[
-                            { required: true, message: r('stepRequired') },
+                            { required: true, message: t('stepRequired') },
                             {
                               validator: async (_, value) => {
                                 const all = form.getFieldValue('steps') as Values['steps'];
                                 const before = i === 0 ? form.getFieldValue('percent') : all[i - 1]?.percent;
                                 if (value !== undefined && before !== undefined && Number(value) < Number(before))
-                                  throw new Error(r('stepMustRise'));
+                                  throw new Error(t('stepMustRise'));
                               },
                             },
                           ]}
                         >
-                          <InputNumber min={0} max={100} precision={2} addonAfter="%" aria-label={`${r('stepPercent')} ${i + 1}`} />
+                          <InputNumber min={0} max={100} precision={2} addonAfter="%" aria-label={`${t('stepPercent')} ${i + 1}`} />
                         </Form.Item>
-                        <Form.Item name={[field.name, 'at']} noStyle rules={[{ required: true, message: r('stepRequired') }]}>
-                          <Input type="datetime-local" aria-label={`${r('stepAt')} ${i + 1}`} style={{ width: 230 }} />
+                        <Form.Item name={[field.name, 'at']} noStyle rules={[{ required: true, message: t('stepRequired') }]}>
+                          <Input type="datetime-local" aria-label={`${t('stepAt')} ${i + 1}`} style={{ width: 230 }} />
                         </Form.Item>
-                        <Button icon={<DeleteOutlined />} aria-label={`${r('removeStep')} ${i + 1}`} onClick={() => remove(field.name)} />
+                        <Button icon={<DeleteOutlined />} aria-label={`${t('removeStep')} ${i + 1}`} onClick={() => remove(field.name)} />
                       </Space>
                     ))}
                     <Button icon={<PlusOutlined />} onClick={() => add({ percent: 100 })} disabled={fields.length >= 20}>
-                      {r('addStep')}
+                      {t('addStep')}
                     </Button>
                   </Space>
                 )}
@@ -242,11 +240,11 @@ export function ReleaseDialog({
             </Form.Item>
             <Form.Item
               name="whitelist"
-              label={r('whitelist')}
+              label={t('whitelist')}
               extra={
                 <>
-                  {r('whitelistHelp')}{' '}
-                  {devices.length > 0 && <strong>{r('whitelistCount', { count: format.number(devices.length) })}</strong>}
+                  {t('whitelistHelp')}{' '}
+                  {devices.length > 0 && <strong>{t('whitelistCount', { count: format.number(devices.length) })}</strong>}
                 </>
               }
               rules={[
@@ -255,13 +253,13 @@ export function ReleaseDialog({
                   validator: async (_, value?: string) => {
                     const ids = parseDeviceIds(`${value ?? ''}\n${file?.ids.join('\n') ?? ''}`);
                     const bad = ids.filter((d) => !DEVICE_ID.test(d));
-                    if (bad.length) throw new Error(r('whitelistInvalid', { ids: bad.slice(0, 3).join(', ') }));
-                    if (ids.length > MAX_WHITELIST_DEVICES) throw new Error(r('whitelistTooMany', { count: ids.length }));
+                    if (bad.length) throw new Error(t('whitelistInvalid', { ids: bad.slice(0, 3).join(', ') }));
+                    if (ids.length > MAX_WHITELIST_DEVICES) throw new Error(t('whitelistTooMany', { count: ids.length }));
                   },
                 },
               ]}
             >
-              <Input.TextArea rows={3} placeholder={r('whitelistPlaceholder')} aria-label={r('whitelist')} />
+              <Input.TextArea rows={3} placeholder={t('whitelistPlaceholder')} aria-label={t('whitelist')} />
             </Form.Item>
             <Space style={{ marginTop: -12, marginBottom: 16 }}>
               <Upload
@@ -273,33 +271,33 @@ export function ReleaseDialog({
                   return false;
                 }}
               >
-                <Button icon={<UploadOutlined />}>{r('uploadWhitelist')}</Button>
+                <Button icon={<UploadOutlined />}>{t('uploadWhitelist')}</Button>
               </Upload>
               {file && (
                 <Typography.Text>
-                  {r('whitelistFile', { file: file.name, count: format.number(file.ids.length) })}{' '}
+                  {t('whitelistFile', { file: file.name, count: format.number(file.ids.length) })}{' '}
                   <Button type="link" size="small" onClick={() => setFile(undefined)}>
-                    {r('removeFile')}
+                    {t('removeFile')}
                   </Button>
                 </Typography.Text>
               )}
             </Space>
           </>
         )}
-        <Form.Item name="scope" label={r('scope')}>
+        <Form.Item name="scope" label={t('scope')}>
           <Radio.Group
             options={[
-              { value: 'all', label: r('scopeAll') },
-              { value: 'some', label: r('scopeSome') },
+              { value: 'all', label: t('scopeAll') },
+              { value: 'some', label: t('scopeSome') },
             ]}
           />
         </Form.Item>
         {scope === 'some' && (
-          <Form.Item name="hostApps" rules={[{ required: true, type: 'array', min: 1, message: r('scopeRequired') }]}>
+          <Form.Item name="hostApps" rules={[{ required: true, type: 'array', min: 1, message: t('scopeRequired') }]}>
             <Select
               mode="multiple"
-              aria-label={r('scope')}
-              placeholder={r('scopePlaceholder')}
+              aria-label={t('scope')}
+              placeholder={t('scopePlaceholder')}
               showSearch
               filterOption={false}
               onSearch={(q) => void searchHosts(q)}
@@ -309,13 +307,13 @@ export function ReleaseDialog({
         )}
         <Row gutter={16}>
           <Col span={8}>
-            <Form.Item name="mandatory" label={r('mandatory')} valuePropName="checked" extra={r('mandatoryHelp')}>
-              <Switch aria-label={r('mandatory')} />
+            <Form.Item name="mandatory" label={t('mandatory')} valuePropName="checked" extra={t('mandatoryHelp')}>
+              <Switch aria-label={t('mandatory')} />
             </Form.Item>
           </Col>
           <Col span={16}>
-            <Form.Item name="note" label={r('note')}>
-              <Input.TextArea rows={2} maxLength={MAX_RELEASE_NOTE} showCount aria-label={r('note')} />
+            <Form.Item name="note" label={t('note')}>
+              <Input.TextArea rows={2} maxLength={MAX_RELEASE_NOTE} showCount aria-label={t('note')} />
             </Form.Item>
           </Col>
         </Row>
