@@ -6,8 +6,7 @@ import type { AuditEvent, AuditFilter } from '@mpop/contracts';
 import { type AuditAction, AuditActions } from '@mpop/contracts/constants';
 import { useSearchParams } from 'react-router';
 import { api } from '../../api/endpoints';
-import { ProblemAlert } from '../../api/problem';
-import { DataTable } from '../../components/DataTable';
+import { ListView } from '../../components/ListView';
 import { PagePanel } from '../../components/PagePanel';
 import { useRequest } from '../../api/use-request';
 import { useFormat } from '../../i18n/format';
@@ -120,14 +119,15 @@ export function AuditLogPage() {
           {filtered && <Button onClick={() => audit.set({})}>{t('clearFilters')}</Button>}
         </Space>
       </Form>
-      <ProblemAlert error={error} title={t('loadFailed')} onRetry={reload} />
-      <DataTable<AuditEvent>
+      <ListView<AuditEvent>
+        error={error}
+        onRetry={reload}
         label={t('auditLog')}
         rowKey={(e) => `${e.at}|${e.actor}|${e.action}|${e.target}`}
         loading={loading}
         rows={data?.items}
         empty={
-          error ? null : filtered ? (
+          filtered ? (
             <Empty description={t('auditEmpty')}>
               <Button onClick={() => audit.set({})}>{t('clearFilters')}</Button>
             </Empty>

@@ -2,10 +2,9 @@ import { useState } from 'react';
 import { Button, Divider, Modal, Tag, Typography } from 'antd';
 import { api } from '../../api/endpoints';
 import type { MiniProgram, Package } from '@mpop/contracts';
-import { ProblemAlert } from '../../api/problem';
 import { useProblemNotice } from '../../api/use-problem-notice';
 import { useRequest } from '../../api/use-request';
-import { DataTable } from '../../components/DataTable';
+import { ListView } from '../../components/ListView';
 import { useFeedback } from '../../components/feedback';
 import { NoteModal } from '../../components/NoteModal';
 import { OperationLinks, type Operation } from '../../components/OperationLinks';
@@ -96,8 +95,9 @@ export function MyVersionsModal({
       footer={<Button onClick={onClose}>{t('close')}</Button>}
       destroyOnHidden
     >
-      <ProblemAlert error={error} title={t('loadFailed')} onRetry={reload} />
-      <DataTable<Package>
+      <ListView<Package>
+        error={error}
+        onRetry={reload}
         label={t('versionsOf', { name: program?.name ?? '' })}
         rowKey={(v) => v.version}
         loading={loading}

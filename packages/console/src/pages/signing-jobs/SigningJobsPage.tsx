@@ -3,11 +3,10 @@ import { Button, Empty, Progress, Tag, Typography } from 'antd';
 import { ReloadOutlined, RedoOutlined } from '@ant-design/icons';
 import type { SigningJob } from '@mpop/contracts';
 import { api } from '../../api/endpoints';
-import { ProblemAlert } from '../../api/problem';
 import { useProblemNotice } from '../../api/use-problem-notice';
 import { useRequest } from '../../api/use-request';
 import { useCan } from '../../auth/use-role';
-import { DataTable } from '../../components/DataTable';
+import { ListView } from '../../components/ListView';
 import { PagePanel } from '../../components/PagePanel';
 import { useFormat } from '../../i18n/format';
 import { useI18n } from '../../i18n/i18n';
@@ -67,13 +66,14 @@ export function SigningJobsPage() {
       }
     >
       <Typography.Paragraph type="secondary">{t('signingJobsNote')}</Typography.Paragraph>
-      <ProblemAlert error={error} title={t('loadFailed')} onRetry={reload} />
-      <DataTable<SigningJob>
+      <ListView<SigningJob>
+        error={error}
+        onRetry={reload}
         label={t('signingJobs')}
         rowKey={(j) => j.id}
         loading={loading && !data}
         rows={data?.items}
-        empty={error ? null : <Empty description={t('signingJobsEmpty')} />}
+        empty={<Empty description={t('signingJobsEmpty')} />}
         columns={[
           { key: 'startedAt', title: t('startedAt'), nowrap: true, render: (j) => format.dateTime(j.startedAt) },
           { key: 'reason', title: t('reason'), render: (j) => t(`signingReason.${j.reasonCode}`, j.reasonParams) },
