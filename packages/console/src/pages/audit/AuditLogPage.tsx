@@ -11,6 +11,7 @@ import { PagePanel } from '../../components/PagePanel';
 import { useRequest } from '../../api/use-request';
 import { useFormat } from '../../i18n/format';
 import { useI18n } from '../../i18n/i18n';
+import { useDayjsLocale } from '../../i18n/use-dayjs-locale';
 import { auditActionsEn, auditActionsZh } from '../../i18n/messages';
 
 const PAGE_SIZES = [20, 50, 100];
@@ -51,6 +52,7 @@ function useAuditParams() {
 /** Administration > Audit Log: every change, filtered by actor, action, target and time; pages; CSV export. */
 export function AuditLogPage() {
   const { t, lang } = useI18n();
+  const calendarReady = useDayjsLocale();
   const format = useFormat();
   const labels: Record<string, string> = lang === 'zh' ? auditActionsZh : auditActionsEn;
   const audit = useAuditParams();
@@ -110,7 +112,7 @@ export function AuditLogPage() {
           <Input placeholder={t('targetFilter')} aria-label={t('targetFilter')} allowClear style={{ width: 180 }} />
         </Form.Item>
         <Form.Item name="range">
-          <DatePicker.RangePicker showTime allowEmpty={[true, true]} aria-label={t('timeRange')} />
+          <DatePicker.RangePicker key={String(calendarReady)} showTime allowEmpty={[true, true]} aria-label={t('timeRange')} />
         </Form.Item>
         <Space>
           <Button type="primary" htmlType="submit" icon={<SearchOutlined />}>

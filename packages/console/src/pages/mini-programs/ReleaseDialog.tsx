@@ -11,6 +11,7 @@ import {
 } from '@mpop/contracts';
 import { api } from '../../api/endpoints';
 import { useFeedback } from '../../components/feedback';
+import { DateTimeInput } from '../../components/DateTimeInput';
 import { FormModal } from '../../components/FormModal';
 import { useFormat } from '../../i18n/format';
 import { useI18n } from '../../i18n/i18n';
@@ -226,7 +227,7 @@ export function ReleaseDialog({
                           <InputNumber min={0} max={100} precision={2} addonAfter="%" aria-label={`${t('stepPercent')} ${i + 1}`} />
                         </Form.Item>
                         <Form.Item name={[field.name, 'at']} noStyle rules={[{ required: true, message: t('stepRequired') }]}>
-                          <Input type="datetime-local" aria-label={`${t('stepAt')} ${i + 1}`} style={{ width: 230 }} />
+                          <DateTimeInput aria-label={`${t('stepAt')} ${i + 1}`} style={{ width: 230 }} />
                         </Form.Item>
                         <Button icon={<DeleteOutlined />} aria-label={`${t('removeStep')} ${i + 1}`} onClick={() => remove(field.name)} />
                       </Space>
