@@ -1,7 +1,7 @@
 import type { AuditAction } from '@mpop/contracts';
 import type { ProblemCode } from '../api/client';
 import { openPlatformEn, openPlatformZh } from './open-platform-messages';
-import { releaseEn, releaseZh } from './release-messages';
+import type { releaseEn } from './release-messages';
 
 /** The console's words, in the languages of the mPaaS console. Keys are English; labels match the mPaaS page. */
 export const en = {
@@ -250,6 +250,16 @@ export const en = {
   startedAt: 'Started at',
   finishedAt: 'Finished at',
   failureReason: 'Failure reason',
+  'signingFailure.key-unusable':
+    'The private key of host app {appId} (workspace {workspaceId}) could not be opened with the master key; upload the key again or restore MPOP_MASTER_KEY.',
+  'signingFailure.key-cannot-sign': 'The private key of host app {appId} (workspace {workspaceId}) cannot sign; upload a valid key again.',
+  'signingFailure.package-altered':
+    'The package file of version {version} in the package store was changed since upload (its SHA-256 differs), so it was not signed. Upload the version again, or put the original file back.',
+  'signingFailure.package-missing':
+    'The package file of version {version} is missing from the package store; put the packages on storage every instance shares, or upload the version again.',
+  'signingFailure.sign-failed': 'Signing version {version} for host app {appId} failed; the details are in the server log.',
+  'signingFailure.stopped': 'Signing stopped; the details are in the server log.',
+  signingFailedSeeJobs: 'Administration > Signing Jobs says why.',
   jobRunning: 'Running',
   jobDone: 'Done',
   jobFailed: 'Failed',
@@ -322,12 +332,17 @@ export const en = {
   deleteWebhookContent: 'Its deliveries are deleted too; those still pending are not sent.',
   webhookDeleted: 'The webhook is deleted.',
   ...openPlatformEn,
-  ...releaseEn,
 } as const;
 
-export type MessageKey = keyof typeof en;
+/** The words every screen may need, in the first download. */
+export type CoreMessageKey = keyof typeof en;
+/**
+ * Every key of the catalogue: the core words, and the sections that load with the screens that use them (the
+ * release words, release-messages.ts). A key without its Chinese fails the type check either way.
+ */
+export type MessageKey = CoreMessageKey | keyof typeof releaseEn;
 
-export const zh: Record<MessageKey, string> = {
+export const zh: Record<CoreMessageKey, string> = {
   appTitle: '小程序开放平台',
   signInTitle: '登录 mpop',
   username: '用户名',
@@ -566,6 +581,14 @@ export const zh: Record<MessageKey, string> = {
   startedAt: '开始时间',
   finishedAt: '结束时间',
   failureReason: '失败原因',
+  'signingFailure.key-unusable': '无法用主密钥打开宿主应用 {appId}（工作空间 {workspaceId}）的私钥；请重新上传私钥或恢复 MPOP_MASTER_KEY。',
+  'signingFailure.key-cannot-sign': '宿主应用 {appId}（工作空间 {workspaceId}）的私钥无法签名；请重新上传有效的私钥。',
+  'signingFailure.package-altered':
+    '小程序包存储中版本 {version} 的文件在上传后被改动（SHA-256 不一致），因此未签名。请重新上传该版本，或放回原文件。',
+  'signingFailure.package-missing': '小程序包存储中缺少版本 {version} 的文件；请把小程序包放在所有实例共享的存储上，或重新上传该版本。',
+  'signingFailure.sign-failed': '为宿主应用 {appId} 签名版本 {version} 失败；详情见服务器日志。',
+  'signingFailure.stopped': '签名已中止；详情见服务器日志。',
+  signingFailedSeeJobs: '原因见“平台管理 > 签名任务”。',
   jobRunning: '进行中',
   jobDone: '已完成',
   jobFailed: '失败',
@@ -635,7 +658,6 @@ export const zh: Record<MessageKey, string> = {
   deleteWebhookContent: '其投递记录也会删除，尚未投递的不再发送。',
   webhookDeleted: 'Webhook 已删除。',
   ...openPlatformZh,
-  ...releaseZh,
 };
 
 /**
@@ -775,6 +797,29 @@ export const problemsWithParamsZh: Record<keyof typeof problemsWithParamsEn, str
   MINI_PROGRAM_EXISTS: '已存在 ID 为 {miniProgramId} 的小程序。',
   VERSION_EXISTS: '版本 {version} 已上传；请上传更高的版本。',
   PAYLOAD_TOO_LARGE: '文件超过 {limitMiB} MiB 的上限。',
+};
+
+/**
+ * What a field breaks, by the schema rule the server names in `errors[].rule` with its `params`: how a refused field
+ * is said in Chinese (in English the server's own `message` says it). A rule not listed here gets `other`.
+ */
+export const fieldRulesZh: Record<string, string> = {
+  required: '必填。',
+  maxLength: '最多 {limit} 个字符。',
+  minLength: '至少 {limit} 个字符。',
+  maximum: '不能大于 {limit}。',
+  minimum: '不能小于 {limit}。',
+  exclusiveMaximum: '须小于 {limit}。',
+  exclusiveMinimum: '须大于 {limit}。',
+  maxItems: '最多 {limit} 项。',
+  minItems: '至少 {limit} 项。',
+  pattern: '格式不正确。',
+  format: '格式不正确（应为 {format}）。',
+  type: '类型不正确（应为 {type}）。',
+  enum: '取值须为以下之一：{allowed}。',
+  choice: '取值须为以下之一：{allowed}。',
+  additionalProperties: '不是可识别的字段。',
+  other: '取值不合法。',
 };
 
 /** What each audit action is called in the Audit Log. An action added to the contract's list needs a label here. */

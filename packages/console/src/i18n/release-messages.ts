@@ -1,6 +1,9 @@
+import { addMessages } from './i18n';
+
 /**
- * The words of the Release dialog and the Releases view (rollouts, signing, rollback), part of the console's
- * catalogue (messages.ts spreads them in): a key without its Chinese fails the type check.
+ * The words of the Release dialog and the Releases view (rollouts, signing, rollback): a section of the console's
+ * one catalogue (`t('raise')`, typed by MessageKey) that loads with the mini program screens, not in every page's
+ * first download. A module that says these words imports this file; a key without its Chinese fails the type check.
  */
 export const releaseEn = {
   releaseTitle: 'Release {version} · {name}',
@@ -194,3 +197,5 @@ export const releaseZh: Record<keyof typeof releaseEn, string> = {
   rolloutRest: '其余设备为 {previous}',
   rolloutRestNothing: '其余设备无版本',
 };
+
+addMessages(releaseEn, releaseZh);

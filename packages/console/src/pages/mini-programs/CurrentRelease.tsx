@@ -4,6 +4,7 @@ import { useProblemNotice } from '../../api/use-problem-notice';
 import { useFeedback } from '../../components/feedback';
 import { useFormat } from '../../i18n/format';
 import { useI18n } from '../../i18n/i18n';
+import '../../i18n/release-messages';
 import { releaseApi, rollbackTarget } from './release-api';
 import { ReleaseStateTag, SigningAlert } from './ReleaseStatus';
 

@@ -14,6 +14,7 @@ import { PagePanel } from '../../components/PagePanel';
 import { useListParams } from '../../components/use-list-params';
 import { useFormat } from '../../i18n/format';
 import { useI18n } from '../../i18n/i18n';
+import '../../i18n/release-messages';
 import { ReleasedVersion } from './ReleasedVersion';
 
 // The dialogs load when first opened: the list is what a visit to this page needs first.

@@ -3,6 +3,7 @@ import { Alert, InputNumber, Modal, Space, Typography } from 'antd';
 import type { Release } from '@mpop/contracts';
 import { ProblemAlert } from '../../api/problem';
 import { useI18n } from '../../i18n/i18n';
+import '../../i18n/release-messages';
 import { releaseApi } from './release-api';
 
 /** Raise the share of the current rollout: the new share, never lower, and what it means, confirmed in one step. */

@@ -15,6 +15,7 @@ import { DateTimeInput } from '../../components/DateTimeInput';
 import { FormModal } from '../../components/FormModal';
 import { useFormat } from '../../i18n/format';
 import { useI18n } from '../../i18n/i18n';
+import '../../i18n/release-messages';
 import { parseDeviceIds, releaseApi, servedVersion, supersededBy } from './release-api';
 
 interface Values {

@@ -5,6 +5,7 @@ import { NameCell } from '../../components/NameCell';
 import { useLocalPages } from '../../components/use-list-params';
 import { useFormat } from '../../i18n/format';
 import { useI18n } from '../../i18n/i18n';
+import '../../i18n/release-messages';
 import { useReleaseScope } from './CurrentRelease';
 import { ReleaseStateTag } from './ReleaseStatus';
 

@@ -1,6 +1,7 @@
 import { Alert, Progress, Tag } from 'antd';
 import type { Release } from '@mpop/contracts';
 import { useI18n } from '../../i18n/i18n';
+import '../../i18n/release-messages';
 
 const STATE_COLOR: Record<Release['state'], string> = {
   'rolling-out': 'processing',
@@ -30,10 +31,12 @@ export function ReleaseStateTag({ release }: { release: Release }) {
 
 /** Signing progress of a release's version for the authorised host apps, with the reason of a failure. */
 export function SigningAlert({ release }: { release: Release }) {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   const { signing } = release;
   if (signing.total === 0) return <Alert type="warning" showIcon data-testid="signing-none" message={t('signingNone')} />;
-  const vars = { done: signing.done, total: signing.total, reason: signing.reason ?? '' };
+  // The server's reason is an English sentence: in Chinese the alert points to where the jobs say why.
+  const reason = lang === 'zh' ? (signing.reason ? t('signingFailedSeeJobs') : '') : (signing.reason ?? '');
+  const vars = { done: signing.done, total: signing.total, reason };
   if (signing.state === 'signed') return <Alert type="success" showIcon message={t('signingSigned', vars)} />;
   return (
     <Alert

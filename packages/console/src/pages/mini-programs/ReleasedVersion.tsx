@@ -1,6 +1,7 @@
 import { Tag, Tooltip } from 'antd';
 import type { MiniProgram } from '@mpop/contracts';
 import { useI18n } from '../../i18n/i18n';
+import '../../i18n/release-messages';
 
 /**
  * What a mini program's devices get, as the server states it: nothing; a rollout with its share and what the rest

@@ -6,6 +6,7 @@ import { ProblemAlert } from '../../api/problem';
 import { useRequest } from '../../api/use-request';
 import { useFeedback } from '../../components/feedback';
 import { useI18n } from '../../i18n/i18n';
+import '../../i18n/release-messages';
 import { CurrentRelease } from './CurrentRelease';
 import { RaiseDialog } from './RaiseDialog';
 import { ReleaseHistory } from './ReleaseHistory';

@@ -11,6 +11,7 @@ import { LazyDialog } from '../../components/LazyDialog';
 import { ReviewStateTag } from '../../components/ReviewDetails';
 import { useFormat } from '../../i18n/format';
 import { useI18n } from '../../i18n/i18n';
+import '../../i18n/release-messages';
 import { releaseApi } from './release-api';
 import { SigningAlert } from './ReleaseStatus';
 

@@ -1,4 +1,3 @@
-import { useEffect } from 'react';
 import { Button, Empty, Progress, Tag, Typography } from 'antd';
 import { ReloadOutlined, RedoOutlined } from '@ant-design/icons';
 import type { SigningJob } from '@mpop/contracts';
@@ -24,20 +23,18 @@ const STATUS: Record<SigningJob['status'], { label: MessageKey; color: string }>
  * failures with their reason, and a retry that signs whatever is still missing (operators and admins).
  */
 export function SigningJobsPage() {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   const format = useFormat();
   const can = useCan();
   const { message } = useFeedback();
   const notice = useProblemNotice();
-  const { data, error, loading, reload } = useRequest((signal) => api.signingJobs(signal), []);
-  const running = data?.items.some((j) => j.status === 'running');
-
   // While a job runs, follow it.
-  useEffect(() => {
-    if (!running) return;
-    const timer = setTimeout(reload, 1000);
-    return () => clearTimeout(timer);
-  }, [running, reload]);
+  const { data, error, loading, reload } = useRequest((signal) => api.signingJobs(signal), [], {
+    refreshEvery: (d) => d.items.some((j) => j.status === 'running') && 1000,
+  });
+  /** Why a job failed: the server's sentence in English; in Chinese, said from its code, never in English. */
+  const failureText = (j: SigningJob) =>
+    lang === 'zh' ? t(`signingFailure.${j.errorCode ?? 'sign-failed'}`, j.errorParams ?? {}) : (j.error ?? '');
 
   const retry = async () => {
     try {
@@ -95,7 +92,7 @@ export function SigningJobsPage() {
           {
             key: 'error',
             title: t('failureReason'),
-            render: (j) => (j.error ? <Typography.Text type="danger">{j.error}</Typography.Text> : null),
+            render: (j) => (j.error ? <Typography.Text type="danger">{failureText(j)}</Typography.Text> : null),
           },
           {
             key: 'finishedAt',
