@@ -3,6 +3,7 @@ import { act, render, screen } from '@testing-library/react';
 import { en, zh } from './messages';
 import { I18nProvider, lookup, useI18n } from './i18n';
 import { releaseEn, releaseZh } from './release-messages';
+import { signingEn, signingZh } from './signing-messages';
 
 const vars = (text: string) => [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
 
@@ -16,6 +17,7 @@ describe('the message catalogue', () => {
     for (const [enWords, zhWords] of [
       [en, zh],
       [releaseEn, releaseZh],
+      [signingEn, signingZh],
     ] as [Record<string, string>, Record<string, string>][]) {
       for (const key of Object.keys(enWords)) {
         expect({ key, vars: vars(zhWords[key]) }).toEqual({ key, vars: vars(enWords[key]) });
@@ -45,16 +47,21 @@ describe('the message catalogue', () => {
   });
 
   it('has no key in two places: a section never hides a core word', () => {
-    expect(Object.keys(releaseEn).filter((k) => k in en)).toEqual([]);
+    const keys = [...Object.keys(en), ...Object.keys(releaseEn), ...Object.keys(signingEn)];
+    expect(keys.filter((k, i) => keys.indexOf(k) !== i)).toEqual([]);
   });
 
-  it('is loaded wherever its words are said: a module that says a release word imports the release section', () => {
-    const keys = new Set(Object.keys(releaseEn));
+  it.each([
+    ['release-messages', releaseEn],
+    ['signing-messages', signingEn],
+  ])('is loaded wherever its words are said: a module that says a word of %s imports it', (section, words) => {
+    const keys = new Set(Object.keys(words));
+    const prefixes = [...keys].filter((k) => k.includes('.')).map((k) => k.slice(0, k.indexOf('.') + 1));
     const missing = sources
       .filter(([file, text]) => {
         const said = [...text.matchAll(/\bt\(\s*['`]([\w.-]+)/g)].map((m) => m[1]);
-        const saysRelease = said.some((k) => keys.has(k) || k === 'releaseState.');
-        return saysRelease && !text.includes("i18n/release-messages'") && !file.endsWith('release-messages.ts');
+        const saysSection = said.some((k) => keys.has(k) || prefixes.includes(k));
+        return saysSection && !text.includes(`i18n/${section}'`) && !file.endsWith(`${section}.ts`);
       })
       .map(([file]) => file);
     expect(sources.length).toBeGreaterThan(50);

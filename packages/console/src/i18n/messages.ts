@@ -1,7 +1,7 @@
-import type { AuditAction } from '@mpop/contracts';
 import type { ProblemCode } from '../api/client';
 import { openPlatformEn, openPlatformZh } from './open-platform-messages';
 import type { releaseEn } from './release-messages';
+import type { signingEn } from './signing-messages';
 
 /** The console's words, in the languages of the mPaaS console. Keys are English; labels match the mPaaS page. */
 export const en = {
@@ -250,16 +250,6 @@ export const en = {
   startedAt: 'Started at',
   finishedAt: 'Finished at',
   failureReason: 'Failure reason',
-  'signingFailure.key-unusable':
-    'The private key of host app {appId} (workspace {workspaceId}) could not be opened with the master key; upload the key again or restore MPOP_MASTER_KEY.',
-  'signingFailure.key-cannot-sign': 'The private key of host app {appId} (workspace {workspaceId}) cannot sign; upload a valid key again.',
-  'signingFailure.package-altered':
-    'The package file of version {version} in the package store was changed since upload (its SHA-256 differs), so it was not signed. Upload the version again, or put the original file back.',
-  'signingFailure.package-missing':
-    'The package file of version {version} is missing from the package store; put the packages on storage every instance shares, or upload the version again.',
-  'signingFailure.sign-failed': 'Signing version {version} for host app {appId} failed; the details are in the server log.',
-  'signingFailure.stopped': 'Signing stopped; the details are in the server log.',
-  signingFailedSeeJobs: 'Administration > Signing Jobs says why.',
   jobRunning: 'Running',
   jobDone: 'Done',
   jobFailed: 'Failed',
@@ -338,9 +328,9 @@ export const en = {
 export type CoreMessageKey = keyof typeof en;
 /**
  * Every key of the catalogue: the core words, and the sections that load with the screens that use them (the
- * release words, release-messages.ts). A key without its Chinese fails the type check either way.
+ * release words, release-messages.ts; signing failures, signing-messages.ts). A key without its Chinese fails the type check either way.
  */
-export type MessageKey = CoreMessageKey | keyof typeof releaseEn;
+export type MessageKey = CoreMessageKey | keyof typeof releaseEn | keyof typeof signingEn;
 
 export const zh: Record<CoreMessageKey, string> = {
   appTitle: '小程序开放平台',
@@ -581,14 +571,6 @@ export const zh: Record<CoreMessageKey, string> = {
   startedAt: '开始时间',
   finishedAt: '结束时间',
   failureReason: '失败原因',
-  'signingFailure.key-unusable': '无法用主密钥打开宿主应用 {appId}（工作空间 {workspaceId}）的私钥；请重新上传私钥或恢复 MPOP_MASTER_KEY。',
-  'signingFailure.key-cannot-sign': '宿主应用 {appId}（工作空间 {workspaceId}）的私钥无法签名；请重新上传有效的私钥。',
-  'signingFailure.package-altered':
-    '小程序包存储中版本 {version} 的文件在上传后被改动（SHA-256 不一致），因此未签名。请重新上传该版本，或放回原文件。',
-  'signingFailure.package-missing': '小程序包存储中缺少版本 {version} 的文件；请把小程序包放在所有实例共享的存储上，或重新上传该版本。',
-  'signingFailure.sign-failed': '为宿主应用 {appId} 签名版本 {version} 失败；详情见服务器日志。',
-  'signingFailure.stopped': '签名已中止；详情见服务器日志。',
-  signingFailedSeeJobs: '原因见“平台管理 > 签名任务”。',
   jobRunning: '进行中',
   jobDone: '已完成',
   jobFailed: '失败',
@@ -820,95 +802,4 @@ export const fieldRulesZh: Record<string, string> = {
   choice: '取值须为以下之一：{allowed}。',
   additionalProperties: '不是可识别的字段。',
   other: '取值不合法。',
-};
-
-/** What each audit action is called in the Audit Log. An action added to the contract's list needs a label here. */
-export const auditActionsEn: Record<AuditAction, string> = {
-  'session.created': 'Signed in',
-  'session.deleted': 'Signed out',
-  'session.failed': 'Sign-in failed',
-  'user.created': 'User added',
-  'user.updated': 'User changed',
-  'user.password-changed': 'Own password changed',
-  'user.deleted': 'User deleted',
-  'token.created': 'API token created',
-  'token.revoked': 'API token revoked',
-  'host-app.created': 'Host app added',
-  'host-app.synced': 'Host app synced from mPaaS',
-  'host-app.deleted': 'Host app deleted',
-  'host-app.updated': 'Host app changed',
-  'host-app.enabled': 'Host app enabled',
-  'host-app.disabled': 'Host app disabled',
-  'host-app.dev-config.set': 'Development configuration set',
-  'mini-program.created': 'Mini program registered',
-  'mini-program.package.uploaded': 'Package uploaded',
-  'mini-program.released': 'Version released',
-  'mini-program.rollout.changed': 'Rollout changed',
-  'mini-program.rolled-back': 'Rolled back',
-  'mini-program.taken-down': 'Taken down',
-  'mini-program.authorized': 'Mini program authorised',
-  'mini-program.revoked': 'Authorisation revoked',
-  'organisation.created': 'Organisation created',
-  'organisation.updated': 'Organisation changed',
-  'organisation.member.set': 'Organisation member set',
-  'organisation.member.removed': 'Organisation member removed',
-  'association.requested': 'Association requested',
-  'association.approved': 'Association approved',
-  'association.rejected': 'Association rejected',
-  'association.revoked': 'Association revoked',
-  'review.submitted': 'Submitted for review',
-  'review.withdrawn': 'Review withdrawn',
-  'review.approved': 'Review approved',
-  'review.rejected': 'Review rejected',
-  'signing.retried': 'Signing retried',
-  'master-key.rotated': 'Master key rotated',
-  'installation.restored': 'Installation restored from a backup',
-  'webhook.created': 'Webhook added',
-  'webhook.deleted': 'Webhook deleted',
-  'installation.backed-up': 'Backup made (mpop admin backup)',
-};
-
-export const auditActionsZh: Record<AuditAction, string> = {
-  'session.created': '登录',
-  'session.deleted': '退出登录',
-  'session.failed': '登录失败',
-  'user.created': '添加用户',
-  'user.updated': '修改用户',
-  'user.password-changed': '修改本人密码',
-  'user.deleted': '删除用户',
-  'token.created': '创建 API 令牌',
-  'token.revoked': '撤销 API 令牌',
-  'host-app.created': '添加宿主应用',
-  'host-app.synced': '从 mPaaS 同步宿主应用',
-  'host-app.deleted': '删除宿主应用',
-  'host-app.updated': '修改宿主应用',
-  'host-app.enabled': '启用宿主应用',
-  'host-app.disabled': '停用宿主应用',
-  'host-app.dev-config.set': '设置开发配置',
-  'mini-program.created': '注册小程序',
-  'mini-program.package.uploaded': '上传小程序包',
-  'mini-program.released': '发布版本',
-  'mini-program.rollout.changed': '调整灰度',
-  'mini-program.rolled-back': '回滚',
-  'mini-program.taken-down': '下架',
-  'mini-program.authorized': '授权小程序',
-  'mini-program.revoked': '撤销小程序授权',
-  'organisation.created': '创建组织',
-  'organisation.updated': '修改组织',
-  'organisation.member.set': '设置组织成员',
-  'organisation.member.removed': '移除组织成员',
-  'association.requested': '申请关联',
-  'association.approved': '通过关联',
-  'association.rejected': '拒绝关联',
-  'association.revoked': '撤销关联',
-  'review.submitted': '提交审核',
-  'review.withdrawn': '撤回审核',
-  'review.approved': '审核通过',
-  'review.rejected': '审核拒绝',
-  'signing.retried': '重试签名',
-  'master-key.rotated': '轮换主密钥',
-  'installation.restored': '从备份恢复',
-  'webhook.created': '添加 Webhook',
-  'webhook.deleted': '删除 Webhook',
-  'installation.backed-up': '已创建备份（mpop admin backup）',
 };

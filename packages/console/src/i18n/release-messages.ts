@@ -100,6 +100,7 @@ export const releaseEn = {
   rolloutShare: '{version} ({percent} %)',
   rolloutRest: '{previous} for the rest',
   rolloutRestNothing: 'nothing for the rest',
+  signingFailedSeeJobs: 'Administration > Signing Jobs says why.',
 };
 
 export const releaseZh: Record<keyof typeof releaseEn, string> = {
@@ -196,6 +197,7 @@ export const releaseZh: Record<keyof typeof releaseEn, string> = {
   rolloutShare: '{version}（{percent}%）',
   rolloutRest: '其余设备为 {previous}',
   rolloutRestNothing: '其余设备无版本',
+  signingFailedSeeJobs: '原因见“平台管理 > 签名任务”。',
 };
 
 addMessages(releaseEn, releaseZh);

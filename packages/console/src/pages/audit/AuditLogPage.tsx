@@ -12,7 +12,7 @@ import { useRequest } from '../../api/use-request';
 import { useFormat } from '../../i18n/format';
 import { useI18n } from '../../i18n/i18n';
 import { useDayjsLocale } from '../../i18n/use-dayjs-locale';
-import { auditActionsEn, auditActionsZh } from '../../i18n/messages';
+import { auditActionsEn, auditActionsZh } from '../../i18n/audit-actions';
 
 const PAGE_SIZES = [20, 50, 100];
 const FILTERS = ['actor', 'action', 'target', 'from', 'to'] as const;

@@ -9,6 +9,7 @@ import { ListView } from '../../components/ListView';
 import { PagePanel } from '../../components/PagePanel';
 import { useFormat } from '../../i18n/format';
 import { useI18n } from '../../i18n/i18n';
+import '../../i18n/signing-messages';
 import type { MessageKey } from '../../i18n/messages';
 import { useFeedback } from '../../components/feedback';
 
