@@ -3,6 +3,7 @@ import { MpopError } from './errors.js';
 import { exchange, type HttpOptions, type RetryOptions } from './http.js';
 import type { ClientEvent, MpopConfig, Platform, Resource } from './types.js';
 import { bindingMessage, KeyRing, sha256Hex, verifySignature } from './verify.js';
+import { ReleaseCheck } from './release-signature.js';
 
 export interface MpopClientOptions {
   /** The config file's JSON (`mpop-<appId>.json`). */
@@ -27,6 +28,12 @@ export interface MpopClientOptions {
   maxQueuedEvents?: number;
   /** A fetch implementation (default: the global one). */
   fetch?: typeof fetch;
+  /**
+   * Run only packages their organisation signed: `download()` refuses (RELEASE_SIGNATURE) a package without a valid
+   * release signature by a key of the config file's `releaseKeys`. Without it, a signature by a listed key is still
+   * checked, and a bad one refused.
+   */
+  requireReleaseSignature?: boolean;
 }
 
 const BATCH = 100;
@@ -39,6 +46,7 @@ const BATCH = 100;
 export class MpopClient {
   readonly config: MpopConfig;
   private readonly keys: KeyRing;
+  private readonly release: ReleaseCheck;
   private readonly cache: PackageCache;
   private readonly http: HttpOptions;
   private readonly queue: ClientEvent[] = [];
@@ -58,6 +66,7 @@ export class MpopClient {
     }
     this.config = { ...c, gatewayUrl: c.gatewayUrl.replace(/\/+$/, '') };
     this.keys = new KeyRing(c.publicKeys);
+    this.release = new ReleaseCheck(Array.isArray(c.releaseKeys) ? c.releaseKeys : [], options.requireReleaseSignature === true);
     this.cache = options.cache ?? new MemoryCache();
     this.http = {
       fetch: options.fetch ?? ((...args) => globalThis.fetch(...args)),
@@ -85,8 +94,8 @@ export class MpopClient {
 
   /**
    * The package's bytes, once they are exactly what the gate announced (size, SHA-256) and both signatures verify
-   * with a key of the config file picked by `keyFingerprint`. Otherwise rejects with PACKAGE_INTEGRITY or
-   * PACKAGE_SIGNATURE and returns nothing. A verified package is cached by SHA-256 and not downloaded again.
+   * with a key of the config file picked by `keyFingerprint` (and the release signature, see `requireReleaseSignature`). Otherwise rejects with PACKAGE_INTEGRITY,
+   * PACKAGE_SIGNATURE or RELEASE_SIGNATURE and returns nothing. A verified package is cached by SHA-256 and not downloaded again.
    */
   async download(resource: Resource): Promise<Uint8Array> {
     try {
@@ -109,6 +118,8 @@ export class MpopClient {
           `The signature of ${resource.miniProgramId} ${resource.version} does not verify over its bytes.`,
         );
       }
+      // The bytes match resource.sha256 (checked above), which the organisation's release signature covers.
+      await this.release.check(resource);
       if (fetched) {
         await this.cache.set(resource.sha256, bytes);
         this.autoEvent({ type: 'download', miniProgramId: resource.miniProgramId, version: resource.version });
@@ -116,8 +127,11 @@ export class MpopClient {
       this.autoEvent({ type: 'verified', miniProgramId: resource.miniProgramId, version: resource.version });
       return bytes;
     } catch (err) {
-      if (err instanceof MpopError && (err.code === 'PACKAGE_INTEGRITY' || err.code === 'PACKAGE_SIGNATURE')) {
-        this.autoEvent({ type: 'failure', miniProgramId: resource.miniProgramId, version: resource.version, detail: err.code });
+      if (
+        err instanceof MpopError &&
+        (err.code === 'PACKAGE_INTEGRITY' || err.code === 'PACKAGE_SIGNATURE' || err.code === 'RELEASE_SIGNATURE')
+      ) {
+        this.autoEvent({ type: 'failure', miniProgramId: resource.miniProgramId, version: resource.version, detail: { reason: err.code } });
       }
       throw err;
     }

@@ -7,6 +7,11 @@ export type ClientErrorCode =
   | 'PACKAGE_INTEGRITY'
   /** The package signature or the binding signature does not verify, or the key fingerprint is not in the config. */
   | 'PACKAGE_SIGNATURE'
+  /**
+   * The release signature (made by the mini program's organisation) is missing while `requireReleaseSignature` is
+   * set, made with a key the config file does not list, or does not verify.
+   */
+  | 'RELEASE_SIGNATURE'
   /** The server could not be reached (after the retries). */
   | 'NETWORK_ERROR'
   /** The server did not answer in time (after the retries). */

@@ -7,4 +7,5 @@ export { MpopError, type ClientErrorCode } from './errors.js';
 export { MemoryCache, type PackageCache } from './cache.js';
 export type { RetryOptions } from './http.js';
 export { bindingMessage } from './verify.js';
+export { releaseMessage } from './release-signature.js';
 export type { ClientEvent, EventType, MpopConfig, Platform, Resource } from './types.js';

@@ -76,6 +76,8 @@ export const AuditActions = [
   'organisation.updated',
   'organisation.member.set',
   'organisation.member.removed',
+  'organisation.release-key.added',
+  'organisation.release-key.removed',
   'association.requested',
   'association.approved',
   'association.rejected',

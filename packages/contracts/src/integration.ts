@@ -2,6 +2,7 @@ import { Type, type Static } from 'typebox';
 import { PACKAGE_VERSION_PATTERN, WORKSPACE_ID_PATTERN } from './constants.js';
 import { APP_ID_PATTERN } from './host-apps.js';
 import { DEVICE_ID_PATTERN, MINI_PROGRAM_ID_PATTERN } from './mini-programs.js';
+import { ConfigReleaseKeySchema } from './release-keys.js';
 
 /** How long a replaced key's public half stays in the config file after a new key is uploaded. */
 export const PREVIOUS_KEY_LISTED_DAYS = 30;
@@ -25,6 +26,11 @@ export const ConfigFileSchema = Type.Object({
   gatewayUrl: Type.String({ description: 'MPOP_PUBLIC_URL + /client/v1' }),
   virtualDomain: Type.String(),
   publicKeys: Type.Array(ConfigPublicKeySchema),
+  /**
+   * The release keys of the organisations whose mini programs this host app may load (authorised for it): a
+   * host app that requires release signatures accepts only packages signed with one of these.
+   */
+  releaseKeys: Type.Array(ConfigReleaseKeySchema),
 });
 export type ConfigFile = Static<typeof ConfigFileSchema>;
 
@@ -40,6 +46,8 @@ export const EventTypeSchema = Type.Union([
 /** Limits of one events batch. */
 export const EVENTS_MAX = 100;
 export const EVENT_DETAIL_MAX = 1024;
+/** The longest failure reason kept; adoption counts failures by it. */
+export const FAILURE_REASON_MAX = 200;
 
 export const ClientEventSchema = Type.Object(
   {
@@ -50,7 +58,26 @@ export const ClientEventSchema = Type.Object(
       Type.String({ format: 'date-time', description: 'when it happened on the device (ISO 8601); default: when received' }),
     ),
     detail: Type.Optional(
-      Type.String({ maxLength: EVENT_DETAIL_MAX, description: 'for a failure: what went wrong (not stored per event)' }),
+      Type.Union(
+        [
+          Type.Object(
+            {
+              reason: Type.Optional(
+                Type.String({
+                  maxLength: FAILURE_REASON_MAX,
+                  description: 'for a failure: why, in a few words (adoption counts failures by it)',
+                }),
+              ),
+            },
+            { additionalProperties: false },
+          ),
+          Type.String({
+            maxLength: EVENT_DETAIL_MAX,
+            description: 'for a failure: what went wrong (its first 200 characters count as the reason)',
+          }),
+        ],
+        { description: 'for a failure: `{ reason }` (at most 200 characters), or a sentence' },
+      ),
     ),
   },
   { additionalProperties: false },
@@ -103,5 +130,13 @@ export const AdoptionSchema = Type.Object({
     }),
   ),
   events: EventCountsSchema,
+  failures: Type.Array(
+    Type.Object({
+      version: Type.String(),
+      reason: Type.Union([Type.String(), Type.Null()], { description: 'as the devices gave it; null: none given' }),
+      count: Type.Integer(),
+    }),
+    { description: 'failure events by version and reason over the window, most first (at most 100)' },
+  ),
 });
 export type Adoption = Static<typeof AdoptionSchema>;

@@ -15,6 +15,7 @@ import authPlugin from './plugins/app/auth.js';
 import organisationRoutes from './routes/admin/organisations.js';
 import associationRoutes from './routes/admin/associations.js';
 import reviewRoutes from './routes/admin/reviews.js';
+import releaseKeyRoutes from './routes/admin/release-keys.js';
 import finiteNumbers from './plugins/app/finite-numbers.js';
 import gracefulClose from './plugins/app/graceful-close.js';
 import multipartPlugin, { fileKeyword } from './plugins/app/multipart.js';
@@ -73,6 +74,8 @@ export interface BuildOptions {
   clock?: ServiceOptions['clock'];
   /** Webhook delivery timing (tests make retries fast); by default the Standard Webhooks schedule, 10 s per attempt. */
   webhooks?: ServiceOptions['webhooks'];
+  /** How often the autopilots are looked at (ms; tests make it short). */
+  autopilotIntervalMs?: ServiceOptions['autopilotIntervalMs'];
 }
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -130,6 +133,7 @@ async function adminApi(api: FastifyInstance, opts: { services: Services; public
   await api.register(organisationRoutes);
   await api.register(associationRoutes);
   await api.register(reviewRoutes);
+  await api.register(releaseKeyRoutes);
 }
 
 /**
@@ -150,6 +154,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const { services, close: closeServices } = createServices(config, installation, app.log, {
     clock: options.clock,
     webhooks: options.webhooks,
+    autopilotIntervalMs: options.autopilotIntervalMs,
   });
   const gateFastPath = new GateFastPath(new GatePipeline(services.gate, app.getDefaultJsonParser('error', 'error')), app.log, requestId);
   gateFastPath.enabled = config.gateFastPath;
@@ -202,6 +207,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     await app.ready();
     services.events.start();
     services.webhookDispatcher.start();
+    services.autopilot.start();
   } catch (err) {
     await app.close().catch(() => {}); // closes the database too (onClose)
     throw err;

@@ -44,6 +44,21 @@ describe('a problem in the console: the sentence for its code, with the specific
   });
 });
 
+/** Places a problem on the fields name and url, recording what each field is given. */
+function PlaceProbe({ err, out }: { err: ApiError; out: Record<string, string[]> }) {
+  const place = usePlaceOnFields();
+  place(
+    {
+      setFields: (fields) => {
+        for (const f of fields) out[f.name] = f.errors;
+      },
+    },
+    err,
+    ['name', 'url'] as const,
+  );
+  return null;
+}
+
 describe('a refused field: said under the field, in Chinese from the rule the server names', () => {
   const tooLong = new ApiError(400, {
     type: 'urn:mpop:problem:VALIDATION_FAILED',
@@ -60,12 +75,7 @@ describe('a refused field: said under the field, in Chinese from the rule the se
   /** The errors each field gets, as the form would show them. */
   function placed(lang: Lang): Record<string, string[]> {
     const out: Record<string, string[]> = {};
-    function Probe() {
-      const place = usePlaceOnFields();
-      place({ setFields: (fields) => fields.forEach((f) => (out[f.name] = f.errors)) }, tooLong, ['name', 'url'] as const);
-      return null;
-    }
-    renderWithProviders(<Probe />, { lang });
+    renderWithProviders(<PlaceProbe err={tooLong} out={out} />, { lang });
     return out;
   }
 

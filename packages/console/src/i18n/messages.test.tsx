@@ -4,6 +4,8 @@ import { en, zh } from './messages';
 import { I18nProvider, lookup, useI18n } from './i18n';
 import { releaseEn, releaseZh } from './release-messages';
 import { signingEn, signingZh } from './signing-messages';
+import { autopilotEn, autopilotZh } from './autopilot-messages';
+import { releaseKeysEn, releaseKeysZh } from './release-key-messages';
 
 const vars = (text: string) => [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
 
@@ -12,12 +14,24 @@ const sources = Object.entries(
   import.meta.glob<string>(['../**/*.ts', '../**/*.tsx', '!../**/*.test.tsx'], { query: '?raw', import: 'default', eager: true }),
 );
 
+/** A word of the release section, and a button that switches to Chinese. */
+function SectionProbe() {
+  const { t, setLang } = useI18n();
+  return (
+    <button type="button" onClick={() => setLang('zh')}>
+      {t('raiseTitle', { version: '1.0.0.2' })}
+    </button>
+  );
+}
+
 describe('the message catalogue', () => {
   it('fills the same {placeholders} in Chinese as in English, and leaves no Chinese string empty (every section)', () => {
     for (const [enWords, zhWords] of [
       [en, zh],
       [releaseEn, releaseZh],
       [signingEn, signingZh],
+      [autopilotEn, autopilotZh],
+      [releaseKeysEn, releaseKeysZh],
     ] as [Record<string, string>, Record<string, string>][]) {
       for (const key of Object.keys(enWords)) {
         expect({ key, vars: vars(zhWords[key]) }).toEqual({ key, vars: vars(enWords[key]) });
@@ -27,17 +41,9 @@ describe('the message catalogue', () => {
   });
 
   it('says the words of a loaded section through the one t, in the language picked', async () => {
-    function Probe() {
-      const { t, setLang } = useI18n();
-      return (
-        <button type="button" onClick={() => setLang('zh')}>
-          {t('raiseTitle', { version: '1.0.0.2' })}
-        </button>
-      );
-    }
     render(
       <I18nProvider lang="en">
-        <Probe />
+        <SectionProbe />
       </I18nProvider>,
     );
     expect(screen.getByRole('button').textContent).toBe('Raise the rollout of 1.0.0.2');
@@ -47,13 +53,15 @@ describe('the message catalogue', () => {
   });
 
   it('has no key in two places: a section never hides a core word', () => {
-    const keys = [...Object.keys(en), ...Object.keys(releaseEn), ...Object.keys(signingEn)];
+    const keys = [en, releaseEn, signingEn, autopilotEn, releaseKeysEn].flatMap((words) => Object.keys(words));
     expect(keys.filter((k, i) => keys.indexOf(k) !== i)).toEqual([]);
   });
 
   it.each([
     ['release-messages', releaseEn],
     ['signing-messages', signingEn],
+    ['autopilot-messages', autopilotEn],
+    ['release-key-messages', releaseKeysEn],
   ])('is loaded wherever its words are said: a module that says a word of %s imports it', (section, words) => {
     const keys = new Set(Object.keys(words));
     const prefixes = [...keys].filter((k) => k.includes('.')).map((k) => k.slice(0, k.indexOf('.') + 1));

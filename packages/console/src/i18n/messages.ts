@@ -2,6 +2,8 @@ import type { ProblemCode } from '../api/client';
 import { openPlatformEn, openPlatformZh } from './open-platform-messages';
 import type { releaseEn } from './release-messages';
 import type { signingEn } from './signing-messages';
+import type { autopilotEn } from './autopilot-messages';
+import type { releaseKeysEn } from './release-key-messages';
 
 /** The console's words, in the languages of the mPaaS console. Keys are English; labels match the mPaaS page. */
 export const en = {
@@ -103,6 +105,7 @@ export const en = {
   notFoundPage: 'This page does not exist.',
   backHome: 'Back to Host App',
   total: 'Total: {total}',
+  totalAbout: 'Total: about {total}',
   searchMiniPrograms: 'Enter a mini program name or ID',
   miniProgramsTotal: 'Total: {total} mini programs',
   miniProgramsNoMatch: 'No mini program matches "{query}".',
@@ -328,9 +331,14 @@ export const en = {
 export type CoreMessageKey = keyof typeof en;
 /**
  * Every key of the catalogue: the core words, and the sections that load with the screens that use them (the
- * release words, release-messages.ts; signing failures, signing-messages.ts). A key without its Chinese fails the type check either way.
+ * release words, the autopilot's, release keys', signing failures': `*-messages.ts` beside this file). A key without its Chinese fails the type check either way.
  */
-export type MessageKey = CoreMessageKey | keyof typeof releaseEn | keyof typeof signingEn;
+export type MessageKey =
+  | CoreMessageKey
+  | keyof typeof releaseEn
+  | keyof typeof autopilotEn
+  | keyof typeof releaseKeysEn
+  | keyof typeof signingEn;
 
 export const zh: Record<CoreMessageKey, string> = {
   appTitle: '小程序开放平台',
@@ -430,6 +438,7 @@ export const zh: Record<CoreMessageKey, string> = {
   notFoundPage: '页面不存在。',
   backHome: '返回宿主应用',
   total: '共 {total} 个应用',
+  totalAbout: '约 {total} 个应用',
   searchMiniPrograms: '请输入小程序名称或 ID',
   miniProgramsTotal: '共 {total} 个小程序',
   miniProgramsNoMatch: '没有与“{query}”匹配的小程序。',
@@ -692,6 +701,10 @@ export const problemsEn: Record<ProblemCode, string> = {
   ORGANISATION_SUSPENDED: 'This organisation is suspended: it cannot upload, submit or ask for associations. Ask a platform admin.',
   SELF_APPROVAL: 'You submitted this version, so someone else must approve it.',
   LAST_OWNER: 'The last owner of an organisation cannot be removed or made a developer; make another member an owner first.',
+  RELEASE_KEY_INVALID: 'Not a usable public key: paste an Ed25519 or RSA public key PEM.',
+  RELEASE_KEY_PRIVATE: 'This is a private key (not stored): paste the public key instead.',
+  RELEASE_KEY_EXISTS: 'The organisation already has this key.',
+  RELEASE_SIGNATURE_INVALID: 'A valid release signature of the organisation is needed (mpop sign).',
   ASSOCIATION_EXISTS: 'This mini program already has a pending or approved association with this host app.',
   REVIEW_ALREADY_OPEN: 'Another version of this mini program is in review; wait for its decision or withdraw it first.',
   CHECKS_FAILED: 'A check of this version failed; fix the package and upload a new version.',
@@ -749,6 +762,10 @@ export const problemsZh: Record<ProblemCode, string> = {
   ORGANISATION_SUSPENDED: '该组织已被暂停：不能上传、提交审核或申请关联。请联系平台管理员。',
   SELF_APPROVAL: '该版本由你提交，须由其他人审核通过。',
   LAST_OWNER: '不能移除组织的最后一个所有者或将其改为开发者；请先让另一名成员成为所有者。',
+  RELEASE_KEY_INVALID: '不是可用的公钥：请粘贴 Ed25519 或 RSA 公钥 PEM。',
+  RELEASE_KEY_PRIVATE: '这是私钥（未保存）：请改为粘贴公钥。',
+  RELEASE_KEY_EXISTS: '该组织已有此密钥。',
+  RELEASE_SIGNATURE_INVALID: '需要该组织的有效发布签名（mpop sign）。',
   ASSOCIATION_EXISTS: '该小程序与此宿主应用已有待审核或已通过的关联。',
   REVIEW_ALREADY_OPEN: '该小程序的另一个版本正在审核中；请等待审核结果或先撤回。',
   CHECKS_FAILED: '该版本有检查未通过；请修正小程序包并上传新版本。',

@@ -20,6 +20,8 @@ export interface Database {
   hostAppPreviousKeys: HostAppPreviousKeysTable;
   deviceVersions: DeviceVersionsTable;
   eventCounts: EventCountsTable;
+  failureCounts: FailureCountsTable;
+  autopilotDevices: AutopilotDevicesTable;
   meta: MetaTable;
   organisations: OrganisationsTable;
   memberships: MembershipsTable;
@@ -27,6 +29,7 @@ export interface Database {
   reviews: ReviewsTable;
   webhooks: WebhooksTable;
   webhookDeliveries: WebhookDeliveriesTable;
+  releaseKeys: ReleaseKeysTable;
 }
 
 /** A platform role as stored: `none` is a member-only user (the column is NOT NULL; repositories map it to null). */
@@ -129,6 +132,10 @@ export interface MiniProgramPackagesTable {
   clientVersionMin: string | null;
   clientVersionMax: string | null;
   createdAt: string;
+  /** Base64 signature by the organisation's release key, checked at upload; null when uploaded without one. */
+  releaseSignature: Generated<string | null>;
+  /** The fingerprint of the release key `releaseSignature` was verified with. */
+  releaseKeyFingerprint: Generated<string | null>;
 }
 
 export interface HostAppMiniProgramsTable {
@@ -201,6 +208,8 @@ export interface ReleasesTable {
   createdAt: string;
   createdBy: string;
   updatedAt: string;
+  /** JSON of the autopilot (releases/autopilot.ts StoredAutopilot); null: steered by hand. */
+  autopilot: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /** The device whitelist of a release: these devices get its version whatever the percent. */
@@ -237,6 +246,25 @@ export interface EventCountsTable {
   version: string;
   type: 'download' | 'verified' | 'launch' | 'failure';
   count: number;
+}
+
+/** Daily failure counters by version and reason (`''`: none given). */
+export interface FailureCountsTable {
+  miniProgramId: string;
+  day: string;
+  hostAppId: number;
+  version: string;
+  reason: string;
+  count: number;
+}
+
+/** Per autopilot release, the devices it served that reported a launch or a failure of its version, and when last. */
+export interface AutopilotDevicesTable {
+  releaseId: string;
+  hostAppId: number;
+  deviceId: string;
+  launchedAt: string | null;
+  failedAt: string | null;
 }
 
 export type HostAppRow = Selectable<HostAppsTable>;
@@ -334,3 +362,16 @@ export interface WebhookDeliveriesTable {
 }
 export type WebhookRow = Selectable<WebhooksTable>;
 export type WebhookDeliveryRow = Selectable<WebhookDeliveriesTable>;
+
+/** A public key an organisation signs its packages with (the private half never reaches the platform). */
+export interface ReleaseKeysTable {
+  orgId: string;
+  /** Hex SHA-256 of the SPKI DER. */
+  fingerprintSha256: string;
+  algorithm: 'Ed25519' | 'RSA';
+  bits: number;
+  /** SPKI PEM, normalised. */
+  publicKeyPem: string;
+  createdAt: string;
+  createdBy: string;
+}

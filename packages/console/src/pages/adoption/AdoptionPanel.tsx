@@ -4,6 +4,7 @@ import { ProblemAlert } from '../../api/problem';
 import { useRequest } from '../../api/use-request';
 import { useFormat } from '../../i18n/format';
 import { useI18n } from '../../i18n/i18n';
+import { FailuresByReason } from './FailuresByReason';
 import { type AdoptionFilter, failureRate, fetchAdoption, newestFirst, percent, roundedShares } from './adoption-api';
 
 const AdoptionChart = lazy(() => import('./AdoptionChart'));
@@ -91,6 +92,7 @@ export function AdoptionPanel({ miniProgramId, workspaceId, appId, days = 7, com
           </Col>
         </Row>
       )}
+      {!compact && <FailuresByReason failures={data.failures ?? []} />}
     </div>
   );
 }

@@ -134,7 +134,8 @@ export function HostAppPage() {
             <Empty description={t('emptyList')}>{actions}</Empty>
           )
         }
-        pagination={list.pager(data?.total ?? 0, (total) => t('total', { total }))}
+        // A search with many matches answers an estimate (two significant digits): said as such.
+        pagination={list.pager(data?.total ?? 0, (total) => t(data?.totalIsEstimate ? 'totalAbout' : 'total', { total }))}
         columns={[
           {
             key: 'name',

@@ -7,6 +7,7 @@ import { useI18n } from '../../i18n/i18n';
 import '../../i18n/release-messages';
 import { releaseApi, rollbackTarget } from './release-api';
 import { ReleaseStateTag, SigningAlert } from './ReleaseStatus';
+import { AutopilotStatus } from './AutopilotStatus';
 
 /** The host apps a release reaches, as the Releases view lists them. */
 export function useReleaseScope() {
@@ -85,6 +86,7 @@ export function CurrentRelease({
         )}
       </Descriptions>
       <SigningAlert release={current} />
+      <AutopilotStatus release={current} />
       <Space wrap>
         <Button type="primary" disabled={!active || current.percent >= 100} onClick={() => onRaise(current)}>
           {t('raise')}

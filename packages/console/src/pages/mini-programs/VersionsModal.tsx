@@ -8,10 +8,12 @@ import { useCan } from '../../auth/use-role';
 import { DataTable } from '../../components/DataTable';
 import { useFeedback } from '../../components/feedback';
 import { LazyDialog } from '../../components/LazyDialog';
+import { ReleaseSignatureTag } from '../../components/ReleaseSignatureTag';
 import { ReviewStateTag } from '../../components/ReviewDetails';
 import { useFormat } from '../../i18n/format';
 import { useI18n } from '../../i18n/i18n';
 import '../../i18n/release-messages';
+import '../../i18n/release-key-messages';
 import { releaseApi } from './release-api';
 import { SigningAlert } from './ReleaseStatus';
 
@@ -85,6 +87,7 @@ export function VersionsModal({ program, onClose }: { program?: MiniProgram; onC
             ),
           },
           { key: 'review', title: t('review'), render: (p) => <ReviewStateTag state={p.review.state} /> },
+          { key: 'releaseKey', title: t('releaseSignature'), render: (p) => <ReleaseSignatureTag releaseKey={p.releaseKey} /> },
           { key: 'size', title: t('size'), nowrap: true, render: (p) => format.bytes(p.size) },
           { key: 'mainUrl', title: t('mainUrl'), render: (p) => p.mainUrl },
           { key: 'sha256', title: 'SHA-256', render: (p) => <code title={p.sha256}>{p.sha256.slice(0, 12)}…</code> },

@@ -1,5 +1,5 @@
 import { lazy, useState } from 'react';
-import { Alert, Button, Empty, Tag } from 'antd';
+import { Alert, Button, Empty, Space, Tag } from 'antd';
 import { PlusOutlined } from '@ant-design/icons';
 import { useDirectory } from '../../api/use-directory';
 import type { MiniProgram } from '@mpop/contracts';
@@ -12,6 +12,7 @@ import { PagePanel } from '../../components/PagePanel';
 import { useListParams } from '../../components/use-list-params';
 import { useFormat } from '../../i18n/format';
 import { useI18n } from '../../i18n/i18n';
+import { MyReleaseKeysButton } from './MyReleaseKeysButton';
 
 const CreateMiniProgramModal = lazy(() => import('./CreateMiniProgramModal').then((m) => ({ default: m.CreateMiniProgramModal })));
 const MyVersionsModal = lazy(() => import('./MyVersionsModal').then((m) => ({ default: m.MyVersionsModal })));
@@ -65,7 +66,12 @@ export function MyMiniProgramsPage() {
       {memberships.length === 0 && <Alert type="info" showIcon message={t('noOrganisations')} style={{ marginBottom: 16 }} />}
       <ListView<MiniProgram>
         search={{ label: t('miniProgramName'), query: list.query, onSearch: (query) => list.set({ query }) }}
-        actions={create}
+        actions={
+          <Space>
+            <MyReleaseKeysButton orgName={directory.orgName} />
+            {create}
+          </Space>
+        }
         error={directory.error}
         onRetry={directory.reloadPrograms}
         label={t('myMiniPrograms')}

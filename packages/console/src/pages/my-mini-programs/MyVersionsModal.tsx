@@ -9,8 +9,10 @@ import { useFeedback } from '../../components/feedback';
 import { NoteModal } from '../../components/NoteModal';
 import { OperationLinks, type Operation } from '../../components/OperationLinks';
 import { OutcomeTag, ReviewSideBySide, ReviewStateTag, worstOutcome } from '../../components/ReviewDetails';
+import { ReleaseSignatureTag } from '../../components/ReleaseSignatureTag';
 import { useFormat } from '../../i18n/format';
 import { useI18n } from '../../i18n/i18n';
+import '../../i18n/release-key-messages';
 
 const SUBMITTABLE = new Set(['draft', 'rejected', 'withdrawn']);
 
@@ -147,6 +149,12 @@ export function MyVersionsModal({
                 )}
               </>
             ),
+          },
+          {
+            key: 'releaseKey',
+            title: t('releaseSignature'),
+            from: 'lg',
+            render: (v) => <ReleaseSignatureTag releaseKey={v.releaseKey} />,
           },
           { key: 'operation', title: t('operation'), render: (v) => <OperationLinks operations={operations(v)} inline={2} /> },
         ]}

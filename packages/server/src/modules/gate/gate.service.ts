@@ -4,7 +4,7 @@ import type { Database } from '../../db/schema.js';
 import { AppError } from '../../lib/app-error.js';
 import type { ChangeBus } from '../../lib/change-bus.js';
 import { inRange } from '../mini-programs/versions.js';
-import { GateRepository } from './gate.repository.js';
+import { GateRepository, type GateReleaseRow } from './gate.repository.js';
 import { buildEntries, choose, type ProgramEntry, type Served } from './served.js';
 
 /** What the gate knows about one host app: built from the database on a miss, then served from memory. */
@@ -16,15 +16,21 @@ type ReadyView = {
   /** No release in progress: every device gets the same answer, whatever its ID and the time. */
   steady: boolean;
   /**
-   * On a steady view, the bytes of the answers to "everything" (no mini program named), by platform and client
-   * version: the few a host app's devices send most. At most MEMO_SHAPES, the oldest dropped first.
+   * On a steady view, the bytes of its answers by request shape: "everything" (no mini program named) and the
+   * mini programs a request names, each by platform and client version: the few shapes a host app's devices send
+   * most. At most MEMO_SHAPES, the oldest dropped first.
    */
   memo?: Map<string, Buffer>;
 };
 
-const MEMO_SHAPES = 4;
+/** Answers kept per steady view (each about 0.6 KB per mini program in it). */
+const MEMO_SHAPES = 8;
+/** Named requests longer than this are answered without keeping their bytes (the key would cost more than it saves). */
+const MEMO_MAX_NAMED = 64;
 
 const MAX_CACHED = 10_000;
+/** Host apps whose views are read in one pair of queries. */
+const LOAD_BATCH = 128;
 /** Whitelists kept in memory (a release's whitelist never changes; only current releases need theirs). */
 const MAX_WHITELISTS = 64;
 
@@ -32,13 +38,24 @@ const MAX_WHITELISTS = 64;
  * The run-time gate: only registered, configured host apps get packages, and only those authorised, released,
  * signed and fit for the client; during a gray release each device gets the new version or the previous one by its
  * cohort. The hot path is a map lookup (and, during a rollout, one hash); the cache is dropped on every change,
- * here or in another process (ChangeBus). The effective percent of a scheduled ramp is computed from the clock at
+ * here or in another process (ChangeBus): one host app's view when the change names it, every view otherwise. Views
+ * that gained signatures are read again and replace the cached ones (which serve meanwhile); misses, and those
+ * refreshes, are read in batches, two queries per LOAD_BATCH host apps. The effective percent of a scheduled ramp is computed from the clock at
  * request time, so no scheduler is needed and every instance agrees.
  */
 export class GateService {
   private readonly cache = new Map<string, HostAppView>();
   private readonly whitelists = new Map<string, Promise<ReadonlySet<string>>>();
-  private generation = 0;
+  /** Views being loaded, by key: concurrent misses of one host app share one load. */
+  private readonly loading = new Map<string, Promise<HostAppView>>();
+  /** Misses and refreshes waiting for the next batch (read together at the end of this turn of the event loop). */
+  private queued: Queued[] = [];
+  /** Changes seen so far; a view loaded since an earlier one that touched it is served once, not kept. */
+  private changes = 0;
+  /** The change count at the last change to every view. */
+  private clearedAt = 0;
+  /** The change count at the last change to one view, since `clearedAt`. */
+  private readonly changedAt = new Map<string, number>();
   /** Told about every cache lookup (metrics). */
   onCacheLookup: (hit: boolean) => void = () => {};
 
@@ -50,9 +67,25 @@ export class GateService {
     private readonly clock: () => number = Date.now,
   ) {
     changes.onInvalidate((c) => {
-      this.generation++;
-      if (c.kind === 'host-app-gate') this.cache.delete(key(c.workspaceId, c.appId));
-      else this.cache.clear();
+      this.changes++;
+      if (c.kind === 'host-app-gate') {
+        const k = key(c.workspaceId, c.appId);
+        this.touch(k);
+        this.cache.delete(k);
+      } else if (c.kind === 'signatures-made') {
+        // Signatures only add to what a view serves: the cached ones keep serving while their new views are read,
+        // in one batch, and replace them.
+        for (const [workspaceId, appId] of c.hostApps) {
+          const k = key(workspaceId, appId);
+          this.touch(k);
+          if (this.cache.has(k)) this.enqueue({ k, workspaceId, appId });
+        }
+      } else {
+        this.clearedAt = this.changes;
+        this.changedAt.clear();
+        this.loading.clear();
+        this.cache.clear();
+      }
     });
   }
 
@@ -76,20 +109,35 @@ export class GateService {
     const view = this.cache.get(key(req.workspaceId, req.appId));
     if (view?.state !== 'ready') return undefined;
     this.onCacheLookup(true);
-    // Most launches ask for everything, from the same app version: a steady view keeps that answer's bytes.
-    if (view.steady && isEmpty(req.miniPrograms)) {
-      const shape = `${req.platform}\n${req.clientVersion}`;
-      view.memo ??= new Map();
-      let answer = view.memo.get(shape);
-      if (!answer) {
-        if (view.memo.size >= MEMO_SHAPES) view.memo.delete(view.memo.keys().next().value!);
-        answer = answerBytes(this.served(view, req));
-        view.memo.set(shape, answer);
-      }
-      return answer;
+    if (!view.steady) return answerBytes(this.served(view, req));
+    // A steady view answers every device alike: the answer to each shape of request is made once and kept, whether
+    // it asks for everything (most launches) or names mini programs (the answer follows the order they are named in).
+    let shape = `${req.platform}\n${req.clientVersion}`;
+    let named = 0;
+    for (const id in req.miniPrograms) {
+      if (++named > MEMO_MAX_NAMED) return answerBytes(this.served(view, req));
+      shape += `\n${id}`;
     }
-    // Named mini programs: their prepared bytes, joined (as cheap as the memo, short of one copy).
-    return answerBytes(this.served(view, req));
+    view.memo ??= new Map();
+    let answer = view.memo.get(shape);
+    if (!answer) {
+      if (view.memo.size >= MEMO_SHAPES) view.memo.delete(view.memo.keys().next().value!);
+      answer = answerBytes(this.served(view, req));
+      view.memo.set(shape, answer);
+    }
+    return answer;
+  }
+
+  /**
+   * The version the gate gives this device of a mini program now (platform and client version aside: events do not
+   * name them), or undefined. Deterministic: the same view, cohort and whitelist the answers come from, so it says
+   * whether the device was served a version of a rollout without the gate writing down what it answered.
+   */
+  async versionFor(workspaceId: string, appId: string, miniProgramId: string, deviceId: string): Promise<string | undefined> {
+    const view = await this.view(workspaceId, appId);
+    if (view.state !== 'ready') return undefined;
+    const entry = view.programs.get(miniProgramId);
+    return entry && choose(entry, deviceId, this.clock())?.version;
   }
 
   private async pick(req: ResourcesRequest): Promise<Served[]> {
@@ -132,40 +180,101 @@ export class GateService {
     return out;
   }
 
-  private async view(workspaceId: string, appId: string): Promise<HostAppView> {
+  private view(workspaceId: string, appId: string): Promise<HostAppView> | HostAppView {
     const k = key(workspaceId, appId);
     const hit = this.cache.get(k);
     this.onCacheLookup(hit !== undefined);
     if (hit) return hit;
-    const generation = this.generation;
-    const view = await this.load(workspaceId, appId);
-    // A change that arrived while loading may have made this view stale: serve it once, do not keep it.
-    if (generation === this.generation) {
-      if (this.cache.size >= MAX_CACHED) this.cache.delete(this.cache.keys().next().value!);
-      this.cache.set(k, view);
-    }
-    return view;
+    const loading = this.loading.get(k);
+    if (loading) return loading;
+    const q: Queued = { k, workspaceId, appId };
+    q.promise = new Promise<HostAppView>((resolve, reject) => {
+      q.resolve = resolve;
+      q.reject = reject;
+    });
+    this.loading.set(k, q.promise);
+    this.enqueue(q);
+    return q.promise;
   }
 
-  private async load(workspaceId: string, appId: string): Promise<HostAppView> {
-    const repo = new GateRepository(this.db);
-    const app = await repo.findHostApp(workspaceId, appId);
-    if (!app) return { state: 'unregistered' };
-    if (app.disabledAt !== null) return { state: 'disabled' };
-    if (!app.virtualDomain || !app.keyFingerprint) return { state: 'unconfigured' };
-    const rows = await repo.releases(app.id, app.keyFingerprint);
-    const programs = buildEntries(rows, {
-      workspaceId,
-      appId,
-      vhost: app.virtualDomain,
-      keyFingerprint: app.keyFingerprint,
-      packageBaseUrl: this.packageBaseUrl,
-    });
-    for (const entry of programs.values()) {
-      if (entry.next && entry.rollout && entry.rollout.devices > 0) entry.rollout.whitelist = await this.whitelist(entry.rollout.releaseId);
-      if (entry.elsewhere) entry.elsewhere.whitelist = await this.whitelist(entry.elsewhere.releaseId);
+  /** A change to one view: loads of it under way are served once, not kept. */
+  private touch(k: string) {
+    this.loading.delete(k);
+    if (this.changedAt.size >= MAX_CACHED) {
+      this.clearedAt = this.changes;
+      this.changedAt.clear();
+    } else this.changedAt.set(k, this.changes);
+  }
+
+  private enqueue(q: Queued) {
+    this.queued.push(q);
+    if (this.queued.length === 1) setImmediate(this.loadQueued);
+  }
+
+  /** Reads the views queued in this turn, LOAD_BATCH host apps per pair of queries. */
+  private readonly loadQueued = () => {
+    const queued = this.queued;
+    this.queued = [];
+    for (let i = 0; i < queued.length; i += LOAD_BATCH) void this.loadBatch(queued.slice(i, i + LOAD_BATCH));
+  };
+
+  private async loadBatch(batch: Queued[]) {
+    const since = this.changes;
+    let views: Map<string, HostAppView>;
+    try {
+      views = await this.load(batch);
+    } catch (err) {
+      for (const q of batch) this.settled(q);
+      for (const q of batch) q.reject?.(err);
+      return;
     }
-    return { state: 'ready', programs, steady: [...programs.values()].every((e) => !e.rollout && !e.elsewhere) };
+    for (const q of batch) {
+      const view = views.get(q.k)!;
+      // A change that arrived while loading may have made this view stale: serve it once, do not keep it.
+      const stale = this.clearedAt > since || (this.changedAt.get(q.k) ?? 0) > since;
+      if (!stale && (q.promise || this.cache.has(q.k))) {
+        if (!this.cache.has(q.k) && this.cache.size >= MAX_CACHED) this.cache.delete(this.cache.keys().next().value!);
+        this.cache.set(q.k, view);
+      }
+      this.settled(q);
+      q.resolve?.(view);
+    }
+  }
+
+  private settled(q: Queued) {
+    if (q.promise && this.loading.get(q.k) === q.promise) this.loading.delete(q.k);
+  }
+
+  /** The views of a batch of host apps: two queries for all of them (and a release's whitelist the first time). */
+  private async load(batch: readonly Queued[]): Promise<Map<string, HostAppView>> {
+    const repo = new GateRepository(this.db);
+    const apps = new Map((await repo.findHostApps(batch)).map((a) => [key(a.workspaceId, a.appId), a]));
+    const ready = [...apps.values()].filter((a) => a.disabledAt === null && a.virtualDomain && a.keyFingerprint);
+    const rowsOf = new Map<number, GateReleaseRow[]>(ready.map((a) => [a.id, []]));
+    if (ready.length > 0) for (const r of await repo.releases(ready.map((a) => a.id))) rowsOf.get(r.hostAppId)?.push(r);
+    const views = new Map<string, HostAppView>();
+    for (const q of batch) {
+      const app = apps.get(q.k);
+      if (!app) views.set(q.k, { state: 'unregistered' });
+      else if (app.disabledAt !== null) views.set(q.k, { state: 'disabled' });
+      else if (!app.virtualDomain || !app.keyFingerprint) views.set(q.k, { state: 'unconfigured' });
+      else {
+        const programs = buildEntries(rowsOf.get(app.id)!, {
+          workspaceId: q.workspaceId,
+          appId: q.appId,
+          vhost: app.virtualDomain,
+          keyFingerprint: app.keyFingerprint,
+          packageBaseUrl: this.packageBaseUrl,
+        });
+        for (const entry of programs.values()) {
+          if (entry.next && entry.rollout && entry.rollout.devices > 0)
+            entry.rollout.whitelist = await this.whitelist(entry.rollout.releaseId);
+          if (entry.elsewhere) entry.elsewhere.whitelist = await this.whitelist(entry.elsewhere.releaseId);
+        }
+        views.set(q.k, { state: 'ready', programs, steady: [...programs.values()].every((e) => !e.rollout && !e.elsewhere) });
+      }
+    }
+    return views;
   }
 
   /** A release's whitelist, loaded once and shared by every host app's view (it never changes). */
@@ -182,10 +291,18 @@ export class GateService {
 }
 
 const key = (workspaceId: string, appId: string) => `${workspaceId}\n${appId}`;
-const isEmpty = (o: object) => {
-  for (const _ in o) return false;
-  return true;
-};
+
+/** A view to read in the next batch: a miss (with the promise its requests wait on) or a refresh of a cached one. */
+interface Queued {
+  k: string;
+  workspaceId: string;
+  appId: string;
+  /** A miss: the load its requests wait on. */
+  promise?: Promise<HostAppView>;
+  resolve?: (view: HostAppView) => void;
+  reject?: (err: unknown) => void;
+}
+
 const OPEN = Buffer.from('{"resources":[');
 const CLOSE = Buffer.from(']}');
 const COMMA = 0x2c;

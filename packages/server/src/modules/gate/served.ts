@@ -11,6 +11,8 @@ export interface Served {
    * programs a request names, is these bytes copied side by side, never serialized or encoded per request.
    */
   bytes: Buffer;
+  /** The version in `bytes`. */
+  version: string;
   platform: string | null;
   clientVersionMin: string | null;
   clientVersionMax: string | null;
@@ -215,9 +217,14 @@ function served(r: GateReleaseRow, host: HostAppIdentity): Served {
     vhost: host.vhost,
     mainUrl: r.mainUrl,
     mandatory: Boolean(r.mandatory),
+    // The organisation's own signature, checked at upload: passed through as it was made (the server cannot make one).
+    ...(r.releaseSignature && r.releaseKeyFingerprint
+      ? { releaseSignature: r.releaseSignature, releaseKeyFingerprint: r.releaseKeyFingerprint }
+      : {}),
   };
   return {
     bytes: Buffer.from(JSON.stringify(resource)),
+    version: r.version,
     platform: r.platform,
     clientVersionMin: r.clientVersionMin,
     clientVersionMax: r.clientVersionMax,
