@@ -6,6 +6,7 @@ import { releaseEn, releaseZh } from './release-messages';
 import { signingEn, signingZh } from './signing-messages';
 import { autopilotEn, autopilotZh } from './autopilot-messages';
 import { releaseKeysEn, releaseKeysZh } from './release-key-messages';
+import { openPlatformPagesEn, openPlatformPagesZh } from './open-platform-pages-messages';
 
 const vars = (text: string) => [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
 
@@ -32,6 +33,7 @@ describe('the message catalogue', () => {
       [signingEn, signingZh],
       [autopilotEn, autopilotZh],
       [releaseKeysEn, releaseKeysZh],
+      [openPlatformPagesEn, openPlatformPagesZh],
     ] as [Record<string, string>, Record<string, string>][]) {
       for (const key of Object.keys(enWords)) {
         expect({ key, vars: vars(zhWords[key]) }).toEqual({ key, vars: vars(enWords[key]) });
@@ -53,7 +55,7 @@ describe('the message catalogue', () => {
   });
 
   it('has no key in two places: a section never hides a core word', () => {
-    const keys = [en, releaseEn, signingEn, autopilotEn, releaseKeysEn].flatMap((words) => Object.keys(words));
+    const keys = [en, releaseEn, signingEn, autopilotEn, releaseKeysEn, openPlatformPagesEn].flatMap((words) => Object.keys(words));
     expect(keys.filter((k, i) => keys.indexOf(k) !== i)).toEqual([]);
   });
 
@@ -62,6 +64,7 @@ describe('the message catalogue', () => {
     ['signing-messages', signingEn],
     ['autopilot-messages', autopilotEn],
     ['release-key-messages', releaseKeysEn],
+    ['open-platform-pages-messages', openPlatformPagesEn],
   ])('is loaded wherever its words are said: a module that says a word of %s imports it', (section, words) => {
     const keys = new Set(Object.keys(words));
     const prefixes = [...keys].filter((k) => k.includes('.')).map((k) => k.slice(0, k.indexOf('.') + 1));

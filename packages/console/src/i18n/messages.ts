@@ -4,6 +4,7 @@ import type { releaseEn } from './release-messages';
 import type { signingEn } from './signing-messages';
 import type { autopilotEn } from './autopilot-messages';
 import type { releaseKeysEn } from './release-key-messages';
+import type { openPlatformPagesEn } from './open-platform-pages-messages';
 
 /** The console's words, in the languages of the mPaaS console. Keys are English; labels match the mPaaS page. */
 export const en = {
@@ -338,7 +339,8 @@ export type MessageKey =
   | keyof typeof releaseEn
   | keyof typeof autopilotEn
   | keyof typeof releaseKeysEn
-  | keyof typeof signingEn;
+  | keyof typeof signingEn
+  | keyof typeof openPlatformPagesEn;
 
 export const zh: Record<CoreMessageKey, string> = {
   appTitle: '小程序开放平台',

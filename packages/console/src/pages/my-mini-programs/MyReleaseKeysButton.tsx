@@ -4,6 +4,7 @@ import { KeyOutlined } from '@ant-design/icons';
 import { useMemberships } from '../../auth/use-role';
 import { LazyDialog } from '../../components/LazyDialog';
 import { useI18n } from '../../i18n/i18n';
+import '../../i18n/open-platform-pages-messages';
 import '../../i18n/release-key-messages';
 
 const ReleaseKeysModal = lazy(() => import('../organisations/ReleaseKeysModal').then((m) => ({ default: m.ReleaseKeysModal })));

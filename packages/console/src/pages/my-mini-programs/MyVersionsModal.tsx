@@ -12,6 +12,7 @@ import { OutcomeTag, ReviewSideBySide, ReviewStateTag, worstOutcome } from '../.
 import { ReleaseSignatureTag } from '../../components/ReleaseSignatureTag';
 import { useFormat } from '../../i18n/format';
 import { useI18n } from '../../i18n/i18n';
+import '../../i18n/open-platform-pages-messages';
 import '../../i18n/release-key-messages';
 
 const SUBMITTABLE = new Set(['draft', 'rejected', 'withdrawn']);

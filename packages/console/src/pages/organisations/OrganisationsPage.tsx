@@ -14,6 +14,7 @@ import { PagePanel } from '../../components/PagePanel';
 import { useListParams } from '../../components/use-list-params';
 import { useFormat } from '../../i18n/format';
 import { useI18n } from '../../i18n/i18n';
+import '../../i18n/open-platform-pages-messages';
 import '../../i18n/release-key-messages';
 
 const OrganisationModal = lazy(() => import('./OrganisationModal').then((m) => ({ default: m.OrganisationModal })));

@@ -12,6 +12,7 @@ import { useFeedback } from '../../components/feedback';
 import { OperationLinks, type Operation } from '../../components/OperationLinks';
 import { useFormat } from '../../i18n/format';
 import { useI18n } from '../../i18n/i18n';
+import '../../i18n/open-platform-pages-messages';
 import '../../i18n/release-key-messages';
 import { addReleaseKey, listReleaseKeys, removeReleaseKey, shortFingerprint } from './release-keys-api';
 

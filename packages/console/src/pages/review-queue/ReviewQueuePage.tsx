@@ -13,6 +13,7 @@ import { OutcomeTag, ReviewStateTag, worstOutcome } from '../../components/Revie
 import { useListParams } from '../../components/use-list-params';
 import { useFormat } from '../../i18n/format';
 import { useI18n } from '../../i18n/i18n';
+import '../../i18n/open-platform-pages-messages';
 import type { MessageKey } from '../../i18n/messages';
 
 const ReviewDetailModal = lazy(() => import('./ReviewDetailModal').then((m) => ({ default: m.ReviewDetailModal })));
