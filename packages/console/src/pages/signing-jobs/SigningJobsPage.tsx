@@ -12,6 +12,7 @@ import { useI18n } from '../../i18n/i18n';
 import '../../i18n/signing-messages';
 import type { MessageKey } from '../../i18n/messages';
 import { useFeedback } from '../../components/feedback';
+import { PatchJobsSection } from './PatchJobsTable';
 
 const STATUS: Record<SigningJob['status'], { label: MessageKey; color: string }> = {
   running: { label: 'jobRunning', color: 'processing' },
@@ -104,6 +105,7 @@ export function SigningJobsPage() {
           },
         ]}
       />
+      <PatchJobsSection />
     </PagePanel>
   );
 }
