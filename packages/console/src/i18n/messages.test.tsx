@@ -7,6 +7,7 @@ import { signingEn, signingZh } from './signing-messages';
 import { autopilotEn, autopilotZh } from './autopilot-messages';
 import { releaseKeysEn, releaseKeysZh } from './release-key-messages';
 import { openPlatformPagesEn, openPlatformPagesZh } from './open-platform-pages-messages';
+import { patchEn, patchZh } from './patch-messages';
 
 const vars = (text: string) => [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
 
@@ -34,6 +35,7 @@ describe('the message catalogue', () => {
       [autopilotEn, autopilotZh],
       [releaseKeysEn, releaseKeysZh],
       [openPlatformPagesEn, openPlatformPagesZh],
+      [patchEn, patchZh],
     ] as [Record<string, string>, Record<string, string>][]) {
       for (const key of Object.keys(enWords)) {
         expect({ key, vars: vars(zhWords[key]) }).toEqual({ key, vars: vars(enWords[key]) });
@@ -55,7 +57,9 @@ describe('the message catalogue', () => {
   });
 
   it('has no key in two places: a section never hides a core word', () => {
-    const keys = [en, releaseEn, signingEn, autopilotEn, releaseKeysEn, openPlatformPagesEn].flatMap((words) => Object.keys(words));
+    const keys = [en, releaseEn, signingEn, autopilotEn, releaseKeysEn, openPlatformPagesEn, patchEn].flatMap((words) =>
+      Object.keys(words),
+    );
     expect(keys.filter((k, i) => keys.indexOf(k) !== i)).toEqual([]);
   });
 
@@ -65,6 +69,7 @@ describe('the message catalogue', () => {
     ['autopilot-messages', autopilotEn],
     ['release-key-messages', releaseKeysEn],
     ['open-platform-pages-messages', openPlatformPagesEn],
+    ['patch-messages', patchEn],
   ])('is loaded wherever its words are said: a module that says a word of %s imports it', (section, words) => {
     const keys = new Set(Object.keys(words));
     const prefixes = [...keys].filter((k) => k.includes('.')).map((k) => k.slice(0, k.indexOf('.') + 1));

@@ -5,6 +5,7 @@ import type { signingEn } from './signing-messages';
 import type { autopilotEn } from './autopilot-messages';
 import type { releaseKeysEn } from './release-key-messages';
 import type { openPlatformPagesEn } from './open-platform-pages-messages';
+import type { patchEn } from './patch-messages';
 
 /** The console's words, in the languages of the mPaaS console. Keys are English; labels match the mPaaS page. */
 export const en = {
@@ -332,7 +333,7 @@ export const en = {
 export type CoreMessageKey = keyof typeof en;
 /**
  * Every key of the catalogue: the core words, and the sections that load with the screens that use them (the
- * release words, the autopilot's, release keys', signing failures': `*-messages.ts` beside this file). A key without its Chinese fails the type check either way.
+ * release words, the autopilot's, release keys', signing failures', patches': `*-messages.ts` beside this file). A key without its Chinese fails the type check either way.
  */
 export type MessageKey =
   | CoreMessageKey
@@ -340,7 +341,8 @@ export type MessageKey =
   | keyof typeof autopilotEn
   | keyof typeof releaseKeysEn
   | keyof typeof signingEn
-  | keyof typeof openPlatformPagesEn;
+  | keyof typeof openPlatformPagesEn
+  | keyof typeof patchEn;
 
 export const zh: Record<CoreMessageKey, string> = {
   appTitle: '小程序开放平台',
