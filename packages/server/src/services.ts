@@ -10,10 +10,12 @@ import { TokenService } from './modules/auth/token.service.js';
 import { UserService } from './modules/auth/user.service.js';
 import { EventsService } from './modules/events/events.service.js';
 import { GateService } from './modules/gate/gate.service.js';
+import { ManifestCache } from './modules/gate/manifest-cache.js';
 import { HostAppService } from './modules/host-apps/host-app.service.js';
 import { MiniProgramService } from './modules/mini-programs/mini-program.service.js';
 import { MpaasSyncService } from './modules/mpaas/mpaas-sync.service.js';
 import { ReleaseService } from './modules/releases/release.service.js';
+import { PoolManifestSigner } from './modules/signing/manifest-signer.js';
 import { PackageSigner } from './modules/signing/package-signer.js';
 import { SigningPool } from './modules/signing/signing-pool.js';
 import { DEFAULT_DISPATCHER, type DispatcherOptions, WebhookDispatcher } from './modules/webhooks/dispatcher.js';
@@ -90,6 +92,8 @@ export function createServices(
   });
   outbox.onRecord = () => webhookDispatcher.wake();
   const releases = new ReleaseService(handle.db, signer, changes, options.clock, outbox);
+  const manifests = new ManifestCache(new PoolManifestSigner(box, signingPool), config.manifestTtlHours * 3_600_000, options.clock ?? Date.now);
+  manifests.onError = (err) => log.error({ err: { message: (err as Error).message } }, 'could not renew a signed gate answer');
   const services: Services = {
     auth,
     oidc: config.oidc && new OidcService(handle.db, box, auth, config.oidc, config.publicUrl),
@@ -104,7 +108,7 @@ export function createServices(
       retentionDays: config.eventsRetentionDays,
       devicesPerAddress: config.eventsDevicesPerAddress,
     }),
-    gate: new GateService(handle.db, changes, config.packageBaseUrl, options.clock),
+    gate: new GateService(handle.db, changes, config.packageBaseUrl, manifests, options.clock),
     changes,
     outbox,
     webhooks: new WebhookService(handle.db, box, config.webhookAllowPrivate),

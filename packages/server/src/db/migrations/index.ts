@@ -13,6 +13,7 @@ import { namesSso } from './0009_names_sso.js';
 import { openPlatform } from './0010_open_platform.js';
 import { webhooks } from './0011_webhooks.js';
 import { auditAddress } from './0012_audit_address.js';
+import { manifestGeneration } from './0013_manifest_generation.js';
 
 export interface MigrationContext {
   dialect: Dialect;
@@ -35,6 +36,7 @@ function migrations(ctx: MigrationContext): Record<string, Migration> {
     '0010_open_platform': openPlatform(ctx),
     '0011_webhooks': webhooks(ctx),
     '0012_audit_address': auditAddress(ctx),
+    '0013_manifest_generation': manifestGeneration(ctx),
   };
 }
 

@@ -4,12 +4,22 @@ import type { Executor } from '../../db/executor.js';
 export class GateRepository {
   constructor(private readonly db: Executor) {}
 
-  /** @returns the host app with its disabled time, virtual domain and key fingerprint (null when not configured), or undefined. */
+  /**
+   * @returns the host app with its disabled time, generation, virtual domain and key (fingerprint and sealed private
+   * key, null when not configured), or undefined.
+   */
   findHostApp(workspaceId: string, appId: string) {
     return this.db
       .selectFrom('hostApps')
       .leftJoin('devConfigs', 'devConfigs.hostAppId', 'hostApps.id')
-      .select(['hostApps.id', 'hostApps.disabledAt', 'devConfigs.virtualDomain', 'devConfigs.keyFingerprint'])
+      .select([
+        'hostApps.id',
+        'hostApps.disabledAt',
+        'hostApps.generation',
+        'devConfigs.virtualDomain',
+        'devConfigs.keyFingerprint',
+        'devConfigs.privateKeySealed',
+      ])
       .where('hostApps.workspaceId', '=', workspaceId)
       .where('hostApps.appId', '=', appId)
       .executeTakeFirst();
@@ -60,6 +70,18 @@ export class GateRepository {
       .where('r.state', 'not in', ['superseded', 'rolled-back'])
       .orderBy('r.id', 'desc')
       .execute();
+  }
+
+  /** The fingerprints of the host app's keys an operator retired ahead of time, in a stable order. */
+  async revokedKeys(hostAppId: number): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('hostAppPreviousKeys')
+      .select('keyFingerprint')
+      .where('hostAppId', '=', hostAppId)
+      .where('revokedAt', 'is not', null)
+      .orderBy('keyFingerprint')
+      .execute();
+    return rows.map((r) => r.keyFingerprint);
   }
 
   /** The whitelisted device IDs of a release. */

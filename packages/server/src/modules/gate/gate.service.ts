@@ -5,6 +5,8 @@ import { AppError } from '../../lib/app-error.js';
 import type { ChangeBus } from '../../lib/change-bus.js';
 import { inRange } from '../mini-programs/versions.js';
 import { GateRepository } from './gate.repository.js';
+import type { ManifestCache, ManifestKey, SignedManifest } from './manifest-cache.js';
+import { manifestContent, manifestHead } from './manifest.js';
 import { buildEntries, choose, type ProgramEntry, type Served } from './served.js';
 
 /** What the gate knows about one host app: built from the database on a miss, then served from memory. */
@@ -15,11 +17,18 @@ type ReadyView = {
   programs: Map<string, ProgramEntry>;
   /** No release in progress: every device gets the same answer, whatever its ID and the time. */
   steady: boolean;
+  /** The key that signs this host app's manifests. */
+  key: ManifestKey;
+  /** The start of every manifest of this view (manifest.ts manifestHead): host app and generation. */
+  head: string;
+  /** The fingerprints of the host app's retired keys, as JSON. */
+  revokedKeys: string;
   /**
    * On a steady view, the bytes of the answers to "everything" (no mini program named), by platform and client
-   * version: the few a host app's devices send most. At most MEMO_SHAPES, the oldest dropped first.
+   * version: the few a host app's devices send most, until their manifest is due for renewal. At most MEMO_SHAPES,
+   * the oldest dropped first.
    */
-  memo?: Map<string, Buffer>;
+  memo?: Map<string, { bytes: Buffer; renewAt: number }>;
 };
 
 const MEMO_SHAPES = 4;
@@ -38,7 +47,8 @@ const MAX_WHITELISTS = 64;
 export class GateService {
   private readonly cache = new Map<string, HostAppView>();
   private readonly whitelists = new Map<string, Promise<ReadonlySet<string>>>();
-  private generation = 0;
+  /** Counts the changes heard of, so a view loaded across one is not kept (not the answers' generation). */
+  private epoch = 0;
   /** Told about every cache lookup (metrics). */
   onCacheLookup: (hit: boolean) => void = () => {};
 
@@ -47,10 +57,12 @@ export class GateService {
     changes: ChangeBus,
     /** `MPOP_PACKAGE_BASE_URL`: the server's own download route, or a CDN in front of the store. */
     private readonly packageBaseUrl: string,
+    /** Signed manifests by content: the gate signs each distinct answer once per half lifetime, not per request. */
+    readonly manifests: ManifestCache,
     private readonly clock: () => number = Date.now,
   ) {
     changes.onInvalidate((c) => {
-      this.generation++;
+      this.epoch++;
       if (c.kind === 'host-app-gate') this.cache.delete(key(c.workspaceId, c.appId));
       else this.cache.clear();
     });
@@ -61,38 +73,70 @@ export class GateService {
   }
 
   /**
-   * The answer of `POST /client/v1/resources` as UTF-8 JSON, `{"resources":[…]}`, joined from the JSON bytes of each
-   * package made when the view was built: the hot path serializes nothing.
+   * The answer of `POST /client/v1/resources` as UTF-8 JSON, `{"resources":[…],"manifest":…,"manifestSignature":…,
+   * "keyFingerprint":…}`, joined from the JSON bytes of each package made when the view was built and the signed
+   * manifest of that content (signed now only when no usable one is kept): the hot path serializes nothing.
    */
   async answer(req: ResourcesRequest): Promise<Buffer> {
-    return answerBytes(await this.pick(req));
+    const view = await this.ready(req);
+    const served = this.served(view, req);
+    const signed = await this.manifests.get(this.contentOf(view, served), view.key);
+    return answerBytes(served, signed.tail);
   }
 
   /**
-   * The answer, if this host app's view is cached and may be served: the gate's fast path (resources-fast-path.ts)
-   * answers from this without a promise. `undefined` (not cached, or a refusal) leaves the request to `answer`.
+   * The answer, if this host app's view is cached and its signed manifest is at hand: the gate's fast path
+   * (resources-fast-path.ts) answers from this without a promise. `undefined` (not cached, a refusal, or a manifest
+   * still to be signed) leaves the request to `answer`.
    */
   cachedAnswer(req: ResourcesRequest): Buffer | undefined {
     const view = this.cache.get(key(req.workspaceId, req.appId));
     if (view?.state !== 'ready') return undefined;
-    this.onCacheLookup(true);
     // Most launches ask for everything, from the same app version: a steady view keeps that answer's bytes.
     if (view.steady && isEmpty(req.miniPrograms)) {
       const shape = `${req.platform}\n${req.clientVersion}`;
       view.memo ??= new Map();
-      let answer = view.memo.get(shape);
-      if (!answer) {
-        if (view.memo.size >= MEMO_SHAPES) view.memo.delete(view.memo.keys().next().value!);
-        answer = answerBytes(this.served(view, req));
-        view.memo.set(shape, answer);
+      const memo = view.memo.get(shape);
+      if (memo && this.clock() < memo.renewAt) {
+        this.onCacheLookup(true);
+        return memo.bytes;
       }
-      return answer;
+      const signed = this.signedNow(view, req);
+      if (!signed) return undefined;
+      if (!memo && view.memo.size >= MEMO_SHAPES) view.memo.delete(view.memo.keys().next().value!);
+      // Memoised only while fresh: past its renewal, each answer asks the cache, which renews it once.
+      if (this.clock() < signed.manifest.renewAt) view.memo.set(shape, { bytes: signed.bytes, renewAt: signed.manifest.renewAt });
+      this.onCacheLookup(true);
+      return signed.bytes;
     }
     // Named mini programs: their prepared bytes, joined (as cheap as the memo, short of one copy).
-    return answerBytes(this.served(view, req));
+    const signed = this.signedNow(view, req);
+    if (signed) this.onCacheLookup(true);
+    return signed?.bytes;
+  }
+
+  /** The answer's bytes with a manifest kept for its content, or undefined when none is at hand. */
+  private signedNow(view: ReadyView, req: ResourcesRequest): { bytes: Buffer; manifest: SignedManifest } | undefined {
+    const served = this.served(view, req);
+    const manifest = this.manifests.peek(this.contentOf(view, served), view.key);
+    return manifest && { bytes: answerBytes(served, manifest.tail), manifest };
+  }
+
+  private contentOf(view: ReadyView, served: readonly Served[]) {
+    return manifestContent(
+      view.key.keyFingerprint,
+      view.head,
+      served.map((s) => s.entry),
+      view.revokedKeys,
+    );
   }
 
   private async pick(req: ResourcesRequest): Promise<Served[]> {
+    return this.served(await this.ready(req), req);
+  }
+
+  /** The host app's view when it may load mini programs; otherwise the refusal, thrown. */
+  private async ready(req: ResourcesRequest): Promise<ReadyView> {
     const view = await this.view(req.workspaceId, req.appId);
     if (view.state === 'unregistered') {
       throw new AppError(
@@ -112,7 +156,7 @@ export class GateService {
         `The host app ${req.appId} has no development configuration yet; an operator must make it in the console first.`,
       );
     }
-    return this.served(view, req);
+    return view;
   }
 
   /** What a ready view serves this request: the asked (or all) mini programs fit for the client and device. */
@@ -137,10 +181,10 @@ export class GateService {
     const hit = this.cache.get(k);
     this.onCacheLookup(hit !== undefined);
     if (hit) return hit;
-    const generation = this.generation;
+    const epoch = this.epoch;
     const view = await this.load(workspaceId, appId);
     // A change that arrived while loading may have made this view stale: serve it once, do not keep it.
-    if (generation === this.generation) {
+    if (epoch === this.epoch) {
       if (this.cache.size >= MAX_CACHED) this.cache.delete(this.cache.keys().next().value!);
       this.cache.set(k, view);
     }
@@ -152,8 +196,8 @@ export class GateService {
     const app = await repo.findHostApp(workspaceId, appId);
     if (!app) return { state: 'unregistered' };
     if (app.disabledAt !== null) return { state: 'disabled' };
-    if (!app.virtualDomain || !app.keyFingerprint) return { state: 'unconfigured' };
-    const rows = await repo.releases(app.id, app.keyFingerprint);
+    if (!app.virtualDomain || !app.keyFingerprint || !app.privateKeySealed) return { state: 'unconfigured' };
+    const [rows, revoked] = await Promise.all([repo.releases(app.id, app.keyFingerprint), repo.revokedKeys(app.id)]);
     const programs = buildEntries(rows, {
       workspaceId,
       appId,
@@ -165,7 +209,14 @@ export class GateService {
       if (entry.next && entry.rollout && entry.rollout.devices > 0) entry.rollout.whitelist = await this.whitelist(entry.rollout.releaseId);
       if (entry.elsewhere) entry.elsewhere.whitelist = await this.whitelist(entry.elsewhere.releaseId);
     }
-    return { state: 'ready', programs, steady: [...programs.values()].every((e) => !e.rollout && !e.elsewhere) };
+    return {
+      state: 'ready',
+      programs,
+      steady: [...programs.values()].every((e) => !e.rollout && !e.elsewhere),
+      key: { workspaceId, appId, keyFingerprint: app.keyFingerprint, privateKeySealed: app.privateKeySealed },
+      head: manifestHead({ appId, workspaceId, generation: Number(app.generation) }),
+      revokedKeys: JSON.stringify(revoked),
+    };
   }
 
   /** A release's whitelist, loaded once and shared by every host app's view (it never changes). */
@@ -187,12 +238,15 @@ const isEmpty = (o: object) => {
   return true;
 };
 const OPEN = Buffer.from('{"resources":[');
-const CLOSE = Buffer.from(']}');
+const CLOSE = Buffer.from(']');
 const COMMA = 0x2c;
 
-/** `{"resources":[…]}` from the prepared bytes of each package: one allocation and one copy of each part. */
-function answerBytes(served: readonly Served[]): Buffer {
-  let length = OPEN.length + CLOSE.length + Math.max(0, served.length - 1);
+/**
+ * `{"resources":[…]` from the prepared bytes of each package, then the tail of its signed manifest (which closes the
+ * object): one allocation and one copy of each part.
+ */
+function answerBytes(served: readonly Served[], tail: Buffer): Buffer {
+  let length = OPEN.length + CLOSE.length + tail.length + Math.max(0, served.length - 1);
   for (const s of served) length += s.bytes.length;
   const out = Buffer.allocUnsafe(length);
   let at = OPEN.copy(out, 0);
@@ -200,6 +254,7 @@ function answerBytes(served: readonly Served[]): Buffer {
     if (i > 0) out[at++] = COMMA;
     at += served[i].bytes.copy(out, at);
   }
-  CLOSE.copy(out, at);
+  at += CLOSE.copy(out, at);
+  tail.copy(out, at);
   return out;
 }

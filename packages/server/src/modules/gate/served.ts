@@ -3,6 +3,7 @@ import type { ReleaseState } from '../../db/schema.js';
 import { cohort, effectiveBp, FULL, type Ramp, rampOf } from '../releases/rollout.js';
 import { type HostRef, reaches, scopeOf } from '../releases/scope.js';
 import type { GateReleaseRow } from './gate.repository.js';
+import { manifestEntryJson } from './manifest.js';
 
 /** A package the gate may hand out, with its answer prepared once (the hot path only filters and picks). */
 export interface Served {
@@ -11,6 +12,8 @@ export interface Served {
    * programs a request names, is these bytes copied side by side, never serialized or encoded per request.
    */
   bytes: Buffer;
+  /** The resource's manifest entry as JSON (manifest.ts), made once per view as well. */
+  entry: string;
   platform: string | null;
   clientVersionMin: string | null;
   clientVersionMax: string | null;
@@ -218,6 +221,7 @@ function served(r: GateReleaseRow, host: HostAppIdentity): Served {
   };
   return {
     bytes: Buffer.from(JSON.stringify(resource)),
+    entry: manifestEntryJson(resource),
     platform: r.platform,
     clientVersionMin: r.clientVersionMin,
     clientVersionMax: r.clientVersionMax,

@@ -8,6 +8,7 @@ import { AppError, notFound, validationFailed } from '../../lib/app-error.js';
 import type { ChangeBus } from '../../lib/change-bus.js';
 import { AuditRepository } from '../audit/audit.repository.js';
 import type { Principal } from '../auth/auth.service.js';
+import { GenerationRepository } from '../host-apps/generation.repository.js';
 import { HostAppRepository } from '../host-apps/host-app.repository.js';
 import { canonicalVersion } from '../mini-programs/versions.js';
 import { discardingOutbox, type Outbox } from '../webhooks/outbox.js';
@@ -130,6 +131,7 @@ export class ReleaseService {
       const event = { releaseId, miniProgramId: id, version, percent: toPercent(Math.min(bp, FULL)), state, actor: actor.actor };
       await this.outbox.record(trx, 'release.created', event);
       if (state === 'complete') await this.outbox.record(trx, 'release.completed', event);
+      await new GenerationRepository(trx).raiseForMiniProgram(id);
     });
     return this.afterChange(id, releaseId, { code: 'release', params: { miniProgramId: id, version } });
   }
@@ -195,6 +197,7 @@ export class ReleaseService {
       const event = { releaseId, miniProgramId: id, version: r.version, percent: toPercent(bp), state: next, actor: actor.actor };
       if (next === 'paused' && state !== 'paused') await this.outbox.record(trx, 'release.paused', event);
       if (next === 'complete') await this.outbox.record(trx, 'release.completed', event);
+      await new GenerationRepository(trx).raiseForMiniProgram(id);
     });
     return this.afterChange(id, releaseId, { code: 'rollout', params: { miniProgramId: id } });
   }
@@ -251,6 +254,7 @@ export class ReleaseService {
         details: rolledBack,
       });
       await this.outbox.record(trx, 'release.rolled-back', { ...rolledBack, miniProgramId: id, actor: actor.actor });
+      await new GenerationRepository(trx).raiseForMiniProgram(id);
     });
     return this.afterChange(id, releaseIds[0], {
       code: 'roll-back',
@@ -296,6 +300,7 @@ export class ReleaseService {
         details: { releaseId, version: current.version },
       });
       await this.outbox.record(trx, 'release.taken-down', { releaseId, miniProgramId: id, version: current.version, actor: actor.actor });
+      await new GenerationRepository(trx).raiseForMiniProgram(id);
     });
     await this.changes.publish({ kind: 'all-gate-views' });
     return this.get(id, releaseId);

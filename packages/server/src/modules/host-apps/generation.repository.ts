@@ -1,0 +1,66 @@
+import type { Executor } from '../../db/executor.js';
+
+/** A restore raises every generation by this much: more changes than an installation makes between two backups. */
+export const RESTORE_GENERATION_MARGIN = 1_000_000;
+
+/**
+ * The generation of each host app's gate answers (signed into every manifest): it never goes down. One counter for
+ * the installation is raised in the transaction of every change that can change an answer, and the host apps the
+ * change touches take its new value. On PostgreSQL the counter's row lock orders concurrent changes of every
+ * instance; SQLite has one writer. Services call these last in their transaction, after every other lock is held, so
+ * two transactions never wait for each other in turn.
+ */
+export class GenerationRepository {
+  constructor(private readonly db: Executor) {}
+
+  /** Raises the counter by `by` (1: one change) and returns its new value. */
+  async next(by = 1): Promise<number> {
+    await this.db
+      .updateTable('generationCounter')
+      .set((eb) => ({ value: eb('value', '+', by) }))
+      .where('id', '=', 1)
+      .execute();
+    const row = await this.db.selectFrom('generationCounter').select('value').where('id', '=', 1).executeTakeFirstOrThrow();
+    return Number(row.value);
+  }
+
+  /** A change to these host apps (configuration, key, enable/disable, an authorisation): their answers move on. */
+  async raiseHostApps(hostAppIds: readonly number[]): Promise<number | undefined> {
+    if (hostAppIds.length === 0) return undefined;
+    const value = await this.next();
+    await this.db.updateTable('hostApps').set({ generation: value }).where('id', 'in', [...hostAppIds]).execute();
+    return value;
+  }
+
+  /** A change to a mini program's releases: every host app it is authorised for moves on. */
+  async raiseForMiniProgram(miniProgramId: string): Promise<number> {
+    const value = await this.next();
+    await this.db
+      .updateTable('hostApps')
+      .set({ generation: value })
+      .where('id', 'in', this.db.selectFrom('hostAppMiniPrograms').select('hostAppId').where('miniProgramId', '=', miniProgramId))
+      .execute();
+    return value;
+  }
+
+  /**
+   * After a restore: the devices may have seen generations the backup never knew (changes made after it). Every
+   * host app moves `margin` past the highest generation in the restored data, so the restored installation's
+   * answers are newer than anything its devices accepted, as long as fewer than `margin` changes were made after the
+   * backup.
+   */
+  async raiseAll(margin: number): Promise<number> {
+    const top = await this.db.selectFrom('hostApps').select((eb) => eb.fn.max('generation').as('top')).executeTakeFirst();
+    const counter = await this.db.selectFrom('generationCounter').select('value').where('id', '=', 1).executeTakeFirstOrThrow();
+    const value = Math.max(Number(top?.top ?? 0), Number(counter.value)) + margin;
+    await this.db.updateTable('generationCounter').set({ value }).where('id', '=', 1).execute();
+    await this.db.updateTable('hostApps').set({ generation: value }).execute();
+    return value;
+  }
+
+  /** The current value of the counter (what the next new host app starts above). */
+  async current(): Promise<number> {
+    const row = await this.db.selectFrom('generationCounter').select('value').where('id', '=', 1).executeTakeFirstOrThrow();
+    return Number(row.value);
+  }
+}
