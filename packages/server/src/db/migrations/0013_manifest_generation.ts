@@ -7,6 +7,7 @@ import type { MigrationContext } from './index.js';
  * counter (`generation_counter`, one row) is raised by every change that can change an answer, in that change's
  * transaction; the host apps it touches take its new value (`host_apps.generation`). A host app deleted and made
  * again, or a restore, therefore never hands out a generation below one devices have seen (see restore.service.ts).
+ * The counter's row is made by the first change (a restore rebuilds this schema, then inserts the backup's row).
  * Replaced keys gain `revoked_at`: an operator retired them ahead of time, and manifests name them as revoked.
  */
 export function manifestGeneration(ctx: MigrationContext) {
@@ -19,7 +20,6 @@ export function manifestGeneration(ctx: MigrationContext) {
         .addColumn('value', 'bigint', (c) => c.notNull())
         .execute();
       await db.schema.alterTable('host_apps').addColumn('generation', 'bigint', (c) => c.notNull().defaultTo(1)).execute();
-      await db.insertInto('generation_counter').values({ id: 1, value: 1 }).execute();
       await db.schema.alterTable('host_app_previous_keys').addColumn('revoked_at', ts).execute();
     },
     down: async (db: Kysely<any>) => {

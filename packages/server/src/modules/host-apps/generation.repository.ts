@@ -15,13 +15,13 @@ export class GenerationRepository {
 
   /** Raises the counter by `by` (1: one change) and returns its new value. */
   async next(by = 1): Promise<number> {
+    // Made by the first change: host apps start at generation 1, so the counter starts above it.
     await this.db
-      .updateTable('generationCounter')
-      .set((eb) => ({ value: eb('value', '+', by) }))
-      .where('id', '=', 1)
+      .insertInto('generationCounter')
+      .values({ id: 1, value: 1 + by })
+      .onConflict((oc) => oc.column('id').doUpdateSet((eb) => ({ value: eb(eb.ref('generationCounter.value'), '+', by) })))
       .execute();
-    const row = await this.db.selectFrom('generationCounter').select('value').where('id', '=', 1).executeTakeFirstOrThrow();
-    return Number(row.value);
+    return this.current();
   }
 
   /** A change to these host apps (configuration, key, enable/disable, an authorisation): their answers move on. */
@@ -51,16 +51,19 @@ export class GenerationRepository {
    */
   async raiseAll(margin: number): Promise<number> {
     const top = await this.db.selectFrom('hostApps').select((eb) => eb.fn.max('generation').as('top')).executeTakeFirst();
-    const counter = await this.db.selectFrom('generationCounter').select('value').where('id', '=', 1).executeTakeFirstOrThrow();
-    const value = Math.max(Number(top?.top ?? 0), Number(counter.value)) + margin;
-    await this.db.updateTable('generationCounter').set({ value }).where('id', '=', 1).execute();
+    const value = Math.max(Number(top?.top ?? 0), await this.current()) + margin;
+    await this.db
+      .insertInto('generationCounter')
+      .values({ id: 1, value })
+      .onConflict((oc) => oc.column('id').doUpdateSet({ value }))
+      .execute();
     await this.db.updateTable('hostApps').set({ generation: value }).execute();
     return value;
   }
 
   /** The current value of the counter (what the next new host app starts above). */
   async current(): Promise<number> {
-    const row = await this.db.selectFrom('generationCounter').select('value').where('id', '=', 1).executeTakeFirstOrThrow();
-    return Number(row.value);
+    const row = await this.db.selectFrom('generationCounter').select('value').where('id', '=', 1).executeTakeFirst();
+    return Number(row?.value ?? 1);
   }
 }
