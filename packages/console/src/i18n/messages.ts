@@ -1,6 +1,7 @@
 import type { AuditAction } from '@mpop/contracts';
 import type { ProblemCode } from '../api/client';
 import { openPlatformEn, openPlatformZh } from './open-platform-messages';
+import { trustedDeliveryEn, trustedDeliveryZh } from './trusted-delivery-messages';
 
 /** The console's words, in the languages of the mPaaS console. Keys are English; labels match the mPaaS page. */
 export const en = {
@@ -321,6 +322,7 @@ export const en = {
   deleteWebhookContent: 'Its deliveries are deleted too; those still pending are not sent.',
   webhookDeleted: 'The webhook is deleted.',
   ...openPlatformEn,
+  ...trustedDeliveryEn,
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -633,6 +635,7 @@ export const zh: Record<MessageKey, string> = {
   deleteWebhookContent: '其投递记录也会删除，尚未投递的不再发送。',
   webhookDeleted: 'Webhook 已删除。',
   ...openPlatformZh,
+  ...trustedDeliveryZh,
 };
 
 /**
