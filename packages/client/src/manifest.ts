@@ -127,7 +127,10 @@ export async function checkAnswer(
     throw mismatch('the manifest lacks its generation, resources or revoked keys');
   }
   if (m.revokedKeys.some((k) => typeof k === 'string' && k.toLowerCase() === fingerprint)) {
-    throw new MpopError('MANIFEST_SIGNATURE', `The manifest is signed with key ${fingerprint}, which it names as retired; it is not taken.`);
+    throw new MpopError(
+      'MANIFEST_SIGNATURE',
+      `The manifest is signed with key ${fingerprint}, which it names as retired; it is not taken.`,
+    );
   }
   if (m.generation < state.generation) {
     throw new MpopError(

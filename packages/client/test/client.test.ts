@@ -36,7 +36,15 @@ describe('@mpop/client against a real server', () => {
   afterAll(() => kit.close());
 
   const client = (opts: Partial<MpopClientOptions> = {}) =>
-    new MpopClient({ config: host.config, deviceId: 'device-1', platform: 'android', clientVersion: '10.2.3', retry: fastRetry, allowHttp, ...opts });
+    new MpopClient({
+      config: host.config,
+      deviceId: 'device-1',
+      platform: 'android',
+      clientVersion: '10.2.3',
+      retry: fastRetry,
+      allowHttp,
+      ...opts,
+    });
   const resourceOf = async (c: MpopClient, id: string) => (await c.resources({ [id]: '*' })).find((r) => r.miniProgramId === id)!;
   const rejection = async (p: Promise<unknown>) => {
     const err = await p.then(

@@ -63,7 +63,14 @@ describe('@mpop/client: signed, expiring gate answers', () => {
   /** Records the genuine answers the proxy passes on. */
   const record = () => {
     const seen: Buffer[] = [];
-    kit.proxy.rules.push({ match: (m, p) => m === 'POST' && p === '/client/v1/resources', times: 1, transform: (b) => (seen.push(b), b) });
+    kit.proxy.rules.push({
+      match: (m, p) => m === 'POST' && p === '/client/v1/resources',
+      times: 1,
+      transform: (b) => {
+        seen.push(b);
+        return b;
+      },
+    });
     return seen;
   };
   /** Answers the next gate request with these bytes (a replay). */
@@ -118,7 +125,14 @@ describe('@mpop/client: signed, expiring gate answers', () => {
     const other = await hostAppWithProgram(kit, 'Manifest Other', key1.pkcs8, 'Other program');
     const seen: Buffer[] = [];
     const otherClient = client({ config: other.config });
-    kit.proxy.rules.push({ match: (m, p) => m === 'POST' && p === '/client/v1/resources', times: 1, transform: (b) => (seen.push(b), b) });
+    kit.proxy.rules.push({
+      match: (m, p) => m === 'POST' && p === '/client/v1/resources',
+      times: 1,
+      transform: (b) => {
+        seen.push(b);
+        return b;
+      },
+    });
     await otherClient.resources();
     replay(seen[0]);
     expect(await codeOf(c.resources())).toBe('MANIFEST_MISMATCH');
@@ -153,7 +167,9 @@ describe('@mpop/client: signed, expiring gate answers', () => {
   it('refuses package URLs that are not https unless allowed, and a vhost other than the config file says', async () => {
     // The kit server is plain http: a client for production refuses it.
     expect(await codeOf(client({ allowHttp: false }).resources())).toBe('MANIFEST_MISMATCH');
-    expect(await codeOf(client({ config: { ...host.config, virtualDomain: 'elsewhere.example.com' } }).resources())).toBe('MANIFEST_MISMATCH');
+    expect(await codeOf(client({ config: { ...host.config, virtualDomain: 'elsewhere.example.com' } }).resources())).toBe(
+      'MANIFEST_MISMATCH',
+    );
   });
 
   it('downloads only what an accepted manifest names, capped at its signed size', async () => {
@@ -197,7 +213,10 @@ describe('@mpop/client: signed, expiring gate answers', () => {
       const [oldResource] = await oldClient.resources();
       const oldAnswer = seen[0];
 
-      expect((await kit.api('PUT', `/api/v1/host-apps/kit/${rotating.appId}/dev-config`, devConfigForm('mini.example.com', key2.pkcs8))).statusCode).toBe(200);
+      expect(
+        (await kit.api('PUT', `/api/v1/host-apps/kit/${rotating.appId}/dev-config`, devConfigForm('mini.example.com', key2.pkcs8)))
+          .statusCode,
+      ).toBe(200);
       const config = { ...(await kit.api('GET', `/api/v1/host-apps/kit/${rotating.appId}/config-file`)).json() };
       expect(config.publicKeys).toHaveLength(2); // the replaced key is still listed: builds keep verifying it
       const retire = await kit.api('POST', `/api/v1/host-apps/kit/${rotating.appId}/previous-keys/${oldFingerprint}/retire`);
@@ -212,7 +231,9 @@ describe('@mpop/client: signed, expiring gate answers', () => {
       replay(oldAnswer);
       expect(await codeOf(c.resources())).toBe('MANIFEST_SIGNATURE');
       // A restarted app with the same state file remembers the retired key and the generation.
-      expect(JSON.parse(fs.readFileSync(file, 'utf8'))).toMatchObject({ [`mpop:kit:${rotating.appId}:revokedKeys`]: JSON.stringify([oldFingerprint]) });
+      expect(JSON.parse(fs.readFileSync(file, 'utf8'))).toMatchObject({
+        [`mpop:kit:${rotating.appId}:revokedKeys`]: JSON.stringify([oldFingerprint]),
+      });
       const restarted = new MpopClient({ config, ...base, store: new FileStore(file) });
       replay(oldAnswer);
       expect(await codeOf(restarted.resources())).toBe('MANIFEST_SIGNATURE');

@@ -55,7 +55,9 @@ export type PreviousKey = Static<typeof PreviousKeySchema>;
 export const ManifestInfoSchema = Type.Object({
   generation: Type.Integer({ description: 'the generation the next manifest of this host app carries' }),
   manifestTtlHours: Type.Integer({ description: 'MPOP_MANIFEST_TTL_HOURS: how long a signed manifest is valid' }),
-  keyFingerprint: Type.Union([Type.String(), Type.Null()], { description: 'the key that signs now; null before the development configuration' }),
+  keyFingerprint: Type.Union([Type.String(), Type.Null()], {
+    description: 'the key that signs now; null before the development configuration',
+  }),
   previousKeys: Type.Array(PreviousKeySchema, { description: 'replaced keys still listed or retired, newest first' }),
 });
 export type ManifestInfo = Static<typeof ManifestInfoSchema>;

@@ -92,7 +92,11 @@ export function createServices(
   });
   outbox.onRecord = () => webhookDispatcher.wake();
   const releases = new ReleaseService(handle.db, signer, changes, options.clock, outbox);
-  const manifests = new ManifestCache(new PoolManifestSigner(box, signingPool), config.manifestTtlHours * 3_600_000, options.clock ?? Date.now);
+  const manifests = new ManifestCache(
+    new PoolManifestSigner(box, signingPool),
+    config.manifestTtlHours * 3_600_000,
+    options.clock ?? Date.now,
+  );
   manifests.onError = (err) => log.error({ err: { message: (err as Error).message } }, 'could not renew a signed gate answer');
   const services: Services = {
     auth,

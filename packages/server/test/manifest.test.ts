@@ -31,13 +31,27 @@ describe('the manifest text', () => {
   };
 
   it('is canonical JSON in the contract key order, naming every signed field of each resource (and nothing else)', () => {
-    const content = manifestContent(KEY.keyFingerprint, manifestHead({ appId: 'A"1', workspaceId: 'w', generation: 7 }), [manifestEntryJson(resource)], '["aa"]');
+    const content = manifestContent(
+      KEY.keyFingerprint,
+      manifestHead({ appId: 'A"1', workspaceId: 'w', generation: 7 }),
+      [manifestEntryJson(resource)],
+      '["aa"]',
+    );
     const issued = Date.parse('2026-12-01T00:00:00.000Z');
     const text = manifestText(content, issued, 24 * HOUR);
     const parsed = JSON.parse(text) as Manifest;
     // Parsed and written again, it is the same text: one reading, whatever the client's JSON library.
     expect(JSON.stringify(parsed)).toBe(text);
-    expect(Object.keys(parsed)).toEqual(['type', 'appId', 'workspaceId', 'generation', 'issuedAt', 'expiresAt', 'resources', 'revokedKeys']);
+    expect(Object.keys(parsed)).toEqual([
+      'type',
+      'appId',
+      'workspaceId',
+      'generation',
+      'issuedAt',
+      'expiresAt',
+      'resources',
+      'revokedKeys',
+    ]);
     expect(parsed).toEqual({
       type: 'mpop-manifest-v1',
       appId: 'A"1',
@@ -168,7 +182,12 @@ describe.each(dialects)('signed gate answers on %s', (dialect) => {
       body: JSON.stringify({ appId: app, workspaceId: 'mf', platform: 'android', clientVersion: '10.2.3', miniPrograms: {}, ...extra }),
     });
     expect(res.status).toBe(200);
-    const answer = (await res.json()) as { resources: { miniProgramId: string }[]; manifest: string; manifestSignature: string; keyFingerprint: string };
+    const answer = (await res.json()) as {
+      resources: { miniProgramId: string }[];
+      manifest: string;
+      manifestSignature: string;
+      keyFingerprint: string;
+    };
     return { ...answer, parsed: JSON.parse(answer.manifest) as Manifest };
   }
   const generation = async (app = appId) => (await ask(app)).parsed.generation;
@@ -191,10 +210,17 @@ describe.each(dialects)('signed gate answers on %s', (dialect) => {
       fs.writeFileSync(path.join(dir, 'pub.pem'), key.publicPem);
       fs.writeFileSync(path.join(dir, 'manifest.json'), a.manifest);
       fs.writeFileSync(path.join(dir, 'sig.bin'), Buffer.from(a.manifestSignature, 'base64'));
-      const out = execFileSync('openssl', ['dgst', '-sha256', '-verify', 'pub.pem', '-signature', 'sig.bin', 'manifest.json'], { cwd: dir });
+      const out = execFileSync('openssl', ['dgst', '-sha256', '-verify', 'pub.pem', '-signature', 'sig.bin', 'manifest.json'], {
+        cwd: dir,
+      });
       expect(out.toString()).toContain('Verified OK');
       fs.writeFileSync(path.join(dir, 'manifest.json'), a.manifest.replace('"mandatory":false', '"mandatory":true'));
-      expect(() => execFileSync('openssl', ['dgst', '-sha256', '-verify', 'pub.pem', '-signature', 'sig.bin', 'manifest.json'], { cwd: dir, stdio: 'pipe' })).toThrow();
+      expect(() =>
+        execFileSync('openssl', ['dgst', '-sha256', '-verify', 'pub.pem', '-signature', 'sig.bin', 'manifest.json'], {
+          cwd: dir,
+          stdio: 'pipe',
+        }),
+      ).toThrow();
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
@@ -210,11 +236,17 @@ describe.each(dialects)('signed gate answers on %s', (dialect) => {
       seen.push(g);
     };
     const zip = await miniProgramZip('pages/v2/index');
-    expect((await admin.post(`/api/v1/mini-programs/${programId}/packages`, packageForm({ version: '1.0.0.2' }, zip))).statusCode).toBe(201);
+    expect((await admin.post(`/api/v1/mini-programs/${programId}/packages`, packageForm({ version: '1.0.0.2' }, zip))).statusCode).toBe(
+      201,
+    );
     await step('release', () => admin.post(`/api/v1/mini-programs/${programId}/packages/1.0.0.2/release`, { rollout: { percent: 10 } }));
     const releaseId = (await admin.get(`/api/v1/mini-programs/${programId}/releases`)).json().items[0].releaseId;
-    await step('rollout step', () => admin.request({ method: 'PATCH', url: `/api/v1/mini-programs/${programId}/releases/${releaseId}`, payload: { percent: 20 } }));
-    await step('pause', () => admin.request({ method: 'PATCH', url: `/api/v1/mini-programs/${programId}/releases/${releaseId}`, payload: { paused: true } }));
+    await step('rollout step', () =>
+      admin.request({ method: 'PATCH', url: `/api/v1/mini-programs/${programId}/releases/${releaseId}`, payload: { percent: 20 } }),
+    );
+    await step('pause', () =>
+      admin.request({ method: 'PATCH', url: `/api/v1/mini-programs/${programId}/releases/${releaseId}`, payload: { paused: true } }),
+    );
     await step('rollback', () => admin.post(`/api/v1/mini-programs/${programId}/rollback`, {}));
     await step('take-down', () => admin.post(`/api/v1/mini-programs/${programId}/take-down`));
     await step('release again', () => admin.post(`/api/v1/mini-programs/${programId}/packages/1.0.0.1/release`));
@@ -228,7 +260,9 @@ describe.each(dialects)('signed gate answers on %s', (dialect) => {
     await step('virtual domain', () => admin.put(`/api/v1/host-apps/mf/${appId}/dev-config`, devConfigForm('mf2.example.com')));
     const disable = await admin.request({ method: 'PATCH', url: `/api/v1/host-apps/mf/${appId}`, payload: { enabled: false } });
     expect(disable.statusCode).toBe(200);
-    await step('enable (after a disable)', () => admin.request({ method: 'PATCH', url: `/api/v1/host-apps/mf/${appId}`, payload: { enabled: true } }));
+    await step('enable (after a disable)', () =>
+      admin.request({ method: 'PATCH', url: `/api/v1/host-apps/mf/${appId}`, payload: { enabled: true } }),
+    );
     const key2 = rsaKey();
     await step('key change', () => admin.put(`/api/v1/host-apps/mf/${appId}/dev-config`, devConfigForm('mf2.example.com', key2.pkcs8)));
     const oldFingerprint = createHash('sha256').update(key.spkiDer).digest('hex');
@@ -237,13 +271,23 @@ describe.each(dialects)('signed gate answers on %s', (dialect) => {
 
     // Deleted and made again with the same IDs (a synced host app keeps its mPaaS APPID): above all it ever had.
     const info = (await admin.get(`/api/v1/host-apps/mf/${appId}/manifest`)).json();
-    expect(info).toMatchObject({ generation: seen.at(-1), manifestTtlHours: 24, keyFingerprint: createHash('sha256').update(key2.spkiDer).digest('hex') });
+    expect(info).toMatchObject({
+      generation: seen.at(-1),
+      manifestTtlHours: 24,
+      keyFingerprint: createHash('sha256').update(key2.spkiDer).digest('hex'),
+    });
     expect(info.previousKeys).toEqual([expect.objectContaining({ fingerprintSha256: oldFingerprint, revokedAt: expect.any(String) })]);
     const before = seen.at(-1)!;
     expect((await admin.delete(`/api/v1/host-apps/mf/${appId}`)).statusCode).toBe(204);
-    const actor = { username: 'test', role: 'admin', memberships: [], via: 'session', actor: 'test' } as const;
-    const recreated = await t.app.services.hostApps.insert({ name: 'Manifest Host', workspaceId: 'mf', source: 'mpaas', appId }, actor, 'host-app.synced');
-    expect((await admin.put(`/api/v1/host-apps/mf/${recreated.appId}/dev-config`, devConfigForm('mf.example.com', rsaKey().pkcs8))).statusCode).toBe(200);
+    const actor = { username: 'test', role: 'admin' as const, memberships: [], via: 'session' as const, actor: 'test' };
+    const recreated = await t.app.services.hostApps.insert(
+      { name: 'Manifest Host', workspaceId: 'mf', source: 'mpaas', appId },
+      actor,
+      'host-app.synced',
+    );
+    expect(
+      (await admin.put(`/api/v1/host-apps/mf/${recreated.appId}/dev-config`, devConfigForm('mf.example.com', rsaKey().pkcs8))).statusCode,
+    ).toBe(200);
     expect(await generation()).toBeGreaterThan(before);
 
     // After a restart: read from the database, never lower.

@@ -78,9 +78,10 @@ export async function expectPopulation(api: Api, p: Population) {
       manifestSignature: string;
     };
     const { resources } = answer;
-    expect(verify('sha256', Buffer.from(answer.manifest), a.publicPem, Buffer.from(answer.manifestSignature, 'base64')), 'manifest verifies').toBe(
-      true,
-    );
+    expect(
+      verify('sha256', Buffer.from(answer.manifest), a.publicPem, Buffer.from(answer.manifestSignature, 'base64')),
+      'manifest verifies',
+    ).toBe(true);
     expect(resources.map((r) => r.version)).toEqual(['1.0.0.2']);
     const bytes = Buffer.from(await (await fetch(api.url + new URL(resources[0].packageUrl).pathname)).arrayBuffer());
     expect(sha256(bytes)).toBe(sha256(p.released));

@@ -19,7 +19,10 @@ export function manifestGeneration(ctx: MigrationContext) {
         .addColumn('id', 'integer', (c) => c.primaryKey())
         .addColumn('value', 'bigint', (c) => c.notNull())
         .execute();
-      await db.schema.alterTable('host_apps').addColumn('generation', 'bigint', (c) => c.notNull().defaultTo(1)).execute();
+      await db.schema
+        .alterTable('host_apps')
+        .addColumn('generation', 'bigint', (c) => c.notNull().defaultTo(1))
+        .execute();
       await db.schema.alterTable('host_app_previous_keys').addColumn('revoked_at', ts).execute();
     },
     down: async (db: Kysely<any>) => {

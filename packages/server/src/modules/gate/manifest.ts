@@ -36,7 +36,12 @@ export const manifestHead = (h: { appId: string; workspaceId: string; generation
   `{"type":${JSON.stringify(MANIFEST_TYPE)},"appId":${JSON.stringify(h.appId)},"workspaceId":${JSON.stringify(h.workspaceId)},"generation":${h.generation},`;
 
 /** The content of a manifest naming these entries (JSON of each, in the answer's order). */
-export function manifestContent(keyFingerprint: string, head: string, entries: readonly string[], revokedKeysJson: string): ManifestContent {
+export function manifestContent(
+  keyFingerprint: string,
+  head: string,
+  entries: readonly string[],
+  revokedKeysJson: string,
+): ManifestContent {
   const body = `"resources":[${entries.join(',')}],"revokedKeys":${revokedKeysJson}}`;
   return { key: `${keyFingerprint}\n${head}${body}`, head, body };
 }

@@ -28,7 +28,11 @@ export class GenerationRepository {
   async raiseHostApps(hostAppIds: readonly number[]): Promise<number | undefined> {
     if (hostAppIds.length === 0) return undefined;
     const value = await this.next();
-    await this.db.updateTable('hostApps').set({ generation: value }).where('id', 'in', [...hostAppIds]).execute();
+    await this.db
+      .updateTable('hostApps')
+      .set({ generation: value })
+      .where('id', 'in', [...hostAppIds])
+      .execute();
     return value;
   }
 
@@ -50,7 +54,10 @@ export class GenerationRepository {
    * backup.
    */
   async raiseAll(margin: number): Promise<number> {
-    const top = await this.db.selectFrom('hostApps').select((eb) => eb.fn.max('generation').as('top')).executeTakeFirst();
+    const top = await this.db
+      .selectFrom('hostApps')
+      .select((eb) => eb.fn.max('generation').as('top'))
+      .executeTakeFirst();
     const value = Math.max(Number(top?.top ?? 0), await this.current()) + margin;
     await this.db
       .insertInto('generationCounter')

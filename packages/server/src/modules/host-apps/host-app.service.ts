@@ -286,7 +286,12 @@ export class HostAppService {
    * listing it. The key that signs now cannot be retired (KEY_IN_USE): upload a new one first. Retiring twice is
    * harmless.
    */
-  async retireKey(workspaceId: string, appId: string, fingerprint: string, actor: Principal): Promise<Omit<ManifestInfo, 'manifestTtlHours'>> {
+  async retireKey(
+    workspaceId: string,
+    appId: string,
+    fingerprint: string,
+    actor: Principal,
+  ): Promise<Omit<ManifestInfo, 'manifestTtlHours'>> {
     await this.db.transaction().execute(async (trx) => {
       const repo = new HostAppRepository(trx);
       const app = await repo.find(workspaceId, appId);

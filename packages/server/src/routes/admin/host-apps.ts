@@ -215,7 +215,10 @@ const hostApps: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const { workspaceId, appId, fingerprint } = request.params;
-      return { ...(await svc.retireKey(workspaceId, appId, fingerprint, principalOf(request))), manifestTtlHours: app.config.manifestTtlHours };
+      return {
+        ...(await svc.retireKey(workspaceId, appId, fingerprint, principalOf(request))),
+        manifestTtlHours: app.config.manifestTtlHours,
+      };
     },
   );
 };
