@@ -6,7 +6,7 @@ import type { ChangeBus } from '../../lib/change-bus.js';
 import { inRange } from '../mini-programs/versions.js';
 import { GateRepository } from './gate.repository.js';
 import type { ManifestCache, ManifestKey, SignedManifest } from './manifest-cache.js';
-import { manifestContent, manifestHead } from './manifest.js';
+import { type ManifestContent, manifestContent, manifestHead } from './manifest.js';
 import { buildEntries, choose, type ProgramEntry, type Served } from './served.js';
 
 /** What the gate knows about one host app: built from the database on a miss, then served from memory. */
@@ -29,9 +29,16 @@ type ReadyView = {
    * the oldest dropped first.
    */
   memo?: Map<string, { bytes: Buffer; renewAt: number }>;
+  /**
+   * Answers by the packages they name (their Served ids): the manifest content (its key string made once, so its
+   * hash is too) and, while fresh, the bytes. During a rollout or for named mini programs, a request then costs the
+   * choice of packages and one lookup. At most MAX_ANSWERS, the oldest dropped first.
+   */
+  answers?: Map<string, { content: ManifestContent; bytes?: Buffer; manifest?: SignedManifest }>;
 };
 
 const MEMO_SHAPES = 4;
+const MAX_ANSWERS = 64;
 
 const MAX_CACHED = 10_000;
 /** Whitelists kept in memory (a release's whitelist never changes; only current releases need theirs). */
@@ -118,17 +125,39 @@ export class GateService {
   /** The answer's bytes with a manifest kept for its content, or undefined when none is at hand. */
   private signedNow(view: ReadyView, req: ResourcesRequest): { bytes: Buffer; manifest: SignedManifest } | undefined {
     const served = this.served(view, req);
-    const manifest = this.manifests.peek(this.contentOf(view, served), view.key);
-    return manifest && { bytes: answerBytes(served, manifest.tail), manifest };
+    const known = this.known(view, served);
+    if (known.bytes && known.manifest && this.clock() < known.manifest.renewAt) return { bytes: known.bytes, manifest: known.manifest };
+    const manifest = this.manifests.peek(known.content, view.key);
+    if (!manifest) return undefined;
+    if (manifest !== known.manifest) {
+      known.bytes = answerBytes(served, manifest.tail);
+      known.manifest = manifest;
+    }
+    return { bytes: known.bytes!, manifest };
+  }
+
+  /** What the view knows of the answer made of these packages (made on first use). */
+  private known(view: ReadyView, served: readonly Served[]) {
+    let ids = '';
+    for (const s of served) ids += `${s.id},`;
+    view.answers ??= new Map();
+    let known = view.answers.get(ids);
+    if (!known) {
+      if (view.answers.size >= MAX_ANSWERS) view.answers.delete(view.answers.keys().next().value!);
+      const content = manifestContent(
+        view.key.keyFingerprint,
+        view.head,
+        served.map((s) => s.entry),
+        view.revokedKeys,
+      );
+      known = { content };
+      view.answers.set(ids, known);
+    }
+    return known;
   }
 
   private contentOf(view: ReadyView, served: readonly Served[]) {
-    return manifestContent(
-      view.key.keyFingerprint,
-      view.head,
-      served.map((s) => s.entry),
-      view.revokedKeys,
-    );
+    return this.known(view, served).content;
   }
 
   private async pick(req: ResourcesRequest): Promise<Served[]> {

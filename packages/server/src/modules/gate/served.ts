@@ -14,6 +14,8 @@ export interface Served {
   bytes: Buffer;
   /** The resource's manifest entry as JSON (manifest.ts), made once per view as well. */
   entry: string;
+  /** Unique to this object: answers made of the same ones share their signed manifest and bytes (gate.service.ts). */
+  id: number;
   platform: string | null;
   clientVersionMin: string | null;
   clientVersionMax: string | null;
@@ -205,6 +207,8 @@ export function buildEntries(rows: readonly GateReleaseRow[], host: HostAppIdent
 
 const signed = (r: GateReleaseRow) => r.signature !== null && r.bindingSignature !== null;
 
+let nextServedId = 0;
+
 function served(r: GateReleaseRow, host: HostAppIdentity): Served {
   const resource: Resource = {
     miniProgramId: r.miniProgramId,
@@ -222,6 +226,7 @@ function served(r: GateReleaseRow, host: HostAppIdentity): Served {
   return {
     bytes: Buffer.from(JSON.stringify(resource)),
     entry: manifestEntryJson(resource),
+    id: nextServedId++,
     platform: r.platform,
     clientVersionMin: r.clientVersionMin,
     clientVersionMax: r.clientVersionMax,
