@@ -183,7 +183,7 @@ export class MpopClient {
       return bytes;
     } catch (err) {
       if (err instanceof MpopError && (err.code === 'PACKAGE_INTEGRITY' || err.code === 'PACKAGE_SIGNATURE')) {
-        this.autoEvent({ type: 'failure', miniProgramId: resource.miniProgramId, version: resource.version, detail: err.code });
+        this.autoEvent({ type: 'failure', miniProgramId: resource.miniProgramId, version: resource.version, detail: { reason: err.code } });
       }
       throw err;
     }

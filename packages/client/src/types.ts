@@ -44,6 +44,9 @@ export interface ClientEvent {
   version: string;
   /** When it happened (ISO 8601); filled in with the current time when left out. */
   at?: string;
-  /** For a failure: what went wrong (at most 1,024 characters). */
-  detail?: string;
+  /**
+   * For a failure: `{ reason }`, why in a few words (at most 200 characters; adoption counts failures by it, and a
+   * release's autopilot judges its failure rate from them), or a sentence (at most 1,024 characters).
+   */
+  detail?: { reason?: string } | string;
 }

@@ -40,6 +40,8 @@ export const EventTypeSchema = Type.Union([
 /** Limits of one events batch. */
 export const EVENTS_MAX = 100;
 export const EVENT_DETAIL_MAX = 1024;
+/** The longest failure reason kept; adoption counts failures by it. */
+export const FAILURE_REASON_MAX = 200;
 
 export const ClientEventSchema = Type.Object(
   {
@@ -50,7 +52,26 @@ export const ClientEventSchema = Type.Object(
       Type.String({ format: 'date-time', description: 'when it happened on the device (ISO 8601); default: when received' }),
     ),
     detail: Type.Optional(
-      Type.String({ maxLength: EVENT_DETAIL_MAX, description: 'for a failure: what went wrong (not stored per event)' }),
+      Type.Union(
+        [
+          Type.Object(
+            {
+              reason: Type.Optional(
+                Type.String({
+                  maxLength: FAILURE_REASON_MAX,
+                  description: 'for a failure: why, in a few words (adoption counts failures by it)',
+                }),
+              ),
+            },
+            { additionalProperties: false },
+          ),
+          Type.String({
+            maxLength: EVENT_DETAIL_MAX,
+            description: 'for a failure: what went wrong (its first 200 characters count as the reason)',
+          }),
+        ],
+        { description: 'for a failure: `{ reason }` (at most 200 characters), or a sentence' },
+      ),
     ),
   },
   { additionalProperties: false },
@@ -103,5 +124,13 @@ export const AdoptionSchema = Type.Object({
     }),
   ),
   events: EventCountsSchema,
+  failures: Type.Array(
+    Type.Object({
+      version: Type.String(),
+      reason: Type.Union([Type.String(), Type.Null()], { description: 'as the devices gave it; null: none given' }),
+      count: Type.Integer(),
+    }),
+    { description: 'failure events by version and reason over the window, most first (at most 100)' },
+  ),
 });
 export type Adoption = Static<typeof AdoptionSchema>;

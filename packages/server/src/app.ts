@@ -73,6 +73,8 @@ export interface BuildOptions {
   clock?: ServiceOptions['clock'];
   /** Webhook delivery timing (tests make retries fast); by default the Standard Webhooks schedule, 10 s per attempt. */
   webhooks?: ServiceOptions['webhooks'];
+  /** How often the autopilots are looked at (ms; tests make it short). */
+  autopilotIntervalMs?: ServiceOptions['autopilotIntervalMs'];
 }
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -150,6 +152,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const { services, close: closeServices } = createServices(config, installation, app.log, {
     clock: options.clock,
     webhooks: options.webhooks,
+    autopilotIntervalMs: options.autopilotIntervalMs,
   });
   const gateFastPath = new GateFastPath(new GatePipeline(services.gate, app.getDefaultJsonParser('error', 'error')), app.log, requestId);
   gateFastPath.enabled = config.gateFastPath;
@@ -202,6 +205,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     await app.ready();
     services.events.start();
     services.webhookDispatcher.start();
+    services.autopilot.start();
   } catch (err) {
     await app.close().catch(() => {}); // closes the database too (onClose)
     throw err;

@@ -24,6 +24,8 @@ import { WebhookService } from './modules/webhooks/webhook.service.js';
 import { OrganisationService } from './modules/organisations/organisation.service.js';
 import { AssociationService } from './modules/associations/association.service.js';
 import { ReviewService } from './modules/mini-programs/review.service.js';
+import { AutopilotRecorder } from './modules/autopilot/autopilot-recorder.js';
+import { AutopilotService } from './modules/autopilot/autopilot.service.js';
 
 export interface Services {
   auth: AuthService;
@@ -48,6 +50,9 @@ export interface Services {
   organisations: OrganisationService;
   associations: AssociationService;
   reviews: ReviewService;
+  /** Steers the releases that carry an autopilot; the recorder counts the devices of their steps. */
+  autopilot: AutopilotService;
+  autopilotRecorder: AutopilotRecorder;
 }
 
 export interface ServiceOptions {
@@ -55,6 +60,8 @@ export interface ServiceOptions {
   clock?: () => number;
   /** Webhook delivery timing (tests make retries fast); by default the Standard Webhooks schedule, 10 s per attempt. */
   webhooks?: Partial<Pick<DispatcherOptions, 'retryDelaysMs' | 'timeoutMs' | 'pollMs'>>;
+  /** How often the autopilots are looked at (ms); 5 s by default, so a decision follows its condition within seconds. */
+  autopilotIntervalMs?: number;
 }
 
 /**
@@ -98,6 +105,22 @@ export function createServices(
     options.clock ?? Date.now,
   );
   manifests.onError = (err) => log.error({ err: { message: (err as Error).message } }, 'could not renew a signed gate answer');
+  const gate = new GateService(handle.db, changes, config.packageBaseUrl, manifests, options.clock);
+  const events = new EventsService(handle.db, changes, log, {
+    retentionDays: config.eventsRetentionDays,
+    devicesPerAddress: config.eventsDevicesPerAddress,
+  });
+  const autopilotRecorder = new AutopilotRecorder(handle.db, gate, changes, log, options.clock);
+  events.onOutcome = (o) => autopilotRecorder.observe(o);
+  const autopilot = new AutopilotService(
+    handle.db,
+    handle.dialect,
+    releases,
+    autopilotRecorder,
+    log,
+    { intervalMs: options.autopilotIntervalMs ?? 5000, retentionDays: config.eventsRetentionDays },
+    options.clock,
+  );
   const services: Services = {
     auth,
     oidc: config.oidc && new OidcService(handle.db, box, auth, config.oidc, config.publicUrl),
@@ -108,11 +131,8 @@ export function createServices(
     miniPrograms: new MiniProgramService(handle.db, packageStore, signer, changes, config.maxPackageBytes, undefined, releases),
     releases,
     signer,
-    events: new EventsService(handle.db, changes, log, {
-      retentionDays: config.eventsRetentionDays,
-      devicesPerAddress: config.eventsDevicesPerAddress,
-    }),
-    gate: new GateService(handle.db, changes, config.packageBaseUrl, manifests, options.clock),
+    events,
+    gate,
     changes,
     outbox,
     webhooks: new WebhookService(handle.db, box, config.webhookAllowPrivate),
@@ -120,11 +140,14 @@ export function createServices(
     associations: new AssociationService(handle.db, signer, changes, outbox),
     reviews: new ReviewService(handle.db, outbox),
     webhookDispatcher,
+    autopilot,
+    autopilotRecorder,
   };
   return {
     services,
     async close() {
       await webhookDispatcher.stop(); // attempts in flight are given back to the queue
+      await autopilot.stop(); // writes the buffered device reports
       await services.events.stop(); // writes the buffered events first
       await changes.close();
       await signingPool.close();

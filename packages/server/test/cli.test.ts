@@ -249,6 +249,48 @@ describe('the mpop command line against a running server', () => {
     expect(retired.json().generation).toBeGreaterThan(before.json().generation);
   });
 
+  it('release --autopilot hands the ramp to the autopilot; autopilot --off takes it back; releases shows where it is', async () => {
+    const usage = await cli(['mini-programs', 'release', state.miniProgramId, '1.0.0.2', '--autopilot', '--steps', '10,50'], env);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toMatch(/rising percents ending at 100/);
+    const rel = await cli(
+      [
+        'mini-programs',
+        'release',
+        state.miniProgramId,
+        '1.0.0.2',
+        '--autopilot',
+        '--steps',
+        '5,25,100',
+        '--min-devices',
+        '50',
+        '--max-failure-rate',
+        '3%',
+        '--on-failure',
+        'rollback',
+        '--json',
+      ],
+      env,
+    );
+    expect(rel.code, rel.stderr).toBe(0);
+    expect(rel.json()).toMatchObject({
+      version: '1.0.0.2',
+      state: 'rolling-out',
+      percent: 5,
+      autopilot: { steps: [5, 25, 100], minMinutes: 30, minDevices: 50, maxFailureRate: 0.03, onFailure: 'rollback', status: { step: 0 } },
+    });
+    const table = await cli(['mini-programs', 'releases', state.miniProgramId], env);
+    expect(table.stdout).toMatch(/AUTOPILOT/);
+    expect(table.stdout).toMatch(/step 1\/3 \(5%\), waiting: 0 devices/);
+    const off = await cli(['mini-programs', 'autopilot', state.miniProgramId, '--off', '--json'], env);
+    expect(off.code, off.stderr).toBe(0);
+    expect(off.json()).toMatchObject({ percent: 5, autopilot: null });
+    const on = await cli(['mini-programs', 'autopilot', state.miniProgramId, '--steps', '1,10,100'], env);
+    expect(on.code, on.stderr).toBe(0);
+    expect(on.stdout).toMatch(/The autopilot steers 1.0.0.2 of \d+: step 1\/3 \(1%\)/);
+    expect((await cli(['mini-programs', 'rollback', state.miniProgramId, '--json'], env)).code).toBe(0);
+  });
+
   it('host-apps delete --yes removes it; show then fails with NOT_FOUND', async () => {
     const del = await cli(['host-apps', 'delete', 'cli', state.appId, '--yes', '--json'], env);
     expect(del.code).toBe(0);

@@ -20,6 +20,8 @@ export interface Database {
   hostAppPreviousKeys: HostAppPreviousKeysTable;
   deviceVersions: DeviceVersionsTable;
   eventCounts: EventCountsTable;
+  failureCounts: FailureCountsTable;
+  autopilotDevices: AutopilotDevicesTable;
   meta: MetaTable;
   generationCounter: GenerationCounterTable;
   organisations: OrganisationsTable;
@@ -213,6 +215,8 @@ export interface ReleasesTable {
   createdAt: string;
   createdBy: string;
   updatedAt: string;
+  /** JSON of the autopilot (releases/autopilot.ts StoredAutopilot); null: steered by hand. */
+  autopilot: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /** The device whitelist of a release: these devices get its version whatever the percent. */
@@ -251,6 +255,25 @@ export interface EventCountsTable {
   version: string;
   type: 'download' | 'verified' | 'launch' | 'failure';
   count: number;
+}
+
+/** Daily failure counters by version and reason (`''`: none given). */
+export interface FailureCountsTable {
+  miniProgramId: string;
+  day: string;
+  hostAppId: number;
+  version: string;
+  reason: string;
+  count: number;
+}
+
+/** Per autopilot release, the devices it served that reported a launch or a failure of its version, and when last. */
+export interface AutopilotDevicesTable {
+  releaseId: string;
+  hostAppId: number;
+  deviceId: string;
+  launchedAt: string | null;
+  failedAt: string | null;
 }
 
 export type HostAppRow = Selectable<HostAppsTable>;

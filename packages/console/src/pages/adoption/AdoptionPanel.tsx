@@ -4,6 +4,7 @@ import type { Adoption } from '@mpop/contracts';
 import { ProblemAlert } from '../../api/problem';
 import { useFormat } from '../../i18n/format';
 import { useI18n } from '../../i18n/i18n';
+import { FailuresByReason } from './FailuresByReason';
 import { type AdoptionFilter, failureRate, fetchAdoption, newestFirst, percent, roundedShares } from './adoption-api';
 
 const AdoptionChart = lazy(() => import('./AdoptionChart'));
@@ -101,6 +102,7 @@ export function AdoptionPanel({ miniProgramId, workspaceId, appId, days = 7, com
           </Col>
         </Row>
       )}
+      {!compact && <FailuresByReason failures={data.failures ?? []} />}
     </div>
   );
 }

@@ -30,6 +30,7 @@ const complete: Release = {
   createdBy: 'admin',
   updatedAt: '2026-11-25T00:00:00.000Z',
   signing: { state: 'signed', reason: null, total: 1, done: 1 },
+  autopilot: null,
 };
 /** This dialog is large: on a busy machine jsdom takes seconds to render it. */
 const slow = { timeout: 15_000 };

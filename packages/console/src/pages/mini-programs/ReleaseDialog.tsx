@@ -1,14 +1,6 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { Alert, Button, Col, Form, Input, InputNumber, Radio, Row, Select, Slider, Space, Switch, Typography, Upload } from 'antd';
-import { DeleteOutlined, PlusOutlined, UploadOutlined } from '@ant-design/icons';
-import {
-  DEVICE_ID_PATTERN,
-  MAX_RELEASE_NOTE,
-  MAX_WHITELIST_DEVICES,
-  type MiniProgram,
-  type Release,
-  type ReleaseBody,
-} from '@mpop/contracts';
+import { Alert, Col, Form, Input, Radio, Row, Select, Switch } from 'antd';
+import { MAX_RELEASE_NOTE, type MiniProgram, type Release, type ReleaseBody } from '@mpop/contracts';
 import { api } from '../../api/endpoints';
 import { useFeedback } from '../../components/feedback';
 import { FormModal } from '../../components/FormModal';
@@ -16,9 +8,13 @@ import { useFormat } from '../../i18n/format';
 import { useI18n } from '../../i18n/i18n';
 import { parseDeviceIds, releaseApi, servedVersion, supersededBy } from './release-api';
 import { useReleaseText } from './release-messages';
+import { AUTOPILOT_DEFAULTS, AutopilotFields, type AutopilotValues, toAutopilot, useAutopilotPlan } from './AutopilotFields';
+import { useAutopilotText } from './autopilot-messages';
+import { ShareAndSteps, WhitelistField, type WhitelistFile } from './ReleaseGrayFields';
 
 interface Values {
-  audience: 'all' | 'gray';
+  audience: 'all' | 'gray' | 'autopilot';
+  autopilot: AutopilotValues;
   percent: number;
   steps: { percent?: number; at?: string }[];
   whitelist: string;
@@ -28,12 +24,13 @@ interface Values {
   note: string;
 }
 
-const DEVICE_ID = new RegExp(DEVICE_ID_PATTERN);
 const hostKey = (workspaceId: string, appId: string) => `${workspaceId}/${appId}`;
 
 /**
- * Release a version: to every device at once, or as a gray release (share, scheduled steps, device whitelist pasted
- * or uploaded, host-app scope), with the mandatory switch and a note. Always confirmed with a summary of who gets what.
+ * Release a version: to every device at once, as a gray release (share, scheduled steps), or steered by the autopilot;
+ * with a device whitelist (pasted or uploaded), a host-app scope, the mandatory switch and a note. Always confirmed
+ * with a summary of who gets what. The fields of each part are components of their own (ReleaseGrayFields,
+ * AutopilotFields).
  */
 export function ReleaseDialog({
   program,
@@ -48,13 +45,15 @@ export function ReleaseDialog({
 }) {
   const { t } = useI18n();
   const r = useReleaseText();
+  const a = useAutopilotText();
+  const plan = useAutopilotPlan();
   const format = useFormat();
   const { modal } = useFeedback();
   const [form] = Form.useForm<Values>();
   /** The mini program as the server states it now (authorised host apps, rollout), read when the dialog opens. */
   const [state, setState] = useState<MiniProgram>();
   const [history, setHistory] = useState<Release[]>([]);
-  const [file, setFile] = useState<{ name: string; ids: string[] }>();
+  const [file, setFile] = useState<WhitelistFile>();
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
   const [hostOptions, setHostOptions] = useState<{ value: string; label: string }[]>([]);
@@ -103,7 +102,9 @@ export function ReleaseDialog({
   const submit = async () => {
     const v = await form.validateFields().catch(() => undefined);
     if (!v || !program || !version) return;
-    const gray = v.audience === 'gray';
+    const autopilot = v.audience === 'autopilot' ? toAutopilot(v.autopilot) : undefined;
+    const gray = v.audience === 'gray' || autopilot !== undefined;
+    const percent = autopilot ? autopilot.steps[0] : v.percent;
     const devices = parseDeviceIds(`${v.whitelist ?? ''}\n${file?.ids.join('\n') ?? ''}`);
     const hostApps =
       v.scope === 'some'
@@ -112,12 +113,13 @@ export function ReleaseDialog({
             return { workspaceId: k.slice(0, slash), appId: k.slice(slash + 1) };
           })
         : undefined;
-    const steps = gray ? (v.steps ?? []).map((s) => ({ percent: Number(s.percent), at: new Date(String(s.at)).toISOString() })) : [];
+    const steps =
+      v.audience === 'gray' ? (v.steps ?? []).map((s) => ({ percent: Number(s.percent), at: new Date(String(s.at)).toISOString() })) : [];
     const body: ReleaseBody = {
       ...(gray || hostApps
         ? {
             rollout: {
-              percent: gray ? v.percent : 100,
+              percent: gray ? percent : 100,
               ...(steps.length ? { steps } : {}),
               ...(gray && devices.length ? { devices } : {}),
               ...(hostApps ? { hostApps } : {}),
@@ -126,6 +128,7 @@ export function ReleaseDialog({
         : {}),
       ...(v.mandatory ? { mandatory: true } : {}),
       ...(v.note?.trim() ? { note: v.note.trim() } : {}),
+      ...(autopilot ? { autopilot } : {}),
     };
     // The server's rules for who keeps what, as the history shows them (a scope of host apps may keep another version).
     const previous = servedVersion(history, hostApps ?? null);
@@ -133,12 +136,11 @@ export function ReleaseDialog({
     const reachesNoDevice = (state ?? program).authorizedHostApps === 0;
     const who = hostApps ? v.hostApps.map((k) => labels.current.get(k) ?? k).join(', ') : r('everyHostApp');
     const lines = [
-      gray && v.percent < 100
-        ? r('summaryShare', { percent: v.percent, hostApps: who, version })
-        : r('summaryAll', { hostApps: who, version }),
+      gray && percent < 100 ? r('summaryShare', { percent, hostApps: who, version }) : r('summaryAll', { hostApps: who, version }),
       ...steps.map((s) => r('summaryStep', { at: fmt(s.at), percent: s.percent })),
+      ...(autopilot ? [a('summaryAutopilot', { plan: plan(autopilot) })] : []),
       ...(gray && devices.length ? [r('summaryWhitelist', { count: format.number(devices.length) })] : []),
-      ...(gray && v.percent < 100 ? [previous ? r('summaryOthers', { previous }) : r('summaryOthersNothing')] : []),
+      ...(gray && percent < 100 ? [previous ? r('summaryOthers', { previous }) : r('summaryOthersNothing')] : []),
       ...(hostApps ? [r('summaryOutside')] : []),
       ...(v.mandatory ? [r('summaryMandatory')] : []),
       ...superseded.map((s) => r('summarySupersede', { version: s.version })),
@@ -189,103 +191,30 @@ export function ReleaseDialog({
       <Form<Values>
         form={form}
         layout="vertical"
-        initialValues={{ audience: 'all', percent: 10, steps: [], whitelist: '', scope: 'all', hostApps: [], mandatory: false, note: '' }}
+        initialValues={{
+          audience: 'all',
+          percent: 10,
+          steps: [],
+          autopilot: AUTOPILOT_DEFAULTS,
+          whitelist: '',
+          scope: 'all',
+          hostApps: [],
+          mandatory: false,
+          note: '',
+        }}
       >
         <Form.Item name="audience" label={r('audience')}>
           <Radio.Group
             options={[
               { value: 'all', label: r('audienceAll') },
               { value: 'gray', label: r('audienceGray') },
+              { value: 'autopilot', label: a('audienceAutopilot') },
             ]}
           />
         </Form.Item>
-        {audience === 'gray' && (
-          <>
-            <Form.Item name="percent" label={r('share')} extra={r('shareHelp')}>
-              <PercentInput label={r('share')} />
-            </Form.Item>
-            <Form.Item label={r('steps')} extra={r('stepsHelp')}>
-              <Form.List name="steps">
-                {(fields, { add, remove }) => (
-                  <Space direction="vertical" style={{ width: '100%' }}>
-                    {fields.map((field, i) => (
-                      <Space key={field.key} align="start">
-                        <Form.Item
-                          name={[field.name, 'percent']}
-                          noStyle
-                          rules={[
-                            { required: true, message: r('stepRequired') },
-                            {
-                              validator: async (_, value) => {
-                                const all = form.getFieldValue('steps') as Values['steps'];
-                                const before = i === 0 ? form.getFieldValue('percent') : all[i - 1]?.percent;
-                                if (value !== undefined && before !== undefined && Number(value) < Number(before))
-                                  throw new Error(r('stepMustRise'));
-                              },
-                            },
-                          ]}
-                        >
-                          <InputNumber min={0} max={100} precision={2} addonAfter="%" aria-label={`${r('stepPercent')} ${i + 1}`} />
-                        </Form.Item>
-                        <Form.Item name={[field.name, 'at']} noStyle rules={[{ required: true, message: r('stepRequired') }]}>
-                          <Input type="datetime-local" aria-label={`${r('stepAt')} ${i + 1}`} style={{ width: 230 }} />
-                        </Form.Item>
-                        <Button icon={<DeleteOutlined />} aria-label={`${r('removeStep')} ${i + 1}`} onClick={() => remove(field.name)} />
-                      </Space>
-                    ))}
-                    <Button icon={<PlusOutlined />} onClick={() => add({ percent: 100 })} disabled={fields.length >= 20}>
-                      {r('addStep')}
-                    </Button>
-                  </Space>
-                )}
-              </Form.List>
-            </Form.Item>
-            <Form.Item
-              name="whitelist"
-              label={r('whitelist')}
-              extra={
-                <>
-                  {r('whitelistHelp')}{' '}
-                  {devices.length > 0 && <strong>{r('whitelistCount', { count: format.number(devices.length) })}</strong>}
-                </>
-              }
-              rules={[
-                {
-                  // From the value being checked, not the last render's list: a submit may come before the re-render.
-                  validator: async (_, value?: string) => {
-                    const ids = parseDeviceIds(`${value ?? ''}\n${file?.ids.join('\n') ?? ''}`);
-                    const bad = ids.filter((d) => !DEVICE_ID.test(d));
-                    if (bad.length) throw new Error(r('whitelistInvalid', { ids: bad.slice(0, 3).join(', ') }));
-                    if (ids.length > MAX_WHITELIST_DEVICES) throw new Error(r('whitelistTooMany', { count: ids.length }));
-                  },
-                },
-              ]}
-            >
-              <Input.TextArea rows={3} placeholder={r('whitelistPlaceholder')} aria-label={r('whitelist')} />
-            </Form.Item>
-            <Space style={{ marginTop: -12, marginBottom: 16 }}>
-              <Upload
-                accept=".txt,.csv,text/plain"
-                showUploadList={false}
-                beforeUpload={async (f) => {
-                  setFile({ name: f.name, ids: parseDeviceIds(await f.text()) });
-                  void form.validateFields(['whitelist']).catch(() => undefined);
-                  return false;
-                }}
-              >
-                <Button icon={<UploadOutlined />}>{r('uploadWhitelist')}</Button>
-              </Upload>
-              {file && (
-                <Typography.Text>
-                  {r('whitelistFile', { file: file.name, count: format.number(file.ids.length) })}{' '}
-                  <Button type="link" size="small" onClick={() => setFile(undefined)}>
-                    {r('removeFile')}
-                  </Button>
-                </Typography.Text>
-              )}
-            </Space>
-          </>
-        )}
+        {audience === 'gray' && <ShareAndSteps form={form} />}
+        {audience === 'autopilot' && <AutopilotFields />}
+        {audience !== 'all' && <WhitelistField form={form} file={file} setFile={setFile} count={devices.length} />}
         <Form.Item name="scope" label={r('scope')}>
           <Radio.Group
             options={[
@@ -321,34 +250,5 @@ export function ReleaseDialog({
         </Row>
       </Form>
     </FormModal>
-  );
-}
-
-/** A share of devices: a slider with the usual marks and an exact number beside it. */
-function PercentInput({ value, onChange, label }: { value?: number; onChange?: (v: number) => void; label: string }) {
-  return (
-    <Row gutter={16} align="middle">
-      <Col flex="auto">
-        <Slider
-          min={0}
-          max={100}
-          value={value}
-          onChange={(v) => onChange?.(v)}
-          marks={{ 0: '0', 10: '10', 25: '25', 50: '50', 100: '100' }}
-          aria-label={label}
-        />
-      </Col>
-      <Col>
-        <InputNumber
-          min={0}
-          max={100}
-          precision={2}
-          value={value}
-          onChange={(v) => v !== null && onChange?.(Number(v))}
-          addonAfter="%"
-          aria-label={`${label} (number)`}
-        />
-      </Col>
-    </Row>
   );
 }

@@ -65,6 +65,7 @@ const release = (signing: Release['signing'], state: Release['state'] = 'complet
   createdBy: 'admin',
   updatedAt: '2026-11-25T00:00:00.000Z',
   signing,
+  autopilot: null,
 });
 
 describe('a release signed for 0 of 0 host apps', () => {

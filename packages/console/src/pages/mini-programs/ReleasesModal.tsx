@@ -10,6 +10,7 @@ import { useI18n } from '../../i18n/i18n';
 import { NameCell } from '../../components/NameCell';
 import { releaseApi, rollbackTarget } from './release-api';
 import { type ReleaseTextKey, useReleaseText } from './release-messages';
+import { AutopilotStatus } from './AutopilotStatus';
 
 const STATE_COLOR: Record<Release['state'], string> = {
   'rolling-out': 'processing',
@@ -163,6 +164,7 @@ export function ReleasesModal({ program, onClose }: { program?: MiniProgram; onC
               )}
             </Descriptions>
             <SigningAlert release={current} />
+            <AutopilotStatus release={current} />
             <Space wrap>
               <Button type="primary" disabled={!active || current.percent >= 100} onClick={() => setRaising(current)}>
                 {r('raise')}

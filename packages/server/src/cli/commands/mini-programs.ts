@@ -22,7 +22,68 @@ interface Release {
   hostApps?: { workspaceId: string; appId: string }[] | null;
   createdAt?: string;
   signing?: { state: 'pending' | 'signed' | 'failed'; total: number; done: number; reason: string | null };
+  autopilot?: {
+    steps: number[];
+    status: { step: number; devices: number; failureRate: number; decision: string; reason: string };
+  } | null;
 }
+
+/** The autopilot flags of `release` and `autopilot`, as the command line gives them. */
+interface AutopilotFlags {
+  steps?: string;
+  minMinutes?: string;
+  minDevices?: string;
+  maxFailureRate?: string;
+  onFailure?: string;
+}
+
+/** Defaults a careful team could accept: four steps, half an hour and 100 devices each, at most 2 % failing. */
+export const AUTOPILOT_DEFAULTS = { steps: [1, 10, 50, 100], minMinutes: 30, minDevices: 100, maxFailureRate: 0.02, onFailure: 'pause' };
+
+/** The autopilot of the flags: `--steps 1,10,50,100`, `--max-failure-rate 2%` or `0.02`, `--on-failure pause|rollback`. */
+export function parseAutopilot(o: AutopilotFlags) {
+  const num = (name: string, v: string | undefined, fallback: number) => {
+    if (v === undefined) return fallback;
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < 0) throw usageError(`${name} must be a number of 0 or more; it is "${v}".`);
+    return n;
+  };
+  const steps = o.steps === undefined ? AUTOPILOT_DEFAULTS.steps : o.steps.split(',').map((x) => Number(x.trim()));
+  if (steps.some((p, i) => !(p > 0 && p <= 100) || (i > 0 && p <= steps[i - 1])) || steps.at(-1) !== 100)
+    throw usageError(`--steps must be rising percents ending at 100, such as 1,10,50,100; it is "${o.steps}".`);
+  const rate = o.maxFailureRate?.trim().endsWith('%')
+    ? num('--max-failure-rate', o.maxFailureRate.trim().slice(0, -1), 0) / 100
+    : num('--max-failure-rate', o.maxFailureRate, AUTOPILOT_DEFAULTS.maxFailureRate);
+  if (rate > 1) throw usageError(`--max-failure-rate must be at most 1 (or 100%); it is "${o.maxFailureRate}".`);
+  const onFailure = o.onFailure ?? AUTOPILOT_DEFAULTS.onFailure;
+  if (onFailure !== 'pause' && onFailure !== 'rollback') throw usageError(`--on-failure must be pause or rollback; it is "${onFailure}".`);
+  const minDevices = num('--min-devices', o.minDevices, AUTOPILOT_DEFAULTS.minDevices);
+  if (!Number.isInteger(minDevices) || minDevices < 1)
+    throw usageError(`--min-devices must be a whole number of 1 or more; it is "${o.minDevices}".`);
+  return {
+    steps,
+    minMinutes: num('--min-minutes', o.minMinutes, AUTOPILOT_DEFAULTS.minMinutes),
+    minDevices,
+    maxFailureRate: rate,
+    onFailure,
+  };
+}
+
+/** One line about a release's autopilot: `step 2/4 (10%), advanced: 120 devices, 0.8% failed`. */
+export const autopilotLine = (r: Release) => {
+  const a = r.autopilot;
+  if (!a) return '-';
+  const s = a.status;
+  return `step ${s.step + 1}/${a.steps.length} (${a.steps[s.step]}%), ${s.decision}: ${s.devices} devices, ${Math.round(s.failureRate * 1000) / 10}% failed`;
+};
+
+const autopilotOptions = (c: Command) =>
+  c
+    .option('--steps <percents>', `the autopilot's rising steps, ending at 100 (default ${AUTOPILOT_DEFAULTS.steps.join(',')})`)
+    .option('--min-minutes <n>', `how long each step lasts at least (default ${AUTOPILOT_DEFAULTS.minMinutes})`)
+    .option('--min-devices <n>', `devices that must launch it within a step (default ${AUTOPILOT_DEFAULTS.minDevices})`)
+    .option('--max-failure-rate <rate>', `failures ÷ (launches + failures) above which it stops, 0.02 or 2% (default 2%)`)
+    .option('--on-failure <pause|rollback>', 'what it does above that rate (default pause)');
 
 /** `25@2026-12-07T10:00:00Z` or `25@+2h` (minutes `m`, hours `h`, days `d` from now): one step of a ramp. */
 export function parseStep(text: string, now = Date.now()): { percent: number; at: string } {
@@ -128,6 +189,8 @@ export function miniProgramsCommand(program: Command, ctx: Context) {
     .option('--host-app <workspace/appId...>', 'roll forward only these host apps (others keep their version)')
     .option('--mandatory', 'clients must update before opening the mini program')
     .option('--note <text>', 'a note for the release history')
+    .option('--autopilot', 'let it steer itself: step by step while devices launch it, stopping when too many fail');
+  autopilotOptions(cmd.commands.at(-1)!)
     .option('--no-wait', 'return at once instead of waiting until every host app has its signature')
     .action(
       async (
@@ -141,20 +204,31 @@ export function miniProgramsCommand(program: Command, ctx: Context) {
           mandatory?: boolean;
           note?: string;
           wait: boolean;
-        },
+          autopilot?: boolean;
+        } & AutopilotFlags,
       ) => {
+        const autopilot = o.autopilot ? parseAutopilot(o) : undefined;
+        if (!o.autopilot && (o.steps || o.minMinutes || o.minDevices || o.maxFailureRate || o.onFailure))
+          throw usageError('--steps, --min-minutes, --min-devices, --max-failure-rate and --on-failure go with --autopilot.');
+        if (autopilot && (o.percent !== undefined || o.step))
+          throw usageError('--autopilot starts at its first step and sets the ramp: leave out --percent and --step.');
         const gray = o.percent !== undefined || o.step || o.device || o.hostApp;
         const rollout = gray
           ? {
-              percent: o.percent ?? (o.step || o.device ? 0 : 100),
+              percent: autopilot ? autopilot.steps[0] : (o.percent ?? (o.step || o.device ? 0 : 100)),
               ...(o.step ? { steps: o.step.map((s) => parseStep(s)) } : {}),
               ...(o.device ? { devices: o.device } : {}),
               ...(o.hostApp ? { hostApps: o.hostApp.map(parseHostApp) } : {}),
             }
           : undefined;
         const body =
-          rollout || o.mandatory || o.note
-            ? { ...(rollout ? { rollout } : {}), ...(o.mandatory ? { mandatory: true } : {}), ...(o.note ? { note: o.note } : {}) }
+          rollout || o.mandatory || o.note || autopilot
+            ? {
+                ...(rollout ? { rollout } : {}),
+                ...(o.mandatory ? { mandatory: true } : {}),
+                ...(o.note ? { note: o.note } : {}),
+                ...(autopilot ? { autopilot } : {}),
+              }
             : undefined;
         const answer = await call(ctx.conn(), 'POST', `${base(id)}/packages/${encodeURIComponent(version)}/release`, body);
         // Host apps get the version once it is signed with their key: a script that goes on to test a device
@@ -165,7 +239,10 @@ export function miniProgramsCommand(program: Command, ctx: Context) {
           .result(
             answer.json,
             () =>
-              `Released ${version} of ${id}${r.percent !== undefined && r.percent < 100 ? ` to ${r.percent}% of devices` : ''}.${reach(r)}`,
+              `Released ${version} of ${id}${r.percent !== undefined && r.percent < 100 ? ` to ${r.percent}% of devices` : ''}.${reach(r)}` +
+              (autopilot
+                ? ` The autopilot moves it through ${autopilot.steps.join(', ')} % once each step has lasted ${autopilot.minMinutes} minutes and ${autopilot.minDevices} devices launched it, and ${autopilot.onFailure === 'rollback' ? 'rolls it back' : 'pauses it'} if more than ${Math.round(autopilot.maxFailureRate * 1000) / 10}% fail.`
+                : ''),
           );
       },
     );
@@ -197,7 +274,11 @@ export function miniProgramsCommand(program: Command, ctx: Context) {
     if (!current) throw usageError(`${id} has no release rolling out (see: mpop mini-programs releases ${id}).`);
     return current;
   };
-  const patchRollout = async (id: string, body: { percent?: number; paused?: boolean }, done: (r: Release) => string) => {
+  const patchRollout = async (
+    id: string,
+    body: { percent?: number; paused?: boolean; autopilot?: unknown },
+    done: (r: Release) => string,
+  ) => {
     const current = await currentRollout(id);
     const r = (await call(ctx.conn(), 'PATCH', `${base(id)}/releases/${encodeURIComponent(current.releaseId)}`, body)).json as Release;
     ctx.out().result(r, () => done(r));
@@ -220,6 +301,19 @@ export function miniProgramsCommand(program: Command, ctx: Context) {
       .action((id: string) => patchRollout(id, { paused }, (r) => `The rollout of ${r.version} of ${id} is ${r.state}.`));
   }
 
+  autopilotOptions(
+    cmd
+      .command('autopilot <miniProgramId>')
+      .description('hand the current rollout to the autopilot (from the step it is in), or take it back with --off')
+      .option('--off', 'steer the rollout by hand again'),
+  ).action((id: string, o: AutopilotFlags & { off?: boolean }) =>
+    patchRollout(id, { autopilot: o.off ? null : parseAutopilot(o) }, (r) =>
+      r.autopilot
+        ? `The autopilot steers ${r.version} of ${id}: ${autopilotLine(r)}.`
+        : `The rollout of ${r.version} of ${id} is steered by hand.`,
+    ),
+  );
+
   cmd
     .command('take-down <miniProgramId>')
     .description('take the mini program down: no host app gets it until a version is released again')
@@ -241,12 +335,13 @@ export function miniProgramsCommand(program: Command, ctx: Context) {
           list.items.length === 0
             ? 'No releases.'
             : table([
-                ['VERSION', 'STATE', 'PERCENT', 'HOST APPS', 'CREATED'],
+                ['VERSION', 'STATE', 'PERCENT', 'HOST APPS', 'AUTOPILOT', 'CREATED'],
                 ...list.items.map((r) => [
                   r.version,
                   r.state ?? '',
                   `${r.percent ?? ''}%`,
                   r.hostApps ? r.hostApps.map((h) => `${h.workspaceId}/${h.appId}`).join(' ') : 'all',
+                  autopilotLine(r),
                   r.createdAt ?? '',
                 ]),
               ]),

@@ -1,6 +1,6 @@
 import type { EventCounts, EventType } from '@mpop/contracts';
 import type { Executor } from '../../db/executor.js';
-import type { DeviceVersionsTable, EventCountsTable } from '../../db/schema.js';
+import type { DeviceVersionsTable, EventCountsTable, FailureCountsTable } from '../../db/schema.js';
 
 /** Rows per statement: well under SQLite's and PostgreSQL's bound-parameter limits. */
 const CHUNK = 500;
@@ -118,6 +118,42 @@ export class EventsRepository {
     }
   }
 
+  /** Adds to the daily failure counters by reason. Rows must be unique by key. */
+  async addFailures(rows: FailureCountsTable[]): Promise<void> {
+    for (let i = 0; i < rows.length; i += CHUNK) {
+      await this.db
+        .insertInto('failureCounts')
+        .values(rows.slice(i, i + CHUNK))
+        .onConflict((oc) =>
+          oc
+            .columns(['miniProgramId', 'day', 'hostAppId', 'version', 'reason'])
+            .doUpdateSet((eb) => ({ count: eb('failureCounts.count', '+', eb.ref('excluded.count')) })),
+        )
+        .execute();
+    }
+  }
+
+  /** Failures by version and reason on the days from `sinceDay` on, most first (the first 100). */
+  async failures(scope: AdoptionScope, sinceDay: string): Promise<{ version: string; reason: string | null; count: number }[]> {
+    let q = this.db
+      .selectFrom('failureCounts')
+      .where('failureCounts.miniProgramId', '=', scope.miniProgramId)
+      .where('failureCounts.day', '>=', sinceDay);
+    if (scope.hostAppId !== undefined) q = q.where('failureCounts.hostAppId', '=', scope.hostAppId);
+    else if (scope.workspaceId) {
+      q = q.innerJoin('hostApps', 'hostApps.id', 'failureCounts.hostAppId').where('hostApps.workspaceId', '=', scope.workspaceId);
+    }
+    const rows = await q
+      .select((eb) => ['failureCounts.version', 'failureCounts.reason', eb.fn.sum<number>('failureCounts.count').as('total')])
+      .groupBy(['failureCounts.version', 'failureCounts.reason'])
+      .orderBy('total', 'desc')
+      .orderBy('failureCounts.version', 'desc')
+      .orderBy('failureCounts.reason')
+      .limit(100)
+      .execute();
+    return rows.map((r) => ({ version: r.version, reason: r.reason === '' ? null : r.reason, count: Number(r.total) }));
+  }
+
   /**
    * Devices per version whose latest report is at or after `since`. Over several host apps a device ID is
    * counted once per version (distinct), so the same phone in two host apps is not counted twice.
@@ -166,6 +202,7 @@ export class EventsRepository {
   async sweep(before: string, beforeDay: string): Promise<{ devices: number; counters: number }> {
     const devices = await this.db.deleteFrom('deviceVersions').where('reportedAt', '<', before).executeTakeFirst();
     const counters = await this.db.deleteFrom('eventCounts').where('day', '<', beforeDay).executeTakeFirst();
-    return { devices: Number(devices.numDeletedRows), counters: Number(counters.numDeletedRows) };
+    const failures = await this.db.deleteFrom('failureCounts').where('day', '<', beforeDay).executeTakeFirst();
+    return { devices: Number(devices.numDeletedRows), counters: Number(counters.numDeletedRows) + Number(failures.numDeletedRows) };
   }
 }

@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Adoption, AdoptionQuery, EventsAccepted, EventsRequest, EventType } from '@mpop/contracts';
-import type { Database, DeviceVersionsTable, EventCountsTable } from '../../db/schema.js';
+import type { Database, DeviceVersionsTable, EventCountsTable, FailureCountsTable } from '../../db/schema.js';
 import { AppError, notFound, validationFailed } from '../../lib/app-error.js';
 import type { ChangeBus } from '../../lib/change-bus.js';
 import { compareVersions } from '../mini-programs/versions.js';
@@ -18,6 +18,32 @@ const MAX_CACHED_MINI_PROGRAMS = 10_000;
 const VERSIONS_REFRESH_MS = 1000;
 /** Addresses tracked per minute (memory bound); events from further addresses in that minute are ignored. */
 const MAX_TRACKED_ADDRESSES = 100_000;
+/**
+ * Distinct failure reasons kept per host app, mini program, version and day by one instance; further ones are
+ * counted as OTHER_REASONS, so invented reasons cannot grow the table without bound.
+ */
+const MAX_REASONS = 20;
+export const OTHER_REASONS = '(other reasons)';
+const FAILURE_REASON_MAX = 200;
+
+/** A launch or a failure the events service took, told to whoever follows them (the autopilot). */
+export interface Outcome {
+  hostAppId: number;
+  workspaceId: string;
+  appId: string;
+  deviceId: string;
+  miniProgramId: string;
+  version: string;
+  type: 'launch' | 'failure';
+  /** When it arrived (server time). */
+  now: number;
+}
+
+/** The reason of a failure event: `detail.reason`, or the first 200 characters of a sentence; trimmed, one line. */
+export function failureReason(detail: EventsRequest['events'][number]['detail']): string {
+  const raw = typeof detail === 'string' ? detail : (detail?.reason ?? '');
+  return [...raw.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim()].slice(0, FAILURE_REASON_MAX).join('').trim();
+}
 
 /** What decides whether a host app's events are taken (loaded once, dropped on any change to the host app). */
 interface EventsView {
@@ -56,6 +82,10 @@ export interface EventsOptions {
 export class EventsService {
   private latest = new Map<string, DeviceVersionsTable>();
   private counts = new Map<string, EventCountsTable>();
+  private failures = new Map<string, FailureCountsTable>();
+  /** The reasons seen per (day, host app, mini program, version), to bound them (MAX_REASONS). */
+  private reasons = new Map<string, Set<string>>();
+  private reasonsDay = '';
   private readonly hostApps = new Map<string, EventsView>();
   private readonly versions = new Map<string, { set: Promise<Set<string>>; loadedAt: number }>();
   /** Counts changes: a view loaded while one arrived may be stale, so it is used once and not kept. */
@@ -66,6 +96,8 @@ export class EventsService {
   private timers: NodeJS.Timeout[] = [];
   /** Told about every event of an answered batch, taken or ignored (metrics). */
   observer: { event(type: EventType, accepted: boolean): void } = { event() {} };
+  /** Told about every launch and failure taken (the autopilot counts the devices of its releases' steps). */
+  onOutcome: (o: Outcome) => void = () => {};
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -148,6 +180,11 @@ export class EventsService {
       const counter = this.counts.get(ck);
       if (counter) counter.count++;
       else this.counts.set(ck, { day, hostAppId, miniProgramId: e.miniProgramId, version: e.version, type: e.type, count: 1 });
+      if (e.type === 'failure') this.countFailure(day, hostAppId, e.miniProgramId, e.version, failureReason(e.detail));
+      if (e.type === 'launch' || e.type === 'failure') {
+        const { workspaceId, appId, deviceId } = req;
+        this.onOutcome({ hostAppId, workspaceId, appId, deviceId, miniProgramId: e.miniProgramId, version: e.version, type: e.type, now });
+      }
       // A failure names a version that did not load: it says nothing about what the device runs.
       if (e.type !== 'failure') {
         const lk = [hostAppId, e.miniProgramId, req.deviceId].join('\n');
@@ -158,8 +195,30 @@ export class EventsService {
       }
       this.observer.event(e.type, true);
     }
-    if (this.latest.size + this.counts.size >= FLUSH_AT_ROWS) void this.flush().catch(() => {});
+    if (this.latest.size + this.counts.size + this.failures.size >= FLUSH_AT_ROWS) void this.flush().catch(() => {});
     return { accepted: taken.length, ignored: req.events.length - taken.length };
+  }
+
+  private countFailure(day: string, hostAppId: number, miniProgramId: string, version: string, raw: string) {
+    if (day !== this.reasonsDay) {
+      this.reasons.clear();
+      this.reasonsDay = day;
+    }
+    const rk = [hostAppId, miniProgramId, version].join('\n');
+    let seen = this.reasons.get(rk);
+    if (!seen) {
+      seen = new Set();
+      if (this.reasons.size < MAX_TRACKED_ADDRESSES) this.reasons.set(rk, seen);
+    }
+    let reason = raw;
+    if (!seen.has(reason)) {
+      if (seen.size >= MAX_REASONS) reason = OTHER_REASONS;
+      else seen.add(reason);
+    }
+    const k = [day, hostAppId, miniProgramId, version, reason].join('\n');
+    const row = this.failures.get(k);
+    if (row) row.count++;
+    else this.failures.set(k, { day, hostAppId, miniProgramId, version, reason, count: 1 });
   }
 
   /**
@@ -215,11 +274,13 @@ export class EventsService {
   }
 
   private async write(): Promise<void> {
-    if (this.latest.size === 0 && this.counts.size === 0) return;
+    if (this.latest.size === 0 && this.counts.size === 0 && this.failures.size === 0) return;
     const latest = this.latest;
     const counts = this.counts;
+    const failures = this.failures;
     this.latest = new Map();
     this.counts = new Map();
+    this.failures = new Map();
     try {
       await this.db.transaction().execute(async (trx) => {
         const repo = new EventsRepository(trx);
@@ -229,10 +290,12 @@ export class EventsService {
           new Date().toISOString(),
         );
         await repo.addCounts([...counts.values()].filter((r) => alive.has(r.hostAppId)));
+        await repo.addFailures([...failures.values()].filter((r) => alive.has(r.hostAppId)));
       });
     } catch (err) {
       // Keep them for the next flush (newer reports and counts that arrived meanwhile win or add up).
       this.requeue(latest, counts);
+      this.requeueFailures(failures);
       this.log.error({ err: { message: (err as Error).message }, pending: this.latest.size + this.counts.size }, 'could not write events');
       throw err;
     }
@@ -251,6 +314,15 @@ export class EventsService {
       const now = this.counts.get(k);
       if (now) now.count += row.count;
       else this.counts.set(k, row);
+    }
+  }
+
+  private requeueFailures(failures: Map<string, FailureCountsTable>) {
+    if (this.failures.size + failures.size > MAX_PENDING_ROWS) return;
+    for (const [k, row] of failures) {
+      const now = this.failures.get(k);
+      if (now) now.count += row.count;
+      else this.failures.set(k, row);
     }
   }
 
@@ -282,7 +354,11 @@ export class EventsService {
     await this.flush().catch(() => {});
     const days = q.days ?? 7;
     const since = new Date(now - days * DAY_MS).toISOString();
-    const [perVersion, events] = await Promise.all([repo.devicesPerVersion(scope, since), repo.eventCounts(scope, since.slice(0, 10))]);
+    const [perVersion, events, failures] = await Promise.all([
+      repo.devicesPerVersion(scope, since),
+      repo.eventCounts(scope, since.slice(0, 10)),
+      repo.failures(scope, since.slice(0, 10)),
+    ]);
     const total = perVersion.reduce((n, v) => n + v.devices, 0);
     return {
       since,
@@ -290,6 +366,7 @@ export class EventsService {
         .sort((a, b) => compareVersions(b.version, a.version))
         .map((v) => ({ ...v, share: total ? Math.round((v.devices / total) * 10_000) / 10_000 : 0 })),
       events,
+      failures,
     };
   }
 

@@ -160,6 +160,18 @@ export class GateService {
     return this.known(view, served).content;
   }
 
+  /**
+   * The version the gate gives this device of a mini program now (platform and client version aside: events do not
+   * name them), or undefined. Deterministic: the same view, cohort and whitelist the answers come from, so it says
+   * whether the device was served a version of a rollout without the gate writing down what it answered.
+   */
+  async versionFor(workspaceId: string, appId: string, miniProgramId: string, deviceId: string): Promise<string | undefined> {
+    const view = await this.view(workspaceId, appId);
+    if (view.state !== 'ready') return undefined;
+    const entry = view.programs.get(miniProgramId);
+    return entry && choose(entry, deviceId, this.clock())?.version;
+  }
+
   private async pick(req: ResourcesRequest): Promise<Served[]> {
     return this.served(await this.ready(req), req);
   }

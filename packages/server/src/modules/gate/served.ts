@@ -16,6 +16,8 @@ export interface Served {
   entry: string;
   /** Unique to this object: answers made of the same ones share their signed manifest and bytes (gate.service.ts). */
   id: number;
+  /** The version in `bytes`. */
+  version: string;
   platform: string | null;
   clientVersionMin: string | null;
   clientVersionMax: string | null;
@@ -227,6 +229,7 @@ function served(r: GateReleaseRow, host: HostAppIdentity): Served {
     bytes: Buffer.from(JSON.stringify(resource)),
     entry: manifestEntryJson(resource),
     id: nextServedId++,
+    version: r.version,
     platform: r.platform,
     clientVersionMin: r.clientVersionMin,
     clientVersionMax: r.clientVersionMax,

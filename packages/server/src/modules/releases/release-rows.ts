@@ -6,6 +6,7 @@ import { rampOf } from './rollout.js';
 import type { VersionSigning } from './release.repository.js';
 import { effectiveBp, effectiveState, FULL, type Step, toBp, toPercent } from './rollout.js';
 import type { Scope } from './scope.js';
+import { parseAutopilot, shownAutopilot, type StepFigures } from './autopilot.js';
 
 /** How release rows are made and shown: the pieces of ReleaseService that need no database. */
 
@@ -59,7 +60,16 @@ export function completeRow(
   };
 }
 
-export function toRelease(r: ReleaseRow, signing: Map<string, VersionSigning>, now: number): Release {
+/**
+ * A release as the API shows it. `live`: the figures of the running autopilot steps (by release ID); an autopilot
+ * that ended shows those of its last decision.
+ */
+export function toRelease(
+  r: ReleaseRow,
+  signing: Map<string, VersionSigning>,
+  now: number,
+  live: ReadonlyMap<string, StepFigures> = new Map(),
+): Release {
   const ramp = rampOf(r);
   const s = signing.get(r.version);
   const total = s?.total ?? 0;
@@ -85,5 +95,6 @@ export function toRelease(r: ReleaseRow, signing: Map<string, VersionSigning>, n
       total,
       done,
     },
+    autopilot: r.autopilot ? shownAutopilot(parseAutopilot(r.autopilot)!, live.get(r.releaseId)) : null,
   };
 }

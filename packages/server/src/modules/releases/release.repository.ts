@@ -59,7 +59,7 @@ export class ReleaseRepository {
 
   async update(
     releaseId: string,
-    set: Partial<Pick<ReleasesTable, 'state' | 'percentBp' | 'steps' | 'pausedAt' | 'updatedAt'>>,
+    set: Partial<Pick<ReleasesTable, 'state' | 'percentBp' | 'steps' | 'pausedAt' | 'updatedAt'>> & { autopilot?: string | null },
   ): Promise<void> {
     await this.db.updateTable('releases').set(set).where('releaseId', '=', releaseId).execute();
   }

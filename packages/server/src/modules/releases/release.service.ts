@@ -16,6 +16,8 @@ import { MiniProgramRepository } from '../mini-programs/mini-program.repository.
 import type { MissingSignatures } from '../mini-programs/mini-program.service.js';
 import { completeRow, createdBy, normaliseSteps, nothingToRollBackTo, stepsJson, toRelease } from './release-rows.js';
 import { ReleaseRepository } from './release.repository.js';
+import { AutopilotRepository } from './autopilot.repository.js';
+import { checkAutopilot, parseAutopilot, restarted, startAutopilot, stepAt, type StepFigures } from './autopilot.js';
 import { effectiveBp, effectiveState, FULL, rampOf, resumeSteps, toBp, toPercent } from './rollout.js';
 import {
   liveRollouts,
@@ -26,6 +28,27 @@ import {
   type Settled,
   settleRollouts,
 } from './scope.js';
+
+/**
+ * A decision of the autopilot, applied by a release operation inside its transaction (after the mini program's lock),
+ * so that it changes the gate exactly as a person's would and is taken once: `holds` says whether the release is
+ * still as the autopilot judged it (another instance may have decided meanwhile, or a person acted); when it does
+ * not, the operation throws StaleDecision and changes nothing.
+ */
+export interface Steer {
+  holds(row: ReleaseRow): boolean;
+  /** The `releases.autopilot` JSON after the decision. */
+  autopilot: string;
+  /** Why, for the audit event and the webhook. */
+  reason: string;
+}
+
+/** The release changed between the autopilot's judgement and its decision: nothing was done. */
+export class StaleDecision extends Error {
+  constructor() {
+    super('the release changed since the autopilot judged it');
+  }
+}
 
 /**
  * Controlled releases: a release makes one version the one host apps get, at once or step by step (percent,
@@ -66,7 +89,8 @@ export class ReleaseService {
     const repo = new ReleaseRepository(this.db);
     const [rows, signing] = await Promise.all([repo.list(id), repo.signing(id)]);
     const now = this.clock();
-    return rows.map((r) => toRelease(r, signing, now));
+    const live = await this.liveFigures(rows);
+    return rows.map((r) => toRelease(r, signing, now, live));
   }
 
   /**
@@ -79,7 +103,8 @@ export class ReleaseService {
     const now = this.clock();
     const at = new Date(now).toISOString();
     const rollout = body.rollout;
-    const bp = rollout ? toBp(rollout.percent) : FULL;
+    if (body.autopilot) this.checkAutopilotRelease(body);
+    const bp = body.autopilot ? toBp(body.autopilot.steps[0]) : rollout ? toBp(rollout.percent) : FULL;
     const steps = normaliseSteps(rollout?.steps ?? [], bp);
     const devices = [...new Set(rollout?.devices ?? [])];
     const releaseId = randomUUID();
@@ -109,6 +134,9 @@ export class ReleaseService {
           createdAt: at,
           createdBy: createdBy(actor),
           updatedAt: at,
+          autopilot: body.autopilot
+            ? JSON.stringify(startAutopilot(body.autopilot, 0, now, `Released by ${actor.actor} at ${body.autopilot.steps[0]} %.`))
+            : null,
         },
         devices,
       );
@@ -126,6 +154,7 @@ export class ReleaseService {
           ...(devices.length ? { devices: devices.length } : {}),
           ...(hostApps ? { hostApps } : {}),
           mandatory: Boolean(body.mandatory),
+          ...(body.autopilot ? { autopilot: body.autopilot } : {}),
         },
       });
       const event = { releaseId, miniProgramId: id, version, percent: toPercent(Math.min(bp, FULL)), state, actor: actor.actor };
@@ -140,13 +169,15 @@ export class ReleaseService {
    * Raises the percent (never lowers it), pauses or resumes a rollout still going (the current release, or an
    * earlier one still rolling out for host apps a newer release does not reach). 100 % completes it.
    */
-  async update(id: string, releaseId: string, body: PatchReleaseBody, actor: Principal): Promise<Release> {
+  async update(id: string, releaseId: string, body: PatchReleaseBody, actor: Principal, steer?: Steer): Promise<Release> {
+    if (body.autopilot) checkAutopilot(body.autopilot);
     const now = this.clock();
     await this.db.transaction().execute(async (trx) => {
       const repo = new ReleaseRepository(trx);
       await this.lock(repo, id, new Date(now).toISOString());
       const r = await repo.find(releaseId);
       if (!r || r.miniProgramId !== id) throw notFound(`The release ${releaseId} of the mini program ${id}`);
+      if (steer && !steer.holds(r)) throw new StaleDecision();
       const ramp = rampOf(r);
       const state = effectiveState(ramp, now);
       if (state !== 'rolling-out' && state !== 'paused') {
@@ -174,11 +205,19 @@ export class ReleaseService {
         pausedAt = null;
         next = 'rolling-out';
       }
+      // Handed to the autopilot: it owns the ramp from the step the rollout is in (raised to the first when below it).
+      if (body.autopilot) {
+        bp = Math.max(bp, toBp(body.autopilot.steps[0]));
+        steps = [];
+      }
       if (bp >= FULL) {
         bp = FULL;
         pausedAt = null;
         next = 'complete';
       }
+      const autopilot = steer
+        ? steer.autopilot
+        : this.steeredBy(r.autopilot, body, { from, bp, resumed: state === 'paused' && next !== 'paused' }, actor, now);
       const at = new Date(now).toISOString();
       await repo.update(releaseId, {
         state: next,
@@ -186,15 +225,33 @@ export class ReleaseService {
         steps: stepsJson(steps),
         pausedAt: pausedAt === null ? null : new Date(pausedAt).toISOString(),
         updatedAt: at,
+        ...(autopilot !== undefined ? { autopilot } : {}),
       });
       await new AuditRepository(trx).record({
         actor: actor.actor,
         address: actor.address,
         action: 'mini-program.rollout.changed',
         target: `mini-program:${id}`,
-        details: { releaseId, version: r.version, fromPercent: toPercent(from), percent: toPercent(bp), state: next },
+        details: {
+          releaseId,
+          version: r.version,
+          fromPercent: toPercent(from),
+          percent: toPercent(bp),
+          state: next,
+          ...(body.autopilot !== undefined ? { autopilot: body.autopilot } : {}),
+          ...(steer ? { reason: steer.reason } : {}),
+        },
       });
-      const event = { releaseId, miniProgramId: id, version: r.version, percent: toPercent(bp), state: next, actor: actor.actor };
+      const event = {
+        releaseId,
+        miniProgramId: id,
+        version: r.version,
+        percent: toPercent(bp),
+        state: next,
+        actor: actor.actor,
+        ...(steer ? { reason: steer.reason } : {}),
+      };
+      if (steer && bp > from) await this.outbox.record(trx, 'release.advanced', { ...event, fromPercent: toPercent(from) });
       if (next === 'paused' && state !== 'paused') await this.outbox.record(trx, 'release.paused', event);
       if (next === 'complete') await this.outbox.record(trx, 'release.completed', event);
       await new GenerationRepository(trx).raiseForMiniProgram(id);
@@ -207,7 +264,7 @@ export class ReleaseService {
    * the last one that was complete for it) at 100 %, and the current release becomes `rolled-back`. Host apps going
    * back to different versions get one release each (scope.ts rollbackTargets); the answer is the first.
    */
-  async rollback(id: string, body: RollbackBody, actor: Principal): Promise<Release> {
+  async rollback(id: string, body: RollbackBody, actor: Principal, steer?: Steer): Promise<Release> {
     const now = this.clock();
     const at = new Date(now).toISOString();
     const releaseIds: string[] = [];
@@ -218,13 +275,14 @@ export class ReleaseService {
       const history = await repo.list(id);
       const current = history[0];
       if (!current) throw nothingToRollBackTo(`The mini program ${id} has never been released, so there is nothing to roll back to.`);
+      if (steer && !steer.holds(current)) throw new StaleDecision();
       targets = body.version === undefined ? rollbackTargets(history) : [await this.chosenTarget(trx, id, body.version, current)];
       if (targets.length === 0) {
         throw nothingToRollBackTo(
           `The mini program ${id} has no earlier complete release to roll back to for the host apps of its current release; release an earlier version instead, or take it down.`,
         );
       }
-      if (current.state !== 'taken-down') await this.retire(repo, current, 'rolled-back', now);
+      if (current.state !== 'taken-down') await this.retire(repo, current, 'rolled-back', now, steer?.autopilot);
       const previous = current.state === 'taken-down' ? null : current.version;
       // In this order: an unscoped release first, so that the host apps named after it see theirs as the newer.
       for (const t of targets) {
@@ -251,9 +309,14 @@ export class ReleaseService {
         address: actor.address,
         action: 'mini-program.rolled-back',
         target: `mini-program:${id}`,
-        details: rolledBack,
+        details: { ...rolledBack, ...(steer ? { reason: steer.reason } : {}) },
       });
-      await this.outbox.record(trx, 'release.rolled-back', { ...rolledBack, miniProgramId: id, actor: actor.actor });
+      await this.outbox.record(trx, 'release.rolled-back', {
+        ...rolledBack,
+        miniProgramId: id,
+        actor: actor.actor,
+        ...(steer ? { reason: steer.reason } : {}),
+      });
       await new GenerationRepository(trx).raiseForMiniProgram(id);
     });
     return this.afterChange(id, releaseIds[0], {
@@ -309,7 +372,7 @@ export class ReleaseService {
   private async get(id: string, releaseId: string): Promise<Release> {
     const repo = new ReleaseRepository(this.db);
     const [row, signing] = await Promise.all([repo.find(releaseId), repo.signing(id)]);
-    return toRelease(row!, signing, this.clock());
+    return toRelease(row!, signing, this.clock(), await this.liveFigures([row!]));
   }
 
   /** After a commit: drop the gate's caches everywhere, make the missing signatures, answer the release as it is now. */
@@ -320,8 +383,63 @@ export class ReleaseService {
   }
 
   /** Ends the current release (rolled back or taken down), writing down the percent it reached for the history. */
-  private async retire(repo: ReleaseRepository, r: ReleaseRow, as: 'rolled-back' | 'taken-down', now: number) {
-    await repo.update(r.releaseId, { state: as, percentBp: effectiveBp(rampOf(r), now), updatedAt: new Date(now).toISOString() });
+  private async retire(repo: ReleaseRepository, r: ReleaseRow, as: 'rolled-back' | 'taken-down', now: number, autopilot?: string) {
+    await repo.update(r.releaseId, {
+      state: as,
+      percentBp: effectiveBp(rampOf(r), now),
+      updatedAt: new Date(now).toISOString(),
+      ...(autopilot !== undefined ? { autopilot } : {}),
+    });
+  }
+
+  /**
+   * The autopilot after a person's change (undefined: unchanged): handed over (from the step the rollout is in),
+   * taken back (null), or, when the person raised or resumed the rollout, counting again from now.
+   */
+  private steeredBy(
+    stored: string | null,
+    body: PatchReleaseBody,
+    moved: { from: number; bp: number; resumed: boolean },
+    actor: Principal,
+    now: number,
+  ): string | null | undefined {
+    if (body.autopilot === null) return null;
+    if (body.autopilot) {
+      const step = Math.max(0, stepAt(body.autopilot, moved.bp));
+      return JSON.stringify(
+        startAutopilot(body.autopilot, step, now, `Handed to the autopilot by ${actor.actor} at ${toPercent(moved.bp)} %.`),
+      );
+    }
+    const a = parseAutopilot(stored);
+    if (!a || (moved.bp <= moved.from && !moved.resumed)) return undefined;
+    const what = moved.resumed ? 'Resumed' : `Raised to ${toPercent(moved.bp)} %`;
+    return JSON.stringify(restarted(a, moved.bp, now, `${what} by ${actor.actor}: the step counts devices from now.`));
+  }
+
+  /** An autopilot on a new release: its steps rise to 100, it starts at the first, and hand-set steps are not mixed in. */
+  private checkAutopilotRelease(body: ReleaseBody) {
+    const a = body.autopilot!;
+    checkAutopilot(a);
+    if (body.rollout?.steps?.length) {
+      throw validationFailed('rollout.steps', 'A release follows either scheduled steps or an autopilot; leave out one of them.');
+    }
+    if (body.rollout && toBp(body.rollout.percent) !== toBp(a.steps[0])) {
+      throw validationFailed(
+        'rollout.percent',
+        `With an autopilot the release starts at its first step, ${a.steps[0]} %; give that percent or leave it out.`,
+      );
+    }
+  }
+
+  /** The figures of the running autopilot steps among these releases (read live, so the console sees them move). */
+  private async liveFigures(rows: readonly ReleaseRow[]): Promise<Map<string, StepFigures>> {
+    const live = new Map<string, StepFigures>();
+    const repo = new AutopilotRepository(this.db);
+    for (const r of rows) {
+      const a = parseAutopilot(r.autopilot);
+      if (a && (r.state === 'rolling-out' || r.state === 'paused')) live.set(r.releaseId, await repo.figures(r.releaseId, a.status.since));
+    }
+    return live;
   }
 
   /**
