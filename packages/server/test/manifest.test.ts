@@ -312,6 +312,23 @@ describe.each(dialects)('signed gate answers on %s', (dialect) => {
     expect((await v.get(`/api/v1/host-apps/mf/${appId}/manifest`)).statusCode).toBe(200);
   });
 
+  it('takes concurrent changes of releases and of the host app itself without a deadlock, each raising the generation', async () => {
+    const host = (await admin.post('/api/v1/host-apps', { name: 'Busy Host', workspaceId: 'mf' })).json().appId as string;
+    await admin.put(`/api/v1/host-apps/mf/${host}/dev-config`, devConfigForm('busy.example.com', key.pkcs8));
+    const mp = (await releasedMiniProgram(admin, 'Busy MP')).id;
+    await admin.put(`/api/v1/host-apps/mf/${host}/mini-programs/${mp}`);
+    const before = (await admin.get(`/api/v1/host-apps/mf/${host}/manifest`)).json().generation as number;
+    for (let i = 0; i < 5; i++) {
+      const results = await Promise.all([
+        admin.post(`/api/v1/mini-programs/${mp}/packages/1.0.0.1/release`),
+        admin.request({ method: 'PATCH', url: `/api/v1/host-apps/mf/${host}`, payload: { enabled: i % 2 === 1 } }),
+        admin.put(`/api/v1/host-apps/mf/${host}/dev-config`, devConfigForm(`busy${i}.example.com`)),
+      ]);
+      for (const r of results) expect(r.statusCode, r.body).toBeLessThan(300);
+    }
+    expect((await admin.get(`/api/v1/host-apps/mf/${host}/manifest`)).json().generation).toBeGreaterThanOrEqual(before + 15);
+  });
+
   it('signs a gray rollout over many devices a bounded number of times, not once per request', async () => {
     const host = (await admin.post('/api/v1/host-apps', { name: 'Gray Host', workspaceId: 'mf' })).json().appId as string;
     await admin.put(`/api/v1/host-apps/mf/${host}/dev-config`, devConfigForm('gray.example.com', key.pkcs8));

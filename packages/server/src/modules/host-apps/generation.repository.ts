@@ -7,8 +7,9 @@ export const RESTORE_GENERATION_MARGIN = 1_000_000;
  * The generation of each host app's gate answers (signed into every manifest): it never goes down. One counter for
  * the installation is raised in the transaction of every change that can change an answer, and the host apps the
  * change touches take its new value. On PostgreSQL the counter's row lock orders concurrent changes of every
- * instance; SQLite has one writer. Services call these last in their transaction, after every other lock is held, so
- * two transactions never wait for each other in turn.
+ * instance; SQLite has one writer. The lock order is: a mini program's release lock, then the counter, then host app
+ * rows. So a service calls these before it writes a host app's own row (`host_apps`), and otherwise late in its
+ * transaction: two transactions never wait for each other in turn.
  */
 export class GenerationRepository {
   constructor(private readonly db: Executor) {}

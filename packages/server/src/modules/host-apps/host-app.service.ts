@@ -122,6 +122,8 @@ export class HostAppService {
         const wasEnabled = app.disabledAt === null;
         if (input.enabled !== undefined && input.enabled !== wasEnabled) changes.disabledAt = input.enabled ? null : now;
         if (Object.keys(changes).length === 0) return { row: app, changed: false };
+        // Before the row is written: the generation counter is always taken before a host app's row (no deadlock).
+        if (changes.disabledAt !== undefined) await new GenerationRepository(trx).raiseHostApps([app.id]);
         await repo.update(app.id, { ...changes, updatedAt: now });
         const onlyEnabled = changes.name === undefined;
         await new AuditRepository(trx).record({
@@ -134,7 +136,6 @@ export class HostAppService {
             ...(changes.disabledAt !== undefined ? { enabled: changes.disabledAt === null } : {}),
           },
         });
-        if (changes.disabledAt !== undefined) await new GenerationRepository(trx).raiseHostApps([app.id]);
         return { row: { ...app, ...changes, updatedAt: now }, changed: true };
       });
       if (changed) await this.changes.publish({ kind: 'host-app-gate', workspaceId, appId });
@@ -214,6 +215,8 @@ export class HostAppService {
             updatedAt: now,
           }
         : { ...previous!, virtualDomain, updatedAt: now };
+      // Before the host app's row is touched: the generation counter is always taken first (no deadlock).
+      await new GenerationRepository(trx).raiseHostApps([app.id]);
       await repo.upsertDevConfig(next);
       if (key && previous && previous.keyFingerprint !== key.fingerprintSha256) {
         const retired = { hostAppId: app.id, keyFingerprint: previous.keyFingerprint, publicKeyPem: previous.publicKeyPem, retiredAt: now };
@@ -227,7 +230,6 @@ export class HostAppService {
         target: hostAppTarget(workspaceId, appId),
         details: { virtualDomain, keyChanged: Boolean(key), ...(key ? { keyFingerprint: key.fingerprintSha256, bits: key.bits } : {}) },
       });
-      await new GenerationRepository(trx).raiseHostApps([app.id]);
       return next;
     });
     if (key) await this.onKeyChanged(row.hostAppId);
