@@ -3,7 +3,11 @@
 // `node bench/load.mjs '<json options>'` prints one JSON line with autocannon's result.
 import autocannon from 'autocannon';
 
-const opts = JSON.parse(process.argv[2]);
+import fs from 'node:fs';
+
+// The options as JSON, or `@file` naming a file that holds them (many request bodies exceed an argument's limit).
+const arg = process.argv[2];
+const opts = JSON.parse(arg.startsWith('@') ? fs.readFileSync(arg.slice(1), 'utf8') : arg);
 const result = await autocannon({
   url: opts.url,
   connections: opts.connections ?? 64,

@@ -5,6 +5,7 @@ import { checkAnswer, type GateAnswer, type ManifestEntry, TrustState } from './
 import { defaultStore, type StateStore } from './store.js';
 import type { ClientEvent, MpopConfig, Platform, Resource } from './types.js';
 import { bindingMessage, KeyRing, sha256Hex, verifySignature } from './verify.js';
+import { ReleaseCheck } from './release-signature.js';
 
 export interface MpopClientOptions {
   /** The config file's JSON (`mpop-<appId>.json`). */
@@ -40,6 +41,12 @@ export interface MpopClientOptions {
   allowHttp?: boolean;
   /** Told about mini programs a newer manifest no longer names: stop opening them (also in `client.removed`). */
   onRemoved?: (miniProgramIds: string[]) => void;
+  /**
+   * Run only packages their organisation signed: `download()` refuses (RELEASE_SIGNATURE) a package without a valid
+   * release signature by a key of the config file's `releaseKeys`. Without it, a signature by a listed key is still
+   * checked, and a bad one refused.
+   */
+  requireReleaseSignature?: boolean;
 }
 
 const BATCH = 100;
@@ -52,6 +59,7 @@ const BATCH = 100;
 export class MpopClient {
   readonly config: MpopConfig;
   private readonly keys: KeyRing;
+  private readonly release: ReleaseCheck;
   private readonly cache: PackageCache;
   private readonly http: HttpOptions;
   private readonly queue: ClientEvent[] = [];
@@ -79,6 +87,7 @@ export class MpopClient {
     }
     this.config = { ...c, gatewayUrl: c.gatewayUrl.replace(/\/+$/, '') };
     this.keys = new KeyRing(c.publicKeys);
+    this.release = new ReleaseCheck(Array.isArray(c.releaseKeys) ? c.releaseKeys : [], options.requireReleaseSignature === true);
     this.cache = options.cache ?? new MemoryCache();
     this.state = new TrustState(options.store ?? defaultStore(), `mpop:${c.workspaceId}:${c.appId}:`);
     this.http = {
@@ -136,8 +145,8 @@ export class MpopClient {
 
   /**
    * The package's bytes, once they are exactly what the gate announced (size, SHA-256) and both signatures verify
-   * with a key of the config file picked by `keyFingerprint`. Otherwise rejects with PACKAGE_INTEGRITY or
-   * PACKAGE_SIGNATURE and returns nothing. A verified package is cached by SHA-256 and not downloaded again.
+   * with a key of the config file picked by `keyFingerprint` (and the release signature, see `requireReleaseSignature`). Otherwise rejects with PACKAGE_INTEGRITY,
+   * PACKAGE_SIGNATURE or RELEASE_SIGNATURE and returns nothing. A verified package is cached by SHA-256 and not downloaded again.
    */
   async download(resource: Resource): Promise<Uint8Array> {
     try {
@@ -175,6 +184,8 @@ export class MpopClient {
           `The signature of ${resource.miniProgramId} ${resource.version} does not verify over its bytes.`,
         );
       }
+      // The bytes match resource.sha256 (checked above), which the organisation's release signature covers.
+      await this.release.check(resource);
       if (fetched) {
         await this.cache.set(resource.sha256, bytes);
         this.autoEvent({ type: 'download', miniProgramId: resource.miniProgramId, version: resource.version });
@@ -182,7 +193,10 @@ export class MpopClient {
       this.autoEvent({ type: 'verified', miniProgramId: resource.miniProgramId, version: resource.version });
       return bytes;
     } catch (err) {
-      if (err instanceof MpopError && (err.code === 'PACKAGE_INTEGRITY' || err.code === 'PACKAGE_SIGNATURE')) {
+      if (
+        err instanceof MpopError &&
+        (err.code === 'PACKAGE_INTEGRITY' || err.code === 'PACKAGE_SIGNATURE' || err.code === 'RELEASE_SIGNATURE')
+      ) {
         this.autoEvent({ type: 'failure', miniProgramId: resource.miniProgramId, version: resource.version, detail: { reason: err.code } });
       }
       throw err;

@@ -21,6 +21,11 @@ export type ClientErrorCode =
    * config file's; a package URL that is not https), or `download()` was given a resource no accepted manifest names.
    */
   | 'MANIFEST_MISMATCH'
+  /**
+   * The release signature (made by the mini program's organisation) is missing while `requireReleaseSignature` is
+   * set, made with a key the config file does not list, or does not verify.
+   */
+  | 'RELEASE_SIGNATURE'
   /** The server could not be reached (after the retries). */
   | 'NETWORK_ERROR'
   /** The server did not answer in time (after the retries). */

@@ -9,6 +9,11 @@ export interface MpopConfig {
   virtualDomain: string;
   /** Keys that may sign this host app's packages: the current one first, then recently replaced ones. */
   publicKeys: { fingerprintSha256: string; pem: string }[];
+  /**
+   * The release keys of the organisations whose mini programs this host app may load: packages signed with one of
+   * these were signed by their organisation, with a key the server never holds.
+   */
+  releaseKeys?: { orgId: string; fingerprintSha256: string; pem: string }[];
 }
 
 export type Platform = 'android' | 'ios' | 'harmony';
@@ -34,6 +39,10 @@ export interface Resource {
   mainUrl: string;
   /** Set by the operator on a release: the host app should load this version before opening the mini program. */
   mandatory?: boolean;
+  /** Base64 signature by the organisation's release key over `mpop-release-v1\n<miniProgramId>\n<version>\n<sha256>`. */
+  releaseSignature?: string;
+  /** The fingerprint of the release key that made `releaseSignature` (one of the config file's `releaseKeys`). */
+  releaseKeyFingerprint?: string;
 }
 
 export type EventType = 'download' | 'verified' | 'launch' | 'failure';

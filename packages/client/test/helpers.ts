@@ -80,7 +80,7 @@ export interface KitServer {
   t: TestApp;
   proxy: TestProxy;
   /** The admin API, as a signed-in operator of the platform at the proxy's address. */
-  api: (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: unknown) => ReturnType<Client['request']>;
+  api: (method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, payload?: unknown) => ReturnType<Client['request']>;
   close: () => Promise<void>;
 }
 

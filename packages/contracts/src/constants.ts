@@ -77,6 +77,8 @@ export const AuditActions = [
   'organisation.updated',
   'organisation.member.set',
   'organisation.member.removed',
+  'organisation.release-key.added',
+  'organisation.release-key.removed',
   'association.requested',
   'association.approved',
   'association.rejected',

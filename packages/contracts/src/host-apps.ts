@@ -22,7 +22,13 @@ export type HostApp = Static<typeof HostAppSchema>;
 
 export const HostAppListSchema = Type.Object({
   items: Type.Array(HostAppSchema),
-  total: Type.Integer(),
+  total: Type.Integer({
+    description: 'how many host apps the list (and its query) holds; for a search with many matches, an estimate (see totalIsEstimate)',
+  }),
+  totalIsEstimate: Type.Boolean({
+    description:
+      'true when `total` is estimated (a search matching more host apps than about 200 beyond the page: two significant digits, never fewer than the matches already seen); false when counted exactly',
+  }),
   page: Type.Integer(),
   pageSize: Type.Integer(),
 });

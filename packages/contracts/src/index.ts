@@ -13,3 +13,4 @@ export * from './webhooks.js';
 export * from './organisations.js';
 export * from './associations.js';
 export * from './reviews.js';
+export * from './release-keys.js';

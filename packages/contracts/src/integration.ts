@@ -2,6 +2,7 @@ import { Type, type Static } from 'typebox';
 import { PACKAGE_VERSION_PATTERN, WORKSPACE_ID_PATTERN } from './constants.js';
 import { APP_ID_PATTERN } from './host-apps.js';
 import { DEVICE_ID_PATTERN, MINI_PROGRAM_ID_PATTERN } from './mini-programs.js';
+import { ConfigReleaseKeySchema } from './release-keys.js';
 
 /** How long a replaced key's public half stays in the config file after a new key is uploaded. */
 export const PREVIOUS_KEY_LISTED_DAYS = 30;
@@ -25,6 +26,11 @@ export const ConfigFileSchema = Type.Object({
   gatewayUrl: Type.String({ description: 'MPOP_PUBLIC_URL + /client/v1' }),
   virtualDomain: Type.String(),
   publicKeys: Type.Array(ConfigPublicKeySchema),
+  /**
+   * The release keys of the organisations whose mini programs this host app may load (authorised for it): a
+   * host app that requires release signatures accepts only packages signed with one of these.
+   */
+  releaseKeys: Type.Array(ConfigReleaseKeySchema),
 });
 export type ConfigFile = Static<typeof ConfigFileSchema>;
 

@@ -3,6 +3,7 @@ import { TimestampSchema } from './common.js';
 import { NAME_MAX, ORG_ID_PATTERN, PACKAGE_VERSION_PATTERN } from './constants.js';
 import { OrgIdSchema } from './auth.js';
 import { ReviewSchema } from './reviews.js';
+import { PackageReleaseKeySchema } from './release-keys.js';
 
 export const MINI_PROGRAM_ID_PATTERN = '^[0-9]{16}$';
 export const CLIENT_VERSION_PATTERN = '^[0-9]{1,9}(\\.[0-9]{1,9}){0,3}$';
@@ -91,6 +92,8 @@ export const PackageSchema = Type.Object({
   createdAt: TimestampSchema,
   /** Its review, with the automatic checks made at upload and the change since the version released last. */
   review: ReviewSchema,
+  /** The release key whose signature was checked at upload, or null when the version carries no release signature. */
+  releaseKey: Type.Union([PackageReleaseKeySchema, Type.Null()]),
 });
 export type Package = Static<typeof PackageSchema>;
 export const PackageListSchema = Type.Object({ items: Type.Array(PackageSchema) });
@@ -143,6 +146,17 @@ export const ResourceSchema = Type.Object({
   vhost: Type.String(),
   mainUrl: Type.String(),
   mandatory: Type.Boolean({ description: 'the client must update to this version before opening the mini program' }),
+  releaseSignature: Type.Optional(
+    Type.String({
+      description:
+        'present when the package was uploaded with one: base64 signature by the organisation\'s release key over the UTF-8 text "mpop-release-v1\\n<miniProgramId>\\n<version>\\n<sha256>"',
+    }),
+  ),
+  releaseKeyFingerprint: Type.Optional(
+    Type.String({
+      description: "the fingerprintSha256 of the release key that made releaseSignature (listed in the config file's releaseKeys)",
+    }),
+  ),
 });
 export type Resource = Static<typeof ResourceSchema>;
 export const ResourcesResponseSchema = Type.Object({

@@ -15,6 +15,7 @@ import authPlugin from './plugins/app/auth.js';
 import organisationRoutes from './routes/admin/organisations.js';
 import associationRoutes from './routes/admin/associations.js';
 import reviewRoutes from './routes/admin/reviews.js';
+import releaseKeyRoutes from './routes/admin/release-keys.js';
 import finiteNumbers from './plugins/app/finite-numbers.js';
 import gracefulClose from './plugins/app/graceful-close.js';
 import multipartPlugin, { fileKeyword } from './plugins/app/multipart.js';
@@ -132,6 +133,7 @@ async function adminApi(api: FastifyInstance, opts: { services: Services; public
   await api.register(organisationRoutes);
   await api.register(associationRoutes);
   await api.register(reviewRoutes);
+  await api.register(releaseKeyRoutes);
 }
 
 /**

@@ -54,6 +54,8 @@ export const EnvSchema = Type.Object({
   ),
   MPOP_PACKAGE_BASE_URL: v(URL_LIKE, 'an absolute http(s) URL under which packages are served, such as https://cdn.example.com/packages'),
   MPOP_WORKERS: v('^(auto|[0-9]+)$', 'a number of processes from 1 to 64, or auto (one per core)'),
+  MPOP_SIGNING_THREADS: v('^(auto|[0-9]+)$', 'a number of signing threads per process from 1 to 64, or auto (one per core)'),
+  MPOP_SIGNING_THREAD_HEAP_MB: v(WHOLE, 'megabytes of JavaScript heap per signing thread, from 8 to 1024'),
   MPOP_OIDC_ISSUER: v(URL_LIKE, 'the issuer URL of the OpenID Connect provider'),
   MPOP_OIDC_CLIENT_ID: v('^\\S+$', 'the client ID registered at the OpenID Connect provider'),
   MPOP_OIDC_CLIENT_SECRET: v('^\\S+$', 'the client secret registered at the OpenID Connect provider'),
@@ -121,6 +123,10 @@ export interface Config {
   packageBaseUrl: string;
   /** Server processes on one port (node:cluster); 1 = this process only. */
   workers: number;
+  /** Worker threads that make RSA signatures, per process (MPOP_SIGNING_THREADS; default one per core). */
+  signingThreads: number;
+  /** The JavaScript heap each signing thread may grow to, in MiB (MPOP_SIGNING_THREAD_HEAP_MB; default 32). */
+  signingThreadHeapMb: number;
   oidc?: { issuer: string; clientId: string; clientSecret: string; roleClaim?: string; defaultRole?: 'viewer' | 'operator' | 'admin' };
   /** Whether username/password sign-in is offered (it may be turned off when SSO is configured). */
   localSignIn: boolean;
@@ -301,6 +307,14 @@ function workers(raw: string | undefined): number {
   return n;
 }
 
+function signingThreads(raw: string | undefined): number {
+  if (raw === undefined || raw === 'auto') return Math.max(1, os.availableParallelism());
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 64)
+    throw new ConfigError(`MPOP_SIGNING_THREADS must be a number of signing threads per process from 1 to 64, or auto; it is "${raw}".`);
+  return n;
+}
+
 /** A PostgreSQL URL with its password replaced, for messages and logs. */
 export function redactDatabaseUrl(databaseUrl: string): string {
   if (!/^postgres(ql)?:\/\//.test(databaseUrl)) return databaseUrl;
@@ -410,6 +424,8 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
     packageStore: packageStore(env, dataDir),
     packageBaseUrl: (env.MPOP_PACKAGE_BASE_URL || `${publicUrl}/client/v1/packages`).replace(/\/+$/, ''),
     workers: workers(env.MPOP_WORKERS),
+    signingThreads: signingThreads(env.MPOP_SIGNING_THREADS),
+    signingThreadHeapMb: int(env, 'MPOP_SIGNING_THREAD_HEAP_MB', 32, 8, 1024),
     oidc,
     localSignIn,
     metrics,

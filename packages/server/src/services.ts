@@ -26,6 +26,7 @@ import { AssociationService } from './modules/associations/association.service.j
 import { ReviewService } from './modules/mini-programs/review.service.js';
 import { AutopilotRecorder } from './modules/autopilot/autopilot-recorder.js';
 import { AutopilotService } from './modules/autopilot/autopilot.service.js';
+import { ReleaseKeyService } from './modules/release-keys/release-key.service.js';
 
 export interface Services {
   auth: AuthService;
@@ -53,6 +54,8 @@ export interface Services {
   /** Steers the releases that carry an autopilot; the recorder counts the devices of their steps. */
   autopilot: AutopilotService;
   autopilotRecorder: AutopilotRecorder;
+  /** Organisations' release keys: packages signed with a key the server never holds. */
+  releaseKeys: ReleaseKeyService;
 }
 
 export interface ServiceOptions {
@@ -86,7 +89,7 @@ export function createServices(
   const changes = new ChangeBus(transport, (err) =>
     log.error({ err: { message: (err as Error).message } }, 'could not tell other instances about a change'),
   );
-  const signingPool = new SigningPool();
+  const signingPool = new SigningPool(config.signingThreads, config.signingThreadHeapMb);
   const signer = new PackageSigner(handle.db, box, signingPool, packageStore, changes, log);
   const hostApps = new HostAppService(handle.db, box, changes, (hostAppId) => signer.signMissing({ hostAppId }, { code: 'key-uploaded' }));
   const auth = new AuthService(handle.db, config.sessionTtlMs);
@@ -139,6 +142,7 @@ export function createServices(
     organisations: new OrganisationService(handle.db),
     associations: new AssociationService(handle.db, signer, changes, outbox),
     reviews: new ReviewService(handle.db, outbox),
+    releaseKeys: new ReleaseKeyService(handle.db),
     webhookDispatcher,
     autopilot,
     autopilotRecorder,

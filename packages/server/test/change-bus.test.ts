@@ -11,6 +11,22 @@ describe('change kinds', () => {
       { kind: 'host-app-gate', workspaceId: 'w', appId: 'A' },
     ],
     [{ kind: 'all-gate-views' }, { kind: 'all-gate-views' }],
+    [
+      {
+        kind: 'signatures-made',
+        hostApps: [
+          ['w', 'A'],
+          ['w', 'B'],
+        ],
+      },
+      {
+        kind: 'signatures-made',
+        hostApps: [
+          ['w', 'A'],
+          ['w', 'B'],
+        ],
+      },
+    ],
     // The names older instances send during a rolling upgrade:
     [
       { kind: 'host-app', workspaceId: 'w', appId: 'A' },
@@ -20,6 +36,8 @@ describe('change kinds', () => {
     // Anything unknown or incomplete invalidates every view rather than none:
     [{ kind: 'host-app-gate', workspaceId: 'w' }, { kind: 'all-gate-views' }],
     [{ kind: 'something-newer' }, { kind: 'all-gate-views' }],
+    [{ kind: 'signatures-made', hostApps: [['w']] }, { kind: 'all-gate-views' }],
+    [{ kind: 'signatures-made' }, { kind: 'all-gate-views' }],
     [null, { kind: 'all-gate-views' }],
   ])('reads %j as %j', (sent, read) => {
     expect(toChange(sent)).toEqual(read);

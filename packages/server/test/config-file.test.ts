@@ -48,6 +48,7 @@ describe.each(dialects)('GET /api/v1/host-apps/:ws/:appId/config-file on %s', (d
       gatewayUrl: 'http://mpop.test/client/v1',
       virtualDomain: 'mini.example.com',
       publicKeys: [{ fingerprintSha256: fingerprint(key1.publicPem), pem: key1.publicPem }],
+      releaseKeys: [],
     });
     expect(res.body).not.toContain('PRIVATE');
     for (const line of key1.pkcs1.split('\n').slice(1, -2)) expect(res.body).not.toContain(line);

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, fastifyTrustProxy, loadConfig } from '../src/config.js';
 
@@ -63,6 +64,11 @@ describe('loadConfig', () => {
     [{ MPOP_MANIFEST_TTL_HOURS: '0' }, /MPOP_MANIFEST_TTL_HOURS must be a whole number from 1 to 720; it is "0"/],
     [{ MPOP_MANIFEST_TTL_HOURS: '721' }, /MPOP_MANIFEST_TTL_HOURS must be a whole number from 1 to 720/],
     [{ MPOP_MANIFEST_TTL_HOURS: '1.5' }, /MPOP_MANIFEST_TTL_HOURS must be hours from 1 to 720/],
+    [{ MPOP_SIGNING_THREADS: '0' }, /MPOP_SIGNING_THREADS must be a number of signing threads per process from 1 to 64, or auto/],
+    [{ MPOP_SIGNING_THREADS: '65' }, /MPOP_SIGNING_THREADS/],
+    [{ MPOP_SIGNING_THREADS: 'all' }, /MPOP_SIGNING_THREADS/],
+    [{ MPOP_SIGNING_THREAD_HEAP_MB: '4' }, /MPOP_SIGNING_THREAD_HEAP_MB must be a whole number from 8 to 1024; it is "4"/],
+    [{ MPOP_SIGNING_THREAD_HEAP_MB: 'big' }, /MPOP_SIGNING_THREAD_HEAP_MB must be megabytes of JavaScript heap per signing thread/],
     [
       { MPOP_OIDC_ISSUER: 'https://id.example.com' },
       /Single sign-on is half configured: also set MPOP_OIDC_CLIENT_ID, MPOP_OIDC_CLIENT_SECRET/,
@@ -113,6 +119,15 @@ describe('loadConfig', () => {
     ).toEqual({ perDevice: 0, perAddress: 120000, perHostApp: 600000 });
     expect(loadConfig({ MPOP_PACKAGE_STORE: 's3://mpop-packages/p', S3_FORCE_PATH_STYLE: 'true' }).packageStore).toMatchObject({
       forcePathStyle: true,
+    });
+  });
+
+  it('bounds the signing threads and their heap: one per core and 32 MiB each by default', () => {
+    expect(loadConfig({})).toMatchObject({ signingThreads: Math.max(1, os.availableParallelism()), signingThreadHeapMb: 32 });
+    expect(loadConfig({ MPOP_SIGNING_THREADS: 'auto' }).signingThreads).toBe(Math.max(1, os.availableParallelism()));
+    expect(loadConfig({ MPOP_SIGNING_THREADS: '1', MPOP_SIGNING_THREAD_HEAP_MB: '64' })).toMatchObject({
+      signingThreads: 1,
+      signingThreadHeapMb: 64,
     });
   });
 

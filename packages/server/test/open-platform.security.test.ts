@@ -72,6 +72,9 @@ const ROUTES: [string, string, PlatformRole | 'public', MemberAccess][] = [
   ['GET', '/api/v1/organisations/{orgId}/members', 'viewer', 'developer'],
   ['PUT', '/api/v1/organisations/{orgId}/members/{username}', 'admin', 'owner'],
   ['DELETE', '/api/v1/organisations/{orgId}/members/{username}', 'admin', 'owner'],
+  ['GET', '/api/v1/organisations/{orgId}/release-keys', 'viewer', 'developer'],
+  ['POST', '/api/v1/organisations/{orgId}/release-keys', 'admin', 'owner'],
+  ['DELETE', '/api/v1/organisations/{orgId}/release-keys/{fingerprint}', 'admin', 'owner'],
   ['GET', '/api/v1/webhooks', 'admin', 'none'],
   ['POST', '/api/v1/webhooks', 'admin', 'none'],
   ['DELETE', '/api/v1/webhooks/{id}', 'admin', 'none'],
@@ -112,6 +115,7 @@ describe('role × membership matrix: every route decides for platform roles and 
       workspaceId: host.workspaceId,
       appId: host.appId,
       releaseId: 'none',
+      fingerprint: '0'.repeat(64),
     });
   });
   afterAll(() => t.destroy());

@@ -57,7 +57,14 @@ describe('the OpenAPI document (/api/docs/json)', () => {
       clientVersionMin: { type: 'string' },
       clientVersionMax: { type: 'string' },
     });
-    expect(Object.keys(schema.properties!).sort()).toEqual(['clientVersionMax', 'clientVersionMin', 'package', 'platform', 'version']);
+    expect(Object.keys(schema.properties!).sort()).toEqual([
+      'clientVersionMax',
+      'clientVersionMin',
+      'package',
+      'platform',
+      'releaseSignature',
+      'version',
+    ]);
   });
 
   it("offers the closed list of audit actions as the audit list's action filter", () => {

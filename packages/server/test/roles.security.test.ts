@@ -54,6 +54,9 @@ const ROUTES: [string, string, Role][] = [
   ['GET', '/api/v1/organisations/org-x/members', 'viewer'],
   ['PUT', '/api/v1/organisations/org-x/members/nobody', 'admin'],
   ['DELETE', '/api/v1/organisations/org-x/members/nobody', 'admin'],
+  ['GET', '/api/v1/organisations/org-x/release-keys', 'viewer'],
+  ['POST', '/api/v1/organisations/org-x/release-keys', 'admin'],
+  ['DELETE', `/api/v1/organisations/org-x/release-keys/${'0'.repeat(64)}`, 'admin'],
   ['POST', '/api/v1/mini-programs/1234567890123456/associations', 'operator'],
   ['GET', '/api/v1/associations', 'viewer'],
   ['POST', '/api/v1/associations/none/approve', 'operator'],
@@ -109,6 +112,7 @@ describe('role matrix: every admin route is authenticated and role-checked', () 
             .replace(/\/associations\/none/, '/associations/{associationId}')
             .replace('/organisations/org-x', '/organisations/{orgId}')
             .replace('/releases/none', '/releases/{releaseId}')
+            .replace(/\/release-keys\/0{64}/, '/release-keys/{fingerprint}')
             .replace('/none', '/{id}')
             .replace('/1.0.0.0/', '/{version}/')
             .replace(/\/previous-keys\/a{64}\//, '/previous-keys/{fingerprint}/')}`,

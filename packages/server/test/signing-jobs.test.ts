@@ -4,7 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalPackageStore } from '../src/modules/mini-programs/local-package-store.js';
 import { Client, devConfigForm, dialects, startApp, userWithRole, type TestApp } from './helpers/app.js';
 import { sharedKey } from './helpers/keys.js';
-import { releasedMiniProgram } from './helpers/packages.js';
+import { miniProgramZip, packageForm, releasedMiniProgram } from './helpers/packages.js';
+import type { Change } from '../src/lib/change-bus.js';
+import { INLINE_SIGNATURES } from '../src/modules/signing/package-signer.js';
 
 type Job = { id: string; status: string; reason: string; total: number; done: number; error: string | null };
 
@@ -98,5 +100,64 @@ describe.each(dialects)('signing jobs on %s', (dialect) => {
     const viewer = await userWithRole(admin, 'viewer');
     expect((await viewer.get('/api/v1/signing-jobs')).statusCode).toBe(200);
     expect((await viewer.post('/api/v1/signing-jobs/retry')).statusCode).toBe(403);
+  });
+
+  const configured = async (name: string) => {
+    const app = (await admin.post('/api/v1/host-apps', { name, workspaceId: 'fan' })).json();
+    const config = await admin.put(`/api/v1/host-apps/fan/${app.appId}/dev-config`, devConfigForm('fan.example.com', sharedKey().pkcs8));
+    expect(config.statusCode).toBe(200);
+    return app.appId as string;
+  };
+  const versionsOf = async (appId: string) =>
+    (
+      await t.app.inject({
+        method: 'POST',
+        url: '/client/v1/resources',
+        payload: { appId, workspaceId: 'fan', platform: 'android', clientVersion: '1.0.0', miniPrograms: {} },
+      })
+    )
+      .json()
+      .resources.map((r: { version: string }) => r.version);
+
+  it('a fan-out in the background tells the gate, batch by batch, which host apps gained signatures (no drop of every view)', async () => {
+    const count = INLINE_SIGNATURES + 5;
+    const appIds: string[] = [];
+    for (let i = 0; i < count; i++) appIds.push(await configured(`Fan ${i}`));
+    const mp = (await admin.post('/api/v1/mini-programs', { name: 'Fan-out' })).json();
+    const form = packageForm({ version: '2.0.0.0' }, await miniProgramZip());
+    expect((await admin.post(`/api/v1/mini-programs/${mp.miniProgramId}/packages`, form)).statusCode).toBe(201);
+    for (const appId of appIds)
+      expect((await admin.put(`/api/v1/host-apps/fan/${appId}/mini-programs/${mp.miniProgramId}`)).statusCode).toBe(200);
+
+    const seen: Change[] = [];
+    t.app.services.changes.onInvalidate((c) => seen.push(c));
+    const released = await admin.post(`/api/v1/mini-programs/${mp.miniProgramId}/packages/2.0.0.0/release`);
+    expect(released.statusCode, released.body).toBe(200);
+    await expect
+      .poll(async () => ((await admin.get('/api/v1/signing-jobs')).json().items as Job[]).find((j) => j.total === count)?.status, {
+        timeout: 30_000,
+      })
+      .toBe('done');
+    // The release drops every view once; the signatures then name their host apps, a batch at a time.
+    expect(seen.filter((c) => c.kind === 'all-gate-views')).toHaveLength(1);
+    const named = seen.flatMap((c) => (c.kind === 'signatures-made' ? c.hostApps.map(([, appId]) => appId) : []));
+    expect(new Set(named)).toEqual(new Set(appIds));
+    for (const appId of appIds) await expect.poll(() => versionsOf(appId), { timeout: 10_000 }).toEqual(['2.0.0.0']);
+  });
+
+  it('a view that gained signatures is read again and replaces the cached one; the views of other host apps stay cached', async () => {
+    const named = await configured('Named');
+    const other = await configured('Other');
+    const { id } = await releasedMiniProgram(admin, 'Cached views');
+    for (const appId of [named, other]) {
+      expect((await admin.put(`/api/v1/host-apps/fan/${appId}/mini-programs/${id}`)).statusCode).toBe(200);
+      await expect.poll(() => versionsOf(appId), { timeout: 10_000 }).toEqual(['1.0.0.1']);
+    }
+    // Their binding signatures vanish from the database behind the gate's back: only a view read again shows it.
+    await t.app.db.deleteFrom('bindingSignatures').where('miniProgramId', '=', id).execute();
+    const hostApps: [string, string][] = [['fan', named]];
+    await t.app.services.changes.publish({ kind: 'signatures-made', hostApps });
+    await expect.poll(() => versionsOf(named), { timeout: 10_000 }).toEqual([]);
+    expect(await versionsOf(other)).toEqual(['1.0.0.1']);
   });
 });

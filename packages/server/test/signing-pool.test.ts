@@ -1,5 +1,6 @@
 import { createHash, createPrivateKey, generateKeyPairSync, sign, verify } from 'node:crypto';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import type { Worker } from 'node:worker_threads';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SigningPool, signSha256Digest } from '../src/modules/signing/signing-pool.js';
 import { rsaKey } from './helpers/keys.js';
@@ -30,6 +31,18 @@ describe('the signing pool (worker threads)', () => {
     const signatures = await Promise.all(items.map(({ k, bytes }) => pool.sign(k.pkcs8, digest(bytes))));
     for (const [i, { k, bytes }] of items.entries())
       expect(verify('sha256', bytes, k.publicPem, Buffer.from(signatures[i], 'base64'))).toBe(true);
+  });
+
+  it('starts no more threads than its size, each with the heap limit it was given', async () => {
+    const small = new SigningPool(1, 16);
+    try {
+      await Promise.all(Array.from({ length: 64 }, (_, i) => small.sign(keys[0].pkcs8, digest(Buffer.from(`p ${i}`)))));
+      const threads = (small as unknown as { workers: { worker: Worker }[] }).workers;
+      expect(threads).toHaveLength(1);
+      expect(threads[0].worker.resourceLimits).toMatchObject({ maxOldGenerationSizeMb: 16 });
+    } finally {
+      await small.close();
+    }
   });
 
   it('fails a signature with a bad key or digest without harming the others', async () => {

@@ -44,6 +44,7 @@ export const version = (v: string, over: Partial<Review> = {}, status: 'uploaded
   clientVersionMax: null,
   createdAt: '2026-12-01T09:00:00.000Z',
   review: review(over),
+  releaseKey: null,
 });
 
 export const org = (orgId: string, over: Partial<Organisation> = {}): Organisation => ({

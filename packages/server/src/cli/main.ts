@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { adminCommand } from './commands/admin.js';
 import { hostAppsCommand } from './commands/host-apps.js';
 import { keysCommand } from './commands/keys.js';
+import { signCommand } from './commands/sign.js';
 import { miniProgramsCommand } from './commands/mini-programs.js';
 import { associationsCommand, orgsCommand } from './commands/open-platform.js';
 import { CliError, EXIT } from './errors.js';
@@ -42,6 +43,7 @@ miniProgramsCommand(program, ctx);
 orgsCommand(program, ctx);
 associationsCommand(program, ctx);
 keysCommand(program, out);
+signCommand(program, out);
 adminCommand(program, out);
 
 async function main() {

@@ -30,6 +30,7 @@ export interface Database {
   reviews: ReviewsTable;
   webhooks: WebhooksTable;
   webhookDeliveries: WebhookDeliveriesTable;
+  releaseKeys: ReleaseKeysTable;
 }
 
 /** A platform role as stored: `none` is a member-only user (the column is NOT NULL; repositories map it to null). */
@@ -143,6 +144,10 @@ export interface MiniProgramPackagesTable {
   clientVersionMin: string | null;
   clientVersionMax: string | null;
   createdAt: string;
+  /** Base64 signature by the organisation's release key, checked at upload; null when uploaded without one. */
+  releaseSignature: Generated<string | null>;
+  /** The fingerprint of the release key `releaseSignature` was verified with. */
+  releaseKeyFingerprint: Generated<string | null>;
 }
 
 export interface HostAppMiniProgramsTable {
@@ -371,3 +376,16 @@ export interface WebhookDeliveriesTable {
 }
 export type WebhookRow = Selectable<WebhooksTable>;
 export type WebhookDeliveryRow = Selectable<WebhookDeliveriesTable>;
+
+/** A public key an organisation signs its packages with (the private half never reaches the platform). */
+export interface ReleaseKeysTable {
+  orgId: string;
+  /** Hex SHA-256 of the SPKI DER. */
+  fingerprintSha256: string;
+  algorithm: 'Ed25519' | 'RSA';
+  bits: number;
+  /** SPKI PEM, normalised. */
+  publicKeyPem: string;
+  createdAt: string;
+  createdBy: string;
+}

@@ -4,8 +4,16 @@ import { EventEmitter } from 'node:events';
 export type Change =
   /** The gate's view of one host app: it was deleted, configured or re-keyed, or a mini program was (de)authorised for it. */
   | { kind: 'host-app-gate'; workspaceId: string; appId: string }
-  /** Every host app's gate view: a release, or signatures made for many host apps at once. */
+  /**
+   * Signatures were made for these host apps (`[workspaceId, appId]` pairs): their gate views gain what was signed.
+   * A signing job publishes one per batch it writes, so host apps see a release as their batch lands, not at the end.
+   */
+  | { kind: 'signatures-made'; hostApps: [workspaceId: string, appId: string][] }
+  /** Every host app's gate view: a release, a take-down, a roll-back. */
   | { kind: 'all-gate-views' };
+
+/** Host apps per `signatures-made` change: its JSON stays under PostgreSQL's 8,000-byte NOTIFY payload. */
+export const SIGNED_HOST_APPS_PER_CHANGE = 48;
 
 /**
  * Reads a change from another instance. Older instances name the same two changes `host-app` and `mini-programs`
@@ -16,6 +24,14 @@ export function toChange(change: unknown): Change {
   const c = change as { kind?: unknown; workspaceId?: unknown; appId?: unknown } | null;
   if ((c?.kind === 'host-app-gate' || c?.kind === 'host-app') && typeof c.workspaceId === 'string' && typeof c.appId === 'string') {
     return { kind: 'host-app-gate', workspaceId: c.workspaceId, appId: c.appId };
+  }
+  const hostApps = (c as { hostApps?: unknown } | null)?.hostApps;
+  if (
+    c?.kind === 'signatures-made' &&
+    Array.isArray(hostApps) &&
+    hostApps.every((h) => Array.isArray(h) && h.length === 2 && typeof h[0] === 'string' && typeof h[1] === 'string')
+  ) {
+    return { kind: 'signatures-made', hostApps: hostApps as [string, string][] };
   }
   return { kind: 'all-gate-views' };
 }

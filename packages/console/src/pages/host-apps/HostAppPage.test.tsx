@@ -52,6 +52,18 @@ describe('HostAppPage', () => {
     expect((await screen.findByRole('button', { name: 'Page 3' })).getAttribute('aria-current')).toBe('page');
   });
 
+  it('says "about" before a total the server estimated (a search with many matches), and not before a counted one', async () => {
+    fakeFetch([{ status: 200, body: { items: [app('Shop')], total: 10000, totalIsEstimate: true, page: 1, pageSize: 10 } }]);
+    renderWithProviders(<HostAppPage />, { url: '/host-apps?query=shop' });
+    expect(await screen.findByText('Total: about 10000')).toBeTruthy();
+  });
+
+  it('shows a counted total as it is', async () => {
+    fakeFetch([{ status: 200, body: { items: [app('Shop')], total: 41, totalIsEstimate: false, page: 1, pageSize: 10 } }]);
+    renderWithProviders(<HostAppPage />, { url: '/host-apps?query=shop' });
+    expect(await screen.findByText('Total: 41')).toBeTruthy();
+  });
+
   it('gives an operator Add App, Sync and every operation, the rarer ones under More', async () => {
     fakeFetch([list([app('Shop')])]);
     renderWithProviders(<HostAppPage />, { role: 'operator' });

@@ -182,7 +182,8 @@ export function HostAppPage() {
           pageSize: list.pageSize,
           total: data?.total ?? 0,
           pageSizeOptions: PAGE_SIZES,
-          showTotal: (total) => t('total', { total }),
+          // A search with many matches answers an estimate (two significant digits): said as such.
+          showTotal: (total) => t(data?.totalIsEstimate ? 'totalAbout' : 'total', { total }),
           onChange: (p, s) => list.set({ page: s !== list.pageSize ? 1 : p, pageSize: s }),
         }}
         columns={[

@@ -21,6 +21,8 @@ import { ReleaseDialog } from './ReleaseDialog';
 import { ReleasedVersion } from './ReleasedVersion';
 import { NameCell } from '../../components/NameCell';
 import { ReleasesModal, SigningAlert } from './ReleasesModal';
+import { ReleaseSignatureTag } from '../../components/ReleaseSignatureTag';
+import { useReleaseKeyText } from '../../i18n/release-key-messages';
 
 /** Mini programs: register, upload package versions (with progress), release one, see versions. */
 export function MiniProgramsPage() {
@@ -218,6 +220,7 @@ function RegisterModal({
 
 function VersionsModal({ program, onClose }: { program?: MiniProgram; onClose: () => void }) {
   const { t } = useI18n();
+  const rk = useReleaseKeyText();
   const r = useReleaseText();
   const format = useFormat();
   const canChange = useCan()('operator');
@@ -297,6 +300,7 @@ function VersionsModal({ program, onClose }: { program?: MiniProgram; onClose: (
             ),
           },
           { title: t('review'), key: 'review', render: (_, p) => <ReviewStateTag state={p.review.state} /> },
+          { title: rk('releaseSignature'), key: 'releaseKey', render: (_, p) => <ReleaseSignatureTag releaseKey={p.releaseKey} /> },
           { title: t('size'), dataIndex: 'size', render: (n: number) => format.bytes(n) },
           { title: t('mainUrl'), dataIndex: 'mainUrl' },
           { title: 'SHA-256', dataIndex: 'sha256', render: (s: string) => <code title={s}>{s.slice(0, 12)}…</code> },

@@ -6,6 +6,7 @@ import { PACKAGE_VERSION_PATTERN } from '@mpop/contracts/constants';
 import { ProblemAlert } from '../../api/problem';
 import { useI18n } from '../../i18n/i18n';
 import { uploadPackage } from './upload';
+import { ReleaseSignatureField } from '../../components/ReleaseSignatureField';
 
 /** Upload a package version of a mini program (with progress): the Mini Programs page and the Developer Backend. */
 export function UploadModal({ program, onClose, onDone }: { program?: MiniProgram; onClose: () => void; onDone: () => void }) {
@@ -15,6 +16,7 @@ export function UploadModal({ program, onClose, onDone }: { program?: MiniProgra
     platform?: string;
     clientVersionMin?: string;
     clientVersionMax?: string;
+    releaseSignature?: string;
     package?: unknown;
   }>();
   const [files, setFiles] = useState<UploadFile[]>([]);
@@ -38,7 +40,8 @@ export function UploadModal({ program, onClose, onDone }: { program?: MiniProgra
     }
     const data = new FormData();
     data.append('version', v.version.trim());
-    for (const k of ['platform', 'clientVersionMin', 'clientVersionMax'] as const) if (v[k]) data.append(k, String(v[k]).trim());
+    for (const k of ['platform', 'clientVersionMin', 'clientVersionMax', 'releaseSignature'] as const)
+      if (v[k]) data.append(k, String(v[k]).trim());
     data.append('package', file, file.name);
     setError(undefined);
     setProgress(0);
@@ -85,6 +88,7 @@ export function UploadModal({ program, onClose, onDone }: { program?: MiniProgra
             <Input placeholder="10.9.9" />
           </Form.Item>
         </Space>
+        <ReleaseSignatureField miniProgramId={program?.miniProgramId} />
         <Form.Item label={t('packageFile')} name="package" required>
           <Upload
             accept=".zip,.amr"

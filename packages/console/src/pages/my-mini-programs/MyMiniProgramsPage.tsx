@@ -13,6 +13,7 @@ import { PagePanel } from '../../components/PagePanel';
 import { useListParams } from '../../components/use-list-params';
 import { useFormat } from '../../i18n/format';
 import { useI18n } from '../../i18n/i18n';
+import { MyReleaseKeysButton } from './MyReleaseKeysButton';
 
 const CreateMiniProgramModal = lazy(() => import('./CreateMiniProgramModal').then((m) => ({ default: m.CreateMiniProgramModal })));
 const MyVersionsModal = lazy(() => import('./MyVersionsModal').then((m) => ({ default: m.MyVersionsModal })));
@@ -77,7 +78,10 @@ export function MyMiniProgramsPage() {
           onSearch={(value) => list.set({ query: value.trim() })}
           style={{ width: 360, maxWidth: '100%' }}
         />
-        {create}
+        <Space>
+          <MyReleaseKeysButton orgName={directory.orgName} />
+          {create}
+        </Space>
       </Space>
       <ProblemAlert error={directory.error} title={t('loadFailed')} onRetry={directory.reloadPrograms} />
       <DataTable<MiniProgram>

@@ -10,8 +10,10 @@ import { useFeedback } from '../../components/feedback';
 import { NoteModal } from '../../components/NoteModal';
 import { OperationLinks, type Operation } from '../../components/OperationLinks';
 import { OutcomeTag, ReviewSideBySide, ReviewStateTag, worstOutcome } from '../../components/ReviewDetails';
+import { ReleaseSignatureTag } from '../../components/ReleaseSignatureTag';
 import { useFormat } from '../../i18n/format';
 import { useI18n } from '../../i18n/i18n';
+import { useReleaseKeyText } from '../../i18n/release-key-messages';
 
 const SUBMITTABLE = new Set(['draft', 'rejected', 'withdrawn']);
 
@@ -32,6 +34,7 @@ export function MyVersionsModal({
   onClose: () => void;
 }) {
   const { t } = useI18n();
+  const rk = useReleaseKeyText();
   const format = useFormat();
   const { message, modal } = useFeedback();
   const notice = useProblemNotice();
@@ -147,6 +150,12 @@ export function MyVersionsModal({
                 )}
               </>
             ),
+          },
+          {
+            key: 'releaseKey',
+            title: rk('releaseSignature'),
+            from: 'lg',
+            render: (v) => <ReleaseSignatureTag releaseKey={v.releaseKey} />,
           },
           { key: 'operation', title: t('operation'), render: (v) => <OperationLinks operations={operations(v)} inline={2} /> },
         ]}

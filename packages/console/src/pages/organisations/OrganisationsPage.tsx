@@ -15,9 +15,11 @@ import { PagePanel } from '../../components/PagePanel';
 import { useListParams } from '../../components/use-list-params';
 import { useFormat } from '../../i18n/format';
 import { useI18n } from '../../i18n/i18n';
+import { useReleaseKeyText } from '../../i18n/release-key-messages';
 
 const OrganisationModal = lazy(() => import('./OrganisationModal').then((m) => ({ default: m.OrganisationModal })));
 const MembersModal = lazy(() => import('./MembersModal').then((m) => ({ default: m.MembersModal })));
+const ReleaseKeysModal = lazy(() => import('./ReleaseKeysModal').then((m) => ({ default: m.ReleaseKeysModal })));
 
 /**
  * Open Platform > Organisations: the vendors, partners and teams that build mini programs. Admins create them,
@@ -26,6 +28,7 @@ const MembersModal = lazy(() => import('./MembersModal').then((m) => ({ default:
  */
 export function OrganisationsPage() {
   const { t } = useI18n();
+  const rk = useReleaseKeyText();
   const format = useFormat();
   const isAdmin = useCan()('admin');
   const { message, modal } = useFeedback();
@@ -36,6 +39,7 @@ export function OrganisationsPage() {
   const { data, error, loading, reload } = useRequest((signal) => api.listOrganisations(signal), []);
   const [editing, setEditing] = useState<Organisation | 'new'>();
   const [membersOf, setMembersOf] = useState<Organisation>();
+  const [keysOf, setKeysOf] = useState<Organisation>();
 
   // The list is short (one row per organisation): searched and paged here.
   const needle = list.query.toLowerCase();
@@ -63,6 +67,7 @@ export function OrganisationsPage() {
 
   const operations = (o: Organisation): Operation[] => [
     { key: 'members', label: t('manageMembers'), onClick: () => setMembersOf(o) },
+    { key: 'release-keys', label: rk('releaseKeys'), onClick: () => setKeysOf(o) },
     ...(isAdmin
       ? [
           { key: 'edit', label: t('edit'), onClick: () => setEditing(o) },
@@ -155,6 +160,9 @@ export function OrganisationsPage() {
             reload();
           }}
         />
+      </LazyDialog>
+      <LazyDialog open={Boolean(keysOf)}>
+        <ReleaseKeysModal organisation={keysOf} onClose={() => setKeysOf(undefined)} />
       </LazyDialog>
     </PagePanel>
   );

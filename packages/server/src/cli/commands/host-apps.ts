@@ -50,7 +50,7 @@ export function hostAppsCommand(program: Command, ctx: Context) {
             : `${table([
                 ['APPID', 'WORKSPACE', 'NAME', 'CONFIGURED', 'ENABLED'],
                 ...list.items.map((a) => [a.appId, a.workspaceId, a.name, a.devConfigured ? 'yes' : 'no', a.enabled ? 'yes' : 'no']),
-              ])}\n(${list.items.length} of ${list.total})`,
+              ])}\n(${list.items.length} of ${list.totalIsEstimate ? 'about ' : ''}${list.total})`,
         );
     });
 

@@ -5,6 +5,7 @@ import type { Package, Review } from '@mpop/contracts';
 import { CliError, usageError } from '../errors.js';
 import { call } from '../http.js';
 import { table, uploadProgress } from '../output.js';
+import { readReleasePrivateKey, signRelease } from './sign.js';
 import type { Context } from './host-apps.js';
 
 const base = (id: string) => `/api/v1/mini-programs/${encodeURIComponent(id)}`;
@@ -152,9 +153,26 @@ export function miniProgramsCommand(program: Command, ctx: Context) {
     .option('--platform <platform>', 'android, ios or harmony (default: every platform)')
     .option('--client-version-min <version>', 'lowest client version that gets it')
     .option('--client-version-max <version>', 'highest client version that gets it')
+    .option('--release-signature <base64>', 'the release signature made with `mpop sign` (needed once the organisation has a release key)')
+    .option('--sign-key <file>', 'sign with this release private key on the fly, instead of --release-signature')
     .action(
-      async (id: string, file: string, o: { version: string; platform?: string; clientVersionMin?: string; clientVersionMax?: string }) => {
+      async (
+        id: string,
+        file: string,
+        o: {
+          version: string;
+          platform?: string;
+          clientVersionMin?: string;
+          clientVersionMax?: string;
+          releaseSignature?: string;
+          signKey?: string;
+        },
+      ) => {
         if (!fs.existsSync(file)) throw usageError(`${file} does not exist.`);
+        if (o.releaseSignature && o.signKey) throw usageError('Give --release-signature or --sign-key, not both.');
+        const releaseSignature = o.signKey
+          ? (await signRelease(readReleasePrivateKey(o.signKey), id, o.version, file)).releaseSignature
+          : o.releaseSignature;
         const out = ctx.out();
         const pkg = (
           await call(ctx.conn(), 'POST', `${base(id)}/packages`, undefined, {
@@ -164,6 +182,7 @@ export function miniProgramsCommand(program: Command, ctx: Context) {
                 platform: o.platform,
                 clientVersionMin: o.clientVersionMin,
                 clientVersionMax: o.clientVersionMax,
+                releaseSignature,
               },
               file: { field: 'package', path: file, contentType: 'application/zip' },
             },

@@ -4,6 +4,7 @@ import { usageError } from '../errors.js';
 import { call } from '../http.js';
 import { table } from '../output.js';
 import type { Context } from './host-apps.js';
+import { releaseKeysCommand } from './sign.js';
 
 const org = (orgId: string) => `/api/v1/organisations/${encodeURIComponent(orgId)}`;
 const role = (v: string) => {
@@ -78,6 +79,7 @@ export function orgsCommand(program: Command, ctx: Context) {
       await call(ctx.conn(), 'DELETE', `${org(orgId)}/members/${encodeURIComponent(username)}`);
       ctx.out().result({}, () => `Removed ${username} from ${orgId}.`);
     });
+  releaseKeysCommand(cmd, ctx);
 }
 
 /** `mpop associations …`: ask for a mini program to reach a host app, and follow the requests. */

@@ -14,6 +14,7 @@ import { openPlatform } from './0010_open_platform.js';
 import { webhooks } from './0011_webhooks.js';
 import { auditAddress } from './0012_audit_address.js';
 import { manifestGeneration } from './0013_manifest_generation.js';
+import { releaseKeys } from './0014_release_keys.js';
 import { autopilot } from './0015_autopilot.js';
 
 export interface MigrationContext {
@@ -38,6 +39,7 @@ function migrations(ctx: MigrationContext): Record<string, Migration> {
     '0011_webhooks': webhooks(ctx),
     '0012_audit_address': auditAddress(ctx),
     '0013_manifest_generation': manifestGeneration(ctx),
+    '0014_release_keys': releaseKeys(ctx),
     '0015_autopilot': autopilot(ctx),
   };
 }

@@ -5,47 +5,63 @@ export class GateRepository {
   constructor(private readonly db: Executor) {}
 
   /**
-   * @returns the host app with its disabled time, generation, virtual domain and key (fingerprint and sealed private
-   * key, null when not configured), or undefined.
+   * Host apps by (workspace, APPID), with their disabled time, generation, virtual domain and key (fingerprint and
+   * sealed private key, null when not configured): one query for many (a batch of the gate's views). Those not
+   * registered are absent.
    */
-  findHostApp(workspaceId: string, appId: string) {
+  findHostApps(refs: readonly { workspaceId: string; appId: string }[]) {
+    const byWorkspace = new Map<string, string[]>();
+    for (const r of refs) {
+      const list = byWorkspace.get(r.workspaceId);
+      if (list) list.push(r.appId);
+      else byWorkspace.set(r.workspaceId, [r.appId]);
+    }
     return this.db
       .selectFrom('hostApps')
       .leftJoin('devConfigs', 'devConfigs.hostAppId', 'hostApps.id')
       .select([
         'hostApps.id',
+        'hostApps.workspaceId',
+        'hostApps.appId',
         'hostApps.disabledAt',
         'hostApps.generation',
         'devConfigs.virtualDomain',
         'devConfigs.keyFingerprint',
         'devConfigs.privateKeySealed',
       ])
-      .where('hostApps.workspaceId', '=', workspaceId)
-      .where('hostApps.appId', '=', appId)
-      .executeTakeFirst();
+      .where((eb) =>
+        eb.or(
+          [...byWorkspace].map(([workspaceId, appIds]) =>
+            eb.and([eb('hostApps.workspaceId', '=', workspaceId), eb('hostApps.appId', 'in', appIds)]),
+          ),
+        ),
+      )
+      .execute();
   }
 
   /**
-   * The releases that decide what a host app gets, for every mini program authorised for it, newest first: every
+   * The releases that decide what each host app gets, for every mini program authorised for it, newest first: every
    * release but those that ended without being complete (superseded, rolled back): the current ones of each host
    * app, the take-downs (the history walk stops there), and the complete ones (what devices may fall back to).
-   * Signatures under this key are null where missing.
+   * Signatures are those under each host app's current key, null where missing. One query for many host apps.
    */
-  releases(hostAppId: number, keyFingerprint: string) {
+  releases(hostAppIds: readonly number[]) {
     return this.db
       .selectFrom('releases as r')
-      .innerJoin('hostAppMiniPrograms as am', (j) => j.onRef('am.miniProgramId', '=', 'r.miniProgramId').on('am.hostAppId', '=', hostAppId))
+      .innerJoin('hostAppMiniPrograms as am', 'am.miniProgramId', 'r.miniProgramId')
+      .innerJoin('devConfigs as dc', 'dc.hostAppId', 'am.hostAppId')
       .innerJoin('miniPrograms as mp', 'mp.miniProgramId', 'r.miniProgramId')
       .innerJoin('miniProgramPackages as p', (j) => j.onRef('p.miniProgramId', '=', 'r.miniProgramId').onRef('p.version', '=', 'r.version'))
-      .leftJoin('packageSignatures as s', (j) => j.onRef('s.sha256', '=', 'p.sha256').on('s.keyFingerprint', '=', keyFingerprint))
+      .leftJoin('packageSignatures as s', (j) => j.onRef('s.sha256', '=', 'p.sha256').onRef('s.keyFingerprint', '=', 'dc.keyFingerprint'))
       .leftJoin('bindingSignatures as b', (j) =>
         j
           .onRef('b.hostAppId', '=', 'am.hostAppId')
           .onRef('b.miniProgramId', '=', 'r.miniProgramId')
           .onRef('b.version', '=', 'r.version')
-          .on('b.keyFingerprint', '=', keyFingerprint),
+          .onRef('b.keyFingerprint', '=', 'dc.keyFingerprint'),
       )
       .select([
+        'am.hostAppId',
         'r.id',
         'r.releaseId',
         'r.miniProgramId',
@@ -64,24 +80,26 @@ export class GateRepository {
         'p.platform',
         'p.clientVersionMin',
         'p.clientVersionMax',
+        'p.releaseSignature',
+        'p.releaseKeyFingerprint',
         's.signature',
         'b.signature as bindingSignature',
       ])
+      .where('am.hostAppId', 'in', hostAppIds)
       .where('r.state', 'not in', ['superseded', 'rolled-back'])
       .orderBy('r.id', 'desc')
       .execute();
   }
 
-  /** The fingerprints of the host app's keys an operator retired ahead of time, in a stable order. */
-  async revokedKeys(hostAppId: number): Promise<string[]> {
-    const rows = await this.db
+  /** The fingerprints of the keys an operator retired ahead of time, of many host apps, in a stable order. */
+  revokedKeys(hostAppIds: readonly number[]) {
+    return this.db
       .selectFrom('hostAppPreviousKeys')
-      .select('keyFingerprint')
-      .where('hostAppId', '=', hostAppId)
+      .select(['hostAppId', 'keyFingerprint'])
+      .where('hostAppId', 'in', [...hostAppIds])
       .where('revokedAt', 'is not', null)
       .orderBy('keyFingerprint')
       .execute();
-    return rows.map((r) => r.keyFingerprint);
   }
 
   /** The whitelisted device IDs of a release. */

@@ -4,7 +4,7 @@ import type { Database } from '../../db/schema.js';
 import { AppError } from '../../lib/app-error.js';
 import type { ChangeBus } from '../../lib/change-bus.js';
 import { inRange } from '../mini-programs/versions.js';
-import { GateRepository } from './gate.repository.js';
+import { GateRepository, type GateReleaseRow } from './gate.repository.js';
 import type { ManifestCache, ManifestKey, SignedManifest } from './manifest-cache.js';
 import { type ManifestContent, manifestContent, manifestHead } from './manifest.js';
 import { buildEntries, choose, type ProgramEntry, type Served } from './served.js';
@@ -24,23 +24,29 @@ type ReadyView = {
   /** The fingerprints of the host app's retired keys, as JSON. */
   revokedKeys: string;
   /**
-   * On a steady view, the bytes of the answers to "everything" (no mini program named), by platform and client
-   * version: the few a host app's devices send most, until their manifest is due for renewal. At most MEMO_SHAPES,
-   * the oldest dropped first.
+   * On a steady view, the bytes of its answers by request shape: "everything" (no mini program named) and the
+   * mini programs a request names, each by platform and client version: the few shapes a host app's devices send
+   * most, until their manifest is due for renewal. At most MEMO_SHAPES, the oldest dropped first.
    */
   memo?: Map<string, { bytes: Buffer; renewAt: number }>;
   /**
    * Answers by the packages they name (their Served ids): the manifest content (its key string made once, so its
-   * hash is too) and, while fresh, the bytes. During a rollout or for named mini programs, a request then costs the
-   * choice of packages and one lookup. At most MAX_ANSWERS, the oldest dropped first.
+   * hash is too) and, while fresh, the bytes. During a rollout, or for shapes the memo does not keep, a request then
+   * costs the choice of packages and one lookup. At most MAX_ANSWERS, the oldest dropped first.
    */
   answers?: Map<string, { content: ManifestContent; bytes?: Buffer; manifest?: SignedManifest }>;
 };
 
-const MEMO_SHAPES = 4;
+/** Answers kept per steady view (each about 0.6 KB per mini program in it). */
+const MEMO_SHAPES = 8;
+/** Named requests longer than this are answered without keeping their bytes (the key would cost more than it saves). */
+const MEMO_MAX_NAMED = 64;
+/** Answers (by the packages they name) kept per view, with their manifest content. */
 const MAX_ANSWERS = 64;
 
 const MAX_CACHED = 10_000;
+/** Host apps whose views are read in one pair of queries. */
+const LOAD_BATCH = 128;
 /** Whitelists kept in memory (a release's whitelist never changes; only current releases need theirs). */
 const MAX_WHITELISTS = 64;
 
@@ -48,14 +54,24 @@ const MAX_WHITELISTS = 64;
  * The run-time gate: only registered, configured host apps get packages, and only those authorised, released,
  * signed and fit for the client; during a gray release each device gets the new version or the previous one by its
  * cohort. The hot path is a map lookup (and, during a rollout, one hash); the cache is dropped on every change,
- * here or in another process (ChangeBus). The effective percent of a scheduled ramp is computed from the clock at
+ * here or in another process (ChangeBus): one host app's view when the change names it, every view otherwise. Views
+ * that gained signatures are read again and replace the cached ones (which serve meanwhile); misses, and those
+ * refreshes, are read in batches, two queries per LOAD_BATCH host apps. The effective percent of a scheduled ramp is computed from the clock at
  * request time, so no scheduler is needed and every instance agrees.
  */
 export class GateService {
   private readonly cache = new Map<string, HostAppView>();
   private readonly whitelists = new Map<string, Promise<ReadonlySet<string>>>();
-  /** Counts the changes heard of, so a view loaded across one is not kept (not the answers' generation). */
-  private epoch = 0;
+  /** Views being loaded, by key: concurrent misses of one host app share one load. */
+  private readonly loading = new Map<string, Promise<HostAppView>>();
+  /** Misses and refreshes waiting for the next batch (read together at the end of this turn of the event loop). */
+  private queued: Queued[] = [];
+  /** Changes seen so far; a view loaded since an earlier one that touched it is served once, not kept. */
+  private changes = 0;
+  /** The change count at the last change to every view. */
+  private clearedAt = 0;
+  /** The change count at the last change to one view, since `clearedAt`. */
+  private readonly changedAt = new Map<string, number>();
   /** Told about every cache lookup (metrics). */
   onCacheLookup: (hit: boolean) => void = () => {};
 
@@ -69,9 +85,25 @@ export class GateService {
     private readonly clock: () => number = Date.now,
   ) {
     changes.onInvalidate((c) => {
-      this.epoch++;
-      if (c.kind === 'host-app-gate') this.cache.delete(key(c.workspaceId, c.appId));
-      else this.cache.clear();
+      this.changes++;
+      if (c.kind === 'host-app-gate') {
+        const k = key(c.workspaceId, c.appId);
+        this.touch(k);
+        this.cache.delete(k);
+      } else if (c.kind === 'signatures-made') {
+        // Signatures only add to what a view serves: the cached ones keep serving while their new views are read,
+        // in one batch, and replace them.
+        for (const [workspaceId, appId] of c.hostApps) {
+          const k = key(workspaceId, appId);
+          this.touch(k);
+          if (this.cache.has(k)) this.enqueue({ k, workspaceId, appId });
+        }
+      } else {
+        this.clearedAt = this.changes;
+        this.changedAt.clear();
+        this.loading.clear();
+        this.cache.clear();
+      }
     });
   }
 
@@ -87,7 +119,7 @@ export class GateService {
   async answer(req: ResourcesRequest): Promise<Buffer> {
     const view = await this.ready(req);
     const served = this.served(view, req);
-    const signed = await this.manifests.get(this.contentOf(view, served), view.key);
+    const signed = await this.manifests.get(this.known(view, served).content, view.key);
     return answerBytes(served, signed.tail);
   }
 
@@ -99,27 +131,31 @@ export class GateService {
   cachedAnswer(req: ResourcesRequest): Buffer | undefined {
     const view = this.cache.get(key(req.workspaceId, req.appId));
     if (view?.state !== 'ready') return undefined;
-    // Most launches ask for everything, from the same app version: a steady view keeps that answer's bytes.
-    if (view.steady && isEmpty(req.miniPrograms)) {
-      const shape = `${req.platform}\n${req.clientVersion}`;
-      view.memo ??= new Map();
-      const memo = view.memo.get(shape);
-      if (memo && this.clock() < memo.renewAt) {
-        this.onCacheLookup(true);
-        return memo.bytes;
-      }
-      const signed = this.signedNow(view, req);
-      if (!signed) return undefined;
-      if (!memo && view.memo.size >= MEMO_SHAPES) view.memo.delete(view.memo.keys().next().value!);
-      // Memoised only while fresh: past its renewal, each answer asks the cache, which renews it once.
-      if (this.clock() < signed.manifest.renewAt) view.memo.set(shape, { bytes: signed.bytes, renewAt: signed.manifest.renewAt });
-      this.onCacheLookup(true);
-      return signed.bytes;
+    if (!view.steady) return this.counted(this.signedNow(view, req)?.bytes);
+    // A steady view answers every device alike: the answer to each shape of request is made once and kept, whether
+    // it asks for everything (most launches) or names mini programs (the answer follows the order they are named in),
+    // until its manifest is due for renewal.
+    let shape = `${req.platform}\n${req.clientVersion}`;
+    let named = 0;
+    for (const id in req.miniPrograms) {
+      if (++named > MEMO_MAX_NAMED) return this.counted(this.signedNow(view, req)?.bytes);
+      shape += `\n${id}`;
     }
-    // Named mini programs: their prepared bytes, joined (as cheap as the memo, short of one copy).
+    view.memo ??= new Map();
+    const memo = view.memo.get(shape);
+    if (memo && this.clock() < memo.renewAt) return this.counted(memo.bytes);
     const signed = this.signedNow(view, req);
-    if (signed) this.onCacheLookup(true);
-    return signed?.bytes;
+    if (!signed) return undefined;
+    if (!memo && view.memo.size >= MEMO_SHAPES) view.memo.delete(view.memo.keys().next().value!);
+    // Kept only while fresh: past its renewal, each answer asks the cache, which renews it once.
+    if (this.clock() < signed.manifest.renewAt) view.memo.set(shape, { bytes: signed.bytes, renewAt: signed.manifest.renewAt });
+    return this.counted(signed.bytes);
+  }
+
+  /** A cache hit for the metrics, when the fast path answers. */
+  private counted(bytes: Buffer | undefined): Buffer | undefined {
+    if (bytes) this.onCacheLookup(true);
+    return bytes;
   }
 
   /** The answer's bytes with a manifest kept for its content, or undefined when none is at hand. */
@@ -154,10 +190,6 @@ export class GateService {
       view.answers.set(ids, known);
     }
     return known;
-  }
-
-  private contentOf(view: ReadyView, served: readonly Served[]) {
-    return this.known(view, served).content;
   }
 
   /**
@@ -217,47 +249,114 @@ export class GateService {
     return out;
   }
 
-  private async view(workspaceId: string, appId: string): Promise<HostAppView> {
+  private view(workspaceId: string, appId: string): Promise<HostAppView> | HostAppView {
     const k = key(workspaceId, appId);
     const hit = this.cache.get(k);
     this.onCacheLookup(hit !== undefined);
     if (hit) return hit;
-    const epoch = this.epoch;
-    const view = await this.load(workspaceId, appId);
-    // A change that arrived while loading may have made this view stale: serve it once, do not keep it.
-    if (epoch === this.epoch) {
-      if (this.cache.size >= MAX_CACHED) this.cache.delete(this.cache.keys().next().value!);
-      this.cache.set(k, view);
-    }
-    return view;
+    const loading = this.loading.get(k);
+    if (loading) return loading;
+    const q: Queued = { k, workspaceId, appId };
+    q.promise = new Promise<HostAppView>((resolve, reject) => {
+      q.resolve = resolve;
+      q.reject = reject;
+    });
+    this.loading.set(k, q.promise);
+    this.enqueue(q);
+    return q.promise;
   }
 
-  private async load(workspaceId: string, appId: string): Promise<HostAppView> {
-    const repo = new GateRepository(this.db);
-    const app = await repo.findHostApp(workspaceId, appId);
-    if (!app) return { state: 'unregistered' };
-    if (app.disabledAt !== null) return { state: 'disabled' };
-    if (!app.virtualDomain || !app.keyFingerprint || !app.privateKeySealed) return { state: 'unconfigured' };
-    const [rows, revoked] = await Promise.all([repo.releases(app.id, app.keyFingerprint), repo.revokedKeys(app.id)]);
-    const programs = buildEntries(rows, {
-      workspaceId,
-      appId,
-      vhost: app.virtualDomain,
-      keyFingerprint: app.keyFingerprint,
-      packageBaseUrl: this.packageBaseUrl,
-    });
-    for (const entry of programs.values()) {
-      if (entry.next && entry.rollout && entry.rollout.devices > 0) entry.rollout.whitelist = await this.whitelist(entry.rollout.releaseId);
-      if (entry.elsewhere) entry.elsewhere.whitelist = await this.whitelist(entry.elsewhere.releaseId);
+  /** A change to one view: loads of it under way are served once, not kept. */
+  private touch(k: string) {
+    this.loading.delete(k);
+    if (this.changedAt.size >= MAX_CACHED) {
+      this.clearedAt = this.changes;
+      this.changedAt.clear();
+    } else this.changedAt.set(k, this.changes);
+  }
+
+  private enqueue(q: Queued) {
+    this.queued.push(q);
+    if (this.queued.length === 1) setImmediate(this.loadQueued);
+  }
+
+  /** Reads the views queued in this turn, LOAD_BATCH host apps per pair of queries. */
+  private readonly loadQueued = () => {
+    const queued = this.queued;
+    this.queued = [];
+    for (let i = 0; i < queued.length; i += LOAD_BATCH) void this.loadBatch(queued.slice(i, i + LOAD_BATCH));
+  };
+
+  private async loadBatch(batch: Queued[]) {
+    const since = this.changes;
+    let views: Map<string, HostAppView>;
+    try {
+      views = await this.load(batch);
+    } catch (err) {
+      for (const q of batch) this.settled(q);
+      for (const q of batch) q.reject?.(err);
+      return;
     }
-    return {
-      state: 'ready',
-      programs,
-      steady: [...programs.values()].every((e) => !e.rollout && !e.elsewhere),
-      key: { workspaceId, appId, keyFingerprint: app.keyFingerprint, privateKeySealed: app.privateKeySealed },
-      head: manifestHead({ appId, workspaceId, generation: Number(app.generation) }),
-      revokedKeys: JSON.stringify(revoked),
-    };
+    for (const q of batch) {
+      const view = views.get(q.k)!;
+      // A change that arrived while loading may have made this view stale: serve it once, do not keep it.
+      const stale = this.clearedAt > since || (this.changedAt.get(q.k) ?? 0) > since;
+      if (!stale && (q.promise || this.cache.has(q.k))) {
+        if (!this.cache.has(q.k) && this.cache.size >= MAX_CACHED) this.cache.delete(this.cache.keys().next().value!);
+        this.cache.set(q.k, view);
+      }
+      this.settled(q);
+      q.resolve?.(view);
+    }
+  }
+
+  private settled(q: Queued) {
+    if (q.promise && this.loading.get(q.k) === q.promise) this.loading.delete(q.k);
+  }
+
+  /** The views of a batch of host apps: two queries for all of them (and a release's whitelist the first time). */
+  private async load(batch: readonly Queued[]): Promise<Map<string, HostAppView>> {
+    const repo = new GateRepository(this.db);
+    const apps = new Map((await repo.findHostApps(batch)).map((a) => [key(a.workspaceId, a.appId), a]));
+    const ready = [...apps.values()].filter((a) => a.disabledAt === null && a.virtualDomain && a.keyFingerprint && a.privateKeySealed);
+    const rowsOf = new Map<number, GateReleaseRow[]>(ready.map((a) => [a.id, []]));
+    const revokedOf = new Map<number, string[]>(ready.map((a) => [a.id, []]));
+    if (ready.length > 0) {
+      const ids = ready.map((a) => a.id);
+      const [rows, revoked] = await Promise.all([repo.releases(ids), repo.revokedKeys(ids)]);
+      for (const r of rows) rowsOf.get(r.hostAppId)?.push(r);
+      for (const r of revoked) revokedOf.get(r.hostAppId)?.push(r.keyFingerprint);
+    }
+    const views = new Map<string, HostAppView>();
+    for (const q of batch) {
+      const app = apps.get(q.k);
+      if (!app) views.set(q.k, { state: 'unregistered' });
+      else if (app.disabledAt !== null) views.set(q.k, { state: 'disabled' });
+      else if (!app.virtualDomain || !app.keyFingerprint || !app.privateKeySealed) views.set(q.k, { state: 'unconfigured' });
+      else {
+        const programs = buildEntries(rowsOf.get(app.id)!, {
+          workspaceId: q.workspaceId,
+          appId: q.appId,
+          vhost: app.virtualDomain,
+          keyFingerprint: app.keyFingerprint,
+          packageBaseUrl: this.packageBaseUrl,
+        });
+        for (const entry of programs.values()) {
+          if (entry.next && entry.rollout && entry.rollout.devices > 0)
+            entry.rollout.whitelist = await this.whitelist(entry.rollout.releaseId);
+          if (entry.elsewhere) entry.elsewhere.whitelist = await this.whitelist(entry.elsewhere.releaseId);
+        }
+        views.set(q.k, {
+          state: 'ready',
+          programs,
+          steady: [...programs.values()].every((e) => !e.rollout && !e.elsewhere),
+          key: { workspaceId: q.workspaceId, appId: q.appId, keyFingerprint: app.keyFingerprint, privateKeySealed: app.privateKeySealed },
+          head: manifestHead({ appId: q.appId, workspaceId: q.workspaceId, generation: Number(app.generation) }),
+          revokedKeys: JSON.stringify(revokedOf.get(app.id)),
+        });
+      }
+    }
+    return views;
   }
 
   /** A release's whitelist, loaded once and shared by every host app's view (it never changes). */
@@ -274,10 +373,18 @@ export class GateService {
 }
 
 const key = (workspaceId: string, appId: string) => `${workspaceId}\n${appId}`;
-const isEmpty = (o: object) => {
-  for (const _ in o) return false;
-  return true;
-};
+
+/** A view to read in the next batch: a miss (with the promise its requests wait on) or a refresh of a cached one. */
+interface Queued {
+  k: string;
+  workspaceId: string;
+  appId: string;
+  /** A miss: the load its requests wait on. */
+  promise?: Promise<HostAppView>;
+  resolve?: (view: HostAppView) => void;
+  reject?: (err: unknown) => void;
+}
+
 const OPEN = Buffer.from('{"resources":[');
 const CLOSE = Buffer.from(']');
 const COMMA = 0x2c;

@@ -224,6 +224,10 @@ function served(r: GateReleaseRow, host: HostAppIdentity): Served {
     vhost: host.vhost,
     mainUrl: r.mainUrl,
     mandatory: Boolean(r.mandatory),
+    // The organisation's own signature, checked at upload: passed through as it was made (the server cannot make one).
+    ...(r.releaseSignature && r.releaseKeyFingerprint
+      ? { releaseSignature: r.releaseSignature, releaseKeyFingerprint: r.releaseKeyFingerprint }
+      : {}),
   };
   return {
     bytes: Buffer.from(JSON.stringify(resource)),

@@ -1,5 +1,5 @@
 import { type SelectQueryBuilder, sql } from 'kysely';
-import type { HostApp, PageOf } from '@mpop/contracts';
+import { type HostApp, PAGE_SIZE_MAX, type PageOf } from '@mpop/contracts';
 import type { Executor } from '../../db/executor.js';
 import { dialectOf } from '../../db/executor.js';
 import type { Database, DevConfigRow, HostAppRow, NewHostAppRow } from '../../db/schema.js';
@@ -8,6 +8,12 @@ import { nameKey } from '../../lib/names.js';
 
 /** The key of per-workspace name uniqueness and of the search (see lib/names.ts): look-alikes share it. */
 export { nameKey };
+
+/**
+ * Matches a search reads beyond its page before it estimates the total instead of counting every match (about a
+ * millisecond of index walk on either database).
+ */
+export const SEARCH_COUNTED = 200;
 
 /** Escapes LIKE wildcards so a query for "50%_off" matches those characters literally. */
 const likeContains = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
@@ -47,74 +53,102 @@ export class HostAppRepository {
 
   /**
    * Newest first; `query` is a case-insensitive substring of the name, or an exact APPID. Both are answered from
-   * indexes (a trigram index on the name: FTS5 on SQLite, pg_trgm on PostgreSQL; a B-tree on the APPID): the
-   * matching IDs are found, counted and paged in one pass, and only the page's rows are read.
+   * indexes (a trigram index on the name: FTS5 on SQLite, pg_trgm on PostgreSQL; a B-tree on the APPID). A search
+   * reads its matches newest first and stops after the page and at least SEARCH_COUNTED more: fewer matches than
+   * that are counted exactly; more are estimated from how far back the ones read reach (`totalIsEstimate`), so a
+   * query that matches a tenth of a million host apps costs what one matching a few hundred does. A listing without
+   * a query is counted exactly, from the (workspace, id) index.
    */
-  async list(opts: { query?: string; workspaceId?: string; page: number; pageSize: number }): Promise<PageOf<HostAppWithConfig>> {
+  async list(opts: {
+    query?: string;
+    workspaceId?: string;
+    page: number;
+    pageSize: number;
+  }): Promise<PageOf<HostAppWithConfig> & { totalIsEstimate: boolean }> {
     const text = opts.query?.trim();
-    const inWorkspace = <Q extends SelectQueryBuilder<Database, 'hostApps', { id: number }>>(q: Q) =>
-      opts.workspaceId ? q.where('hostApps.workspaceId', '=', opts.workspaceId) : q;
-    let matches = inWorkspace(this.db.selectFrom('hostApps').select('hostApps.id'));
-    if (text) {
-      const key = nameKey(text);
-      const byName =
-        dialectOf(this.db) === 'sqlite'
-          ? // FTS5 trigram index first (CROSS JOIN fixes the order: SQLite would otherwise walk the workspace's index and
-            // filter); it serves GLOB, and name keys are lower-case, so GLOB's case sensitivity does not matter.
-            this.db
-              .selectFrom(sql<{ id: number }>`(select rowid as id from host_apps_fts where name_key glob ${globContains(key)})`.as('f'))
-              .crossJoin('hostApps')
-              .select('hostApps.id')
-              .whereRef('hostApps.id', '=', 'f.id')
-          : this.db
-              .selectFrom('hostApps')
-              .select('hostApps.id')
-              .where(sql<boolean>`${sql.ref('hostApps.nameKey')} like ${likeContains(key)} escape ${'\\'}`);
-      matches = inWorkspace(byName as unknown as SelectQueryBuilder<Database, 'hostApps', { id: number }>).union(
-        inWorkspace(this.db.selectFrom('hostApps').select('hostApps.id').where('hostApps.appId', '=', text)),
-      );
-    }
-    const count = async () => {
-      const [row] = await this.db
-        .selectFrom(matches.as('m'))
-        .select((eb) => eb.fn.countAll<number>().as('total'))
-        .execute();
-      return Number(row.total);
-    };
-    const pageOf = this.db
-      .selectFrom(matches.as('m'))
-      .select('m.id')
-      .orderBy('m.id', 'desc')
-      .limit(opts.pageSize)
-      .offset((opts.page - 1) * opts.pageSize);
-    let page: { id: number }[];
+    const offset = (opts.page - 1) * opts.pageSize;
+    let ids: number[];
     let total: number;
+    let totalIsEstimate = false;
     if (text) {
-      // A search: one pass over its matches (usually few) gives the page's IDs, each carrying the count of all.
-      const found = await pageOf.select((eb) => eb.fn.countAll<number>().over().as('total')).execute();
-      page = found;
-      total = found.length > 0 ? Number(found[0].total) : opts.page > 1 ? await count() : 0;
+      const wanted = Math.max(offset + opts.pageSize, SEARCH_COUNTED);
+      const [byName, byAppId] = await Promise.all([
+        this.idsByName(text, opts.workspaceId, wanted + 1),
+        this.idsByAppId(text, opts.workspaceId),
+      ]);
+      const all = [...new Set([...byName, ...byAppId])].sort((a, b) => b - a);
+      ids = all.slice(offset, offset + opts.pageSize);
+      total = all.length;
+      if (byName.length > wanted) {
+        total = Math.max(all.length, await this.estimate(byName.length, byName[byName.length - 1], opts.workspaceId));
+        totalIsEstimate = true;
+      }
     } else {
-      // A listing: the count from the (workspace, id) index, the page straight from it.
-      [total, page] = await Promise.all([count(), pageOf.execute()]);
+      const inWorkspace = <O>(q: SelectQueryBuilder<Database, 'hostApps', O>) =>
+        opts.workspaceId ? q.where('hostApps.workspaceId', '=', opts.workspaceId) : q;
+      const [counted, page] = await Promise.all([
+        inWorkspace(this.db.selectFrom('hostApps').select((eb) => eb.fn.countAll<number>().as('total'))).executeTakeFirstOrThrow(),
+        inWorkspace(this.db.selectFrom('hostApps').select('hostApps.id'))
+          .orderBy('hostApps.id', 'desc')
+          .limit(opts.pageSize)
+          .offset(offset)
+          .execute(),
+      ]);
+      total = Number(counted.total);
+      ids = page.map((r) => r.id);
     }
-    const rows =
-      page.length > 0
-        ? await this.base()
-            .where(
-              'hostApps.id',
-              'in',
-              page.map((r) => r.id),
-            )
-            .orderBy('hostApps.id', 'desc')
-            .execute()
-        : [];
+    const rows = ids.length > 0 ? await this.base().where('hostApps.id', 'in', ids).orderBy('hostApps.id', 'desc').execute() : [];
     return {
       items: rows.map((r) => ({ ...r, devConfigured: Boolean(r.devConfigured) })),
       total,
+      totalIsEstimate,
       page: opts.page,
       pageSize: opts.pageSize,
     };
+  }
+
+  /** IDs of the host apps whose name contains `text` (case-insensitively), newest first, at most `limit`. */
+  private async idsByName(text: string, workspaceId: string | undefined, limit: number): Promise<number[]> {
+    const key = nameKey(text);
+    if (dialectOf(this.db) === 'sqlite') {
+      // The FTS5 trigram index walked newest first (it serves GLOB, and name keys are lower-case, so GLOB's case
+      // sensitivity does not matter); CROSS JOIN keeps that order, so the walk stops at the limit.
+      const inWorkspace = workspaceId ? sql`and h.workspace_id = ${workspaceId}` : sql``;
+      const { rows } = await sql<{ id: number }>`select h.id from host_apps_fts f cross join host_apps h on h.id = f.rowid
+        where f.name_key glob ${globContains(key)} ${inWorkspace} order by f.rowid desc limit ${limit}`.execute(this.db);
+      return rows.map((r) => r.id);
+    }
+    // PostgreSQL picks the pg_trgm index for rare substrings, and walks the primary key backwards for common ones.
+    let q = this.db
+      .selectFrom('hostApps')
+      .select('id')
+      .where(sql<boolean>`${sql.ref('nameKey')} like ${likeContains(key)} escape ${'\\'}`);
+    if (workspaceId) q = q.where('workspaceId', '=', workspaceId);
+    return (await q.orderBy('id', 'desc').limit(limit).execute()).map((r) => r.id);
+  }
+
+  /** IDs of the host apps with exactly this APPID (one per workspace). */
+  private async idsByAppId(text: string, workspaceId: string | undefined): Promise<number[]> {
+    let q = this.db.selectFrom('hostApps').select('id').where('appId', '=', text);
+    if (workspaceId) q = q.where('workspaceId', '=', workspaceId);
+    return (await q.limit(PAGE_SIZE_MAX).execute()).map((r) => r.id);
+  }
+
+  /**
+   * How many host apps match, from `found` matches read newest first down to `lowest`: as many per ID as among them,
+   * over every ID of the workspace (or of all), to two significant digits. Two index look-ups, whatever the size.
+   */
+  private async estimate(found: number, lowest: number, workspaceId: string | undefined): Promise<number> {
+    const edge = (direction: 'asc' | 'desc') => {
+      let q = this.db.selectFrom('hostApps').select('id');
+      if (workspaceId) q = q.where('workspaceId', '=', workspaceId);
+      return q.orderBy('id', direction).limit(1).executeTakeFirst();
+    };
+    const [first, last] = await Promise.all([edge('asc'), edge('desc')]);
+    if (!first || !last) return found;
+    const estimate = (found * (last.id - first.id + 1)) / Math.max(1, last.id - lowest + 1);
+    const unit = 10 ** Math.max(0, Math.floor(Math.log10(estimate)) - 1);
+    return Math.round(estimate / unit) * unit;
   }
 
   async appIdExists(appId: string): Promise<boolean> {

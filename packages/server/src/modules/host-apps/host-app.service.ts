@@ -15,6 +15,7 @@ import type { Principal } from '../auth/auth.service.js';
 import { HostAppRepository, nameKey, toHostApp, type HostAppWithConfig } from './host-app.repository.js';
 import { inspectPrivateKey } from './private-key.js';
 import { normalizeVirtualDomain } from './virtual-domain.js';
+import { ReleaseKeyRepository } from '../release-keys/release-key.repository.js';
 
 export interface DevConfigUpload {
   virtualDomain?: string;
@@ -265,6 +266,11 @@ export class HostAppService {
           .filter((k) => k.keyFingerprint !== config.keyFingerprint)
           .map((k) => ({ fingerprintSha256: k.keyFingerprint, pem: k.publicKeyPem })),
       ],
+      releaseKeys: (await new ReleaseKeyRepository(this.db).forHostApp(app.id)).map((k) => ({
+        orgId: k.orgId,
+        fingerprintSha256: k.fingerprintSha256,
+        pem: k.publicKeyPem,
+      })),
     };
   }
 

@@ -82,6 +82,8 @@ export class MiniProgramRepository {
     clientVersionMin: string | null;
     clientVersionMax: string | null;
     createdAt: string;
+    releaseSignature: string | null;
+    releaseKeyFingerprint: string | null;
   }) {
     await this.db.insertInto('miniProgramPackages').values(row).execute();
   }

@@ -33,12 +33,16 @@ import { OrganisationRepository } from '../organisations/organisation.repository
 import { requireNotSuspended, requireOrgAccess, visibleOrgIds } from '../organisations/org-access.js';
 import { changesSince, runChecks } from './package-checks.js';
 import { ReviewRepository } from './review.repository.js';
+import { checkReleaseSignature } from '../release-keys/release-key.service.js';
+import { ReleaseKeyRepository } from '../release-keys/release-key.repository.js';
 
 export interface PackageUpload {
   version: string;
   platform?: string;
   clientVersionMin?: string;
   clientVersionMax?: string;
+  /** Base64 signature by a release key of the mini program's organisation (required once it has one). */
+  releaseSignature?: string;
   file: ReceivedFile;
 }
 
@@ -161,7 +165,8 @@ export class MiniProgramService {
     const mp = await repo.find(id);
     if (!mp) throw notFound(`The mini program ${id}`);
     const reviews = await new ReviewRepository(this.db).forMiniProgram(id);
-    return (await repo.listPackages(id)).map((p) => toPackage(p, mp.releasedVersion, reviews.get(p.version) ?? draftWithoutChecks()));
+    const keys = new Set((await new ReleaseKeyRepository(this.db).list(mp.orgId)).map((k) => k.fingerprintSha256));
+    return (await repo.listPackages(id)).map((p) => toPackage(p, mp.releasedVersion, reviews.get(p.version) ?? draftWithoutChecks(), keys));
   }
 
   /**
@@ -188,6 +193,14 @@ export class MiniProgramService {
       // Compared as numbers: 1.0.0.01 is 1.0.0.1 (rows stored before versions were made canonical included).
       if ((await repo.listPackages(id)).some((p) => compareVersions(p.version, version) === 0)) throw versionExists(id, version);
       if (upload.file.size === 0) throw new AppError('INVALID_PACKAGE', 'The package file is empty.');
+      // Before anything is inspected or stored: a package its organisation did not sign goes no further.
+      const signed = await checkReleaseSignature(this.db, {
+        orgId: mp.orgId,
+        miniProgramId: id,
+        version,
+        sha256: upload.file.sha256,
+        releaseSignature: upload.releaseSignature,
+      });
       const details = await inspectPackageDetails({ size: upload.file.size, open: () => this.store.openZip(upload.file) });
       const { mainUrl } = details;
       const { checks, manifest } = runChecks(details, upload.file.size, this.maxPackageBytes);
@@ -203,6 +216,8 @@ export class MiniProgramService {
         clientVersionMin: clientVersionMin ?? null,
         clientVersionMax: clientVersionMax ?? null,
         createdAt: nowIso(),
+        releaseSignature: signed?.releaseSignature ?? null,
+        releaseKeyFingerprint: signed?.releaseKeyFingerprint ?? null,
       };
       await this.db.transaction().execute(async (trx) => {
         await new MiniProgramRepository(trx).insertPackage(row);
@@ -212,10 +227,17 @@ export class MiniProgramService {
           address: actor.address,
           action: 'mini-program.package.uploaded',
           target: `mini-program:${id}`,
-          details: { version, sha256: row.sha256, size: row.size, checksFailed: checks.filter((c) => c.outcome === 'fail').length },
+          details: {
+            version,
+            sha256: row.sha256,
+            size: row.size,
+            checksFailed: checks.filter((c) => c.outcome === 'fail').length,
+            ...(signed ? { releaseKeyFingerprint: signed.releaseKeyFingerprint } : {}),
+          },
         });
       });
-      return toPackage(row, mp.releasedVersion, { ...draftWithoutChecks(), checks, changes });
+      const keys = new Set(signed ? [signed.releaseKeyFingerprint] : []);
+      return toPackage(row, mp.releasedVersion, { ...draftWithoutChecks(), checks, changes }, keys);
     } catch (err) {
       await this.store.discard(upload.file);
       throw isUniqueViolation(err) ? versionExists(id, version) : err;
@@ -360,7 +382,13 @@ const draftWithoutChecks = (): Review => ({
   changes: { fromVersion: null, filesAdded: [], filesRemoved: [], filesChanged: [], sizeDelta: 0, permissionsAdded: [], domainsAdded: [] },
 });
 
-function toPackage(p: Omit<PackageRow, 'platform'> & { platform: string | null }, releasedVersion: string | null, review: Review): Package {
+/** `releaseKeys`: the fingerprints of the organisation's current release keys. */
+function toPackage(
+  p: Omit<PackageRow, 'platform'> & { platform: string | null },
+  releasedVersion: string | null,
+  review: Review,
+  releaseKeys: ReadonlySet<string>,
+): Package {
   return {
     version: p.version,
     sha256: p.sha256,
@@ -372,5 +400,8 @@ function toPackage(p: Omit<PackageRow, 'platform'> & { platform: string | null }
     clientVersionMax: p.clientVersionMax,
     createdAt: p.createdAt,
     review,
+    releaseKey: p.releaseKeyFingerprint
+      ? { fingerprintSha256: p.releaseKeyFingerprint, registered: releaseKeys.has(p.releaseKeyFingerprint) }
+      : null,
   };
 }

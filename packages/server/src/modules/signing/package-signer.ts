@@ -3,7 +3,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { SigningJob, SigningReasonCode } from '@mpop/contracts';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
-import type { ChangeBus } from '../../lib/change-bus.js';
+import { type ChangeBus, SIGNED_HOST_APPS_PER_CHANGE } from '../../lib/change-bus.js';
 import { keyAad, type SecretBox } from '../../lib/crypto.js';
 import { nowIso } from '../../lib/time.js';
 import { bindingText, rsaSha256Sign } from './rsa-sign.js';
@@ -88,10 +88,17 @@ export class PackageSigner {
       }
       return p;
     };
+    // The next batch is handed to the signing threads before this one is written: they sign while it is written.
+    const signBatch = (from: number) => {
+      const chunk = missing.slice(from, from + SIGNING_CHUNK);
+      return { chunk, settled: Promise.allSettled(chunk.map((work) => this.sign(work, signedPackages, present))) };
+    };
+    let next = missing.length > 0 ? signBatch(0) : undefined;
     try {
       for (let i = 0; i < missing.length; i += SIGNING_CHUNK) {
-        const chunk = missing.slice(i, i + SIGNING_CHUNK);
-        const outcomes = await Promise.allSettled(chunk.map((work) => this.sign(work, signedPackages, present)));
+        const { chunk, settled } = next!;
+        const outcomes = await settled;
+        next = i + SIGNING_CHUNK < missing.length ? signBatch(i + SIGNING_CHUNK) : undefined;
         const packages: PackageSignatureRow[] = [];
         const bindings: BindingSignatureRow[] = [];
         for (const [j, outcome] of outcomes.entries()) {
@@ -120,6 +127,8 @@ export class PackageSigner {
         });
         job.done += bindings.length;
         for (let k = 0; k < bindings.length; k++) this.observer.signed();
+        // The gate answers these host apps with what was just signed (their views are read again, in one batch).
+        await this.publishSigned(chunk.filter((_, j) => outcomes[j].status === 'fulfilled'));
       }
       if (job.status === 'running') job.status = 'done';
     } catch (err) {
@@ -128,9 +137,16 @@ export class PackageSigner {
       this.log.error({ err: { message: (err as Error).message }, job: job.id }, 'signing job failed');
     } finally {
       job.finishedAt = nowIso();
-      // Answers cached before the signatures existed left these packages out: rebuild them everywhere.
-      if (job.done > 0) await this.changes.publish({ kind: 'all-gate-views' });
     }
+  }
+
+  /** Tells every instance's gate which host apps gained signatures (a change per few dozen host apps). */
+  private async publishSigned(work: readonly SigningWork[]) {
+    const hostApps = new Map<string, [string, string]>();
+    for (const w of work) hostApps.set(`${w.workspaceId}\n${w.appId}`, [w.workspaceId, w.appId]);
+    const all = [...hostApps.values()];
+    for (let i = 0; i < all.length; i += SIGNED_HOST_APPS_PER_CHANGE)
+      await this.changes.publish({ kind: 'signatures-made', hostApps: all.slice(i, i + SIGNED_HOST_APPS_PER_CHANGE) });
   }
 
   /** Whether the store holds the package, and whether its bytes hash to the name they were recorded under. */

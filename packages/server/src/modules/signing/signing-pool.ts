@@ -75,7 +75,12 @@ export class SigningPool {
   private flushScheduled = false;
   private closed = false;
 
-  constructor(readonly size = Math.max(1, os.availableParallelism())) {}
+  constructor(
+    /** Worker threads at most (MPOP_SIGNING_THREADS). */
+    readonly size = Math.max(1, os.availableParallelism()),
+    /** The JavaScript heap each may grow to, in MiB (MPOP_SIGNING_THREAD_HEAP_MB): a thread over it ends, failing its batch. */
+    private readonly heapMb = 32,
+  ) {}
 
   /** Signs a SHA-256 digest with an RSA private key (PKCS#1 v1.5). @returns the signature, base64. */
   sign(key: KeyObject | string, digest: Buffer): Promise<string> {
@@ -123,7 +128,10 @@ export class SigningPool {
   }
 
   private spawn(): PoolWorker {
-    const worker = new Worker(WORKER_SOURCE, { eval: true });
+    const worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      resourceLimits: { maxOldGenerationSizeMb: this.heapMb, maxYoungGenerationSizeMb: Math.max(1, Math.floor(this.heapMb / 8)) },
+    });
     worker.unref();
     const w: PoolWorker = { worker, inFlight: new Map() };
     worker.on('message', ({ id, results }: { id: number; results: { signature?: string; error?: string }[] }) => {

@@ -15,6 +15,7 @@ import {
   PACKAGE_VERSION_PATTERN,
   PlatformSchema,
   MINI_PROGRAM_ID_PATTERN,
+  RELEASE_SIGNATURE_MAX,
   SigningJobSchema,
 } from '@mpop/contracts';
 import { AppError } from '../../lib/app-error.js';
@@ -48,6 +49,13 @@ function packageForm(store: PackageStore, maxBytes: number) {
       clientVersionMin: Type.Optional(Type.String({ pattern: CLIENT_VERSION_PATTERN, description: 'Lowest client version served.' })),
       clientVersionMax: Type.Optional(Type.String({ pattern: CLIENT_VERSION_PATTERN, description: 'Highest client version served.' })),
       platform: Type.Optional(PlatformSchema),
+      releaseSignature: Type.Optional(
+        Type.String({
+          maxLength: RELEASE_SIGNATURE_MAX,
+          description:
+            'Base64 signature by a release key of the organisation over the UTF-8 text "mpop-release-v1\\n<miniProgramId>\\n<version>\\n<sha256>" (what `mpop sign` prints). Required once the organisation has a release key; refused when it has none.',
+        }),
+      ),
     },
     { additionalProperties: false },
   );
@@ -110,7 +118,8 @@ const miniPrograms: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags,
         summary: 'Upload a package version (its automatic checks are made here and kept with it)',
-        description: 'multipart/form-data: field `version`, file `package`, optional `clientVersionMin`, `clientVersionMax`, `platform`.',
+        description:
+          'multipart/form-data: field `version`, file `package`, optional `clientVersionMin`, `clientVersionMax`, `platform`, `releaseSignature` (required once the organisation has a release key: 400 RELEASE_SIGNATURE_INVALID when missing or wrong, and nothing is stored).',
         params: MiniProgramParamsSchema,
         body: packageForm(app.packageStore, app.config.maxPackageBytes),
         response: responses({ 201: PackageSchema }),
