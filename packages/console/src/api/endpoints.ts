@@ -15,7 +15,6 @@ import type {
   HostApp,
   HostAppList,
   HostAppListQuery,
-  ManifestInfo,
   MiniProgram,
   MpaasAppList,
   MpaasWorkspaceList,
@@ -96,10 +95,6 @@ export const api = {
     request<unknown>('PUT', `${hostAppPath(workspaceId, appId)}/mini-programs/${id}`),
   revoke: (workspaceId: string, appId: string, id: string) =>
     request<void>('DELETE', `${hostAppPath(workspaceId, appId)}/mini-programs/${id}`),
-  manifestInfo: (workspaceId: string, appId: string, signal?: AbortSignal) =>
-    get<ManifestInfo>(`${hostAppPath(workspaceId, appId)}/manifest`, signal),
-  retireKey: (workspaceId: string, appId: string, fingerprint: string) =>
-    request<ManifestInfo>('POST', `${hostAppPath(workspaceId, appId)}/previous-keys/${encodeURIComponent(fingerprint)}/retire`),
 
   signingJobs: (signal?: AbortSignal) => get<SigningJobList>('/api/v1/signing-jobs', signal),
   retrySigning: () => request<SigningJob>('POST', '/api/v1/signing-jobs/retry'),

@@ -1,7 +1,6 @@
 import type { AuditAction } from '@mpop/contracts';
 import type { ProblemCode } from '../api/client';
 import { openPlatformEn, openPlatformZh } from './open-platform-messages';
-import { trustedDeliveryEn, trustedDeliveryZh } from './trusted-delivery-messages';
 
 /** The console's words, in the languages of the mPaaS console. Keys are English; labels match the mPaaS page. */
 export const en = {
@@ -323,7 +322,6 @@ export const en = {
   deleteWebhookContent: 'Its deliveries are deleted too; those still pending are not sent.',
   webhookDeleted: 'The webhook is deleted.',
   ...openPlatformEn,
-  ...trustedDeliveryEn,
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -637,7 +635,6 @@ export const zh: Record<MessageKey, string> = {
   deleteWebhookContent: '其投递记录也会删除，尚未投递的不再发送。',
   webhookDeleted: 'Webhook 已删除。',
   ...openPlatformZh,
-  ...trustedDeliveryZh,
 };
 
 /**
@@ -699,7 +696,7 @@ export const problemsEn: Record<ProblemCode, string> = {
   CHECKS_FAILED: 'A check of this version failed; fix the package and upload a new version.',
   NOT_APPROVED: 'This organisation needs review: only an approved version can be released.',
   INVALID_TRANSITION: 'This cannot be done in the current state; reload to see the latest.',
-  KEY_IN_USE: 'This key signs the host app now; upload a new key first, then retire this one.',
+  KEY_IN_USE: 'This key signs the app now: upload a new key first.',
   NETWORK_ERROR: 'The server could not be reached. Check your connection and try again.',
   BAD_RESPONSE: 'The server answered with something unexpected (perhaps the error page of a proxy). Try again.',
   UPLOAD_LOST:
@@ -761,7 +758,7 @@ export const problemsZh: Record<ProblemCode, string> = {
   CHECKS_FAILED: '该版本有检查未通过；请修正小程序包并上传新版本。',
   NOT_APPROVED: '该组织需要审核：只有审核通过的版本才能发布。',
   INVALID_TRANSITION: '当前状态下无法执行此操作；请刷新查看最新状态。',
-  KEY_IN_USE: '此密钥正在为该宿主应用签名；请先上传新密钥，再停用此密钥。',
+  KEY_IN_USE: '此密钥正在签名：请先上传新密钥。',
   NETWORK_ERROR: '无法连接服务器，请检查网络后重试。',
   BAD_RESPONSE: '服务器返回了无法识别的响应（可能是代理的错误页面），请重试。',
   UPLOAD_LOST: '上传已丢失：完成之前与服务器的连接已断开（服务器可能已重启），未保存任何内容，请重新上传安装包。',

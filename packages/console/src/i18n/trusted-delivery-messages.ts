@@ -1,9 +1,13 @@
+import { useCallback } from 'react';
+import { useI18n } from './i18n';
+
 /**
  * The words of signed gate answers on a host app's Basic Information (generation, manifest lifetime, replaced keys
- * and "Retire now"), part of the console's catalogue (messages.ts spreads them in): a key without its Chinese fails
- * the type check.
+ * and "Retire now"), in both languages of the console. Kept apart from the main catalogue so they load with the
+ * dialog that uses them (the initial bundle has a budget); a key without its Chinese fails the type check all the
+ * same.
  */
-export const trustedDeliveryEn = {
+const trustedDeliveryEn = {
   signedAnswers: 'Signed answers',
   answerGeneration: 'Generation',
   answerGenerationHelp: 'Raised by every change that can change what devices get; devices refuse an answer below one they accepted.',
@@ -21,7 +25,9 @@ export const trustedDeliveryEn = {
   keyRetiredDone: 'Key {fingerprint}… is retired.',
 };
 
-export const trustedDeliveryZh: Record<keyof typeof trustedDeliveryEn, string> = {
+type TrustedDeliveryKey = keyof typeof trustedDeliveryEn;
+
+const trustedDeliveryZh: Record<TrustedDeliveryKey, string> = {
   signedAnswers: '签名应答',
   answerGeneration: '代数',
   answerGenerationHelp: '每次可能改变设备所得内容的变更都会使其增大；设备拒绝低于已接受代数的应答。',
@@ -38,3 +44,15 @@ export const trustedDeliveryZh: Record<keyof typeof trustedDeliveryEn, string> =
     '设备收到下一次应答后即永久拒绝该密钥的签名，且该密钥再也不能上传。请在密钥可能泄露、且所有设备都已拿到新密钥签名的安装包后执行。',
   keyRetiredDone: '密钥 {fingerprint}… 已停用。',
 };
+
+/** `td(key, vars)`: a sentence of the signed answers panel in the console's current language. */
+export function useTrustedDeliveryText() {
+  const { lang } = useI18n();
+  return useCallback(
+    (key: TrustedDeliveryKey, vars?: Record<string, string | number>) => {
+      const text = (lang === 'zh' ? trustedDeliveryZh : trustedDeliveryEn)[key];
+      return vars ? text.replace(/\{(\w+)\}/g, (_, k: string) => String(vars[k] ?? '')) : text;
+    },
+    [lang],
+  );
+}
