@@ -9,5 +9,15 @@ export { defaultStore, LocalStorageStore, MemoryStore, type StateStore } from '.
 export { MANIFEST_CLOCK_SKEW_MS, type GateAnswer, type Manifest, type ManifestEntry } from './manifest.js';
 export type { RetryOptions } from './http.js';
 export { bindingMessage } from './verify.js';
+export { applyPatch, PatchError } from './patch.js';
 export { releaseMessage } from './release-signature.js';
-export type { ClientEvent, EventType, MpopConfig, Platform, Resource } from './types.js';
+export type {
+  ClientEvent,
+  DownloadDetail,
+  DownloadOptions,
+  EventType,
+  MpopConfig,
+  Platform,
+  Resource,
+  ResourcePatch,
+} from './types.js';

@@ -16,6 +16,7 @@ import { MiniProgramService } from './modules/mini-programs/mini-program.service
 import { MpaasSyncService } from './modules/mpaas/mpaas-sync.service.js';
 import { ReleaseService } from './modules/releases/release.service.js';
 import { PoolManifestSigner } from './modules/signing/manifest-signer.js';
+import { PatchMaker } from './modules/patches/patch-maker.js';
 import { PackageSigner } from './modules/signing/package-signer.js';
 import { SigningPool } from './modules/signing/signing-pool.js';
 import { DEFAULT_DISPATCHER, type DispatcherOptions, WebhookDispatcher } from './modules/webhooks/dispatcher.js';
@@ -39,6 +40,8 @@ export interface Services {
   miniPrograms: MiniProgramService;
   releases: ReleaseService;
   signer: PackageSigner;
+  /** Makes the patches releases queue, in the background (started by buildApp). */
+  patches: PatchMaker;
   gate: GateService;
   events: EventsService;
   changes: ChangeBus;
@@ -101,14 +104,15 @@ export function createServices(
     allowPrivate: config.webhookAllowPrivate,
   });
   outbox.onRecord = () => webhookDispatcher.wake();
-  const releases = new ReleaseService(handle.db, signer, changes, options.clock, outbox);
+  const patches = new PatchMaker(handle.db, packageStore, changes, log, config.patches);
+  const releases = new ReleaseService(handle.db, signer, changes, options.clock, outbox, patches);
   const manifests = new ManifestCache(
     new PoolManifestSigner(box, signingPool),
     config.manifestTtlHours * 3_600_000,
     options.clock ?? Date.now,
   );
   manifests.onError = (err) => log.error({ err: { message: (err as Error).message } }, 'could not renew a signed gate answer');
-  const gate = new GateService(handle.db, changes, config.packageBaseUrl, manifests, options.clock);
+  const gate = new GateService(handle.db, changes, config.packageBaseUrl, manifests, options.clock, config.patches.baseUrl);
   const events = new EventsService(handle.db, changes, log, {
     retentionDays: config.eventsRetentionDays,
     devicesPerAddress: config.eventsDevicesPerAddress,
@@ -134,6 +138,7 @@ export function createServices(
     miniPrograms: new MiniProgramService(handle.db, packageStore, signer, changes, config.maxPackageBytes, undefined, releases),
     releases,
     signer,
+    patches,
     events,
     gate,
     changes,
@@ -151,6 +156,7 @@ export function createServices(
     services,
     async close() {
       await webhookDispatcher.stop(); // attempts in flight are given back to the queue
+      await patches.stop(); // a patch in progress goes back to the queue
       await autopilot.stop(); // writes the buffered device reports
       await services.events.stop(); // writes the buffered events first
       await changes.close();

@@ -5,6 +5,7 @@ import { ProblemAlert } from '../../api/problem';
 import { useFormat } from '../../i18n/format';
 import { useI18n } from '../../i18n/i18n';
 import { FailuresByReason } from './FailuresByReason';
+import { PatchSavings } from './PatchSavings';
 import { type AdoptionFilter, failureRate, fetchAdoption, newestFirst, percent, roundedShares } from './adoption-api';
 
 const AdoptionChart = lazy(() => import('./AdoptionChart'));
@@ -65,6 +66,7 @@ export function AdoptionPanel({ miniProgramId, workspaceId, appId, days = 7, com
             <Col xs={12} md={4}>
               <Statistic title={t('eventFailure')} value={data.events.failure} />
             </Col>
+            <PatchSavings patches={data.patches} />
           </>
         )}
         <Col xs={12} md={compact ? 12 : 4}>

@@ -13,6 +13,7 @@ import { useFormat } from '../../i18n/format';
 import { useI18n } from '../../i18n/i18n';
 import type { MessageKey } from '../../i18n/messages';
 import { useFeedback } from '../../components/feedback';
+import { PatchJobsSection } from './PatchJobsTable';
 
 const STATUS: Record<SigningJob['status'], { label: MessageKey; color: string }> = {
   running: { label: 'jobRunning', color: 'processing' },
@@ -106,6 +107,7 @@ export function SigningJobsPage() {
           },
         ]}
       />
+      <PatchJobsSection />
     </PagePanel>
   );
 }

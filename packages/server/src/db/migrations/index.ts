@@ -16,6 +16,7 @@ import { auditAddress } from './0012_audit_address.js';
 import { manifestGeneration } from './0013_manifest_generation.js';
 import { releaseKeys } from './0014_release_keys.js';
 import { autopilot } from './0015_autopilot.js';
+import { patches } from './0016_patches.js';
 
 export interface MigrationContext {
   dialect: Dialect;
@@ -41,6 +42,7 @@ function migrations(ctx: MigrationContext): Record<string, Migration> {
     '0013_manifest_generation': manifestGeneration(ctx),
     '0014_release_keys': releaseKeys(ctx),
     '0015_autopilot': autopilot(ctx),
+    '0016_patches': patches(ctx),
   };
 }
 

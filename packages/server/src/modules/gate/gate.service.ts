@@ -4,10 +4,10 @@ import type { Database } from '../../db/schema.js';
 import { AppError } from '../../lib/app-error.js';
 import type { ChangeBus } from '../../lib/change-bus.js';
 import { inRange } from '../mini-programs/versions.js';
-import { GateRepository, type GateReleaseRow } from './gate.repository.js';
+import { GateRepository, type GatePatchRow, type GateReleaseRow } from './gate.repository.js';
 import type { ManifestCache, ManifestKey, SignedManifest } from './manifest-cache.js';
 import { type ManifestContent, manifestContent, manifestHead } from './manifest.js';
-import { buildEntries, choose, type ProgramEntry, type Served } from './served.js';
+import { buildEntries, choose, type ProgramEntry, patchesTo, type Served } from './served.js';
 
 /** What the gate knows about one host app: built from the database on a miss, then served from memory. */
 type HostAppView = { state: 'unregistered' } | { state: 'unconfigured' } | { state: 'disabled' } | ReadyView;
@@ -30,11 +30,13 @@ type ReadyView = {
    */
   memo?: Map<string, { bytes: Buffer; renewAt: number }>;
   /**
-   * Answers by the packages they name (their Served ids): the manifest content (its key string made once, so its
-   * hash is too) and, while fresh, the bytes. During a rollout, or for shapes the memo does not keep, a request then
-   * costs the choice of packages and one lookup. At most MAX_ANSWERS, the oldest dropped first.
+   * Answers by the packages they name (their Served ids, and the patch each carries): the manifest content (its key
+   * string made once, so its hash is too) and, while fresh, the bytes. During a rollout, or for shapes the memo does
+   * not keep, a request then costs the choice of packages and one lookup. At most MAX_ANSWERS, oldest dropped first.
    */
   answers?: Map<string, { content: ManifestContent; bytes?: Buffer; manifest?: SignedManifest }>;
+  /** Per mini program, the versions a kept patch starts from (a request naming one gets another answer). */
+  patchFrom?: Map<string, Set<string>>;
 };
 
 /** Answers kept per steady view (each about 0.6 KB per mini program in it). */
@@ -83,6 +85,8 @@ export class GateService {
     /** Signed manifests by content: the gate signs each distinct answer once per half lifetime, not per request. */
     readonly manifests: ManifestCache,
     private readonly clock: () => number = Date.now,
+    /** `MPOP_PATCH_BASE_URL`: where patches are downloaded. */
+    private readonly patchBaseUrl?: string,
   ) {
     changes.onInvalidate((c) => {
       this.changes++;
@@ -108,7 +112,7 @@ export class GateService {
   }
 
   async resources(req: ResourcesRequest): Promise<Resource[]> {
-    return (await this.pick(req)).map((s) => JSON.parse(s.bytes.toString('utf8')) as Resource);
+    return (await this.pick(req)).map((c) => JSON.parse(c.bytes.toString('utf8')) as Resource);
   }
 
   /**
@@ -118,28 +122,29 @@ export class GateService {
    */
   async answer(req: ResourcesRequest): Promise<Buffer> {
     const view = await this.ready(req);
-    const served = this.served(view, req);
-    const signed = await this.manifests.get(this.known(view, served).content, view.key);
-    return answerBytes(served, signed.tail);
+    const chosen = this.served(view, req);
+    const signed = await this.manifests.get(this.known(view, chosen).content, view.key);
+    return answerBytes(chosen, signed.tail);
   }
 
   /**
-   * The answer, if this host app's view is cached and its signed manifest is at hand: the gate's fast path
-   * (resources-fast-path.ts) answers from this without a promise. `undefined` (not cached, a refusal, or a manifest
-   * still to be signed) leaves the request to `answer`.
+   * The answer, if this host app's view is cached and may be served: the gate's fast path (resources-fast-path.ts)
+   * answers from this without a promise. `undefined` (not cached, or a refusal) leaves the request to `answer`.
    */
   cachedAnswer(req: ResourcesRequest): Buffer | undefined {
     const view = this.cache.get(key(req.workspaceId, req.appId));
     if (view?.state !== 'ready') return undefined;
     if (!view.steady) return this.counted(this.signedNow(view, req)?.bytes);
     // A steady view answers every device alike: the answer to each shape of request is made once and kept, whether
-    // it asks for everything (most launches) or names mini programs (the answer follows the order they are named in),
-    // until its manifest is due for renewal.
+    // it asks for everything (most launches) or names mini programs (the answer follows the order they are named in).
     let shape = `${req.platform}\n${req.clientVersion}`;
     let named = 0;
     for (const id in req.miniPrograms) {
       if (++named > MEMO_MAX_NAMED) return this.counted(this.signedNow(view, req)?.bytes);
       shape += `\n${id}`;
+      // A named version that a kept patch starts from gets the answer with that patch: another shape.
+      const has = req.miniPrograms[id];
+      if (view.patchFrom?.get(id)?.has(has)) shape += `@${has}`;
     }
     view.memo ??= new Map();
     const memo = view.memo.get(shape);
@@ -160,22 +165,22 @@ export class GateService {
 
   /** The answer's bytes with a manifest kept for its content, or undefined when none is at hand. */
   private signedNow(view: ReadyView, req: ResourcesRequest): { bytes: Buffer; manifest: SignedManifest } | undefined {
-    const served = this.served(view, req);
-    const known = this.known(view, served);
+    const chosen = this.served(view, req);
+    const known = this.known(view, chosen);
     if (known.bytes && known.manifest && this.clock() < known.manifest.renewAt) return { bytes: known.bytes, manifest: known.manifest };
     const manifest = this.manifests.peek(known.content, view.key);
     if (!manifest) return undefined;
     if (manifest !== known.manifest) {
-      known.bytes = answerBytes(served, manifest.tail);
+      known.bytes = answerBytes(chosen, manifest.tail);
       known.manifest = manifest;
     }
     return { bytes: known.bytes!, manifest };
   }
 
   /** What the view knows of the answer made of these packages (made on first use). */
-  private known(view: ReadyView, served: readonly Served[]) {
+  private known(view: ReadyView, chosen: readonly Chosen[]) {
     let ids = '';
-    for (const s of served) ids += `${s.id},`;
+    for (const c of chosen) ids += c.bytes === c.served.bytes ? `${c.served.id},` : `${c.served.id}@${c.from},`;
     view.answers ??= new Map();
     let known = view.answers.get(ids);
     if (!known) {
@@ -183,7 +188,7 @@ export class GateService {
       const content = manifestContent(
         view.key.keyFingerprint,
         view.head,
-        served.map((s) => s.entry),
+        chosen.map((c) => c.served.entry),
         view.revokedKeys,
       );
       known = { content };
@@ -204,7 +209,7 @@ export class GateService {
     return entry && choose(entry, deviceId, this.clock())?.version;
   }
 
-  private async pick(req: ResourcesRequest): Promise<Served[]> {
+  private async pick(req: ResourcesRequest): Promise<Chosen[]> {
     return this.served(await this.ready(req), req);
   }
 
@@ -232,19 +237,25 @@ export class GateService {
     return view;
   }
 
-  /** What a ready view serves this request: the asked (or all) mini programs fit for the client and device. */
-  private served(view: ReadyView, req: ResourcesRequest): Served[] {
+  /**
+   * What a ready view serves this request: the asked (or all) mini programs fit for the client and device, each as
+   * its prepared bytes; with a patch when the request names a version that a kept patch starts from.
+   */
+  private served(view: ReadyView, req: ResourcesRequest): Chosen[] {
     // An empty map asks for every mini program the host app may load.
     const wanted = Object.keys(req.miniPrograms);
     const ids = wanted.length > 0 ? wanted : [...view.programs.keys()];
     const now = this.clock();
     const fits = (s: Served) =>
       (!s.platform || s.platform === req.platform) && inRange(req.clientVersion, s.clientVersionMin, s.clientVersionMax);
-    const out: Served[] = [];
+    const out: Chosen[] = [];
     for (const id of ids) {
       const entry = view.programs.get(id);
       const c = entry && choose(entry, req.deviceId, now, fits);
-      if (c) out.push(c);
+      if (!c) continue;
+      const from = req.miniPrograms[id];
+      const patched = c.patched?.get(from);
+      out.push(patched ? { served: c, bytes: patched, from } : { served: c, bytes: c.bytes });
     }
     return out;
   }
@@ -320,11 +331,13 @@ export class GateService {
     const apps = new Map((await repo.findHostApps(batch)).map((a) => [key(a.workspaceId, a.appId), a]));
     const ready = [...apps.values()].filter((a) => a.disabledAt === null && a.virtualDomain && a.keyFingerprint && a.privateKeySealed);
     const rowsOf = new Map<number, GateReleaseRow[]>(ready.map((a) => [a.id, []]));
+    const patchesOf = new Map<number, GatePatchRow[]>(ready.map((a) => [a.id, []]));
     const revokedOf = new Map<number, string[]>(ready.map((a) => [a.id, []]));
     if (ready.length > 0) {
       const ids = ready.map((a) => a.id);
-      const [rows, revoked] = await Promise.all([repo.releases(ids), repo.revokedKeys(ids)]);
+      const [rows, patches, revoked] = await Promise.all([repo.releases(ids), repo.patches(ids), repo.revokedKeys(ids)]);
       for (const r of rows) rowsOf.get(r.hostAppId)?.push(r);
+      for (const p of patches) patchesOf.get(p.hostAppId)?.push(p);
       for (const r of revoked) revokedOf.get(r.hostAppId)?.push(r.keyFingerprint);
     }
     const views = new Map<string, HostAppView>();
@@ -334,13 +347,18 @@ export class GateService {
       else if (app.disabledAt !== null) views.set(q.k, { state: 'disabled' });
       else if (!app.virtualDomain || !app.keyFingerprint || !app.privateKeySealed) views.set(q.k, { state: 'unconfigured' });
       else {
-        const programs = buildEntries(rowsOf.get(app.id)!, {
-          workspaceId: q.workspaceId,
-          appId: q.appId,
-          vhost: app.virtualDomain,
-          keyFingerprint: app.keyFingerprint,
-          packageBaseUrl: this.packageBaseUrl,
-        });
+        const programs = buildEntries(
+          rowsOf.get(app.id)!,
+          {
+            workspaceId: q.workspaceId,
+            appId: q.appId,
+            vhost: app.virtualDomain,
+            keyFingerprint: app.keyFingerprint,
+            packageBaseUrl: this.packageBaseUrl,
+            patchBaseUrl: this.patchBaseUrl,
+          },
+          patchesTo(patchesOf.get(app.id)!),
+        );
         for (const entry of programs.values()) {
           if (entry.next && entry.rollout && entry.rollout.devices > 0)
             entry.rollout.whitelist = await this.whitelist(entry.rollout.releaseId);
@@ -350,6 +368,7 @@ export class GateService {
           state: 'ready',
           programs,
           steady: [...programs.values()].every((e) => !e.rollout && !e.elsewhere),
+          patchFrom: patchFrom(programs),
           key: { workspaceId: q.workspaceId, appId: q.appId, keyFingerprint: app.keyFingerprint, privateKeySealed: app.privateKeySealed },
           head: manifestHead({ appId: q.appId, workspaceId: q.workspaceId, generation: Number(app.generation) }),
           revokedKeys: JSON.stringify(revokedOf.get(app.id)),
@@ -374,7 +393,30 @@ export class GateService {
 
 const key = (workspaceId: string, appId: string) => `${workspaceId}\n${appId}`;
 
+/** The versions each mini program's served packages have patches from; undefined when there are none. */
+function patchFrom(programs: ReadonlyMap<string, ProgramEntry>): Map<string, Set<string>> | undefined {
+  let out: Map<string, Set<string>> | undefined;
+  for (const [id, e] of programs) {
+    for (const s of [e.next, e.fallback, ...(e.older ?? []), e.elsewhere?.served]) {
+      for (const v of s?.patched?.keys() ?? []) {
+        out ??= new Map();
+        const set = out.get(id) ?? new Set<string>();
+        out.set(id, set.add(v));
+      }
+    }
+  }
+  return out;
+}
+
 /** A view to read in the next batch: a miss (with the promise its requests wait on) or a refresh of a cached one. */
+/** A package chosen for a request, and the bytes that stand for it in the answer (with a patch, when one applies). */
+interface Chosen {
+  served: Served;
+  bytes: Buffer;
+  /** The version the request named, when `bytes` carry a patch from it. */
+  from?: string;
+}
+
 interface Queued {
   k: string;
   workspaceId: string;
@@ -389,18 +431,15 @@ const OPEN = Buffer.from('{"resources":[');
 const CLOSE = Buffer.from(']');
 const COMMA = 0x2c;
 
-/**
- * `{"resources":[…]` from the prepared bytes of each package, then the tail of its signed manifest (which closes the
- * object): one allocation and one copy of each part.
- */
-function answerBytes(served: readonly Served[], tail: Buffer): Buffer {
-  let length = OPEN.length + CLOSE.length + tail.length + Math.max(0, served.length - 1);
-  for (const s of served) length += s.bytes.length;
+/** `{"resources":[…]}` from the prepared bytes of each package: one allocation and one copy of each part. */
+function answerBytes(chosen: readonly Chosen[], tail: Buffer): Buffer {
+  let length = OPEN.length + CLOSE.length + tail.length + Math.max(0, chosen.length - 1);
+  for (const c of chosen) length += c.bytes.length;
   const out = Buffer.allocUnsafe(length);
   let at = OPEN.copy(out, 0);
-  for (let i = 0; i < served.length; i++) {
+  for (let i = 0; i < chosen.length; i++) {
     if (i > 0) out[at++] = COMMA;
-    at += served[i].bytes.copy(out, at);
+    at += chosen[i].bytes.copy(out, at);
   }
   at += CLOSE.copy(out, at);
   tail.copy(out, at);
