@@ -1,13 +1,11 @@
-import { useCallback } from 'react';
-import { useI18n } from './i18n';
+import { addMessages } from './i18n';
 
 /**
  * The words of signed gate answers on a host app's Basic Information (generation, manifest lifetime, replaced keys
- * and "Retire now"), in both languages of the console. Kept apart from the main catalogue so they load with the
- * dialog that uses them (the initial bundle has a budget); a key without its Chinese fails the type check all the
- * same.
+ * and "Retire now"). A section of the console's one catalogue that loads with the Basic Information dialog, out of
+ * the first download; a key without its Chinese fails the type check.
  */
-const trustedDeliveryEn = {
+export const trustedDeliveryEn = {
   signedAnswers: 'Signed answers',
   answerGeneration: 'Generation',
   answerGenerationHelp: 'Raised by every change that can change what devices get; devices refuse an answer below one they accepted.',
@@ -25,9 +23,7 @@ const trustedDeliveryEn = {
   keyRetiredDone: 'Key {fingerprint}… is retired.',
 };
 
-type TrustedDeliveryKey = keyof typeof trustedDeliveryEn;
-
-const trustedDeliveryZh: Record<TrustedDeliveryKey, string> = {
+export const trustedDeliveryZh: Record<keyof typeof trustedDeliveryEn, string> = {
   signedAnswers: '签名应答',
   answerGeneration: '代数',
   answerGenerationHelp: '每次可能改变设备所得内容的变更都会使其增大；设备拒绝低于已接受代数的应答。',
@@ -45,14 +41,4 @@ const trustedDeliveryZh: Record<TrustedDeliveryKey, string> = {
   keyRetiredDone: '密钥 {fingerprint}… 已停用。',
 };
 
-/** `td(key, vars)`: a sentence of the signed answers panel in the console's current language. */
-export function useTrustedDeliveryText() {
-  const { lang } = useI18n();
-  return useCallback(
-    (key: TrustedDeliveryKey, vars?: Record<string, string | number>) => {
-      const text = (lang === 'zh' ? trustedDeliveryZh : trustedDeliveryEn)[key];
-      return vars ? text.replace(/\{(\w+)\}/g, (_, k: string) => String(vars[k] ?? '')) : text;
-    },
-    [lang],
-  );
-}
+addMessages(trustedDeliveryEn, trustedDeliveryZh);

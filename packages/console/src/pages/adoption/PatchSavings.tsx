@@ -1,11 +1,12 @@
 import { Col, Statistic } from 'antd';
 import type { Adoption } from '@mpop/contracts';
 import { useFormat } from '../../i18n/format';
-import { usePatchText } from '../signing-jobs/patch-messages';
+import { useI18n } from '../../i18n/i18n';
+import '../../i18n/patch-messages';
 
 /** What patches saved over the window: downloads rebuilt from a patch, and the bytes they did not transfer. */
 export function PatchSavings({ patches }: { patches: Adoption['patches'] | undefined }) {
-  const t = usePatchText();
+  const { t } = useI18n();
   const format = useFormat();
   if (!patches) return null; // a server from before patches
   return (

@@ -7,7 +7,7 @@ import { useCan } from '../../auth/use-role';
 import { useFeedback } from '../../components/feedback';
 import { useFormat } from '../../i18n/format';
 import { useI18n } from '../../i18n/i18n';
-import { useTrustedDeliveryText } from '../../i18n/trusted-delivery-messages';
+import '../../i18n/trusted-delivery-messages';
 
 const short = (fingerprint: string) => fingerprint.slice(0, 16);
 
@@ -17,7 +17,6 @@ const short = (fingerprint: string) => fingerprint.slice(0, 16);
  */
 export function SignedAnswersPanel({ app }: { app: Pick<HostApp, 'workspaceId' | 'appId'> }) {
   const { t } = useI18n();
-  const td = useTrustedDeliveryText();
   const format = useFormat();
   const can = useCan();
   const { message, modal } = useFeedback();
@@ -27,15 +26,15 @@ export function SignedAnswersPanel({ app }: { app: Pick<HostApp, 'workspaceId' |
 
   const confirmRetire = (fingerprint: string) =>
     modal.confirm({
-      title: td('retireKeyTitle', { fingerprint: short(fingerprint) }),
-      content: td('retireKeyContent'),
-      okText: td('retireNow'),
+      title: t('retireKeyTitle', { fingerprint: short(fingerprint) }),
+      content: t('retireKeyContent'),
+      okText: t('retireNow'),
       okButtonProps: { danger: true },
       cancelText: t('cancel'),
       onOk: async () => {
         try {
           await manifestApi.retireKey(app.workspaceId, app.appId, fingerprint);
-          message.success(td('keyRetiredDone', { fingerprint: short(fingerprint) }));
+          message.success(t('keyRetiredDone', { fingerprint: short(fingerprint) }));
           reload();
         } catch (err) {
           notice(err);
@@ -45,34 +44,34 @@ export function SignedAnswersPanel({ app }: { app: Pick<HostApp, 'workspaceId' |
 
   return (
     <div data-testid="signed-answers" style={{ marginTop: 16 }}>
-      <Typography.Title level={5}>{td('signedAnswers')}</Typography.Title>
+      <Typography.Title level={5}>{t('signedAnswers')}</Typography.Title>
       <Descriptions column={1} bordered size="small">
-        <Descriptions.Item label={td('answerGeneration')}>
+        <Descriptions.Item label={t('answerGeneration')}>
           <span data-testid="answer-generation">{data.generation}</span>{' '}
-          <Typography.Text type="secondary">{td('answerGenerationHelp')}</Typography.Text>
+          <Typography.Text type="secondary">{t('answerGenerationHelp')}</Typography.Text>
         </Descriptions.Item>
-        <Descriptions.Item label={td('manifestLifetime')}>
-          {td('manifestLifetimeValue', { hours: String(data.manifestTtlHours), half: String(data.manifestTtlHours / 2) })}
+        <Descriptions.Item label={t('manifestLifetime')}>
+          {t('manifestLifetimeValue', { hours: String(data.manifestTtlHours), half: String(data.manifestTtlHours / 2) })}
         </Descriptions.Item>
         {data.keyFingerprint && (
-          <Descriptions.Item label={td('signingKey')}>
+          <Descriptions.Item label={t('signingKey')}>
             <Typography.Text code>{data.keyFingerprint}</Typography.Text>
           </Descriptions.Item>
         )}
-        <Descriptions.Item label={td('replacedKeys')}>
+        <Descriptions.Item label={t('replacedKeys')}>
           {data.previousKeys.length === 0
-            ? td('noReplacedKeys')
+            ? t('noReplacedKeys')
             : data.previousKeys.map((k) => (
                 <Space key={k.fingerprintSha256} data-testid={`previous-key-${k.fingerprintSha256}`} wrap style={{ display: 'flex' }}>
                   <Typography.Text code>{short(k.fingerprintSha256)}…</Typography.Text>
                   {k.revokedAt ? (
-                    <Tag color="red">{td('keyRetired', { at: format.dateTime(k.revokedAt) })}</Tag>
+                    <Tag color="red">{t('keyRetired', { at: format.dateTime(k.revokedAt) })}</Tag>
                   ) : (
                     <>
-                      <Tag>{td('keyStillAccepted')}</Tag>
+                      <Tag>{t('keyStillAccepted')}</Tag>
                       {can('operator') && (
                         <Button size="small" danger onClick={() => confirmRetire(k.fingerprintSha256)}>
-                          {td('retireNow')}
+                          {t('retireNow')}
                         </Button>
                       )}
                     </>

@@ -6,8 +6,8 @@ import { useRequest } from '../../api/use-request';
 import { DataTable } from '../../components/DataTable';
 import { useFormat } from '../../i18n/format';
 import { useI18n } from '../../i18n/i18n';
+import '../../i18n/patch-messages';
 import { fetchPatchJobs } from './patch-jobs-api';
-import { usePatchText } from './patch-messages';
 
 const STATUS: Record<
   PatchJob['status'],
@@ -26,7 +26,6 @@ const STATUS: Record<
  */
 export function PatchJobsTable({ miniProgramId }: { miniProgramId?: string }) {
   const { t } = useI18n();
-  const p = usePatchText();
   const format = useFormat();
   const { data, error, loading, reload } = useRequest(() => fetchPatchJobs(miniProgramId), [miniProgramId]);
   const pending = data?.items.some((j) => j.status === 'queued' || j.status === 'running');
@@ -37,32 +36,32 @@ export function PatchJobsTable({ miniProgramId }: { miniProgramId?: string }) {
   }, [pending, reload]);
 
   return (
-    <section aria-label={p('patchJobs')}>
-      <Typography.Paragraph type="secondary">{p('patchJobsNote')}</Typography.Paragraph>
+    <section aria-label={t('patchJobs')}>
+      <Typography.Paragraph type="secondary">{t('patchJobsNote')}</Typography.Paragraph>
       <ProblemAlert error={error} title={t('loadFailed')} onRetry={reload} />
       <DataTable<PatchJob>
-        label={p('patchJobs')}
+        label={t('patchJobs')}
         rowKey={(j) => j.id}
         loading={loading && !data}
         rows={data?.items}
-        empty={error ? null : <Empty description={p('patchJobsEmpty')} />}
+        empty={error ? null : <Empty description={t('patchJobsEmpty')} />}
         columns={[
           { key: 'createdAt', title: t('startedAt'), nowrap: true, render: (j) => format.dateTime(j.createdAt) },
           { key: 'miniProgramId', title: t('miniPrograms'), nowrap: true, render: (j) => j.miniProgramId },
           {
             key: 'versions',
-            title: p('patchVersions'),
+            title: t('patchVersions'),
             nowrap: true,
             render: (j) => `${j.fromVersion} → ${j.toVersion}`,
           },
-          { key: 'status', title: t('status'), render: (j) => <Tag color={STATUS[j.status].color}>{p(STATUS[j.status].label)}</Tag> },
+          { key: 'status', title: t('status'), render: (j) => <Tag color={STATUS[j.status].color}>{t(STATUS[j.status].label)}</Tag> },
           {
             key: 'size',
-            title: p('patchSize'),
+            title: t('patchSize'),
             nowrap: true,
             render: (j) =>
               j.size !== null && j.fullSize
-                ? `${format.bytes(j.size)} (${p('patchShare', { percent: `${Math.round((j.size / j.fullSize) * 1000) / 10}%` })})`
+                ? `${format.bytes(j.size)} (${t('patchShare', { percent: `${Math.round((j.size / j.fullSize) * 1000) / 10}%` })})`
                 : null,
           },
           {
@@ -70,7 +69,7 @@ export function PatchJobsTable({ miniProgramId }: { miniProgramId?: string }) {
             title: t('failureReason'),
             render: (j) =>
               j.noteCode ? (
-                <Typography.Text type={j.status === 'failed' ? 'danger' : 'warning'}>{p(`patchNote.${j.noteCode}`)}</Typography.Text>
+                <Typography.Text type={j.status === 'failed' ? 'danger' : 'warning'}>{t(`patchNote.${j.noteCode}`)}</Typography.Text>
               ) : null,
           },
         ]}
@@ -84,6 +83,6 @@ export function PatchJobsTable({ miniProgramId }: { miniProgramId?: string }) {
  * it is opened.
  */
 export function PatchJobsSection() {
-  const p = usePatchText();
-  return <Collapse style={{ marginTop: 24 }} items={[{ key: 'patches', label: p('patchJobs'), children: <PatchJobsTable /> }]} />;
+  const { t } = useI18n();
+  return <Collapse style={{ marginTop: 24 }} items={[{ key: 'patches', label: t('patchJobs'), children: <PatchJobsTable /> }]} />;
 }

@@ -1,12 +1,11 @@
-import { useCallback } from 'react';
-import { useI18n } from '../../i18n/i18n';
+import { addMessages } from './i18n';
 
 /**
  * The words of patches (smaller downloads between versions): the patch jobs on the Signing Jobs page and the bytes
- * saved in adoption, in both languages of the console. Kept beside the pages that use them, out of the first
- * download of the console; a key without its Chinese fails the type check.
+ * saved in adoption. A section of the console's one catalogue that loads with those screens, out of the first
+ * download; a key without its Chinese fails the type check.
  */
-const patchEn = {
+export const patchEn = {
   patchJobs: 'Patch Jobs',
   patchJobsNote:
     'After a release, patches to its version are made in the background from the last 3 released versions, and kept only when smaller than half the package. A skipped or failed patch is only a warning: those devices download the full package.',
@@ -28,9 +27,7 @@ const patchEn = {
   patchDownloads: 'Downloads by patch',
 } as const;
 
-type PatchKey = keyof typeof patchEn;
-
-const patchZh: Record<PatchKey, string> = {
+export const patchZh: Record<keyof typeof patchEn, string> = {
   patchJobs: '差分包任务',
   patchJobsNote:
     '发布后，系统会在后台为该版本生成来自最近 3 个已发布版本的差分包，仅当差分包小于完整安装包的一半时才保留。未保留或生成失败只是警告：这些设备会下载完整安装包。',
@@ -53,13 +50,5 @@ const patchZh: Record<PatchKey, string> = {
 };
 
 /** `t` for the patch words, in the console's current language. */
-export function usePatchText() {
-  const { lang } = useI18n();
-  return useCallback(
-    (key: PatchKey, vars?: Record<string, string | number>) => {
-      const text = (lang === 'zh' ? patchZh : patchEn)[key];
-      return vars ? text.replace(/\{(\w+)\}/g, (_, k: string) => String(vars[k] ?? '')) : text;
-    },
-    [lang],
-  );
-}
+
+addMessages(patchEn, patchZh);
