@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Static, type TSchema, Type } from 'typebox';
+import { MANIFEST_TTL_HOURS } from '@mpop/contracts';
 
 /**
  * Every environment variable the server reads, as one schema: its form, and in `description` what a valid value
@@ -66,6 +67,7 @@ export const EnvSchema = Type.Object({
   MPOP_METRICS: oneOf(['on', 'off'], 'on or off'),
   MPOP_METRICS_TOKEN: v('^\\S{16,}$', 'a bearer token of at least 16 characters'),
   MPOP_EVENTS_RETENTION_DAYS: v(WHOLE, 'days from 1 to 3650'),
+  MPOP_MANIFEST_TTL_HOURS: v(WHOLE, 'hours from 1 to 720'),
   MPOP_EVENTS_DEVICES_PER_ADDRESS: v(WHOLE, 'devices per client address per minute whose events are taken, from 0 (off) to 100000000'),
   MPOP_WEBHOOK_ALLOW_PRIVATE: oneOf(['0', '1'], '1 (also send webhooks to loopback and private addresses) or 0 (public addresses only)'),
   MPOP_GATE_FAST_PATH: oneOf(['on', 'off'], 'on or off'),
@@ -141,6 +143,8 @@ export interface Config {
   gateFastPath: boolean;
   /** How long adoption data (latest version per device, daily event counters) is kept. */
   eventsRetentionDays: number;
+  /** How long a signed gate answer (manifest) is valid; it is renewed after half of it. */
+  manifestTtlHours: number;
   /** Distinct devices per client address and minute whose events are taken; 0 turns the bound off. */
   eventsDevicesPerAddress: number;
   /** Whether webhooks may target loopback, private and link-local addresses (a trusted network, tests). */
@@ -439,6 +443,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
     metrics,
     gateFastPath: env.MPOP_GATE_FAST_PATH !== 'off',
     eventsRetentionDays: int(env, 'MPOP_EVENTS_RETENTION_DAYS', 30, 1, 3650),
+    manifestTtlHours: int(env, 'MPOP_MANIFEST_TTL_HOURS', MANIFEST_TTL_HOURS.default, MANIFEST_TTL_HOURS.min, MANIFEST_TTL_HOURS.max),
     eventsDevicesPerAddress: int(env, 'MPOP_EVENTS_DEVICES_PER_ADDRESS', 1000, 0, 100_000_000),
     webhookAllowPrivate: env.MPOP_WEBHOOK_ALLOW_PRIVATE === '1',
     patches: {

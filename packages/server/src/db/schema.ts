@@ -24,6 +24,7 @@ export interface Database {
   failureCounts: FailureCountsTable;
   autopilotDevices: AutopilotDevicesTable;
   meta: MetaTable;
+  generationCounter: GenerationCounterTable;
   organisations: OrganisationsTable;
   memberships: MembershipsTable;
   associations: AssociationsTable;
@@ -83,6 +84,17 @@ export interface HostAppsTable {
   updatedAt: string;
   /** When the host app was disabled (the client API refuses it); null while enabled. */
   disabledAt: string | null;
+  /**
+   * The generation of its gate answers: the installation's generation counter at the latest change that could
+   * change them (never goes down).
+   */
+  generation: Generated<number>;
+}
+
+/** The one row (id 1) of the installation's generation counter: raised by every change that can change a gate answer. */
+export interface GenerationCounterTable {
+  id: number;
+  value: number;
 }
 
 export interface DevConfigsTable {
@@ -238,6 +250,8 @@ export interface HostAppPreviousKeysTable {
   keyFingerprint: string;
   publicKeyPem: string;
   retiredAt: string;
+  /** When an operator retired the key at once ("retire now"): manifests name it as revoked. Null otherwise. */
+  revokedAt: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /** The latest version each device reported, per host app and mini program: one row per device, not per event. */

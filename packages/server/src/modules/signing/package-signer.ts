@@ -15,6 +15,7 @@ import {
   type SigningWork,
 } from './signature.repository.js';
 import type { PackageStore } from '../mini-programs/package-store.js';
+import { GenerationRepository } from '../host-apps/generation.repository.js';
 import type { SigningPool } from './signing-pool.js';
 
 // The shape of a job is public (GET /api/v1/signing-jobs): it lives in the contract.
@@ -168,6 +169,8 @@ export class PackageSigner {
           await r.insertPackageSignatures(packages);
           await r.insertBindingSignatures(bindings);
           await r.clearFailures(bindings);
+          // New signatures let the gate hand out a version it held back: those host apps' answers move on.
+          await new GenerationRepository(trx).raiseHostApps([...new Set(bindings.map((x) => x.hostAppId))]);
         });
         job.done += bindings.length;
         for (let k = 0; k < bindings.length; k++) this.observer.signed();
