@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ReleaseRow } from '../src/db/schema.js';
-import { FULL } from '../src/modules/releases/rollout.js';
+import { createHash } from 'node:crypto';
+import { cohort, effectiveState, FULL, toBp, toPercent } from '../src/modules/releases/rollout.js';
 import {
   type HostRef,
   liveRollouts,
@@ -156,6 +157,11 @@ describe('rollbackTargets: where a rollback takes each host app', () => {
     ]);
   });
 
+  it('makes no second release for a host app whose version is the one everyone goes back to', () => {
+    const h = [row('4', 'complete'), row('3', 'paused', [A]), row('1', 'complete')];
+    expect(rollbackTargets(h)).toEqual([{ version: '1', scope: null }]);
+  });
+
   it('never goes back to the version rolled back, to an incomplete release, or across a take-down', () => {
     expect(rollbackTargets([row('2', 'complete'), row('2', 'complete'), row('1', 'complete')])).toEqual([{ version: '1', scope: null }]);
     expect(rollbackTargets([row('3', 'complete'), row('2', 'paused'), row('1', 'complete')])).toEqual([{ version: '1', scope: null }]);
@@ -172,5 +178,25 @@ describe('rollbackTargets: where a rollback takes each host app', () => {
     expect(rollbackScope(h[0])).toBeNull();
     expect(rollbackScope(h[1])).toEqual([B]);
     expect(rollbackScope(h[2])).toBeNull();
+  });
+});
+
+describe('rollout units and cohorts', () => {
+  it('converts percent to basis points (0.01 % steps) and back', () => {
+    expect(toBp(12.345)).toBe(1235);
+    expect(toBp(100)).toBe(FULL);
+    expect(toPercent(1235)).toBe(12.35);
+  });
+
+  it('keeps the cohort formula: 48 bits of SHA-256 over "releaseId\\ndeviceId", modulo 10,000 (devices keep their side across upgrades)', () => {
+    const expected = (r: string, d: string) => createHash('sha256').update(`${r}\n${d}`).digest().readUIntBE(0, 6) % FULL;
+    for (const [r, d] of [['r1', 'd1'], ['ab', 'c'], ['a', 'bc']]) expect(cohort(r, d)).toBe(expected(r, d));
+    expect(cohort('ab', 'c')).not.toBe(cohort('a', 'bc'));
+  });
+
+  it('keeps a release that ended at 100 % in its ended state (a rolled-back complete release is not complete again)', () => {
+    for (const state of ['rolled-back', 'superseded', 'taken-down'] as const) {
+      expect(effectiveState({ state, bp: FULL, steps: [], pausedAt: null }, NOW)).toBe(state);
+    }
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { GateReleaseRow } from '../src/modules/gate/gate.repository.js';
 import { buildEntries, choose, type HostAppIdentity, lineOf, type ProgramEntry, servableVersions } from '../src/modules/gate/served.js';
-import { FULL } from '../src/modules/releases/rollout.js';
+import { cohort, FULL } from '../src/modules/releases/rollout.js';
 
 /**
  * The gate's decisions from release rows, without a database: which release is a host app's current one, what its
@@ -110,8 +110,12 @@ describe('buildEntries: the answer of one host app', () => {
     expect(versionOf(e.next)).toBe('2.0.0.0');
     expect(versionOf(e.fallback)).toBe('1.0.0.0');
     expect(e.rollout).toEqual({ releaseId: rolling.releaseId, ramp: { state: 'rolling-out', bp: 2500, steps: [], pausedAt: null }, devices: 3 });
-    const paused = only(history(row('2.0.0.0', { state: 'paused', percentBp: 100 }), row('1.0.0.0')));
-    expect(paused.rollout?.ramp.state).toBe('paused');
+    const paused = only(history(row('2.0.0.0', { state: 'paused', percentBp: 100, pausedAt: '2026-12-01T10:00:00.000Z' }), row('1.0.0.0')));
+    expect(paused.rollout?.ramp).toMatchObject({ state: 'paused', pausedAt: Date.parse('2026-12-01T10:00:00.000Z') });
+    // A pause freezes the schedule: a step due since then does not count.
+    const steps = JSON.stringify([{ percent: 100, at: '2026-12-01T11:00:00.000Z' }]);
+    const frozen = only(history(row('2.0.0.0', { state: 'paused', percentBp: 0, steps, pausedAt: '2026-12-01T10:00:00.000Z' }), row('1.0.0.0')));
+    expect(versionOf(choose(frozen, 'any-device', Date.parse('2026-12-02T00:00:00.000Z')))).toBe('1.0.0.0');
   });
 
   it('keeps everyone on the fallback until both signatures of the new version exist for this host app', () => {
@@ -131,6 +135,10 @@ describe('buildEntries: the answer of one host app', () => {
     expect(buildEntries(history(row('2.0.0.0', { state: 'taken-down' }), row('1.0.0.0')), HOST).size).toBe(0);
     const stale = history(row('2.0.0.0'), row('1.0.0.0')).map((r) => ({ ...r, currentReleaseId: 'another' }));
     expect(buildEntries(stale, HOST).size).toBe(0);
+    // A take-down ends the whitelist too: it lends nothing.
+    const takenDown = history(row('2.0.0.0', { state: 'taken-down', deviceCount: 3, hostApps: scoped(OTHER) }), row('1.0.0.0'));
+    expect(buildEntries(takenDown, HOST).size).toBe(0);
+    expect(servableVersions(takenDown, HOST)).toEqual([]);
   });
 
   it('never falls back across a take-down', () => {
@@ -244,5 +252,44 @@ describe('lineOf and servableVersions: what the signer signs for a host app', ()
     expect(line.newest.version).toBe('3.0.0.0');
     expect(line.current?.version).toBe('2.0.0.0');
     expect(line.before.map((r) => r.version)).toEqual(['1.0.0.0']);
+  });
+});
+
+describe('choose: the cohort split, and entries without a loaded whitelist', () => {
+  const next = { bytes: Buffer.from('{}'), version: '2.0.0.0', platform: null, clientVersionMin: null, clientVersionMax: null };
+  const fallback = { ...next, version: '1.0.0.0' };
+  const devices = Array.from({ length: 40 }, (_, i) => `device-${i}`);
+  const at = (bp: number): ProgramEntry => ({
+    next,
+    fallback,
+    rollout: { releaseId: 'r-split', ramp: { state: 'rolling-out', bp, steps: [], pausedAt: null }, devices: 0 },
+  });
+
+  it('gives a device the new version exactly when its cohort is below the percent', () => {
+    for (const d of devices) {
+      const c = cohort('r-split', d);
+      expect(choose(at(c), d, 0), `${d} at its own cohort`).toBe(fallback);
+      expect(choose(at(c + 1), d, 0), `${d} one above`).toBe(next);
+    }
+    const half = devices.map((d) => choose(at(5000), d, 0)?.version);
+    expect(half).toContain('2.0.0.0');
+    expect(half).toContain('1.0.0.0');
+  });
+
+  it('treats a release with no whitelist loaded as one without whitelisted devices', () => {
+    const e: ProgramEntry = {
+      ...at(0),
+      rollout: { ...at(0).rollout!, whitelist: undefined },
+      elsewhere: { releaseId: 'r-other', served: { ...next, version: '3.0.0.0' }, devices: 0 },
+    };
+    expect(choose(e, 'device-1', 0)).toBe(fallback);
+    expect(choose(e, undefined, 0)).toBe(fallback);
+  });
+
+  it('passes the device filter only versions that exist', () => {
+    const old = { ...next, version: '0.9.0.0' };
+    // Nothing to fall back to but an older version: the filter sees that one, never a missing fallback.
+    const fits = (s: { platform: string | null; version: string }) => s.platform === null && s.version !== '2.0.0.0';
+    expect(choose({ next, older: [old] }, 'device-1', 0, fits)).toBe(old);
   });
 });
