@@ -291,5 +291,7 @@ describe('choose: the cohort split, and entries without a loaded whitelist', () 
     // Nothing to fall back to but an older version: the filter sees that one, never a missing fallback.
     const fits = (s: { platform: string | null; version: string }) => s.platform === null && s.version !== '2.0.0.0';
     expect(choose({ next, older: [old] }, 'device-1', 0, fits)).toBe(old);
+    // Neither the new version nor the fallback fits, and there is nothing older: nothing.
+    expect(choose({ next, fallback }, 'device-1', 0, (s) => s !== next && s !== fallback)).toBeUndefined();
   });
 });
