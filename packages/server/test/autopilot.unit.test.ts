@@ -57,6 +57,12 @@ describe('checkAutopilot', () => {
     });
     expect(refusal([100])).toBeUndefined();
   });
+
+  it("names the field under 'autopilot' by default", () => {
+    expect(() => checkAutopilot({ ...CONFIG, steps: [50] })).toThrow(
+      expect.objectContaining({ errors: [expect.objectContaining({ path: 'autopilot.steps.0' })] }),
+    );
+  });
 });
 
 describe('stepAt and restarted', () => {
@@ -122,6 +128,7 @@ describe('judge at the limits', () => {
     // 19 reported: not judged yet.
     expect(judge(a, '2.0.0.0', figures(17, 3, 1), T0 + 30 * MIN).kind).toBe('wait');
     expect(judge({ ...a, onFailure: 'rollback' }, '2.0.0.0', figures(19, 2, 1), T0)).toMatchObject({
+      kind: 'stop',
       decision: 'rolled-back',
       reason: expect.stringMatching(/above the limit of 5 %: rolled back\.$/),
     });
