@@ -97,8 +97,8 @@ describe('ReleaseCheck', () => {
       ...r,
       releaseSignature: sign(algorithm, Buffer.from(releaseMessage(r)), key).toString('base64'),
     });
-  const edEntry = { fingerprintSha256: fingerprint(ed.publicKey), pem: spkiPem(ed.publicKey) };
-  const rsaRelease = { fingerprintSha256: rsaEntry.fingerprintSha256, pem: rsaEntry.pem };
+  const edEntry = { orgId: 'org', fingerprintSha256: fingerprint(ed.publicKey), pem: spkiPem(ed.publicKey) };
+  const rsaRelease = { orgId: 'org', fingerprintSha256: rsaEntry.fingerprintSha256, pem: rsaEntry.pem };
 
   it('signs the lower-case sha256 in its message', () => {
     expect(releaseMessage(resource())).toBe(`mpop-release-v1\nMP1\n1.0.0.0\n${'ab'.repeat(32)}`);
@@ -165,7 +165,7 @@ describe('ReleaseCheck', () => {
       message: `The config file's release key does not match its fingerprint ${mismatch.fingerprintSha256}.`,
     });
     const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey;
-    const ecEntry = { fingerprintSha256: fingerprint(ec), pem: spkiPem(ec) };
+    const ecEntry = { orgId: 'org', fingerprintSha256: fingerprint(ec), pem: spkiPem(ec) };
     expect(await failure(new ReleaseCheck([ecEntry], false).check(r(ecEntry.fingerprintSha256)))).toMatchObject({
       code: 'INVALID_CONFIG',
       message: expect.stringMatching(/is neither Ed25519 nor RSA/),

@@ -77,7 +77,13 @@ describe('stepAt and restarted', () => {
   it('counts again from now in the step the rollout is in (step 0 below the first), waiting', () => {
     const a = decided(startAutopilot(CONFIG, 0, T0, 'released'), 'paused', 'too many failures', figures(10, 10), T0 + MIN);
     const r = restarted(a, 5000, T0 + 60 * MIN, 'resumed by alice');
-    expect(r.status).toEqual({ ...a.status, step: 1, since: new Date(T0 + 60 * MIN).toISOString(), decision: 'waiting', reason: 'resumed by alice' });
+    expect(r.status).toEqual({
+      ...a.status,
+      step: 1,
+      since: new Date(T0 + 60 * MIN).toISOString(),
+      decision: 'waiting',
+      reason: 'resumed by alice',
+    });
     expect(r.decisions).toEqual(a.decisions);
     expect(restarted(a, 1, T0, 'raised').status.step).toBe(0);
   });
@@ -145,7 +151,15 @@ describe('decided, startAutopilot and shownAutopilot', () => {
   it('starts waiting in the given step with no figures and no decisions', () => {
     expect(startAutopilot(CONFIG, 1, T0, 'raised')).toEqual({
       ...CONFIG,
-      status: { step: 1, since: new Date(T0).toISOString(), decision: 'waiting', reason: 'raised', devices: 0, failures: 0, failureRate: 0 },
+      status: {
+        step: 1,
+        since: new Date(T0).toISOString(),
+        decision: 'waiting',
+        reason: 'raised',
+        devices: 0,
+        failures: 0,
+        failureRate: 0,
+      },
       decisions: [],
     });
   });
@@ -153,7 +167,15 @@ describe('decided, startAutopilot and shownAutopilot', () => {
   it('keeps the start of a step when it stays, begins the next one on an advance, and records the figures', () => {
     const a = startAutopilot(CONFIG, 0, T0, 'released');
     const paused = decided(a, 'paused', 'why', figures(30, 10), T0 + 5 * MIN);
-    expect(paused.status).toEqual({ step: 0, since: a.status.since, decision: 'paused', reason: 'why', devices: 30, failures: 10, failureRate: 0.25 });
+    expect(paused.status).toEqual({
+      step: 0,
+      since: a.status.since,
+      decision: 'paused',
+      reason: 'why',
+      devices: 30,
+      failures: 10,
+      failureRate: 0.25,
+    });
     expect(paused.decisions).toEqual([
       { at: new Date(T0 + 5 * MIN).toISOString(), step: 0, devices: 30, failureRate: 0.25, decision: 'paused', reason: 'why' },
     ]);

@@ -87,7 +87,12 @@ describe('the hostile-input hook on a bare server', () => {
     });
     expect(ok.statusCode).toBe(200);
     expect(ok.json()).toEqual({ body: { a: 'é' }, query: { q: 'A' } });
-    const malformed = await app.inject({ method: 'POST', url: '/echo/1', headers: { 'content-type': 'application/json' }, payload: '{"a":' });
+    const malformed = await app.inject({
+      method: 'POST',
+      url: '/echo/1',
+      headers: { 'content-type': 'application/json' },
+      payload: '{"a":',
+    });
     expect(malformed.statusCode).toBe(400);
   });
 

@@ -9,7 +9,13 @@ import { PACKAGE_LIMITS, type PackageDetails, type PackageLimits } from '../src/
  */
 
 const MiB = 1024 * 1024;
-const LIMITS: PackageLimits = { ...PACKAGE_LIMITS, maxEntries: 100, maxUncompressedBytes: 1000 * MiB, maxRatio: 100, ratioFloorBytes: 8 * MiB };
+const LIMITS: PackageLimits = {
+  ...PACKAGE_LIMITS,
+  maxEntries: 100,
+  maxUncompressedBytes: 1000 * MiB,
+  maxRatio: 100,
+  ratioFloorBytes: 8 * MiB,
+};
 const MAX_ZIP = 100 * MiB;
 
 function details(over: Partial<PackageDetails> = {}): PackageDetails {
@@ -70,7 +76,11 @@ describe('runChecks', () => {
   it('warns on entries just past 80 % of the limit', () => {
     const files = (n: number) => Array.from({ length: n }, (_, i) => ({ name: `f${i}`, crc32: i, size: 1 }));
     expect(run({ entries: files(80) }).c.entries.outcome).toBe('pass');
-    expect(run({ entries: files(81) }).c.entries).toEqual({ name: 'entries', outcome: 'warn', detail: '81 files, close to the limit of 100.' });
+    expect(run({ entries: files(81) }).c.entries).toEqual({
+      name: 'entries',
+      outcome: 'warn',
+      detail: '81 files, close to the limit of 100.',
+    });
   });
 
   it('warns on compression above half the refused ratio, only once the package expands past the floor', () => {
@@ -86,7 +96,9 @@ describe('runChecks', () => {
     expect(run({ uncompressedBytes: 8 * MiB }, 1).c.compression.outcome).toBe('pass');
     expect(run({ uncompressedBytes: big }, 1).c.compression.outcome).toBe('warn');
     // An empty zip size counts as one byte.
-    expect(run({ uncompressedBytes: 9 * MiB }, 0).c.compression.detail).toBe(`It expands ${(9 * MiB).toFixed(1)} times; more than 100 is refused as a zip bomb.`);
+    expect(run({ uncompressedBytes: 9 * MiB }, 0).c.compression.detail).toBe(
+      `It expands ${(9 * MiB).toFixed(1)} times; more than 100 is refused as a zip bomb.`,
+    );
   });
 
   it('warns about stray names anywhere in a path, listing five at most', () => {
@@ -194,7 +206,12 @@ describe('changesSince, the first version', () => {
   });
 
   it('lists files added, removed and changed (by CRC or by size) sorted, and only the permissions and domains added', () => {
-    const before = { size: 100, entries: { b: [1, 1], a: [2, 2], gone: [3, 3], same: [4, 4] } as Record<string, [number, number]>, permissions: ['camera'], domains: ['a.example.com'] };
+    const before = {
+      size: 100,
+      entries: { b: [1, 1], a: [2, 2], gone: [3, 3], same: [4, 4] } as Record<string, [number, number]>,
+      permissions: ['camera'],
+      domains: ['a.example.com'],
+    };
     const now = {
       size: 90,
       entries: { z: [0, 0], y: [0, 0], b: [1, 9], a: [9, 2], same: [4, 4] } as Record<string, [number, number]>,

@@ -91,11 +91,15 @@ describe('inspectReleaseKey', () => {
       '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjE=\n-----END OPENSSH PRIVATE KEY-----\n',
       // Cut short: no END line, so no whole block; still a private key.
       edPrivate.split('\n').slice(0, 2).join('\n'),
-      'x'.repeat(10) + '-----BEGIN ENCRYPTED PRIVATE KEY-----',
+      `${'x'.repeat(10)}-----BEGIN ENCRYPTED PRIVATE KEY-----`,
     ];
     for (const pem of forms) {
       const r = refusal(pem);
-      expect(r, pem).toMatchObject({ code: 'RELEASE_KEY_PRIVATE', path: 'pem', detail: expect.stringMatching(/^This is a private key, and it was not stored\./) });
+      expect(r, pem).toMatchObject({
+        code: 'RELEASE_KEY_PRIVATE',
+        path: 'pem',
+        detail: expect.stringMatching(/^This is a private key, and it was not stored\./),
+      });
       expect(r.detail).not.toContain(edPrivate.split('\n')[1]);
     }
   });
@@ -104,11 +108,16 @@ describe('inspectReleaseKey', () => {
     expect(refusal('ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI me@laptop')).toMatchObject({
       code: 'RELEASE_KEY_INVALID',
       path: 'pem',
-      detail: expect.stringMatching(/^The text is not a PEM key \(no "-----BEGIN \.\.\.-----" block was found\)\. Paste the public key PEM/),
+      detail: expect.stringMatching(
+        /^The text is not a PEM key \(no "-----BEGIN \.\.\.-----" block was found\)\. Paste the public key PEM/,
+      ),
     });
     expect(refusal(`${edPublic}${rsaPublic}`).detail).toMatch(/^The text holds 2 PEM blocks; register one key at a time\./);
     const cert = '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n';
-    expect(refusal(cert)).toMatchObject({ code: 'RELEASE_KEY_INVALID', detail: expect.stringMatching(/^This is a certificate, not a public key/) });
+    expect(refusal(cert)).toMatchObject({
+      code: 'RELEASE_KEY_INVALID',
+      detail: expect.stringMatching(/^This is a certificate, not a public key/),
+    });
     const trusted = '-----BEGIN TRUSTED CERTIFICATE-----\nAAAA\n-----END TRUSTED CERTIFICATE-----\n';
     expect(refusal(trusted).detail).toMatch(/^This is a certificate/);
     const crl = '-----BEGIN X509 CRL-----\nAAAA\n-----END X509 CRL-----\n';
@@ -122,7 +131,11 @@ describe('inspectReleaseKey', () => {
 
   it('refuses other key types with UNSUPPORTED_KEY_TYPE, naming the type', () => {
     const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'pem' }) as string;
-    expect(refusal(ec)).toMatchObject({ code: 'UNSUPPORTED_KEY_TYPE', path: 'pem', detail: expect.stringMatching(/^The key is a EC key; release keys are Ed25519 or RSA\./) });
+    expect(refusal(ec)).toMatchObject({
+      code: 'UNSUPPORTED_KEY_TYPE',
+      path: 'pem',
+      detail: expect.stringMatching(/^The key is a EC key; release keys are Ed25519 or RSA\./),
+    });
     const pss = generateKeyPairSync('rsa-pss', { modulusLength: 2048 }).publicKey.export({ type: 'spki', format: 'pem' }) as string;
     expect(refusal(pss).detail).toMatch(/^The key is a RSA-PSS key;/);
     const x = generateKeyPairSync('x25519').publicKey.export({ type: 'spki', format: 'pem' }) as string;

@@ -190,7 +190,12 @@ describe('rollout units and cohorts', () => {
 
   it('keeps the cohort formula: 48 bits of SHA-256 over "releaseId\\ndeviceId", modulo 10,000 (devices keep their side across upgrades)', () => {
     const expected = (r: string, d: string) => createHash('sha256').update(`${r}\n${d}`).digest().readUIntBE(0, 6) % FULL;
-    for (const [r, d] of [['r1', 'd1'], ['ab', 'c'], ['a', 'bc']]) expect(cohort(r, d)).toBe(expected(r, d));
+    for (const [r, d] of [
+      ['r1', 'd1'],
+      ['ab', 'c'],
+      ['a', 'bc'],
+    ])
+      expect(cohort(r, d)).toBe(expected(r, d));
     expect(cohort('ab', 'c')).not.toBe(cohort('a', 'bc'));
   });
 

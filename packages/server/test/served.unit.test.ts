@@ -109,12 +109,18 @@ describe('buildEntries: the answer of one host app', () => {
     const e = only(history(rolling, row('1.0.0.0')));
     expect(versionOf(e.next)).toBe('2.0.0.0');
     expect(versionOf(e.fallback)).toBe('1.0.0.0');
-    expect(e.rollout).toEqual({ releaseId: rolling.releaseId, ramp: { state: 'rolling-out', bp: 2500, steps: [], pausedAt: null }, devices: 3 });
+    expect(e.rollout).toEqual({
+      releaseId: rolling.releaseId,
+      ramp: { state: 'rolling-out', bp: 2500, steps: [], pausedAt: null },
+      devices: 3,
+    });
     const paused = only(history(row('2.0.0.0', { state: 'paused', percentBp: 100, pausedAt: '2026-12-01T10:00:00.000Z' }), row('1.0.0.0')));
     expect(paused.rollout?.ramp).toMatchObject({ state: 'paused', pausedAt: Date.parse('2026-12-01T10:00:00.000Z') });
     // A pause freezes the schedule: a step due since then does not count.
     const steps = JSON.stringify([{ percent: 100, at: '2026-12-01T11:00:00.000Z' }]);
-    const frozen = only(history(row('2.0.0.0', { state: 'paused', percentBp: 0, steps, pausedAt: '2026-12-01T10:00:00.000Z' }), row('1.0.0.0')));
+    const frozen = only(
+      history(row('2.0.0.0', { state: 'paused', percentBp: 0, steps, pausedAt: '2026-12-01T10:00:00.000Z' }), row('1.0.0.0')),
+    );
     expect(versionOf(choose(frozen, 'any-device', Date.parse('2026-12-02T00:00:00.000Z')))).toBe('1.0.0.0');
   });
 
@@ -126,7 +132,9 @@ describe('buildEntries: the answer of one host app', () => {
       expect(versionOf(choose(e, 'any-device', Date.now()))).toBe('1.0.0.0');
     }
     // A fallback without its signatures is skipped for the one before it.
-    const e = only(history(row('3.0.0.0'), row('2.0.0.0', { bindingSignature: null }), row('1.0.0.0', { platform: 'ios' }), row('0.9.0.0')));
+    const e = only(
+      history(row('3.0.0.0'), row('2.0.0.0', { bindingSignature: null }), row('1.0.0.0', { platform: 'ios' }), row('0.9.0.0')),
+    );
     expect([e.fallback, ...(e.older ?? [])].map(versionOf)).toEqual(['1.0.0.0', '0.9.0.0']);
   });
 
@@ -142,7 +150,9 @@ describe('buildEntries: the answer of one host app', () => {
   });
 
   it('never falls back across a take-down', () => {
-    const e = only(history(row('3.0.0.0', { state: 'rolling-out', percentBp: 0 }), row('2.0.0.0', { state: 'taken-down' }), row('1.0.0.0')));
+    const e = only(
+      history(row('3.0.0.0', { state: 'rolling-out', percentBp: 0 }), row('2.0.0.0', { state: 'taken-down' }), row('1.0.0.0')),
+    );
     expect(versionOf(e.next)).toBe('3.0.0.0');
     expect(e.fallback).toBeUndefined();
     expect(versionOf(choose(e, 'any-device', Date.now()))).toBeUndefined();
@@ -247,7 +257,12 @@ describe('lineOf and servableVersions: what the signer signs for a host app', ()
   });
 
   it('splits the history into the newest release, the current one for the host app, and those before it', () => {
-    const h = history(row('3.0.0.0', { hostApps: scoped(OTHER) }), row('2.0.0.0'), row('1.5.0.0', { hostApps: scoped(OTHER) }), row('1.0.0.0'));
+    const h = history(
+      row('3.0.0.0', { hostApps: scoped(OTHER) }),
+      row('2.0.0.0'),
+      row('1.5.0.0', { hostApps: scoped(OTHER) }),
+      row('1.0.0.0'),
+    );
     const line = lineOf(h, HOST)!;
     expect(line.newest.version).toBe('3.0.0.0');
     expect(line.current?.version).toBe('2.0.0.0');
