@@ -96,9 +96,35 @@ describe('the hostile-input hook on a bare server', () => {
     expect(malformed.statusCode).toBe(400);
   });
 
+  it('refuses JSON that would poison a prototype', async () => {
+    for (const payload of ['{"__proto__":{"admin":true}}', '{"constructor":{"prototype":{"admin":true}}}']) {
+      const res = await app.inject({ method: 'POST', url: '/echo/1', headers: { 'content-type': 'application/json' }, payload });
+      expect(res.statusCode, payload).toBe(400);
+    }
+  });
+
   it('walks a body of another type (text) whole', async () => {
     const res = await app.inject({ method: 'POST', url: '/echo/1', headers: { 'content-type': 'text/plain' }, payload: `a${NUL}` });
     expect(res.statusCode).toBe(400);
     expect(res.json().message).toBe(`The request is invalid: (root) ${NUL_REASON}.`);
+  });
+});
+
+describe('the refusal of the hostile-input hook', () => {
+  it('lists each finding in errors[], for the problem answer', async () => {
+    const app = Fastify();
+    await app.register(hostileInput);
+    app.setErrorHandler((err: { code?: string; errors?: unknown }, _request, reply) => {
+      reply.code(400).send({ code: err.code, errors: err.errors });
+    });
+    app.post('/echo', async () => ({}));
+    const res = await app.inject({
+      method: 'POST',
+      url: '/echo',
+      headers: { 'content-type': 'application/json' },
+      payload: '{"name":"\\u0000"}',
+    });
+    await app.close();
+    expect(res.json()).toEqual({ code: 'VALIDATION_FAILED', errors: [{ path: 'name', message: NUL_REASON }] });
   });
 });

@@ -136,6 +136,9 @@ describe('runChecks', () => {
         detail: `app.json declares ${[p, 'storage'].sort().join(', ')}; ${p} reach personal data or sensors.`,
       });
     }
+    expect(declaring({ permissions: ['camera', 'location'] }).c.permissions.detail).toBe(
+      'app.json declares camera, location; camera, location reach personal data or sensors.',
+    );
     for (const p of KNOWN_PERMISSIONS.filter((k) => !['camera', 'contacts', 'location', 'microphone', 'photos', 'phone'].includes(k))) {
       expect(declaring({ permissions: [p] }).c.permissions.outcome, p).toBe('pass');
     }
@@ -189,6 +192,32 @@ describe('runChecks', () => {
     const long = `http://${'a'.repeat(100)}.example.com`;
     expect(declaring({ domains: [long] }).c.domains.detail).toContain(`"${long.slice(0, 80)}" is plain HTTP`);
     expect(declaring({ domains: ['https://a.example.com/path'] }).c.domains.outcome).toBe('fail');
+    // Only a leading https:// is dropped.
+    expect(declaring({ domains: ['a.example.comhttps://'] }).c.domains.outcome).toBe('fail');
+    const longName = `${'a_'.repeat(60)}.example.com`;
+    expect(declaring({ domains: [longName] }).c.domains.detail).toBe(
+      `In app.json "domains": "${longName.slice(0, 80)}" is not a host name (like api.example.com).`,
+    );
+  });
+});
+
+describe('changesSince, against a version without a manifest', () => {
+  it('knows only the size delta', () => {
+    const now = {
+      size: 90,
+      entries: { a: [1, 1] } as Record<string, [number, number]>,
+      permissions: ['camera'],
+      domains: ['a.example.com'],
+    };
+    expect(changesSince({ version: '0.9.0.0', size: 100, manifest: null }, now)).toEqual({
+      fromVersion: '0.9.0.0',
+      filesAdded: [],
+      filesRemoved: [],
+      filesChanged: [],
+      sizeDelta: -10,
+      permissionsAdded: [],
+      domainsAdded: [],
+    });
   });
 });
 
@@ -208,7 +237,7 @@ describe('changesSince, the first version', () => {
   it('lists files added, removed and changed (by CRC or by size) sorted, and only the permissions and domains added', () => {
     const before = {
       size: 100,
-      entries: { b: [1, 1], a: [2, 2], gone: [3, 3], same: [4, 4] } as Record<string, [number, number]>,
+      entries: { b: [1, 1], a: [2, 2], gone: [3, 3], away: [5, 5], same: [4, 4] } as Record<string, [number, number]>,
       permissions: ['camera'],
       domains: ['a.example.com'],
     };
@@ -216,12 +245,12 @@ describe('changesSince, the first version', () => {
       size: 90,
       entries: { z: [0, 0], y: [0, 0], b: [1, 9], a: [9, 2], same: [4, 4] } as Record<string, [number, number]>,
       permissions: ['camera', 'photos'],
-      domains: ['b.example.com'],
+      domains: ['a.example.com', 'b.example.com'],
     };
     expect(changesSince({ version: '1.0.0.0', size: 100, manifest: before }, now)).toEqual({
       fromVersion: '1.0.0.0',
       filesAdded: ['y', 'z'],
-      filesRemoved: ['gone'],
+      filesRemoved: ['away', 'gone'],
       filesChanged: ['a', 'b'],
       sizeDelta: -10,
       permissionsAdded: ['photos'],

@@ -78,7 +78,12 @@ describe('inspectReleaseKey', () => {
   it('accepts a text of exactly 16 KiB and refuses one byte more with 413', () => {
     const padded = (size: number) => edPublic + ' '.repeat(size - Buffer.byteLength(edPublic));
     expect(inspectReleaseKey(padded(RELEASE_KEY_PEM_MAX)).algorithm).toBe('Ed25519');
-    expect(refusal(padded(RELEASE_KEY_PEM_MAX + 1))).toMatchObject({ code: 'PAYLOAD_TOO_LARGE', status: 413, path: 'pem' });
+    expect(refusal(padded(RELEASE_KEY_PEM_MAX + 1))).toEqual({
+      code: 'PAYLOAD_TOO_LARGE',
+      status: 413,
+      path: 'pem',
+      detail: 'The key is larger than 16 KiB; a public key PEM is well under 1 KiB.',
+    });
     // Counted in bytes, not characters.
     expect(refusal(edPublic + 'é'.repeat((RELEASE_KEY_PEM_MAX - Buffer.byteLength(edPublic)) / 2 + 1)).code).toBe('PAYLOAD_TOO_LARGE');
   });
@@ -108,9 +113,8 @@ describe('inspectReleaseKey', () => {
     expect(refusal('ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI me@laptop')).toMatchObject({
       code: 'RELEASE_KEY_INVALID',
       path: 'pem',
-      detail: expect.stringMatching(
-        /^The text is not a PEM key \(no "-----BEGIN \.\.\.-----" block was found\)\. Paste the public key PEM/,
-      ),
+      detail:
+        'The text is not a PEM key (no "-----BEGIN ...-----" block was found). Paste the public key PEM ("BEGIN PUBLIC KEY") of an Ed25519 or RSA key, as "openssl pkey -in release.key -pubout -out release.pub" writes it.',
     });
     expect(refusal(`${edPublic}${rsaPublic}`).detail).toMatch(/^The text holds 2 PEM blocks; register one key at a time\./);
     const cert = '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n';
