@@ -1,5 +1,5 @@
 import { createHash, generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { MpopError } from '../src/errors.js';
 import { ReleaseCheck, releaseMessage } from '../src/release-signature.js';
 import type { Resource } from '../src/types.js';
@@ -35,6 +35,19 @@ describe('verify.ts', () => {
     expect(toHex(new Uint8Array([0, 15, 255]))).toBe('000fff');
     expect(toHex(new Uint8Array([1, 2]).buffer)).toBe('0102');
     expect(await sha256Hex(new TextEncoder().encode('abc'))).toBe(createHash('sha256').update('abc').digest('hex'));
+  });
+
+  it('says what to do where WebCrypto is missing (INVALID_CONFIG)', async () => {
+    vi.stubGlobal('crypto', undefined);
+    try {
+      expect(await failure(sha256Hex(new Uint8Array([1])))).toEqual({
+        code: 'INVALID_CONFIG',
+        message: 'WebCrypto (crypto.subtle) is not available: use Node 20 or later, or a page served over https.',
+      });
+    } finally {
+      vi.unstubAllGlobals();
+    }
+    expect(await sha256Hex(new Uint8Array([1]))).toHaveLength(64);
   });
 
   it('builds the binding message line by line, without a trailing newline', () => {
