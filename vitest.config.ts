@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 /**
@@ -8,8 +9,14 @@ import { defineConfig } from 'vitest/config';
 // fails twice). Locally a failure is reported at once.
 const retry = process.env.CI ? 1 : 0;
 
+// Most test files spend their time waiting (on PostgreSQL, on server processes they start, on timeouts they prove),
+// not computing: vitest's default of one file per core less would run them one at a time on CI's 2 cores. Three side
+// by side keep both cores busy. Every PostgreSQL test app has its own schema, with its own change channel and locks.
+const maxWorkers = Math.max(3, os.availableParallelism() - 1);
+
 export default defineConfig({
   test: {
+    maxWorkers,
     projects: [
       {
         test: {

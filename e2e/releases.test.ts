@@ -5,7 +5,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, devConfigForm } from '../packages/server/test/helpers/app.js';
 import { miniProgramZip, packageForm } from '../packages/server/test/helpers/packages.js';
-import { browserAvailable, hasText, shot, signIn, startE2E, visible, type E2E } from './helpers.js';
+import { browserAvailable, eventually, hasText, shot, signIn, startE2E, visible, type E2E } from './helpers.js';
 
 /** What one device of a host app gets from the client API: the version and the mandatory flag, or null. */
 type Answer = { version: string; mandatory: boolean } | null;
@@ -176,5 +176,41 @@ describe.runIf(browserAvailable)('Controlled releases in the console, checked th
       expect(await ask(appId, 'tester-1')).toBeNull();
       expect(await ask(appId)).toBeNull();
     }
+  });
+
+  it('offers the steps of a gray release on a calendar with Chinese month and weekday names in 简体中文', async () => {
+    const { page } = e;
+    await api.post(`/api/v1/mini-programs/${id}/packages`, packageForm({ version: '3.0.0.0' }, await miniProgramZip('pages/v3/index')));
+    await page.evaluate(() => localStorage.setItem('mpop.lang', 'zh'));
+    await page.goto('/mini-programs');
+    await page
+      .getByRole('row', { name: /Coupons/ })
+      .getByRole('button', { name: '版本' })
+      .click();
+    const versions = page.getByRole('dialog', { name: /版本 · Coupons/ });
+    await versions
+      .getByRole('row', { name: /3\.0\.0\.0/ })
+      .getByRole('button', { name: '发布' })
+      .click();
+    const dialog = page.getByRole('dialog', { name: '发布 3.0.0.0 · Coupons' });
+    await dialog.getByText('灰度发布，逐步放量').click();
+    await dialog.getByRole('button', { name: '添加一步' }).click();
+    await dialog.getByLabel('时间 1').click();
+    const calendar = page.locator('.ant-picker-dropdown:visible');
+    await visible(calendar);
+    await hasText(calendar.locator('.ant-picker-month-btn'), /^\d{1,2}月$/);
+    await eventually(() => calendar.locator('.ant-picker-content thead th').allTextContents()).toEqual([
+      '一',
+      '二',
+      '三',
+      '四',
+      '五',
+      '六',
+      '日',
+    ]);
+    await hasText(calendar, /此刻|确定/);
+    await shot(page, 'release-step-calendar-zh.png');
+    await page.keyboard.press('Escape');
+    await page.evaluate(() => localStorage.setItem('mpop.lang', 'en'));
   });
 });

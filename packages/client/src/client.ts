@@ -1,7 +1,8 @@
 import { MemoryCache, type PackageCache } from './cache.js';
 import { MpopError } from './errors.js';
 import { exchange, type HttpOptions, type RetryOptions } from './http.js';
-import type { ClientEvent, MpopConfig, Platform, Resource } from './types.js';
+import { applyPatch } from './patch.js';
+import type { ClientEvent, DownloadDetail, DownloadOptions, MpopConfig, Platform, Resource } from './types.js';
 import { bindingMessage, KeyRing, sha256Hex, verifySignature } from './verify.js';
 import { ReleaseCheck } from './release-signature.js';
 
@@ -94,10 +95,16 @@ export class MpopClient {
 
   /**
    * The package's bytes, once they are exactly what the gate announced (size, SHA-256) and both signatures verify
-   * with a key of the config file picked by `keyFingerprint` (and the release signature, see `requireReleaseSignature`). Otherwise rejects with PACKAGE_INTEGRITY,
-   * PACKAGE_SIGNATURE or RELEASE_SIGNATURE and returns nothing. A verified package is cached by SHA-256 and not downloaded again.
+   * with a key of the config file picked by `keyFingerprint` (and the release signature, see `requireReleaseSignature`).
+   * Otherwise rejects with PACKAGE_INTEGRITY, PACKAGE_SIGNATURE or RELEASE_SIGNATURE and returns nothing. A verified
+   * package is cached by SHA-256 and not downloaded again.
+   *
+   * With `current` (the bytes of the version this device named to `resources()`) and a `patch` in the resource,
+   * the package is rebuilt from them and the patch, when `current` hashes to `patch.fromSha256` and the patch has its
+   * announced size and SHA-256; the result is checked exactly like a download. On any failure of that way, the full
+   * package is downloaded instead.
    */
-  async download(resource: Resource): Promise<Uint8Array> {
+  async download(resource: Resource, options: DownloadOptions = {}): Promise<Uint8Array> {
     try {
       const key = await this.keys.get(resource.keyFingerprint);
       // Checked first: a package handed out under another mini program's, host app's or version's name is refused
@@ -111,6 +118,11 @@ export class MpopClient {
       }
       let bytes = await this.fromCache(resource);
       const fetched = !bytes;
+      let detail: DownloadDetail | undefined;
+      if (!bytes && resource.patch && options.current) {
+        bytes = await this.viaPatch(resource, options.current);
+        detail = bytes ? { patch: true, bytesSaved: Math.max(0, resource.size - resource.patch.size) } : { patch: false };
+      }
       if (!bytes) bytes = await this.fetchPackage(resource);
       if (!(await verifySignature(key, resource.signature, bytes))) {
         throw new MpopError(
@@ -122,7 +134,12 @@ export class MpopClient {
       await this.release.check(resource);
       if (fetched) {
         await this.cache.set(resource.sha256, bytes);
-        this.autoEvent({ type: 'download', miniProgramId: resource.miniProgramId, version: resource.version });
+        this.autoEvent({
+          type: 'download',
+          miniProgramId: resource.miniProgramId,
+          version: resource.version,
+          ...(detail ? { detail } : {}),
+        });
       }
       this.autoEvent({ type: 'verified', miniProgramId: resource.miniProgramId, version: resource.version });
       return bytes;
@@ -134,6 +151,25 @@ export class MpopClient {
         this.autoEvent({ type: 'failure', miniProgramId: resource.miniProgramId, version: resource.version, detail: { reason: err.code } });
       }
       throw err;
+    }
+  }
+
+  /**
+   * The package rebuilt from `current` and the resource's patch, once it has the announced size and SHA-256; else
+   * undefined (the caller downloads the full package). Never throws.
+   */
+  private async viaPatch(resource: Resource, current: Uint8Array): Promise<Uint8Array | undefined> {
+    const patch = resource.patch!;
+    try {
+      if (patch.format !== 'fossil-delta' || (await sha256Hex(current)) !== patch.fromSha256) return undefined;
+      const bytes = await exchange(this.http, patch.url, { method: 'GET' }, this.options.downloadTimeoutMs ?? 60_000, (res) =>
+        readAtMost(res, patch.size),
+      );
+      if (!bytes || bytes.length !== patch.size || (await sha256Hex(bytes)) !== patch.sha256) return undefined;
+      const rebuilt = applyPatch(current, bytes, resource.size);
+      return (await sha256Hex(rebuilt)) === resource.sha256 ? rebuilt : undefined;
+    } catch {
+      return undefined;
     }
   }
 

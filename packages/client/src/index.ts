@@ -7,5 +7,15 @@ export { MpopError, type ClientErrorCode } from './errors.js';
 export { MemoryCache, type PackageCache } from './cache.js';
 export type { RetryOptions } from './http.js';
 export { bindingMessage } from './verify.js';
+export { applyPatch, PatchError } from './patch.js';
 export { releaseMessage } from './release-signature.js';
-export type { ClientEvent, EventType, MpopConfig, Platform, Resource } from './types.js';
+export type {
+  ClientEvent,
+  DownloadDetail,
+  DownloadOptions,
+  EventType,
+  MpopConfig,
+  Platform,
+  Resource,
+  ResourcePatch,
+} from './types.js';

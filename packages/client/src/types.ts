@@ -43,6 +43,21 @@ export interface Resource {
   releaseSignature?: string;
   /** The fingerprint of the release key that made `releaseSignature` (one of the config file's `releaseKeys`). */
   releaseKeyFingerprint?: string;
+  /**
+   * Offered when `resources()` named the version this device has and a patch from it exists: `download(resource,
+   * { current })` uses it.
+   */
+  patch?: ResourcePatch;
+}
+
+/** A patch from the package of `fromVersion` (whose SHA-256 is `fromSha256`) to the resource's package. */
+export interface ResourcePatch {
+  fromVersion: string;
+  fromSha256: string;
+  format: 'fossil-delta';
+  url: string;
+  sha256: string;
+  size: number;
 }
 
 export type EventType = 'download' | 'verified' | 'launch' | 'failure';
@@ -55,7 +70,22 @@ export interface ClientEvent {
   at?: string;
   /**
    * For a failure: `{ reason }`, why in a few words (at most 200 characters; adoption counts failures by it, and a
-   * release's autopilot judges its failure rate from them), or a sentence (at most 1,024 characters).
+   * release's autopilot judges its failure rate from them), or a sentence (at most 1,024 characters). For a download:
+   * whether it was rebuilt from a patch and the bytes that saved (`download()` sets it when the gate offered a patch).
    */
-  detail?: { reason?: string } | string;
+  detail?: { reason?: string } | DownloadDetail | string;
+}
+
+export interface DownloadDetail {
+  patch: boolean;
+  bytesSaved?: number;
+}
+
+export interface DownloadOptions {
+  /**
+   * The bytes of the package this device has: the version it named to `resources()`. When the gate offered a patch
+   * from them, the new package is rebuilt from these bytes and the (much smaller) patch; anything that does not
+   * check out falls back to the full download.
+   */
+  current?: Uint8Array;
 }

@@ -80,7 +80,25 @@ export const ProblemSchema = Type.Object(
       enum: ErrorCodes,
       description: 'Stable, machine-readable code from the closed catalogue.',
     }),
-    errors: Type.Optional(Type.Array(Type.Object({ path: Type.String(), message: Type.String() }))),
+    errors: Type.Optional(
+      Type.Array(
+        Type.Object({
+          path: Type.String(),
+          message: Type.String({ description: 'what is wrong with the field, in English' }),
+          rule: Type.Optional(
+            Type.String({
+              description:
+                'the rule the field broke, for clients that say it in their own language (JSON Schema keywords: required, maxLength, minLength, pattern, format, maximum, minimum, type, enum, maxItems, minItems, additionalProperties; choice for a value outside a list)',
+            }),
+          ),
+          params: Type.Optional(
+            Type.Record(Type.String(), Type.Union([Type.String(), Type.Number()]), {
+              description: "the rule's specifics: limit (maxLength, maximum, ...), format, allowed (a choice), type",
+            }),
+          ),
+        }),
+      ),
+    ),
     params: Type.Optional(
       Type.Record(Type.String(), Type.Union([Type.String(), Type.Number()]), {
         description:

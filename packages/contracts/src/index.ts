@@ -13,3 +13,4 @@ export * from './organisations.js';
 export * from './associations.js';
 export * from './reviews.js';
 export * from './release-keys.js';
+export * from './patches.js';

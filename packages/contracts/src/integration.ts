@@ -3,6 +3,7 @@ import { PACKAGE_VERSION_PATTERN, WORKSPACE_ID_PATTERN } from './constants.js';
 import { APP_ID_PATTERN } from './host-apps.js';
 import { DEVICE_ID_PATTERN, MINI_PROGRAM_ID_PATTERN } from './mini-programs.js';
 import { ConfigReleaseKeySchema } from './release-keys.js';
+import { DownloadDetailSchema, PatchSavingsSchema } from './patches.js';
 
 /** How long a replaced key's public half stays in the config file after a new key is uploaded. */
 export const PREVIOUS_KEY_LISTED_DAYS = 30;
@@ -75,8 +76,11 @@ export const ClientEventSchema = Type.Object(
             maxLength: EVENT_DETAIL_MAX,
             description: 'for a failure: what went wrong (its first 200 characters count as the reason)',
           }),
+          DownloadDetailSchema,
         ],
-        { description: 'for a failure: `{ reason }` (at most 200 characters), or a sentence' },
+        {
+          description: 'for a failure: `{ reason }` (at most 200 characters), or a sentence; for a download: `{ patch, bytesSaved? }`',
+        },
       ),
     ),
   },
@@ -138,5 +142,6 @@ export const AdoptionSchema = Type.Object({
     }),
     { description: 'failure events by version and reason over the window, most first (at most 100)' },
   ),
+  patches: PatchSavingsSchema,
 });
 export type Adoption = Static<typeof AdoptionSchema>;

@@ -4,6 +4,7 @@ import { NAME_MAX, ORG_ID_PATTERN, PACKAGE_VERSION_PATTERN } from './constants.j
 import { OrgIdSchema } from './auth.js';
 import { ReviewSchema } from './reviews.js';
 import { PackageReleaseKeySchema } from './release-keys.js';
+import { ResourcePatchSchema } from './patches.js';
 
 export const MINI_PROGRAM_ID_PATTERN = '^[0-9]{16}$';
 export const CLIENT_VERSION_PATTERN = '^[0-9]{1,9}(\\.[0-9]{1,9}){0,3}$';
@@ -157,6 +158,7 @@ export const ResourceSchema = Type.Object({
       description: "the fingerprintSha256 of the release key that made releaseSignature (listed in the config file's releaseKeys)",
     }),
   ),
+  patch: Type.Optional(ResourcePatchSchema),
 });
 export type Resource = Static<typeof ResourceSchema>;
 export const ResourcesResponseSchema = Type.Object({ resources: Type.Array(ResourceSchema) });

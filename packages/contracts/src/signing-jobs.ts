@@ -18,6 +18,17 @@ export const SigningReasonCodes = [
 ] as const;
 export type SigningReasonCode = (typeof SigningReasonCodes)[number];
 
+/** Why a signing job failed; `errorParams` names its specifics (appId, workspaceId, version, sha256). */
+export const SigningFailureCodes = [
+  'key-unusable',
+  'key-cannot-sign',
+  'package-altered',
+  'package-missing',
+  'sign-failed',
+  'stopped',
+] as const;
+export type SigningFailureCode = (typeof SigningFailureCodes)[number];
+
 export const SigningJobSchema = Type.Object({
   id: Type.String(),
   status: Type.Union([Type.Literal('running'), Type.Literal('done'), Type.Literal('failed')]),
@@ -43,6 +54,24 @@ export const SigningJobSchema = Type.Object({
   startedAt: TimestampSchema,
   finishedAt: Type.Union([TimestampSchema, Type.Null()]),
   error: Type.Union([Type.String(), Type.Null()], { description: 'why it failed, in a sentence; never key material' }),
+  errorCode: Type.Union(
+    [
+      Type.Literal('key-unusable'),
+      Type.Literal('key-cannot-sign'),
+      Type.Literal('package-altered'),
+      Type.Literal('package-missing'),
+      Type.Literal('sign-failed'),
+      Type.Literal('stopped'),
+      Type.Null(),
+    ],
+    {
+      description:
+        'why it failed, for clients that say it in their own language: key-unusable (the master key cannot open the host app key), key-cannot-sign, package-altered (the stored bytes lost their recorded SHA-256), package-missing, sign-failed (other; details in the server log), stopped',
+    },
+  ),
+  errorParams: Type.Record(Type.String(), Type.String(), {
+    description: 'the specifics of `errorCode`: appId, workspaceId, version, sha256 (as the code needs); empty when it did not fail',
+  }),
 });
 export type SigningJob = Static<typeof SigningJobSchema>;
 export const SigningJobListSchema = Type.Object({ items: Type.Array(SigningJobSchema) });

@@ -39,6 +39,7 @@ import miniProgramRoutes from './routes/admin/mini-programs.js';
 import adoptionRoutes from './routes/admin/adoption.js';
 import releaseRoutes from './routes/admin/releases.js';
 import signingJobRoutes from './routes/admin/signing-jobs.js';
+import patchJobRoutes from './routes/admin/patch-jobs.js';
 import webhookRoutes from './routes/admin/webhooks.js';
 import clientRoutes from './routes/client/resources.js';
 import { GateFastPath } from './routes/client/resources-fast-path.js';
@@ -76,6 +77,8 @@ export interface BuildOptions {
   webhooks?: ServiceOptions['webhooks'];
   /** How often the autopilots are looked at (ms; tests make it short). */
   autopilotIntervalMs?: ServiceOptions['autopilotIntervalMs'];
+  /** Whether this process makes the patches releases queue (default true; tests hold the queue to restart on it). */
+  patchJobs?: boolean;
 }
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -129,6 +132,7 @@ async function adminApi(api: FastifyInstance, opts: { services: Services; public
   await api.register(adoptionRoutes);
   await api.register(releaseRoutes);
   await api.register(signingJobRoutes);
+  await api.register(patchJobRoutes);
   await api.register(webhookRoutes);
   await api.register(organisationRoutes);
   await api.register(associationRoutes);
@@ -208,6 +212,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     services.events.start();
     services.webhookDispatcher.start();
     services.autopilot.start();
+    // Patches queued by releases (here or in a process that stopped before making them), in the background.
+    if (options.patchJobs !== false) services.patches.start();
   } catch (err) {
     await app.close().catch(() => {}); // closes the database too (onClose)
     throw err;

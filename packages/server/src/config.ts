@@ -70,6 +70,9 @@ export const EnvSchema = Type.Object({
   MPOP_EVENTS_DEVICES_PER_ADDRESS: v(WHOLE, 'devices per client address per minute whose events are taken, from 0 (off) to 100000000'),
   MPOP_WEBHOOK_ALLOW_PRIVATE: oneOf(['0', '1'], '1 (also send webhooks to loopback and private addresses) or 0 (public addresses only)'),
   MPOP_GATE_FAST_PATH: oneOf(['on', 'off'], 'on or off'),
+  MPOP_PATCHES: oneOf(['on', 'off'], 'on or off (off: releases make no patches; those made are still offered)'),
+  MPOP_PATCH_MAX_BYTES: v(WHOLE, 'a size in bytes from 1024 to 268435456'),
+  MPOP_PATCH_BASE_URL: v(URL_LIKE, 'an absolute http(s) URL under which patches are served, such as https://cdn.example.com/patches'),
 });
 export type Env = Static<typeof EnvSchema>;
 
@@ -119,6 +122,12 @@ export interface Config {
     | { kind: 's3'; bucket: string; prefix: string; endpoint?: string; region?: string; forcePathStyle?: boolean };
   /** Base of the `packageUrl` handed to host apps (a CDN in front of the store). */
   packageBaseUrl: string;
+  /**
+   * Patches between package versions: whether releases make them (MPOP_PATCHES), the largest package that gets one
+   * (MPOP_PATCH_MAX_BYTES: making a patch holds both packages in memory), and where devices download them
+   * (MPOP_PATCH_BASE_URL, default MPOP_PUBLIC_URL/client/v1/patches).
+   */
+  patches: { enabled: boolean; maxBytes: number; baseUrl: string };
   /** Server processes on one port (node:cluster); 1 = this process only. */
   workers: number;
   /** Worker threads that make RSA signatures, per process (MPOP_SIGNING_THREADS; default one per core). */
@@ -148,6 +157,8 @@ export class ConfigError extends Error {
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const DEFAULT_CONSOLE_DIR = path.resolve(here, '../../console/dist');
+/** Packages up to this size get patches by default: making one takes about 20 times its size in memory (docs/BENCHMARKS.md). */
+const DEFAULT_PATCH_MAX_BYTES = 16 * 1024 * 1024;
 
 /** Variables whose values are never echoed in a message. */
 const SECRETS = new Set([
@@ -429,5 +440,10 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
     eventsRetentionDays: int(env, 'MPOP_EVENTS_RETENTION_DAYS', 30, 1, 3650),
     eventsDevicesPerAddress: int(env, 'MPOP_EVENTS_DEVICES_PER_ADDRESS', 1000, 0, 100_000_000),
     webhookAllowPrivate: env.MPOP_WEBHOOK_ALLOW_PRIVATE === '1',
+    patches: {
+      enabled: env.MPOP_PATCHES !== 'off',
+      maxBytes: int(env, 'MPOP_PATCH_MAX_BYTES', DEFAULT_PATCH_MAX_BYTES, 1024, 256 * 1024 * 1024),
+      baseUrl: (env.MPOP_PATCH_BASE_URL || `${publicUrl}/client/v1/patches`).replace(/\/+$/, ''),
+    },
   };
 }

@@ -14,6 +14,7 @@ import { HostAppService } from './modules/host-apps/host-app.service.js';
 import { MiniProgramService } from './modules/mini-programs/mini-program.service.js';
 import { MpaasSyncService } from './modules/mpaas/mpaas-sync.service.js';
 import { ReleaseService } from './modules/releases/release.service.js';
+import { PatchMaker } from './modules/patches/patch-maker.js';
 import { PackageSigner } from './modules/signing/package-signer.js';
 import { SigningPool } from './modules/signing/signing-pool.js';
 import { DEFAULT_DISPATCHER, type DispatcherOptions, WebhookDispatcher } from './modules/webhooks/dispatcher.js';
@@ -37,6 +38,8 @@ export interface Services {
   miniPrograms: MiniProgramService;
   releases: ReleaseService;
   signer: PackageSigner;
+  /** Makes the patches releases queue, in the background (started by buildApp). */
+  patches: PatchMaker;
   gate: GateService;
   events: EventsService;
   changes: ChangeBus;
@@ -99,8 +102,9 @@ export function createServices(
     allowPrivate: config.webhookAllowPrivate,
   });
   outbox.onRecord = () => webhookDispatcher.wake();
-  const releases = new ReleaseService(handle.db, signer, changes, options.clock, outbox);
-  const gate = new GateService(handle.db, changes, config.packageBaseUrl, options.clock);
+  const patches = new PatchMaker(handle.db, packageStore, changes, log, config.patches);
+  const releases = new ReleaseService(handle.db, signer, changes, options.clock, outbox, patches);
+  const gate = new GateService(handle.db, changes, config.packageBaseUrl, options.clock, config.patches.baseUrl);
   const events = new EventsService(handle.db, changes, log, {
     retentionDays: config.eventsRetentionDays,
     devicesPerAddress: config.eventsDevicesPerAddress,
@@ -126,6 +130,7 @@ export function createServices(
     miniPrograms: new MiniProgramService(handle.db, packageStore, signer, changes, config.maxPackageBytes, undefined, releases),
     releases,
     signer,
+    patches,
     events,
     gate,
     changes,
@@ -143,6 +148,7 @@ export function createServices(
     services,
     async close() {
       await webhookDispatcher.stop(); // attempts in flight are given back to the queue
+      await patches.stop(); // a patch in progress goes back to the queue
       await autopilot.stop(); // writes the buffered device reports
       await services.events.stop(); // writes the buffered events first
       await changes.close();

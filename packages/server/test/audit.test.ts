@@ -87,12 +87,15 @@ describe.each(dialects)('the audit log on %s', (dialect) => {
     const res = await viewer.get('/api/v1/audit-events?action=host-app');
     expect(res.statusCode).toBe(400);
     expect(res.json()).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ path: 'query.action' }] });
+    // The rule broken and what is allowed, for a client that says it in another language.
+    expect(res.json().errors[0]).toMatchObject({ rule: 'enum', params: { allowed: expect.stringContaining('host-app.created') } });
   });
 
   it('refuses a time that is not ISO 8601 (400 VALIDATION_FAILED)', async () => {
     const res = await viewer.get('/api/v1/audit-events?from=yesterday');
     expect(res.statusCode).toBe(400);
     expect(res.json()).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ path: 'query.from' }] });
+    expect(res.json().errors[0]).toMatchObject({ rule: 'format', params: { format: 'date-time' } });
   });
 
   describe('GET /api/v1/audit-events.csv', () => {

@@ -1,8 +1,9 @@
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { type Change, ChangeBus, toChange } from '../src/lib/change-bus.js';
-import { PgNotifyTransport } from '../src/db/pg-notify-transport.js';
+import { channelOf, PgNotifyTransport } from '../src/db/pg-notify-transport.js';
 import { dialects } from './helpers/app.js';
+import { adminQuery, urlWithSchema } from './helpers/postgres.js';
 
 describe('change kinds', () => {
   it.each([
@@ -83,6 +84,32 @@ describe.runIf(dialects.includes('postgres'))('the PostgreSQL change transport b
       await listener.end();
       await transport.close();
       await pool.end();
+    }
+  });
+
+  it('keeps installations in separate schemas of one database apart: each hears only its own schema', async () => {
+    const run = process.env.MPOP_TEST_PG_RUN_URL!;
+    const schemas = ['t_bus_a', 't_bus_b'].map((s) => `${s}_${process.pid}`);
+    for (const s of schemas) await adminQuery(`create schema ${s}`, run);
+    const pools = schemas.map((s) => new pg.Pool({ connectionString: urlWithSchema(run, s) }));
+    const transports = schemas.map((s, i) => new PgNotifyTransport(pools[i]!, urlWithSchema(run, s), silent));
+    const received: Change[][] = [[], []];
+    try {
+      await transports[0]!.subscribe((c) => received[0]!.push(c));
+      await transports[1]!.subscribe((c) => received[1]!.push(c));
+      // A third instance of schema A: its change reaches the first instance, never the one of schema B.
+      const sameSchema = new PgNotifyTransport(pools[0]!, urlWithSchema(run, schemas[0]!), silent);
+      await sameSchema.publish({ kind: 'host-app-gate', workspaceId: 'w', appId: 'A' });
+      const other = new PgNotifyTransport(pools[1]!, urlWithSchema(run, schemas[1]!), silent);
+      await other.publish({ kind: 'host-app-gate', workspaceId: 'w', appId: 'B' });
+      await expect.poll(() => received[0], { timeout: 10_000 }).toEqual([{ kind: 'host-app-gate', workspaceId: 'w', appId: 'A' }]);
+      await expect.poll(() => received[1], { timeout: 10_000 }).toEqual([{ kind: 'host-app-gate', workspaceId: 'w', appId: 'B' }]);
+      expect(channelOf('public')).toBe('mpop_changes'); // what earlier versions listen on
+      expect(channelOf(schemas[0]!)).not.toBe(channelOf(schemas[1]!));
+    } finally {
+      for (const t of transports) await t.close();
+      for (const p of pools) await p.end();
+      for (const s of schemas) await adminQuery(`drop schema if exists ${s} cascade`, run);
     }
   });
 });

@@ -40,6 +40,7 @@ const ROUTES: [string, string, Role][] = [
   ['POST', '/api/v1/mini-programs/1234567890123456/take-down', 'operator'],
   ['GET', '/api/v1/signing-jobs', 'viewer'],
   ['POST', '/api/v1/signing-jobs/retry', 'operator'],
+  ['GET', '/api/v1/patch-jobs', 'viewer'],
   ['GET', '/api/v1/mini-programs/1234567890123456/adoption', 'viewer'],
   ['GET', '/api/v1/host-apps/ws/ABCDEF0123456/mini-programs', 'viewer'],
   ['PUT', '/api/v1/host-apps/ws/ABCDEF0123456/mini-programs/1234567890123456', 'operator'],

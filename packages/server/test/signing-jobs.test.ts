@@ -38,6 +38,8 @@ describe.each(dialects)('signing jobs on %s', (dialect) => {
     const auth = (await admin.put(`/api/v1/host-apps/sign/${app.appId}/mini-programs/${id}`)).json();
     expect(auth.signing).toMatchObject({ status: 'failed', total: 1, done: 0 });
     expect(auth.signing.error).toMatch(/missing from the package store/);
+    // The same, for a client that says it in another language.
+    expect(auth.signing).toMatchObject({ errorCode: 'package-missing', errorParams: { version: '1.0.0.1' } });
     const listed = ((await admin.get('/api/v1/signing-jobs')).json().items as Job[]).find((j) => j.id === auth.signing.id);
     expect(listed).toMatchObject({
       status: 'failed',
@@ -57,6 +59,8 @@ describe.each(dialects)('signing jobs on %s', (dialect) => {
       total: 1,
       done: 1,
       error: null,
+      errorCode: null,
+      errorParams: {},
       reason: expect.stringMatching(/^retry by operator-/),
       reasonCode: 'retry',
       reasonParams: { username: expect.stringMatching(/^operator-/) },
@@ -84,6 +88,7 @@ describe.each(dialects)('signing jobs on %s', (dialect) => {
     const auth = (await admin.put(`/api/v1/host-apps/sign/${app.appId}/mini-programs/${id}`)).json();
     expect(auth.signing).toMatchObject({ status: 'failed', total: 1, done: 0 });
     expect(auth.signing.error).toMatch(/does not have the SHA-256 recorded at upload .*it was not signed/);
+    expect(auth.signing).toMatchObject({ errorCode: 'package-altered', errorParams: { sha256: expect.stringMatching(/^[0-9a-f]{64}$/) } });
     expect((await resources(app.appId)).json().resources).toEqual([]);
 
     fs.writeFileSync(file, original); // the original put back: signed and served

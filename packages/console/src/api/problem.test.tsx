@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { screen } from '@testing-library/react';
 import { renderWithProviders } from '../test/render';
 import { ApiError } from './client';
-import { ProblemAlert } from './problem';
+import { ProblemAlert, usePlaceOnFields } from './problem';
+import type { Lang } from '../i18n/i18n';
 
 const problem = (code: string, detail: string, params?: Record<string, string | number>) =>
   new ApiError(409, {
@@ -40,5 +41,52 @@ describe('a problem in the console: the sentence for its code, with the specific
   it("shows the server's title and detail for a code the console does not know, in any language", () => {
     renderWithProviders(<ProblemAlert error={problem('SOMETHING_NEW', 'A newer server says why.')} />, { lang: 'zh' });
     expect(alertText()).toBe('Name takenA newer server says why.');
+  });
+});
+
+/** Places a problem on the fields name and url, recording what each field is given. */
+function PlaceProbe({ err, out }: { err: ApiError; out: Record<string, string[]> }) {
+  const place = usePlaceOnFields();
+  place(
+    {
+      setFields: (fields) => {
+        for (const f of fields) out[f.name] = f.errors;
+      },
+    },
+    err,
+    ['name', 'url'] as const,
+  );
+  return null;
+}
+
+describe('a refused field: said under the field, in Chinese from the rule the server names', () => {
+  const tooLong = new ApiError(400, {
+    type: 'urn:mpop:problem:VALIDATION_FAILED',
+    title: 'Validation failed',
+    status: 400,
+    code: 'VALIDATION_FAILED',
+    detail: 'The request is invalid: name must NOT have more than 64 characters; url must match format "uri".',
+    errors: [
+      { path: 'name', message: 'must NOT have more than 64 characters', rule: 'maxLength', params: { limit: 64 } },
+      { path: 'url', message: 'must match format "uri"', rule: 'someNewRule' },
+    ],
+  });
+
+  /** The errors each field gets, as the form would show them. */
+  function placed(lang: Lang): Record<string, string[]> {
+    const out: Record<string, string[]> = {};
+    renderWithProviders(<PlaceProbe err={tooLong} out={out} />, { lang });
+    return out;
+  }
+
+  it('says the limit in Chinese, and a rule it does not know generically, never in English', () => {
+    const errors = placed('zh');
+    expect(errors.name).toEqual(['部分字段不合法。 name: 最多 64 个字符。']);
+    expect(errors.url).toEqual(['部分字段不合法。 url: 取值不合法。']);
+    expect(JSON.stringify(errors)).not.toMatch(/must/);
+  });
+
+  it("keeps the server's words in English", () => {
+    expect(placed('en').name).toEqual(['Some fields are not valid. name: must NOT have more than 64 characters']);
   });
 });

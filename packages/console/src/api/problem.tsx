@@ -1,7 +1,7 @@
 import type { CSSProperties, ReactNode } from 'react';
 import { Alert, Button } from 'antd';
 import { useI18n } from '../i18n/i18n';
-import { problemsEn, problemsWithParamsEn, problemsWithParamsZh, problemsZh } from '../i18n/messages';
+import { fieldRulesZh, problemsEn, problemsWithParamsEn, problemsWithParamsZh, problemsZh } from '../i18n/messages';
 import { ApiError, type ProblemCode } from './client';
 import { toApiError } from './use-request';
 
@@ -42,6 +42,12 @@ export function useProblemText(): (err: unknown, overrides?: ProblemOverrides) =
     const detail = lang === 'en' || !known ? e.problem.detail?.trim() : undefined;
     return { message, detail: detail && detail !== message ? detail : undefined };
   };
+}
+
+/** What a refused field breaks, in Chinese, from the rule and its specifics (a generic sentence for another rule). */
+export function fieldRuleZh(error: { rule?: string; params?: Record<string, string | number> } | undefined): string {
+  const sentence = (error?.rule && fieldRulesZh[error.rule]) || fieldRulesZh.other;
+  return withParams(sentence, error?.params ?? {}) ?? fieldRulesZh.other;
 }
 
 /** The errors to set on a form field for a problem placed next to it: the message, then the specifics. */
@@ -96,6 +102,7 @@ export function usePlaceOnFields(): <F extends string>(
   fields: readonly F[],
 ) => boolean {
   const describe = useProblemText();
+  const { lang } = useI18n();
   return (form, err, fields) => {
     if (!(err instanceof ApiError)) return false;
     const named = fields.filter((f) => err.fieldMessage(f) !== undefined);
@@ -103,8 +110,12 @@ export function usePlaceOnFields(): <F extends string>(
     const text = describe(err);
     form.setFields(
       named.map((name) => {
-        // A validation problem's own message is per field ("must NOT have more than 64 characters").
-        const specific = err.code === 'VALIDATION_FAILED' ? `${text.message} ${name}: ${err.fieldMessage(name)}` : undefined;
+        // A validation problem's own message is per field ("must NOT have more than 64 characters"); in Chinese it
+        // is said from the rule the server names, never in the server's English.
+        const specific =
+          err.code === 'VALIDATION_FAILED'
+            ? `${text.message} ${name}: ${lang === 'zh' ? fieldRuleZh(err.problem.errors?.find((e) => e.path === name)) : err.fieldMessage(name)}`
+            : undefined;
         return { name, errors: specific ? [specific] : fieldErrors(text) };
       }),
     );

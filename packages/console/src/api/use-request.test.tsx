@@ -99,6 +99,58 @@ describe('useRequest', () => {
   });
 });
 
+/** A dialog for one thing at a time (or none), following the thing while it is `moving`. */
+function DialogProbe({ id, resetOnChange }: { id?: string; resetOnChange?: boolean }) {
+  const { data, loading } = useRequest(
+    (signal) => request<{ name: string; moving?: boolean }>('GET', `/api/v1/things/${id}`, undefined, { signal }),
+    [id],
+    { enabled: Boolean(id), resetOnChange, refreshEvery: (d) => d.moving === true && 10 },
+  );
+  return <span data-testid="state">{loading ? `loading${data ? ` (${data.name})` : ''}` : data ? `data ${data.name}` : 'idle'}</span>;
+}
+
+describe('useRequest options', () => {
+  it('asks nothing while not enabled, then loads when it is', async () => {
+    const pending = controlledFetch();
+    const { rerender } = render(<DialogProbe />);
+    expect(screen.getByTestId('state').textContent).toBe('idle');
+    expect(pending).toHaveLength(0);
+    rerender(<DialogProbe id="a" />);
+    await waitFor(() => expect(pending).toHaveLength(1));
+    await act(async () => pending[0].answer({ name: 'a' }));
+    expect(screen.getByTestId('state').textContent).toBe('data a');
+  });
+
+  it("forgets the last thing's answer when another is asked for, with resetOnChange (and keeps it without)", async () => {
+    for (const [resetOnChange, shown] of [
+      [true, 'loading'],
+      [false, 'loading (a)'],
+    ] as const) {
+      const pending = controlledFetch();
+      const { rerender, unmount } = render(<DialogProbe id="a" resetOnChange={resetOnChange} />);
+      await waitFor(() => expect(pending).toHaveLength(1));
+      await act(async () => pending[0].answer({ name: 'a' }));
+      rerender(<DialogProbe id="b" resetOnChange={resetOnChange} />);
+      await waitFor(() => expect(pending).toHaveLength(2));
+      expect(screen.getByTestId('state').textContent).toBe(shown);
+      unmount();
+    }
+  });
+
+  it('follows a thing while refreshEvery says so, quietly (no loading state), and stops when it settles', async () => {
+    const pending = controlledFetch();
+    render(<DialogProbe id="a" />);
+    await waitFor(() => expect(pending).toHaveLength(1));
+    await act(async () => pending[0].answer({ name: 'moving', moving: true }));
+    await waitFor(() => expect(pending).toHaveLength(2));
+    expect(screen.getByTestId('state').textContent).toBe('data moving');
+    await act(async () => pending[1].answer({ name: 'settled' }));
+    expect(screen.getByTestId('state').textContent).toBe('data settled');
+    await new Promise((r) => setTimeout(r, 50));
+    expect(pending).toHaveLength(2);
+  });
+});
+
 describe('request', () => {
   const answer = (status: number, text: string, contentType: string) => {
     globalThis.fetch = (async () => new Response(text, { status, headers: { 'content-type': contentType } })) as typeof fetch;

@@ -1,6 +1,7 @@
 import { Tag, Tooltip } from 'antd';
 import type { Package } from '@mpop/contracts';
-import { useReleaseKeyText } from '../i18n/release-key-messages';
+import { useI18n } from '../i18n/i18n';
+import '../i18n/release-key-messages';
 
 const short = (fp: string) => `${fp.slice(0, 12)}…`;
 
@@ -9,22 +10,22 @@ const short = (fp: string) => `${fp.slice(0, 12)}…`;
  * still lists), signed with a key since removed, or unsigned.
  */
 export function ReleaseSignatureTag({ releaseKey }: { releaseKey: Package['releaseKey'] }) {
-  const rk = useReleaseKeyText();
+  const { t } = useI18n();
   if (!releaseKey) {
     return (
-      <Tooltip title={rk('releaseUnsignedHint')}>
-        <Tag>{rk('releaseUnsigned')}</Tag>
+      <Tooltip title={t('releaseUnsignedHint')}>
+        <Tag>{t('releaseUnsigned')}</Tag>
       </Tooltip>
     );
   }
   const fingerprint = short(releaseKey.fingerprintSha256);
   return releaseKey.registered ? (
-    <Tooltip title={rk('releaseSignedHint', { fingerprint: releaseKey.fingerprintSha256 })}>
-      <Tag color="green">{`${rk('releaseSigned')} · ${fingerprint}`}</Tag>
+    <Tooltip title={t('releaseSignedHint', { fingerprint: releaseKey.fingerprintSha256 })}>
+      <Tag color="green">{`${t('releaseSigned')} · ${fingerprint}`}</Tag>
     </Tooltip>
   ) : (
-    <Tooltip title={rk('releaseKeyGoneHint', { fingerprint: releaseKey.fingerprintSha256 })}>
-      <Tag color="orange">{`${rk('releaseKeyGone')} · ${fingerprint}`}</Tag>
+    <Tooltip title={t('releaseKeyGoneHint', { fingerprint: releaseKey.fingerprintSha256 })}>
+      <Tag color="orange">{`${t('releaseKeyGone')} · ${fingerprint}`}</Tag>
     </Tooltip>
   );
 }

@@ -1,3 +1,4 @@
+import { useState } from 'react';
 import { useSearchParams } from 'react-router';
 
 export const PAGE_SIZES = [10, 20, 50, 100];
@@ -36,4 +37,19 @@ export function useListParams<F extends string>(filters: Record<F, string>) {
     onChange: (p: number, s: number) => set({ page: s !== pageSize ? 1 : p, pageSize: s } as Parameters<typeof set>[0]),
   });
   return { ...values, page, pageSize, set, pager };
+}
+
+/**
+ * Pages of a list held whole in memory (a dialog's short history), not in the URL: the rows of the current page
+ * and the Pager's props, or no Pager while everything fits on one page.
+ */
+export function useLocalPages<T>(rows: T[] | undefined, pageSize = 10) {
+  const [page, setPage] = useState(1);
+  const total = rows?.length ?? 0;
+  const last = Math.max(1, Math.ceil(total / pageSize));
+  const current = Math.min(page, last);
+  return {
+    rows: rows?.slice((current - 1) * pageSize, current * pageSize),
+    pagination: total > pageSize ? { current, pageSize, total, onChange: (p: number) => setPage(p) } : (false as const),
+  };
 }

@@ -12,6 +12,26 @@ export function initialLang(): Lang {
 }
 
 type T = (key: MessageKey, vars?: Record<string, string | number>) => string;
+
+type Words = Record<string, string>;
+/** The sections of the catalogue loaded so far (see addMessages), after the core words of messages.ts. */
+const sections: { en: Words; zh: Words }[] = [];
+
+/**
+ * Adds a section of the catalogue (the words of some screens, typed in MessageKey) when its module loads, so the
+ * words stay out of the first download of the other pages. The same `t` says them.
+ */
+export function addMessages(sectionEn: Words, sectionZh: Words) {
+  sections.push({ en: sectionEn, zh: sectionZh });
+}
+
+/** A key's words in one language: the core words, then the sections; the key itself if its section never loaded. */
+export function lookup(lang: Lang, key: MessageKey): string {
+  const core: Words = lang === 'zh' ? zh : en;
+  if (core[key] !== undefined) return core[key];
+  for (const section of sections) if (section[lang][key] !== undefined) return section[lang][key];
+  return key;
+}
 interface I18n {
   lang: Lang;
   setLang: (lang: Lang) => void;
@@ -32,7 +52,7 @@ export function I18nProvider({ children, lang: fixed }: { children: ReactNode; l
   }, [lang]);
   const t = useCallback<T>(
     (key, vars) => {
-      const text: string = (lang === 'zh' ? zh : en)[key];
+      const text = lookup(lang, key);
       return vars ? text.replace(/\{(\w+)\}/g, (_, k: string) => String(vars[k] ?? '')) : text;
     },
     [lang],

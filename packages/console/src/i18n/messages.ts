@@ -1,6 +1,11 @@
-import type { AuditAction } from '@mpop/contracts';
 import type { ProblemCode } from '../api/client';
 import { openPlatformEn, openPlatformZh } from './open-platform-messages';
+import type { releaseEn } from './release-messages';
+import type { signingEn } from './signing-messages';
+import type { autopilotEn } from './autopilot-messages';
+import type { releaseKeysEn } from './release-key-messages';
+import type { openPlatformPagesEn } from './open-platform-pages-messages';
+import type { patchEn } from './patch-messages';
 
 /** The console's words, in the languages of the mPaaS console. Keys are English; labels match the mPaaS page. */
 export const en = {
@@ -324,9 +329,22 @@ export const en = {
   ...openPlatformEn,
 } as const;
 
-export type MessageKey = keyof typeof en;
+/** The words every screen may need, in the first download. */
+export type CoreMessageKey = keyof typeof en;
+/**
+ * Every key of the catalogue: the core words, and the sections that load with the screens that use them (the
+ * release words, the autopilot's, release keys', signing failures', patches': `*-messages.ts` beside this file). A key without its Chinese fails the type check either way.
+ */
+export type MessageKey =
+  | CoreMessageKey
+  | keyof typeof releaseEn
+  | keyof typeof autopilotEn
+  | keyof typeof releaseKeysEn
+  | keyof typeof signingEn
+  | keyof typeof openPlatformPagesEn
+  | keyof typeof patchEn;
 
-export const zh: Record<MessageKey, string> = {
+export const zh: Record<CoreMessageKey, string> = {
   appTitle: '小程序开放平台',
   signInTitle: '登录 mpop',
   username: '用户名',
@@ -784,97 +802,25 @@ export const problemsWithParamsZh: Record<keyof typeof problemsWithParamsEn, str
   PAYLOAD_TOO_LARGE: '文件超过 {limitMiB} MiB 的上限。',
 };
 
-/** What each audit action is called in the Audit Log. An action added to the contract's list needs a label here. */
-export const auditActionsEn: Record<AuditAction, string> = {
-  'session.created': 'Signed in',
-  'session.deleted': 'Signed out',
-  'session.failed': 'Sign-in failed',
-  'user.created': 'User added',
-  'user.updated': 'User changed',
-  'user.password-changed': 'Own password changed',
-  'user.deleted': 'User deleted',
-  'token.created': 'API token created',
-  'token.revoked': 'API token revoked',
-  'host-app.created': 'Host app added',
-  'host-app.synced': 'Host app synced from mPaaS',
-  'host-app.deleted': 'Host app deleted',
-  'host-app.updated': 'Host app changed',
-  'host-app.enabled': 'Host app enabled',
-  'host-app.disabled': 'Host app disabled',
-  'host-app.dev-config.set': 'Development configuration set',
-  'mini-program.created': 'Mini program registered',
-  'mini-program.package.uploaded': 'Package uploaded',
-  'mini-program.released': 'Version released',
-  'mini-program.rollout.changed': 'Rollout changed',
-  'mini-program.rolled-back': 'Rolled back',
-  'mini-program.taken-down': 'Taken down',
-  'mini-program.authorized': 'Mini program authorised',
-  'mini-program.revoked': 'Authorisation revoked',
-  'organisation.created': 'Organisation created',
-  'organisation.updated': 'Organisation changed',
-  'organisation.member.set': 'Organisation member set',
-  'organisation.member.removed': 'Organisation member removed',
-  'organisation.release-key.added': 'Release key added',
-  'organisation.release-key.removed': 'Release key removed',
-  'association.requested': 'Association requested',
-  'association.approved': 'Association approved',
-  'association.rejected': 'Association rejected',
-  'association.revoked': 'Association revoked',
-  'review.submitted': 'Submitted for review',
-  'review.withdrawn': 'Review withdrawn',
-  'review.approved': 'Review approved',
-  'review.rejected': 'Review rejected',
-  'signing.retried': 'Signing retried',
-  'master-key.rotated': 'Master key rotated',
-  'installation.restored': 'Installation restored from a backup',
-  'webhook.created': 'Webhook added',
-  'webhook.deleted': 'Webhook deleted',
-  'installation.backed-up': 'Backup made (mpop admin backup)',
-};
-
-export const auditActionsZh: Record<AuditAction, string> = {
-  'session.created': '登录',
-  'session.deleted': '退出登录',
-  'session.failed': '登录失败',
-  'user.created': '添加用户',
-  'user.updated': '修改用户',
-  'user.password-changed': '修改本人密码',
-  'user.deleted': '删除用户',
-  'token.created': '创建 API 令牌',
-  'token.revoked': '撤销 API 令牌',
-  'host-app.created': '添加宿主应用',
-  'host-app.synced': '从 mPaaS 同步宿主应用',
-  'host-app.deleted': '删除宿主应用',
-  'host-app.updated': '修改宿主应用',
-  'host-app.enabled': '启用宿主应用',
-  'host-app.disabled': '停用宿主应用',
-  'host-app.dev-config.set': '设置开发配置',
-  'mini-program.created': '注册小程序',
-  'mini-program.package.uploaded': '上传小程序包',
-  'mini-program.released': '发布版本',
-  'mini-program.rollout.changed': '调整灰度',
-  'mini-program.rolled-back': '回滚',
-  'mini-program.taken-down': '下架',
-  'mini-program.authorized': '授权小程序',
-  'mini-program.revoked': '撤销小程序授权',
-  'organisation.created': '创建组织',
-  'organisation.updated': '修改组织',
-  'organisation.member.set': '设置组织成员',
-  'organisation.member.removed': '移除组织成员',
-  'organisation.release-key.added': '添加发布密钥',
-  'organisation.release-key.removed': '移除发布密钥',
-  'association.requested': '申请关联',
-  'association.approved': '通过关联',
-  'association.rejected': '拒绝关联',
-  'association.revoked': '撤销关联',
-  'review.submitted': '提交审核',
-  'review.withdrawn': '撤回审核',
-  'review.approved': '审核通过',
-  'review.rejected': '审核拒绝',
-  'signing.retried': '重试签名',
-  'master-key.rotated': '轮换主密钥',
-  'installation.restored': '从备份恢复',
-  'webhook.created': '添加 Webhook',
-  'webhook.deleted': '删除 Webhook',
-  'installation.backed-up': '已创建备份（mpop admin backup）',
+/**
+ * What a field breaks, by the schema rule the server names in `errors[].rule` with its `params`: how a refused field
+ * is said in Chinese (in English the server's own `message` says it). A rule not listed here gets `other`.
+ */
+export const fieldRulesZh: Record<string, string> = {
+  required: '必填。',
+  maxLength: '最多 {limit} 个字符。',
+  minLength: '至少 {limit} 个字符。',
+  maximum: '不能大于 {limit}。',
+  minimum: '不能小于 {limit}。',
+  exclusiveMaximum: '须小于 {limit}。',
+  exclusiveMinimum: '须大于 {limit}。',
+  maxItems: '最多 {limit} 项。',
+  minItems: '至少 {limit} 项。',
+  pattern: '格式不正确。',
+  format: '格式不正确（应为 {format}）。',
+  type: '类型不正确（应为 {type}）。',
+  enum: '取值须为以下之一：{allowed}。',
+  choice: '取值须为以下之一：{allowed}。',
+  additionalProperties: '不是可识别的字段。',
+  other: '取值不合法。',
 };

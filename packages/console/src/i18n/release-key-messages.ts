@@ -1,12 +1,11 @@
-import { useCallback } from 'react';
-import { useI18n } from './i18n';
+import { addMessages } from './i18n';
 
 /**
  * The words of release keys (an organisation's own signing keys) and of the release signature each version
- * carries, in both languages of the console. Kept apart from the main catalogue so they load with the screens that
- * use them (the initial bundle has a budget); a key without its Chinese fails the type check all the same.
+ * carries, in both languages of the console. A section of the console's one catalogue that loads with the screens that use
+ * them (the initial bundle has a budget); a key without its Chinese fails the type check all the same.
  */
-const releaseKeysEn = {
+export const releaseKeysEn = {
   releaseKeys: 'Release keys',
   releaseKeysTitle: 'Release keys · {name}',
   releaseKeysIntro:
@@ -40,7 +39,7 @@ const releaseKeysEn = {
 
 type ReleaseKeysKey = keyof typeof releaseKeysEn;
 
-const releaseKeysZh: Record<ReleaseKeysKey, string> = {
+export const releaseKeysZh: Record<ReleaseKeysKey, string> = {
   releaseKeys: '发布密钥',
   releaseKeysTitle: '发布密钥 · {name}',
   releaseKeysIntro:
@@ -69,14 +68,4 @@ const releaseKeysZh: Record<ReleaseKeysKey, string> = {
   releaseUnsignedHint: '上传时没有发布签名：要求发布签名的宿主应用会拒绝它。',
 };
 
-/** `rk(key, vars)`: a release key sentence in the console's current language. */
-export function useReleaseKeyText() {
-  const { lang } = useI18n();
-  return useCallback(
-    (key: ReleaseKeysKey, vars?: Record<string, string | number>) => {
-      const text = (lang === 'zh' ? releaseKeysZh : releaseKeysEn)[key];
-      return vars ? text.replace(/\{(\w+)\}/g, (_, k: string) => String(vars[k] ?? '')) : text;
-    },
-    [lang],
-  );
-}
+addMessages(releaseKeysEn, releaseKeysZh);

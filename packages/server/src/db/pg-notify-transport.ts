@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { pgDriver } from './connect.js';
 import { DatabaseInUseError, EXCLUSIVE_RUNNING, serverApplicationName, takeServerShare } from './server-presence.js';
@@ -6,6 +6,14 @@ import type { FastifyBaseLogger } from 'fastify';
 import { type Change, type ChangeTransport, toChange } from '../lib/change-bus.js';
 
 const CHANNEL = 'mpop_changes';
+
+/**
+ * The channel of an installation: `mpop_changes` in the `public` schema (what every earlier version used), else one
+ * per schema, so that installations in separate schemas of one database never hear each other's changes.
+ */
+export function channelOf(schema: string): string {
+  return schema === 'public' ? CHANNEL : `${CHANNEL}_${createHash('sha256').update(schema).digest('hex').slice(0, 24)}`;
+}
 const RECONNECT_MS = 1000;
 
 /**
@@ -24,6 +32,8 @@ export class PgNotifyTransport implements ChangeTransport {
   private timer?: NodeJS.Timeout;
   private closed = false;
   private onChange: (change: Change) => void = () => {};
+  /** Set by the first connection (the schema of the connection string); see channelOf. */
+  private channel?: string;
 
   constructor(
     private readonly pool: pg.Pool,
@@ -32,7 +42,8 @@ export class PgNotifyTransport implements ChangeTransport {
   ) {}
 
   async publish(change: Change): Promise<void> {
-    await this.pool.query('select pg_notify($1, $2)', [CHANNEL, JSON.stringify({ origin: this.origin, change })]);
+    this.channel ??= channelOf((await this.pool.query<{ s: string }>('select current_schema() as s')).rows[0]?.s ?? 'public');
+    await this.pool.query('select pg_notify($1, $2)', [this.channel, JSON.stringify({ origin: this.origin, change })]);
   }
 
   /** The first connection must succeed (start-up fails loudly otherwise); later losses are repaired in the background. */
@@ -67,7 +78,8 @@ export class PgNotifyTransport implements ChangeTransport {
     });
     try {
       await client.connect();
-      await client.query(`LISTEN ${CHANNEL}`);
+      this.channel ??= channelOf((await client.query<{ s: string }>('select current_schema() as s')).rows[0]?.s ?? 'public');
+      await client.query(`LISTEN ${this.channel}`);
       if (!(await takeServerShare(client))) throw new DatabaseInUseError(EXCLUSIVE_RUNNING);
     } catch (err) {
       await client.end().catch(() => {});

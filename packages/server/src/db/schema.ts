@@ -30,6 +30,7 @@ export interface Database {
   webhooks: WebhooksTable;
   webhookDeliveries: WebhookDeliveriesTable;
   releaseKeys: ReleaseKeysTable;
+  packagePatches: PackagePatchesTable;
 }
 
 /** A platform role as stored: `none` is a member-only user (the column is NOT NULL; repositories map it to null). */
@@ -246,6 +247,10 @@ export interface EventCountsTable {
   version: string;
   type: 'download' | 'verified' | 'launch' | 'failure';
   count: number;
+  /** Download events rebuilt from a patch. */
+  patched: number;
+  /** Bytes those downloads did not transfer. */
+  bytesSaved: number;
 }
 
 /** Daily failure counters by version and reason (`''`: none given). */
@@ -375,3 +380,26 @@ export interface ReleaseKeysTable {
   createdAt: string;
   createdBy: string;
 }
+
+/** A patch between two package versions of a mini program: queued by a release, made in the background. */
+export interface PackagePatchesTable {
+  id: Generated<number>;
+  miniProgramId: string;
+  fromVersion: string;
+  toVersion: string;
+  fromSha256: string;
+  toSha256: string;
+  format: 'fossil-delta';
+  status: 'queued' | 'running' | 'done' | 'skipped' | 'failed';
+  fullSize: number | null;
+  size: number | null;
+  sha256: string | null;
+  noteCode: 'too-large' | 'not-smaller' | 'missing' | 'altered' | 'failed' | null;
+  note: string | null;
+  attempts: number;
+  leaseUntil: string | null;
+  createdAt: string;
+  updatedAt: string;
+  finishedAt: string | null;
+}
+export type PackagePatchRow = Selectable<PackagePatchesTable>;

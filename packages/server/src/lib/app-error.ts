@@ -3,6 +3,10 @@ import { ErrorCatalogue, type ErrorCode } from '@mpop/contracts';
 export interface FieldError {
   path: string;
   message: string;
+  /** The schema rule broken (`maxLength`, `required`, `choice`), so clients can say it in their own language. */
+  rule?: string;
+  /** The rule's specifics (`{ limit: 64 }`, `{ allowed: 'android, ios' }`). */
+  params?: Record<string, string | number>;
 }
 
 export interface AppErrorOptions {

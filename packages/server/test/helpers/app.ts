@@ -10,7 +10,7 @@ import { adminQuery, urlWithSchema } from './postgres.js';
 
 export type DialectName = 'sqlite' | 'postgres';
 /** What tests may set of the app's build options: the clock, the webhook delivery timing. */
-type Build = Pick<BuildOptions, 'clock' | 'webhooks' | 'autopilotIntervalMs'>;
+type Build = Pick<BuildOptions, 'clock' | 'webhooks' | 'autopilotIntervalMs' | 'patchJobs'>;
 
 /** The dialects this run tests: SQLite always, PostgreSQL when the global setup made a run database. */
 export const dialects: DialectName[] = process.env.MPOP_TEST_PG_RUN_URL ? ['sqlite', 'postgres'] : ['sqlite'];
@@ -25,7 +25,8 @@ export interface TestApp {
   logs: () => string;
   /** Stops the app; the data stays, so `restart()` can prove persistence. */
   close: () => Promise<void>;
-  restart: () => Promise<TestApp>;
+  /** Starts it again on the same data (with other build options, if given). */
+  restart: (build?: Build) => Promise<TestApp>;
   /** Removes the data dir (and the PostgreSQL schema). */
   destroy: () => Promise<void>;
 }
@@ -65,9 +66,9 @@ async function launch(config: Config, dataDir: string, schema: string | undefine
     dataDir,
     logs: () => captured,
     close: () => app.close(),
-    restart: async () => {
+    restart: async (next = build) => {
       await app.close();
-      return launch(config, dataDir, schema, build);
+      return launch(config, dataDir, schema, next);
     },
     destroy: async () => {
       await app.close().catch(() => {});

@@ -1,10 +1,10 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { Button, Card, Select, Space, Typography } from 'antd';
 import { ArrowLeftOutlined, ReloadOutlined } from '@ant-design/icons';
 import { useNavigate, useParams } from 'react-router';
-import type { HostApp, MiniProgram } from '@mpop/contracts';
 import { api } from '../../api/endpoints';
 import { ProblemAlert } from '../../api/problem';
+import { useRequest } from '../../api/use-request';
 import { useI18n } from '../../i18n/i18n';
 import { ReleasedVersion } from '../mini-programs/ReleasedVersion';
 import { AdoptionPanel } from './AdoptionPanel';
@@ -16,23 +16,13 @@ export default function AdoptionPage() {
   const { t } = useI18n();
   const navigate = useNavigate();
   const { id = '' } = useParams();
-  const [program, setProgram] = useState<MiniProgram>();
-  const [hostApps, setHostApps] = useState<HostApp[]>([]);
+  const programs = useRequest((signal) => api.listMiniPrograms(signal), []);
+  // The host app filter is a help: without it the page still shows every host app together.
+  const hostApps = useRequest((signal) => api.listHostApps({ pageSize: 100 }, signal), []);
+  const program = programs.data?.items.find((m) => m.miniProgramId === id);
   const [hostApp, setHostApp] = useState(ALL);
   const [days, setDays] = useState(7);
-  const [error, setError] = useState<unknown>();
   const [refresh, setRefresh] = useState(0);
-
-  useEffect(() => {
-    api.listMiniPrograms().then(
-      (r) => setProgram(r.items.find((m) => m.miniProgramId === id)),
-      (err) => setError(err),
-    );
-    api.listHostApps({ pageSize: 100 }).then(
-      (r) => setHostApps(r.items),
-      () => setHostApps([]),
-    );
-  }, [id]);
 
   const [workspaceId, appId] = hostApp ? hostApp.split('/') : [undefined, undefined];
   return (
@@ -63,7 +53,7 @@ export default function AdoptionPage() {
             optionFilterProp="label"
             options={[
               { value: ALL, label: t('allHostApps') },
-              ...hostApps.map((a) => ({ value: `${a.workspaceId}/${a.appId}`, label: `${a.name} (${a.appId})` })),
+              ...(hostApps.data?.items ?? []).map((a) => ({ value: `${a.workspaceId}/${a.appId}`, label: `${a.name} (${a.appId})` })),
             ]}
           />
           <Select
@@ -78,7 +68,7 @@ export default function AdoptionPage() {
           </Button>
         </Space>
       </div>
-      <ProblemAlert error={error} />
+      <ProblemAlert error={programs.error} onRetry={programs.reload} />
       <AdoptionPanel key={refresh} miniProgramId={id} workspaceId={workspaceId} appId={appId} days={days} />
     </Card>
   );

@@ -1,10 +1,11 @@
-import { lazy, Suspense, useCallback, useEffect, useState } from 'react';
+import { lazy, Suspense } from 'react';
 import { Col, Empty, Row, Skeleton, Statistic, Table, Typography } from 'antd';
-import type { Adoption } from '@mpop/contracts';
 import { ProblemAlert } from '../../api/problem';
+import { useRequest } from '../../api/use-request';
 import { useFormat } from '../../i18n/format';
 import { useI18n } from '../../i18n/i18n';
 import { FailuresByReason } from './FailuresByReason';
+import { PatchSavings } from './PatchSavings';
 import { type AdoptionFilter, failureRate, fetchAdoption, newestFirst, percent, roundedShares } from './adoption-api';
 
 const AdoptionChart = lazy(() => import('./AdoptionChart'));
@@ -22,23 +23,13 @@ export interface AdoptionPanelProps extends AdoptionFilter {
 export function AdoptionPanel({ miniProgramId, workspaceId, appId, days = 7, compact }: AdoptionPanelProps) {
   const { t } = useI18n();
   const format = useFormat();
-  const [data, setData] = useState<Adoption>();
-  const [error, setError] = useState<unknown>();
+  const { data, error, reload } = useRequest(
+    (signal) => fetchAdoption(miniProgramId, { workspaceId, appId, days }, signal),
+    [miniProgramId, workspaceId, appId, days],
+    { resetOnChange: true },
+  );
 
-  const load = useCallback(async () => {
-    setError(undefined);
-    try {
-      setData(await fetchAdoption(miniProgramId, { workspaceId, appId, days }));
-    } catch (err) {
-      setError(err);
-    }
-  }, [miniProgramId, workspaceId, appId, days]);
-  useEffect(() => {
-    setData(undefined);
-    void load();
-  }, [load]);
-
-  if (error) return <ProblemAlert error={error} onRetry={() => void load()} style={{ marginBottom: 0 }} />;
+  if (error) return <ProblemAlert error={error} onRetry={reload} style={{ marginBottom: 0 }} />;
   if (!data) return <Skeleton active />;
   const devices = data.versions.reduce((n, v) => n + v.devices, 0);
   // One order (newest first) and one rounding (summing to 100 %) for the chart and the table.
@@ -65,6 +56,7 @@ export function AdoptionPanel({ miniProgramId, workspaceId, appId, days = 7, com
             <Col xs={12} md={4}>
               <Statistic title={t('eventFailure')} value={data.events.failure} />
             </Col>
+            <PatchSavings patches={data.patches} />
           </>
         )}
         <Col xs={12} md={compact ? 12 : 4}>

@@ -8,10 +8,10 @@ export interface AdoptionFilter {
 }
 
 /** GET /api/v1/mini-programs/{id}/adoption: devices per version and event counts, for one host app or all. */
-export function fetchAdoption(miniProgramId: string, filter: AdoptionFilter = {}): Promise<Adoption> {
+export function fetchAdoption(miniProgramId: string, filter: AdoptionFilter = {}, signal?: AbortSignal): Promise<Adoption> {
   const params = new URLSearchParams();
   for (const [k, v] of Object.entries(filter)) if (v !== undefined && v !== '') params.set(k, String(v));
-  return request<Adoption>('GET', `/api/v1/mini-programs/${encodeURIComponent(miniProgramId)}/adoption?${params}`);
+  return request<Adoption>('GET', `/api/v1/mini-programs/${encodeURIComponent(miniProgramId)}/adoption?${params}`, undefined, { signal });
 }
 
 /** Failed package loads among all that ended: every download ends either verified or failed. */

@@ -6,6 +6,7 @@ import { OperationLinks, type Operation } from '../../components/OperationLinks'
 import type { PagerProps } from '../../components/Pager';
 import { useFormat } from '../../i18n/format';
 import { useI18n } from '../../i18n/i18n';
+import '../../i18n/open-platform-pages-messages';
 import type { MessageKey } from '../../i18n/messages';
 
 export const ASSOCIATION_STATES: { value: AssociationState; label: MessageKey; color?: string }[] = [

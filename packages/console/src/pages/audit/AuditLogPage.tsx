@@ -6,13 +6,13 @@ import type { AuditEvent, AuditFilter } from '@mpop/contracts';
 import { type AuditAction, AuditActions } from '@mpop/contracts/constants';
 import { useSearchParams } from 'react-router';
 import { api } from '../../api/endpoints';
-import { ProblemAlert } from '../../api/problem';
-import { DataTable } from '../../components/DataTable';
+import { ListView } from '../../components/ListView';
 import { PagePanel } from '../../components/PagePanel';
 import { useRequest } from '../../api/use-request';
 import { useFormat } from '../../i18n/format';
 import { useI18n } from '../../i18n/i18n';
-import { auditActionsEn, auditActionsZh } from '../../i18n/messages';
+import { useDayjsLocale } from '../../i18n/use-dayjs-locale';
+import { auditActionsEn, auditActionsZh } from '../../i18n/audit-actions';
 
 const PAGE_SIZES = [20, 50, 100];
 const FILTERS = ['actor', 'action', 'target', 'from', 'to'] as const;
@@ -52,6 +52,7 @@ function useAuditParams() {
 /** Administration > Audit Log: every change, filtered by actor, action, target and time; pages; CSV export. */
 export function AuditLogPage() {
   const { t, lang } = useI18n();
+  const calendarReady = useDayjsLocale();
   const format = useFormat();
   const labels: Record<string, string> = lang === 'zh' ? auditActionsZh : auditActionsEn;
   const audit = useAuditParams();
@@ -111,7 +112,7 @@ export function AuditLogPage() {
           <Input placeholder={t('targetFilter')} aria-label={t('targetFilter')} allowClear style={{ width: 180 }} />
         </Form.Item>
         <Form.Item name="range">
-          <DatePicker.RangePicker showTime allowEmpty={[true, true]} aria-label={t('timeRange')} />
+          <DatePicker.RangePicker key={String(calendarReady)} showTime allowEmpty={[true, true]} aria-label={t('timeRange')} />
         </Form.Item>
         <Space>
           <Button type="primary" htmlType="submit" icon={<SearchOutlined />}>
@@ -120,14 +121,15 @@ export function AuditLogPage() {
           {filtered && <Button onClick={() => audit.set({})}>{t('clearFilters')}</Button>}
         </Space>
       </Form>
-      <ProblemAlert error={error} title={t('loadFailed')} onRetry={reload} />
-      <DataTable<AuditEvent>
+      <ListView<AuditEvent>
+        error={error}
+        onRetry={reload}
         label={t('auditLog')}
         rowKey={(e) => `${e.at}|${e.actor}|${e.action}|${e.target}`}
         loading={loading}
         rows={data?.items}
         empty={
-          error ? null : filtered ? (
+          filtered ? (
             <Empty description={t('auditEmpty')}>
               <Button onClick={() => audit.set({})}>{t('clearFilters')}</Button>
             </Empty>

@@ -7,7 +7,7 @@ import { usePlaceOnFields } from '../../api/problem';
 import { useFormSubmit } from '../../api/use-form-submit';
 import { FormModal } from '../../components/FormModal';
 import { useI18n } from '../../i18n/i18n';
-import { CopyField } from './CopyField';
+import { CopyField } from '../../components/CopyField';
 
 interface Props {
   open: boolean;

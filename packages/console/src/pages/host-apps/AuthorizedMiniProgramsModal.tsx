@@ -1,11 +1,14 @@
-import { useCallback, useEffect, useState } from 'react';
-import { Button, Modal, Select, Space, Table } from 'antd';
-import type { AuthorizedMiniProgram, HostApp, MiniProgram } from '@mpop/contracts';
+import { useEffect, useState } from 'react';
+import { Button, Empty, Modal, Select, Space } from 'antd';
+import type { AuthorizedMiniProgram, HostApp } from '@mpop/contracts';
 import { api } from '../../api/endpoints';
 import { ProblemAlert } from '../../api/problem';
 import { useProblemNotice } from '../../api/use-problem-notice';
+import { useRequest } from '../../api/use-request';
 import { useCan } from '../../auth/use-role';
+import { DataTable } from '../../components/DataTable';
 import { useFeedback } from '../../components/feedback';
+import { NameCell } from '../../components/NameCell';
 import { useI18n } from '../../i18n/i18n';
 
 /** The mini programs a host app may load: authorise and revoke. */
@@ -14,34 +17,26 @@ export function AuthorizedMiniProgramsModal({ app, onClose }: { app?: HostApp; o
   const notice = useProblemNotice();
   const { modal, message } = useFeedback();
   const canChange = useCan()('operator');
-  const [items, setItems] = useState<AuthorizedMiniProgram[]>();
-  const [all, setAll] = useState<MiniProgram[]>([]);
   const [choice, setChoice] = useState<string>();
-  const [error, setError] = useState<unknown>();
-
-  const load = useCallback(async () => {
-    if (!app) return;
-    setError(undefined);
-    try {
-      const [auth, programs] = await Promise.all([api.authorizedMiniPrograms(app.workspaceId, app.appId), api.listMiniPrograms()]);
-      setItems(auth.items);
-      setAll(programs.items);
-    } catch (err) {
-      setError(err);
-    }
-  }, [app]);
-  useEffect(() => {
-    setItems(undefined);
-    setChoice(undefined);
-    void load();
-  }, [load]);
+  const { data, error, loading, reload } = useRequest(
+    (signal) =>
+      Promise.all([api.authorizedMiniPrograms(app!.workspaceId, app!.appId, signal), api.listMiniPrograms(signal)]).then(
+        ([auth, programs]) => ({ items: auth.items, all: programs.items }),
+      ),
+    [app],
+    { enabled: Boolean(app), resetOnChange: true },
+  );
+  const items = data?.items;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the choice starts over for another host app
+  useEffect(() => setChoice(undefined), [app]);
+  const all = data?.all ?? [];
 
   /** Runs a change, says it worked (or why not), and reloads the list. */
   const act = async (fn: () => Promise<unknown>, done: string) => {
     try {
       await fn();
       void message.success(done);
-      await load();
+      reload();
     } catch (err) {
       notice(err);
     }
@@ -57,7 +52,7 @@ export function AuthorizedMiniProgramsModal({ app, onClose }: { app?: HostApp; o
       destroyOnHidden
       footer={<Button onClick={onClose}>{t('close')}</Button>}
     >
-      <ProblemAlert error={error} />
+      <ProblemAlert error={error} onRetry={reload} />
       {canChange && (
         <Space style={{ marginBottom: 16 }}>
           <Select
@@ -88,21 +83,21 @@ export function AuthorizedMiniProgramsModal({ app, onClose }: { app?: HostApp; o
           </Button>
         </Space>
       )}
-      <Table<AuthorizedMiniProgram>
-        rowKey="miniProgramId"
-        loading={!items && !error}
-        dataSource={items ?? []}
-        pagination={false}
-        size="small"
+      <DataTable<AuthorizedMiniProgram>
+        label={t('authorizedMiniPrograms')}
+        rowKey={(m) => m.miniProgramId}
+        loading={loading}
+        rows={items}
+        empty={error ? null : <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} />}
         columns={[
-          { title: t('miniProgram'), dataIndex: 'name' },
-          { title: t('miniProgramId'), dataIndex: 'miniProgramId' },
-          { title: t('releasedVersion'), dataIndex: 'releasedVersion', render: (v: string | null) => v ?? '—' },
+          { key: 'name', title: t('miniProgram'), render: (m) => <NameCell name={m.name} maxWidth={200} /> },
+          { key: 'miniProgramId', title: t('miniProgramId'), nowrap: true, render: (m) => <code>{m.miniProgramId}</code> },
+          { key: 'releasedVersion', title: t('releasedVersion'), render: (m) => m.releasedVersion ?? '—' },
           {
+            key: 'operation',
             title: t('operation'),
-            key: 'op',
             hidden: !canChange,
-            render: (_, m) => (
+            render: (m) => (
               <Button
                 type="link"
                 danger

@@ -2,7 +2,7 @@ import { Button, Descriptions, Modal } from 'antd';
 import type { HostApp } from '@mpop/contracts';
 import { useFormat } from '../../i18n/format';
 import { useI18n } from '../../i18n/i18n';
-import { CopyField } from './CopyField';
+import { CopyField } from '../../components/CopyField';
 import { DownloadConfigFileButton } from './DownloadConfigFileButton';
 import { GatewayUrl } from './GatewayUrl';
 

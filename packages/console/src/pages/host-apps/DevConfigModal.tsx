@@ -6,6 +6,7 @@ import { PRIVATE_KEY_MAX_BYTES } from '@mpop/contracts/constants';
 import { api } from '../../api/endpoints';
 import { ApiError } from '../../api/client';
 import { usePlaceOnFields } from '../../api/problem';
+import { useRequest } from '../../api/use-request';
 import { FormModal } from '../../components/FormModal';
 import { useI18n } from '../../i18n/i18n';
 
@@ -25,30 +26,25 @@ export function DevConfigModal({ app, onClose, onSaved }: Props) {
   const place = usePlaceOnFields();
   const [form] = Form.useForm<{ virtualDomain: string; privateKey?: unknown }>();
   const [files, setFiles] = useState<UploadFile[]>([]);
-  const [current, setCurrent] = useState<DevConfig | null>();
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
+  // The current configuration (when there is one) names the key that is kept when no new file is chosen.
+  const existing = useRequest((signal) => api.getDevConfig(app!.workspaceId, app!.appId, signal), [app], {
+    enabled: Boolean(app?.devConfigured),
+    resetOnChange: true,
+  });
+  // null: none (or it could not be read: a key is then asked for); undefined: still reading.
+  const current: DevConfig | null | undefined = !app?.devConfigured ? null : existing.error ? null : existing.data;
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the form starts over whenever another app is picked
   useEffect(() => {
     setFiles([]);
     setError(undefined);
-    setCurrent(undefined);
-    if (!app) return;
-    form.resetFields();
-    if (!app.devConfigured) {
-      setCurrent(null);
-      return;
-    }
-    const controller = new AbortController();
-    api.getDevConfig(app.workspaceId, app.appId, controller.signal).then(
-      (c) => {
-        setCurrent(c);
-        form.setFieldsValue({ virtualDomain: c.virtualDomain });
-      },
-      () => !controller.signal.aborted && setCurrent(null),
-    );
-    return () => controller.abort();
-  }, [app, form]);
+    if (app) form.resetFields();
+  }, [app]);
+  useEffect(() => {
+    if (existing.data) form.setFieldsValue({ virtualDomain: existing.data.virtualDomain });
+  }, [existing.data, form]);
 
   const submit = async () => {
     if (!app) return;

@@ -1,6 +1,6 @@
-import { useEffect, useState } from 'react';
 import { Alert, Typography } from 'antd';
 import { api } from '../../api/endpoints';
+import { useRequest } from '../../api/use-request';
 import { useI18n } from '../../i18n/i18n';
 
 /** The gateway URL a config file carries: the platform's public address (MPOP_PUBLIC_URL) and the client API's path. */
@@ -22,15 +22,8 @@ export function isLoopback(url: string): boolean {
  */
 export function GatewayUrl() {
   const { t } = useI18n();
-  const [publicUrl, setPublicUrl] = useState<string>();
-  useEffect(() => {
-    const abort = new AbortController();
-    api.sessionOptions(abort.signal).then(
-      (o) => setPublicUrl(o.publicUrl),
-      () => undefined, // the note is a help: without it the download still works
-    );
-    return () => abort.abort();
-  }, []);
+  // The note is a help: without it (a failed request) the download still works, so a problem is not shown.
+  const publicUrl = useRequest((signal) => api.sessionOptions(signal), []).data?.publicUrl;
   if (!publicUrl) return null;
   const url = gatewayUrlOf(publicUrl);
   return (

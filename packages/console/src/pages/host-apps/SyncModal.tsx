@@ -1,10 +1,11 @@
-import { useEffect, useState } from 'react';
+import { useEffect } from 'react';
 import { Form, Input, Modal, Select, Tag } from 'antd';
-import type { HostApp, MpaasApp, MpaasWorkspace } from '@mpop/contracts';
+import type { HostApp } from '@mpop/contracts';
 import { NAME_MAX } from '@mpop/contracts/constants';
 import { api } from '../../api/endpoints';
 import { ProblemAlert, usePlaceOnFields } from '../../api/problem';
 import { useFormSubmit } from '../../api/use-form-submit';
+import { useRequest } from '../../api/use-request';
 import { useI18n } from '../../i18n/i18n';
 
 interface Props {
@@ -18,10 +19,15 @@ export function SyncModal({ open, onClose, onSynced }: Props) {
   const { t } = useI18n();
   const [form] = Form.useForm<{ appId: string; workspaceId: string; name: string }>();
   const place = usePlaceOnFields();
-  const [apps, setApps] = useState<MpaasApp[]>();
-  const [workspaces, setWorkspaces] = useState<MpaasWorkspace[]>();
-  const [synced, setSynced] = useState<Set<string>>(new Set());
-  const [loadError, setLoadError] = useState<unknown>();
+  const mpaas = useRequest(
+    (signal) =>
+      Promise.all([api.mpaasApps(signal), api.mpaasWorkspaces(signal)]).then(([a, w]) => ({ apps: a.apps, workspaces: w.workspaces })),
+    [open],
+    { enabled: open, resetOnChange: true },
+  );
+  const apps = mpaas.data?.apps;
+  const workspaces = mpaas.data?.workspaces;
+  const loadError = mpaas.error;
   const { submit, busy, error, setError } = useFormSubmit(
     form,
     async ({ appId, workspaceId, name }) => {
@@ -36,24 +42,12 @@ export function SyncModal({ open, onClose, onSynced }: Props) {
   );
   const selectedApp = Form.useWatch('appId', form);
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the form starts over each time the dialog opens
   useEffect(() => {
     if (!open) return;
-    setApps(undefined);
-    setWorkspaces(undefined);
-    setLoadError(undefined);
     setError(undefined);
     form.resetFields();
-    const controller = new AbortController();
-    Promise.all([api.mpaasApps(controller.signal), api.mpaasWorkspaces(controller.signal)]).then(
-      ([a, w]) => {
-        setApps(a.apps);
-        setWorkspaces(w.workspaces);
-      },
-      (err) => !controller.signal.aborted && setLoadError(err),
-    );
-    return () => controller.abort();
-  }, [open, form, setError]);
-
+  }, [open]);
   // The name field starts as the mPaaS name of the app picked.
   useEffect(() => {
     const a = apps?.find((x) => x.appId === selectedApp);
@@ -61,17 +55,11 @@ export function SyncModal({ open, onClose, onSynced }: Props) {
   }, [selectedApp, apps, form]);
 
   // Which workspaces already hold the selected app: shown as "already synced" and not selectable.
-  useEffect(() => {
-    setSynced(new Set());
-    if (!selectedApp) return;
-    const controller = new AbortController();
-    api.listHostApps({ query: selectedApp, pageSize: 100 }, controller.signal).then(
-      (list) => setSynced(new Set(list.items.filter((h) => h.appId === selectedApp).map((h) => h.workspaceId))),
-      () => undefined,
-    );
-    return () => controller.abort();
-  }, [selectedApp]);
-
+  const holders = useRequest((signal) => api.listHostApps({ query: selectedApp, pageSize: 100 }, signal), [selectedApp], {
+    enabled: Boolean(selectedApp),
+    resetOnChange: true,
+  });
+  const synced = new Set(holders.data?.items.filter((h) => h.appId === selectedApp).map((h) => h.workspaceId));
   const loading = !apps && !loadError;
   return (
     <Modal

@@ -7,7 +7,7 @@ import { useRequest } from '../../api/use-request';
 import { useCan } from '../../auth/use-role';
 import { useFormat } from '../../i18n/format';
 import { useI18n } from '../../i18n/i18n';
-import { CopyButton, CopyField } from './CopyField';
+import { CopyButton, CopyField } from '../../components/CopyField';
 import { DownloadConfigFileButton } from './DownloadConfigFileButton';
 import { GatewayUrl } from './GatewayUrl';
 

@@ -1,6 +1,8 @@
 import { Alert, Col, Form, Input, InputNumber, Radio, Row } from 'antd';
 import type { AutopilotConfig } from '@mpop/contracts';
-import { parseSteps, ratePercent, useAutopilotText } from './autopilot-messages';
+import { parseSteps, ratePercent } from './autopilot-plan';
+import { useI18n } from '../../i18n/i18n';
+import '../../i18n/autopilot-messages';
 
 /** The autopilot as the form holds it: steps as text, the failure rate in percent. */
 export interface AutopilotValues {
@@ -35,23 +37,23 @@ export function toAutopilot(v: AutopilotValues | undefined): AutopilotConfig | u
 
 /** What the autopilot will do, in one sentence. */
 export function useAutopilotPlan() {
-  const a = useAutopilotText();
+  const { t } = useI18n();
   return (config: AutopilotConfig) =>
     config.steps.length === 1
-      ? a('planOne', { first: config.steps[0] })
-      : a('plan', {
+      ? t('planOne', { first: config.steps[0] })
+      : t('plan', {
           first: config.steps[0],
           rest: config.steps.slice(1).join(', '),
           minutes: config.minMinutes,
           devices: config.minDevices,
           rate: ratePercent(config.maxFailureRate),
-          action: a(config.onFailure === 'rollback' ? 'planRollback' : 'planPause'),
+          action: t(config.onFailure === 'rollback' ? 'planRollback' : 'planPause'),
         });
 }
 
 /** The autopilot's settings in the Release dialog (under the form field `autopilot`), and the sentence of its plan. */
 export function AutopilotFields() {
-  const a = useAutopilotText();
+  const { t } = useI18n();
   const plan = useAutopilotPlan();
   const values = Form.useWatch<AutopilotValues | undefined>('autopilot');
   const config = toAutopilot(values);
@@ -59,35 +61,35 @@ export function AutopilotFields() {
     <>
       <Form.Item
         name={['autopilot', 'steps']}
-        label={a('steps')}
-        extra={a('stepsHelp')}
-        rules={[{ validator: async (_, v?: string) => (parseSteps(v) ? undefined : Promise.reject(new Error(a('stepsInvalid')))) }]}
+        label={t('autopilotSteps')}
+        extra={t('autopilotStepsHelp')}
+        rules={[{ validator: async (_, v?: string) => (parseSteps(v) ? undefined : Promise.reject(new Error(t('stepsInvalid')))) }]}
       >
-        <Input aria-label={a('steps')} />
+        <Input aria-label={t('autopilotSteps')} />
       </Form.Item>
       <Row gutter={16}>
         <Col span={6}>
-          <Form.Item name={['autopilot', 'minMinutes']} label={a('minMinutes')} rules={[{ required: true }]}>
-            <InputNumber min={0} max={43_200} precision={0} aria-label={a('minMinutes')} style={{ width: '100%' }} />
+          <Form.Item name={['autopilot', 'minMinutes']} label={t('minMinutes')} rules={[{ required: true }]}>
+            <InputNumber min={0} max={43_200} precision={0} aria-label={t('minMinutes')} style={{ width: '100%' }} />
           </Form.Item>
         </Col>
         <Col span={6}>
-          <Form.Item name={['autopilot', 'minDevices']} label={a('minDevices')} rules={[{ required: true }]}>
-            <InputNumber min={1} max={1_000_000} precision={0} aria-label={a('minDevices')} style={{ width: '100%' }} />
+          <Form.Item name={['autopilot', 'minDevices']} label={t('minDevices')} rules={[{ required: true }]}>
+            <InputNumber min={1} max={1_000_000} precision={0} aria-label={t('minDevices')} style={{ width: '100%' }} />
           </Form.Item>
         </Col>
         <Col span={6}>
-          <Form.Item name={['autopilot', 'maxFailurePercent']} label={a('maxFailureRate')} rules={[{ required: true }]}>
-            <InputNumber min={0} max={100} precision={2} addonAfter="%" aria-label={a('maxFailureRate')} style={{ width: '100%' }} />
+          <Form.Item name={['autopilot', 'maxFailurePercent']} label={t('maxFailureRate')} rules={[{ required: true }]}>
+            <InputNumber min={0} max={100} precision={2} addonAfter="%" aria-label={t('maxFailureRate')} style={{ width: '100%' }} />
           </Form.Item>
         </Col>
         <Col span={6}>
-          <Form.Item name={['autopilot', 'onFailure']} label={a('onFailure')}>
+          <Form.Item name={['autopilot', 'onFailure']} label={t('onFailure')}>
             <Radio.Group
-              aria-label={a('onFailure')}
+              aria-label={t('onFailure')}
               options={[
-                { value: 'pause', label: a('onFailurePause') },
-                { value: 'rollback', label: a('onFailureRollback') },
+                { value: 'pause', label: t('onFailurePause') },
+                { value: 'rollback', label: t('onFailureRollback') },
               ]}
             />
           </Form.Item>

@@ -1,8 +1,10 @@
 import { Alert, Card, Progress, Space, Tag, Timeline, Typography } from 'antd';
 import type { AutopilotDecision, Release } from '@mpop/contracts';
 import { useFormat } from '../../i18n/format';
-import { type AutopilotTextKey, ratePercent, useAutopilotText } from './autopilot-messages';
+import { ratePercent } from './autopilot-plan';
 import { useAutopilotPlan } from './AutopilotFields';
+import { useI18n } from '../../i18n/i18n';
+import '../../i18n/autopilot-messages';
 
 const DECISION_COLOR: Record<AutopilotDecision, string> = {
   waiting: 'processing',
@@ -14,8 +16,8 @@ const DECISION_COLOR: Record<AutopilotDecision, string> = {
 
 /** A decision of the autopilot as a tag, in the console's language. */
 export function DecisionTag({ decision }: { decision: AutopilotDecision }) {
-  const a = useAutopilotText();
-  return <Tag color={DECISION_COLOR[decision]}>{a(`decision.${decision}` as AutopilotTextKey)}</Tag>;
+  const { t } = useI18n();
+  return <Tag color={DECISION_COLOR[decision]}>{t(`decision.${decision}`)}</Tag>;
 }
 
 /**
@@ -23,7 +25,7 @@ export function DecisionTag({ decision }: { decision: AutopilotDecision }) {
  * rate against its limits, read afresh with the release) and every decision it took, with the reason.
  */
 export function AutopilotStatus({ release }: { release: Release }) {
-  const a = useAutopilotText();
+  const { t } = useI18n();
   const plan = useAutopilotPlan();
   const format = useFormat();
   const ap = release.autopilot;
@@ -32,11 +34,11 @@ export function AutopilotStatus({ release }: { release: Release }) {
   const running = release.state === 'rolling-out' || release.state === 'paused';
   const over = s.failureRate > ap.maxFailureRate;
   return (
-    <Card size="small" title={a('title')} data-testid="autopilot-status" extra={<DecisionTag decision={s.decision} />}>
+    <Card size="small" title={t('title')} data-testid="autopilot-status" extra={<DecisionTag decision={s.decision} />}>
       <Space direction="vertical" style={{ width: '100%' }}>
         <Typography.Text type="secondary">{plan(ap)}</Typography.Text>
         <Typography.Text strong>
-          {a('status', {
+          {t('autopilotStatus', {
             step: s.step + 1,
             steps: ap.steps.length,
             percent: ap.steps[s.step] ?? release.percent,
@@ -46,7 +48,7 @@ export function AutopilotStatus({ release }: { release: Release }) {
         {running && (
           <>
             <Typography.Text>
-              {a('figures', {
+              {t('figures', {
                 devices: format.number(s.devices),
                 minDevices: format.number(ap.minDevices),
                 rate: ratePercent(s.failureRate),
@@ -56,16 +58,16 @@ export function AutopilotStatus({ release }: { release: Release }) {
             <Progress
               percent={Math.min(100, Math.round((s.devices / ap.minDevices) * 100))}
               status={over ? 'exception' : 'active'}
-              aria-label={a('minDevices')}
+              aria-label={t('minDevices')}
             />
           </>
         )}
         {s.decision !== 'waiting' && (
           <Alert type={s.decision === 'paused' || s.decision === 'rolled-back' ? 'warning' : 'info'} message={s.reason} />
         )}
-        <Typography.Text strong>{a('decisions')}</Typography.Text>
+        <Typography.Text strong>{t('decisions')}</Typography.Text>
         {ap.decisions.length === 0 ? (
-          <Typography.Text type="secondary">{a('noDecision')}</Typography.Text>
+          <Typography.Text type="secondary">{t('noDecision')}</Typography.Text>
         ) : (
           <Timeline
             items={[...ap.decisions].reverse().map((d) => ({
@@ -74,7 +76,7 @@ export function AutopilotStatus({ release }: { release: Release }) {
                 <Space direction="vertical" size={0}>
                   <span>
                     <DecisionTag decision={d.decision} /> {format.dateTime(d.at)} ·{' '}
-                    {a('decisionLine', { step: d.step + 1, devices: format.number(d.devices), rate: ratePercent(d.failureRate) })}
+                    {t('decisionLine', { step: d.step + 1, devices: format.number(d.devices), rate: ratePercent(d.failureRate) })}
                   </span>
                   <Typography.Text type="secondary">{d.reason}</Typography.Text>
                 </Space>

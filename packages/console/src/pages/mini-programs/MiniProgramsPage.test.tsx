@@ -17,8 +17,9 @@ describe('MiniProgramsPage: Register Mini Program', () => {
       ]);
       renderWithProviders(<MiniProgramsPage />, { lang });
       const user = userEvent.setup({ delay: null });
-      await user.click(await screen.findByRole('button', { name: new RegExp(open) }));
-      await user.click(screen.getByLabelText(label));
+      // The list is empty: the page's action and the empty list's both offer it.
+      await user.click((await screen.findAllByRole('button', { name: new RegExp(open) }))[0]);
+      await user.click(await screen.findByLabelText(label)); // the dialog loads when first opened
       await user.paste(`  ${'n'.repeat(65)}  `);
       await user.click(screen.getByRole('button', { name: ok }));
       expect(await screen.findByText(tooLong)).toBeTruthy();
@@ -43,8 +44,8 @@ describe('MiniProgramsPage: Register Mini Program', () => {
     ]);
     renderWithProviders(<MiniProgramsPage />);
     const user = userEvent.setup({ delay: null });
-    await user.click(await screen.findByRole('button', { name: /Register Mini Program/ }));
-    await user.click(screen.getByLabelText('Mini program name'));
+    await user.click((await screen.findAllByRole('button', { name: /Register Mini Program/ }))[0]);
+    await user.click(await screen.findByLabelText('Mini program name'));
     await user.paste(` ${name} `);
     await user.click(screen.getByRole('button', { name: 'Confirm' }));
     await expect.poll(() => calls.length).toBeGreaterThanOrEqual(3);

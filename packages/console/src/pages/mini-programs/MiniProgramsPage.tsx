@@ -1,104 +1,85 @@
-import { useCallback, useEffect, useState } from 'react';
-import { Button, Card, Form, Input, Modal, Select, Space, Table, Tag } from 'antd';
+import { lazy, useState } from 'react';
+import { Button, Empty, Space } from 'antd';
 import { PlusOutlined } from '@ant-design/icons';
-import type { MiniProgram, Organisation, Package, Release } from '@mpop/contracts';
-import { PLATFORM_ORG_ID } from '@mpop/contracts/constants';
+import { Link } from 'react-router';
+import type { MiniProgram } from '@mpop/contracts';
 import { api } from '../../api/endpoints';
-import { miniProgramNameRules } from './name-rules';
-import { ProblemAlert } from '../../api/problem';
+import { useRequest } from '../../api/use-request';
 import { useCan } from '../../auth/use-role';
 import { useFeedback } from '../../components/feedback';
+import { LazyDialog } from '../../components/LazyDialog';
+import { ListView } from '../../components/ListView';
+import { NameCell } from '../../components/NameCell';
+import { PagePanel } from '../../components/PagePanel';
+import { useListParams } from '../../components/use-list-params';
 import { useFormat } from '../../i18n/format';
 import { useI18n } from '../../i18n/i18n';
-import { UploadModal } from './UploadModal';
-import { useFormSubmit } from '../../api/use-form-submit';
-import { useRequest } from '../../api/use-request';
-import { ReviewStateTag } from '../../components/ReviewDetails';
-import { Link } from 'react-router';
-import { releaseApi } from './release-api';
-import { useReleaseText } from './release-messages';
-import { ReleaseDialog } from './ReleaseDialog';
+import '../../i18n/release-messages';
 import { ReleasedVersion } from './ReleasedVersion';
-import { NameCell } from '../../components/NameCell';
-import { ReleasesModal, SigningAlert } from './ReleasesModal';
-import { ReleaseSignatureTag } from '../../components/ReleaseSignatureTag';
-import { useReleaseKeyText } from '../../i18n/release-key-messages';
 
-/** Mini programs: register, upload package versions (with progress), release one, see versions. */
+// The dialogs load when first opened: the list is what a visit to this page needs first.
+const RegisterModal = lazy(() => import('./RegisterModal').then((m) => ({ default: m.RegisterModal })));
+const UploadModal = lazy(() => import('./UploadModal').then((m) => ({ default: m.UploadModal })));
+const VersionsModal = lazy(() => import('./VersionsModal').then((m) => ({ default: m.VersionsModal })));
+const ReleasesModal = lazy(() => import('./ReleasesModal').then((m) => ({ default: m.ReleasesModal })));
+
+/** Mini programs: register, upload package versions (with progress), release one, see versions and releases. */
 export function MiniProgramsPage() {
   const { t } = useI18n();
   const format = useFormat();
   const canChange = useCan()('operator');
   const { message } = useFeedback();
-  const [items, setItems] = useState<MiniProgram[]>();
-  const [total, setTotal] = useState(0);
-  const [query, setQuery] = useState('');
-  const [searched, setSearched] = useState('');
-  const [error, setError] = useState<unknown>();
+  const list = useListParams({ query: '' });
+  const { data, error, loading, reload } = useRequest(
+    (signal) => api.listMiniPrograms(signal, { query: list.query || undefined }),
+    [list.query],
+  );
+  // Which organisation each mini program belongs to, by name (a failure only costs the names).
+  const orgs = useRequest((signal) => api.listOrganisations(signal), []);
+  const orgName = (orgId: string) => orgs.data?.items.find((o) => o.orgId === orgId)?.name ?? orgId;
   const [registering, setRegistering] = useState(false);
   const [uploadingFor, setUploadingFor] = useState<MiniProgram>();
   const [versionsOf, setVersionsOf] = useState<MiniProgram>();
   const [releasesOf, setReleasesOf] = useState<MiniProgram>();
-  const r = useReleaseText();
+  const rows = data?.items.slice((list.page - 1) * list.pageSize, list.page * list.pageSize);
 
-  const load = useCallback(async () => {
-    setError(undefined);
-    try {
-      const list = await api.listMiniPrograms(undefined, { query: searched || undefined });
-      setItems(list.items);
-      setTotal(list.total);
-    } catch (err) {
-      setError(err);
-    }
-  }, [searched]);
-  useEffect(() => void load(), [load]);
-  // Which organisation each mini program belongs to, by name (asked after the list; a failure only costs the names).
-  const orgs = useRequest((signal) => api.listOrganisations(signal), []);
-  const orgName = (orgId: string) => orgs.data?.items.find((o) => o.orgId === orgId)?.name ?? orgId;
+  const register = canChange && (
+    <Button type="primary" icon={<PlusOutlined />} onClick={() => setRegistering(true)}>
+      {t('registerMiniProgram')}
+    </Button>
+  );
 
   return (
-    <Card
-      title={t('miniPrograms')}
-      extra={
-        canChange && (
-          <Button type="primary" icon={<PlusOutlined />} onClick={() => setRegistering(true)}>
-            {t('registerMiniProgram')}
-          </Button>
-        )
-      }
-    >
-      <Input.Search
-        allowClear
-        aria-label={t('searchMiniPrograms')}
-        placeholder={t('searchMiniPrograms')}
-        value={query}
-        onChange={(e) => setQuery(e.target.value)}
-        onSearch={(v) => setSearched(v.trim())}
-        style={{ width: 360, maxWidth: '100%', marginBottom: 16 }}
-      />
-      <ProblemAlert error={error} title={t('loadFailed')} onRetry={() => void load()} />
-      <Table<MiniProgram>
-        pagination={{ showTotal: () => t('miniProgramsTotal', { total }), hideOnSinglePage: false }}
-        rowKey="miniProgramId"
-        loading={!items && !error}
-        dataSource={items ?? []}
-        locale={{ emptyText: searched ? t('miniProgramsNoMatch', { query: searched }) : t('miniProgramsEmpty') }}
-        scroll={{ x: 'max-content' }}
+    <PagePanel title={t('miniPrograms')} extra={register}>
+      <ListView<MiniProgram>
+        search={{ label: t('searchMiniPrograms'), query: list.query, onSearch: (query) => list.set({ query }) }}
+        error={error}
+        onRetry={reload}
+        label={t('miniPrograms')}
+        rowKey={(m) => m.miniProgramId}
+        loading={loading}
+        rows={rows}
+        empty={
+          list.query ? (
+            <Empty description={t('miniProgramsNoMatch', { query: list.query })}>
+              <Button onClick={() => list.set({ query: '' })}>{t('clearFilters')}</Button>
+            </Empty>
+          ) : (
+            <Empty description={t('miniProgramsEmpty')}>{register}</Empty>
+          )
+        }
+        pagination={list.pager(data?.total ?? data?.items.length ?? 0, (total) => t('miniProgramsTotal', { total }))}
         columns={[
-          { title: t('name'), key: 'name', render: (_, m) => <NameCell name={m.name} /> },
-          { title: t('miniProgramId'), dataIndex: 'miniProgramId', render: (v: string) => <code>{v}</code> },
-          { title: t('organisation'), dataIndex: 'orgId', render: (v: string) => orgName(v) },
+          { key: 'name', title: t('name'), render: (m) => <NameCell name={m.name} /> },
+          { key: 'miniProgramId', title: t('miniProgramId'), nowrap: true, render: (m) => <code>{m.miniProgramId}</code> },
+          { key: 'org', title: t('organisation'), render: (m) => orgName(m.orgId) },
+          { key: 'releasedVersion', title: t('releasedVersion'), render: (m) => <ReleasedVersion program={m} /> },
+          { key: 'createdAt', title: t('createdAt'), from: 'xl', nowrap: true, render: (m) => format.dateTime(m.createdAt) },
           {
-            title: t('releasedVersion'),
-            key: 'releasedVersion',
-            render: (_, m) => <ReleasedVersion program={m} />,
-          },
-          { title: t('createdAt'), dataIndex: 'createdAt', render: (v: string) => format.dateTime(v) },
-          {
+            key: 'operation',
             title: t('operation'),
-            key: 'op',
-            fixed: 'right',
-            render: (_, m) => (
+            // Every action in view (Releases last): the list's main work is here, not behind "More".
+            render: (m) => (
               <Space size={0}>
                 {canChange && (
                   <Button type="link" size="small" onClick={() => setUploadingFor(m)}>
@@ -112,221 +93,55 @@ export function MiniProgramsPage() {
                   {t('adoption')}
                 </Link>
                 <Button type="link" size="small" onClick={() => setReleasesOf(m)}>
-                  {r('releases')}
+                  {t('releases')}
                 </Button>
               </Space>
             ),
           },
         ]}
       />
-      <RegisterModal
-        open={registering}
-        organisations={orgs.data?.items ?? []}
-        onClose={() => setRegistering(false)}
-        onDone={(m) => {
-          setRegistering(false);
-          void message.success(t('registered', { name: m.name, id: m.miniProgramId }));
-          void load();
-        }}
-      />
-      <UploadModal
-        program={uploadingFor}
-        onClose={() => setUploadingFor(undefined)}
-        onDone={() => {
-          const m = uploadingFor;
-          setUploadingFor(undefined);
-          void message.success(t('packageUploaded'));
-          setVersionsOf(m);
-        }}
-      />
-      <VersionsModal
-        program={versionsOf}
-        onClose={() => {
-          setVersionsOf(undefined);
-          void load();
-        }}
-      />
-      <ReleasesModal
-        program={releasesOf}
-        onClose={() => {
-          setReleasesOf(undefined);
-          void load();
-        }}
-      />
-    </Card>
-  );
-}
-
-/** Registers a mini program; left without an organisation, it belongs to the platform's own (`platform`). */
-function RegisterModal({
-  open,
-  organisations,
-  onClose,
-  onDone,
-}: {
-  open: boolean;
-  organisations: Organisation[];
-  onClose: () => void;
-  onDone: (m: MiniProgram) => void;
-}) {
-  const { t } = useI18n();
-  const [form] = Form.useForm<{ name: string; miniProgramId?: string; orgId?: string }>();
-  const { submit, error } = useFormSubmit(form, async (v) => {
-    onDone(
-      await api.createMiniProgram({
-        name: v.name.trim(),
-        ...(v.miniProgramId ? { miniProgramId: v.miniProgramId.trim() } : {}),
-        ...(v.orgId ? { orgId: v.orgId } : {}),
-      }),
-    );
-    form.resetFields();
-  });
-  return (
-    <Modal
-      open={open}
-      title={t('registerMiniProgram')}
-      onCancel={onClose}
-      onOk={submit}
-      okText={t('confirm')}
-      cancelText={t('cancel')}
-      destroyOnHidden
-    >
-      <ProblemAlert error={error} />
-      <Form form={form} layout="vertical">
-        <Form.Item label={t('miniProgramName')} name="name" rules={miniProgramNameRules(t)}>
-          <Input />
-        </Form.Item>
-        {organisations.length > 1 && (
-          <Form.Item label={t('organisation')} name="orgId">
-            <Select
-              allowClear
-              placeholder={organisations.find((o) => o.orgId === PLATFORM_ORG_ID)?.name ?? PLATFORM_ORG_ID}
-              options={organisations.filter((o) => !o.suspended).map((o) => ({ value: o.orgId, label: o.name }))}
-            />
-          </Form.Item>
-        )}
-        <Form.Item
-          label={t('miniProgramIdOptional')}
-          name="miniProgramId"
-          extra={t('miniProgramIdHelp')}
-          rules={[{ pattern: /^[0-9]{16}$/, message: t('miniProgramIdInvalid') }]}
-        >
-          <Input />
-        </Form.Item>
-      </Form>
-    </Modal>
-  );
-}
-
-function VersionsModal({ program, onClose }: { program?: MiniProgram; onClose: () => void }) {
-  const { t } = useI18n();
-  const rk = useReleaseKeyText();
-  const r = useReleaseText();
-  const format = useFormat();
-  const canChange = useCan()('operator');
-  const { message } = useFeedback();
-  const [items, setItems] = useState<Package[]>();
-  const [current, setCurrent] = useState<Release>();
-  const [error, setError] = useState<unknown>();
-  const [releasing, setReleasing] = useState<string>();
-  const load = useCallback(async () => {
-    if (!program) return;
-    try {
-      const [packages, releases] = await Promise.all([api.listPackages(program.miniProgramId), releaseApi.list(program.miniProgramId)]);
-      setItems(packages.items);
-      setCurrent(releases.items[0]);
-    } catch (err) {
-      setError(err);
-    }
-  }, [program]);
-  useEffect(() => {
-    setItems(undefined);
-    setCurrent(undefined);
-    setError(undefined);
-    void load();
-  }, [load]);
-  // Signing runs in the background for large fan-outs: follow it until it ends.
-  useEffect(() => {
-    if (current?.signing.state !== 'pending') return;
-    const timer = setTimeout(() => void load(), 1000);
-    return () => clearTimeout(timer);
-  }, [current, load]);
-  // The released version is green only once every host app can get it: a signing failure is never shown green, nor a
-  // release that reaches no host app (grey), nor a rollout that reaches only part of the devices.
-  const releasedColor =
-    current?.signing.state === 'failed'
-      ? 'error'
-      : current?.signing.state === 'pending' || (current && current.percent < 100)
-        ? 'processing'
-        : current?.signing.total === 0
-          ? undefined
-          : 'green';
-  const releasedLabel = (version: string) => {
-    const label = t('statusReleased');
-    if (current?.version !== version) return label;
-    const share = current.percent < 100 ? ` (${current.percent} %)` : '';
-    return current.signing.total === 0 ? `${label}${share} · ${r('noHostApp')}` : `${label}${share}`;
-  };
-  return (
-    <Modal
-      open={Boolean(program)}
-      width={860}
-      title={`${t('versions')} · ${program?.name ?? ''}`}
-      onCancel={onClose}
-      footer={<Button onClick={onClose}>{t('close')}</Button>}
-      destroyOnHidden
-    >
-      <ProblemAlert error={error} />
-      {current && (current.signing.state !== 'signed' || current.signing.total === 0) && (
-        <div style={{ marginBottom: 12 }}>
-          <SigningAlert release={current} />
-        </div>
-      )}
-      <Table<Package>
-        rowKey="version"
-        size="small"
-        loading={!items && !error}
-        dataSource={items ?? []}
-        pagination={false}
-        columns={[
-          { title: t('version'), dataIndex: 'version' },
-          {
-            title: t('status'),
-            dataIndex: 'status',
-            render: (s: Package['status'], p) => (
-              <Tag color={s === 'released' ? releasedColor : undefined}>
-                {s === 'released' ? releasedLabel(p.version) : t('statusUploaded')}
-              </Tag>
-            ),
-          },
-          { title: t('review'), key: 'review', render: (_, p) => <ReviewStateTag state={p.review.state} /> },
-          { title: rk('releaseSignature'), key: 'releaseKey', render: (_, p) => <ReleaseSignatureTag releaseKey={p.releaseKey} /> },
-          { title: t('size'), dataIndex: 'size', render: (n: number) => format.bytes(n) },
-          { title: t('mainUrl'), dataIndex: 'mainUrl' },
-          { title: 'SHA-256', dataIndex: 'sha256', render: (s: string) => <code title={s}>{s.slice(0, 12)}…</code> },
-          {
-            title: t('operation'),
-            key: 'op',
-            hidden: !canChange,
-            render: (_, p) => (
-              <Button type="link" size="small" disabled={p.status === 'released'} onClick={() => setReleasing(p.version)}>
-                {t('release')}
-              </Button>
-            ),
-          },
-        ]}
-      />
-      <ReleaseDialog
-        program={releasing ? program : undefined}
-        version={releasing}
-        onClose={() => setReleasing(undefined)}
-        onReleased={(rel) => {
-          setReleasing(undefined);
-          setCurrent(rel);
-          void message.success(r('releaseStarted', { version: rel.version }));
-          void load();
-        }}
-      />
-    </Modal>
+      <LazyDialog open={registering}>
+        <RegisterModal
+          open={registering}
+          organisations={orgs.data?.items ?? []}
+          onClose={() => setRegistering(false)}
+          onDone={(m) => {
+            setRegistering(false);
+            void message.success(t('registered', { name: m.name, id: m.miniProgramId }));
+            reload();
+          }}
+        />
+      </LazyDialog>
+      <LazyDialog open={Boolean(uploadingFor)}>
+        <UploadModal
+          program={uploadingFor}
+          onClose={() => setUploadingFor(undefined)}
+          onDone={() => {
+            const m = uploadingFor;
+            setUploadingFor(undefined);
+            void message.success(t('packageUploaded'));
+            setVersionsOf(m);
+          }}
+        />
+      </LazyDialog>
+      <LazyDialog open={Boolean(versionsOf)}>
+        <VersionsModal
+          program={versionsOf}
+          onClose={() => {
+            setVersionsOf(undefined);
+            reload();
+          }}
+        />
+      </LazyDialog>
+      <LazyDialog open={Boolean(releasesOf)}>
+        <ReleasesModal
+          program={releasesOf}
+          onClose={() => {
+            setReleasesOf(undefined);
+            reload();
+          }}
+        />
+      </LazyDialog>
+    </PagePanel>
   );
 }

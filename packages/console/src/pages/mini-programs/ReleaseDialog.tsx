@@ -6,10 +6,10 @@ import { useFeedback } from '../../components/feedback';
 import { FormModal } from '../../components/FormModal';
 import { useFormat } from '../../i18n/format';
 import { useI18n } from '../../i18n/i18n';
+import '../../i18n/release-messages';
+import '../../i18n/autopilot-messages';
 import { parseDeviceIds, releaseApi, servedVersion, supersededBy } from './release-api';
-import { useReleaseText } from './release-messages';
 import { AUTOPILOT_DEFAULTS, AutopilotFields, type AutopilotValues, toAutopilot, useAutopilotPlan } from './AutopilotFields';
-import { useAutopilotText } from './autopilot-messages';
 import { ShareAndSteps, WhitelistField, type WhitelistFile } from './ReleaseGrayFields';
 
 interface Values {
@@ -44,8 +44,6 @@ export function ReleaseDialog({
   onReleased: (release: Release) => void;
 }) {
   const { t } = useI18n();
-  const r = useReleaseText();
-  const a = useAutopilotText();
   const plan = useAutopilotPlan();
   const format = useFormat();
   const { modal } = useFeedback();
@@ -134,24 +132,24 @@ export function ReleaseDialog({
     const previous = servedVersion(history, hostApps ?? null);
     const superseded = supersededBy(history, hostApps ?? null);
     const reachesNoDevice = (state ?? program).authorizedHostApps === 0;
-    const who = hostApps ? v.hostApps.map((k) => labels.current.get(k) ?? k).join(', ') : r('everyHostApp');
+    const who = hostApps ? v.hostApps.map((k) => labels.current.get(k) ?? k).join(', ') : t('everyHostApp');
     const lines = [
-      gray && percent < 100 ? r('summaryShare', { percent, hostApps: who, version }) : r('summaryAll', { hostApps: who, version }),
-      ...steps.map((s) => r('summaryStep', { at: fmt(s.at), percent: s.percent })),
-      ...(autopilot ? [a('summaryAutopilot', { plan: plan(autopilot) })] : []),
-      ...(gray && devices.length ? [r('summaryWhitelist', { count: format.number(devices.length) })] : []),
-      ...(gray && percent < 100 ? [previous ? r('summaryOthers', { previous }) : r('summaryOthersNothing')] : []),
-      ...(hostApps ? [r('summaryOutside')] : []),
-      ...(v.mandatory ? [r('summaryMandatory')] : []),
-      ...superseded.map((s) => r('summarySupersede', { version: s.version })),
+      gray && percent < 100 ? t('summaryShare', { percent, hostApps: who, version }) : t('summaryAll', { hostApps: who, version }),
+      ...steps.map((s) => t('summaryStep', { at: fmt(s.at), percent: s.percent })),
+      ...(autopilot ? [t('summaryAutopilot', { plan: plan(autopilot) })] : []),
+      ...(gray && devices.length ? [t('summaryWhitelist', { count: format.number(devices.length) })] : []),
+      ...(gray && percent < 100 ? [previous ? t('summaryOthers', { previous }) : t('summaryOthersNothing')] : []),
+      ...(hostApps ? [t('summaryOutside')] : []),
+      ...(v.mandatory ? [t('summaryMandatory')] : []),
+      ...superseded.map((s) => t('summarySupersede', { version: s.version })),
     ];
     modal.confirm({
-      title: r('confirmRelease', { version }),
+      title: t('confirmRelease', { version }),
       width: 560,
       content: (
         <>
-          {reachesNoDevice && <Alert type="warning" showIcon role="alert" message={r('noHostAppWarning')} style={{ marginBottom: 12 }} />}
-          <ul style={{ paddingLeft: 18, margin: 0 }} aria-label={r('confirmRelease', { version })}>
+          {reachesNoDevice && <Alert type="warning" showIcon role="alert" message={t('noHostAppWarning')} style={{ marginBottom: 12 }} />}
+          <ul style={{ paddingLeft: 18, margin: 0 }} aria-label={t('confirmRelease', { version })}>
             {lines.map((line) => (
               <li key={line}>{line}</li>
             ))}
@@ -178,7 +176,7 @@ export function ReleaseDialog({
     <FormModal
       open={open}
       width={760}
-      title={r('releaseTitle', { version: version ?? '', name: program?.name ?? '' })}
+      title={t('releaseTitle', { version: version ?? '', name: program?.name ?? '' })}
       onCancel={onClose}
       onOk={submit}
       okText={t('release')}
@@ -186,7 +184,7 @@ export function ReleaseDialog({
       error={error}
     >
       {state?.authorizedHostApps === 0 && (
-        <Alert type="warning" showIcon data-testid="no-host-app" message={r('noHostAppWarning')} style={{ marginBottom: 16 }} />
+        <Alert type="warning" showIcon data-testid="no-host-app" message={t('noHostAppWarning')} style={{ marginBottom: 16 }} />
       )}
       <Form<Values>
         form={form}
@@ -203,32 +201,32 @@ export function ReleaseDialog({
           note: '',
         }}
       >
-        <Form.Item name="audience" label={r('audience')}>
+        <Form.Item name="audience" label={t('audience')}>
           <Radio.Group
             options={[
-              { value: 'all', label: r('audienceAll') },
-              { value: 'gray', label: r('audienceGray') },
-              { value: 'autopilot', label: a('audienceAutopilot') },
+              { value: 'all', label: t('audienceAll') },
+              { value: 'gray', label: t('audienceGray') },
+              { value: 'autopilot', label: t('audienceAutopilot') },
             ]}
           />
         </Form.Item>
         {audience === 'gray' && <ShareAndSteps form={form} />}
         {audience === 'autopilot' && <AutopilotFields />}
         {audience !== 'all' && <WhitelistField form={form} file={file} setFile={setFile} count={devices.length} />}
-        <Form.Item name="scope" label={r('scope')}>
+        <Form.Item name="scope" label={t('scope')}>
           <Radio.Group
             options={[
-              { value: 'all', label: r('scopeAll') },
-              { value: 'some', label: r('scopeSome') },
+              { value: 'all', label: t('scopeAll') },
+              { value: 'some', label: t('scopeSome') },
             ]}
           />
         </Form.Item>
         {scope === 'some' && (
-          <Form.Item name="hostApps" rules={[{ required: true, type: 'array', min: 1, message: r('scopeRequired') }]}>
+          <Form.Item name="hostApps" rules={[{ required: true, type: 'array', min: 1, message: t('scopeRequired') }]}>
             <Select
               mode="multiple"
-              aria-label={r('scope')}
-              placeholder={r('scopePlaceholder')}
+              aria-label={t('scope')}
+              placeholder={t('scopePlaceholder')}
               showSearch
               filterOption={false}
               onSearch={(q) => void searchHosts(q)}
@@ -238,13 +236,13 @@ export function ReleaseDialog({
         )}
         <Row gutter={16}>
           <Col span={8}>
-            <Form.Item name="mandatory" label={r('mandatory')} valuePropName="checked" extra={r('mandatoryHelp')}>
-              <Switch aria-label={r('mandatory')} />
+            <Form.Item name="mandatory" label={t('mandatory')} valuePropName="checked" extra={t('mandatoryHelp')}>
+              <Switch aria-label={t('mandatory')} />
             </Form.Item>
           </Col>
           <Col span={16}>
-            <Form.Item name="note" label={r('note')}>
-              <Input.TextArea rows={2} maxLength={MAX_RELEASE_NOTE} showCount aria-label={r('note')} />
+            <Form.Item name="note" label={t('note')}>
+              <Input.TextArea rows={2} maxLength={MAX_RELEASE_NOTE} showCount aria-label={t('note')} />
             </Form.Item>
           </Col>
         </Row>

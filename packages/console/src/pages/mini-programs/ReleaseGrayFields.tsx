@@ -3,8 +3,10 @@ import { DeleteOutlined, PlusOutlined, UploadOutlined } from '@ant-design/icons'
 import { DEVICE_ID_PATTERN, MAX_WHITELIST_DEVICES } from '@mpop/contracts';
 import { useFormat } from '../../i18n/format';
 import { parseDeviceIds } from './release-api';
-import { useReleaseText } from './release-messages';
 import { PercentInput } from './PercentInput';
+import { useI18n } from '../../i18n/i18n';
+import '../../i18n/release-messages';
+import { DateTimeInput } from '../../components/DateTimeInput';
 
 const DEVICE_ID = new RegExp(DEVICE_ID_PATTERN);
 
@@ -12,13 +14,13 @@ export type WhitelistFile = { name: string; ids: string[] };
 
 /** The share of a gray release and its scheduled steps. */
 export function ShareAndSteps({ form }: { form: FormInstance }) {
-  const r = useReleaseText();
+  const { t } = useI18n();
   return (
     <>
-      <Form.Item name="percent" label={r('share')} extra={r('shareHelp')}>
-        <PercentInput label={r('share')} />
+      <Form.Item name="percent" label={t('share')} extra={t('shareHelp')}>
+        <PercentInput label={t('share')} />
       </Form.Item>
-      <Form.Item label={r('steps')} extra={r('stepsHelp')}>
+      <Form.Item label={t('steps')} extra={t('stepsHelp')}>
         <Form.List name="steps">
           {(fields, { add, remove }) => (
             <Space direction="vertical" style={{ width: '100%' }}>
@@ -28,27 +30,27 @@ export function ShareAndSteps({ form }: { form: FormInstance }) {
                     name={[field.name, 'percent']}
                     noStyle
                     rules={[
-                      { required: true, message: r('stepRequired') },
+                      { required: true, message: t('stepRequired') },
                       {
                         validator: async (_, value) => {
                           const all = form.getFieldValue('steps') as { percent?: number }[];
                           const before = i === 0 ? form.getFieldValue('percent') : all[i - 1]?.percent;
                           if (value !== undefined && before !== undefined && Number(value) < Number(before))
-                            throw new Error(r('stepMustRise'));
+                            throw new Error(t('stepMustRise'));
                         },
                       },
                     ]}
                   >
-                    <InputNumber min={0} max={100} precision={2} addonAfter="%" aria-label={`${r('stepPercent')} ${i + 1}`} />
+                    <InputNumber min={0} max={100} precision={2} addonAfter="%" aria-label={`${t('stepPercent')} ${i + 1}`} />
                   </Form.Item>
-                  <Form.Item name={[field.name, 'at']} noStyle rules={[{ required: true, message: r('stepRequired') }]}>
-                    <Input type="datetime-local" aria-label={`${r('stepAt')} ${i + 1}`} style={{ width: 230 }} />
+                  <Form.Item name={[field.name, 'at']} noStyle rules={[{ required: true, message: t('stepRequired') }]}>
+                    <DateTimeInput aria-label={`${t('stepAt')} ${i + 1}`} style={{ width: 230 }} />
                   </Form.Item>
-                  <Button icon={<DeleteOutlined />} aria-label={`${r('removeStep')} ${i + 1}`} onClick={() => remove(field.name)} />
+                  <Button icon={<DeleteOutlined />} aria-label={`${t('removeStep')} ${i + 1}`} onClick={() => remove(field.name)} />
                 </Space>
               ))}
               <Button icon={<PlusOutlined />} onClick={() => add({ percent: 100 })} disabled={fields.length >= 20}>
-                {r('addStep')}
+                {t('addStep')}
               </Button>
             </Space>
           )}
@@ -70,16 +72,16 @@ export function WhitelistField({
   setFile: (f?: WhitelistFile) => void;
   count: number;
 }) {
-  const r = useReleaseText();
+  const { t } = useI18n();
   const format = useFormat();
   return (
     <>
       <Form.Item
         name="whitelist"
-        label={r('whitelist')}
+        label={t('whitelist')}
         extra={
           <>
-            {r('whitelistHelp')} {count > 0 && <strong>{r('whitelistCount', { count: format.number(count) })}</strong>}
+            {t('whitelistHelp')} {count > 0 && <strong>{t('whitelistCount', { count: format.number(count) })}</strong>}
           </>
         }
         rules={[
@@ -88,13 +90,13 @@ export function WhitelistField({
             validator: async (_, value?: string) => {
               const ids = parseDeviceIds(`${value ?? ''}\n${file?.ids.join('\n') ?? ''}`);
               const bad = ids.filter((d) => !DEVICE_ID.test(d));
-              if (bad.length) throw new Error(r('whitelistInvalid', { ids: bad.slice(0, 3).join(', ') }));
-              if (ids.length > MAX_WHITELIST_DEVICES) throw new Error(r('whitelistTooMany', { count: ids.length }));
+              if (bad.length) throw new Error(t('whitelistInvalid', { ids: bad.slice(0, 3).join(', ') }));
+              if (ids.length > MAX_WHITELIST_DEVICES) throw new Error(t('whitelistTooMany', { count: ids.length }));
             },
           },
         ]}
       >
-        <Input.TextArea rows={3} placeholder={r('whitelistPlaceholder')} aria-label={r('whitelist')} />
+        <Input.TextArea rows={3} placeholder={t('whitelistPlaceholder')} aria-label={t('whitelist')} />
       </Form.Item>
       <Space style={{ marginTop: -12, marginBottom: 16 }}>
         <Upload
@@ -106,13 +108,13 @@ export function WhitelistField({
             return false;
           }}
         >
-          <Button icon={<UploadOutlined />}>{r('uploadWhitelist')}</Button>
+          <Button icon={<UploadOutlined />}>{t('uploadWhitelist')}</Button>
         </Upload>
         {file && (
           <Typography.Text>
-            {r('whitelistFile', { file: file.name, count: format.number(file.ids.length) })}{' '}
+            {t('whitelistFile', { file: file.name, count: format.number(file.ids.length) })}{' '}
             <Button type="link" size="small" onClick={() => setFile(undefined)}>
-              {r('removeFile')}
+              {t('removeFile')}
             </Button>
           </Typography.Text>
         )}

@@ -3,7 +3,7 @@ import { screen } from '@testing-library/react';
 import type { Release } from '@mpop/contracts';
 import { renderWithProviders } from '../../test/render';
 import { ReleasedVersion } from './ReleasedVersion';
-import { ReleaseStateTag, SigningAlert } from './ReleasesModal';
+import { ReleaseStateTag, SigningAlert } from './ReleaseStatus';
 
 const tag = () => screen.getByTestId('released-version');
 

@@ -1,7 +1,7 @@
 import { Tag, Tooltip } from 'antd';
 import type { MiniProgram } from '@mpop/contracts';
 import { useI18n } from '../../i18n/i18n';
-import { useReleaseText } from './release-messages';
+import '../../i18n/release-messages';
 
 /**
  * What a mini program's devices get, as the server states it: nothing; a rollout with its share and what the rest
@@ -9,19 +9,18 @@ import { useReleaseText } from './release-messages';
  */
 export function ReleasedVersion({ program }: { program: Pick<MiniProgram, 'releasedVersion' | 'rollout' | 'authorizedHostApps'> }) {
   const { t } = useI18n();
-  const r = useReleaseText();
   const { releasedVersion, rollout, authorizedHostApps } = program;
   if (!releasedVersion) return <Tag>{t('none')}</Tag>;
   const text = rollout
-    ? `${r('rolloutShare', { version: rollout.version, percent: rollout.percent })} · ${
-        rollout.previousVersion ? r('rolloutRest', { previous: rollout.previousVersion }) : r('rolloutRestNothing')
+    ? `${t('rolloutShare', { version: rollout.version, percent: rollout.percent })} · ${
+        rollout.previousVersion ? t('rolloutRest', { previous: rollout.previousVersion }) : t('rolloutRestNothing')
       }`
     : releasedVersion;
   if (authorizedHostApps === 0) {
     return (
-      <Tooltip title={r('noHostAppWarning')}>
+      <Tooltip title={t('noHostAppWarning')}>
         <Tag data-testid="released-version">
-          {text} · {r('noHostApp')}
+          {text} · {t('noHostApp')}
         </Tag>
       </Tooltip>
     );

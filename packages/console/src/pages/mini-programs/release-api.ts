@@ -7,7 +7,7 @@ const base = (id: string) => `/api/v1/mini-programs/${encodeURIComponent(id)}`;
 export const releaseApi = {
   release: (id: string, version: string, body: ReleaseBody) =>
     request<Release>('POST', `${base(id)}/packages/${encodeURIComponent(version)}/release`, body),
-  list: (id: string) => request<ReleaseList>('GET', `${base(id)}/releases`),
+  list: (id: string, signal?: AbortSignal) => request<ReleaseList>('GET', `${base(id)}/releases`, undefined, { signal }),
   update: (id: string, releaseId: string, body: PatchReleaseBody) =>
     request<Release>('PATCH', `${base(id)}/releases/${encodeURIComponent(releaseId)}`, body),
   rollback: (id: string, body: RollbackBody = {}) => request<Release>('POST', `${base(id)}/rollback`, body),

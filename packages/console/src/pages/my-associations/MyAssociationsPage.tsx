@@ -13,6 +13,7 @@ import type { Operation } from '../../components/OperationLinks';
 import { PagePanel } from '../../components/PagePanel';
 import { useListParams } from '../../components/use-list-params';
 import { useI18n } from '../../i18n/i18n';
+import '../../i18n/open-platform-pages-messages';
 import { ASSOCIATION_STATES, AssociationTable, hostAppOf } from '../associations/AssociationTable';
 
 const RequestAssociationModal = lazy(() => import('./RequestAssociationModal').then((m) => ({ default: m.RequestAssociationModal })));

@@ -8,6 +8,7 @@ import { useFormSubmit } from '../../api/use-form-submit';
 import { FormModal } from '../../components/FormModal';
 import { NOTE_MAX } from '../../components/NoteModal';
 import { useI18n } from '../../i18n/i18n';
+import '../../i18n/open-platform-pages-messages';
 
 /** An APPID as the server takes it in a request. */
 const APP_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;

@@ -7,6 +7,7 @@ import { usePlaceOnFields } from '../../api/problem';
 import { useFormSubmit } from '../../api/use-form-submit';
 import { FormModal } from '../../components/FormModal';
 import { useI18n } from '../../i18n/i18n';
+import '../../i18n/open-platform-pages-messages';
 import type { MiniProgram } from '@mpop/contracts';
 
 /** Create a mini program in one of the user's organisations (its ID is generated). */

@@ -1,11 +1,10 @@
-import { lazy, useEffect, useState } from 'react';
-import { Alert, Button, Empty, Input, Space, Tag } from 'antd';
+import { lazy, useState } from 'react';
+import { Alert, Button, Empty, Space, Tag } from 'antd';
 import { PlusOutlined } from '@ant-design/icons';
-import { ProblemAlert } from '../../api/problem';
 import { useDirectory } from '../../api/use-directory';
 import type { MiniProgram } from '@mpop/contracts';
 import { useMemberships } from '../../auth/use-role';
-import { DataTable } from '../../components/DataTable';
+import { ListView } from '../../components/ListView';
 import { useFeedback } from '../../components/feedback';
 import { LazyDialog } from '../../components/LazyDialog';
 import { OperationLinks, type Operation } from '../../components/OperationLinks';
@@ -13,6 +12,7 @@ import { PagePanel } from '../../components/PagePanel';
 import { useListParams } from '../../components/use-list-params';
 import { useFormat } from '../../i18n/format';
 import { useI18n } from '../../i18n/i18n';
+import '../../i18n/open-platform-pages-messages';
 import { MyReleaseKeysButton } from './MyReleaseKeysButton';
 
 const CreateMiniProgramModal = lazy(() => import('./CreateMiniProgramModal').then((m) => ({ default: m.CreateMiniProgramModal })));
@@ -33,8 +33,6 @@ export function MyMiniProgramsPage() {
   const memberships = useMemberships();
   const directory = useDirectory();
   const list = useListParams({ query: '' });
-  const [query, setQuery] = useState(list.query);
-  useEffect(() => setQuery(list.query), [list.query]);
   const [creating, setCreating] = useState(false);
   const [uploadingFor, setUploadingFor] = useState<MiniProgram>();
   const [versionsOf, setVersionsOf] = useState<MiniProgram>();
@@ -67,24 +65,16 @@ export function MyMiniProgramsPage() {
   return (
     <PagePanel title={t('myMiniPrograms')}>
       {memberships.length === 0 && <Alert type="info" showIcon message={t('noOrganisations')} style={{ marginBottom: 16 }} />}
-      <Space style={{ marginBottom: 16, width: '100%', justifyContent: 'space-between' }} wrap>
-        <Input.Search
-          aria-label={t('miniProgramName')}
-          placeholder={t('miniProgramName')}
-          allowClear
-          enterButton={t('search')}
-          value={query}
-          onChange={(e) => setQuery(e.target.value)}
-          onSearch={(value) => list.set({ query: value.trim() })}
-          style={{ width: 360, maxWidth: '100%' }}
-        />
-        <Space>
-          <MyReleaseKeysButton orgName={directory.orgName} />
-          {create}
-        </Space>
-      </Space>
-      <ProblemAlert error={directory.error} title={t('loadFailed')} onRetry={directory.reloadPrograms} />
-      <DataTable<MiniProgram>
+      <ListView<MiniProgram>
+        search={{ label: t('miniProgramName'), query: list.query, onSearch: (query) => list.set({ query }) }}
+        actions={
+          <Space>
+            <MyReleaseKeysButton orgName={directory.orgName} />
+            {create}
+          </Space>
+        }
+        error={directory.error}
+        onRetry={directory.reloadPrograms}
         label={t('myMiniPrograms')}
         rowKey={(m) => m.miniProgramId}
         loading={directory.loading}

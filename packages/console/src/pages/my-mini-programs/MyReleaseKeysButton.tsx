@@ -3,7 +3,9 @@ import { Button, Dropdown } from 'antd';
 import { KeyOutlined } from '@ant-design/icons';
 import { useMemberships } from '../../auth/use-role';
 import { LazyDialog } from '../../components/LazyDialog';
-import { useReleaseKeyText } from '../../i18n/release-key-messages';
+import { useI18n } from '../../i18n/i18n';
+import '../../i18n/open-platform-pages-messages';
+import '../../i18n/release-key-messages';
 
 const ReleaseKeysModal = lazy(() => import('../organisations/ReleaseKeysModal').then((m) => ({ default: m.ReleaseKeysModal })));
 
@@ -12,7 +14,7 @@ const ReleaseKeysModal = lazy(() => import('../organisations/ReleaseKeysModal').
  * organisation opens at once; several are picked from a menu.
  */
 export function MyReleaseKeysButton({ orgName }: { orgName: (orgId: string) => string }) {
-  const rk = useReleaseKeyText();
+  const { t } = useI18n();
   const memberships = useMemberships();
   const [open, setOpen] = useState<{ orgId: string; name: string }>();
   if (memberships.length === 0) return null;
@@ -21,11 +23,11 @@ export function MyReleaseKeysButton({ orgName }: { orgName: (orgId: string) => s
     <>
       {memberships.length === 1 ? (
         <Button icon={<KeyOutlined />} onClick={() => pick(memberships[0].orgId)}>
-          {rk('releaseKeys')}
+          {t('releaseKeys')}
         </Button>
       ) : (
         <Dropdown menu={{ items: memberships.map((m) => ({ key: m.orgId, label: orgName(m.orgId) })), onClick: ({ key }) => pick(key) }}>
-          <Button icon={<KeyOutlined />}>{rk('releaseKeys')}</Button>
+          <Button icon={<KeyOutlined />}>{t('releaseKeys')}</Button>
         </Dropdown>
       )}
       <LazyDialog open={Boolean(open)}>

@@ -2,10 +2,9 @@ import { useState } from 'react';
 import { Button, Divider, Modal, Tag, Typography } from 'antd';
 import { api } from '../../api/endpoints';
 import type { MiniProgram, Package } from '@mpop/contracts';
-import { ProblemAlert } from '../../api/problem';
 import { useProblemNotice } from '../../api/use-problem-notice';
 import { useRequest } from '../../api/use-request';
-import { DataTable } from '../../components/DataTable';
+import { ListView } from '../../components/ListView';
 import { useFeedback } from '../../components/feedback';
 import { NoteModal } from '../../components/NoteModal';
 import { OperationLinks, type Operation } from '../../components/OperationLinks';
@@ -13,7 +12,8 @@ import { OutcomeTag, ReviewSideBySide, ReviewStateTag, worstOutcome } from '../.
 import { ReleaseSignatureTag } from '../../components/ReleaseSignatureTag';
 import { useFormat } from '../../i18n/format';
 import { useI18n } from '../../i18n/i18n';
-import { useReleaseKeyText } from '../../i18n/release-key-messages';
+import '../../i18n/open-platform-pages-messages';
+import '../../i18n/release-key-messages';
 
 const SUBMITTABLE = new Set(['draft', 'rejected', 'withdrawn']);
 
@@ -34,7 +34,6 @@ export function MyVersionsModal({
   onClose: () => void;
 }) {
   const { t } = useI18n();
-  const rk = useReleaseKeyText();
   const format = useFormat();
   const { message, modal } = useFeedback();
   const notice = useProblemNotice();
@@ -99,8 +98,9 @@ export function MyVersionsModal({
       footer={<Button onClick={onClose}>{t('close')}</Button>}
       destroyOnHidden
     >
-      <ProblemAlert error={error} title={t('loadFailed')} onRetry={reload} />
-      <DataTable<Package>
+      <ListView<Package>
+        error={error}
+        onRetry={reload}
         label={t('versionsOf', { name: program?.name ?? '' })}
         rowKey={(v) => v.version}
         loading={loading}
@@ -153,7 +153,7 @@ export function MyVersionsModal({
           },
           {
             key: 'releaseKey',
-            title: rk('releaseSignature'),
+            title: t('releaseSignature'),
             from: 'lg',
             render: (v) => <ReleaseSignatureTag releaseKey={v.releaseKey} />,
           },

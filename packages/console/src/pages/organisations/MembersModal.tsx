@@ -12,6 +12,7 @@ import { useFeedback } from '../../components/feedback';
 import { OperationLinks, type Operation } from '../../components/OperationLinks';
 import { useFormat } from '../../i18n/format';
 import { useI18n } from '../../i18n/i18n';
+import '../../i18n/open-platform-pages-messages';
 
 const ORG_ROLES: OrgRole[] = ['owner', 'developer'];
 

@@ -1,13 +1,12 @@
-import { lazy, useEffect, useState } from 'react';
-import { Button, Empty, Input, Space, Tag } from 'antd';
+import { lazy, useState } from 'react';
+import { Button, Empty, Tag } from 'antd';
 import { PlusOutlined } from '@ant-design/icons';
 import { api } from '../../api/endpoints';
 import type { Organisation } from '@mpop/contracts';
-import { ProblemAlert } from '../../api/problem';
 import { useProblemNotice } from '../../api/use-problem-notice';
 import { useRequest } from '../../api/use-request';
 import { useCan } from '../../auth/use-role';
-import { DataTable } from '../../components/DataTable';
+import { ListView } from '../../components/ListView';
 import { useFeedback } from '../../components/feedback';
 import { LazyDialog } from '../../components/LazyDialog';
 import { OperationLinks, type Operation } from '../../components/OperationLinks';
@@ -15,7 +14,8 @@ import { PagePanel } from '../../components/PagePanel';
 import { useListParams } from '../../components/use-list-params';
 import { useFormat } from '../../i18n/format';
 import { useI18n } from '../../i18n/i18n';
-import { useReleaseKeyText } from '../../i18n/release-key-messages';
+import '../../i18n/open-platform-pages-messages';
+import '../../i18n/release-key-messages';
 
 const OrganisationModal = lazy(() => import('./OrganisationModal').then((m) => ({ default: m.OrganisationModal })));
 const MembersModal = lazy(() => import('./MembersModal').then((m) => ({ default: m.MembersModal })));
@@ -28,14 +28,11 @@ const ReleaseKeysModal = lazy(() => import('./ReleaseKeysModal').then((m) => ({ 
  */
 export function OrganisationsPage() {
   const { t } = useI18n();
-  const rk = useReleaseKeyText();
   const format = useFormat();
   const isAdmin = useCan()('admin');
   const { message, modal } = useFeedback();
   const notice = useProblemNotice();
   const list = useListParams({ query: '' });
-  const [query, setQuery] = useState(list.query);
-  useEffect(() => setQuery(list.query), [list.query]);
   const { data, error, loading, reload } = useRequest((signal) => api.listOrganisations(signal), []);
   const [editing, setEditing] = useState<Organisation | 'new'>();
   const [membersOf, setMembersOf] = useState<Organisation>();
@@ -67,7 +64,7 @@ export function OrganisationsPage() {
 
   const operations = (o: Organisation): Operation[] => [
     { key: 'members', label: t('manageMembers'), onClick: () => setMembersOf(o) },
-    { key: 'release-keys', label: rk('releaseKeys'), onClick: () => setKeysOf(o) },
+    { key: 'release-keys', label: t('releaseKeys'), onClick: () => setKeysOf(o) },
     ...(isAdmin
       ? [
           { key: 'edit', label: t('edit'), onClick: () => setEditing(o) },
@@ -86,27 +83,17 @@ export function OrganisationsPage() {
 
   return (
     <PagePanel title={t('organisations')}>
-      <Space style={{ marginBottom: 16, width: '100%', justifyContent: 'space-between' }} wrap>
-        <Input.Search
-          aria-label={t('orgSearchPlaceholder')}
-          placeholder={t('orgSearchPlaceholder')}
-          allowClear
-          enterButton={t('search')}
-          value={query}
-          onChange={(e) => setQuery(e.target.value)}
-          onSearch={(value) => list.set({ query: value.trim() })}
-          style={{ width: 360, maxWidth: '100%' }}
-        />
-        {create}
-      </Space>
-      <ProblemAlert error={error} title={t('loadFailed')} onRetry={reload} />
-      <DataTable<Organisation>
+      <ListView<Organisation>
+        search={{ label: t('orgSearchPlaceholder'), query: list.query, onSearch: (query) => list.set({ query }) }}
+        actions={create}
+        error={error}
+        onRetry={reload}
         label={t('organisations')}
         rowKey={(o) => o.orgId}
         loading={loading}
         rows={rows}
         empty={
-          error ? null : list.query ? (
+          list.query ? (
             <Empty description={t('orgsEmptySearch', { query: list.query })}>
               <Button onClick={() => list.set({ query: '' })}>{t('clearFilters')}</Button>
             </Empty>

@@ -12,8 +12,9 @@ import { useFeedback } from '../../components/feedback';
 import { OperationLinks, type Operation } from '../../components/OperationLinks';
 import { useFormat } from '../../i18n/format';
 import { useI18n } from '../../i18n/i18n';
+import '../../i18n/open-platform-pages-messages';
+import '../../i18n/release-key-messages';
 import { addReleaseKey, listReleaseKeys, removeReleaseKey, shortFingerprint } from './release-keys-api';
-import { useReleaseKeyText } from '../../i18n/release-key-messages';
 
 /**
  * The release keys of one organisation: everyone who sees the organisation sees them (they are public keys);
@@ -22,7 +23,6 @@ import { useReleaseKeyText } from '../../i18n/release-key-messages';
  */
 export function ReleaseKeysModal({ organisation, onClose }: { organisation?: { orgId: string; name: string }; onClose: () => void }) {
   const { t } = useI18n();
-  const rk = useReleaseKeyText();
   const format = useFormat();
   const { message, modal } = useFeedback();
   const notice = useProblemNotice();
@@ -41,7 +41,7 @@ export function ReleaseKeysModal({ organisation, onClose }: { organisation?: { o
     async (v) => {
       if (!orgId) return;
       const key = await addReleaseKey(orgId, v.pem.trim());
-      void message.success(rk('releaseKeyAdded', { algorithm: key.algorithm, fingerprint: shortFingerprint(key.fingerprintSha256) }));
+      void message.success(t('releaseKeyAdded', { algorithm: key.algorithm, fingerprint: shortFingerprint(key.fingerprintSha256) }));
       form.resetFields();
       reload();
     },
@@ -53,19 +53,19 @@ export function ReleaseKeysModal({ organisation, onClose }: { organisation?: { o
       ? [
           {
             key: 'remove',
-            label: rk('removeReleaseKey'),
+            label: t('removeReleaseKey'),
             danger: true,
             onClick: () =>
               modal.confirm({
-                title: rk('removeReleaseKeyTitle', { fingerprint: shortFingerprint(k.fingerprintSha256) }),
-                content: rk('removeReleaseKeyContent'),
-                okText: rk('removeReleaseKey'),
+                title: t('removeReleaseKeyTitle', { fingerprint: shortFingerprint(k.fingerprintSha256) }),
+                content: t('removeReleaseKeyContent'),
+                okText: t('removeReleaseKey'),
                 okButtonProps: { danger: true },
                 cancelText: t('cancel'),
                 onOk: async () => {
                   try {
                     await removeReleaseKey(orgId, k.fingerprintSha256);
-                    void message.success(rk('releaseKeyRemoved', { fingerprint: shortFingerprint(k.fingerprintSha256) }));
+                    void message.success(t('releaseKeyRemoved', { fingerprint: shortFingerprint(k.fingerprintSha256) }));
                     reload();
                   } catch (err) {
                     notice(err);
@@ -80,12 +80,12 @@ export function ReleaseKeysModal({ organisation, onClose }: { organisation?: { o
     <Modal
       open={Boolean(organisation)}
       width={820}
-      title={rk('releaseKeysTitle', { name: organisation?.name ?? '' })}
+      title={t('releaseKeysTitle', { name: organisation?.name ?? '' })}
       onCancel={onClose}
       footer={<Button onClick={onClose}>{t('close')}</Button>}
       destroyOnHidden
     >
-      <Typography.Paragraph type="secondary">{rk('releaseKeysIntro')}</Typography.Paragraph>
+      <Typography.Paragraph type="secondary">{t('releaseKeysIntro')}</Typography.Paragraph>
       <ProblemAlert error={error} title={t('loadFailed')} onRetry={reload} />
       {canManage && (
         <>
@@ -93,12 +93,12 @@ export function ReleaseKeysModal({ organisation, onClose }: { organisation?: { o
           <Form form={form} layout="vertical" onFinish={add.submit} style={{ marginBottom: 16 }}>
             <Form.Item
               name="pem"
-              label={rk('releaseKeyPem')}
-              extra={rk('releaseKeyPemHelp')}
-              rules={[{ required: true, whitespace: true, message: rk('releaseKeyPemRequired') }]}
+              label={t('releaseKeyPem')}
+              extra={t('releaseKeyPemHelp')}
+              rules={[{ required: true, whitespace: true, message: t('releaseKeyPemRequired') }]}
             >
               <Input.TextArea
-                aria-label={rk('releaseKeyPem')}
+                aria-label={t('releaseKeyPem')}
                 rows={4}
                 maxLength={RELEASE_KEY_PEM_MAX}
                 spellCheck={false}
@@ -117,34 +117,34 @@ export function ReleaseKeysModal({ organisation, onClose }: { organisation?: { o
                   return false;
                 }}
               >
-                <Button icon={<UploadOutlined />}>{rk('releaseKeyChooseFile')}</Button>
+                <Button icon={<UploadOutlined />}>{t('releaseKeyChooseFile')}</Button>
               </Upload>
               <Button type="primary" htmlType="submit" loading={add.busy}>
-                {rk('addReleaseKey')}
+                {t('addReleaseKey')}
               </Button>
             </Space>
           </Form>
         </>
       )}
       <DataTable<ReleaseKey>
-        label={rk('releaseKeysTitle', { name: organisation?.name ?? '' })}
+        label={t('releaseKeysTitle', { name: organisation?.name ?? '' })}
         rowKey={(k) => k.fingerprintSha256}
         loading={loading}
         rows={data?.items}
-        empty={error ? null : <Empty description={rk('releaseKeysEmpty')} />}
+        empty={error ? null : <Empty description={t('releaseKeysEmpty')} />}
         columns={[
           {
             key: 'fingerprint',
-            title: rk('releaseKeyFingerprintLabel'),
+            title: t('releaseKeyFingerprintLabel'),
             render: (k) => <code style={{ wordBreak: 'break-all' }}>{k.fingerprintSha256}</code>,
           },
           {
             key: 'algorithm',
-            title: rk('algorithm'),
+            title: t('algorithm'),
             nowrap: true,
             render: (k) => <Tag>{k.algorithm === 'RSA' ? `RSA ${k.bits}` : k.algorithm}</Tag>,
           },
-          { key: 'createdBy', title: rk('addedBy'), from: 'lg', render: (k) => k.createdBy },
+          { key: 'createdBy', title: t('addedBy'), from: 'lg', render: (k) => k.createdBy },
           { key: 'createdAt', title: t('createdAt'), from: 'xl', nowrap: true, render: (k) => format.dateTime(k.createdAt) },
           ...(canManage
             ? [{ key: 'operation', title: t('operation'), render: (k: ReleaseKey) => <OperationLinks operations={operations(k)} /> }]

@@ -9,6 +9,7 @@ import { NoteModal } from '../../components/NoteModal';
 import { ReviewSideBySide, ReviewStateTag } from '../../components/ReviewDetails';
 import { useFormat } from '../../i18n/format';
 import { useI18n } from '../../i18n/i18n';
+import '../../i18n/open-platform-pages-messages';
 
 /**
  * One version in review: who submitted it and why, its checks beside its change since the last release, and the

@@ -3,10 +3,9 @@ import { Button, Empty, Select, Space } from 'antd';
 import { ReloadOutlined } from '@ant-design/icons';
 import { api } from '../../api/endpoints';
 import type { ReviewItem, ReviewState } from '@mpop/contracts';
-import { ProblemAlert } from '../../api/problem';
 import { useDirectory } from '../../api/use-directory';
 import { useRequest } from '../../api/use-request';
-import { DataTable } from '../../components/DataTable';
+import { ListView } from '../../components/ListView';
 import { LazyDialog } from '../../components/LazyDialog';
 import { OperationLinks } from '../../components/OperationLinks';
 import { PagePanel } from '../../components/PagePanel';
@@ -14,6 +13,7 @@ import { OutcomeTag, ReviewStateTag, worstOutcome } from '../../components/Revie
 import { useListParams } from '../../components/use-list-params';
 import { useFormat } from '../../i18n/format';
 import { useI18n } from '../../i18n/i18n';
+import '../../i18n/open-platform-pages-messages';
 import type { MessageKey } from '../../i18n/messages';
 
 const ReviewDetailModal = lazy(() => import('./ReviewDetailModal').then((m) => ({ default: m.ReviewDetailModal })));
@@ -59,13 +59,14 @@ export function ReviewQueuePage() {
           style={{ width: 200 }}
         />
       </Space>
-      <ProblemAlert error={error} title={t('loadFailed')} onRetry={reload} />
-      <DataTable<ReviewItem>
+      <ListView<ReviewItem>
+        error={error}
+        onRetry={reload}
         label={t('reviewQueue')}
         rowKey={(r) => `${r.miniProgramId}/${r.version}`}
         loading={loading}
         rows={data?.items}
-        empty={error ? null : <Empty description={t('reviewQueueEmpty')} />}
+        empty={<Empty description={t('reviewQueueEmpty')} />}
         pagination={list.pager(data?.total ?? 0, (total) => t('totalItems', { total }))}
         columns={[
           {

@@ -16,6 +16,8 @@ const job = (over: Partial<SigningJob>): SigningJob => ({
   startedAt: '2026-11-25T10:00:00.000Z',
   finishedAt: '2026-11-25T10:00:01.000Z',
   error: null,
+  errorCode: null,
+  errorParams: {},
   ...over,
 });
 
@@ -63,5 +65,22 @@ describe('SigningJobsPage', () => {
     renderWithProviders(<SigningJobsPage />, { lang: 'zh' });
     expect(await screen.findByText('发布小程序 1234567890123456 的版本 1.0.0.1')).toBeTruthy();
     expect(screen.queryByText(/release 1234567890123456/)).toBeNull();
+  });
+
+  it('says why a job failed in Chinese from its code and specifics, never in the English sentence', async () => {
+    const english = 'The package file of version 1.0.0.7 is missing from the package store; upload the version again.';
+    fakeFetch([
+      {
+        status: 200,
+        body: {
+          items: [
+            job({ status: 'failed', done: 0, total: 1, error: english, errorCode: 'package-missing', errorParams: { version: '1.0.0.7' } }),
+          ],
+        },
+      },
+    ]);
+    renderWithProviders(<SigningJobsPage />, { lang: 'zh' });
+    expect(await screen.findByText(/小程序包存储中缺少版本 1\.0\.0\.7 的文件/)).toBeTruthy();
+    expect(screen.queryByText(english)).toBeNull();
   });
 });

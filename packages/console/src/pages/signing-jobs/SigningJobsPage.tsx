@@ -1,18 +1,18 @@
-import { useEffect } from 'react';
 import { Button, Empty, Progress, Tag, Typography } from 'antd';
 import { ReloadOutlined, RedoOutlined } from '@ant-design/icons';
 import type { SigningJob } from '@mpop/contracts';
 import { api } from '../../api/endpoints';
-import { ProblemAlert } from '../../api/problem';
 import { useProblemNotice } from '../../api/use-problem-notice';
 import { useRequest } from '../../api/use-request';
 import { useCan } from '../../auth/use-role';
-import { DataTable } from '../../components/DataTable';
+import { ListView } from '../../components/ListView';
 import { PagePanel } from '../../components/PagePanel';
 import { useFormat } from '../../i18n/format';
 import { useI18n } from '../../i18n/i18n';
+import '../../i18n/signing-messages';
 import type { MessageKey } from '../../i18n/messages';
 import { useFeedback } from '../../components/feedback';
+import { PatchJobsSection } from './PatchJobsTable';
 
 const STATUS: Record<SigningJob['status'], { label: MessageKey; color: string }> = {
   running: { label: 'jobRunning', color: 'processing' },
@@ -25,20 +25,18 @@ const STATUS: Record<SigningJob['status'], { label: MessageKey; color: string }>
  * failures with their reason, and a retry that signs whatever is still missing (operators and admins).
  */
 export function SigningJobsPage() {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   const format = useFormat();
   const can = useCan();
   const { message } = useFeedback();
   const notice = useProblemNotice();
-  const { data, error, loading, reload } = useRequest((signal) => api.signingJobs(signal), []);
-  const running = data?.items.some((j) => j.status === 'running');
-
   // While a job runs, follow it.
-  useEffect(() => {
-    if (!running) return;
-    const timer = setTimeout(reload, 1000);
-    return () => clearTimeout(timer);
-  }, [running, reload]);
+  const { data, error, loading, reload } = useRequest((signal) => api.signingJobs(signal), [], {
+    refreshEvery: (d) => d.items.some((j) => j.status === 'running') && 1000,
+  });
+  /** Why a job failed: the server's sentence in English; in Chinese, said from its code, never in English. */
+  const failureText = (j: SigningJob) =>
+    lang === 'zh' ? t(`signingFailure.${j.errorCode ?? 'sign-failed'}`, j.errorParams ?? {}) : (j.error ?? '');
 
   const retry = async () => {
     try {
@@ -67,13 +65,14 @@ export function SigningJobsPage() {
       }
     >
       <Typography.Paragraph type="secondary">{t('signingJobsNote')}</Typography.Paragraph>
-      <ProblemAlert error={error} title={t('loadFailed')} onRetry={reload} />
-      <DataTable<SigningJob>
+      <ListView<SigningJob>
+        error={error}
+        onRetry={reload}
         label={t('signingJobs')}
         rowKey={(j) => j.id}
         loading={loading && !data}
         rows={data?.items}
-        empty={error ? null : <Empty description={t('signingJobsEmpty')} />}
+        empty={<Empty description={t('signingJobsEmpty')} />}
         columns={[
           { key: 'startedAt', title: t('startedAt'), nowrap: true, render: (j) => format.dateTime(j.startedAt) },
           { key: 'reason', title: t('reason'), render: (j) => t(`signingReason.${j.reasonCode}`, j.reasonParams) },
@@ -95,7 +94,7 @@ export function SigningJobsPage() {
           {
             key: 'error',
             title: t('failureReason'),
-            render: (j) => (j.error ? <Typography.Text type="danger">{j.error}</Typography.Text> : null),
+            render: (j) => (j.error ? <Typography.Text type="danger">{failureText(j)}</Typography.Text> : null),
           },
           {
             key: 'finishedAt',
@@ -106,6 +105,7 @@ export function SigningJobsPage() {
           },
         ]}
       />
+      <PatchJobsSection />
     </PagePanel>
   );
 }

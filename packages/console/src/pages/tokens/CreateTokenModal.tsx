@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { Alert, Button, DatePicker, Descriptions, Form, Input, Modal, Select, Space, Typography } from 'antd';
+import { DatePicker, Descriptions, Form, Input, Select, Typography } from 'antd';
 import dayjs, { type Dayjs } from 'dayjs';
 import type { CreatedToken } from '@mpop/contracts';
 import { type Role, Roles, roleAtLeast } from '@mpop/contracts/constants';
@@ -10,8 +10,9 @@ import { roleLabel } from '../../auth/use-role';
 import { useSession } from '../../auth/use-session';
 import { useFormat } from '../../i18n/format';
 import { FormModal } from '../../components/FormModal';
+import { SecretShownOnceModal } from '../../components/SecretShownOnceModal';
 import { useI18n } from '../../i18n/i18n';
-import { CopyButton } from '../host-apps/CopyField';
+import { useDayjsLocale } from '../../i18n/use-dayjs-locale';
 import { RoleSelect } from '../users/UserDialogs';
 
 type Expiry = 'never' | '7' | '30' | '90' | '365' | 'date';
@@ -38,6 +39,7 @@ export function CreateTokenModal({ open, onClose, onCreated }: { open: boolean; 
   const [form] = Form.useForm<Values>();
   const [created, setCreated] = useState<CreatedToken>();
   const expiry = Form.useWatch('expiry', form);
+  const calendarReady = useDayjsLocale();
   const { submit, busy, error, setError } = useFormSubmit(
     form,
     async (v) => {
@@ -57,32 +59,16 @@ export function CreateTokenModal({ open, onClose, onCreated }: { open: boolean; 
 
   if (created) {
     return (
-      <Modal
+      <SecretShownOnceModal
         open={open}
         title={t('tokenCreated')}
-        onCancel={close}
-        destroyOnHidden
-        maskClosable={false}
-        footer={
-          <Button type="primary" onClick={close}>
-            {t('close')}
-          </Button>
-        }
+        warning={t('tokenShownOnce')}
+        secret={created.token}
+        label={t('apiTokens')}
+        copyLabel={t('copyToken')}
+        testId="created-token"
+        onClose={close}
       >
-        <Alert type="warning" showIcon message={t('tokenShownOnce')} style={{ marginBottom: 16 }} />
-        {/* The whole token, wrapped where needed: nothing of it hidden behind the end of a one-line field. No autoSize:
-            its measuring copy would keep the secret in the page after the dialog closes. */}
-        <Space direction="vertical" style={{ width: '100%', marginBottom: 16 }}>
-          <Input.TextArea
-            readOnly
-            value={created.token}
-            aria-label={t('apiTokens')}
-            data-testid="created-token"
-            rows={2}
-            style={{ fontFamily: 'monospace', wordBreak: 'break-all', resize: 'none' }}
-          />
-          <CopyButton value={created.token} label={t('copyToken')} showLabel />
-        </Space>
         <Descriptions column={1} size="small" bordered>
           <Descriptions.Item label={t('tokenName')}>{created.name}</Descriptions.Item>
           <Descriptions.Item label={t('role')}>{t(roleLabel(created.role))}</Descriptions.Item>
@@ -90,7 +76,7 @@ export function CreateTokenModal({ open, onClose, onCreated }: { open: boolean; 
             {created.expiresAt ? format.dateTime(created.expiresAt) : t('expiryNever')}
           </Descriptions.Item>
         </Descriptions>
-      </Modal>
+      </SecretShownOnceModal>
     );
   }
 
@@ -124,7 +110,7 @@ export function CreateTokenModal({ open, onClose, onCreated }: { open: boolean; 
         </Form.Item>
         {expiry === 'date' && (
           <Form.Item label={t('expiresAt')} name="date" rules={[{ required: true, message: t('expiryDateRequired') }]}>
-            <DatePicker disabledDate={(d) => d.isBefore(dayjs(), 'day')} style={{ width: '100%' }} />
+            <DatePicker key={String(calendarReady)} disabledDate={(d) => d.isBefore(dayjs(), 'day')} style={{ width: '100%' }} />
           </Form.Item>
         )}
         <Typography.Paragraph type="secondary" style={{ marginBottom: 0 }}>

@@ -3,12 +3,11 @@ import { Button, Empty, Tag, Tooltip } from 'antd';
 import { PlusOutlined } from '@ant-design/icons';
 import type { Token } from '@mpop/contracts';
 import { api } from '../../api/endpoints';
-import { ProblemAlert } from '../../api/problem';
 import { useProblemNotice } from '../../api/use-problem-notice';
 import { useRequest } from '../../api/use-request';
 import { roleLabel } from '../../auth/use-role';
 import { useSession } from '../../auth/use-session';
-import { DataTable } from '../../components/DataTable';
+import { ListView } from '../../components/ListView';
 import { OperationLinks } from '../../components/OperationLinks';
 import { PagePanel } from '../../components/PagePanel';
 import { useFormat } from '../../i18n/format';
@@ -58,13 +57,14 @@ export function TokensPage() {
 
   return (
     <PagePanel title={t('apiTokens')} extra={createButton}>
-      <ProblemAlert error={error} title={t('loadFailed')} onRetry={reload} />
-      <DataTable<Token>
+      <ListView<Token>
+        error={error}
+        onRetry={reload}
         label={t('apiTokens')}
         rowKey={(token) => token.id}
         loading={loading}
         rows={data?.items}
-        empty={error ? null : <Empty description={t('tokensEmpty')}>{createButton}</Empty>}
+        empty={<Empty description={t('tokensEmpty')}>{createButton}</Empty>}
         columns={[
           { key: 'name', title: t('tokenName'), render: (token) => <strong>{token.name}</strong> },
           { key: 'role', title: t('role'), render: (token) => <Tag>{t(roleLabel(token.role))}</Tag> },

@@ -3,12 +3,11 @@ import { Button, Tag } from 'antd';
 import { PlusOutlined } from '@ant-design/icons';
 import type { User } from '@mpop/contracts';
 import { api } from '../../api/endpoints';
-import { ProblemAlert } from '../../api/problem';
 import { useProblemNotice } from '../../api/use-problem-notice';
 import { useRequest } from '../../api/use-request';
 import { roleLabel } from '../../auth/use-role';
 import { useSession } from '../../auth/use-session';
-import { DataTable } from '../../components/DataTable';
+import { ListView } from '../../components/ListView';
 import { OperationLinks, type Operation } from '../../components/OperationLinks';
 import { PagePanel } from '../../components/PagePanel';
 import { useFormat } from '../../i18n/format';
@@ -101,8 +100,9 @@ function UserList() {
         </Button>
       }
     >
-      <ProblemAlert error={error} title={t('loadFailed')} onRetry={reload} />
-      <DataTable<User>
+      <ListView<User>
+        error={error}
+        onRetry={reload}
         label={t('users')}
         rowKey={(u) => u.username}
         loading={loading}

@@ -1,13 +1,13 @@
 import { useState } from 'react';
-import { Alert, Button, Checkbox, Descriptions, Form, Input, Modal, Space, Typography } from 'antd';
+import { Checkbox, Descriptions, Form, Input, Typography } from 'antd';
 import type { CreatedWebhook } from '@mpop/contracts';
 import { type WebhookEventType, WebhookEventTypes } from '@mpop/contracts/constants';
 import { api } from '../../api/endpoints';
 import { usePlaceOnFields } from '../../api/problem';
 import { useFormSubmit } from '../../api/use-form-submit';
 import { FormModal } from '../../components/FormModal';
+import { SecretShownOnceModal } from '../../components/SecretShownOnceModal';
 import { useI18n } from '../../i18n/i18n';
-import { CopyButton } from '../host-apps/CopyField';
 
 interface Values {
   url: string;
@@ -39,34 +39,21 @@ export function AddWebhookModal({ open, onClose, onCreated }: { open: boolean; o
 
   if (created) {
     return (
-      <Modal
+      <SecretShownOnceModal
         open={open}
         title={t('webhookAdded')}
-        onCancel={close}
-        destroyOnHidden
-        maskClosable={false}
-        footer={
-          <Button type="primary" onClick={close}>
-            {t('close')}
-          </Button>
-        }
+        warning={t('webhookSecretShownOnce')}
+        secret={created.secret}
+        label={t('webhookSecret')}
+        copyLabel={t('copySecret')}
+        testId="webhook-secret"
+        onClose={close}
       >
-        <Alert type="warning" showIcon message={t('webhookSecretShownOnce')} style={{ marginBottom: 16 }} />
-        <Space.Compact style={{ width: '100%', marginBottom: 16 }}>
-          <Input
-            readOnly
-            value={created.secret}
-            aria-label={t('webhookSecret')}
-            data-testid="webhook-secret"
-            style={{ fontFamily: 'monospace' }}
-          />
-          <CopyButton value={created.secret} label={t('copySecret')} showLabel />
-        </Space.Compact>
         <Descriptions column={1} size="small" bordered>
           <Descriptions.Item label={t('webhookUrl')}>{created.url}</Descriptions.Item>
           <Descriptions.Item label={t('webhookEvents')}>{created.events.join(', ')}</Descriptions.Item>
         </Descriptions>
-      </Modal>
+      </SecretShownOnceModal>
     );
   }
 

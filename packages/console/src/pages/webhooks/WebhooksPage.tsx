@@ -3,10 +3,9 @@ import { Button, Empty, Modal, Space, Tag, Tooltip } from 'antd';
 import { PlusOutlined } from '@ant-design/icons';
 import type { Webhook, WebhookDelivery } from '@mpop/contracts';
 import { api } from '../../api/endpoints';
-import { ProblemAlert } from '../../api/problem';
 import { useProblemNotice } from '../../api/use-problem-notice';
 import { useRequest } from '../../api/use-request';
-import { DataTable } from '../../components/DataTable';
+import { ListView } from '../../components/ListView';
 import { OperationLinks } from '../../components/OperationLinks';
 import { PagePanel } from '../../components/PagePanel';
 import { useFeedback } from '../../components/feedback';
@@ -60,13 +59,14 @@ function WebhookList() {
 
   return (
     <PagePanel title={t('webhooks')} extra={addButton}>
-      <ProblemAlert error={error} title={t('loadFailed')} onRetry={reload} />
-      <DataTable<Webhook>
+      <ListView<Webhook>
+        error={error}
+        onRetry={reload}
         label={t('webhooks')}
         rowKey={(w) => w.webhookId}
         loading={loading}
         rows={data?.items}
-        empty={error ? null : <Empty description={t('webhooksEmpty')}>{addButton}</Empty>}
+        empty={<Empty description={t('webhooksEmpty')}>{addButton}</Empty>}
         columns={[
           {
             key: 'url',
@@ -138,13 +138,14 @@ function DeliveriesModal({ webhook, onClose }: { webhook: Webhook; onClose: () =
         </Space>
       }
     >
-      <ProblemAlert error={error} title={t('loadFailed')} onRetry={reload} />
-      <DataTable<WebhookDelivery>
+      <ListView<WebhookDelivery>
+        error={error}
+        onRetry={reload}
         label={t('webhookDeliveries')}
         rowKey={(d) => d.deliveryId}
         loading={loading}
         rows={data?.items}
-        empty={error ? null : <Empty description={t('webhookDeliveriesEmpty')} />}
+        empty={<Empty description={t('webhookDeliveriesEmpty')} />}
         columns={[
           { key: 'event', title: t('webhookEvent'), render: (d) => <code>{d.eventType}</code> },
           { key: 'status', title: t('status'), render: status },

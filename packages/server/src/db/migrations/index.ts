@@ -15,6 +15,7 @@ import { webhooks } from './0011_webhooks.js';
 import { auditAddress } from './0012_audit_address.js';
 import { releaseKeys } from './0014_release_keys.js';
 import { autopilot } from './0015_autopilot.js';
+import { patches } from './0016_patches.js';
 
 export interface MigrationContext {
   dialect: Dialect;
@@ -39,6 +40,7 @@ function migrations(ctx: MigrationContext): Record<string, Migration> {
     '0012_audit_address': auditAddress(ctx),
     '0014_release_keys': releaseKeys(ctx),
     '0015_autopilot': autopilot(ctx),
+    '0016_patches': patches(ctx),
   };
 }
 

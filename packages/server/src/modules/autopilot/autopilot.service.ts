@@ -13,8 +13,12 @@ import type { AutopilotRecorder } from './autopilot-recorder.js';
 /** Who the decisions are audited as. */
 export const AUTOPILOT_ACTOR: Principal = { username: 'autopilot', role: 'admin', memberships: [], via: 'session', actor: 'autopilot' };
 
-/** The PostgreSQL advisory lock of the evaluation: one instance at a time looks at the autopilots. */
-const LOCK_KEY = 0x6d706f70_01; // "mpop", 1
+/**
+ * The PostgreSQL advisory lock of the evaluation: one instance at a time looks at the autopilots. Named by two
+ * integers, a constant and a hash of the schema, so that installations in separate schemas of one database (and the
+ * test suites running side by side) do not hold each other's evaluation back.
+ */
+const LOCK_CLASS = 0x6d706f71; // "mpoq": apart from the server presence lock's class
 
 export interface AutopilotOptions {
   /** How often the autopilots are looked at (ms); decisions follow their condition within this plus the flush. */
@@ -83,7 +87,9 @@ export class AutopilotService {
     try {
       if (this.dialect !== 'postgres') return await this.decideAll();
       return await this.db.transaction().execute(async (trx) => {
-        const { rows } = await sql<{ got: boolean }>`select pg_try_advisory_xact_lock(${LOCK_KEY}) as got`.execute(trx);
+        const { rows } = await sql<{
+          got: boolean;
+        }>`select pg_try_advisory_xact_lock(${LOCK_CLASS}, hashtext(current_schema())) as got`.execute(trx);
         return rows[0]?.got ? this.decideAll() : [];
       });
     } catch (err) {

@@ -1,4 +1,4 @@
-import type { EventCounts, EventType } from '@mpop/contracts';
+import type { EventCounts, EventType, PatchSavings } from '@mpop/contracts';
 import type { Executor } from '../../db/executor.js';
 import type { DeviceVersionsTable, EventCountsTable, FailureCountsTable } from '../../db/schema.js';
 
@@ -110,9 +110,11 @@ export class EventsRepository {
         .insertInto('eventCounts')
         .values(rows.slice(i, i + CHUNK))
         .onConflict((oc) =>
-          oc
-            .columns(['miniProgramId', 'day', 'hostAppId', 'version', 'type'])
-            .doUpdateSet((eb) => ({ count: eb('eventCounts.count', '+', eb.ref('excluded.count')) })),
+          oc.columns(['miniProgramId', 'day', 'hostAppId', 'version', 'type']).doUpdateSet((eb) => ({
+            count: eb('eventCounts.count', '+', eb.ref('excluded.count')),
+            patched: eb('eventCounts.patched', '+', eb.ref('excluded.patched')),
+            bytesSaved: eb('eventCounts.bytesSaved', '+', eb.ref('excluded.bytesSaved')),
+          })),
         )
         .execute();
     }
@@ -196,6 +198,26 @@ export class EventsRepository {
     const counts: EventCounts = { download: 0, verified: 0, launch: 0, failure: 0 };
     for (const r of rows) if (r.type in counts) counts[r.type as EventType] = Number(r.total);
     return counts;
+  }
+
+  /** Downloads rebuilt from a patch, and the bytes they saved, on the days from `sinceDay` on. */
+  async patchSavings(scope: AdoptionScope, sinceDay: string): Promise<PatchSavings> {
+    let q = this.db
+      .selectFrom('eventCounts')
+      .where('eventCounts.miniProgramId', '=', scope.miniProgramId)
+      .where('eventCounts.day', '>=', sinceDay)
+      .where('eventCounts.type', '=', 'download');
+    if (scope.hostAppId !== undefined) q = q.where('eventCounts.hostAppId', '=', scope.hostAppId);
+    else if (scope.workspaceId) {
+      q = q.innerJoin('hostApps', 'hostApps.id', 'eventCounts.hostAppId').where('hostApps.workspaceId', '=', scope.workspaceId);
+    }
+    const row = await q
+      .select((eb) => [
+        eb.fn.sum<number>('eventCounts.patched').as('downloads'),
+        eb.fn.sum<number>('eventCounts.bytesSaved').as('bytesSaved'),
+      ])
+      .executeTakeFirst();
+    return { downloads: Number(row?.downloads ?? 0), bytesSaved: Number(row?.bytesSaved ?? 0) };
   }
 
   /** Deletes what is older than the retention: devices not heard from since `before`, counters of earlier days. */

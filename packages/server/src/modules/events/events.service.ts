@@ -41,7 +41,7 @@ export interface Outcome {
 
 /** The reason of a failure event: `detail.reason`, or the first 200 characters of a sentence; trimmed, one line. */
 export function failureReason(detail: EventsRequest['events'][number]['detail']): string {
-  const raw = typeof detail === 'string' ? detail : (detail?.reason ?? '');
+  const raw = typeof detail === 'string' ? detail : detail && 'reason' in detail ? (detail.reason ?? '') : '';
   return [...raw.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim()].slice(0, FAILURE_REASON_MAX).join('').trim();
 }
 
@@ -178,9 +178,29 @@ export class EventsService {
       const when = new Date(at).toISOString();
       const day = when.slice(0, 10);
       const ck = [day, hostAppId, e.miniProgramId, e.version, e.type].join('\n');
+      // A download rebuilt from a patch says so, and what it saved (adoption adds them up).
+      const download = e.type === 'download' && typeof e.detail === 'object' && 'patch' in e.detail ? e.detail : undefined;
+      const patch = download?.patch === true;
+      const saved = patch ? (download?.bytesSaved ?? 0) : 0;
       const counter = this.counts.get(ck);
-      if (counter) counter.count++;
-      else this.counts.set(ck, { day, hostAppId, miniProgramId: e.miniProgramId, version: e.version, type: e.type, count: 1 });
+      if (counter) {
+        counter.count++;
+        if (patch) {
+          counter.patched++;
+          counter.bytesSaved += saved;
+        }
+      } else {
+        this.counts.set(ck, {
+          day,
+          hostAppId,
+          miniProgramId: e.miniProgramId,
+          version: e.version,
+          type: e.type,
+          count: 1,
+          patched: patch ? 1 : 0,
+          bytesSaved: saved,
+        });
+      }
       if (e.type === 'failure') this.countFailure(day, hostAppId, e.miniProgramId, e.version, failureReason(e.detail));
       if (e.type === 'launch' || e.type === 'failure') {
         const { workspaceId, appId, deviceId } = req;
@@ -313,8 +333,11 @@ export class EventsService {
     }
     for (const [k, row] of counts) {
       const now = this.counts.get(k);
-      if (now) now.count += row.count;
-      else this.counts.set(k, row);
+      if (now) {
+        now.count += row.count;
+        now.patched += row.patched;
+        now.bytesSaved += row.bytesSaved;
+      } else this.counts.set(k, row);
     }
   }
 
@@ -355,10 +378,11 @@ export class EventsService {
     await this.flush().catch(() => {});
     const days = q.days ?? 7;
     const since = new Date(now - days * DAY_MS).toISOString();
-    const [perVersion, events, failures] = await Promise.all([
+    const [perVersion, events, failures, patches] = await Promise.all([
       repo.devicesPerVersion(scope, since),
       repo.eventCounts(scope, since.slice(0, 10)),
       repo.failures(scope, since.slice(0, 10)),
+      repo.patchSavings(scope, since.slice(0, 10)),
     ]);
     const total = perVersion.reduce((n, v) => n + v.devices, 0);
     return {
@@ -368,6 +392,7 @@ export class EventsService {
         .map((v) => ({ ...v, share: total ? Math.round((v.devices / total) * 10_000) / 10_000 : 0 })),
       events,
       failures,
+      patches,
     };
   }
 

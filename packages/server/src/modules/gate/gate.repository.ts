@@ -88,6 +88,30 @@ export class GateRepository {
       .execute();
   }
 
+  /**
+   * The kept patches (status done) to the versions of the mini programs authorised for these host apps: the gate
+   * offers one to a device that names its `fromVersion`.
+   */
+  patches(hostAppIds: readonly number[]) {
+    return this.db
+      .selectFrom('packagePatches as pp')
+      .innerJoin('hostAppMiniPrograms as am', 'am.miniProgramId', 'pp.miniProgramId')
+      .select([
+        'am.hostAppId',
+        'pp.miniProgramId',
+        'pp.fromVersion',
+        'pp.toVersion',
+        'pp.fromSha256',
+        'pp.toSha256',
+        'pp.format',
+        'pp.sha256',
+        'pp.size',
+      ])
+      .where('am.hostAppId', 'in', hostAppIds)
+      .where('pp.status', '=', 'done')
+      .execute();
+  }
+
   /** The whitelisted device IDs of a release. */
   async devices(releaseId: string): Promise<string[]> {
     const rows = await this.db.selectFrom('releaseDevices').select('deviceId').where('releaseId', '=', releaseId).execute();
@@ -96,3 +120,5 @@ export class GateRepository {
 }
 
 export type GateReleaseRow = Awaited<ReturnType<GateRepository['releases']>>[number];
+
+export type GatePatchRow = Awaited<ReturnType<GateRepository['patches']>>[number];

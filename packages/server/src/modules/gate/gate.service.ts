@@ -4,8 +4,8 @@ import type { Database } from '../../db/schema.js';
 import { AppError } from '../../lib/app-error.js';
 import type { ChangeBus } from '../../lib/change-bus.js';
 import { inRange } from '../mini-programs/versions.js';
-import { GateRepository, type GateReleaseRow } from './gate.repository.js';
-import { buildEntries, choose, type ProgramEntry, type Served } from './served.js';
+import { GateRepository, type GatePatchRow, type GateReleaseRow } from './gate.repository.js';
+import { buildEntries, choose, type ProgramEntry, patchesTo, type Served } from './served.js';
 
 /** What the gate knows about one host app: built from the database on a miss, then served from memory. */
 type HostAppView = { state: 'unregistered' } | { state: 'unconfigured' } | { state: 'disabled' } | ReadyView;
@@ -21,6 +21,8 @@ type ReadyView = {
    * most. At most MEMO_SHAPES, the oldest dropped first.
    */
   memo?: Map<string, Buffer>;
+  /** Per mini program, the versions a kept patch starts from (a request naming one gets another answer). */
+  patchFrom?: Map<string, Set<string>>;
 };
 
 /** Answers kept per steady view (each about 0.6 KB per mini program in it). */
@@ -65,6 +67,8 @@ export class GateService {
     /** `MPOP_PACKAGE_BASE_URL`: the server's own download route, or a CDN in front of the store. */
     private readonly packageBaseUrl: string,
     private readonly clock: () => number = Date.now,
+    /** `MPOP_PATCH_BASE_URL`: where patches are downloaded. */
+    private readonly patchBaseUrl?: string,
   ) {
     changes.onInvalidate((c) => {
       this.changes++;
@@ -90,7 +94,7 @@ export class GateService {
   }
 
   async resources(req: ResourcesRequest): Promise<Resource[]> {
-    return (await this.pick(req)).map((s) => JSON.parse(s.bytes.toString('utf8')) as Resource);
+    return (await this.pick(req)).map((b) => JSON.parse(b.toString('utf8')) as Resource);
   }
 
   /**
@@ -117,6 +121,9 @@ export class GateService {
     for (const id in req.miniPrograms) {
       if (++named > MEMO_MAX_NAMED) return answerBytes(this.served(view, req));
       shape += `\n${id}`;
+      // A named version that a kept patch starts from gets the answer with that patch: another shape.
+      const has = req.miniPrograms[id];
+      if (view.patchFrom?.get(id)?.has(has)) shape += `@${has}`;
     }
     view.memo ??= new Map();
     let answer = view.memo.get(shape);
@@ -140,7 +147,7 @@ export class GateService {
     return entry && choose(entry, deviceId, this.clock())?.version;
   }
 
-  private async pick(req: ResourcesRequest): Promise<Served[]> {
+  private async pick(req: ResourcesRequest): Promise<Buffer[]> {
     const view = await this.view(req.workspaceId, req.appId);
     if (view.state === 'unregistered') {
       throw new AppError(
@@ -163,19 +170,22 @@ export class GateService {
     return this.served(view, req);
   }
 
-  /** What a ready view serves this request: the asked (or all) mini programs fit for the client and device. */
-  private served(view: ReadyView, req: ResourcesRequest): Served[] {
+  /**
+   * What a ready view serves this request: the asked (or all) mini programs fit for the client and device, each as
+   * its prepared bytes; with a patch when the request names a version that a kept patch starts from.
+   */
+  private served(view: ReadyView, req: ResourcesRequest): Buffer[] {
     // An empty map asks for every mini program the host app may load.
     const wanted = Object.keys(req.miniPrograms);
     const ids = wanted.length > 0 ? wanted : [...view.programs.keys()];
     const now = this.clock();
     const fits = (s: Served) =>
       (!s.platform || s.platform === req.platform) && inRange(req.clientVersion, s.clientVersionMin, s.clientVersionMax);
-    const out: Served[] = [];
+    const out: Buffer[] = [];
     for (const id of ids) {
       const entry = view.programs.get(id);
       const c = entry && choose(entry, req.deviceId, now, fits);
-      if (c) out.push(c);
+      if (c) out.push(c.patched?.get(req.miniPrograms[id]) ?? c.bytes);
     }
     return out;
   }
@@ -251,7 +261,13 @@ export class GateService {
     const apps = new Map((await repo.findHostApps(batch)).map((a) => [key(a.workspaceId, a.appId), a]));
     const ready = [...apps.values()].filter((a) => a.disabledAt === null && a.virtualDomain && a.keyFingerprint);
     const rowsOf = new Map<number, GateReleaseRow[]>(ready.map((a) => [a.id, []]));
-    if (ready.length > 0) for (const r of await repo.releases(ready.map((a) => a.id))) rowsOf.get(r.hostAppId)?.push(r);
+    const patchesOf = new Map<number, GatePatchRow[]>(ready.map((a) => [a.id, []]));
+    if (ready.length > 0) {
+      const ids = ready.map((a) => a.id);
+      const [rows, patches] = await Promise.all([repo.releases(ids), repo.patches(ids)]);
+      for (const r of rows) rowsOf.get(r.hostAppId)?.push(r);
+      for (const p of patches) patchesOf.get(p.hostAppId)?.push(p);
+    }
     const views = new Map<string, HostAppView>();
     for (const q of batch) {
       const app = apps.get(q.k);
@@ -259,19 +275,29 @@ export class GateService {
       else if (app.disabledAt !== null) views.set(q.k, { state: 'disabled' });
       else if (!app.virtualDomain || !app.keyFingerprint) views.set(q.k, { state: 'unconfigured' });
       else {
-        const programs = buildEntries(rowsOf.get(app.id)!, {
-          workspaceId: q.workspaceId,
-          appId: q.appId,
-          vhost: app.virtualDomain,
-          keyFingerprint: app.keyFingerprint,
-          packageBaseUrl: this.packageBaseUrl,
-        });
+        const programs = buildEntries(
+          rowsOf.get(app.id)!,
+          {
+            workspaceId: q.workspaceId,
+            appId: q.appId,
+            vhost: app.virtualDomain,
+            keyFingerprint: app.keyFingerprint,
+            packageBaseUrl: this.packageBaseUrl,
+            patchBaseUrl: this.patchBaseUrl,
+          },
+          patchesTo(patchesOf.get(app.id)!),
+        );
         for (const entry of programs.values()) {
           if (entry.next && entry.rollout && entry.rollout.devices > 0)
             entry.rollout.whitelist = await this.whitelist(entry.rollout.releaseId);
           if (entry.elsewhere) entry.elsewhere.whitelist = await this.whitelist(entry.elsewhere.releaseId);
         }
-        views.set(q.k, { state: 'ready', programs, steady: [...programs.values()].every((e) => !e.rollout && !e.elsewhere) });
+        views.set(q.k, {
+          state: 'ready',
+          programs,
+          steady: [...programs.values()].every((e) => !e.rollout && !e.elsewhere),
+          patchFrom: patchFrom(programs),
+        });
       }
     }
     return views;
@@ -292,6 +318,21 @@ export class GateService {
 
 const key = (workspaceId: string, appId: string) => `${workspaceId}\n${appId}`;
 
+/** The versions each mini program's served packages have patches from; undefined when there are none. */
+function patchFrom(programs: ReadonlyMap<string, ProgramEntry>): Map<string, Set<string>> | undefined {
+  let out: Map<string, Set<string>> | undefined;
+  for (const [id, e] of programs) {
+    for (const s of [e.next, e.fallback, ...(e.older ?? []), e.elsewhere?.served]) {
+      for (const v of s?.patched?.keys() ?? []) {
+        out ??= new Map();
+        const set = out.get(id) ?? new Set<string>();
+        out.set(id, set.add(v));
+      }
+    }
+  }
+  return out;
+}
+
 /** A view to read in the next batch: a miss (with the promise its requests wait on) or a refresh of a cached one. */
 interface Queued {
   k: string;
@@ -308,14 +349,14 @@ const CLOSE = Buffer.from(']}');
 const COMMA = 0x2c;
 
 /** `{"resources":[…]}` from the prepared bytes of each package: one allocation and one copy of each part. */
-function answerBytes(served: readonly Served[]): Buffer {
+function answerBytes(served: readonly Buffer[]): Buffer {
   let length = OPEN.length + CLOSE.length + Math.max(0, served.length - 1);
-  for (const s of served) length += s.bytes.length;
+  for (const s of served) length += s.length;
   const out = Buffer.allocUnsafe(length);
   let at = OPEN.copy(out, 0);
   for (let i = 0; i < served.length; i++) {
     if (i > 0) out[at++] = COMMA;
-    at += served[i].bytes.copy(out, at);
+    at += served[i].copy(out, at);
   }
   CLOSE.copy(out, at);
   return out;

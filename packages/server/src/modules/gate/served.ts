@@ -1,8 +1,8 @@
-import type { Resource } from '@mpop/contracts';
+import type { Resource, ResourcePatch } from '@mpop/contracts';
 import type { ReleaseState } from '../../db/schema.js';
 import { cohort, effectiveBp, FULL, type Ramp, rampOf } from '../releases/rollout.js';
 import { type HostRef, reaches, scopeOf } from '../releases/scope.js';
-import type { GateReleaseRow } from './gate.repository.js';
+import type { GatePatchRow, GateReleaseRow } from './gate.repository.js';
 
 /** A package the gate may hand out, with its answer prepared once (the hot path only filters and picks). */
 export interface Served {
@@ -13,6 +13,11 @@ export interface Served {
   bytes: Buffer;
   /** The version in `bytes`. */
   version: string;
+  /**
+   * The same resource with a `patch`, by the version a device names that a kept patch starts from: also made once
+   * per view, so offering a patch costs the hot path one map lookup.
+   */
+  patched?: ReadonlyMap<string, Buffer>;
   platform: string | null;
   clientVersionMin: string | null;
   clientVersionMax: string | null;
@@ -91,6 +96,22 @@ export interface HostAppIdentity {
   keyFingerprint: string;
   /** Base of `packageUrl` (MPOP_PACKAGE_BASE_URL). */
   packageBaseUrl: string;
+  /** Base of a patch's `url` (MPOP_PATCH_BASE_URL). */
+  patchBaseUrl?: string;
+}
+
+/** Kept patches by `<miniProgramId>\n<toVersion>`: what each served version may carry. */
+export type PatchesTo = ReadonlyMap<string, readonly GatePatchRow[]>;
+
+export function patchesTo(rows: readonly GatePatchRow[]): PatchesTo {
+  const out = new Map<string, GatePatchRow[]>();
+  for (const r of rows) {
+    const k = `${r.miniProgramId}\n${r.toVersion}`;
+    const list = out.get(k);
+    if (list) list.push(r);
+    else out.set(k, [r]);
+  }
+  return out;
 }
 
 /** How many earlier versions an entry keeps for devices outside a version's range (the newest ones). */
@@ -173,7 +194,12 @@ export function servableVersions(history: readonly LineRow[], host: HostRef): st
  * release, and the complete, signed ones before it are what its devices fall back to. The mini program's newest
  * release, when it does not reach this host app, only lends its whitelist.
  */
-export function buildEntries(rows: readonly GateReleaseRow[], host: HostAppIdentity): Map<string, ProgramEntry> {
+export function buildEntries(
+  rows: readonly GateReleaseRow[],
+  host: HostAppIdentity,
+  patches: PatchesTo = new Map(),
+): Map<string, ProgramEntry> {
+  const served = (r: GateReleaseRow, h: HostAppIdentity) => servedOf(r, h, patches);
   const byProgram = new Map<string, GateReleaseRow[]>();
   for (const r of rows) {
     const list = byProgram.get(r.miniProgramId);
@@ -204,7 +230,7 @@ export function buildEntries(rows: readonly GateReleaseRow[], host: HostAppIdent
 
 const signed = (r: GateReleaseRow) => r.signature !== null && r.bindingSignature !== null;
 
-function served(r: GateReleaseRow, host: HostAppIdentity): Served {
+function servedOf(r: GateReleaseRow, host: HostAppIdentity, patches: PatchesTo): Served {
   const resource: Resource = {
     miniProgramId: r.miniProgramId,
     version: r.version,
@@ -222,9 +248,25 @@ function served(r: GateReleaseRow, host: HostAppIdentity): Served {
       ? { releaseSignature: r.releaseSignature, releaseKeyFingerprint: r.releaseKeyFingerprint }
       : {}),
   };
+  let patched: Map<string, Buffer> | undefined;
+  for (const p of patches.get(`${r.miniProgramId}\n${r.version}`) ?? []) {
+    // A patch is made to bytes: one to another upload of this version is of no use.
+    if (p.toSha256 !== r.sha256 || p.sha256 === null || p.size === null) continue;
+    const patch: ResourcePatch = {
+      fromVersion: p.fromVersion,
+      fromSha256: p.fromSha256,
+      format: p.format,
+      url: `${host.patchBaseUrl ?? host.packageBaseUrl}/${p.sha256}.delta`,
+      sha256: p.sha256,
+      size: Number(p.size),
+    };
+    patched ??= new Map();
+    patched.set(p.fromVersion, Buffer.from(JSON.stringify({ ...resource, patch })));
+  }
   return {
     bytes: Buffer.from(JSON.stringify(resource)),
     version: r.version,
+    ...(patched ? { patched } : {}),
     platform: r.platform,
     clientVersionMin: r.clientVersionMin,
     clientVersionMax: r.clientVersionMax,

@@ -17,6 +17,7 @@ import { completeRow, createdBy, normaliseSteps, nothingToRollBackTo, stepsJson,
 import { ReleaseRepository } from './release.repository.js';
 import { AutopilotRepository } from './autopilot.repository.js';
 import { checkAutopilot, parseAutopilot, restarted, startAutopilot, stepAt, type StepFigures } from './autopilot.js';
+import { PatchRepository } from '../patches/patch.repository.js';
 import { effectiveBp, effectiveState, FULL, rampOf, resumeSteps, toBp, toPercent } from './rollout.js';
 import {
   liveRollouts,
@@ -27,6 +28,12 @@ import {
   type Settled,
   settleRollouts,
 } from './scope.js';
+
+/** What a release needs of the patch maker: whether it is on, and a nudge once the release's jobs are committed. */
+export interface PatchQueue {
+  readonly enabled: boolean;
+  wake(): void;
+}
 
 /**
  * A decision of the autopilot, applied by a release operation inside its transaction (after the mini program's lock),
@@ -65,6 +72,8 @@ export class ReleaseService {
     private readonly clock: () => number = Date.now,
     /** Where the release.* webhook events are recorded, in the transaction of the change. */
     private readonly outbox: Outbox = discardingOutbox,
+    /** Makes the patches a release queues (in its transaction), woken once it commits. */
+    private readonly patches: PatchQueue = { enabled: false, wake() {} },
   ) {}
 
   /** A current release that reaches part of the devices now (steps applied): its share; null once it reaches all. */
@@ -140,6 +149,8 @@ export class ReleaseService {
         devices,
       );
       await repo.setCurrent(id, releaseId, version, at);
+      // Patches from the versions devices may have to this one, made in the background once this commits.
+      if (this.patches.enabled) await new PatchRepository(trx).queueFor(id, version, at);
       await new AuditRepository(trx).record({
         actor: actor.actor,
         address: actor.address,
@@ -160,6 +171,7 @@ export class ReleaseService {
       await this.outbox.record(trx, 'release.created', event);
       if (state === 'complete') await this.outbox.record(trx, 'release.completed', event);
     });
+    this.patches.wake();
     return this.afterChange(id, releaseId, { code: 'release', params: { miniProgramId: id, version } });
   }
 

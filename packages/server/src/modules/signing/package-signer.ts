@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
-import type { SigningJob, SigningReasonCode } from '@mpop/contracts';
+import type { SigningFailureCode, SigningJob, SigningReasonCode } from '@mpop/contracts';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import { type ChangeBus, SIGNED_HOST_APPS_PER_CHANGE } from '../../lib/change-bus.js';
@@ -66,6 +66,8 @@ export class PackageSigner {
       startedAt: nowIso(),
       finishedAt: null,
       error: null,
+      errorCode: null,
+      errorParams: {},
     };
     this.remember(job);
     const run = this.run(job, missing);
@@ -108,9 +110,10 @@ export class PackageSigner {
           }
           this.observer.failed();
           const work = chunk[j];
-          const reason = failureReason(outcome.reason, work);
+          const failure = failureOf(outcome.reason, work);
+          const reason = failure.text;
           job.status = 'failed';
-          job.error ??= reason;
+          if (job.error === null) Object.assign(job, { error: reason, errorCode: failure.code, errorParams: failure.params });
           this.log.error({ err: { message: (outcome.reason as Error).message }, job: job.id, sha256: work.sha256 }, 'signing failed');
           await repo
             .recordFailure({ keyFingerprint: work.keyFingerprint, sha256: work.sha256, reason, failedAt: nowIso() })
@@ -130,7 +133,9 @@ export class PackageSigner {
       if (job.status === 'running') job.status = 'done';
     } catch (err) {
       job.status = 'failed';
-      job.error ??= 'Signing stopped; the details are in the server log.';
+      if (job.error === null) {
+        Object.assign(job, { error: 'Signing stopped; the details are in the server log.', errorCode: 'stopped', errorParams: {} });
+      }
       this.log.error({ err: { message: (err as Error).message }, job: job.id }, 'signing job failed');
     } finally {
       job.finishedAt = nowIso();
@@ -232,18 +237,40 @@ function reasonText({ code, params = {} }: SigningReason): string {
   }
 }
 
-function failureReason(err: unknown, work: SigningWork): string {
+/** Why signing one package failed: a code and its specifics (for clients in other languages) and the English sentence. */
+function failureOf(err: unknown, work: SigningWork): { code: SigningFailureCode; params: Record<string, string>; text: string } {
+  const host = { appId: work.appId, workspaceId: work.workspaceId };
   if (err instanceof KeyUnusable) {
-    return `The private key of host app ${work.appId} (workspace ${work.workspaceId}) could not be opened with the master key; upload the key again or restore MPOP_MASTER_KEY.`;
+    return {
+      code: 'key-unusable',
+      params: host,
+      text: `The private key of host app ${work.appId} (workspace ${work.workspaceId}) could not be opened with the master key; upload the key again or restore MPOP_MASTER_KEY.`,
+    };
   }
   if (err instanceof PackageAltered) {
-    return `The package file of version ${work.version} in the package store does not have the SHA-256 recorded at upload (${work.sha256}): it was changed since, so it was not signed. Upload the version again, or put the original file back in the package store.`;
+    return {
+      code: 'package-altered',
+      params: { version: work.version, sha256: work.sha256 },
+      text: `The package file of version ${work.version} in the package store does not have the SHA-256 recorded at upload (${work.sha256}): it was changed since, so it was not signed. Upload the version again, or put the original file back in the package store.`,
+    };
   }
   if ((err as { code?: string }).code === 'ENOENT') {
-    return `The package file of version ${work.version} is missing from the package store; put the packages on storage every instance shares (MPOP_PACKAGE_STORE), or upload the version again.`;
+    return {
+      code: 'package-missing',
+      params: { version: work.version },
+      text: `The package file of version ${work.version} is missing from the package store; put the packages on storage every instance shares (MPOP_PACKAGE_STORE), or upload the version again.`,
+    };
   }
   if (/key|PEM|decoder/i.test((err as Error).message ?? '')) {
-    return `The private key of host app ${work.appId} (workspace ${work.workspaceId}) cannot sign; upload a valid key again.`;
+    return {
+      code: 'key-cannot-sign',
+      params: host,
+      text: `The private key of host app ${work.appId} (workspace ${work.workspaceId}) cannot sign; upload a valid key again.`,
+    };
   }
-  return `Signing version ${work.version} for host app ${work.appId} failed; the details are in the server log.`;
+  return {
+    code: 'sign-failed',
+    params: { version: work.version, appId: work.appId },
+    text: `Signing version ${work.version} for host app ${work.appId} failed; the details are in the server log.`,
+  };
 }

@@ -115,6 +115,14 @@ export default fp<MetricsOptions>(async (app, opts) => {
   });
   for (const outcome of ['delivered', 'retrying', 'failed']) webhookDeliveries.inc({ outcome }, 0);
   app.services.webhookDispatcher.onOutcome = (outcome) => webhookDeliveries.inc({ outcome });
+  const patchJobs = new Counter({
+    name: 'mpop_patch_jobs_total',
+    help: 'Patch jobs that ended, by status: done (kept), skipped (not smaller than half the package, or too large), failed',
+    labelNames: ['status'],
+    registers: [register],
+  });
+  for (const status of ['done', 'skipped', 'failed']) patchJobs.inc({ status }, 0);
+  app.services.patches.onFinished = (status) => patchJobs.inc({ status });
   app.services.gate.onCacheLookup = (hit) => cacheLookups.inc({ result: hit ? 'hit' : 'miss' });
   signer.observer = { signed: () => signatures.inc(), failed: () => signingFailures.inc() };
 

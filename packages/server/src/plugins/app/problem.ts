@@ -63,12 +63,28 @@ function collapseChoices(validation: AjvError[]): AjvError[] {
         : types.length > 0 && types.length === branches.length
           ? `must be ${types.join(' or ')}`
           : 'is not one of the accepted forms (see /api/docs)';
-    out.push({ ...v, keyword: 'choice', message });
+    out.push({
+      ...v,
+      keyword: 'choice',
+      message,
+      params: constants.length > 0 && constants.length === branches.length ? { allowed: quoted(constants) } : {},
+    });
   }
   return out;
 }
 
-/** Turns Ajv's errors into `{ path, message }` pairs a person can read: `name`, `query.pageSize`. */
+/** The specifics of a broken rule a client needs to say it in its own words (`{ limit: 64 }`), none for the others. */
+function ruleParams(v: AjvError): { params?: Record<string, string | number> } {
+  const p = v.params ?? {};
+  if (typeof p.limit === 'number') return { params: { limit: p.limit } };
+  if (v.keyword === 'format' && typeof p.format === 'string') return { params: { format: p.format } };
+  if (v.keyword === 'type' && p.type !== undefined) return { params: { type: String(p.type) } };
+  if (v.keyword === 'enum') return { params: { allowed: quoted(p.allowedValues as unknown[]) } };
+  if (v.keyword === 'choice' && typeof p.allowed === 'string') return { params: { allowed: p.allowed } };
+  return {};
+}
+
+/** Turns Ajv's errors into `{ path, message, rule }` a person (or a client in another language) can use: `name`, `query.pageSize`. */
 function fieldErrors(validation: AjvError[], context: string | undefined): FieldError[] {
   const prefix = context && context !== 'body' ? `${context === 'querystring' ? 'query' : context}.` : '';
   return collapseChoices(validation).map((v) => {
@@ -85,7 +101,7 @@ function fieldErrors(validation: AjvError[], context: string | undefined): Field
             : v.keyword === 'enum'
               ? `must be one of ${quoted(v.params.allowedValues as unknown[])}`
               : (v.message ?? 'is invalid');
-    return { path: prefix + (segments.join('.') || '(root)'), message };
+    return { path: prefix + (segments.join('.') || '(root)'), message, rule: v.keyword, ...ruleParams(v) };
   });
 }
 

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { AppError } from '../../lib/app-error.js';
 import { type ByteRange, byteWindow } from '../../modules/mini-programs/package-store.js';
@@ -42,6 +43,34 @@ const IMMUTABLE = 'public, max-age=31536000, immutable';
  * never sends bytes a keep-alive connection would take for the next answer.
  */
 const packages: FastifyPluginAsyncTypebox = async (app) => {
+  /** Answers a GET of the stored file `sha256`: whole, a range, or 304. */
+  async function serve(request: FastifyRequest, reply: FastifyReply, sha256: string, what: string, type: string) {
+    const size = await app.packageStore.size(sha256);
+    if (size === undefined) throw new AppError('NOT_FOUND', `There is no ${what}.`);
+    const etag = `"${sha256}"`;
+    reply.header('ETag', etag).header('Accept-Ranges', 'bytes');
+    if (noneMatch(request.headers['if-none-match'], etag)) return reply.code(304).header('Cache-Control', IMMUTABLE).send();
+
+    const ifRange = request.headers['if-range'];
+    const answer = ifRange && ifRange !== etag ? ({ kind: 'full' } as const) : parseRange(request.headers.range, size);
+    if (answer.kind === 'unsatisfiable') {
+      throw new AppError('RANGE_NOT_SATISFIABLE', `The file has ${size} bytes; ask for a range within them.`, {
+        headers: { 'Content-Range': `bytes */${size}` },
+      });
+    }
+    reply.header('Cache-Control', IMMUTABLE).type(type);
+    if (answer.kind === 'full') {
+      reply.header('Content-Length', size);
+      return reply.send(byteWindow(await app.packageStore.read(sha256), size));
+    }
+    const { start, end } = answer.range;
+    reply
+      .code(206)
+      .header('Content-Range', `bytes ${start}-${end}/${size}`)
+      .header('Content-Length', end - start + 1);
+    return reply.send(byteWindow(await app.packageStore.read(sha256, answer.range), end - start + 1));
+  }
+
   app.get(
     '/packages/:file',
     {
@@ -52,33 +81,22 @@ const packages: FastifyPluginAsyncTypebox = async (app) => {
         params: Type.Object({ file: Type.String({ pattern: '^[0-9a-f]{64}\\.zip$' }) }),
       },
     },
-    async (request, reply) => {
-      const sha256 = request.params.file.slice(0, 64);
-      const size = await app.packageStore.size(sha256);
-      if (size === undefined) throw new AppError('NOT_FOUND', `There is no package ${request.params.file}.`);
-      const etag = `"${sha256}"`;
-      reply.header('ETag', etag).header('Accept-Ranges', 'bytes');
-      if (noneMatch(request.headers['if-none-match'], etag)) return reply.code(304).header('Cache-Control', IMMUTABLE).send();
+    (request, reply) => serve(request, reply, request.params.file.slice(0, 64), `package ${request.params.file}`, 'application/zip'),
+  );
 
-      const ifRange = request.headers['if-range'];
-      const answer = ifRange && ifRange !== etag ? ({ kind: 'full' } as const) : parseRange(request.headers.range, size);
-      if (answer.kind === 'unsatisfiable') {
-        throw new AppError('RANGE_NOT_SATISFIABLE', `The package has ${size} bytes; ask for a range within them.`, {
-          headers: { 'Content-Range': `bytes */${size}` },
-        });
-      }
-      reply.header('Cache-Control', IMMUTABLE).type('application/zip');
-      if (answer.kind === 'full') {
-        reply.header('Content-Length', size);
-        return reply.send(byteWindow(await app.packageStore.read(sha256), size));
-      }
-      const { start, end } = answer.range;
-      reply
-        .code(206)
-        .header('Content-Range', `bytes ${start}-${end}/${size}`)
-        .header('Content-Length', end - start + 1);
-      return reply.send(byteWindow(await app.packageStore.read(sha256, answer.range), end - start + 1));
+  // A patch (the `patch.url` of a resource): the same model as a package (no session, content-addressed, immutable).
+  app.get(
+    '/patches/:file',
+    {
+      schema: {
+        tags: ['client API'],
+        summary: 'Download a patch by its SHA-256 (immutable; ETag, If-None-Match, Range)',
+        description: 'A fossil-delta from the package of `patch.fromVersion` to the package of the resource that offered it.',
+        security: [],
+        params: Type.Object({ file: Type.String({ pattern: '^[0-9a-f]{64}\\.delta$' }) }),
+      },
     },
+    (request, reply) => serve(request, reply, request.params.file.slice(0, 64), `patch ${request.params.file}`, 'application/octet-stream'),
   );
 };
 export default packages;

@@ -1,7 +1,7 @@
 import { Button, Space, Typography } from 'antd';
 import { CopyOutlined } from '@ant-design/icons';
-import { useI18n } from '../../i18n/i18n';
-import { useFeedback } from '../../components/feedback';
+import { useI18n } from '../i18n/i18n';
+import { useFeedback } from './feedback';
 
 /** Copies text to the clipboard; falls back to a hidden textarea where the Clipboard API is unavailable. */
 export async function copyText(text: string): Promise<void> {

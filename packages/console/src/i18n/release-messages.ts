@@ -1,8 +1,11 @@
-import { useCallback } from 'react';
-import { useI18n } from '../../i18n/i18n';
+import { addMessages } from './i18n';
 
-/** The words of the Release dialog and the Releases view, in both languages of the console. */
-const en = {
+/**
+ * The words of the Release dialog and the Releases view (rollouts, signing, rollback): a section of the console's
+ * one catalogue (`t('raise')`, typed by MessageKey) that loads with the mini program screens, not in every page's
+ * first download. A module that says these words imports this file; a key without its Chinese fails the type check.
+ */
+export const releaseEn = {
   releaseTitle: 'Release {version} · {name}',
   audience: 'Who gets it',
   audienceAll: 'Every device at once',
@@ -35,7 +38,6 @@ const en = {
   mandatory: 'Mandatory update',
   mandatoryHelp: 'Clients must update before opening the mini program.',
   mandatoryColumn: 'Mandatory',
-  note: 'Note',
   confirmRelease: 'Release {version}?',
   summaryAll: 'Every device of {hostApps} gets {version} on its next request.',
   summaryShare: '{percent} % of the devices of {hostApps} get {version} now.',
@@ -56,24 +58,24 @@ const en = {
   percent: 'Share',
   previousVersion: 'Previous version',
   hostApps: 'Host apps',
-  allHostApps: 'All',
+  scopeAllShort: 'All',
   devices: 'Whitelist',
-  createdBy: 'By',
+  releasedBy: 'By',
   signing: 'Signing',
   yes: 'Yes',
   no: 'No',
-  'state.rolling-out': 'Rolling out',
-  'state.paused': 'Paused',
-  'state.complete': 'Complete',
-  'state.rolled-back': 'Rolled back',
-  'state.superseded': 'Superseded',
-  'state.taken-down': 'Taken down',
+  'releaseState.rolling-out': 'Rolling out',
+  'releaseState.paused': 'Paused',
+  'releaseState.complete': 'Complete',
+  'releaseState.rolled-back': 'Rolled back',
+  'releaseState.superseded': 'Superseded',
+  'releaseState.taken-down': 'Taken down',
   signingSigned: 'Signed for {done} of {total} host apps',
   signingPending: 'Signing: {done} of {total} host apps. The others keep the previous version meanwhile.',
   signingFailed: 'Signing failed: {done} of {total} host apps have this version; the others keep the previous one. {reason}',
   raise: 'Raise',
   pause: 'Pause',
-  resume: 'Resume',
+  resumeRollout: 'Resume',
   rollBack: 'Roll back',
   takeDown: 'Take down',
   raiseTitle: 'Raise the rollout of {version}',
@@ -92,18 +94,16 @@ const en = {
   resumedDone: 'Rollout resumed.',
   rolledBack: 'Rolled back to {version}.',
   takenDown: '{name} was taken down.',
-  refresh: 'Refresh',
   noHostAppWarning: 'No host app is authorised for this mini program: no device will get it.',
   noHostApp: 'no host app',
   signingNone: 'No authorised host app with a development configuration: no device gets this version.',
   rolloutShare: '{version} ({percent} %)',
   rolloutRest: '{previous} for the rest',
   rolloutRestNothing: 'nothing for the rest',
+  signingFailedSeeJobs: 'Administration > Signing Jobs says why.',
 };
 
-type Key = keyof typeof en;
-
-const zh: Record<Key, string> = {
+export const releaseZh: Record<keyof typeof releaseEn, string> = {
   releaseTitle: '发布 {version} · {name}',
   audience: '发布范围',
   audienceAll: '一次发布到所有设备',
@@ -135,7 +135,6 @@ const zh: Record<Key, string> = {
   mandatory: '强制更新',
   mandatoryHelp: '客户端必须先更新才能打开该小程序。',
   mandatoryColumn: '强制',
-  note: '备注',
   confirmRelease: '确定发布 {version}？',
   summaryAll: '{hostApps}的所有设备在下次请求时获得 {version}。',
   summaryShare: '{hostApps}中 {percent}% 的设备现在获得 {version}。',
@@ -156,24 +155,24 @@ const zh: Record<Key, string> = {
   percent: '比例',
   previousVersion: '上一版本',
   hostApps: '宿主应用',
-  allHostApps: '全部',
+  scopeAllShort: '全部',
   devices: '白名单',
-  createdBy: '操作人',
+  releasedBy: '操作人',
   signing: '签名',
   yes: '是',
   no: '否',
-  'state.rolling-out': '灰度中',
-  'state.paused': '已暂停',
-  'state.complete': '已全量',
-  'state.rolled-back': '已回滚',
-  'state.superseded': '已被取代',
-  'state.taken-down': '已下架',
+  'releaseState.rolling-out': '灰度中',
+  'releaseState.paused': '已暂停',
+  'releaseState.complete': '已全量',
+  'releaseState.rolled-back': '已回滚',
+  'releaseState.superseded': '已被取代',
+  'releaseState.taken-down': '已下架',
   signingSigned: '已为 {done}/{total} 个宿主应用签名',
   signingPending: '签名中：{done}/{total} 个宿主应用。其余宿主应用暂时继续使用上一版本。',
   signingFailed: '签名失败：{done}/{total} 个宿主应用已获得此版本，其余继续使用上一版本。{reason}',
   raise: '提高比例',
   pause: '暂停',
-  resume: '继续',
+  resumeRollout: '继续',
   rollBack: '回滚',
   takeDown: '下架',
   raiseTitle: '提高 {version} 的灰度比例',
@@ -192,25 +191,13 @@ const zh: Record<Key, string> = {
   resumedDone: '灰度已继续。',
   rolledBack: '已回滚到 {version}。',
   takenDown: '{name} 已下架。',
-  refresh: '刷新',
   noHostAppWarning: '此小程序未授权给任何宿主应用：没有设备会获得它。',
   noHostApp: '无宿主应用',
   signingNone: '没有已授权且完成开发配置的宿主应用：没有设备会获得此版本。',
   rolloutShare: '{version}（{percent}%）',
   rolloutRest: '其余设备为 {previous}',
   rolloutRestNothing: '其余设备无版本',
+  signingFailedSeeJobs: '原因见“平台管理 > 签名任务”。',
 };
 
-export type ReleaseTextKey = Key;
-
-/** `r(key, vars)` in the console's current language. */
-export function useReleaseText() {
-  const { lang } = useI18n();
-  return useCallback(
-    (key: Key, vars?: Record<string, string | number>) => {
-      const text = (lang === 'zh' ? zh : en)[key];
-      return vars ? text.replace(/\{(\w+)\}/g, (_, k: string) => String(vars[k] ?? '')) : text;
-    },
-    [lang],
-  );
-}
+addMessages(releaseEn, releaseZh);
