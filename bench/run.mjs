@@ -449,7 +449,7 @@ const bench = {
       const appIds = await seedHostApps(env.DATABASE_URL, 100_000, FANOUT);
       const starts = [];
       for (let r = 0; r < RUNS; r++) starts.push(await npmStartToReady(env));
-      say(`${db}: npm start to /readyz ${starts.map((ms) => ms.toFixed(0)).join(', ')} ms`);
+      say(`${db}: npm start to /readyz ${starts.map((x) => `${x.ms.toFixed(0)} ms (CPU ${x.cpu.toFixed(0)} ms)`).join(', ')}`);
       const s = await startServer(env);
       try {
         const api = await signIn(s.url);
@@ -491,7 +491,8 @@ const bench = {
         const peakMiB = Number(/VmHWM:\s+(\d+)/.exec(status)[1]) / 1024;
         say(`${db}: peak RSS ${peakMiB.toFixed(0)} MiB`);
         results[`scale-${db}`] = {
-          readyMs: median(starts),
+          readyMs: median(starts.map((x) => x.ms)),
+          readyCpuMs: median(starts.map((x) => x.cpu)),
           hostAppsPerSecond: median(rates),
           gateP99: median(p99s),
           cpuMsPerHostApp: median(cpuPerHostApp),
@@ -532,7 +533,7 @@ async function pgDatabase() {
   };
 }
 
-/** `npm start` (as a user starts mpop: build check, then the server) until /readyz answers 200; stops it. @returns ms. */
+/** `npm start` (as a user starts mpop: build check, then the server) until /readyz answers 200; stops it. @returns ms and CPU ms. */
 async function npmStartToReady(env) {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -565,9 +566,11 @@ async function npmStartToReady(env) {
     await sleep(5);
   }
   const ms = performance.now() - started;
+  // The CPU time of the whole tree (npm, the build check, the server) until it was ready: what moves least with the load.
+  const cpu = cpuMs(child.pid);
   child.kill('SIGTERM');
   await new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));
-  return ms;
+  return { ms, cpu };
 }
 
 /** Asks the gate for each body (16 at a time, as devices would) until every answer names `version`. */
@@ -794,7 +797,11 @@ function writeReport() {
     ],
     [
       '`npm start` to `/readyz` 200 with 100,000 host apps',
-      both('scale', (x) => `${f(x.readyMs / 1000, 2)} s`),
+      both(
+        'scale',
+        (x) =>
+          `${f(x.readyMs / 1000, 2)} s${x.readyCpuMs === undefined ? '' : ` (CPU of npm, the build check and the server until ready: ${f(x.readyCpuMs / 1000, 2)} s)`}`,
+      ),
       '≤ 1 s',
       all('scale', (x) => x.readyMs <= 1000),
     ],

@@ -17,14 +17,21 @@ const PAGE = `<!doctype html><meta charset="utf-8"><title>host app</title>
 <script type="module">
   import { MpopClient } from '/client-lib/index.js';
   window.loadPackage = async (config, tamper) => {
-    const client = new MpopClient({ config, deviceId: 'browser-device', platform: 'android', clientVersion: '10.0.0', autoReport: false });
-    const [resource] = await client.resources();
+    // allowHttp: the test's site is plain http on 127.0.0.1 (a real host app's package URLs are https).
+    const client = new MpopClient({ config, deviceId: 'browser-device', platform: 'android', clientVersion: '10.0.0', autoReport: false, allowHttp: true });
+    let resource;
+    try {
+      [resource] = await client.resources();
+    } catch (err) {
+      return { ok: false, code: err.code, message: err.message };
+    }
+    const stored = localStorage.getItem('mpop:' + config.workspaceId + ':' + config.appId + ':generation');
     const r = tamper === 'hash' ? { ...resource, sha256: '0'.repeat(64) } : tamper === 'version' ? { ...resource, version: '9.9.9.9' } : resource;
     try {
       const bytes = await client.download(r);
       const digest = Array.from(new Uint8Array(await crypto.subtle.digest('SHA-256', bytes)), (b) => b.toString(16).padStart(2, '0')).join('');
       await client.report([{ type: 'launch', miniProgramId: r.miniProgramId, version: r.version }]);
-      return { ok: true, size: bytes.length, sha256: digest, announced: resource.sha256 };
+      return { ok: true, size: bytes.length, sha256: digest, announced: resource.sha256, stored };
     } catch (err) {
       return { ok: false, code: err.code, message: err.message };
     }
@@ -48,6 +55,8 @@ describe.runIf(browserAvailable)('@mpop/client in Chromium', () => {
   let admin: Client;
   /** Flip one byte of the next package the test server forwards. */
   let flipNextPackage = false;
+  /** Flip `mandatory` in the next gate answer the test server forwards (its manifest stays as signed). */
+  let flipNextMandatory = false;
 
   beforeAll(async () => {
     if (!fs.existsSync(path.join(clientDist, 'index.js'))) throw new Error('@mpop/client is not built: run npm run build first.');
@@ -71,7 +80,13 @@ describe.runIf(browserAvailable)('@mpop/client in Chromium', () => {
           headers: { 'content-type': req.headers['content-type'] ?? 'application/json' },
           body: chunks.length ? Buffer.concat(chunks) : undefined,
         });
-        const body = Buffer.from(await answer.arrayBuffer());
+        let body = Buffer.from(await answer.arrayBuffer());
+        if (flipNextMandatory && url === '/client/v1/resources') {
+          flipNextMandatory = false;
+          const a = JSON.parse(body.toString());
+          for (const r of a.resources) r.mandatory = !r.mandatory;
+          body = Buffer.from(JSON.stringify(a));
+        }
         if (flipNextPackage && url.startsWith('/client/v1/packages/')) {
           flipNextPackage = false;
           body[body.length >> 1] ^= 0xff;
@@ -130,6 +145,8 @@ describe.runIf(browserAvailable)('@mpop/client in Chromium', () => {
     const result = await inPage();
     expect(result).toMatchObject({ ok: true, size: zip.length });
     expect(result.sha256).toBe(result.announced);
+    // The accepted manifest's generation is kept in localStorage (the browser default).
+    expect(Number(result.stored)).toBeGreaterThan(0);
     const adoption = (await admin.get(`/api/v1/mini-programs/${miniProgramId}/adoption`)).json();
     expect(adoption).toMatchObject({ versions: [{ version: '1.0.0.1', devices: 1 }], events: { launch: 1 } });
   });
@@ -142,6 +159,12 @@ describe.runIf(browserAvailable)('@mpop/client in Chromium', () => {
 
   it('refuses a package whose announced hash is wrong (PACKAGE_SIGNATURE: the binding no longer matches)', async () => {
     expect(await inPage('hash')).toMatchObject({ ok: false, code: 'PACKAGE_SIGNATURE' });
+  });
+
+  it('refuses a gate answer that differs from its signed manifest with MANIFEST_MISMATCH', async () => {
+    flipNextMandatory = true;
+    expect(await inPage()).toMatchObject({ ok: false, code: 'MANIFEST_MISMATCH' });
+    expect(flipNextMandatory).toBe(false);
   });
 
   it('refuses a package under another version with PACKAGE_SIGNATURE', async () => {

@@ -58,6 +58,8 @@ export async function simulate(opts) {
         clientVersion: opts.clientVersion ?? '10.0.0',
         cache,
         fetch: fetchImpl,
+        // A local server is plain http: its package URLs are too (a real host app takes https only).
+        allowHttp: new URL(config.gatewayUrl).protocol === 'http:',
         reportDelayMs: 60_000, // everything goes with the launch report, in one request per device
       });
       try {

@@ -1,7 +1,9 @@
 import { MemoryCache, type PackageCache } from './cache.js';
 import { MpopError } from './errors.js';
 import { exchange, type HttpOptions, type RetryOptions } from './http.js';
+import { checkAnswer, type GateAnswer, type ManifestEntry, TrustState } from './manifest.js';
 import { applyPatch } from './patch.js';
+import { defaultStore, type StateStore } from './store.js';
 import type { ClientEvent, DownloadDetail, DownloadOptions, MpopConfig, Platform, Resource } from './types.js';
 import { bindingMessage, KeyRing, sha256Hex, verifySignature } from './verify.js';
 import { ReleaseCheck } from './release-signature.js';
@@ -30,6 +32,17 @@ export interface MpopClientOptions {
   /** A fetch implementation (default: the global one). */
   fetch?: typeof fetch;
   /**
+   * Where the highest accepted manifest generation, the retired keys and the mini programs last named are kept
+   * (default: `localStorage` in a browser, memory elsewhere; `@mpop/client/node` defaults to a file).
+   */
+  store?: StateStore;
+  /** The clock manifests are checked against, epoch milliseconds (default `Date.now`; tests move it). */
+  now?: () => number;
+  /** Take `http:` package URLs in manifests (local development only; default false: https only). */
+  allowHttp?: boolean;
+  /** Told about mini programs a newer manifest no longer names: stop opening them (also in `client.removed`). */
+  onRemoved?: (miniProgramIds: string[]) => void;
+  /**
    * Run only packages their organisation signed: `download()` refuses (RELEASE_SIGNATURE) a package without a valid
    * release signature by a key of the config file's `releaseKeys`. Without it, a signature by a listed key is still
    * checked, and a bad one refused.
@@ -53,6 +66,14 @@ export class MpopClient {
   private readonly queue: ClientEvent[] = [];
   private sending?: Promise<void>;
   private timer?: ReturnType<typeof setTimeout>;
+  private readonly state: TrustState;
+  /** The manifest entry of each mini program, as the latest accepted manifest that names it says. */
+  private readonly accepted = new Map<string, ManifestEntry>();
+  /**
+   * The mini programs the latest `resources()` found removed: named by an earlier accepted manifest, asked for (or
+   * everything asked for), and not named by the newer one. The app should stop opening them.
+   */
+  removed: string[] = [];
 
   constructor(private readonly options: MpopClientOptions) {
     const c = options.config;
@@ -69,6 +90,7 @@ export class MpopClient {
     this.keys = new KeyRing(c.publicKeys);
     this.release = new ReleaseCheck(Array.isArray(c.releaseKeys) ? c.releaseKeys : [], options.requireReleaseSignature === true);
     this.cache = options.cache ?? new MemoryCache();
+    this.state = new TrustState(options.store ?? defaultStore(), `mpop:${c.workspaceId}:${c.appId}:`);
     this.http = {
       fetch: options.fetch ?? ((...args) => globalThis.fetch(...args)),
       retry: { retries: 3, baseDelayMs: 300, maxDelayMs: 10_000, maxRetryAfterMs: 60_000, ...options.retry },
@@ -77,7 +99,10 @@ export class MpopClient {
 
   /**
    * The gate's answer: the packages this host app may load. `miniPrograms` maps mini program IDs to the version the
-   * device has (or `*`); leave it empty for every authorised mini program.
+   * device has (or `*`); leave it empty for every authorised mini program. Returned only once its signed manifest
+   * checks out (signature, host app, generation, expiry, every resource equal to its entry); otherwise rejects with
+   * MANIFEST_SIGNATURE, MANIFEST_ROLLBACK, MANIFEST_EXPIRED or MANIFEST_MISMATCH. Mini programs the manifest no
+   * longer names are in `removed` (and passed to `onRemoved`).
    */
   async resources(miniPrograms: Record<string, string> = {}): Promise<Resource[]> {
     const { appId, workspaceId, gatewayUrl } = this.config;
@@ -88,8 +113,34 @@ export class MpopClient {
       `${gatewayUrl}/resources`,
       { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) },
       this.options.timeoutMs ?? 10_000,
-      (res) => res.json() as Promise<{ resources: Resource[] }>,
+      (res) => res.json() as Promise<GateAnswer>,
     );
+    await this.state.load();
+    const manifest = await checkAnswer(answer, {
+      config: this.config,
+      keys: this.keys,
+      state: this.state,
+      now: (this.options.now ?? Date.now)(),
+      allowHttp: this.options.allowHttp === true,
+    });
+    // Accepted: remember it (a replay of anything older is refused from now on), and what it dropped.
+    const named = new Set(manifest.resources.map((e) => e.miniProgramId));
+    const asked = Object.keys(miniPrograms);
+    const scope = asked.length > 0 ? asked : [...this.state.programs, ...this.accepted.keys()];
+    const removed = [...new Set(scope)].filter((id) => !named.has(id) && (this.state.programs.has(id) || this.accepted.has(id)));
+    for (const id of removed) {
+      this.state.programs.delete(id);
+      this.accepted.delete(id);
+    }
+    for (const e of manifest.resources) {
+      this.state.programs.add(e.miniProgramId);
+      this.accepted.set(e.miniProgramId, e);
+    }
+    this.state.generation = Math.max(this.state.generation, manifest.generation);
+    for (const k of manifest.revokedKeys) this.state.revoked.add(k.toLowerCase());
+    await this.state.save();
+    this.removed = removed;
+    if (removed.length > 0) this.options.onRemoved?.(removed);
     return answer.resources;
   }
 
@@ -106,6 +157,13 @@ export class MpopClient {
    */
   async download(resource: Resource, options: DownloadOptions = {}): Promise<Uint8Array> {
     try {
+      await this.state.load();
+      if (this.state.revoked.has(resource.keyFingerprint?.toLowerCase())) {
+        throw new MpopError(
+          'PACKAGE_SIGNATURE',
+          `The package of ${resource.miniProgramId} ${resource.version} is signed with key ${resource.keyFingerprint}, which was retired.`,
+        );
+      }
       const key = await this.keys.get(resource.keyFingerprint);
       // Checked first: a package handed out under another mini program's, host app's or version's name is refused
       // before a byte is downloaded.
@@ -114,6 +172,14 @@ export class MpopClient {
         throw new MpopError(
           'PACKAGE_SIGNATURE',
           `The binding signature of ${resource.miniProgramId} ${resource.version} does not verify: the package is not meant for this host app, mini program or version.`,
+        );
+      }
+      // Only what an accepted manifest vouches for: its version, bytes (hash and size, the cap of the download) and URL.
+      const entry = this.accepted.get(resource.miniProgramId);
+      if (!entry || (['version', 'sha256', 'size', 'packageUrl'] as const).some((f) => entry[f] !== resource[f])) {
+        throw new MpopError(
+          'MANIFEST_MISMATCH',
+          `No accepted manifest names ${resource.miniProgramId} ${resource.version} with these bytes; call resources() first.`,
         );
       }
       let bytes = await this.fromCache(resource);

@@ -8,6 +8,20 @@ export type ClientErrorCode =
   /** The package signature or the binding signature does not verify, or the key fingerprint is not in the config. */
   | 'PACKAGE_SIGNATURE'
   /**
+   * The gate's answer carries no manifest, its signature does not verify with a key of the config file, or the key
+   * that signed it was retired (a manifest named it in `revokedKeys`).
+   */
+  | 'MANIFEST_SIGNATURE'
+  /** The manifest's generation is below the highest this app accepted: an older answer replayed. */
+  | 'MANIFEST_ROLLBACK'
+  /** The manifest's `expiresAt` has passed (5 minutes of clock skew allowed): a frozen or replayed answer. */
+  | 'MANIFEST_EXPIRED'
+  /**
+   * The answer and its manifest differ (a resource added, dropped or changed; another host app; a vhost other than the
+   * config file's; a package URL that is not https), or `download()` was given a resource no accepted manifest names.
+   */
+  | 'MANIFEST_MISMATCH'
+  /**
    * The release signature (made by the mini program's organisation) is missing while `requireReleaseSignature` is
    * set, made with a key the config file does not list, or does not verify.
    */

@@ -5,6 +5,8 @@
 export { MpopClient, type MpopClientOptions } from './client.js';
 export { MpopError, type ClientErrorCode } from './errors.js';
 export { MemoryCache, type PackageCache } from './cache.js';
+export { defaultStore, LocalStorageStore, MemoryStore, type StateStore } from './store.js';
+export { MANIFEST_CLOCK_SKEW_MS, type GateAnswer, type Manifest, type ManifestEntry } from './manifest.js';
 export type { RetryOptions } from './http.js';
 export { bindingMessage } from './verify.js';
 export { applyPatch, PatchError } from './patch.js';

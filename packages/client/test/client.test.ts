@@ -18,6 +18,8 @@ void _resourceFits;
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 const fastRetry = { baseDelayMs: 10, maxDelayMs: 50 };
+// The kit server is plain http on 127.0.0.1: its package URLs are http.
+const allowHttp = true;
 
 describe('@mpop/client against a real server', () => {
   let kit: KitServer;
@@ -34,7 +36,15 @@ describe('@mpop/client against a real server', () => {
   afterAll(() => kit.close());
 
   const client = (opts: Partial<MpopClientOptions> = {}) =>
-    new MpopClient({ config: host.config, deviceId: 'device-1', platform: 'android', clientVersion: '10.2.3', retry: fastRetry, ...opts });
+    new MpopClient({
+      config: host.config,
+      deviceId: 'device-1',
+      platform: 'android',
+      clientVersion: '10.2.3',
+      retry: fastRetry,
+      allowHttp,
+      ...opts,
+    });
   const resourceOf = async (c: MpopClient, id: string) => (await c.resources({ [id]: '*' })).find((r) => r.miniProgramId === id)!;
   const rejection = async (p: Promise<unknown>) => {
     const err = await p.then(
@@ -134,8 +144,10 @@ describe('@mpop/client against a real server', () => {
         return Buffer.from(JSON.stringify(answer));
       },
     });
-    const forged = await resourceOf(c, host.program.id);
-    expect(forged.sha256).toBe(theirs.sha256);
+    // The manifest names this mini program's own bytes: the forged answer is refused as a whole.
+    expect((await rejection(resourceOf(c, host.program.id))).code).toBe('MANIFEST_MISMATCH');
+    const mine = all.find((r) => r.miniProgramId === host.program.id)!;
+    const forged = { ...theirs, miniProgramId: mine.miniProgramId, version: mine.version };
     const before = kit.proxy.hitsOf('GET /client/v1/packages/');
     expect((await rejection(c.download(forged))).code).toBe('PACKAGE_SIGNATURE');
     // Refused on the binding before a byte was downloaded; the genuine package of the other still loads.
@@ -153,7 +165,11 @@ describe('@mpop/client against a real server', () => {
     const other = rsaKey(2048);
     const fingerprint = sha256(other.spkiDer);
     const c = client({ config: { ...host.config, publicKeys: [{ fingerprintSha256: fingerprint, pem: other.publicPem }] } });
-    const r = await resourceOf(c, host.program.id);
+    const r = await resourceOf(client(), host.program.id);
+    // The answer's manifest is refused first: its key is not the build's.
+    const refused = await rejection(c.resources({ [host.program.id]: '*' }));
+    expect(refused.code).toBe('MANIFEST_SIGNATURE');
+    expect(refused.message).toContain(r.keyFingerprint);
     const before = kit.proxy.hitsOf('GET /client/v1/packages/');
     const err = await rejection(c.download(r));
     expect(err.code).toBe('PACKAGE_SIGNATURE');
@@ -163,7 +179,9 @@ describe('@mpop/client against a real server', () => {
 
   it('refuses a config file whose fingerprint does not match its key (INVALID_CONFIG)', async () => {
     const c = client({ config: { ...host.config, publicKeys: [{ ...host.config.publicKeys[0], pem: key2.publicPem }] } });
-    expect((await rejection(c.download(await resourceOf(c, host.program.id)))).code).toBe('INVALID_CONFIG');
+    // Found on the gate's answer already: its manifest is verified with that key.
+    expect((await rejection(c.resources({ [host.program.id]: '*' }))).code).toBe('INVALID_CONFIG');
+    expect((await rejection(c.download(await resourceOf(client(), host.program.id)))).code).toBe('INVALID_CONFIG');
   });
 
   it('retries a 503 with backoff and then succeeds', async () => {
@@ -243,14 +261,22 @@ describe('@mpop/client against a real server', () => {
   it('keeps packages in a directory in Node, and downloads again when a cached file was damaged', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mpop-client-cache-'));
     try {
-      const r = await resourceOf(client(), host.program.id);
+      // Each a new process with the same directory: it asks the gate (and checks the manifest) first.
+      const started = async () => {
+        const c = client({ cache: new DirectoryCache(dir) });
+        return { c, r: await resourceOf(c, host.program.id) };
+      };
+      const first = await started();
+      const r = first.r;
       const before = kit.proxy.hitsOf('GET /client/v1/packages/');
-      await client({ cache: new DirectoryCache(dir) }).download(r);
+      await first.c.download(r);
       expect(fs.readdirSync(dir)).toEqual([`${r.sha256}.zip`]);
-      await client({ cache: new DirectoryCache(dir) }).download(r); // a new process, the same directory
+      const again = await started();
+      await again.c.download(again.r);
       expect(kit.proxy.hitsOf('GET /client/v1/packages/') - before).toBe(1);
       fs.writeFileSync(path.join(dir, `${r.sha256}.zip`), 'damaged');
-      const bytes = await client({ cache: new DirectoryCache(dir) }).download(r);
+      const third = await started();
+      const bytes = await third.c.download(third.r);
       expect(Buffer.from(bytes).equals(host.program.zip)).toBe(true);
       expect(kit.proxy.hitsOf('GET /client/v1/packages/') - before).toBe(2);
     } finally {
@@ -275,7 +301,7 @@ describe('@mpop/client against a real server', () => {
   it('keeps verifying through a key rotation when the config file lists both keys', async () => {
     const rotating = await hostAppWithProgram(kit, 'Kit Rotating', key1.pkcs8, 'Rotation program');
     const oldConfig = rotating.config;
-    const base = { deviceId: 'rot-device', platform: 'ios' as const, clientVersion: '1.0', retry: fastRetry };
+    const base = { deviceId: 'rot-device', platform: 'ios' as const, clientVersion: '1.0', retry: fastRetry, allowHttp };
     const beforeRotation = await resourceOf(new MpopClient({ config: oldConfig, ...base }), rotating.program.id);
 
     const set = await kit.api('PUT', `/api/v1/host-apps/kit/${rotating.appId}/dev-config`, devConfigForm('mini.example.com', key2.pkcs8));
@@ -292,6 +318,7 @@ describe('@mpop/client against a real server', () => {
     expect(Buffer.from(await both.download(afterRotation)).equals(rotating.program.zip)).toBe(true);
     // An answer signed before the rotation (a cached answer, an instance not yet told) verifies too.
     const fresh = new MpopClient({ config: newConfig, ...base });
+    await fresh.resources({ [rotating.program.id]: '*' }); // its manifest names the same version and bytes
     expect(Buffer.from(await fresh.download(beforeRotation)).equals(rotating.program.zip)).toBe(true);
     // A build that embeds only the old key cannot verify the new signatures.
     const oldBuild = new MpopClient({ config: oldConfig, ...base });

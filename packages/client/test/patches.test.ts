@@ -42,6 +42,7 @@ describe('@mpop/client downloads through a patch, against a real server', () => 
       clientVersion: '10.2.3',
       retry: { retries: 0 },
       reportDelayMs: 60_000,
+      allowHttp: true, // the kit server is plain http on 127.0.0.1
     });
   const offered = async (c: MpopClient): Promise<Resource> => {
     const [r] = await c.resources({ [id]: '1.0.0.1' });

@@ -64,6 +64,7 @@ export const AuditActions = [
   'host-app.enabled',
   'host-app.disabled',
   'host-app.dev-config.set',
+  'host-app.key.retired',
   'mini-program.created',
   'mini-program.package.uploaded',
   'mini-program.released',

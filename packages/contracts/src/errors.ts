@@ -52,6 +52,7 @@ export const ErrorCatalogue = {
   CHECKS_FAILED: { status: 409, title: 'Checks failed' },
   NOT_APPROVED: { status: 409, title: 'Not approved' },
   INVALID_TRANSITION: { status: 409, title: 'Invalid state transition' },
+  KEY_IN_USE: { status: 409, title: 'Key in use' },
   PAYLOAD_TOO_LARGE: { status: 413, title: 'Payload too large' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type' },
   RANGE_NOT_SATISFIABLE: { status: 416, title: 'Range not satisfiable' },

@@ -6,6 +6,7 @@ export * from './audit.js';
 export * from './host-apps.js';
 export * from './mini-programs.js';
 export * from './integration.js';
+export * from './manifest.js';
 export * from './releases.js';
 export * from './signing-jobs.js';
 export * from './webhooks.js';

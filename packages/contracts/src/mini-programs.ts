@@ -161,4 +161,14 @@ export const ResourceSchema = Type.Object({
   patch: Type.Optional(ResourcePatchSchema),
 });
 export type Resource = Static<typeof ResourceSchema>;
-export const ResourcesResponseSchema = Type.Object({ resources: Type.Array(ResourceSchema) });
+export const ResourcesResponseSchema = Type.Object({
+  resources: Type.Array(ResourceSchema),
+  manifest: Type.String({
+    description:
+      'JSON text of the signed manifest: { type: "mpop-manifest-v1", appId, workspaceId, generation, issuedAt, expiresAt, resources: [{ miniProgramId, version, sha256, size, mandatory, packageUrl, mainUrl, vhost }], revokedKeys: [fingerprint] }, naming exactly the resources of this answer, in order',
+  }),
+  manifestSignature: Type.String({
+    description: "base64 RSASSA-PKCS1-v1_5 SHA-256 over the UTF-8 bytes of `manifest`, with the host app's key",
+  }),
+  keyFingerprint: Type.String({ description: 'fingerprintSha256 of the key that signed the manifest (and every package of the answer)' }),
+});

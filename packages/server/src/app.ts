@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { Writable } from 'node:stream';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { Kysely } from 'kysely';
+import type { Kysely, KyselyPlugin } from 'kysely';
 import { type Config, fastifyTrustProxy, redactDatabaseUrl } from './config.js';
 import type { Database } from './db/schema.js';
 import { openInstallation } from './installation.js';
@@ -23,6 +23,7 @@ import metricsPlugin from './plugins/app/metrics.js';
 import notFound from './plugins/app/not-found.js';
 import problemPlugin from './plugins/app/problem.js';
 import hostileInput from './plugins/app/hostile-input.js';
+import { lazySchemaCompilers } from './plugins/app/lazy-schemas.js';
 import slowClients, { serverTimeouts } from './plugins/app/slow-clients.js';
 import cookie from './plugins/external/cookie.js';
 import securityHeaders from './plugins/external/helmet.js';
@@ -54,6 +55,8 @@ declare module 'fastify' {
     services: Services;
     packageStore: PackageStore;
     gateFastPath: GateFastPath;
+    /** Compiles every route schema not compiled yet (they compile on first use); @returns how many it compiled. */
+    compileRouteSchemas(): number;
   }
 }
 
@@ -79,6 +82,8 @@ export interface BuildOptions {
   autopilotIntervalMs?: ServiceOptions['autopilotIntervalMs'];
   /** Whether this process makes the patches releases queue (default true; tests hold the queue to restart on it). */
   patchJobs?: boolean;
+  /** Kysely plugins that see every query (tests count what start-up reads). */
+  databasePlugins?: KyselyPlugin[];
 }
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -87,7 +92,12 @@ type Handler = (req: IncomingMessage, res: ServerResponse) => void;
  * Every Fastify option. The HTTP server is made here so that the gate's fast path sees each request first (it
  * hands the rest to Fastify): `front` is asked per request for the handler in front of Fastify's own.
  */
-function fastifyOptions(config: Config, options: BuildOptions, server: { fastify?: Handler; front?: Handler }): FastifyServerOptions {
+function fastifyOptions(
+  config: Config,
+  options: BuildOptions,
+  server: { fastify?: Handler; front?: Handler },
+  compilersFactory: ReturnType<typeof lazySchemaCompilers>,
+): FastifyServerOptions {
   return {
     logger: {
       level: config.logLevel,
@@ -112,6 +122,8 @@ function fastifyOptions(config: Config, options: BuildOptions, server: { fastify
     forceCloseConnections: false, // idle keep-alive connections are closed by the graceful-close plugin
     return503OnClosing: true,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true }, plugins: [fileKeyword] },
+    // Each route's validators and serializers are compiled by its first request, not all at start-up.
+    schemaController: { compilersFactory },
   };
 }
 
@@ -145,9 +157,11 @@ async function adminApi(api: FastifyInstance, opts: { services: Services; public
  * Opens the installation (installation.ts), makes the services (services.ts), registers every plugin and route.
  */
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
-  const installation = await openInstallation(config);
+  const installation = await openInstallation(config, options.databasePlugins);
   const server: { fastify?: Handler; front?: Handler } = {};
-  const app = Fastify(fastifyOptions(config, options, server)).withTypeProvider<TypeBoxTypeProvider>();
+  const schemas = lazySchemaCompilers();
+  const app = Fastify(fastifyOptions(config, options, server, schemas)).withTypeProvider<TypeBoxTypeProvider>();
+  app.decorate('compileRouteSchemas', () => schemas.compileAll());
   for (const message of installation.migrationWarnings) app.log.warn(message);
   if (installation.masterKey.generated) {
     app.log.warn(
@@ -218,11 +232,13 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     await app.close().catch(() => {}); // closes the database too (onClose)
     throw err;
   }
-  // A process that stopped mid-job (crash, deploy) may have left signatures unmade: make them now, in the background.
-  if (options.startupTasks !== false)
-    void services.signer
-      .signMissing({}, { code: 'start-up' })
+  // A process that stopped mid-job (crash, deploy) may have left signatures unmade: its jobs are resumed now, in the
+  // background (only their scopes: nothing is read per host app).
+  if (options.startupTasks !== false) {
+    await services.signer
+      .resumePending()
       .catch((err) => app.log.error({ err: { message: (err as Error).message } }, 'start-up signing check failed'));
+  }
   return app;
 }
 

@@ -1,4 +1,5 @@
 import cluster from 'node:cluster';
+import type { KyselyPlugin } from 'kysely';
 import type { Config } from './config.js';
 import { connectDatabase, type DatabaseHandle, sqliteFile } from './db/connect.js';
 import { migrateToLatest } from './db/migrations/index.js';
@@ -31,7 +32,7 @@ export interface Installation {
 }
 
 /** A live mPaaS backend when configured, else the offline directory file, else a directory that explains what to set. */
-function mpaasDirectory(config: Config): MpaasDirectory {
+async function mpaasDirectory(config: Config): Promise<MpaasDirectory> {
   const { mpaas } = config;
   if (mpaas) {
     return lazyDirectory(async () => {
@@ -47,9 +48,9 @@ function mpaasDirectory(config: Config): MpaasDirectory {
  * Opens the installation the configuration names. A refusal (a bad directory file, a wrong master key, a
  * database another mpop holds, a failed migration) throws with the database closed and the lock released.
  */
-export async function openInstallation(config: Config): Promise<Installation> {
+export async function openInstallation(config: Config, databasePlugins: readonly KyselyPlugin[] = []): Promise<Installation> {
   // Settings that name files are checked before anything is opened, so a refusal leaves nothing behind.
-  const directory = mpaasDirectory(config);
+  const directory = await mpaasDirectory(config);
   ensurePrivateDir(config.dataDir);
   const masterKey = resolveMasterKey(config.dataDir, config.masterKey);
   const box = new SecretBox(masterKey.key);
@@ -57,7 +58,7 @@ export async function openInstallation(config: Config): Promise<Installation> {
   // One SQLite database, one mpop (its workers share the primary's hold): a second one would serve stale answers.
   const dbFile = sqliteFile(config.databaseUrl);
   const unlock = dbFile && !cluster.isWorker ? lockSqlite(dbFile) : () => {};
-  const handle = connectDatabase(config.databaseUrl);
+  const handle = connectDatabase(config.databaseUrl, databasePlugins);
   const migrationWarnings: string[] = [];
   try {
     await migrateToLatest(handle.db, handle.dialect, (message) => migrationWarnings.push(message));

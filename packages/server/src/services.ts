@@ -10,10 +10,12 @@ import { TokenService } from './modules/auth/token.service.js';
 import { UserService } from './modules/auth/user.service.js';
 import { EventsService } from './modules/events/events.service.js';
 import { GateService } from './modules/gate/gate.service.js';
+import { ManifestCache } from './modules/gate/manifest-cache.js';
 import { HostAppService } from './modules/host-apps/host-app.service.js';
 import { MiniProgramService } from './modules/mini-programs/mini-program.service.js';
 import { MpaasSyncService } from './modules/mpaas/mpaas-sync.service.js';
 import { ReleaseService } from './modules/releases/release.service.js';
+import { PoolManifestSigner } from './modules/signing/manifest-signer.js';
 import { PatchMaker } from './modules/patches/patch-maker.js';
 import { PackageSigner } from './modules/signing/package-signer.js';
 import { SigningPool } from './modules/signing/signing-pool.js';
@@ -104,7 +106,13 @@ export function createServices(
   outbox.onRecord = () => webhookDispatcher.wake();
   const patches = new PatchMaker(handle.db, packageStore, changes, log, config.patches);
   const releases = new ReleaseService(handle.db, signer, changes, options.clock, outbox, patches);
-  const gate = new GateService(handle.db, changes, config.packageBaseUrl, options.clock, config.patches.baseUrl);
+  const manifests = new ManifestCache(
+    new PoolManifestSigner(box, signingPool),
+    config.manifestTtlHours * 3_600_000,
+    options.clock ?? Date.now,
+  );
+  manifests.onError = (err) => log.error({ err: { message: (err as Error).message } }, 'could not renew a signed gate answer');
+  const gate = new GateService(handle.db, changes, config.packageBaseUrl, manifests, options.clock, config.patches.baseUrl);
   const events = new EventsService(handle.db, changes, log, {
     retentionDays: config.eventsRetentionDays,
     devicesPerAddress: config.eventsDevicesPerAddress,

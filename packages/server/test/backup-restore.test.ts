@@ -8,6 +8,7 @@ import { backupAuthKey } from '../src/modules/operations/backup-file.js';
 import { adminQuery, urlWithSchema } from './helpers/postgres.js';
 import { apiToken, cli, type ServerProcess, startServer } from './helpers/process.js';
 import { Api, expectPopulation, type Population, populate } from './helpers/scenario.js';
+import { devConfigForm } from './helpers/app.js';
 
 const PG = process.env.MPOP_TEST_PG_RUN_URL;
 const MASTER_KEY = randomBytes(32).toString('base64');
@@ -160,6 +161,12 @@ describe('mpop admin backup and restore', () => {
   }, 180_000);
 
   async function restoreAndCheck(env: Record<string, string>) {
+    // What devices may have accepted from the source, up to now (changes made after the backup included).
+    const generationOf = async (from: Api, appId: string) =>
+      (await from.ok('GET', `/api/v1/host-apps/${population.workspaceId}/${appId}/manifest`)).generation as number;
+    const first = population.apps[0].appId;
+    await api.ok('PUT', `/api/v1/host-apps/${population.workspaceId}/${first}/dev-config`, devConfigForm('app0.example.com'));
+    const seenBySourceDevices = await generationOf(api, first);
     const res = await cli(['admin', 'restore', backupFile, '--json'], env);
     expect(res.code, res.stderr).toBe(0);
     expect(res.json()).toMatchObject({ source: 'sqlite', packages: 2 });
@@ -167,6 +174,8 @@ describe('mpop admin backup and restore', () => {
     try {
       const restored = new Api(server.url, await apiToken(server.url));
       await expectPopulation(restored, population);
+      // Every host app's answers moved past anything the source's devices accepted: a restore never rolls them back.
+      for (const a of population.apps) expect(await generationOf(restored, a.appId)).toBeGreaterThan(seenBySourceDevices);
       const writes: string[] = [];
       for (let page = 1; writes.length < snapshot.writers.length + 100; page++) {
         const { items } = await restored.ok('GET', `/api/v1/host-apps?workspaceId=writes&pageSize=100&page=${page}`);

@@ -221,6 +221,34 @@ describe('the mpop command line against a running server', () => {
     expect(nothing.code).toBe(1);
   });
 
+  it('host-apps keys shows the generation and keys; retire-key retires a replaced key (with --yes), never the current one', async () => {
+    expect(routes.has('POST /api/v1/host-apps/{workspaceId}/{appId}/previous-keys/{fingerprint}/retire')).toBe(true);
+    const keys2 = await cli(['keys', 'generate', '-o', path.join(work, 'keys2'), '--json'], env);
+    const second = keys2.json();
+    const rotate = await cli(
+      ['host-apps', 'dev-config', 'cli', state.appId, '--virtual-domain', 'cli.example.com', '--private-key', second.privateKey, '--json'],
+      env,
+    );
+    expect(rotate.code).toBe(0);
+    const before = await cli(['host-apps', 'keys', 'cli', state.appId, '--json'], env);
+    expect(before.json()).toMatchObject({
+      keyFingerprint: second.fingerprintSha256,
+      manifestTtlHours: 24,
+      previousKeys: [{ fingerprintSha256: state.fingerprint, revokedAt: null }],
+    });
+    expect((await cli(['host-apps', 'keys', 'cli', state.appId], env)).stdout).toContain('no (still accepted)');
+    const unconfirmed = await cli(['host-apps', 'retire-key', 'cli', state.appId, state.fingerprint], env);
+    expect(unconfirmed.code).toBe(2);
+    expect(unconfirmed.stderr).toMatch(/--yes/);
+    const inUse = await cli(['host-apps', 'retire-key', 'cli', state.appId, second.fingerprintSha256, '--yes', '--json'], env);
+    expect(inUse.code).toBe(1);
+    expect(inUse.json()).toMatchObject({ code: 'KEY_IN_USE', status: 409 });
+    const retired = await cli(['host-apps', 'retire-key', 'cli', state.appId, state.fingerprint, '--yes', '--json'], env);
+    expect(retired.code).toBe(0);
+    expect(retired.json().previousKeys[0].revokedAt).toEqual(expect.any(String));
+    expect(retired.json().generation).toBeGreaterThan(before.json().generation);
+  });
+
   it('release --autopilot hands the ramp to the autopilot; autopilot --off takes it back; releases shows where it is', async () => {
     const usage = await cli(['mini-programs', 'release', state.miniProgramId, '1.0.0.2', '--autopilot', '--steps', '10,50'], env);
     expect(usage.code).toBe(2);

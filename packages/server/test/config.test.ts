@@ -61,6 +61,9 @@ describe('loadConfig', () => {
     [{ MPOP_REDIS_PREFIX: 'has space' }, /MPOP_REDIS_PREFIX/],
     [{ S3_FORCE_PATH_STYLE: 'yes' }, /S3_FORCE_PATH_STYLE must be true/],
     [{ MPOP_EVENTS_RETENTION_DAYS: '0' }, /MPOP_EVENTS_RETENTION_DAYS/],
+    [{ MPOP_MANIFEST_TTL_HOURS: '0' }, /MPOP_MANIFEST_TTL_HOURS must be a whole number from 1 to 720; it is "0"/],
+    [{ MPOP_MANIFEST_TTL_HOURS: '721' }, /MPOP_MANIFEST_TTL_HOURS must be a whole number from 1 to 720/],
+    [{ MPOP_MANIFEST_TTL_HOURS: '1.5' }, /MPOP_MANIFEST_TTL_HOURS must be hours from 1 to 720/],
     [{ MPOP_SIGNING_THREADS: '0' }, /MPOP_SIGNING_THREADS must be a number of signing threads per process from 1 to 64, or auto/],
     [{ MPOP_SIGNING_THREADS: '65' }, /MPOP_SIGNING_THREADS/],
     [{ MPOP_SIGNING_THREADS: 'all' }, /MPOP_SIGNING_THREADS/],
@@ -149,6 +152,8 @@ describe('loadConfig', () => {
     expect(c.workers).toBe(2);
     expect(c.metrics.enabled).toBe(false);
     expect(c.eventsRetentionDays).toBe(7);
+    expect(c.manifestTtlHours).toBe(24);
+    expect(loadConfig({ MPOP_MANIFEST_TTL_HOURS: '720' }).manifestTtlHours).toBe(720);
     expect(loadConfig({}).packageStore).toMatchObject({ kind: 'local' });
     expect(loadConfig({ MPOP_PACKAGE_BASE_URL: 'https://cdn.example.com/p/' }).packageBaseUrl).toBe('https://cdn.example.com/p');
   });

@@ -54,6 +54,37 @@ describe.runIf(dialects.includes('postgres'))('two server processes on one Postg
     expect(deleteMs).toBeLessThan(1000);
   });
 
+  it('hands out generations that never go down across both processes, each change raising them', async () => {
+    const appId = (await admin.post('/api/v1/host-apps', { name: 'Generations', workspaceId: 'multi' })).json().appId;
+    await admin.put(`/api/v1/host-apps/multi/${appId}/dev-config`, devConfigForm('gen.example.com', rsaKey().pkcs8));
+    const { id } = await releasedMiniProgram(admin, 'Generations MP');
+    const generationOn = async (ask: () => Promise<Response>) => JSON.parse((await (await ask()).json()).manifest).generation as number;
+    const askA = () =>
+      a.app
+        .inject({
+          method: 'POST',
+          url: '/client/v1/resources',
+          payload: { appId, workspaceId: 'multi', platform: 'android', clientVersion: '10.0', miniPrograms: {} },
+        })
+        .then((r) => new Response(r.body));
+    let last = Math.max(await generationOn(askA), await generationOn(() => askB(appId)));
+    // Changes made on A (authorise) and on B (revoke, over its admin API): both processes follow, never below.
+    await admin.put(`/api/v1/host-apps/multi/${appId}/mini-programs/${id}`);
+    const onA = await generationOn(askA);
+    expect(onA).toBeGreaterThan(last);
+    await within(1000, async () => (await generationOn(() => askB(appId))) === onA);
+    last = onA;
+    const token = (await admin.post('/api/v1/tokens', { name: 'multi-gen', role: 'operator' })).json().token as string;
+    const revoked = await fetch(`${bUrl}/api/v1/host-apps/multi/${appId}/mini-programs/${id}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(revoked.status).toBe(204);
+    const onB = await generationOn(() => askB(appId));
+    expect(onB).toBeGreaterThan(last);
+    await within(1000, async () => (await generationOn(askA)) === onB);
+  });
+
   it('honours a key rotated on the other process within one second', async () => {
     const appId = (await admin.post('/api/v1/host-apps', { name: 'Rotating', workspaceId: 'multi' })).json().appId;
     const k1 = rsaKey();

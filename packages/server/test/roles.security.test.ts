@@ -26,6 +26,8 @@ const ROUTES: [string, string, Role][] = [
   ['PUT', '/api/v1/host-apps/ws/ABCDEF0123456/dev-config', 'operator'],
   ['GET', '/api/v1/host-apps/ws/ABCDEF0123456/dev-config/public-key', 'viewer'],
   ['GET', '/api/v1/host-apps/ws/ABCDEF0123456/config-file', 'viewer'],
+  ['GET', '/api/v1/host-apps/ws/ABCDEF0123456/manifest', 'viewer'],
+  ['POST', `/api/v1/host-apps/ws/ABCDEF0123456/previous-keys/${'a'.repeat(64)}/retire`, 'operator'],
   ['GET', '/api/v1/mpaas/apps', 'viewer'],
   ['GET', '/api/v1/mpaas/workspaces', 'viewer'],
   ['POST', '/api/v1/host-apps/sync', 'operator'],
@@ -113,7 +115,8 @@ describe('role matrix: every admin route is authenticated and role-checked', () 
             .replace('/releases/none', '/releases/{releaseId}')
             .replace(/\/release-keys\/0{64}/, '/release-keys/{fingerprint}')
             .replace('/none', '/{id}')
-            .replace('/1.0.0.0/', '/{version}/')}`,
+            .replace('/1.0.0.0/', '/{version}/')
+            .replace(/\/previous-keys\/a{64}\//, '/previous-keys/{fingerprint}/')}`,
       ),
     );
     for (const r of registered) expect(covered, `no role-matrix row for ${r}`).toContain(r);

@@ -9,6 +9,8 @@ const ramp = (over: Partial<Ramp> = {}): Ramp => ({ state: 'rolling-out', bp: 10
 
 const served = (version: string): Served => ({
   bytes: Buffer.from(JSON.stringify({ version })),
+  entry: JSON.stringify({ version }),
+  id: 0,
   version,
   platform: null,
   clientVersionMin: null,

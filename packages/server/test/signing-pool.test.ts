@@ -2,7 +2,7 @@ import { createHash, createPrivateKey, generateKeyPairSync, sign, verify } from 
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Worker } from 'node:worker_threads';
 import { afterAll, describe, expect, it } from 'vitest';
-import { SigningPool, signSha256Digest } from '../src/modules/signing/signing-pool.js';
+import { KEYS_PER_WORKER, SigningPool, signSha256Digest } from '../src/modules/signing/signing-pool.js';
 import { rsaKey } from './helpers/keys.js';
 
 const digest = (b: Buffer) => createHash('sha256').update(b).digest();
@@ -31,6 +31,47 @@ describe('the signing pool (worker threads)', () => {
     const signatures = await Promise.all(items.map(({ k, bytes }) => pool.sign(k.pkcs8, digest(bytes))));
     for (const [i, { k, bytes }] of items.entries())
       expect(verify('sha256', bytes, k.publicPem, Buffer.from(signatures[i], 'base64'))).toBe(true);
+  });
+
+  it('opens and parses a kept key once per thread, however many signatures it makes, and again once a thread let go of it', async () => {
+    const own = new SigningPool(2);
+    try {
+      const opened = new Map<string, number>();
+      const cached = (i: number) => ({
+        id: `host-${i}`,
+        open: () => {
+          opened.set(`host-${i}`, (opened.get(`host-${i}`) ?? 0) + 1);
+          return keys[i % 2].pkcs8;
+        },
+      });
+      // Three rounds of two signatures for each of 20 host apps (a package and a binding, at every release).
+      for (let round = 0; round < 3; round++) {
+        const items = Array.from({ length: 40 }, (_, i) => ({ i: i % 20, bytes: Buffer.from(`round ${round} item ${i}`) }));
+        const signatures = await Promise.all(items.map(({ i, bytes }) => own.sign(cached(i), digest(bytes))));
+        for (const [n, { i, bytes }] of items.entries())
+          expect(verify('sha256', bytes, keys[i % 2].publicPem, Buffer.from(signatures[n], 'base64'))).toBe(true);
+      }
+      expect([...opened.values()]).toEqual(Array(20).fill(1));
+      // A thread that no longer holds a key (here: the pool's note of it is wrong) is given it again.
+      const held = (own as unknown as { holder: Map<string, { keys: Map<string, true> }> }).holder;
+      const worker = held.get('host-0')!;
+      const other = (own as unknown as { workers: (typeof worker)[] }).workers.find((w) => w !== worker)!;
+      held.set('host-0', other);
+      const bytes = Buffer.from('after');
+      expect(verify('sha256', bytes, keys[0].publicPem, Buffer.from(await own.sign(cached(0), digest(bytes)), 'base64'))).toBe(true);
+      expect(opened.get('host-0')).toBe(2);
+      // A key that cannot be opened fails its signature with the opener's error; the others are signed.
+      const broken = {
+        id: 'broken',
+        open: () => {
+          throw new Error('cannot open');
+        },
+      };
+      await expect(own.sign(broken, digest(bytes))).rejects.toThrow('cannot open');
+      expect(KEYS_PER_WORKER).toBeGreaterThanOrEqual(1000);
+    } finally {
+      await own.close();
+    }
   });
 
   it('starts no more threads than its size, each with the heap limit it was given', async () => {

@@ -8,6 +8,7 @@ import { autopilotEn, autopilotZh } from './autopilot-messages';
 import { releaseKeysEn, releaseKeysZh } from './release-key-messages';
 import { openPlatformPagesEn, openPlatformPagesZh } from './open-platform-pages-messages';
 import { patchEn, patchZh } from './patch-messages';
+import { trustedDeliveryEn, trustedDeliveryZh } from './trusted-delivery-messages';
 
 const vars = (text: string) => [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
 
@@ -36,6 +37,7 @@ describe('the message catalogue', () => {
       [releaseKeysEn, releaseKeysZh],
       [openPlatformPagesEn, openPlatformPagesZh],
       [patchEn, patchZh],
+      [trustedDeliveryEn, trustedDeliveryZh],
     ] as [Record<string, string>, Record<string, string>][]) {
       for (const key of Object.keys(enWords)) {
         expect({ key, vars: vars(zhWords[key]) }).toEqual({ key, vars: vars(enWords[key]) });
@@ -57,7 +59,7 @@ describe('the message catalogue', () => {
   });
 
   it('has no key in two places: a section never hides a core word', () => {
-    const keys = [en, releaseEn, signingEn, autopilotEn, releaseKeysEn, openPlatformPagesEn, patchEn].flatMap((words) =>
+    const keys = [en, releaseEn, signingEn, autopilotEn, releaseKeysEn, openPlatformPagesEn, patchEn, trustedDeliveryEn].flatMap((words) =>
       Object.keys(words),
     );
     expect(keys.filter((k, i) => keys.indexOf(k) !== i)).toEqual([]);
@@ -70,6 +72,7 @@ describe('the message catalogue', () => {
     ['release-key-messages', releaseKeysEn],
     ['open-platform-pages-messages', openPlatformPagesEn],
     ['patch-messages', patchEn],
+    ['trusted-delivery-messages', trustedDeliveryEn],
   ])('is loaded wherever its words are said: a module that says a word of %s imports it', (section, words) => {
     const keys = new Set(Object.keys(words));
     const prefixes = [...keys].filter((k) => k.includes('.')).map((k) => k.slice(0, k.indexOf('.') + 1));

@@ -6,6 +6,7 @@ import type { autopilotEn } from './autopilot-messages';
 import type { releaseKeysEn } from './release-key-messages';
 import type { openPlatformPagesEn } from './open-platform-pages-messages';
 import type { patchEn } from './patch-messages';
+import type { trustedDeliveryEn } from './trusted-delivery-messages';
 
 /** The console's words, in the languages of the mPaaS console. Keys are English; labels match the mPaaS page. */
 export const en = {
@@ -333,7 +334,7 @@ export const en = {
 export type CoreMessageKey = keyof typeof en;
 /**
  * Every key of the catalogue: the core words, and the sections that load with the screens that use them (the
- * release words, the autopilot's, release keys', signing failures', patches': `*-messages.ts` beside this file). A key without its Chinese fails the type check either way.
+ * release words, the autopilot's, release keys', signing failures', patches', signed answers': `*-messages.ts` beside this file). A key without its Chinese fails the type check either way.
  */
 export type MessageKey =
   | CoreMessageKey
@@ -342,7 +343,8 @@ export type MessageKey =
   | keyof typeof releaseKeysEn
   | keyof typeof signingEn
   | keyof typeof openPlatformPagesEn
-  | keyof typeof patchEn;
+  | keyof typeof patchEn
+  | keyof typeof trustedDeliveryEn;
 
 export const zh: Record<CoreMessageKey, string> = {
   appTitle: '小程序开放平台',
@@ -714,6 +716,7 @@ export const problemsEn: Record<ProblemCode, string> = {
   CHECKS_FAILED: 'A check of this version failed; fix the package and upload a new version.',
   NOT_APPROVED: 'This organisation needs review: only an approved version can be released.',
   INVALID_TRANSITION: 'This cannot be done in the current state; reload to see the latest.',
+  KEY_IN_USE: 'This key signs the app now: upload a new key first.',
   NETWORK_ERROR: 'The server could not be reached. Check your connection and try again.',
   BAD_RESPONSE: 'The server answered with something unexpected (perhaps the error page of a proxy). Try again.',
   UPLOAD_LOST:
@@ -775,6 +778,7 @@ export const problemsZh: Record<ProblemCode, string> = {
   CHECKS_FAILED: '该版本有检查未通过；请修正小程序包并上传新版本。',
   NOT_APPROVED: '该组织需要审核：只有审核通过的版本才能发布。',
   INVALID_TRANSITION: '当前状态下无法执行此操作；请刷新查看最新状态。',
+  KEY_IN_USE: '此密钥正在签名：请先上传新密钥。',
   NETWORK_ERROR: '无法连接服务器，请检查网络后重试。',
   BAD_RESPONSE: '服务器返回了无法识别的响应（可能是代理的错误页面），请重试。',
   UPLOAD_LOST: '上传已丢失：完成之前与服务器的连接已断开（服务器可能已重启），未保存任何内容，请重新上传安装包。',

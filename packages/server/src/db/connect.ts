@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import type pg from 'pg';
-import { CamelCasePlugin, Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { CamelCasePlugin, Kysely, type KyselyPlugin, PostgresDialect, SqliteDialect } from 'kysely';
 import type { Database } from './schema.js';
 import { ensurePrivateDir, ensurePrivateFile } from '../lib/private-files.js';
 
@@ -39,9 +39,12 @@ export function sqliteFile(databaseUrl: string): string | undefined {
   return file === ':memory:' ? undefined : path.resolve(file);
 }
 
-/** Opens the database named by a `DATABASE_URL`: `sqlite:<path>` or `postgres://…`. */
-export function connectDatabase(databaseUrl: string): DatabaseHandle {
-  const plugins = [new CamelCasePlugin()];
+/**
+ * Opens the database named by a `DATABASE_URL`: `sqlite:<path>` or `postgres://…`. `extraPlugins` see every query
+ * after the column names are mapped (tests count what start-up reads).
+ */
+export function connectDatabase(databaseUrl: string, extraPlugins: readonly KyselyPlugin[] = []): DatabaseHandle {
+  const plugins = [new CamelCasePlugin(), ...extraPlugins];
   if (databaseUrl.startsWith('sqlite:')) {
     const file = databaseUrl.slice('sqlite:'.length);
     if (file !== ':memory:') {

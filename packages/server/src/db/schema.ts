@@ -15,6 +15,7 @@ export interface Database {
   packageSignatures: PackageSignaturesTable;
   bindingSignatures: BindingSignaturesTable;
   signingFailures: SigningFailuresTable;
+  signingPending: SigningPendingTable;
   releases: ReleasesTable;
   releaseDevices: ReleaseDevicesTable;
   hostAppPreviousKeys: HostAppPreviousKeysTable;
@@ -23,6 +24,7 @@ export interface Database {
   failureCounts: FailureCountsTable;
   autopilotDevices: AutopilotDevicesTable;
   meta: MetaTable;
+  generationCounter: GenerationCounterTable;
   organisations: OrganisationsTable;
   memberships: MembershipsTable;
   associations: AssociationsTable;
@@ -82,6 +84,17 @@ export interface HostAppsTable {
   updatedAt: string;
   /** When the host app was disabled (the client API refuses it); null while enabled. */
   disabledAt: string | null;
+  /**
+   * The generation of its gate answers: the installation's generation counter at the latest change that could
+   * change them (never goes down).
+   */
+  generation: Generated<number>;
+}
+
+/** The one row (id 1) of the installation's generation counter: raised by every change that can change a gate answer. */
+export interface GenerationCounterTable {
+  id: number;
+  value: number;
 }
 
 export interface DevConfigsTable {
@@ -183,6 +196,15 @@ export interface SigningFailuresTable {
   failedAt: string;
 }
 
+/** A signing job not finished yet (its scope), resumed by the next start; see migration 0017. */
+export interface SigningPendingTable {
+  id: string;
+  hostAppId: number | null;
+  miniProgramId: string | null;
+  failedAt: string | null;
+  createdAt: string;
+}
+
 export type ReleaseState = 'rolling-out' | 'paused' | 'complete' | 'rolled-back' | 'superseded' | 'taken-down';
 
 /** One release of a mini program version; the newest one of a mini program is its current release. */
@@ -228,6 +250,8 @@ export interface HostAppPreviousKeysTable {
   keyFingerprint: string;
   publicKeyPem: string;
   retiredAt: string;
+  /** When an operator retired the key at once ("retire now"): manifests name it as revoked. Null otherwise. */
+  revokedAt: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /** The latest version each device reported, per host app and mini program: one row per device, not per event. */

@@ -72,7 +72,16 @@ export async function expectPopulation(api: Api, p: Population) {
       body: JSON.stringify({ appId: a.appId, workspaceId: p.workspaceId, platform: 'android', clientVersion: '1.0', miniPrograms: {} }),
     });
     expect(res.status, `gate for ${a.appId}`).toBe(200);
-    const { resources } = (await res.json()) as { resources: { version: string; sha256: string; signature: string; packageUrl: string }[] };
+    const answer = (await res.json()) as {
+      resources: { version: string; sha256: string; signature: string; packageUrl: string }[];
+      manifest: string;
+      manifestSignature: string;
+    };
+    const { resources } = answer;
+    expect(
+      verify('sha256', Buffer.from(answer.manifest), a.publicPem, Buffer.from(answer.manifestSignature, 'base64')),
+      'manifest verifies',
+    ).toBe(true);
     expect(resources.map((r) => r.version)).toEqual(['1.0.0.2']);
     const bytes = Buffer.from(await (await fetch(api.url + new URL(resources[0].packageUrl).pathname)).arrayBuffer());
     expect(sha256(bytes)).toBe(sha256(p.released));

@@ -5,6 +5,7 @@ import { useI18n } from '../../i18n/i18n';
 import { CopyField } from '../../components/CopyField';
 import { DownloadConfigFileButton } from './DownloadConfigFileButton';
 import { GatewayUrl } from './GatewayUrl';
+import { SignedAnswersPanel } from './SignedAnswersPanel';
 
 /** "View Basic Information": App Name, workspaceId, APPID and Tenant ID with copy. */
 export function BasicInfoModal({ app, onClose }: { app?: HostApp; onClose: () => void }) {
@@ -38,6 +39,7 @@ export function BasicInfoModal({ app, onClose }: { app?: HostApp; onClose: () =>
         </Descriptions>
       )}
       {app?.devConfigured && <GatewayUrl />}
+      {app && <SignedAnswersPanel app={app} />}
     </Modal>
   );
 }

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import type { DevConfig, HostApp, HostAppList } from '@mpop/contracts';
+import type { DevConfig, HostApp, HostAppList, ManifestInfo } from '@mpop/contracts';
 import { usageError } from '../errors.js';
 import { call, type Connection } from '../http.js';
 import { type Output, table } from '../output.js';
@@ -145,6 +145,46 @@ export function hostAppsCommand(program: Command, ctx: Context) {
           () =>
             `Configured ${appId}: ${config.virtualDomain}, RSA ${config.privateKey.bits} bits, public key SHA-256 ${config.privateKey.fingerprintSha256}.`,
         );
+    });
+
+  const describeKeys = (m: ManifestInfo) =>
+    [
+      `generation:       ${m.generation}`,
+      `manifest valid:   ${m.manifestTtlHours} hours (renewed after half)`,
+      `signing key:      ${m.keyFingerprint ?? '(none: no development configuration)'}`,
+      ...(m.previousKeys.length === 0
+        ? ['replaced keys:    none']
+        : [
+            'replaced keys:',
+            table([
+              ['FINGERPRINT', 'REPLACED', 'RETIRED'],
+              ...m.previousKeys.map((k) => [k.fingerprintSha256, k.replacedAt, k.revokedAt ?? 'no (still accepted)']),
+            ]),
+          ]),
+    ].join('\n');
+
+  cmd
+    .command('keys <workspaceId> <appId>')
+    .description("the generation of a host app's signed answers, its signing key and its replaced keys")
+    .action(async (ws: string, appId: string) => {
+      const info = (await call(ctx.conn(), 'GET', `${item(ws, appId)}/manifest`)).json as ManifestInfo;
+      ctx.out().result(info, () => describeKeys(info));
+    });
+
+  cmd
+    .command('retire-key <workspaceId> <appId> <fingerprint>')
+    .description('retire a replaced key now: devices refuse its signatures once they get the next answer (cannot be undone)')
+    .option('--yes', 'confirm: this cannot be undone')
+    .action(async (ws: string, appId: string, fingerprint: string, o: { yes?: boolean }) => {
+      if (!o.yes) {
+        throw usageError(
+          `Retiring ${fingerprint} makes every device of ${appId} refuse its signatures for good, and the key can never be uploaded again; add --yes to confirm.`,
+        );
+      }
+      const info = (
+        await call(ctx.conn(), 'POST', `${item(ws, appId)}/previous-keys/${encodeURIComponent(fingerprint.toLowerCase())}/retire`)
+      ).json as ManifestInfo;
+      ctx.out().result(info, () => `Retired ${fingerprint} for ${appId}; the next answers name it as revoked.\n${describeKeys(info)}`);
     });
 
   cmd

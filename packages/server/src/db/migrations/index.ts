@@ -13,9 +13,11 @@ import { namesSso } from './0009_names_sso.js';
 import { openPlatform } from './0010_open_platform.js';
 import { webhooks } from './0011_webhooks.js';
 import { auditAddress } from './0012_audit_address.js';
+import { manifestGeneration } from './0013_manifest_generation.js';
 import { releaseKeys } from './0014_release_keys.js';
 import { autopilot } from './0015_autopilot.js';
 import { patches } from './0016_patches.js';
+import { signingPending } from './0017_signing_pending.js';
 
 export interface MigrationContext {
   dialect: Dialect;
@@ -38,9 +40,11 @@ function migrations(ctx: MigrationContext): Record<string, Migration> {
     '0010_open_platform': openPlatform(ctx),
     '0011_webhooks': webhooks(ctx),
     '0012_audit_address': auditAddress(ctx),
+    '0013_manifest_generation': manifestGeneration(ctx),
     '0014_release_keys': releaseKeys(ctx),
     '0015_autopilot': autopilot(ctx),
     '0016_patches': patches(ctx),
+    '0017_signing_pending': signingPending(ctx),
   };
 }
 

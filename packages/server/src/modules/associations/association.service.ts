@@ -10,6 +10,7 @@ import { nowIso } from '../../lib/time.js';
 import { AuditRepository } from '../audit/audit.repository.js';
 import type { Principal } from '../auth/auth.service.js';
 import type { MissingSignatures } from '../mini-programs/mini-program.service.js';
+import { GenerationRepository } from '../host-apps/generation.repository.js';
 import { HostAppRepository } from '../host-apps/host-app.repository.js';
 import { hostAppNotFound } from '../host-apps/host-app.service.js';
 import { MiniProgramRepository } from '../mini-programs/mini-program.repository.js';
@@ -83,7 +84,9 @@ export class AssociationService {
       if (!app) throw hostAppNotFound(a.workspaceId, a.appId);
       await this.move(trx, a, ['pending'], { state: 'approved', decidedBy: principal.username, decidedAt: nowIso() });
       await new MiniProgramRepository(trx).authorize(app.id, a.miniProgramId, nowIso());
-      return { association: await this.recorded(trx, associationId, principal, 'approved'), hostAppId: app.id };
+      const association = await this.recorded(trx, associationId, principal, 'approved');
+      await new GenerationRepository(trx).raiseHostApps([app.id]);
+      return { association, hostAppId: app.id };
     });
     await this.signer.signMissing(
       { hostAppId, miniProgramId: association.miniProgramId },
@@ -116,7 +119,9 @@ export class AssociationService {
       await this.move(trx, a, ['pending', 'approved'], { state: 'revoked', decidedBy: principal.username, decidedAt: nowIso() });
       const app = await new HostAppRepository(trx).find(a.workspaceId, a.appId);
       if (app) await new MiniProgramRepository(trx).revoke(app.id, a.miniProgramId);
-      return this.recorded(trx, associationId, principal, 'revoked');
+      const revoked = await this.recorded(trx, associationId, principal, 'revoked');
+      if (app) await new GenerationRepository(trx).raiseHostApps([app.id]);
+      return revoked;
     });
     await this.changes.publish({ kind: 'host-app-gate', workspaceId: association.workspaceId, appId: association.appId });
     return association;

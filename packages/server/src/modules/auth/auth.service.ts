@@ -1,5 +1,4 @@
 import type { Kysely } from 'kysely';
-import { Value } from 'typebox/value';
 import { type Membership, type Role, type SessionUser, UsernameSchema } from '@mpop/contracts';
 import type { Database } from '../../db/schema.js';
 import { AppError } from '../../lib/app-error.js';
@@ -141,6 +140,7 @@ export class AuthService {
    * echoed either.
    */
   private async recordFailedSignIn(username: string, address: string, lockedSeconds: number) {
+    const { Value } = await import('typebox/value'); // loaded by the first failed sign-in, not at every start
     const name = Value.Check(UsernameSchema, username) ? username : '(not a user name)';
     await new AuditRepository(this.db).record({
       actor: 'anonymous',

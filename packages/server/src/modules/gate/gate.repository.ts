@@ -5,8 +5,9 @@ export class GateRepository {
   constructor(private readonly db: Executor) {}
 
   /**
-   * Host apps by (workspace, APPID), with their disabled time, virtual domain and key fingerprint (null when not
-   * configured): one query for many (a batch of the gate's views). Those not registered are absent.
+   * Host apps by (workspace, APPID), with their disabled time, generation, virtual domain and key (fingerprint and
+   * sealed private key, null when not configured): one query for many (a batch of the gate's views). Those not
+   * registered are absent.
    */
   findHostApps(refs: readonly { workspaceId: string; appId: string }[]) {
     const byWorkspace = new Map<string, string[]>();
@@ -23,8 +24,10 @@ export class GateRepository {
         'hostApps.workspaceId',
         'hostApps.appId',
         'hostApps.disabledAt',
+        'hostApps.generation',
         'devConfigs.virtualDomain',
         'devConfigs.keyFingerprint',
+        'devConfigs.privateKeySealed',
       ])
       .where((eb) =>
         eb.or(
@@ -85,6 +88,17 @@ export class GateRepository {
       .where('am.hostAppId', 'in', hostAppIds)
       .where('r.state', 'not in', ['superseded', 'rolled-back'])
       .orderBy('r.id', 'desc')
+      .execute();
+  }
+
+  /** The fingerprints of the keys an operator retired ahead of time, of many host apps, in a stable order. */
+  revokedKeys(hostAppIds: readonly number[]) {
+    return this.db
+      .selectFrom('hostAppPreviousKeys')
+      .select(['hostAppId', 'keyFingerprint'])
+      .where('hostAppId', 'in', [...hostAppIds])
+      .where('revokedAt', 'is not', null)
+      .orderBy('keyFingerprint')
       .execute();
   }
 

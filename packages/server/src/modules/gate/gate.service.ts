@@ -5,6 +5,8 @@ import { AppError } from '../../lib/app-error.js';
 import type { ChangeBus } from '../../lib/change-bus.js';
 import { inRange } from '../mini-programs/versions.js';
 import { GateRepository, type GatePatchRow, type GateReleaseRow } from './gate.repository.js';
+import type { ManifestCache, ManifestKey, SignedManifest } from './manifest-cache.js';
+import { type ManifestContent, manifestContent, manifestHead } from './manifest.js';
 import { buildEntries, choose, type ProgramEntry, patchesTo, type Served } from './served.js';
 
 /** What the gate knows about one host app: built from the database on a miss, then served from memory. */
@@ -15,12 +17,24 @@ type ReadyView = {
   programs: Map<string, ProgramEntry>;
   /** No release in progress: every device gets the same answer, whatever its ID and the time. */
   steady: boolean;
+  /** The key that signs this host app's manifests. */
+  key: ManifestKey;
+  /** The start of every manifest of this view (manifest.ts manifestHead): host app and generation. */
+  head: string;
+  /** The fingerprints of the host app's retired keys, as JSON. */
+  revokedKeys: string;
   /**
    * On a steady view, the bytes of its answers by request shape: "everything" (no mini program named) and the
    * mini programs a request names, each by platform and client version: the few shapes a host app's devices send
-   * most. At most MEMO_SHAPES, the oldest dropped first.
+   * most, until their manifest is due for renewal. At most MEMO_SHAPES, the oldest dropped first.
    */
-  memo?: Map<string, Buffer>;
+  memo?: Map<string, { bytes: Buffer; renewAt: number }>;
+  /**
+   * Answers by the packages they name (their Served ids, and the patch each carries): the manifest content (its key
+   * string made once, so its hash is too) and, while fresh, the bytes. During a rollout, or for shapes the memo does
+   * not keep, a request then costs the choice of packages and one lookup. At most MAX_ANSWERS, oldest dropped first.
+   */
+  answers?: Map<string, { content: ManifestContent; bytes?: Buffer; manifest?: SignedManifest }>;
   /** Per mini program, the versions a kept patch starts from (a request naming one gets another answer). */
   patchFrom?: Map<string, Set<string>>;
 };
@@ -29,6 +43,8 @@ type ReadyView = {
 const MEMO_SHAPES = 8;
 /** Named requests longer than this are answered without keeping their bytes (the key would cost more than it saves). */
 const MEMO_MAX_NAMED = 64;
+/** Answers (by the packages they name) kept per view, with their manifest content. */
+const MAX_ANSWERS = 64;
 
 const MAX_CACHED = 10_000;
 /** Host apps whose views are read in one pair of queries. */
@@ -66,6 +82,8 @@ export class GateService {
     changes: ChangeBus,
     /** `MPOP_PACKAGE_BASE_URL`: the server's own download route, or a CDN in front of the store. */
     private readonly packageBaseUrl: string,
+    /** Signed manifests by content: the gate signs each distinct answer once per half lifetime, not per request. */
+    readonly manifests: ManifestCache,
     private readonly clock: () => number = Date.now,
     /** `MPOP_PATCH_BASE_URL`: where patches are downloaded. */
     private readonly patchBaseUrl?: string,
@@ -94,15 +112,19 @@ export class GateService {
   }
 
   async resources(req: ResourcesRequest): Promise<Resource[]> {
-    return (await this.pick(req)).map((b) => JSON.parse(b.toString('utf8')) as Resource);
+    return (await this.pick(req)).map((c) => JSON.parse(c.bytes.toString('utf8')) as Resource);
   }
 
   /**
-   * The answer of `POST /client/v1/resources` as UTF-8 JSON, `{"resources":[…]}`, joined from the JSON bytes of each
-   * package made when the view was built: the hot path serializes nothing.
+   * The answer of `POST /client/v1/resources` as UTF-8 JSON, `{"resources":[…],"manifest":…,"manifestSignature":…,
+   * "keyFingerprint":…}`, joined from the JSON bytes of each package made when the view was built and the signed
+   * manifest of that content (signed now only when no usable one is kept): the hot path serializes nothing.
    */
   async answer(req: ResourcesRequest): Promise<Buffer> {
-    return answerBytes(await this.pick(req));
+    const view = await this.ready(req);
+    const chosen = this.served(view, req);
+    const signed = await this.manifests.get(this.known(view, chosen).content, view.key);
+    return answerBytes(chosen, signed.tail);
   }
 
   /**
@@ -112,27 +134,67 @@ export class GateService {
   cachedAnswer(req: ResourcesRequest): Buffer | undefined {
     const view = this.cache.get(key(req.workspaceId, req.appId));
     if (view?.state !== 'ready') return undefined;
-    this.onCacheLookup(true);
-    if (!view.steady) return answerBytes(this.served(view, req));
+    if (!view.steady) return this.counted(this.signedNow(view, req)?.bytes);
     // A steady view answers every device alike: the answer to each shape of request is made once and kept, whether
     // it asks for everything (most launches) or names mini programs (the answer follows the order they are named in).
     let shape = `${req.platform}\n${req.clientVersion}`;
     let named = 0;
     for (const id in req.miniPrograms) {
-      if (++named > MEMO_MAX_NAMED) return answerBytes(this.served(view, req));
+      if (++named > MEMO_MAX_NAMED) return this.counted(this.signedNow(view, req)?.bytes);
       shape += `\n${id}`;
       // A named version that a kept patch starts from gets the answer with that patch: another shape.
       const has = req.miniPrograms[id];
       if (view.patchFrom?.get(id)?.has(has)) shape += `@${has}`;
     }
     view.memo ??= new Map();
-    let answer = view.memo.get(shape);
-    if (!answer) {
-      if (view.memo.size >= MEMO_SHAPES) view.memo.delete(view.memo.keys().next().value!);
-      answer = answerBytes(this.served(view, req));
-      view.memo.set(shape, answer);
+    const memo = view.memo.get(shape);
+    if (memo && this.clock() < memo.renewAt) return this.counted(memo.bytes);
+    const signed = this.signedNow(view, req);
+    if (!signed) return undefined;
+    if (!memo && view.memo.size >= MEMO_SHAPES) view.memo.delete(view.memo.keys().next().value!);
+    // Kept only while fresh: past its renewal, each answer asks the cache, which renews it once.
+    if (this.clock() < signed.manifest.renewAt) view.memo.set(shape, { bytes: signed.bytes, renewAt: signed.manifest.renewAt });
+    return this.counted(signed.bytes);
+  }
+
+  /** A cache hit for the metrics, when the fast path answers. */
+  private counted(bytes: Buffer | undefined): Buffer | undefined {
+    if (bytes) this.onCacheLookup(true);
+    return bytes;
+  }
+
+  /** The answer's bytes with a manifest kept for its content, or undefined when none is at hand. */
+  private signedNow(view: ReadyView, req: ResourcesRequest): { bytes: Buffer; manifest: SignedManifest } | undefined {
+    const chosen = this.served(view, req);
+    const known = this.known(view, chosen);
+    if (known.bytes && known.manifest && this.clock() < known.manifest.renewAt) return { bytes: known.bytes, manifest: known.manifest };
+    const manifest = this.manifests.peek(known.content, view.key);
+    if (!manifest) return undefined;
+    if (manifest !== known.manifest) {
+      known.bytes = answerBytes(chosen, manifest.tail);
+      known.manifest = manifest;
     }
-    return answer;
+    return { bytes: known.bytes!, manifest };
+  }
+
+  /** What the view knows of the answer made of these packages (made on first use). */
+  private known(view: ReadyView, chosen: readonly Chosen[]) {
+    let ids = '';
+    for (const c of chosen) ids += c.bytes === c.served.bytes ? `${c.served.id},` : `${c.served.id}@${c.from},`;
+    view.answers ??= new Map();
+    let known = view.answers.get(ids);
+    if (!known) {
+      if (view.answers.size >= MAX_ANSWERS) view.answers.delete(view.answers.keys().next().value!);
+      const content = manifestContent(
+        view.key.keyFingerprint,
+        view.head,
+        chosen.map((c) => c.served.entry),
+        view.revokedKeys,
+      );
+      known = { content };
+      view.answers.set(ids, known);
+    }
+    return known;
   }
 
   /**
@@ -147,7 +209,12 @@ export class GateService {
     return entry && choose(entry, deviceId, this.clock())?.version;
   }
 
-  private async pick(req: ResourcesRequest): Promise<Buffer[]> {
+  private async pick(req: ResourcesRequest): Promise<Chosen[]> {
+    return this.served(await this.ready(req), req);
+  }
+
+  /** The host app's view when it may load mini programs; otherwise the refusal, thrown. */
+  private async ready(req: ResourcesRequest): Promise<ReadyView> {
     const view = await this.view(req.workspaceId, req.appId);
     if (view.state === 'unregistered') {
       throw new AppError(
@@ -167,25 +234,28 @@ export class GateService {
         `The host app ${req.appId} has no development configuration yet; an operator must make it in the console first.`,
       );
     }
-    return this.served(view, req);
+    return view;
   }
 
   /**
    * What a ready view serves this request: the asked (or all) mini programs fit for the client and device, each as
    * its prepared bytes; with a patch when the request names a version that a kept patch starts from.
    */
-  private served(view: ReadyView, req: ResourcesRequest): Buffer[] {
+  private served(view: ReadyView, req: ResourcesRequest): Chosen[] {
     // An empty map asks for every mini program the host app may load.
     const wanted = Object.keys(req.miniPrograms);
     const ids = wanted.length > 0 ? wanted : [...view.programs.keys()];
     const now = this.clock();
     const fits = (s: Served) =>
       (!s.platform || s.platform === req.platform) && inRange(req.clientVersion, s.clientVersionMin, s.clientVersionMax);
-    const out: Buffer[] = [];
+    const out: Chosen[] = [];
     for (const id of ids) {
       const entry = view.programs.get(id);
       const c = entry && choose(entry, req.deviceId, now, fits);
-      if (c) out.push(c.patched?.get(req.miniPrograms[id]) ?? c.bytes);
+      if (!c) continue;
+      const from = req.miniPrograms[id];
+      const patched = c.patched?.get(from);
+      out.push(patched ? { served: c, bytes: patched, from } : { served: c, bytes: c.bytes });
     }
     return out;
   }
@@ -259,21 +329,23 @@ export class GateService {
   private async load(batch: readonly Queued[]): Promise<Map<string, HostAppView>> {
     const repo = new GateRepository(this.db);
     const apps = new Map((await repo.findHostApps(batch)).map((a) => [key(a.workspaceId, a.appId), a]));
-    const ready = [...apps.values()].filter((a) => a.disabledAt === null && a.virtualDomain && a.keyFingerprint);
+    const ready = [...apps.values()].filter((a) => a.disabledAt === null && a.virtualDomain && a.keyFingerprint && a.privateKeySealed);
     const rowsOf = new Map<number, GateReleaseRow[]>(ready.map((a) => [a.id, []]));
     const patchesOf = new Map<number, GatePatchRow[]>(ready.map((a) => [a.id, []]));
+    const revokedOf = new Map<number, string[]>(ready.map((a) => [a.id, []]));
     if (ready.length > 0) {
       const ids = ready.map((a) => a.id);
-      const [rows, patches] = await Promise.all([repo.releases(ids), repo.patches(ids)]);
+      const [rows, patches, revoked] = await Promise.all([repo.releases(ids), repo.patches(ids), repo.revokedKeys(ids)]);
       for (const r of rows) rowsOf.get(r.hostAppId)?.push(r);
       for (const p of patches) patchesOf.get(p.hostAppId)?.push(p);
+      for (const r of revoked) revokedOf.get(r.hostAppId)?.push(r.keyFingerprint);
     }
     const views = new Map<string, HostAppView>();
     for (const q of batch) {
       const app = apps.get(q.k);
       if (!app) views.set(q.k, { state: 'unregistered' });
       else if (app.disabledAt !== null) views.set(q.k, { state: 'disabled' });
-      else if (!app.virtualDomain || !app.keyFingerprint) views.set(q.k, { state: 'unconfigured' });
+      else if (!app.virtualDomain || !app.keyFingerprint || !app.privateKeySealed) views.set(q.k, { state: 'unconfigured' });
       else {
         const programs = buildEntries(
           rowsOf.get(app.id)!,
@@ -297,6 +369,9 @@ export class GateService {
           programs,
           steady: [...programs.values()].every((e) => !e.rollout && !e.elsewhere),
           patchFrom: patchFrom(programs),
+          key: { workspaceId: q.workspaceId, appId: q.appId, keyFingerprint: app.keyFingerprint, privateKeySealed: app.privateKeySealed },
+          head: manifestHead({ appId: q.appId, workspaceId: q.workspaceId, generation: Number(app.generation) }),
+          revokedKeys: JSON.stringify(revokedOf.get(app.id)),
         });
       }
     }
@@ -334,6 +409,14 @@ function patchFrom(programs: ReadonlyMap<string, ProgramEntry>): Map<string, Set
 }
 
 /** A view to read in the next batch: a miss (with the promise its requests wait on) or a refresh of a cached one. */
+/** A package chosen for a request, and the bytes that stand for it in the answer (with a patch, when one applies). */
+interface Chosen {
+  served: Served;
+  bytes: Buffer;
+  /** The version the request named, when `bytes` carry a patch from it. */
+  from?: string;
+}
+
 interface Queued {
   k: string;
   workspaceId: string;
@@ -345,19 +428,20 @@ interface Queued {
 }
 
 const OPEN = Buffer.from('{"resources":[');
-const CLOSE = Buffer.from(']}');
+const CLOSE = Buffer.from(']');
 const COMMA = 0x2c;
 
 /** `{"resources":[…]}` from the prepared bytes of each package: one allocation and one copy of each part. */
-function answerBytes(served: readonly Buffer[]): Buffer {
-  let length = OPEN.length + CLOSE.length + Math.max(0, served.length - 1);
-  for (const s of served) length += s.length;
+function answerBytes(chosen: readonly Chosen[], tail: Buffer): Buffer {
+  let length = OPEN.length + CLOSE.length + tail.length + Math.max(0, chosen.length - 1);
+  for (const c of chosen) length += c.bytes.length;
   const out = Buffer.allocUnsafe(length);
   let at = OPEN.copy(out, 0);
-  for (let i = 0; i < served.length; i++) {
+  for (let i = 0; i < chosen.length; i++) {
     if (i > 0) out[at++] = COMMA;
-    at += served[i].copy(out, at);
+    at += chosen[i].bytes.copy(out, at);
   }
-  CLOSE.copy(out, at);
+  at += CLOSE.copy(out, at);
+  tail.copy(out, at);
   return out;
 }

@@ -3,6 +3,7 @@ import type { ReleaseState } from '../../db/schema.js';
 import { cohort, effectiveBp, FULL, type Ramp, rampOf } from '../releases/rollout.js';
 import { type HostRef, reaches, scopeOf } from '../releases/scope.js';
 import type { GatePatchRow, GateReleaseRow } from './gate.repository.js';
+import { manifestEntryJson } from './manifest.js';
 
 /** A package the gate may hand out, with its answer prepared once (the hot path only filters and picks). */
 export interface Served {
@@ -11,6 +12,10 @@ export interface Served {
    * programs a request names, is these bytes copied side by side, never serialized or encoded per request.
    */
   bytes: Buffer;
+  /** The resource's manifest entry as JSON (manifest.ts), made once per view as well. */
+  entry: string;
+  /** Unique to this object: answers made of the same ones share their signed manifest and bytes (gate.service.ts). */
+  id: number;
   /** The version in `bytes`. */
   version: string;
   /**
@@ -230,6 +235,8 @@ export function buildEntries(
 
 const signed = (r: GateReleaseRow) => r.signature !== null && r.bindingSignature !== null;
 
+let nextServedId = 0;
+
 function servedOf(r: GateReleaseRow, host: HostAppIdentity, patches: PatchesTo): Served {
   const resource: Resource = {
     miniProgramId: r.miniProgramId,
@@ -265,6 +272,8 @@ function servedOf(r: GateReleaseRow, host: HostAppIdentity, patches: PatchesTo):
   }
   return {
     bytes: Buffer.from(JSON.stringify(resource)),
+    entry: manifestEntryJson(resource),
+    id: nextServedId++,
     version: r.version,
     ...(patched ? { patched } : {}),
     platform: r.platform,

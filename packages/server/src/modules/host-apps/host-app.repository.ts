@@ -215,17 +215,49 @@ export class HostAppRepository {
     await this.db
       .deleteFrom('hostAppPreviousKeys')
       .where('hostAppId', '=', row.hostAppId)
-      .where((eb) => eb.or([eb('keyFingerprint', '=', current), eb('retiredAt', '<', forgetBefore)]))
+      // A retired (revoked) key is kept for good: manifests keep naming it, whatever its age.
+      .where((eb) => eb.or([eb('keyFingerprint', '=', current), eb.and([eb('retiredAt', '<', forgetBefore), eb('revokedAt', 'is', null)])]))
       .execute();
   }
 
-  /** Replaced keys retired at or after `since`, newest first. */
+  /** Every replaced key still kept (listed or retired), newest first. */
+  allPreviousKeys(hostAppId: number) {
+    return this.db
+      .selectFrom('hostAppPreviousKeys')
+      .select(['keyFingerprint', 'retiredAt', 'revokedAt'])
+      .where('hostAppId', '=', hostAppId)
+      .orderBy('retiredAt', 'desc')
+      .execute();
+  }
+
+  /** Marks a replaced key as retired at once. @returns false when the host app has no such replaced key. */
+  async revokePreviousKey(hostAppId: number, keyFingerprint: string, at: string): Promise<boolean> {
+    const row = await this.db
+      .selectFrom('hostAppPreviousKeys')
+      .select('revokedAt')
+      .where('hostAppId', '=', hostAppId)
+      .where('keyFingerprint', '=', keyFingerprint)
+      .executeTakeFirst();
+    if (!row) return false;
+    if (row.revokedAt === null) {
+      await this.db
+        .updateTable('hostAppPreviousKeys')
+        .set({ revokedAt: at })
+        .where('hostAppId', '=', hostAppId)
+        .where('keyFingerprint', '=', keyFingerprint)
+        .execute();
+    }
+    return true;
+  }
+
+  /** Replaced keys retired at or after `since` and not revoked, newest first (the config file lists them). */
   previousKeys(hostAppId: number, since: string) {
     return this.db
       .selectFrom('hostAppPreviousKeys')
       .select(['keyFingerprint', 'publicKeyPem', 'retiredAt'])
       .where('hostAppId', '=', hostAppId)
       .where('retiredAt', '>=', since)
+      .where('revokedAt', 'is', null)
       .orderBy('retiredAt', 'desc')
       .execute();
   }

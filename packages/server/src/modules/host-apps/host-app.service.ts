@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { ConfigFile, DevConfig, HostApp, HostAppList, HostAppListQuery } from '@mpop/contracts';
+import type { ConfigFile, DevConfig, HostApp, HostAppList, HostAppListQuery, ManifestInfo } from '@mpop/contracts';
 import { NAME_MAX, PREVIOUS_KEY_LISTED_DAYS } from '@mpop/contracts';
 import type { Database } from '../../db/schema.js';
 import { isUniqueViolation } from '../../db/connect.js';
@@ -10,6 +10,7 @@ import { cleanName } from '../../lib/names.js';
 import { nowIso } from '../../lib/time.js';
 import { AssociationRepository } from '../host-apps/association.repository.js';
 import { AuditRepository } from '../audit/audit.repository.js';
+import { GenerationRepository } from './generation.repository.js';
 import type { Principal } from '../auth/auth.service.js';
 import { HostAppRepository, nameKey, toHostApp, type HostAppWithConfig } from './host-app.repository.js';
 import { inspectPrivateKey } from './private-key.js';
@@ -89,6 +90,8 @@ export class HostAppService {
           target: hostAppTarget(input.workspaceId, appId),
           details: { name: input.name, source: input.source },
         });
+        // Above every generation handed out so far: a host app made again with the IDs of a deleted one included.
+        await new GenerationRepository(trx).raiseHostApps([row.id]);
         return row;
       });
       return toHostApp(created);
@@ -120,6 +123,8 @@ export class HostAppService {
         const wasEnabled = app.disabledAt === null;
         if (input.enabled !== undefined && input.enabled !== wasEnabled) changes.disabledAt = input.enabled ? null : now;
         if (Object.keys(changes).length === 0) return { row: app, changed: false };
+        // Before the row is written: the generation counter is always taken before a host app's row (no deadlock).
+        if (changes.disabledAt !== undefined) await new GenerationRepository(trx).raiseHostApps([app.id]);
         await repo.update(app.id, { ...changes, updatedAt: now });
         const onlyEnabled = changes.name === undefined;
         await new AuditRepository(trx).record({
@@ -190,6 +195,12 @@ export class HostAppService {
       const app = await repo.find(workspaceId, appId);
       if (!app) throw hostAppNotFound(workspaceId, appId);
       const previous = await repo.findDevConfig(app.id);
+      if (key && (await repo.allPreviousKeys(app.id)).some((k) => k.keyFingerprint === key.fingerprintSha256 && k.revokedAt !== null)) {
+        throw validationFailed(
+          'privateKey',
+          `The key ${key.fingerprintSha256} was retired for this host app: devices refuse its signatures. Generate a new key (openssl genrsa -out private_key.pem 2048) and upload that.`,
+        );
+      }
       if (!key && !previous) throw validationFailed('privateKey', 'Upload the RSA private key file (.pem); no key is configured yet.');
       const next = key
         ? {
@@ -205,6 +216,8 @@ export class HostAppService {
             updatedAt: now,
           }
         : { ...previous!, virtualDomain, updatedAt: now };
+      // Before the host app's row is touched: the generation counter is always taken first (no deadlock).
+      await new GenerationRepository(trx).raiseHostApps([app.id]);
       await repo.upsertDevConfig(next);
       if (key && previous && previous.keyFingerprint !== key.fingerprintSha256) {
         const retired = { hostAppId: app.id, keyFingerprint: previous.keyFingerprint, publicKeyPem: previous.publicKeyPem, retiredAt: now };
@@ -259,6 +272,59 @@ export class HostAppService {
         pem: k.publicKeyPem,
       })),
     };
+  }
+
+  /** The generation of the host app's answers, the key that signs them and the replaced keys (listed or retired). */
+  async manifestInfo(workspaceId: string, appId: string): Promise<Omit<ManifestInfo, 'manifestTtlHours'>> {
+    const app = await this.require(workspaceId, appId);
+    const repo = new HostAppRepository(this.db);
+    const [config, previous] = await Promise.all([repo.findDevConfig(app.id), repo.allPreviousKeys(app.id)]);
+    return {
+      generation: Number(app.generation),
+      keyFingerprint: config?.keyFingerprint ?? null,
+      previousKeys: previous
+        .filter((k) => k.keyFingerprint !== config?.keyFingerprint)
+        .map((k) => ({ fingerprintSha256: k.keyFingerprint, replacedAt: k.retiredAt, revokedAt: k.revokedAt })),
+    };
+  }
+
+  /**
+   * Retires a replaced key at once ("retire now"): from the next answer on, every manifest of the host app names it
+   * in `revokedKeys`, and a client that accepted one refuses the key's signatures for good; the config file stops
+   * listing it. The key that signs now cannot be retired (KEY_IN_USE): upload a new one first. Retiring twice is
+   * harmless.
+   */
+  async retireKey(
+    workspaceId: string,
+    appId: string,
+    fingerprint: string,
+    actor: Principal,
+  ): Promise<Omit<ManifestInfo, 'manifestTtlHours'>> {
+    await this.db.transaction().execute(async (trx) => {
+      const repo = new HostAppRepository(trx);
+      const app = await repo.find(workspaceId, appId);
+      if (!app) throw hostAppNotFound(workspaceId, appId);
+      const config = await repo.findDevConfig(app.id);
+      if (config?.keyFingerprint === fingerprint) {
+        throw new AppError(
+          'KEY_IN_USE',
+          `The key ${fingerprint} signs host app ${appId} now; upload a new key in its development configuration first, then retire this one.`,
+        );
+      }
+      if (!(await repo.revokePreviousKey(app.id, fingerprint, nowIso()))) {
+        throw notFound(`A replaced key ${fingerprint} of the host app ${appId}`);
+      }
+      await new AuditRepository(trx).record({
+        actor: actor.actor,
+        address: actor.address,
+        action: 'host-app.key.retired',
+        target: hostAppTarget(workspaceId, appId),
+        details: { keyFingerprint: fingerprint },
+      });
+      await new GenerationRepository(trx).raiseHostApps([app.id]);
+    });
+    await this.changes.publish({ kind: 'host-app-gate', workspaceId, appId });
+    return this.manifestInfo(workspaceId, appId);
   }
 
   private async require(workspaceId: string, appId: string): Promise<HostAppWithConfig> {

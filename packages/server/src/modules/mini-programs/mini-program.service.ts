@@ -20,6 +20,7 @@ import { cleanName, nameKey } from '../../lib/names.js';
 import { nowIso } from '../../lib/time.js';
 import { AuditRepository } from '../audit/audit.repository.js';
 import type { Principal } from '../auth/auth.service.js';
+import { GenerationRepository } from '../host-apps/generation.repository.js';
 import { HostAppRepository } from '../host-apps/host-app.repository.js';
 import { hostAppNotFound, hostAppTarget } from '../host-apps/host-app.service.js';
 import type { PackageStore, ReceivedFile } from './package-store.js';
@@ -281,6 +282,7 @@ export class MiniProgramService {
           target: hostAppTarget(workspaceId, appId),
           details: { miniProgramId: id },
         });
+        await new GenerationRepository(trx).raiseHostApps([app.id]);
       }
       return { app, mp };
     });
@@ -316,6 +318,7 @@ export class MiniProgramService {
         target: hostAppTarget(workspaceId, appId),
         details: { miniProgramId: id },
       });
+      await new GenerationRepository(trx).raiseHostApps([app.id]);
     });
     await this.changes.publish({ kind: 'host-app-gate', workspaceId, appId });
   }

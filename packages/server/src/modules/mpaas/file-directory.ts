@@ -1,9 +1,11 @@
 import fs from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { Type } from 'typebox';
-import { Value } from 'typebox/value';
 import { MpaasAppSchema, MpaasWorkspaceSchema, type MpaasApp, type MpaasWorkspace } from '@mpop/contracts';
 import { mpaasUnavailable, type MpaasDirectory } from './mpaas-directory.js';
+
+/** TypeBox's value checker, loaded only where a directory file is used (it costs every start a tenth of a second). */
+const valueChecker = () => import('typebox/value');
 
 const DirectorySchema = Type.Object({ apps: Type.Array(MpaasAppSchema), workspaces: Type.Array(MpaasWorkspaceSchema) });
 
@@ -18,26 +20,27 @@ export class FileDirectory implements MpaasDirectory {
    * The directory of `file`, read once now: a file that is missing or broken stops the start with a message, as
    * every other setting does, instead of answering "Sync mPaaS Backend Apps" with an error days later.
    */
-  static checkedAtStart(file: string): FileDirectory {
+  static async checkedAtStart(file: string): Promise<FileDirectory> {
     let text: string;
     try {
       text = readFileSync(file, 'utf8');
     } catch (err) {
       throw new DirectoryFileError(`MPAAS_DIRECTORY_FILE names ${file}, which cannot be read (${(err as NodeJS.ErrnoException).code}).`);
     }
-    const problem = FileDirectory.problemOf(text);
+    const problem = await FileDirectory.problemOf(text);
     if (problem) throw new DirectoryFileError(`MPAAS_DIRECTORY_FILE: ${file} ${problem}.`);
     return new FileDirectory(file);
   }
 
   /** What is wrong with the text of a directory file, or undefined when it is a valid one. */
-  private static problemOf(text: string): string | undefined {
+  private static async problemOf(text: string): Promise<string | undefined> {
     let data: unknown;
     try {
       data = JSON.parse(text);
     } catch (err) {
       return `is not JSON (${(err as Error).message})`;
     }
+    const { Value } = await valueChecker();
     if (Value.Check(DirectorySchema, data)) return undefined;
     const first = [...Value.Errors(DirectorySchema, data)][0];
     return `is not a valid mPaaS directory${first ? ` at ${first.instancePath || '/'}: ${first.message}` : ''}; see docs/mpaas-directory.example.json`;
@@ -58,6 +61,7 @@ export class FileDirectory implements MpaasDirectory {
     } catch (err) {
       throw mpaasUnavailable(`The mPaaS directory file ${this.file} could not be read: ${(err as Error).message}`);
     }
+    const { Value } = await valueChecker();
     if (!Value.Check(DirectorySchema, data)) {
       const first = [...Value.Errors(DirectorySchema, data)][0];
       throw mpaasUnavailable(

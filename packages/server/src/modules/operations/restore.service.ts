@@ -12,6 +12,7 @@ import { BackupAuthError, BackupFileError, type BackupHeader, type BackupManifes
 import { OperationError, type Progress } from './backup.service.js';
 import { type AnyDatabase, BackupRepository, type TableInfo } from './backup.repository.js';
 import { META } from './meta.repository.js';
+import { GenerationRepository, RESTORE_GENERATION_MARGIN } from '../host-apps/generation.repository.js';
 import { openPackageFiles } from './package-files.js';
 
 export interface RestoreSummary {
@@ -180,6 +181,8 @@ export async function restoreBackup(config: Config, file: string, progress: Prog
     }
     progress('bringing the schema up to date');
     await migrateToLatest(handle.db, handle.dialect);
+    // Devices may have accepted answers made after the backup: every host app's generation moves well past them.
+    await handle.db.transaction().execute((trx) => new GenerationRepository(trx).raiseAll(RESTORE_GENERATION_MARGIN));
     return {
       file: source,
       createdAt: header.createdAt,

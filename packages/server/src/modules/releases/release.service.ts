@@ -8,6 +8,7 @@ import { AppError, notFound, validationFailed } from '../../lib/app-error.js';
 import type { ChangeBus } from '../../lib/change-bus.js';
 import { AuditRepository } from '../audit/audit.repository.js';
 import type { Principal } from '../auth/auth.service.js';
+import { GenerationRepository } from '../host-apps/generation.repository.js';
 import { HostAppRepository } from '../host-apps/host-app.repository.js';
 import { canonicalVersion } from '../mini-programs/versions.js';
 import { discardingOutbox, type Outbox } from '../webhooks/outbox.js';
@@ -170,6 +171,7 @@ export class ReleaseService {
       const event = { releaseId, miniProgramId: id, version, percent: toPercent(Math.min(bp, FULL)), state, actor: actor.actor };
       await this.outbox.record(trx, 'release.created', event);
       if (state === 'complete') await this.outbox.record(trx, 'release.completed', event);
+      await new GenerationRepository(trx).raiseForMiniProgram(id);
     });
     this.patches.wake();
     return this.afterChange(id, releaseId, { code: 'release', params: { miniProgramId: id, version } });
@@ -264,6 +266,7 @@ export class ReleaseService {
       if (steer && bp > from) await this.outbox.record(trx, 'release.advanced', { ...event, fromPercent: toPercent(from) });
       if (next === 'paused' && state !== 'paused') await this.outbox.record(trx, 'release.paused', event);
       if (next === 'complete') await this.outbox.record(trx, 'release.completed', event);
+      await new GenerationRepository(trx).raiseForMiniProgram(id);
     });
     return this.afterChange(id, releaseId, { code: 'rollout', params: { miniProgramId: id } });
   }
@@ -326,6 +329,7 @@ export class ReleaseService {
         actor: actor.actor,
         ...(steer ? { reason: steer.reason } : {}),
       });
+      await new GenerationRepository(trx).raiseForMiniProgram(id);
     });
     return this.afterChange(id, releaseIds[0], {
       code: 'roll-back',
@@ -371,6 +375,7 @@ export class ReleaseService {
         details: { releaseId, version: current.version },
       });
       await this.outbox.record(trx, 'release.taken-down', { releaseId, miniProgramId: id, version: current.version, actor: actor.actor });
+      await new GenerationRepository(trx).raiseForMiniProgram(id);
     });
     await this.changes.publish({ kind: 'all-gate-views' });
     return this.get(id, releaseId);

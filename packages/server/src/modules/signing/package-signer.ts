@@ -7,8 +7,15 @@ import { type ChangeBus, SIGNED_HOST_APPS_PER_CHANGE } from '../../lib/change-bu
 import { keyAad, type SecretBox } from '../../lib/crypto.js';
 import { nowIso } from '../../lib/time.js';
 import { bindingText, rsaSha256Sign } from './rsa-sign.js';
-import { type BindingSignatureRow, type PackageSignatureRow, SignatureRepository, type SigningWork } from './signature.repository.js';
+import {
+  type BindingSignatureRow,
+  type PackageSignatureRow,
+  SignatureRepository,
+  type SigningScope,
+  type SigningWork,
+} from './signature.repository.js';
 import type { PackageStore } from '../mini-programs/package-store.js';
+import { GenerationRepository } from '../host-apps/generation.repository.js';
 import type { SigningPool } from './signing-pool.js';
 
 // The shape of a job is public (GET /api/v1/signing-jobs): it lives in the contract.
@@ -50,30 +57,68 @@ export class PackageSigner {
     return [...this.jobs.values()].reverse();
   }
 
-  /** Signs every missing package and binding signature the gate may need within the scope. */
-  async signMissing(scope: { hostAppId?: number; miniProgramId?: string }, why: SigningReason): Promise<SigningJob> {
+  /**
+   * Signs every missing package and binding signature the gate may need within the scope. The job is recorded as
+   * pending until it has made them all, so a process that stops mid-job has the next start resume it.
+   */
+  async signMissing(scope: SigningScope, why: SigningReason, replaces: readonly string[] = []): Promise<SigningJob> {
     const repo = new SignatureRepository(this.db);
+    const id = randomUUID();
+    const startedAt = nowIso();
+    await repo.addPending(id, scope, startedAt);
+    await repo.dropPending(replaces);
     await repo.deleteUnusedKeys();
     const missing = await repo.missing(scope);
     const job: SigningJob = {
-      id: randomUUID(),
+      id,
       status: 'running',
       reason: reasonText(why),
       reasonCode: why.code,
       reasonParams: why.params ?? {},
       total: missing.length,
       done: 0,
-      startedAt: nowIso(),
+      startedAt,
       finishedAt: null,
       error: null,
       errorCode: null,
       errorParams: {},
     };
     this.remember(job);
-    const run = this.run(job, missing);
+    const run = this.run(job, missing).then(() => this.settlePending(job, scope));
     if (missing.length <= INLINE_SIGNATURES) await run;
     else void run;
     return job;
+  }
+
+  /**
+   * Start-up: resumes the signing jobs a stopped process left unfinished (and retries those that failed), one job per
+   * scope, in the background. Reads only their few rows: start-up does no work per host app. @returns the jobs' count.
+   */
+  async resumePending(): Promise<number> {
+    const byScope = new Map<string, { scope: SigningScope; ids: string[] }>();
+    for (const { id, scope } of await new SignatureRepository(this.db).pending()) {
+      const key = `${scope.hostAppId ?? ''}\n${scope.miniProgramId ?? ''}`;
+      const entry = byScope.get(key) ?? { scope, ids: [] };
+      entry.ids.push(id);
+      byScope.set(key, entry);
+    }
+    for (const { scope, ids } of byScope.values()) {
+      void this.signMissing(scope, { code: 'start-up' }, ids).catch((err) =>
+        this.log.error({ err: { message: (err as Error).message } }, 'start-up signing check failed'),
+      );
+    }
+    return byScope.size;
+  }
+
+  /** A job that made every signature leaves no pending row; one that did not keeps its row for a retry. */
+  private async settlePending(job: SigningJob, scope: SigningScope) {
+    const repo = new SignatureRepository(this.db);
+    try {
+      if (job.status === 'done') await repo.finishPending(job.id, scope, job.startedAt);
+      else await repo.failPending(job.id, job.finishedAt ?? nowIso());
+    } catch (err) {
+      this.log.error({ err: { message: (err as Error).message }, job: job.id }, 'could not record the end of a signing job');
+    }
   }
 
   private async run(job: SigningJob, missing: SigningWork[]) {
@@ -124,6 +169,8 @@ export class PackageSigner {
           await r.insertPackageSignatures(packages);
           await r.insertBindingSignatures(bindings);
           await r.clearFailures(bindings);
+          // New signatures let the gate hand out a version it held back: those host apps' answers move on.
+          await new GenerationRepository(trx).raiseHostApps([...new Set(bindings.map((x) => x.hostAppId))]);
         });
         job.done += bindings.length;
         for (let k = 0; k < bindings.length; k++) this.observer.signed();
@@ -173,7 +220,8 @@ export class PackageSigner {
     const state = await present(work.sha256);
     if (state === 'missing') throw Object.assign(new Error(`package ${work.sha256} is not in the store`), { code: 'ENOENT' });
     if (state === 'altered') throw new PackageAltered(`the bytes of package ${work.sha256} in the store have another SHA-256`);
-    const pem = openKey(this.box, work);
+    // Opened (and parsed) only by a signing thread that does not hold this host app's key yet.
+    const pem = { id: `${work.hostAppId}:${work.keyFingerprint}`, open: () => openKey(this.box, work) };
     const packageKey = `${work.keyFingerprint}:${work.sha256}`;
     const needsPackage = !work.packageSigned && !signedPackages.has(packageKey);
     if (needsPackage) signedPackages.add(packageKey);
@@ -199,7 +247,7 @@ class KeyUnusable extends Error {}
 class PackageAltered extends Error {}
 type PackageState = 'intact' | 'missing' | 'altered';
 
-/** The host app's private key as PEM (parsed, once per key, in a worker thread). */
+/** The host app's private key as PEM (parsed, once per key, in a signing thread, which keeps it). */
 function openKey(box: SecretBox, work: SigningWork): string {
   try {
     return box.open(work.privateKeySealed, keyAad(work.workspaceId, work.appId)).toString('utf8');

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { SigningPool } from './signing-pool.js';
+import type { CachedKey, SigningPool } from './signing-pool.js';
 
 /**
  * What a signature is made over, as its SHA-256: a package by the hash known since its upload (the file is never
@@ -9,11 +9,12 @@ export type SignInput = { sha256: string } | { text: string };
 
 /**
  * The one place that makes an RSA signature: RSASSA-PKCS1-v1_5 with SHA-256, base64, as host apps verify it
- * (`crypto.verify('sha256', …)`, `SHA256withRSA`). The RSA work runs in the signing pool's worker threads.
+ * (`crypto.verify('sha256', …)`, `SHA256withRSA`). The RSA work runs in the signing pool's worker threads; a key
+ * given as a `CachedKey` is opened and parsed once per worker and kept there.
  */
-export function rsaSha256Sign(pool: SigningPool, privateKeyPem: string, input: SignInput): Promise<string> {
+export function rsaSha256Sign(pool: SigningPool, privateKey: string | CachedKey, input: SignInput): Promise<string> {
   const digest = 'sha256' in input ? Buffer.from(input.sha256, 'hex') : createHash('sha256').update(input.text, 'utf8').digest();
-  return pool.sign(privateKeyPem, digest);
+  return pool.sign(privateKey, digest);
 }
 
 /**

@@ -18,6 +18,12 @@ export interface SigningWork {
   packageSigned: boolean;
 }
 
+/** What a signing job covers: one host app, one mini program, both, or (neither) everything. */
+export interface SigningScope {
+  hostAppId?: number;
+  miniProgramId?: string;
+}
+
 export type PackageSignatureRow = Insertable<PackageSignaturesTable>;
 export type BindingSignatureRow = Insertable<BindingSignaturesTable>;
 
@@ -164,6 +170,51 @@ export class SignatureRepository {
     for (const p of pairs) {
       await this.db.deleteFrom('signingFailures').where('keyFingerprint', '=', p.keyFingerprint).where('sha256', '=', p.sha256).execute();
     }
+  }
+
+  /** Records a signing job as started and not finished (its scope); see migration 0017. */
+  async addPending(id: string, scope: SigningScope, createdAt: string) {
+    await this.db
+      .insertInto('signingPending')
+      .values({ id, hostAppId: scope.hostAppId ?? null, miniProgramId: scope.miniProgramId ?? null, createdAt })
+      .execute();
+  }
+
+  /**
+   * A job made every signature of its scope: its row goes, and so do the rows of failed jobs of the same scope
+   * started before it (it did their work). Rows of jobs still running elsewhere are left to them.
+   */
+  async finishPending(id: string, scope: SigningScope, startedAt: string) {
+    await this.db.deleteFrom('signingPending').where('id', '=', id).execute();
+    await this.db
+      .deleteFrom('signingPending')
+      .where('failedAt', 'is not', null)
+      .where('createdAt', '<=', startedAt)
+      .where((eb) => (scope.hostAppId === undefined ? eb('hostAppId', 'is', null) : eb('hostAppId', '=', scope.hostAppId)))
+      .where((eb) => (scope.miniProgramId === undefined ? eb('miniProgramId', 'is', null) : eb('miniProgramId', '=', scope.miniProgramId)))
+      .execute();
+  }
+
+  /** A job ended with signatures unmade: its row stays, marked, for the next start (or job of its scope) to retry. */
+  async failPending(id: string, failedAt: string) {
+    await this.db.updateTable('signingPending').set({ failedAt }).where('id', '=', id).execute();
+  }
+
+  /** Every unfinished job's row (few: one per job running or failed), oldest first. */
+  async pending(): Promise<{ id: string; scope: SigningScope }[]> {
+    const rows = await this.db.selectFrom('signingPending').select(['id', 'hostAppId', 'miniProgramId']).orderBy('createdAt').execute();
+    return rows.map((r) => ({
+      id: r.id,
+      scope: {
+        ...(r.hostAppId !== null ? { hostAppId: r.hostAppId } : {}),
+        ...(r.miniProgramId !== null ? { miniProgramId: r.miniProgramId } : {}),
+      },
+    }));
+  }
+
+  /** Forgets rows another job took over. */
+  async dropPending(ids: readonly string[]) {
+    if (ids.length) await this.db.deleteFrom('signingPending').where('id', 'in', ids).execute();
   }
 
   /** Drops the signatures and failures of keys no host app uses any more (deleted, rotated). */

@@ -18,28 +18,45 @@ export function signSha256Digest(key: KeyObject | string, digest: Buffer): strin
   return privateEncrypt({ key, padding: constants.RSA_PKCS1_PADDING }, Buffer.concat([SHA256_DIGEST_INFO, digest])).toString('base64');
 }
 
+/** Parsed keys each worker keeps, by host app and key fingerprint (an RSA-2048 key object is a few KB). */
+export const KEYS_PER_WORKER = 1024;
+
 // The worker's code, evaluated (so the same file works from the TypeScript sources and from dist/).
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
 const { constants, createPrivateKey, privateEncrypt } = require('node:crypto');
 const PREFIX = Buffer.from('${SHA256_DIGEST_INFO.toString('hex')}', 'hex');
-// Parsing a PEM costs about half a signature, and a key signs several things in a row (package, bindings).
-const parsed = new Map();
-function keyOf(key) {
-  if (typeof key !== 'string') return key;
-  let k = parsed.get(key);
-  if (!k) {
-    k = createPrivateKey(key);
-    if (parsed.size >= 64) parsed.delete(parsed.keys().next().value);
-    parsed.set(key, k);
+// Parsing a PEM costs about half a signature, and a key signs again and again (package and binding, every release):
+// parsed keys are kept, by the id the pool gives them (host app and key fingerprint), the least recently used
+// dropped first. A key given as PEM without an id is kept by its text, a few at most.
+const byId = new Map();
+const byPem = new Map();
+function keyOf(task) {
+  if (task.id === undefined) {
+    if (typeof task.key !== 'string') return task.key;
+    let k = byPem.get(task.key);
+    if (!k) {
+      k = createPrivateKey(task.key);
+      if (byPem.size >= 64) byPem.delete(byPem.keys().next().value);
+      byPem.set(task.key, k);
+    }
+    return k;
   }
+  let k = byId.get(task.id);
+  if (k) byId.delete(task.id);
+  else if (task.key !== undefined) k = createPrivateKey(task.key);
+  else return undefined;
+  byId.set(task.id, k);
+  if (byId.size > ${KEYS_PER_WORKER}) byId.delete(byId.keys().next().value);
   return k;
 }
 parentPort.on('message', ({ id, tasks }) => {
-  const results = tasks.map(({ key, digest }) => {
+  const results = tasks.map((task) => {
     try {
-      const data = Buffer.concat([PREFIX, Buffer.from(digest)]);
-      return { signature: privateEncrypt({ key: keyOf(key), padding: constants.RSA_PKCS1_PADDING }, data).toString('base64') };
+      const key = keyOf(task);
+      if (key === undefined) return { unknownKey: true };
+      const data = Buffer.concat([PREFIX, Buffer.from(task.digest)]);
+      return { signature: privateEncrypt({ key, padding: constants.RSA_PKCS1_PADDING }, data).toString('base64') };
     } catch (err) {
       return { error: String((err && err.message) || err) };
     }
@@ -48,9 +65,21 @@ parentPort.on('message', ({ id, tasks }) => {
 });
 `;
 
+/**
+ * A private key the pool may keep parsed in its workers: `id` names it (host app and key fingerprint), `open` gives
+ * its PEM and is called only when the worker that signs does not hold it yet (so a key is opened and parsed once per
+ * worker, not once per signature). An error `open` throws fails the signature with that error.
+ */
+export interface CachedKey {
+  id: string;
+  open: () => string;
+}
+
 interface Task {
-  key: KeyObject | string;
+  key: KeyObject | string | CachedKey;
   digest: Buffer;
+  /** The worker said it no longer holds the key: send its PEM with the next attempt. */
+  resend?: boolean;
   resolve: (signature: string) => void;
   reject: (err: Error) => void;
 }
@@ -58,6 +87,8 @@ interface Task {
 interface PoolWorker {
   worker: Worker;
   inFlight: Map<number, Task[]>;
+  /** The ids of the keys it holds parsed, least recently used first (as the worker's own list, give or take). */
+  keys: Map<string, true>;
 }
 
 /** Tasks sent to a worker in one message: enough to amortise the message, few enough to spread over workers. */
@@ -74,6 +105,8 @@ export class SigningPool {
   private nextId = 0;
   private flushScheduled = false;
   private closed = false;
+  /** Which worker holds each kept key: its signatures go there. */
+  private readonly holder = new Map<string, PoolWorker>();
 
   constructor(
     /** Worker threads at most (MPOP_SIGNING_THREADS). */
@@ -83,7 +116,7 @@ export class SigningPool {
   ) {}
 
   /** Signs a SHA-256 digest with an RSA private key (PKCS#1 v1.5). @returns the signature, base64. */
-  sign(key: KeyObject | string, digest: Buffer): Promise<string> {
+  sign(key: KeyObject | string | CachedKey, digest: Buffer): Promise<string> {
     if (this.closed) return Promise.reject(new Error('The signing pool is closed.'));
     if (digest.length !== 32) return Promise.reject(new Error('A SHA-256 digest has 32 bytes.'));
     return new Promise((resolve, reject) => {
@@ -107,21 +140,85 @@ export class SigningPool {
     );
   }
 
-  /** Hands queued tasks to the least busy workers, in batches. */
+  /**
+   * Hands queued tasks to the workers, in batches: a kept key's signatures to the worker that holds it, the others
+   * to the least busy one (which then holds their key).
+   */
   private flush() {
     this.flushScheduled = false;
-    while (this.queue.length > 0 && !this.closed) {
-      const w = this.leastBusy();
-      const tasks = this.queue.splice(0, BATCH);
-      const id = this.nextId++;
-      w.inFlight.set(id, tasks);
-      w.worker.postMessage({ id, tasks: tasks.map((t) => ({ key: t.key, digest: t.digest })) });
+    if (this.closed) return;
+    const batches = new Map<PoolWorker, { task: Task; message: { id?: string; key?: KeyObject | string; digest: Buffer } }[]>();
+    for (const task of this.queue.splice(0)) {
+      let message: { id?: string; key?: KeyObject | string; digest: Buffer };
+      let w: PoolWorker;
+      const { key } = task;
+      if (typeof key === 'object' && 'open' in key) {
+        const held = task.resend ? undefined : this.holder.get(key.id);
+        if (held && this.workers.includes(held)) {
+          w = held;
+          held.keys.delete(key.id);
+          held.keys.set(key.id, true);
+          message = { id: key.id, digest: task.digest };
+        } else {
+          let pem: string;
+          try {
+            pem = key.open();
+          } catch (err) {
+            task.reject(err as Error);
+            continue;
+          }
+          w = this.leastBusy(batches);
+          this.hold(w, key.id);
+          message = { id: key.id, key: pem, digest: task.digest };
+        }
+      } else {
+        w = this.leastBusy(batches);
+        message = { key, digest: task.digest };
+      }
+      const list = batches.get(w) ?? [];
+      list.push({ task, message });
+      batches.set(w, list);
+    }
+    for (const [w, list] of batches) {
+      for (let i = 0; i < list.length; i += BATCH) {
+        const part = list.slice(i, i + BATCH);
+        const id = this.nextId++;
+        w.inFlight.set(
+          id,
+          part.map((p) => p.task),
+        );
+        w.worker.postMessage({ id, tasks: part.map((p) => p.message) });
+      }
     }
   }
 
-  private leastBusy(): PoolWorker {
-    const pending = (w: PoolWorker) => [...w.inFlight.values()].reduce((n, t) => n + t.length, 0);
-    const idle = this.workers.find((w) => w.inFlight.size === 0);
+  /** Queues a task again (its worker had let go of its key: it is sent with its PEM this time). */
+  private retry(task: Task) {
+    this.queue.push(task);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  /** Notes that a worker holds a key (and, past its limit, no longer the one it used least recently). */
+  private hold(w: PoolWorker, keyId: string) {
+    const previous = this.holder.get(keyId);
+    if (previous && previous !== w) previous.keys.delete(keyId);
+    this.holder.set(keyId, w);
+    w.keys.delete(keyId);
+    w.keys.set(keyId, true);
+    if (w.keys.size > KEYS_PER_WORKER) {
+      const oldest = w.keys.keys().next().value!;
+      w.keys.delete(oldest);
+      if (this.holder.get(oldest) === w) this.holder.delete(oldest);
+    }
+  }
+
+  /** The worker with the fewest signatures in flight and about to be sent; a new one while the pool may grow. */
+  private leastBusy(planned: ReadonlyMap<PoolWorker, readonly unknown[]>): PoolWorker {
+    const pending = (w: PoolWorker) => [...w.inFlight.values()].reduce((n, t) => n + t.length, 0) + (planned.get(w)?.length ?? 0);
+    const idle = this.workers.find((w) => pending(w) === 0);
     if (idle) return idle;
     if (this.workers.length < this.size) return this.spawn();
     return this.workers.reduce((a, b) => (pending(b) < pending(a) ? b : a));
@@ -133,13 +230,14 @@ export class SigningPool {
       resourceLimits: { maxOldGenerationSizeMb: this.heapMb, maxYoungGenerationSizeMb: Math.max(1, Math.floor(this.heapMb / 8)) },
     });
     worker.unref();
-    const w: PoolWorker = { worker, inFlight: new Map() };
-    worker.on('message', ({ id, results }: { id: number; results: { signature?: string; error?: string }[] }) => {
+    const w: PoolWorker = { worker, inFlight: new Map(), keys: new Map() };
+    worker.on('message', ({ id, results }: { id: number; results: { signature?: string; error?: string; unknownKey?: boolean }[] }) => {
       const tasks = w.inFlight.get(id);
       w.inFlight.delete(id);
       tasks?.forEach((t, i) => {
         const r = results[i];
         if (r?.signature) t.resolve(r.signature);
+        else if (r?.unknownKey && !t.resend && !this.closed) this.retry({ ...t, resend: true });
         else t.reject(new Error(r?.error ?? 'The signing worker gave no answer.'));
       });
     });
@@ -147,6 +245,8 @@ export class SigningPool {
     const fail = (err: Error) => {
       const i = this.workers.indexOf(w);
       if (i >= 0) this.workers.splice(i, 1);
+      for (const keyId of w.keys.keys()) if (this.holder.get(keyId) === w) this.holder.delete(keyId);
+      w.keys.clear();
       for (const tasks of w.inFlight.values()) for (const t of tasks) t.reject(err);
       w.inFlight.clear();
     };

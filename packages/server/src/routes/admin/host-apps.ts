@@ -8,6 +8,8 @@ import {
   HostAppListSchema,
   HostAppParamsSchema,
   HostAppSchema,
+  ManifestInfoSchema,
+  PreviousKeyParamsSchema,
   PRIVATE_KEY_MAX_BYTES,
   UpdateHostAppBodySchema,
 } from '@mpop/contracts';
@@ -178,6 +180,45 @@ const hostApps: FastifyPluginAsyncTypebox = async (app) => {
       const { workspaceId, appId } = request.params;
       const file = await svc.configFile(workspaceId, appId, app.config.publicUrl);
       return reply.header('Content-Disposition', `attachment; filename="mpop-${appId}.json"`).send(file);
+    },
+  );
+
+  app.get(
+    '/host-apps/:workspaceId/:appId/manifest',
+    {
+      schema: {
+        tags,
+        summary: "The host app's signed gate answers: generation, manifest lifetime, the signing key and the replaced keys",
+        params: HostAppParamsSchema,
+        response: responses({ 200: ManifestInfoSchema }),
+      },
+    },
+    async (request) => ({
+      ...(await svc.manifestInfo(request.params.workspaceId, request.params.appId)),
+      manifestTtlHours: app.config.manifestTtlHours,
+    }),
+  );
+
+  app.post(
+    '/host-apps/:workspaceId/:appId/previous-keys/:fingerprint/retire',
+    {
+      config: { role: 'operator' },
+      schema: {
+        tags,
+        summary: 'Retire a replaced key now: manifests name it as revoked and clients refuse its signatures from then on',
+        description:
+          'The key that signs now cannot be retired (409 KEY_IN_USE): upload a new key first. Retiring a key twice changes nothing. ' +
+          'Irreversible: a retired key cannot be uploaded again.',
+        params: PreviousKeyParamsSchema,
+        response: responses({ 200: ManifestInfoSchema }),
+      },
+    },
+    async (request) => {
+      const { workspaceId, appId, fingerprint } = request.params;
+      return {
+        ...(await svc.retireKey(workspaceId, appId, fingerprint, principalOf(request))),
+        manifestTtlHours: app.config.manifestTtlHours,
+      };
     },
   );
 };
