@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { GateReleaseRow } from '../src/modules/gate/gate.repository.js';
-import { buildEntries, choose, type HostAppIdentity, lineOf, type ProgramEntry, servableVersions } from '../src/modules/gate/served.js';
+import {
+  buildEntries,
+  choose,
+  type HostAppIdentity,
+  lineOf,
+  type ProgramEntry,
+  type Served,
+  servableVersions,
+} from '../src/modules/gate/served.js';
 import { cohort, FULL } from '../src/modules/releases/rollout.js';
 
 /**
@@ -271,8 +279,17 @@ describe('lineOf and servableVersions: what the signer signs for a host app', ()
 });
 
 describe('choose: the cohort split, and entries without a loaded whitelist', () => {
-  const next = { bytes: Buffer.from('{}'), version: '2.0.0.0', platform: null, clientVersionMin: null, clientVersionMax: null };
-  const fallback = { ...next, version: '1.0.0.0' };
+  const served = (version: string, id: number): Served => ({
+    bytes: Buffer.from('{}'),
+    entry: '{}',
+    id,
+    version,
+    platform: null,
+    clientVersionMin: null,
+    clientVersionMax: null,
+  });
+  const next = served('2.0.0.0', 1);
+  const fallback = served('1.0.0.0', 2);
   const devices = Array.from({ length: 40 }, (_, i) => `device-${i}`);
   const at = (bp: number): ProgramEntry => ({
     next,
@@ -295,14 +312,14 @@ describe('choose: the cohort split, and entries without a loaded whitelist', () 
     const e: ProgramEntry = {
       ...at(0),
       rollout: { ...at(0).rollout!, whitelist: undefined },
-      elsewhere: { releaseId: 'r-other', served: { ...next, version: '3.0.0.0' }, devices: 0 },
+      elsewhere: { releaseId: 'r-other', served: served('3.0.0.0', 3), devices: 0 },
     };
     expect(choose(e, 'device-1', 0)).toBe(fallback);
     expect(choose(e, undefined, 0)).toBe(fallback);
   });
 
   it('passes the device filter only versions that exist', () => {
-    const old = { ...next, version: '0.9.0.0' };
+    const old = served('0.9.0.0', 4);
     // Nothing to fall back to but an older version: the filter sees that one, never a missing fallback.
     const fits = (s: { platform: string | null; version: string }) => s.platform === null && s.version !== '2.0.0.0';
     expect(choose({ next, older: [old] }, 'device-1', 0, fits)).toBe(old);
