@@ -3,8 +3,13 @@ import { defineConfig } from 'vitest/config';
 // Read by the global setup, which runs in this process (a `test.env` entry would reach only the test workers).
 process.env.MPOP_TEST_SQLITE_ONLY = '1';
 
-/** `MPOP_MUTATION_TESTS=dev-config,malformed-input`: only these suites (a quicker run for one module). */
-const only = process.env.MPOP_MUTATION_TESTS?.split(',').map((name) => `packages/server/test/${name.trim()}.test.ts`);
+/**
+ * `MPOP_MUTATION_TESTS=dev-config,malformed-input`: only these suites (a quicker run for one module). A name with a
+ * `/` is a path from the repository's root, for suites of other packages: `packages/client/test/release-signature`.
+ */
+const only = process.env.MPOP_MUTATION_TESTS?.split(',').map((name) =>
+  name.includes('/') ? `${name.trim()}.test.ts` : `packages/server/test/${name.trim()}.test.ts`,
+);
 
 /**
  * The server suites as StrykerJS runs them (`npm run mutation`, see docs/TESTING.md): SQLite only, and without the
