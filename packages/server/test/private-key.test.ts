@@ -87,6 +87,15 @@ describe('inspectPrivateKey', () => {
     expect(refusal(pem)).toMatchObject({ code: 'INVALID_PRIVATE_KEY', detail: expect.stringMatching(/inconsistent/) });
   });
 
+  it('refuses a key whose parts cannot even sign (OpenSSL finds no inverse) as inconsistent, not as a server error', () => {
+    const jwk = createPrivateKey(key.pkcs8).export({ format: 'jwk' });
+    const even = Buffer.from(jwk.p!, 'base64url');
+    even[even.length - 1]! &= 0xfe; // an even prime factor: signing throws ERR_OSSL_BN_NO_INVERSE
+    const broken = createPrivateKey({ key: { ...jwk, p: even.toString('base64url') }, format: 'jwk' });
+    const pem = broken.export({ type: 'pkcs1', format: 'pem' }) as string;
+    expect(refusal(pem)).toMatchObject({ code: 'INVALID_PRIVATE_KEY', status: 400, detail: expect.stringMatching(/inconsistent/) });
+  });
+
   it('refuses an RSA-PSS key as unsupported', () => {
     const pss = generateKeyPairSync('rsa-pss', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
     expect(refusal(pss)).toMatchObject({ code: 'UNSUPPORTED_KEY_TYPE', detail: expect.stringMatching(/RSA-PSS/) });

@@ -106,9 +106,13 @@ export function inspectPrivateKey(file: Buffer): InspectedKey {
   const publicKey = createPublicKey(privateKey);
   // A key whose parts do not belong together parses but cannot sign verifiably: catch it now, not at run time.
   const probe = Buffer.from('mpop key check');
-  if (!verify('sha256', probe, publicKey, sign('sha256', probe, privateKey))) {
-    throw invalid('The private key is inconsistent (a signature made with it does not verify).');
+  let verifies = false;
+  try {
+    verifies = verify('sha256', probe, publicKey, sign('sha256', probe, privateKey));
+  } catch {
+    // OpenSSL refuses to sign with some broken parts (ERR_OSSL_BN_NO_INVERSE): the same answer as a bad signature.
   }
+  if (!verifies) throw invalid('The private key is inconsistent (a signature made with it does not verify).');
   return {
     privateKey,
     pkcs8Pem: privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,
