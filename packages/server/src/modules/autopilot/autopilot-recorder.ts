@@ -42,19 +42,20 @@ export class AutopilotRecorder {
 
   /** Takes one launch or failure (EventsService.onOutcome); checked against the gate in the background. */
   observe(o: Outcome): void {
-    const p = this.check(o).catch((err) =>
+    // Dated when received, not when its check ends: a report that arrived before a step began never counts in it.
+    const at = new Date(this.clock()).toISOString();
+    const p = this.check(o, at).catch((err) =>
       this.log.warn({ err: { message: (err as Error).message } }, 'could not check a device report for the autopilot'),
     );
     this.inFlight.add(p);
     void p.finally(() => this.inFlight.delete(p));
   }
 
-  private async check(o: Outcome): Promise<void> {
+  private async check(o: Outcome, at: string): Promise<void> {
     const release = (await this.steeredReleases()).get(o.miniProgramId)?.find((r) => r.version === o.version);
     if (!release) return;
     if ((await this.gate.versionFor(o.workspaceId, o.appId, o.miniProgramId, o.deviceId)) !== o.version) return;
     const k = `${release.releaseId}\n${o.hostAppId}\n${o.deviceId}`;
-    const at = new Date(this.clock()).toISOString();
     let row = this.pending.get(k);
     if (!row) {
       if (this.pending.size >= MAX_PENDING) return;
