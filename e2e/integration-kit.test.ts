@@ -63,6 +63,7 @@ describe.runIf(browserAvailable)('host app integration kit in Chromium', () => {
       gatewayUrl: 'http://mpop.test/client/v1',
       virtualDomain: 'mini.retail.example.com',
       publicKeys: [{ fingerprintSha256: fingerprint, pem: publicKey.export({ type: 'spki', format: 'pem' }) }],
+      releaseKeys: [], // no organisation of a mini program authorised for it has a release key
     });
     await dialog.getByRole('button', { name: 'Close' }).last().click();
   });

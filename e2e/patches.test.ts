@@ -43,7 +43,13 @@ describe.runIf(browserAvailable)('Patches: a device downloads a patch, the conso
 
     // A device on 1.0.0.1, through @mpop/client.
     const config = (await api.get(`/api/v1/host-apps/default/${appId}/config-file`)).json();
-    const device = new MpopClient({ config, deviceId: 'phone-1', platform: 'android', clientVersion: '10.0' });
+    const device = new MpopClient({
+      config,
+      deviceId: 'phone-1',
+      platform: 'android',
+      clientVersion: '10.0',
+      allowHttp: true, // the test server is plain http on loopback
+    });
     const [resource] = await device.resources({ [id]: '1.0.0.1' });
     expect(resource.patch?.size).toBeLessThan(to.length / 20);
     const bytes = await device.download(resource, { current: from });
