@@ -100,6 +100,57 @@ describe.each([
     for (let i = 0; i < 25; i++) expect((await ask(i % 2 ? b : a, appId, `10.4.0.${i}`, `fleet-${i}`)).statusCode).toBe(200);
   });
 
+  it.skipIf(shared && !redisIsUp)('tells the exceeded limit in the headers of a 429, and when to come back in its text', async () => {
+    const device = `told-${randomBytes(4).toString('hex')}`;
+    for (let i = 0; i < 3; i++) expect((await ask(a, appId, '10.8.0.1', device)).statusCode).toBe(200);
+    const refused = await ask(b, appId, '10.8.0.1', device);
+    expectLimited(refused);
+    // The device's limit (3), not the address's (5, with 1 left).
+    expect(refused.headers['ratelimit-limit']).toBe('3');
+    expect(refused.headers['ratelimit-reset']).toBe(refused.headers['retry-after']);
+    expect(refused.json().detail).toBe(`Too many requests; try again in ${refused.headers['retry-after']} seconds.`);
+  });
+
+  it.skipIf(shared && !redisIsUp)(
+    'counts a body refused before the limits against its address, once, and refuses it past the limit',
+    async () => {
+      const address = '10.9.0.1';
+      const broken = (t: TestApp) =>
+        t.app.inject({
+          method: 'POST',
+          url: '/client/v1/resources',
+          remoteAddress: address,
+          headers: { 'content-type': 'application/json' },
+          payload: '{not json',
+        });
+      for (let i = 0; i < 5; i++) {
+        const res = await broken(i % 2 ? b : a);
+        expect(res.statusCode).toBe(400);
+        expect(res.json().code).toBe('MALFORMED_REQUEST');
+      }
+      // Past the address's limit, a broken body is refused as one request too many, and so is a valid one.
+      expectLimited(await broken(a));
+      expectLimited(await ask(b, appId, address, 'after-broken'));
+    },
+  );
+
+  it.skipIf(shared && !redisIsUp)('counts a body the schema refuses once (by the limits, not again by the refusal)', async () => {
+    const address = '10.9.1.1';
+    for (let i = 0; i < 5; i++) {
+      const res = await (i % 2 ? b : a).app.inject({
+        method: 'POST',
+        url: '/client/v1/resources',
+        remoteAddress: address,
+        payload: { appId, workspaceId: 'rl', platform: 'windows', clientVersion: '1.0', miniPrograms: {} },
+      });
+      expect(res.statusCode).toBe(400);
+      expect(res.json().code).toBe('VALIDATION_FAILED');
+      expect(res.headers['ratelimit-limit']).toBe('5');
+      expect(res.headers['ratelimit-remaining']).toBe(String(4 - i));
+    }
+    expectLimited(await ask(a, appId, address, 'after-invalid'));
+  });
+
   it.skipIf(shared && !redisIsUp)('counts requests without a deviceId per address only', async () => {
     for (let i = 0; i < 5; i++) expect((await ask(a, appId, '10.5.0.1')).statusCode).toBe(200);
     expectLimited(await ask(b, appId, '10.5.0.1'));
