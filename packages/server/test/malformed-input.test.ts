@@ -80,6 +80,7 @@ describe.each(dialects)('malformed input on %s', (dialect) => {
         { name: 'virtualDomain', value: 'evil.example.com' },
         { name: 'privateKey', value: key, fileName: 'k.pem' },
       ],
+      malformed: 'Send this as a complete multipart/form-data body with the field virtualDomain, the file privateKey.',
     },
     {
       route: 'POST packages',
@@ -89,10 +90,12 @@ describe.each(dialects)('malformed input on %s', (dialect) => {
         { name: 'version', value: '6.6.6.6' },
         { name: 'package', value: zip, fileName: 'mini.zip' },
       ],
+      malformed:
+        'Send this as a complete multipart/form-data body with the field version, the field clientVersionMin, the field clientVersionMax, the field platform, the field releaseSignature, the file package.',
     },
   ];
 
-  describe.each(uploads)('$route', ({ method, url, parts }) => {
+  describe.each(uploads)('$route', ({ method, url, parts, malformed }) => {
     const send = (headers: Record<string, string>, payload: Buffer | string) => admin.request({ method, url: url(), headers, payload });
 
     it('takes the well-formed body written by hand (the cases below differ from it in one way each)', async () => {
@@ -103,6 +106,44 @@ describe.each(dialects)('malformed input on %s', (dialect) => {
         .replace(/\/[0-9]{16}\//, '/1000000000000000/');
       const res = await admin.request({ method, url: other, headers: { 'content-type': formType() }, payload: multipart(parts()) });
       expect(res.statusCode).toBe(404);
+      await nothingChanged();
+    });
+
+    it.each([
+      ['without a space before it', `multipart/form-data;boundary=${BOUNDARY}`, BOUNDARY],
+      ['quoted', `multipart/form-data; boundary="${BOUNDARY}"`, BOUNDARY],
+      ['of 70 characters', formType('b'.repeat(70)), 'b'.repeat(70)],
+      ['with a space inside, quoted', 'multipart/form-data; boundary="a b"', 'a b'],
+      ['in a type written in capitals', `Multipart/Form-Data; Boundary=${BOUNDARY}`, BOUNDARY],
+    ])('takes a boundary %s', async (_label, type, boundary) => {
+      // Sent where nothing can change (see above): 404 once the body has been read and validated.
+      const other = url()
+        .replace(/evil\/[0-9A-F]+/, 'evil/0000000000000')
+        .replace(/\/[0-9]{16}\//, '/1000000000000000/');
+      const res = await admin.request({ method, url: other, headers: { 'content-type': type }, payload: multipart(parts(), boundary) });
+      expect(res.json().code).toBe('NOT_FOUND');
+      await nothingChanged();
+    });
+
+    it.each([
+      ['a character RFC 2046 does not allow', 'ab{c}'],
+      ['a space at its end', 'abc '],
+    ])('answers 400 MALFORMED_REQUEST, saying what a boundary is, to a boundary with %s', async (_label, boundary) => {
+      const res = await send({ 'content-type': `multipart/form-data; boundary="${boundary}"` }, multipart(parts(), boundary));
+      expect(res.statusCode).toBe(400);
+      expect(res.json()).toMatchObject({
+        code: 'MALFORMED_REQUEST',
+        detail:
+          'The Content-Type multipart/form-data needs a boundary of 1 to 70 characters (RFC 2046); send the form as a browser or curl -F does.',
+      });
+      await nothingChanged();
+    });
+
+    it('names the fields of the form when the body is cut off in the file', async () => {
+      const whole = multipart(parts());
+      const res = await send({ 'content-type': formType() }, whole.subarray(0, whole.length - 200));
+      expect(res.statusCode).toBe(400);
+      expect(res.json()).toMatchObject({ code: 'MALFORMED_REQUEST', detail: malformed });
       await nothingChanged();
     });
 
@@ -144,7 +185,7 @@ describe.each(dialects)('malformed input on %s', (dialect) => {
       );
       const res = await send({ 'content-type': 'application/json' }, JSON.stringify(forged));
       expect(res.statusCode).toBe(400);
-      expect(res.json().code).toBe('MALFORMED_REQUEST');
+      expect(res.json()).toMatchObject({ code: 'MALFORMED_REQUEST', detail: malformed });
       await nothingChanged();
     });
 
@@ -155,7 +196,11 @@ describe.each(dialects)('malformed input on %s', (dialect) => {
         multipart([field, { ...field, value: field.value === '6.6.6.6' ? '7.7.7.7' : 'other.example.com' }, ...rest]),
       );
       expect(res.statusCode).toBe(400);
-      expect(res.json()).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ path: field.name, message: 'must be sent once' }] });
+      expect(res.json()).toMatchObject({
+        code: 'VALIDATION_FAILED',
+        detail: `The field ${field.name} was sent more than once; send it once.`,
+        errors: [{ path: field.name, message: 'must be sent once' }],
+      });
       await nothingChanged();
     });
 
@@ -173,6 +218,7 @@ describe.each(dialects)('malformed input on %s', (dialect) => {
       expect(asFile.statusCode).toBe(400);
       expect(asFile.json()).toMatchObject({
         code: 'VALIDATION_FAILED',
+        detail: `The part "${field.name}" is a file; send it as a text field.`,
         errors: [{ path: field.name, message: 'must be a text field, not a file' }],
       });
       if (file.name === 'package') {
@@ -195,7 +241,11 @@ describe.each(dialects)('malformed input on %s', (dialect) => {
         multipart([{ name: 'extra', value: 'x', fileName: 'x.bin' }, ...parts()]),
       );
       expect(unknownFile.statusCode).toBe(400);
-      expect(unknownFile.json()).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ path: 'extra', message: 'is not a known field' }] });
+      expect(unknownFile.json()).toMatchObject({
+        code: 'VALIDATION_FAILED',
+        detail: 'The part "extra" is a file; this endpoint takes no such file.',
+        errors: [{ path: 'extra', message: 'is not a known field' }],
+      });
       await nothingChanged();
     });
 
@@ -233,6 +283,40 @@ describe.each(dialects)('malformed input on %s', (dialect) => {
       expect(big.json()).toMatchObject({ code: 'PAYLOAD_TOO_LARGE', detail: expect.stringMatching(/16 KiB/) });
       expect((await admin.get(url)).json().virtualDomain).toBe('kept-key.example.com');
     });
+  });
+
+  it('answers 413 to a key file over 16 KiB, and reads one of exactly 16 KiB (which is then no key)', async () => {
+    const send = (fields: Part[]) =>
+      admin.request({ method: 'PUT', url: devConfigUrl, headers: { 'content-type': formType() }, payload: multipart(fields) });
+    const big = await send([
+      { name: 'virtualDomain', value: 'big-file.example.com' },
+      { name: 'privateKey', value: 'A'.repeat(16 * 1024 + 1), fileName: 'k.pem' },
+    ]);
+    expect(big.statusCode).toBe(413);
+    expect(big.json()).toMatchObject({ code: 'PAYLOAD_TOO_LARGE', detail: expect.stringMatching(/16 KiB/) });
+    for (const fileName of ['k.pem', undefined]) {
+      const edge = await send([
+        { name: 'virtualDomain', value: 'edge.example.com' },
+        { name: 'privateKey', value: 'A'.repeat(16 * 1024), fileName },
+      ]);
+      expect(edge.statusCode).toBe(400);
+      expect(edge.json().code).toBe('INVALID_PRIVATE_KEY');
+    }
+    await nothingChanged();
+  });
+
+  it('reads the text fields of an upload without the white space around them', async () => {
+    const res = await admin.request({
+      method: 'POST',
+      url: packagesUrl.replace(/\/[0-9]{16}\//, '/1000000000000000/'),
+      headers: { 'content-type': formType() },
+      payload: multipart([
+        { name: 'version', value: ' 6.6.6.6\t' },
+        { name: 'package', value: zip, fileName: 'mini.zip' },
+      ]),
+    });
+    expect(res.json().code).toBe('NOT_FOUND');
+    await nothingChanged();
   });
 
   describe.each(['/api/v1/host-apps', '/api/v1/audit-events'])('GET %s paging', (list) => {
