@@ -21,6 +21,7 @@ const limits = (perAddress: number, perDevice: number, perHostApp = 0) =>
 function count(l: ClientLimits, ip: string | undefined, body?: Record<string, unknown>): (Outcome | undefined)[] {
   let got: (Outcome | undefined)[] | undefined;
   l.count(ip, body as never, (o) => {
+    if (got) throw new Error('done was called twice');
     got = o;
   });
   if (!got) throw new Error('the in-memory store did not answer synchronously');

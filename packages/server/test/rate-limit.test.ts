@@ -108,6 +108,8 @@ describe.each([
     // The device's limit (3), not the address's (5, with 1 left).
     expect(refused.headers['ratelimit-limit']).toBe('3');
     expect(refused.headers['ratelimit-reset']).toBe(refused.headers['retry-after']);
+    // The rest of the minute that began with the first request, not a second.
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(30);
     expect(refused.json().detail).toBe(`Too many requests; try again in ${refused.headers['retry-after']} seconds.`);
   });
 
@@ -171,6 +173,28 @@ describe('a shared cap per host app, when configured', () => {
     expectLimited(await ask(t, appId, '10.6.0.9', 'd9'));
     const other = await hostApp(t);
     expect((await ask(t, other, '10.6.0.9', 'd9')).statusCode).toBe(200);
+  });
+});
+
+describe('a limit per device only', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startApp('sqlite', { MPOP_RATE_LIMIT_PER_DEVICE: '2', MPOP_RATE_LIMIT_PER_ADDRESS: '0' });
+  });
+  afterAll(() => t.destroy());
+
+  it('lets a request that names no device through without RateLimit headers, and limits one that does', async () => {
+    const appId = await hostApp(t);
+    for (let i = 0; i < 4; i++) {
+      const res = await ask(t, appId, '10.7.1.1');
+      expect(res.statusCode).toBe(200);
+      expect(res.headers['ratelimit-limit']).toBeUndefined();
+    }
+    const first = await ask(t, appId, '10.7.1.1', 'counted');
+    expect(first.statusCode).toBe(200);
+    expect(first.headers['ratelimit-limit']).toBe('2');
+    expect((await ask(t, appId, '10.7.1.1', 'counted')).statusCode).toBe(200);
+    expectLimited(await ask(t, appId, '10.7.1.1', 'counted'));
   });
 });
 
