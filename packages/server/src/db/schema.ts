@@ -233,6 +233,11 @@ export interface ReleasesTable {
   updatedAt: string;
   /** JSON of the autopilot (releases/autopilot.ts StoredAutopilot); null: steered by hand. */
   autopilot: ColumnType<string | null, string | null | undefined, string | null>;
+  /**
+   * Up to when the scheduled steps have raised the generation of the release's host apps (releases/scheduled-steps
+   * .service.ts); every release operation sets it to its own moment. Null: never (a release made before 0018).
+   */
+  stepsAppliedAt: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /** The device whitelist of a release: these devices get its version whatever the percent. */

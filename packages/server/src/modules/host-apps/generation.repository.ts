@@ -49,6 +49,40 @@ export class GenerationRepository {
   }
 
   /**
+   * A scheduled step of a release took effect: the host apps the release reaches (`scope`, `[workspaceId, appId]`
+   * pairs; null: every one the mini program is authorised for) move on. @returns the new value, and the host apps
+   * raised when the scope names them (null: all of the mini program's).
+   */
+  async raiseForRelease(
+    miniProgramId: string,
+    scope: readonly { workspaceId: string; appId: string }[] | null,
+  ): Promise<{ value: number; hostApps: [workspaceId: string, appId: string][] | null }> {
+    if (scope === null) return { value: await this.raiseForMiniProgram(miniProgramId), hostApps: null };
+    const named = new Set(scope.map((h) => `${h.workspaceId}\n${h.appId}`));
+    const reached = (
+      await this.db
+        .selectFrom('hostApps')
+        .innerJoin('hostAppMiniPrograms', 'hostAppMiniPrograms.hostAppId', 'hostApps.id')
+        .select(['hostApps.id', 'hostApps.workspaceId', 'hostApps.appId'])
+        .where('hostAppMiniPrograms.miniProgramId', '=', miniProgramId)
+        .execute()
+    ).filter((h) => named.has(`${h.workspaceId}\n${h.appId}`));
+    const value = await this.next();
+    if (reached.length > 0) {
+      await this.db
+        .updateTable('hostApps')
+        .set({ generation: value })
+        .where(
+          'id',
+          'in',
+          reached.map((h) => h.id),
+        )
+        .execute();
+    }
+    return { value, hostApps: reached.map((h) => [h.workspaceId, h.appId]) };
+  }
+
+  /**
    * After a restore: the devices may have seen generations the backup never knew (changes made after it). Every
    * host app moves `margin` past the highest generation in the restored data, so the restored installation's
    * answers are newer than anything its devices accepted, as long as fewer than `margin` changes were made after the
