@@ -68,6 +68,20 @@ export function connectDatabase(databaseUrl: string, extraPlugins: readonly Kyse
   return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins }), dialect: 'postgres', pool };
 }
 
+/**
+ * Opens another installation's database only to read it (a restore reads the generations of the one it replaces):
+ * SQLite read-only, and only a file that exists (nothing is created, no pragma written); PostgreSQL as usual (the
+ * caller only reads).
+ */
+export function connectDatabaseToRead(databaseUrl: string): DatabaseHandle {
+  if (!databaseUrl.startsWith('sqlite:')) return connectDatabase(databaseUrl);
+  const sqlite = new SQLite(databaseUrl.slice('sqlite:'.length), { readonly: true, fileMustExist: true });
+  return {
+    db: new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }), plugins: [new CamelCasePlugin()] }),
+    dialect: 'sqlite',
+  };
+}
+
 /** Whether an error means the database could not be reached (answered as 503 DATABASE_UNAVAILABLE). */
 export function isDatabaseUnavailable(err: unknown): boolean {
   if (!err || typeof err !== 'object') return false;
