@@ -43,6 +43,8 @@ export interface AppliedSteps {
 export class ScheduledStepsService {
   private timer?: NodeJS.Timeout;
   private running: Promise<unknown> = Promise.resolve();
+  /** The last look failed (the database is away): the next failures are not logged again. */
+  private failing = false;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -77,9 +79,14 @@ export class ScheduledStepsService {
 
   private async evaluate(): Promise<AppliedSteps[]> {
     try {
-      return (await underEvaluationLock(this.db, this.dialect, LOCK_CLASS, () => this.applyAll())) ?? [];
+      const applied = (await underEvaluationLock(this.db, this.dialect, LOCK_CLASS, () => this.applyAll())) ?? [];
+      if (this.failing) this.log.info('the scheduled rollout steps are looked at again');
+      this.failing = false;
+      return applied;
     } catch (err) {
-      this.log.error({ err: { message: (err as Error).message } }, 'could not apply the scheduled rollout steps');
+      // Once per outage, not every second: the steps due meanwhile are caught up when the database answers again.
+      if (!this.failing) this.log.error({ err: { message: (err as Error).message } }, 'could not look at the scheduled rollout steps');
+      this.failing = true;
       throw err;
     }
   }
