@@ -131,7 +131,6 @@ export class ClientLimits {
   readonly perAddress: number;
   readonly perDevice: number;
   readonly perHostApp: number;
-  readonly any: boolean;
 
   constructor(
     private readonly store: Store,
@@ -140,7 +139,6 @@ export class ClientLimits {
     this.perAddress = Math.max(0, opts.perAddress);
     this.perDevice = Math.max(0, opts.perDevice);
     this.perHostApp = Math.max(0, opts.perHostApp);
-    this.any = this.perAddress + this.perDevice + this.perHostApp > 0;
   }
 
   /**
