@@ -184,7 +184,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     { ...config.rateLimits, redisUrl: config.redisUrl, redisPrefix: config.redisPrefix },
     app.log,
   );
-  // The gate's steps, made here once from their parts and given to its route and to its fast path.
+  // The gate's steps, made here once from their parts and given to its route and to its fast path (gate-pipeline.ts).
+  // The body validator is compiled as Fastify compiles a route's (the same compilers and Ajv options); the route hands
+  // Fastify this very function (its validatorCompiler), so both paths validate with one.
   const gatePipeline = new GatePipeline({
     gate: services.gate,
     parseJson: app.getDefaultJsonParser('error', 'error'),
