@@ -51,8 +51,8 @@ export function pgDriver(): typeof pg {
  * snapshot) never holds the write lock.
  */
 class ImmediateSqliteDriver extends SqliteDriver {
-  override async beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
-    if (settings.accessMode === 'read only') return super.beginTransaction(connection, settings);
+  override async beginTransaction(connection: DatabaseConnection, settings?: TransactionSettings): Promise<void> {
+    if (settings?.accessMode === 'read only') return super.beginTransaction(connection);
     await connection.executeQuery(CompiledQuery.raw('begin immediate'));
   }
 }
