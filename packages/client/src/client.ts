@@ -2,7 +2,7 @@ import { MemoryCache, type PackageCache } from './cache.js';
 import { MpopError } from './errors.js';
 import { exchange, type HttpOptions, type RetryOptions } from './http.js';
 import { checkAnswer, type GateAnswer, type ManifestEntry, TrustState } from './manifest.js';
-import { applyPatch } from './patch.js';
+import { applyPatch, PATCH_FORMAT } from './patch.js';
 import { defaultStore, type StateStore } from './store.js';
 import type { ClientEvent, DownloadDetail, DownloadOptions, MpopConfig, Platform, Resource } from './types.js';
 import { bindingMessage, KeyRing, sha256Hex, verifySignature } from './verify.js';
@@ -227,7 +227,7 @@ export class MpopClient {
   private async viaPatch(resource: Resource, current: Uint8Array): Promise<Uint8Array | undefined> {
     const patch = resource.patch!;
     try {
-      if (patch.format !== 'fossil-delta' || (await sha256Hex(current)) !== patch.fromSha256) return undefined;
+      if (patch.format !== PATCH_FORMAT || (await sha256Hex(current)) !== patch.fromSha256) return undefined;
       const bytes = await exchange(this.http, patch.url, { method: 'GET' }, this.options.downloadTimeoutMs ?? 60_000, (res) =>
         readAtMost(res, patch.size),
       );
