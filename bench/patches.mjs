@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Patch formats compared on real-looking mini program packages (bench/mini-program-packages.mjs): size of the patch
-// against the full package, time to make and to apply it, and the memory it takes (resident set growth of a fresh
-// process, its worker threads included). `node bench/patches.mjs` measures mpop's patches (the fossil-delta library,
+// against the full package, time to make and to apply it, and the memory it takes (peak resident set growth of a
+// fresh process, its worker threads included). `node bench/patches.mjs` measures mpop's patches (the fossil-delta library,
 // one delta per chunk, made in the server's worker thread and applied by @mpop/client) and the library on the whole
 // package; `--before DIR` adds the hand-written bounded codec mpop used before (DIR holds encoder.js and applier.js,
 // the built packages/server/dist/modules/patches/fossil-delta.js and packages/client/dist/patch.js of commit
@@ -69,8 +69,28 @@ async function library(name, otherDir) {
   throw new Error(`unknown library ${name}`);
 }
 
-/** The peak resident set of this process so far, worker threads included (MiB). */
-const peakMiB = () => process.resourceUsage().maxRSS / 1024;
+/**
+ * The peak resident set of this process (worker threads included) between `start()` and `peak()`, in MiB, sampled
+ * every 2 ms by a thread of its own (so a synchronous apply is sampled too). `maxRSS` would not do: a child started
+ * by exec inherits its parent's.
+ */
+async function rssSampler() {
+  const { Worker } = await import('node:worker_threads');
+  const w = new Worker(
+    `const { parentPort } = require('node:worker_threads');
+     let peak = 0;
+     setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 2);
+     parentPort.on('message', (m) => { const now = process.memoryUsage.rss(); peak = m === 'start' ? now : Math.max(peak, now); parentPort.postMessage(peak); });`,
+    { eval: true },
+  );
+  const ask = (m) =>
+    new Promise((resolve) => {
+      w.once('message', resolve);
+      w.postMessage(m);
+    });
+  await ask('start');
+  return { start: () => ask('start'), peak: async () => (await ask('peak')) / 1048576, stop: () => w.terminate() };
+}
 
 /**
  * Makes the patch from DIR/from to DIR/to in this (fresh) process, writes it to DIR/<lib>.patch and prints JSON. The
@@ -80,8 +100,9 @@ async function make(lib, dir, otherDir) {
   const l = await library(lib, otherDir);
   const a = new Uint8Array(fs.readFileSync(path.join(dir, 'from')));
   const b = new Uint8Array(fs.readFileSync(path.join(dir, 'to')));
+  const sampler = await rssSampler();
   global.gc?.();
-  const base = peakMiB();
+  const base = (await sampler.start()) / 1048576;
   const t0 = performance.now();
   let delta;
   let error;
@@ -92,9 +113,11 @@ async function make(lib, dir, otherDir) {
     error = err.message;
   }
   const makeMs = performance.now() - t0;
-  const makePeakMiB = peakMiB() - base;
+  const makePeakMiB = (await sampler.peak()) - base;
+  await sampler.stop();
   if (!error) fs.writeFileSync(path.join(dir, `${lib}.patch`), delta);
   console.log(JSON.stringify({ lib, full: b.length, ...(error ? { error } : { patch: delta.length }), makeMs, makePeakMiB }));
+  process.exit(0);
 }
 
 /** Applies DIR/<lib>.patch to DIR/from in this (fresh) process and prints JSON (time, peak growth, exact). */
@@ -103,13 +126,16 @@ async function apply(lib, dir, otherDir) {
   const a = new Uint8Array(fs.readFileSync(path.join(dir, 'from')));
   const to = fs.readFileSync(path.join(dir, 'to'));
   const d = new Uint8Array(fs.readFileSync(path.join(dir, `${lib}.patch`)));
+  const sampler = await rssSampler();
   global.gc?.();
-  const base = peakMiB();
+  const base = (await sampler.start()) / 1048576;
   const t0 = performance.now();
   const out = l.apply(a, d, to.length);
   const applyMs = performance.now() - t0;
-  const applyPeakMiB = peakMiB() - base;
+  const applyPeakMiB = (await sampler.peak()) - base;
+  await sampler.stop();
   console.log(JSON.stringify({ applyMs, applyPeakMiB, exact: Buffer.from(out.buffer, out.byteOffset, out.length).equals(to) }));
+  process.exit(0);
 }
 
 const child = (mode, lib, dir, otherDir) =>

@@ -140,7 +140,7 @@ describe('the mpop-patch-v1 format (fossil deltas of the library, one per chunk)
     const fields = fc
       .record({
         source: fc.oneof(fc.constant(old.length), u32),
-        target: fc.oneof(fc.constant(size), fc.constant(0xffffffff), u32),
+        target: fc.oneof(fc.constant(size), fc.constant(0xffffffff), u32, fc.nat(64 * 1024 * 1024)),
         chunkSize: fc.oneof(fc.constantFrom(1024, 4096, 16 * 1024 * 1024), u32),
         chunks: u32,
         consistent: fc.boolean(),

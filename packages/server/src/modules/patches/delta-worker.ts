@@ -3,8 +3,15 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { encodeChunked, rebuildsExactly } from './chunked-delta.js';
 
-/** Bytes of the new package each fossil delta of a patch covers (the memory of one library call is bounded by it). */
-export const PATCH_CHUNK_BYTES = 512 * 1024;
+/**
+ * Bytes of the new package each fossil delta of a patch covers: what one library call holds is bounded by it, on the
+ * server and on devices. 512 KiB up to 16 MiB packages (at most 32 chunks); above, 1/32 of the package (in steps of
+ * 64 KiB) up to 2 MiB, because each chunk indexes the whole older package again: making takes chunks × that time.
+ */
+export function patchChunkBytes(packageBytes: number): number {
+  const step = 64 * 1024;
+  return Math.min(2 * 1024 * 1024, Math.max(512 * 1024, Math.ceil(packageBytes / 32 / step) * step));
+}
 
 /** Where the fossil-delta library is, for the worker thread to import (an ES module). */
 const LIBRARY_URL = pathToFileURL(createRequire(import.meta.url).resolve('fossil-delta')).href;
@@ -60,7 +67,13 @@ export function workerHeapMb(bytes: number, chunkSize: number): number {
  * patch is back: its memory is returned whole. The two buffers are moved to the thread, not copied (they are
  * unusable here afterwards). Rejects after `timeoutMs`, or when the thread outgrows its heap (workerHeapMb).
  */
-export function makeDelta(from: Uint8Array, to: Uint8Array, maxBytes: number, timeoutMs: number, chunkSize = PATCH_CHUNK_BYTES): DeltaRun {
+export function makeDelta(
+  from: Uint8Array,
+  to: Uint8Array,
+  maxBytes: number,
+  timeoutMs: number,
+  chunkSize = patchChunkBytes(to.length),
+): DeltaRun {
   const heapMb = workerHeapMb(Math.max(from.length, to.length), chunkSize);
   const worker = new Worker(WORKER_SOURCE, {
     eval: true,
