@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { applyPatch, PatchError, readPatchHeader } from '../../client/src/patch.js';
 import { PAIR_KINDS, packagePair } from '../../../bench/mini-program-packages.mjs';
 import { encodeChunked, rebuildsExactly } from '../src/modules/patches/chunked-delta.js';
+import { makeDelta, patchChunkBytes } from '../src/modules/patches/delta-worker.js';
 
 /** A patch as the worker makes it (no bound but the package), trimmed to its length. */
 function encode(from: Uint8Array, to: Uint8Array, chunkSize: number, maxBytes = to.length + 64 * (to.length / chunkSize + 2)) {
@@ -215,5 +216,34 @@ describe('the mpop-patch-v1 format (fossil deltas of the library, one per chunk)
     const other = b.slice();
     other[1000] ^= 1;
     expect(rebuildsExactly(a, patch, other, applyDelta)).toBe(false);
+  });
+});
+
+describe('the patch worker thread', () => {
+  it('makes the same patch with the library it imports, and says when it would not be under the bound', async () => {
+    const { from, to } = await packagePair('file-added', 9, 300_000);
+    const expected = encode(new Uint8Array(from), new Uint8Array(to), 64 * 1024)!;
+    const made = await makeDelta(new Uint8Array(from), new Uint8Array(to), to.length, 60_000, 64 * 1024).result;
+    expect(made.over).toBe(false);
+    if (made.over) return;
+    expect(made.exact).toBe(true);
+    expect(made.patch.equals(Buffer.from(expected))).toBe(true);
+    expect(await makeDelta(new Uint8Array(from), new Uint8Array(to), expected.length - 1, 60_000, 64 * 1024).result).toEqual({
+      over: true,
+    });
+  });
+
+  it('a thread that outgrows its heap limit fails the job, not the process', async () => {
+    const { from, to } = await packagePair('assets-recompressed', 9, 4_000_000);
+    // One chunk of the whole package: the library's array for it does not fit 8 MiB.
+    const run = makeDelta(new Uint8Array(from), new Uint8Array(to), to.length * 2, 60_000, 16 * 1024 * 1024, 8);
+    await expect(run.result).rejects.toThrow(/outgrew its 8 MiB heap/);
+  });
+
+  it('chunks: 512 KiB up to 16 MiB packages, then 1/32 of the package up to 2 MiB', () => {
+    expect(patchChunkBytes(2_000_000)).toBe(512 * 1024);
+    expect(patchChunkBytes(16 * 1024 * 1024)).toBe(512 * 1024);
+    expect(patchChunkBytes(50 * 1024 * 1024)).toBe(1600 * 1024);
+    expect(patchChunkBytes(256 * 1024 * 1024)).toBe(2 * 1024 * 1024);
   });
 });

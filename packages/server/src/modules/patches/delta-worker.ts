@@ -73,8 +73,8 @@ export function makeDelta(
   maxBytes: number,
   timeoutMs: number,
   chunkSize = patchChunkBytes(to.length),
+  heapMb = workerHeapMb(Math.max(from.length, to.length), chunkSize),
 ): DeltaRun {
-  const heapMb = workerHeapMb(Math.max(from.length, to.length), chunkSize);
   const worker = new Worker(WORKER_SOURCE, {
     eval: true,
     resourceLimits: { maxOldGenerationSizeMb: heapMb, maxYoungGenerationSizeMb: 16 },
