@@ -2,7 +2,7 @@ import { MemoryCache, type PackageCache } from './cache.js';
 import { MpopError } from './errors.js';
 import { exchange, type HttpOptions, type RetryOptions } from './http.js';
 import { checkAnswer, type GateAnswer, type ManifestEntry, TrustState } from './manifest.js';
-import { applyPatch, PATCH_FORMAT } from './patch.js';
+import { applyPatchAsync, PATCH_FORMAT } from './patch.js';
 import { defaultStore, type StateStore } from './store.js';
 import type { ClientEvent, DownloadDetail, DownloadOptions, MpopConfig, Platform, Resource } from './types.js';
 import { bindingMessage, KeyRing, sha256Hex, verifySignature } from './verify.js';
@@ -232,7 +232,7 @@ export class MpopClient {
         readAtMost(res, patch.size),
       );
       if (!bytes || bytes.length !== patch.size || (await sha256Hex(bytes)) !== patch.sha256) return undefined;
-      const rebuilt = applyPatch(current, bytes, resource.size);
+      const rebuilt = await applyPatchAsync(current, bytes, resource.size);
       return (await sha256Hex(rebuilt)) === resource.sha256 ? rebuilt : undefined;
     } catch {
       return undefined;

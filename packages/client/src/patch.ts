@@ -70,6 +70,25 @@ export function readPatchHeader(patch: Uint8Array): PatchHeader {
  * checks the result's SHA-256.
  */
 export function applyPatch(source: Uint8Array, patch: Uint8Array, size: number): Uint8Array {
+  const steps = applyChunks(source, patch, size);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/** `applyPatch`, giving the event loop a turn between chunks (a page stays responsive while a large one applies). */
+export async function applyPatchAsync(source: Uint8Array, patch: Uint8Array, size: number): Promise<Uint8Array> {
+  const steps = applyChunks(source, patch, size);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    await new Promise((resolve) => setTimeout(resolve, 0));
+  }
+}
+
+/** Applies the chunks one by one, yielding after each. */
+function* applyChunks(source: Uint8Array, patch: Uint8Array, size: number): Generator<void, Uint8Array> {
   const header = readPatchHeader(patch);
   if (header.targetSize !== size) throw new PatchError('the patch makes a package of another size');
   if (header.sourceSize !== source.length) throw new PatchError('the patch applies to bytes of another size');
@@ -95,6 +114,7 @@ export function applyPatch(source: Uint8Array, patch: Uint8Array, size: number):
     }
     if (chunk.length !== expected) throw new PatchError(`chunk ${i} of the patch has another size`);
     out.set(chunk, start);
+    yield;
   }
   if (pos !== patch.length) throw new PatchError('the patch has bytes after its last chunk');
   return out;

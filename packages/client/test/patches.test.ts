@@ -5,7 +5,7 @@ import { packagePair } from '../../../bench/mini-program-packages.mjs';
 import { encodeChunked } from '../../server/src/modules/patches/chunked-delta.js';
 import { packageForm } from '../../server/test/helpers/packages.js';
 import { rsaKey } from '../../server/test/helpers/keys.js';
-import { applyPatch, MpopClient, PatchError, type Resource } from '../src/index.js';
+import { applyPatch, applyPatchAsync, MpopClient, PatchError, type Resource } from '../src/index.js';
 import { hostAppWithProgram, type KitServer, startKitServer } from './helpers.js';
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
@@ -147,5 +147,20 @@ describe('@mpop/client downloads through a patch, against a real server', () => 
     const reads = makePatch(new Uint8Array(from), new Uint8Array(from.subarray(from.length - 5000)), 8192);
     reads.writeUInt32BE(4000, 14); // its header now names a 4,000-byte base: the copies from the end read past it
     expect(() => applyPatch(new Uint8Array(from.subarray(0, 4000)), new Uint8Array(reads), 5000)).toThrow(/past end of input/);
+  });
+
+  it('applyPatchAsync gives the event loop a turn between chunks, and the same bytes and refusals', async () => {
+    const patch = new Uint8Array(makePatch(new Uint8Array(from), new Uint8Array(to), 32 * 1024));
+    let turns = 0;
+    const timer = setInterval(() => turns++, 0);
+    try {
+      const bytes = await applyPatchAsync(new Uint8Array(from), patch, to.length);
+      expect(Buffer.from(bytes).equals(to)).toBe(true);
+      expect(turns, 'timers ran while it applied').toBeGreaterThan(0);
+    } finally {
+      clearInterval(timer);
+    }
+    await expect(applyPatchAsync(new Uint8Array(from), patch, to.length - 1)).rejects.toThrow(PatchError);
+    await expect(applyPatchAsync(new Uint8Array(from), patch.subarray(0, patch.length - 1), to.length)).rejects.toThrow(PatchError);
   });
 });
