@@ -418,7 +418,7 @@ export interface PackagePatchesTable {
   toVersion: string;
   fromSha256: string;
   toSha256: string;
-  format: 'fossil-delta';
+  format: 'mpop-patch-v1';
   status: 'queued' | 'running' | 'done' | 'skipped' | 'failed';
   fullSize: number | null;
   size: number | null;
