@@ -1,7 +1,8 @@
 import { createRequire } from 'node:module';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ClientLimits, type Outcome, tightestOf } from '../src/plugins/app/client-rate-limit.js';
+import { pino } from 'pino';
+import { ClientLimits, type Outcome, openClientLimits, tightestOf } from '../src/plugins/app/client-rate-limit.js';
 
 /**
  * The client API's counters (plugins/app/client-rate-limit.ts) over `@fastify/rate-limit`'s real stores, without a
@@ -106,13 +107,21 @@ describe('ClientLimits', () => {
     ]);
   });
 
-  it('takes a negative limit as off, and is off only when every limit is', () => {
+  it('takes a negative limit as off', () => {
     const off = new ClientLimits(new LocalStore(false, false, 10), { perAddress: -1, perDevice: -5, perHostApp: 0 });
-    expect(off).toMatchObject({ perAddress: 0, perDevice: 0, perHostApp: 0, any: false });
+    expect(off).toMatchObject({ perAddress: 0, perDevice: 0, perHostApp: 0 });
     expect(count(off, '10.0.0.1', device('phone'))).toEqual([undefined, undefined, undefined]);
-    expect(limits(1, 0).any).toBe(true);
-    expect(limits(0, 1).any).toBe(true);
-    expect(limits(0, 0, 1).any).toBe(true);
+  });
+
+  it('opens no counters when every limit is off, and counters in memory when one is on', async () => {
+    const log = pino({ level: 'silent' });
+    const settings = { perAddress: 0, perDevice: -1, perHostApp: 0, redisPrefix: 'unit:' };
+    expect((await openClientLimits(settings, log)).limits).toBeUndefined();
+    for (const on of [{ perAddress: 1 }, { perDevice: 1 }, { perHostApp: 1 }]) {
+      const opened = await openClientLimits({ ...settings, ...on }, log);
+      expect(opened.limits).toBeInstanceOf(ClientLimits);
+      await opened.close();
+    }
   });
 
   describe('over a Redis that cannot be reached', () => {

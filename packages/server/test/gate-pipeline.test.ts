@@ -29,13 +29,8 @@ describe('the gate pipeline', () => {
   });
   afterAll(() => t.destroy());
 
-  it('takes no body before the route has answered once (it has no validator yet), and every valid one after', async () => {
-    expect(pipeline().validate).toBeUndefined();
-    expect(pipeline().accept(view, JSON.stringify(body()))).toBeUndefined();
-    const res = await t.app.inject({ method: 'POST', url: '/client/v1/resources', payload: body() });
-    expect(res.statusCode).toBe(200);
+  it('takes a valid body, and walks one with an escape (taken when harmless)', () => {
     expect(pipeline().accept(view, JSON.stringify(body()))).toEqual(body());
-    // A harmless escape is walked, and taken.
     expect(pipeline().accept(view, JSON.stringify(body()).replace('"phone"', '"ph\\u006fne"'))).toEqual(body());
   });
 
@@ -68,19 +63,33 @@ describe('the gate pipeline', () => {
     ]);
   });
 
-  it('answers with the route’s bytes for a cached host app, nothing over a limit, and nothing for a refusal', async () => {
+  it('answers with the route’s bytes for a cached host app, and rejects a refusal with its problem', async () => {
     const res = await t.app.inject({ method: 'POST', url: '/client/v1/resources', payload: body() });
     expect(res.statusCode).toBe(200);
-    const within: Outcome = { max: 5, remaining: 1, ttlInSeconds: 60, isExceeded: false };
-    const answer = pipeline().answer(body() as never, [within, undefined, within]);
+    const answer = pipeline().answer(body() as never);
     expect(Buffer.isBuffer(answer)).toBe(true);
     expect((answer as Buffer).toString()).toBe(res.body);
-    expect(pipeline().answer(body() as never, [within, undefined, { ...within, remaining: 0, isExceeded: true }])).toBeUndefined();
-    expect(pipeline().answer(body() as never, [{ ...within, remaining: 0, isExceeded: true }])).toBeUndefined();
-    // A host app the gate does not know: looked up, refused, and left to the route (which answers the problem).
-    const unknown = pipeline().answer({ ...body(), appId: 'NOPE' } as never, []);
+    // A host app the gate does not know: looked up and refused (the fast path then leaves it to the route).
+    const unknown = pipeline().answer({ ...body(), appId: 'NOPE' } as never);
     expect(unknown).toBeInstanceOf(Promise);
-    await expect(unknown).resolves.toBeUndefined();
+    await expect(unknown).rejects.toMatchObject({ code: expect.any(String) });
+  });
+
+  it('says a limit is exceeded only when one is', () => {
+    const within: Outcome = { max: 5, remaining: 1, ttlInSeconds: 60, isExceeded: false };
+    expect(pipeline().exceeded([])).toBe(false);
+    expect(pipeline().exceeded([within, undefined, within])).toBe(false);
+    expect(pipeline().exceeded([within, undefined, { ...within, remaining: 0, isExceeded: true }])).toBe(true);
+    expect(pipeline().exceeded([{ ...within, remaining: 0, isExceeded: true }])).toBe(true);
+  });
+
+  it('hands a request over with its body and outcomes, to that request only', () => {
+    const req = {} as never;
+    expect(pipeline().handedOver(req)).toBeUndefined();
+    const state = { body: Buffer.from('{}'), outcomes: [] };
+    pipeline().handOver(req, state);
+    expect(pipeline().handedOver(req)).toBe(state);
+    expect(pipeline().handedOver({} as never)).toBeUndefined();
   });
 
   it('sends the route’s headers, in its order, with the tightest limit', () => {
