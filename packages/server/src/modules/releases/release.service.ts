@@ -117,6 +117,7 @@ export class ReleaseService {
     const steps = normaliseSteps(rollout?.steps ?? [], bp);
     const devices = [...new Set(rollout?.devices ?? [])];
     const releaseId = randomUUID();
+    let pending: string | undefined;
     await this.db.transaction().execute(async (trx) => {
       const repo = new ReleaseRepository(trx);
       await this.lock(repo, id, at);
@@ -172,9 +173,10 @@ export class ReleaseService {
       await this.outbox.record(trx, 'release.created', event);
       if (state === 'complete') await this.outbox.record(trx, 'release.completed', event);
       await new GenerationRepository(trx).raiseForMiniProgram(id);
+      pending = await this.signer.markPending(trx, { miniProgramId: id });
     });
     this.patches.wake();
-    return this.afterChange(id, releaseId, { code: 'release', params: { miniProgramId: id, version } });
+    return this.afterChange(id, releaseId, { code: 'release', params: { miniProgramId: id, version } }, pending);
   }
 
   /**
@@ -184,6 +186,7 @@ export class ReleaseService {
   async update(id: string, releaseId: string, body: PatchReleaseBody, actor: Principal, steer?: Steer): Promise<Release> {
     if (body.autopilot) checkAutopilot(body.autopilot);
     const now = this.clock();
+    let pending: string | undefined;
     await this.db.transaction().execute(async (trx) => {
       const repo = new ReleaseRepository(trx);
       await this.lock(repo, id, new Date(now).toISOString());
@@ -267,8 +270,9 @@ export class ReleaseService {
       if (next === 'paused' && state !== 'paused') await this.outbox.record(trx, 'release.paused', event);
       if (next === 'complete') await this.outbox.record(trx, 'release.completed', event);
       await new GenerationRepository(trx).raiseForMiniProgram(id);
+      pending = await this.signer.markPending(trx, { miniProgramId: id });
     });
-    return this.afterChange(id, releaseId, { code: 'rollout', params: { miniProgramId: id } });
+    return this.afterChange(id, releaseId, { code: 'rollout', params: { miniProgramId: id } }, pending);
   }
 
   /**
@@ -281,6 +285,7 @@ export class ReleaseService {
     const at = new Date(now).toISOString();
     const releaseIds: string[] = [];
     let targets: RollbackTarget[] = [];
+    let pending: string | undefined;
     await this.db.transaction().execute(async (trx) => {
       const repo = new ReleaseRepository(trx);
       await this.lock(repo, id, at);
@@ -330,11 +335,17 @@ export class ReleaseService {
         ...(steer ? { reason: steer.reason } : {}),
       });
       await new GenerationRepository(trx).raiseForMiniProgram(id);
+      pending = await this.signer.markPending(trx, { miniProgramId: id });
     });
-    return this.afterChange(id, releaseIds[0], {
-      code: 'roll-back',
-      params: { miniProgramId: id, version: targets.map((t) => t.version).join(', ') },
-    });
+    return this.afterChange(
+      id,
+      releaseIds[0],
+      {
+        code: 'roll-back',
+        params: { miniProgramId: id, version: targets.map((t) => t.version).join(', ') },
+      },
+      pending,
+    );
   }
 
   /** A rollback to a chosen version: any uploaded version but the current release's, for the current release's scope. */
@@ -387,10 +398,18 @@ export class ReleaseService {
     return toRelease(row!, signing, this.clock(), await this.liveFigures([row!]));
   }
 
-  /** After a commit: drop the gate's caches everywhere, make the missing signatures, answer the release as it is now. */
-  private async afterChange(id: string, releaseId: string, reason: Parameters<MissingSignatures['signMissing']>[1]): Promise<Release> {
+  /**
+   * After a commit: drop the gate's caches everywhere, make the missing signatures (`pending`: the row the change's
+   * transaction wrote for them, markPending), answer the release as it is now.
+   */
+  private async afterChange(
+    id: string,
+    releaseId: string,
+    reason: Parameters<MissingSignatures['signMissing']>[1],
+    pending: string | undefined,
+  ): Promise<Release> {
     await this.changes.publish({ kind: 'all-gate-views' });
-    await this.signer.signMissing({ miniProgramId: id }, reason);
+    await this.signer.signMissing({ miniProgramId: id }, reason, { pending });
     return this.get(id, releaseId);
   }
 

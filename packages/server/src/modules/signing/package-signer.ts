@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import type { SigningFailureCode, SigningJob, SigningReasonCode } from '@mpop/contracts';
 import type { Kysely } from 'kysely';
+import type { Executor } from '../../db/executor.js';
 import type { Database } from '../../db/schema.js';
 import { type ChangeBus, SIGNED_HOST_APPS_PER_CHANGE } from '../../lib/change-bus.js';
 import { keyAad, type SecretBox } from '../../lib/crypto.js';
@@ -58,14 +59,31 @@ export class PackageSigner {
   }
 
   /**
-   * Signs every missing package and binding signature the gate may need within the scope. The job is recorded as
-   * pending until it has made them all, so a process that stops mid-job has the next start resume it.
+   * Records, in the transaction of a change that needs signatures, that they are to be made: the row commits with the
+   * change, so a process that stops after the commit and before the job has made them (or even started) leaves it
+   * for the next start to resume. @returns its id, for `signMissing` (`pending`).
    */
-  async signMissing(scope: SigningScope, why: SigningReason, replaces: readonly string[] = []): Promise<SigningJob> {
-    const repo = new SignatureRepository(this.db);
+  async markPending(trx: Executor, scope: SigningScope): Promise<string> {
     const id = randomUUID();
+    await new SignatureRepository(trx).addPending(id, scope, nowIso());
+    return id;
+  }
+
+  /**
+   * Signs every missing package and binding signature the gate may need within the scope. The job is recorded as
+   * pending until it has made them all, so a process that stops mid-job has the next start resume it: `pending` is
+   * the row the change wrote in its own transaction (markPending), else the job writes one as it starts. `replaces`:
+   * rows of unfinished jobs this one takes over (start-up).
+   */
+  async signMissing(
+    scope: SigningScope,
+    why: SigningReason,
+    { pending, replaces = [] }: { pending?: string; replaces?: readonly string[] } = {},
+  ): Promise<SigningJob> {
+    const repo = new SignatureRepository(this.db);
+    const id = pending ?? randomUUID();
     const startedAt = nowIso();
-    await repo.addPending(id, scope, startedAt);
+    if (!pending) await repo.addPending(id, scope, startedAt);
     await repo.dropPending(replaces);
     await repo.deleteUnusedKeys();
     const missing = await repo.missing(scope);
@@ -103,7 +121,7 @@ export class PackageSigner {
       byScope.set(key, entry);
     }
     for (const { scope, ids } of byScope.values()) {
-      void this.signMissing(scope, { code: 'start-up' }, ids).catch((err) =>
+      void this.signMissing(scope, { code: 'start-up' }, { replaces: ids }).catch((err) =>
         this.log.error({ err: { message: (err as Error).message } }, 'start-up signing check failed'),
       );
     }
