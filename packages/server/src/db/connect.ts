@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import SQLite from 'better-sqlite3';
+import type SQLite from 'better-sqlite3';
 import type pg from 'pg';
 import { CamelCasePlugin, Kysely, type KyselyPlugin, PostgresDialect, SqliteDialect } from 'kysely';
 import type { Database } from './schema.js';
@@ -52,7 +52,9 @@ export function connectDatabase(databaseUrl: string, extraPlugins: readonly Kyse
       ensurePrivateDir(path.dirname(path.resolve(file)));
       ensurePrivateFile(file);
     }
-    const sqlite = new SQLite(file);
+    // Loaded here, as the PostgreSQL driver is: a PostgreSQL installation never loads the SQLite addon.
+    const Driver = createRequire(import.meta.url)('better-sqlite3') as typeof SQLite;
+    const sqlite = new Driver(file);
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');
