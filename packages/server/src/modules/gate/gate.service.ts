@@ -3,6 +3,7 @@ import type { Resource, ResourcesRequest } from '@mpop/contracts';
 import type { Database } from '../../db/schema.js';
 import { AppError } from '../../lib/app-error.js';
 import type { ChangeBus } from '../../lib/change-bus.js';
+import { keptBuffer } from '../../lib/kept-bytes.js';
 import { inRange } from '../mini-programs/versions.js';
 import { GateRepository, type GatePatchRow, type GateReleaseRow } from './gate.repository.js';
 import type { ManifestCache, ManifestKey, SignedManifest } from './manifest-cache.js';
@@ -21,6 +22,8 @@ type ReadyView = {
   key: ManifestKey;
   /** The start of every manifest of this view (manifest.ts manifestHead): host app and generation. */
   head: string;
+  /** The host app's generation when the view was read. */
+  generation: number;
   /** The fingerprints of the host app's retired keys, as JSON. */
   revokedKeys: string;
   /**
@@ -190,6 +193,7 @@ export class GateService {
         view.head,
         chosen.map((c) => c.served.entry),
         view.revokedKeys,
+        view.generation,
       );
       known = { content };
       view.answers.set(ids, known);
@@ -369,8 +373,15 @@ export class GateService {
           programs,
           steady: [...programs.values()].every((e) => !e.rollout && !e.elsewhere),
           patchFrom: patchFrom(programs),
-          key: { workspaceId: q.workspaceId, appId: q.appId, keyFingerprint: app.keyFingerprint, privateKeySealed: app.privateKeySealed },
+          key: {
+            hostAppId: app.id,
+            workspaceId: q.workspaceId,
+            appId: q.appId,
+            keyFingerprint: app.keyFingerprint,
+            privateKeySealed: app.privateKeySealed,
+          },
           head: manifestHead({ appId: q.appId, workspaceId: q.workspaceId, generation: Number(app.generation) }),
+          generation: Number(app.generation),
           revokedKeys: JSON.stringify(revokedOf.get(app.id)),
         });
       }
@@ -435,7 +446,7 @@ const COMMA = 0x2c;
 function answerBytes(chosen: readonly Chosen[], tail: Buffer): Buffer {
   let length = OPEN.length + CLOSE.length + tail.length + Math.max(0, chosen.length - 1);
   for (const c of chosen) length += c.bytes.length;
-  const out = Buffer.allocUnsafe(length);
+  const out = keptBuffer(length); // kept by the view (memo, answers): not a slice of Node's shared pool
   let at = OPEN.copy(out, 0);
   for (let i = 0; i < chosen.length; i++) {
     if (i > 0) out[at++] = COMMA;

@@ -7,7 +7,7 @@ import type { Database } from '../../db/schema.js';
 import { type ChangeBus, SIGNED_HOST_APPS_PER_CHANGE } from '../../lib/change-bus.js';
 import { keyAad, type SecretBox } from '../../lib/crypto.js';
 import { nowIso } from '../../lib/time.js';
-import { bindingText, rsaSha256Sign } from './rsa-sign.js';
+import { bindingText, hostAppKeyId, rsaSha256Sign } from './rsa-sign.js';
 import {
   type BindingSignatureRow,
   type PackageSignatureRow,
@@ -239,7 +239,7 @@ export class PackageSigner {
     if (state === 'missing') throw Object.assign(new Error(`package ${work.sha256} is not in the store`), { code: 'ENOENT' });
     if (state === 'altered') throw new PackageAltered(`the bytes of package ${work.sha256} in the store have another SHA-256`);
     // Opened (and parsed) only by a signing thread that does not hold this host app's key yet.
-    const pem = { id: `${work.hostAppId}:${work.keyFingerprint}`, open: () => openKey(this.box, work) };
+    const pem = { id: hostAppKeyId(work.hostAppId, work.keyFingerprint), open: () => openKey(this.box, work) };
     const packageKey = `${work.keyFingerprint}:${work.sha256}`;
     const needsPackage = !work.packageSigned && !signedPackages.has(packageKey);
     if (needsPackage) signedPackages.add(packageKey);
