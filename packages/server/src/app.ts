@@ -221,8 +221,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
 
   try {
-    await services.changes.start();
-    await app.ready();
+    // The change channel's own connection (PostgreSQL: connect, LISTEN, the presence lock) is made while the plugins
+    // load, not before: both must be there before the server answers.
+    const started = await Promise.allSettled([services.changes.start(), app.ready()]);
+    for (const s of started) if (s.status === 'rejected') throw s.reason;
     services.events.start();
     services.webhookDispatcher.start();
     services.autopilot.start();
