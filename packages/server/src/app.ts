@@ -179,6 +179,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     webhooks: options.webhooks,
     autopilotIntervalMs: options.autopilotIntervalMs,
   });
+  // The change channel's own connection (PostgreSQL: connect, LISTEN, the presence lock) is made while the plugins
+  // load, not after: both must be there before the server answers (awaited below).
+  const changesStarted = services.changes.start();
+  changesStarted.catch(() => {});
   const metrics = createMetrics(config.metrics);
   const clientLimits = await openClientLimits(
     { ...config.rateLimits, redisUrl: config.redisUrl, redisPrefix: config.redisPrefix },
@@ -245,9 +249,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
 
   try {
-    // The change channel's own connection (PostgreSQL: connect, LISTEN, the presence lock) is made while the plugins
-    // load, not before: both must be there before the server answers.
-    const started = await Promise.allSettled([services.changes.start(), app.ready()]);
+    const started = await Promise.allSettled([changesStarted, app.ready()]);
     for (const s of started) if (s.status === 'rejected') throw s.reason;
     services.events.start();
     services.webhookDispatcher.start();
