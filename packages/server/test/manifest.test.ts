@@ -13,7 +13,7 @@ import { rsaKey } from './helpers/keys.js';
 import { miniProgramZip, packageForm, releasedMiniProgram } from './helpers/packages.js';
 
 const HOUR = 3_600_000;
-const KEY: ManifestKey = { workspaceId: 'w', appId: 'A', keyFingerprint: 'f'.repeat(64), privateKeySealed: 'sealed' };
+const KEY: ManifestKey = { hostAppId: 1, workspaceId: 'w', appId: 'A', keyFingerprint: 'f'.repeat(64), privateKeySealed: 'sealed' };
 
 describe('the manifest text', () => {
   const resource = {

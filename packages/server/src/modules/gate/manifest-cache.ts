@@ -2,6 +2,8 @@ import { type ManifestContent, manifestText } from './manifest.js';
 
 /** The host app key a manifest is signed with, as the gate's view holds it (sealed with the master key). */
 export interface ManifestKey {
+  /** The host app's row ID: with the fingerprint, the name its parsed key is kept under in the signing threads. */
+  hostAppId: number;
   workspaceId: string;
   appId: string;
   keyFingerprint: string;

@@ -387,10 +387,30 @@ export class ReleaseService {
     return toRelease(row!, signing, this.clock(), await this.liveFigures([row!]));
   }
 
-  /** After a commit: drop the gate's caches everywhere, make the missing signatures, answer the release as it is now. */
+  /**
+   * After a commit: drop the gate's caches everywhere, make the missing signatures, answer the release as it is now.
+   * A new release changes nothing a host app is served until its version is signed for it (a version is served only
+   * with its signatures): the views of the host apps its job signs for are kept here until their batch is signed,
+   * then read once, not once now and again when signed (every other view, and every view of the other instances,
+   * is dropped now). A roll-back or a take-down drops every view at once.
+   */
   private async afterChange(id: string, releaseId: string, reason: Parameters<MissingSignatures['signMissing']>[1]): Promise<Release> {
-    await this.changes.publish({ kind: 'all-gate-views' });
-    await this.signer.signMissing({ miniProgramId: id }, reason);
+    if (reason.code !== 'release') {
+      await this.changes.publish({ kind: 'all-gate-views' });
+      await this.signer.signMissing({ miniProgramId: id }, reason);
+      return this.get(id, releaseId);
+    }
+    let announced = false;
+    const announce = async (keep: [string, string][]) => {
+      announced = true;
+      await this.changes.publish({ kind: 'all-gate-views', keep }, { kind: 'all-gate-views' });
+    };
+    try {
+      await this.signer.signMissing({ miniProgramId: id }, reason, [], announce);
+    } finally {
+      // The job could not start (its reads failed): the release is committed all the same, and served.
+      if (!announced) await this.changes.publish({ kind: 'all-gate-views' });
+    }
     return this.get(id, releaseId);
   }
 
