@@ -160,9 +160,20 @@ export class HostAppRepository {
       if (workspaceId) q = q.where('workspaceId', '=', workspaceId);
       return q.orderBy('id', direction).limit(1).executeTakeFirst();
     };
-    const [first, last] = await Promise.all([edge('asc'), edge('desc')]);
-    if (!first || !last) return found;
-    const estimate = (found * (last.id - first.id + 1)) / Math.max(1, last.id - lowest + 1);
+    let first: number | undefined;
+    let last: number | undefined;
+    if (dialectOf(this.db) === 'sqlite') {
+      // SQLite reads one end of an index for a lone min() or max() only: two queries (in-process, microseconds).
+      [first, last] = (await Promise.all([edge('asc'), edge('desc')])).map((r) => r?.id);
+    } else {
+      // PostgreSQL: one round trip; min and max are each one look-up at an end of the index.
+      let q = this.db.selectFrom('hostApps').select((eb) => [eb.fn.min<number>('id').as('first'), eb.fn.max<number>('id').as('last')]);
+      if (workspaceId) q = q.where('workspaceId', '=', workspaceId);
+      const row = await q.executeTakeFirstOrThrow();
+      [first, last] = [row.first ?? undefined, row.last ?? undefined];
+    }
+    if (first === undefined || last === undefined) return found;
+    const estimate = (found * (last - first + 1)) / Math.max(1, last - lowest + 1);
     const unit = 10 ** Math.max(0, Math.floor(Math.log10(estimate)) - 1);
     return Math.round(estimate / unit) * unit;
   }
