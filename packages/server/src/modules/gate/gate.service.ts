@@ -56,8 +56,9 @@ const MAX_WHITELISTS = 64;
  * The run-time gate: only registered, configured host apps get packages, and only those authorised, released,
  * signed and fit for the client; during a gray release each device gets the new version or the previous one by its
  * cohort. The hot path is a map lookup (and, during a rollout, one hash); the cache is dropped on every change,
- * here or in another process (ChangeBus): one host app's view when the change names it, every view otherwise. Views
- * that gained signatures are read again and replace the cached ones (which serve meanwhile); misses, and those
+ * here or in another process (ChangeBus): one host app's view when the change names it, every view otherwise (but
+ * those a release's signing job here is about to sign for: kept until their batch lands, then read once). Views
+ * that gained signatures or patches are read again and replace the cached ones (which serve meanwhile); misses, and those
  * refreshes, are read in batches, two queries per LOAD_BATCH host apps. The effective percent of a scheduled ramp is computed from the clock at
  * request time, so no scheduler is needed and every instance agrees.
  */

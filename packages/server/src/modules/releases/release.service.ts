@@ -351,10 +351,10 @@ export class ReleaseService {
 
   /**
    * After a commit: drop the gate's caches everywhere, make the missing signatures, answer the release as it is now.
-   * A new release changes nothing a host app is served until its version is signed for it (a version is served only
-   * with its signatures): the views of the host apps its job signs for are kept here until their batch is signed,
-   * then read once, not once now and again when signed (every other view, and every view of the other instances,
-   * is dropped now). A roll-back or a take-down drops every view at once.
+   * A new version is served to a host app only once it is signed for it: the views of the host apps a new release's
+   * job signs for are kept here (serving what they served; a rollout the release supersedes keeps its version there
+   * for those seconds) until their batch is signed, then read once, not once now and again when signed. Every other
+   * view, and every view of the other instances, is dropped now. A roll-back or a take-down drops every view at once.
    */
   private async afterChange(id: string, releaseId: string, reason: Parameters<MissingSignatures['signMissing']>[1]): Promise<Release> {
     if (reason.code !== 'release') {
