@@ -18,6 +18,8 @@ import { releaseKeys } from './0014_release_keys.js';
 import { autopilot } from './0015_autopilot.js';
 import { patches } from './0016_patches.js';
 import { signingPending } from './0017_signing_pending.js';
+import { stepsApplied } from './0018_steps_applied.js';
+import { searchIndexNoPending } from './0019_search_index_no_pending.js';
 
 export interface MigrationContext {
   dialect: Dialect;
@@ -45,6 +47,8 @@ function migrations(ctx: MigrationContext): Record<string, Migration> {
     '0015_autopilot': autopilot(ctx),
     '0016_patches': patches(ctx),
     '0017_signing_pending': signingPending(ctx),
+    '0018_steps_applied': stepsApplied(ctx),
+    '0019_search_index_no_pending': searchIndexNoPending(ctx),
   };
 }
 

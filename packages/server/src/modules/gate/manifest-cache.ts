@@ -3,7 +3,7 @@ import { type ManifestContent, manifestText } from './manifest.js';
 
 /** The host app key a manifest is signed with, as the gate's view holds it (sealed with the master key). */
 export interface ManifestKey {
-  /** The host app's row id: the signing threads keep its parsed key by it (rsa-sign.ts hostAppKeyId). */
+  /** The host app's row ID: with the fingerprint, the name its parsed key is kept under in the signing threads. */
   hostAppId: number;
   workspaceId: string;
   appId: string;

@@ -57,7 +57,11 @@ export interface MissingSignatures {
   signMissing(
     scope: { hostAppId?: number; miniProgramId?: string },
     why: { code: SigningReasonCode; params?: Record<string, string> },
-    options?: { pending?: string },
+    options?: {
+      pending?: string;
+      /** Called with the host apps the job signs for, before it signs (see package-signer.ts Announce). */
+      announce?: (hostApps: [workspaceId: string, appId: string][]) => Promise<void>;
+    },
   ): Promise<SigningJob>;
 }
 

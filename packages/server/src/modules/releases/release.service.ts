@@ -117,6 +117,8 @@ export class ReleaseService {
           createdAt: at,
           createdBy: createdBy(actor),
           updatedAt: at,
+          // Steps already due are in this release's own raise of the generation.
+          stepsAppliedAt: at,
           autopilot: body.autopilot
             ? JSON.stringify(startAutopilot(body.autopilot, 0, now, `Released by ${actor.actor} at ${body.autopilot.steps[0]} %.`))
             : null,
@@ -213,6 +215,8 @@ export class ReleaseService {
         steps: stepsJson(steps),
         pausedAt: pausedAt === null ? null : new Date(pausedAt).toISOString(),
         updatedAt: at,
+        // This change raises the generation: the steps due by now are in it (scheduled-steps.service.ts).
+        stepsAppliedAt: at,
         ...(autopilot !== undefined ? { autopilot } : {}),
       });
       await new AuditRepository(trx).record({
@@ -363,6 +367,10 @@ export class ReleaseService {
   /**
    * After a commit: drop the gate's caches everywhere, make the missing signatures (`pending`: the row the change's
    * transaction wrote for them, markPending), answer the release as it is now.
+   * A new version is served to a host app only once it is signed for it: the views of the host apps a new release's
+   * job signs for are kept here (serving what they served; a rollout the release supersedes keeps its version there
+   * for those seconds) until their batch is signed, then read once, not once now and again when signed. Every other
+   * view, and every view of the other instances, is dropped now. A roll-back or a take-down drops every view at once.
    */
   private async afterChange(
     id: string,
@@ -370,8 +378,22 @@ export class ReleaseService {
     reason: Parameters<MissingSignatures['signMissing']>[1],
     pending: string | undefined,
   ): Promise<Release> {
-    await this.changes.publish({ kind: 'all-gate-views' });
-    await this.signer.signMissing({ miniProgramId: id }, reason, { pending });
+    if (reason.code !== 'release') {
+      await this.changes.publish({ kind: 'all-gate-views' });
+      await this.signer.signMissing({ miniProgramId: id }, reason, { pending });
+      return this.get(id, releaseId);
+    }
+    let announced = false;
+    const announce = async (keep: [string, string][]) => {
+      announced = true;
+      await this.changes.publish({ kind: 'all-gate-views', keep }, { kind: 'all-gate-views' });
+    };
+    try {
+      await this.signer.signMissing({ miniProgramId: id }, reason, { pending, announce });
+    } finally {
+      // The job could not start (its reads failed): the release is committed all the same, and served.
+      if (!announced) await this.changes.publish({ kind: 'all-gate-views' });
+    }
     return this.get(id, releaseId);
   }
 

@@ -1,13 +1,14 @@
 import { keyAad, type SecretBox } from '../../lib/crypto.js';
 import type { ManifestKey, ManifestSigner } from '../gate/manifest-cache.js';
-import { hostAppKeyId, rsaSha256Sign } from './rsa-sign.js';
-import type { SigningPool } from './signing-pool.js';
+import { rsaSha256Sign } from './rsa-sign.js';
+import { type SigningPool, signingKeyId } from './signing-pool.js';
 
 /**
- * Signs manifests with the host app's key, the RSA work in the signing pool's worker threads, so the event loop (the
- * gate) never waits for it. The key is the one the threads keep parsed for the host app's package and binding
- * signatures: it is opened with the master key (AES-GCM, microseconds) and parsed only by a thread that does not
- * hold it yet, not for every manifest (a parse costs half a signature, and each left a key object behind).
+ * Signs manifests with the host app's key, in the signing pool's worker threads, so the event loop (the gate) never
+ * waits for the RSA work. The key is named as the package signer names it (host app and key fingerprint): a thread
+ * that already holds it parsed (from the release's package and binding signatures, or an earlier manifest) signs
+ * at once; only one that does not has it opened with the master key (AES-GCM, microseconds) and parsed (about as
+ * dear as a signature).
  */
 export class PoolManifestSigner implements ManifestSigner {
   constructor(
@@ -16,7 +17,10 @@ export class PoolManifestSigner implements ManifestSigner {
   ) {}
 
   async sign(key: ManifestKey, text: string): Promise<string> {
-    const open = () => this.box.open(key.privateKeySealed, keyAad(key.workspaceId, key.appId)).toString('utf8');
-    return rsaSha256Sign(this.pool, { id: hostAppKeyId(key.hostAppId, key.keyFingerprint), open }, { text });
+    const cached = {
+      id: signingKeyId(key.hostAppId, key.keyFingerprint),
+      open: () => this.box.open(key.privateKeySealed, keyAad(key.workspaceId, key.appId)).toString('utf8'),
+    };
+    return rsaSha256Sign(this.pool, cached, { text });
   }
 }

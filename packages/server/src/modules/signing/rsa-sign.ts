@@ -18,12 +18,6 @@ export function rsaSha256Sign(pool: SigningPool, privateKey: string | CachedKey,
 }
 
 /**
- * The id a host app's key is kept under in the signing threads (signing-pool.ts `CachedKey`): package, binding and
- * manifest signatures of one host app share one parsed key.
- */
-export const hostAppKeyId = (hostAppId: number, keyFingerprint: string) => `${hostAppId}:${keyFingerprint}`;
-
-/**
  * The text a binding signature covers: it ties a package (by SHA-256) to one host app, mini program and version, so
  * a client that checks it cannot be handed another mini program's or host app's package, or an older one under a
  * newer version. Lines joined by `\n`, no trailing newline.
