@@ -785,6 +785,12 @@ export const problemsZh: Record<ProblemCode, string> = {
 };
 
 /**
+ * What a problem with a code the console does not know (a newer server) says in Chinese: its code, with the server's
+ * English `detail` on a line of its own. In English the server's own title says it.
+ */
+export const unknownProblemZh = '请求未完成（错误代码 {code}）。';
+
+/**
  * The sentences for problems whose server answer names its specifics in `params`: used instead of the plain
  * sentence above when every `{name}` in it is given, so the specifics reach the user in their language.
  */
