@@ -7,6 +7,7 @@ import type { releaseKeysEn } from './release-key-messages';
 import type { openPlatformPagesEn } from './open-platform-pages-messages';
 import type { patchEn } from './patch-messages';
 import type { trustedDeliveryEn } from './trusted-delivery-messages';
+import type { reviewEn } from './review-messages';
 
 /** The console's words, in the languages of the mPaaS console. Keys are English; labels match the mPaaS page. */
 export const en = {
@@ -334,7 +335,7 @@ export const en = {
 export type CoreMessageKey = keyof typeof en;
 /**
  * Every key of the catalogue: the core words, and the sections that load with the screens that use them (the
- * release words, the autopilot's, release keys', signing failures', patches', signed answers': `*-messages.ts` beside this file). A key without its Chinese fails the type check either way.
+ * release words, the autopilot's, release keys', signing failures', patches', signed answers', review details': `*-messages.ts` beside this file). A key without its Chinese fails the type check either way.
  */
 export type MessageKey =
   | CoreMessageKey
@@ -344,7 +345,8 @@ export type MessageKey =
   | keyof typeof signingEn
   | keyof typeof openPlatformPagesEn
   | keyof typeof patchEn
-  | keyof typeof trustedDeliveryEn;
+  | keyof typeof trustedDeliveryEn
+  | keyof typeof reviewEn;
 
 export const zh: Record<CoreMessageKey, string> = {
   appTitle: '小程序开放平台',
