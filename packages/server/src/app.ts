@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { Writable } from 'node:stream';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { RESOURCES_URL, ResourcesRequestSchema } from '@mpop/contracts';
 import type { Kysely, KyselyPlugin } from 'kysely';
 import { type Config, fastifyTrustProxy, redactDatabaseUrl } from './config.js';
 import type { Database } from './db/schema.js';
@@ -19,7 +20,7 @@ import releaseKeyRoutes from './routes/admin/release-keys.js';
 import finiteNumbers from './plugins/app/finite-numbers.js';
 import gracefulClose from './plugins/app/graceful-close.js';
 import multipartPlugin, { fileKeyword } from './plugins/app/multipart.js';
-import metricsPlugin from './plugins/app/metrics.js';
+import metricsPlugin, { createMetrics } from './plugins/app/metrics.js';
 import notFound from './plugins/app/not-found.js';
 import problemPlugin from './plugins/app/problem.js';
 import hostileInput from './plugins/app/hostile-input.js';
@@ -44,7 +45,8 @@ import patchJobRoutes from './routes/admin/patch-jobs.js';
 import webhookRoutes from './routes/admin/webhooks.js';
 import clientRoutes from './routes/client/resources.js';
 import { GateFastPath } from './routes/client/resources-fast-path.js';
-import { GatePipeline } from './routes/client/gate-pipeline.js';
+import { type BodyValidator, GatePipeline } from './routes/client/gate-pipeline.js';
+import { openClientLimits } from './plugins/app/client-rate-limit.js';
 
 export type { Services } from './services.js';
 
@@ -88,6 +90,9 @@ export interface BuildOptions {
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
+/** Ajv's options, of every route's validators (and of the gate pipeline's, which its route shares). */
+const AJV_OPTIONS = { customOptions: { removeAdditional: false, coerceTypes: 'array' as const, allErrors: true }, plugins: [fileKeyword] };
+
 /**
  * Every Fastify option. The HTTP server is made here so that the gate's fast path sees each request first (it
  * hands the rest to Fastify): `front` is asked per request for the handler in front of Fastify's own.
@@ -121,7 +126,7 @@ function fastifyOptions(
     trustProxy: fastifyTrustProxy(config.trustProxy),
     forceCloseConnections: false, // idle keep-alive connections are closed by the graceful-close plugin
     return503OnClosing: true,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true }, plugins: [fileKeyword] },
+    ajv: AJV_OPTIONS,
     // Each route's validators and serializers are compiled by its first request, not all at start-up.
     schemaController: { compilersFactory },
   };
@@ -174,7 +179,25 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     webhooks: options.webhooks,
     autopilotIntervalMs: options.autopilotIntervalMs,
   });
-  const gateFastPath = new GateFastPath(new GatePipeline(services.gate, app.getDefaultJsonParser('error', 'error')), app.log, requestId);
+  const metrics = createMetrics(config.metrics);
+  const clientLimits = await openClientLimits(
+    { ...config.rateLimits, redisUrl: config.redisUrl, redisPrefix: config.redisPrefix },
+    app.log,
+  );
+  // The gate's steps, made here once from their parts and given to its route and to its fast path (gate-pipeline.ts).
+  // The body validator is compiled as Fastify compiles a route's (the same compilers and Ajv options); the route hands
+  // Fastify this very function (its validatorCompiler), so both paths validate with one.
+  const gatePipeline = new GatePipeline({
+    gate: services.gate,
+    parseJson: app.getDefaultJsonParser('error', 'error'),
+    validate: schemas.buildValidator(
+      {},
+      AJV_OPTIONS,
+    )({ schema: ResourcesRequestSchema, method: 'POST', url: RESOURCES_URL, httpPart: 'body' }) as BodyValidator,
+    limits: clientLimits.limits,
+    served: metrics?.served ?? (() => {}),
+  });
+  const gateFastPath = new GateFastPath(gatePipeline, app.log, requestId);
   gateFastPath.enabled = config.gateFastPath;
   if (server.fastify && gateFastPath.enabled) server.front = gateFastPath.handler(server.fastify);
   app.decorate('gateFastPath', gateFastPath);
@@ -187,6 +210,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     done();
   });
   app.addHook('onClose', async () => {
+    await clientLimits.close();
     await closeServices();
     await installation.close();
   });
@@ -203,11 +227,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(hostileInput);
   await app.register(slowClients);
   await app.register(finiteNumbers);
-  await app.register(metricsPlugin, config.metrics);
+  await app.register(metricsPlugin, { metrics, token: config.metrics.token });
   await app.register(openApiDocument);
   // The client API, apart from the browser-facing scope below: its hot route runs none of that scope's hooks (security
   // headers, cookies, multipart), only its own (README, Architecture).
-  await app.register(clientRoutes, { prefix: '/client/v1' });
+  await app.register(clientRoutes, { prefix: '/client/v1', pipeline: gatePipeline, fastPath: gateFastPath });
   await app.register(async (web) => {
     await web.register(securityHeaders, { https: config.publicUrl.startsWith('https://') });
     await web.register(cookie);

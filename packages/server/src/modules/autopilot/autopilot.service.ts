@@ -7,7 +7,8 @@ import type { Principal } from '../auth/auth.service.js';
 import { decided, judge, parseAutopilot, type StepFigures, type StoredAutopilot } from '../releases/autopilot.js';
 import { AutopilotRepository } from '../releases/autopilot.repository.js';
 import { ReleaseRepository } from '../releases/release.repository.js';
-import { type ReleaseService, StaleDecision, type Steer } from '../releases/release.service.js';
+import type { ReleaseService } from '../releases/release.service.js';
+import { StaleDecision, type Steer } from '../releases/release-steering.js';
 import type { AutopilotRecorder } from './autopilot-recorder.js';
 
 /** Who the decisions are audited as. */

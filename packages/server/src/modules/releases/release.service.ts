@@ -3,32 +3,23 @@ import { requireApprovedForRelease } from '../mini-programs/release-gate.js';
 import type { Kysely } from 'kysely';
 import type { MiniProgramRollout, PatchReleaseBody, Release, ReleaseBody, RollbackBody } from '@mpop/contracts';
 import type { Database, ReleaseRow } from '../../db/schema.js';
-import type { Executor } from '../../db/executor.js';
-import { AppError, notFound, validationFailed } from '../../lib/app-error.js';
+import { AppError, notFound } from '../../lib/app-error.js';
 import type { ChangeBus } from '../../lib/change-bus.js';
 import { AuditRepository } from '../audit/audit.repository.js';
 import type { Principal } from '../auth/auth.service.js';
 import { GenerationRepository } from '../host-apps/generation.repository.js';
-import { HostAppRepository } from '../host-apps/host-app.repository.js';
 import { canonicalVersion } from '../mini-programs/versions.js';
 import { discardingOutbox, type Outbox } from '../webhooks/outbox.js';
 import { MiniProgramRepository } from '../mini-programs/mini-program.repository.js';
 import type { MissingSignatures } from '../mini-programs/mini-program.service.js';
 import { completeRow, createdBy, normaliseSteps, nothingToRollBackTo, stepsJson, toRelease } from './release-rows.js';
 import { ReleaseRepository } from './release.repository.js';
-import { AutopilotRepository } from './autopilot.repository.js';
-import { checkAutopilot, parseAutopilot, restarted, startAutopilot, stepAt, type StepFigures } from './autopilot.js';
+import { checkAutopilot, startAutopilot } from './autopilot.js';
+import { checkHostApps, chosenTarget, requireMiniProgram } from './release-checks.js';
+import { checkAutopilotRelease, liveFigures, StaleDecision, type Steer, steeredBy } from './release-steering.js';
 import { PatchRepository } from '../patches/patch.repository.js';
 import { effectiveBp, effectiveState, FULL, rampOf, resumeSteps, toBp, toPercent } from './rollout.js';
-import {
-  liveRollouts,
-  previousVersion,
-  type RollbackTarget,
-  rollbackScope,
-  rollbackTargets,
-  type Settled,
-  settleRollouts,
-} from './scope.js';
+import { liveRollouts, previousVersion, type RollbackTarget, rollbackTargets, type Settled, settleRollouts } from './scope.js';
 
 /** What a release needs of the patch maker: whether it is on, and a nudge once the release's jobs are committed. */
 export interface PatchQueue {
@@ -37,32 +28,14 @@ export interface PatchQueue {
 }
 
 /**
- * A decision of the autopilot, applied by a release operation inside its transaction (after the mini program's lock),
- * so that it changes the gate exactly as a person's would and is taken once: `holds` says whether the release is
- * still as the autopilot judged it (another instance may have decided meanwhile, or a person acted); when it does
- * not, the operation throws StaleDecision and changes nothing.
- */
-export interface Steer {
-  holds(row: ReleaseRow): boolean;
-  /** The `releases.autopilot` JSON after the decision. */
-  autopilot: string;
-  /** Why, for the audit event and the webhook. */
-  reason: string;
-}
-
-/** The release changed between the autopilot's judgement and its decision: nothing was done. */
-export class StaleDecision extends Error {
-  constructor() {
-    super('the release changed since the autopilot judged it');
-  }
-}
-
-/**
  * Controlled releases: a release makes one version the one host apps get, at once or step by step (percent,
  * scheduled steps, device whitelist, host-app scope); raise, pause and resume; roll back; take down. The newest
  * release of a mini program is its current one; each host app follows the newest release whose scope reaches it
  * (scope.ts), so a release for one host app never moves another's. Every call is one transaction with one audit
- * event, then the gate's caches are dropped everywhere and the missing signatures are made.
+ * event (and a raise of the generations of the host apps it reaches), then the gate's caches are dropped everywhere
+ * and the missing signatures are made. What the operations check first is in release-checks.ts; how the autopilot
+ * steers them (its decisions, its state after a person's change, its live figures) in release-steering.ts; the rows
+ * and answers in release-rows.ts; the ramp arithmetic in rollout.ts; the scope rules in scope.ts.
  */
 export class ReleaseService {
   constructor(
@@ -94,11 +67,11 @@ export class ReleaseService {
   }
 
   async list(id: string): Promise<Release[]> {
-    await this.requireMiniProgram(this.db, id);
+    await requireMiniProgram(this.db, id);
     const repo = new ReleaseRepository(this.db);
     const [rows, signing] = await Promise.all([repo.list(id), repo.signing(id)]);
     const now = this.clock();
-    const live = await this.liveFigures(rows);
+    const live = await liveFigures(this.db, rows);
     return rows.map((r) => toRelease(r, signing, now, live));
   }
 
@@ -112,7 +85,7 @@ export class ReleaseService {
     const now = this.clock();
     const at = new Date(now).toISOString();
     const rollout = body.rollout;
-    if (body.autopilot) this.checkAutopilotRelease(body);
+    if (body.autopilot) checkAutopilotRelease(body);
     const bp = body.autopilot ? toBp(body.autopilot.steps[0]) : rollout ? toBp(rollout.percent) : FULL;
     const steps = normaliseSteps(rollout?.steps ?? [], bp);
     const devices = [...new Set(rollout?.devices ?? [])];
@@ -122,7 +95,7 @@ export class ReleaseService {
       await this.lock(repo, id, at);
       if (!(await new MiniProgramRepository(trx).findPackage(id, version))) throw notFound(`Version ${version} of the mini program ${id}`);
       await requireApprovedForRelease(trx, id, version);
-      const hostApps = rollout?.hostApps ? await this.checkHostApps(trx, rollout.hostApps) : null;
+      const hostApps = rollout?.hostApps ? await checkHostApps(trx, rollout.hostApps) : null;
       const history = await repo.list(id);
       await this.settle(repo, settleRollouts(history, hostApps, now), now);
       const state = bp >= FULL ? 'complete' : 'rolling-out';
@@ -229,7 +202,7 @@ export class ReleaseService {
       }
       const autopilot = steer
         ? steer.autopilot
-        : this.steeredBy(r.autopilot, body, { from, bp, resumed: state === 'paused' && next !== 'paused' }, actor, now);
+        : steeredBy(r.autopilot, body, { from, bp, resumed: state === 'paused' && next !== 'paused' }, actor, now);
       const at = new Date(now).toISOString();
       await repo.update(releaseId, {
         state: next,
@@ -288,7 +261,7 @@ export class ReleaseService {
       const current = history[0];
       if (!current) throw nothingToRollBackTo(`The mini program ${id} has never been released, so there is nothing to roll back to.`);
       if (steer && !steer.holds(current)) throw new StaleDecision();
-      targets = body.version === undefined ? rollbackTargets(history) : [await this.chosenTarget(trx, id, body.version, current)];
+      targets = body.version === undefined ? rollbackTargets(history) : [await chosenTarget(trx, id, body.version, current)];
       if (targets.length === 0) {
         throw nothingToRollBackTo(
           `The mini program ${id} has no earlier complete release to roll back to for the host apps of its current release; release an earlier version instead, or take it down.`,
@@ -337,17 +310,6 @@ export class ReleaseService {
     });
   }
 
-  /** A rollback to a chosen version: any uploaded version but the current release's, for the current release's scope. */
-  private async chosenTarget(db: Executor, id: string, version: string, current: ReleaseRow): Promise<RollbackTarget> {
-    const packages = new MiniProgramRepository(db);
-    const asked = (await packages.findPackage(id, canonicalVersion(version))) ? canonicalVersion(version) : version;
-    if (!(await packages.findPackage(id, asked))) throw notFound(`Version ${version} of the mini program ${id}`);
-    if (asked === current.version && current.state !== 'taken-down') {
-      throw nothingToRollBackTo(`Version ${version} is the current release already; choose an earlier version.`);
-    }
-    return { version: asked, scope: rollbackScope(current) };
-  }
-
   /** Takes the mini program down: no host app gets it until a version is released again. */
   async takeDown(id: string, actor: Principal): Promise<Release> {
     const now = this.clock();
@@ -384,7 +346,7 @@ export class ReleaseService {
   private async get(id: string, releaseId: string): Promise<Release> {
     const repo = new ReleaseRepository(this.db);
     const [row, signing] = await Promise.all([repo.find(releaseId), repo.signing(id)]);
-    return toRelease(row!, signing, this.clock(), await this.liveFigures([row!]));
+    return toRelease(row!, signing, this.clock(), await liveFigures(this.db, [row!]));
   }
 
   /** After a commit: drop the gate's caches everywhere, make the missing signatures, answer the release as it is now. */
@@ -405,56 +367,6 @@ export class ReleaseService {
   }
 
   /**
-   * The autopilot after a person's change (undefined: unchanged): handed over (from the step the rollout is in),
-   * taken back (null), or, when the person raised or resumed the rollout, counting again from now.
-   */
-  private steeredBy(
-    stored: string | null,
-    body: PatchReleaseBody,
-    moved: { from: number; bp: number; resumed: boolean },
-    actor: Principal,
-    now: number,
-  ): string | null | undefined {
-    if (body.autopilot === null) return null;
-    if (body.autopilot) {
-      const step = Math.max(0, stepAt(body.autopilot, moved.bp));
-      return JSON.stringify(
-        startAutopilot(body.autopilot, step, now, `Handed to the autopilot by ${actor.actor} at ${toPercent(moved.bp)} %.`),
-      );
-    }
-    const a = parseAutopilot(stored);
-    if (!a || (moved.bp <= moved.from && !moved.resumed)) return undefined;
-    const what = moved.resumed ? 'Resumed' : `Raised to ${toPercent(moved.bp)} %`;
-    return JSON.stringify(restarted(a, moved.bp, now, `${what} by ${actor.actor}: the step counts devices from now.`));
-  }
-
-  /** An autopilot on a new release: its steps rise to 100, it starts at the first, and hand-set steps are not mixed in. */
-  private checkAutopilotRelease(body: ReleaseBody) {
-    const a = body.autopilot!;
-    checkAutopilot(a);
-    if (body.rollout?.steps?.length) {
-      throw validationFailed('rollout.steps', 'A release follows either scheduled steps or an autopilot; leave out one of them.');
-    }
-    if (body.rollout && toBp(body.rollout.percent) !== toBp(a.steps[0])) {
-      throw validationFailed(
-        'rollout.percent',
-        `With an autopilot the release starts at its first step, ${a.steps[0]} %; give that percent or leave it out.`,
-      );
-    }
-  }
-
-  /** The figures of the running autopilot steps among these releases (read live, so the console sees them move). */
-  private async liveFigures(rows: readonly ReleaseRow[]): Promise<Map<string, StepFigures>> {
-    const live = new Map<string, StepFigures>();
-    const repo = new AutopilotRepository(this.db);
-    for (const r of rows) {
-      const a = parseAutopilot(r.autopilot);
-      if (a && (r.state === 'rolling-out' || r.state === 'paused')) live.set(r.releaseId, await repo.figures(r.releaseId, a.status.since));
-    }
-    return live;
-  }
-
-  /**
    * Records what a change did to the rollouts still going: those whose steps reached 100 % as complete (they were),
    * those no host app follows any more as superseded, with the percent they reached.
    */
@@ -469,23 +381,5 @@ export class ReleaseService {
   /** Serialises the changes of one mini program's releases (see ReleaseRepository.lockMiniProgram). */
   private async lock(repo: ReleaseRepository, id: string, at: string) {
     if (!(await repo.lockMiniProgram(id, at))) throw notFound(`The mini program ${id}`);
-  }
-
-  private async requireMiniProgram(db: Executor, id: string) {
-    const mp = await new MiniProgramRepository(db).find(id);
-    if (!mp) throw notFound(`The mini program ${id}`);
-    return mp;
-  }
-
-  private async checkHostApps(db: Executor, refs: { workspaceId: string; appId: string }[]) {
-    const repo = new HostAppRepository(db);
-    const seen = new Map<string, { workspaceId: string; appId: string }>();
-    for (const [i, ref] of refs.entries()) {
-      if (!(await repo.find(ref.workspaceId, ref.appId))) {
-        throw validationFailed(`rollout.hostApps.${i}`, `There is no host app ${ref.appId} in workspace ${ref.workspaceId}.`);
-      }
-      seen.set(`${ref.workspaceId}\n${ref.appId}`, { workspaceId: ref.workspaceId, appId: ref.appId });
-    }
-    return [...seen.values()];
   }
 }

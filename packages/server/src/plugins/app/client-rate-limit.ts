@@ -1,12 +1,13 @@
 import { createRequire } from 'node:module';
 import type { IncomingMessage } from 'node:http';
 import fp from 'fastify-plugin';
-import type { FastifyError, FastifyReply } from 'fastify';
+import type { FastifyBaseLogger, FastifyError, FastifyReply } from 'fastify';
 import type { Redis } from 'ioredis';
 import { AppError } from '../../lib/app-error.js';
 import { sendProblem, toAppError } from './problem.js';
 
-export interface ClientRateLimitOptions {
+/** The limits as configured. */
+export interface ClientLimitSettings {
   /** Requests per minute; 0 turns a limit off. */
   perDevice: number;
   perAddress: number;
@@ -14,6 +15,16 @@ export interface ClientRateLimitOptions {
   /** With a URL the counters live in Redis, shared by every instance; without, in this process's memory. */
   redisUrl?: string;
   redisPrefix: string;
+}
+
+export interface ClientRateLimitOptions {
+  /** The counters (`openClientLimits`); undefined when every limit is off, and the plugin adds nothing. */
+  limits: ClientLimits | undefined;
+  /**
+   * What was counted for this request before it reached Fastify (the gate's fast path counts a request, then may
+   * leave it to the route): the hook takes those outcomes instead of counting it twice.
+   */
+  countedBefore(raw: IncomingMessage): readonly (Outcome | undefined)[] | undefined;
 }
 
 const WINDOW_MS = 60_000;
@@ -60,35 +71,13 @@ type ClientBody = { appId?: unknown; workspaceId?: unknown; deviceId?: unknown }
  * A Redis that cannot be reached lets requests through (and is logged): the limits protect the gate, they must
  * not become the reason it fails.
  */
-export default fp<ClientRateLimitOptions>(async (app, opts) => {
-  let store: Store = new LocalStore(false, false, LOCAL_COUNTERS);
-  if (opts.redisUrl) {
-    // Loaded only when used: it is a noticeable part of the start-up time.
-    const { Redis } = await import('ioredis');
-    const redis = new Redis(opts.redisUrl, {
-      // Fail fast while disconnected instead of queueing requests behind a dead Redis.
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 1,
-      connectTimeout: 2000,
-    });
-    let lastWarning = 0;
-    redis.on('error', (err: Error) => {
-      if (Date.now() - lastWarning < 60_000) return;
-      lastWarning = Date.now();
-      app.log.warn({ err: { message: err.message } }, 'rate limits cannot reach Redis; requests pass unlimited until it is back');
-    });
-    app.addHook('onClose', async () => {
-      await redis.quit().catch(() => redis.disconnect());
-    });
-    store = new RedisStore(false, false, redis, `${opts.redisPrefix}rl:`);
-  }
-  const limits = new ClientLimits(store, opts);
-  if (!limits.any) return;
+export default fp<ClientRateLimitOptions>(async (app, { limits, countedBefore }) => {
+  if (!limits) return;
 
   app.decorateRequest('rateLimitCounted', false);
   app.addHook('preValidation', function countClientLimits(request, reply, done) {
     request.rateLimitCounted = true;
-    const pre = precounted.get(request.raw);
+    const pre = countedBefore(request.raw);
     if (pre) return done(enforce(reply, pre));
     limits.count(request.ip, request.body as ClientBody, (outcomes) => done(enforce(reply, outcomes)));
   });
@@ -102,26 +91,54 @@ export default fp<ClientRateLimitOptions>(async (app, opts) => {
     });
     return reply;
   });
-
-  // The gate's fast path counts a request with the same counters, as the hook above does.
-  app.gateFastPath.pipeline.limits = limits;
 });
+
+/**
+ * Opens the counters of the limits (in memory, or in Redis), made once by buildApp: the rate-limit hook and the gate's
+ * fast path count with the same object. Undefined when every limit is off; `close` ends the Redis connection.
+ */
+export async function openClientLimits(
+  opts: ClientLimitSettings,
+  log: FastifyBaseLogger,
+): Promise<{ limits: ClientLimits | undefined; close(): Promise<void> }> {
+  const none = { limits: undefined, close: async () => {} };
+  if (opts.perAddress <= 0 && opts.perDevice <= 0 && opts.perHostApp <= 0) return none;
+  if (!opts.redisUrl) return { limits: new ClientLimits(new LocalStore(false, false, LOCAL_COUNTERS), opts), close: none.close };
+  // Loaded only when used: it is a noticeable part of the start-up time.
+  const { Redis } = await import('ioredis');
+  const redis = new Redis(opts.redisUrl, {
+    // Fail fast while disconnected instead of queueing requests behind a dead Redis.
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    connectTimeout: 2000,
+  });
+  let lastWarning = 0;
+  redis.on('error', (err: Error) => {
+    if (Date.now() - lastWarning < 60_000) return;
+    lastWarning = Date.now();
+    log.warn({ err: { message: err.message } }, 'rate limits cannot reach Redis; requests pass unlimited until it is back');
+  });
+  return {
+    limits: new ClientLimits(new RedisStore(false, false, redis, `${opts.redisPrefix}rl:`), opts),
+    close: async () => {
+      await redis.quit().catch(() => redis.disconnect());
+    },
+  };
+}
 
 /** The limits of one scope, over one store. */
 export class ClientLimits {
   readonly perAddress: number;
   readonly perDevice: number;
   readonly perHostApp: number;
-  readonly any: boolean;
 
   constructor(
     private readonly store: Store,
-    opts: Pick<ClientRateLimitOptions, 'perAddress' | 'perDevice' | 'perHostApp'>,
+    opts: Pick<ClientLimitSettings, 'perAddress' | 'perDevice' | 'perHostApp'>,
   ) {
     this.perAddress = Math.max(0, opts.perAddress);
     this.perDevice = Math.max(0, opts.perDevice);
     this.perHostApp = Math.max(0, opts.perHostApp);
-    this.any = this.perAddress + this.perDevice + this.perHostApp > 0;
   }
 
   /**
@@ -197,9 +214,6 @@ function enforce(reply: FastifyReply, outcomes: readonly (Outcome | undefined)[]
   if (tightest) setHeaders(reply, tightest);
   return undefined;
 }
-
-/** The outcomes the fast path counted for a request it then left to the route, by request: per address, host app, device. */
-export const precounted = new WeakMap<IncomingMessage, (Outcome | undefined)[]>();
 
 /** Of the counted limits, the one with the fewest requests left: the RateLimit-* headers tell it. */
 export function tightestOf(outcomes: readonly (Outcome | undefined)[]): Outcome | undefined {

@@ -12,7 +12,7 @@ type Builder = (externalSchemas: unknown, options: unknown) => Compile;
  * a few milliseconds), so start-up does not pay for routes nobody uses. What they compile and how is Fastify's own
  * default (the same packages, resolved from Fastify), so validation and answers are unchanged.
  */
-export function lazySchemaCompilers(): CompilersFactory & { compileAll(): number } {
+export function lazySchemaCompilers(): Required<CompilersFactory> & { compileAll(): number } {
   const pending = new Set<() => void>();
   const fromFastify = createRequire(createRequire(import.meta.url).resolve('fastify'));
   const lazyBuilder = (load: () => Builder, withErrors: boolean): Builder => {
@@ -42,11 +42,10 @@ export function lazySchemaCompilers(): CompilersFactory & { compileAll(): number
     };
   };
   return {
-    buildValidator: lazyBuilder(() => fromFastify('@fastify/ajv-compiler')(), true) as CompilersFactory['buildValidator'],
-    buildSerializer: lazyBuilder(
-      () => fromFastify('@fastify/fast-json-stringify-compiler')(),
-      false,
-    ) as CompilersFactory['buildSerializer'],
+    buildValidator: lazyBuilder(() => fromFastify('@fastify/ajv-compiler')(), true) as NonNullable<CompilersFactory['buildValidator']>,
+    buildSerializer: lazyBuilder(() => fromFastify('@fastify/fast-json-stringify-compiler')(), false) as NonNullable<
+      CompilersFactory['buildSerializer']
+    >,
     /** Compiles every function not compiled yet (a test proves each route's schemas compile); @returns how many. */
     compileAll() {
       const all = [...pending];

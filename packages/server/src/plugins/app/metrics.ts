@@ -33,36 +33,69 @@ export interface MetricsOptions {
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
 /**
- * Prometheus metrics at `GET /metrics` (text format): HTTP requests by route and status with latency histograms,
- * the gate's answers by outcome, its cache hits, the signing queue and failures, and client event intake. Each
- * app has its own registry, so several apps in one process (the tests) keep separate counts. With
- * `MPOP_METRICS=off` nothing is collected and `/metrics` is 404.
+ * The registry and the counters of the HTTP answers, made by buildApp before the plugins (`createMetrics`): the
+ * plugin below counts the route's answers in them, and the gate's pipeline (routes/client/gate-pipeline.ts) the
+ * answers its fast path sends, with `served`. Each app has its own registry, so several apps in one process (the
+ * tests) keep separate counts.
  */
-export default fp<MetricsOptions>(async (app, opts) => {
-  if (!opts.enabled) return;
-  const register = new Registry();
-  collectDefaultMetrics({ register });
-
-  const requests = new Counter({
+export class Metrics {
+  /** With the process's default metrics first, as Prometheus exporters list them. */
+  readonly register = withDefaultMetrics(new Registry());
+  readonly requests = new Counter({
     name: 'mpop_http_requests_total',
     help: 'HTTP requests answered, by method, route (the route pattern) and status code',
     labelNames: ['method', 'route', 'status'],
-    registers: [register],
+    registers: [this.register],
   });
-  const duration = new Histogram({
+  readonly duration = new Histogram({
     name: 'mpop_http_request_duration_seconds',
     help: 'Time to answer an HTTP request, by method, route and status code',
     labelNames: ['method', 'route', 'status'],
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-    registers: [register],
+    registers: [this.register],
   });
-  const gateAnswers = new Counter({
+  readonly gateAnswers = new Counter({
     name: 'mpop_gate_answers_total',
     help: 'Answers of POST /client/v1/resources by outcome: served, not_registered, not_configured, disabled, rate_limited, invalid, error',
     labelNames: ['outcome'],
-    registers: [register],
+    registers: [this.register],
   });
-  for (const outcome of OUTCOMES) gateAnswers.inc({ outcome }, 0);
+  /** The series a served gate answer counts in, looked up once (prom-client hashes a label set on each use). */
+  private readonly servedSeries = {
+    requests: this.requests.labels('POST', RESOURCES_URL, '200'),
+    duration: this.duration.labels('POST', RESOURCES_URL, '200'),
+    gate: this.gateAnswers.labels('served'),
+  };
+
+  constructor() {
+    for (const outcome of OUTCOMES) this.gateAnswers.inc({ outcome }, 0);
+  }
+
+  /** Counts a gate answer (200) sent without Fastify's hooks, as the onResponse hook below counts the route's. */
+  readonly served = (seconds: number) => {
+    this.servedSeries.requests.inc();
+    this.servedSeries.duration.observe(seconds);
+    this.servedSeries.gate.inc();
+  };
+}
+
+function withDefaultMetrics(register: Registry): Registry {
+  collectDefaultMetrics({ register });
+  return register;
+}
+
+/** The metrics of an app, or undefined with `MPOP_METRICS=off`. */
+export const createMetrics = (opts: Pick<MetricsOptions, 'enabled'>): Metrics | undefined => (opts.enabled ? new Metrics() : undefined);
+
+/**
+ * Prometheus metrics at `GET /metrics` (text format): HTTP requests by route and status with latency histograms,
+ * the gate's answers by outcome, its cache hits, the signing queue and failures, and client event intake. With
+ * `MPOP_METRICS=off` (no `metrics`) nothing is collected and `/metrics` is 404.
+ */
+export default fp<{ metrics: Metrics | undefined; token?: string }>(async (app, opts) => {
+  const m = opts.metrics;
+  if (!m) return;
+  const { register, requests, duration, gateAnswers } = m;
   const cacheLookups = new Counter({
     name: 'mpop_gate_cache_lookups_total',
     help: "Lookups of a host app's answer in the gate's in-memory cache, by result (hit or miss)",
@@ -125,18 +158,6 @@ export default fp<MetricsOptions>(async (app, opts) => {
   app.services.patches.onFinished = (status) => patchJobs.inc({ status });
   app.services.gate.onCacheLookup = (hit) => cacheLookups.inc({ result: hit ? 'hit' : 'miss' });
   signer.observer = { signed: () => signatures.inc(), failed: () => signingFailures.inc() };
-
-  // The gate's fast path answers without Fastify's hooks: it counts its answers here, like onResponse below does.
-  const served = {
-    requests: requests.labels('POST', RESOURCES_URL, '200'),
-    duration: duration.labels('POST', RESOURCES_URL, '200'),
-    gate: gateAnswers.labels('served'),
-  };
-  app.gateFastPath.pipeline.served = (seconds) => {
-    served.requests.inc();
-    served.duration.observe(seconds);
-    served.gate.inc();
-  };
 
   app.addHook('onError', function noteProblemCode(request: FastifyRequest, _reply, err: FastifyError, done) {
     request.problemCode = err instanceof AppError ? err.code : err.validation ? 'VALIDATION' : undefined;

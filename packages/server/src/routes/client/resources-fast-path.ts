@@ -2,9 +2,8 @@ import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:
 import { performance } from 'node:perf_hooks';
 import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
 import { RESOURCES_URL } from '@mpop/contracts';
-import { type Outcome, precounted } from '../../plugins/app/client-rate-limit.js';
 import { guardBodyRate } from '../../plugins/app/slow-clients.js';
-import type { GatePipeline, RequestView } from './gate-pipeline.js';
+import type { GatePipeline, Outcomes, RequestView } from './gate-pipeline.js';
 
 /** Room for a 10,000-ID request to reach the schema and get a clear 400. */
 export const RESOURCES_BODY_LIMIT = 512 * 1024;
@@ -24,9 +23,6 @@ type Ready = {
   id: string;
 };
 
-/** A body the fast path read and then left to Fastify; the route's preParsing hook hands it back as the payload. */
-export const readBodies = new WeakMap<IncomingMessage, Buffer>();
-
 /**
  * The gate's fast path: `POST /client/v1/resources` is asked on every launch of every device, and Fastify's generic
  * pipeline (a request and reply object, hooks run one by one, promises between them) costs more than the gate's own
@@ -39,10 +35,11 @@ export const readBodies = new WeakMap<IncomingMessage, Buffer>();
  * - the same answer bytes and headers (`x-request-id`, `nosniff`), metrics and request log lines.
  *
  * Everything else goes to Fastify as if the fast path were not there: other routes and methods, other content types,
- * chunked or large bodies, a closing server, the requests before the route's first answer (which teaches the fast
- * path its validator), and every request that is not a success: malformed, invalid, over a limit, or a refusal. A
- * request it read is handed over with its body (and the limits it counted, so that nothing is counted twice); the
- * route then answers it, problems and all. The tests compare the two paths' answers (gate-fast-path.test.ts).
+ * chunked or large bodies, a closing server, the requests before the route's first answer (which shows the fast path
+ * Fastify's request prototype), and every request that is not a success: malformed, invalid, over a limit, or a
+ * refusal. A request it read is handed over (`GatePipeline.handOver`) with its body and the limits it counted, so
+ * that nothing is read or counted twice; the route then answers it, problems and all. The tests compare the two
+ * paths' answers (gate-fast-path.test.ts).
  */
 export class GateFastPath {
   /** Fastify's request prototype, whose `ip` and `host` getters honour MPOP_TRUST_PROXY exactly as the route does. */
@@ -67,11 +64,12 @@ export class GateFastPath {
     this.logsRequests = pino.isLevelEnabled?.('info') ?? true;
   }
 
-  /** Called by the route for each request it answers: learns the validator and request prototype once. */
+  /**
+   * Called by the route for each request it answers: takes Fastify's request prototype from the first. It is the one
+   * thing of Fastify's the fast path cannot be given when it is made (Fastify makes it with the first request).
+   */
   learn(request: FastifyRequest) {
-    if (this.pipeline.validate) return;
-    this.pipeline.validate = request.getValidationFunction('body') as (body: unknown) => unknown;
-    this.requestPrototype = Object.getPrototypeOf(request);
+    this.requestPrototype ??= Object.getPrototypeOf(request) as object;
   }
 
   /** From the server closing on: every request goes to Fastify, which answers 503. */
@@ -88,7 +86,7 @@ export class GateFastPath {
 
   /** Reads the request if it is one the fast path may answer; false (having touched nothing) leaves it to Fastify. */
   private take(req: IncomingMessage, res: ServerResponse, fastify: Handler): boolean {
-    if (req.method !== 'POST' || req.url !== RESOURCES_URL || !this.enabled || this.closing || !this.pipeline.validate) return false;
+    if (req.method !== 'POST' || req.url !== RESOURCES_URL || !this.enabled || this.closing || !this.requestPrototype) return false;
     const type = req.headers['content-type'];
     if (type === undefined || (type !== 'application/json' && !JSON_TYPE.test(type))) return false;
     const length = Number(req.headers['content-length']);
@@ -119,11 +117,13 @@ export class GateFastPath {
     if (body === undefined) return this.leave(req, res, raw, fastify);
     const ip = Reflect.get(this.requestPrototype!, 'ip', view) as string | undefined;
     this.pipeline.count(ip, body, (outcomes) => {
-      const answer = this.pipeline.answer(body, outcomes);
+      if (this.pipeline.exceeded(outcomes)) return this.leave(req, res, raw, fastify, outcomes);
+      const answer = this.pipeline.answer(body);
       if (answer instanceof Promise) {
+        // A refusal, or a database that fails: the route answers (a first request handed over costs the lookup twice).
         answer.then(
           (a) => this.reply(req, res, raw, started, fastify, outcomes, a),
-          (err: unknown) => this.failed(err, req, res, raw, fastify),
+          () => this.leave(req, res, raw, fastify, outcomes),
         );
       } else this.reply(req, res, raw, started, fastify, outcomes, answer);
     });
@@ -135,10 +135,10 @@ export class GateFastPath {
     raw: Buffer,
     started: number,
     fastify: Handler,
-    outcomes: (Outcome | undefined)[],
-    answer: Buffer | undefined,
+    outcomes: Outcomes,
+    answer: Buffer,
   ) {
-    if (answer === undefined || this.closing) return this.leave(req, res, raw, fastify, outcomes);
+    if (this.closing) return this.leave(req, res, raw, fastify, outcomes);
     const id = this.requestId(req);
     this.outbox.push({ req, res, headers: this.pipeline.headers(id, outcomes, answer), answer, started, id });
     if (this.outbox.length === 1) setImmediate(this.flush);
@@ -189,9 +189,8 @@ export class GateFastPath {
   }
 
   /** Hands the request to Fastify with the body already read (and the limits already counted). */
-  private leave(req: IncomingMessage, res: ServerResponse, body: Buffer, fastify: Handler, outcomes?: (Outcome | undefined)[]) {
-    readBodies.set(req, body);
-    if (outcomes) precounted.set(req, outcomes);
+  private leave(req: IncomingMessage, res: ServerResponse, body: Buffer, fastify: Handler, outcomes?: Outcomes) {
+    this.pipeline.handOver(req, { body, outcomes });
     fastify(req, res);
   }
 }

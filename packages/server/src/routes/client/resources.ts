@@ -4,21 +4,25 @@ import { ResourcesRequestSchema, ResourcesResponseSchema } from '@mpop/contracts
 import clientRateLimit from '../../plugins/app/client-rate-limit.js';
 import { responses } from '../schemas.js';
 import { Readable } from 'node:stream';
-import { RESOURCES_BODY_LIMIT, readBodies } from './resources-fast-path.js';
+import type { GatePipeline } from './gate-pipeline.js';
+import { type GateFastPath, RESOURCES_BODY_LIMIT } from './resources-fast-path.js';
 import eventRoutes from './events.js';
 import packageRoutes from './packages.js';
 
 const tags = ['client API'];
 
+export interface ClientApiOptions {
+  /** The gate's steps (made by buildApp): the route runs them as the fast path does. */
+  pipeline: GatePipeline;
+  /** The fast path in front of Fastify, which hands this route the requests it does not answer. */
+  fastPath: GateFastPath;
+}
+
 /** The client API host apps call at run time: no session; the host app's identity is checked against the list. */
-const client: FastifyPluginAsyncTypebox = async (app) => {
+const client: FastifyPluginAsyncTypebox<ClientApiOptions> = async (app, { pipeline, fastPath }) => {
   // Every route of this scope (resources, events, package downloads) is limited per address and, where the body
-  // names one, per device.
-  await app.register(clientRateLimit, {
-    ...app.config.rateLimits,
-    redisUrl: app.config.redisUrl,
-    redisPrefix: app.config.redisPrefix,
-  });
+  // names one, per device; with the counters the fast path counts in, and what it counted for a request it left.
+  await app.register(clientRateLimit, { limits: pipeline.limits, countedBefore: (raw) => pipeline.handedOver(raw)?.outcomes });
 
   // Inside this scope, so the limits above cover it too (its body names the host app and the device).
   await app.register(eventRoutes);
@@ -28,7 +32,7 @@ const client: FastifyPluginAsyncTypebox = async (app) => {
     {
       bodyLimit: RESOURCES_BODY_LIMIT,
       // A request the fast path read and left to the route (see resources-fast-path.ts) brings its body along.
-      ...(app.gateFastPath.enabled
+      ...(fastPath.enabled
         ? {
             preParsing: function fastPathBody(
               request: FastifyRequest,
@@ -36,11 +40,13 @@ const client: FastifyPluginAsyncTypebox = async (app) => {
               payload: Readable,
               done: (e: null, p: Readable) => void,
             ) {
-              const body = readBodies.get(request.raw);
+              const body = pipeline.handedOver(request.raw)?.body;
               done(null, body ? Readable.from([body], { objectMode: false }) : payload);
             },
           }
         : {}),
+      // The pipeline's validator, compiled from the schema below with the app's compilers: one function for both paths.
+      validatorCompiler: () => pipeline.validate,
       schema: {
         tags,
         summary: 'The packages this host app may load, each signed with its private key',
@@ -51,17 +57,16 @@ const client: FastifyPluginAsyncTypebox = async (app) => {
     },
     // The answer is JSON text made from parts serialized once per cache fill (the schema above documents it).
     (request, reply) => {
-      app.gateFastPath.learn(request);
-      const gate = app.services.gate;
+      fastPath.learn(request);
       reply.header('content-type', 'application/json; charset=utf-8');
-      // A cached host app answers at once, without a promise; the others are looked up (or refused) by `answer`.
-      const cached = gate.cachedAnswer(request.body);
-      if (cached !== undefined) {
-        reply.send(cached as never);
+      // A cached host app answers at once, without a promise; the others are looked up (or refused) by the gate.
+      const answer = pipeline.answer(request.body);
+      if (!(answer instanceof Promise)) {
+        reply.send(answer as never);
         return;
       }
-      return gate.answer(request.body).then((answer) => {
-        reply.send(answer as never);
+      return answer.then((a) => {
+        reply.send(a as never);
       });
     },
   );
