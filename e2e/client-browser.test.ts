@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -8,12 +10,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, devConfigForm, startApp, type TestApp } from '../packages/server/test/helpers/app.js';
 import { rsaKey } from '../packages/server/test/helpers/keys.js';
 import { miniProgramZip, packageForm } from '../packages/server/test/helpers/packages.js';
+import { packagePair } from '../bench/mini-program-packages.mjs';
 import { browserAvailable } from './helpers.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const clientDist = path.join(root, 'packages/client/dist');
+const fossilDelta = createRequire(import.meta.url).resolve('fossil-delta');
 
+// @mpop/client imports fossil-delta (patches) by its package name: a host app's bundler resolves it; this page, which
+// loads dist/ as it is, maps it with an import map.
 const PAGE = `<!doctype html><meta charset="utf-8"><title>host app</title>
+<script type="importmap">{ "imports": { "fossil-delta": "/client-lib/fossil-delta.js" } }</script>
 <script type="module">
   import { MpopClient } from '/client-lib/index.js';
   window.loadPackage = async (config, tamper) => {
@@ -36,6 +43,14 @@ const PAGE = `<!doctype html><meta charset="utf-8"><title>host app</title>
       return { ok: false, code: err.code, message: err.message };
     }
   };
+  window.patchPackage = async (config, miniProgramId, has, currentUrl) => {
+    const client = new MpopClient({ config, deviceId: 'browser-patched', platform: 'android', clientVersion: '10.0.0', autoReport: false, allowHttp: true });
+    const current = new Uint8Array(await (await fetch(currentUrl)).arrayBuffer());
+    const resource = (await client.resources({ [miniProgramId]: has })).find((r) => r.miniProgramId === miniProgramId);
+    const bytes = await client.download(resource, { current });
+    const digest = Array.from(new Uint8Array(await crypto.subtle.digest('SHA-256', bytes)), (b) => b.toString(16).padStart(2, '0')).join('');
+    return { patch: resource.patch ?? null, size: bytes.length, sha256: digest, announced: resource.sha256 };
+  };
   window.ready = true;
 </script>`;
 
@@ -57,6 +72,9 @@ describe.runIf(browserAvailable)('@mpop/client in Chromium', () => {
   let flipNextPackage = false;
   /** Flip `mandatory` in the next gate answer the test server forwards (its manifest stays as signed). */
   let flipNextMandatory = false;
+  /** The client API requests the test server forwarded (method and path). */
+  const hits: string[] = [];
+  let appId: string;
 
   beforeAll(async () => {
     if (!fs.existsSync(path.join(clientDist, 'index.js'))) throw new Error('@mpop/client is not built: run npm run build first.');
@@ -67,12 +85,14 @@ describe.runIf(browserAvailable)('@mpop/client in Chromium', () => {
         return res.end(PAGE);
       }
       if (url.startsWith('/client-lib/')) {
-        const file = path.join(clientDist, path.basename(url));
+        const name = path.basename(url);
+        const file = name === 'fossil-delta.js' ? fossilDelta : path.join(clientDist, name);
         if (!file.endsWith('.js') || !fs.existsSync(file)) return res.writeHead(404).end();
         res.writeHead(200, { 'content-type': 'text/javascript' });
         return res.end(fs.readFileSync(file));
       }
       if (url.startsWith('/client/v1/')) {
+        hits.push(`${req.method} ${url}`);
         const chunks: Buffer[] = [];
         for await (const c of req) chunks.push(c as Buffer);
         const answer = await fetch(`${upstream}${url}`, {
@@ -106,6 +126,7 @@ describe.runIf(browserAvailable)('@mpop/client in Chromium', () => {
     const call = (method: 'POST' | 'PUT' | 'GET', url: string, payload?: unknown) =>
       admin.request({ method, url, payload: payload as never, headers: method === 'GET' ? {} : { origin: siteUrl } });
     const app = (await call('POST', '/api/v1/host-apps', { name: 'Web Host', workspaceId: 'web' })).json();
+    appId = app.appId;
     await call('PUT', `/api/v1/host-apps/web/${app.appId}/dev-config`, devConfigForm('mini.web.example.com', rsaKey(2048).pkcs8));
     miniProgramId = (await call('POST', '/api/v1/mini-programs', { name: 'Web Coupons' })).json().miniProgramId;
     zip = await miniProgramZip('pages/index/index', { 'web.txt': 'browser' });
@@ -169,5 +190,42 @@ describe.runIf(browserAvailable)('@mpop/client in Chromium', () => {
 
   it('refuses a package under another version with PACKAGE_SIGNATURE', async () => {
     expect(await inPage('version')).toMatchObject({ ok: false, code: 'PACKAGE_SIGNATURE' });
+  });
+
+  // Last: it adds a second mini program to the host app's answer.
+  it('rebuilds a package from the installed version and a patch (fossil-delta in the browser), and checks it', async () => {
+    const call = (method: 'POST' | 'PUT', url: string, payload?: unknown) =>
+      admin.request({ method, url, payload: payload as never, headers: { origin: siteUrl } });
+    const { from, to } = await packagePair('one-file-changed', 5, 300_000);
+    const id = (await call('POST', '/api/v1/mini-programs', { name: 'Web Patched' })).json().miniProgramId as string;
+    for (const [version, bytes] of [
+      ['1.0.0.1', from],
+      ['1.0.0.2', to],
+    ] as const) {
+      expect((await call('POST', `/api/v1/mini-programs/${id}/packages`, packageForm({ version }, bytes))).statusCode).toBe(201);
+      if (version === '1.0.0.1') await call('PUT', `/api/v1/host-apps/web/${appId}/mini-programs/${id}`);
+      expect((await call('POST', `/api/v1/mini-programs/${id}/packages/${version}/release`)).statusCode).toBe(200);
+    }
+    await t.app.services.patches.idle();
+    const fromSha = createHash('sha256').update(from).digest('hex');
+    const page = await browser.newPage();
+    try {
+      await page.goto(siteUrl);
+      await page.waitForFunction(() => (window as unknown as { ready?: boolean }).ready === true, undefined, { timeout: 10_000 });
+      hits.length = 0;
+      const result = await page.evaluate(
+        ([c, i, u]) =>
+          (window as unknown as { patchPackage: (...a: unknown[]) => Promise<Record<string, unknown>> }).patchPackage(c, i, '1.0.0.1', u),
+        [config, id, `/client/v1/packages/${fromSha}.zip`] as const,
+      );
+      expect(result).toMatchObject({ size: to.length, sha256: createHash('sha256').update(to).digest('hex') });
+      expect(result.sha256).toBe(result.announced);
+      expect(result.patch).toMatchObject({ fromVersion: '1.0.0.1', format: 'mpop-patch-v1' });
+      // The installed package (fetched by the page itself) and the patch: never the new package.
+      expect(hits.filter((h) => h.startsWith('GET /client/v1/patches/'))).toHaveLength(1);
+      expect(hits.filter((h) => h.startsWith('GET /client/v1/packages/'))).toEqual([`GET /client/v1/packages/${fromSha}.zip`]);
+    } finally {
+      await page.close();
+    }
   });
 });

@@ -2,7 +2,7 @@ import { MemoryCache, type PackageCache } from './cache.js';
 import { MpopError } from './errors.js';
 import { exchange, type HttpOptions, type RetryOptions } from './http.js';
 import { checkAnswer, type GateAnswer, type ManifestEntry, TrustState } from './manifest.js';
-import { applyPatch } from './patch.js';
+import { applyPatchAsync, PATCH_FORMAT } from './patch.js';
 import { defaultStore, type StateStore } from './store.js';
 import type { ClientEvent, DownloadDetail, DownloadOptions, MpopConfig, Platform, Resource } from './types.js';
 import { bindingMessage, KeyRing, sha256Hex, verifySignature } from './verify.js';
@@ -227,12 +227,12 @@ export class MpopClient {
   private async viaPatch(resource: Resource, current: Uint8Array): Promise<Uint8Array | undefined> {
     const patch = resource.patch!;
     try {
-      if (patch.format !== 'fossil-delta' || (await sha256Hex(current)) !== patch.fromSha256) return undefined;
+      if (patch.format !== PATCH_FORMAT || (await sha256Hex(current)) !== patch.fromSha256) return undefined;
       const bytes = await exchange(this.http, patch.url, { method: 'GET' }, this.options.downloadTimeoutMs ?? 60_000, (res) =>
         readAtMost(res, patch.size),
       );
       if (!bytes || bytes.length !== patch.size || (await sha256Hex(bytes)) !== patch.sha256) return undefined;
-      const rebuilt = applyPatch(current, bytes, resource.size);
+      const rebuilt = await applyPatchAsync(current, bytes, resource.size);
       return (await sha256Hex(rebuilt)) === resource.sha256 ? rebuilt : undefined;
     } catch {
       return undefined;

@@ -9,7 +9,7 @@ export { defaultStore, LocalStorageStore, MemoryStore, type StateStore } from '.
 export { MANIFEST_CLOCK_SKEW_MS, type GateAnswer, type Manifest, type ManifestEntry } from './manifest.js';
 export type { RetryOptions } from './http.js';
 export { bindingMessage } from './verify.js';
-export { applyPatch, PatchError } from './patch.js';
+export { applyPatch, applyPatchAsync, PATCH_FORMAT, PatchError, type PatchHeader, readPatchHeader } from './patch.js';
 export { releaseMessage } from './release-signature.js';
 export type {
   ClientEvent,

@@ -54,7 +54,8 @@ export interface Resource {
 export interface ResourcePatch {
   fromVersion: string;
   fromSha256: string;
-  format: 'fossil-delta';
+  /** `mpop-patch-v1` (fossil deltas per chunk of the package); a patch of another format is not applied. */
+  format: 'mpop-patch-v1';
   url: string;
   sha256: string;
   size: number;

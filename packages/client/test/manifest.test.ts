@@ -7,6 +7,7 @@ import { type Manifest, MemoryStore, MpopClient, type MpopClientOptions, MpopErr
 import { FileStore } from '../src/node.js';
 import { devConfigForm } from '../../server/test/helpers/app.js';
 import { rsaKey } from '../../server/test/helpers/keys.js';
+import { miniProgramZip, packageForm } from '../../server/test/helpers/packages.js';
 import { authorisedProgram, hostAppWithProgram, startKitServer, type KitServer } from './helpers.js';
 
 /**
@@ -109,6 +110,41 @@ describe('@mpop/client: signed, expiring gate answers', () => {
     expect(await codeOf(client({ store }).resources())).toBe('MANIFEST_ROLLBACK');
     // The genuine answer still goes through.
     expect((await c.resources()).map((r) => r.miniProgramId)).toContain(extra.id);
+  });
+
+  it('refuses the answer from before a scheduled rollout step once it has seen the one after it (MANIFEST_ROLLBACK)', async () => {
+    // A mini program of its own for this host app, 1.0.0.1 released, 2.0.0.1 going to every device in a second or two.
+    const own = await authorisedProgram(kit, host.appId, 'Manifest Scheduled');
+    const zip = await miniProgramZip('pages/next/index', { 'name.txt': 'next' });
+    expect((await kit.api('POST', `/api/v1/mini-programs/${own.id}/packages`, packageForm({ version: '2.0.0.1' }, zip))).statusCode).toBe(
+      201,
+    );
+    const at = new Date(Date.now() + 1500).toISOString();
+    const rel = await kit.api('POST', `/api/v1/mini-programs/${own.id}/packages/2.0.0.1/release`, {
+      rollout: { percent: 0, steps: [{ percent: 100, at }] },
+    });
+    expect(rel.statusCode, rel.body).toBe(200);
+    const store = new MemoryStore();
+    const c = client({ store });
+    const generationOf = (bytes: Buffer) => (JSON.parse(JSON.parse(bytes.toString()).manifest) as Manifest).generation;
+    const seen = record();
+    const before = await c.resources();
+    expect(before.find((r) => r.miniProgramId === own.id)?.version).toBe('1.0.0.1');
+    const old = seen[0];
+    // No write happens at the step's time: the server raises the generation by itself, within seconds.
+    await expect
+      .poll(
+        async () => {
+          const now = record();
+          await c.resources();
+          return generationOf(now[0]);
+        },
+        { timeout: 10_000, interval: 100 },
+      )
+      .toBeGreaterThan(generationOf(old));
+    expect((await c.resources()).find((r) => r.miniProgramId === own.id)?.version).toBe('2.0.0.1');
+    replay(old);
+    expect(await codeOf(c.resources())).toBe('MANIFEST_ROLLBACK');
   });
 
   it('refuses a flipped mandatory flag, a dropped resource, an added one and another host app (MANIFEST_MISMATCH)', async () => {

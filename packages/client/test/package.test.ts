@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,6 +35,8 @@ describe('the @mpop/client package (npm pack)', () => {
   it('is publishable: not private, with its entry points, types and README, and no sources, maps or build stamps', () => {
     const manifest = JSON.parse(fs.readFileSync(path.join(clientDir, 'package.json'), 'utf8'));
     expect(manifest.private).toBeUndefined();
+    // What it imports at run time is a dependency, not a devDependency: fossil-delta applies patches.
+    expect(Object.keys(manifest.dependencies ?? {})).toEqual(['fossil-delta']);
     expect(files).toEqual(
       expect.arrayContaining(['package.json', 'README.md', 'dist/index.js', 'dist/index.d.ts', 'dist/node.js', 'dist/node.d.ts']),
     );
@@ -46,7 +49,19 @@ describe('the @mpop/client package (npm pack)', () => {
     const app = path.join(work, 'host-app');
     fs.mkdirSync(app);
     fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'host-app', private: true, type: 'module' }));
-    execFileSync('npm', ['install', '--no-audit', '--no-fund', '--offline', tarball], { cwd: app, stdio: 'ignore' });
+    // Its dependency (fossil-delta, which applies patches) comes packed from the workspace's copy, as the registry
+    // would hand it: the install stays offline.
+    const [dependency] = JSON.parse(
+      execFileSync('npm', ['pack', '--json', '--pack-destination', work], {
+        cwd: path.dirname(createRequire(import.meta.url).resolve('fossil-delta/package.json')),
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      }),
+    );
+    execFileSync('npm', ['install', '--no-audit', '--no-fund', '--offline', path.join(work, dependency.filename), tarball], {
+      cwd: app,
+      stdio: 'ignore',
+    });
     const config = {
       appId: '09FEF59478AB4',
       workspaceId: 'default',

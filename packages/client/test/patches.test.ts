@@ -2,12 +2,18 @@ import { createHash } from 'node:crypto';
 import { createDelta } from 'fossil-delta';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packagePair } from '../../../bench/mini-program-packages.mjs';
+import { encodeChunked } from '../../server/src/modules/patches/chunked-delta.js';
 import { packageForm } from '../../server/test/helpers/packages.js';
 import { rsaKey } from '../../server/test/helpers/keys.js';
-import { applyPatch, MpopClient, PatchError, type Resource } from '../src/index.js';
+import { applyPatch, applyPatchAsync, MpopClient, PatchError, type Resource } from '../src/index.js';
 import { hostAppWithProgram, type KitServer, startKitServer } from './helpers.js';
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+/** A well-formed patch (as the server makes them) from `a` to `b`. */
+const makePatch = (a: Uint8Array, b: Uint8Array, chunkSize = 64 * 1024) => {
+  const made = encodeChunked(a, b, b.length * 2 + 1024, chunkSize, createDelta)!;
+  return Buffer.from(made.buffer.subarray(0, made.length));
+};
 
 describe('@mpop/client downloads through a patch, against a real server', () => {
   let kit: KitServer;
@@ -106,7 +112,7 @@ describe('@mpop/client downloads through a patch, against a real server', () => 
     // Someone who can alter the gate's answer and the patch: a valid patch of the right size to a doctored package.
     const evil = Buffer.from(to);
     evil[evil.length - 200] ^= 0xff;
-    const evilPatch = Buffer.from(createDelta(new Uint8Array(from), new Uint8Array(evil)));
+    const evilPatch = makePatch(new Uint8Array(from), new Uint8Array(evil));
     kit.proxy.rules.push(
       {
         match: (m, p) => m === 'POST' && p === '/client/v1/resources',
@@ -131,11 +137,30 @@ describe('@mpop/client downloads through a patch, against a real server', () => 
   });
 
   it('applyPatch refuses a patch that reads past its base or writes past the announced size', () => {
-    const patch = Buffer.from(createDelta(new Uint8Array(from), new Uint8Array(to)));
+    const patch = makePatch(new Uint8Array(from), new Uint8Array(to));
     expect(Buffer.from(applyPatch(new Uint8Array(from), new Uint8Array(patch), to.length)).equals(to)).toBe(true);
     expect(() => applyPatch(new Uint8Array(from.subarray(0, 1000)), new Uint8Array(patch), to.length)).toThrow(PatchError);
     expect(() => applyPatch(new Uint8Array(from), new Uint8Array(patch), to.length - 1)).toThrow(PatchError);
     expect(() => applyPatch(new Uint8Array(from), new Uint8Array(patch.subarray(0, patch.length - 10)), to.length)).toThrow(PatchError);
+    // A bare fossil delta (not this format), and a chunk whose copy reads past the base.
     expect(() => applyPatch(new Uint8Array(from), new TextEncoder().encode('5\n5@999999999,0;'), 5)).toThrow(PatchError);
+    const reads = makePatch(new Uint8Array(from), new Uint8Array(from.subarray(from.length - 5000)), 8192);
+    reads.writeUInt32BE(4000, 14); // its header now names a 4,000-byte base: the copies from the end read past it
+    expect(() => applyPatch(new Uint8Array(from.subarray(0, 4000)), new Uint8Array(reads), 5000)).toThrow(/past end of input/);
+  });
+
+  it('applyPatchAsync gives the event loop a turn between chunks, and the same bytes and refusals', async () => {
+    const patch = new Uint8Array(makePatch(new Uint8Array(from), new Uint8Array(to), 32 * 1024));
+    let turns = 0;
+    const timer = setInterval(() => turns++, 0);
+    try {
+      const bytes = await applyPatchAsync(new Uint8Array(from), patch, to.length);
+      expect(Buffer.from(bytes).equals(to)).toBe(true);
+      expect(turns, 'timers ran while it applied').toBeGreaterThan(0);
+    } finally {
+      clearInterval(timer);
+    }
+    await expect(applyPatchAsync(new Uint8Array(from), patch, to.length - 1)).rejects.toThrow(PatchError);
+    await expect(applyPatchAsync(new Uint8Array(from), patch.subarray(0, patch.length - 1), to.length)).rejects.toThrow(PatchError);
   });
 });

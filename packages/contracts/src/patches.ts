@@ -6,8 +6,11 @@ import { TimestampSchema } from './common.js';
  * that version's package and the one it is served, and rebuild the new package from the two.
  */
 
-/** The patch formats the server makes: fossil-delta (the Fossil SCM delta encoding; a pure JS decoder exists). */
-export const PATCH_FORMATS = ['fossil-delta'] as const;
+/**
+ * The patch formats the server makes: mpop-patch-v1 (a header, then one fossil delta, the Fossil SCM delta
+ * encoding, per chunk of the new package; docs/host-app-teams.md describes it).
+ */
+export const PATCH_FORMATS = ['mpop-patch-v1'] as const;
 export type PatchFormat = (typeof PATCH_FORMATS)[number];
 
 /** How many earlier released versions a new release gets patches from. */
@@ -18,7 +21,7 @@ export const ResourcePatchSchema = Type.Object(
   {
     fromVersion: Type.String({ description: 'the version the device named, which the patch applies to' }),
     fromSha256: Type.String({ description: 'hex SHA-256 of that version’s package: apply the patch only to these bytes' }),
-    format: Type.Literal('fossil-delta'),
+    format: Type.Literal('mpop-patch-v1'),
     url: Type.String({ description: 'where the patch bytes are (content-addressed, immutable)' }),
     sha256: Type.String({ description: 'hex SHA-256 of the patch bytes' }),
     size: Type.Integer({ description: 'bytes of the patch' }),
@@ -42,7 +45,7 @@ export const PatchJobSchema = Type.Object({
   miniProgramId: Type.String(),
   fromVersion: Type.String(),
   toVersion: Type.String(),
-  format: Type.Literal('fossil-delta'),
+  format: Type.Literal('mpop-patch-v1'),
   status: Type.Union(
     [Type.Literal('queued'), Type.Literal('running'), Type.Literal('done'), Type.Literal('skipped'), Type.Literal('failed')],
     {

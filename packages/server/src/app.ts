@@ -82,6 +82,8 @@ export interface BuildOptions {
   webhooks?: ServiceOptions['webhooks'];
   /** How often the autopilots are looked at (ms; tests make it short). */
   autopilotIntervalMs?: ServiceOptions['autopilotIntervalMs'];
+  /** How often the scheduled rollout steps are looked at (ms; tests make it long to drive it by hand). */
+  scheduledStepsIntervalMs?: ServiceOptions['scheduledStepsIntervalMs'];
   /** Whether this process makes the patches releases queue (default true; tests hold the queue to restart on it). */
   patchJobs?: boolean;
   /** Kysely plugins that see every query (tests count what start-up reads). */
@@ -178,6 +180,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     clock: options.clock,
     webhooks: options.webhooks,
     autopilotIntervalMs: options.autopilotIntervalMs,
+    scheduledStepsIntervalMs: options.scheduledStepsIntervalMs,
   });
   const metrics = createMetrics(config.metrics);
   const clientLimits = await openClientLimits(
@@ -250,6 +253,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     services.events.start();
     services.webhookDispatcher.start();
     services.autopilot.start();
+    // Steps whose time passed while no server ran are caught up now, then each within a second of its time.
+    services.scheduledSteps.start();
     // Patches queued by releases (here or in a process that stopped before making them), in the background.
     if (options.patchJobs !== false) services.patches.start();
   } catch (err) {

@@ -15,6 +15,7 @@ import { HostAppService } from './modules/host-apps/host-app.service.js';
 import { MiniProgramService } from './modules/mini-programs/mini-program.service.js';
 import { MpaasSyncService } from './modules/mpaas/mpaas-sync.service.js';
 import { ReleaseService } from './modules/releases/release.service.js';
+import { ScheduledStepsService } from './modules/releases/scheduled-steps.service.js';
 import { PoolManifestSigner } from './modules/signing/manifest-signer.js';
 import { PatchMaker } from './modules/patches/patch-maker.js';
 import { PackageSigner } from './modules/signing/package-signer.js';
@@ -57,6 +58,8 @@ export interface Services {
   /** Steers the releases that carry an autopilot; the recorder counts the devices of their steps. */
   autopilot: AutopilotService;
   autopilotRecorder: AutopilotRecorder;
+  /** Raises the generation of a rollout's host apps when a scheduled step takes effect. */
+  scheduledSteps: ScheduledStepsService;
   /** Organisations' release keys: packages signed with a key the server never holds. */
   releaseKeys: ReleaseKeyService;
 }
@@ -68,6 +71,8 @@ export interface ServiceOptions {
   webhooks?: Partial<Pick<DispatcherOptions, 'retryDelaysMs' | 'timeoutMs' | 'pollMs'>>;
   /** How often the autopilots are looked at (ms); 5 s by default, so a decision follows its condition within seconds. */
   autopilotIntervalMs?: number;
+  /** How often the scheduled rollout steps are looked at (ms); 1 s by default. */
+  scheduledStepsIntervalMs?: number;
 }
 
 /**
@@ -128,6 +133,14 @@ export function createServices(
     { intervalMs: options.autopilotIntervalMs ?? 5000, retentionDays: config.eventsRetentionDays },
     options.clock,
   );
+  const scheduledSteps = new ScheduledStepsService(
+    handle.db,
+    handle.dialect,
+    changes,
+    log,
+    { intervalMs: options.scheduledStepsIntervalMs ?? 1000 },
+    options.clock,
+  );
   const services: Services = {
     auth,
     oidc: config.oidc && new OidcService(handle.db, box, auth, config.oidc, config.publicUrl),
@@ -151,6 +164,7 @@ export function createServices(
     webhookDispatcher,
     autopilot,
     autopilotRecorder,
+    scheduledSteps,
   };
   return {
     services,
@@ -158,6 +172,7 @@ export function createServices(
       await webhookDispatcher.stop(); // attempts in flight are given back to the queue
       await patches.stop(); // a patch in progress goes back to the queue
       await autopilot.stop(); // writes the buffered device reports
+      await scheduledSteps.stop();
       await services.events.stop(); // writes the buffered events first
       await changes.close();
       await signingPool.close();

@@ -233,6 +233,78 @@ describe('mpop admin backup and restore', () => {
     180_000,
   );
 
+  /**
+   * The same old backup restored twice: the first restored installation runs and hands out generations above the
+   * backup's; a second restore of that backup, told which installation it replaces, lands above all of them.
+   */
+  async function restoreTwice(first: Record<string, string>, second: Record<string, string>, third: Record<string, string>) {
+    const restored = await cli(['admin', 'restore', backupFile, '--json'], first);
+    expect(restored.code, restored.stderr).toBe(0);
+    const once = restored.json().generation as number;
+    const server = await startServer(first.MPOP_DATA_DIR, first);
+    let handedOut = 0;
+    try {
+      const a = new Api(server.url, await apiToken(server.url));
+      const appId = population.apps[0].appId;
+      for (const domain of ['again1.example.com', 'again2.example.com', 'again3.example.com']) {
+        await a.ok('PUT', `/api/v1/host-apps/${population.workspaceId}/${appId}/dev-config`, devConfigForm(domain));
+      }
+      for (const app of population.apps) {
+        const g = (await a.ok('GET', `/api/v1/host-apps/${population.workspaceId}/${app.appId}/manifest`)).generation as number;
+        handedOut = Math.max(handedOut, g);
+      }
+    } finally {
+      expect(await server.stop()).toBe(0);
+    }
+    expect(handedOut).toBeGreaterThan(once);
+    const firstUrl = first.DATABASE_URL || `sqlite:${path.join(first.MPOP_DATA_DIR, 'mpop.db')}`;
+
+    // Told nothing, a restore knows only the backup: it lands where the first one did, below what devices accepted.
+    const blind = await cli(['admin', 'restore', backupFile, '--json'], second);
+    expect(blind.code, blind.stderr).toBe(0);
+    expect(blind.json()).toMatchObject({ generation: once, aboveReplaced: false });
+
+    const again = await cli(['admin', 'restore', backupFile, '--replacing', firstUrl], third);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toMatch(/Host apps answer at generation \d+, above the replaced installation's\./);
+    const check = await startServer(third.MPOP_DATA_DIR, third);
+    try {
+      const b = new Api(check.url, await apiToken(check.url));
+      for (const app of population.apps) {
+        const g = (await b.ok('GET', `/api/v1/host-apps/${population.workspaceId}/${app.appId}/manifest`)).generation as number;
+        expect(g).toBeGreaterThan(handedOut);
+      }
+    } finally {
+      expect(await check.stop()).toBe(0);
+    }
+  }
+
+  it('restores the same backup twice into SQLite: the second, told what it replaces, above every generation the first handed out', async () => {
+    await restoreTwice(installation('twice-sqlite-1'), installation('twice-sqlite-2'), installation('twice-sqlite-3'));
+  }, 180_000);
+
+  it.skipIf(!PG)(
+    'restores the same backup twice into PostgreSQL: the second, told what it replaces, above every generation the first handed out',
+    async () => {
+      await restoreTwice(await pgInstallation('twice-pg-1'), await pgInstallation('twice-pg-2'), await pgInstallation('twice-pg-3'));
+    },
+    180_000,
+  );
+
+  it('refuses to restore when the installation it replaces cannot be read, or --generation-above is not a number, writing nothing', async () => {
+    const target = installation('replacing-missing');
+    const missing = await cli(['admin', 'restore', backupFile, '--replacing', `sqlite:${path.join(work, 'nowhere', 'mpop.db')}`], target);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/The installation being replaced \(sqlite:.*nowhere.*\) could not be opened .*nothing was restored\./);
+    expectUntouched(target);
+    const bad = await cli(['admin', 'restore', backupFile, '--generation-above', '-3'], target);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--generation-above must be a whole number/);
+    const above = await cli(['admin', 'restore', backupFile, '--generation-above', '5000000', '--json'], target);
+    expect(above.code, above.stderr).toBe(0);
+    expect(above.json()).toMatchObject({ generation: 6_000_000, aboveReplaced: true });
+  }, 120_000);
+
   /** An installation that must stay untouched by a refused restore. */
   function expectUntouched(env: Record<string, string>) {
     const dir = env.MPOP_DATA_DIR;

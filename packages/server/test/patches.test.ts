@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { applyDelta } from 'fossil-delta';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PatchJob, Resource } from '@mpop/contracts';
 import { type PairKind, packagePair } from '../../../bench/mini-program-packages.mjs';
+import { applyPatch } from '../../client/src/patch.js';
 import { Client, devConfigForm, dialects, startApp, type TestApp } from './helpers/app.js';
 import { sharedKey } from './helpers/keys.js';
 import { packageForm } from './helpers/packages.js';
@@ -68,7 +68,7 @@ describe.each(dialects)('patches between package versions on %s', (dialect) => {
       expect(r.patch).toEqual({
         fromVersion: '1.0.0.1',
         fromSha256: sha256(from),
-        format: 'fossil-delta',
+        format: 'mpop-patch-v1',
         url: `http://mpop.test/client/v1/patches/${job.sha256}.delta`,
         sha256: job.sha256,
         size: job.size,
@@ -79,7 +79,7 @@ describe.each(dialects)('patches between package versions on %s', (dialect) => {
       const patch = download.rawPayload;
       expect(patch.length).toBe(r.patch!.size);
       expect(sha256(patch)).toBe(r.patch!.sha256);
-      const rebuilt = Buffer.from(applyDelta(new Uint8Array(from), new Uint8Array(patch)));
+      const rebuilt = Buffer.from(applyPatch(new Uint8Array(from), new Uint8Array(patch), to.length));
       expect(rebuilt.equals(to)).toBe(true);
     },
   );

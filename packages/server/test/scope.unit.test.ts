@@ -45,6 +45,7 @@ function row(version: string, state: ReleaseRow['state'], scope: Scope = null, o
     createdBy: 'admin',
     updatedAt: '2026-12-01T00:00:00.000Z',
     autopilot: null,
+    stepsAppliedAt: null,
     ...over,
   };
 }

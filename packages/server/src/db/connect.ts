@@ -2,7 +2,18 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import type pg from 'pg';
-import { CamelCasePlugin, Kysely, type KyselyPlugin, PostgresDialect, SqliteDialect } from 'kysely';
+import {
+  CamelCasePlugin,
+  CompiledQuery,
+  type DatabaseConnection,
+  type Driver,
+  Kysely,
+  type KyselyPlugin,
+  PostgresDialect,
+  SqliteDialect,
+  SqliteDriver,
+  type TransactionSettings,
+} from 'kysely';
 import type { Database } from './schema.js';
 import { ensurePrivateDir, ensurePrivateFile } from '../lib/private-files.js';
 
@@ -32,6 +43,31 @@ export function pgDriver(): typeof pg {
   return driver;
 }
 
+/**
+ * A SQLite transaction that may write begins IMMEDIATE: it takes the write lock at its start (waiting up to
+ * `busy_timeout` for another process's writer) instead of reading first and upgrading later, which fails at once
+ * with SQLITE_BUSY_SNAPSHOT when another process (a second worker, `mpop admin backup`'s audit event) wrote in
+ * between. A transaction begun with `setAccessMode('read only')` stays deferred, so a long read (a backup's
+ * snapshot) never holds the write lock.
+ */
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection, settings?: TransactionSettings): Promise<void> {
+    if (settings?.accessMode === 'read only') return super.beginTransaction(connection);
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+
+class ImmediateSqliteDialect extends SqliteDialect {
+  readonly #config: ConstructorParameters<typeof SqliteDialect>[0];
+  constructor(config: ConstructorParameters<typeof SqliteDialect>[0]) {
+    super(config);
+    this.#config = config;
+  }
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver(this.#config);
+  }
+}
+
 /** The file of a `sqlite:<path>` URL; undefined for PostgreSQL and for an in-memory SQLite. */
 export function sqliteFile(databaseUrl: string): string | undefined {
   if (!databaseUrl.startsWith('sqlite:')) return undefined;
@@ -57,7 +93,7 @@ export function connectDatabase(databaseUrl: string, extraPlugins: readonly Kyse
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');
     sqlite.pragma('synchronous = NORMAL');
-    return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }), plugins }), dialect: 'sqlite' };
+    return { db: new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: sqlite }), plugins }), dialect: 'sqlite' };
   }
   const pool = new (pgDriver().Pool)({ connectionString: databaseUrl, max: 10, connectionTimeoutMillis: 5000 });
   // A client losing its server emits 'error'. pg-pool listens only while a client is idle, so a connection dying
@@ -66,6 +102,20 @@ export function connectDatabase(databaseUrl: string, extraPlugins: readonly Kyse
   pool.on('error', () => {});
   pool.on('connect', (client) => client.on('error', () => {}));
   return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins }), dialect: 'postgres', pool };
+}
+
+/**
+ * Opens another installation's database only to read it (a restore reads the generations of the one it replaces):
+ * SQLite read-only, and only a file that exists (nothing is created, no pragma written); PostgreSQL as usual (the
+ * caller only reads).
+ */
+export function connectDatabaseToRead(databaseUrl: string): DatabaseHandle {
+  if (!databaseUrl.startsWith('sqlite:')) return connectDatabase(databaseUrl);
+  const sqlite = new SQLite(databaseUrl.slice('sqlite:'.length), { readonly: true, fileMustExist: true });
+  return {
+    db: new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: sqlite }), plugins: [new CamelCasePlugin()] }),
+    dialect: 'sqlite',
+  };
 }
 
 /** Whether an error means the database could not be reached (answered as 503 DATABASE_UNAVAILABLE). */
@@ -86,6 +136,9 @@ export function isDatabaseUnavailable(err: unknown): boolean {
     '08003',
     '08006',
     'SQLITE_BUSY',
+    'SQLITE_BUSY_SNAPSHOT',
+    'SQLITE_BUSY_RECOVERY',
+    'SQLITE_BUSY_TIMEOUT',
     'SQLITE_CANTOPEN',
     'SQLITE_IOERR',
   ];

@@ -233,6 +233,11 @@ export interface ReleasesTable {
   updatedAt: string;
   /** JSON of the autopilot (releases/autopilot.ts StoredAutopilot); null: steered by hand. */
   autopilot: ColumnType<string | null, string | null | undefined, string | null>;
+  /**
+   * Up to when the scheduled steps have raised the generation of the release's host apps (releases/scheduled-steps
+   * .service.ts); every release operation sets it to its own moment. Null: never (a release made before 0018).
+   */
+  stepsAppliedAt: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /** The device whitelist of a release: these devices get its version whatever the percent. */
@@ -413,7 +418,7 @@ export interface PackagePatchesTable {
   toVersion: string;
   fromSha256: string;
   toSha256: string;
-  format: 'fossil-delta';
+  format: 'mpop-patch-v1';
   status: 'queued' | 'running' | 'done' | 'skipped' | 'failed';
   fullSize: number | null;
   size: number | null;

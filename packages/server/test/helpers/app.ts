@@ -10,7 +10,10 @@ import { adminQuery, urlWithSchema } from './postgres.js';
 
 export type DialectName = 'sqlite' | 'postgres';
 /** What tests may set of the app's build options: the clock, the webhook delivery timing. */
-type Build = Pick<BuildOptions, 'clock' | 'webhooks' | 'autopilotIntervalMs' | 'patchJobs' | 'databasePlugins'>;
+type Build = Pick<
+  BuildOptions,
+  'clock' | 'webhooks' | 'autopilotIntervalMs' | 'scheduledStepsIntervalMs' | 'patchJobs' | 'databasePlugins'
+>;
 
 /** The dialects this run tests: SQLite always, PostgreSQL when the global setup made a run database. */
 export const dialects: DialectName[] = process.env.MPOP_TEST_PG_RUN_URL ? ['sqlite', 'postgres'] : ['sqlite'];

@@ -10,7 +10,7 @@ const job = (over: Partial<PatchJob>): PatchJob => ({
   miniProgramId: '1234567890123456',
   fromVersion: '1.0.0.1',
   toVersion: '1.0.0.2',
-  format: 'fossil-delta',
+  format: 'mpop-patch-v1',
   status: 'done',
   fullSize: 2_000_000,
   size: 20_000,

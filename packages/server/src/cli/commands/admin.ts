@@ -96,14 +96,28 @@ export function adminCommand(program: Command, out: () => Output) {
     .description(
       "restore a backup into an empty database and data dir (server stopped); needs the installation's master key; a damaged, altered or foreign file changes nothing",
     )
-    .action(async (file: string) => {
+    .option(
+      '--replacing <database-url>',
+      "the DATABASE_URL of the installation this restore replaces (only read): its answers' generations count, so its devices never see one go back",
+    )
+    .option('--generation-above <n>', 'the highest generation its devices may hold, when the replaced database is gone')
+    .action(async (file: string, opts: { replacing?: string; generationAbove?: string }) => {
       const m = await server();
       const config = serverConfig(m);
       const o = out();
-      const summary = await guarded(m, config, () => m.restoreBackup(config, file, (note) => o.note(note)));
+      const generationAbove = opts.generationAbove === undefined ? undefined : Number(opts.generationAbove);
+      if (generationAbove !== undefined && !(Number.isSafeInteger(generationAbove) && generationAbove >= 0 && generationAbove < 2 ** 52)) {
+        throw usageError(`--generation-above must be a whole number from 0 to ${2 ** 52 - 1}; it is "${opts.generationAbove}".`);
+      }
+      const summary = await guarded(m, config, () =>
+        m.restoreBackup(config, file, (note) => o.note(note), { replacing: opts.replacing, generationAbove }),
+      );
       o.result(summary, () => {
         const rows = Object.values(summary.tables).reduce((a, b) => a + b, 0);
-        return `Restored ${rows} rows and ${summary.packages} packages from ${summary.file} (made ${summary.createdAt} on ${summary.source}) into ${summary.target}. Start the server with the same master key.`;
+        const generation = summary.aboveReplaced
+          ? `Host apps answer at generation ${summary.generation}, above the replaced installation's.`
+          : `Host apps answer at generation ${summary.generation} (1,000,000 above the backup's). If this backup was restored before, restore again with --replacing <the DATABASE_URL of that restore> (docs/operations.md#restoring).`;
+        return `Restored ${rows} rows and ${summary.packages} packages from ${summary.file} (made ${summary.createdAt} on ${summary.source}) into ${summary.target}. ${generation} Start the server with the same master key.`;
       });
     });
 

@@ -18,6 +18,7 @@ import { releaseKeys } from './0014_release_keys.js';
 import { autopilot } from './0015_autopilot.js';
 import { patches } from './0016_patches.js';
 import { signingPending } from './0017_signing_pending.js';
+import { stepsApplied } from './0018_steps_applied.js';
 
 export interface MigrationContext {
   dialect: Dialect;
@@ -45,6 +46,7 @@ function migrations(ctx: MigrationContext): Record<string, Migration> {
     '0015_autopilot': autopilot(ctx),
     '0016_patches': patches(ctx),
     '0017_signing_pending': signingPending(ctx),
+    '0018_steps_applied': stepsApplied(ctx),
   };
 }
 

@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
-import { type Kysely, sql } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Dialect } from '../../db/connect.js';
+import { underEvaluationLock } from '../../db/evaluation-lock.js';
 import type { Database, ReleaseRow } from '../../db/schema.js';
 import { AppError } from '../../lib/app-error.js';
 import type { Principal } from '../auth/auth.service.js';
@@ -14,11 +15,7 @@ import type { AutopilotRecorder } from './autopilot-recorder.js';
 /** Who the decisions are audited as. */
 export const AUTOPILOT_ACTOR: Principal = { username: 'autopilot', role: 'admin', memberships: [], via: 'session', actor: 'autopilot' };
 
-/**
- * The PostgreSQL advisory lock of the evaluation: one instance at a time looks at the autopilots. Named by two
- * integers, a constant and a hash of the schema, so that installations in separate schemas of one database (and the
- * test suites running side by side) do not hold each other's evaluation back.
- */
+/** The class of the evaluation's PostgreSQL advisory lock (db/evaluation-lock.ts): one instance at a time looks at the autopilots. */
 const LOCK_CLASS = 0x6d706f71; // "mpoq": apart from the server presence lock's class
 
 export interface AutopilotOptions {
@@ -86,13 +83,7 @@ export class AutopilotService {
   private async evaluate(): Promise<TakenDecision[]> {
     await this.recorder.flush().catch(() => {});
     try {
-      if (this.dialect !== 'postgres') return await this.decideAll();
-      return await this.db.transaction().execute(async (trx) => {
-        const { rows } = await sql<{
-          got: boolean;
-        }>`select pg_try_advisory_xact_lock(${LOCK_CLASS}, hashtext(current_schema())) as got`.execute(trx);
-        return rows[0]?.got ? this.decideAll() : [];
-      });
+      return (await underEvaluationLock(this.db, this.dialect, LOCK_CLASS, () => this.decideAll())) ?? [];
     } catch (err) {
       this.log.error({ err: { message: (err as Error).message } }, 'the autopilot could not look at its releases');
       throw err;

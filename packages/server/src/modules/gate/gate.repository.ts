@@ -1,3 +1,4 @@
+import { PATCH_FORMATS } from '@mpop/contracts';
 import type { Executor } from '../../db/executor.js';
 
 /** The reads behind the run-time gate's in-memory views (one per host app, built on a cache miss). */
@@ -107,23 +108,27 @@ export class GateRepository {
    * offers one to a device that names its `fromVersion`.
    */
   patches(hostAppIds: readonly number[]) {
-    return this.db
-      .selectFrom('packagePatches as pp')
-      .innerJoin('hostAppMiniPrograms as am', 'am.miniProgramId', 'pp.miniProgramId')
-      .select([
-        'am.hostAppId',
-        'pp.miniProgramId',
-        'pp.fromVersion',
-        'pp.toVersion',
-        'pp.fromSha256',
-        'pp.toSha256',
-        'pp.format',
-        'pp.sha256',
-        'pp.size',
-      ])
-      .where('am.hostAppId', 'in', hostAppIds)
-      .where('pp.status', '=', 'done')
-      .execute();
+    return (
+      this.db
+        .selectFrom('packagePatches as pp')
+        .innerJoin('hostAppMiniPrograms as am', 'am.miniProgramId', 'pp.miniProgramId')
+        .select([
+          'am.hostAppId',
+          'pp.miniProgramId',
+          'pp.fromVersion',
+          'pp.toVersion',
+          'pp.fromSha256',
+          'pp.toSha256',
+          'pp.format',
+          'pp.sha256',
+          'pp.size',
+        ])
+        .where('am.hostAppId', 'in', hostAppIds)
+        .where('pp.status', '=', 'done')
+        // Only the format clients apply (a row of an earlier development build's format is not offered).
+        .where('pp.format', 'in', PATCH_FORMATS)
+        .execute()
+    );
   }
 
   /** The whitelisted device IDs of a release. */

@@ -58,8 +58,9 @@ const MAX_WHITELISTS = 64;
  * cohort. The hot path is a map lookup (and, during a rollout, one hash); the cache is dropped on every change,
  * here or in another process (ChangeBus): one host app's view when the change names it, every view otherwise. Views
  * that gained signatures are read again and replace the cached ones (which serve meanwhile); misses, and those
- * refreshes, are read in batches, two queries per LOAD_BATCH host apps. The effective percent of a scheduled ramp is computed from the clock at
- * request time, so no scheduler is needed and every instance agrees.
+ * refreshes, are read in batches, two queries per LOAD_BATCH host apps. The effective percent of a scheduled ramp is
+ * computed from the clock at request time, so every instance agrees; the generation a step needs is raised by
+ * releases/scheduled-steps.service.ts, whose change drops the views (they carry the generation in `head`).
  */
 export class GateService {
   private readonly cache = new Map<string, HostAppView>();

@@ -49,17 +49,48 @@ export class GenerationRepository {
   }
 
   /**
-   * After a restore: the devices may have seen generations the backup never knew (changes made after it). Every
-   * host app moves `margin` past the highest generation in the restored data, so the restored installation's
-   * answers are newer than anything its devices accepted, as long as fewer than `margin` changes were made after the
-   * backup.
+   * A scheduled step of a release took effect: the host apps the release reaches (`scope`, `[workspaceId, appId]`
+   * pairs; null: every one the mini program is authorised for) move on. @returns the new value, and the host apps
+   * raised when the scope names them (null: all of the mini program's).
    */
-  async raiseAll(margin: number): Promise<number> {
-    const top = await this.db
-      .selectFrom('hostApps')
-      .select((eb) => eb.fn.max('generation').as('top'))
-      .executeTakeFirst();
-    const value = Math.max(Number(top?.top ?? 0), await this.current()) + margin;
+  async raiseForRelease(
+    miniProgramId: string,
+    scope: readonly { workspaceId: string; appId: string }[] | null,
+  ): Promise<{ value: number; hostApps: [workspaceId: string, appId: string][] | null }> {
+    if (scope === null) return { value: await this.raiseForMiniProgram(miniProgramId), hostApps: null };
+    const named = new Set(scope.map((h) => `${h.workspaceId}\n${h.appId}`));
+    const reached = (
+      await this.db
+        .selectFrom('hostApps')
+        .innerJoin('hostAppMiniPrograms', 'hostAppMiniPrograms.hostAppId', 'hostApps.id')
+        .select(['hostApps.id', 'hostApps.workspaceId', 'hostApps.appId'])
+        .where('hostAppMiniPrograms.miniProgramId', '=', miniProgramId)
+        .execute()
+    ).filter((h) => named.has(`${h.workspaceId}\n${h.appId}`));
+    const value = await this.next();
+    if (reached.length > 0) {
+      await this.db
+        .updateTable('hostApps')
+        .set({ generation: value })
+        .where(
+          'id',
+          'in',
+          reached.map((h) => h.id),
+        )
+        .execute();
+    }
+    return { value, hostApps: reached.map((h) => [h.workspaceId, h.appId]) };
+  }
+
+  /**
+   * After a restore: the devices may have seen generations the restored data never knew (changes made after the
+   * backup, or by an installation that an earlier restore of the same backup made). Every host app moves `margin`
+   * past the highest generation in the restored data and past `floor` (the highest the installation being replaced
+   * handed out, when it is known: restore.service.ts), so the restored installation's answers are newer than anything
+   * its devices accepted, as long as fewer than `margin` changes were made after what the highest of the two counts.
+   */
+  async raiseAll(margin: number, floor = 0): Promise<number> {
+    const value = Math.max(await this.highest(), floor) + margin;
     await this.db
       .insertInto('generationCounter')
       .values({ id: 1, value })
@@ -67,6 +98,15 @@ export class GenerationRepository {
       .execute();
     await this.db.updateTable('hostApps').set({ generation: value }).execute();
     return value;
+  }
+
+  /** The highest generation this installation handed out: its counter, or a host app above it (data of old). */
+  async highest(): Promise<number> {
+    const top = await this.db
+      .selectFrom('hostApps')
+      .select((eb) => eb.fn.max('generation').as('top'))
+      .executeTakeFirst();
+    return Math.max(Number(top?.top ?? 0), await this.current());
   }
 
   /** The current value of the counter (what the next new host app starts above). */

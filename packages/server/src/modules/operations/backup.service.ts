@@ -96,8 +96,12 @@ async function writeBackup(
   const files = openPackageFiles(config);
   const createdAt = nowIso();
   const raw = handle.db.withoutPlugins() as unknown as AnyDatabase;
+  // Read only: a PostgreSQL repeatable-read snapshot; on SQLite a deferred transaction (one snapshot of the WAL that
+  // never takes the write lock, so the server's writes go on).
   const tx =
-    handle.dialect === 'postgres' ? raw.transaction().setIsolationLevel('repeatable read').setAccessMode('read only') : raw.transaction();
+    handle.dialect === 'postgres'
+      ? raw.transaction().setIsolationLevel('repeatable read').setAccessMode('read only')
+      : raw.transaction().setAccessMode('read only');
   const { migrations, tables, packages } = await tx.execute(async (trx) => {
     const repo = new BackupRepository(trx, handle.dialect);
     const migrations = await repo.appliedMigrations();

@@ -3,7 +3,8 @@ import path from 'node:path';
 import { once } from 'node:events';
 import { PassThrough } from 'node:stream';
 import type { Config } from '../../config.js';
-import { connectDatabase, type Dialect } from '../../db/connect.js';
+import { connectDatabase, connectDatabaseToRead, type Dialect } from '../../db/connect.js';
+import { redactDatabaseUrl } from '../../config.js';
 import { knownMigrations, migrateTo, migrateToLatest } from '../../db/migrations/index.js';
 import { SecretBox } from '../../lib/crypto.js';
 import { MasterKeyError, masterKeyFile, opensCheck, opensPrivateKey, resolveMasterKey } from './master-key.js';
@@ -23,6 +24,22 @@ export interface RestoreSummary {
   tables: Record<string, number>;
   packages: number;
   migrations: string[];
+  /** The generation every host app's answers have now (restore.service.ts `restoreGeneration`). */
+  generation: number;
+  /** Whether it is above a known generation of the installation being replaced (`replacing`, `generationAbove`). */
+  aboveReplaced: boolean;
+}
+
+/** What a restore knows of the installation it replaces, so that its devices never see a generation go back. */
+export interface RestoreOptions {
+  /**
+   * The `DATABASE_URL` of the installation the restore replaces (read only, before anything is written): its highest
+   * generation counts, with the backup's. After a first restore of a backup, this is what keeps a second restore of
+   * the same backup above what the first one's devices accepted.
+   */
+  replacing?: string;
+  /** The highest generation devices of the installation may hold, when its database is gone (from a log, a device). */
+  generationAbove?: number;
 }
 
 /** What the first pass over a backup learns: it is whole, and which master key its data needs. */
@@ -76,7 +93,12 @@ const isPrefix = (a: string[], b: string[]) => a.length <= b.length && a.every((
  * rolls the rows back), and the remaining migrations run last. A backup of SQLite restores into PostgreSQL and
  * the other way round.
  */
-export async function restoreBackup(config: Config, file: string, progress: Progress = () => {}): Promise<RestoreSummary> {
+export async function restoreBackup(
+  config: Config,
+  file: string,
+  progress: Progress = () => {},
+  options: RestoreOptions = {},
+): Promise<RestoreSummary> {
   const source = path.resolve(file);
   if (!fs.existsSync(source)) throw new OperationError(`${source} does not exist.`);
   const mk = resolveMasterKey(config.dataDir, config.masterKey, { generate: false });
@@ -114,6 +136,9 @@ export async function restoreBackup(config: Config, file: string, progress: Prog
         `Set MPOP_MASTER_KEY to that installation's key, or put its key file at ${masterKeyFile(config.dataDir)}; nothing was restored.`,
     );
   }
+
+  // Read before anything is written: a database that cannot be read refuses the restore.
+  const floor = Math.max(options.generationAbove ?? 0, options.replacing ? await highestGenerationAt(options.replacing) : 0);
 
   const handle = connectDatabase(config.databaseUrl);
   const files = openPackageFiles(config);
@@ -181,8 +206,11 @@ export async function restoreBackup(config: Config, file: string, progress: Prog
     }
     progress('bringing the schema up to date');
     await migrateToLatest(handle.db, handle.dialect);
-    // Devices may have accepted answers made after the backup: every host app's generation moves well past them.
-    await handle.db.transaction().execute((trx) => new GenerationRepository(trx).raiseAll(RESTORE_GENERATION_MARGIN));
+    // Devices may have accepted answers made after the backup: every host app's generation moves well past them, and
+    // past what the installation being replaced handed out, when it is known.
+    const generation = await handle.db
+      .transaction()
+      .execute((trx) => new GenerationRepository(trx).raiseAll(RESTORE_GENERATION_MARGIN, floor));
     return {
       file: source,
       createdAt: header.createdAt,
@@ -191,7 +219,32 @@ export async function restoreBackup(config: Config, file: string, progress: Prog
       tables: facts.manifest.tables,
       packages: facts.manifest.packages.length,
       migrations: knownMigrations(handle.dialect),
+      generation,
+      aboveReplaced: options.replacing !== undefined || options.generationAbove !== undefined,
     };
+  } finally {
+    await handle.db.destroy();
+  }
+}
+
+/** The highest generation the installation at `databaseUrl` handed out (its database is only read). */
+async function highestGenerationAt(databaseUrl: string): Promise<number> {
+  const where = redactDatabaseUrl(databaseUrl);
+  let handle: ReturnType<typeof connectDatabaseToRead>;
+  try {
+    handle = connectDatabaseToRead(databaseUrl);
+  } catch (err) {
+    throw new OperationError(
+      `The installation being replaced (${where}) could not be opened (${(err as Error).message}); nothing was restored.`,
+    );
+  }
+  try {
+    return await new GenerationRepository(handle.db).highest();
+  } catch (err) {
+    throw new OperationError(
+      `The generations of the installation being replaced (${where}) could not be read (${(err as Error).message}); nothing was restored. ` +
+        'Give the DATABASE_URL of an mpop installation, or the highest generation its devices may hold with --generation-above.',
+    );
   } finally {
     await handle.db.destroy();
   }

@@ -29,8 +29,9 @@ export const KEEP_BELOW = 0.5;
 
 /**
  * Makes the patches that releases queue (`package_patches` rows, written in the release's transaction, so a restart
- * loses none), one at a time per instance: memory stays bounded by two packages of at most MPOP_PATCH_MAX_BYTES and
- * their patch. The delta is computed in a worker thread; the event loop only reads and writes the store. A patch is
+ * loses none), one at a time per instance: memory stays bounded by two packages of at most MPOP_PATCH_MAX_BYTES, their
+ * patch, and the fossil-delta library's arrays for one chunk and the old package's table (delta-worker.ts). The delta
+ * is computed in a worker thread with a heap limit; the event loop only reads and writes the store. A patch is
  * kept (in the package store, under its own SHA-256) only when it is smaller than half the package; a job that
  * cannot be made is a warning on the list, never a failed release. The gate's views are rebuilt when one is kept.
  */
@@ -185,7 +186,7 @@ export class PatchMaker {
       );
     }
     if (this.stopping) throw new Error('the server is stopping');
-    // Kept only when smaller than half the package: making it stops as soon as it cannot be.
+    // Kept only when smaller than half the package: making it stops as soon as the chunks made so far cannot be.
     const run = makeDelta(from, to, Math.ceil(toSize! * KEEP_BELOW) - 1, this.options.timeoutMs);
     this.current = { row, run };
     const made = await run.result;

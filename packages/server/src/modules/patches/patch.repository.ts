@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { PATCH_FROM_VERSIONS } from '@mpop/contracts';
+import { PATCH_FORMATS, PATCH_FROM_VERSIONS } from '@mpop/contracts';
 import { dialectOf, type Executor } from '../../db/executor.js';
 import type { PackagePatchRow, PackagePatchesTable } from '../../db/schema.js';
 
@@ -42,7 +42,7 @@ export class PatchRepository {
         toVersion,
         fromSha256: r.sha256,
         toSha256: to.sha256,
-        format: 'fossil-delta' as const,
+        format: PATCH_FORMATS[0],
         status: 'queued' as const,
         attempts: 0,
         createdAt: now,

@@ -59,9 +59,23 @@ export class ReleaseRepository {
 
   async update(
     releaseId: string,
-    set: Partial<Pick<ReleasesTable, 'state' | 'percentBp' | 'steps' | 'pausedAt' | 'updatedAt'>> & { autopilot?: string | null },
+    set: Partial<Pick<ReleasesTable, 'state' | 'percentBp' | 'steps' | 'pausedAt' | 'updatedAt'>> & {
+      autopilot?: string | null;
+      stepsAppliedAt?: string;
+    },
   ): Promise<void> {
     await this.db.updateTable('releases').set(set).where('releaseId', '=', releaseId).execute();
+  }
+
+  /** Rollouts going on a schedule: rolling out, not paused, with steps (the scheduled-steps job looks at these). */
+  scheduled(): Promise<ReleaseRow[]> {
+    return this.db
+      .selectFrom('releases')
+      .selectAll()
+      .where('state', '=', 'rolling-out')
+      .where('pausedAt', 'is', null)
+      .where('steps', '<>', '[]')
+      .execute();
   }
 
   /** The whitelisted device IDs of a release. */

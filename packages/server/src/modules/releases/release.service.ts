@@ -116,6 +116,8 @@ export class ReleaseService {
           createdAt: at,
           createdBy: createdBy(actor),
           updatedAt: at,
+          // Steps already due are in this release's own raise of the generation.
+          stepsAppliedAt: at,
           autopilot: body.autopilot
             ? JSON.stringify(startAutopilot(body.autopilot, 0, now, `Released by ${actor.actor} at ${body.autopilot.steps[0]} %.`))
             : null,
@@ -210,6 +212,8 @@ export class ReleaseService {
         steps: stepsJson(steps),
         pausedAt: pausedAt === null ? null : new Date(pausedAt).toISOString(),
         updatedAt: at,
+        // This change raises the generation: the steps due by now are in it (scheduled-steps.service.ts).
+        stepsAppliedAt: at,
         ...(autopilot !== undefined ? { autopilot } : {}),
       });
       await new AuditRepository(trx).record({

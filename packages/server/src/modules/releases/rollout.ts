@@ -47,6 +47,17 @@ export function effectiveState(ramp: Ramp, now: number): ReleaseState {
 }
 
 /**
+ * Whether scheduled steps changed the answer since `appliedAt` (epoch ms; null: never looked): the effective percent
+ * at `now` is above the one at `appliedAt`. This is what the scheduled-steps job raises the generation for; a step
+ * that does not raise the percent (the rollout was raised past it by hand), a paused ramp, or an ended release
+ * changes nothing.
+ */
+export function stepsMoved(ramp: Ramp, appliedAt: number | null, now: number): boolean {
+  if (ramp.state !== 'rolling-out' || ramp.pausedAt !== null) return false;
+  return effectiveBp(ramp, now) > effectiveBp(ramp, appliedAt ?? Number.NEGATIVE_INFINITY);
+}
+
+/**
  * Resuming a paused ramp moves the steps still ahead of the pause by the time it lasted: the schedule is frozen,
  * not skipped, so a step due during the pause does not jump in at the moment of resuming.
  */

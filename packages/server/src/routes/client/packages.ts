@@ -91,7 +91,8 @@ const packages: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['client API'],
         summary: 'Download a patch by its SHA-256 (immutable; ETag, If-None-Match, Range)',
-        description: 'A fossil-delta from the package of `patch.fromVersion` to the package of the resource that offered it.',
+        description:
+          'A patch (format `mpop-patch-v1`: fossil deltas per chunk, docs/host-app-teams.md) from the package of `patch.fromVersion` to the package of the resource that offered it.',
         security: [],
         params: Type.Object({ file: Type.String({ pattern: '^[0-9a-f]{64}\\.delta$' }) }),
       },
