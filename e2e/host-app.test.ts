@@ -186,6 +186,46 @@ describe.runIf(browserAvailable)('Host App page in Chromium', () => {
     await visible(page.getByRole('button', { name: 'Add App' }).first());
   });
 
+  it("says a problem code it does not know (a newer server) in Chinese with the code, and keeps the server's English detail", async () => {
+    const { page } = e;
+    const list = (url: URL) => url.pathname === '/api/v1/host-apps';
+    await page.route(list, (route) =>
+      route.fulfill({
+        status: 409,
+        contentType: 'application/problem+json',
+        body: JSON.stringify({
+          type: 'urn:mpop:problem:SOMETHING_NEWER',
+          title: 'Something newer',
+          status: 409,
+          code: 'SOMETHING_NEWER',
+          detail: 'A newer server refused this for a reason of its own.',
+        }),
+      }),
+    );
+    try {
+      await page.getByText('中文').click();
+      // Another query than the next test's, so that its search asks the server again.
+      await page.getByPlaceholder('请输入应用名称').fill('Super');
+      await page.getByPlaceholder('请输入应用名称').press('Enter');
+      const alert = page.getByRole('alert').filter({ hasText: '列表加载失败。' });
+      await visible(alert);
+      await hasText(alert, /请求未完成（错误代码 SOMETHING_NEWER）。/);
+      await visible(alert.locator('[lang="en"]').filter({ hasText: 'A newer server refused this for a reason of its own.' }));
+      expect(await alert.textContent()).not.toContain('Something newer');
+
+      // In English the server's own title and detail, as before.
+      await page.getByText('EN', { exact: true }).click();
+      const english = page.getByRole('alert').filter({ hasText: 'The list could not be loaded.' });
+      await hasText(english, /Something newer.*A newer server refused this/);
+      await page.unroute(list);
+      await english.getByRole('button', { name: 'Retry' }).click();
+      await absent(english);
+      await visible(page.getByRole('row', { name: /Retail Super App/ }));
+    } finally {
+      await page.unroute(list); // also when a step failed, so the next tests meet the real server
+    }
+  });
+
   it('sends the user back to sign in when the session ends, then back to the page', async () => {
     const { page, context } = e;
     const cookie = (await context.cookies()).find((c) => c.name === 'mpop_session')!;

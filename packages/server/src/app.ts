@@ -182,6 +182,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     autopilotIntervalMs: options.autopilotIntervalMs,
     scheduledStepsIntervalMs: options.scheduledStepsIntervalMs,
   });
+  // The change channel's own connection (PostgreSQL: connect, LISTEN, the presence lock) is made while the plugins
+  // load, not after: both must be there before the server answers (awaited below).
+  const changesStarted = services.changes.start();
+  changesStarted.catch(() => {});
   const metrics = createMetrics(config.metrics);
   const clientLimits = await openClientLimits(
     { ...config.rateLimits, redisUrl: config.redisUrl, redisPrefix: config.redisPrefix },
@@ -248,8 +252,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
 
   try {
-    await services.changes.start();
-    await app.ready();
+    const started = await Promise.allSettled([changesStarted, app.ready()]);
+    for (const s of started) if (s.status === 'rejected') throw s.reason;
     services.events.start();
     services.webhookDispatcher.start();
     services.autopilot.start();

@@ -99,7 +99,7 @@ export function createServices(
   );
   const signingPool = new SigningPool(config.signingThreads, config.signingThreadHeapMb);
   const signer = new PackageSigner(handle.db, box, signingPool, packageStore, changes, log);
-  const hostApps = new HostAppService(handle.db, box, changes, (hostAppId) => signer.signMissing({ hostAppId }, { code: 'key-uploaded' }));
+  const hostApps = new HostAppService(handle.db, box, changes, signer);
   const auth = new AuthService(handle.db, config.sessionTtlMs);
   const outbox = new DatabaseOutbox(options.clock);
   const webhookDispatcher = new WebhookDispatcher(handle.db, box, log, {

@@ -358,6 +358,34 @@ describe.each(dialects)('the run-time gate on %s', (dialect) => {
     expect(jobs.some((j: { reason: string; done: number }) => j.reason === 'start-up check' && j.done >= 1)).toBe(true);
   });
 
+  it('signs at the next start a change committed before its signing job began (the process stopped in between)', async () => {
+    const appId = await configuredHostApp('Gate Stopped Before Signing');
+    const { id } = await releasedMiniProgram(admin, 'Stopped');
+    // The process stops right after each change commits: its signing job never starts.
+    const signer = t.app.services.signer;
+    const signMissing = signer.signMissing;
+    signer.signMissing = async () => {
+      throw new Error('stopped before signing');
+    };
+    try {
+      expect((await admin.put(`/api/v1/host-apps/gate/${appId}/mini-programs/${id}`)).statusCode).toBe(500);
+      await admin.post(`/api/v1/mini-programs/${id}/packages`, packageForm({ version: '1.0.0.2' }, await miniProgramZip()));
+      expect((await admin.post(`/api/v1/mini-programs/${id}/packages/1.0.0.2/release`)).statusCode).toBe(500);
+    } finally {
+      signer.signMissing = signMissing;
+    }
+    // Committed, never signed: the host app's binding to either version has no signature yet.
+    expect(await t.app.db.selectFrom('bindingSignatures').select('version').where('miniProgramId', '=', id).execute()).toEqual([]);
+    expect((await ask(appId)).json().resources).toHaveLength(0);
+    t = await t.restart();
+    admin = new Client(t.app, admin.cookie);
+    await expect
+      .poll(async () => (await ask(appId)).json().resources.map((r: { version: string }) => r.version), { timeout: 20_000 })
+      .toEqual(['1.0.0.2']);
+    // The jobs that did it leave no row once they end (just after their last signatures are served).
+    await expect.poll(() => t.app.db.selectFrom('signingPending').select('id').execute()).toEqual([]);
+  });
+
   it('signs large fan-outs in the background with progress, then serves every host app', async () => {
     const appIds: string[] = [];
     for (let i = 0; i < 24; i++) appIds.push(await configuredHostApp(`Fan ${i}`, rsaKey(2048).pkcs8, `fan${i}.example.com`));

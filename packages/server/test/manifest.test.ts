@@ -13,7 +13,7 @@ import { rsaKey } from './helpers/keys.js';
 import { miniProgramZip, packageForm, releasedMiniProgram } from './helpers/packages.js';
 
 const HOUR = 3_600_000;
-const KEY: ManifestKey = { workspaceId: 'w', appId: 'A', keyFingerprint: 'f'.repeat(64), privateKeySealed: 'sealed' };
+const KEY: ManifestKey = { hostAppId: 1, workspaceId: 'w', appId: 'A', keyFingerprint: 'f'.repeat(64), privateKeySealed: 'sealed' };
 
 describe('the manifest text', () => {
   const resource = {
@@ -36,6 +36,7 @@ describe('the manifest text', () => {
       manifestHead({ appId: 'A"1', workspaceId: 'w', generation: 7 }),
       [manifestEntryJson(resource)],
       '["aa"]',
+      7,
     );
     const issued = Date.parse('2026-12-01T00:00:00.000Z');
     const text = manifestText(content, issued, 24 * HOUR);
@@ -97,7 +98,7 @@ describe('ManifestCache', () => {
     return signer;
   }
   const content = (generation: number, entries: string[] = []) =>
-    manifestContent(KEY.keyFingerprint, manifestHead({ appId: 'A', workspaceId: 'w', generation }), entries, '[]');
+    manifestContent(KEY.keyFingerprint, manifestHead({ appId: 'A', workspaceId: 'w', generation }), entries, '[]', generation);
 
   it('signs each distinct content once, and coalesces concurrent first requests into one signature', async () => {
     let now = 1_000_000;
@@ -116,6 +117,26 @@ describe('ManifestCache', () => {
     expect(await cache.get(content(2), KEY)).not.toBe(signed[0]); // another generation is another content
     expect(signer.made).toBe(2);
     expect(cache.signatures).toBe(2);
+  });
+
+  it("keeps a host app's manifests of its newest generation only (a change raises it: the older are not asked for again)", async () => {
+    const signer = fakeSigner();
+    const cache = new ManifestCache(signer, 24 * HOUR, () => 1_000_000);
+    const other: ManifestKey = { ...KEY, hostAppId: 2, appId: 'B' };
+    const ofOther = manifestContent(KEY.keyFingerprint, manifestHead({ appId: 'B', workspaceId: 'w', generation: 1 }), [], '[]', 1);
+    await cache.get(content(4, ['"a"']), KEY);
+    await cache.get(content(4, ['"b"']), KEY); // two answers of one generation (a rollout's two versions)
+    await cache.get(ofOther, other);
+    expect(cache.size).toBe(3);
+    await cache.get(content(5), KEY);
+    // Generation 4 of this host app is gone; the other host app's manifest stays.
+    expect(cache.size).toBe(2);
+    expect(cache.peek(content(4, ['"a"']), KEY)).toBeUndefined();
+    expect(cache.peek(ofOther, other)).toBeDefined();
+    // A view read before the change may still ask for an older generation: it gets one, and the newest stays.
+    await cache.get(content(4, ['"a"']), KEY);
+    expect(cache.peek(content(5), KEY)).toBeDefined();
+    expect(signer.made).toBe(5);
   });
 
   it('renews a manifest once half its lifetime has passed, handing out the old one until the new one is signed', async () => {

@@ -37,9 +37,31 @@ describe('a problem in the console: the sentence for its code, with the specific
     renderWithProviders(<ProblemAlert error={problem('NAME_TAKEN', 'Taken.')} />, { lang: 'zh' });
     expect(alertText()).toBe('该工作空间中已有同名应用。');
   });
+});
 
-  it("shows the server's title and detail for a code the console does not know, in any language", () => {
-    renderWithProviders(<ProblemAlert error={problem('SOMETHING_NEW', 'A newer server says why.')} />, { lang: 'zh' });
+describe('a problem code the console does not know (a newer server)', () => {
+  const newer = problem('SOMETHING_NEW', 'A newer server says why.');
+
+  it("says in Chinese that the request did not complete, with the code, and keeps the server's English detail below", () => {
+    renderWithProviders(<ProblemAlert error={newer} />, { lang: 'zh' });
+    expect(screen.getByRole('alert').querySelector('.ant-alert-title')?.textContent).toBe('请求未完成（错误代码 SOMETHING_NEW）。');
+    expect(alertText()).toBe('请求未完成（错误代码 SOMETHING_NEW）。A newer server says why.');
+    // Marked as English, so a screen reader does not read it with Chinese sounds.
+    expect(screen.getByText('A newer server says why.').getAttribute('lang')).toBe('en');
+  });
+
+  it("keeps the server's English title when it sends no detail, and names a code like `constructor` generically", () => {
+    renderWithProviders(<ProblemAlert error={problem('constructor', ' ')} />, { lang: 'zh' });
+    expect(alertText()).toBe('请求未完成（错误代码 constructor）。Name taken');
+  });
+
+  it('says what failed first when the alert has a title, then the sentence and the detail', () => {
+    renderWithProviders(<ProblemAlert error={newer} title="加载失败。" />, { lang: 'zh' });
+    expect(alertText()).toBe('加载失败。请求未完成（错误代码 SOMETHING_NEW）。A newer server says why.');
+  });
+
+  it("shows the server's title and detail in English, as the server says them", () => {
+    renderWithProviders(<ProblemAlert error={newer} />);
     expect(alertText()).toBe('Name takenA newer server says why.');
   });
 });

@@ -1,7 +1,7 @@
 import type { CSSProperties, ReactNode } from 'react';
 import { Alert, Button } from 'antd';
 import { useI18n } from '../i18n/i18n';
-import { fieldRulesZh, problemsEn, problemsWithParamsEn, problemsWithParamsZh, problemsZh } from '../i18n/messages';
+import { fieldRulesZh, problemsEn, problemsWithParamsEn, problemsWithParamsZh, problemsZh, unknownProblemZh } from '../i18n/messages';
 import { ApiError, type ProblemCode } from './client';
 import { toApiError } from './use-request';
 
@@ -28,8 +28,9 @@ function withParams(sentence: string | undefined, params: Record<string, string 
 /**
  * The one way to turn a problem into words: the message for its code in the UI's language (from the catalogue
  * of `@mpop/contracts`, see messages.ts), with the specifics the server names in `params`. The server's `detail`
- * (English) is shown beside it only in English, or when the console does not know the code (a newer server: its
- * title and detail are all there is).
+ * (English) is shown beside it only in English, or when the console does not know the code (a newer server): then
+ * the message is the server's title in English, and in Chinese a sentence that names the code, so a Chinese page
+ * never leads with English while the server's detail stays readable below it.
  */
 export function useProblemText(): (err: unknown, overrides?: ProblemOverrides) => ProblemText {
   const { lang } = useI18n();
@@ -37,9 +38,11 @@ export function useProblemText(): (err: unknown, overrides?: ProblemOverrides) =
     const e = err instanceof ApiError ? err : toApiError(err);
     const catalogue: Record<string, string> = lang === 'zh' ? problemsZh : problemsEn;
     const specific: Record<string, string> = lang === 'zh' ? problemsWithParamsZh : problemsWithParamsEn;
-    const known = catalogue[e.code] !== undefined;
-    const message = overrides?.[e.code] ?? withParams(specific[e.code], e.problem.params) ?? catalogue[e.code] ?? e.problem.title;
-    const detail = lang === 'en' || !known ? e.problem.detail?.trim() : undefined;
+    // Own keys only: a code such as `constructor` is not a message.
+    const known = Object.hasOwn(catalogue, e.code);
+    const unknown = (lang === 'zh' && withParams(unknownProblemZh, { code: e.code })) || e.problem.title;
+    const message = overrides?.[e.code] ?? (known ? (withParams(specific[e.code], e.problem.params) ?? catalogue[e.code]) : unknown);
+    const detail = lang === 'en' ? e.problem.detail?.trim() : known ? undefined : e.problem.detail?.trim() || e.problem.title;
     return { message, detail: detail && detail !== message ? detail : undefined };
   };
 }
@@ -72,14 +75,22 @@ export function ProblemAlert({
   const describe = useProblemText();
   if (!error) return null;
   const text = describe(error, overrides);
-  const description = [title ? text.message : undefined, text.detail].filter(Boolean);
+  // The server's detail is English whatever the page's language: marked so, for screen readers.
+  const description = [
+    title && <div key="message">{text.message}</div>,
+    text.detail && (
+      <div key="detail" lang="en">
+        {text.detail}
+      </div>
+    ),
+  ];
   return (
     <Alert
       type="error"
       showIcon
       role="alert"
       message={title ?? text.message}
-      description={description.length > 0 ? description.map((line) => <div key={line}>{line}</div>) : undefined}
+      description={title || text.detail ? description : undefined}
       style={{ marginBottom: 16, ...style }}
       action={
         onRetry ? (

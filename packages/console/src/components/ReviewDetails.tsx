@@ -5,6 +5,7 @@ import type { CheckOutcome, Review, ReviewState } from '@mpop/contracts';
 import { useFormat } from '../i18n/format';
 import { useI18n } from '../i18n/i18n';
 import type { MessageKey } from '../i18n/messages';
+import '../i18n/review-messages';
 
 const STATE: Record<ReviewState, { label: MessageKey; color?: string }> = {
   draft: { label: 'reviewDraft' },

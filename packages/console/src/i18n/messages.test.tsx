@@ -9,6 +9,7 @@ import { releaseKeysEn, releaseKeysZh } from './release-key-messages';
 import { openPlatformPagesEn, openPlatformPagesZh } from './open-platform-pages-messages';
 import { patchEn, patchZh } from './patch-messages';
 import { trustedDeliveryEn, trustedDeliveryZh } from './trusted-delivery-messages';
+import { reviewEn, reviewZh } from './review-messages';
 
 const vars = (text: string) => [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
 
@@ -38,6 +39,7 @@ describe('the message catalogue', () => {
       [openPlatformPagesEn, openPlatformPagesZh],
       [patchEn, patchZh],
       [trustedDeliveryEn, trustedDeliveryZh],
+      [reviewEn, reviewZh],
     ] as [Record<string, string>, Record<string, string>][]) {
       for (const key of Object.keys(enWords)) {
         expect({ key, vars: vars(zhWords[key]) }).toEqual({ key, vars: vars(enWords[key]) });
@@ -59,8 +61,8 @@ describe('the message catalogue', () => {
   });
 
   it('has no key in two places: a section never hides a core word', () => {
-    const keys = [en, releaseEn, signingEn, autopilotEn, releaseKeysEn, openPlatformPagesEn, patchEn, trustedDeliveryEn].flatMap((words) =>
-      Object.keys(words),
+    const keys = [en, releaseEn, signingEn, autopilotEn, releaseKeysEn, openPlatformPagesEn, patchEn, trustedDeliveryEn, reviewEn].flatMap(
+      (words) => Object.keys(words),
     );
     expect(keys.filter((k, i) => keys.indexOf(k) !== i)).toEqual([]);
   });
@@ -73,6 +75,7 @@ describe('the message catalogue', () => {
     ['open-platform-pages-messages', openPlatformPagesEn],
     ['patch-messages', patchEn],
     ['trusted-delivery-messages', trustedDeliveryEn],
+    ['review-messages', reviewEn],
   ])('is loaded wherever its words are said: a module that says a word of %s imports it', (section, words) => {
     const keys = new Set(Object.keys(words));
     const prefixes = [...keys].filter((k) => k.includes('.')).map((k) => k.slice(0, k.indexOf('.') + 1));

@@ -7,6 +7,7 @@ import type { releaseKeysEn } from './release-key-messages';
 import type { openPlatformPagesEn } from './open-platform-pages-messages';
 import type { patchEn } from './patch-messages';
 import type { trustedDeliveryEn } from './trusted-delivery-messages';
+import type { reviewEn } from './review-messages';
 
 /** The console's words, in the languages of the mPaaS console. Keys are English; labels match the mPaaS page. */
 export const en = {
@@ -334,7 +335,7 @@ export const en = {
 export type CoreMessageKey = keyof typeof en;
 /**
  * Every key of the catalogue: the core words, and the sections that load with the screens that use them (the
- * release words, the autopilot's, release keys', signing failures', patches', signed answers': `*-messages.ts` beside this file). A key without its Chinese fails the type check either way.
+ * release words, the autopilot's, release keys', signing failures', patches', signed answers', review details': `*-messages.ts` beside this file). A key without its Chinese fails the type check either way.
  */
 export type MessageKey =
   | CoreMessageKey
@@ -344,7 +345,8 @@ export type MessageKey =
   | keyof typeof signingEn
   | keyof typeof openPlatformPagesEn
   | keyof typeof patchEn
-  | keyof typeof trustedDeliveryEn;
+  | keyof typeof trustedDeliveryEn
+  | keyof typeof reviewEn;
 
 export const zh: Record<CoreMessageKey, string> = {
   appTitle: '小程序开放平台',
@@ -783,6 +785,12 @@ export const problemsZh: Record<ProblemCode, string> = {
   BAD_RESPONSE: '服务器返回了无法识别的响应（可能是代理的错误页面），请重试。',
   UPLOAD_LOST: '上传已丢失：完成之前与服务器的连接已断开（服务器可能已重启），未保存任何内容，请重新上传安装包。',
 };
+
+/**
+ * What a problem with a code the console does not know (a newer server) says in Chinese: its code, with the server's
+ * English `detail` on a line of its own. In English the server's own title says it.
+ */
+export const unknownProblemZh = '请求未完成（错误代码 {code}）。';
 
 /**
  * The sentences for problems whose server answer names its specifics in `params`: used instead of the plain

@@ -14,6 +14,8 @@ export const signingEn = {
     'The package file of version {version} is missing from the package store; put the packages on storage every instance shares, or upload the version again.',
   'signingFailure.sign-failed': 'Signing version {version} for host app {appId} failed; the details are in the server log.',
   'signingFailure.stopped': 'Signing stopped; the details are in the server log.',
+  /** A code the console does not know (a newer server); in English the server's own sentence is shown instead. */
+  'signingFailure.other': 'Signing did not complete (error code {code}).',
 };
 
 export const signingZh: Record<keyof typeof signingEn, string> = {
@@ -24,6 +26,7 @@ export const signingZh: Record<keyof typeof signingEn, string> = {
   'signingFailure.package-missing': '小程序包存储中缺少版本 {version} 的文件；请把小程序包放在所有实例共享的存储上，或重新上传该版本。',
   'signingFailure.sign-failed': '为宿主应用 {appId} 签名版本 {version} 失败；详情见服务器日志。',
   'signingFailure.stopped': '签名已中止；详情见服务器日志。',
+  'signingFailure.other': '签名未完成（错误代码 {code}）。',
 };
 
 addMessages(signingEn, signingZh);

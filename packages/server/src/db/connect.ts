@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import SQLite from 'better-sqlite3';
+import type SQLite from 'better-sqlite3';
 import type pg from 'pg';
 import {
   CamelCasePlugin,
@@ -68,6 +68,9 @@ class ImmediateSqliteDialect extends SqliteDialect {
   }
 }
 
+/** The SQLite driver, loaded by the first SQLite connection, as the PostgreSQL one is: PostgreSQL never loads the addon. */
+const sqliteDriver = () => createRequire(import.meta.url)('better-sqlite3') as typeof SQLite;
+
 /** The file of a `sqlite:<path>` URL; undefined for PostgreSQL and for an in-memory SQLite. */
 export function sqliteFile(databaseUrl: string): string | undefined {
   if (!databaseUrl.startsWith('sqlite:')) return undefined;
@@ -88,7 +91,7 @@ export function connectDatabase(databaseUrl: string, extraPlugins: readonly Kyse
       ensurePrivateDir(path.dirname(path.resolve(file)));
       ensurePrivateFile(file);
     }
-    const sqlite = new SQLite(file);
+    const sqlite = new (sqliteDriver())(file);
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');
@@ -111,7 +114,7 @@ export function connectDatabase(databaseUrl: string, extraPlugins: readonly Kyse
  */
 export function connectDatabaseToRead(databaseUrl: string): DatabaseHandle {
   if (!databaseUrl.startsWith('sqlite:')) return connectDatabase(databaseUrl);
-  const sqlite = new SQLite(databaseUrl.slice('sqlite:'.length), { readonly: true, fileMustExist: true });
+  const sqlite = new (sqliteDriver())(databaseUrl.slice('sqlite:'.length), { readonly: true, fileMustExist: true });
   return {
     db: new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: sqlite }), plugins: [new CamelCasePlugin()] }),
     dialect: 'sqlite',

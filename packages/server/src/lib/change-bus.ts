@@ -6,11 +6,21 @@ export type Change =
   | { kind: 'host-app-gate'; workspaceId: string; appId: string }
   /**
    * Signatures were made for these host apps (`[workspaceId, appId]` pairs): their gate views gain what was signed.
-   * A signing job publishes one per batch it writes, so host apps see a release as their batch lands, not at the end.
+   * A signing job publishes one per batch it writes (to other processes in parts of SIGNED_HOST_APPS_PER_CHANGE),
+   * so host apps see a release as their batch lands, not at the end.
    */
   | { kind: 'signatures-made'; hostApps: [workspaceId: string, appId: string][] }
-  /** Every host app's gate view: a release, a take-down, a roll-back. */
-  | { kind: 'all-gate-views' };
+  /**
+   * Patches to versions of this mini program were made: the gate views that serve it gain them (read again in the
+   * background, the cached ones serving meanwhile); no other view changes.
+   */
+  | { kind: 'patches-made'; miniProgramId: string }
+  /**
+   * Every host app's gate view: a release, a take-down, a roll-back. `keep` (never sent to other processes) names
+   * the views a signing job of this process is about to make signatures for: they are kept, serving what they
+   * served, until that job's `signatures-made` for them, which replaces them at once (see GateService).
+   */
+  | { kind: 'all-gate-views'; keep?: readonly [workspaceId: string, appId: string][] };
 
 /** Host apps per `signatures-made` change: its JSON stays under PostgreSQL's 8,000-byte NOTIFY payload. */
 export const SIGNED_HOST_APPS_PER_CHANGE = 48;
@@ -32,6 +42,9 @@ export function toChange(change: unknown): Change {
     hostApps.every((h) => Array.isArray(h) && h.length === 2 && typeof h[0] === 'string' && typeof h[1] === 'string')
   ) {
     return { kind: 'signatures-made', hostApps: hostApps as [string, string][] };
+  }
+  if (c?.kind === 'patches-made' && typeof (c as { miniProgramId?: unknown }).miniProgramId === 'string') {
+    return { kind: 'patches-made', miniProgramId: (c as { miniProgramId: string }).miniProgramId };
   }
   return { kind: 'all-gate-views' };
 }
@@ -60,10 +73,14 @@ export class ChangeBus {
     await this.transport?.subscribe((c) => this.local.emit('change', toChange(c)));
   }
 
-  async publish(c: Change): Promise<void> {
+  /**
+   * Tells this process `c`, and every other process `remote` (by default `c` itself; a list goes as that many
+   * notifications: one change too large for one, or one that says more here than elsewhere).
+   */
+  async publish(c: Change, remote: Change | readonly Change[] = c): Promise<void> {
     this.local.emit('change', c);
     try {
-      await this.transport?.publish(c);
+      for (const part of Array.isArray(remote) ? remote : [remote]) await this.transport?.publish(part as Change);
     } catch (err) {
       // Other instances miss this one; their listeners drop every cache when they reconnect.
       this.onTransportError(err);

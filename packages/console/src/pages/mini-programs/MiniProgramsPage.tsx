@@ -16,10 +16,10 @@ import { useFormat } from '../../i18n/format';
 import { useI18n } from '../../i18n/i18n';
 import '../../i18n/release-messages';
 import { ReleasedVersion } from './ReleasedVersion';
+import { useUploadDialog } from './use-upload-dialog';
 
 // The dialogs load when first opened: the list is what a visit to this page needs first.
 const RegisterModal = lazy(() => import('./RegisterModal').then((m) => ({ default: m.RegisterModal })));
-const UploadModal = lazy(() => import('./UploadModal').then((m) => ({ default: m.UploadModal })));
 const VersionsModal = lazy(() => import('./VersionsModal').then((m) => ({ default: m.VersionsModal })));
 const ReleasesModal = lazy(() => import('./ReleasesModal').then((m) => ({ default: m.ReleasesModal })));
 
@@ -38,8 +38,9 @@ export function MiniProgramsPage() {
   const orgs = useRequest((signal) => api.listOrganisations(signal), []);
   const orgName = (orgId: string) => orgs.data?.items.find((o) => o.orgId === orgId)?.name ?? orgId;
   const [registering, setRegistering] = useState(false);
-  const [uploadingFor, setUploadingFor] = useState<MiniProgram>();
   const [versionsOf, setVersionsOf] = useState<MiniProgram>();
+  // After an upload, the program's versions: the new one is there, ready to release.
+  const upload = useUploadDialog(setVersionsOf);
   const [releasesOf, setReleasesOf] = useState<MiniProgram>();
   const rows = data?.items.slice((list.page - 1) * list.pageSize, list.page * list.pageSize);
 
@@ -82,7 +83,7 @@ export function MiniProgramsPage() {
             render: (m) => (
               <Space size={0}>
                 {canChange && (
-                  <Button type="link" size="small" onClick={() => setUploadingFor(m)}>
+                  <Button type="link" size="small" onClick={() => upload.open(m)}>
                     {t('uploadPackage')}
                   </Button>
                 )}
@@ -112,18 +113,7 @@ export function MiniProgramsPage() {
           }}
         />
       </LazyDialog>
-      <LazyDialog open={Boolean(uploadingFor)}>
-        <UploadModal
-          program={uploadingFor}
-          onClose={() => setUploadingFor(undefined)}
-          onDone={() => {
-            const m = uploadingFor;
-            setUploadingFor(undefined);
-            void message.success(t('packageUploaded'));
-            setVersionsOf(m);
-          }}
-        />
-      </LazyDialog>
+      {upload.dialog}
       <LazyDialog open={Boolean(versionsOf)}>
         <VersionsModal
           program={versionsOf}

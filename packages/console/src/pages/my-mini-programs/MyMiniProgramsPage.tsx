@@ -13,11 +13,11 @@ import { useListParams } from '../../components/use-list-params';
 import { useFormat } from '../../i18n/format';
 import { useI18n } from '../../i18n/i18n';
 import '../../i18n/open-platform-pages-messages';
+import { useUploadDialog } from '../mini-programs/use-upload-dialog';
 import { MyReleaseKeysButton } from './MyReleaseKeysButton';
 
 const CreateMiniProgramModal = lazy(() => import('./CreateMiniProgramModal').then((m) => ({ default: m.CreateMiniProgramModal })));
 const MyVersionsModal = lazy(() => import('./MyVersionsModal').then((m) => ({ default: m.MyVersionsModal })));
-const UploadModal = lazy(() => import('../mini-programs/UploadModal').then((m) => ({ default: m.UploadModal })));
 const RequestAssociationModal = lazy(() =>
   import('../my-associations/RequestAssociationModal').then((m) => ({ default: m.RequestAssociationModal })),
 );
@@ -34,8 +34,9 @@ export function MyMiniProgramsPage() {
   const directory = useDirectory();
   const list = useListParams({ query: '' });
   const [creating, setCreating] = useState(false);
-  const [uploadingFor, setUploadingFor] = useState<MiniProgram>();
   const [versionsOf, setVersionsOf] = useState<MiniProgram>();
+  // After an upload, the program's versions: the new one is there, ready to submit for review.
+  const upload = useUploadDialog(setVersionsOf);
   const [requestingFor, setRequestingFor] = useState<MiniProgram>();
 
   const mine = new Set(memberships.map((m) => m.orgId));
@@ -51,7 +52,7 @@ export function MyMiniProgramsPage() {
     const off = suspended(m) ? { disabled: true, tooltip: t('suspendedOrgHint') } : {};
     return [
       { key: 'versions', label: t('versions'), onClick: () => setVersionsOf(m) },
-      { key: 'upload', label: t('uploadPackage'), onClick: () => setUploadingFor(m), ...off },
+      { key: 'upload', label: t('uploadPackage'), onClick: () => upload.open(m), ...off },
       { key: 'associate', label: t('requestAssociation'), onClick: () => setRequestingFor(m), ...off },
     ];
   };
@@ -135,18 +136,7 @@ export function MyMiniProgramsPage() {
           }}
         />
       </LazyDialog>
-      <LazyDialog open={Boolean(uploadingFor)}>
-        <UploadModal
-          program={uploadingFor}
-          onClose={() => setUploadingFor(undefined)}
-          onDone={() => {
-            const m = uploadingFor;
-            setUploadingFor(undefined);
-            void message.success(t('packageUploaded'));
-            setVersionsOf(m);
-          }}
-        />
-      </LazyDialog>
+      {upload.dialog}
       <LazyDialog open={Boolean(versionsOf)}>
         <MyVersionsModal
           program={versionsOf}

@@ -1,18 +1,17 @@
-import { Button, Empty, Form, Input, Modal, Select, Space, Tag } from 'antd';
+import { Button, Form, Input, Select, Tag } from 'antd';
 import { USERNAME_PATTERN } from '@mpop/contracts/constants';
 import { api } from '../../api/endpoints';
 import type { Member, OrgRole, Organisation } from '@mpop/contracts';
-import { ProblemAlert, usePlaceOnFields } from '../../api/problem';
+import { usePlaceOnFields } from '../../api/problem';
 import { useFormSubmit } from '../../api/use-form-submit';
-import { useProblemNotice } from '../../api/use-problem-notice';
-import { useRequest } from '../../api/use-request';
-import { orgRoleLabel, useCan, useMemberships } from '../../auth/use-role';
-import { DataTable } from '../../components/DataTable';
+import { orgRoleLabel } from '../../auth/use-role';
+import type { Operation } from '../../components/OperationLinks';
+import { OperationLinks } from '../../components/OperationLinks';
 import { useFeedback } from '../../components/feedback';
-import { OperationLinks, type Operation } from '../../components/OperationLinks';
 import { useFormat } from '../../i18n/format';
 import { useI18n } from '../../i18n/i18n';
 import '../../i18n/open-platform-pages-messages';
+import { OrganisationListModal, useOrganisationList } from './OrganisationListModal';
 
 const ORG_ROLES: OrgRole[] = ['owner', 'developer'];
 
@@ -23,17 +22,10 @@ const ORG_ROLES: OrgRole[] = ['owner', 'developer'];
 export function MembersModal({ organisation, onClose }: { organisation?: Organisation; onClose: () => void }) {
   const { t } = useI18n();
   const format = useFormat();
-  const { message, modal } = useFeedback();
-  const notice = useProblemNotice();
+  const { message } = useFeedback();
   const place = usePlaceOnFields();
-  const isAdmin = useCan()('admin');
-  const memberships = useMemberships();
   const orgId = organisation?.orgId;
-  const canManage = isAdmin || memberships.some((m) => m.orgId === orgId && m.role === 'owner');
-  const { data, error, loading, reload } = useRequest(
-    (signal) => (orgId ? api.listMembers(orgId, signal) : Promise.resolve({ items: [] as Member[] })),
-    [orgId],
-  );
+  const list = useOrganisationList(orgId, api.listMembers);
   const [form] = Form.useForm<{ username: string; role: OrgRole }>();
   const add = useFormSubmit(
     form,
@@ -43,23 +35,14 @@ export function MembersModal({ organisation, onClose }: { organisation?: Organis
       await api.setMember(orgId, username, v.role);
       void message.success(t('memberAdded', { name: username, role: t(orgRoleLabel(v.role)) }));
       form.resetFields(['username']);
-      reload();
+      list.reload();
     },
     (err) => place(form, err, ['username', 'role'] as const),
   );
-  const owners = data?.items.filter((m) => m.role === 'owner').length ?? 0;
+  const owners = list.data?.items.filter((m) => m.role === 'owner').length ?? 0;
 
-  const act = async (call: () => Promise<unknown>, done: string) => {
-    try {
-      await call();
-      void message.success(done);
-      reload();
-    } catch (err) {
-      notice(err);
-    }
-  };
   const operations = (m: Member): Operation[] => {
-    if (!canManage || !orgId) return [];
+    if (!list.canManage || !orgId) return [];
     const lastOwner = m.role === 'owner' && owners <= 1;
     const guard = lastOwner ? { disabled: true, tooltip: t('lastOwnerHint') } : {};
     const other: OrgRole = m.role === 'owner' ? 'developer' : 'owner';
@@ -67,7 +50,7 @@ export function MembersModal({ organisation, onClose }: { organisation?: Organis
       {
         key: 'role',
         label: `${t('changeRole')}: ${t(orgRoleLabel(other))}`,
-        onClick: () => void act(() => api.setMember(orgId, m.username, other), t('memberRoleChanged', { name: m.username })),
+        onClick: () => void list.act(() => api.setMember(orgId, m.username, other), t('memberRoleChanged', { name: m.username })),
         ...guard,
       },
       {
@@ -75,13 +58,12 @@ export function MembersModal({ organisation, onClose }: { organisation?: Organis
         label: t('removeMember'),
         danger: true,
         onClick: () =>
-          modal.confirm({
+          list.confirmRemove({
             title: t('removeMemberTitle', { name: m.username, org: organisation?.name ?? '' }),
             content: t('removeMemberContent'),
-            okText: t('removeMember'),
-            okButtonProps: { danger: true },
-            cancelText: t('cancel'),
-            onOk: () => act(() => api.removeMember(orgId, m.username), t('memberRemoved', { name: m.username })),
+            label: t('removeMember'),
+            remove: () => api.removeMember(orgId, m.username),
+            done: t('memberRemoved', { name: m.username }),
           }),
         ...guard,
       },
@@ -89,18 +71,14 @@ export function MembersModal({ organisation, onClose }: { organisation?: Organis
   };
 
   return (
-    <Modal
+    <OrganisationListModal<Member>
       open={Boolean(organisation)}
       width={760}
       title={t('membersTitle', { name: organisation?.name ?? '' })}
-      onCancel={onClose}
-      footer={<Button onClick={onClose}>{t('close')}</Button>}
-      destroyOnHidden
-    >
-      <ProblemAlert error={error} title={t('loadFailed')} onRetry={reload} />
-      {canManage && (
-        <>
-          <ProblemAlert error={add.error} />
+      list={list}
+      add={{
+        error: add.error,
+        form: (
           <Form form={form} layout="inline" onFinish={add.submit} initialValues={{ role: 'developer' }} style={{ marginBottom: 16 }}>
             <Form.Item
               name="username"
@@ -122,29 +100,21 @@ export function MembersModal({ organisation, onClose }: { organisation?: Organis
               {t('addMember')}
             </Button>
           </Form>
-        </>
-      )}
-      <DataTable<Member>
-        label={t('membersTitle', { name: organisation?.name ?? '' })}
-        rowKey={(m) => m.username}
-        loading={loading}
-        rows={data?.items}
-        empty={error ? null : <Empty description={t('membersEmpty')} />}
-        columns={[
-          { key: 'username', title: t('username'), render: (m) => <strong>{m.username}</strong> },
-          {
-            key: 'role',
-            title: t('orgRole'),
-            render: (m) => (
-              <Space size={4}>
-                <Tag color={m.role === 'owner' ? 'gold' : 'blue'}>{t(orgRoleLabel(m.role))}</Tag>
-              </Space>
-            ),
-          },
-          { key: 'addedAt', title: t('createdAt'), from: 'lg', nowrap: true, render: (m) => format.dateTime(m.addedAt) },
-          { key: 'operation', title: t('operation'), render: (m) => <OperationLinks operations={operations(m)} inline={2} /> },
-        ]}
-      />
-    </Modal>
+        ),
+      }}
+      empty={t('membersEmpty')}
+      rowKey={(m) => m.username}
+      columns={[
+        { key: 'username', title: t('username'), render: (m) => <strong>{m.username}</strong> },
+        {
+          key: 'role',
+          title: t('orgRole'),
+          render: (m) => <Tag color={m.role === 'owner' ? 'gold' : 'blue'}>{t(orgRoleLabel(m.role))}</Tag>,
+        },
+        { key: 'addedAt', title: t('createdAt'), from: 'lg', nowrap: true, render: (m) => format.dateTime(m.addedAt) },
+        { key: 'operation', title: t('operation'), render: (m) => <OperationLinks operations={operations(m)} inline={2} /> },
+      ]}
+      onClose={onClose}
+    />
   );
 }

@@ -3,7 +3,7 @@ import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { OrganisationsPage } from './OrganisationsPage';
 import { items, org } from '../../test/open-platform-fixtures';
-import { fakeApi, findDialog, renderWithProviders } from '../../test/render';
+import { fakeApi, findDialog, problem, renderWithProviders } from '../../test/render';
 
 const ORGS = items([org('acme'), org('platform', { name: 'Platform', reviewRequired: false }), org('globex', { suspended: true })]);
 const rowOf = async (name: string) => (await screen.findByText(name, { selector: 'strong' })).closest('tr') as HTMLElement;
@@ -59,6 +59,38 @@ describe('OrganisationsPage', () => {
     await u.click(within(members).getByRole('button', { name: 'Add Member' }));
     await waitFor(() => expect(calls.find((c) => c.method === 'PUT')?.body).toEqual({ role: 'developer' }));
     expect(await screen.findByText('"erin" is now a member (Developer).')).toBeTruthy();
+  });
+
+  it("lets an owner (an operator here) remove a member after confirming, and says a refused role change in the console's words", async () => {
+    const dev = { username: 'dev', role: 'owner', addedAt: '2026-12-01T00:00:00.000Z' };
+    const erin = { username: 'erin', role: 'developer', addedAt: '2026-12-02T00:00:00.000Z' };
+    const calls = fakeApi([
+      ['GET', '/api/v1/organisations', ORGS],
+      ['GET', '/api/v1/organisations/acme/members', items([dev, erin]), items([dev])],
+      ['PUT', '/api/v1/organisations/acme/members/erin', problem(409, 'LAST_OWNER', 'The last owner stays.')],
+      ['DELETE', '/api/v1/organisations/acme/members/erin', { status: 204 }],
+    ]);
+    renderWithProviders(<OrganisationsPage />, { role: 'operator', memberships: [{ orgId: 'acme', role: 'owner' }] });
+    const u = userEvent.setup({ delay: null });
+    await u.click(within(await rowOf('Acme Vendors')).getByRole('button', { name: 'Members' }));
+    const members = await findDialog('Members · Acme Vendors');
+    const row = () => within(members).getByText('erin').closest('tr') as HTMLElement;
+    await within(members).findByText('erin');
+
+    await u.click(within(row()).getByRole('button', { name: 'Change Role: Owner' }));
+    expect(await screen.findByText(/The last owner of an organisation cannot be removed/)).toBeTruthy();
+
+    await u.click(within(row()).getByRole('button', { name: 'Remove' }));
+    const confirm = await waitFor(() => {
+      const found = screen.getAllByRole('dialog').find((d) => d.textContent?.includes('Remove "erin" from Acme Vendors?'));
+      if (!found) throw new Error('no confirmation yet');
+      return found;
+    });
+    expect(calls.some((c) => c.method === 'DELETE')).toBe(false);
+    await u.click(within(confirm).getByRole('button', { name: 'Remove' }));
+    expect(await screen.findByText('"erin" is no longer a member.')).toBeTruthy();
+    await waitFor(() => expect(within(members).queryByText('erin')).toBeNull());
+    expect(calls.filter((c) => c.method === 'DELETE').map((c) => c.url)).toEqual(['/api/v1/organisations/acme/members/erin']);
   });
 
   it('speaks Chinese', async () => {

@@ -1,19 +1,16 @@
-import { Button, Empty, Form, Input, Modal, Space, Tag, Typography, Upload } from 'antd';
+import { Button, Form, Input, Space, Tag, Typography, Upload } from 'antd';
 import { UploadOutlined } from '@ant-design/icons';
 import type { ReleaseKey } from '@mpop/contracts';
 import { RELEASE_KEY_PEM_MAX } from '@mpop/contracts';
-import { ProblemAlert, usePlaceOnFields } from '../../api/problem';
+import { usePlaceOnFields } from '../../api/problem';
 import { useFormSubmit } from '../../api/use-form-submit';
-import { useProblemNotice } from '../../api/use-problem-notice';
-import { useRequest } from '../../api/use-request';
-import { useCan, useMemberships } from '../../auth/use-role';
-import { DataTable } from '../../components/DataTable';
 import { useFeedback } from '../../components/feedback';
-import { OperationLinks, type Operation } from '../../components/OperationLinks';
+import { OperationLinks } from '../../components/OperationLinks';
 import { useFormat } from '../../i18n/format';
 import { useI18n } from '../../i18n/i18n';
 import '../../i18n/open-platform-pages-messages';
 import '../../i18n/release-key-messages';
+import { OrganisationListModal, useOrganisationList } from './OrganisationListModal';
 import { addReleaseKey, listReleaseKeys, removeReleaseKey, shortFingerprint } from './release-keys-api';
 
 /**
@@ -24,17 +21,10 @@ import { addReleaseKey, listReleaseKeys, removeReleaseKey, shortFingerprint } fr
 export function ReleaseKeysModal({ organisation, onClose }: { organisation?: { orgId: string; name: string }; onClose: () => void }) {
   const { t } = useI18n();
   const format = useFormat();
-  const { message, modal } = useFeedback();
-  const notice = useProblemNotice();
+  const { message } = useFeedback();
   const place = usePlaceOnFields();
-  const isAdmin = useCan()('admin');
-  const memberships = useMemberships();
   const orgId = organisation?.orgId;
-  const canManage = isAdmin || memberships.some((m) => m.orgId === orgId && m.role === 'owner');
-  const { data, error, loading, reload } = useRequest(
-    (signal) => (orgId ? listReleaseKeys(orgId, signal) : Promise.resolve({ items: [] as ReleaseKey[] })),
-    [orgId],
-  );
+  const list = useOrganisationList(orgId, listReleaseKeys);
   const [form] = Form.useForm<{ pem: string }>();
   const add = useFormSubmit(
     form,
@@ -43,53 +33,33 @@ export function ReleaseKeysModal({ organisation, onClose }: { organisation?: { o
       const key = await addReleaseKey(orgId, v.pem.trim());
       void message.success(t('releaseKeyAdded', { algorithm: key.algorithm, fingerprint: shortFingerprint(key.fingerprintSha256) }));
       form.resetFields();
-      reload();
+      list.reload();
     },
     (err) => place(form, err, ['pem'] as const),
   );
 
-  const operations = (k: ReleaseKey): Operation[] =>
-    canManage && orgId
-      ? [
-          {
-            key: 'remove',
-            label: t('removeReleaseKey'),
-            danger: true,
-            onClick: () =>
-              modal.confirm({
-                title: t('removeReleaseKeyTitle', { fingerprint: shortFingerprint(k.fingerprintSha256) }),
-                content: t('removeReleaseKeyContent'),
-                okText: t('removeReleaseKey'),
-                okButtonProps: { danger: true },
-                cancelText: t('cancel'),
-                onOk: async () => {
-                  try {
-                    await removeReleaseKey(orgId, k.fingerprintSha256);
-                    void message.success(t('releaseKeyRemoved', { fingerprint: shortFingerprint(k.fingerprintSha256) }));
-                    reload();
-                  } catch (err) {
-                    notice(err);
-                  }
-                },
-              }),
-          },
-        ]
-      : [];
+  const remove = (k: ReleaseKey) => {
+    if (!orgId) return;
+    const fingerprint = shortFingerprint(k.fingerprintSha256);
+    list.confirmRemove({
+      title: t('removeReleaseKeyTitle', { fingerprint }),
+      content: t('removeReleaseKeyContent'),
+      label: t('removeReleaseKey'),
+      remove: () => removeReleaseKey(orgId, k.fingerprintSha256),
+      done: t('releaseKeyRemoved', { fingerprint }),
+    });
+  };
 
   return (
-    <Modal
+    <OrganisationListModal<ReleaseKey>
       open={Boolean(organisation)}
       width={820}
       title={t('releaseKeysTitle', { name: organisation?.name ?? '' })}
-      onCancel={onClose}
-      footer={<Button onClick={onClose}>{t('close')}</Button>}
-      destroyOnHidden
-    >
-      <Typography.Paragraph type="secondary">{t('releaseKeysIntro')}</Typography.Paragraph>
-      <ProblemAlert error={error} title={t('loadFailed')} onRetry={reload} />
-      {canManage && (
-        <>
-          <ProblemAlert error={add.error} />
+      intro={<Typography.Paragraph type="secondary">{t('releaseKeysIntro')}</Typography.Paragraph>}
+      list={list}
+      add={{
+        error: add.error,
+        form: (
           <Form form={form} layout="vertical" onFinish={add.submit} style={{ marginBottom: 16 }}>
             <Form.Item
               name="pem"
@@ -124,33 +94,38 @@ export function ReleaseKeysModal({ organisation, onClose }: { organisation?: { o
               </Button>
             </Space>
           </Form>
-        </>
-      )}
-      <DataTable<ReleaseKey>
-        label={t('releaseKeysTitle', { name: organisation?.name ?? '' })}
-        rowKey={(k) => k.fingerprintSha256}
-        loading={loading}
-        rows={data?.items}
-        empty={error ? null : <Empty description={t('releaseKeysEmpty')} />}
-        columns={[
-          {
-            key: 'fingerprint',
-            title: t('releaseKeyFingerprintLabel'),
-            render: (k) => <code style={{ wordBreak: 'break-all' }}>{k.fingerprintSha256}</code>,
-          },
-          {
-            key: 'algorithm',
-            title: t('algorithm'),
-            nowrap: true,
-            render: (k) => <Tag>{k.algorithm === 'RSA' ? `RSA ${k.bits}` : k.algorithm}</Tag>,
-          },
-          { key: 'createdBy', title: t('addedBy'), from: 'lg', render: (k) => k.createdBy },
-          { key: 'createdAt', title: t('createdAt'), from: 'xl', nowrap: true, render: (k) => format.dateTime(k.createdAt) },
-          ...(canManage
-            ? [{ key: 'operation', title: t('operation'), render: (k: ReleaseKey) => <OperationLinks operations={operations(k)} /> }]
-            : []),
-        ]}
-      />
-    </Modal>
+        ),
+      }}
+      empty={t('releaseKeysEmpty')}
+      rowKey={(k) => k.fingerprintSha256}
+      columns={[
+        {
+          key: 'fingerprint',
+          title: t('releaseKeyFingerprintLabel'),
+          render: (k) => <code style={{ wordBreak: 'break-all' }}>{k.fingerprintSha256}</code>,
+        },
+        {
+          key: 'algorithm',
+          title: t('algorithm'),
+          nowrap: true,
+          render: (k) => <Tag>{k.algorithm === 'RSA' ? `RSA ${k.bits}` : k.algorithm}</Tag>,
+        },
+        { key: 'createdBy', title: t('addedBy'), from: 'lg', render: (k) => k.createdBy },
+        { key: 'createdAt', title: t('createdAt'), from: 'xl', nowrap: true, render: (k) => format.dateTime(k.createdAt) },
+        // Only those who may remove a key see the column: everyone else only reads the list.
+        ...(list.canManage
+          ? [
+              {
+                key: 'operation',
+                title: t('operation'),
+                render: (k: ReleaseKey) => (
+                  <OperationLinks operations={[{ key: 'remove', label: t('removeReleaseKey'), danger: true, onClick: () => remove(k) }]} />
+                ),
+              },
+            ]
+          : []),
+      ]}
+      onClose={onClose}
+    />
   );
 }

@@ -83,4 +83,15 @@ describe('SigningJobsPage', () => {
     expect(await screen.findByText(/小程序包存储中缺少版本 1\.0\.0\.7 的文件/)).toBeTruthy();
     expect(screen.queryByText(english)).toBeNull();
   });
+
+  it("names a failure code it does not know (a newer server) in Chinese, with the server's English below it", async () => {
+    const english = 'The signing service of a newer server refused.';
+    const failed = job({ status: 'failed', done: 0, total: 1, error: english, errorCode: 'something-newer' as SigningJob['errorCode'] });
+    fakeFetch([{ status: 200, body: { items: [failed] } }]);
+    renderWithProviders(<SigningJobsPage />, { lang: 'zh' });
+    const said = await screen.findByText(/签名未完成（错误代码 something-newer）。/);
+    expect(said.textContent).toBe(`签名未完成（错误代码 something-newer）。${english}`);
+    expect(screen.getByText(english).getAttribute('lang')).toBe('en');
+    expect(screen.queryByText(/signingFailure\./)).toBeNull();
+  });
 });

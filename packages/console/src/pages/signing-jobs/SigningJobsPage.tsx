@@ -1,3 +1,4 @@
+import type { ReactNode } from 'react';
 import { Button, Empty, Progress, Tag, Typography } from 'antd';
 import { ReloadOutlined, RedoOutlined } from '@ant-design/icons';
 import type { SigningJob } from '@mpop/contracts';
@@ -34,9 +35,22 @@ export function SigningJobsPage() {
   const { data, error, loading, reload } = useRequest((signal) => api.signingJobs(signal), [], {
     refreshEvery: (d) => d.items.some((j) => j.status === 'running') && 1000,
   });
-  /** Why a job failed: the server's sentence in English; in Chinese, said from its code, never in English. */
-  const failureText = (j: SigningJob) =>
-    lang === 'zh' ? t(`signingFailure.${j.errorCode ?? 'sign-failed'}`, j.errorParams ?? {}) : (j.error ?? '');
+  /**
+   * Why a job failed: the server's sentence in English; in Chinese, said from its code, never led by English. A code
+   * the console does not know (a newer server) is named in a Chinese sentence, the server's English below it.
+   */
+  const failureText = (j: SigningJob): ReactNode => {
+    if (lang !== 'zh') return j.error ?? '';
+    const key = `signingFailure.${j.errorCode ?? 'sign-failed'}` as MessageKey;
+    const said = t(key, j.errorParams ?? {});
+    if (said !== key) return said;
+    return (
+      <>
+        {t('signingFailure.other', { code: String(j.errorCode) })}
+        <div lang="en">{j.error}</div>
+      </>
+    );
+  };
 
   const retry = async () => {
     try {

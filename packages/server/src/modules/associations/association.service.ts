@@ -78,7 +78,7 @@ export class AssociationService {
 
   /** Approves a pending request: the host app is authorised for the mini program and its packages signed. */
   async approve(associationId: string, principal: Principal): Promise<Association> {
-    const { association, hostAppId } = await this.db.transaction().execute(async (trx) => {
+    const { association, hostAppId, pending } = await this.db.transaction().execute(async (trx) => {
       const a = await this.visible(trx, associationId, principal);
       const app = await new HostAppRepository(trx).find(a.workspaceId, a.appId);
       if (!app) throw hostAppNotFound(a.workspaceId, a.appId);
@@ -86,11 +86,13 @@ export class AssociationService {
       await new MiniProgramRepository(trx).authorize(app.id, a.miniProgramId, nowIso());
       const association = await this.recorded(trx, associationId, principal, 'approved');
       await new GenerationRepository(trx).raiseHostApps([app.id]);
-      return { association, hostAppId: app.id };
+      const pending = await this.signer.markPending(trx, { hostAppId: app.id, miniProgramId: a.miniProgramId });
+      return { association, hostAppId: app.id, pending };
     });
     await this.signer.signMissing(
       { hostAppId, miniProgramId: association.miniProgramId },
       { code: 'approve-association', params: { associationId, miniProgramId: association.miniProgramId, appId: association.appId } },
+      { pending },
     );
     await this.changes.publish({ kind: 'host-app-gate', workspaceId: association.workspaceId, appId: association.appId });
     return association;

@@ -152,10 +152,9 @@ export class AuthService {
   }
 
   async principalFromSession(cookie: string): Promise<Principal | undefined> {
-    const s = await new SessionRepository(this.db).findLive(sha256Hex(cookie), nowIso());
+    const s = await new SessionRepository(this.db).findLiveWithMemberships(sha256Hex(cookie), nowIso());
     if (!s) return undefined;
-    const memberships = await new MembershipRepository(this.db).listForUser(s.username);
-    return { username: s.username, role: fromStoredRole(s.role), memberships, via: 'session', actor: s.username };
+    return { username: s.username, role: fromStoredRole(s.role), memberships: s.memberships, via: 'session', actor: s.username };
   }
 
   async principalFromToken(token: string): Promise<Principal | undefined> {

@@ -10,16 +10,24 @@ export class SessionRepository {
     await this.db.insertInto('sessions').values(s).execute();
   }
 
-  /** @returns the live session and its user, or undefined when unknown, expired, or the user is disabled. */
-  findLive(idHash: string, now: string) {
-    return this.db
+  /**
+   * The live session, its user's platform role and organisation memberships (ordered by organisation), in one
+   * query: every request of the console asks. @returns undefined when unknown, expired, or the user is disabled.
+   */
+  async findLiveWithMemberships(idHash: string, now: string) {
+    const rows = await this.db
       .selectFrom('sessions')
       .innerJoin('users', 'users.username', 'sessions.username')
-      .select(['sessions.username', 'users.role', 'sessions.expiresAt'])
+      .leftJoin('memberships', 'memberships.username', 'sessions.username')
+      .select(['sessions.username', 'users.role', 'memberships.orgId', 'memberships.role as orgRole'])
       .where('sessions.idHash', '=', idHash)
       .where('sessions.expiresAt', '>', now)
       .where('users.disabledAt', 'is', null)
-      .executeTakeFirst();
+      .orderBy('memberships.orgId')
+      .execute();
+    if (rows.length === 0) return undefined;
+    const memberships = rows.flatMap((r) => (r.orgId !== null && r.orgRole !== null ? [{ orgId: r.orgId, role: r.orgRole }] : []));
+    return { username: rows[0].username, role: rows[0].role, memberships };
   }
 
   async delete(idHash: string) {

@@ -106,7 +106,7 @@ export class EventsService {
     private readonly options: EventsOptions,
   ) {
     changes.onInvalidate((c) => {
-      if (c.kind === 'signatures-made') return; // signatures change nothing the intake checks
+      if (c.kind === 'signatures-made' || c.kind === 'patches-made') return; // they change nothing the intake checks
       this.generation++;
       if (c.kind === 'host-app-gate') this.hostApps.delete(`${c.workspaceId}\n${c.appId}`);
       else {

@@ -3,6 +3,7 @@ import type { Resource, ResourcesRequest } from '@mpop/contracts';
 import type { Database } from '../../db/schema.js';
 import { AppError } from '../../lib/app-error.js';
 import type { ChangeBus } from '../../lib/change-bus.js';
+import { keptBuffer } from '../../lib/kept-bytes.js';
 import { inRange } from '../mini-programs/versions.js';
 import { GateRepository, type GatePatchRow, type GateReleaseRow } from './gate.repository.js';
 import type { ManifestCache, ManifestKey, SignedManifest } from './manifest-cache.js';
@@ -21,6 +22,8 @@ type ReadyView = {
   key: ManifestKey;
   /** The start of every manifest of this view (manifest.ts manifestHead): host app and generation. */
   head: string;
+  /** The host app's generation when the view was read. */
+  generation: number;
   /** The fingerprints of the host app's retired keys, as JSON. */
   revokedKeys: string;
   /**
@@ -56,11 +59,12 @@ const MAX_WHITELISTS = 64;
  * The run-time gate: only registered, configured host apps get packages, and only those authorised, released,
  * signed and fit for the client; during a gray release each device gets the new version or the previous one by its
  * cohort. The hot path is a map lookup (and, during a rollout, one hash); the cache is dropped on every change,
- * here or in another process (ChangeBus): one host app's view when the change names it, every view otherwise. Views
- * that gained signatures are read again and replace the cached ones (which serve meanwhile); misses, and those
- * refreshes, are read in batches, two queries per LOAD_BATCH host apps. The effective percent of a scheduled ramp is
- * computed from the clock at request time, so every instance agrees; the generation a step needs is raised by
- * releases/scheduled-steps.service.ts, whose change drops the views (they carry the generation in `head`).
+ * here or in another process (ChangeBus): one host app's view when the change names it, every view otherwise (but
+ * those a release's signing job here is about to sign for: kept until their batch lands, then read once). Views
+ * that gained signatures or patches are read again and replace the cached ones (which serve meanwhile); misses, and
+ * those refreshes, are read in batches, two queries per LOAD_BATCH host apps. The effective percent of a scheduled
+ * ramp is computed from the clock at request time, so every instance agrees; the generation a step needs is raised
+ * by releases/scheduled-steps.service.ts, whose change drops the views (they carry the generation in `head`).
  */
 export class GateService {
   private readonly cache = new Map<string, HostAppView>();
@@ -75,6 +79,11 @@ export class GateService {
   private clearedAt = 0;
   /** The change count at the last change to one view, since `clearedAt`. */
   private readonly changedAt = new Map<string, number>();
+  /**
+   * Views kept across a release because this process's signing job is about to sign for them (`keep` of the
+   * change): the job's `signatures-made` for one replaces it at once instead of in the background.
+   */
+  private readonly awaiting = new Set<string>();
   /** Told about every cache lookup (metrics). */
   onCacheLookup: (hit: boolean) => void = () => {};
 
@@ -95,19 +104,48 @@ export class GateService {
         const k = key(c.workspaceId, c.appId);
         this.touch(k);
         this.cache.delete(k);
+        this.awaiting.delete(k);
       } else if (c.kind === 'signatures-made') {
         // Signatures only add to what a view serves: the cached ones keep serving while their new views are read,
-        // in one batch, and replace them.
+        // in one batch, and replace them. A view kept across a release (below) is out of date in more than its
+        // signatures: it stops serving, and its requests wait for that same batch.
         for (const [workspaceId, appId] of c.hostApps) {
           const k = key(workspaceId, appId);
           this.touch(k);
-          if (this.cache.has(k)) this.enqueue({ k, workspaceId, appId });
+          if (this.awaiting.delete(k)) {
+            this.cache.delete(k);
+            this.miss(k, workspaceId, appId);
+          } else if (this.cache.has(k)) this.enqueue({ k, workspaceId, appId });
+        }
+      } else if (c.kind === 'patches-made') {
+        // A patch only adds to what a view serves of its mini program: the views serving it are read again in the
+        // background (the cached ones serve meanwhile); a view kept across a release is read once its signatures are
+        // made, with the patch. Views being read may have been read before the patch: served once, not kept.
+        for (const k of [...this.loading.keys()]) this.touch(k);
+        for (const [k, view] of this.cache) {
+          if (view.state !== 'ready' || !view.programs.has(c.miniProgramId) || this.awaiting.has(k)) continue;
+          this.touch(k);
+          const [workspaceId, appId] = k.split('\n');
+          this.enqueue({ k, workspaceId, appId });
         }
       } else {
+        // Views a signing job is about to sign for are kept (serving what they served, as they would until their
+        // signatures exist) and read once, when their signatures are made; every other view is dropped.
+        const kept: [string, HostAppView][] = [];
+        for (const [workspaceId, appId] of c.keep ?? []) {
+          const k = key(workspaceId, appId);
+          const view = this.cache.get(k);
+          if (view) kept.push([k, view]);
+        }
         this.clearedAt = this.changes;
         this.changedAt.clear();
         this.loading.clear();
         this.cache.clear();
+        this.awaiting.clear();
+        for (const [k, view] of kept) {
+          this.cache.set(k, view);
+          this.awaiting.add(k);
+        }
       }
     });
   }
@@ -191,6 +229,7 @@ export class GateService {
         view.head,
         chosen.map((c) => c.served.entry),
         view.revokedKeys,
+        view.generation,
       );
       known = { content };
       view.answers.set(ids, known);
@@ -266,13 +305,19 @@ export class GateService {
     const hit = this.cache.get(k);
     this.onCacheLookup(hit !== undefined);
     if (hit) return hit;
-    const loading = this.loading.get(k);
-    if (loading) return loading;
+    return this.loading.get(k) ?? this.miss(k, workspaceId, appId);
+  }
+
+  /** Queues the read of a view that is not cached; its requests wait for it. */
+  private miss(k: string, workspaceId: string, appId: string): Promise<HostAppView> {
     const q: Queued = { k, workspaceId, appId };
     q.promise = new Promise<HostAppView>((resolve, reject) => {
       q.resolve = resolve;
       q.reject = reject;
     });
+    // Nobody may be waiting for it (a kept view replaced once signed): a failed read is no unhandled rejection; the
+    // next request reads again.
+    q.promise.catch(() => {});
     this.loading.set(k, q.promise);
     this.enqueue(q);
     return q.promise;
@@ -370,8 +415,15 @@ export class GateService {
           programs,
           steady: [...programs.values()].every((e) => !e.rollout && !e.elsewhere),
           patchFrom: patchFrom(programs),
-          key: { workspaceId: q.workspaceId, appId: q.appId, keyFingerprint: app.keyFingerprint, privateKeySealed: app.privateKeySealed },
+          key: {
+            hostAppId: app.id,
+            workspaceId: q.workspaceId,
+            appId: q.appId,
+            keyFingerprint: app.keyFingerprint,
+            privateKeySealed: app.privateKeySealed,
+          },
           head: manifestHead({ appId: q.appId, workspaceId: q.workspaceId, generation: Number(app.generation) }),
+          generation: Number(app.generation),
           revokedKeys: JSON.stringify(revokedOf.get(app.id)),
         });
       }
@@ -436,7 +488,7 @@ const COMMA = 0x2c;
 function answerBytes(chosen: readonly Chosen[], tail: Buffer): Buffer {
   let length = OPEN.length + CLOSE.length + tail.length + Math.max(0, chosen.length - 1);
   for (const c of chosen) length += c.bytes.length;
-  const out = Buffer.allocUnsafe(length);
+  const out = keptBuffer(length); // kept by the view (memo, answers): not a slice of Node's shared pool
   let at = OPEN.copy(out, 0);
   for (let i = 0; i < chosen.length; i++) {
     if (i > 0) out[at++] = COMMA;

@@ -1,7 +1,10 @@
+import { keptBytes } from '../../lib/kept-bytes.js';
 import { type ManifestContent, manifestText } from './manifest.js';
 
 /** The host app key a manifest is signed with, as the gate's view holds it (sealed with the master key). */
 export interface ManifestKey {
+  /** The host app's row ID: with the fingerprint, the name its parsed key is kept under in the signing threads. */
+  hostAppId: number;
   workspaceId: string;
   appId: string;
   keyFingerprint: string;
@@ -38,10 +41,14 @@ export const MAX_MANIFESTS = 4096;
  * Signed manifests by content. The gate never makes an RSA signature per request: a manifest is signed once for each
  * distinct content (host app, generation, resources, revoked keys, signing key), then handed out until half its
  * lifetime has passed; then it is signed again (the old one is still handed out meanwhile). Requests that find none
- * wait for one signature together. At most MAX_MANIFESTS are kept, the oldest dropped first.
+ * wait for one signature together. A host app's manifests of a generation go once one of a newer generation is
+ * asked for (every change to what a host app serves raises its generation, so they are not asked for again; a view
+ * read before the change keeps the answers it made). At most MAX_MANIFESTS are kept, the oldest dropped first.
  */
 export class ManifestCache {
   private readonly entries = new Map<string, Entry>();
+  /** Per host app, the newest generation asked for and the contents kept of it (at most MAX_MANIFESTS host apps). */
+  private readonly newest = new Map<string, { generation: number; keys: Set<string> }>();
   /** Signatures made (for the tests and the metrics). */
   signatures = 0;
   /** Told about a renewal that failed (the old manifest is handed out until it is no longer usable). */
@@ -70,6 +77,7 @@ export class ManifestCache {
     if (ready) return ready;
     let entry = this.entries.get(content.key);
     if (!entry) {
+      this.keep(content, key);
       if (this.entries.size >= MAX_MANIFESTS) this.entries.delete(this.entries.keys().next().value!);
       entry = {};
       this.entries.set(content.key, entry);
@@ -80,6 +88,21 @@ export class ManifestCache {
   /** Drops every kept manifest (tests; a key retired: its manifests are no longer wanted). */
   clear() {
     this.entries.clear();
+    this.newest.clear();
+  }
+
+  /** Notes a new content of a host app; one of a newer generation drops the kept manifests of the older one. */
+  private keep(content: ManifestContent, key: ManifestKey) {
+    const hostApp = `${key.workspaceId}\n${key.appId}`;
+    const newest = this.newest.get(hostApp);
+    if (newest && newest.generation === content.generation) newest.keys.add(content.key);
+    else if (!newest || newest.generation < content.generation) {
+      for (const k of newest?.keys ?? []) this.entries.delete(k);
+      this.newest.delete(hostApp);
+      if (this.newest.size >= MAX_MANIFESTS) this.newest.delete(this.newest.keys().next().value!);
+      this.newest.set(hostApp, { generation: content.generation, keys: new Set([content.key]) });
+    }
+    // An older generation (a view read before the change, still answering) is kept until the oldest are dropped.
   }
 
   get size() {
@@ -98,7 +121,7 @@ export class ManifestCache {
           issuedAt,
           renewAt: issuedAt + this.ttlMs / 2,
           usableUntil: issuedAt + (this.ttlMs * 3) / 4,
-          tail: Buffer.from(
+          tail: keptBytes(
             `,"manifest":${JSON.stringify(text)},"manifestSignature":${JSON.stringify(signature)},"keyFingerprint":${JSON.stringify(key.keyFingerprint)}}`,
           ),
         };

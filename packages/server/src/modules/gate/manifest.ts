@@ -25,6 +25,8 @@ export function manifestEntryJson(r: Resource): string {
 export interface ManifestContent {
   /** The cache key: the signing key's fingerprint and every byte of the content. */
   key: string;
+  /** The host app's generation, as in the head (a newer one retires the manifests kept of older ones). */
+  generation: number;
   /** `{"type":…,"appId":…,"workspaceId":…,"generation":…,` */
   head: string;
   /** `"resources":[…],"revokedKeys":[…]}` */
@@ -41,9 +43,10 @@ export function manifestContent(
   head: string,
   entries: readonly string[],
   revokedKeysJson: string,
+  generation: number,
 ): ManifestContent {
   const body = `"resources":[${entries.join(',')}],"revokedKeys":${revokedKeysJson}}`;
-  return { key: `${keyFingerprint}\n${head}${body}`, head, body };
+  return { key: `${keyFingerprint}\n${head}${body}`, generation, head, body };
 }
 
 /** The manifest's text, issued at `issuedAt` (epoch ms) and valid for `ttlMs`. */

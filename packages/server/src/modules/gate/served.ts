@@ -3,6 +3,7 @@ import type { ReleaseState } from '../../db/schema.js';
 import { cohort, effectiveBp, FULL, type Ramp, rampOf } from '../releases/rollout.js';
 import { type HostRef, reaches, scopeOf } from '../releases/scope.js';
 import type { GatePatchRow, GateReleaseRow } from './gate.repository.js';
+import { keptBytes } from '../../lib/kept-bytes.js';
 import { manifestEntryJson } from './manifest.js';
 
 /** A package the gate may hand out, with its answer prepared once (the hot path only filters and picks). */
@@ -268,10 +269,10 @@ function servedOf(r: GateReleaseRow, host: HostAppIdentity, patches: PatchesTo):
       size: Number(p.size),
     };
     patched ??= new Map();
-    patched.set(p.fromVersion, Buffer.from(JSON.stringify({ ...resource, patch })));
+    patched.set(p.fromVersion, keptBytes(JSON.stringify({ ...resource, patch })));
   }
   return {
-    bytes: Buffer.from(JSON.stringify(resource)),
+    bytes: keptBytes(JSON.stringify(resource)),
     entry: manifestEntryJson(resource),
     id: nextServedId++,
     version: r.version,

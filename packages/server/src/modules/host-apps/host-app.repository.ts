@@ -15,6 +15,12 @@ export { nameKey };
  */
 export const SEARCH_COUNTED = 200;
 
+/**
+ * PostgreSQL: host apps a search reads newest first before it turns to the trigram index (see idsByName): a
+ * substring in one name in twenty finds its SEARCH_COUNTED there.
+ */
+const SEARCH_WALKED = 4000;
+
 /** Escapes LIKE wildcards so a query for "50%_off" matches those characters literally. */
 const likeContains = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 /** The same for GLOB, whose wildcards are escaped by a character class: "[*]". */
@@ -118,13 +124,23 @@ export class HostAppRepository {
         where f.name_key glob ${globContains(key)} ${inWorkspace} order by f.rowid desc limit ${limit}`.execute(this.db);
       return rows.map((r) => r.id);
     }
-    // PostgreSQL picks the pg_trgm index for rare substrings, and walks the primary key backwards for common ones.
-    let q = this.db
-      .selectFrom('hostApps')
-      .select('id')
-      .where(sql<boolean>`${sql.ref('nameKey')} like ${likeContains(key)} escape ${'\\'}`);
-    if (workspaceId) q = q.where('workspaceId', '=', workspaceId);
-    return (await q.orderBy('id', 'desc').limit(limit).execute()).map((r) => r.id);
+    // PostgreSQL, in two steps whose cost does not hang on the planner's guess of how common the substring is (it
+    // cannot know where the matches lie: walking the primary key backwards for a common-looking part whose matches
+    // are all old read half the table). First the newest SEARCH_WALKED host apps, read backwards from the index and
+    // filtered until `limit` match: enough for any substring in at least one name in twenty, about a millisecond.
+    // Then, only when that found fewer, the older ones through the pg_trgm index: every match (a materialised CTE,
+    // so never a backward walk), newest first.
+    const pattern = likeContains(key);
+    const inWorkspace = workspaceId ? sql`and workspace_id = ${workspaceId}` : sql``;
+    const newest = sql`select id, name_key from host_apps where true ${inWorkspace} order by id desc limit ${SEARCH_WALKED}`;
+    const { rows: recent } = await sql<{ id: number }>`select id from (${newest}) newest
+      where name_key like ${pattern} escape '\\' limit ${limit}`.execute(this.db);
+    if (recent.length >= limit) return recent.map((r) => r.id);
+    const { rows: older } = await sql<{ id: number }>`with matches as materialized (
+        select id from host_apps where name_key like ${pattern} escape '\\' ${inWorkspace}
+          and id < (select min(id) from (${newest}) newest))
+      select id from matches order by id desc limit ${limit - recent.length}`.execute(this.db);
+    return [...recent, ...older].map((r) => r.id);
   }
 
   /** IDs of the host apps with exactly this APPID (one per workspace). */
@@ -144,9 +160,20 @@ export class HostAppRepository {
       if (workspaceId) q = q.where('workspaceId', '=', workspaceId);
       return q.orderBy('id', direction).limit(1).executeTakeFirst();
     };
-    const [first, last] = await Promise.all([edge('asc'), edge('desc')]);
-    if (!first || !last) return found;
-    const estimate = (found * (last.id - first.id + 1)) / Math.max(1, last.id - lowest + 1);
+    let first: number | undefined;
+    let last: number | undefined;
+    if (dialectOf(this.db) === 'sqlite') {
+      // SQLite reads one end of an index for a lone min() or max() only: two queries (in-process, microseconds).
+      [first, last] = (await Promise.all([edge('asc'), edge('desc')])).map((r) => r?.id);
+    } else {
+      // PostgreSQL: one round trip; min and max are each one look-up at an end of the index.
+      let q = this.db.selectFrom('hostApps').select((eb) => [eb.fn.min<number>('id').as('first'), eb.fn.max<number>('id').as('last')]);
+      if (workspaceId) q = q.where('workspaceId', '=', workspaceId);
+      const row = await q.executeTakeFirstOrThrow();
+      [first, last] = [row.first ?? undefined, row.last ?? undefined];
+    }
+    if (first === undefined || last === undefined) return found;
+    const estimate = (found * (last - first + 1)) / Math.max(1, last - lowest + 1);
     const unit = 10 ** Math.max(0, Math.floor(Math.log10(estimate)) - 1);
     return Math.round(estimate / unit) * unit;
   }

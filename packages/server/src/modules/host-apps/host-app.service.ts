@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { ConfigFile, DevConfig, HostApp, HostAppList, HostAppListQuery, ManifestInfo } from '@mpop/contracts';
 import { NAME_MAX, PREVIOUS_KEY_LISTED_DAYS } from '@mpop/contracts';
+import type { Executor } from '../../db/executor.js';
 import type { Database } from '../../db/schema.js';
 import { isUniqueViolation } from '../../db/connect.js';
 import { AppError, notFound, validationFailed } from '../../lib/app-error.js';
@@ -22,13 +23,23 @@ export interface DevConfigUpload {
   privateKey?: { fileName: string; data: Buffer };
 }
 
+/**
+ * What a new key asks of the signer (modules/signing/package-signer.ts, which reads this module, so it is named
+ * here by the two methods it needs): a row in the upload's transaction saying that the host app's packages are to
+ * be signed with the key, then the job that signs them.
+ */
+export interface KeySigner {
+  markPending(trx: Executor, scope: { hostAppId: number }): Promise<string>;
+  signMissing(scope: { hostAppId: number }, why: { code: 'key-uploaded' }, options: { pending: string }): Promise<unknown>;
+}
+
 export class HostAppService {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly box: SecretBox,
     private readonly changes: ChangeBus,
     /** Signs the host app's released mini programs with a newly uploaded key (see PackageSigner). */
-    private readonly onKeyChanged: (hostAppId: number) => Promise<unknown> = async () => undefined,
+    private readonly keySigner?: KeySigner,
   ) {}
 
   async list(q: HostAppListQuery): Promise<HostAppList> {
@@ -190,7 +201,7 @@ export class HostAppService {
     const fileName = upload.privateKey && cleanFileName(upload.privateKey.fileName);
     const now = nowIso();
 
-    const row = await this.db.transaction().execute(async (trx) => {
+    const { next: row, pending } = await this.db.transaction().execute(async (trx) => {
       const repo = new HostAppRepository(trx);
       const app = await repo.find(workspaceId, appId);
       if (!app) throw hostAppNotFound(workspaceId, appId);
@@ -231,9 +242,10 @@ export class HostAppService {
         target: hostAppTarget(workspaceId, appId),
         details: { virtualDomain, keyChanged: Boolean(key), ...(key ? { keyFingerprint: key.fingerprintSha256, bits: key.bits } : {}) },
       });
-      return next;
+      const pending = key && (await this.keySigner?.markPending(trx, { hostAppId: app.id }));
+      return { next, pending };
     });
-    if (key) await this.onKeyChanged(row.hostAppId);
+    if (pending) await this.keySigner!.signMissing({ hostAppId: row.hostAppId }, { code: 'key-uploaded' }, { pending });
     await this.changes.publish({ kind: 'host-app-gate', workspaceId, appId });
     return toDevConfig(row);
   }

@@ -52,9 +52,16 @@ export interface PackageUpload {
  * one method it needs instead of importing the signer (the two folders would import each other).
  */
 export interface MissingSignatures {
+  /** In the change's transaction: records that its signatures are to be made (a stop before they are is resumed). */
+  markPending(trx: Executor, scope: { hostAppId?: number; miniProgramId?: string }): Promise<string>;
   signMissing(
     scope: { hostAppId?: number; miniProgramId?: string },
     why: { code: SigningReasonCode; params?: Record<string, string> },
+    options?: {
+      pending?: string;
+      /** Called with the host apps the job signs for, before it signs (see package-signer.ts Announce). */
+      announce?: (hostApps: [workspaceId: string, appId: string][]) => Promise<void>;
+    },
   ): Promise<SigningJob>;
 }
 
@@ -266,7 +273,7 @@ export class MiniProgramService {
     id: string,
     actor: Principal,
   ): Promise<AuthorizedMiniProgram & { signing: SigningJob }> {
-    const { app, mp } = await this.db.transaction().execute(async (trx) => {
+    const { app, mp, pending } = await this.db.transaction().execute(async (trx) => {
       const app = await new HostAppRepository(trx).find(workspaceId, appId);
       if (!app) throw hostAppNotFound(workspaceId, appId);
       const repo = new MiniProgramRepository(trx);
@@ -284,7 +291,7 @@ export class MiniProgramService {
         });
         await new GenerationRepository(trx).raiseHostApps([app.id]);
       }
-      return { app, mp };
+      return { app, mp, pending: await this.signer.markPending(trx, { hostAppId: app.id, miniProgramId: id }) };
     });
     const signing = await this.signer.signMissing(
       { hostAppId: app.id, miniProgramId: id },
@@ -292,6 +299,7 @@ export class MiniProgramService {
         code: 'authorise',
         params: { miniProgramId: id, appId, workspaceId },
       },
+      { pending },
     );
     await this.changes.publish({ kind: 'host-app-gate', workspaceId, appId });
     const authorized = (await new MiniProgramRepository(this.db).findAuthorized(app.id, mp.miniProgramId))!;

@@ -144,7 +144,7 @@ export class PatchMaker {
         'patch job finished',
       );
       this.onFinished(outcome.status);
-      if (kept && outcome.status === 'done') await this.changes.publish({ kind: 'all-gate-views' });
+      if (kept && outcome.status === 'done') await this.changes.publish({ kind: 'patches-made', miniProgramId: row.miniProgramId });
     }
   }
 

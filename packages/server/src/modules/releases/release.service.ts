@@ -90,6 +90,7 @@ export class ReleaseService {
     const steps = normaliseSteps(rollout?.steps ?? [], bp);
     const devices = [...new Set(rollout?.devices ?? [])];
     const releaseId = randomUUID();
+    let pending: string | undefined;
     await this.db.transaction().execute(async (trx) => {
       const repo = new ReleaseRepository(trx);
       await this.lock(repo, id, at);
@@ -147,9 +148,10 @@ export class ReleaseService {
       await this.outbox.record(trx, 'release.created', event);
       if (state === 'complete') await this.outbox.record(trx, 'release.completed', event);
       await new GenerationRepository(trx).raiseForMiniProgram(id);
+      pending = await this.signer.markPending(trx, { miniProgramId: id });
     });
     this.patches.wake();
-    return this.afterChange(id, releaseId, { code: 'release', params: { miniProgramId: id, version } });
+    return this.afterChange(id, releaseId, { code: 'release', params: { miniProgramId: id, version } }, pending);
   }
 
   /**
@@ -159,6 +161,7 @@ export class ReleaseService {
   async update(id: string, releaseId: string, body: PatchReleaseBody, actor: Principal, steer?: Steer): Promise<Release> {
     if (body.autopilot) checkAutopilot(body.autopilot);
     const now = this.clock();
+    let pending: string | undefined;
     await this.db.transaction().execute(async (trx) => {
       const repo = new ReleaseRepository(trx);
       await this.lock(repo, id, new Date(now).toISOString());
@@ -244,8 +247,9 @@ export class ReleaseService {
       if (next === 'paused' && state !== 'paused') await this.outbox.record(trx, 'release.paused', event);
       if (next === 'complete') await this.outbox.record(trx, 'release.completed', event);
       await new GenerationRepository(trx).raiseForMiniProgram(id);
+      pending = await this.signer.markPending(trx, { miniProgramId: id });
     });
-    return this.afterChange(id, releaseId, { code: 'rollout', params: { miniProgramId: id } });
+    return this.afterChange(id, releaseId, { code: 'rollout', params: { miniProgramId: id } }, pending);
   }
 
   /**
@@ -258,6 +262,7 @@ export class ReleaseService {
     const at = new Date(now).toISOString();
     const releaseIds: string[] = [];
     let targets: RollbackTarget[] = [];
+    let pending: string | undefined;
     await this.db.transaction().execute(async (trx) => {
       const repo = new ReleaseRepository(trx);
       await this.lock(repo, id, at);
@@ -307,11 +312,17 @@ export class ReleaseService {
         ...(steer ? { reason: steer.reason } : {}),
       });
       await new GenerationRepository(trx).raiseForMiniProgram(id);
+      pending = await this.signer.markPending(trx, { miniProgramId: id });
     });
-    return this.afterChange(id, releaseIds[0], {
-      code: 'roll-back',
-      params: { miniProgramId: id, version: targets.map((t) => t.version).join(', ') },
-    });
+    return this.afterChange(
+      id,
+      releaseIds[0],
+      {
+        code: 'roll-back',
+        params: { miniProgramId: id, version: targets.map((t) => t.version).join(', ') },
+      },
+      pending,
+    );
   }
 
   /** Takes the mini program down: no host app gets it until a version is released again. */
@@ -353,10 +364,36 @@ export class ReleaseService {
     return toRelease(row!, signing, this.clock(), await liveFigures(this.db, [row!]));
   }
 
-  /** After a commit: drop the gate's caches everywhere, make the missing signatures, answer the release as it is now. */
-  private async afterChange(id: string, releaseId: string, reason: Parameters<MissingSignatures['signMissing']>[1]): Promise<Release> {
-    await this.changes.publish({ kind: 'all-gate-views' });
-    await this.signer.signMissing({ miniProgramId: id }, reason);
+  /**
+   * After a commit: drop the gate's caches everywhere, make the missing signatures (`pending`: the row the change's
+   * transaction wrote for them, markPending), answer the release as it is now.
+   * A new version is served to a host app only once it is signed for it: the views of the host apps a new release's
+   * job signs for are kept here (serving what they served; a rollout the release supersedes keeps its version there
+   * for those seconds) until their batch is signed, then read once, not once now and again when signed. Every other
+   * view, and every view of the other instances, is dropped now. A roll-back or a take-down drops every view at once.
+   */
+  private async afterChange(
+    id: string,
+    releaseId: string,
+    reason: Parameters<MissingSignatures['signMissing']>[1],
+    pending: string | undefined,
+  ): Promise<Release> {
+    if (reason.code !== 'release') {
+      await this.changes.publish({ kind: 'all-gate-views' });
+      await this.signer.signMissing({ miniProgramId: id }, reason, { pending });
+      return this.get(id, releaseId);
+    }
+    let announced = false;
+    const announce = async (keep: [string, string][]) => {
+      announced = true;
+      await this.changes.publish({ kind: 'all-gate-views', keep }, { kind: 'all-gate-views' });
+    };
+    try {
+      await this.signer.signMissing({ miniProgramId: id }, reason, { pending, announce });
+    } finally {
+      // The job could not start (its reads failed): the release is committed all the same, and served.
+      if (!announced) await this.changes.publish({ kind: 'all-gate-views' });
+    }
     return this.get(id, releaseId);
   }
 

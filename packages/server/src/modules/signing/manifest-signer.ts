@@ -1,11 +1,14 @@
 import { keyAad, type SecretBox } from '../../lib/crypto.js';
 import type { ManifestKey, ManifestSigner } from '../gate/manifest-cache.js';
 import { rsaSha256Sign } from './rsa-sign.js';
-import type { SigningPool } from './signing-pool.js';
+import { type SigningPool, signingKeyId } from './signing-pool.js';
 
 /**
- * Signs manifests with the host app's key: opened with the master key here (AES-GCM, microseconds), the RSA work in
- * the signing pool's worker threads, so the event loop (the gate) never waits for it.
+ * Signs manifests with the host app's key, in the signing pool's worker threads, so the event loop (the gate) never
+ * waits for the RSA work. The key is named as the package signer names it (host app and key fingerprint): a thread
+ * that already holds it parsed (from the release's package and binding signatures, or an earlier manifest) signs
+ * at once; only one that does not has it opened with the master key (AES-GCM, microseconds) and parsed (about as
+ * dear as a signature).
  */
 export class PoolManifestSigner implements ManifestSigner {
   constructor(
@@ -14,7 +17,10 @@ export class PoolManifestSigner implements ManifestSigner {
   ) {}
 
   async sign(key: ManifestKey, text: string): Promise<string> {
-    const pem = this.box.open(key.privateKeySealed, keyAad(key.workspaceId, key.appId)).toString('utf8');
-    return rsaSha256Sign(this.pool, pem, { text });
+    const cached = {
+      id: signingKeyId(key.hostAppId, key.keyFingerprint),
+      open: () => this.box.open(key.privateKeySealed, keyAad(key.workspaceId, key.appId)).toString('utf8'),
+    };
+    return rsaSha256Sign(this.pool, cached, { text });
   }
 }

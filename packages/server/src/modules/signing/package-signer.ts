@@ -2,8 +2,9 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import type { SigningFailureCode, SigningJob, SigningReasonCode } from '@mpop/contracts';
 import type { Kysely } from 'kysely';
+import type { Executor } from '../../db/executor.js';
 import type { Database } from '../../db/schema.js';
-import { type ChangeBus, SIGNED_HOST_APPS_PER_CHANGE } from '../../lib/change-bus.js';
+import { type Change, type ChangeBus, SIGNED_HOST_APPS_PER_CHANGE } from '../../lib/change-bus.js';
 import { keyAad, type SecretBox } from '../../lib/crypto.js';
 import { nowIso } from '../../lib/time.js';
 import { bindingText, rsaSha256Sign } from './rsa-sign.js';
@@ -16,7 +17,7 @@ import {
 } from './signature.repository.js';
 import type { PackageStore } from '../mini-programs/package-store.js';
 import { GenerationRepository } from '../host-apps/generation.repository.js';
-import type { SigningPool } from './signing-pool.js';
+import { type SigningPool, signingKeyId } from './signing-pool.js';
 
 // The shape of a job is public (GET /api/v1/signing-jobs): it lives in the contract.
 export type { SigningJob };
@@ -58,17 +59,35 @@ export class PackageSigner {
   }
 
   /**
-   * Signs every missing package and binding signature the gate may need within the scope. The job is recorded as
-   * pending until it has made them all, so a process that stops mid-job has the next start resume it.
+   * Records, in the transaction of a change that needs signatures, that they are to be made: the row commits with the
+   * change, so a process that stops after the commit and before the job has made them (or even started) leaves it
+   * for the next start to resume. @returns its id, for `signMissing` (`pending`).
    */
-  async signMissing(scope: SigningScope, why: SigningReason, replaces: readonly string[] = []): Promise<SigningJob> {
-    const repo = new SignatureRepository(this.db);
+  async markPending(trx: Executor, scope: SigningScope): Promise<string> {
     const id = randomUUID();
+    await new SignatureRepository(trx).addPending(id, scope, nowIso());
+    return id;
+  }
+
+  /**
+   * Signs every missing package and binding signature the gate may need within the scope. The job is recorded as
+   * pending until it has made them all, so a process that stops mid-job has the next start resume it: `pending` is
+   * the row the change wrote in its own transaction (markPending), else the job writes one as it starts. `replaces`:
+   * rows of unfinished jobs this one takes over (start-up). `announce`: told which host apps the job will sign for.
+   */
+  async signMissing(
+    scope: SigningScope,
+    why: SigningReason,
+    { pending, replaces = [], announce }: { pending?: string; replaces?: readonly string[]; announce?: Announce } = {},
+  ): Promise<SigningJob> {
+    const repo = new SignatureRepository(this.db);
+    const id = pending ?? randomUUID();
     const startedAt = nowIso();
-    await repo.addPending(id, scope, startedAt);
+    if (!pending) await repo.addPending(id, scope, startedAt);
     await repo.dropPending(replaces);
     await repo.deleteUnusedKeys();
     const missing = await repo.missing(scope);
+    if (announce) await announce(hostAppsOf(missing));
     const job: SigningJob = {
       id,
       status: 'running',
@@ -84,7 +103,7 @@ export class PackageSigner {
       errorParams: {},
     };
     this.remember(job);
-    const run = this.run(job, missing).then(() => this.settlePending(job, scope));
+    const run = this.run(job, missing, announce !== undefined).then(() => this.settlePending(job, scope));
     if (missing.length <= INLINE_SIGNATURES) await run;
     else void run;
     return job;
@@ -103,7 +122,7 @@ export class PackageSigner {
       byScope.set(key, entry);
     }
     for (const { scope, ids } of byScope.values()) {
-      void this.signMissing(scope, { code: 'start-up' }, ids).catch((err) =>
+      void this.signMissing(scope, { code: 'start-up' }, { replaces: ids }).catch((err) =>
         this.log.error({ err: { message: (err as Error).message } }, 'start-up signing check failed'),
       );
     }
@@ -121,7 +140,8 @@ export class PackageSigner {
     }
   }
 
-  private async run(job: SigningJob, missing: SigningWork[]) {
+  /** `kept`: the gate keeps the views of these host apps until their batch is published (see Announce). */
+  private async run(job: SigningJob, missing: SigningWork[], kept: boolean) {
     const repo = new SignatureRepository(this.db);
     const signedPackages = new Set<string>();
     // Whether each package is in the store with its recorded bytes, asked once per job.
@@ -174,11 +194,14 @@ export class PackageSigner {
         });
         job.done += bindings.length;
         for (let k = 0; k < bindings.length; k++) this.observer.signed();
-        // The gate answers these host apps with what was just signed (their views are read again, in one batch).
-        await this.publishSigned(chunk.filter((_, j) => outcomes[j].status === 'fulfilled'));
+        // The gate answers these host apps with what was just signed (their views are read again, in one batch): those
+        // that failed too, as their views may have been kept for this job.
+        await this.publishSigned(chunk);
       }
       if (job.status === 'running') job.status = 'done';
     } catch (err) {
+      // Views kept for batches that were never published must not stay: this process's gate reads every view again.
+      if (kept) await this.changes.publish({ kind: 'all-gate-views' }, []);
       job.status = 'failed';
       if (job.error === null) {
         Object.assign(job, { error: 'Signing stopped; the details are in the server log.', errorCode: 'stopped', errorParams: {} });
@@ -189,13 +212,16 @@ export class PackageSigner {
     }
   }
 
-  /** Tells every instance's gate which host apps gained signatures (a change per few dozen host apps). */
+  /**
+   * Tells every instance's gate which host apps gained signatures: this one in one change (its views read in one
+   * batch), the others in changes of SIGNED_HOST_APPS_PER_CHANGE host apps (a notification's size).
+   */
   private async publishSigned(work: readonly SigningWork[]) {
-    const hostApps = new Map<string, [string, string]>();
-    for (const w of work) hostApps.set(`${w.workspaceId}\n${w.appId}`, [w.workspaceId, w.appId]);
-    const all = [...hostApps.values()];
+    const all = hostAppsOf(work);
+    const parts: Change[] = [];
     for (let i = 0; i < all.length; i += SIGNED_HOST_APPS_PER_CHANGE)
-      await this.changes.publish({ kind: 'signatures-made', hostApps: all.slice(i, i + SIGNED_HOST_APPS_PER_CHANGE) });
+      parts.push({ kind: 'signatures-made', hostApps: all.slice(i, i + SIGNED_HOST_APPS_PER_CHANGE) });
+    if (all.length > 0) await this.changes.publish({ kind: 'signatures-made', hostApps: all }, parts);
   }
 
   /** Whether the store holds the package, and whether its bytes hash to the name they were recorded under. */
@@ -221,7 +247,7 @@ export class PackageSigner {
     if (state === 'missing') throw Object.assign(new Error(`package ${work.sha256} is not in the store`), { code: 'ENOENT' });
     if (state === 'altered') throw new PackageAltered(`the bytes of package ${work.sha256} in the store have another SHA-256`);
     // Opened (and parsed) only by a signing thread that does not hold this host app's key yet.
-    const pem = { id: `${work.hostAppId}:${work.keyFingerprint}`, open: () => openKey(this.box, work) };
+    const pem = { id: signingKeyId(work.hostAppId, work.keyFingerprint), open: () => openKey(this.box, work) };
     const packageKey = `${work.keyFingerprint}:${work.sha256}`;
     const needsPackage = !work.packageSigned && !signedPackages.has(packageKey);
     if (needsPackage) signedPackages.add(packageKey);
@@ -241,6 +267,20 @@ export class PackageSigner {
     this.jobs.set(job.id, job);
     while (this.jobs.size > 50) this.jobs.delete(this.jobs.keys().next().value!);
   }
+}
+
+/**
+ * Publishes the change a job's signatures complete, once the job knows which host apps it signs for (`hostApps`)
+ * and before it signs: a release's change, in which this process's gate keeps those host apps' views (what they
+ * serve until the new version is signed for them) and reads each once, when its batch is published.
+ */
+export type Announce = (hostApps: [workspaceId: string, appId: string][]) => Promise<void>;
+
+/** The distinct host apps of some work, as `[workspaceId, appId]`. */
+function hostAppsOf(work: readonly SigningWork[]): [string, string][] {
+  const hostApps = new Map<string, [string, string]>();
+  for (const w of work) hostApps.set(`${w.workspaceId}\n${w.appId}`, [w.workspaceId, w.appId]);
+  return [...hostApps.values()];
 }
 
 class KeyUnusable extends Error {}

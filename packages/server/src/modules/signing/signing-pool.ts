@@ -65,6 +65,9 @@ parentPort.on('message', ({ id, tasks }) => {
 });
 `;
 
+/** The name a host app's key is kept under in the signing threads (package, binding and manifest signatures alike). */
+export const signingKeyId = (hostAppId: number, keyFingerprint: string) => `${hostAppId}:${keyFingerprint}`;
+
 /**
  * A private key the pool may keep parsed in its workers: `id` names it (host app and key fingerprint), `open` gives
  * its PEM and is called only when the worker that signs does not hold it yet (so a key is opened and parsed once per

@@ -1,0 +1,107 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { GateRepository } from '../src/modules/gate/gate.repository.js';
+import { PackageSigner } from '../src/modules/signing/package-signer.js';
+import { SigningPool } from '../src/modules/signing/signing-pool.js';
+import { Client, devConfigForm, dialects, startApp, type TestApp } from './helpers/app.js';
+import { sharedKey } from './helpers/keys.js';
+import { miniProgramZip, packageForm } from './helpers/packages.js';
+
+/** More than a release signs before it answers (INLINE_SIGNATURES): the job runs in the background. */
+const HOST_APPS = 30;
+
+describe.each(dialects)('a release fanned out on %s', (dialect) => {
+  let t: TestApp;
+  let admin: Client;
+  beforeAll(async () => {
+    t = await startApp(dialect);
+    admin = await Client.signIn(t.app);
+  });
+  afterAll(() => t.destroy());
+  afterEach(() => vi.restoreAllMocks());
+
+  const ask = (appId: string) =>
+    t.app.inject({
+      method: 'POST',
+      url: '/client/v1/resources',
+      payload: { appId, workspaceId: 'fan', platform: 'android', clientVersion: '10.2.3', miniPrograms: {} },
+    });
+  const versionOf = async (appId: string) => {
+    const res = await ask(appId);
+    expect(res.statusCode).toBe(200);
+    return (res.json().resources as { version: string }[]).map((r) => r.version).join();
+  };
+
+  it("reads each host app's gate view once, and signs each one manifest, while the gate keeps answering", async () => {
+    const appIds: string[] = [];
+    for (let i = 0; i < HOST_APPS; i++) {
+      const app = (await admin.post('/api/v1/host-apps', { name: `Fan ${i}`, workspaceId: 'fan' })).json();
+      expect(
+        (await admin.put(`/api/v1/host-apps/fan/${app.appId}/dev-config`, devConfigForm('fan.example.com', sharedKey().pkcs8))).statusCode,
+      ).toBe(200);
+      appIds.push(app.appId);
+    }
+    const id = (await admin.post('/api/v1/mini-programs', { name: 'Fan-out' })).json().miniProgramId as string;
+    const release = async (version: string, page: string) => {
+      expect(
+        (await admin.post(`/api/v1/mini-programs/${id}/packages`, packageForm({ version }, await miniProgramZip(page)))).statusCode,
+      ).toBe(201);
+      expect((await admin.post(`/api/v1/mini-programs/${id}/packages/${version}/release`)).statusCode).toBe(200);
+    };
+    await release('1.0.0.1', 'pages/one/index');
+    for (const appId of appIds) expect((await admin.put(`/api/v1/host-apps/fan/${appId}/mini-programs/${id}`)).statusCode).toBe(200);
+    await expect
+      .poll(async () => (await Promise.all(appIds.map(versionOf))).join(' '), { timeout: 60_000 })
+      .toBe(appIds.map(() => '1.0.0.1').join(' '));
+
+    // Every view is cached now, as for host apps in use. The next release's package and binding signatures wait
+    // until the gate has been asked for every host app after the release was answered.
+    let letGo!: () => void;
+    const held = new Promise<void>((resolve) => (letGo = resolve));
+    const sign = PackageSigner.prototype['sign' as keyof PackageSigner] as (...args: unknown[]) => Promise<unknown>;
+    vi.spyOn(PackageSigner.prototype as unknown as { sign: typeof sign }, 'sign').mockImplementation(async function (
+      this: PackageSigner,
+      ...args: unknown[]
+    ) {
+      await held;
+      return sign.apply(this, args);
+    });
+    const reads = new Map<number, number>();
+    const releases = GateRepository.prototype.releases;
+    vi.spyOn(GateRepository.prototype, 'releases').mockImplementation(function (this: GateRepository, ids: readonly number[]) {
+      for (const hostAppId of ids) reads.set(hostAppId, (reads.get(hostAppId) ?? 0) + 1);
+      return releases.call(this, ids);
+    });
+    // Every signature names its key (host app and fingerprint): a signing thread that holds it parsed signs at once.
+    const keysAsPem: unknown[] = [];
+    const poolSign = SigningPool.prototype.sign;
+    vi.spyOn(SigningPool.prototype, 'sign').mockImplementation(function (this: SigningPool, key, digest) {
+      if (typeof key === 'string') keysAsPem.push(key);
+      return poolSign.call(this, key, digest);
+    });
+    const manifests = t.app.services.gate.manifests;
+    const signedBefore = manifests.signatures;
+
+    await release('1.0.0.2', 'pages/two/index');
+    // Until its signatures exist, a host app is served what it was served before, from its view kept in memory.
+    for (const appId of appIds) expect(await versionOf(appId)).toBe('1.0.0.1');
+    // The release's patch (from 1.0.0.1) is made meanwhile: it changes no view that waits for its signatures.
+    await expect
+      .poll(() => t.app.db.selectFrom('packagePatches').select('status').where('toVersion', '=', '1.0.0.2').execute(), { timeout: 30_000 })
+      .toEqual([{ status: 'done' }]);
+    await t.app.services.patches.idle();
+    for (const appId of appIds) expect(await versionOf(appId)).toBe('1.0.0.1');
+    expect(reads.size).toBe(0);
+    expect(manifests.signatures).toBe(signedBefore);
+
+    letGo();
+    await expect
+      .poll(async () => (await Promise.all(appIds.map(versionOf))).join(' '), { timeout: 60_000 })
+      .toBe(appIds.map(() => '1.0.0.2').join(' '));
+    // Each view was read once, when its signatures were made (not also after the release's change), and each host
+    // app's new answer was signed once.
+    expect(reads.size).toBe(HOST_APPS);
+    expect([...reads.values()].every((n) => n === 1)).toBe(true);
+    expect(manifests.signatures - signedBefore).toBe(HOST_APPS);
+    expect(keysAsPem).toEqual([]);
+  }, 120_000);
+});
