@@ -85,6 +85,14 @@ describe('LoginThrottle', () => {
     expect(addressKey('2001:db8::')).toBe('2001:db8:0:0::/64');
     expect(addressKey('::ffff:192.0.2.7')).toBe('192.0.2.7');
     expect(addressKey('192.0.2.7')).toBe('192.0.2.7');
+    expect(addressKey('::FFFF:192.0.2.7')).toBe('192.0.2.7');
+    // Only a mapped address is IPv4: an IPv6 address that ends in one (NAT64) counts by its /64.
+    expect(addressKey('64:ff9b::ffff:192.0.2.7')).toBe('64:ff9b:0:0::/64');
+    // Groups right of `::` that reach the /64, leading zeros, capitals: the same key as the canonical form.
+    expect(addressKey('2001::1:2:3:4:5:6')).toBe('2001:0:1:2::/64');
+    expect(addressKey('::1:2:3:4:5:6')).toBe('0:0:1:2::/64');
+    expect(addressKey('2001:0DB8:0000:0002::1')).toBe('2001:db8:0:2::/64');
+    expect(addressKey('2001:db8:0:2:0:0:0:1')).toBe('2001:db8:0:2::/64');
     const t = new LoginThrottle();
     for (let i = 0; i < 20; i++) t.begin(`u${i}`, `2001:db8:1:2::${i.toString(16)}`, 0).fail(0);
     expect(throttled(() => t.begin('v', '2001:db8:1:2:ffff::1', 0))).toBe(60);
@@ -93,7 +101,96 @@ describe('LoginThrottle', () => {
   it('keeps a bounded number of keys however many addresses spray it', () => {
     const t = new LoginThrottle({ ...DEFAULT_LIMITS, maxKeys: 100 });
     for (let i = 0; i < 1000; i++) t.begin('admin', `10.1.${i >> 8}.${i & 255}`, 0).fail(0);
-    expect(t.size).toBeLessThanOrEqual(100);
+    expect(t.size).toBe(100); // exactly the bound: no more keys go than needed
+  });
+
+  const spray = (t: LoginThrottle, n: number, now = 0) => {
+    for (let i = 0; i < n; i++) t.begin('spray', `10.2.${i >> 8}.${i & 255}`, now).fail(now);
+  };
+
+  it('a spray of addresses cannot evict a locked key: the lock holds', () => {
+    const t = new LoginThrottle({ ...DEFAULT_LIMITS, maxKeys: 10 });
+    for (let i = 0; i < 5; i++) t.begin('admin', '10.0.0.1', 0).fail(0);
+    spray(t, 500);
+    expect(t.size).toBeLessThanOrEqual(11); // the locked pair, and at most the bound besides
+    expect(throttled(() => t.begin('admin', '10.0.0.1', 0))).toBe(60);
+  });
+
+  it('a spray of addresses cannot evict a key with attempts in flight: they still count', () => {
+    const t = new LoginThrottle({ ...DEFAULT_LIMITS, maxKeys: 10 });
+    const inFlight = Array.from({ length: 5 }, () => t.begin('admin', '10.0.0.1', 0));
+    spray(t, 500);
+    expect(throttled(() => t.begin('admin', '10.0.0.1', 0))).toBe(1);
+    // And a failure that ends after the spray still counts towards the lock.
+    for (const a of inFlight.slice(0, 4)) expect(a.fail(0)).toBe(0);
+    expect(inFlight[4].fail(0)).toBe(60);
+  });
+
+  it('over the bound, only the least recently failed idle keys go, one for one', () => {
+    const t = new LoginThrottle({ ...DEFAULT_LIMITS, maxKeys: 10 });
+    spray(t, 4); // 8 keys, the oldest
+    for (let i = 0; i < 4; i++) t.begin('admin', '10.0.0.1', 0).fail(0); // 2 more: 10, the bound
+    spray(t, 1, 1); // a known address again: nothing new
+    t.begin('new', '10.3.0.1', 0).fail(0); // 2 more: the 2 oldest go, not admin's 4 failures
+    expect(t.size).toBe(10);
+    expect(t.begin('admin', '10.0.0.1', 0).fail(0)).toBe(60);
+  });
+
+  it('a success while other attempts of the pair are in flight resets its failures and locks, keeps the count in flight', () => {
+    const t = new LoginThrottle();
+    for (let i = 0; i < 5; i++) t.begin('admin', '10.0.0.1', 0).fail(0); // locked once
+    const later = 2 * MIN;
+    for (let i = 0; i < 3; i++) t.begin('admin', '10.0.0.1', later).fail(later);
+    const right = t.begin('admin', '10.0.0.1', later);
+    const other = t.begin('admin', '10.0.0.1', later);
+    right.succeed(); // `other` is still in flight
+    other.cancel();
+    for (let i = 0; i < 4; i++) expect(t.begin('admin', '10.0.0.1', later).fail(later)).toBe(0);
+    expect(t.begin('admin', '10.0.0.1', later).fail(later)).toBe(60); // the first lock again, not the second
+
+    const u = new LoginThrottle();
+    const five = Array.from({ length: 5 }, () => u.begin('admin', '10.0.0.1', 0));
+    five[0].succeed();
+    u.begin('admin', '10.0.0.1', 0); // the four still in flight and this one: the limit
+    expect(throttled(() => u.begin('admin', '10.0.0.1', 0))).toBe(1);
+  });
+
+  it('forgets the pair on a success with nothing else in flight (the address is kept)', () => {
+    const t = new LoginThrottle();
+    t.begin('admin', '10.0.0.1', 0).fail(0);
+    t.begin('admin', '10.0.0.1', 0).succeed();
+    expect(t.size).toBe(1);
+  });
+
+  it('finishes an attempt once: a second fail, succeed or cancel throws and counts nothing', () => {
+    const t = new LoginThrottle();
+    for (const [first, second] of [
+      ['succeed', 'cancel'],
+      ['fail', 'fail'],
+      ['cancel', 'succeed'],
+      ['cancel', 'fail'],
+    ] as const) {
+      const a = t.begin('admin', '10.0.0.1', 0);
+      a[first](0 as never);
+      expect(() => a[second](0 as never)).toThrow('once');
+    }
+    // One failure was counted, not three: three more are allowed before the lock, the fourth locks.
+    for (let i = 0; i < 3; i++) expect(t.begin('admin', '10.0.0.1', 0).fail(0)).toBe(0);
+    expect(t.begin('admin', '10.0.0.1', 0).fail(0)).toBe(60);
+  });
+
+  it('forgets a key exactly when its lock ends and a full forgetting period has passed, not before', () => {
+    const t = new LoginThrottle({ ...DEFAULT_LIMITS, baseLockMs: 10 * MIN, maxLockMs: 60 * MIN, forgetAfterMs: MIN });
+    for (let i = 0; i < 5; i++) t.begin('admin', '10.0.0.1', 0).fail(0);
+    expect(throttled(() => t.begin('admin', '10.0.0.1', 10 * MIN - 1))).toBe(1);
+    const end = 10 * MIN; // the lock ends, 10 minutes after the last failure: forgotten
+    for (let i = 0; i < 4; i++) t.begin('admin', '10.0.0.1', end).fail(end);
+    expect(t.begin('admin', '10.0.0.1', end).fail(end)).toBe(600); // the first lock again
+
+    const u = new LoginThrottle();
+    for (let i = 0; i < 4; i++) u.begin('admin', '10.0.0.1', 0).fail(0);
+    const day = DEFAULT_LIMITS.forgetAfterMs; // exactly a day later, the failures still count
+    expect(u.begin('admin', '10.0.0.1', day).fail(day)).toBe(60);
   });
 });
 
@@ -138,6 +235,20 @@ describe.each(dialects)('sign-in under attack on %s', (dialect) => {
       rs.push(...(await Promise.all(Array.from({ length: 10 }, (_, i) => guess(`wave${wave}-${i}`, '203.0.113.3')))));
     }
     expect(statuses(rs)).toEqual({ 401: 20, 429: 60 });
+  });
+
+  it('counts an IPv6 address by its /64 and an IPv4-mapped address as its IPv4 address', async () => {
+    const rs = [];
+    for (let wave = 0; wave < 2; wave++) {
+      rs.push(...(await Promise.all(Array.from({ length: 10 }, (_, i) => guess(`v6-${wave}-${i}`, `2001:db8:77:1::${wave}:${i + 1}`)))));
+    }
+    expect(statuses(rs)).toEqual({ 401: 20 });
+    // Another address of the same /64 is refused even with the right password; the next /64 is not.
+    expect((await guess(ADMIN.username, '2001:db8:77:1:ffff::9', ADMIN.password)).statusCode).toBe(429);
+    expect((await guess(ADMIN.username, '2001:db8:77:2::1', ADMIN.password)).statusCode).toBe(200);
+
+    for (let i = 0; i < 5; i++) expect((await guess('mapped', '::ffff:203.0.113.77')).statusCode).toBe(401);
+    expect((await guess('mapped', '203.0.113.77')).statusCode).toBe(429);
   });
 
   it('lets the admin sign in from another address while an attacker hammers the admin account', async () => {
