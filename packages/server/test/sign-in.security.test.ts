@@ -86,6 +86,7 @@ describe('LoginThrottle', () => {
     expect(addressKey('::ffff:192.0.2.7')).toBe('192.0.2.7');
     expect(addressKey('192.0.2.7')).toBe('192.0.2.7');
     expect(addressKey('::FFFF:192.0.2.7')).toBe('192.0.2.7');
+    expect(addressKey('::ffff:203.113.12.34')).toBe('203.113.12.34');
     // Only a mapped address is IPv4: an IPv6 address that ends in one (NAT64) counts by its /64.
     expect(addressKey('64:ff9b::ffff:192.0.2.7')).toBe('64:ff9b:0:0::/64');
     // Groups right of `::` that reach the /64, leading zeros, capitals: the same key as the canonical form.
@@ -102,6 +103,15 @@ describe('LoginThrottle', () => {
     const t = new LoginThrottle({ ...DEFAULT_LIMITS, maxKeys: 100 });
     for (let i = 0; i < 1000; i++) t.begin('admin', `10.1.${i >> 8}.${i & 255}`, 0).fail(0);
     expect(t.size).toBe(100); // exactly the bound: no more keys go than needed
+  });
+
+  it('over the bound by one key, evicts exactly one: the next oldest keeps its failures', () => {
+    const t = new LoginThrottle({ ...DEFAULT_LIMITS, perUserAddress: 2, maxKeys: 3 });
+    t.begin('a', '10.0.0.1', 0).fail(0); // u:a, a:10.0.0.1
+    t.begin('b', '10.0.0.1', 0).fail(0); // u:b: 3, the bound
+    t.begin('c', '10.0.0.1', 0).fail(0); // u:c: 4, u:a goes
+    expect(t.size).toBe(3);
+    expect(t.begin('b', '10.0.0.1', 0).fail(0)).toBe(60); // b's first failure was kept
   });
 
   const spray = (t: LoginThrottle, n: number, now = 0) => {
