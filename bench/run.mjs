@@ -735,7 +735,9 @@ if (process.env.MPOP_BENCH_KEEP) {
 // A subset run keeps the other rows of the last runs (bench/.results.json, not committed), each with its date.
 const saved = path.join(root, 'bench/.results.json');
 const previous = fs.existsSync(saved) ? JSON.parse(fs.readFileSync(saved, 'utf8')) : {};
-for (const [k, v] of Object.entries(results)) previous[k] = { ...v, at: startedAt.toISOString(), runs: RUNS, load: [load1, load2] };
+// This run's rows carry their date too, so the report lists every row's runs, not only the kept ones.
+for (const [k, v] of Object.entries(results))
+  results[k] = previous[k] = { ...v, at: startedAt.toISOString(), runs: RUNS, load: [load1, load2] };
 if (REPORT_ONLY)
   [load1, load2] = Object.values(previous).reduce(([a, b], v) => [Math.max(a, v.load?.[0] ?? 0), Math.max(b, v.load?.[1] ?? 0)], [0, 0]);
 fs.writeFileSync(saved, JSON.stringify(previous, null, 2));

@@ -5,6 +5,17 @@ import { Client, dialects, startApp, type TestApp } from './helpers/app.js';
 
 const WORDS = ['retail', 'bank', 'travel', 'mall', 'coupon', 'pay', 'food', 'ride'];
 const SPECIAL = ['50%_off', 'star*deal', 'what?now', '[beta] shop', 'back\\slash'];
+/** A host app row of the test's workspace, written straight into the table (thousands at a time). */
+const hostAppRow = (n: number, name: string, now: string) => ({
+  appId: n.toString(16).toUpperCase().slice(-13),
+  workspaceId: 'big',
+  tenantId: 'TENANTAA',
+  name,
+  nameKey: nameKey(name),
+  source: 'manual' as const,
+  createdAt: now,
+  updatedAt: now,
+});
 
 describe.each(dialects)('admin search at size on %s', (dialect) => {
   let t: TestApp;
@@ -17,18 +28,9 @@ describe.each(dialects)('admin search at size on %s', (dialect) => {
     const now = new Date().toISOString();
     const rows = Array.from({ length: 3000 }, (_, i) => {
       const name = i < SPECIAL.length ? SPECIAL[i] : `${WORDS[i % WORDS.length]} ${WORDS[(i * 7) % WORDS.length]} ${i}`;
-      const appId = (0x1000000000000 + i).toString(16).toUpperCase().slice(-13);
-      names.push({ appId, name });
-      return {
-        appId,
-        workspaceId: 'big',
-        tenantId: 'TENANTAA',
-        name,
-        nameKey: nameKey(name),
-        source: 'manual' as const,
-        createdAt: now,
-        updatedAt: now,
-      };
+      const row = hostAppRow(0x1000000000000 + i, name, now);
+      names.push({ appId: row.appId, name });
+      return row;
     });
     for (let i = 0; i < rows.length; i += 500)
       await t.app.db
@@ -94,19 +96,7 @@ describe.each(dialects)('admin search at size on %s', (dialect) => {
     // Newer host apps none of these queries matches: every match is older than what a search walks first.
     const now = new Date().toISOString();
     for (let i = 0; i < 4100; i += 500) {
-      const rows = Array.from({ length: Math.min(500, 4100 - i) }, (_, j) => {
-        const name = `filler ${i + j}`;
-        return {
-          appId: (0x2000000000000 + i + j).toString(16).toUpperCase().slice(-13),
-          workspaceId: 'big',
-          tenantId: 'TENANTAA',
-          name,
-          nameKey: nameKey(name),
-          source: 'manual' as const,
-          createdAt: now,
-          updatedAt: now,
-        };
-      });
+      const rows = Array.from({ length: Math.min(500, 4100 - i) }, (_, j) => hostAppRow(0x2000000000000 + i + j, `filler ${i + j}`, now));
       await t.app.db.insertInto('hostApps').values(rows).execute();
     }
     for (const query of ['coupon', 'a', 'ba', 'l 29', names[5].appId]) {
