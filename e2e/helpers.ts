@@ -104,9 +104,22 @@ export async function signIn(page: Page, username = ADMIN.username, password = A
 export async function rowAction(page: Page, row: RegExp, action: string) {
   const r = page.getByRole('row', { name: row });
   const inline = r.getByRole('button', { name: action, exact: true });
-  if (await inline.count()) return inline.click();
-  await r.getByRole('button', { name: 'More' }).click();
-  await page.getByRole('menuitem', { name: action, exact: true }).click();
+  const item = page.getByRole('menuitem', { name: action, exact: true });
+  // The row may still be the previous page's (a menu click has not replaced the page yet: its row has other actions),
+  // or the list may render again while the menu is open (its menu closes with the row it belonged to): look again,
+  // and open the menu again, until the action shows, for up to 30 s in all.
+  const until = Date.now() + 30_000;
+  for (;;) {
+    if (await inline.count()) return inline.click();
+    await r.getByRole('button', { name: 'More' }).click();
+    const shown = await item
+      .waitFor({ state: 'visible', timeout: 3_000 })
+      .then(() => true)
+      .catch(() => false);
+    if (shown) return item.click();
+    if (Date.now() > until) throw new Error(`The row ${row} never offered "${action}", inline or in its "More" menu.`);
+    await page.keyboard.press('Escape');
+  }
 }
 
 /** Signs out from the user menu. */
