@@ -1,21 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import type { HostApp, MiniProgram } from '@mpop/contracts';
+import type { MiniProgram } from '@mpop/contracts';
 import { fakeFetch, renderWithProviders } from '../../test/render';
+import { SHOP_APP } from '../../test/host-app-fixture';
 import { AuthorizedMiniProgramsModal } from './AuthorizedMiniProgramsModal';
 
-const app: HostApp = {
-  appId: 'SHOP000000000',
-  workspaceId: 'default',
-  tenantId: 'ABCDEFGH',
-  name: 'Shop',
-  source: 'manual',
-  devConfigured: true,
-  enabled: true,
-  createdAt: '2026-11-25T00:00:00.000Z',
-  updatedAt: '2026-11-25T00:00:00.000Z',
-};
+const app = SHOP_APP;
 const mp: MiniProgram = {
   miniProgramId: '1234567890123456',
   name: 'Coupons',

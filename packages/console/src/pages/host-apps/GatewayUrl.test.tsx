@@ -1,21 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { screen } from '@testing-library/react';
-import type { HostApp } from '@mpop/contracts';
 import { fakeFetch, renderWithProviders } from '../../test/render';
+import { SHOP_APP } from '../../test/host-app-fixture';
 import { BasicInfoModal } from './BasicInfoModal';
 import { isLoopback } from './GatewayUrl';
 
-const app: HostApp = {
-  appId: 'SHOP000000000',
-  workspaceId: 'default',
-  tenantId: 'ABCDEFGH',
-  name: 'Shop',
-  source: 'manual',
-  devConfigured: true,
-  enabled: true,
-  createdAt: '2026-11-25T00:00:00.000Z',
-  updatedAt: '2026-11-25T00:00:00.000Z',
-};
+const app = SHOP_APP;
 const options = (publicUrl: string) => ({ status: 200, body: { localSignIn: true, sso: false, publicUrl } });
 
 describe('beside Download Config File: the gateway URL the file carries', () => {

@@ -1,21 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import type { HostApp, ManifestInfo } from '@mpop/contracts';
+import type { ManifestInfo } from '@mpop/contracts';
 import { fakeApi, findDialog, renderWithProviders } from '../../test/render';
+import { SHOP_APP } from '../../test/host-app-fixture';
 import { BasicInfoModal } from './BasicInfoModal';
 
-const app: HostApp = {
-  appId: 'SHOP000000000',
-  workspaceId: 'default',
-  tenantId: 'ABCDEFGH',
-  name: 'Shop',
-  source: 'manual',
-  devConfigured: true,
-  enabled: true,
-  createdAt: '2026-11-25T00:00:00.000Z',
-  updatedAt: '2026-11-25T00:00:00.000Z',
-};
+const app = SHOP_APP;
 const OLD = 'a'.repeat(64);
 const info: ManifestInfo = {
   generation: 42,
