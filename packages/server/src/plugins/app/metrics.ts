@@ -32,11 +32,25 @@ export interface MetricsOptions {
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
+/** The latency buckets of `mpop_http_request_duration_seconds` (prom-client's defaults). */
+const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/** What prom-client keeps of one series of a histogram (`Histogram.hashMap`): counts per upper bound, not cumulative. */
+interface HistogramSeries {
+  bucketValues: Record<number, number>;
+  sum: number;
+  count: number;
+}
+
 /**
  * The registry and the counters of the HTTP answers, made by buildApp before the plugins (`createMetrics`): the
  * plugin below counts the route's answers in them, and the gate's pipeline (routes/client/gate-pipeline.ts) the
  * answers its fast path sends, with `served`. Each app has its own registry, so several apps in one process (the
  * tests) keep separate counts.
+ *
+ * The fast path's answers and cache hits are counted here in plain numbers and added to prom-client's series when
+ * they are read (each metric's `collect`, which prom-client runs before reading it): prom-client makes a key of a
+ * series' labels and validates them on every count, which cost a served answer more than its counting is worth.
  */
 export class Metrics {
   /** With the process's default metrics first, as Prometheus exporters list them. */
@@ -46,38 +60,96 @@ export class Metrics {
     help: 'HTTP requests answered, by method, route (the route pattern) and status code',
     labelNames: ['method', 'route', 'status'],
     registers: [this.register],
+    collect: () => this.fold(),
   });
   readonly duration = new Histogram({
     name: 'mpop_http_request_duration_seconds',
     help: 'Time to answer an HTTP request, by method, route and status code',
     labelNames: ['method', 'route', 'status'],
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    buckets: DURATION_BUCKETS,
     registers: [this.register],
+    collect: () => this.fold(),
   });
   readonly gateAnswers = new Counter({
     name: 'mpop_gate_answers_total',
     help: 'Answers of POST /client/v1/resources by outcome: served, not_registered, not_configured, disabled, rate_limited, invalid, error',
     labelNames: ['outcome'],
     registers: [this.register],
+    collect: () => this.fold(),
   });
-  /** The series a served gate answer counts in, looked up once (prom-client hashes a label set on each use). */
-  private readonly servedSeries = {
-    requests: this.requests.labels('POST', RESOURCES_URL, '200'),
-    duration: this.duration.labels('POST', RESOURCES_URL, '200'),
-    gate: this.gateAnswers.labels('served'),
-  };
+  readonly cacheLookups = new Counter({
+    name: 'mpop_gate_cache_lookups_total',
+    help: "Lookups of a host app's answer in the gate's in-memory cache, by result (hit or miss)",
+    labelNames: ['result'],
+    registers: [this.register],
+    collect: () => this.fold(),
+  });
+  /** The labels of a served gate answer. */
+  private readonly servedLabels = { method: 'POST', route: RESOURCES_URL, status: '200' };
+  /** Counted since the last `fold`: answers the fast path served, their durations by bucket (the last: above all), cache hits. */
+  private servedCount = 0;
+  private servedSum = 0;
+  private readonly servedBuckets = new Float64Array(DURATION_BUCKETS.length + 1);
+  private hits = 0;
 
   constructor() {
     for (const outcome of OUTCOMES) this.gateAnswers.inc({ outcome }, 0);
+    this.cacheLookups.inc({ result: 'hit' }, 0);
+    this.cacheLookups.inc({ result: 'miss' }, 0);
   }
 
   /** Counts a gate answer (200) sent without Fastify's hooks, as the onResponse hook below counts the route's. */
   readonly served = (seconds: number) => {
-    this.servedSeries.requests.inc();
-    this.servedSeries.duration.observe(seconds);
-    this.servedSeries.gate.inc();
+    this.servedCount++;
+    this.servedSum += seconds;
+    let i = 0;
+    while (i < DURATION_BUCKETS.length && seconds > DURATION_BUCKETS[i]) i++;
+    this.servedBuckets[i]++;
   };
+
+  /** Counts a lookup in the gate's cache (a hit is counted as the answers are: in a plain number until read). */
+  readonly cacheLookup = (hit: boolean) => {
+    if (hit) this.hits++;
+    else this.cacheLookups.inc({ result: 'miss' });
+  };
+
+  /** Adds what was counted in plain numbers to prom-client's series (before any of them is read). */
+  private fold() {
+    if (this.hits > 0) {
+      this.cacheLookups.inc({ result: 'hit' }, this.hits);
+      this.hits = 0;
+    }
+    const n = this.servedCount;
+    if (n === 0) return;
+    this.servedCount = 0;
+    this.requests.inc(this.servedLabels, n);
+    this.gateAnswers.inc({ outcome: 'served' }, n);
+    // prom-client has no call that adds many observations at once: its series of these labels gets them as `observe`
+    // would have, one by one (a count per bucket, the sum and the count).
+    const series = this.durationSeries();
+    for (let i = 0; i < DURATION_BUCKETS.length; i++) series.bucketValues[DURATION_BUCKETS[i]] += this.servedBuckets[i];
+    series.sum += this.servedSum;
+    series.count += n;
+    this.servedSum = 0;
+    this.servedBuckets.fill(0);
+  }
+
+  /** prom-client's series of a served gate answer in the duration histogram, made (at zero) if it is not there yet. */
+  private durationSeries(): HistogramSeries {
+    const map = (this.duration as unknown as { hashMap: Record<string, HistogramSeries & { labels: object }> }).hashMap;
+    const find = () => Object.values(map).find((s) => isServed(s.labels as Record<string, unknown>, this.servedLabels));
+    let series = find();
+    if (!series) {
+      this.duration.zero(this.servedLabels);
+      series = find();
+    }
+    if (!series?.bucketValues) throw new Error('prom-client keeps its histograms otherwise than Metrics expects');
+    return series;
+  }
 }
+
+const isServed = (labels: Record<string, unknown>, served: Record<string, string>) =>
+  labels.method === served.method && labels.route === served.route && String(labels.status) === served.status;
 
 function withDefaultMetrics(register: Registry): Registry {
   collectDefaultMetrics({ register });
@@ -96,14 +168,6 @@ export default fp<{ metrics: Metrics | undefined; token?: string }>(async (app, 
   const m = opts.metrics;
   if (!m) return;
   const { register, requests, duration, gateAnswers } = m;
-  const cacheLookups = new Counter({
-    name: 'mpop_gate_cache_lookups_total',
-    help: "Lookups of a host app's answer in the gate's in-memory cache, by result (hit or miss)",
-    labelNames: ['result'],
-    registers: [register],
-  });
-  cacheLookups.inc({ result: 'hit' }, 0);
-  cacheLookups.inc({ result: 'miss' }, 0);
   const signatures = new Counter({ name: 'mpop_signatures_total', help: 'Package signatures made', registers: [register] });
   const signingFailures = new Counter({
     name: 'mpop_signing_job_failures_total',
@@ -156,7 +220,7 @@ export default fp<{ metrics: Metrics | undefined; token?: string }>(async (app, 
   });
   for (const status of ['done', 'skipped', 'failed']) patchJobs.inc({ status }, 0);
   app.services.patches.onFinished = (status) => patchJobs.inc({ status });
-  app.services.gate.onCacheLookup = (hit) => cacheLookups.inc({ result: hit ? 'hit' : 'miss' });
+  app.services.gate.onCacheLookup = m.cacheLookup;
   signer.observer = { signed: () => signatures.inc(), failed: () => signingFailures.inc() };
 
   app.addHook('onError', function noteProblemCode(request: FastifyRequest, _reply, err: FastifyError, done) {
