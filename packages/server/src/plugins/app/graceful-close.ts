@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import fp from 'fastify-plugin';
 
@@ -17,32 +17,42 @@ declare module 'fastify' {
  * a response (a package download) is often not counted as idle, so a client holding it open kept the server from
  * closing until the keep-alive timeout (72 s). This tracks what is in flight itself rather than trusting that count.
  */
+/** The requests in flight on a connection. */
+const BUSY = Symbol('mpop.requestsInFlight');
+type CountedSocket = Socket & { [BUSY]?: number };
+
 export default fp(
   async (app) => {
-    const inFlight = new Map<Socket, number>();
+    /** The open connections; each counts its requests in flight (`BUSY`), which are in `requests`. */
+    const sockets = new Set<CountedSocket>();
     const requests = new Set<IncomingMessage>();
     let closing = false;
     app.decorate('requestsInFlight', () => [...requests].map((r) => `${r.method} ${(r.url ?? '').split('?')[0]}`));
 
-    app.server.on('connection', (socket: Socket) => {
-      inFlight.set(socket, 0);
-      socket.once('close', () => inFlight.delete(socket));
+    app.server.on('connection', (socket: CountedSocket) => {
+      socket[BUSY] = 0;
+      sockets.add(socket);
+      socket.once('close', () => sockets.delete(socket));
     });
-    app.server.on('request', (req, res) => {
-      const socket = req.socket;
-      inFlight.set(socket, (inFlight.get(socket) ?? 0) + 1);
+    // One listener of each kind for every request (no closure made per request: each is asked on every gate answer).
+    function answered(this: ServerResponse) {
+      const req = this.req;
+      requests.delete(req);
+      const socket = req.socket as CountedSocket;
+      const left = (socket[BUSY] ?? 1) - 1;
+      socket[BUSY] = left;
+      if (closing && left === 0) socket.destroySoon();
+    }
+    app.server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      const socket = req.socket as CountedSocket;
+      socket[BUSY] = (socket[BUSY] ?? 0) + 1;
       requests.add(req);
-      res.once('close', () => {
-        requests.delete(req);
-        const left = (inFlight.get(socket) ?? 1) - 1;
-        inFlight.set(socket, left);
-        if (closing && left === 0) socket.destroySoon();
-      });
+      res.on('close', answered);
     });
 
     app.addHook('preClose', async () => {
       closing = true;
-      for (const [socket, busy] of inFlight) if (busy === 0) socket.destroy();
+      for (const socket of sockets) if (socket[BUSY] === 0) socket.destroy();
     });
   },
   { name: 'mpop-graceful-close' },
