@@ -71,4 +71,40 @@ describe('closing the server with keep-alive clients', () => {
     await result.socketClosed; // not kept for the next request
     agent.destroy();
   });
+  it('lists the requests being answered, on one connection or several, and none once they are answered', async () => {
+    const { app, url } = await serveAPackage(4 * 1024 * 1024);
+    const path = new URL(url).pathname;
+    const agent = new http.Agent({ keepAlive: true });
+    const answered: Promise<void>[] = [];
+    const started: Promise<void>[] = [];
+    const resumes: (() => void)[] = [];
+    for (let i = 0; i < 2; i++) {
+      started.push(
+        new Promise<void>((begun, reject) => {
+          answered.push(
+            new Promise<void>((done) => {
+              http
+                .get(url, { agent }, (res) => {
+                  res.pause(); // slow readers: both answers are still being sent
+                  resumes.push(() => res.resume());
+                  res.on('end', () => done());
+                  begun();
+                })
+                .on('error', reject);
+            }),
+          );
+        }),
+      );
+    }
+    await Promise.all(started);
+    expect(app.requestsInFlight()).toEqual([`GET ${path}`, `GET ${path}`]);
+    for (const resume of resumes) resume();
+    await Promise.all(answered);
+    await expect.poll(() => app.requestsInFlight()).toEqual([]);
+    // The connections are kept alive, idle: a close does not wait for them.
+    const t0 = Date.now();
+    await app.close();
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    agent.destroy();
+  });
 });

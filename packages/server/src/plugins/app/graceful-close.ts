@@ -17,42 +17,46 @@ declare module 'fastify' {
  * a response (a package download) is often not counted as idle, so a client holding it open kept the server from
  * closing until the keep-alive timeout (72 s). This tracks what is in flight itself rather than trusting that count.
  */
-/** The requests in flight on a connection. */
-const BUSY = Symbol('mpop.requestsInFlight');
-type CountedSocket = Socket & { [BUSY]?: number };
+/** The requests being answered on a connection, oldest first. */
+const IN_FLIGHT = Symbol('mpop.requestsInFlight');
+type CountedSocket = Socket & { [IN_FLIGHT]?: IncomingMessage[] };
 
 export default fp(
   async (app) => {
-    /** The open connections; each counts its requests in flight (`BUSY`), which are in `requests`. */
+    /** The open connections, each with the requests being answered on it (`IN_FLIGHT`, oldest first). */
     const sockets = new Set<CountedSocket>();
-    const requests = new Set<IncomingMessage>();
     let closing = false;
-    app.decorate('requestsInFlight', () => [...requests].map((r) => `${r.method} ${(r.url ?? '').split('?')[0]}`));
+    app.decorate('requestsInFlight', () =>
+      [...sockets].flatMap((s) => s[IN_FLIGHT] ?? []).map((r) => `${r.method} ${(r.url ?? '').split('?')[0]}`),
+    );
 
     app.server.on('connection', (socket: CountedSocket) => {
-      socket[BUSY] = 0;
+      socket[IN_FLIGHT] = [];
       sockets.add(socket);
       socket.once('close', () => sockets.delete(socket));
     });
-    // One listener of each kind for every request (no closure made per request: each is asked on every gate answer).
+    // Per request: one shared close listener, no closure, and no Set of all requests. A Set that every request enters
+    // and leaves kept each request's objects alive through the next scavenges (they all went to the old generation,
+    // which then needed a full collection every few seconds under load); a connection's own short list does not.
     function answered(this: ServerResponse) {
       const req = this.req;
-      requests.delete(req);
       const socket = req.socket as CountedSocket;
-      const left = (socket[BUSY] ?? 1) - 1;
-      socket[BUSY] = left;
-      if (closing && left === 0) socket.destroySoon();
+      const list = socket[IN_FLIGHT];
+      if (!list) return;
+      if (list[0] === req) list.shift();
+      else if (list.includes(req)) list.splice(list.indexOf(req), 1);
+      if (closing && list.length === 0) socket.destroySoon();
     }
     app.server.on('request', (req: IncomingMessage, res: ServerResponse) => {
       const socket = req.socket as CountedSocket;
-      socket[BUSY] = (socket[BUSY] ?? 0) + 1;
-      requests.add(req);
+      socket[IN_FLIGHT] ??= [];
+      socket[IN_FLIGHT].push(req);
       res.on('close', answered);
     });
 
     app.addHook('preClose', async () => {
       closing = true;
-      for (const socket of sockets) if (socket[BUSY] === 0) socket.destroy();
+      for (const socket of sockets) if (!socket[IN_FLIGHT]?.length) socket.destroy();
     });
   },
   { name: 'mpop-graceful-close' },
