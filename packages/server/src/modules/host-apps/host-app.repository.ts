@@ -198,7 +198,10 @@ export class HostAppRepository {
     }
     const items = rows
       .filter((r) => r.id !== null) // the empty page's one row
-      .map(({ searchTotal, searchNamed, searchLowest, searchFirst, searchLast, ...r }) => ({ ...r, devConfigured: Boolean(r.devConfigured) }));
+      .map(({ searchTotal, searchNamed, searchLowest, searchFirst, searchLast, ...r }) => ({
+        ...r,
+        devConfigured: Boolean(r.devConfigured),
+      }));
     return { items, total, totalIsEstimate, page: opts.page, pageSize: opts.pageSize };
   }
 
