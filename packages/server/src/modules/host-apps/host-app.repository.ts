@@ -165,10 +165,12 @@ export class HostAppRepository {
     let stats: RawBuilder<unknown>;
     if (text) {
       const pattern = likeContains(nameKey(text));
-      matched = sql`newest as (select id, name_key from host_apps ${where} order by id desc limit ${SEARCH_WALKED}),
-        recent as (select id from newest where name_key like ${pattern} escape '\\' limit ${limit}),
+      // The walk is a subquery in each place (not a CTE read twice), so the first reads it backwards and stops at
+      // `limit` matches, and the second reads the IDs only, from the (workspace, id) index, and only when needed.
+      const newest = sql`select id, name_key from host_apps ${where} order by id desc limit ${SEARCH_WALKED}`;
+      matched = sql`recent as (select id from (${newest}) newest where name_key like ${pattern} escape '\\' limit ${limit}),
         older as materialized (select id from host_apps where name_key like ${pattern} escape '\\' ${andWorkspace}
-          and id < (select min(id) from newest) and (select count(*) from recent) < ${limit}),
+          and id < (select min(id) from (${newest}) newest) and (select count(*) from recent) < ${limit}),
         named as (select id from recent union all select id from older order by id desc limit ${limit}),
         by_app_id as (select id from host_apps where app_id = ${text} ${andWorkspace} limit ${PAGE_SIZE_MAX}),
         matched as (select id from named union select id from by_app_id),
