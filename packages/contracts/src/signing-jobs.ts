@@ -15,6 +15,7 @@ export const SigningReasonCodes = [
   'key-uploaded',
   'start-up',
   'retry',
+  'prepare',
 ] as const;
 export type SigningReasonCode = (typeof SigningReasonCodes)[number];
 
@@ -43,8 +44,12 @@ export const SigningJobSchema = Type.Object({
       Type.Literal('key-uploaded'),
       Type.Literal('start-up'),
       Type.Literal('retry'),
+      Type.Literal('prepare'),
     ],
-    { description: 'what started it, for clients that say it in their own language' },
+    {
+      description:
+        'what started it, for clients that say it in their own language; prepare: a version that may be released (uploaded without review, or approved) signed ahead of its release',
+    },
   ),
   reasonParams: Type.Record(Type.String(), Type.String(), {
     description: 'its specifics: miniProgramId, version, appId, workspaceId, username (as the code needs)',

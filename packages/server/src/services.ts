@@ -159,7 +159,7 @@ export function createServices(
     webhooks: new WebhookService(handle.db, box, config.webhookAllowPrivate),
     organisations: new OrganisationService(handle.db),
     associations: new AssociationService(handle.db, signer, changes, outbox),
-    reviews: new ReviewService(handle.db, outbox),
+    reviews: new ReviewService(handle.db, outbox, signer),
     releaseKeys: new ReleaseKeyService(handle.db),
     webhookDispatcher,
     autopilot,

@@ -364,15 +364,19 @@ describe.each(dialects)('the run-time gate on %s', (dialect) => {
     // The process stops right after each change commits: its signing job never starts.
     const signer = t.app.services.signer;
     const signMissing = signer.signMissing;
+    const prepare = signer.prepare;
     signer.signMissing = async () => {
       throw new Error('stopped before signing');
     };
+    // Nor does it sign the uploaded version ahead of its release.
+    signer.prepare = async () => {};
     try {
       expect((await admin.put(`/api/v1/host-apps/gate/${appId}/mini-programs/${id}`)).statusCode).toBe(500);
       await admin.post(`/api/v1/mini-programs/${id}/packages`, packageForm({ version: '1.0.0.2' }, await miniProgramZip()));
       expect((await admin.post(`/api/v1/mini-programs/${id}/packages/1.0.0.2/release`)).statusCode).toBe(500);
     } finally {
       signer.signMissing = signMissing;
+      signer.prepare = prepare;
     }
     // Committed, never signed: the host app's binding to either version has no signature yet.
     expect(await t.app.db.selectFrom('bindingSignatures').select('version').where('miniProgramId', '=', id).execute()).toEqual([]);

@@ -63,6 +63,16 @@ export interface MissingSignatures {
       announce?: (hostApps: [workspaceId: string, appId: string][]) => Promise<void>;
     },
   ): Promise<SigningJob>;
+  /**
+   * Signs a version that may now be released (uploaded where no review is required, or approved) for every
+   * authorised host app, in the background, so that its release needs only the manifests signed.
+   */
+  prepare(miniProgramId: string, version: string, why: { code: 'prepare'; params: Record<string, string> }): Promise<void>;
+}
+
+/** Starts signing a version ahead of its release (MissingSignatures.prepare) without waiting for it. */
+export function signAhead(signer: Pick<MissingSignatures, 'prepare'>, miniProgramId: string, version: string): void {
+  void signer.prepare(miniProgramId, version, { code: 'prepare', params: { miniProgramId, version } });
 }
 
 /** The current release of a mini program as stored, and what the release rules make of it now. */
@@ -243,6 +253,8 @@ export class MiniProgramService {
           },
         });
       });
+      // Released without review: its package and binding signatures are made now, while nobody waits for them.
+      if (!org || Number(org.reviewRequired) !== 1) signAhead(this.signer, id, version);
       const keys = new Set(signed ? [signed.releaseKeyFingerprint] : []);
       return toPackage(row, mp.releasedVersion, { ...draftWithoutChecks(), checks, changes }, keys);
     } catch (err) {

@@ -8,6 +8,7 @@ import { nowIso } from '../../lib/time.js';
 import { AuditRepository } from '../audit/audit.repository.js';
 import type { Principal } from '../auth/auth.service.js';
 import { canonicalVersion } from './versions.js';
+import { type MissingSignatures, signAhead } from './mini-program.service.js';
 import { requireNotSuspended, visibleOrgIds } from '../organisations/org-access.js';
 import { OrganisationRepository } from '../organisations/organisation.repository.js';
 import type { Outbox } from '../webhooks/outbox.js';
@@ -25,6 +26,8 @@ export class ReviewService {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly outbox: Outbox,
+    /** Told about an approved version, to sign it ahead of its release (mini-program.service.ts signAhead). */
+    private readonly signer?: Pick<MissingSignatures, 'prepare'>,
   ) {}
 
   async submit(miniProgramId: string, asked: string, note: string | undefined, principal: Principal): Promise<Review> {
@@ -72,8 +75,11 @@ export class ReviewService {
     return this.decide(miniProgramId, version, principal, 'withdrawn', {});
   }
 
-  approve(miniProgramId: string, version: string, note: string | undefined, principal: Principal): Promise<Review> {
-    return this.decide(miniProgramId, version, principal, 'approved', { note: note?.trim() || undefined });
+  async approve(miniProgramId: string, version: string, note: string | undefined, principal: Principal): Promise<Review> {
+    const review = await this.decide(miniProgramId, version, principal, 'approved', { note: note?.trim() || undefined });
+    // It may be released now: its package and binding signatures are made while nobody waits for them.
+    if (this.signer) signAhead(this.signer, miniProgramId, canonicalVersion(version));
+    return review;
   }
 
   reject(miniProgramId: string, version: string, reason: string, principal: Principal): Promise<Review> {

@@ -36,6 +36,11 @@ const SIGNING_CHUNK = 128;
  */
 export class PackageSigner {
   private readonly jobs = new Map<string, SigningJob>();
+  /**
+   * Per mini program, the jobs signing a version ahead of its release (prepare). A job of the mini program that
+   * serves (a release) stops them: it signs what they have not, and a release never waits for them.
+   */
+  private readonly preparing = new Map<string, Set<{ stopped: boolean }>>();
   /** Told about every signature made and every job that failed (metrics). */
   observer: { signed(): void; failed(): void } = { signed() {}, failed() {} };
 
@@ -86,6 +91,8 @@ export class PackageSigner {
     if (!pending) await repo.addPending(id, scope, startedAt);
     await repo.dropPending(replaces);
     await repo.deleteUnusedKeys();
+    // Jobs signing ahead stop after the batch in hand: this one signs what they have not (at most that batch twice).
+    this.stopPreparing(scope.miniProgramId);
     const missing = await repo.missing(scope);
     if (announce) await announce(hostAppsOf(missing));
     const job: SigningJob = {
@@ -107,6 +114,59 @@ export class PackageSigner {
     if (missing.length <= INLINE_SIGNATURES) await run;
     else void run;
     return job;
+  }
+
+  /**
+   * Signs a version ahead of its release: the package and binding signatures of every authorised host app with a key,
+   * made in the background once the version may be released (uploaded where no review is required, or approved), so
+   * that releasing it needs only each host app's manifest signed. Nothing is served differently: no host app's
+   * generation moves and no gate view is dropped, since the gate serves only released versions. Best effort: what
+   * it has not made when the release comes (a stopped process, a host app authorised or a key uploaded meanwhile)
+   * the release's own job makes, after waiting for this one so that nothing is signed twice.
+   */
+  prepare(miniProgramId: string, version: string, why: SigningReason): Promise<void> {
+    const control = { stopped: false };
+    const set = this.preparing.get(miniProgramId) ?? new Set<{ stopped: boolean }>();
+    set.add(control);
+    this.preparing.set(miniProgramId, set);
+    const job: SigningJob = {
+      id: randomUUID(),
+      status: 'running',
+      reason: reasonText(why),
+      reasonCode: why.code,
+      reasonParams: why.params ?? {},
+      total: 0,
+      done: 0,
+      startedAt: nowIso(),
+      finishedAt: null,
+      error: null,
+      errorCode: null,
+      errorParams: {},
+    };
+    return (async () => {
+      try {
+        const missing = await new SignatureRepository(this.db).missingForVersion(miniProgramId, version);
+        // A job is listed only when it has something to sign (no host app authorised yet: nothing to do).
+        if (missing.length === 0 || control.stopped) return;
+        job.total = missing.length;
+        this.remember(job);
+        await this.run(job, missing, false, control);
+      } catch (err) {
+        this.remember(job);
+        Object.assign(job, { status: 'failed', finishedAt: nowIso(), error: 'Signing stopped; the details are in the server log.' });
+        Object.assign(job, { errorCode: 'stopped', errorParams: {} });
+        this.log.error({ err: { message: (err as Error).message }, job: job.id }, 'signing ahead of a release failed');
+      } finally {
+        set.delete(control);
+        if (set.size === 0 && this.preparing.get(miniProgramId) === set) this.preparing.delete(miniProgramId);
+      }
+    })();
+  }
+
+  /** Stops the jobs signing ahead for this mini program (every mini program's when none is named) after their batch. */
+  private stopPreparing(miniProgramId: string | undefined) {
+    const sets = miniProgramId === undefined ? [...this.preparing.values()] : [this.preparing.get(miniProgramId) ?? new Set()];
+    for (const set of sets) for (const control of set) control.stopped = true;
   }
 
   /**
@@ -140,8 +200,13 @@ export class PackageSigner {
     }
   }
 
-  /** `kept`: the gate keeps the views of these host apps until their batch is published (see Announce). */
-  private async run(job: SigningJob, missing: SigningWork[], kept: boolean) {
+  /**
+   * `kept`: the gate keeps the views of these host apps until their batch is published (see Announce). `ahead`: the
+   * job signs ahead of a release (prepare), so nothing it makes is served yet (no generation to raise, nothing to
+   * publish), and it stops before its next batch once `ahead.stopped` is set (it then counts what it made as its total).
+   */
+  private async run(job: SigningJob, missing: SigningWork[], kept: boolean, ahead?: { stopped: boolean }) {
+    const serves = ahead === undefined;
     const repo = new SignatureRepository(this.db);
     const signedPackages = new Set<string>();
     // Whether each package is in the store with its recorded bytes, asked once per job.
@@ -162,9 +227,14 @@ export class PackageSigner {
     let next = missing.length > 0 ? signBatch(0) : undefined;
     try {
       for (let i = 0; i < missing.length; i += SIGNING_CHUNK) {
-        const { chunk, settled } = next!;
+        // Stopped (signing ahead, and a release's job took over): the batches handed out are written, no more.
+        if (!next) {
+          job.total = job.done;
+          break;
+        }
+        const { chunk, settled } = next;
         const outcomes = await settled;
-        next = i + SIGNING_CHUNK < missing.length ? signBatch(i + SIGNING_CHUNK) : undefined;
+        next = i + SIGNING_CHUNK < missing.length && !ahead?.stopped ? signBatch(i + SIGNING_CHUNK) : undefined;
         const packages: PackageSignatureRow[] = [];
         const bindings: BindingSignatureRow[] = [];
         for (const [j, outcome] of outcomes.entries()) {
@@ -190,13 +260,13 @@ export class PackageSigner {
           await r.insertBindingSignatures(bindings);
           await r.clearFailures(bindings);
           // New signatures let the gate hand out a version it held back: those host apps' answers move on.
-          await new GenerationRepository(trx).raiseHostApps([...new Set(bindings.map((x) => x.hostAppId))]);
+          if (serves) await new GenerationRepository(trx).raiseHostApps([...new Set(bindings.map((x) => x.hostAppId))]);
         });
         job.done += bindings.length;
         for (let k = 0; k < bindings.length; k++) this.observer.signed();
         // The gate answers these host apps with what was just signed (their views are read again, in one batch): those
         // that failed too, as their views may have been kept for this job.
-        await this.publishSigned(chunk);
+        if (serves) await this.publishSigned(chunk);
       }
       if (job.status === 'running') job.status = 'done';
     } catch (err) {
@@ -322,6 +392,8 @@ function reasonText({ code, params = {} }: SigningReason): string {
       return 'start-up check';
     case 'retry':
       return `retry by ${params.username}`;
+    case 'prepare':
+      return `sign ahead ${params.miniProgramId} ${params.version}`;
   }
 }
 

@@ -47,6 +47,18 @@ export class SignatureRepository {
     const pairs = [...(await this.servable(scope))].flatMap(([miniProgramId, versions]) =>
       versions.map((v) => [miniProgramId, v] as const),
     );
+    return this.missingOf(pairs, scope.hostAppId);
+  }
+
+  /**
+   * Every authorised host app with a key that lacks the package or the binding signature of this version, whether
+   * or not anything serves it yet: the signatures a release of it will need, made ahead (PackageSigner.prepare).
+   */
+  missingForVersion(miniProgramId: string, version: string): Promise<SigningWork[]> {
+    return this.missingOf([[miniProgramId, version]]);
+  }
+
+  private async missingOf(pairs: readonly (readonly [string, string])[], hostAppId?: number): Promise<SigningWork[]> {
     const out: SigningWork[] = [];
     for (let i = 0; i < pairs.length; i += PAIRS_PER_QUERY) {
       const chunk = pairs.slice(i, i + PAIRS_PER_QUERY);
@@ -80,7 +92,7 @@ export class SignatureRepository {
           ),
         )
         .where((eb) => eb.or([eb('s.signature', 'is', null), eb('b.signature', 'is', null)]));
-      if (scope.hostAppId !== undefined) q = q.where('ha.id', '=', scope.hostAppId);
+      if (hostAppId !== undefined) q = q.where('ha.id', '=', hostAppId);
       for (const { packageSignature, ...r } of await q.execute()) out.push({ ...r, packageSigned: packageSignature !== null });
     }
     return out;
