@@ -35,11 +35,9 @@ export type HostAppWithConfig = HostAppRow & { devConfigured: boolean };
 type SearchRow = HostAppRow & {
   devConfigured: number;
   searchTotal: number;
-  /** Searches only: the name matches read, the lowest of their IDs, and (when estimating) the ends of the ID range. */
+  /** Searches only: how many name matches were read, and the lowest of their IDs. */
   searchNamed?: number;
   searchLowest?: number | null;
-  searchFirst?: number | null;
-  searchLast?: number | null;
 };
 
 /**
@@ -141,9 +139,8 @@ export class HostAppRepository {
   }
 
   /**
-   * PostgreSQL: the whole answer (the page's rows with their dev config flag, the total, the ends of the ID range
-   * when the total is estimated) in one statement: one round trip whatever the query. The same answer as `list`
-   * gives on SQLite. The name search is in two steps whose cost does not hang on the planner's guess of how common
+   * PostgreSQL: the page's rows with their dev config flag and the total in one statement (a second only for the
+   * ends of the ID range when the total is estimated). The same answer as `list` gives on SQLite. The name search is in two steps whose cost does not hang on the planner's guess of how common
    * the substring is (it cannot know where the matches lie: walking the primary key backwards for a common-looking
    * part whose matches are all old read half the table). First the newest SEARCH_WALKED host apps, read backwards
    * from the index and filtered until `limit` match: enough for any substring in at least one name in twenty, about
@@ -175,11 +172,8 @@ export class HostAppRepository {
         by_app_id as (select id from host_apps where app_id = ${text} ${andWorkspace} limit ${PAGE_SIZE_MAX}),
         matched as (select id from named union select id from by_app_id),
         page as (select id from matched order by id desc limit ${opts.pageSize} offset ${offset})`;
-      // The ends of the ID range only when the total is to be estimated (InitPlans run when first needed).
       stats = sql`(select count(*) from matched) as search_total, (select count(*) from named) as search_named,
-        (select min(id) from named) as search_lowest,
-        case when (select count(*) from named) > ${wanted} then (select min(id) from host_apps ${where}) end as search_first,
-        case when (select count(*) from named) > ${wanted} then (select max(id) from host_apps ${where}) end as search_last`;
+        (select min(id) from named) as search_lowest`;
     } else {
       matched = sql`page as (select id from host_apps ${where} order by id desc limit ${opts.pageSize} offset ${offset})`;
       stats = sql`(select count(*) from host_apps ${where}) as search_total`;
@@ -192,15 +186,15 @@ export class HostAppRepository {
     let total = Number(first.searchTotal);
     let totalIsEstimate = false;
     if (text && Number(first.searchNamed) > wanted && typeof first.searchLowest === 'number') {
-      total = Math.max(
-        total,
-        estimateTotal(Number(first.searchNamed), first.searchLowest, first.searchFirst ?? undefined, first.searchLast ?? undefined),
-      );
+      // The ends of the ID range in a statement of their own, only for an estimate: in the one above, planning them
+      // cost more than this round trip (min and max of an index are planned as subqueries of their own).
+      const [lowestId, highestId] = await this.idRange(workspaceId);
+      total = Math.max(total, estimateTotal(Number(first.searchNamed), first.searchLowest, lowestId, highestId));
       totalIsEstimate = true;
     }
     const items = rows
       .filter((r) => r.id !== null) // the empty page's one row
-      .map(({ searchTotal, searchNamed, searchLowest, searchFirst, searchLast, ...r }) => ({
+      .map(({ searchTotal, searchNamed, searchLowest, ...r }) => ({
         ...r,
         devConfigured: Boolean(r.devConfigured),
       }));
@@ -226,16 +220,23 @@ export class HostAppRepository {
     return (await q.limit(PAGE_SIZE_MAX).execute()).map((r) => r.id);
   }
 
-  /** The lowest and the highest ID of the workspace's host apps (or of all); SQLite, two index look-ups. */
+  /** The lowest and the highest ID of the workspace's host apps (or of all): look-ups at the ends of an index. */
   private async idRange(workspaceId: string | undefined): Promise<[number | undefined, number | undefined]> {
-    // SQLite reads one end of an index for a lone min() or max() only: two queries (in-process, microseconds).
-    const edge = (direction: 'asc' | 'desc') => {
-      let q = this.db.selectFrom('hostApps').select('id');
-      if (workspaceId) q = q.where('workspaceId', '=', workspaceId);
-      return q.orderBy('id', direction).limit(1).executeTakeFirst();
-    };
-    const [first, last] = await Promise.all([edge('asc'), edge('desc')]);
-    return [first?.id, last?.id];
+    if (dialectOf(this.db) === 'sqlite') {
+      // SQLite reads one end of an index for a lone min() or max() only: two queries (in-process, microseconds).
+      const edge = (direction: 'asc' | 'desc') => {
+        let q = this.db.selectFrom('hostApps').select('id');
+        if (workspaceId) q = q.where('workspaceId', '=', workspaceId);
+        return q.orderBy('id', direction).limit(1).executeTakeFirst();
+      };
+      const [first, last] = await Promise.all([edge('asc'), edge('desc')]);
+      return [first?.id, last?.id];
+    }
+    // PostgreSQL: one round trip; min and max are each one look-up at an end of the index.
+    let q = this.db.selectFrom('hostApps').select((eb) => [eb.fn.min<number>('id').as('first'), eb.fn.max<number>('id').as('last')]);
+    if (workspaceId) q = q.where('workspaceId', '=', workspaceId);
+    const row = await q.executeTakeFirstOrThrow();
+    return [row.first ?? undefined, row.last ?? undefined];
   }
 
   async appIdExists(appId: string): Promise<boolean> {
