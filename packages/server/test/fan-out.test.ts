@@ -1,9 +1,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { GateRepository } from '../src/modules/gate/gate.repository.js';
-import { PackageSigner } from '../src/modules/signing/package-signer.js';
 import { SigningPool } from '../src/modules/signing/signing-pool.js';
 import { Client, devConfigForm, dialects, startApp, type TestApp } from './helpers/app.js';
 import { sharedKey } from './helpers/keys.js';
+import { holdSigning } from './helpers/hold-signing.js';
 import { miniProgramZip, packageForm } from './helpers/packages.js';
 
 /** More than a release signs before it answers (INLINE_SIGNATURES): the job runs in the background. */
@@ -55,16 +55,7 @@ describe.each(dialects)('a release fanned out on %s', (dialect) => {
 
     // Every view is cached now, as for host apps in use. The next release's package and binding signatures wait
     // until the gate has been asked for every host app after the release was answered.
-    let letGo!: () => void;
-    const held = new Promise<void>((resolve) => (letGo = resolve));
-    const sign = PackageSigner.prototype['sign' as keyof PackageSigner] as (...args: unknown[]) => Promise<unknown>;
-    vi.spyOn(PackageSigner.prototype as unknown as { sign: typeof sign }, 'sign').mockImplementation(async function (
-      this: PackageSigner,
-      ...args: unknown[]
-    ) {
-      await held;
-      return sign.apply(this, args);
-    });
+    const letGo = holdSigning();
     const reads = new Map<number, number>();
     const releases = GateRepository.prototype.releases;
     vi.spyOn(GateRepository.prototype, 'releases').mockImplementation(function (this: GateRepository, ids: readonly number[]) {
