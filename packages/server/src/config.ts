@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Static, type TSchema, Type } from 'typebox';
 import { MANIFEST_TTL_HOURS } from '@mpop/contracts';
+import { DEFAULT_HEAP_GROWTH_PERCENT } from './lib/heap-growth.js';
 
 /**
  * Every environment variable the server reads, as one schema: its form, and in `description` what a valid value
@@ -55,6 +56,7 @@ export const EnvSchema = Type.Object({
   MPOP_WORKERS: v('^(auto|[0-9]+)$', 'a number of processes from 1 to 64, or auto (one per core)'),
   MPOP_SIGNING_THREADS: v('^(auto|[0-9]+)$', 'a number of signing threads per process from 1 to 64, or auto (one per core)'),
   MPOP_SIGNING_THREAD_HEAP_MB: v(WHOLE, 'megabytes of JavaScript heap per signing thread, from 8 to 1024'),
+  MPOP_HEAP_GROWTH_PERCENT: v(WHOLE, 'a percent from 0 to 300 (0: V8 decides)'),
   MPOP_OIDC_ISSUER: v(URL_LIKE, 'the issuer URL of the OpenID Connect provider'),
   MPOP_OIDC_CLIENT_ID: v('^\\S+$', 'the client ID registered at the OpenID Connect provider'),
   MPOP_OIDC_CLIENT_SECRET: v('^\\S+$', 'the client secret registered at the OpenID Connect provider'),
@@ -135,6 +137,11 @@ export interface Config {
   signingThreads: number;
   /** The JavaScript heap each signing thread may grow to, in MiB (MPOP_SIGNING_THREAD_HEAP_MB; default 32). */
   signingThreadHeapMb: number;
+  /**
+   * How far the heap may grow past what a full garbage collection kept before the next one, in percent
+   * (MPOP_HEAP_GROWTH_PERCENT; default 50; 0: V8 decides, up to 300 %). See lib/heap-growth.ts.
+   */
+  heapGrowthPercent: number;
   oidc?: { issuer: string; clientId: string; clientSecret: string; roleClaim?: string; defaultRole?: 'viewer' | 'operator' | 'admin' };
   /** Whether username/password sign-in is offered (it may be turned off when SSO is configured). */
   localSignIn: boolean;
@@ -438,6 +445,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
     workers: workers(env.MPOP_WORKERS),
     signingThreads: signingThreads(env.MPOP_SIGNING_THREADS),
     signingThreadHeapMb: int(env, 'MPOP_SIGNING_THREAD_HEAP_MB', 32, 8, 1024),
+    heapGrowthPercent: int(env, 'MPOP_HEAP_GROWTH_PERCENT', DEFAULT_HEAP_GROWTH_PERCENT, 0, 300),
     oidc,
     localSignIn,
     metrics,

@@ -6,6 +6,7 @@ import { connectDatabase, sqliteFile } from './db/connect.js';
 import { migrateToLatest } from './db/migrations/index.js';
 import { lockSqlite } from './db/sqlite-lock.js';
 import { isChangeMessage } from './lib/cluster-ipc-transport.js';
+import { limitHeapGrowth } from './lib/heap-growth.js';
 import { stdoutDestination } from './lib/log-destination.js';
 import { explainStartupError } from './startup-errors.js';
 import { UserService } from './modules/auth/user.service.js';
@@ -27,6 +28,8 @@ async function main() {
     }
     throw err;
   }
+  // Every process of a cluster: the primary too, which holds the workers' messages.
+  limitHeapGrowth(config.heapGrowthPercent);
   if (config.workers > 1 && cluster.isPrimary) return primary(config);
   return serve(config, !cluster.isWorker || process.env.MPOP_WORKER_INDEX === '0');
 }

@@ -19,7 +19,7 @@ import { ScheduledStepsService } from './modules/releases/scheduled-steps.servic
 import { PoolManifestSigner } from './modules/signing/manifest-signer.js';
 import { PatchMaker } from './modules/patches/patch-maker.js';
 import { PackageSigner } from './modules/signing/package-signer.js';
-import { SigningPool } from './modules/signing/signing-pool.js';
+import { SIGNING_QUIET_MS, SigningPool } from './modules/signing/signing-pool.js';
 import { DEFAULT_DISPATCHER, type DispatcherOptions, WebhookDispatcher } from './modules/webhooks/dispatcher.js';
 import { DatabaseOutbox, type Outbox } from './modules/webhooks/outbox.js';
 import { WebhookService } from './modules/webhooks/webhook.service.js';
@@ -109,7 +109,12 @@ export function createServices(
     allowPrivate: config.webhookAllowPrivate,
   });
   outbox.onRecord = () => webhookDispatcher.wake();
-  const patches = new PatchMaker(handle.db, packageStore, changes, log, config.patches);
+  // A patch waits while this instance signs (a release's fan-out, its manifests): its worker thread's memory is
+  // not added to the fan-out's (docs/operations.md, "Memory").
+  const patches = new PatchMaker(handle.db, packageStore, changes, log, {
+    ...config.patches,
+    busy: () => signingPool.busyWithin(SIGNING_QUIET_MS) || signer.list().some((j) => j.status === 'running'),
+  });
   const releases = new ReleaseService(handle.db, signer, changes, options.clock, outbox, patches);
   const manifests = new ManifestCache(
     new PoolManifestSigner(box, signingPool),

@@ -69,6 +69,8 @@ describe('loadConfig', () => {
     [{ MPOP_SIGNING_THREADS: 'all' }, /MPOP_SIGNING_THREADS/],
     [{ MPOP_SIGNING_THREAD_HEAP_MB: '4' }, /MPOP_SIGNING_THREAD_HEAP_MB must be a whole number from 8 to 1024; it is "4"/],
     [{ MPOP_SIGNING_THREAD_HEAP_MB: 'big' }, /MPOP_SIGNING_THREAD_HEAP_MB must be megabytes of JavaScript heap per signing thread/],
+    [{ MPOP_HEAP_GROWTH_PERCENT: '301' }, /MPOP_HEAP_GROWTH_PERCENT must be a whole number from 0 to 300; it is "301"/],
+    [{ MPOP_HEAP_GROWTH_PERCENT: '1.5' }, /MPOP_HEAP_GROWTH_PERCENT must be a percent from 0 to 300/],
     [
       { MPOP_OIDC_ISSUER: 'https://id.example.com' },
       /Single sign-on is half configured: also set MPOP_OIDC_CLIENT_ID, MPOP_OIDC_CLIENT_SECRET/,
@@ -129,6 +131,12 @@ describe('loadConfig', () => {
       signingThreads: 1,
       signingThreadHeapMb: 64,
     });
+  });
+
+  it('bounds the heap growth between full collections: 50 % by default, 0 leaves it to V8', () => {
+    expect(loadConfig({}).heapGrowthPercent).toBe(50);
+    expect(loadConfig({ MPOP_HEAP_GROWTH_PERCENT: '0' }).heapGrowthPercent).toBe(0);
+    expect(loadConfig({ MPOP_HEAP_GROWTH_PERCENT: '120' }).heapGrowthPercent).toBe(120);
   });
 
   it('reads the delivery, SSO, metrics and retention variables', () => {

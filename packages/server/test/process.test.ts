@@ -43,7 +43,7 @@ describe('the built server process (packages/server/dist/main.js)', () => {
     expect(err).toMatch(/PORT must be a whole number from 0 to 65535/);
   });
 
-  it('starts, creates the bootstrap admin, serves, and exits 0 on SIGTERM', async () => {
+  it('starts, creates the bootstrap admin, limits its heap growth, serves, and exits 0 on SIGTERM', async () => {
     const port = await freePort();
     const env = {
       ...process.env,
@@ -53,10 +53,20 @@ describe('the built server process (packages/server/dist/main.js)', () => {
       DATABASE_URL: '',
       MPOP_ADMIN_USERNAME: 'root',
       MPOP_ADMIN_PASSWORD: 'root-password-123',
+      MPOP_HEAP_GROWTH_PERCENT: '70',
     };
-    const child = spawn(process.execPath, [main], { env });
+    // Tells which V8 flags the server sets on itself (MPOP_HEAP_GROWTH_PERCENT).
+    const probe = path.join(dataDir, 'v8-flags-probe.cjs');
+    fs.writeFileSync(
+      probe,
+      `const v8 = require('node:v8'); const set = v8.setFlagsFromString;
+       v8.setFlagsFromString = (flags) => { process.stderr.write('v8 flags: ' + flags + '\\n'); return set(flags); };`,
+    );
+    const child = spawn(process.execPath, ['--require', probe, main], { env });
     let out = '';
+    let err = '';
     child.stdout.on('data', (c) => (out += c));
+    child.stderr.on('data', (c) => (err += c));
     await waitFor(`http://127.0.0.1:${port}/readyz`);
     const res = await fetch(`http://127.0.0.1:${port}/api/v1/session`, {
       method: 'POST',
@@ -70,6 +80,7 @@ describe('the built server process (packages/server/dist/main.js)', () => {
     expect(out).toMatch(/created the first admin/);
     expect(out).toMatch(/shutting down/);
     expect(fs.existsSync(path.join(dataDir, 'mpop.db'))).toBe(true);
+    expect(err).toContain('v8 flags: --heap-growing-percent=70\n');
   });
 
   it('finishes a request in flight across SIGTERM, saves it, then exits 0', async () => {

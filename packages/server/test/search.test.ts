@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { type KyselyPlugin, type PluginTransformQueryArgs, type PluginTransformResultArgs, type RootOperationNode, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nameKey, SEARCH_COUNTED } from '../src/modules/host-apps/host-app.repository.js';
 import { Client, dialects, startApp, type TestApp } from './helpers/app.js';
@@ -17,13 +17,41 @@ const hostAppRow = (n: number, name: string, now: string) => ({
   updatedAt: now,
 });
 
+/** While `on`, every statement that names one of `tables` (by a table node or in raw SQL), as the table names found. */
+class StatementsOn implements KyselyPlugin {
+  on = false;
+  seen: string[][] = [];
+  constructor(private readonly tables: string[]) {}
+  transformQuery({ node }: PluginTransformQueryArgs): RootOperationNode {
+    if (!this.on) return node;
+    const found = new Set<string>();
+    const walk = (n: unknown) => {
+      if (!n || typeof n !== 'object') return;
+      if (Array.isArray(n)) return n.forEach(walk);
+      const o = n as { kind?: string; table?: { identifier?: { name?: string } }; sqlFragments?: string[] };
+      if (o.kind === 'TableNode' && o.table?.identifier?.name) found.add(o.table.identifier.name);
+      for (const fragment of o.sqlFragments ?? [])
+        for (const table of this.tables) if (new RegExp(`\\b${table}\\b`).test(fragment)) found.add(table);
+      for (const v of Object.values(o)) walk(v);
+    };
+    walk(node);
+    const named = [...found].filter((table) => this.tables.includes(table));
+    if (named.length > 0) this.seen.push(named.sort());
+    return node;
+  }
+  async transformResult({ result }: PluginTransformResultArgs) {
+    return result;
+  }
+}
+
 describe.each(dialects)('admin search at size on %s', (dialect) => {
   let t: TestApp;
   let admin: Client;
   const names: { appId: string; name: string }[] = [];
+  const statements = new StatementsOn(['sessions', 'host_apps', 'dev_configs']);
 
   beforeAll(async () => {
-    t = await startApp(dialect);
+    t = await startApp(dialect, {}, { databasePlugins: [statements] });
     admin = await Client.signIn(t.app);
     const now = new Date().toISOString();
     const rows = Array.from({ length: 3000 }, (_, i) => {
@@ -81,6 +109,65 @@ describe.each(dialects)('admin search at size on %s', (dialect) => {
     expect(page3.items.map((i: { appId: string }) => i.appId)).toEqual(want.slice(200, 300));
     expect(page3.total).toBeGreaterThanOrEqual(300);
   });
+
+  it('answers a page past the last with the total, with and without a query', async () => {
+    const want = expected('coupon');
+    const past = (await admin.get('/api/v1/host-apps?workspaceId=big&pageSize=100&page=40&query=coupon')).json();
+    expect(past).toMatchObject({ items: [], total: want.length, totalIsEstimate: false, page: 40, pageSize: 100 });
+    const all = (await admin.get('/api/v1/host-apps?workspaceId=big&pageSize=100&page=40')).json();
+    expect(all).toMatchObject({ items: [], total: names.length, totalIsEstimate: false });
+    const none = (await admin.get('/api/v1/host-apps?workspaceId=nobody&query=coupon')).json();
+    expect(none).toMatchObject({ items: [], total: 0, totalIsEstimate: false });
+  });
+
+  it('finds a host app once by its APPID and by its name, and others whose names hold that APPID, newest first', async () => {
+    const now = new Date().toISOString();
+    const own = hostAppRow(0x3abc000000000, 'self named', now);
+    own.name = `mine ${own.appId}`;
+    own.nameKey = nameKey(own.name);
+    const other = hostAppRow(0x3abc000000001, `see ${own.appId.toLowerCase()}`, now);
+    const elsewhere = { ...hostAppRow(0x3abc000000002, `elsewhere ${own.appId}`, now), workspaceId: 'small' };
+    await t.app.db.insertInto('hostApps').values([own, other, elsewhere]).execute();
+    for (const row of [own, other]) names.push({ appId: row.appId, name: row.name });
+    const res = (await admin.get(`/api/v1/host-apps?workspaceId=big&query=${own.appId}`)).json();
+    expect(res.items.map((i: { appId: string; name: string }) => [i.appId, i.name])).toEqual([
+      [other.appId, other.name],
+      [own.appId, own.name],
+    ]);
+    expect(res).toMatchObject({ total: 2, totalIsEstimate: false });
+    expect(res.items[1]).toMatchObject({ workspaceId: 'big', tenantId: 'TENANTAA', source: 'manual', devConfigured: false, enabled: true });
+    // Every workspace without workspaceId: the third one too.
+    const everywhere = (await admin.get(`/api/v1/host-apps?query=${own.appId}`)).json();
+    expect(everywhere.items.map((i: { appId: string }) => i.appId)).toEqual([elsewhere.appId, other.appId, own.appId]);
+    expect(everywhere.total).toBe(3);
+  });
+
+  it.runIf(dialect === 'postgres')(
+    'answers a search and a listing in one statement besides the session look-up (two when the total is estimated)',
+    async () => {
+      const ask = async (url: string) => {
+        statements.seen = [];
+        statements.on = true;
+        try {
+          expect((await admin.get(url)).statusCode).toBe(200);
+        } finally {
+          statements.on = false;
+        }
+        return statements.seen;
+      };
+      const session = ['sessions'];
+      const one = ['dev_configs', 'host_apps'];
+      // An exact APPID (the walk through the newest finds nothing, so the trigram step runs too), a part found only
+      // by the trigram step, a listing: one statement each.
+      expect(await ask(`/api/v1/host-apps?workspaceId=big&query=${names[100].appId}`)).toEqual([session, one]);
+      expect(await ask('/api/v1/host-apps?workspaceId=big&page=2&query=l%2029')).toEqual([session, one]);
+      expect(await ask('/api/v1/host-apps?workspaceId=big&page=3')).toEqual([session, one]);
+      // A common part: its total is estimated from the ends of the ID range, read by a second statement.
+      const res = await admin.get('/api/v1/host-apps?workspaceId=big&pageSize=20&query=a');
+      expect(res.json().totalIsEstimate).toBe(true);
+      expect(await ask('/api/v1/host-apps?workspaceId=big&pageSize=20&query=a')).toEqual([session, one, ['host_apps']]);
+    },
+  );
 
   it('finds an exact APPID, and a deleted host app no more', async () => {
     const target = names[1234];

@@ -4,6 +4,7 @@ import { SigningPool } from '../src/modules/signing/signing-pool.js';
 import { Client, devConfigForm, dialects, startApp, type TestApp, userWithRole } from './helpers/app.js';
 import { rsaKey, sharedKey } from './helpers/keys.js';
 import { member, organisation, upload } from './helpers/open-platform.js';
+import { holdSigning } from './helpers/hold-signing.js';
 import { miniProgramZip, packageForm } from './helpers/packages.js';
 
 /** Host apps, each with its own key: every one needs its own package, binding and manifest signatures. */
@@ -127,16 +128,7 @@ describe.each(dialects)('signing a version ahead of its release on %s', (dialect
     const id = (await admin.post('/api/v1/mini-programs', { name: 'Stopped ahead' })).json().miniProgramId as string;
     for (const appId of many) expect((await admin.put(`/api/v1/host-apps/stop/${appId}/mini-programs/${id}`)).statusCode).toBe(200);
     // Every signature waits until the release has started its own job.
-    let letGo!: () => void;
-    const held = new Promise<void>((resolve) => (letGo = resolve));
-    const sign = PackageSigner.prototype['sign' as keyof PackageSigner] as (...args: unknown[]) => Promise<unknown>;
-    vi.spyOn(PackageSigner.prototype as unknown as { sign: typeof sign }, 'sign').mockImplementation(async function (
-      this: PackageSigner,
-      ...args: unknown[]
-    ) {
-      await held;
-      return sign.apply(this, args);
-    });
+    const letGo = holdSigning();
     expect(
       (await admin.post(`/api/v1/mini-programs/${id}/packages`, packageForm({ version: '3.0.0.0' }, await miniProgramZip()))).statusCode,
     ).toBe(201);

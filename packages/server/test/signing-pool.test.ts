@@ -86,6 +86,27 @@ describe('the signing pool (worker threads)', () => {
     }
   });
 
+  it('tells whether it has signatures to make, or had within a given time (background work waits for a fan-out to end)', async () => {
+    const own = new SigningPool(1);
+    try {
+      expect(own.pending).toBe(0);
+      expect(own.busyWithin(60_000)).toBe(false);
+      const made = Array.from({ length: 20 }, (_, i) => own.sign(keys[0].pkcs8, digest(Buffer.from(`busy ${i}`))));
+      expect(own.pending).toBe(20);
+      expect(own.busyWithin(0)).toBe(true);
+      await Promise.all(made);
+      expect(own.pending).toBe(0);
+      // Done: not busy now, but it was a moment ago.
+      expect(own.busyWithin(0)).toBe(false);
+      expect(own.busyWithin(60_000)).toBe(true);
+      const started = performance.now();
+      await expect.poll(() => own.busyWithin(50), { interval: 10 }).toBe(false);
+      expect(performance.now() - started).toBeLessThan(5_000);
+    } finally {
+      await own.close();
+    }
+  });
+
   it('fails a signature with a bad key or digest without harming the others', async () => {
     const good = pool.sign(keys[0].pkcs8, digest(Buffer.from('x')));
     await expect(pool.sign('not a key', digest(Buffer.from('x')))).rejects.toThrow();

@@ -10,6 +10,7 @@ import {
   Kysely,
   type KyselyPlugin,
   PostgresDialect,
+  type SqliteDatabase,
   SqliteDialect,
   SqliteDriver,
   type TransactionSettings,
@@ -68,6 +69,39 @@ class ImmediateSqliteDialect extends SqliteDialect {
   }
 }
 
+/** Prepared statements kept per SQLite database, and the longest SQL kept (a long one is rare: a bulk insert). */
+export const SQLITE_STATEMENTS_KEPT = 256;
+const SQLITE_STATEMENT_MAX_CHARS = 4096;
+
+/**
+ * The database as Kysely's SQLite driver sees it, with its prepared statements kept by SQL text (the least recently
+ * used dropped first). Kysely prepares every query anew, and preparing costs SQLite more than running most of
+ * mpop's queries: the gate's view of a host app joins seven tables, and a release reads a thousand views in a few
+ * dozen batches. A kept statement is safe to run again: Kysely runs one query at a time on the connection, and
+ * SQLite prepares a statement again by itself after a schema change.
+ */
+export function keepingStatements(sqlite: SQLite.Database, kept = SQLITE_STATEMENTS_KEPT): SqliteDatabase {
+  const statements = new Map<string, SQLite.Statement>();
+  return {
+    close: () => {
+      statements.clear();
+      sqlite.close();
+    },
+    prepare: (text: string) => {
+      let stmt = statements.get(text);
+      if (stmt) {
+        statements.delete(text);
+      } else {
+        stmt = sqlite.prepare(text);
+        if (text.length > SQLITE_STATEMENT_MAX_CHARS) return stmt;
+        if (statements.size >= kept) statements.delete(statements.keys().next().value!);
+      }
+      statements.set(text, stmt);
+      return stmt;
+    },
+  };
+}
+
 /** The SQLite driver, loaded by the first SQLite connection, as the PostgreSQL one is: PostgreSQL never loads the addon. */
 const sqliteDriver = () => createRequire(import.meta.url)('better-sqlite3') as typeof SQLite;
 
@@ -96,7 +130,10 @@ export function connectDatabase(databaseUrl: string, extraPlugins: readonly Kyse
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');
     sqlite.pragma('synchronous = NORMAL');
-    return { db: new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: sqlite }), plugins }), dialect: 'sqlite' };
+    return {
+      db: new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: keepingStatements(sqlite) }), plugins }),
+      dialect: 'sqlite',
+    };
   }
   const pool = new (pgDriver().Pool)({ connectionString: databaseUrl, max: 10, connectionTimeoutMillis: 5000 });
   // A client losing its server emits 'error'. pg-pool listens only while a client is idle, so a connection dying

@@ -1,4 +1,4 @@
-import { type SelectQueryBuilder, sql } from 'kysely';
+import { type RawBuilder, type SelectQueryBuilder, sql } from 'kysely';
 import { type HostApp, PAGE_SIZE_MAX, type PageOf } from '@mpop/contracts';
 import type { Executor } from '../../db/executor.js';
 import { dialectOf } from '../../db/executor.js';
@@ -27,6 +27,29 @@ const likeContains = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c
 const globContains = (text: string) => `*${text.replace(/[*?[]/g, (c) => `[${c}]`)}*`;
 
 export type HostAppWithConfig = HostAppRow & { devConfigured: boolean };
+
+/**
+ * A row of the PostgreSQL listing: a host app of the page with its totals, or only the totals (every column of the
+ * host app null) when the page is empty.
+ */
+type SearchRow = HostAppRow & {
+  devConfigured: number;
+  searchTotal: number;
+  /** Searches only: how many name matches were read, and the lowest of their IDs. */
+  searchNamed?: number;
+  searchLowest?: number | null;
+};
+
+/**
+ * How many host apps match, from `found` matches read newest first down to `lowest`: as many per ID as among them,
+ * over every ID from `first` to `last` (of the workspace, or of all), to two significant digits.
+ */
+export function estimateTotal(found: number, lowest: number, first: number | undefined, last: number | undefined): number {
+  if (first === undefined || last === undefined) return found;
+  const estimate = (found * (last - first + 1)) / Math.max(1, last - lowest + 1);
+  const unit = 10 ** Math.max(0, Math.floor(Math.log10(estimate)) - 1);
+  return Math.round(estimate / unit) * unit;
+}
 
 export const toHostApp = (r: HostAppWithConfig): HostApp => ({
   appId: r.appId,
@@ -73,6 +96,7 @@ export class HostAppRepository {
   }): Promise<PageOf<HostAppWithConfig> & { totalIsEstimate: boolean }> {
     const text = opts.query?.trim();
     const offset = (opts.page - 1) * opts.pageSize;
+    if (dialectOf(this.db) === 'postgres') return this.listPostgres(text, opts.workspaceId, offset, opts);
     let ids: number[];
     let total: number;
     let totalIsEstimate = false;
@@ -86,7 +110,8 @@ export class HostAppRepository {
       ids = all.slice(offset, offset + opts.pageSize);
       total = all.length;
       if (byName.length > wanted) {
-        total = Math.max(all.length, await this.estimate(byName.length, byName[byName.length - 1], opts.workspaceId));
+        const [first, last] = await this.idRange(opts.workspaceId);
+        total = Math.max(all.length, estimateTotal(byName.length, byName[byName.length - 1], first, last));
         totalIsEstimate = true;
       }
     } else {
@@ -113,34 +138,79 @@ export class HostAppRepository {
     };
   }
 
-  /** IDs of the host apps whose name contains `text` (case-insensitively), newest first, at most `limit`. */
-  private async idsByName(text: string, workspaceId: string | undefined, limit: number): Promise<number[]> {
-    const key = nameKey(text);
-    if (dialectOf(this.db) === 'sqlite') {
-      // The FTS5 trigram index walked newest first (it serves GLOB, and name keys are lower-case, so GLOB's case
-      // sensitivity does not matter); CROSS JOIN keeps that order, so the walk stops at the limit.
-      const inWorkspace = workspaceId ? sql`and h.workspace_id = ${workspaceId}` : sql``;
-      const { rows } = await sql<{ id: number }>`select h.id from host_apps_fts f cross join host_apps h on h.id = f.rowid
-        where f.name_key glob ${globContains(key)} ${inWorkspace} order by f.rowid desc limit ${limit}`.execute(this.db);
-      return rows.map((r) => r.id);
+  /**
+   * PostgreSQL: the page's rows with their dev config flag and the total in one statement (a second only for the
+   * ends of the ID range when the total is estimated). The same answer as `list` gives on SQLite. The name search is in two steps whose cost does not hang on the planner's guess of how common
+   * the substring is (it cannot know where the matches lie: walking the primary key backwards for a common-looking
+   * part whose matches are all old read half the table). First the newest SEARCH_WALKED host apps, read backwards
+   * from the index and filtered until `limit` match: enough for any substring in at least one name in twenty, about
+   * a millisecond. Then, only when that found fewer (a one-time filter: otherwise the trigram scan never starts),
+   * the older ones through the pg_trgm index: every match (a materialised CTE, so never a backward walk), newest
+   * first. The exact APPID comes from its B-tree. The page's rows are joined last, so an empty page still has its total.
+   */
+  private async listPostgres(
+    text: string | undefined,
+    workspaceId: string | undefined,
+    offset: number,
+    opts: { page: number; pageSize: number },
+  ): Promise<PageOf<HostAppWithConfig> & { totalIsEstimate: boolean }> {
+    const where = workspaceId ? sql`where workspace_id = ${workspaceId}` : sql``;
+    const andWorkspace = workspaceId ? sql`and workspace_id = ${workspaceId}` : sql``;
+    const wanted = Math.max(offset + opts.pageSize, SEARCH_COUNTED);
+    const limit = wanted + 1;
+    let matched: RawBuilder<unknown>;
+    let stats: RawBuilder<unknown>;
+    if (text) {
+      const pattern = likeContains(nameKey(text));
+      // The walk is a subquery in each place (not a CTE read twice), so the first reads it backwards and stops at
+      // `limit` matches, and the second reads the IDs only, from the (workspace, id) index, and only when needed.
+      const newest = sql`select id, name_key from host_apps ${where} order by id desc limit ${SEARCH_WALKED}`;
+      matched = sql`recent as (select id from (${newest}) newest where name_key like ${pattern} escape '\\' limit ${limit}),
+        older as materialized (select id from host_apps where name_key like ${pattern} escape '\\' ${andWorkspace}
+          and id < (select min(id) from (${newest}) newest) and (select count(*) from recent) < ${limit}),
+        named as (select id from recent union all select id from older order by id desc limit ${limit}),
+        by_app_id as (select id from host_apps where app_id = ${text} ${andWorkspace} limit ${PAGE_SIZE_MAX}),
+        matched as (select id from named union select id from by_app_id),
+        page as (select id from matched order by id desc limit ${opts.pageSize} offset ${offset})`;
+      stats = sql`(select count(*) from matched) as search_total, (select count(*) from named) as search_named,
+        (select min(id) from named) as search_lowest`;
+    } else {
+      matched = sql`page as (select id from host_apps ${where} order by id desc limit ${opts.pageSize} offset ${offset})`;
+      stats = sql`(select count(*) from host_apps ${where}) as search_total`;
     }
-    // PostgreSQL, in two steps whose cost does not hang on the planner's guess of how common the substring is (it
-    // cannot know where the matches lie: walking the primary key backwards for a common-looking part whose matches
-    // are all old read half the table). First the newest SEARCH_WALKED host apps, read backwards from the index and
-    // filtered until `limit` match: enough for any substring in at least one name in twenty, about a millisecond.
-    // Then, only when that found fewer, the older ones through the pg_trgm index: every match (a materialised CTE,
-    // so never a backward walk), newest first.
-    const pattern = likeContains(key);
-    const inWorkspace = workspaceId ? sql`and workspace_id = ${workspaceId}` : sql``;
-    const newest = sql`select id, name_key from host_apps where true ${inWorkspace} order by id desc limit ${SEARCH_WALKED}`;
-    const { rows: recent } = await sql<{ id: number }>`select id from (${newest}) newest
-      where name_key like ${pattern} escape '\\' limit ${limit}`.execute(this.db);
-    if (recent.length >= limit) return recent.map((r) => r.id);
-    const { rows: older } = await sql<{ id: number }>`with matches as materialized (
-        select id from host_apps where name_key like ${pattern} escape '\\' ${inWorkspace}
-          and id < (select min(id) from (${newest}) newest))
-      select id from matches order by id desc limit ${limit - recent.length}`.execute(this.db);
-    return [...recent, ...older].map((r) => r.id);
+    const { rows } = await sql<SearchRow>`with ${matched}
+      select ${stats}, h.*, case when d.host_app_id is not null then 1 else 0 end as dev_configured
+      from (select 1) one left join (page join host_apps h on h.id = page.id left join dev_configs d on d.host_app_id = h.id) on true
+      order by h.id desc`.execute(this.db);
+    const [first] = rows;
+    let total = Number(first.searchTotal);
+    let totalIsEstimate = false;
+    if (text && Number(first.searchNamed) > wanted && typeof first.searchLowest === 'number') {
+      // The ends of the ID range in a statement of their own, only for an estimate: in the one above, planning them
+      // cost more than this round trip (min and max of an index are planned as subqueries of their own).
+      const [lowestId, highestId] = await this.idRange(workspaceId);
+      total = Math.max(total, estimateTotal(Number(first.searchNamed), first.searchLowest, lowestId, highestId));
+      totalIsEstimate = true;
+    }
+    const items = rows
+      .filter((r) => r.id !== null) // the empty page's one row
+      .map(({ searchTotal, searchNamed, searchLowest, ...r }) => ({
+        ...r,
+        devConfigured: Boolean(r.devConfigured),
+      }));
+    return { items, total, totalIsEstimate, page: opts.page, pageSize: opts.pageSize };
+  }
+
+  /**
+   * SQLite: IDs of the host apps whose name contains `text` (case-insensitively), newest first, at most `limit`.
+   * The FTS5 trigram index walked newest first (it serves GLOB, and name keys are lower-case, so GLOB's case
+   * sensitivity does not matter); CROSS JOIN keeps that order, so the walk stops at the limit.
+   */
+  private async idsByName(text: string, workspaceId: string | undefined, limit: number): Promise<number[]> {
+    const inWorkspace = workspaceId ? sql`and h.workspace_id = ${workspaceId}` : sql``;
+    const { rows } = await sql<{ id: number }>`select h.id from host_apps_fts f cross join host_apps h on h.id = f.rowid
+      where f.name_key glob ${globContains(nameKey(text))} ${inWorkspace} order by f.rowid desc limit ${limit}`.execute(this.db);
+    return rows.map((r) => r.id);
   }
 
   /** IDs of the host apps with exactly this APPID (one per workspace). */
@@ -150,32 +220,23 @@ export class HostAppRepository {
     return (await q.limit(PAGE_SIZE_MAX).execute()).map((r) => r.id);
   }
 
-  /**
-   * How many host apps match, from `found` matches read newest first down to `lowest`: as many per ID as among them,
-   * over every ID of the workspace (or of all), to two significant digits. Two index look-ups, whatever the size.
-   */
-  private async estimate(found: number, lowest: number, workspaceId: string | undefined): Promise<number> {
-    const edge = (direction: 'asc' | 'desc') => {
-      let q = this.db.selectFrom('hostApps').select('id');
-      if (workspaceId) q = q.where('workspaceId', '=', workspaceId);
-      return q.orderBy('id', direction).limit(1).executeTakeFirst();
-    };
-    let first: number | undefined;
-    let last: number | undefined;
+  /** The lowest and the highest ID of the workspace's host apps (or of all): look-ups at the ends of an index. */
+  private async idRange(workspaceId: string | undefined): Promise<[number | undefined, number | undefined]> {
     if (dialectOf(this.db) === 'sqlite') {
       // SQLite reads one end of an index for a lone min() or max() only: two queries (in-process, microseconds).
-      [first, last] = (await Promise.all([edge('asc'), edge('desc')])).map((r) => r?.id);
-    } else {
-      // PostgreSQL: one round trip; min and max are each one look-up at an end of the index.
-      let q = this.db.selectFrom('hostApps').select((eb) => [eb.fn.min<number>('id').as('first'), eb.fn.max<number>('id').as('last')]);
-      if (workspaceId) q = q.where('workspaceId', '=', workspaceId);
-      const row = await q.executeTakeFirstOrThrow();
-      [first, last] = [row.first ?? undefined, row.last ?? undefined];
+      const edge = (direction: 'asc' | 'desc') => {
+        let q = this.db.selectFrom('hostApps').select('id');
+        if (workspaceId) q = q.where('workspaceId', '=', workspaceId);
+        return q.orderBy('id', direction).limit(1).executeTakeFirst();
+      };
+      const [first, last] = await Promise.all([edge('asc'), edge('desc')]);
+      return [first?.id, last?.id];
     }
-    if (first === undefined || last === undefined) return found;
-    const estimate = (found * (last - first + 1)) / Math.max(1, last - lowest + 1);
-    const unit = 10 ** Math.max(0, Math.floor(Math.log10(estimate)) - 1);
-    return Math.round(estimate / unit) * unit;
+    // PostgreSQL: one round trip; min and max are each one look-up at an end of the index.
+    let q = this.db.selectFrom('hostApps').select((eb) => [eb.fn.min<number>('id').as('first'), eb.fn.max<number>('id').as('last')]);
+    if (workspaceId) q = q.where('workspaceId', '=', workspaceId);
+    const row = await q.executeTakeFirstOrThrow();
+    return [row.first ?? undefined, row.last ?? undefined];
   }
 
   async appIdExists(appId: string): Promise<boolean> {

@@ -20,9 +20,25 @@ export interface PatchOptions {
   pollMs?: number;
   /** How long one patch may take. */
   timeoutMs?: number;
+  /**
+   * Whether signatures are being made (a release's fan-out): the next job waits until they are, so that its worker
+   * thread's memory (the two packages, the library's arrays, the thread itself) does not add to the fan-out's.
+   */
+  busy?: () => boolean;
+  /** How often `busy` is asked again while it holds a job back. */
+  busyPollMs?: number;
+  /** How long `busy` may hold a job back at most (signing that never stops does not starve the patches). */
+  busyMaxMs?: number;
 }
 
-const DEFAULTS = { leaseMs: 10 * 60_000, pollMs: 30_000, timeoutMs: 5 * 60_000 };
+const DEFAULTS = {
+  leaseMs: 10 * 60_000,
+  pollMs: 30_000,
+  timeoutMs: 5 * 60_000,
+  busy: () => false,
+  busyPollMs: 250,
+  busyMaxMs: 10 * 60_000,
+};
 
 /** A patch is kept only when smaller than this share of the full package. */
 export const KEEP_BELOW = 0.5;
@@ -43,6 +59,10 @@ export class PatchMaker {
   private again = false;
   private timer?: NodeJS.Timeout;
   private current?: { row: PackagePatchRow; run?: DeltaRun };
+  /** Ends a wait for signing to be over at once (stop). */
+  private interruptWait?: () => void;
+  /** Told when a job is held back because signatures are being made (tests). */
+  onDeferred: () => void = () => {};
   /** Told about every job that ended (metrics, tests). */
   onFinished: (status: PatchJob['status']) => void = () => {};
 
@@ -92,6 +112,7 @@ export class PatchMaker {
   async stop(): Promise<void> {
     this.stopping = true;
     clearInterval(this.timer);
+    this.interruptWait?.();
     this.current?.run?.cancel();
     await this.loop;
   }
@@ -109,6 +130,8 @@ export class PatchMaker {
   private async drain(): Promise<void> {
     const repo = new PatchRepository(this.db);
     while (!this.stopping) {
+      await this.untilSigningIsOver();
+      if (this.stopping) return;
       const now = this.clock();
       const row = await repo.claim(new Date(now).toISOString(), new Date(now + this.options.leaseMs).toISOString());
       if (!row) return;
@@ -145,6 +168,28 @@ export class PatchMaker {
       );
       this.onFinished(outcome.status);
       if (kept && outcome.status === 'done') await this.changes.publish({ kind: 'patches-made', miniProgramId: row.miniProgramId });
+    }
+  }
+
+  /**
+   * Waits while signatures are being made (busyMaxMs at most), before the next job is claimed: a release's fan-out
+   * signs for every host app at once, and the patch that release queued can as well be made a few seconds later.
+   * Waiting before the claim keeps the job in the queue meanwhile, free for an instance that is not signing.
+   */
+  private async untilSigningIsOver(): Promise<void> {
+    const { busy, busyPollMs, busyMaxMs } = this.options;
+    if (!busy()) return;
+    this.onDeferred();
+    const until = performance.now() + busyMaxMs;
+    while (!this.stopping && busy() && performance.now() < until) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, busyPollMs);
+        this.interruptWait = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.interruptWait = undefined;
     }
   }
 

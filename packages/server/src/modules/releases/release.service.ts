@@ -150,8 +150,12 @@ export class ReleaseService {
       await new GenerationRepository(trx).raiseForMiniProgram(id);
       pending = await this.signer.markPending(trx, { miniProgramId: id });
     });
-    this.patches.wake();
-    return this.afterChange(id, releaseId, { code: 'release', params: { miniProgramId: id, version } }, pending);
+    // Woken once the release's signing job has started (or ended, when small): the patch waits until it is over.
+    try {
+      return await this.afterChange(id, releaseId, { code: 'release', params: { miniProgramId: id, version } }, pending);
+    } finally {
+      this.patches.wake();
+    }
   }
 
   /**

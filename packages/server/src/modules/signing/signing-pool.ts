@@ -94,6 +94,9 @@ interface PoolWorker {
   keys: Map<string, true>;
 }
 
+/** How long the pool is still called busy after its last signature (the gap between a fan-out's batches and more). */
+export const SIGNING_QUIET_MS = 1000;
+
 /** Tasks sent to a worker in one message: enough to amortise the message, few enough to spread over workers. */
 const BATCH = 16;
 
@@ -110,6 +113,8 @@ export class SigningPool {
   private closed = false;
   /** Which worker holds each kept key: its signatures go there. */
   private readonly holder = new Map<string, PoolWorker>();
+  /** When the pool last had signatures queued or being made (performance.now()); -Infinity before its first. */
+  private lastActiveAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     /** Worker threads at most (MPOP_SIGNING_THREADS). */
@@ -118,10 +123,27 @@ export class SigningPool {
     private readonly heapMb = 32,
   ) {}
 
+  /** Signatures queued or being made now. */
+  get pending(): number {
+    let n = this.queue.length;
+    for (const w of this.workers) for (const tasks of w.inFlight.values()) n += tasks.length;
+    return n;
+  }
+
+  /**
+   * Whether the pool has signatures to make now or had some within the last `ms` milliseconds: a fan-out's batches
+   * come one after another with the event loop's writes between them, and background work (patches) waits until
+   * it is over rather than adding its memory to the fan-out's.
+   */
+  busyWithin(ms: number): boolean {
+    return this.pending > 0 || performance.now() - this.lastActiveAt < ms;
+  }
+
   /** Signs a SHA-256 digest with an RSA private key (PKCS#1 v1.5). @returns the signature, base64. */
   sign(key: KeyObject | string | CachedKey, digest: Buffer): Promise<string> {
     if (this.closed) return Promise.reject(new Error('The signing pool is closed.'));
     if (digest.length !== 32) return Promise.reject(new Error('A SHA-256 digest has 32 bytes.'));
+    this.lastActiveAt = performance.now();
     return new Promise((resolve, reject) => {
       this.queue.push({ key, digest, resolve, reject });
       if (!this.flushScheduled) {
@@ -237,6 +259,7 @@ export class SigningPool {
     worker.on('message', ({ id, results }: { id: number; results: { signature?: string; error?: string; unknownKey?: boolean }[] }) => {
       const tasks = w.inFlight.get(id);
       w.inFlight.delete(id);
+      this.lastActiveAt = performance.now();
       tasks?.forEach((t, i) => {
         const r = results[i];
         if (r?.signature) t.resolve(r.signature);
