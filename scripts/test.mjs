@@ -26,6 +26,15 @@ if (fs.existsSync(report)) {
   const skipped = (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
   const retried = retriedTests(r);
   summary = `tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${skipped} skipped`;
+  // A file whose setup failed (beforeAll, an import) fails without a failed test: its tests count as skipped.
+  const broken = (r.testResults ?? []).filter(
+    (f) => f.status === 'failed' && !(f.assertionResults ?? []).some((a) => a.status === 'failed'),
+  );
+  if (broken.length > 0) {
+    summary += ` (and ${broken.length} test ${broken.length === 1 ? 'file' : 'files'} failed before any test: ${broken
+      .map((f) => path.relative(root, f.name))
+      .join(', ')})`;
+  }
   if (retried.length > 0) summary += ` (${retried.length} of the passed only on a retry, listed above)`;
   if (r.numTotalTests === 0) summary += ' (no test ran)';
   if (retried.length > 0) console.log(`\n${formatRetried(retried, root)}`);

@@ -67,7 +67,9 @@ describe('MPOP_WORKERS=2 on SQLite (dist/main.js)', () => {
       MPOP_ADMIN_USERNAME: 'admin',
       MPOP_ADMIN_PASSWORD: 'admin-password-123',
     });
-    await waitFor(async () => (await fetch(`${base()}/readyz`)).ok, 60_000);
+    await waitFor(async () => (await fetch(`${base()}/readyz`)).ok, 60_000).catch((err: Error) => {
+      throw new Error(`${err.message}; the server said: ${server.stderr().slice(-2000) || '(nothing)'}`);
+    });
     // Both workers up: the primary has two child processes, and both answer (round-robin over new connections).
     await waitFor(
       async () =>
