@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { GateRepository } from '../src/modules/gate/gate.repository.js';
 import { PackageSigner } from '../src/modules/signing/package-signer.js';
 import { SigningPool } from '../src/modules/signing/signing-pool.js';
 import { Client, devConfigForm, dialects, startApp, type TestApp, userWithRole } from './helpers/app.js';
@@ -86,15 +87,25 @@ describe.each(dialects)('signing a version ahead of its release on %s', (dialect
       signed++;
       return poolSign.apply(this, args);
     });
+    // Each host app's view is read once, at once, in a batch (not dropped and read again by its next request).
+    const reads = new Map<number, number>();
+    const releases = GateRepository.prototype.releases;
+    vi.spyOn(GateRepository.prototype, 'releases').mockImplementation(function (this: GateRepository, ids: readonly number[]) {
+      for (const hostAppId of ids) reads.set(hostAppId, (reads.get(hostAppId) ?? 0) + 1);
+      return releases.call(this, ids);
+    });
     const released = await admin.post(`/api/v1/mini-programs/${id}/packages/1.0.0.2/release`);
     expect(released.statusCode, released.body).toBe(200);
     expect((await jobs()).find((j) => j.reasonCode === 'release' && j.reasonParams.version === '1.0.0.2')).toMatchObject({
       status: 'done',
       total: 0,
     });
+    // Read with no request asking: the release refreshed them.
+    await expect.poll(() => reads.size, { timeout: 30_000 }).toBe(HOST_APPS);
     await expect.poll(versions, { timeout: 60_000 }).toBe(appIds.map(() => '1.0.0.2').join(' '));
     expect(manifests.signatures - manifestsBefore).toBe(HOST_APPS);
     expect(signed).toBe(HOST_APPS);
+    expect([...reads.values()]).toEqual(appIds.map(() => 1));
   }, 120_000);
 
   it('signs a version of an organisation that requires review only once it is approved', async () => {

@@ -94,7 +94,12 @@ export class PackageSigner {
     // Jobs signing ahead stop after the batch in hand: this one signs what they have not (at most that batch twice).
     this.stopPreparing(scope.miniProgramId);
     const missing = await repo.missing(scope);
-    if (announce) await announce(hostAppsOf(missing));
+    // The host apps of a release whose signatures exist already (made ahead of it, see prepare): nothing to sign,
+    // but their answers change. Their views are kept like those signed for, and read again now, in batches, as a
+    // signed batch's are, instead of dropped and read one request at a time.
+    const signed = announce && scope.miniProgramId !== undefined ? await signedAlready(repo, scope.miniProgramId, missing) : [];
+    if (announce) await announce([...hostAppsOf(missing), ...signed]);
+    if (signed.length > 0) await this.publishSigned(signed);
     const job: SigningJob = {
       id,
       status: 'running',
@@ -122,7 +127,8 @@ export class PackageSigner {
    * that releasing it needs only each host app's manifest signed. Nothing is served differently: no host app's
    * generation moves and no gate view is dropped, since the gate serves only released versions. Best effort: what
    * it has not made when the release comes (a stopped process, a host app authorised or a key uploaded meanwhile)
-   * the release's own job makes, after waiting for this one so that nothing is signed twice.
+   * the release's own job makes; a release of the mini program stops this job after the batch it holds, so at most
+   * that batch is signed twice, and the release never waits for it.
    */
   prepare(miniProgramId: string, version: string, why: SigningReason): Promise<void> {
     const control = { stopped: false };
@@ -266,7 +272,7 @@ export class PackageSigner {
         for (let k = 0; k < bindings.length; k++) this.observer.signed();
         // The gate answers these host apps with what was just signed (their views are read again, in one batch): those
         // that failed too, as their views may have been kept for this job.
-        if (serves) await this.publishSigned(chunk);
+        if (serves) await this.publishSigned(hostAppsOf(chunk));
       }
       if (job.status === 'running') job.status = 'done';
     } catch (err) {
@@ -286,8 +292,7 @@ export class PackageSigner {
    * Tells every instance's gate which host apps gained signatures: this one in one change (its views read in one
    * batch), the others in changes of SIGNED_HOST_APPS_PER_CHANGE host apps (a notification's size).
    */
-  private async publishSigned(work: readonly SigningWork[]) {
-    const all = hostAppsOf(work);
+  private async publishSigned(all: [string, string][]) {
     const parts: Change[] = [];
     for (let i = 0; i < all.length; i += SIGNED_HOST_APPS_PER_CHANGE)
       parts.push({ kind: 'signatures-made', hostApps: all.slice(i, i + SIGNED_HOST_APPS_PER_CHANGE) });
@@ -345,6 +350,12 @@ export class PackageSigner {
  * serve until the new version is signed for them) and reads each once, when its batch is published.
  */
 export type Announce = (hostApps: [workspaceId: string, appId: string][]) => Promise<void>;
+
+/** The host apps with a key the mini program is authorised for that are not in `missing` (their signatures exist). */
+async function signedAlready(repo: SignatureRepository, miniProgramId: string, missing: readonly SigningWork[]) {
+  const signing = new Set(missing.map((w) => `${w.workspaceId}\n${w.appId}`));
+  return (await repo.configuredHostApps(miniProgramId)).filter(([workspaceId, appId]) => !signing.has(`${workspaceId}\n${appId}`));
+}
 
 /** The distinct host apps of some work, as `[workspaceId, appId]`. */
 function hostAppsOf(work: readonly SigningWork[]): [string, string][] {

@@ -98,6 +98,18 @@ export class SignatureRepository {
     return out;
   }
 
+  /** The host apps with a development configuration (a key) the mini program is authorised for, as `[workspaceId, appId]`. */
+  async configuredHostApps(miniProgramId: string): Promise<[string, string][]> {
+    const rows = await this.db
+      .selectFrom('hostAppMiniPrograms as am')
+      .innerJoin('hostApps as ha', 'ha.id', 'am.hostAppId')
+      .innerJoin('devConfigs as dc', 'dc.hostAppId', 'ha.id')
+      .select(['ha.workspaceId', 'ha.appId'])
+      .where('am.miniProgramId', '=', miniProgramId)
+      .execute();
+    return rows.map((r) => [r.workspaceId, r.appId]);
+  }
+
   /** Per mini program in the scope, the versions the gate may serve some host app (the union of every host app's line). */
   private async servable(scope: { hostAppId?: number; miniProgramId?: string }): Promise<Map<string, string[]>> {
     let q = this.db
