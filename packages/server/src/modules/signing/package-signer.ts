@@ -149,16 +149,20 @@ export class PackageSigner {
       errorCode: null,
       errorParams: {},
     };
+    // Listed as running from the start (before the answer to the change that started it), so that whoever waits for
+    // the signing jobs to end waits for this one too.
+    this.remember(job);
     return (async () => {
       try {
         const missing = await new SignatureRepository(this.db).missingForVersion(miniProgramId, version);
-        // A job is listed only when it has something to sign (no host app authorised yet: nothing to do).
-        if (missing.length === 0 || control.stopped) return;
+        // A job with nothing to sign (no host app authorised yet) leaves the list.
+        if (missing.length === 0 || control.stopped) {
+          this.jobs.delete(job.id);
+          return;
+        }
         job.total = missing.length;
-        this.remember(job);
         await this.run(job, missing, false, control);
       } catch (err) {
-        this.remember(job);
         Object.assign(job, { status: 'failed', finishedAt: nowIso(), error: 'Signing stopped; the details are in the server log.' });
         Object.assign(job, { errorCode: 'stopped', errorParams: {} });
         this.log.error({ err: { message: (err as Error).message }, job: job.id }, 'signing ahead of a release failed');
