@@ -67,30 +67,10 @@ export function guardBodyRate(raw: IncomingMessage, res: ServerResponse, log: Fa
   raw.once('close', () => clearInterval(timer));
 }
 
-/** Requests to look at once this turn's reads are done: (request, response, log) after one another. */
-const toGuard: unknown[] = [];
-
-function guardQueued() {
-  const queued = toGuard.splice(0);
-  for (let i = 0; i < queued.length; i += 3) {
-    guardBodyRate(queued[i] as IncomingMessage, queued[i + 1] as ServerResponse, queued[i + 2] as FastifyBaseLogger);
-  }
-}
-
-/**
- * `guardBodyRate` for a request that has just arrived, once it is known whether its body is still arriving. Node emits
- * a request when its head is parsed and parses the body in the same packets only after this tick, so a request looked
- * at now would never be complete; at the end of this turn of the event loop (one `setImmediate` for all the requests
- * that arrived in it) a body that came with its head has been read, and only those still arriving get a timer.
- */
-export function guardBodyRateSoon(raw: IncomingMessage, res: ServerResponse, log: FastifyBaseLogger) {
-  if (toGuard.push(raw, res, log) === 3) setImmediate(guardQueued);
-}
-
 /** Registers the body-rate guard on every route. */
 export default fp(async (app) => {
   app.addHook('onRequest', function guardSlowBody(request, reply, done) {
-    guardBodyRateSoon(request.raw, reply.raw, request.log);
+    guardBodyRate(request.raw, reply.raw, request.log);
     done();
   });
 });

@@ -42,7 +42,7 @@ export interface HandedOver {
  * with the route (gate-fast-path.test.ts): a hook added to the route fails it until the fast path does the same.
  */
 export const ROUTE_HOOKS = {
-  onRequest: { 'requestHeaders()': step('headers'), 'guardSlowBody()': 'the fast path guards the body itself (guardBodyRateSoon)' },
+  onRequest: { 'requestHeaders()': step('headers'), 'guardSlowBody()': 'the fast path guards the body itself (guardBodyRate)' },
   preParsing: { 'fastPathBody()': step('handedOver') },
   preValidation: { 'refuseHostileInput()': step('accept'), 'countClientLimits()': step('count') },
   onResponse: { 'countResponse()': step('served') },

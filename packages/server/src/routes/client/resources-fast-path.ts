@@ -2,7 +2,7 @@ import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:
 import { performance } from 'node:perf_hooks';
 import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
 import { RESOURCES_URL } from '@mpop/contracts';
-import { guardBodyRateSoon } from '../../plugins/app/slow-clients.js';
+import { guardBodyRate } from '../../plugins/app/slow-clients.js';
 import type { GatePipeline, Outcomes, RequestView } from './gate-pipeline.js';
 
 /** Room for a 10,000-ID request to reach the schema and get a clear 400. */
@@ -93,8 +93,9 @@ export class GateFastPath {
     if (req.headers['transfer-encoding'] !== undefined || !(length > 0 && length <= RESOURCES_BODY_LIMIT)) return false;
 
     const started = performance.now();
-    // Only a body still arriving at the end of this turn needs the slow-client guard and its timer.
-    guardBodyRateSoon(req, res, this.log);
+    // A body in the same packets as the head has been read once this request's parse is done (a tick later): only
+    // one still arriving needs the slow-client guard and its timer.
+    process.nextTick(guardBodyRate, req, res, this.log);
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('error', () => {}); // an aborted upload: Node closes the socket; there is no one left to answer
