@@ -91,8 +91,9 @@ export class PackageSigner {
     if (!pending) await repo.addPending(id, scope, startedAt);
     await repo.dropPending(replaces);
     await repo.deleteUnusedKeys();
-    // Jobs signing ahead stop after the batch in hand: this one signs what they have not (at most that batch twice).
-    this.stopPreparing(scope.miniProgramId);
+    // A release's job signs what the jobs signing its mini program ahead have not: they stop after their batch in
+    // hand (at most that batch is signed twice). Other jobs sign other versions, and leave them be.
+    if (why.code === 'release' && scope.miniProgramId !== undefined) this.stopPreparing(scope.miniProgramId);
     const missing = await repo.missing(scope);
     // The host apps of a release whose signatures exist already (made ahead of it, see prepare): nothing to sign,
     // but their answers change. Their views are kept like those signed for, and read again now, in batches, as a
@@ -173,10 +174,9 @@ export class PackageSigner {
     })();
   }
 
-  /** Stops the jobs signing ahead for this mini program (every mini program's when none is named) after their batch. */
-  private stopPreparing(miniProgramId: string | undefined) {
-    const sets = miniProgramId === undefined ? [...this.preparing.values()] : [this.preparing.get(miniProgramId) ?? new Set()];
-    for (const set of sets) for (const control of set) control.stopped = true;
+  /** Stops the jobs signing ahead for this mini program after their batch in hand. */
+  private stopPreparing(miniProgramId: string) {
+    for (const control of this.preparing.get(miniProgramId) ?? []) control.stopped = true;
   }
 
   /**
