@@ -9,6 +9,10 @@ declare module 'fastify' {
   }
 }
 
+/** The requests being answered on a connection, oldest first. */
+const IN_FLIGHT = Symbol('mpop.requestsInFlight');
+type CountedSocket = Socket & { [IN_FLIGHT]?: IncomingMessage[] };
+
 /**
  * Closing the server (SIGTERM, `app.close()`) ends every keep-alive connection that has no request in flight at
  * once, and each busy one as soon as its answer is sent: requests in flight finish, and nothing keeps the process up.
@@ -17,10 +21,6 @@ declare module 'fastify' {
  * a response (a package download) is often not counted as idle, so a client holding it open kept the server from
  * closing until the keep-alive timeout (72 s). This tracks what is in flight itself rather than trusting that count.
  */
-/** The requests being answered on a connection, oldest first. */
-const IN_FLIGHT = Symbol('mpop.requestsInFlight');
-type CountedSocket = Socket & { [IN_FLIGHT]?: IncomingMessage[] };
-
 export default fp(
   async (app) => {
     /** The open connections, each with the requests being answered on it (`IN_FLIGHT`, oldest first). */
