@@ -101,20 +101,7 @@ export class PackageSigner {
     const signed = announce && scope.miniProgramId !== undefined ? await signedAlready(repo, scope.miniProgramId, missing) : [];
     if (announce) await announce([...hostAppsOf(missing), ...signed]);
     if (signed.length > 0) await this.publishSigned(signed);
-    const job: SigningJob = {
-      id,
-      status: 'running',
-      reason: reasonText(why),
-      reasonCode: why.code,
-      reasonParams: why.params ?? {},
-      total: missing.length,
-      done: 0,
-      startedAt,
-      finishedAt: null,
-      error: null,
-      errorCode: null,
-      errorParams: {},
-    };
+    const job = startedJob(id, why, startedAt, missing.length);
     this.remember(job);
     const run = this.run(job, missing, announce !== undefined).then(() => this.settlePending(job, scope));
     if (missing.length <= INLINE_SIGNATURES) await run;
@@ -136,20 +123,7 @@ export class PackageSigner {
     const set = this.preparing.get(miniProgramId) ?? new Set<{ stopped: boolean }>();
     set.add(control);
     this.preparing.set(miniProgramId, set);
-    const job: SigningJob = {
-      id: randomUUID(),
-      status: 'running',
-      reason: reasonText(why),
-      reasonCode: why.code,
-      reasonParams: why.params ?? {},
-      total: 0,
-      done: 0,
-      startedAt: nowIso(),
-      finishedAt: null,
-      error: null,
-      errorCode: null,
-      errorParams: {},
-    };
+    const job = startedJob(randomUUID(), why, nowIso(), 0);
     // Listed as running from the start (before the answer to the change that started it), so that whoever waits for
     // the signing jobs to end waits for this one too.
     this.remember(job);
@@ -164,8 +138,8 @@ export class PackageSigner {
         job.total = missing.length;
         await this.run(job, missing, false, control);
       } catch (err) {
-        Object.assign(job, { status: 'failed', finishedAt: nowIso(), error: 'Signing stopped; the details are in the server log.' });
-        Object.assign(job, { errorCode: 'stopped', errorParams: {} });
+        markStopped(job);
+        job.finishedAt = nowIso();
         this.log.error({ err: { message: (err as Error).message }, job: job.id }, 'signing ahead of a release failed');
       } finally {
         set.delete(control);
@@ -282,10 +256,7 @@ export class PackageSigner {
     } catch (err) {
       // Views kept for batches that were never published must not stay: this process's gate reads every view again.
       if (kept) await this.changes.publish({ kind: 'all-gate-views' }, []);
-      job.status = 'failed';
-      if (job.error === null) {
-        Object.assign(job, { error: 'Signing stopped; the details are in the server log.', errorCode: 'stopped', errorParams: {} });
-      }
+      markStopped(job);
       this.log.error({ err: { message: (err as Error).message }, job: job.id }, 'signing job failed');
     } finally {
       job.finishedAt = nowIso();
@@ -354,6 +325,31 @@ export class PackageSigner {
  * serve until the new version is signed for them) and reads each once, when its batch is published.
  */
 export type Announce = (hostApps: [workspaceId: string, appId: string][]) => Promise<void>;
+
+/** A job as it starts: running, nothing made yet. */
+function startedJob(id: string, why: SigningReason, startedAt: string, total: number): SigningJob {
+  return {
+    id,
+    status: 'running',
+    reason: reasonText(why),
+    reasonCode: why.code,
+    reasonParams: why.params ?? {},
+    total,
+    done: 0,
+    startedAt,
+    finishedAt: null,
+    error: null,
+    errorCode: null,
+    errorParams: {},
+  };
+}
+
+/** A job that stopped on an error (its details in the server log), unless it already says why it failed. */
+function markStopped(job: SigningJob) {
+  job.status = 'failed';
+  if (job.error === null)
+    Object.assign(job, { error: 'Signing stopped; the details are in the server log.', errorCode: 'stopped', errorParams: {} });
+}
 
 /** The host apps with a key the mini program is authorised for that are not in `missing` (their signatures exist). */
 async function signedAlready(repo: SignatureRepository, miniProgramId: string, missing: readonly SigningWork[]) {
