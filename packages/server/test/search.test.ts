@@ -142,6 +142,25 @@ describe.each(dialects)('admin search at size on %s', (dialect) => {
     expect(everywhere.total).toBe(3);
   });
 
+  it('finds a common part that is also an APPID: every name holding it, and the host app of that APPID, page after page', async () => {
+    // On PostgreSQL an exact APPID skips the walk through the newest and reads the names from the trigram index: the
+    // pages and totals are the same as for any other text.
+    const row = { ...hostAppRow(0x3abc000000010, 'plain title', new Date().toISOString()), appId: 'coupon' };
+    await t.app.db.insertInto('hostApps').values(row).execute();
+    names.push({ appId: row.appId, name: row.name });
+    const want = expected('coupon');
+    expect(want.length).toBeGreaterThan(SEARCH_COUNTED + 100);
+    expect(want[0]).toBe('coupon');
+    const last = Math.ceil(want.length / 100);
+    for (const page of [1, 2, last]) {
+      const res = (await admin.get(`/api/v1/host-apps?workspaceId=big&pageSize=100&page=${page}&query=coupon`)).json();
+      expect(res.items.map((i: { appId: string }) => i.appId)).toEqual(want.slice((page - 1) * 100, page * 100));
+      // The last page reads every match up to it: its total is exact.
+      if (page === last) expect(res).toMatchObject({ total: want.length, totalIsEstimate: false });
+      else expect(Math.abs(res.total - want.length) / want.length).toBeLessThan(0.25);
+    }
+  });
+
   it.runIf(dialect === 'postgres')(
     'answers a search and a listing in one statement besides the session look-up (two when the total is estimated)',
     async () => {

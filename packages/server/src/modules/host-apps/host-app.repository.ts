@@ -146,7 +146,8 @@ export class HostAppRepository {
    * from the index and filtered until `limit` match: enough for any substring in at least one name in twenty, about
    * a millisecond. Then, only when that found fewer (a one-time filter: otherwise the trigram scan never starts),
    * the older ones through the pg_trgm index: every match (a materialised CTE, so never a backward walk), newest
-   * first. The exact APPID comes from its B-tree. The page's rows are joined last, so an empty page still has its total.
+   * first. The exact APPID comes from its B-tree; when the text is one, the walk is skipped and the trigram index reads
+   * the names. The page's rows are joined last, so an empty page still has its total.
    */
   private async listPostgres(
     text: string | undefined,
@@ -165,11 +166,14 @@ export class HostAppRepository {
       // The walk is a subquery in each place (not a CTE read twice), so the first reads it backwards and stops at
       // `limit` matches, and the second reads the IDs only, from the (workspace, id) index, and only when needed.
       const newest = sql`select id, name_key from host_apps ${where} order by id desc limit ${SEARCH_WALKED}`;
-      matched = sql`recent as (select id from (${newest}) newest where name_key like ${pattern} escape '\\' limit ${limit}),
+      // When the text is a host app's exact APPID (someone pasted one), names containing it are rare: the walk is
+      // skipped (a one-time filter) and the trigram index reads every name match, about a millisecond less.
+      const isAppId = sql`exists (select 1 from by_app_id)`;
+      matched = sql`by_app_id as (select id from host_apps where app_id = ${text} ${andWorkspace} limit ${PAGE_SIZE_MAX}),
+        recent as (select id from (${newest}) newest where name_key like ${pattern} escape '\\' and not ${isAppId} limit ${limit}),
         older as materialized (select id from host_apps where name_key like ${pattern} escape '\\' ${andWorkspace}
-          and id < (select min(id) from (${newest}) newest) and (select count(*) from recent) < ${limit}),
+          and (${isAppId} or id < (select min(id) from (${newest}) newest)) and (select count(*) from recent) < ${limit}),
         named as (select id from recent union all select id from older order by id desc limit ${limit}),
-        by_app_id as (select id from host_apps where app_id = ${text} ${andWorkspace} limit ${PAGE_SIZE_MAX}),
         matched as (select id from named union select id from by_app_id),
         page as (select id from matched order by id desc limit ${opts.pageSize} offset ${offset})`;
       stats = sql`(select count(*) from matched) as search_total, (select count(*) from named) as search_named,
