@@ -18,28 +18,60 @@ const scryptAsync = (password: string, salt: Buffer, keylen: number, options: ob
 /** Password hashes waiting for a slot: a sign-in refuses to queue behind too many. */
 export const passwordHashBacklog = () => hashSlots.waiting;
 
-// OWASP-recommended scrypt cost (N=2^15, r=8, p=1): ~50-100 ms per hash, which is the point.
-const SCRYPT = { N: 1 << 15, r: 8, p: 1, maxmem: 128 * 1024 * 1024 };
+/**
+ * The scrypt cost of new password hashes: N = 2^14, r = 8, p = 5, one of the settings OWASP's Password Storage Cheat
+ * Sheet lists as equal in strength (N = 2^17 with p = 1 is the same work in 128 MiB). A hash holds 128 · N · r bytes
+ * = 16 MiB while it runs, at most PASSWORD_HASH_CONCURRENCY at once; about 0.2 s of one core.
+ * Hashes made with another cost (earlier versions used N = 2^15, p = 1: half the work, 32 MiB) still verify, and a
+ * sign-in replaces them (`needsRehash`).
+ */
+const SCRYPT = { N: 1 << 14, r: 8, p: 5 };
 const SCRYPT_KEYLEN = 64;
+/**
+ * What a stored hash may ask for: its own cost is read from the hash, and a hash written by anyone but this server
+ * (a restored backup, a hand-edited row) must not make a sign-in take a gigabyte or a minute. Beyond 64 MiB or four
+ * times the work of a new hash it matches no password.
+ */
+const SCRYPT_MAX = { memory: 64 * 1024 * 1024, work: 4 * SCRYPT.N * SCRYPT.r * SCRYPT.p };
+/** Node refuses a hash whose buffers exceed this (scrypt's own 128 · N · r bytes plus a little). */
+const SCRYPT_MAXMEM = 2 * SCRYPT_MAX.memory;
 
 /** Slow salted hash for passwords: `scrypt$N$r$p$salt$hash` (base64). */
 export async function hashPassword(password: string): Promise<string> {
   const salt = randomBytes(16);
-  const hash = await scryptAsync(password, salt, SCRYPT_KEYLEN, SCRYPT);
+  const hash = await scryptAsync(password, salt, SCRYPT_KEYLEN, { ...SCRYPT, maxmem: SCRYPT_MAXMEM });
   return ['scrypt', SCRYPT.N, SCRYPT.r, SCRYPT.p, salt.toString('base64'), hash.toString('base64')].join('$');
 }
 
+/** The cost a stored hash names, when it is a scrypt hash within SCRYPT_MAX. */
+function costOf(stored: string): { N: number; r: number; p: number; salt: string; hash: string } | undefined {
+  const [scheme, n, r, p, salt, hash, ...rest] = stored.split('$');
+  if (scheme !== 'scrypt' || !salt || !hash || rest.length > 0) return undefined;
+  const cost = { N: Number(n), r: Number(r), p: Number(p) };
+  if (![cost.N, cost.r, cost.p].every((x) => Number.isSafeInteger(x) && x >= 1)) return undefined;
+  if (cost.N < 2 || (cost.N & (cost.N - 1)) !== 0) return undefined; // scrypt's N is a power of two
+  if (128 * cost.N * cost.r > SCRYPT_MAX.memory || cost.N * cost.r * cost.p > SCRYPT_MAX.work) return undefined;
+  return { ...cost, salt, hash };
+}
+
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {
-  const [scheme, n, r, p, salt, hash] = stored.split('$');
-  if (scheme !== 'scrypt' || !salt || !hash) return false;
-  const expected = Buffer.from(hash, 'base64');
-  const actual = await scryptAsync(password, Buffer.from(salt, 'base64'), expected.length, {
-    N: Number(n),
-    r: Number(r),
-    p: Number(p),
-    maxmem: SCRYPT.maxmem,
+  const cost = costOf(stored);
+  if (!cost) return false;
+  const expected = Buffer.from(cost.hash, 'base64');
+  if (expected.length < 16 || expected.length > 128) return false;
+  const actual = await scryptAsync(password, Buffer.from(cost.salt, 'base64'), expected.length, {
+    N: cost.N,
+    r: cost.r,
+    p: cost.p,
+    maxmem: SCRYPT_MAXMEM,
   });
   return timingSafeEqual(expected, actual);
+}
+
+/** Whether a stored password hash was made with another cost than new ones: a sign-in that proved it replaces it. */
+export function needsRehash(stored: string): boolean {
+  const cost = costOf(stored);
+  return cost !== undefined && (cost.N !== SCRYPT.N || cost.r !== SCRYPT.r || cost.p !== SCRYPT.p);
 }
 
 /** A hash with the same cost, so that an unknown user takes as long to refuse as a wrong password. */

@@ -2,7 +2,15 @@ import type { Kysely } from 'kysely';
 import { type Membership, type Role, type SessionUser, UsernameSchema } from '@mpop/contracts';
 import type { Database } from '../../db/schema.js';
 import { AppError } from '../../lib/app-error.js';
-import { dummyPasswordHash, newSecret, PASSWORD_HASH_CONCURRENCY, sha256Hex, verifyPassword } from '../../lib/crypto.js';
+import {
+  dummyPasswordHash,
+  hashPassword,
+  needsRehash,
+  newSecret,
+  PASSWORD_HASH_CONCURRENCY,
+  sha256Hex,
+  verifyPassword,
+} from '../../lib/crypto.js';
 import { nowIso } from '../../lib/time.js';
 import { AuditRepository } from '../audit/audit.repository.js';
 import { type Attempt, LoginThrottle, Throttled } from './login-throttle.js';
@@ -97,6 +105,10 @@ export class AuthService {
     if (user.disabledAt !== null) {
       // Said only to someone who knows the password: it tells an attacker nothing they could use.
       throw new AppError('USER_DISABLED', 'This user is disabled. Ask an admin to enable it.');
+    }
+    // A hash made at an older cost is replaced now that the password is known (once; the new one needs no more).
+    if (needsRehash(user.passwordHash)) {
+      await new UserRepository(this.db).replacePasswordHash(user.username, user.passwordHash, await hashPassword(password));
     }
     return this.openSession(user, 'password', address);
   }

@@ -78,6 +78,19 @@ export class UserRepository {
     await this.db.updateTable('users').set(patch).where('username', '=', username).execute();
   }
 
+  /**
+   * Replaces a password hash with one of the same password at the current cost, unless the password changed since it
+   * was read (`from` is no longer the stored hash): a concurrent change is never undone.
+   */
+  async replacePasswordHash(username: string, from: string, to: string): Promise<void> {
+    await this.db
+      .updateTable('users')
+      .set({ passwordHash: to })
+      .where('username', '=', username)
+      .where('passwordHash', '=', from)
+      .execute();
+  }
+
   /** @returns whether a user was deleted. Their sessions and tokens go with them (foreign keys cascade). */
   async delete(username: string): Promise<boolean> {
     const r = await this.db.deleteFrom('users').where('username', '=', username).executeTakeFirst();
