@@ -15,6 +15,7 @@ import { connectDatabase } from '../packages/server/dist/db/connect.js';
 import { migrateToLatest } from '../packages/server/dist/db/migrations/index.js';
 import { keyAad, SecretBox } from '../packages/server/dist/lib/crypto.js';
 import { nameKey } from '../packages/server/dist/modules/host-apps/host-app.repository.js';
+import { serverEnv } from '../scripts/server-env.mjs';
 import { benchKeys } from './keys.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -74,7 +75,8 @@ async function startServer(env) {
   const nodeArgs = (process.env.MPOP_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
   // MPOP_BENCH_MAIN (in a gate variant): another build's main.js, e.g. of an earlier commit, measured in the same runs.
   const child = spawn(process.execPath, [...nodeArgs, env.MPOP_BENCH_MAIN ?? MAIN], {
-    env: {
+    // As `npm start` runs it (scripts/server-env.mjs: glibc's malloc settings).
+    env: serverEnv({
       ...process.env,
       PORT: String(port),
       HOST: '127.0.0.1',
@@ -86,7 +88,7 @@ async function startServer(env) {
       MPOP_ADMIN_USERNAME: ADMIN.username,
       MPOP_ADMIN_PASSWORD: ADMIN.password,
       ...env,
-    },
+    }),
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';

@@ -8,10 +8,12 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { serverEnv } from './server-env.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 await import('./ensure-build.mjs');
-const child = spawn(process.execPath, [path.join(root, 'packages/server/dist/main.js')], { stdio: 'inherit' });
+// The server's own environment: glibc's malloc settings (scripts/server-env.mjs) under the user's.
+const child = spawn(process.execPath, [path.join(root, 'packages/server/dist/main.js')], { stdio: 'inherit', env: serverEnv() });
 for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, () => child.kill(sig));
 // If whatever started us goes away without a signal (a shell killed with SIGKILL), stop the server too.
 const parent = process.ppid;

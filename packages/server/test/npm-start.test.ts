@@ -31,6 +31,11 @@ describe('npm start, stopped by a supervisor', () => {
     const serverPid = Number(/"pid":(\d+)/.exec(npm.stdout())?.[1]);
     expect(serverPid).toBeGreaterThan(0);
     expect(serverPid).not.toBe(npm.child.pid);
+    // glibc's mmap threshold is fixed (scripts/server-env.mjs), so large blocks go back to the system when freed.
+    if (process.platform === 'linux') {
+      const environ = fs.readFileSync(`/proc/${serverPid}/environ`, 'utf8').split('\0');
+      expect(environ).toContain('MALLOC_MMAP_THRESHOLD_=131072');
+    }
 
     npm.child.kill('SIGTERM');
     const { code } = await npm.exited;
