@@ -483,9 +483,14 @@ const bench = {
           const during = load({ url: `${s.url}/client/v1/resources`, bodies, connections: 16, duration: 4 }, { tolerate: true });
           await sleep(500);
           const t0 = performance.now();
+          const mono0 = process.hrtime.bigint() / 1000n;
           const cpu0 = cpuMs(s.child.pid);
           await api('POST', `/api/v1/mini-programs/${id}/packages/${version}/release`);
           await untilAllShow(s.url, bodies, version);
+          // With `--cpu-prof` in MPOP_BENCH_NODE_ARGS: the release's window on the monotonic clock that a profile's
+          // timestamps use (µs), to read the profile's samples of that window alone.
+          if (process.env.MPOP_BENCH_NODE_ARGS?.includes('--cpu-prof'))
+            say(`  release window (monotonic µs) ${mono0}-${process.hrtime.bigint() / 1000n}`);
           const secs = (performance.now() - t0) / 1000;
           // The server's CPU (event loop and signing threads) in that time, per host app: what the machine's cores
           // allow when nothing else runs on them.
