@@ -10,7 +10,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const packages = [
   { name: '@mpop/contracts', dir: 'packages/contracts', inputs: ['src', 'tsconfig.json', 'package.json'] },
   { name: '@mpop/client', dir: 'packages/client', inputs: ['src', 'tsconfig.json', 'package.json'] },
-  { name: '@mpop/server', dir: 'packages/server', inputs: ['src', 'tsconfig.json', 'package.json'] },
+  { name: '@mpop/server', dir: 'packages/server', inputs: ['src', 'scripts', 'tsconfig.json', 'package.json'] },
   { name: '@mpop/console', dir: 'packages/console', inputs: ['src', 'index.html', 'vite.config.ts', 'package.json', 'public'] },
 ];
 
