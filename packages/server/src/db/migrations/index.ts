@@ -88,11 +88,9 @@ export async function migrateToLatest(db: Kysely<Database>, dialect: Dialect, wa
   const raw = db.withoutPlugins() as unknown as Kysely<any>;
   const schema = await migrationSchema(raw, dialect);
   if (await upToDate(raw, dialect, schema)) return;
-  const { error, results } = await new Migrator({
-    db: raw,
-    provider,
-    migrationTableSchema: schema,
-  }).migrateToLatest();
+  const { error, results } = await whileOtherSchemasDrop(schema, () =>
+    new Migrator({ db: raw, provider, migrationTableSchema: schema }).migrateToLatest(),
+  );
   const failed = results?.find((r) => r.status === 'Error');
   if (error) {
     throw new Error(`Database migration ${failed ? `"${failed.migrationName}" ` : ''}failed: ${(error as Error).message ?? error}`, {
@@ -108,13 +106,34 @@ export const knownMigrations = (dialect: Dialect): string[] => Object.keys(migra
 export async function migrateTo(db: Kysely<Database>, dialect: Dialect, name: string): Promise<void> {
   const provider: MigrationProvider = { getMigrations: async () => migrations({ dialect }) };
   const raw = db.withoutPlugins() as unknown as Kysely<any>;
-  const { error, results } = await new Migrator({ db: raw, provider, migrationTableSchema: await migrationSchema(raw, dialect) }).migrateTo(
-    name,
+  const schema = await migrationSchema(raw, dialect);
+  const { error, results } = await whileOtherSchemasDrop(schema, () =>
+    new Migrator({ db: raw, provider, migrationTableSchema: schema }).migrateTo(name),
   );
   const failed = results?.find((r) => r.status === 'Error');
   if (error) {
     throw new Error(`Database migration ${failed ? `"${failed.migrationName}" ` : ''}failed: ${(error as Error).message ?? error}`, {
       cause: error,
     });
+  }
+}
+
+/**
+ * Runs the migrator again (up to 5 times) when it failed because another schema of the database was dropped while it
+ * looked: before it migrates, Kysely's migrator lists every table of every schema (`introspection.getTables`, which
+ * resolves each table by name), and a schema dropped meanwhile fails that listing with PostgreSQL's 3F000 naming it.
+ * Nothing has been migrated then. Seen with several mpop schemas in one database (tests, staging copies). A failure
+ * naming this installation's own schema, or any other failure, is returned at once.
+ */
+export async function whileOtherSchemasDrop<R extends { error?: unknown }>(
+  schema: string | undefined,
+  migrate: () => Promise<R>,
+): Promise<R> {
+  for (let attempt = 1; ; attempt++) {
+    const result = await migrate();
+    const err = result.error as { code?: string; message?: string } | undefined;
+    const otherSchemaGone = err?.code === '3F000' && schema !== undefined && !String(err.message).includes(`"${schema}"`);
+    if (!otherSchemaGone || attempt === 5) return result;
+    await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
   }
 }
