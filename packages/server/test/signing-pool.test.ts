@@ -53,10 +53,12 @@ describe('the signing pool (worker threads)', () => {
       }
       expect([...opened.values()]).toEqual(Array(20).fill(1));
       // A thread that no longer holds a key (here: the pool's note of it is wrong) is given it again.
-      const held = (own as unknown as { holder: Map<string, { keys: Map<string, true> }> }).holder;
-      const worker = held.get('host-0')!;
-      const other = (own as unknown as { workers: (typeof worker)[] }).workers.find((w) => w !== worker)!;
-      held.set('host-0', other);
+      const workers = (own as unknown as { workers: { keys: Map<string, true> }[] }).workers;
+      expect(workers).toHaveLength(2);
+      const worker = workers.find((w) => w.keys.has('host-0'))!;
+      const other = workers.find((w) => w !== worker)!;
+      worker.keys.delete('host-0');
+      other.keys.set('host-0', true);
       const bytes = Buffer.from('after');
       expect(verify('sha256', bytes, keys[0].publicPem, Buffer.from(await own.sign(cached(0), digest(bytes)), 'base64'))).toBe(true);
       expect(opened.get('host-0')).toBe(2);
@@ -69,6 +71,38 @@ describe('the signing pool (worker threads)', () => {
       };
       await expect(own.sign(broken, digest(bytes))).rejects.toThrow('cannot open');
       expect(KEYS_PER_WORKER).toBeGreaterThanOrEqual(1000);
+    } finally {
+      await own.close();
+    }
+  });
+
+  it('spreads a fan-out over every thread when one thread holds all its keys, each thread parsing a key at most once', async () => {
+    const own = new SigningPool(2);
+    try {
+      const opened = new Map<string, number>();
+      const cached = (i: number) => ({
+        id: `app-${i}`,
+        open: () => {
+          opened.set(`app-${i}`, (opened.get(`app-${i}`) ?? 0) + 1);
+          return keys[i % 2].pkcs8;
+        },
+      });
+      // One signature at a time (as a job signing ahead may ask): the idle first thread is given every key.
+      for (let i = 0; i < 40; i++) await own.sign(cached(i), digest(Buffer.from(`ahead ${i}`)));
+      const workers = (own as unknown as { workers: { keys: Map<string, true> }[] }).workers;
+      expect(workers.map((w) => w.keys.size)).toEqual([40]);
+      // A release then signs for all 40 at once: the second thread takes about half, parsing those keys once.
+      const items = Array.from({ length: 40 }, (_, i) => Buffer.from(`release ${i}`));
+      const signatures = await Promise.all(items.map((bytes, i) => own.sign(cached(i), digest(bytes))));
+      for (const [i, bytes] of items.entries())
+        expect(verify('sha256', bytes, keys[i % 2].publicPem, Buffer.from(signatures[i], 'base64'))).toBe(true);
+      expect(workers).toHaveLength(2);
+      expect(workers[1].keys.size).toBeGreaterThanOrEqual(15);
+      expect(Math.max(...opened.values())).toBeLessThanOrEqual(2);
+      // Again: each thread signs with the keys it holds now, and opens none.
+      const before = [...opened.values()].reduce((a, b) => a + b, 0);
+      await Promise.all(items.map((bytes, i) => own.sign(cached(i), digest(bytes))));
+      expect([...opened.values()].reduce((a, b) => a + b, 0)).toBe(before);
     } finally {
       await own.close();
     }

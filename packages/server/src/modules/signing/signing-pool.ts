@@ -111,8 +111,6 @@ export class SigningPool {
   private nextId = 0;
   private flushScheduled = false;
   private closed = false;
-  /** Which worker holds each kept key: its signatures go there. */
-  private readonly holder = new Map<string, PoolWorker>();
   /** When the pool last had signatures queued or being made (performance.now()); -Infinity before its first. */
   private lastActiveAt = Number.NEGATIVE_INFINITY;
 
@@ -178,8 +176,8 @@ export class SigningPool {
       let w: PoolWorker;
       const { key } = task;
       if (typeof key === 'object' && 'open' in key) {
-        const held = task.resend ? undefined : this.holder.get(key.id);
-        if (held && this.workers.includes(held)) {
+        const held = task.resend ? undefined : this.cheapest(key.id, batches);
+        if (held?.keys.has(key.id)) {
           w = held;
           held.keys.delete(key.id);
           held.keys.set(key.id, true);
@@ -192,7 +190,7 @@ export class SigningPool {
             task.reject(err as Error);
             continue;
           }
-          w = this.leastBusy(batches);
+          w = held ?? this.leastBusy(batches);
           this.hold(w, key.id);
           message = { id: key.id, key: pem, digest: task.digest };
         }
@@ -228,21 +226,35 @@ export class SigningPool {
 
   /** Notes that a worker holds a key (and, past its limit, no longer the one it used least recently). */
   private hold(w: PoolWorker, keyId: string) {
-    const previous = this.holder.get(keyId);
-    if (previous && previous !== w) previous.keys.delete(keyId);
-    this.holder.set(keyId, w);
     w.keys.delete(keyId);
     w.keys.set(keyId, true);
-    if (w.keys.size > KEYS_PER_WORKER) {
-      const oldest = w.keys.keys().next().value!;
-      w.keys.delete(oldest);
-      if (this.holder.get(oldest) === w) this.holder.delete(oldest);
+    if (w.keys.size > KEYS_PER_WORKER) w.keys.delete(w.keys.keys().next().value!);
+  }
+
+  /**
+   * Where a kept key's signature goes: the worker with the fewest signatures in flight and about to be sent, counting
+   * one more for a worker that would first have to open and parse the key (ties go to one that holds it). So a
+   * fan-out whose keys one worker holds (placed there while the others were idle) spreads over every worker, each
+   * parsing a key at most once, instead of queueing on that one. A new worker while the pool may grow and all are busy.
+   */
+  private cheapest(keyId: string, planned: ReadonlyMap<PoolWorker, readonly unknown[]>): PoolWorker {
+    let best: PoolWorker | undefined;
+    let bestCost = Number.POSITIVE_INFINITY;
+    for (const w of this.workers) {
+      const holds = w.keys.has(keyId);
+      const cost = pendingOf(w, planned) + (holds ? 0 : 1);
+      if (cost < bestCost || (cost === bestCost && holds && !best?.keys.has(keyId))) {
+        best = w;
+        bestCost = cost;
+      }
     }
+    if (best && (bestCost <= 1 || this.workers.length >= this.size)) return best;
+    return this.leastBusy(planned);
   }
 
   /** The worker with the fewest signatures in flight and about to be sent; a new one while the pool may grow. */
   private leastBusy(planned: ReadonlyMap<PoolWorker, readonly unknown[]>): PoolWorker {
-    const pending = (w: PoolWorker) => [...w.inFlight.values()].reduce((n, t) => n + t.length, 0) + (planned.get(w)?.length ?? 0);
+    const pending = (w: PoolWorker) => pendingOf(w, planned);
     const idle = this.workers.find((w) => pending(w) === 0);
     if (idle) return idle;
     if (this.workers.length < this.size) return this.spawn();
@@ -263,15 +275,17 @@ export class SigningPool {
       tasks?.forEach((t, i) => {
         const r = results[i];
         if (r?.signature) t.resolve(r.signature);
-        else if (r?.unknownKey && !t.resend && !this.closed) this.retry({ ...t, resend: true });
-        else t.reject(new Error(r?.error ?? 'The signing worker gave no answer.'));
+        else if (r?.unknownKey && !t.resend && !this.closed) {
+          // It let go of the key: not held there any more, and sent with its PEM next time.
+          if (typeof t.key === 'object' && 'open' in t.key) w.keys.delete(t.key.id);
+          this.retry({ ...t, resend: true });
+        } else t.reject(new Error(r?.error ?? 'The signing worker gave no answer.'));
       });
     });
     // A worker that dies fails its tasks; the next batch starts a new one.
     const fail = (err: Error) => {
       const i = this.workers.indexOf(w);
       if (i >= 0) this.workers.splice(i, 1);
-      for (const keyId of w.keys.keys()) if (this.holder.get(keyId) === w) this.holder.delete(keyId);
       w.keys.clear();
       for (const tasks of w.inFlight.values()) for (const t of tasks) t.reject(err);
       w.inFlight.clear();
@@ -281,4 +295,11 @@ export class SigningPool {
     this.workers.push(w);
     return w;
   }
+}
+
+/** A worker's signatures in flight, and those about to be sent to it in the batch being planned. */
+function pendingOf(w: PoolWorker, planned: ReadonlyMap<PoolWorker, readonly unknown[]>): number {
+  let n = planned.get(w)?.length ?? 0;
+  for (const tasks of w.inFlight.values()) n += tasks.length;
+  return n;
 }
