@@ -460,7 +460,7 @@ const bench = {
         const keyed = appIds.slice(-FANOUT);
         const bodies = keyed.map(resourcesBody);
         await answersFor(s.url, bodies); // every host app asked once: its view is cached, as for a host app in use
-        say(`${db}: every host app asked once; RSS ${memoryOf(s.child.pid)}`);
+        say(`${db}: every host app asked once; RSS ${memoryOf(s.child.pid).text}`);
         const rates = [];
         const p99s = [];
         const cpuPerHostApp = [];
@@ -501,13 +501,12 @@ const bench = {
           rates.push(FANOUT / secs);
           p99s.push(g.p99);
           say(
-            `${db} fan-out run ${r + 1}: ${FANOUT} host apps answered ${version} ${secs.toFixed(2)} s after the release (${(FANOUT / secs).toFixed(0)}/s); gate p99 ${g.p99} ms; server CPU ${cpuPerHostApp.at(-1).toFixed(2)} ms per host app; signed ahead after the upload at ${aheadRates.at(-1).toFixed(0)} host apps/s (server CPU ${aheadCpu.at(-1).toFixed(2)} ms per host app); RSS ${memoryOf(s.child.pid)}`,
+            `${db} fan-out run ${r + 1}: ${FANOUT} host apps answered ${version} ${secs.toFixed(2)} s after the release (${(FANOUT / secs).toFixed(0)}/s); gate p99 ${g.p99} ms; server CPU ${cpuPerHostApp.at(-1).toFixed(2)} ms per host app; signed ahead after the upload at ${aheadRates.at(-1).toFixed(0)} host apps/s (server CPU ${aheadCpu.at(-1).toFixed(2)} ms per host app); RSS ${memoryOf(s.child.pid).text}`,
           );
         }
         const search = await searchLatencies(s.url, appIds, s.child.pid);
-        say(`${db}: after the searches, RSS ${memoryOf(s.child.pid)}`);
-        const status = fs.readFileSync(`/proc/${s.child.pid}/status`, 'utf8');
-        const peakMiB = Number(/VmHWM:\s+(\d+)/.exec(status)[1]) / 1024;
+        say(`${db}: after the searches, RSS ${memoryOf(s.child.pid).text}`);
+        const peakMiB = memoryOf(s.child.pid).peak;
         say(`${db}: peak RSS ${peakMiB.toFixed(0)} MiB`);
         results[`scale-${db}`] = {
           readyMs: median(starts.map((x) => x.ms)),
@@ -718,11 +717,12 @@ async function authoriseConfigured(databaseUrl, miniProgramId) {
  * Sequential admin searches (one at a time, as a person types and pages): each 4-letter search (a tenth of all host
  * apps match) on pages 1 to 5 with its total, and exact APPIDs. @returns their p95s.
  */
-/** The server's resident set now and at its peak so far, from /proc (worker threads included). */
+/** The server's resident set now and at its peak so far, in MiB, from /proc (worker threads included), and as text. */
 function memoryOf(pid) {
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-  const mib = (field) => (Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)[1]) / 1024).toFixed(0);
-  return `${mib('VmRSS')} MiB (peak ${mib('VmHWM')} MiB)`;
+  const mib = (field) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)[1]) / 1024;
+  const [rss, peak] = [mib('VmRSS'), mib('VmHWM')];
+  return { rss, peak, text: `${rss.toFixed(0)} MiB (peak ${peak.toFixed(0)} MiB)` };
 }
 
 async function searchLatencies(url, appIds, pid) {

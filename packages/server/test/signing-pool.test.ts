@@ -11,6 +11,18 @@ describe('the signing pool (worker threads)', () => {
   const pool = new SigningPool(2);
   afterAll(() => pool.close());
   const keys = [rsaKey(2048), rsaKey(3072)];
+  /** Kept keys `<prefix>-<i>` (the two test keys in turn), and how often each was opened. */
+  const countedKeys = (prefix: string) => {
+    const opened = new Map<string, number>();
+    const cached = (i: number) => ({
+      id: `${prefix}-${i}`,
+      open: () => {
+        opened.set(`${prefix}-${i}`, (opened.get(`${prefix}-${i}`) ?? 0) + 1);
+        return keys[i % 2].pkcs8;
+      },
+    });
+    return { opened, cached };
+  };
 
   it('makes exactly the RSASSA-PKCS1-v1_5 / SHA-256 signature of the bytes, from their digest, with a PEM or a KeyObject', async () => {
     const bytes = Buffer.from('a package, or the binding text of one');
@@ -36,14 +48,7 @@ describe('the signing pool (worker threads)', () => {
   it('opens and parses a kept key once per thread, however many signatures it makes, and again once a thread let go of it', async () => {
     const own = new SigningPool(2);
     try {
-      const opened = new Map<string, number>();
-      const cached = (i: number) => ({
-        id: `host-${i}`,
-        open: () => {
-          opened.set(`host-${i}`, (opened.get(`host-${i}`) ?? 0) + 1);
-          return keys[i % 2].pkcs8;
-        },
-      });
+      const { opened, cached } = countedKeys('host');
       // Three rounds of two signatures for each of 20 host apps (a package and a binding, at every release).
       for (let round = 0; round < 3; round++) {
         const items = Array.from({ length: 40 }, (_, i) => ({ i: i % 20, bytes: Buffer.from(`round ${round} item ${i}`) }));
@@ -79,14 +84,7 @@ describe('the signing pool (worker threads)', () => {
   it('spreads a fan-out over every thread when one thread holds all its keys, each thread parsing a key at most once', async () => {
     const own = new SigningPool(2);
     try {
-      const opened = new Map<string, number>();
-      const cached = (i: number) => ({
-        id: `app-${i}`,
-        open: () => {
-          opened.set(`app-${i}`, (opened.get(`app-${i}`) ?? 0) + 1);
-          return keys[i % 2].pkcs8;
-        },
-      });
+      const { opened, cached } = countedKeys('app');
       // One signature at a time (as a job signing ahead may ask): the idle first thread is given every key.
       for (let i = 0; i < 40; i++) await own.sign(cached(i), digest(Buffer.from(`ahead ${i}`)));
       const workers = (own as unknown as { workers: { keys: Map<string, true> }[] }).workers;
