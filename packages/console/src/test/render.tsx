@@ -1,5 +1,6 @@
 import type { ReactElement } from 'react';
 import { render, screen, waitFor } from '@testing-library/react';
+import { ConfigProvider } from 'antd';
 import { MemoryRouter } from 'react-router';
 import type { Role } from '@mpop/contracts';
 import type { Membership, SessionUser } from '@mpop/contracts';
@@ -18,6 +19,12 @@ export interface RenderOptions {
   url?: string;
 }
 
+/**
+ * antd's motion off: jsdom lays nothing out and never ends a CSS transition, so a leaving element (a loading icon, a
+ * removed upload) would wait for an event that never comes. Everything else is as in the app.
+ */
+const NO_MOTION = { token: { motion: false } };
+
 /** Renders a console component as the app would: language, a signed-in user, a router, notices. */
 export const renderWithProviders = (
   ui: ReactElement,
@@ -25,14 +32,16 @@ export const renderWithProviders = (
 ) => {
   const user: SessionUser | null = role ? { username, role: role === 'member' ? null : role, memberships } : null;
   return render(
-    <I18nProvider lang={lang}>
-      <SessionProvider initialUser={user}>
-        <MemoryRouter initialEntries={[url]}>
-          {ui}
-          <FeedbackRoot />
-        </MemoryRouter>
-      </SessionProvider>
-    </I18nProvider>,
+    <ConfigProvider theme={NO_MOTION}>
+      <I18nProvider lang={lang}>
+        <SessionProvider initialUser={user}>
+          <MemoryRouter initialEntries={[url]}>
+            {ui}
+            <FeedbackRoot />
+          </MemoryRouter>
+        </SessionProvider>
+      </I18nProvider>
+    </ConfigProvider>,
   );
 };
 
