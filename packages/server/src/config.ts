@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Static, type TSchema, Type } from 'typebox';
 import { MANIFEST_TTL_HOURS } from '@mpop/contracts';
+import { DEFAULT_PASSWORD_COST, SCRYPT_MAX_MEMORY, type ScryptCost, scryptMemory, scryptWork } from './lib/crypto.js';
 import { DEFAULT_HEAP_GROWTH_PERCENT } from './lib/heap-growth.js';
 
 /**
@@ -33,6 +34,7 @@ export const EnvSchema = Type.Object({
   MPAAS_TIMEOUT_MS: v(WHOLE, 'milliseconds from 100 to 10000'),
   MPOP_MAX_PACKAGE_BYTES: v(WHOLE, 'a size in bytes from 1024 to 2147483648'),
   MPOP_SESSION_TTL_HOURS: v(WHOLE, 'hours from 1 to 720'),
+  MPOP_PASSWORD_HASH_COST: v('^[0-9]{1,9},[0-9]{1,4},[0-9]{1,4}$', 'the scrypt cost of password hashes as N,r,p, such as 16384,8,5'),
   MPOP_RATE_LIMIT_PER_DEVICE: v(WHOLE, 'client API requests per minute per device, from 0 (off) to 1000000'),
   MPOP_RATE_LIMIT_PER_ADDRESS: v(WHOLE, 'client API requests per minute per client address, from 0 (off) to 100000000'),
   MPOP_RATE_LIMIT_PER_HOST_APP: v(WHOLE, 'client API requests per minute per host app (all its devices), from 0 (off) to 100000000'),
@@ -100,6 +102,8 @@ export interface Config {
   /** Upper bound of one mini program package upload. */
   maxPackageBytes: number;
   sessionTtlMs: number;
+  /** The scrypt cost of new password hashes (MPOP_PASSWORD_HASH_COST; default N = 2^14, r = 8, p = 5). */
+  passwordHashCost: ScryptCost;
   /** Where the built console lives; not served when the folder has no index.html. */
   consoleDir: string;
   logLevel: string;
@@ -295,6 +299,37 @@ function startupWarnings(env: Env, host: string, publicUrl: string, metricsOpen:
   return out;
 }
 
+/** Most work a password hash may take, as a multiple of the default's (about 0.2 s of a core): a sign-in stays short. */
+const PASSWORD_WORK_MAX = 16;
+
+/** MPOP_PASSWORD_HASH_COST: `N,r,p`, N a power of two from 2^10, within 64 MiB and 16 times the default's work. */
+function passwordCost(raw: string | undefined): ScryptCost {
+  if (!raw) return { ...DEFAULT_PASSWORD_COST };
+  const [N, r, p] = raw.split(',').map(Number);
+  const cost = { N, r, p };
+  const problem =
+    N < 1024 || (N & (N - 1)) !== 0
+      ? 'N must be a power of two from 1024 (2^10)'
+      : r < 1 || p < 1
+        ? 'r and p must be at least 1'
+        : scryptMemory(cost) > SCRYPT_MAX_MEMORY
+          ? `128 · N · r bytes must be at most 64 MiB (this is ${Math.ceil(scryptMemory(cost) / 2 ** 20)} MiB)`
+          : scryptWork(cost) > PASSWORD_WORK_MAX * scryptWork(DEFAULT_PASSWORD_COST)
+            ? `N · r · p must be at most ${PASSWORD_WORK_MAX} times the default's (16384,8,5), or each sign-in takes seconds`
+            : undefined;
+  if (problem) throw new ConfigError(`MPOP_PASSWORD_HASH_COST=${raw}: ${problem}. The default is 16384,8,5.`);
+  return cost;
+}
+
+/** A password cost of less work than the default's is for tests: said at every start. */
+function passwordCostWarnings(cost: ScryptCost): string[] {
+  if (scryptWork(cost) >= scryptWork(DEFAULT_PASSWORD_COST)) return [];
+  return [
+    `MPOP_PASSWORD_HASH_COST=${cost.N},${cost.r},${cost.p} is less work than the default (16384,8,5): passwords in a stolen ` +
+      'database are that much quicker to guess. Use it for tests only.',
+  ];
+}
+
 function allOrNone(env: Env, names: (keyof Env)[], what: string): boolean {
   const set = names.filter((n) => env[n]);
   if (set.length > 0 && set.length < names.length) {
@@ -412,10 +447,11 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
     );
   }
 
+  const passwordHashCost = passwordCost(env.MPOP_PASSWORD_HASH_COST);
   const host = env.HOST || '0.0.0.0';
   const metrics = { enabled: env.MPOP_METRICS !== 'off', token: env.MPOP_METRICS_TOKEN };
   return {
-    warnings: startupWarnings(env, host, publicUrl, metrics.enabled && !metrics.token),
+    warnings: [...passwordCostWarnings(passwordHashCost), ...startupWarnings(env, host, publicUrl, metrics.enabled && !metrics.token)],
     port,
     host,
     dataDir,
@@ -428,6 +464,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
     mpaasDirectoryFile: env.MPAAS_DIRECTORY_FILE ? path.resolve(env.MPAAS_DIRECTORY_FILE) : undefined,
     maxPackageBytes: int(env, 'MPOP_MAX_PACKAGE_BYTES', 50 * 1024 * 1024, 1024, 2 * 1024 * 1024 * 1024),
     sessionTtlMs: int(env, 'MPOP_SESSION_TTL_HOURS', 12, 1, 24 * 30) * 3600_000,
+    passwordHashCost,
     consoleDir: env.MPOP_CONSOLE_DIR ? path.resolve(env.MPOP_CONSOLE_DIR) : DEFAULT_CONSOLE_DIR,
     logLevel: env.LOG_LEVEL || 'info',
     logFormat: (env.LOG_FORMAT as Config['logFormat'] | undefined) ?? 'auto',

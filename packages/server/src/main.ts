@@ -6,6 +6,7 @@ import { connectDatabase, sqliteFile } from './db/connect.js';
 import { migrateToLatest } from './db/migrations/index.js';
 import { lockSqlite } from './db/sqlite-lock.js';
 import { isChangeMessage } from './lib/cluster-ipc-transport.js';
+import { PasswordHasher } from './lib/crypto.js';
 import { limitHeapGrowth } from './lib/heap-growth.js';
 import { stdoutDestination } from './lib/log-destination.js';
 import { explainStartupError } from './startup-errors.js';
@@ -113,7 +114,12 @@ async function primary(config: Config) {
   const handle = connectDatabase(config.databaseUrl);
   try {
     await migrateToLatest(handle.db, handle.dialect, (message) => log('warn', message));
-    if (await new UserService(handle.db).bootstrapAdmin(config.adminUsername, config.adminPassword))
+    if (
+      await new UserService(handle.db, new PasswordHasher(config.passwordHashCost)).bootstrapAdmin(
+        config.adminUsername,
+        config.adminPassword,
+      )
+    )
       log('info', 'created the first admin from MPOP_ADMIN_USERNAME', { username: config.adminUsername });
   } finally {
     await handle.db.destroy();

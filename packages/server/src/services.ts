@@ -4,6 +4,7 @@ import { PgNotifyTransport } from './db/pg-notify-transport.js';
 import type { Installation } from './installation.js';
 import { ChangeBus } from './lib/change-bus.js';
 import { ClusterIpcTransport } from './lib/cluster-ipc-transport.js';
+import { PasswordHasher } from './lib/crypto.js';
 import { AuthService } from './modules/auth/auth.service.js';
 import { OidcService } from './modules/auth/oidc.service.js';
 import { TokenService } from './modules/auth/token.service.js';
@@ -100,7 +101,8 @@ export function createServices(
   const signingPool = new SigningPool(config.signingThreads, config.signingThreadHeapMb);
   const signer = new PackageSigner(handle.db, box, signingPool, packageStore, changes, log);
   const hostApps = new HostAppService(handle.db, box, changes, signer);
-  const auth = new AuthService(handle.db, config.sessionTtlMs);
+  const passwords = new PasswordHasher(config.passwordHashCost);
+  const auth = new AuthService(handle.db, config.sessionTtlMs, passwords);
   const outbox = new DatabaseOutbox(options.clock);
   const webhookDispatcher = new WebhookDispatcher(handle.db, box, log, {
     ...DEFAULT_DISPATCHER,
@@ -149,7 +151,7 @@ export function createServices(
   const services: Services = {
     auth,
     oidc: config.oidc && new OidcService(handle.db, box, auth, config.oidc, config.publicUrl),
-    users: new UserService(handle.db),
+    users: new UserService(handle.db, passwords),
     tokens: new TokenService(handle.db),
     hostApps,
     mpaasSync: new MpaasSyncService(handle.db, installation.mpaasDirectory, hostApps),

@@ -133,6 +133,32 @@ describe('loadConfig', () => {
     });
   });
 
+  it('reads the password hash cost as N,r,p: 16384,8,5 by default, bounded, and warns at every start when it is less work', () => {
+    expect(loadConfig({}).passwordHashCost).toEqual({ N: 16384, r: 8, p: 5 });
+    expect(loadConfig({ MPOP_PASSWORD_HASH_COST: '65536,8,2' })).toMatchObject({ passwordHashCost: { N: 65536, r: 8, p: 2 } });
+    expect(loadConfig({ HOST: '127.0.0.1', MPOP_PASSWORD_HASH_COST: '65536,8,2' }).warnings).toEqual([]);
+    const cheap = loadConfig({ HOST: '127.0.0.1', MPOP_PASSWORD_HASH_COST: '1024,8,1' });
+    expect(cheap.passwordHashCost).toEqual({ N: 1024, r: 8, p: 1 });
+    expect(cheap.warnings).toEqual([
+      'MPOP_PASSWORD_HASH_COST=1024,8,1 is less work than the default (16384,8,5): passwords in a stolen database are that much quicker to guess. Use it for tests only.',
+    ]);
+    const refused: [string, RegExp][] = [
+      ['16384,8', /MPOP_PASSWORD_HASH_COST must be the scrypt cost of password hashes as N,r,p, such as 16384,8,5/],
+      ['12345,8,5', /N must be a power of two from 1024/],
+      ['512,8,1', /N must be a power of two from 1024/],
+      ['16384,0,5', /r and p must be at least 1/],
+      ['16384,8,0', /r and p must be at least 1/],
+      ['131072,8,1', /128 · N · r bytes must be at most 64 MiB \(this is 128 MiB\)/],
+      ['16384,8,81', /N · r · p must be at most 16 times the default's/],
+    ];
+    for (const [raw, message] of refused) {
+      expect(() => loadConfig({ MPOP_PASSWORD_HASH_COST: raw })).toThrow(ConfigError);
+      expect(() => loadConfig({ MPOP_PASSWORD_HASH_COST: raw })).toThrow(message);
+    }
+    // The largest allowed: 64 MiB, 16 times the work.
+    expect(loadConfig({ MPOP_PASSWORD_HASH_COST: '65536,8,20' }).passwordHashCost).toEqual({ N: 65536, r: 8, p: 20 });
+  });
+
   it('bounds the heap growth between full collections: 50 % by default, 0 leaves it to V8', () => {
     expect(loadConfig({}).heapGrowthPercent).toBe(50);
     expect(loadConfig({ MPOP_HEAP_GROWTH_PERCENT: '0' }).heapGrowthPercent).toBe(0);

@@ -1,6 +1,6 @@
 import { randomBytes, scryptSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashPassword, needsRehash, verifyPassword } from '../src/lib/crypto.js';
+import { PasswordHasher } from '../src/lib/crypto.js';
 import { UserRepository } from '../src/modules/auth/user.repository.js';
 import { ADMIN, Client, dialects, startApp, type TestApp } from './helpers/app.js';
 
@@ -10,6 +10,12 @@ const hashAt = (password: string, N: number, r: number, p: number) => {
   const hash = scryptSync(password, salt, 64, { N, r, p, maxmem: 256 * 1024 * 1024 });
   return ['scrypt', N, r, p, salt.toString('base64'), hash.toString('base64')].join('$');
 };
+
+/** New hashes at the default cost (the test apps' own is cheaper: helpers/app.ts). */
+const defaults = new PasswordHasher();
+const hashPassword = (password: string) => defaults.hash(password);
+const verifyPassword = (password: string, stored: string) => defaults.verify(password, stored);
+const needsRehash = (stored: string) => defaults.needsRehash(stored);
 
 describe('password hashes', () => {
   it('are made at N = 2^14, r = 8, p = 5 (16 MiB a hash) and match only their password', async () => {
@@ -49,6 +55,26 @@ describe('password hashes', () => {
     // None of them ran a hash (one at the allowed cost takes about 0.2 s).
     expect(performance.now() - started).toBeLessThan(1000);
   });
+
+  it('are made at a configured cost, which then decides what is due to be replaced; the bounds never fall below the default', async () => {
+    const cheap = new PasswordHasher({ N: 1024, r: 8, p: 1 });
+    const stored = await cheap.hash('correct horse battery');
+    expect(stored).toMatch(/^scrypt\$1024\$8\$1\$/);
+    expect(await cheap.verify('correct horse battery', stored)).toBe(true);
+    expect(await cheap.verify('correct horse batter', stored)).toBe(false);
+    expect(cheap.needsRehash(stored)).toBe(false);
+    expect(needsRehash(stored)).toBe(true);
+    // A hash at the default cost still verifies under a cheaper setting, and is due to be replaced by its cost.
+    const strong = await hashPassword('s3cret-password');
+    expect(await cheap.verify('s3cret-password', strong)).toBe(true);
+    expect(cheap.needsRehash(strong)).toBe(true);
+    // Four times the default's work is the most either accepts; a costlier setting raises it to four times its own.
+    const salt = randomBytes(16).toString('base64');
+    const hash = randomBytes(64).toString('base64');
+    const fiveTimes = `scrypt$${1 << 14}$8$25$${salt}$${hash}`;
+    expect(cheap.needsRehash(fiveTimes)).toBe(false); // not even read as a hash
+    expect(new PasswordHasher({ N: 1 << 14, r: 8, p: 10 }).needsRehash(fiveTimes)).toBe(true);
+  });
 });
 
 describe.each(dialects)('signing in with a hash of an earlier cost on %s', (dialect) => {
@@ -59,7 +85,8 @@ describe.each(dialects)('signing in with a hash of an earlier cost on %s', (dial
       .passwordHash;
 
   beforeAll(async () => {
-    t = await startApp(dialect);
+    // The default cost (the test apps' own is cheaper: helpers/app.ts).
+    t = await startApp(dialect, { MPOP_PASSWORD_HASH_COST: '16384,8,5' });
     users = new UserRepository(t.app.db);
   });
   afterAll(() => t.destroy());

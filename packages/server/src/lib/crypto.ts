@@ -18,65 +18,89 @@ const scryptAsync = (password: string, salt: Buffer, keylen: number, options: ob
 /** Password hashes waiting for a slot: a sign-in refuses to queue behind too many. */
 export const passwordHashBacklog = () => hashSlots.waiting;
 
+/** An scrypt cost: N (a power of two), r and p. A hash holds 128 · N · r bytes while it runs; its work is N · r · p. */
+export interface ScryptCost {
+  N: number;
+  r: number;
+  p: number;
+}
+
 /**
- * The scrypt cost of new password hashes: N = 2^14, r = 8, p = 5, one of the settings OWASP's Password Storage Cheat
- * Sheet lists as equal in strength (N = 2^17 with p = 1 is the same work in 128 MiB). A hash holds 128 · N · r bytes
- * = 16 MiB while it runs, at most PASSWORD_HASH_CONCURRENCY at once; about 0.2 s of one core.
+ * The default cost of new password hashes: N = 2^14, r = 8, p = 5, one of the settings OWASP's Password Storage Cheat
+ * Sheet lists as equal in strength (N = 2^17 with p = 1 is the same work in 128 MiB). A hash holds 16 MiB while it
+ * runs, at most PASSWORD_HASH_CONCURRENCY at once; about 0.2 s of one core. `MPOP_PASSWORD_HASH_COST` sets another.
  * Hashes made with another cost (earlier versions used N = 2^15, p = 1: half the work, 32 MiB) still verify, and a
  * sign-in replaces them (`needsRehash`).
  */
-const SCRYPT = { N: 1 << 14, r: 8, p: 5 };
+export const DEFAULT_PASSWORD_COST: Readonly<ScryptCost> = { N: 1 << 14, r: 8, p: 5 };
+/** What a cost may hold in memory while it runs (new hashes, and stored ones alike). */
+export const SCRYPT_MAX_MEMORY = 64 * 1024 * 1024;
 const SCRYPT_KEYLEN = 64;
-/**
- * What a stored hash may ask for: its own cost is read from the hash, and a hash written by anyone but this server
- * (a restored backup, a hand-edited row) must not make a sign-in take a gigabyte or a minute. Beyond 64 MiB or four
- * times the work of a new hash it matches no password.
- */
-const SCRYPT_MAX = { memory: 64 * 1024 * 1024, work: 4 * SCRYPT.N * SCRYPT.r * SCRYPT.p };
 /** Node refuses a hash whose buffers exceed this (scrypt's own 128 · N · r bytes plus a little). */
-const SCRYPT_MAXMEM = 2 * SCRYPT_MAX.memory;
+const SCRYPT_MAXMEM = 2 * SCRYPT_MAX_MEMORY;
 
-/** Slow salted hash for passwords: `scrypt$N$r$p$salt$hash` (base64). */
-export async function hashPassword(password: string): Promise<string> {
-  const salt = randomBytes(16);
-  const hash = await scryptAsync(password, salt, SCRYPT_KEYLEN, { ...SCRYPT, maxmem: SCRYPT_MAXMEM });
-  return ['scrypt', SCRYPT.N, SCRYPT.r, SCRYPT.p, salt.toString('base64'), hash.toString('base64')].join('$');
+export const scryptWork = (c: ScryptCost) => c.N * c.r * c.p;
+export const scryptMemory = (c: ScryptCost) => 128 * c.N * c.r;
+
+/**
+ * Password hashes at one cost (`scrypt$N$r$p$salt$hash`, base64). A stored hash is checked at the cost it names,
+ * but a hash written by anyone but this server (a restored backup, a hand-edited row) must not make a sign-in take a
+ * gigabyte or a minute: beyond SCRYPT_MAX_MEMORY, or four times the work of a new hash at the default cost or this
+ * one (whichever is more), it matches no password.
+ */
+export class PasswordHasher {
+  private readonly maxWork: number;
+  private dummy?: Promise<string>;
+
+  constructor(readonly cost: Readonly<ScryptCost> = DEFAULT_PASSWORD_COST) {
+    this.maxWork = 4 * Math.max(scryptWork(DEFAULT_PASSWORD_COST), scryptWork(cost));
+  }
+
+  /** A slow salted hash of the password at this hasher's cost. */
+  async hash(password: string): Promise<string> {
+    const { N, r, p } = this.cost;
+    const salt = randomBytes(16);
+    const hash = await scryptAsync(password, salt, SCRYPT_KEYLEN, { N, r, p, maxmem: SCRYPT_MAXMEM });
+    return ['scrypt', N, r, p, salt.toString('base64'), hash.toString('base64')].join('$');
+  }
+
+  async verify(password: string, stored: string): Promise<boolean> {
+    const cost = this.costOf(stored);
+    if (!cost) return false;
+    const expected = Buffer.from(cost.hash, 'base64');
+    if (expected.length < 16 || expected.length > 128) return false;
+    const actual = await scryptAsync(password, Buffer.from(cost.salt, 'base64'), expected.length, {
+      N: cost.N,
+      r: cost.r,
+      p: cost.p,
+      maxmem: SCRYPT_MAXMEM,
+    });
+    return timingSafeEqual(expected, actual);
+  }
+
+  /** Whether a stored hash was made with another cost than new ones: a sign-in that proved it replaces it. */
+  needsRehash(stored: string): boolean {
+    const cost = this.costOf(stored);
+    return cost !== undefined && (cost.N !== this.cost.N || cost.r !== this.cost.r || cost.p !== this.cost.p);
+  }
+
+  /** A hash at this cost, so that an unknown user takes as long to refuse as a wrong password. */
+  dummyHash(): Promise<string> {
+    this.dummy ??= this.hash(`not-a-real-password-${randomBytes(8).toString('hex')}`);
+    return this.dummy;
+  }
+
+  /** The cost a stored hash names, when it is a scrypt hash within the bounds. */
+  private costOf(stored: string): (ScryptCost & { salt: string; hash: string }) | undefined {
+    const [scheme, n, r, p, salt, hash, ...rest] = stored.split('$');
+    if (scheme !== 'scrypt' || !salt || !hash || rest.length > 0) return undefined;
+    const cost = { N: Number(n), r: Number(r), p: Number(p) };
+    if (![cost.N, cost.r, cost.p].every((x) => Number.isSafeInteger(x) && x >= 1)) return undefined;
+    if (cost.N < 2 || (cost.N & (cost.N - 1)) !== 0) return undefined; // scrypt's N is a power of two
+    if (scryptMemory(cost) > SCRYPT_MAX_MEMORY || scryptWork(cost) > this.maxWork) return undefined;
+    return { ...cost, salt, hash };
+  }
 }
-
-/** The cost a stored hash names, when it is a scrypt hash within SCRYPT_MAX. */
-function costOf(stored: string): { N: number; r: number; p: number; salt: string; hash: string } | undefined {
-  const [scheme, n, r, p, salt, hash, ...rest] = stored.split('$');
-  if (scheme !== 'scrypt' || !salt || !hash || rest.length > 0) return undefined;
-  const cost = { N: Number(n), r: Number(r), p: Number(p) };
-  if (![cost.N, cost.r, cost.p].every((x) => Number.isSafeInteger(x) && x >= 1)) return undefined;
-  if (cost.N < 2 || (cost.N & (cost.N - 1)) !== 0) return undefined; // scrypt's N is a power of two
-  if (128 * cost.N * cost.r > SCRYPT_MAX.memory || cost.N * cost.r * cost.p > SCRYPT_MAX.work) return undefined;
-  return { ...cost, salt, hash };
-}
-
-export async function verifyPassword(password: string, stored: string): Promise<boolean> {
-  const cost = costOf(stored);
-  if (!cost) return false;
-  const expected = Buffer.from(cost.hash, 'base64');
-  if (expected.length < 16 || expected.length > 128) return false;
-  const actual = await scryptAsync(password, Buffer.from(cost.salt, 'base64'), expected.length, {
-    N: cost.N,
-    r: cost.r,
-    p: cost.p,
-    maxmem: SCRYPT_MAXMEM,
-  });
-  return timingSafeEqual(expected, actual);
-}
-
-/** Whether a stored password hash was made with another cost than new ones: a sign-in that proved it replaces it. */
-export function needsRehash(stored: string): boolean {
-  const cost = costOf(stored);
-  return cost !== undefined && (cost.N !== SCRYPT.N || cost.r !== SCRYPT.r || cost.p !== SCRYPT.p);
-}
-
-/** A hash with the same cost, so that an unknown user takes as long to refuse as a wrong password. */
-let dummyHash: Promise<string> | undefined;
-export const dummyPasswordHash = () => (dummyHash ??= hashPassword(`not-a-real-password-${randomBytes(8).toString('hex')}`));
 
 export const sha256Hex = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');
 

@@ -8,7 +8,7 @@ import { readPassword } from '../password.js';
 // The server's modules (database drivers, Kysely, crypto) are loaded only by the admin commands that need them,
 // so `mpop host-apps …` starts quickly.
 const server = async () => {
-  const [config, connect, migrations, appError, masterKey, auth, backup, backupFile, rotation, restore, startup, presence] =
+  const [config, connect, migrations, appError, masterKey, auth, backup, backupFile, rotation, restore, startup, presence, crypto] =
     await Promise.all([
       import('../../config.js'),
       import('../../db/connect.js'),
@@ -22,6 +22,7 @@ const server = async () => {
       import('../../modules/operations/restore.service.js'),
       import('../../startup-errors.js'),
       import('../../db/server-presence.js'),
+      import('../../lib/crypto.js'),
     ]);
   return {
     ...config,
@@ -36,6 +37,7 @@ const server = async () => {
     ...restore,
     ...startup,
     ...presence,
+    PasswordHasher: crypto.PasswordHasher,
   };
 };
 type Server = Awaited<ReturnType<typeof server>>;
@@ -172,7 +174,10 @@ export function adminCommand(program: Command, out: () => Output) {
         const handle = m.connectDatabase(config.databaseUrl);
         try {
           await m.migrateToLatest(handle.db, handle.dialect);
-          return await new m.UserService(handle.db).create({ username: opts.username, password, role: opts.role as Role }, 'mpop admin');
+          return await new m.UserService(handle.db, new m.PasswordHasher(config.passwordHashCost)).create(
+            { username: opts.username, password, role: opts.role as Role },
+            'mpop admin',
+          );
         } finally {
           await handle.db.destroy();
         }

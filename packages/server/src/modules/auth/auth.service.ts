@@ -2,15 +2,7 @@ import type { Kysely } from 'kysely';
 import { type Membership, type Role, type SessionUser, UsernameSchema } from '@mpop/contracts';
 import type { Database } from '../../db/schema.js';
 import { AppError } from '../../lib/app-error.js';
-import {
-  dummyPasswordHash,
-  hashPassword,
-  needsRehash,
-  newSecret,
-  PASSWORD_HASH_CONCURRENCY,
-  sha256Hex,
-  verifyPassword,
-} from '../../lib/crypto.js';
+import { newSecret, PASSWORD_HASH_CONCURRENCY, type PasswordHasher, sha256Hex } from '../../lib/crypto.js';
 import { nowIso } from '../../lib/time.js';
 import { AuditRepository } from '../audit/audit.repository.js';
 import { type Attempt, LoginThrottle, Throttled } from './login-throttle.js';
@@ -62,6 +54,8 @@ export class AuthService {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly sessionTtlMs: number,
+    /** Password hashes at the configured cost (MPOP_PASSWORD_HASH_COST). */
+    private readonly passwords: PasswordHasher,
   ) {}
 
   /**
@@ -89,7 +83,7 @@ export class AuthService {
       // Hash even for unknown users, so the answer time does not tell which user names exist.
       // Users of single sign-on have no password: they take as long to refuse as anyone else.
       const local = user && user.passwordHash !== SSO_PASSWORD_HASH ? user : undefined;
-      ok = (await verifyPassword(password, local?.passwordHash ?? (await dummyPasswordHash()))) && local !== undefined;
+      ok = (await this.passwords.verify(password, local?.passwordHash ?? (await this.passwords.dummyHash()))) && local !== undefined;
     } catch (err) {
       attempt.cancel();
       throw err;
@@ -107,8 +101,8 @@ export class AuthService {
       throw new AppError('USER_DISABLED', 'This user is disabled. Ask an admin to enable it.');
     }
     // A hash made at an older cost is replaced now that the password is known (once; the new one needs no more).
-    if (needsRehash(user.passwordHash)) {
-      await new UserRepository(this.db).replacePasswordHash(user.username, user.passwordHash, await hashPassword(password));
+    if (this.passwords.needsRehash(user.passwordHash)) {
+      await new UserRepository(this.db).replacePasswordHash(user.username, user.passwordHash, await this.passwords.hash(password));
     }
     return this.openSession(user, 'password', address);
   }

@@ -3,7 +3,7 @@ import type { Role, UpdateUserBody, User } from '@mpop/contracts';
 import type { Database, UsersTable } from '../../db/schema.js';
 import { isUniqueViolation } from '../../db/connect.js';
 import { AppError, notFound, validationFailed } from '../../lib/app-error.js';
-import { hashPassword, sha256Hex, verifyPassword } from '../../lib/crypto.js';
+import { type PasswordHasher, sha256Hex } from '../../lib/crypto.js';
 import { nowIso } from '../../lib/time.js';
 import { AuditRepository } from '../audit/audit.repository.js';
 import type { Principal } from './auth.service.js';
@@ -28,7 +28,11 @@ const toUser = (u: UserRow): User => ({
  * the last one can be neither deleted, disabled nor demoted (409 LAST_ADMIN).
  */
 export class UserService {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    /** Password hashes at the configured cost (MPOP_PASSWORD_HASH_COST). */
+    private readonly passwords: PasswordHasher,
+  ) {}
 
   /** Creates the first admin from the environment when no user exists yet. @returns whether one was created. */
   async bootstrapAdmin(username?: string, password?: string): Promise<boolean> {
@@ -54,7 +58,7 @@ export class UserService {
     const role = input.role ?? null;
     const row = {
       username: input.username,
-      passwordHash: await hashPassword(input.password),
+      passwordHash: await this.passwords.hash(input.password),
       role: toStoredRole(role),
       createdAt: nowIso(),
     };
@@ -84,7 +88,7 @@ export class UserService {
    * a disabled user's tokens stop working until they are enabled again.
    */
   async update(username: string, patch: UpdateUserBody, actor: Principal): Promise<User> {
-    const passwordHash = patch.password === undefined ? undefined : await hashPassword(patch.password);
+    const passwordHash = patch.password === undefined ? undefined : await this.passwords.hash(patch.password);
     return this.db.transaction().execute(async (trx) => {
       const users = new UserRepository(trx);
       const user = await users.find(username);
@@ -162,12 +166,12 @@ export class UserService {
     if (user.ssoSubject !== null) {
       throw new AppError('FORBIDDEN', 'You sign in with single sign-on: change your password at your identity provider.');
     }
-    if (!(await verifyPassword(currentPassword, user.passwordHash))) {
+    if (!(await this.passwords.verify(currentPassword, user.passwordHash))) {
       throw new AppError('WRONG_CURRENT_PASSWORD', 'The current password is wrong; nothing was changed.', {
         errors: [{ path: 'currentPassword', message: 'is wrong' }],
       });
     }
-    const passwordHash = await hashPassword(newPassword);
+    const passwordHash = await this.passwords.hash(newPassword);
     await this.db.transaction().execute(async (trx) => {
       await new UserRepository(trx).update(user.username, { passwordHash });
       await new SessionRepository(trx).deleteForUser(user.username, sha256Hex(sessionCookie));
