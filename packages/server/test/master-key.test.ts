@@ -1,11 +1,14 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
 import type { Config } from '../src/config.js';
-import { MasterKeyError } from '../src/modules/operations/master-key.js';
+import { connectDatabase } from '../src/db/connect.js';
+import { migrateToLatest } from '../src/db/migrations/index.js';
+import { MasterKeyError, resolveMasterKey, verifyMasterKey } from '../src/modules/operations/master-key.js';
 import { Client, devConfigForm, dialects, startApp, type TestApp } from './helpers/app.js';
 import { sharedKey } from './helpers/keys.js';
 import { releasedMiniProgram } from './helpers/packages.js';
@@ -104,5 +107,33 @@ describe.each(dialects)('the master key check on %s', (dialect) => {
     expect(wrong.error).toBeInstanceOf(MasterKeyError);
     t = await t.restart(); // the right key: accepted, and it writes the check value
     expect(await t.app.db.selectFrom('meta').select('name').where('name', '=', 'master_key_check').executeTakeFirst()).toBeTruthy();
+  });
+});
+
+describe('the master key of a first start with several workers', () => {
+  it('is accepted by the process that generated it when another one wrote the check value with it first', async () => {
+    // MPOP_WORKERS=2 on new data: one worker generates the key file, the other reads it and writes the check value
+    // first. The one that generated it must start too (and keep the file), not take it for a data dir without its key.
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mpop-mk-workers-'));
+    const handle = connectDatabase(`sqlite:${path.join(dataDir, 'mpop.db')}`);
+    try {
+      await migrateToLatest(handle.db, handle.dialect);
+      const generator = resolveMasterKey(dataDir);
+      const reader = resolveMasterKey(dataDir);
+      expect([generator.generated, reader.generated]).toEqual([true, false]);
+      expect(reader.key.equals(generator.key)).toBe(true);
+      await verifyMasterKey(handle.db, reader, dataDir);
+      await expect(verifyMasterKey(handle.db, generator, dataDir)).resolves.toBeUndefined();
+      expect(fs.readFileSync(path.join(dataDir, 'master.key'), 'utf8').trim()).toBe(generator.key.toString('base64'));
+      expect(fs.readdirSync(dataDir).filter((f) => f.startsWith('master.key'))).toEqual(['master.key']); // nothing left beside it
+      // Another generated key on that data is still refused as missing, and taken back.
+      fs.rmSync(path.join(dataDir, 'master.key'));
+      const lost = resolveMasterKey(dataDir);
+      await expect(verifyMasterKey(handle.db, lost, dataDir)).rejects.toThrow(/^No master key: this installation's data was sealed/);
+      expect(fs.existsSync(path.join(dataDir, 'master.key'))).toBe(false);
+    } finally {
+      await handle.db.destroy();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });

@@ -37,11 +37,17 @@ export function resolveMasterKey(dataDir: string, fromEnv?: string, { generate =
   let generated = false;
   if (generate) {
     ensurePrivateDir(dataDir);
+    // Written whole under another name, then linked into place (a link fails if the file exists): a process starting
+    // beside this one (MPOP_WORKERS) reads either no file or the whole key, never an empty one.
+    const tmp = `${file}.${process.pid}.new`;
+    fs.writeFileSync(tmp, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
     try {
-      fs.writeFileSync(file, `${randomBytes(32).toString('base64')}\n`, { flag: 'wx', mode: 0o600 });
+      fs.linkSync(tmp, file);
       generated = true;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    } finally {
+      fs.rmSync(tmp, { force: true });
     }
   } else if (!fs.existsSync(file)) {
     throw new MasterKeyError(
@@ -117,7 +123,9 @@ export async function verifyMasterKey(db: Kysely<Database>, mk: MasterKey, dataD
     );
   }
   let check = await meta.get(META.masterKeyCheck);
-  if (check && mk.generated) {
+  // A check value this key opens was written with it: by another process of this very start (MPOP_WORKERS) that read
+  // the key this one generated.
+  if (check && mk.generated && !opensCheck(box, check)) {
     // A data dir restored (or copied) without its key: say that the key is missing, not that a file this very start
     // made (and removes again) holds the wrong one.
     refuse(
