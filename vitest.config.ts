@@ -50,7 +50,11 @@ export default defineConfig({
           // Each wait on the page may take up to 30 s on a busy machine (e2e/helpers.ts); a test has several.
           testTimeout: 180_000,
           hookTimeout: 120_000,
-          fileParallelism: false,
+          // Two files at once, each with its own server and browser on free ports: a browser test mostly waits on its
+          // page, so two keep the cores busier than one (the whole project took 3.5 minutes one file at a time). A
+          // project with its own maxWorkers runs as a group of its own, after the others.
+          maxWorkers: 2,
+          sequence: { groupOrder: 1 },
         },
       },
     ],
