@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { PassThrough } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildApp } from '../src/app.js';
 import type { Config } from '../src/config.js';
 import { connectDatabase } from '../src/db/connect.js';
@@ -133,6 +133,25 @@ describe('the master key of a first start with several workers', () => {
       expect(fs.existsSync(path.join(dataDir, 'master.key'))).toBe(false);
     } finally {
       await handle.db.destroy();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('is generated on a file system without hard links too, created exclusively, and read by the next process', () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mpop-mk-nolink-'));
+    const link = vi.spyOn(fs, 'linkSync').mockImplementation(() => {
+      throw Object.assign(new Error('operation not permitted'), { code: 'EPERM' });
+    });
+    try {
+      const first = resolveMasterKey(dataDir);
+      const second = resolveMasterKey(dataDir);
+      expect(link).toHaveBeenCalled();
+      expect([first.generated, second.generated]).toEqual([true, false]);
+      expect(second.key.equals(first.key)).toBe(true);
+      expect(fs.statSync(path.join(dataDir, 'master.key')).mode & 0o777).toBe(0o600);
+      expect(fs.readdirSync(dataDir).filter((f) => f.startsWith('master.key'))).toEqual(['master.key']);
+    } finally {
+      link.mockRestore();
       fs.rmSync(dataDir, { recursive: true, force: true });
     }
   });

@@ -40,12 +40,24 @@ export function resolveMasterKey(dataDir: string, fromEnv?: string, { generate =
     // Written whole under another name, then linked into place (a link fails if the file exists): a process starting
     // beside this one (MPOP_WORKERS) reads either no file or the whole key, never an empty one.
     const tmp = `${file}.${process.pid}.new`;
-    fs.writeFileSync(tmp, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
+    const content = `${randomBytes(32).toString('base64')}\n`;
+    fs.writeFileSync(tmp, content, { mode: 0o600 });
     try {
       fs.linkSync(tmp, file);
       generated = true;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') {
+        // Another process made it: read below.
+      } else if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EOPNOTSUPP') {
+        // A file system without hard links: created exclusively and written in one call instead.
+        try {
+          fs.writeFileSync(file, content, { flag: 'wx', mode: 0o600 });
+          generated = true;
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+        }
+      } else throw err;
     } finally {
       fs.rmSync(tmp, { force: true });
     }
