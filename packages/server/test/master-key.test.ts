@@ -110,7 +110,7 @@ describe.each(dialects)('the master key check on %s', (dialect) => {
   });
 });
 
-describe('the master key of a first start with several workers', () => {
+describe('the master key file of a first start', () => {
   it('is accepted by the process that generated it when another one wrote the check value with it first', async () => {
     // MPOP_WORKERS=2 on new data: one worker generates the key file, the other reads it and writes the check value
     // first. The one that generated it must start too (and keep the file), not take it for a data dir without its key.
