@@ -299,6 +299,9 @@ function startupWarnings(env: Env, host: string, publicUrl: string, metricsOpen:
   return out;
 }
 
+/** The default password cost as MPOP_PASSWORD_HASH_COST spells it. */
+const DEFAULT_COST_TEXT = `${DEFAULT_PASSWORD_COST.N},${DEFAULT_PASSWORD_COST.r},${DEFAULT_PASSWORD_COST.p}`;
+
 /** Most work a password hash may take, as a multiple of the default's (about 0.2 s of a core): a sign-in stays short. */
 const PASSWORD_WORK_MAX = 16;
 
@@ -315,9 +318,9 @@ function passwordCost(raw: string | undefined): ScryptCost {
         : scryptMemory(cost) > SCRYPT_MAX_MEMORY
           ? `128 · N · r bytes must be at most 64 MiB (this is ${Math.ceil(scryptMemory(cost) / 2 ** 20)} MiB)`
           : scryptWork(cost) > PASSWORD_WORK_MAX * scryptWork(DEFAULT_PASSWORD_COST)
-            ? `N · r · p must be at most ${PASSWORD_WORK_MAX} times the default's (16384,8,5), or each sign-in takes seconds`
+            ? `N · r · p must be at most ${PASSWORD_WORK_MAX} times the default's (${DEFAULT_COST_TEXT}), or each sign-in takes seconds`
             : undefined;
-  if (problem) throw new ConfigError(`MPOP_PASSWORD_HASH_COST=${raw}: ${problem}. The default is 16384,8,5.`);
+  if (problem) throw new ConfigError(`MPOP_PASSWORD_HASH_COST=${raw}: ${problem}. The default is ${DEFAULT_COST_TEXT}.`);
   return cost;
 }
 
@@ -325,7 +328,7 @@ function passwordCost(raw: string | undefined): ScryptCost {
 function passwordCostWarnings(cost: ScryptCost): string[] {
   if (scryptWork(cost) >= scryptWork(DEFAULT_PASSWORD_COST)) return [];
   return [
-    `MPOP_PASSWORD_HASH_COST=${cost.N},${cost.r},${cost.p} is less work than the default (16384,8,5): passwords in a stolen ` +
+    `MPOP_PASSWORD_HASH_COST=${cost.N},${cost.r},${cost.p} is less work than the default (${DEFAULT_COST_TEXT}): passwords in a stolen ` +
       'database are that much quicker to guess. Use it for tests only.',
   ];
 }

@@ -37,30 +37,7 @@ export function resolveMasterKey(dataDir: string, fromEnv?: string, { generate =
   let generated = false;
   if (generate) {
     ensurePrivateDir(dataDir);
-    // Written whole under another name, then linked into place (a link fails if the file exists): a process starting
-    // beside this one (MPOP_WORKERS) reads either no file or the whole key, never an empty one.
-    const tmp = `${file}.${process.pid}.new`;
-    const content = `${randomBytes(32).toString('base64')}\n`;
-    fs.writeFileSync(tmp, content, { mode: 0o600 });
-    try {
-      fs.linkSync(tmp, file);
-      generated = true;
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'EEXIST') {
-        // Another process made it: read below.
-      } else if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EOPNOTSUPP') {
-        // A file system without hard links: created exclusively and written in one call instead.
-        try {
-          fs.writeFileSync(file, content, { flag: 'wx', mode: 0o600 });
-          generated = true;
-        } catch (e) {
-          if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-        }
-      } else throw err;
-    } finally {
-      fs.rmSync(tmp, { force: true });
-    }
+    generated = createKeyFile(file, `${randomBytes(32).toString('base64')}\n`);
   } else if (!fs.existsSync(file)) {
     throw new MasterKeyError(
       `No master key: set MPOP_MASTER_KEY to the installation's key (base64 of 32 bytes), or put its file at ${file}.`,
@@ -71,6 +48,37 @@ export function resolveMasterKey(dataDir: string, fromEnv?: string, { generate =
     throw new MasterKeyError(`${file} does not hold the base64 of 32 bytes; restore it from your backup, or set MPOP_MASTER_KEY.`);
   }
   return { key, source: file, generated };
+}
+
+/** File systems without hard links answer a link with one of these. */
+const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP']);
+
+/**
+ * Puts a new key file in place unless one exists: written whole under another name, then linked into place (a link
+ * fails if the file exists), so a process starting beside this one (MPOP_WORKERS) reads either no file or the whole
+ * key, never an empty one. @returns whether this call made it (false: another process had).
+ */
+function createKeyFile(file: string, content: string): boolean {
+  const tmp = `${file}.${process.pid}.new`;
+  fs.writeFileSync(tmp, content, { mode: 0o600 });
+  try {
+    fs.linkSync(tmp, file);
+    return true;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return false;
+    if (!NO_HARD_LINKS.has(code ?? '')) throw err;
+  } finally {
+    fs.rmSync(tmp, { force: true });
+  }
+  // A file system without hard links: created exclusively and written in one call instead.
+  try {
+    fs.writeFileSync(file, content, { flag: 'wx', mode: 0o600 });
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    return false;
+  }
 }
 
 /** Writes a key file atomically (a crash leaves the old file or the new one, never half of one). */
