@@ -75,6 +75,7 @@ export const EnvSchema = Type.Object({
   MPOP_EVENTS_DEVICES_PER_ADDRESS: v(WHOLE, 'devices per client address per minute whose events are taken, from 0 (off) to 100000000'),
   MPOP_WEBHOOK_ALLOW_PRIVATE: oneOf(['0', '1'], '1 (also send webhooks to loopback and private addresses) or 0 (public addresses only)'),
   MPOP_GATE_FAST_PATH: oneOf(['on', 'off'], 'on or off'),
+  MPOP_PG_PREPARED_STATEMENTS: oneOf(['on', 'off'], 'on or off (off: behind a pooler that cannot keep prepared statements)'),
   MPOP_PATCHES: oneOf(['on', 'off'], 'on or off (off: releases make no patches; those made are still offered)'),
   MPOP_PATCH_MAX_BYTES: v(WHOLE, 'a size in bytes from 1024 to 268435456'),
   MPOP_PATCH_BASE_URL: v(URL_LIKE, 'an absolute http(s) URL under which patches are served, such as https://cdn.example.com/patches'),
@@ -152,6 +153,11 @@ export interface Config {
   metrics: { enabled: boolean; token?: string };
   /** `MPOP_GATE_FAST_PATH=off`: every gate request goes through Fastify's route (for a comparison, or a doubt). */
   gateFastPath: boolean;
+  /**
+   * `MPOP_PG_PREPARED_STATEMENTS=off`: PostgreSQL plans every statement anew (for a connection pooler in transaction
+   * mode that cannot keep named prepared statements, such as PgBouncer before 1.21).
+   */
+  pgPreparedStatements: boolean;
   /** How long adoption data (latest version per device, daily event counters) is kept. */
   eventsRetentionDays: number;
   /** How long a signed gate answer (manifest) is valid; it is renewed after half of it. */
@@ -490,6 +496,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
     localSignIn,
     metrics,
     gateFastPath: env.MPOP_GATE_FAST_PATH !== 'off',
+    pgPreparedStatements: env.MPOP_PG_PREPARED_STATEMENTS !== 'off',
     eventsRetentionDays: int(env, 'MPOP_EVENTS_RETENTION_DAYS', 30, 1, 3650),
     manifestTtlHours: int(env, 'MPOP_MANIFEST_TTL_HOURS', MANIFEST_TTL_HOURS.default, MANIFEST_TTL_HOURS.min, MANIFEST_TTL_HOURS.max),
     eventsDevicesPerAddress: int(env, 'MPOP_EVENTS_DEVICES_PER_ADDRESS', 1000, 0, 100_000_000),

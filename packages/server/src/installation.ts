@@ -58,7 +58,7 @@ export async function openInstallation(config: Config, databasePlugins: readonly
   // One SQLite database, one mpop (its workers share the primary's hold): a second one would serve stale answers.
   const dbFile = sqliteFile(config.databaseUrl);
   const unlock = dbFile && !cluster.isWorker ? lockSqlite(dbFile) : () => {};
-  const handle = connectDatabase(config.databaseUrl, databasePlugins);
+  const handle = connectDatabase(config.databaseUrl, databasePlugins, { preparedStatements: config.pgPreparedStatements });
   const migrationWarnings: string[] = [];
   try {
     await migrateToLatest(handle.db, handle.dialect, (message) => migrationWarnings.push(message));

@@ -56,6 +56,7 @@ describe('loadConfig', () => {
     [{ REDIS_URL: 'localhost:6379' }, /REDIS_URL must be a Redis URL/],
     [{ MPOP_PACKAGE_BASE_URL: 'cdn.example.com' }, /MPOP_PACKAGE_BASE_URL/],
     [{ MPOP_METRICS: 'yes' }, /MPOP_METRICS must be on or off/],
+    [{ MPOP_PG_PREPARED_STATEMENTS: 'false' }, /MPOP_PG_PREPARED_STATEMENTS must be on or off/],
     [{ MPOP_RATE_LIMIT_PER_DEVICE: 'lots' }, /MPOP_RATE_LIMIT_PER_DEVICE must be client API requests per minute per device/],
     [{ MPOP_RATE_LIMIT_PER_ADDRESS: '200000000' }, /MPOP_RATE_LIMIT_PER_ADDRESS must be a whole number from 0 to 100000000/],
     [{ MPOP_REDIS_PREFIX: 'has space' }, /MPOP_REDIS_PREFIX/],

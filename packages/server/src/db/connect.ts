@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type SQLite from 'better-sqlite3';
@@ -15,6 +16,7 @@ import {
   SqliteDriver,
   type TransactionSettings,
 } from 'kysely';
+import { PREPARED } from './executor.js';
 import type { Database } from './schema.js';
 import { ensurePrivateDir, ensurePrivateFile } from '../lib/private-files.js';
 
@@ -112,11 +114,42 @@ export function sqliteFile(databaseUrl: string): string | undefined {
   return file === ':memory:' ? undefined : path.resolve(file);
 }
 
+/** Names for marked statements: a hash of the text, so every connection and process gives one text one name. */
+const preparedNames = new Map<string, string>();
+const MAX_PREPARED_NAMES = 256;
+
+function preparedName(text: string): string {
+  let name = preparedNames.get(text);
+  if (!name) {
+    name = `mpop_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`;
+    if (preparedNames.size < MAX_PREPARED_NAMES) preparedNames.set(text, name);
+  }
+  return name;
+}
+
+/** Runs the statements marked PREPARED on this connection as named prepared statements (pg prepares each once). */
+function prepareMarked(client: pg.PoolClient) {
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  client.query = ((text: unknown, values?: unknown, callback?: unknown) =>
+    typeof text === 'string' && Array.isArray(values) && text.includes(PREPARED)
+      ? query({ name: preparedName(text), text, values }, callback)
+      : query(text, values, callback)) as typeof client.query;
+}
+
+export interface ConnectOptions {
+  /** PostgreSQL: run statements marked PREPARED as named prepared statements (MPOP_PG_PREPARED_STATEMENTS; default on). */
+  preparedStatements?: boolean;
+}
+
 /**
  * Opens the database named by a `DATABASE_URL`: `sqlite:<path>` or `postgres://…`. `extraPlugins` see every query
  * after the column names are mapped (tests count what start-up reads).
  */
-export function connectDatabase(databaseUrl: string, extraPlugins: readonly KyselyPlugin[] = []): DatabaseHandle {
+export function connectDatabase(
+  databaseUrl: string,
+  extraPlugins: readonly KyselyPlugin[] = [],
+  options: ConnectOptions = {},
+): DatabaseHandle {
   const plugins = [new CamelCasePlugin(), ...extraPlugins];
   if (databaseUrl.startsWith('sqlite:')) {
     const file = databaseUrl.slice('sqlite:'.length);
@@ -140,7 +173,11 @@ export function connectDatabase(databaseUrl: string, extraPlugins: readonly Kyse
   // during a query would be an unheard 'error' event, which crashes the process. The query itself still fails
   // (and is answered 503 DATABASE_UNAVAILABLE); these listeners only keep the process alive.
   pool.on('error', () => {});
-  pool.on('connect', (client) => client.on('error', () => {}));
+  const prepared = options.preparedStatements ?? true;
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+    if (prepared) prepareMarked(client);
+  });
   return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins }), dialect: 'postgres', pool };
 }
 

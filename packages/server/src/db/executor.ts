@@ -1,4 +1,4 @@
-import { type Kysely, SqliteAdapter, type Transaction } from 'kysely';
+import { type Kysely, SqliteAdapter, sql, type Transaction } from 'kysely';
 import type { Dialect } from './connect.js';
 import type { Database } from './schema.js';
 
@@ -7,3 +7,16 @@ export type Executor = Kysely<Database> | Transaction<Database>;
 
 /** Which dialect an executor speaks, for the few queries that differ (dialect-specific indexes). */
 export const dialectOf = (db: Executor): Dialect => (db.getExecutor().adapter instanceof SqliteAdapter ? 'sqlite' : 'postgres');
+
+/**
+ * Marks a statement that runs on every request of its kind (the session's, the search's): on PostgreSQL it is a named
+ * prepared statement, parsed and planned once per connection (PostgreSQL may then keep one plan for every value,
+ * when it costs no more than planning each: see PREPARE). A comment, so SQLite and the text's meaning are unchanged.
+ * In a Kysely select: `.modifyFront(prepared)`; in raw SQL: the statement's first text. Mark only
+ * statements of a fixed shape (no list whose length varies) that name their columns: a prepared `select *` fails
+ * once a migration adds a column.
+ */
+export const PREPARED = '/* prepared */';
+
+/** The mark of PREPARED, for a Kysely select: `.modifyFront(prepared)`. */
+export const prepared = sql.raw(PREPARED);

@@ -1,5 +1,5 @@
 import type { Membership, OrgRole } from '@mpop/contracts';
-import type { Executor } from '../../db/executor.js';
+import { type Executor, prepared } from '../../db/executor.js';
 
 /** Who belongs to which organisation, with which role. User names are the users' stored spelling. */
 export class MembershipRepository {
@@ -9,6 +9,7 @@ export class MembershipRepository {
   async listForUser(username: string): Promise<Membership[]> {
     const rows = await this.db
       .selectFrom('memberships')
+      .modifyFront(prepared)
       .select(['orgId', 'role'])
       .where('username', '=', username)
       .orderBy('orgId')

@@ -1,5 +1,5 @@
 import type { Insertable } from 'kysely';
-import type { Executor } from '../../db/executor.js';
+import { type Executor, prepared } from '../../db/executor.js';
 import type { SessionsTable } from '../../db/schema.js';
 
 /** Server-side sessions: they survive a restart and sign-out really ends them. */
@@ -17,6 +17,7 @@ export class SessionRepository {
   async findLiveWithMemberships(idHash: string, now: string) {
     const rows = await this.db
       .selectFrom('sessions')
+      .modifyFront(prepared)
       .innerJoin('users', 'users.username', 'sessions.username')
       .leftJoin('memberships', 'memberships.username', 'sessions.username')
       .select(['sessions.username', 'users.role', 'memberships.orgId', 'memberships.role as orgRole'])

@@ -1,5 +1,5 @@
 import type { StoredRole } from '../../db/schema.js';
-import type { Executor } from '../../db/executor.js';
+import { type Executor, prepared } from '../../db/executor.js';
 
 const PUBLIC_COLUMNS = ['id', 'name', 'role', 'createdBy', 'createdAt', 'lastUsedAt', 'expiresAt'] as const;
 
@@ -39,6 +39,7 @@ export class TokenRepository {
   findByHash(tokenHash: string) {
     return this.db
       .selectFrom('apiTokens')
+      .modifyFront(prepared)
       .innerJoin('users', 'users.username', 'apiTokens.createdBy')
       .select([
         'apiTokens.id',

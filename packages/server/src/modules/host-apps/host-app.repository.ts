@@ -1,7 +1,7 @@
 import { type RawBuilder, type SelectQueryBuilder, sql } from 'kysely';
 import { type HostApp, PAGE_SIZE_MAX, type PageOf } from '@mpop/contracts';
 import type { Executor } from '../../db/executor.js';
-import { dialectOf } from '../../db/executor.js';
+import { dialectOf, PREPARED, prepared } from '../../db/executor.js';
 import type { Database, DevConfigRow, HostAppRow, NewHostAppRow } from '../../db/schema.js';
 
 import { nameKey } from '../../lib/names.js';
@@ -27,6 +27,28 @@ const likeContains = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c
 const globContains = (text: string) => `*${text.replace(/[*?[]/g, (c) => `[${c}]`)}*`;
 
 export type HostAppWithConfig = HostAppRow & { devConfigured: boolean };
+
+/**
+ * Every column of a host app, named (the PostgreSQL search is a prepared statement, which `h.*` would break once a
+ * migration adds a column). The type check below fails when a column is added to the table but not here.
+ */
+const HOST_APP_COLUMNS = [
+  'id',
+  'app_id',
+  'workspace_id',
+  'tenant_id',
+  'name',
+  'name_key',
+  'source',
+  'created_at',
+  'updated_at',
+  'disabled_at',
+  'generation',
+] as const;
+type CamelOf<S extends string> = S extends `${infer A}_${infer B}` ? `${A}${Capitalize<CamelOf<B>>}` : S;
+const everyColumn: [Exclude<keyof HostAppRow, CamelOf<(typeof HOST_APP_COLUMNS)[number]>>] extends [never] ? true : never = true;
+void everyColumn;
+const HOST_APP_SELECT = HOST_APP_COLUMNS.map((c) => `h.${c}`).join(', ');
 
 /**
  * A row of the PostgreSQL listing: a host app of the page with its totals, or only the totals (every column of the
@@ -182,8 +204,8 @@ export class HostAppRepository {
       matched = sql`page as (select id from host_apps ${where} order by id desc limit ${opts.pageSize} offset ${offset})`;
       stats = sql`(select count(*) from host_apps ${where}) as search_total`;
     }
-    const { rows } = await sql<SearchRow>`with ${matched}
-      select ${stats}, h.*, case when d.host_app_id is not null then 1 else 0 end as dev_configured
+    const { rows } = await sql<SearchRow>`${sql.raw(PREPARED)} with ${matched}
+      select ${stats}, ${sql.raw(HOST_APP_SELECT)}, case when d.host_app_id is not null then 1 else 0 end as dev_configured
       from (select 1) one left join (page join host_apps h on h.id = page.id left join dev_configs d on d.host_app_id = h.id) on true
       order by h.id desc`.execute(this.db);
     const [first] = rows;
@@ -237,7 +259,10 @@ export class HostAppRepository {
       return [first?.id, last?.id];
     }
     // PostgreSQL: one round trip; min and max are each one look-up at an end of the index.
-    let q = this.db.selectFrom('hostApps').select((eb) => [eb.fn.min<number>('id').as('first'), eb.fn.max<number>('id').as('last')]);
+    let q = this.db
+      .selectFrom('hostApps')
+      .modifyFront(prepared)
+      .select((eb) => [eb.fn.min<number>('id').as('first'), eb.fn.max<number>('id').as('last')]);
     if (workspaceId) q = q.where('workspaceId', '=', workspaceId);
     const row = await q.executeTakeFirstOrThrow();
     return [row.first ?? undefined, row.last ?? undefined];
