@@ -49,10 +49,18 @@ describe('the heap growth between full collections (MPOP_HEAP_GROWTH_PERCENT)', 
       }
     };
     const limited = run(50);
-    // 1.5 × what it keeps, plus V8's smallest step between limits (16 MiB on 64-bit) and what is allocated while a
-    // collection marks (about 1.7 × here).
-    expect(limited.most).toBeLessThan(limited.kept * 1.5 + 48);
-    // V8 left to itself lets it grow much further (about 4.4 × here).
-    expect(run(0).most).toBeGreaterThan(limited.most + 64);
+    const own = run(0);
+    // V8 left to itself lets it grow much further (about 4.4 × what it keeps here, on Node.js 20 and 24 alike).
+    expect(own.most).toBeGreaterThan(limited.most + 64);
+    // With the flag, the garbage above what is kept is at most half of V8's own.
+    expect(limited.most - limited.kept).toBeLessThan((own.most - own.kept) / 2);
+    if (Number(process.versions.node.split('.')[0]) < 22) {
+      // Node.js 20 (V8 11): 1.5 × what it keeps, plus V8's smallest step between limits (16 MiB on 64-bit) and what
+      // is allocated while a collection marks (about 1.7 × here).
+      expect(limited.most).toBeLessThan(limited.kept * 1.5 + 48);
+    } else {
+      // Node.js 24 (V8 13) allocates more while a collection marks: about 2.2 × here (docs/operations.md, Memory).
+      expect(limited.most).toBeLessThan(limited.kept * 2.5);
+    }
   }, 30_000);
 });
