@@ -12,11 +12,11 @@ export const dialectOf = (db: Executor): Dialect => (db.getExecutor().adapter in
  * Marks a statement that runs on every request of its kind (the session's, the search's): on PostgreSQL it is a named
  * prepared statement, parsed and planned once per connection (PostgreSQL may then keep one plan for every value,
  * when it costs no more than planning each: see PREPARE). A comment, so SQLite and the text's meaning are unchanged.
- * In a Kysely select: `.modifyFront(prepared)`; in raw SQL: the statement's first text. Mark only
+ * Use `prepared` (below): `.modifyFront(prepared)` in a Kysely select, or first in a raw `sql` statement. Mark only
  * statements of a fixed shape (no list whose length varies) that name their columns: a prepared `select *` fails
  * once a migration adds a column.
  */
 export const PREPARED = '/* prepared */';
 
-/** The mark of PREPARED, for a Kysely select: `.modifyFront(prepared)`. */
+/** The mark of PREPARED as SQL, for a Kysely select (`.modifyFront(prepared)`) or a raw `sql` statement. */
 export const prepared = sql.raw(PREPARED);

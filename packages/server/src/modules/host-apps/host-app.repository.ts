@@ -1,7 +1,7 @@
 import { type RawBuilder, type SelectQueryBuilder, sql } from 'kysely';
 import { type HostApp, PAGE_SIZE_MAX, type PageOf } from '@mpop/contracts';
 import type { Executor } from '../../db/executor.js';
-import { dialectOf, PREPARED, prepared } from '../../db/executor.js';
+import { dialectOf, prepared } from '../../db/executor.js';
 import type { Database, DevConfigRow, HostAppRow, NewHostAppRow } from '../../db/schema.js';
 
 import { nameKey } from '../../lib/names.js';
@@ -204,7 +204,7 @@ export class HostAppRepository {
       matched = sql`page as (select id from host_apps ${where} order by id desc limit ${opts.pageSize} offset ${offset})`;
       stats = sql`(select count(*) from host_apps ${where}) as search_total`;
     }
-    const { rows } = await sql<SearchRow>`${sql.raw(PREPARED)} with ${matched}
+    const { rows } = await sql<SearchRow>`${prepared} with ${matched}
       select ${stats}, ${sql.raw(HOST_APP_SELECT)}, case when d.host_app_id is not null then 1 else 0 end as dev_configured
       from (select 1) one left join (page join host_apps h on h.id = page.id left join dev_configs d on d.host_app_id = h.id) on true
       order by h.id desc`.execute(this.db);
