@@ -1,5 +1,6 @@
 import os from 'node:os';
 import { defineConfig } from 'vitest/config';
+import { consoleProjects } from './packages/console/vitest.config.ts';
 
 /**
  * One test command for the whole repository (`npm test`): server integration tests on SQLite and PostgreSQL,
@@ -39,7 +40,7 @@ export default defineConfig({
           hookTimeout: 60_000,
         },
       },
-      './packages/console/vitest.config.ts',
+      ...consoleProjects,
       {
         test: {
           name: 'e2e',
