@@ -620,7 +620,6 @@ async function npmStartToReady(env) {
   return { ms, cpu };
 }
 
-/** Asks the gate for each body (16 at a time, as devices would) until every answer names `version`. */
 /** Until the job signing `version` ahead of its release (after its upload) has finished; throws if it failed. */
 async function signedAhead(api, id, version) {
   for (;;) {
@@ -633,6 +632,7 @@ async function signedAhead(api, id, version) {
   }
 }
 
+/** Asks the gate for each body (16 at a time, as devices would) until every answer names `version`. */
 async function untilAllShow(url, bodies, version) {
   let pending = bodies;
   const marker = `"version":"${version}"`;
