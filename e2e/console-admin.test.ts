@@ -171,12 +171,11 @@ describe.runIf(browserAvailable)('the operators’ console by role, in Chromium'
       e.server.app.inject({ method: 'POST', url: '/api/v1/session', payload: { username: name, password }, remoteAddress: '10.7.7.7' });
     expect((await signInAs('dana-new-password-1')).statusCode).toBe(200);
 
+    /** Confirms the dialog that asks this. */
+    const confirm = (question: string) =>
+      page.getByRole('dialog').filter({ hasText: question }).getByRole('button', { name: 'Confirm' }).click();
     await rowAction(page, named, 'Disable');
-    await page
-      .getByRole('dialog')
-      .filter({ hasText: `Disable the user "${name}"?` })
-      .getByRole('button', { name: 'Confirm' })
-      .click();
+    await confirm(`Disable the user "${name}"?`);
     await hasText(dana, /Disabled/);
     expect((await signInAs('dana-new-password-1')).json().code).toBe('USER_DISABLED');
     await rowAction(page, named, 'Enable');
@@ -185,11 +184,7 @@ describe.runIf(browserAvailable)('the operators’ console by role, in Chromium'
     await shot(page, 'users-page.png');
 
     await rowAction(page, named, 'Delete');
-    await page
-      .getByRole('dialog')
-      .filter({ hasText: `Delete the user "${name}"?` })
-      .getByRole('button', { name: 'Confirm' })
-      .click();
+    await confirm(`Delete the user "${name}"?`);
     await absent(dana);
     expect(((await api.get('/api/v1/users')).json().items as { username: string }[]).map((u) => u.username)).not.toContain(name);
   });
