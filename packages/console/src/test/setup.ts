@@ -28,9 +28,15 @@ class ResizeObserverStub {
 // After each test, the document is left as a new one would be: cleanup() unmounts what render() mounted, and what
 // antd put into the body outside it (a notice still on its timer, a dialog's container) goes too. The files of the
 // `console` project share one jsdom per worker (vitest.config.ts), so what one test leaves would meet the next file.
+// Tests answer the API with a fake `fetch` (test/render.tsx fakeFetch, fakeApi): the real one is put back after each,
+// so no test meets another's canned answers. Kept once per worker: this file runs again before each file.
+const REAL_FETCH = Symbol.for('mpop.realFetch');
+const kept = globalThis as unknown as Record<symbol, typeof fetch>;
+kept[REAL_FETCH] ??= globalThis.fetch;
 afterEach(() => {
   cleanup();
   document.body.replaceChildren();
+  globalThis.fetch = kept[REAL_FETCH];
 });
 
 // jsdom computes styles slowly: an inherited property (visibility, pointer-events) is resolved by asking every
