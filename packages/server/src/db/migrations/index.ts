@@ -121,9 +121,10 @@ export async function migrateTo(db: Kysely<Database>, dialect: Dialect, name: st
 /**
  * Runs the migrator again (up to 5 times) when it failed because another schema of the database was dropped while it
  * looked: before it migrates, Kysely's migrator lists every table of every schema (`introspection.getTables`, which
- * resolves each table by name), and a schema dropped meanwhile fails that listing with PostgreSQL's 3F000 naming it.
+ * resolves each table by its qualified name), and a schema dropped meanwhile fails that listing with PostgreSQL's
+ * 3F000 naming the schema, or 42P01 naming one of its tables (`relation "t_1.kysely_migration_lock" does not exist`).
  * Nothing has been migrated then. Seen with several mpop schemas in one database (tests, staging copies). A failure
- * naming this installation's own schema, or any other failure, is returned at once.
+ * naming this installation's own schema or one of its tables, or any other failure, is returned at once.
  */
 export async function whileOtherSchemasDrop<R extends { error?: unknown }>(
   schema: string | undefined,
@@ -131,9 +132,17 @@ export async function whileOtherSchemasDrop<R extends { error?: unknown }>(
 ): Promise<R> {
   for (let attempt = 1; ; attempt++) {
     const result = await migrate();
-    const err = result.error as { code?: string; message?: string } | undefined;
-    const otherSchemaGone = err?.code === '3F000' && schema !== undefined && !String(err.message).includes(`"${schema}"`);
-    if (!otherSchemaGone || attempt === 5) return result;
+    if (!otherSchemaGone(result.error, schema) || attempt === 5) return result;
     await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
   }
+}
+
+/** Whether `error` says that another schema than `schema`, or a table of another schema, no longer exists. */
+function otherSchemaGone(error: unknown, schema: string | undefined): boolean {
+  const err = error as { code?: string; message?: string } | undefined;
+  if (schema === undefined || !err) return false;
+  const message = String(err.message);
+  if (err.code === '3F000') return !message.includes(`"${schema}"`);
+  const table = err.code === '42P01' ? /^relation "([^".]+)\.[^"]+" does not exist$/.exec(message) : null;
+  return table !== null && table[1] !== schema;
 }
