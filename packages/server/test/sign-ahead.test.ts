@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { type Change, ChangeBus } from '../src/lib/change-bus.js';
 import { GateRepository } from '../src/modules/gate/gate.repository.js';
 import { PackageSigner } from '../src/modules/signing/package-signer.js';
 import { SigningPool } from '../src/modules/signing/signing-pool.js';
@@ -47,7 +48,7 @@ describe.each(dialects)('signing a version ahead of its release on %s', (dialect
       payload: { appId, workspaceId: 'ahead', platform: 'android', clientVersion: '10.2.3', miniPrograms: {} },
     });
     expect(res.statusCode).toBe(200);
-    return res.json() as { resources: { version: string }[]; manifestSignature: string };
+    return res.json() as { resources: { miniProgramId: string; version: string }[]; manifestSignature: string };
   };
   const versions = async () => (await Promise.all(appIds.map(answer))).map((a) => a.resources.map((r) => r.version).join()).join(' ');
   const jobs = async (): Promise<Job[]> => (await admin.get('/api/v1/signing-jobs')).json().items;
@@ -100,11 +101,70 @@ describe.each(dialects)('signing a version ahead of its release on %s', (dialect
       status: 'done',
       total: 0,
     });
-    // Read with no request asking: the release refreshed them.
+    // Read, and their new answers signed, with no request asking: the release refreshed them, and each view's
+    // manifest for the request its devices sent before was signed as it was read.
     await expect.poll(() => reads.size, { timeout: 30_000 }).toBe(HOST_APPS);
+    await expect.poll(() => manifests.signatures - manifestsBefore, { timeout: 30_000 }).toBe(HOST_APPS);
+    await expect.poll(() => signed, { timeout: 30_000 }).toBe(HOST_APPS);
+    // The devices' next requests find them signed: nothing more is signed.
     await expect.poll(versions, { timeout: 60_000 }).toBe(appIds.map(() => '1.0.0.2').join(' '));
     expect(manifests.signatures - manifestsBefore).toBe(HOST_APPS);
     expect(signed).toBe(HOST_APPS);
+    expect([...reads.values()]).toEqual(appIds.map(() => 1));
+  }, 120_000);
+
+  it("fans a release out the same way on an instance that only hears of it (another instance's release)", async () => {
+    const id = (await admin.post('/api/v1/mini-programs', { name: 'Heard of' })).json().miniProgramId as string;
+    expect(
+      (await admin.post(`/api/v1/mini-programs/${id}/packages`, packageForm({ version: '1.0.0.1' }, await miniProgramZip()))).statusCode,
+    ).toBe(201);
+    for (const appId of appIds) expect((await admin.put(`/api/v1/host-apps/ahead/${appId}/mini-programs/${id}`)).statusCode).toBe(200);
+    expect((await admin.post(`/api/v1/mini-programs/${id}/packages/1.0.0.1/release`)).statusCode).toBe(200);
+    const versionsOf = async () =>
+      (await Promise.all(appIds.map(answer))).map((a) => a.resources.find((r) => r.miniProgramId === id)?.version).join(' ');
+    await expect.poll(versionsOf, { timeout: 60_000 }).toBe(appIds.map(() => '1.0.0.1').join(' '));
+    expect(
+      (
+        await admin.post(
+          `/api/v1/mini-programs/${id}/packages`,
+          packageForm({ version: '1.0.0.2' }, await miniProgramZip('pages/two/index')),
+        )
+      ).statusCode,
+    ).toBe(201);
+    await expect
+      .poll(async () => (await jobs()).find((j) => j.reasonCode === 'prepare' && j.reasonParams.miniProgramId === id), { timeout: 60_000 })
+      .toMatchObject({ status: 'done', done: HOST_APPS });
+    // Each view read afresh and asked once, so answered on a miss (as a device's first request after a change is):
+    // that answer's shape is what the release signs ahead of the next request.
+    for (const appId of appIds) await t.app.services.changes.publish({ kind: 'host-app-gate', workspaceId: 'ahead', appId });
+    expect((await Promise.all(appIds.map(answer))).map((a) => a.resources.find((r) => r.miniProgramId === id)?.version)).toEqual(
+      appIds.map(() => '1.0.0.1'),
+    );
+
+    // This process hears of its own changes only as another instance would: no views kept for the release's job (the
+    // change to every view), then the host apps whose signatures exist, in parts.
+    const publish = ChangeBus.prototype.publish;
+    vi.spyOn(ChangeBus.prototype, 'publish').mockImplementation(async function (
+      this: ChangeBus,
+      c: Change,
+      remote: Change | readonly Change[] = c,
+    ) {
+      for (const part of Array.isArray(remote) ? remote : [remote]) await publish.call(this, part as Change);
+    });
+    const reads = new Map<number, number>();
+    const releases = GateRepository.prototype.releases;
+    vi.spyOn(GateRepository.prototype, 'releases').mockImplementation(function (this: GateRepository, ids: readonly number[]) {
+      for (const hostAppId of ids) reads.set(hostAppId, (reads.get(hostAppId) ?? 0) + 1);
+      return releases.call(this, ids);
+    });
+    const manifests = t.app.services.gate.manifests;
+    const before = manifests.signatures;
+    expect((await admin.post(`/api/v1/mini-programs/${id}/packages/1.0.0.2/release`)).statusCode).toBe(200);
+    // Read again and signed with no request asking, each view once.
+    await expect.poll(() => manifests.signatures - before, { timeout: 30_000 }).toBe(HOST_APPS);
+    expect([...reads.values()]).toEqual(appIds.map(() => 1));
+    await expect.poll(versionsOf, { timeout: 60_000 }).toBe(appIds.map(() => '1.0.0.2').join(' '));
+    expect(manifests.signatures - before).toBe(HOST_APPS);
     expect([...reads.values()]).toEqual(appIds.map(() => 1));
   }, 120_000);
 

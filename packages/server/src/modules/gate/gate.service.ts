@@ -31,7 +31,7 @@ type ReadyView = {
    * mini programs a request names, each by platform and client version: the few shapes a host app's devices send
    * most, until their manifest is due for renewal. At most MEMO_SHAPES, the oldest dropped first.
    */
-  memo?: Map<string, { bytes: Buffer; renewAt: number }>;
+  memo?: Map<string, { bytes: Buffer; renewAt: number; req: ResourcesRequest }>;
   /**
    * Answers by the packages they name (their Served ids, and the patch each carries): the manifest content (its key
    * string made once, so its hash is too) and, while fresh, the bytes. During a rollout, or for shapes the memo does
@@ -84,6 +84,12 @@ export class GateService {
    * change): the job's `signatures-made` for one replaces it at once instead of in the background.
    */
   private readonly awaiting = new Set<string>();
+  /**
+   * The request shapes each view dropped by the last change to every view had answered: a `signatures-made` naming
+   * one of those host apps reads its view at once and signs them (presign), as for a view kept across a release.
+   * So an instance that sees another's release (which reaches it without `keep`) fans it out the same way.
+   */
+  private dropped = new Map<string, readonly ResourcesRequest[]>();
   /** Told about every cache lookup (metrics). */
   onCacheLookup: (hit: boolean) => void = () => {};
 
@@ -112,10 +118,14 @@ export class GateService {
         for (const [workspaceId, appId] of c.hostApps) {
           const k = key(workspaceId, appId);
           this.touch(k);
+          const dropped = this.dropped.get(k);
+          this.dropped.delete(k);
           if (this.awaiting.delete(k)) {
+            const shapes = shapesOf(this.cache.get(k));
             this.cache.delete(k);
-            this.miss(k, workspaceId, appId);
+            void this.miss(k, workspaceId, appId, shapes);
           } else if (this.cache.has(k)) this.enqueue({ k, workspaceId, appId });
+          else if (dropped) void this.miss(k, workspaceId, appId, dropped);
         }
       } else if (c.kind === 'patches-made') {
         // A patch only adds to what a view serves of its mini program: the views serving it are read again in the
@@ -136,6 +146,12 @@ export class GateService {
           const k = key(workspaceId, appId);
           const view = this.cache.get(k);
           if (view) kept.push([k, view]);
+          this.cache.delete(k);
+        }
+        this.dropped = new Map();
+        for (const [k, view] of this.cache) {
+          const shapes = shapesOf(view);
+          if (shapes.length > 0) this.dropped.set(k, shapes);
         }
         this.clearedAt = this.changes;
         this.changedAt.clear();
@@ -162,8 +178,17 @@ export class GateService {
   async answer(req: ResourcesRequest): Promise<Buffer> {
     const view = await this.ready(req);
     const chosen = this.served(view, req);
-    const signed = await this.manifests.get(this.known(view, chosen).content, view.key);
-    return answerBytes(chosen, signed.tail);
+    const known = this.known(view, chosen);
+    const manifest = await this.manifests.get(known.content, view.key);
+    if (manifest !== known.manifest) {
+      known.bytes = answerBytes(chosen, manifest.tail);
+      known.manifest = manifest;
+    }
+    // Kept like the fast path's answers: the view's next request of this shape is a lookup, and a release knows to
+    // sign this shape's manifest as soon as the view is read again (presign).
+    const shape = view.steady ? shapeOf(view, req) : undefined;
+    if (shape !== undefined) this.memorise(view, shape, req, { bytes: known.bytes!, manifest });
+    return known.bytes!;
   }
 
   /**
@@ -173,27 +198,23 @@ export class GateService {
   cachedAnswer(req: ResourcesRequest): Buffer | undefined {
     const view = this.cache.get(key(req.workspaceId, req.appId));
     if (view?.state !== 'ready') return undefined;
-    if (!view.steady) return this.counted(this.signedNow(view, req)?.bytes);
-    // A steady view answers every device alike: the answer to each shape of request is made once and kept, whether
-    // it asks for everything (most launches) or names mini programs (the answer follows the order they are named in).
-    let shape = `${req.platform}\n${req.clientVersion}`;
-    let named = 0;
-    for (const id in req.miniPrograms) {
-      if (++named > MEMO_MAX_NAMED) return this.counted(this.signedNow(view, req)?.bytes);
-      shape += `\n${id}`;
-      // A named version that a kept patch starts from gets the answer with that patch: another shape.
-      const has = req.miniPrograms[id];
-      if (view.patchFrom?.get(id)?.has(has)) shape += `@${has}`;
-    }
-    view.memo ??= new Map();
-    const memo = view.memo.get(shape);
+    const shape = view.steady ? shapeOf(view, req) : undefined;
+    if (shape === undefined) return this.counted(this.signedNow(view, req)?.bytes);
+    const memo = view.memo?.get(shape);
     if (memo && this.clock() < memo.renewAt) return this.counted(memo.bytes);
     const signed = this.signedNow(view, req);
     if (!signed) return undefined;
-    if (!memo && view.memo.size >= MEMO_SHAPES) view.memo.delete(view.memo.keys().next().value!);
-    // Kept only while fresh: past its renewal, each answer asks the cache, which renews it once.
-    if (this.clock() < signed.manifest.renewAt) view.memo.set(shape, { bytes: signed.bytes, renewAt: signed.manifest.renewAt });
+    this.memorise(view, shape, req, signed);
     return this.counted(signed.bytes);
+  }
+
+  /** Keeps a steady view's answer to a shape of request, while its manifest is fresh (MEMO_SHAPES at most). */
+  private memorise(view: ReadyView, shape: string, req: ResourcesRequest, signed: { bytes: Buffer; manifest: SignedManifest }) {
+    // Kept only while fresh: past its renewal, each answer asks the cache, which renews it once.
+    if (this.clock() >= signed.manifest.renewAt) return;
+    view.memo ??= new Map();
+    if (!view.memo.has(shape) && view.memo.size >= MEMO_SHAPES) view.memo.delete(view.memo.keys().next().value!);
+    view.memo.set(shape, { bytes: signed.bytes, renewAt: signed.manifest.renewAt, req });
   }
 
   /** A cache hit for the metrics, when the fast path answers. */
@@ -308,9 +329,12 @@ export class GateService {
     return this.loading.get(k) ?? this.miss(k, workspaceId, appId);
   }
 
-  /** Queues the read of a view that is not cached; its requests wait for it. */
-  private miss(k: string, workspaceId: string, appId: string): Promise<HostAppView> {
-    const q: Queued = { k, workspaceId, appId };
+  /**
+   * Queues the read of a view that is not cached; its requests wait for it. `shapes`: requests whose answers are
+   * signed as soon as it is read (see presign).
+   */
+  private miss(k: string, workspaceId: string, appId: string, shapes?: readonly ResourcesRequest[]): Promise<HostAppView> {
+    const q: Queued = { k, workspaceId, appId, shapes };
     q.promise = new Promise<HostAppView>((resolve, reject) => {
       q.resolve = resolve;
       q.reject = reject;
@@ -358,12 +382,29 @@ export class GateService {
       const view = views.get(q.k)!;
       // A change that arrived while loading may have made this view stale: serve it once, do not keep it.
       const stale = this.clearedAt > since || (this.changedAt.get(q.k) ?? 0) > since;
-      if (!stale && (q.promise || this.cache.has(q.k))) {
-        if (!this.cache.has(q.k) && this.cache.size >= MAX_CACHED) this.cache.delete(this.cache.keys().next().value!);
+      const replaced = this.cache.get(q.k);
+      if (!stale && (q.promise || replaced)) {
+        if (!replaced && this.cache.size >= MAX_CACHED) this.cache.delete(this.cache.keys().next().value!);
         this.cache.set(q.k, view);
+        this.presign(view, q.shapes ?? shapesOf(replaced));
       }
       this.settled(q);
       q.resolve?.(view);
+    }
+  }
+
+  /**
+   * Signs, now, the manifests a view read again will be asked for: those of the request shapes its predecessor
+   * answered from memory (its memo). A release's fan-out then makes its manifest signatures as its views are read,
+   * many to a message to the signing threads, instead of one at a time as each host app's devices next ask (and
+   * wait for it). Steady views only (during a rollout, a device's answer depends on its cohort). Requests that come
+   * meanwhile wait for the same signature; one that fails is logged, and the next request signs again.
+   */
+  private presign(view: HostAppView, shapes: readonly ResourcesRequest[]) {
+    if (view.state !== 'ready' || !view.steady) return;
+    for (const req of shapes) {
+      const signed = this.manifests.get(this.known(view, this.served(view, req)).content, view.key);
+      if (signed instanceof Promise) signed.catch(this.manifests.onError);
     }
   }
 
@@ -446,6 +487,30 @@ export class GateService {
 
 const key = (workspaceId: string, appId: string) => `${workspaceId}\n${appId}`;
 
+/**
+ * The shape of a request to a steady view, which answers every device alike: the answer to each shape is made once
+ * and kept, whether it asks for everything (most launches) or names mini programs (the answer follows the order they
+ * are named in). Undefined for a request naming more than MEMO_MAX_NAMED (its key would cost more than it saves).
+ */
+function shapeOf(view: ReadyView, req: ResourcesRequest): string | undefined {
+  let shape = `${req.platform}\n${req.clientVersion}`;
+  let named = 0;
+  for (const id in req.miniPrograms) {
+    if (++named > MEMO_MAX_NAMED) return undefined;
+    shape += `\n${id}`;
+    // A named version that a kept patch starts from gets the answer with that patch: another shape.
+    const has = req.miniPrograms[id];
+    if (view.patchFrom?.get(id)?.has(has)) shape += `@${has}`;
+  }
+  return shape;
+}
+
+/** The request shapes a steady view answered (one request of each), most recent last. */
+function shapesOf(view: HostAppView | undefined): ResourcesRequest[] {
+  if (view?.state !== 'ready' || !view.memo) return [];
+  return [...view.memo.values()].map((m) => m.req);
+}
+
 /** The versions each mini program's served packages have patches from; undefined when there are none. */
 function patchFrom(programs: ReadonlyMap<string, ProgramEntry>): Map<string, Set<string>> | undefined {
   let out: Map<string, Set<string>> | undefined;
@@ -474,6 +539,8 @@ interface Queued {
   k: string;
   workspaceId: string;
   appId: string;
+  /** Requests whose answers are signed as soon as the view is read (see presign); else its predecessor's. */
+  shapes?: readonly ResourcesRequest[];
   /** A miss: the load its requests wait on. */
   promise?: Promise<HostAppView>;
   resolve?: (view: HostAppView) => void;
