@@ -28,6 +28,12 @@ describe('change kinds', () => {
         ],
       },
     ],
+    [
+      { kind: 'all-gate-views', refresh: true },
+      { kind: 'all-gate-views', refresh: true },
+    ],
+    // `keep` is never read from another process; `refresh` only as `true`.
+    [{ kind: 'all-gate-views', keep: [['w', 'A']], refresh: 'yes' }, { kind: 'all-gate-views' }],
     // The names older instances send during a rolling upgrade:
     [
       { kind: 'host-app', workspaceId: 'w', appId: 'A' },

@@ -105,4 +105,64 @@ describe.each(dialects)('a release fanned out on %s', (dialect) => {
     await expect.poll(patchStatus, { timeout: 30_000 }).toEqual([{ status: 'done' }]);
     patches.onDeferred = () => {};
   }, 120_000);
+
+  it('a roll-back reads every view in use again at once and signs its answer, with no request asking', async () => {
+    const appIds: string[] = [];
+    for (let i = 0; i < HOST_APPS; i++) {
+      const app = (await admin.post('/api/v1/host-apps', { name: `Back ${i}`, workspaceId: 'fan' })).json();
+      expect(
+        (await admin.put(`/api/v1/host-apps/fan/${app.appId}/dev-config`, devConfigForm('fan.example.com', sharedKey().pkcs8))).statusCode,
+      ).toBe(200);
+      appIds.push(app.appId);
+    }
+    // One host app never asked: its view is not in use, and is read only when it is asked for.
+    const idle = appIds.pop()!;
+    const id = (await admin.post('/api/v1/mini-programs', { name: 'Rolled back' })).json().miniProgramId as string;
+    for (const appId of [...appIds, idle])
+      expect((await admin.put(`/api/v1/host-apps/fan/${appId}/mini-programs/${id}`)).statusCode).toBe(200);
+    for (const [version, page] of [
+      ['1.0.0.1', 'pages/one/index'],
+      ['1.0.0.2', 'pages/two/index'],
+    ]) {
+      expect(
+        (await admin.post(`/api/v1/mini-programs/${id}/packages`, packageForm({ version }, await miniProgramZip(page)))).statusCode,
+      ).toBe(201);
+      expect((await admin.post(`/api/v1/mini-programs/${id}/packages/${version}/release`)).statusCode).toBe(200);
+      await expect
+        .poll(async () => (await Promise.all(appIds.map(versionOf))).join(' '), { timeout: 60_000 })
+        .toBe(appIds.map(() => version).join(' '));
+    }
+    // Reads of these host apps' views (other tests' views are read again too, but signed for nothing new).
+    const ours = new Set(
+      (
+        await t.app.db
+          .selectFrom('hostApps')
+          .select('id')
+          .where('appId', 'in', [...appIds, idle])
+          .execute()
+      ).map((r) => Number(r.id)),
+    );
+    const reads = new Map<number, number>();
+    const releases = GateRepository.prototype.releases;
+    vi.spyOn(GateRepository.prototype, 'releases').mockImplementation(function (this: GateRepository, ids: readonly number[]) {
+      for (const hostAppId of ids) if (ours.has(Number(hostAppId))) reads.set(hostAppId, (reads.get(hostAppId) ?? 0) + 1);
+      return releases.call(this, ids);
+    });
+    const manifests = t.app.services.gate.manifests;
+    const before = manifests.signatures;
+    expect((await admin.post(`/api/v1/mini-programs/${id}/rollback`)).json()).toMatchObject({ version: '1.0.0.1' });
+    // Each view in use read once and its answer (a new generation) signed, before any device asks.
+    await expect.poll(() => manifests.signatures - before, { timeout: 30_000 }).toBe(appIds.length);
+    expect(reads.size).toBe(appIds.length);
+    expect([...reads.values()].every((n) => n === 1)).toBe(true);
+    await expect
+      .poll(async () => (await Promise.all(appIds.map(versionOf))).join(' '), { timeout: 60_000 })
+      .toBe(appIds.map(() => '1.0.0.1').join(' '));
+    expect(manifests.signatures - before).toBe(appIds.length);
+    expect([...reads.values()].every((n) => n === 1)).toBe(true);
+    // The idle host app is read, and signed for, when it is first asked.
+    expect(await versionOf(idle)).toBe('1.0.0.1');
+    expect(reads.size).toBe(appIds.length + 1);
+    expect(manifests.signatures - before).toBe(appIds.length + 1);
+  }, 120_000);
 });

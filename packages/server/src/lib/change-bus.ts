@@ -18,9 +18,11 @@ export type Change =
   /**
    * Every host app's gate view: a release, a take-down, a roll-back. `keep` (never sent to other processes) names
    * the views a signing job of this process is about to make signatures for: they are kept, serving what they
-   * served, until that job's `signatures-made` for them, which replaces them at once (see GateService).
+   * served, until that job's `signatures-made` for them, which replaces them at once (see GateService). `refresh`
+   * (a roll-back, a take-down: what is served now needs no new package signature): every process reads the views
+   * it dropped again at once and signs their new answers, instead of waiting for each host app's next request.
    */
-  | { kind: 'all-gate-views'; keep?: readonly [workspaceId: string, appId: string][] };
+  | { kind: 'all-gate-views'; keep?: readonly [workspaceId: string, appId: string][]; refresh?: boolean };
 
 /** Host apps per `signatures-made` change: its JSON stays under PostgreSQL's 8,000-byte NOTIFY payload. */
 export const SIGNED_HOST_APPS_PER_CHANGE = 48;
@@ -46,7 +48,9 @@ export function toChange(change: unknown): Change {
   if (c?.kind === 'patches-made' && typeof (c as { miniProgramId?: unknown }).miniProgramId === 'string') {
     return { kind: 'patches-made', miniProgramId: (c as { miniProgramId: string }).miniProgramId };
   }
-  return { kind: 'all-gate-views' };
+  return c?.kind === 'all-gate-views' && (c as { refresh?: unknown }).refresh === true
+    ? { kind: 'all-gate-views', refresh: true }
+    : { kind: 'all-gate-views' };
 }
 
 /** Carries changes to other processes sharing the database (PostgreSQL NOTIFY, Redis pub/sub). */

@@ -153,6 +153,8 @@ export class GateService {
           const shapes = shapesOf(view);
           if (shapes.length > 0) this.dropped.set(k, shapes);
         }
+        const refresh = c.refresh ? this.dropped : undefined;
+        if (refresh) this.dropped = new Map();
         this.clearedAt = this.changes;
         this.changedAt.clear();
         this.loading.clear();
@@ -161,6 +163,12 @@ export class GateService {
         for (const [k, view] of kept) {
           this.cache.set(k, view);
           this.awaiting.add(k);
+        }
+        // Nothing more to sign for it (a roll-back, a take-down): the views in use are read again now, in batches,
+        // and their answers signed as read; requests meanwhile wait for the same reads.
+        for (const [k, shapes] of refresh ?? []) {
+          const [workspaceId, appId] = k.split('\n');
+          void this.miss(k, workspaceId, appId, shapes);
         }
       }
     });

@@ -358,7 +358,7 @@ export class ReleaseService {
       await this.outbox.record(trx, 'release.taken-down', { releaseId, miniProgramId: id, version: current.version, actor: actor.actor });
       await new GenerationRepository(trx).raiseForMiniProgram(id);
     });
-    await this.changes.publish({ kind: 'all-gate-views' });
+    await this.changes.publish({ kind: 'all-gate-views', refresh: true });
     return this.get(id, releaseId);
   }
 
@@ -383,7 +383,8 @@ export class ReleaseService {
     pending: string | undefined,
   ): Promise<Release> {
     if (reason.code !== 'release') {
-      await this.changes.publish({ kind: 'all-gate-views' });
+      // A roll-back serves versions released before: the views in use are read again and signed at once.
+      await this.changes.publish({ kind: 'all-gate-views', ...(reason.code === 'roll-back' ? { refresh: true } : {}) });
       await this.signer.signMissing({ miniProgramId: id }, reason, { pending });
       return this.get(id, releaseId);
     }
