@@ -1,9 +1,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { GateRepository } from '../src/modules/gate/gate.repository.js';
 import { SigningPool } from '../src/modules/signing/signing-pool.js';
 import { Client, devConfigForm, dialects, startApp, type TestApp } from './helpers/app.js';
 import { sharedKey } from './helpers/keys.js';
 import { holdSigning } from './helpers/hold-signing.js';
+import { countViewReads } from './helpers/view-reads.js';
 import { miniProgramZip, packageForm } from './helpers/packages.js';
 
 /** More than a release signs before it answers (INLINE_SIGNATURES): the job runs in the background. */
@@ -31,15 +31,21 @@ describe.each(dialects)('a release fanned out on %s', (dialect) => {
     return (res.json().resources as { version: string }[]).map((r) => r.version).join();
   };
 
-  it("reads each host app's gate view once, and signs each one manifest, while the gate keeps answering", async () => {
+  /** HOST_APPS host apps of the workspace `fan`, named `<prefix> <i>`, configured with the shared key. @returns their APPIDs. */
+  const configuredHostApps = async (prefix: string) => {
     const appIds: string[] = [];
     for (let i = 0; i < HOST_APPS; i++) {
-      const app = (await admin.post('/api/v1/host-apps', { name: `Fan ${i}`, workspaceId: 'fan' })).json();
+      const app = (await admin.post('/api/v1/host-apps', { name: `${prefix} ${i}`, workspaceId: 'fan' })).json();
       expect(
         (await admin.put(`/api/v1/host-apps/fan/${app.appId}/dev-config`, devConfigForm('fan.example.com', sharedKey().pkcs8))).statusCode,
       ).toBe(200);
       appIds.push(app.appId);
     }
+    return appIds;
+  };
+
+  it("reads each host app's gate view once, and signs each one manifest, while the gate keeps answering", async () => {
+    const appIds = await configuredHostApps('Fan');
     const id = (await admin.post('/api/v1/mini-programs', { name: 'Fan-out' })).json().miniProgramId as string;
     const release = async (version: string, page: string) => {
       expect(
@@ -56,12 +62,7 @@ describe.each(dialects)('a release fanned out on %s', (dialect) => {
     // Every view is cached now, as for host apps in use. The next release's package and binding signatures wait
     // until the gate has been asked for every host app after the release was answered.
     const letGo = holdSigning();
-    const reads = new Map<number, number>();
-    const releases = GateRepository.prototype.releases;
-    vi.spyOn(GateRepository.prototype, 'releases').mockImplementation(function (this: GateRepository, ids: readonly number[]) {
-      for (const hostAppId of ids) reads.set(hostAppId, (reads.get(hostAppId) ?? 0) + 1);
-      return releases.call(this, ids);
-    });
+    const reads = countViewReads();
     // Every signature names its key (host app and fingerprint): a signing thread that holds it parsed signs at once.
     const keysAsPem: unknown[] = [];
     const poolSign = SigningPool.prototype.sign;
@@ -107,14 +108,7 @@ describe.each(dialects)('a release fanned out on %s', (dialect) => {
   }, 120_000);
 
   it('a roll-back reads every view in use again at once and signs its answer, with no request asking', async () => {
-    const appIds: string[] = [];
-    for (let i = 0; i < HOST_APPS; i++) {
-      const app = (await admin.post('/api/v1/host-apps', { name: `Back ${i}`, workspaceId: 'fan' })).json();
-      expect(
-        (await admin.put(`/api/v1/host-apps/fan/${app.appId}/dev-config`, devConfigForm('fan.example.com', sharedKey().pkcs8))).statusCode,
-      ).toBe(200);
-      appIds.push(app.appId);
-    }
+    const appIds = await configuredHostApps('Back');
     // One host app never asked: its view is not in use, and is read only when it is asked for.
     const idle = appIds.pop()!;
     const id = (await admin.post('/api/v1/mini-programs', { name: 'Rolled back' })).json().miniProgramId as string;
@@ -142,12 +136,7 @@ describe.each(dialects)('a release fanned out on %s', (dialect) => {
           .execute()
       ).map((r) => Number(r.id)),
     );
-    const reads = new Map<number, number>();
-    const releases = GateRepository.prototype.releases;
-    vi.spyOn(GateRepository.prototype, 'releases').mockImplementation(function (this: GateRepository, ids: readonly number[]) {
-      for (const hostAppId of ids) if (ours.has(Number(hostAppId))) reads.set(hostAppId, (reads.get(hostAppId) ?? 0) + 1);
-      return releases.call(this, ids);
-    });
+    const reads = countViewReads(ours);
     const manifests = t.app.services.gate.manifests;
     const before = manifests.signatures;
     expect((await admin.post(`/api/v1/mini-programs/${id}/rollback`)).json()).toMatchObject({ version: '1.0.0.1' });

@@ -1,12 +1,12 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type Change, ChangeBus } from '../src/lib/change-bus.js';
-import { GateRepository } from '../src/modules/gate/gate.repository.js';
 import { PackageSigner } from '../src/modules/signing/package-signer.js';
 import { SigningPool } from '../src/modules/signing/signing-pool.js';
 import { Client, devConfigForm, dialects, startApp, type TestApp, userWithRole } from './helpers/app.js';
 import { rsaKey, sharedKey } from './helpers/keys.js';
 import { member, organisation, upload } from './helpers/open-platform.js';
 import { holdSigning } from './helpers/hold-signing.js';
+import { countViewReads } from './helpers/view-reads.js';
 import { miniProgramZip, packageForm } from './helpers/packages.js';
 
 /** Host apps, each with its own key: every one needs its own package, binding and manifest signatures. */
@@ -55,13 +55,19 @@ describe.each(dialects)('signing a version ahead of its release on %s', (dialect
   const bindings = (id: string, version: string) =>
     t.app.db.selectFrom('bindingSignatures').select('hostAppId').where('miniProgramId', '=', id).where('version', '=', version).execute();
 
-  it('signs an uploaded version for every authorised host app, serves nothing new, and its release signs only the manifests', async () => {
-    const id = (await admin.post('/api/v1/mini-programs', { name: 'Ahead' })).json().miniProgramId as string;
+  /** A new mini program, authorised for every host app and its 1.0.0.1 released. @returns its ID. */
+  const releasedToAll = async (name: string) => {
+    const id = (await admin.post('/api/v1/mini-programs', { name })).json().miniProgramId as string;
     expect(
       (await admin.post(`/api/v1/mini-programs/${id}/packages`, packageForm({ version: '1.0.0.1' }, await miniProgramZip()))).statusCode,
     ).toBe(201);
     for (const appId of appIds) expect((await admin.put(`/api/v1/host-apps/ahead/${appId}/mini-programs/${id}`)).statusCode).toBe(200);
     expect((await admin.post(`/api/v1/mini-programs/${id}/packages/1.0.0.1/release`)).statusCode).toBe(200);
+    return id;
+  };
+
+  it('signs an uploaded version for every authorised host app, serves nothing new, and its release signs only the manifests', async () => {
+    const id = await releasedToAll('Ahead');
     await expect.poll(versions, { timeout: 60_000 }).toBe(appIds.map(() => '1.0.0.1').join(' '));
     const before = await Promise.all(appIds.map(answer));
     const manifests = t.app.services.gate.manifests;
@@ -89,12 +95,7 @@ describe.each(dialects)('signing a version ahead of its release on %s', (dialect
       return poolSign.apply(this, args);
     });
     // Each host app's view is read once, at once, in a batch (not dropped and read again by its next request).
-    const reads = new Map<number, number>();
-    const releases = GateRepository.prototype.releases;
-    vi.spyOn(GateRepository.prototype, 'releases').mockImplementation(function (this: GateRepository, ids: readonly number[]) {
-      for (const hostAppId of ids) reads.set(hostAppId, (reads.get(hostAppId) ?? 0) + 1);
-      return releases.call(this, ids);
-    });
+    const reads = countViewReads();
     const released = await admin.post(`/api/v1/mini-programs/${id}/packages/1.0.0.2/release`);
     expect(released.statusCode, released.body).toBe(200);
     expect((await jobs()).find((j) => j.reasonCode === 'release' && j.reasonParams.version === '1.0.0.2')).toMatchObject({
@@ -114,12 +115,7 @@ describe.each(dialects)('signing a version ahead of its release on %s', (dialect
   }, 120_000);
 
   it("fans a release out the same way on an instance that only hears of it (another instance's release)", async () => {
-    const id = (await admin.post('/api/v1/mini-programs', { name: 'Heard of' })).json().miniProgramId as string;
-    expect(
-      (await admin.post(`/api/v1/mini-programs/${id}/packages`, packageForm({ version: '1.0.0.1' }, await miniProgramZip()))).statusCode,
-    ).toBe(201);
-    for (const appId of appIds) expect((await admin.put(`/api/v1/host-apps/ahead/${appId}/mini-programs/${id}`)).statusCode).toBe(200);
-    expect((await admin.post(`/api/v1/mini-programs/${id}/packages/1.0.0.1/release`)).statusCode).toBe(200);
+    const id = await releasedToAll('Heard of');
     const versionsOf = async () =>
       (await Promise.all(appIds.map(answer))).map((a) => a.resources.find((r) => r.miniProgramId === id)?.version).join(' ');
     await expect.poll(versionsOf, { timeout: 60_000 }).toBe(appIds.map(() => '1.0.0.1').join(' '));
@@ -151,12 +147,7 @@ describe.each(dialects)('signing a version ahead of its release on %s', (dialect
     ) {
       for (const part of Array.isArray(remote) ? remote : [remote]) await publish.call(this, part as Change);
     });
-    const reads = new Map<number, number>();
-    const releases = GateRepository.prototype.releases;
-    vi.spyOn(GateRepository.prototype, 'releases').mockImplementation(function (this: GateRepository, ids: readonly number[]) {
-      for (const hostAppId of ids) reads.set(hostAppId, (reads.get(hostAppId) ?? 0) + 1);
-      return releases.call(this, ids);
-    });
+    const reads = countViewReads();
     const manifests = t.app.services.gate.manifests;
     const before = manifests.signatures;
     expect((await admin.post(`/api/v1/mini-programs/${id}/packages/1.0.0.2/release`)).statusCode).toBe(200);
