@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { GateRepository } from '../src/modules/gate/gate.repository.js';
 import { SigningPool } from '../src/modules/signing/signing-pool.js';
 import { Client, devConfigForm, dialects, startApp, type TestApp } from './helpers/app.js';
 import { sharedKey } from './helpers/keys.js';
@@ -106,6 +107,27 @@ describe.each(dialects)('a release fanned out on %s', (dialect) => {
     await expect.poll(patchStatus, { timeout: 30_000 }).toEqual([{ status: 'done' }]);
     patches.onDeferred = () => {};
   }, 120_000);
+
+  it('reads a fan-out of views one batch per turn of the event loop, so the gate answers between batches', async () => {
+    const order: string[] = [];
+    const findHostApps = GateRepository.prototype.findHostApps;
+    vi.spyOn(GateRepository.prototype, 'findHostApps').mockImplementation(function (this: GateRepository, refs) {
+      order.push(`batch of ${refs.length}`);
+      return findHostApps.call(this, refs);
+    });
+    // 300 host apps that are not listed: their views are read in three batches (128, 128, 44).
+    const gate = t.app.services.gate;
+    const refused = Array.from({ length: 300 }, (_, i) =>
+      gate.answer({ appId: `UNLISTED${i}`, workspaceId: 'fan', platform: 'android', clientVersion: '10.2.3', miniPrograms: {} }).then(
+        () => 'answered',
+        (err: { code?: string }) => err.code,
+      ),
+    );
+    // What else the event loop has to do meanwhile (a request for a cached view): it runs after the first batch.
+    setImmediate(() => order.push('other work'));
+    expect(new Set(await Promise.all(refused))).toEqual(new Set(['HOST_APP_NOT_REGISTERED']));
+    expect(order).toEqual(['batch of 128', 'other work', 'batch of 128', 'batch of 44']);
+  });
 
   it('a roll-back reads every view in use again at once and signs its answer, with no request asking', async () => {
     const appIds = await configuredHostApps('Back');

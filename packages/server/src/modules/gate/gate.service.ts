@@ -369,11 +369,19 @@ export class GateService {
     if (this.queued.length === 1) setImmediate(this.loadQueued);
   }
 
-  /** Reads the views queued in this turn, LOAD_BATCH host apps per pair of queries. */
+  /**
+   * Reads the views queued in this turn, LOAD_BATCH host apps per pair of queries, one batch started per turn of the
+   * event loop: on SQLite a batch's statements run without a pause, so a fan-out of thousands of views (a release,
+   * a roll-back) lets the gate answer its cached host apps between batches instead of after all of them.
+   */
   private readonly loadQueued = () => {
     const queued = this.queued;
     this.queued = [];
-    for (let i = 0; i < queued.length; i += LOAD_BATCH) void this.loadBatch(queued.slice(i, i + LOAD_BATCH));
+    const next = (i: number) => {
+      void this.loadBatch(queued.slice(i, i + LOAD_BATCH));
+      if (i + LOAD_BATCH < queued.length) setImmediate(next, i + LOAD_BATCH);
+    };
+    next(0);
   };
 
   private async loadBatch(batch: Queued[]) {
