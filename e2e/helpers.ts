@@ -145,6 +145,15 @@ export const hasValue = (l: Locator, value: RegExp) =>
   expect.poll(() => l.first().inputValue(), { timeout: STATE_TIMEOUT_MS }).toMatch(value);
 /** Polls until `read` gives the expected value (vitest's own default gives up after 1 s). */
 export const eventually = <T>(read: () => Promise<T> | T) => expect.poll(read, { timeout: STATE_TIMEOUT_MS });
+/**
+ * Waits until a dialog has finished opening, before a click in it. antd opens one in steps: a few frames at full size
+ * but transparent, then a zoom in from a fifth of its size. A button holds still in the first step, so Playwright
+ * finds it stable there and presses it; Playwright checks only the press against the button, and on a busy machine
+ * the release can come after the zoom began, when the button has shrunk away from the pointer: the browser sends the
+ * click to the dialog's wrapper, not the button, and Playwright reports it done. The confirmation never takes.
+ */
+export const opened = (dialog: Locator) =>
+  eventually(() => dialog.first().evaluate((d) => d.getAnimations().length === 0 && getComputedStyle(d).opacity === '1')).toBe(true);
 /** Waits until no CSS animation or transition runs (a fade-in), so a screenshot shows what a person sees. */
 export const settled = (page: Page) =>
   page.waitForFunction(() => document.getAnimations().every((a) => a.playState !== 'running'), undefined, { timeout: STATE_TIMEOUT_MS });

@@ -4,7 +4,7 @@ import type { Page } from 'playwright-core';
 import { releaseMessage } from '@mpop/contracts';
 import { Client } from '../packages/server/test/helpers/app.js';
 import { miniProgramZip, packageForm } from '../packages/server/test/helpers/packages.js';
-import { absent, browserAvailable, hasText, rowAction, startE2E, visible, type E2E } from './helpers.js';
+import { absent, browserAvailable, hasText, opened, rowAction, startE2E, visible, type E2E } from './helpers.js';
 
 /**
  * Release keys in the console: an organisation's owner registers and removes them from the Developer Backend, a
@@ -50,7 +50,8 @@ describe.runIf(browserAvailable)('release keys in Chromium: an owner registers a
   const keysDialog = async (page: Page) => {
     await page.getByRole('button', { name: 'Release keys' }).click();
     const dialog = page.getByRole('dialog', { name: 'Release keys · Signed Vendors' });
-    await visible(dialog);
+    // Its buttons are clicked next: a click while it opens may be lost.
+    await opened(dialog);
     return dialog;
   };
   const versionsDialog = async (page: Page) => {
@@ -107,11 +108,9 @@ describe.runIf(browserAvailable)('release keys in Chromium: an owner registers a
       .getByRole('row', { name: new RegExp(fingerprint) })
       .getByRole('button', { name: 'Remove' })
       .click();
-    await owen
-      .getByRole('dialog')
-      .filter({ hasText: `Remove the release key ${fingerprint.slice(0, 12)}` })
-      .getByRole('button', { name: 'Remove' })
-      .click();
+    const ask = owen.getByRole('dialog').filter({ hasText: `Remove the release key ${fingerprint.slice(0, 12)}` });
+    await opened(ask);
+    await ask.getByRole('button', { name: 'Remove' }).click();
     await visible(dialog.getByText('No release keys: uploads need no release signature.'));
     await dialog.getByRole('button', { name: 'Close' }).last().click();
     const after = await versionsDialog(owen);
