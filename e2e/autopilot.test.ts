@@ -2,7 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, devConfigForm } from '../packages/server/test/helpers/app.js';
 import { miniProgramZip, packageForm } from '../packages/server/test/helpers/packages.js';
-import { browserAvailable, hasText, shot, signIn, startE2E, visible, type E2E } from './helpers.js';
+import { browserAvailable, hasText, shot, signIn, startE2E, visible, type E2E, pressIn } from './helpers.js';
 
 describe.runIf(browserAvailable)('A release steered by the autopilot, from the Release dialog to its decisions', () => {
   let e: E2E;
@@ -80,7 +80,7 @@ describe.runIf(browserAvailable)('A release steered by the autopilot, from the R
     const confirm = page.getByRole('dialog').filter({ hasText: 'Release 2.0.0.0?' });
     await visible(confirm.getByText('25 % of the devices of every authorised host app get 2.0.0.0 now.'));
     await visible(confirm.getByText(/^The autopilot moves it on: It starts at 25 %/));
-    await confirm.getByRole('button', { name: 'Release' }).click();
+    await pressIn(confirm, 'Release');
     await visible(page.getByText('Released 2.0.0.0.'));
     await versions.getByRole('button', { name: 'Close' }).first().click();
 

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import { Client } from '../packages/server/test/helpers/app.js';
-import { absent, browserAvailable, hasText, opened, rowAction, shot, signIn, signOut, startE2E, visible, type E2E } from './helpers.js';
+import { absent, browserAvailable, hasText, rowAction, shot, signIn, signOut, startE2E, visible, type E2E, pressIn } from './helpers.js';
 
 /** Collects Content-Security-Policy violations a page reports (the console must run under the server's policy). */
 async function watchCsp(context: BrowserContext): Promise<string[]> {
@@ -171,12 +171,8 @@ describe.runIf(browserAvailable)('the operators’ console by role, in Chromium'
       e.server.app.inject({ method: 'POST', url: '/api/v1/session', payload: { username: name, password }, remoteAddress: '10.7.7.7' });
     expect((await signInAs('dana-new-password-1')).statusCode).toBe(200);
 
-    /** Confirms the dialog that asks this, once it has opened (a click while it opens may be lost). */
-    const confirm = async (question: string) => {
-      const dialog = page.getByRole('dialog').filter({ hasText: question });
-      await opened(dialog);
-      await dialog.getByRole('button', { name: 'Confirm' }).click();
-    };
+    /** Confirms the dialog that asks this. */
+    const confirm = (question: string) => pressIn(page.getByRole('dialog').filter({ hasText: question }), 'Confirm');
     await rowAction(page, named, 'Disable');
     await confirm(`Disable the user "${name}"?`);
     await hasText(dana, /Disabled/);
@@ -217,9 +213,7 @@ describe.runIf(browserAvailable)('the operators’ console by role, in Chromium'
     await hasText(page.getByRole('row', { name: /ci-deploy/ }), /(now|seconds? ago|minutes? ago)/);
 
     await rowAction(page, /ci-deploy/, 'Revoke');
-    const revoke = page.getByRole('dialog').filter({ hasText: 'Revoke the token "ci-deploy"?' });
-    await opened(revoke);
-    await revoke.getByRole('button', { name: 'Revoke' }).click();
+    await pressIn(page.getByRole('dialog').filter({ hasText: 'Revoke the token "ci-deploy"?' }), 'Revoke');
     await absent(page.getByRole('row', { name: /ci-deploy/ }));
     expect((await bearer.get('/api/v1/host-apps')).statusCode).toBe(401);
   });
@@ -304,8 +298,7 @@ describe.runIf(browserAvailable)('the operators’ console by role, in Chromium'
     await more.click();
     await page.getByRole('menuitem', { name: 'Delete' }).click();
     const confirm = page.getByRole('dialog').filter({ hasText: /Delete the app "Narrow/ });
-    await visible(confirm);
-    await confirm.getByRole('button', { name: 'Cancel' }).click();
+    await pressIn(confirm, 'Cancel');
     await absent(confirm);
     expect(violations).toEqual([]);
     await context.close();

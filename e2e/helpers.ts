@@ -153,7 +153,18 @@ export const eventually = <T>(read: () => Promise<T> | T) => expect.poll(read, {
  * click to the dialog's wrapper, not the button, and Playwright reports it done. The confirmation never takes.
  */
 export const opened = (dialog: Locator) =>
-  eventually(() => dialog.first().evaluate((d) => d.getAnimations().length === 0 && getComputedStyle(d).opacity === '1')).toBe(true);
+  eventually(() =>
+    // The one shown: a dialog closed earlier may still be in the page, hidden.
+    dialog
+      .filter({ visible: true })
+      .first()
+      .evaluate((d) => d.getAnimations().length === 0 && getComputedStyle(d).opacity === '1'),
+  ).toBe(true);
+/** Clicks the button `name` of a dialog that has just opened, once it has finished opening (see `opened`). */
+export const pressIn = async (dialog: Locator, name: string) => {
+  await opened(dialog);
+  await dialog.getByRole('button', { name }).click();
+};
 /** Waits until no CSS animation or transition runs (a fade-in), so a screenshot shows what a person sees. */
 export const settled = (page: Page) =>
   page.waitForFunction(() => document.getAnimations().every((a) => a.playState !== 'running'), undefined, { timeout: STATE_TIMEOUT_MS });

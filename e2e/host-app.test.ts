@@ -17,6 +17,7 @@ import {
   startE2E,
   visible,
   type E2E,
+  pressIn,
 } from './helpers.js';
 
 describe.runIf(browserAvailable)('Host App page in Chromium', () => {
@@ -162,15 +163,11 @@ describe.runIf(browserAvailable)('Host App page in Chromium', () => {
     const row = () => page.getByRole('row', { name: /Bank of Tomorrow/ });
     await rowAction(page, /Bank of Tomorrow/, 'Delete');
     const confirm = page.getByRole('dialog').filter({ hasText: 'Delete the app "Bank of Tomorrow"?' });
-    await visible(confirm);
-    await confirm.getByRole('button', { name: 'Cancel' }).click();
+    await pressIn(confirm, 'Cancel');
+    await absent(confirm);
     await visible(row());
     await rowAction(page, /Bank of Tomorrow/, 'Delete');
-    await page
-      .getByRole('dialog')
-      .filter({ hasText: 'Delete the app "Bank of Tomorrow"?' })
-      .getByRole('button', { name: 'Confirm' })
-      .click();
+    await pressIn(confirm, 'Confirm');
     await visible(page.getByText('The app "Bank of Tomorrow" has been deleted.'));
     await absent(row());
     const left = (await api.get('/api/v1/host-apps?query=Bank')).json();

@@ -5,7 +5,7 @@ import { createHash, generateKeyPairSync, verify } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, devConfigForm } from '../packages/server/test/helpers/app.js';
 import { miniProgramZip } from '../packages/server/test/helpers/packages.js';
-import { absent, browserAvailable, eventually, hasText, rowAction, shot, signIn, startE2E, visible, type E2E } from './helpers.js';
+import { absent, browserAvailable, eventually, hasText, rowAction, shot, signIn, startE2E, visible, type E2E, pressIn } from './helpers.js';
 
 describe.runIf(browserAvailable)('Mini programs in the console, through to the client API', () => {
   let e: E2E;
@@ -63,7 +63,7 @@ describe.runIf(browserAvailable)('Mini programs in the console, through to the c
     await release.getByRole('button', { name: 'Release' }).click();
     const confirm = page.getByRole('dialog').filter({ hasText: 'Release 1.0.0.1?' });
     await visible(confirm.getByText('Every device of every authorised host app gets 1.0.0.1 on its next request.'));
-    await confirm.getByRole('button', { name: 'Release' }).click();
+    await pressIn(confirm, 'Release');
     await hasText(versions.getByRole('row', { name: /1\.0\.0\.1/ }), /released/i);
     // The released version cannot be released again.
     await eventually(() =>
@@ -112,7 +112,7 @@ describe.runIf(browserAvailable)('Mini programs in the console, through to the c
       .click();
     // Revoke asks for confirmation too.
     const revoke = page.getByRole('dialog').filter({ hasText: 'Revoke Coupons from Wallet?' });
-    await revoke.getByRole('button', { name: 'Revoke' }).click();
+    await pressIn(revoke, 'Revoke');
     await absent(dialog.getByRole('row', { name: /Coupons/ }));
     const after = await fetch(`${e.baseUrl}/client/v1/resources`, {
       method: 'POST',

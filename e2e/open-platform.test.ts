@@ -6,7 +6,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import { Client, devConfigForm } from '../packages/server/test/helpers/app.js';
 import { miniProgramZip, packageForm } from '../packages/server/test/helpers/packages.js';
-import { absent, browserAvailable, eventually, hasText, rowAction, settled, shot, startE2E, visible, type E2E } from './helpers.js';
+import {
+  absent,
+  browserAvailable,
+  eventually,
+  hasText,
+  rowAction,
+  settled,
+  shot,
+  startE2E,
+  visible,
+  type E2E,
+  pressIn,
+} from './helpers.js';
 
 /** The items of the side menu. */
 const menu = (page: Page) => page.getByRole('navigation').first().getByRole('menuitem');
@@ -176,7 +188,7 @@ describe.runIf(browserAvailable)('the open platform in Chromium: a developer sub
     await menu(page).filter({ hasText: 'Association Requests' }).click();
     await hasText(page.getByRole('row', { name: new RegExp(appId) }), /Pending/);
     await rowAction(page, new RegExp(appId), 'Approve');
-    await page.getByRole('dialog').filter({ hasText: 'The host app is authorised' }).getByRole('button', { name: 'Approve' }).click();
+    await pressIn(page.getByRole('dialog').filter({ hasText: 'The host app is authorised' }), 'Approve');
     await page.getByLabel('State').click();
     await page.locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: 'Approved' }).click();
     await hasText(page.getByRole('row', { name: new RegExp(appId) }), /Approved/);
@@ -195,7 +207,7 @@ describe.runIf(browserAvailable)('the open platform in Chromium: a developer sub
       .getByRole('dialog', { name: /Release 1\.0\.0\.0 · Coupons/ })
       .getByRole('button', { name: 'Release' })
       .click();
-    await page.getByRole('dialog').filter({ hasText: 'Release 1.0.0.0?' }).getByRole('button', { name: 'Release' }).click();
+    await pressIn(page.getByRole('dialog').filter({ hasText: 'Release 1.0.0.0?' }), 'Release');
     await hasText(versions.getByRole('row', { name: /1\.0\.0\.0/ }), /released/i);
     await versions.getByRole('button', { name: 'Close' }).last().click();
     await absent(versions);

@@ -5,7 +5,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, devConfigForm } from '../packages/server/test/helpers/app.js';
 import { miniProgramZip, packageForm } from '../packages/server/test/helpers/packages.js';
-import { browserAvailable, eventually, hasText, shot, signIn, startE2E, visible, type E2E } from './helpers.js';
+import { browserAvailable, eventually, hasText, shot, signIn, startE2E, visible, type E2E, pressIn, absent } from './helpers.js';
 
 /** What one device of a host app gets from the client API: the version and the mandatory flag, or null. */
 type Answer = { version: string; mandatory: boolean } | null;
@@ -99,7 +99,7 @@ describe.runIf(browserAvailable)('Controlled releases in the console, checked th
     await visible(confirm.getByText(/^3 whitelisted devices get it whatever the share/));
     await visible(confirm.getByText('Every other device keeps 1.0.0.0.'));
     await visible(confirm.getByText('Clients must update before opening it.'));
-    await confirm.getByRole('button', { name: 'Release' }).click();
+    await pressIn(confirm, 'Release');
     await visible(page.getByText('Released 2.0.0.0.'));
 
     for (const appId of hosts) {
@@ -148,7 +148,7 @@ describe.runIf(browserAvailable)('Controlled releases in the console, checked th
     await current.getByRole('button', { name: 'Roll back' }).click();
     const confirm = page.getByRole('dialog').filter({ hasText: 'Roll back to 1.0.0.0?' });
     await visible(confirm.getByText(/Every device of the host apps of this release gets 1\.0\.0\.0 on its next request/));
-    await confirm.getByRole('button', { name: 'Confirm' }).click();
+    await pressIn(confirm, 'Confirm');
     await visible(page.getByText('Rolled back to 1.0.0.0.'));
     await hasText(current, /1\.0\.0\.0/);
     await hasText(current, /Complete/);
@@ -166,10 +166,11 @@ describe.runIf(browserAvailable)('Controlled releases in the console, checked th
     const current = view.locator('.ant-card').filter({ hasText: 'Current release' });
     await current.getByRole('button', { name: 'Take down' }).click();
     const confirm = page.getByRole('dialog').filter({ hasText: 'Take Coupons down?' });
-    await confirm.getByRole('button', { name: 'Cancel' }).click();
+    await pressIn(confirm, 'Cancel');
+    await absent(confirm);
     expect(await ask(hosts[0], 'tester-1')).toEqual({ version: '1.0.0.0', mandatory: false });
     await current.getByRole('button', { name: 'Take down' }).click();
-    await page.getByRole('dialog').filter({ hasText: 'Take Coupons down?' }).getByRole('button', { name: 'Confirm' }).click();
+    await pressIn(confirm, 'Confirm');
     await visible(page.getByText('Coupons was taken down.'));
     await hasText(current, /Taken down/);
     for (const appId of hosts) {
