@@ -160,6 +160,12 @@ export const opened = (dialog: Locator) =>
       .first()
       .evaluate((d) => d.getAnimations().length === 0 && getComputedStyle(d).opacity === '1'),
   ).toBe(true);
+/** The dialog of this name that has just opened, once it has finished opening (see `opened`), to click in. */
+export async function openedDialog(page: Page, name: string | RegExp): Promise<Locator> {
+  const dialog = page.getByRole('dialog', { name });
+  await opened(dialog);
+  return dialog;
+}
 /** Clicks the button `name` of a dialog that has just opened, once it has finished opening (see `opened`). */
 export const pressIn = async (dialog: Locator, name: string) => {
   await opened(dialog);

@@ -18,6 +18,7 @@ import {
   visible,
   type E2E,
   pressIn,
+  openedDialog,
 } from './helpers.js';
 
 /** The items of the side menu. */
@@ -78,7 +79,7 @@ describe.runIf(browserAvailable)('the open platform in Chromium: a developer sub
     await menu(page).filter({ hasText: 'My Mini Programs' }).click();
     await visible(page.getByRole('row', { name: /Coupons/ }));
     await rowAction(page, /Coupons/, 'Versions');
-    return page.getByRole('dialog', { name: 'Versions · Coupons' });
+    return openedDialog(page, 'Versions · Coupons');
   }
 
   /** The operator's review of the version in the queue. */
@@ -89,7 +90,7 @@ describe.runIf(browserAvailable)('the open platform in Chromium: a developer sub
     const row = new RegExp(`Coupons.*${version.replaceAll('.', '\\.')}`);
     await visible(page.getByRole('row', { name: row }));
     await rowAction(page, row, 'Review');
-    return page.getByRole('dialog', { name: `Review ${version} · Coupons` });
+    return openedDialog(page, `Review ${version} · Coupons`);
   }
 
   it('a member sees only the Developer Backend: no host apps', async () => {
@@ -105,7 +106,7 @@ describe.runIf(browserAvailable)('the open platform in Chromium: a developer sub
   it('the developer creates a mini program in the organisation, uploads a version and submits it with a note', async () => {
     const { page } = dev;
     await page.getByRole('button', { name: 'Create Mini Program' }).first().click();
-    const create = page.getByRole('dialog', { name: 'Create Mini Program' });
+    const create = await openedDialog(page, 'Create Mini Program');
     await hasText(create, /Acme Vendors/); // the only organisation, chosen already
     await create.getByLabel('Mini program name').fill('Coupons');
     await create.getByRole('button', { name: 'Confirm' }).click();
@@ -116,17 +117,17 @@ describe.runIf(browserAvailable)('the open platform in Chromium: a developer sub
 
     await visible(page.getByRole('row', { name: /Coupons/ }));
     await rowAction(page, /Coupons/, 'Upload Package');
-    const up = page.getByRole('dialog', { name: /Upload Package · Coupons/ });
+    const up = await openedDialog(page, /Upload Package · Coupons/);
     await up.getByLabel('Version', { exact: true }).fill('1.0.0.0');
     await up.locator('input[type=file]').setInputFiles(zipFile);
     await up.getByRole('button', { name: 'Confirm' }).click();
     // The versions open with the new one: its checks ran at upload, its review is a draft.
-    const versions = page.getByRole('dialog', { name: 'Versions · Coupons' });
+    const versions = await openedDialog(page, 'Versions · Coupons');
     const v1 = versions.getByRole('row', { name: /1\.0\.0\.0/ });
     await hasText(v1, /Draft/);
     await visible(versions.getByRole('list', { name: 'Automatic checks' }));
     await v1.getByRole('button', { name: 'Submit for Review' }).click();
-    const submit = page.getByRole('dialog', { name: 'Submit 1.0.0.0 of Coupons for review' });
+    const submit = await openedDialog(page, 'Submit 1.0.0.0 of Coupons for review');
     await submit.getByLabel('Note (optional)').fill('First version: coupons of the week.');
     await submit.getByRole('button', { name: 'Submit for Review' }).click();
     await hasText(v1, /In review/);
@@ -139,7 +140,7 @@ describe.runIf(browserAvailable)('the open platform in Chromium: a developer sub
     const { page } = dev;
     await menu(page).filter({ hasText: 'Association Requests' }).click();
     await page.getByRole('button', { name: 'Request Association' }).first().click();
-    const ask = page.getByRole('dialog', { name: 'Request Association' });
+    const ask = await openedDialog(page, 'Request Association');
     await ask.getByLabel('Mini program').click();
     await page.locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: 'Coupons' }).click();
     await ask.getByLabel('workspaceId').fill('retail');
@@ -156,7 +157,7 @@ describe.runIf(browserAvailable)('the open platform in Chromium: a developer sub
     await visible(review.getByText('First version: coupons of the week.'));
     await visible(review.getByText(/none released yet/));
     await review.getByRole('button', { name: 'Reject' }).click();
-    const reject = olga.page.getByRole('dialog', { name: 'Reject 1.0.0.0 of Coupons' });
+    const reject = await openedDialog(olga.page, 'Reject 1.0.0.0 of Coupons');
     // A rejection needs a reason.
     await reject.getByRole('button', { name: 'Reject' }).click();
     await visible(reject.getByText('Enter the reason: the developer sees it and can act on it.'));
@@ -170,7 +171,7 @@ describe.runIf(browserAvailable)('the open platform in Chromium: a developer sub
     await hasText(v1, /Rejected/);
     await visible(v1.getByText(`Rejected: ${REASON}`));
     await v1.getByRole('button', { name: 'Submit Again' }).click();
-    const submit = dev.page.getByRole('dialog', { name: 'Submit 1.0.0.0 of Coupons for review' });
+    const submit = await openedDialog(dev.page, 'Submit 1.0.0.0 of Coupons for review');
     await submit.getByLabel('Note (optional)').fill('The description now says why the camera is needed.');
     await submit.getByRole('button', { name: 'Submit for Review' }).click();
     await hasText(v1, /In review/);
@@ -181,7 +182,7 @@ describe.runIf(browserAvailable)('the open platform in Chromium: a developer sub
     const { page } = olga;
     const review = await olgaReview('1.0.0.0');
     await review.getByRole('button', { name: 'Approve' }).click();
-    const approve = page.getByRole('dialog', { name: 'Approve 1.0.0.0 of Coupons' });
+    const approve = await openedDialog(page, 'Approve 1.0.0.0 of Coupons');
     await approve.getByRole('button', { name: 'Approve' }).click();
     await absent(review);
 
@@ -198,15 +199,12 @@ describe.runIf(browserAvailable)('the open platform in Chromium: a developer sub
       .getByRole('row', { name: /Coupons/ })
       .getByRole('button', { name: 'Versions' })
       .click();
-    const versions = page.getByRole('dialog', { name: /Versions · Coupons/ });
+    const versions = await openedDialog(page, /Versions · Coupons/);
     await versions
       .getByRole('row', { name: /1\.0\.0\.0/ })
       .getByRole('button', { name: 'Release' })
       .click();
-    await page
-      .getByRole('dialog', { name: /Release 1\.0\.0\.0 · Coupons/ })
-      .getByRole('button', { name: 'Release' })
-      .click();
+    await pressIn(page.getByRole('dialog', { name: /Release 1\.0\.0\.0 · Coupons/ }), 'Release');
     await pressIn(page.getByRole('dialog').filter({ hasText: 'Release 1.0.0.0?' }), 'Release');
     await hasText(versions.getByRole('row', { name: /1\.0\.0\.0/ }), /released/i);
     await versions.getByRole('button', { name: 'Close' }).last().click();

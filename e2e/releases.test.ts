@@ -5,7 +5,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, devConfigForm } from '../packages/server/test/helpers/app.js';
 import { miniProgramZip, packageForm } from '../packages/server/test/helpers/packages.js';
-import { browserAvailable, eventually, hasText, shot, signIn, startE2E, visible, type E2E, pressIn, absent } from './helpers.js';
+import { browserAvailable, eventually, hasText, shot, signIn, startE2E, visible, type E2E, pressIn, absent, opened } from './helpers.js';
 
 /** What one device of a host app gets from the client API: the version and the mandatory flag, or null. */
 type Answer = { version: string; mandatory: boolean } | null;
@@ -189,11 +189,15 @@ describe.runIf(browserAvailable)('Controlled releases in the console, checked th
       .getByRole('button', { name: '版本' })
       .click();
     const versions = page.getByRole('dialog', { name: /版本 · Coupons/ });
+    // Clicks in a dialog that has just opened wait for it to open (see `opened`): under load this test once waited in
+    // vain for the calendar that its clicks here open.
+    await opened(versions);
     await versions
       .getByRole('row', { name: /3\.0\.0\.0/ })
       .getByRole('button', { name: '发布' })
       .click();
     const dialog = page.getByRole('dialog', { name: '发布 3.0.0.0 · Coupons' });
+    await opened(dialog);
     await dialog.getByText('灰度发布，逐步放量').click();
     await dialog.getByRole('button', { name: '添加一步' }).click();
     await dialog.getByLabel('时间 1').click();
