@@ -129,7 +129,7 @@ describe.each(dialects)('a release fanned out on %s', (dialect) => {
     expect(order).toEqual(['batch of 128', 'other work', 'batch of 128', 'batch of 44']);
   });
 
-  it('a roll-back reads every view in use again at once and signs its answer, with no request asking', async () => {
+  it('a roll-back or a take-down reads every view in use again at once and signs its answer, with no request asking', async () => {
     const appIds = await configuredHostApps('Back');
     // One host app never asked: its view is not in use, and is read only when it is asked for.
     const idle = appIds.pop()!;
@@ -175,5 +175,13 @@ describe.each(dialects)('a release fanned out on %s', (dialect) => {
     expect(await versionOf(idle)).toBe('1.0.0.1');
     expect(reads.size).toBe(appIds.length + 1);
     expect(manifests.signatures - before).toBe(appIds.length + 1);
+
+    // A take-down likewise: every view in use (the idle one too, now) read again and its answer signed at once.
+    const beforeTakeDown = manifests.signatures;
+    expect((await admin.post(`/api/v1/mini-programs/${id}/take-down`)).json()).toMatchObject({ state: 'taken-down' });
+    await expect.poll(() => manifests.signatures - beforeTakeDown, { timeout: 30_000 }).toBe(appIds.length + 1);
+    expect([...reads.values()].every((n) => n === 2)).toBe(true);
+    expect(await versionOf(idle)).toBe('');
+    expect(manifests.signatures - beforeTakeDown).toBe(appIds.length + 1);
   }, 120_000);
 });
