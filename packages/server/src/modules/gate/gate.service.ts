@@ -148,13 +148,13 @@ export class GateService {
           if (view) kept.push([k, view]);
           this.cache.delete(k);
         }
-        this.dropped = new Map();
+        const dropped = new Map<string, readonly ResourcesRequest[]>();
         for (const [k, view] of this.cache) {
           const shapes = shapesOf(view);
-          if (shapes.length > 0) this.dropped.set(k, shapes);
+          if (shapes.length > 0) dropped.set(k, shapes);
         }
-        const refresh = c.refresh ? this.dropped : undefined;
-        if (refresh) this.dropped = new Map();
+        // Read again below at once, or when a `signatures-made` names them.
+        this.dropped = c.refresh ? new Map() : dropped;
         this.clearedAt = this.changes;
         this.changedAt.clear();
         this.loading.clear();
@@ -166,10 +166,11 @@ export class GateService {
         }
         // Nothing more to sign for it (a roll-back, a take-down): the views in use are read again now, in batches,
         // and their answers signed as read; requests meanwhile wait for the same reads.
-        for (const [k, shapes] of refresh ?? []) {
-          const [workspaceId, appId] = k.split('\n');
-          void this.miss(k, workspaceId, appId, shapes);
-        }
+        if (c.refresh)
+          for (const [k, shapes] of dropped) {
+            const [workspaceId, appId] = k.split('\n');
+            void this.miss(k, workspaceId, appId, shapes);
+          }
       }
     });
   }
